@@ -1,0 +1,179 @@
+/* cli.c - `lathe` argument handling: the command table, global help, version,
+ * and the hand-off to the interactive workbench when no command is given. */
+#include "cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "version.h"
+#include "workbench.h"
+
+static const cli_command commands[] = {
+    {"train", "train a model headless from a YAML config",
+     "usage: lathe train CONFIG.yaml [--max-steps N] [--resume RUN_DIR|auto] [--output DIR]\n"
+     "                   [--set KEY=VALUE ...]\n\n"
+     "Fine-tunes the base model named in CONFIG.yaml on its datasets and writes a run\n"
+     "directory (config.yaml, metrics.jsonl, events.jsonl, checkpoints/, adapter/ or\n"
+     "model.gguf, summary.json). Progress goes to stderr.\n",
+     NULL, "training runs end to end (issue #5)"},
+    {"chat", "chat with a model, or A/B a base model against an adapter",
+     "usage: lathe chat -m MODEL [--lora ADAPTER] [--ab] [--template NAME] [sampling options]\n\n"
+     "A REPL. With --ab every prompt goes to the base model (A) and to base+adapter (B).\n"
+     "Without a terminal on stdin, one prompt per input line; replies as 'A: ...'/'B: ...'.\n",
+     NULL, "the chat pane and REPL"},
+    {"generate", "print one completion for a prompt",
+     "usage: lathe generate -m MODEL [--lora ADAPTER] -p PROMPT [-n N] [--temp T] [--top-k K]\n"
+     "                      [--top-p P] [--min-p P] [--repeat-penalty R] [--seed S] [--raw]\n\n"
+     "--temp 0 is greedy and deterministic. Without --raw the chat template is applied.\n",
+     NULL, "the training engine (issue #3)"},
+    {"perplexity", "score a text file with a model",
+     "usage: lathe perplexity -m MODEL [--lora ADAPTER] -f FILE [-c CTX] [--json]\n\n"
+     "Cuts FILE into windows of CTX tokens (default 512), scores every token of a window\n"
+     "but its first, and prints the token count, mean NLL and perplexity.\n",
+     NULL, "the training engine (issue #3)"},
+    {"tokenize", "tokenize text with a model's vocabulary",
+     "usage: lathe tokenize -m MODEL_OR_VOCAB.gguf (-p TEXT | -f FILE | --stdin) [--ids]\n"
+     "                      [--no-bos] [--no-parse-special]\n\n"
+     "Follows llama.cpp's llama-tokenize conventions.\n",
+     NULL, "model files and tokenizers (issue #4)"},
+    {"inspect", "show a model's architecture, tensors, tokenizer and chat template",
+     "usage: lathe inspect MODEL\n", NULL, "model files and tokenizers (issue #4)"},
+    {"data", "dataset work: stats, clean, convert, split, render",
+     "usage: lathe data stats DATASET [--json]\n"
+     "       lathe data clean DATASET --recipe R.yaml -o OUT\n"
+     "       lathe data convert DATASET --to FORMAT -o OUT\n"
+     "       lathe data split DATASET --val FRACTION [--seed S] -o PREFIX\n"
+     "       lathe data render DATASET [--config C.yaml] [--max N]\n",
+     NULL, "the data pane (issue #6)"},
+    {"eval", "generation eval: exact match, BLEU-4, ROUGE-L",
+     "usage: lathe eval -m MODEL [--lora ADAPTER] --data DATASET [--max N] [--json]\n",
+     NULL, "training runs end to end (issue #5)"},
+    {"export", "export an adapter (GGUF, PEFT) or merge it into the base",
+     "usage: lathe export adapter RUN_OR_ADAPTER [--gguf OUT.gguf] [--peft DIR]\n"
+     "       lathe export merge -m MODEL --lora ADAPTER -o OUT (.gguf|.safetensors)\n"
+     "                          [--type f32|f16|q8_0]\n",
+     NULL, "model files and tokenizers (issue #4)"},
+    {"config", "explain config keys",
+     "usage: lathe config --explain [KEY]\n", NULL, "training runs end to end (issue #5)"},
+    {"bench", "benchmarks: gemm, train, generate, data, ring",
+     "usage: lathe bench ring [--json] [--records N]\n"
+     "       lathe bench gemm|train|generate|data [--json] [-m MODEL]\n\n"
+     "Prints each case's figures and, where a baseline exists, the ratio to it.\n"
+     "With --json: one JSON object per line and case.\n",
+     cmd_bench, NULL},
+};
+
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+static const char global_help[] =
+    "usage: lathe [--theme NAME|PATH] [--no-color] [PATH]\n"
+    "       lathe COMMAND [ARGS] | lathe COMMAND --help\n"
+    "       lathe --version\n\n"
+    "Without a command, opens the workbench on PATH (a config YAML, dataset, model or\n"
+    "run directory), or on the bundled sample when PATH is omitted.\n\n"
+    "options:\n"
+    "  --theme NAME|PATH  colour theme (default, light, high-contrast, mono, or a YAML file)\n"
+    "  --no-color         monochrome (also when NO_COLOR is set)\n"
+    "  -h, --help         this help\n"
+    "  --version          print the version\n\n"
+    "commands:\n";
+
+static void print_global_help(void)
+{
+    fputs(global_help, stdout);
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        printf("  %-11s %s\n", commands[i].name, commands[i].summary);
+}
+
+bool cli_wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+            return true;
+    return false;
+}
+
+int cli_print_help(const cli_command *cmd)
+{
+    fputs(cmd->help, stdout);
+    return CLI_OK;
+}
+
+int cli_usage_error(const cli_command *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "lathe %s: ", cmd->name);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n(see 'lathe %s --help')\n", cmd->name);
+    return CLI_USAGE;
+}
+
+static const cli_command *find_command(const char *name)
+{
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (!strcmp(commands[i].name, name))
+            return &commands[i];
+    return NULL;
+}
+
+static int run_command(const cli_command *cmd, int argc, char **argv)
+{
+    if (cli_wants_help(argc, argv))
+        return cli_print_help(cmd);
+    if (!cmd->run) {
+        fprintf(stderr, "lathe %s: not available in this build yet; it arrives with %s\n",
+                cmd->name, cmd->pending);
+        return CLI_USAGE;
+    }
+    return cmd->run(cmd, argc, argv);
+}
+
+static int run_workbench(int argc, char **argv)
+{
+    workbench_options opt = {0};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--no-color")) {
+            opt.no_color = true;
+        } else if (!strcmp(a, "--theme") || !strncmp(a, "--theme=", 8)) {
+            if (a[7] == '=') {
+                opt.theme = a + 8;
+            } else if (i + 1 < argc) {
+                opt.theme = argv[++i];
+            } else {
+                fprintf(stderr, "lathe: --theme needs a NAME or PATH\n");
+                return CLI_USAGE;
+            }
+        } else if (a[0] == '-' && a[1] != '\0') {
+            fprintf(stderr, "lathe: unknown option '%s' (see 'lathe --help')\n", a);
+            return CLI_USAGE;
+        } else if (opt.path) {
+            fprintf(stderr, "lathe: one PATH at most, got '%s' and '%s'\n", opt.path, a);
+            return CLI_USAGE;
+        } else {
+            opt.path = a;
+        }
+    }
+    return workbench_run(&opt);
+}
+
+int cli_main(int argc, char **argv)
+{
+    if (argc > 1) {
+        if (!strcmp(argv[1], "--version")) {
+            printf("lathe %s\n", LATHE_VERSION);
+            return CLI_OK;
+        }
+        if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+            print_global_help();
+            return CLI_OK;
+        }
+        const cli_command *cmd = find_command(argv[1]);
+        if (cmd)
+            return run_command(cmd, argc - 1, argv + 1);
+    }
+    return run_workbench(argc, argv);
+}

@@ -1,0 +1,10 @@
+/* main.c - lathe's entry point: everything else starts in cli_main. */
+#include <locale.h>
+
+#include "cli.h"
+
+int main(int argc, char **argv)
+{
+    setlocale(LC_ALL, "");
+    return cli_main(argc, argv);
+}

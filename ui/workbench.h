@@ -1,0 +1,17 @@
+/* workbench.h - the interactive workbench: the one entry point src/ calls. */
+#ifndef LATHE_WORKBENCH_H
+#define LATHE_WORKBENCH_H
+
+#include <stdbool.h>
+
+typedef struct {
+    const char *path;      /* config, dataset, model or run dir; NULL = bundled sample */
+    const char *theme;     /* theme name or path; NULL = "default" */
+    bool no_color;         /* --no-color (NO_COLOR is read by the workbench itself) */
+} workbench_options;
+
+/* Runs the workbench until the user quits. Returns a process exit status
+ * (0 normal quit, 1 failure with a message already on stderr). */
+int workbench_run(const workbench_options *opt);
+
+#endif
