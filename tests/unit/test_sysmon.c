@@ -1,8 +1,9 @@
 /* test_sysmon.c - the sampling thread on this machine's real /proc: the first
- * snapshot exists when start returns, two reader threads see whole snapshots
- * with rising seq while the sampler publishes, stop is prompt even with a long
- * interval, and the process CPU share matches what the process really spent.
- * Prints the median cost of one sample and the stop latency as diagnostics. */
+ * snapshot exists when start returns; two reader threads see whole snapshots
+ * with rising seq while the thread samples /proc and the fake NVML library;
+ * stop is prompt even with a long interval; and the process CPU share matches
+ * what the process really spent. Prints the median cost of one sample and the
+ * stop latency as diagnostics. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -79,7 +80,8 @@ static void *read_until(void *arg)
     double give_up = clock_s(CLOCK_MONOTONIC) + 10.0;
     while (last < r->target && clock_s(CLOCK_MONOTONIC) < give_up) {
         sysmon_read(r->m, &snap);
-        if (snap.seq < last || snap.mem_used > snap.mem_total || snap.n_cpus < 1)
+        if (snap.seq < last || snap.mem_used > snap.mem_total || snap.n_cpus < 1 ||
+            snap.n_gpus != 2 || snap.gpus[1].proc_mem != 512ULL * 1024 * 1024)
             r->failures++;
         last = snap.seq;
         r->reads++;
@@ -91,10 +93,14 @@ static void *read_until(void *arg)
     return NULL;
 }
 
+/* The sampling thread also drives NVML here, through the fake library. */
 static void test_two_readers(void **state)
 {
     (void)state;
-    char err[128];
+    char err[128], lib[4096];
+    const char *build = getenv("LATHE_BUILDDIR");
+    snprintf(lib, sizeof lib, "%s/tests/libfake-nvml.so", build ? build : ".");
+    setenv("LATHE_NVML_LIB", lib, 1);
     sysmon *m = sysmon_start(0.02, err, sizeof err);
     assert_non_null(m);
     struct reader r[2] = {{m, 5, 0, 0}, {m, 5, 0, 0}};
@@ -107,6 +113,7 @@ static void test_two_readers(void **state)
         assert_true(r[i].reads > 0);
     }
     sysmon_stop(m);
+    unsetenv("LATHE_NVML_LIB");
 }
 
 static void test_stop_is_prompt(void **state)
