@@ -211,13 +211,13 @@ int procstat_parse_self_stat(const char *buf, procstat_self_cpu *out, char *err,
 {
     /* Field 2 is "(comm)", and comm may itself hold spaces and ')': the
      * fields after it start at the last ')' in the line. */
-    const char *open = strchr(buf, '(');
-    const char *close = strrchr(buf, ')');
-    if (!open || !close || close < open) {
+    const char *lparen = strchr(buf, '(');
+    const char *rparen = strrchr(buf, ')');
+    if (!lparen || !rparen || rparen < lparen) {
         snprintf(err, errlen, "/proc/self/stat: expected \"pid (comm) ...\"");
         return -1;
     }
-    const char *p = close + 1;
+    const char *p = rparen + 1;
     uint64_t utime, stime, start;
     /* After ')' comes field 3 (state); utime is field 14, stime 15, starttime 22. */
     if (!skip_fields(&p, 11) || !parse_u64(&p, &utime) || !parse_u64(&p, &stime) ||

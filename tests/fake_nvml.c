@@ -4,6 +4,7 @@
  *   FAKE_NVML_DEVICES=N      number of devices (default 2, at most 4)
  *   FAKE_NVML_FAIL_INIT=1    init fails with an unknown error; "driver" fails
  *                            as if the kernel driver were not loaded
+ *   FAKE_NVML_NO_UTIL=1      utilization is not supported (as under MIG)
  *   FAKE_NVML_OTHER_PROCS=N  other processes listed before the caller's on
  *                            each device (default 1), to exercise buffer growth
  * Device i is "Fake GPU i": 80 GiB, (i+1) GiB used, 30+20i % busy, and the
@@ -27,6 +28,7 @@ static struct nvmlDevice_opaque fake_devices[FAKE_MAX_DEVICES] = {{0}, {1}, {2},
 static int initialised;
 static unsigned int n_devices;
 static unsigned int other_procs;
+static int no_util;
 
 static unsigned int env_uint(const char *name, unsigned int fallback, unsigned int max)
 {
@@ -46,6 +48,7 @@ nvmlReturn_t nvmlInit_v2(void)
         return NVML_ERROR_UNKNOWN;
     n_devices = env_uint("FAKE_NVML_DEVICES", 2, FAKE_MAX_DEVICES);
     other_procs = env_uint("FAKE_NVML_OTHER_PROCS", 1, 1000);
+    no_util = env_uint("FAKE_NVML_NO_UTIL", 0, 1) == 1;
     initialised++;
     return NVML_SUCCESS;
 }
@@ -114,6 +117,8 @@ nvmlReturn_t nvmlDeviceGetUtilizationRates(nvmlDevice_t device, nvmlUtilization_
 {
     if (!initialised)
         return NVML_ERROR_UNINITIALIZED;
+    if (no_util)
+        return NVML_ERROR_NOT_SUPPORTED;
     util->gpu = 30 + 20 * device->index;
     util->memory = 10;
     return NVML_SUCCESS;

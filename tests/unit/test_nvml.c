@@ -28,6 +28,7 @@ static void use_fake(void)
     unsetenv("FAKE_NVML_DEVICES");
     unsetenv("FAKE_NVML_FAIL_INIT");
     unsetenv("FAKE_NVML_OTHER_PROCS");
+    unsetenv("FAKE_NVML_NO_UTIL");
 }
 
 static void check_two_devices(const sysmon_gpu *g, int n)
@@ -70,6 +71,23 @@ static void test_many_processes_grow_buffer(void **state)
     assert_non_null(n);
     sysmon_gpu gpus[SYSMON_MAX_GPUS];
     check_two_devices(gpus, nvml_sample(n, gpus, SYSMON_MAX_GPUS));
+    nvml_close(n);
+}
+
+/* A figure the driver does not support reads 0; the others still arrive. */
+static void test_unsupported_utilization(void **state)
+{
+    (void)state;
+    use_fake();
+    setenv("FAKE_NVML_NO_UTIL", "1", 1);
+    char status[96];
+    nvml *n = nvml_open(status, sizeof status);
+    assert_non_null(n);
+    sysmon_gpu gpus[SYSMON_MAX_GPUS];
+    assert_int_equal(nvml_sample(n, gpus, SYSMON_MAX_GPUS), 2);
+    assert_int_equal(gpus[1].util_percent, 0);
+    assert_int_equal(gpus[1].mem_used, 2 * GIB);
+    assert_int_equal(gpus[1].proc_mem, 512 * MIB);
     nvml_close(n);
 }
 
@@ -141,6 +159,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_two_devices),
         cmocka_unit_test(test_many_processes_grow_buffer),
+        cmocka_unit_test(test_unsupported_utilization),
         cmocka_unit_test(test_no_devices),
         cmocka_unit_test(test_init_failure),
         cmocka_unit_test(test_missing_library),
