@@ -268,11 +268,9 @@ static void next_theme(screen *s)
 
 static bool confirm_key(screen *s, int key)
 {
-    if (key == 'y' || key == 'Y')
-        return false;
-    if (key == 'n' || key == 'N' || key == KEY_ESC)
+    if (key == 'y' || key == 'Y' || key == 'n' || key == 'N' || key == KEY_ESC)
         s->confirm_quit = false;
-    return true;
+    return key != 'y' && key != 'Y';
 }
 
 static bool global_key(screen *s, int key)
