@@ -28,7 +28,8 @@ typedef struct {
 /* One key a pane understands, for the help overlay and the key bar. */
 typedef struct {
     const char *key;              /* as shown: "Up", "c", "PgDn" */
-    const char *help;
+    const char *help;             /* for the help overlay */
+    const char *bar;              /* one word for the key bar */
 } pane_key;
 
 typedef struct pane pane;

@@ -9,9 +9,9 @@
 #include "theme.h"
 
 const pane_key pane_text_keys[PANE_TEXT_N_KEYS] = {
-    {"Up/Down", "scroll one line"},
-    {"PgUp/PgDn", "scroll one page"},
-    {"Home", "back to the top"},
+    {"Up/Down", "scroll one line", "scroll"},
+    {"PgUp/PgDn", "scroll one page", "page"},
+    {"Home", "back to the top", "top"},
 };
 
 static int max_scroll(const pane_text *p, size_t n)

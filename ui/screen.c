@@ -32,11 +32,11 @@ struct screen {
 };
 
 static const pane_key global_keys[] = {
-    {"1-4", "switch to pane N"},
-    {"Tab/S-Tab", "next / previous pane"},
-    {"? or F1", "this help"},
-    {"t", "next colour theme"},
-    {"q", "quit (asks first while work is running)"},
+    {"1-4", "switch to pane N", "panes"},
+    {"Tab/S-Tab", "next / previous pane", "next/prev"},
+    {"? or F1", "this help", "help"},
+    {"t", "next colour theme", "theme"},
+    {"q", "quit (asks first while work is running)", "quit"},
 };
 #define N_GLOBAL_KEYS (sizeof global_keys / sizeof global_keys[0])
 
@@ -123,22 +123,23 @@ static void draw_status(const screen *s)
              theme_attr(s->status_error ? THEME_ERROR : THEME_TEXT), s->status);
 }
 
+/* "KEY word" pairs from x on; returns the next free column. */
+static int keybar_items(int y, int x, const pane_key *keys, size_t n)
+{
+    for (size_t i = 0; i < n && x < COLS; i++) {
+        x += text_put(stdscr, y, x, COLS - x, theme_attr(THEME_ACCENT) | A_BOLD, keys[i].key);
+        x += text_putf(stdscr, y, x, COLS - x, theme_attr(THEME_TEXT), " %s  ", keys[i].bar);
+    }
+    return x;
+}
+
 static void draw_keybar(const screen *s)
 {
-    int y = LINES - 1, x = 1;
-    text_blank(stdscr, y, 0, COLS, theme_attr(THEME_BORDER));
-    static const char *const bar[][2] = {
-        {"1-4", "panes"}, {"Tab", "next"}, {"?", "help"}, {"t", "theme"}, {"q", "quit"},
-    };
-    for (size_t i = 0; i < sizeof bar / sizeof bar[0] && x < COLS; i++) {
-        x += text_put(stdscr, y, x, COLS - x, theme_attr(THEME_ACCENT) | A_BOLD, bar[i][0]);
-        x += text_putf(stdscr, y, x, COLS - x, theme_attr(THEME_TEXT), " %s  ", bar[i][1]);
-    }
+    int y = LINES - 1;
     const pane_class *c = s->panes[s->focus]->cls;
-    for (size_t i = 0; i < c->n_keys && x < COLS; i++) {
-        x += text_put(stdscr, y, x, COLS - x, theme_attr(THEME_ACCENT) | A_BOLD, c->keys[i].key);
-        x += text_putf(stdscr, y, x, COLS - x, theme_attr(THEME_TEXT), " %s  ", c->keys[i].help);
-    }
+    text_blank(stdscr, y, 0, COLS, theme_attr(THEME_BORDER));
+    int x = keybar_items(y, 1, global_keys, N_GLOBAL_KEYS);
+    keybar_items(y, x + 1, c->keys, c->n_keys);
 }
 
 /* A framed, cleared box centred on the screen; returns its top-left corner. */

@@ -37,7 +37,7 @@ static bool fake_busy(const pane *p)
     return ((const fake_pane *)p)->busy;
 }
 
-static const pane_key fake_keys[] = {{"x", "does the fake thing"}};
+static const pane_key fake_keys[] = {{"x", "does the fake thing", "fake"}};
 static const pane_class fake_class = {
     .name = "Fake", .size = sizeof(fake_pane), .draw = fake_draw, .busy = fake_busy,
     .keys = fake_keys, .n_keys = 1,
