@@ -48,4 +48,9 @@ attr_t theme_attr(theme_role role);
 const char *theme_name(void);
 size_t theme_list(const char **names, size_t max);
 
+/* theme_list stores at most max names (built-ins first, then the user's
+ * *.yaml themes) and returns how many; they stay valid until the next call.
+ * theme_is_mono: true when roles use their monochrome attributes. */
+bool theme_is_mono(void);
+
 #endif
