@@ -33,6 +33,7 @@ typedef struct {
     char gpu_status[96];            /* why n_gpus is 0, for the "no GPU" label */
     sysmon_gpu gpus[SYSMON_MAX_GPUS];
     double sample_cost_s;           /* wall time the last sample took */
+    char proc_status[96];           /* why a /proc figure reads 0; empty when all were read */
 } sysmon_snapshot;
 
 typedef struct sysmon sysmon;
