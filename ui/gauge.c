@@ -2,6 +2,7 @@
  * rectangle, so a narrow terminal loses columns or rows, never the layout. */
 #include "gauge.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -9,7 +10,7 @@
 #include "text.h"
 
 #define LABEL_W 9       /* "Process  " column of the full form */
-#define CORE_CELL_W 18  /* "cpu12 [#####] 100%" plus a gap */
+#define CORE_CELL_W 19  /* "cpu12 [#####] 100%" plus a gap */
 
 static double clamp01(double f)
 {
@@ -131,7 +132,7 @@ static int draw_cores(WINDOW *w, int y, int x, int h, int width, const sysmon_sn
         }
         text_putf(w, cy, cx, 6, theme_attr(THEME_DIM), "cpu%d", i);
         gauge_draw_bar(w, cy, cx + 6, 7, s->core_percent[i] / 100.0);
-        text_putf(w, cy, cx + 13, 4, theme_attr(THEME_TEXT), "%3.0f%%", s->core_percent[i]);
+        text_putf(w, cy, cx + 14, 4, theme_attr(THEME_TEXT), "%3.0f%%", s->core_percent[i]);
     }
     return rows;
 }
@@ -139,9 +140,11 @@ static int draw_cores(WINDOW *w, int y, int x, int h, int width, const sysmon_sn
 static int draw_gpus(WINDOW *w, int y, int x, int h, int width, const sysmon_snapshot *s)
 {
     if (s->n_gpus == 0) {
+        /* The sampler's reason usually says "no GPU: ..." already. */
+        bool labelled = !strncmp(s->gpu_status, "no GPU", 6);
         if (h > 0)
-            text_putf(w, y, x, width, theme_attr(THEME_DIM), "%-*sno GPU: %s", LABEL_W, "GPU",
-                      s->gpu_status[0] ? s->gpu_status : "none found");
+            text_putf(w, y, x, width, theme_attr(THEME_DIM), "%-*s%s%s", LABEL_W, "GPU",
+                      labelled ? "" : "no GPU: ", s->gpu_status[0] ? s->gpu_status : "none found");
         return h > 0;
     }
     int row = 0;

@@ -172,6 +172,10 @@ static void test_full_without_gpu(void **state)
     assert_true(row_has(3, "cpu1"));
     assert_true(row_has(3, "100%"));
     assert_true(row_has(4, "no GPU: libnvidia-ml.so.1 not found"));
+    snprintf(s.gpu_status, sizeof s.gpu_status, "no GPU: NVIDIA driver not loaded");
+    erase();
+    gauge_draw_full(stdscr, 0, 0, 20, 100, &s);
+    assert_true(row_has(4, "GPU      no GPU: NVIDIA driver not loaded"));
 }
 
 static void test_full_with_gpus(void **state)
