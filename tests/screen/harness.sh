@@ -88,6 +88,9 @@ scr_keys() { scr_tmux send-keys -t "$scr_session" "$@"; }
 
 scr_resize() { scr_tmux resize-window -t "$scr_session" -x "$1" -y "$2"; }
 
+# The lathe process id (the child of the pane's shell).
+scr_lathe_pid() { pgrep -P "$(scr_tmux display-message -p -t "$scr_session" '#{pane_pid}')" | head -n 1; }
+
 # True while the pane shows the alternate screen (curses is running).
 scr_alternate() { [ "$(scr_tmux display-message -p -t "$scr_session" '#{alternate_on}')" = 1 ]; }
 

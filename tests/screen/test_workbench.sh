@@ -11,7 +11,10 @@ times=$(printf '\303\227')   # the multiplication sign of "80x24"
 # Colour SGR codes (not the 39/49 resets) in a capture taken with -e.
 has_colour() { scr_screen -e | grep -qE '\[([0-9;]*;)?(3[0-7]|4[0-7]|38|48|9[0-7]|10[0-7])(;[0-9;]*)?m'; }
 rss_shown() { scr_screen | grep -qE 'RSS [0-9][0-9.]*[BKMGTP]'; }
-exited_ok() { scr_wait "lathe exited with 0" && ! scr_alternate; }
+exited_ok() { exited_with 0; }
+exited_with() { scr_wait "lathe exited with $1" && ! scr_alternate; }
+ascii_gauges() { scr_screen | grep -qE 'RSS [0-9.]+[BKMGTP] \| RAM' && scr_screen | grep -qE 'RAM +\[[#.]+\]'; }
+signal_lathe() { pid=$(scr_lathe_pid) && [ -n "$pid" ] && kill -"$1" "$pid"; }
 no_pane_left() { ! scr_screen | grep -qF '1 Data'; }
 no_colour() { ! has_colour; }
 gpu_shown() { scr_screen | grep -qE '^ GPU +(no GPU|NVIDIA|[A-Za-z])'; }
@@ -89,4 +92,23 @@ scr_keys 3
 check "--no-color Train pane draws its gauges" scr_wait "peak"
 scr_keys q
 check "--no-color run quits" exited_ok
+scr_start
+check "SIGTERM run starts" scr_wait "4 Chat"
+check "SIGTERM is delivered" signal_lathe TERM
+check "SIGTERM quits cleanly with status 0" exited_ok
+
+# The crash handler restores the terminal, then dies of the same signal
+# (status 128+11), so a core dump still happens where cores are enabled.
+scr_start ASAN_OPTIONS=handle_segv=0 --
+check "SIGSEGV run starts" scr_wait "4 Chat"
+check "SIGSEGV is delivered" signal_lathe SEGV
+check "SIGSEGV restores the terminal and still dies of SIGSEGV" exited_with 139
+
+scr_start LANG=C LC_ALL=C --
+check "C locale run starts" scr_wait "4 Chat"
+scr_keys 3
+check "C locale Train pane starts" scr_wait "peak"
+check "C locale uses ASCII gauges" ascii_gauges
+scr_keys q
+check "C locale run quits" exited_ok
 tap_done
