@@ -63,18 +63,27 @@ static void on_crash(int sig)
     raise(sig);
 }
 
+static const int handled[] = {SIGINT, SIGTERM, SIGSEGV, SIGBUS, SIGFPE, SIGABRT, SIGILL};
+#define N_HANDLED (sizeof handled / sizeof handled[0])
+static struct sigaction saved[N_HANDLED];
+
+/* Installs ours and keeps the previous actions for crt_done to put back. */
 static void install_handlers(void)
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sigemptyset(&sa.sa_mask);
-    sa.sa_handler = on_quit;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sa.sa_handler = on_crash;
-    static const int crash[] = {SIGSEGV, SIGBUS, SIGFPE, SIGABRT, SIGILL};
-    for (size_t i = 0; i < sizeof crash / sizeof crash[0]; i++)
-        sigaction(crash[i], &sa, NULL);
+    for (size_t i = 0; i < N_HANDLED; i++) {
+        bool quit = handled[i] == SIGINT || handled[i] == SIGTERM;
+        sa.sa_handler = quit ? on_quit : on_crash;
+        sigaction(handled[i], &sa, &saved[i]);
+    }
+}
+
+static void restore_handlers(void)
+{
+    for (size_t i = 0; i < N_HANDLED; i++)
+        sigaction(handled[i], &saved[i], NULL);
 }
 
 int crt_init(char *err, size_t errlen)
@@ -108,6 +117,7 @@ void crt_done(void)
         return;
     started = false;
     endwin();
+    restore_handlers();
     delscreen(scr);
     scr = NULL;
 }

@@ -97,7 +97,7 @@ int text_put(WINDOW *w, int y, int x, int maxw, attr_t attr, const char *s)
         return 0;
     if (maxw > cols - x)
         maxw = cols - x;
-    char buf[1024];
+    char buf[4096];     /* a full row of four-byte characters on a wide terminal */
     int used = text_fit(s, maxw, buf, sizeof buf);
     if (used == 0)
         return 0;
