@@ -47,42 +47,69 @@ void gauge_bytes(char *out, size_t outlen, uint64_t bytes)
         snprintf(out, outlen, v < 10.0 ? "%.2f%c" : v < 100.0 ? "%.1f%c" : "%.0f%c", v, units[u]);
 }
 
-/* Draws one "label value" field of the compact form and its separator. */
-static int compact_field(WINDOW *w, int y, int x, int maxw, bool first, theme_role role,
-                         const char *label, const char *value)
+/* The compact form as fields, so it can be measured before it is drawn. */
+typedef struct {
+    const char *label;
+    char value[48];
+    theme_role role;
+} compact_field;
+
+#define N_COMPACT 4
+
+static void compact_fields(const sysmon_snapshot *s, compact_field f[N_COMPACT])
 {
-    int used = 0;
-    if (!first) {
-        char sep[16];
-        snprintf(sep, sizeof sep, " %s ", crt_glyph(CRT_GLYPH_SEP));
-        used += text_put(w, y, x, maxw, theme_attr(THEME_DIM), sep);
+    char a[16], b[16];
+    f[0] = (compact_field){.label = "RSS ", .role = THEME_TEXT};
+    gauge_bytes(f[0].value, sizeof f[0].value, s->proc_rss);
+    gauge_bytes(a, sizeof a, s->mem_used);
+    gauge_bytes(b, sizeof b, s->mem_total);
+    f[1] = (compact_field){.label = "RAM ", .role = gauge_role(ratio(s->mem_used, s->mem_total))};
+    snprintf(f[1].value, sizeof f[1].value, "%s/%s", a, b);
+    f[2] = (compact_field){.label = "CPU ", .role = THEME_TEXT};
+    snprintf(f[2].value, sizeof f[2].value, "%.1f%%", s->proc_cpu_percent);
+    if (s->n_gpus == 0) {
+        f[3] = (compact_field){.label = "", .role = THEME_DIM};
+        snprintf(f[3].value, sizeof f[3].value, "no GPU");
+        return;
     }
-    used += text_put(w, y, x + used, maxw - used, theme_attr(THEME_DIM), label);
-    used += text_put(w, y, x + used, maxw - used, theme_attr(role), value);
-    return used;
+    const sysmon_gpu *g = &s->gpus[0];
+    gauge_bytes(a, sizeof a, g->mem_used);
+    gauge_bytes(b, sizeof b, g->mem_total);
+    f[3] = (compact_field){.label = "GPU ", .role = gauge_role(ratio(g->mem_used, g->mem_total))};
+    snprintf(f[3].value, sizeof f[3].value, "%s/%s%s", a, b, s->n_gpus > 1 ? " +" : "");
+}
+
+static void field_sep(char *out, size_t outlen)
+{
+    snprintf(out, outlen, " %s ", crt_glyph(CRT_GLYPH_SEP));
+}
+
+int gauge_compact_width(const sysmon_snapshot *s)
+{
+    compact_field f[N_COMPACT];
+    char sep[16];
+    compact_fields(s, f);
+    field_sep(sep, sizeof sep);
+    int width = (N_COMPACT - 1) * text_width(sep);
+    for (int i = 0; i < N_COMPACT; i++)
+        width += text_width(f[i].label) + text_width(f[i].value);
+    return width;
 }
 
 int gauge_draw_compact(WINDOW *w, int y, int x, int maxw, const sysmon_snapshot *s)
 {
-    char a[16], b[16], v[48];
+    compact_field f[N_COMPACT];
+    char sep[16];
+    compact_fields(s, f);
+    field_sep(sep, sizeof sep);
     int used = 0;
-    gauge_bytes(a, sizeof a, s->proc_rss);
-    used += compact_field(w, y, x, maxw, true, THEME_TEXT, "RSS ", a);
-    gauge_bytes(a, sizeof a, s->mem_used);
-    gauge_bytes(b, sizeof b, s->mem_total);
-    snprintf(v, sizeof v, "%s/%s", a, b);
-    used += compact_field(w, y, x + used, maxw - used, false,
-                          gauge_role(ratio(s->mem_used, s->mem_total)), "RAM ", v);
-    snprintf(v, sizeof v, "%.1f%%", s->proc_cpu_percent);
-    used += compact_field(w, y, x + used, maxw - used, false, THEME_TEXT, "CPU ", v);
-    if (s->n_gpus == 0)
-        return used + compact_field(w, y, x + used, maxw - used, false, THEME_DIM, "", "no GPU");
-    const sysmon_gpu *g = &s->gpus[0];
-    gauge_bytes(a, sizeof a, g->mem_used);
-    gauge_bytes(b, sizeof b, g->mem_total);
-    snprintf(v, sizeof v, "%s/%s%s", a, b, s->n_gpus > 1 ? " +" : "");
-    return used + compact_field(w, y, x + used, maxw - used, false,
-                                gauge_role(ratio(g->mem_used, g->mem_total)), "GPU ", v);
+    for (int i = 0; i < N_COMPACT; i++) {
+        if (i > 0)
+            used += text_put(w, y, x + used, maxw - used, theme_attr(THEME_DIM), sep);
+        used += text_put(w, y, x + used, maxw - used, theme_attr(THEME_DIM), f[i].label);
+        used += text_put(w, y, x + used, maxw - used, theme_attr(f[i].role), f[i].value);
+    }
+    return used;
 }
 
 void gauge_draw_bar(WINDOW *w, int y, int x, int width, double fraction)

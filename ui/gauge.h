@@ -26,6 +26,9 @@ void gauge_bytes(char *out, size_t outlen, uint64_t bytes);
  * Draws it at (y, x) in at most maxw columns; returns the columns used. */
 int gauge_draw_compact(WINDOW *w, int y, int x, int maxw, const sysmon_snapshot *s);
 
+/* The columns gauge_draw_compact needs for s. */
+int gauge_compact_width(const sysmon_snapshot *s);
+
 /* A bar of `width` columns filled to `fraction`, coloured by level. */
 void gauge_draw_bar(WINDOW *w, int y, int x, int width, double fraction);
 

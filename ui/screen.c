@@ -105,22 +105,31 @@ static void draw_tabs(const screen *s)
     wattr_set(stdscr, A_NORMAL, 0, NULL);
 }
 
+/* An error takes the whole row until the next key; otherwise the message is
+ * on the left and the compact gauges right-aligned after it. */
 static void draw_status(const screen *s)
 {
-    int y = LINES - 2, used;
+    int y = LINES - 2, x = 1;
     text_blank(stdscr, y, 0, COLS, theme_attr(THEME_BORDER));
-    if (s->env->have_snap)
-        used = 1 + gauge_draw_compact(stdscr, y, 1, COLS - 2, &s->env->snap);
-    else
-        used = 1 + text_putf(stdscr, y, 1, COLS - 2, theme_attr(THEME_ERROR), "no gauges: %s",
-                             s->env->sysmon_error);
-    if (!s->status[0])
+    if (s->status_error) {
+        text_put(stdscr, y, x, COLS - 2, theme_attr(THEME_ERROR), s->status);
         return;
-    char sep[16];
-    snprintf(sep, sizeof sep, "  %s ", crt_glyph(CRT_GLYPH_SEP));
-    used += text_put(stdscr, y, used, COLS - used, theme_attr(THEME_DIM), sep);
-    text_put(stdscr, y, used, COLS - used - 1,
-             theme_attr(s->status_error ? THEME_ERROR : THEME_TEXT), s->status);
+    }
+    char gauges_error[200];
+    int gw;
+    if (s->env->have_snap) {
+        gw = gauge_compact_width(&s->env->snap);
+    } else {
+        snprintf(gauges_error, sizeof gauges_error, "no gauges: %s", s->env->sysmon_error);
+        gw = text_width(gauges_error);
+    }
+    if (s->status[0])
+        x += 2 + text_put(stdscr, y, x, COLS - 5 - gw, theme_attr(THEME_TEXT), s->status);
+    int gx = COLS - 1 - gw > x ? COLS - 1 - gw : x;
+    if (s->env->have_snap)
+        gauge_draw_compact(stdscr, y, gx, COLS - 1 - gx, &s->env->snap);
+    else
+        text_put(stdscr, y, gx, COLS - 1 - gx, theme_attr(THEME_ERROR), gauges_error);
 }
 
 /* "KEY word" pairs from x on; returns the next free column. */
@@ -298,6 +307,10 @@ bool screen_key(screen *s, int key)
 {
     if (key == KEY_RESIZE || key == ERR)
         return true;
+    if (s->status_error) {     /* seen: give the row back to the gauges */
+        s->status[0] = '\0';
+        s->status_error = false;
+    }
     if (s->confirm_quit)
         return confirm_key(s, key);
     if (s->help_open) {

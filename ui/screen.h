@@ -22,7 +22,8 @@ typedef struct screen screen;
 screen *screen_new(pane *const *panes, size_t n, pane_env *env, const char *title);
 void screen_free(screen *s);
 
-/* The message at the right of the status line; errors use the error role. */
+/* A message for the status line. An error fills the row, in the error role,
+ * until the next key; other messages share it with the compact gauges. */
 void screen_status(screen *s, bool error, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

@@ -76,6 +76,9 @@ printf 'roles: [unclosed\n' >"$scr_dir/broken.yaml"
 scr_start -- --theme "$scr_dir/broken.yaml"
 check "a broken theme still opens the workbench" scr_wait "4 Chat"
 check "a broken theme's error is in the status line" scr_wait "broken.yaml"
+scr_keys 3
+check "a key dismisses the error" scr_wait_gone "broken.yaml"
+check "the gauges are back in the status line" rss_shown
 scr_keys C-c
 check "Ctrl-C quits cleanly with status 0" exited_ok
 

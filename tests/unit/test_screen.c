@@ -297,6 +297,27 @@ static void test_pane_hooks(void **state)
     assert_int_equal(f->fake->seen_rss, 123u << 20);
 }
 
+static void test_status_messages(void **state)
+{
+    fixture *f = *state;
+    screen_status(f->s, false, "theme: %s", "light");
+    screen_draw(f->s);
+    assert_true(on_screen("theme: light"));
+    assert_true(on_screen("RSS 123M"));
+    screen_status(f->s, true, "theme: %s", "/x/broken.yaml:2:1: YAML syntax error");
+    screen_draw(f->s);
+    assert_true(on_screen("/x/broken.yaml:2:1: YAML syntax error"));
+    assert_false(on_screen("RSS 123M"));      /* the error has the row to itself */
+    press(f, '2', true);                      /* the next key dismisses it and still acts */
+    assert_false(on_screen("broken.yaml"));
+    assert_true(on_screen("RSS 123M"));
+    assert_int_equal(screen_focus(f->s), 1);
+    f->env.have_snap = false;
+    snprintf(f->env.sysmon_error, sizeof f->env.sysmon_error, "cannot read /proc");
+    screen_draw(f->s);
+    assert_true(on_screen("no gauges: cannot read /proc"));
+}
+
 static void test_too_small_and_back(void **state)
 {
     fixture *f = *state;
@@ -354,6 +375,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_quit_asks_when_busy, setup_fake, teardown),
         cmocka_unit_test_setup_teardown(test_help_lists_fake_keys, setup_fake, teardown),
         cmocka_unit_test_setup_teardown(test_pane_hooks, setup_fake, teardown),
+        cmocka_unit_test_setup_teardown(test_status_messages, setup_plain, teardown),
         cmocka_unit_test_setup_teardown(test_too_small_and_back, setup_plain, teardown),
         cmocka_unit_test_setup_teardown(test_resize_storm, setup_plain, teardown),
         cmocka_unit_test_setup_teardown(test_run_reads_keys, setup_plain, teardown),
