@@ -11,13 +11,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "box.h"
 #include "crt.h"
 #include "gauge.h"
 #include "text.h"
 #include "theme.h"
+#include "theme_picker.h"
 
 #define KEY_ESC 27
-#define MAX_THEMES 32
 
 struct screen {
     pane *panes[SCREEN_MAX_PANES];
@@ -27,6 +28,7 @@ struct screen {
     char status[512];
     bool status_error;
     bool help_open;
+    theme_picker picker;
     bool confirm_quit;
     int laid_h, laid_w;     /* terminal size the panes were laid out for */
 };
@@ -36,6 +38,7 @@ static const pane_key global_keys[] = {
     {"Tab/S-Tab", "next / previous pane", "next/prev"},
     {"? or F1", "this help", "help"},
     {"t", "next colour theme", "theme"},
+    {"T", "choose a colour theme from a list", "themes"},
     {"q", "quit (asks first while work is running)", "quit"},
 };
 #define N_GLOBAL_KEYS (sizeof global_keys / sizeof global_keys[0])
@@ -151,26 +154,6 @@ static void draw_keybar(const screen *s)
     keybar_items(y, x + 1, c->keys, c->n_keys);
 }
 
-/* A framed, cleared box centred on the screen; returns its top-left corner. */
-static void draw_box(int h, int w, int *top, int *left)
-{
-    *top = (LINES - h) / 2;
-    *left = (COLS - w) / 2;
-    attr_t a = theme_attr(THEME_BORDER);
-    for (int r = 0; r < h; r++)
-        text_blank(stdscr, *top + r, *left, w, theme_attr(THEME_BACKGROUND));
-    wattr_set(stdscr, a, PAIR_NUMBER(a), NULL);
-    mvhline(*top, *left + 1, ACS_HLINE, w - 2);
-    mvhline(*top + h - 1, *left + 1, ACS_HLINE, w - 2);
-    mvvline(*top + 1, *left, ACS_VLINE, h - 2);
-    mvvline(*top + 1, *left + w - 1, ACS_VLINE, h - 2);
-    mvaddch(*top, *left, ACS_ULCORNER);
-    mvaddch(*top, *left + w - 1, ACS_URCORNER);
-    mvaddch(*top + h - 1, *left, ACS_LLCORNER);
-    mvaddch(*top + h - 1, *left + w - 1, ACS_LRCORNER);
-    wattr_set(stdscr, A_NORMAL, 0, NULL);
-}
-
 static void help_rows(int *row, int top, int left, int w, const pane_key *keys, size_t n)
 {
     for (size_t i = 0; i < n; i++, (*row)++) {
@@ -184,7 +167,7 @@ static void draw_help(const screen *s)
     const pane_class *c = s->panes[s->focus]->cls;
     size_t pane_rows = c->n_keys ? c->n_keys : 1;
     int h = (int)(pane_rows + N_GLOBAL_KEYS) + 7, w = 64, top, left, row = 1;
-    draw_box(h, w, &top, &left);
+    box_draw(h, w, &top, &left);
     text_putf(stdscr, top, left + 2, w - 4, theme_attr(THEME_ACCENT) | A_BOLD, " Help: %s pane ",
               c->name);
     text_putf(stdscr, top + row++, left + 2, w - 4, theme_attr(THEME_DIM), "%s pane keys", c->name);
@@ -211,7 +194,7 @@ static const char *busy_pane(const screen *s)
 static void draw_confirm(const screen *s)
 {
     int top, left, w = 56;
-    draw_box(5, w, &top, &left);
+    box_draw(5, w, &top, &left);
     const char *name = busy_pane(s);
     text_putf(stdscr, top + 1, left + 2, w - 4, theme_attr(THEME_TEXT),
               "Work is running in the %s pane.", name ? name : "");
@@ -251,6 +234,8 @@ void screen_draw(screen *s)
         draw_keybar(s);
         if (s->help_open)
             draw_help(s);
+        if (s->picker.open)
+            theme_picker_draw(&s->picker);
         if (s->confirm_quit)
             draw_confirm(s);
     }
@@ -258,22 +243,28 @@ void screen_draw(screen *s)
     s->env->frame_ms = now_ms() - t0;
 }
 
-static void next_theme(screen *s)
+static void apply_theme(screen *s, const char *name)
 {
-    const char *names[MAX_THEMES];
-    size_t n = theme_list(names, MAX_THEMES);
-    if (n == 0)
-        return;
-    size_t next = 0;
-    for (size_t i = 0; i < n; i++)
-        if (!strcmp(names[i], theme_name()))
-            next = (i + 1) % n;
     char err[256];
-    if (theme_switch(names[next], err, sizeof err) != 0)
-        screen_status(s, true, "theme %s: %s", names[next], err);
+    if (theme_switch(name, err, sizeof err) != 0)
+        screen_status(s, true, "theme %s: %s", name, err);
     else
         screen_status(s, false, "theme: %s", theme_name());
     clearok(curscr, TRUE);
+}
+
+static void next_theme(screen *s)
+{
+    theme_picker list;
+    theme_picker_open(&list);
+    if (list.n > 0)
+        apply_theme(s, list.names[(list.sel + 1) % list.n]);
+}
+
+static void picker_key(screen *s, int key)
+{
+    if (theme_picker_key(&s->picker, key) == THEME_PICKER_CHOSEN)
+        apply_theme(s, s->picker.names[s->picker.sel]);
 }
 
 static bool confirm_key(screen *s, int key)
@@ -295,6 +286,8 @@ static bool global_key(screen *s, int key)
         s->help_open = true;
     } else if (key == 't') {
         next_theme(s);
+    } else if (key == 'T') {
+        theme_picker_open(&s->picker);
     } else if (key == 'q') {
         if (!busy_pane(s))
             return false;
@@ -315,6 +308,10 @@ bool screen_key(screen *s, int key)
         return confirm_key(s, key);
     if (s->help_open) {
         s->help_open = false;
+        return true;
+    }
+    if (s->picker.open) {
+        picker_key(s, key);
         return true;
     }
     if (COLS >= SCREEN_MIN_W && LINES >= SCREEN_MIN_H &&

@@ -67,6 +67,11 @@ check "after a storm of resizes the status line is back" rss_shown
 scr_keys t
 check "t switches the theme and says so" scr_wait "theme: "
 check "the default run uses colour" has_colour
+scr_keys T
+check "T opens the theme picker" scr_wait "Enter choose"
+scr_keys Down Enter
+check "Enter in the picker switches the theme" scr_wait_gone "Enter choose"
+check "the new theme is named in the status line" scr_wait "theme: "
 scr_keys q
 check "q quits with status 0 and leaves the alternate screen" exited_ok
 check "q leaves no workbench on the shell screen" no_pane_left

@@ -318,6 +318,31 @@ static void test_status_messages(void **state)
     assert_true(on_screen("no gauges: cannot read /proc"));
 }
 
+static void test_theme_picker(void **state)
+{
+    fixture *f = *state;
+    const char *names[8];
+    size_t n = theme_list(names, 8);
+    assert_true(n >= 2);
+    press(f, 'T', true);
+    assert_true(on_screen("Enter choose"));
+    assert_true(on_screen("* default"));
+    assert_true(on_screen(names[1]));
+    press(f, KEY_DOWN, true);
+    press(f, '\n', true);
+    assert_false(on_screen("Enter choose"));
+    assert_string_equal(theme_name(), names[1]);
+    char want[64];
+    snprintf(want, sizeof want, "theme: %s", names[1]);
+    assert_true(on_screen(want));
+    press(f, 'T', true);
+    press(f, 27, true);                       /* Esc closes without a change */
+    assert_false(on_screen("Enter choose"));
+    assert_string_equal(theme_name(), names[1]);
+    press(f, 't', true);                      /* t cycles to the next one */
+    assert_string_equal(theme_name(), names[2 % n]);
+}
+
 static void test_too_small_and_back(void **state)
 {
     fixture *f = *state;
@@ -376,6 +401,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_help_lists_fake_keys, setup_fake, teardown),
         cmocka_unit_test_setup_teardown(test_pane_hooks, setup_fake, teardown),
         cmocka_unit_test_setup_teardown(test_status_messages, setup_plain, teardown),
+        cmocka_unit_test_setup_teardown(test_theme_picker, setup_plain, teardown),
         cmocka_unit_test_setup_teardown(test_too_small_and_back, setup_plain, teardown),
         cmocka_unit_test_setup_teardown(test_resize_storm, setup_plain, teardown),
         cmocka_unit_test_setup_teardown(test_run_reads_keys, setup_plain, teardown),
