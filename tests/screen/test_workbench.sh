@@ -86,6 +86,7 @@ check "a key dismisses the error" scr_wait_gone "broken.yaml"
 check "the gauges are back in the status line" rss_shown
 scr_keys C-c
 check "Ctrl-C quits cleanly with status 0" exited_ok
+check "nothing on stderr" stderr_empty
 
 scr_start NO_COLOR=1 --
 check "NO_COLOR=1 run starts" scr_wait "4 Chat"
@@ -100,10 +101,12 @@ scr_keys 3
 check "--no-color Train pane draws its gauges" scr_wait "peak"
 scr_keys q
 check "--no-color run quits" exited_ok
+check "nothing on stderr" stderr_empty
 scr_start
 check "SIGTERM run starts" scr_wait "4 Chat"
 check "SIGTERM is delivered" signal_lathe TERM
 check "SIGTERM quits cleanly with status 0" exited_ok
+check "nothing on stderr" stderr_empty
 
 # The crash handler restores the terminal, then dies of the same signal
 # (status 128+11), so a core dump still happens where cores are enabled.
@@ -119,4 +122,5 @@ check "C locale Train pane starts" scr_wait "peak"
 check "C locale uses ASCII gauges" ascii_gauges
 scr_keys q
 check "C locale run quits" exited_ok
+check "nothing on stderr" stderr_empty
 tap_done
