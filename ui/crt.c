@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 static bool utf8;
 static SCREEN *scr;
@@ -89,6 +90,11 @@ static void restore_handlers(void)
 int crt_init(char *err, size_t errlen)
 {
     crt_detect_utf8();
+    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+        snprintf(err, errlen, "the workbench needs a terminal on stdin and stdout "
+                              "(the headless commands are listed by 'lathe --help')");
+        return -1;
+    }
     const char *term = getenv("TERM");
     if (!term || !*term) {
         snprintf(err, errlen, "TERM is not set: the workbench needs a terminal");

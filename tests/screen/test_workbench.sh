@@ -115,6 +115,10 @@ check "SIGSEGV run starts" scr_wait "4 Chat"
 check "SIGSEGV is delivered" signal_lathe SEGV
 check "SIGSEGV restores the terminal and still dies of SIGSEGV" exited_with 139
 
+scr_start TERM=lathe-no-such-terminal --
+check "an unknown TERM exits with status 1" scr_wait "lathe exited with 1"
+check "an unknown TERM is named on stderr" grep -qF "lathe-no-such-terminal" "$scr_dir/stderr"
+
 scr_start LANG=C LC_ALL=C --
 check "C locale run starts" scr_wait "4 Chat"
 scr_keys 3
