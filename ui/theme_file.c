@@ -232,12 +232,21 @@ static int parse_style(parse_ctx *c, const yaml_node_t *n, theme_style *st)
     st->fg.kind = st->bg.kind = COLOR_SPEC_DEFAULT;
     for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
         yaml_node_t *v = yaml_document_get_node(c->doc, p->value);
-        int k = match_key(c, yaml_document_get_node(c->doc, p->key), style_keys, STYLE_COUNT, seen, "style key");
-        int rc = k < 0 ? -1
-               : k == STYLE_FG ? parse_colour(c, v, &st->fg)
-               : k == STYLE_BG ? parse_colour(c, v, &st->bg)
-               : k == STYLE_ATTRS ? parse_attrs(c, v, &st->attrs)
-               : parse_attrs(c, v, &st->mono);
+        int rc = -1;
+        switch (match_key(c, yaml_document_get_node(c->doc, p->key), style_keys, STYLE_COUNT, seen, "style key")) {
+        case STYLE_FG:
+            rc = parse_colour(c, v, &st->fg);
+            break;
+        case STYLE_BG:
+            rc = parse_colour(c, v, &st->bg);
+            break;
+        case STYLE_ATTRS:
+            rc = parse_attrs(c, v, &st->attrs);
+            break;
+        case STYLE_MONO:
+            rc = parse_attrs(c, v, &st->mono);
+            break;
+        }
         if (rc < 0)
             return -1;
     }
@@ -277,11 +286,18 @@ static int parse_root(parse_ctx *c, const yaml_node_t *root, theme_def *def)
         return -1;
     for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
         yaml_node_t *v = yaml_document_get_node(c->doc, p->value);
-        int k = match_key(c, yaml_document_get_node(c->doc, p->key), top_keys, TOP_COUNT, seen, "key");
-        int rc = k < 0 ? -1
-               : k == TOP_NAME ? parse_text(c, v, def->name, sizeof def->name)
-               : k == TOP_DESCRIPTION ? parse_text(c, v, def->description, sizeof def->description)
-               : parse_roles(c, v, def);
+        int rc = -1;
+        switch (match_key(c, yaml_document_get_node(c->doc, p->key), top_keys, TOP_COUNT, seen, "key")) {
+        case TOP_NAME:
+            rc = parse_text(c, v, def->name, sizeof def->name);
+            break;
+        case TOP_DESCRIPTION:
+            rc = parse_text(c, v, def->description, sizeof def->description);
+            break;
+        case TOP_ROLES:
+            rc = parse_roles(c, v, def);
+            break;
+        }
         if (rc < 0)
             return -1;
     }

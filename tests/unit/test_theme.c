@@ -69,6 +69,7 @@ static int setup(void **state)
     setenv("XDG_CONFIG_HOME", fx->tmp, 1);
     unsetenv("LATHE_THEME_DIR");
     unsetenv("NO_COLOR");
+    unsetenv("TERMINFO");
     *state = fx;
     return 0;
 }
@@ -94,12 +95,26 @@ static void remove_user_files(fixture *fx)
     }
 }
 
+static void remove_terminfo(fixture *fx)
+{
+    static const char *const names[] = {
+        "lathe.src", "terminfo/l/lathe-16", "terminfo/l/lathe-direct", "terminfo/l", "terminfo",
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char path[400];
+        snprintf(path, sizeof path, "%s/%s", fx->tmp, names[i]);
+        remove(path);
+    }
+}
+
 static int teardown(void **state)
 {
     fixture *fx = *state;
     char lathe[280];
     close_term(fx);
     remove_user_files(fx);
+    remove_terminfo(fx);
+    unsetenv("TERMINFO");
     snprintf(lathe, sizeof lathe, "%s/lathe", fx->tmp);
     rmdir(fx->user);
     rmdir(lathe);
@@ -162,6 +177,41 @@ static void test_8_colours(void **state)
     assert_pair(THEME_SELECTION, COLOR_WHITE, COLOR_CYAN);
     assert_pair(THEME_GAUGE_CRITICAL, COLOR_RED, -1);
     assert_pair(THEME_DIM, COLOR_WHITE, -1);
+}
+
+/* Terminals this machine lacks (16 colours, direct RGB), compiled with tic
+ * into the fixture directory; skipped where tic is missing. */
+static void use_test_terminfo(fixture *fx)
+{
+    char src[400], dir[400], cmd[1024];
+    snprintf(src, sizeof src, "%s/lathe.src", fx->tmp);
+    snprintf(dir, sizeof dir, "%s/terminfo", fx->tmp);
+    write_file(src,
+               "lathe-16|lathe test terminal with 16 colours,\n"
+               "\tcolors#16, pairs#256, use=xterm-256color,\n"
+               "lathe-direct|lathe test terminal with direct colour,\n"
+               "\tRGB, colors#0x1000000, pairs#0x10000, use=xterm-256color,\n");
+    snprintf(cmd, sizeof cmd, "tic -x -o '%s' '%s' 2>/dev/null", dir, src);
+    if (system(cmd) != 0)
+        skip();
+    setenv("TERMINFO", dir, 1);
+}
+
+static void test_16_and_direct_colours(void **state)
+{
+    fixture *fx = *state;
+    char err[512] = "";
+    use_test_terminfo(fx);
+    open_term(fx, "lathe-16");
+    assert_int_equal(theme_init("default", false, err, sizeof err), 0);
+    assert_pair(THEME_SELECTION, 15, 6);       /* #ffffff on #005f87 */
+    assert_pair(THEME_DIM, 8, -1);             /* #808080: bright black */
+    assert_pair(THEME_ERROR, 9, -1);           /* #ff5f5f: bright red */
+    close_term(fx);
+    open_term(fx, "lathe-direct");
+    assert_int_equal(theme_init("default", false, err, sizeof err), 0);
+    assert_pair(THEME_SELECTION, 0xffffff, 0x005f87);
+    assert_pair(THEME_TEXT, 0xd0d0d0, -1);
 }
 
 static void test_switch(void **state)
@@ -292,6 +342,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_256_colours, setup, teardown),
         cmocka_unit_test_setup_teardown(test_8_colours, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_16_and_direct_colours, setup, teardown),
         cmocka_unit_test_setup_teardown(test_switch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_color_env, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_color_flag_and_mono_terminal, setup, teardown),

@@ -244,6 +244,47 @@ static void test_attr_forms(void **state)
     assert_string_equal(def.name, "forms");
 }
 
+/* "m.yaml:LINE:COLUMN: " with both numbers at least 1. */
+static void assert_located(const char *err)
+{
+    unsigned long line = 0, col = 0;
+    int end = 0;
+    assert_int_equal(sscanf(err, "m.yaml:%lu:%lu: %n", &line, &col, &end), 2);
+    assert_true(line >= 1 && col >= 1 && end > 0 && err[end] != '\0');
+}
+
+static void parse_mutant(const char *text, size_t len)
+{
+    theme_def def;
+    char err[512] = "";
+    if (theme_file_parse("m.yaml", text, len, &def, err, sizeof err) != 0)
+        assert_located(err);
+}
+
+/* Every prefix and many byte substitutions of default.yaml either parse or
+ * fail with a located message; none crash (run under ASan in build-asan). */
+static void test_mutations_are_located(void **state)
+{
+    (void)state;
+    static const char subst[] = "{}[]:,#&*!|>'\"%@`- \n\t\xff\x80";
+    char path[4096];
+    size_t len;
+    src_path(path, sizeof path, "themes/default.yaml");
+    char *text = slurp(path, &len);
+    for (size_t n = 0; n < len; n += 7)
+        parse_mutant(text, n);
+    unsigned seed = 12345;
+    for (int i = 0; i < 3000; i++) {
+        seed = seed * 1103515245u + 12345u;
+        size_t at = (seed >> 8) % len;
+        char saved = text[at];
+        text[at] = subst[(seed >> 20) % (sizeof subst - 1)];
+        parse_mutant(text, len);
+        text[at] = saved;
+    }
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -255,6 +296,7 @@ int main(void)
         cmocka_unit_test(test_inline_errors),
         cmocka_unit_test(test_whole_file_errors),
         cmocka_unit_test(test_attr_forms),
+        cmocka_unit_test(test_mutations_are_located),
     };
     return cmocka_run_group_tests_name("theme_file", tests, NULL, NULL);
 }
