@@ -62,6 +62,29 @@ static void test_fit_respects_buffer(void **state)
     assert_string_equal(out, "日");
 }
 
+/* Random bytes mixed with wide characters: the result never exceeds the
+ * width or the buffer, and its measured width is what text_fit returned. */
+static void test_fit_random_input(void **state)
+{
+    (void)state;
+    static const char *const pieces[] = {"a", "日", "\xf0\x9f\x98\x80", "e\xcc\x81", "\xff",
+                                         "\xe6", "\t", " ", "\xc3\xa9"};
+    unsigned seed = 1;
+    for (int iter = 0; iter < 3000; iter++) {
+        char in[128] = "", out[48];
+        for (int k = 0; k < 20; k++) {
+            seed = seed * 1103515245u + 12345u;
+            strcat(in, pieces[(seed >> 16) % (sizeof pieces / sizeof pieces[0])]);
+        }
+        int maxw = (int)(seed >> 8) % 40;
+        size_t outlen = 1 + (seed >> 4) % sizeof out;
+        int w = text_fit(in, maxw, out, outlen);
+        assert_true(w <= maxw);
+        assert_true(strlen(out) < outlen);
+        assert_int_equal(text_width(out), w);
+    }
+}
+
 static void test_bytes(void **state)
 {
     (void)state;
@@ -217,6 +240,7 @@ int main(void)
         cmocka_unit_test(test_width),
         cmocka_unit_test(test_fit_cuts_by_columns),
         cmocka_unit_test(test_fit_respects_buffer),
+        cmocka_unit_test(test_fit_random_input),
         cmocka_unit_test(test_bytes),
         cmocka_unit_test(test_roles),
         cmocka_unit_test_setup_teardown(test_put_clips_wide_text, setup_term, teardown_term),
