@@ -15,7 +15,6 @@
 /* What the workbench knows that panes draw from; updated once per tick by
  * the workbench and the screen manager, read-only to panes. */
 typedef struct {
-    const char *path;             /* what the workbench was opened on; NULL = sample */
     sysmon_snapshot snap;         /* latest system figures */
     bool have_snap;               /* false when the sampler could not start */
     char sysmon_error[160];       /* why, when have_snap is false */

@@ -102,7 +102,6 @@ int workbench_run(const workbench_options *opt)
         ring_free(wb.metrics);
         return 1;
     }
-    env->path = opt->path;
     env->ring_capacity = ring_capacity(wb.metrics);
     wb.mon = sysmon_start(SAMPLE_INTERVAL_S, env->sysmon_error, sizeof env->sysmon_error);
     int rc = run(&wb, env, opt);

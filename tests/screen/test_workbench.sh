@@ -94,8 +94,9 @@ check "NO_COLOR=1 run uses no colour" no_colour
 scr_keys q
 check "NO_COLOR=1 run quits" exited_ok
 
-scr_start -- --no-color
+scr_start -- --no-color "data/日本語 set.jsonl"
 check "--no-color run starts" scr_wait "4 Chat"
+check "the PATH argument is in the title, wide characters and all" scr_wait "data/日本語 set.jsonl"
 check "--no-color run uses no colour" no_colour
 scr_keys 3
 check "--no-color Train pane draws its gauges" scr_wait "peak"
