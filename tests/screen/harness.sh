@@ -11,6 +11,9 @@
 scr_timeout=${SCR_TIMEOUT:-10}
 scr_dir=$(mktemp -d)
 scr_runs=0
+# Sockets live in the temporary directory, so nothing is left in /tmp.
+TMUX_TMPDIR=$scr_dir
+export TMUX_TMPDIR
 scr_sock=lathe-$$
 scr_session=lathe
 
