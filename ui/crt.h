@@ -1,0 +1,39 @@
+/* crt.h - the one layer that starts and stops curses: terminal modes, UTF-8
+ * detection with ASCII fallback glyphs, and the signal handlers that make sure
+ * the terminal is restored however the program ends. */
+#ifndef LATHE_CRT_H
+#define LATHE_CRT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef enum {
+    CRT_GLYPH_ELLIPSIS,
+    CRT_GLYPH_BAR_FULL,
+    CRT_GLYPH_BAR_EMPTY,
+    CRT_GLYPH_SEP,          /* vertical separator between status fields */
+    CRT_GLYPH_DOT,          /* separator between small figures */
+    CRT_GLYPH_TIMES,        /* the x in 80x24 */
+    CRT_GLYPH_COUNT
+} crt_glyph_id;
+
+/* Reads the locale's codeset (setlocale must have run) and picks glyphs:
+ * UTF-8 ones, or ASCII when the locale is not UTF-8. crt_init calls it; tests
+ * that draw without crt_init call it themselves. */
+void crt_detect_utf8(void);
+bool crt_utf8(void);
+const char *crt_glyph(crt_glyph_id id);
+
+/* Starts curses on the terminal (cbreak, noecho, keypad, short ESC delay,
+ * hidden cursor) and installs the signal handlers. -1 with a message when
+ * there is no usable terminal. */
+int crt_init(char *err, size_t errlen);
+
+/* Restores the terminal; safe to call twice. */
+void crt_done(void);
+
+/* Non-zero (the signal number) once SIGINT or SIGTERM arrived: the main loop
+ * polls it and leaves through the normal teardown. */
+int crt_quit_signal(void);
+
+#endif

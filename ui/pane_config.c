@@ -1,0 +1,40 @@
+/* pane_config.c - the Config pane. It will edit a training config (Axolotl-compatible
+ * YAML keys) with validation that names file:line:column.
+ * Until that lands it says so and names the headless command to use
+ * meanwhile; it shows no made-up content. */
+#include "pane.h"
+
+static const char *const lines[] = {
+    "Training config",
+    "",
+    "This pane will edit a training config (Axolotl-compatible YAML keys:",
+    "base_model, datasets, adapter, learning_rate, ...) with every error",
+    "named by file:line:column, and launch the run from here.",
+    "",
+    "It is not available in this build yet. Meanwhile, edit the YAML in",
+    "your editor and check or launch it from a shell:",
+    "",
+    "$ lathe train CONFIG.yaml --max-steps 1",
+    "$ lathe train CONFIG.yaml",
+};
+static const size_t n_lines = sizeof lines / sizeof lines[0];
+
+static void draw(pane *p, WINDOW *w, const pane_env *env)
+{
+    (void)env;
+    pane_text_draw((pane_text *)p, w, lines, n_lines);
+}
+
+static bool handle_key(pane *p, int key)
+{
+    return pane_text_key((pane_text *)p, key, n_lines);
+}
+
+const pane_class pane_config_class = {
+    .name = "Config",
+    .size = sizeof(pane_text),
+    .draw = draw,
+    .handle_key = handle_key,
+    .keys = pane_text_keys,
+    .n_keys = PANE_TEXT_N_KEYS,
+};
