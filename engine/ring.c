@@ -59,6 +59,14 @@ bool ring_push(ring *r, const ring_record *rec)
     return true;
 }
 
+size_t ring_space(ring *r)
+{
+    uint64_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
+    if (head - r->tail_seen > r->mask)
+        r->tail_seen = atomic_load_explicit(&r->tail, memory_order_acquire);
+    return (size_t)(r->mask + 1 - (head - r->tail_seen));
+}
+
 bool ring_pop(ring *r, ring_record *out)
 {
     return ring_drain(r, out, 1) == 1;

@@ -58,6 +58,10 @@ void ring_free(ring *r);
 /* Producer side. Returns false (and counts a drop) when the ring is full. */
 bool ring_push(ring *r, const ring_record *rec);
 
+/* Producer side: free slots as last seen (a lower bound; the consumer may have
+ * freed more). Re-reads the consumer's index only when the ring looks full. */
+size_t ring_space(ring *r);
+
 /* Consumer side. ring_pop copies out one record; ring_drain up to max. */
 bool ring_pop(ring *r, ring_record *out);
 size_t ring_drain(ring *r, ring_record *out, size_t max);

@@ -91,11 +91,13 @@ static void test_overflow_drops_newest(void **state)
         assert_int_equal(ring_push(r, &rec), i < 4);
     }
     assert_int_equal(ring_dropped(r), 6);
+    assert_int_equal(ring_space(r), 0);
     ring_record out[8];
     size_t n = ring_drain(r, out, 8);
     assert_int_equal(n, 4);
     for (size_t i = 0; i < n; i++)
         assert_int_equal(out[i].step, (int64_t)i);
+    assert_int_equal(ring_space(r), 4);
     /* Space again after draining: pushes succeed and the count stays. */
     ring_record rec = step_rec(10);
     assert_true(ring_push(r, &rec));
