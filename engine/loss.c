@@ -40,18 +40,21 @@ static void ce_row(void *arg, int i)
     for (int c = 1; c < a->v; c++)
         if (z[c] > mx)
             mx = z[c];
+    /* exponentials are kept in z so the gradient needs no second exp pass */
+    float zy = z[y];
     double sum = 0;
-    for (int c = 0; c < a->v; c++)
-        sum += exp((double)(z[c] - mx));
-    double lse = mx + log(sum);
+    for (int c = 0; c < a->v; c++) {
+        z[c] = expf(z[c] - mx);
+        sum += z[c];
+    }
     float w = row_weight(a, row);
-    j->nll[i] = (float)(w * (lse - z[y]));
+    j->nll[i] = (float)(w * (mx + log(sum) - zy));
     if (!j->backward)
         return;
-    float g = (float)(w / a->norm);
+    float g = (float)(w / a->norm / sum);
     for (int c = 0; c < a->v; c++)
-        z[c] = g * (float)exp((double)z[c] - lse);
-    z[y] -= g;
+        z[c] *= g;
+    z[y] -= (float)(w / a->norm);
 }
 
 double ce_run(pool *p, const ce_args *a, float *scratch, int *rows)
