@@ -10,7 +10,8 @@
 
 size_t ce_scratch_floats(int chunk, int d, int v)
 {
-    return (size_t)chunk * v + 2 * (size_t)chunk * d + (size_t)chunk;
+    return (size_t)chunk * v + 2 * (size_t)chunk * d + (size_t)chunk +
+           linear_scratch_floats(chunk, d, 0, 0);
 }
 
 size_t ce_scratch_ints(int n)
@@ -69,20 +70,21 @@ double ce_run(pool *p, const ce_args *a, float *scratch, int *rows)
     float *hb = logits + (size_t)a->chunk * a->v;
     float *dhb = hb + (size_t)a->chunk * a->d;
     float *nll = dhb + (size_t)a->chunk * a->d;
+    linear_ctx lc = {.pool = p, .scratch = nll + a->chunk, .max_in = a->d};
     double total = 0;
     for (int r0 = 0; r0 < nrows; r0 += a->chunk) {
         int c = nrows - r0 < a->chunk ? nrows - r0 : a->chunk;
         for (int i = 0; i < c; i++)
             memcpy(hb + (size_t)i * a->d, a->h + (size_t)rows[r0 + i] * a->d,
                    (size_t)a->d * sizeof *hb);
-        k_mm_xwt(hb, a->w, logits, c, a->d, a->v, false);
+        linear_base_fwd(&lc, a->head, hb, logits, c);
         ce_job j = {.a = a, .logits = logits, .nll = nll, .rows = rows + r0, .backward = a->dh != NULL};
         pool_run(p, c, ce_row, &j);
         for (int i = 0; i < c; i++)
             total += nll[i];
         if (!a->dh)
             continue;
-        k_mm_dyw(logits, a->w, dhb, c, a->d, a->v, false);
+        linear_base_dx(&lc, a->head, logits, dhb, false, c);
         for (int i = 0; i < c; i++)
             memcpy(a->dh + (size_t)rows[r0 + i] * a->d, dhb + (size_t)i * a->d,
                    (size_t)a->d * sizeof *dhb);
