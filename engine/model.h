@@ -121,7 +121,7 @@ void model_set_checkpointing(model *m, bool on);
 /* Non-BLAS kernel threads (own pool) and OpenBLAS threads; <= 0 keeps. */
 int model_set_threads(model *m, int kernel_threads, int blas_threads,
                       char *err, size_t errlen);
-/* Rows of logits computed at once in the loss (default 64). */
+/* Rows of logits computed at once in the loss (default 128). */
 void model_set_ce_chunk(model *m, int rows);
 /* Training step number, mixed into the LoRA dropout RNG so masks vary per step
  * and are reproducible on resume. */
