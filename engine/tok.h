@@ -60,6 +60,9 @@ void tok_vocab_free(tok_vocab *v);
  * DIR/tokenizer.json and, when present, DIR/tokenizer_config.json (path may
  * also name tokenizer.json itself). chat_template, when non-NULL, receives a
  * malloc'd copy of the chat template or NULL when there is none. */
+struct gguf_file;
+tok_vocab *tok_vocab_from_gguf(const struct gguf_file *g, char **chat_template, char *err,
+                               size_t errlen);
 tok_vocab *tok_vocab_load_gguf(const char *path, char **chat_template, char *err, size_t errlen);
 tok_vocab *tok_vocab_load_hf(const char *path, char **chat_template, char *err, size_t errlen);
 /* Parses tokenizer.json / tokenizer_config.json text already in memory

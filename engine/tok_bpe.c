@@ -6,6 +6,8 @@
  * skipped. Symbols left over that are not tokens are looked up byte by byte
  * and dropped when even that fails, as llama.cpp does. Words seen before
  * come from the session's cache. */
+#include "config.h"
+
 #include <stdio.h>
 #include <string.h>
 

@@ -2,6 +2,8 @@
  * llama_detokenize for a sequence (SPM's leading space removed, BOS/EOS
  * optionally dropped). clean_up_tokenization_spaces is not applied, so
  * decode(encode(text)) gives back text. */
+#include "config.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

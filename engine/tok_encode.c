@@ -5,6 +5,8 @@
  * first, each splitting every text fragment left so far at all of its
  * occurrences. Control and unknown tokens take part only with parse_special;
  * user-defined tokens always do. */
+#include "config.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,6 @@
 /* tok_map.c - the tokenizers' byte-string -> int32 hash map. */
+#include "config.h"
+
 #include "tok_map.h"
 
 #include <stdlib.h>

@@ -2,6 +2,8 @@
  * selects by tokenizer.ggml.pre, compiled with PCRE2 (UTF + UCP), and the
  * splitting rule they share: each regex cuts every current piece into its
  * matches and the gaps between them, and the next regex cuts those again. */
+#include "config.h"
+
 #include <stdio.h>
 #include <string.h>
 

@@ -6,6 +6,8 @@
  * Popping merges the pair unless either side changed since it was pushed.
  * Every merge forms a vocab token, so a final symbol that is not a token is a
  * single character and falls back to its bytes (<0xXX>). */
+#include "config.h"
+
 #include "tok_impl.h"
 
 typedef struct {

@@ -1,5 +1,7 @@
 /* tok_utf8.c - UTF-8 decoding with llama.cpp's leniency, and GPT-2's
  * byte <-> codepoint bijection used by byte-level BPE. */
+#include "config.h"
+
 #include "tok_impl.h"
 
 size_t tok_utf8_len(unsigned char c)

@@ -1,6 +1,8 @@
 /* tok_vocab.c - building the immutable vocab from a tok_spec: token table,
  * text -> id map, merge ranks, the special-token list, byte tables, and the
  * llama.cpp defaults per model and pre-tokenizer. */
+#include "config.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,26 +120,36 @@ static int load_merges(tok_vocab *v, const tok_spec *sp, char *err, size_t errle
     return 0;
 }
 
-static int special_cmp(const void *a, const void *b, void *ctx)
+typedef struct {
+    uint32_t len;
+    int32_t id;
+} special_key;
+
+static int special_cmp(const void *a, const void *b)
 {
-    const tok_vocab *v = ctx;
-    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-    if (v->len[x] != v->len[y])
-        return v->len[x] > v->len[y] ? -1 : 1;
-    return x < y ? -1 : x > y;
+    const special_key *x = a, *y = b;
+    if (x->len != y->len)
+        return x->len > y->len ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
 }
 
 static int collect_specials(tok_vocab *v)
 {
+    special_key *keys = malloc(v->n * sizeof *keys);
     v->specials = malloc(v->n * sizeof *v->specials);
-    if (!v->specials)
+    if (!keys || !v->specials) {
+        free(keys);
         return -1;
+    }
     for (size_t i = 0; i < v->n; i++) {
         int t = v->type[i];
         if ((t == TOK_T_CONTROL || t == TOK_T_USER_DEFINED || t == TOK_T_UNKNOWN) && v->len[i])
-            v->specials[v->n_specials++] = (int32_t)i;
+            keys[v->n_specials++] = (special_key){v->len[i], (int32_t)i};
     }
-    qsort_r(v->specials, v->n_specials, sizeof *v->specials, special_cmp, v);
+    qsort(keys, v->n_specials, sizeof *keys, special_cmp);
+    for (size_t i = 0; i < v->n_specials; i++)
+        v->specials[i] = keys[i].id;
+    free(keys);
     return 0;
 }
 
