@@ -32,7 +32,8 @@ typedef enum {
 typedef struct {
     tok_model model;
     const char *pre;          /* BPE pre-tokenizer name; NULL or "" = "default" */
-    const char *pre_regex;    /* instead of pre: one regex, from tokenizer.json */
+    const char *const *pre_regexes; /* instead of pre: NULL-terminated regex list
+                                       (at most 8), from tokenizer.json */
     size_t n_tokens;
     const char *const *tokens;
     const size_t *token_lens; /* NULL: strlen of each token */

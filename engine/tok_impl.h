@@ -35,6 +35,7 @@ struct tok_vocab {
     int32_t byte_id[256]; /* SPM byte fallback: <0xXX>, else the 1-byte token */
     char byte_enc[256][2]; /* BPE: each byte as its GPT-2 codepoint in UTF-8 */
     uint8_t byte_enc_len[256];
+    uint8_t isolated[256];  /* SPM: ASCII bytes no multi-byte token contains */
     int32_t bos, eos, unk, pad, eot;
     bool add_bos, add_eos, add_space_prefix, ignore_merges;
     tok_pretok pre;
@@ -67,7 +68,8 @@ struct tok_session {
 /* 1 when name is one of the space-separated words in names. */
 int tok_name_in_list(const char *names, const char *name);
 
-int tok_pretok_compile(tok_pretok *p, const char *name, const char *custom, char *err,
+/* The regexes of the named pre-tokenizer, or the custom list when non-NULL. */
+int tok_pretok_compile(tok_pretok *p, const char *name, const char *const *custom, char *err,
                        size_t errlen);
 void tok_pretok_free(tok_pretok *p);
 /* Splits text[0..len) (valid UTF-8) into words; the spans go to s->spans and

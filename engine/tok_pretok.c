@@ -113,12 +113,11 @@ static pcre2_code *compile_one(const char *pattern, char *err, size_t errlen)
     return re;
 }
 
-int tok_pretok_compile(tok_pretok *p, const char *name, const char *custom, char *err,
+int tok_pretok_compile(tok_pretok *p, const char *name, const char *const *custom, char *err,
                        size_t errlen)
 {
     memset(p, 0, sizeof *p);
-    const char *one[TOK_PRE_MAX] = {custom};
-    const char *const *list = one;
+    const char *const *list = custom;
     if (!custom) {
         const pre_def *d = find_pre(name);
         if (!d) {

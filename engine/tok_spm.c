@@ -5,7 +5,13 @@
  * concatenation is a token, keyed by that token's score (ties: leftmost).
  * Popping merges the pair unless either side changed since it was pushed.
  * Every merge forms a vocab token, so a final symbol that is not a token is a
- * single character and falls back to its bytes (<0xXX>). */
+ * single character and falls back to its bytes (<0xXX>).
+ *
+ * An ASCII byte that no multi-byte token contains can never be merged, so
+ * the text is cut around such bytes (newlines, for llama's vocab) and each
+ * piece merged on its own: pieces cannot interact, and within a piece the
+ * heap order is the global one, so the result is unchanged while the heaps
+ * stay small. */
 #include "config.h"
 
 #include "tok_impl.h"
@@ -104,7 +110,7 @@ static int emit(const tok_session *s, const char *text, const spm_sym *sym, tok_
     return 0;
 }
 
-int tok_spm_encode(tok_session *s, const char *text, size_t len, tok_ids *out)
+static int merge_segment(tok_session *s, const char *text, size_t len, tok_ids *out)
 {
     size_t nsym, nheap = 0;
     if (!len)
@@ -133,4 +139,19 @@ int tok_spm_encode(tok_session *s, const char *text, size_t len, tok_ids *out)
         if (emit(s, text, &sym[i], out) != 0)
             return -1;
     return 0;
+}
+
+int tok_spm_encode(tok_session *s, const char *text, size_t len, tok_ids *out)
+{
+    const uint8_t *iso = s->v->isolated;
+    size_t start = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (!iso[(unsigned char)text[i]])
+            continue;
+        if (merge_segment(s, text + start, i - start, out) != 0 ||
+            merge_segment(s, text + i, 1, out) != 0)
+            return -1;
+        start = i + 1;
+    }
+    return merge_segment(s, text + start, len - start, out);
 }

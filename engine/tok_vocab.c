@@ -166,6 +166,17 @@ static void byte_tables(tok_vocab *v)
     }
 }
 
+static void isolated_bytes(tok_vocab *v)
+{
+    memset(v->isolated, 0, sizeof v->isolated);
+    memset(v->isolated, 1, 0x80);
+    for (size_t i = 0; i < v->n; i++) {
+        const unsigned char *t = (const unsigned char *)v->pool + v->off[i];
+        for (uint32_t j = 0; v->len[i] > 1 && j < v->len[i]; j++)
+            v->isolated[t[j]] = 0;
+    }
+}
+
 static int build(tok_vocab *v, const tok_spec *sp, char *err, size_t errlen)
 {
     v->off = malloc(v->n * sizeof *v->off);
@@ -173,7 +184,7 @@ static int build(tok_vocab *v, const tok_spec *sp, char *err, size_t errlen)
     v->score = malloc(v->n * sizeof *v->score);
     v->type = malloc(v->n);
     const char *pre = sp->pre && *sp->pre ? sp->pre : "default";
-    v->pre_name = strdup(sp->pre_regex ? "custom" : pre);
+    v->pre_name = strdup(sp->pre_regexes ? "custom" : pre);
     if (!v->off || !v->len || !v->score || !v->type || !v->pre_name)
         return -1;
     if (copy_tokens(v, sp, err, errlen) != 0 || load_merges(v, sp, err, errlen) != 0 ||
@@ -189,7 +200,8 @@ static int build(tok_vocab *v, const tok_spec *sp, char *err, size_t errlen)
     v->add_space_prefix = sp->add_space_prefix;
     v->ignore_merges = sp->ignore_merges;
     byte_tables(v);
-    if (v->model == TOK_BPE && tok_pretok_compile(&v->pre, pre, sp->pre_regex, err, errlen) != 0)
+    isolated_bytes(v);
+    if (v->model == TOK_BPE && tok_pretok_compile(&v->pre, pre, sp->pre_regexes, err, errlen) != 0)
         return -1;
     return 0;
 }

@@ -36,7 +36,7 @@ static const cli_command commands[] = {
      "usage: lathe tokenize -m MODEL_OR_VOCAB.gguf (-p TEXT | -f FILE | --stdin) [--ids]\n"
      "                      [--no-bos] [--no-parse-special]\n\n"
      "Follows llama.cpp's llama-tokenize conventions.\n",
-     NULL, "model files and tokenizers (issue #4)"},
+     cmd_tokenize, NULL},
     {"inspect", "show a model's architecture, tensors, tokenizer and chat template",
      "usage: lathe inspect MODEL\n", NULL, "model files and tokenizers (issue #4)"},
     {"data", "dataset work: stats, clean, convert, split, render",
@@ -58,7 +58,8 @@ static const cli_command commands[] = {
      "usage: lathe config --explain [KEY]\n", NULL, "training runs end to end (issue #5)"},
     {"bench", "benchmarks: gemm, train, generate, data, ring",
      "usage: lathe bench ring [--json] [--records N]\n"
-     "       lathe bench gemm|train|generate|data [--json] [-m MODEL]\n\n"
+     "       lathe bench gemm|train|generate|data [--json] [-m MODEL]\n"
+     "       lathe bench tokenize -m VOCAB.gguf [-f FILE] [--json]\n\n"
      "Prints each case's figures and, where a baseline exists, the ratio to it.\n"
      "With --json: one JSON object per line and case.\n",
      cmd_bench, NULL},
