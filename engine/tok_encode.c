@@ -94,16 +94,41 @@ static int cut_token(const tok_vocab *v, const char *text, int32_t id, const fra
     return 0;
 }
 
-static int partition(const tok_vocab *v, const char *text, size_t len, bool parse_special,
+/* Byte pairs present in the text: a special token with a pair the text lacks
+ * cannot occur, which spares a scan per special token. */
+static void mark_pairs(const char *text, size_t len, uint8_t pairs[8192])
+{
+    memset(pairs, 0, 8192);
+    for (size_t i = 0; i + 1 < len; i++) {
+        unsigned k = (unsigned char)text[i] << 8 | (unsigned char)text[i + 1];
+        pairs[k >> 3] |= (uint8_t)(1u << (k & 7));
+    }
+}
+
+static bool may_occur(const tok_vocab *v, int32_t id, const uint8_t pairs[8192])
+{
+    const unsigned char *t = (const unsigned char *)v->pool + v->off[id];
+    for (uint32_t i = 0; i + 1 < v->len[id]; i++) {
+        unsigned k = t[i] << 8 | t[i + 1];
+        if (!(pairs[k >> 3] & (1u << (k & 7))))
+            return false;
+    }
+    return true;
+}
+
+static int partition(tok_session *s, const char *text, size_t len, bool parse_special,
                      fragments *fs)
 {
+    const tok_vocab *v = s->v;
     fragments tmp = {0};
     int rc = 0;
     if (len && frag_push(fs, TOK_NONE, 0, len) != 0)
         return -1;
+    if (v->n_specials)
+        mark_pairs(text, len, s->pairs);
     for (size_t k = 0; k < v->n_specials && rc == 0; k++) {
         int32_t id = v->specials[k];
-        if (!parse_special && v->type[id] != TOK_T_USER_DEFINED)
+        if ((!parse_special && v->type[id] != TOK_T_USER_DEFINED) || !may_occur(v, id, s->pairs))
             continue;
         rc = cut_token(v, text, id, fs, &tmp);
         fragments t = *fs;
@@ -190,7 +215,7 @@ int tok_encode(tok_session *s, const char *text, size_t len, bool add_special,
     const tok_vocab *v = s->v;
     fragments fs = {0};
     int rc = -1;
-    if (partition(v, text, len, parse_special, &fs) != 0) {
+    if (partition(s, text, len, parse_special, &fs) != 0) {
         snprintf(err, errlen, "tokenizer: out of memory");
         goto done;
     }

@@ -58,6 +58,7 @@ struct tok_session {
     size_t buf_cap;
     char *wbuf;          /* BPE: one word in GPT-2 characters, and merge keys */
     size_t wbuf_cap;
+    uint8_t pairs[8192];  /* bitset of the byte pairs in the text */
     tok_span *spans, *spans2;
     size_t spans_cap, spans2_cap;
     /* BPE word cache: encoded word -> offset in cache_ids of [n, id...] */
