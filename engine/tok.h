@@ -103,6 +103,7 @@ typedef struct tok_session tok_session;
 
 tok_session *tok_session_new(const tok_vocab *v, char *err, size_t errlen);
 void tok_session_free(tok_session *s);
+const tok_vocab *tok_session_vocab(const tok_session *s);
 
 /* llama_tokenize: appends the ids of text[0..len) to out. add_special adds
  * BOS/EOS as the vocab asks; parse_special turns control-token text into
@@ -110,6 +111,13 @@ void tok_session_free(tok_session *s);
  * with a message when out of memory. */
 int tok_encode(tok_session *s, const char *text, size_t len, bool add_special,
                bool parse_special, tok_ids *out, char *err, size_t errlen);
+
+/* Encodes text that continues what out already holds (chat templates render
+ * a conversation piece by piece): no BOS/EOS, and SPM's space prefix only
+ * when out is empty or ends with a special token, as if the pieces had been
+ * one text split at that token. */
+int tok_encode_continue(tok_session *s, const char *text, size_t len, bool parse_special,
+                        tok_ids *out, char *err, size_t errlen);
 
 /* llama_token_to_piece: the bytes of one token. Control and unknown tokens
  * give nothing unless special; up to lstrip leading spaces are dropped.

@@ -57,6 +57,11 @@ void tok_session_free(tok_session *s)
     free(s);
 }
 
+const tok_vocab *tok_session_vocab(const tok_session *s)
+{
+    return s->v;
+}
+
 static int frag_push(fragments *fs, int32_t id, size_t start, size_t end)
 {
     if (tok_reserve((void **)&fs->f, &fs->cap, fs->n + 1, sizeof *fs->f) != 0)
@@ -182,10 +187,9 @@ static int bpe_fragment(tok_session *s, const char *text, size_t n, tok_ids *out
 }
 
 static int encode_fragments(tok_session *s, const char *text, const fragments *fs,
-                            tok_ids *out, char *err, size_t errlen)
+                            bool prev_special, tok_ids *out, char *err, size_t errlen)
 {
     const tok_vocab *v = s->v;
-    bool prev_special = true;
     for (size_t i = 0; i < fs->n; i++) {
         const fragment *f = &fs->f[i];
         int rc;
@@ -221,7 +225,7 @@ int tok_encode(tok_session *s, const char *text, size_t len, bool add_special,
     }
     if (add_special && v->add_bos && v->bos != TOK_NONE && tok_ids_push(out, v->bos) != 0)
         goto oom;
-    if (encode_fragments(s, text, &fs, out, err, errlen) != 0)
+    if (encode_fragments(s, text, &fs, true, out, err, errlen) != 0)
         goto done;
     if (add_special && v->add_eos && v->eos != TOK_NONE && tok_ids_push(out, v->eos) != 0)
         goto oom;
@@ -230,6 +234,24 @@ int tok_encode(tok_session *s, const char *text, size_t len, bool add_special,
 oom:
     snprintf(err, errlen, "tokenizer: out of memory");
 done:
+    free(fs.f);
+    return rc;
+}
+
+int tok_encode_continue(tok_session *s, const char *text, size_t len, bool parse_special,
+                        tok_ids *out, char *err, size_t errlen)
+{
+    fragments fs = {0};
+    int rc = -1;
+    bool after_special = true;
+    if (out->n) {
+        int t = tok_token_type(s->v, out->ids[out->n - 1]);
+        after_special = t == TOK_T_CONTROL || t == TOK_T_USER_DEFINED || t == TOK_T_UNKNOWN;
+    }
+    if (partition(s, text, len, parse_special, &fs) != 0)
+        snprintf(err, errlen, "tokenizer: out of memory");
+    else
+        rc = encode_fragments(s, text, &fs, after_special, out, err, errlen);
     free(fs.f);
     return rc;
 }

@@ -1,0 +1,390 @@
+/* test_tok.c - the tokenizers on hand-built vocabs whose merges can be
+ * worked out on paper (score order, rank order, stale pairs, byte fallback,
+ * space prefix, BOS/EOS, special-token parsing, decoding rules), spec errors,
+ * and a seeded random UTF-8 round trip on the reference vocabs. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tok.h"
+
+#define SP "\xE2\x96\x81"  /* ▁ */
+#define GS "\xC4\xA0"      /* Ġ, GPT-2's space */
+
+/* ------------------------------------------------------------ tiny SPM */
+
+enum { SPM_SPACE = 259, SPM_A, SPM_B, SPM_C, SPM_SA, SPM_AB, SPM_BC, SPM_ABC, SPM_SAB, SPM_USER,
+       SPM_N };
+
+static tok_vocab *tiny_spm(void)
+{
+    static char bytes[256][8];
+    const char *tokens[SPM_N];
+    float scores[SPM_N] = {0};
+    int32_t types[SPM_N];
+    tokens[0] = "<unk>", types[0] = TOK_T_UNKNOWN;
+    tokens[1] = "<s>", types[1] = TOK_T_CONTROL;
+    tokens[2] = "</s>", types[2] = TOK_T_CONTROL;
+    for (int b = 0; b < 256; b++) {
+        snprintf(bytes[b], sizeof bytes[b], "<0x%02X>", b);
+        tokens[3 + b] = bytes[b];
+        types[3 + b] = TOK_T_BYTE;
+    }
+    const struct { const char *t; float s; int type; } rest[] = {
+        {SP, 0, 1}, {"a", 0, 1}, {"b", 0, 1}, {"c", 0, 1}, {SP "a", -1, 1}, {"ab", -2, 1},
+        {"bc", -0.5f, 1}, {"abc", -3, 1}, {SP "ab", -1.5f, 1}, {"<user>", 0, TOK_T_USER_DEFINED},
+    };
+    for (int i = 0; i < SPM_N - SPM_SPACE; i++) {
+        tokens[SPM_SPACE + i] = rest[i].t;
+        scores[SPM_SPACE + i] = rest[i].s;
+        types[SPM_SPACE + i] = rest[i].type;
+    }
+    tok_spec sp;
+    tok_spec_defaults(&sp, TOK_SPM, NULL);
+    sp.n_tokens = SPM_N;
+    sp.tokens = tokens;
+    sp.scores = scores;
+    sp.types = types;
+    char err[256];
+    tok_vocab *v = tok_vocab_new(&sp, err, sizeof err);
+    if (!v)
+        fail_msg("%s", err);
+    return v;
+}
+
+static void expect(const tok_vocab *v, const char *text, bool add_special, bool parse_special,
+                   const int32_t *want, size_t n)
+{
+    char err[256];
+    tok_session *s = tok_session_new(v, err, sizeof err);
+    assert_non_null(s);
+    tok_ids got = {0};
+    assert_int_equal(tok_encode(s, text, strlen(text), add_special, parse_special, &got, err,
+                                sizeof err), 0);
+    if (got.n != n || (n && memcmp(got.ids, want, n * sizeof *want))) {
+        fprintf(stderr, "# '%s': got", text);
+        for (size_t i = 0; i < got.n; i++)
+            fprintf(stderr, " %d", (int)got.ids[i]);
+        fprintf(stderr, "\n");
+        fail();
+    }
+    tok_ids_free(&got);
+    tok_session_free(s);
+}
+
+#define EXPECT(v, text, add, parse, ...)                                              \
+    do {                                                                              \
+        const int32_t want_[] = {__VA_ARGS__};                                        \
+        expect(v, text, add, parse, want_, sizeof want_ / sizeof want_[0]);           \
+    } while (0)
+
+static void test_spm_merges_by_score(void **state)
+{
+    (void)state;
+    tok_vocab *v = tiny_spm();
+    /* ▁a (-1) before ab (-2); then ▁ab (-1.5); the ab pair is stale */
+    EXPECT(v, "ab c", false, false, SPM_SAB, SPM_SPACE, SPM_C);
+    /* bc (-0.5) first, then ▁a; a+bc and ▁+abc are gone or not tokens */
+    EXPECT(v, "abc", false, false, SPM_SA, SPM_BC);
+    /* byte fallback, upper-case hex: é = C3 A9 */
+    EXPECT(v, "\xC3\xA9", false, false, SPM_SPACE, 3 + 0xC3, 3 + 0xA9);
+    EXPECT(v, "a", true, false, 1, SPM_SA);
+    tok_vocab_free(v);
+}
+
+static void test_spm_special_tokens(void **state)
+{
+    (void)state;
+    tok_vocab *v = tiny_spm();
+    /* parsed: the text after a special token gets the space prefix again */
+    EXPECT(v, "a<s>b", false, true, SPM_SA, 1, SPM_SPACE, SPM_B);
+    EXPECT(v, "a<s>b", false, false, SPM_SA, 3 + '<', 3 + 's', 3 + '>', SPM_B);
+    /* user-defined tokens are always recognised; longest special first */
+    EXPECT(v, "a<user>", false, false, SPM_SA, SPM_USER);
+    EXPECT(v, "</s><s>", false, true, 2, 1);
+    tok_vocab_free(v);
+}
+
+static char *decode(const tok_vocab *v, const int32_t *ids, size_t n, bool remove, bool unparse)
+{
+    char err[256];
+    char *s = tok_decode(v, ids, n, remove, unparse, NULL, err, sizeof err);
+    assert_non_null(s);
+    return s;
+}
+
+static void test_spm_decode(void **state)
+{
+    (void)state;
+    tok_vocab *v = tiny_spm();
+    const int32_t plain[] = {SPM_SA, SPM_BC, SPM_SPACE, 3 + 0xC3, 3 + 0xA9};
+    char *s = decode(v, plain, 5, false, false);
+    assert_string_equal(s, "abc \xC3\xA9");   /* the first leading space is removed */
+    free(s);
+    const int32_t bos[] = {1, SPM_SA, 2};
+    s = decode(v, bos, 3, false, false);
+    assert_string_equal(s, " a");               /* BOS hidden, but it took the lstrip */
+    free(s);
+    s = decode(v, bos, 3, false, true);
+    assert_string_equal(s, "<s> a</s>");
+    free(s);
+    s = decode(v, bos, 3, true, true);          /* add_eos is off: </s> stays */
+    assert_string_equal(s, " a</s>");
+    free(s);
+    char piece[8];
+    assert_int_equal(tok_piece(v, 3 + 0x41, false, 0, piece, sizeof piece), 1);
+    assert_int_equal(piece[0], 'A');
+    assert_int_equal(tok_piece(v, 0, false, 0, piece, sizeof piece), 0);
+    assert_int_equal(tok_piece(v, SPM_N, false, 0, piece, sizeof piece), -1);
+    char err[128];
+    const int32_t bad[] = {SPM_SA, 99999};
+    assert_null(tok_decode(v, bad, 2, false, false, NULL, err, sizeof err));
+    assert_non_null(strstr(err, "99999"));
+    tok_vocab_free(v);
+}
+
+/* ------------------------------------------------------------ tiny BPE */
+
+enum { BPE_A, BPE_B, BPE_C, BPE_G, BPE_AB, BPE_GA, BPE_GAB, BPE_EOT, BPE_N };
+
+static tok_vocab *tiny_bpe(bool ignore_merges)
+{
+    const char *tokens[BPE_N] = {"a", "b", "c", GS, "ab", GS "a", GS "ab", "<|endoftext|>"};
+    int32_t types[BPE_N] = {1, 1, 1, 1, 1, 1, 1, TOK_T_CONTROL};
+    const char *merges[] = {"a b", GS " a", GS "a b"};
+    tok_spec sp;
+    tok_spec_defaults(&sp, TOK_BPE, "gpt-2");
+    sp.n_tokens = BPE_N;
+    sp.tokens = tokens;
+    sp.types = types;
+    sp.n_merges = 3;
+    sp.merges = merges;
+    sp.bos = sp.eos = BPE_EOT;
+    sp.ignore_merges = ignore_merges;
+    char err[256];
+    tok_vocab *v = tok_vocab_new(&sp, err, sizeof err);
+    if (!v)
+        fail_msg("%s", err);
+    return v;
+}
+
+static void test_bpe_merges_by_rank(void **state)
+{
+    (void)state;
+    tok_vocab *v = tiny_bpe(false);
+    /* "a b" has rank 0, so Ġ+a (rank 1) never happens in " ab" */
+    EXPECT(v, "ab ab", false, false, BPE_AB, BPE_G, BPE_AB);
+    EXPECT(v, " a", false, false, BPE_GA);
+    /* no token for "d": its bytes are dropped, as llama.cpp does */
+    EXPECT(v, "cd", false, false, BPE_C);
+    EXPECT(v, "a<|endoftext|>", false, true, BPE_A, BPE_EOT);
+    /* BPE adds no BOS by default */
+    EXPECT(v, "a", true, false, BPE_A);
+    tok_vocab_free(v);
+    v = tiny_bpe(true);
+    EXPECT(v, "ab ab", false, false, BPE_AB, BPE_GAB);
+    tok_vocab_free(v);
+}
+
+static void test_bpe_decode(void **state)
+{
+    (void)state;
+    tok_vocab *v = tiny_bpe(false);
+    const int32_t ids[] = {BPE_AB, BPE_GAB, BPE_EOT};
+    char *s = decode(v, ids, 3, false, false);
+    assert_string_equal(s, "ab ab");
+    free(s);
+    s = decode(v, ids, 3, false, true);
+    assert_string_equal(s, "ab ab<|endoftext|>");
+    free(s);
+    tok_vocab_free(v);
+}
+
+static void test_spec_errors(void **state)
+{
+    (void)state;
+    char err[256];
+    const char *tokens[] = {"a", "b"};
+    const char *bad_merge[] = {"ab"};
+    tok_spec sp;
+    tok_spec_defaults(&sp, TOK_BPE, "no-such-pre");
+    sp.n_tokens = 2;
+    sp.tokens = tokens;
+    assert_null(tok_vocab_new(&sp, err, sizeof err));
+    assert_non_null(strstr(err, "no-such-pre"));
+    tok_spec_defaults(&sp, TOK_BPE, "gpt-2");
+    sp.n_tokens = 2;
+    sp.tokens = tokens;
+    sp.n_merges = 1;
+    sp.merges = bad_merge;
+    assert_null(tok_vocab_new(&sp, err, sizeof err));
+    assert_non_null(strstr(err, "merge 0"));
+    tok_spec_defaults(&sp, TOK_SPM, NULL);
+    assert_null(tok_vocab_new(&sp, err, sizeof err));
+    /* every named pre-tokenizer compiles */
+    const char *pres[] = {"default", "llama3", "llama-bpe", "qwen2", "deepseek-llm",
+                          "deepseek-coder", "deepseek-v3", "falcon", "starcoder", "refact",
+                          "mpt", "gpt-2", "phi-2", "tekken", "chameleon", "viking", "bloom"};
+    for (size_t i = 0; i < sizeof pres / sizeof pres[0]; i++) {
+        tok_spec_defaults(&sp, TOK_BPE, pres[i]);
+        sp.n_tokens = 2;
+        sp.tokens = tokens;
+        tok_vocab *v = tok_vocab_new(&sp, err, sizeof err);
+        if (!v)
+            fail_msg("%s: %s", pres[i], err);
+        tok_vocab_free(v);
+    }
+}
+
+/* The llama3 digit rule groups three digits; qwen2 splits each. */
+static void test_pre_tokenizer_digits(void **state)
+{
+    (void)state;
+    const char *tokens[] = {"1", "2", "3", "4", "12", "123", "34"};
+    const char *merges[] = {"1 2", "12 3", "3 4"};
+    tok_spec sp;
+    char err[256];
+    const char *pres[] = {"llama3", "qwen2"};
+    for (int k = 0; k < 2; k++) {
+        tok_spec_defaults(&sp, TOK_BPE, pres[k]);
+        sp.n_tokens = 7;
+        sp.tokens = tokens;
+        sp.n_merges = 3;
+        sp.merges = merges;
+        sp.ignore_merges = false;
+        tok_vocab *v = tok_vocab_new(&sp, err, sizeof err);
+        assert_non_null(v);
+        if (k == 0)
+            EXPECT(v, "1234", false, false, 5, 3);
+        else
+            EXPECT(v, "1234", false, false, 0, 1, 2, 3);
+        tok_vocab_free(v);
+    }
+}
+
+/* ------------------------------------------------- reference round trip */
+
+static size_t random_utf8(unsigned *seed, char *out, size_t max_chars)
+{
+    size_t n = (size_t)rand_r(seed) % max_chars, w = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned r = (unsigned)rand_r(seed) % 100, cp;
+        if (r < 60)
+            cp = 0x20 + (unsigned)rand_r(seed) % 0x5F;
+        else if (r < 70)
+            cp = "\n\t  "[rand_r(seed) % 4];
+        else if (r < 85)
+            cp = 0x80 + (unsigned)rand_r(seed) % 0x780;
+        else if (r < 97)
+            cp = 0x800 + (unsigned)rand_r(seed) % 0xD000;   /* stays below the surrogates */
+        else
+            cp = 0x10000 + (unsigned)rand_r(seed) % 0x10000;
+        unsigned char *o = (unsigned char *)out + w;
+        if (cp < 0x80) {
+            o[0] = (unsigned char)cp, w += 1;
+        } else if (cp < 0x800) {
+            o[0] = (unsigned char)(0xC0 | cp >> 6), o[1] = (unsigned char)(0x80 | (cp & 0x3F));
+            w += 2;
+        } else if (cp < 0x10000) {
+            o[0] = (unsigned char)(0xE0 | cp >> 12);
+            o[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+            o[2] = (unsigned char)(0x80 | (cp & 0x3F));
+            w += 3;
+        } else {
+            o[0] = (unsigned char)(0xF0 | cp >> 18);
+            o[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
+            o[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+            o[3] = (unsigned char)(0x80 | (cp & 0x3F));
+            w += 4;
+        }
+    }
+    return w;
+}
+
+static void roundtrip(const char *name)
+{
+    const char *dir = getenv("LATHE_REFERENCE_DIR");
+    char path[1024], err[512];
+    snprintf(path, sizeof path, "%s/vocab/%s", dir ? dir : ".", name);
+    if (!dir || access(path, R_OK) != 0)
+        skip();
+    tok_vocab *v = tok_vocab_load_gguf(path, NULL, err, sizeof err);
+    if (!v)
+        fail_msg("%s", err);
+    tok_session *s = tok_session_new(v, err, sizeof err);
+    unsigned seed = 12345;
+    char text[64 * 4 + 1];
+    for (int it = 0; it < 300; it++) {
+        size_t len = random_utf8(&seed, text, 64);
+        tok_ids ids = {0};
+        assert_int_equal(tok_encode(s, text, len, false, false, &ids, err, sizeof err), 0);
+        size_t dlen;
+        char *d = tok_decode(v, ids.ids, ids.n, false, false, &dlen, err, sizeof err);
+        assert_non_null(d);
+        if (dlen != len || memcmp(d, text, len))
+            fail_msg("%s: round trip of '%.*s' gave '%s'", name, (int)len, text, d);
+        free(d);
+        tok_ids_free(&ids);
+    }
+    tok_session_free(s);
+    tok_vocab_free(v);
+}
+
+static void test_roundtrip_llama_spm(void **state)
+{
+    (void)state;
+    roundtrip("ggml-vocab-llama-spm.gguf");
+}
+
+static void test_roundtrip_gpt2(void **state)
+{
+    (void)state;
+    roundtrip("ggml-vocab-gpt-2.gguf");
+}
+
+static void test_roundtrip_deepseek_llm(void **state)
+{
+    (void)state;
+    roundtrip("ggml-vocab-deepseek-llm.gguf");
+}
+
+/* Invalid UTF-8 must not reach PCRE2 unchecked: it becomes U+FFFD. */
+static void test_bpe_invalid_utf8(void **state)
+{
+    (void)state;
+    tok_vocab *v = tiny_bpe(false);
+    char err[256];
+    tok_session *s = tok_session_new(v, err, sizeof err);
+    tok_ids ids = {0};
+    const char bad[] = "a\xC3\x28\xFF\xED\xA0\x80\xF4\x90\x80\x80" "b";
+    assert_int_equal(tok_encode(s, bad, sizeof bad - 1, true, true, &ids, err, sizeof err), 0);
+    assert_int_equal(ids.n, 2);   /* a, b: the replacement characters have no tokens */
+    tok_ids_free(&ids);
+    tok_session_free(s);
+    tok_vocab_free(v);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_spm_merges_by_score),
+        cmocka_unit_test(test_spm_special_tokens),
+        cmocka_unit_test(test_spm_decode),
+        cmocka_unit_test(test_bpe_merges_by_rank),
+        cmocka_unit_test(test_bpe_decode),
+        cmocka_unit_test(test_bpe_invalid_utf8),
+        cmocka_unit_test(test_spec_errors),
+        cmocka_unit_test(test_pre_tokenizer_digits),
+        cmocka_unit_test(test_roundtrip_llama_spm),
+        cmocka_unit_test(test_roundtrip_gpt2),
+        cmocka_unit_test(test_roundtrip_deepseek_llm),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
