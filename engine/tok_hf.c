@@ -418,7 +418,9 @@ tok_vocab *tok_vocab_load_hf(const char *path, char **chat_template, char *err, 
 {
     struct stat st;
     char json_path[4096], cfg_path[4096];
-    bool dir = stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+    size_t plen = strlen(path);
+    bool dir = (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) ||
+               plen < 5 || strcmp(path + plen - 5, ".json") != 0;
     snprintf(json_path, sizeof json_path, dir ? "%s/tokenizer.json" : "%s", path);
     const char *slash = strrchr(json_path, '/');
     int dirlen = slash ? (int)(slash - json_path) : 1;
