@@ -378,6 +378,65 @@ static void test_errors_and_atomicity(void **state)
     gguf_writer_free(w);
 }
 
+/* A tiny qwen2 model written here, then read back through gguf_model_config. */
+static int write_qwen2(const char *path, int n_tokens, bool drop_eps)
+{
+    static const char *const toks[] = {"a", "b", "c", "d", "e"};
+    static float embd[8 * 4];
+    const int64_t ne[2] = {8, 4};
+    char err[256];
+    gguf_writer *w = gguf_writer_new(0);
+    gguf_writer_set_str(w, "general.architecture", "qwen2", 5);
+    gguf_writer_set_u32(w, "qwen2.embedding_length", 8);
+    gguf_writer_set_u32(w, "qwen2.block_count", 2);
+    gguf_writer_set_u32(w, "qwen2.attention.head_count", 4);
+    gguf_writer_set_u32(w, "qwen2.attention.head_count_kv", 2);
+    gguf_writer_set_u32(w, "qwen2.feed_forward_length", 16);
+    gguf_writer_set_u32(w, "qwen2.context_length", 32);
+    gguf_writer_set_f32(w, "qwen2.rope.freq_base", 1000000.0f);
+    if (!drop_eps)
+        gguf_writer_set_f32(w, "qwen2.attention.layer_norm_rms_epsilon", 1e-6f);
+    gguf_writer_set_arr(w, "tokenizer.ggml.tokens", GGUF_TYPE_STRING, toks, (size_t)n_tokens);
+    gguf_writer_add_tensor(w, "token_embd.weight", GGML_TYPE_F32, 2, ne, embd, GGML_TYPE_F32);
+    gguf_writer_add_tensor(w, "output.weight", GGML_TYPE_Q8_0, 1, (int64_t[]){32}, embd,
+                           GGML_TYPE_F32);
+    int rc = gguf_writer_write(w, path, err, sizeof err);
+    gguf_writer_free(w);
+    return rc;
+}
+
+static void test_model_config_qwen2(void **state)
+{
+    (void)state;
+    const char *path = tmp_path("qwen2.gguf");
+    char err[256] = "";
+    model_config cfg;
+    assert_int_equal(write_qwen2(path, 4, false), 0);
+    gguf_file *g = reopen(path);
+    assert_int_equal(gguf_model_config(g, &cfg, err, sizeof err), 0);
+    assert_string_equal(cfg.arch, "qwen2");
+    assert_int_equal(cfg.n_vocab, 4);
+    assert_int_equal(cfg.head_dim, 2);
+    assert_int_equal(cfg.rope_dim, 2);
+    assert_int_equal(cfg.n_kv_heads, 2);
+    assert_true(cfg.rope_base == 1e6f && cfg.norm_eps == 1e-6f);
+    assert_int_equal(cfg.rope, ROPE_NEOX);
+    assert_true(cfg.qkv_bias && !cfg.tied_embeddings);
+    gguf_close(g);
+
+    assert_int_equal(write_qwen2(path, 5, false), 0);
+    g = reopen(path);
+    assert_int_equal(gguf_model_config(g, &cfg, err, sizeof err), -1);
+    assert_non_null(strstr(err, "tokenizer.ggml.tokens has 5 entries but token_embd.weight has 4"));
+    gguf_close(g);
+
+    assert_int_equal(write_qwen2(path, 4, true), 0);
+    g = reopen(path);
+    assert_int_equal(gguf_model_config(g, &cfg, err, sizeof err), -1);
+    assert_non_null(strstr(err, "missing required key qwen2.attention.layer_norm_rms_epsilon"));
+    gguf_close(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -386,6 +445,7 @@ int main(void)
         cmocka_unit_test(test_copy_is_byte_identical),
         cmocka_unit_test(test_copy_reference_vocab),
         cmocka_unit_test(test_errors_and_atomicity),
+        cmocka_unit_test(test_model_config_qwen2),
     };
     return cmocka_run_group_tests_name("gguf_write", tests, make_tmpdir, remove_tmpdir);
 }
