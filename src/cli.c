@@ -38,7 +38,7 @@ static const cli_command commands[] = {
      "Follows llama.cpp's llama-tokenize conventions.\n",
      cmd_tokenize, NULL},
     {"inspect", "show a model's architecture, tensors, tokenizer and chat template",
-     "usage: lathe inspect MODEL\n", NULL, "model files and tokenizers (issue #4)"},
+     "usage: lathe inspect MODEL\n", cmd_inspect, NULL},
     {"data", "dataset work: stats, clean, convert, split, render",
      "usage: lathe data stats DATASET [--json]\n"
      "       lathe data clean DATASET --recipe R.yaml -o OUT\n"

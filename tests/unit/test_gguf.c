@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -393,6 +394,46 @@ static void test_bad_counts(void **state)
     expect_error(&x, 16, "metadata count 1099511627776 impossible");
 }
 
+/* Opens every file in tests/fuzz/DIR; returns how many opened. */
+static int open_all(const char *dir, int *total)
+{
+    char path[1024], err[512];
+    snprintf(path, sizeof path, "%s/tests/fuzz/%s", getenv("LATHE_SRCDIR"), dir);
+    DIR *d = opendir(path);
+    struct dirent *e;
+    int ok = 0;
+    *total = 0;
+    while (d && (e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof path, "%s/tests/fuzz/%s/%s", getenv("LATHE_SRCDIR"), dir, e->d_name);
+        gguf_file *g = gguf_open(path, err, sizeof err);
+        if (g) {
+            model_config cfg;
+            gguf_model_config(g, &cfg, err, sizeof err);
+            ok++;
+        }
+        gguf_close(g);
+        ++*total;
+    }
+    if (d)
+        closedir(d);
+    return ok;
+}
+
+/* The fuzzing seeds are valid files; past fuzzer findings must fail cleanly. */
+static void test_fuzz_corpus_and_regressions(void **state)
+{
+    (void)state;
+    int total;
+    if (!getenv("LATHE_SRCDIR"))
+        skip();
+    int opened = open_all("corpus/gguf", &total);
+    assert_int_equal(opened, total);
+    assert_true(total >= 4);
+    open_all("regress/gguf", &total);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -405,6 +446,7 @@ int main(void)
         cmocka_unit_test(test_bad_tensor_data),
         cmocka_unit_test(test_bad_tensor_info),
         cmocka_unit_test(test_bad_counts),
+        cmocka_unit_test(test_fuzz_corpus_and_regressions),
     };
     return cmocka_run_group_tests_name("gguf", tests, NULL, NULL);
 }
