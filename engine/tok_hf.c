@@ -18,6 +18,7 @@
 #include "tok_impl.h"
 
 #define NO_MERGE_SCORE (-1e9f)
+#define MAX_VOCAB (1 << 22)   /* far above any real vocabulary; bounds memory */
 
 typedef struct {
     tok_spec sp;
@@ -144,8 +145,8 @@ static int read_vocab(json_t *model, json_t *added, hf_build *b, char *err, size
         return -1;
     }
     json_int_t m = max_id(vocab, added);
-    if (m < 0 || m >= INT32_MAX) {
-        snprintf(err, errlen, "model.vocab: no usable token ids");
+    if (m < 0 || m >= MAX_VOCAB) {
+        snprintf(err, errlen, "model.vocab: token ids must lie in 0..%d", MAX_VOCAB - 1);
         return -1;
     }
     b->sp.n_tokens = (size_t)m + 1;
