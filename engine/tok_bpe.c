@@ -13,8 +13,6 @@
 
 #include "tok_impl.h"
 
-#define CACHE_MAX_IDS (1u << 22)
-
 typedef struct {
     int32_t prev, next;
     uint32_t start, n;
@@ -149,14 +147,9 @@ static int encode_word(tok_session *s, size_t wlen, tok_ids *out)
 {
     if (!wlen)
         return 0;
-    int32_t at = tok_map_get(&s->cache, s->wbuf, wlen);
-    if (at >= 0) {
-        const int32_t *c = s->cache_ids.ids + at;
-        for (int32_t i = 1; i <= c[0]; i++)
-            if (tok_ids_push(out, c[i]) != 0)
-                return -1;
-        return 0;
-    }
+    int hit = tok_cache_get(s, s->wbuf, wlen, out);
+    if (hit != 0)
+        return hit < 0 ? -1 : 0;
     size_t first = out->n;
     int32_t whole = s->v->ignore_merges ? tok_lookup(s->v, s->wbuf, wlen) : TOK_NONE;
     if (whole != TOK_NONE) {
@@ -165,17 +158,7 @@ static int encode_word(tok_session *s, size_t wlen, tok_ids *out)
     } else if (merge_word(s, wlen) != 0 || emit_symbols(s, out) != 0) {
         return -1;
     }
-    if (s->cache_ids.n > CACHE_MAX_IDS) {
-        tok_map_clear(&s->cache);
-        s->cache_ids.n = 0;
-    }
-    size_t off = s->cache_ids.n;
-    if (tok_ids_push(&s->cache_ids, (int32_t)(out->n - first)) != 0)
-        return -1;
-    for (size_t i = first; i < out->n; i++)
-        if (tok_ids_push(&s->cache_ids, out->ids[i]) != 0)
-            return -1;
-    return tok_map_put(&s->cache, s->wbuf, wlen, (int32_t)off, 0);
+    return tok_cache_put(s, s->wbuf, wlen, out, first);
 }
 
 int tok_bpe_encode(tok_session *s, const char *text, size_t len, tok_ids *out, char *err,

@@ -36,6 +36,7 @@ struct tok_vocab {
     char byte_enc[256][2]; /* BPE: each byte as its GPT-2 codepoint in UTF-8 */
     uint8_t byte_enc_len[256];
     uint8_t isolated[256];  /* SPM: ASCII bytes no multi-byte token contains */
+    bool cut_at_mark;       /* SPM: no token has "▁" after another character */
     int32_t bos, eos, unk, pad, eot;
     bool add_bos, add_eos, add_space_prefix, ignore_merges;
     tok_pretok pre;
@@ -61,7 +62,7 @@ struct tok_session {
     uint8_t pairs[8192];  /* bitset of the byte pairs in the text */
     tok_span *spans, *spans2;
     size_t spans_cap, spans2_cap;
-    /* BPE word cache: encoded word -> offset in cache_ids of [n, id...] */
+    /* word cache: word -> offset in cache_ids of [n, id...] */
     tok_map cache;
     tok_ids cache_ids;
 };
@@ -79,6 +80,11 @@ long tok_pretok_split(tok_session *s, const char *text, size_t len, char *err, s
 
 /* Grows *p to hold n elements of size sz. Returns 0 or -1. */
 int tok_reserve(void **p, size_t *cap, size_t n, size_t sz);
+
+/* Word cache: 1 and the ids appended when key is cached, 0 when not, -1
+ * when out of memory; put records out->ids[first..] for key. */
+int tok_cache_get(tok_session *s, const char *key, size_t len, tok_ids *out);
+int tok_cache_put(tok_session *s, const char *key, size_t len, const tok_ids *out, size_t first);
 
 int tok_spm_encode(tok_session *s, const char *text, size_t len, tok_ids *out);
 int tok_bpe_encode(tok_session *s, const char *text, size_t len, tok_ids *out, char *err,

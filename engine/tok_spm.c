@@ -7,14 +7,23 @@
  * Every merge forms a vocab token, so a final symbol that is not a token is a
  * single character and falls back to its bytes (<0xXX>).
  *
- * An ASCII byte that no multi-byte token contains can never be merged, so
- * the text is cut around such bytes (newlines, for llama's vocab) and each
- * piece merged on its own: pieces cannot interact, and within a piece the
- * heap order is the global one, so the result is unchanged while the heaps
- * stay small. */
+ * Where no merge can cross a point, the text is cut there and the pieces
+ * merged on their own: pieces cannot interact, and within a piece the heap
+ * order is the global one, so the result is unchanged while heaps stay small
+ * and repeated words come from the word cache. Every merge forms a token, so
+ * a merge can cross a point only if some token contains the characters on
+ * both sides. That rules out cutting around an ASCII byte no longer token
+ * contains (newlines, in llama's vocab), and before a "▁" that follows
+ * another character when no token has such a "▁". Cuts fall only where
+ * llama.cpp's character walk (by lead byte, even in invalid UTF-8) puts a
+ * symbol boundary. */
 #include "config.h"
 
+#include <string.h>
+
 #include "tok_impl.h"
+
+#define SPACE_MARK "\xE2\x96\x81"
 
 typedef struct {
     int32_t prev, next;
@@ -141,17 +150,41 @@ static int merge_segment(tok_session *s, const char *text, size_t len, tok_ids *
     return 0;
 }
 
+static int merge_piece(tok_session *s, const char *text, size_t len, tok_ids *out)
+{
+    if (!len)
+        return 0;
+    int hit = tok_cache_get(s, text, len, out);
+    if (hit != 0)
+        return hit < 0 ? -1 : 0;
+    size_t first = out->n;
+    if (merge_segment(s, text, len, out) != 0)
+        return -1;
+    return len <= 256 ? tok_cache_put(s, text, len, out, first) : 0;
+}
+
 int tok_spm_encode(tok_session *s, const char *text, size_t len, tok_ids *out)
 {
-    const uint8_t *iso = s->v->isolated;
+    const tok_vocab *v = s->v;
     size_t start = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (!iso[(unsigned char)text[i]])
-            continue;
-        if (merge_segment(s, text + start, i - start, out) != 0 ||
-            merge_segment(s, text + i, 1, out) != 0)
-            return -1;
-        start = i + 1;
+    bool prev_mark = false;
+    for (size_t i = 0; i < len;) {
+        size_t cl = tok_utf8_len((unsigned char)text[i]);
+        if (cl > len - i)
+            cl = len - i;
+        bool mark = cl == 3 && !memcmp(text + i, SPACE_MARK, 3);
+        if (cl == 1 && v->isolated[(unsigned char)text[i]]) {
+            if (merge_piece(s, text + start, i - start, out) != 0 ||
+                merge_segment(s, text + i, 1, out) != 0)
+                return -1;
+            start = i + 1;
+        } else if (mark && !prev_mark && v->cut_at_mark && i > start) {
+            if (merge_piece(s, text + start, i - start, out) != 0)
+                return -1;
+            start = i;
+        }
+        prev_mark = mark;
+        i += cl;
     }
-    return merge_segment(s, text + start, len - start, out);
+    return merge_piece(s, text + start, len - start, out);
 }

@@ -166,14 +166,22 @@ static void byte_tables(tok_vocab *v)
     }
 }
 
-static void isolated_bytes(tok_vocab *v)
+/* What lets SPM merge piece by piece (see tok_spm.c): ASCII bytes that no
+ * longer token contains, and whether any token has a "▁" that follows
+ * another character. */
+static void spm_cut_points(tok_vocab *v)
 {
     memset(v->isolated, 0, sizeof v->isolated);
     memset(v->isolated, 1, 0x80);
+    v->cut_at_mark = true;
     for (size_t i = 0; i < v->n; i++) {
-        const unsigned char *t = (const unsigned char *)v->pool + v->off[i];
-        for (uint32_t j = 0; v->len[i] > 1 && j < v->len[i]; j++)
-            v->isolated[t[j]] = 0;
+        const char *t = v->pool + v->off[i];
+        uint32_t n = v->len[i];
+        for (uint32_t j = 0; n > 1 && j < n; j++)
+            v->isolated[(unsigned char)t[j]] = 0;
+        for (uint32_t j = 1; j + 3 <= n; j++)
+            if (!memcmp(t + j, "\xE2\x96\x81", 3) && (j < 3 || memcmp(t + j - 3, "\xE2\x96\x81", 3)))
+                v->cut_at_mark = false;
     }
 }
 
@@ -200,7 +208,7 @@ static int build(tok_vocab *v, const tok_spec *sp, char *err, size_t errlen)
     v->add_space_prefix = sp->add_space_prefix;
     v->ignore_merges = sp->ignore_merges;
     byte_tables(v);
-    isolated_bytes(v);
+    spm_cut_points(v);
     if (v->model == TOK_BPE && tok_pretok_compile(&v->pre, pre, sp->pre_regexes, err, errlen) != 0)
         return -1;
     return 0;

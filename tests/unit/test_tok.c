@@ -96,6 +96,10 @@ static void test_spm_merges_by_score(void **state)
     /* byte fallback, upper-case hex: é = C3 A9 */
     EXPECT(v, "\xC3\xA9", false, false, SPM_SPACE, 3 + 0xC3, 3 + 0xA9);
     EXPECT(v, "a", true, false, 1, SPM_SA);
+    /* llama.cpp cuts characters by lead byte even in invalid UTF-8: E2 takes
+     * the newline and the b with it, so no cut may fall at the newline */
+    EXPECT(v, "a\xE2\nb", false, false, SPM_SA, 3 + 0xE2, 3 + '\n', 3 + 'b');
+    EXPECT(v, "a\nb", false, false, SPM_SA, 3 + '\n', SPM_B);
     tok_vocab_free(v);
 }
 
