@@ -6,7 +6,12 @@
  * the text back whenever it is valid UTF-8, no special token can be parsed
  * and, for SPM, it holds no literal "▁" (which decodes as a space): a
  * mismatch aborts. Invalid UTF-8 is exempt because SPM, like llama.cpp,
- * cuts characters by their lead byte alone. */
+ * cuts characters by their lead byte alone.
+ *
+ * SPM text is also encoded with a twin vocab holding one extra token that
+ * contains every ASCII byte and a "▁" after another character. It can never
+ * be formed (no shorter token leads to it), so the ids must be identical,
+ * but it disables every shortcut that merges the text piece by piece. */
 #include "config.h"
 
 #include <stdio.h>
@@ -20,7 +25,7 @@ static const char *const pres[] = {"default", "llama3", "qwen2", "gpt-2", "deeps
                                    "tekken", "chameleon", "bloom", "viking", "refact"};
 #define N_PRES (sizeof pres / sizeof pres[0])
 
-static tok_vocab *spm;
+static tok_vocab *spm, *spm_whole;
 static tok_vocab *bpe[N_PRES];
 
 static void die(const char *what, const char *err)
@@ -29,12 +34,15 @@ static void die(const char *what, const char *err)
     abort();
 }
 
-static tok_vocab *build_spm(void)
+static tok_vocab *build_spm(bool blocker)
 {
     static const char *const words[] = {"\xE2\x96\x81", "\xE2\x96\x81t", "he", "\xE2\x96\x81the",
                                         "\xE2\x96\x81" "a", "in", "er", "an", "\xE2\x96\x81\xE2\x96\x81"};
-    enum { N_WORDS = sizeof words / sizeof words[0], N = 3 + 256 + N_WORDS };
-    static char bytes[256][8];
+    enum { N_WORDS = sizeof words / sizeof words[0], N = 3 + 256 + N_WORDS + 1 };
+    static char bytes[256][8], all_ascii[132];
+    for (int c = 1; c < 128; c++)
+        all_ascii[c - 1] = (char)c;
+    memcpy(all_ascii + 127, "\xE2\x96\x81", 4);
     const char *tokens[N] = {"<unk>", "<s>", "</s>"};
     int32_t types[N] = {TOK_T_UNKNOWN, TOK_T_CONTROL, TOK_T_CONTROL};
     float scores[N] = {0};
@@ -48,9 +56,11 @@ static tok_vocab *build_spm(void)
         types[259 + i] = TOK_T_NORMAL;
         scores[259 + i] = -(float)(i % 4);
     }
+    tokens[N - 1] = all_ascii;
+    types[N - 1] = TOK_T_NORMAL;
     tok_spec sp;
     tok_spec_defaults(&sp, TOK_SPM, NULL);
-    sp.n_tokens = N;
+    sp.n_tokens = blocker ? N : N - 1;
     sp.tokens = tokens;
     sp.types = types;
     sp.scores = scores;
@@ -131,7 +141,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!spm) {
-        spm = build_spm();
+        spm = build_spm(false);
+        spm_whole = build_spm(true);
         for (size_t i = 0; i < N_PRES; i++)
             bpe[i] = build_bpe(pres[i]);
     }
@@ -150,6 +161,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     tok_ids ids = {0};
     if (tok_encode(s, text, len, add_special, parse_special, &ids, err, sizeof err) != 0)
         die("encode", err);
+    if (v == spm) {
+        tok_session *w = tok_session_new(spm_whole, err, sizeof err);
+        tok_ids whole = {0};
+        if (!w || tok_encode(w, text, len, add_special, parse_special, &whole, err, sizeof err))
+            die("encode (whole)", err);
+        if (whole.n != ids.n || (ids.n && memcmp(whole.ids, ids.ids, ids.n * sizeof *ids.ids)))
+            die("pieces", "merging piece by piece changed the ids");
+        tok_ids_free(&whole);
+        tok_session_free(w);
+    }
     /* Decoding keeps SPM's first space when it drops a BOS (llama.cpp's rule),
      * so the BOS is skipped here instead. */
     const int32_t *d = ids.ids;
