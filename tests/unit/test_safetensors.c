@@ -161,19 +161,28 @@ static size_t make_file(uint8_t *buf, const char *header, size_t data_bytes)
     return 8 + n + data_bytes;
 }
 
-static void expect_bad(const char *header, size_t data_bytes, const char *where,
+/* Expects HEADER to be rejected with REASON at the offset of KEY's entry
+ * (its first quoted occurrence), or at the header start when KEY is NULL. */
+static void expect_bad(const char *header, size_t data_bytes, const char *key,
                        const char *reason)
 {
     uint8_t buf[1024];
-    char err[256] = "";
+    char err[256] = "", quoted[64], where[64];
+    size_t off = 8;
+    if (key) {
+        snprintf(quoted, sizeof quoted, "\"%s\"", key);
+        assert_non_null(strstr(header, quoted));
+        off += (size_t)(strstr(header, quoted) - header);
+    }
+    snprintf(where, sizeof where, "bad.st: offset %zu: ", off);
     size_t n = make_file(buf, header, data_bytes);
     st_file *f = st_open_mem(buf, n, "bad.st", err, sizeof err);
     if (f) {
         st_close(f);
         fail_msg("accepted %s", header);
     }
-    if (!strstr(err, where) || !strstr(err, reason))
-        fail_msg("got '%s', want '%s' and '%s'", err, where, reason);
+    if (strncmp(err, where, strlen(where)) || !strstr(err, reason))
+        fail_msg("got '%s', want '%s...%s'", err, where, reason);
 }
 
 #define T(name, dtype, shape, b, e) \
@@ -190,26 +199,33 @@ static void test_bad_headers(void **state)
     memcpy(buf, &huge, 8);
     assert_null(st_open_mem(buf, 64, "bad.st", err, sizeof err));
     assert_non_null(strstr(err, "offset 0: header length 1000 exceeds the file"));
-    expect_bad("[1,2]", 0, "offset 8:", "not a JSON object");
-    expect_bad("{\"a\": }", 0, "offset 14:", "bad JSON header");
-    expect_bad("{" T("a", "F32", "[1]", 0, 4) "," T("a", "F32", "[1]", 4, 8) "}", 8,
-               "offset", "duplicate");
-    expect_bad("{" T("a", "F48", "[1]", 0, 4) "}", 4, "offset 8:", "unknown dtype 'F48'");
-    expect_bad("{" T("a", "F32", "3", 0, 4) "}", 4, "tensor 'a'", "shape must be an array");
-    expect_bad("{" T("a", "F32", "[-1]", 0, 4) "}", 4, "tensor 'a'", "not a non-negative");
-    expect_bad("{" T("a", "F32", "[1,1,1,1,1,1,1,1,1]", 0, 4) "}", 4, "'a'", "at most 8");
-    expect_bad("{" T("a", "F32", "[2]", 0, 8) "}", 4, "tensor 'a'",
+    expect_bad("[1,2]", 0, NULL, "not a JSON object");
+    uint8_t jb[256];
+    size_t jn = make_file(jb, "{\"a\": }", 0);
+    assert_null(st_open_mem(jb, jn, "bad.st", err, sizeof err));
+    assert_non_null(strstr(err, "bad.st: offset 14: bad JSON header"));
+    jn = make_file(jb, "{" T("a", "F32", "[1]", 0, 4) "," T("a", "F32", "[1]", 4, 8) "}", 8);
+    assert_null(st_open_mem(jb, jn, "bad.st", err, sizeof err));
+    assert_non_null(strstr(err, "duplicate"));
+    expect_bad("{" T("a", "F48", "[1]", 0, 4) "}", 4, "a", "unknown dtype 'F48'");
+    expect_bad("{" T("a", "F32", "3", 0, 4) "}", 4, "a", "shape must be an array");
+    expect_bad("{" T("a", "F32", "[-1]", 0, 4) "}", 4, "a", "not a non-negative");
+    expect_bad("{" T("a", "F32", "[1,1,1,1,1,1,1,1,1]", 0, 4) "}", 4, "a", "at most 8");
+    expect_bad("{" T("a", "F32", "[2]", 0, 8) "}", 4, "a",
                "data_offsets [0, 8) outside the 4-byte buffer");
-    expect_bad("{" T("a", "F32", "[2]", 0, 4) "}", 4, "tensor 'a'",
+    expect_bad("{" T("a", "F32", "[2]", 0, 4) "}", 4, "a",
                "2 F32 elements need 8 bytes, data_offsets span 4");
-    expect_bad("{" T("a", "F32", "[1]", 4, 0) "}", 4, "tensor 'a'", "begin <= end");
-    expect_bad("{" T("a", "F32", "[2]", 0, 8) "," T("b", "F32", "[1]", 4, 8) "}", 8,
-               "offset 8:", "tensor 'b' overlaps tensor 'a'");
-    expect_bad("{" T("a", "F32", "[4611686018427387904]", 0, 4) "}", 4, "'a'", "need");
-    expect_bad("{" T("a", "F32", "[4294967296,4294967296]", 0, 4) "}", 4, "'a'",
+    expect_bad("{" T("a", "F32", "[1]", 4, 0) "}", 4, "a", "begin <= end");
+    expect_bad("{" T("a", "F32", "[2]", 0, 8) "," T("b", "F32", "[1]", 4, 8) "}", 8, "b",
+               "tensor 'b' overlaps tensor 'a'");
+    expect_bad("{\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+               "\"zz\" :{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[2,6]}}", 8, "zz",
+               "tensor 'zz' overlaps");
+    expect_bad("{" T("a", "F32", "[4611686018427387904]", 0, 4) "}", 4, "a", "need");
+    expect_bad("{" T("a", "F32", "[4294967296,4294967296]", 0, 4) "}", 4, "a",
                "shape overflows");
-    expect_bad("{\"__metadata__\":{\"format\":1}}", 0, "offset 8:", "is not a string");
-    expect_bad("{\"a\":[]}", 0, "tensor 'a'", "expected an object");
+    expect_bad("{\"__metadata__\":{\"format\":1}}", 0, "__metadata__", "is not a string");
+    expect_bad("{\"a\":[]}", 0, "a", "expected an object");
 }
 
 static void test_good_edge_headers(void **state)
