@@ -447,6 +447,49 @@ static void test_permutation(void **state)
     assert_int_equal(hf_qk_permute_heads(&cfg, "blk.0.attn_q.weight"), 0);
 }
 
+/* q/k come back permuted for llama, untouched for qwen2; others untouched. */
+static void test_read_tensor_f32(void **state)
+{
+    (void)state;
+    char dir[300], p[400], err[512];
+    snprintf(dir, sizeof dir, "%s/hfread", tmpdir);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    float q[8 * 2], v[4 * 2], out[16];
+    for (int i = 0; i < 16; i++)
+        q[i] = (float)(i / 2);              /* row r holds r in both columns */
+    for (int i = 0; i < 8; i++)
+        v[i] = (float)i;
+    const int64_t sq[2] = {8, 2}, sv[2] = {4, 2};
+    st_writer *w = st_writer_new();
+    st_writer_add(w, "model.layers.0.self_attn.q_proj.weight", ST_F32, 2, sq, q, ST_F32);
+    st_writer_add(w, "model.layers.0.self_attn.k_proj.weight", ST_BF16, 2, sv, v, ST_F32);
+    st_writer_add(w, "model.layers.0.self_attn.v_proj.weight", ST_F32, 2, sv, v, ST_F32);
+    snprintf(p, sizeof p, "%s/model.safetensors", dir);
+    assert_int_equal(st_writer_write(w, p, err, sizeof err), 0);
+    st_writer_free(w);
+    st_model *m = st_model_open(dir, err, sizeof err);
+    assert_non_null(m);
+    model_config cfg = {.n_heads = 2, .n_kv_heads = 1, .head_dim = 4, .rope = ROPE_NORMAL};
+    assert_int_equal(hf_read_tensor_f32(m, &cfg, "blk.0.attn_q.weight", out, err, sizeof err), 0);
+    const float want[8] = {0, 2, 1, 3, 4, 6, 5, 7};
+    for (int r = 0; r < 8; r++)
+        assert_true(out[2 * r] == want[r] && out[2 * r + 1] == want[r]);
+    assert_int_equal(hf_read_tensor_f32(m, &cfg, "blk.0.attn_k.weight", out, err, sizeof err), 0);
+    const float want_k[8] = {0, 1, 4, 5, 2, 3, 6, 7};   /* rows 0,2,1,3 of 2 columns */
+    assert_memory_equal(out, want_k, sizeof want_k);
+    assert_int_equal(hf_read_tensor_f32(m, &cfg, "blk.0.attn_v.weight", out, err, sizeof err), 0);
+    assert_memory_equal(out, v, sizeof v);
+    cfg.rope = ROPE_NEOX;
+    assert_int_equal(hf_read_tensor_f32(m, &cfg, "blk.0.attn_q.weight", out, err, sizeof err), 0);
+    assert_memory_equal(out, q, sizeof q);
+    assert_int_equal(hf_read_tensor_f32(m, &cfg, "blk.0.ffn_up.weight", out, err, sizeof err), -1);
+    assert_non_null(strstr(err, "blk.0.ffn_up.weight: no such tensor"));
+    cfg.rope = ROPE_NORMAL;
+    cfg.head_dim = 3;
+    assert_int_equal(hf_read_tensor_f32(m, &cfg, "blk.0.attn_q.weight", out, err, sizeof err), -1);
+    st_model_close(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -458,6 +501,7 @@ int main(void)
         cmocka_unit_test(test_hf_config),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_permutation),
+        cmocka_unit_test(test_read_tensor_f32),
     };
     return cmocka_run_group_tests_name("safetensors", tests, setup, teardown);
 }
