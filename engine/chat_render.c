@@ -313,7 +313,7 @@ static int token_put(sink *k, const char *s, size_t n, bool train)
     return text_put(&t->run.base, s, n, train);
 }
 
-/* EOS after a reply, unless its closing marker already is EOS or EOT. */
+/* EOS after a reply, unless its closing marker already ends generation. */
 static int token_end_reply(sink *k)
 {
     token_sink *t = (token_sink *)k;
@@ -321,8 +321,7 @@ static int token_end_reply(sink *k)
         return -1;
     const tok_vocab *v = tok_session_vocab(t->s);
     tok_ids *ids = &t->out->ids;
-    int32_t last = ids->n ? ids->ids[ids->n - 1] : TOK_NONE;
-    if (tok_eos(v) == TOK_NONE || last == tok_eos(v) || (last != TOK_NONE && last == tok_eot(v)))
+    if (tok_eos(v) == TOK_NONE || (ids->n && tok_is_eog(v, ids->ids[ids->n - 1])))
         return 0;
     if (tok_ids_push(ids, tok_eos(v)) != 0)
         return -1;

@@ -4,8 +4,8 @@
  * (llama.cpp's llm_chat_detect_template) or chosen by name, then rendered by
  * hand-written code: to text, or to tokens with a flag per token saying
  * whether it is assistant output (what a fine-tune learns). Each assistant
- * reply is followed by the vocab's EOS unless its closing marker already is
- * EOS or EOT. */
+ * reply is followed by the vocab's EOS unless its closing marker already
+ * ends generation (tok_is_eog: EOS, EOT, <|im_end|>, <|eot_id|>, ...). */
 #ifndef LATHE_CHAT_TEMPLATE_H
 #define LATHE_CHAT_TEMPLATE_H
 

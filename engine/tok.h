@@ -86,6 +86,10 @@ int32_t tok_eos(const tok_vocab *v);
 int32_t tok_eot(const tok_vocab *v);
 int32_t tok_unk(const tok_vocab *v);
 int32_t tok_pad(const tok_vocab *v);
+/* End of generation: EOS, EOT, or a token whose text is one of the usual
+ * end-of-turn markers (<|eot_id|>, <|im_end|>, <|end|>, <end_of_turn>,
+ * <|endoftext|>, <EOT>), as llama.cpp's EOG set. */
+bool tok_is_eog(const tok_vocab *v, int32_t id);
 bool tok_add_bos(const tok_vocab *v);
 bool tok_add_eos(const tok_vocab *v);
 bool tok_add_space_prefix(const tok_vocab *v);

@@ -260,6 +260,22 @@ void tok_vocab_free(tok_vocab *v)
     free(v);
 }
 
+static const char *const eog_markers[] = {"<|eot_id|>", "<|im_end|>", "<|end|>",
+                                          "<end_of_turn>", "<|endoftext|>", "<EOT>"};
+
+bool tok_is_eog(const tok_vocab *v, int32_t id)
+{
+    if (id < 0 || (size_t)id >= v->n)
+        return false;
+    if (id == v->eos || id == v->eot)
+        return true;
+    for (size_t i = 0; i < sizeof eog_markers / sizeof eog_markers[0]; i++)
+        if (v->len[id] == strlen(eog_markers[i]) &&
+            !memcmp(v->pool + v->off[id], eog_markers[i], v->len[id]))
+            return true;
+    return false;
+}
+
 tok_model tok_vocab_model(const tok_vocab *v) { return v->model; }
 const char *tok_vocab_pre(const tok_vocab *v) { return v->pre_name; }
 size_t tok_vocab_size(const tok_vocab *v) { return v->n; }

@@ -184,22 +184,29 @@ static void test_render_tokens(void **state)
     tok_vocab *v = byte_vocab(EOT, false);
     chat_tokens c;
     render_tokens(v, CHAT_TMPL_CHATML, m, 2, &c);
-    /* <|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n Y o <|im_end|> EOS \n */
+    /* <|im_end|> ends generation, so no EOS follows it; only the reply and
+     * its closing marker are trainable */
     const int32_t want[] = {IM_START, 'u', 's', 'e', 'r', '\n', 'H', 'i', IM_END, '\n',
                             IM_START, 'a', 's', 's', 'i', 's', 't', 'a', 'n', 't', '\n',
-                            'Y', 'o', IM_END, EOT, '\n'};
-    assert_int_equal(c.ids.n, 26);
+                            'Y', 'o', IM_END, '\n'};
+    assert_int_equal(c.ids.n, 25);
     assert_memory_equal(c.ids.ids, want, sizeof want);
-    const char *text = "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nYo<|im_end|>";
+    const char *text = "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nYo<|im_end|>\n";
     char err[128];
     size_t len;
     char *dec = tok_decode(v, c.ids.ids, c.ids.n, false, true, &len, err, sizeof err);
     assert_non_null(dec);
-    assert_int_equal(strncmp(dec, text, strlen(text)), 0);
-    assert_string_equal(dec + strlen(text), "<|endoftext|>\n");
+    assert_string_equal(dec, text);
     free(dec);
     for (size_t i = 0; i < c.ids.n; i++)
-        assert_int_equal(c.trainable[i], i >= 21 && i <= 24);
+        assert_int_equal(c.trainable[i], i >= 21 && i <= 23);
+    chat_tokens_free(&c);
+
+    /* a closing marker that is not a token ("</s>" as bytes here) gets EOS */
+    render_tokens(v, CHAT_TMPL_MISTRAL_V7, m, 2, &c);
+    assert_int_equal(c.ids.ids[c.ids.n - 1], EOT);
+    assert_int_equal(c.trainable[c.ids.n - 1], 1);
+    assert_int_equal(c.ids.ids[c.ids.n - 2], '>');
     chat_tokens_free(&c);
     tok_vocab_free(v);
 

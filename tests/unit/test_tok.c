@@ -207,6 +207,9 @@ static void test_bpe_decode(void **state)
     s = decode(v, ids, 3, false, true);
     assert_string_equal(s, "ab ab<|endoftext|>");
     free(s);
+    assert_true(tok_is_eog(v, BPE_EOT));
+    assert_false(tok_is_eog(v, BPE_AB));
+    assert_false(tok_is_eog(v, BPE_N));
     tok_vocab_free(v);
 }
 
