@@ -34,8 +34,10 @@ static const cli_command commands[] = {
      NULL, "the training engine (issue #3)"},
     {"tokenize", "tokenize text with a model's vocabulary",
      "usage: lathe tokenize -m MODEL_OR_VOCAB.gguf (-p TEXT | -f FILE | --stdin) [--ids]\n"
-     "                      [--no-bos] [--no-parse-special]\n\n"
-     "Follows llama.cpp's llama-tokenize conventions.\n",
+     "                      [--no-bos] [--no-parse-special] [--show-count]\n\n"
+     "Follows llama.cpp's llama-tokenize conventions: BOS when the vocab adds it, special\n"
+     "tokens parsed, and one \"ID -> 'piece'\" line per token or, with --ids, [ID, ...].\n"
+     "-m may also name a Hugging Face directory or its tokenizer.json.\n",
      cmd_tokenize, NULL},
     {"inspect", "show a model's architecture, tensors, tokenizer and chat template",
      "usage: lathe inspect MODEL\n", cmd_inspect, NULL},
