@@ -79,7 +79,7 @@ static void print_config(const model_config *c)
     printf("%-15s%s, base %g, %d dims; rms eps %g; context %d\n", "rope:",
            c->rope == ROPE_NEOX ? "neox" : "normal", (double)c->rope_base, c->rope_dim,
            (double)c->norm_eps, c->context_len);
-    printf("%-15svocab %d%s%s\n", "head:", c->n_vocab,
+    printf("%-15s%d%s%s\n", "vocab:", c->n_vocab,
            c->tied_embeddings ? ", tied embeddings" : "", c->qkv_bias ? ", qkv bias" : "");
 }
 
