@@ -253,7 +253,7 @@ static bool parse_kv(cursor *c, gguf_kv *kv)
 
 static bool check_dims(cursor *c, gguf_tensor *t, uint64_t at)
 {
-    int blck, bsz;
+    int blck = 1, bsz = 0;
     int64_t n = 1;
     for (uint32_t d = 0; d < GGUF_MAX_DIMS; d++) {
         if (t->ne[d] < 0)
@@ -265,8 +265,7 @@ static bool check_dims(cursor *c, gguf_tensor *t, uint64_t at)
         n *= t->ne[d];
     }
     t->n_elems = n;
-    if (!ggml_type_info(t->type, &blck, &bsz))
-        return fail_at(c, at, "tensor '%s': unknown type %d", t->name, t->type);
+    ggml_type_info(t->type, &blck, &bsz);   /* the caller has checked the type */
     if (t->ne[0] % blck)
         return fail_at(c, at, "tensor '%s': ne[0]=%" PRId64 " is not a multiple of the %s "
                        "block size %d", t->name, t->ne[0], ggml_type_name(t->type), blck);

@@ -71,6 +71,11 @@ static bool vocab_size(const cfg_ctx *c, model_config *cfg)
     const gguf_tensor *embd = gguf_find_tensor(c->g, "token_embd.weight");
     if (tokens && tokens->type == GGUF_TYPE_ARRAY && tokens->n > 0 && tokens->n < (1u << 30)) {
         cfg->n_vocab = (int)tokens->n;
+        if (embd && embd->ne[1] != cfg->n_vocab) {
+            snprintf(c->err, c->errlen, "tokenizer.ggml.tokens has %d entries but "
+                     "token_embd.weight has %lld rows", cfg->n_vocab, (long long)embd->ne[1]);
+            return false;
+        }
         return true;
     }
     if (embd && embd->ne[1] > 0 && embd->ne[1] < (1 << 30)) {

@@ -121,6 +121,39 @@ int hf_permute_qk_rows(const void *src, void *dst, int n_head, int head_dim, siz
     return 0;
 }
 
+int hf_read_tensor_f32(const st_model *m, const model_config *cfg, const char *gguf_name,
+                       float *out, char *err, size_t errlen)
+{
+    char hf[256];
+    const st_tensor *t = hf_name_from_gguf(gguf_name, hf, sizeof hf) ? st_model_find(m, hf) : NULL;
+    if (!t) {
+        snprintf(err, errlen, "%s: no such tensor in the checkpoint", gguf_name);
+        return -1;
+    }
+    int heads = hf_qk_permute_heads(cfg, gguf_name);
+    if (heads && t->n_elems % ((int64_t)heads * cfg->head_dim)) {
+        snprintf(err, errlen, "%s: %lld elements do not split into %d heads of %d rows",
+                 hf, (long long)t->n_elems, heads, cfg->head_dim);
+        return -1;
+    }
+    float *tmp = heads ? malloc((size_t)t->n_elems * sizeof *tmp) : out;
+    if (!tmp || st_to_f32(t, tmp) != 0) {
+        snprintf(err, errlen, "%s: %s", hf, tmp ? "dtype is not F32, F16 or BF16" : "out of memory");
+        if (tmp != out)
+            free(tmp);
+        return -1;
+    }
+    int rc = 0;
+    if (heads) {
+        size_t row = (size_t)(t->n_elems / ((int64_t)heads * cfg->head_dim)) * sizeof *out;
+        rc = hf_permute_qk_rows(tmp, out, heads, cfg->head_dim, row, true);
+        if (rc)
+            snprintf(err, errlen, "%s: head_dim %d is odd", hf, cfg->head_dim);
+        free(tmp);
+    }
+    return rc;
+}
+
 /* ------------------------------------------------------------ config.json */
 
 typedef struct {

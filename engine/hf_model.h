@@ -9,8 +9,12 @@
 #include <stddef.h>
 
 #include "model_config.h"
+#include "safetensors.h"
 
-/* Reads DIR/config.json. -1 with err naming the file and the bad key. */
+/* Reads DIR/config.json. The config describes the model the way llama.cpp's
+ * converter would: llama gets ROPE_NORMAL, so its q/k weights must be read
+ * through hf_read_tensor_f32() (which permutes them) to match. -1 with err
+ * naming the file and the bad key. */
 int hf_config_load(const char *dir, model_config *cfg, char *err, size_t errlen);
 
 /* model.layers.N.self_attn.q_proj.weight <-> blk.N.attn_q.weight, and so on.
@@ -28,5 +32,11 @@ int hf_qk_permute_heads(const model_config *cfg, const char *gguf_name);
  * row h*hd + j*hd/2 + p; otherwise the inverse. -1 if HEAD_DIM is odd. */
 int hf_permute_qk_rows(const void *src, void *dst, int n_head, int head_dim, size_t row_bytes,
                        bool to_gguf);
+
+/* Reads the HF tensor that GGUF_NAME names as floats in GGUF layout: q/k
+ * rows permuted when CFG uses ROPE_NORMAL. OUT holds the tensor's n_elems.
+ * -1 with err when the tensor is missing, not F32/F16/BF16, or misshapen. */
+int hf_read_tensor_f32(const st_model *m, const model_config *cfg, const char *gguf_name,
+                       float *out, char *err, size_t errlen);
 
 #endif

@@ -27,18 +27,17 @@ static float bits_f32(uint32_t u)
     return f;
 }
 
+/* Branch-free (selects only) so that row loops vectorize: normals rebias
+ * the exponent, inf/NaN move to the float's all-ones exponent, and
+ * subnormals are rebuilt as (2^-14 + m*2^-24) - 2^-14 with no float
+ * subnormal arithmetic, so a flush-to-zero FPU mode cannot change them. */
 float quant_f16_to_f32(uint16_t h)
 {
-    uint32_t sign = (uint32_t)(h & 0x8000) << 16;
-    uint32_t exp = (h >> 10) & 0x1f, mant = h & 0x3ff;
-    if (exp == 0) {
-        /* Zero or subnormal: mant * 2^-24 is exact in float. */
-        float v = (float)mant * 0x1p-24f;
-        return bits_f32(f32_bits(v) | sign);
-    }
-    if (exp == 31)
-        return bits_f32(sign | 0x7f800000u | (mant << 13));
-    return bits_f32(sign | ((exp + 112) << 23) | (mant << 13));
+    uint32_t em = h & 0x7fffu, sign = (uint32_t)(h & 0x8000u) << 16;
+    uint32_t bits = (em << 13) + (em >= 0x7c00u ? 224u << 23 : 112u << 23);
+    float sub = bits_f32((113u << 23) | (em << 13)) - 0x1p-14f;
+    bits = em < 0x400u ? f32_bits(sub) : bits;
+    return bits_f32(bits | sign);
 }
 
 /* Rounds MANT >> SHIFT to nearest, ties to even. */
@@ -195,12 +194,20 @@ int quant_dequantize_row(int type, const void *src, float *dst, int64_t n)
         memcpy(dst, src, (size_t)n * sizeof *dst);
         return 0;
     }
-    if (type == GGML_TYPE_F16 || type == GGML_TYPE_BF16) {
-        float (*cvt)(uint16_t) = type == GGML_TYPE_F16 ? quant_f16_to_f32 : quant_bf16_to_f32;
+    /* Two loops rather than a function pointer, so each conversion inlines. */
+    if (type == GGML_TYPE_F16) {
         for (int64_t i = 0; i < n; i++) {
             uint16_t h;
             memcpy(&h, p + 2 * i, 2);
-            dst[i] = cvt(h);
+            dst[i] = quant_f16_to_f32(h);
+        }
+        return 0;
+    }
+    if (type == GGML_TYPE_BF16) {
+        for (int64_t i = 0; i < n; i++) {
+            uint16_t h;
+            memcpy(&h, p + 2 * i, 2);
+            dst[i] = quant_bf16_to_f32(h);
         }
         return 0;
     }

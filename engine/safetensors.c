@@ -64,7 +64,34 @@ typedef struct {
     const char *name;
     char *err;
     size_t errlen;
+    const char *hdr;            /* the JSON header text, once its length is known */
+    size_t hlen;
 } ctx;
+
+/* File offset of the header entry for KEY (its quoted name followed by a
+ * colon), so messages point at the entry; the header start when not found
+ * (a name written with JSON escapes). */
+static uint64_t key_at(const ctx *c, const char *key)
+{
+    size_t n = strlen(key);
+    for (size_t i = 0; c->hdr && i + n + 2 <= c->hlen; i++) {
+        const char *q = memchr(c->hdr + i, '"', c->hlen - i);
+        if (!q)
+            break;
+        i = (size_t)(q - c->hdr);
+        if (i + n + 2 > c->hlen)
+            break;
+        size_t j = i + n + 2;
+        if (memcmp(q + 1, key, n) || q[n + 1] != '"')
+            continue;
+        while (j < c->hlen && (c->hdr[j] == ' ' || c->hdr[j] == '\t' || c->hdr[j] == '\n' ||
+                               c->hdr[j] == '\r'))
+            j++;
+        if (j < c->hlen && c->hdr[j] == ':')
+            return 8 + i;
+    }
+    return 8;
+}
 
 __attribute__((format(printf, 3, 4)))
 static bool fail_at(const ctx *c, uint64_t off, const char *fmt, ...)
@@ -91,18 +118,18 @@ static bool get_u63(json_t *v, uint64_t *out)
 static bool parse_shape(const ctx *c, const char *name, json_t *shape, st_tensor *t)
 {
     if (!json_is_array(shape) || json_array_size(shape) > ST_MAX_DIMS)
-        return fail_at(c, 8, "tensor '%s': shape must be an array of at most %d sizes",
+        return fail_at(c, key_at(c, name), "tensor '%s': shape must be an array of at most %d sizes",
                        name, ST_MAX_DIMS);
     t->n_dims = (int)json_array_size(shape);
     t->n_elems = 1;
     for (int d = 0; d < t->n_dims; d++) {
         uint64_t v;
         if (!get_u63(json_array_get(shape, (size_t)d), &v))
-            return fail_at(c, 8, "tensor '%s': shape[%d] is not a non-negative integer",
+            return fail_at(c, key_at(c, name), "tensor '%s': shape[%d] is not a non-negative integer",
                            name, d);
         t->shape[d] = (int64_t)v;
         if (v && (uint64_t)t->n_elems > (uint64_t)INT64_MAX / v)
-            return fail_at(c, 8, "tensor '%s': shape overflows 2^63 elements", name);
+            return fail_at(c, key_at(c, name), "tensor '%s': shape overflows 2^63 elements", name);
         t->n_elems *= (int64_t)v;
     }
     return true;
@@ -113,10 +140,10 @@ static bool parse_tensor(const ctx *c, const char *name, json_t *v, uint64_t buf
 {
     json_t *dt = json_object_get(v, "dtype"), *offs = json_object_get(v, "data_offsets");
     if (!json_is_object(v) || !json_is_string(dt))
-        return fail_at(c, 8, "tensor '%s': expected an object with a dtype string", name);
+        return fail_at(c, key_at(c, name), "tensor '%s': expected an object with a dtype string", name);
     int d = st_dtype_from_name(json_string_value(dt));
     if (d < 0)
-        return fail_at(c, 8, "tensor '%s': unknown dtype '%s'", name, json_string_value(dt));
+        return fail_at(c, key_at(c, name), "tensor '%s': unknown dtype '%s'", name, json_string_value(dt));
     t->name = name;
     t->dtype = (st_dtype)d;
     if (!parse_shape(c, name, json_object_get(v, "shape"), t))
@@ -124,15 +151,15 @@ static bool parse_tensor(const ctx *c, const char *name, json_t *v, uint64_t buf
     if (!json_is_array(offs) || json_array_size(offs) != 2 ||
         !get_u63(json_array_get(offs, 0), &t->begin) ||
         !get_u63(json_array_get(offs, 1), &t->end) || t->begin > t->end)
-        return fail_at(c, 8, "tensor '%s': data_offsets must be [begin, end] with "
+        return fail_at(c, key_at(c, name), "tensor '%s': data_offsets must be [begin, end] with "
                        "0 <= begin <= end", name);
     if (t->end > buf_size)
-        return fail_at(c, 8, "tensor '%s': data_offsets [%" PRIu64 ", %" PRIu64 ") outside "
+        return fail_at(c, key_at(c, name), "tensor '%s': data_offsets [%" PRIu64 ", %" PRIu64 ") outside "
                        "the %" PRIu64 "-byte buffer", name, t->begin, t->end, buf_size);
     uint64_t want;
     if (__builtin_mul_overflow((uint64_t)t->n_elems, (uint64_t)dtypes[d].size, &want) ||
         want != t->end - t->begin)
-        return fail_at(c, 8, "tensor '%s': %" PRId64 " %s elements need %" PRIu64 " bytes, "
+        return fail_at(c, key_at(c, name), "tensor '%s': %" PRId64 " %s elements need %" PRIu64 " bytes, "
                        "data_offsets span %" PRIu64, name, t->n_elems, dtypes[d].name,
                        (uint64_t)t->n_elems * dtypes[d].size, t->end - t->begin);
     return true;
@@ -141,7 +168,7 @@ static bool parse_tensor(const ctx *c, const char *name, json_t *v, uint64_t buf
 static bool parse_metadata(const ctx *c, st_file *f, json_t *meta)
 {
     if (!json_is_object(meta))
-        return fail_at(c, 8, "__metadata__ must be an object of strings");
+        return fail_at(c, key_at(c, "__metadata__"), "__metadata__ must be an object of strings");
     size_t n = json_object_size(meta);
     f->meta_key = calloc(n ? n : 1, sizeof *f->meta_key);
     f->meta_val = calloc(n ? n : 1, sizeof *f->meta_val);
@@ -151,7 +178,7 @@ static bool parse_metadata(const ctx *c, st_file *f, json_t *meta)
     json_t *v;
     json_object_foreach(meta, k, v) {
         if (!json_is_string(v))
-            return fail_at(c, 8, "__metadata__ value for '%s' is not a string", k);
+            return fail_at(c, key_at(c, "__metadata__"), "__metadata__ value for '%s' is not a string", k);
         f->meta_key[f->n_meta] = k;
         f->meta_val[f->n_meta++] = json_string_value(v);
     }
@@ -178,8 +205,8 @@ static bool index_tensors(const ctx *c, st_file *f, const uint8_t *buf)
     for (size_t i = 0; i < f->n; i++) {
         f->t[i].data = buf + f->t[i].begin;
         if (i && f->t[i].begin < f->t[i - 1].end)
-            return fail_at(c, 8, "tensor '%s' overlaps tensor '%s'", f->t[i].name,
-                           f->t[i - 1].name);
+            return fail_at(c, key_at(c, f->t[i].name), "tensor '%s' overlaps tensor '%s'",
+                           f->t[i].name, f->t[i - 1].name);
     }
     f->by_name = malloc((f->n ? f->n : 1) * sizeof *f->by_name);
     if (!f->by_name)
@@ -190,7 +217,7 @@ static bool index_tensors(const ctx *c, st_file *f, const uint8_t *buf)
     return true;
 }
 
-static bool parse_header(const ctx *c, st_file *f)
+static bool parse_header(ctx *c, st_file *f)
 {
     uint64_t hlen;
     if (f->size < 8)
@@ -201,6 +228,8 @@ static bool parse_header(const ctx *c, st_file *f)
                        "%u-byte limit", hlen, f->size, ST_MAX_HEADER);
     if (hlen < 2 || f->base[8] != '{')
         return fail_at(c, 8, "header is not a JSON object");
+    c->hdr = (const char *)f->base + 8;
+    c->hlen = (size_t)hlen;
     json_error_t jerr;
     f->header = json_loadb((const char *)f->base + 8, (size_t)hlen, JSON_REJECT_DUPLICATES, &jerr);
     /* jansson's position is just past the offending byte. */
@@ -229,7 +258,7 @@ static bool parse_header(const ctx *c, st_file *f)
 
 st_file *st_open_mem(const void *buf, size_t size, const char *name, char *err, size_t errlen)
 {
-    ctx c = {name ? name : "<memory>", err, errlen};
+    ctx c = {name ? name : "<memory>", err, errlen, NULL, 0};
     st_file *f = calloc(1, sizeof *f);
     if (!f) {
         fail_at(&c, 0, "out of memory");

@@ -117,7 +117,8 @@ int st_writer_add(st_writer *w, const char *name, st_dtype dtype, int n_dims,
     t->dtype = dtype;
     t->src = src;
     t->n_dims = n_dims;
-    memcpy(t->shape, shape, (size_t)n_dims * sizeof *shape);
+    if (n_dims)     /* a 0-rank tensor may come with no shape array at all */
+        memcpy(t->shape, shape, (size_t)n_dims * sizeof *shape);
     t->n_elems = n_elems;
     t->data = data;
     return 0;

@@ -98,6 +98,8 @@ int cmd_bench(const cli_command *cmd, int argc, char **argv)
 {
     if (argc < 2)
         return cli_usage_error(cmd, "which benchmark? ring, gemm, train, generate or data");
+    if (!strcmp(argv[1], "tokenize"))
+        return bench_tokenize(cmd, argc, argv);
     bench_options o = {false, 20000000};
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "--json")) {

@@ -34,11 +34,13 @@ static const cli_command commands[] = {
      NULL, "the training engine (issue #3)"},
     {"tokenize", "tokenize text with a model's vocabulary",
      "usage: lathe tokenize -m MODEL_OR_VOCAB.gguf (-p TEXT | -f FILE | --stdin) [--ids]\n"
-     "                      [--no-bos] [--no-parse-special]\n\n"
-     "Follows llama.cpp's llama-tokenize conventions.\n",
-     NULL, "model files and tokenizers (issue #4)"},
+     "                      [--no-bos] [--no-parse-special] [--show-count]\n\n"
+     "Follows llama.cpp's llama-tokenize conventions: BOS when the vocab adds it, special\n"
+     "tokens parsed, and one \"ID -> 'piece'\" line per token or, with --ids, [ID, ...].\n"
+     "-m may also name a Hugging Face directory or its tokenizer.json.\n",
+     cmd_tokenize, NULL},
     {"inspect", "show a model's architecture, tensors, tokenizer and chat template",
-     "usage: lathe inspect MODEL\n", NULL, "model files and tokenizers (issue #4)"},
+     "usage: lathe inspect MODEL\n", cmd_inspect, NULL},
     {"data", "dataset work: stats, clean, convert, split, render",
      "usage: lathe data stats DATASET [--json]\n"
      "       lathe data clean DATASET --recipe R.yaml -o OUT\n"
@@ -58,7 +60,8 @@ static const cli_command commands[] = {
      "usage: lathe config --explain [KEY]\n", NULL, "training runs end to end (issue #5)"},
     {"bench", "benchmarks: gemm, train, generate, data, ring",
      "usage: lathe bench ring [--json] [--records N]\n"
-     "       lathe bench gemm|train|generate|data [--json] [-m MODEL]\n\n"
+     "       lathe bench gemm|train|generate|data [--json] [-m MODEL]\n"
+     "       lathe bench tokenize -m VOCAB.gguf [-f FILE] [--json]\n\n"
      "Prints each case's figures and, where a baseline exists, the ratio to it.\n"
      "With --json: one JSON object per line and case.\n",
      cmd_bench, NULL},

@@ -1,8 +1,8 @@
 /* test_gguf_write.c - the GGUF writer against the reader: every metadata
  * value type and array kind, F32/F16/BF16/Q8_0/Q4_0 tensors written raw or
  * converted from F32, custom alignment, copying a file's pairs and tensors
- * reproducing it byte for byte (including a llama.cpp-written vocabulary),
- * sticky errors, and atomic replacement. */
+ * reproducing it byte for byte, sticky errors, atomic replacement, and
+ * model_config from a written qwen2 file. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "gguf.h"
+#include "gguf_copy.h"
 #include "gguf_write.h"
 #include "quant.h"
 
@@ -263,44 +264,6 @@ static void test_roundtrip_alignment_64(void **state)
     roundtrip(64);
 }
 
-static uint8_t *slurp(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    *n = (size_t)ftell(f);
-    rewind(f);
-    uint8_t *b = malloc(*n ? *n : 1);
-    assert_non_null(b);
-    assert_int_equal(fread(b, 1, *n, f), *n);
-    fclose(f);
-    return b;
-}
-
-/* Copies every pair and tensor of SRC (raw) to DST and checks the bytes match. */
-static void copy_file_matches(const char *src, const char *dst)
-{
-    gguf_file *g = reopen(src);
-    gguf_writer *w = gguf_writer_new(gguf_alignment(g));
-    assert_non_null(w);
-    for (size_t i = 0; i < gguf_n_kv(g); i++)
-        assert_int_equal(gguf_writer_copy_kv(w, gguf_kv_at(g, i)), 0);
-    for (size_t i = 0; i < gguf_n_tensors(g); i++) {
-        const gguf_tensor *t = gguf_tensor_at(g, i);
-        assert_int_equal(gguf_writer_add_tensor(w, t->name, t->type, t->n_dims, t->ne, t->data,
-                                                t->type), 0);
-    }
-    write_ok(w, dst);
-    gguf_writer_free(w);
-    gguf_close(g);
-    size_t na, nb;
-    uint8_t *a = slurp(src, &na), *b = slurp(dst, &nb);
-    assert_int_equal(na, nb);
-    assert_memory_equal(a, b, na);
-    free(a);
-    free(b);
-}
-
 static void test_copy_is_byte_identical(void **state)
 {
     (void)state;
@@ -310,18 +273,7 @@ static void test_copy_is_byte_identical(void **state)
     add_tensors(w);
     write_ok(w, tmp_path("orig.gguf"));
     gguf_writer_free(w);
-    copy_file_matches(tmp_path("orig.gguf"), tmp_path("copy.gguf"));
-}
-
-static void test_copy_reference_vocab(void **state)
-{
-    (void)state;
-    const char *dir = getenv("LATHE_REFERENCE_DIR");
-    char path[1024];
-    snprintf(path, sizeof path, "%s/vocab/ggml-vocab-llama-spm.gguf", dir ? dir : "");
-    if (!dir || access(path, R_OK) != 0)
-        skip();
-    copy_file_matches(path, tmp_path("vocab.gguf"));
+    gguf_copy_matches(tmp_path("orig.gguf"), tmp_path("copy.gguf"));
 }
 
 static int count_entries(void)
@@ -378,14 +330,73 @@ static void test_errors_and_atomicity(void **state)
     gguf_writer_free(w);
 }
 
+/* A tiny qwen2 model written here, then read back through gguf_model_config. */
+static int write_qwen2(const char *path, int n_tokens, bool drop_eps)
+{
+    static const char *const toks[] = {"a", "b", "c", "d", "e"};
+    static float embd[8 * 4];
+    const int64_t ne[2] = {8, 4};
+    char err[256];
+    gguf_writer *w = gguf_writer_new(0);
+    gguf_writer_set_str(w, "general.architecture", "qwen2", 5);
+    gguf_writer_set_u32(w, "qwen2.embedding_length", 8);
+    gguf_writer_set_u32(w, "qwen2.block_count", 2);
+    gguf_writer_set_u32(w, "qwen2.attention.head_count", 4);
+    gguf_writer_set_u32(w, "qwen2.attention.head_count_kv", 2);
+    gguf_writer_set_u32(w, "qwen2.feed_forward_length", 16);
+    gguf_writer_set_u32(w, "qwen2.context_length", 32);
+    gguf_writer_set_f32(w, "qwen2.rope.freq_base", 1000000.0f);
+    if (!drop_eps)
+        gguf_writer_set_f32(w, "qwen2.attention.layer_norm_rms_epsilon", 1e-6f);
+    gguf_writer_set_arr(w, "tokenizer.ggml.tokens", GGUF_TYPE_STRING, toks, (size_t)n_tokens);
+    gguf_writer_add_tensor(w, "token_embd.weight", GGML_TYPE_F32, 2, ne, embd, GGML_TYPE_F32);
+    gguf_writer_add_tensor(w, "output.weight", GGML_TYPE_Q8_0, 1, (int64_t[]){32}, embd,
+                           GGML_TYPE_F32);
+    int rc = gguf_writer_write(w, path, err, sizeof err);
+    gguf_writer_free(w);
+    return rc;
+}
+
+static void test_model_config_qwen2(void **state)
+{
+    (void)state;
+    const char *path = tmp_path("qwen2.gguf");
+    char err[256] = "";
+    model_config cfg;
+    assert_int_equal(write_qwen2(path, 4, false), 0);
+    gguf_file *g = reopen(path);
+    assert_int_equal(gguf_model_config(g, &cfg, err, sizeof err), 0);
+    assert_string_equal(cfg.arch, "qwen2");
+    assert_int_equal(cfg.n_vocab, 4);
+    assert_int_equal(cfg.head_dim, 2);
+    assert_int_equal(cfg.rope_dim, 2);
+    assert_int_equal(cfg.n_kv_heads, 2);
+    assert_true(cfg.rope_base == 1e6f && cfg.norm_eps == 1e-6f);
+    assert_int_equal(cfg.rope, ROPE_NEOX);
+    assert_true(cfg.qkv_bias && !cfg.tied_embeddings);
+    gguf_close(g);
+
+    assert_int_equal(write_qwen2(path, 5, false), 0);
+    g = reopen(path);
+    assert_int_equal(gguf_model_config(g, &cfg, err, sizeof err), -1);
+    assert_non_null(strstr(err, "tokenizer.ggml.tokens has 5 entries but token_embd.weight has 4"));
+    gguf_close(g);
+
+    assert_int_equal(write_qwen2(path, 4, true), 0);
+    g = reopen(path);
+    assert_int_equal(gguf_model_config(g, &cfg, err, sizeof err), -1);
+    assert_non_null(strstr(err, "missing required key qwen2.attention.layer_norm_rms_epsilon"));
+    gguf_close(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_roundtrip_default_alignment),
         cmocka_unit_test(test_roundtrip_alignment_64),
         cmocka_unit_test(test_copy_is_byte_identical),
-        cmocka_unit_test(test_copy_reference_vocab),
         cmocka_unit_test(test_errors_and_atomicity),
+        cmocka_unit_test(test_model_config_qwen2),
     };
     return cmocka_run_group_tests_name("gguf_write", tests, make_tmpdir, remove_tmpdir);
 }

@@ -161,19 +161,28 @@ static size_t make_file(uint8_t *buf, const char *header, size_t data_bytes)
     return 8 + n + data_bytes;
 }
 
-static void expect_bad(const char *header, size_t data_bytes, const char *where,
+/* Expects HEADER to be rejected with REASON at the offset of KEY's entry
+ * (its first quoted occurrence), or at the header start when KEY is NULL. */
+static void expect_bad(const char *header, size_t data_bytes, const char *key,
                        const char *reason)
 {
     uint8_t buf[1024];
-    char err[256] = "";
+    char err[256] = "", quoted[64], where[64];
+    size_t off = 8;
+    if (key) {
+        snprintf(quoted, sizeof quoted, "\"%s\"", key);
+        assert_non_null(strstr(header, quoted));
+        off += (size_t)(strstr(header, quoted) - header);
+    }
+    snprintf(where, sizeof where, "bad.st: offset %zu: ", off);
     size_t n = make_file(buf, header, data_bytes);
     st_file *f = st_open_mem(buf, n, "bad.st", err, sizeof err);
     if (f) {
         st_close(f);
         fail_msg("accepted %s", header);
     }
-    if (!strstr(err, where) || !strstr(err, reason))
-        fail_msg("got '%s', want '%s' and '%s'", err, where, reason);
+    if (strncmp(err, where, strlen(where)) || !strstr(err, reason))
+        fail_msg("got '%s', want '%s...%s'", err, where, reason);
 }
 
 #define T(name, dtype, shape, b, e) \
@@ -190,26 +199,33 @@ static void test_bad_headers(void **state)
     memcpy(buf, &huge, 8);
     assert_null(st_open_mem(buf, 64, "bad.st", err, sizeof err));
     assert_non_null(strstr(err, "offset 0: header length 1000 exceeds the file"));
-    expect_bad("[1,2]", 0, "offset 8:", "not a JSON object");
-    expect_bad("{\"a\": }", 0, "offset 14:", "bad JSON header");
-    expect_bad("{" T("a", "F32", "[1]", 0, 4) "," T("a", "F32", "[1]", 4, 8) "}", 8,
-               "offset", "duplicate");
-    expect_bad("{" T("a", "F48", "[1]", 0, 4) "}", 4, "offset 8:", "unknown dtype 'F48'");
-    expect_bad("{" T("a", "F32", "3", 0, 4) "}", 4, "tensor 'a'", "shape must be an array");
-    expect_bad("{" T("a", "F32", "[-1]", 0, 4) "}", 4, "tensor 'a'", "not a non-negative");
-    expect_bad("{" T("a", "F32", "[1,1,1,1,1,1,1,1,1]", 0, 4) "}", 4, "'a'", "at most 8");
-    expect_bad("{" T("a", "F32", "[2]", 0, 8) "}", 4, "tensor 'a'",
+    expect_bad("[1,2]", 0, NULL, "not a JSON object");
+    uint8_t jb[256];
+    size_t jn = make_file(jb, "{\"a\": }", 0);
+    assert_null(st_open_mem(jb, jn, "bad.st", err, sizeof err));
+    assert_non_null(strstr(err, "bad.st: offset 14: bad JSON header"));
+    jn = make_file(jb, "{" T("a", "F32", "[1]", 0, 4) "," T("a", "F32", "[1]", 4, 8) "}", 8);
+    assert_null(st_open_mem(jb, jn, "bad.st", err, sizeof err));
+    assert_non_null(strstr(err, "duplicate"));
+    expect_bad("{" T("a", "F48", "[1]", 0, 4) "}", 4, "a", "unknown dtype 'F48'");
+    expect_bad("{" T("a", "F32", "3", 0, 4) "}", 4, "a", "shape must be an array");
+    expect_bad("{" T("a", "F32", "[-1]", 0, 4) "}", 4, "a", "not a non-negative");
+    expect_bad("{" T("a", "F32", "[1,1,1,1,1,1,1,1,1]", 0, 4) "}", 4, "a", "at most 8");
+    expect_bad("{" T("a", "F32", "[2]", 0, 8) "}", 4, "a",
                "data_offsets [0, 8) outside the 4-byte buffer");
-    expect_bad("{" T("a", "F32", "[2]", 0, 4) "}", 4, "tensor 'a'",
+    expect_bad("{" T("a", "F32", "[2]", 0, 4) "}", 4, "a",
                "2 F32 elements need 8 bytes, data_offsets span 4");
-    expect_bad("{" T("a", "F32", "[1]", 4, 0) "}", 4, "tensor 'a'", "begin <= end");
-    expect_bad("{" T("a", "F32", "[2]", 0, 8) "," T("b", "F32", "[1]", 4, 8) "}", 8,
-               "offset 8:", "tensor 'b' overlaps tensor 'a'");
-    expect_bad("{" T("a", "F32", "[4611686018427387904]", 0, 4) "}", 4, "'a'", "need");
-    expect_bad("{" T("a", "F32", "[4294967296,4294967296]", 0, 4) "}", 4, "'a'",
+    expect_bad("{" T("a", "F32", "[1]", 4, 0) "}", 4, "a", "begin <= end");
+    expect_bad("{" T("a", "F32", "[2]", 0, 8) "," T("b", "F32", "[1]", 4, 8) "}", 8, "b",
+               "tensor 'b' overlaps tensor 'a'");
+    expect_bad("{\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+               "\"zz\" :{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[2,6]}}", 8, "zz",
+               "tensor 'zz' overlaps");
+    expect_bad("{" T("a", "F32", "[4611686018427387904]", 0, 4) "}", 4, "a", "need");
+    expect_bad("{" T("a", "F32", "[4294967296,4294967296]", 0, 4) "}", 4, "a",
                "shape overflows");
-    expect_bad("{\"__metadata__\":{\"format\":1}}", 0, "offset 8:", "is not a string");
-    expect_bad("{\"a\":[]}", 0, "tensor 'a'", "expected an object");
+    expect_bad("{\"__metadata__\":{\"format\":1}}", 0, "__metadata__", "is not a string");
+    expect_bad("{\"a\":[]}", 0, "a", "expected an object");
 }
 
 static void test_good_edge_headers(void **state)
@@ -431,6 +447,49 @@ static void test_permutation(void **state)
     assert_int_equal(hf_qk_permute_heads(&cfg, "blk.0.attn_q.weight"), 0);
 }
 
+/* q/k come back permuted for llama, untouched for qwen2; others untouched. */
+static void test_read_tensor_f32(void **state)
+{
+    (void)state;
+    char dir[300], p[400], err[512];
+    snprintf(dir, sizeof dir, "%s/hfread", tmpdir);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    float q[8 * 2], v[4 * 2], out[16];
+    for (int i = 0; i < 16; i++)
+        q[i] = (float)(i / 2);              /* row r holds r in both columns */
+    for (int i = 0; i < 8; i++)
+        v[i] = (float)i;
+    const int64_t sq[2] = {8, 2}, sv[2] = {4, 2};
+    st_writer *w = st_writer_new();
+    st_writer_add(w, "model.layers.0.self_attn.q_proj.weight", ST_F32, 2, sq, q, ST_F32);
+    st_writer_add(w, "model.layers.0.self_attn.k_proj.weight", ST_BF16, 2, sv, v, ST_F32);
+    st_writer_add(w, "model.layers.0.self_attn.v_proj.weight", ST_F32, 2, sv, v, ST_F32);
+    snprintf(p, sizeof p, "%s/model.safetensors", dir);
+    assert_int_equal(st_writer_write(w, p, err, sizeof err), 0);
+    st_writer_free(w);
+    st_model *m = st_model_open(dir, err, sizeof err);
+    assert_non_null(m);
+    model_config cfg = {.n_heads = 2, .n_kv_heads = 1, .head_dim = 4, .rope = ROPE_NORMAL};
+    assert_int_equal(hf_read_tensor_f32(m, &cfg, "blk.0.attn_q.weight", out, err, sizeof err), 0);
+    const float want[8] = {0, 2, 1, 3, 4, 6, 5, 7};
+    for (int r = 0; r < 8; r++)
+        assert_true(out[2 * r] == want[r] && out[2 * r + 1] == want[r]);
+    assert_int_equal(hf_read_tensor_f32(m, &cfg, "blk.0.attn_k.weight", out, err, sizeof err), 0);
+    const float want_k[8] = {0, 1, 4, 5, 2, 3, 6, 7};   /* rows 0,2,1,3 of 2 columns */
+    assert_memory_equal(out, want_k, sizeof want_k);
+    assert_int_equal(hf_read_tensor_f32(m, &cfg, "blk.0.attn_v.weight", out, err, sizeof err), 0);
+    assert_memory_equal(out, v, sizeof v);
+    cfg.rope = ROPE_NEOX;
+    assert_int_equal(hf_read_tensor_f32(m, &cfg, "blk.0.attn_q.weight", out, err, sizeof err), 0);
+    assert_memory_equal(out, q, sizeof q);
+    assert_int_equal(hf_read_tensor_f32(m, &cfg, "blk.0.ffn_up.weight", out, err, sizeof err), -1);
+    assert_non_null(strstr(err, "blk.0.ffn_up.weight: no such tensor"));
+    cfg.rope = ROPE_NORMAL;
+    cfg.head_dim = 3;
+    assert_int_equal(hf_read_tensor_f32(m, &cfg, "blk.0.attn_q.weight", out, err, sizeof err), -1);
+    st_model_close(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -442,6 +501,7 @@ int main(void)
         cmocka_unit_test(test_hf_config),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_permutation),
+        cmocka_unit_test(test_read_tensor_f32),
     };
     return cmocka_run_group_tests_name("safetensors", tests, setup, teardown);
 }

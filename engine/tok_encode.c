@@ -1,0 +1,257 @@
+/* tok_encode.c - llama_tokenize: sessions, the special-token partition
+ * (tokenizer_st_partition) and the per-fragment preparation for each model.
+ *
+ * Special tokens are cut out of the text one token at a time, longest text
+ * first, each splitting every text fragment left so far at all of its
+ * occurrences. Control and unknown tokens take part only with parse_special;
+ * user-defined tokens always do. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tok_impl.h"
+
+#define SPACE_MARK "\xE2\x96\x81" /* U+2581, SentencePiece's space */
+
+typedef struct {
+    int32_t id;          /* a special token, or TOK_NONE for text */
+    size_t start, end;
+} fragment;
+
+typedef struct {
+    fragment *f;
+    size_t n, cap;
+} fragments;
+
+tok_session *tok_session_new(const tok_vocab *v, char *err, size_t errlen)
+{
+    tok_session *s = calloc(1, sizeof *s);
+    if (s) {
+        s->v = v;
+        tok_map_init(&s->cache);
+        s->md = pcre2_match_data_create(16, NULL);
+    }
+    if (!s || !s->md) {
+        tok_session_free(s);
+        snprintf(err, errlen, "out of memory creating a tokenizer session");
+        return NULL;
+    }
+    return s;
+}
+
+void tok_session_free(tok_session *s)
+{
+    if (!s)
+        return;
+    pcre2_match_data_free(s->md);
+    free(s->sym);
+    free(s->heap);
+    free(s->buf);
+    free(s->wbuf);
+    free(s->spans);
+    free(s->spans2);
+    tok_map_free(&s->cache);
+    tok_ids_free(&s->cache_ids);
+    free(s);
+}
+
+const tok_vocab *tok_session_vocab(const tok_session *s)
+{
+    return s->v;
+}
+
+static int frag_push(fragments *fs, int32_t id, size_t start, size_t end)
+{
+    if (tok_reserve((void **)&fs->f, &fs->cap, fs->n + 1, sizeof *fs->f) != 0)
+        return -1;
+    fs->f[fs->n++] = (fragment){id, start, end};
+    return 0;
+}
+
+/* Splits every text fragment of in at each occurrence of token id. */
+static int cut_token(const tok_vocab *v, const char *text, int32_t id, const fragments *in,
+                     fragments *out)
+{
+    const char *tt = v->pool + v->off[id];
+    size_t tl = v->len[id];
+    out->n = 0;
+    for (size_t i = 0; i < in->n; i++) {
+        fragment f = in->f[i];
+        if (f.id != TOK_NONE) {
+            if (frag_push(out, f.id, f.start, f.end) != 0)
+                return -1;
+            continue;
+        }
+        size_t pos = f.start;
+        const char *hit;
+        while (f.end - pos >= tl && (hit = memmem(text + pos, f.end - pos, tt, tl))) {
+            size_t at = (size_t)(hit - text);
+            if ((at > pos && frag_push(out, TOK_NONE, pos, at) != 0) ||
+                frag_push(out, id, at, at + tl) != 0)
+                return -1;
+            pos = at + tl;
+        }
+        if (pos < f.end && frag_push(out, TOK_NONE, pos, f.end) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Byte pairs present in the text: a special token with a pair the text lacks
+ * cannot occur, which spares a scan per special token. */
+static void mark_pairs(const char *text, size_t len, uint8_t pairs[8192])
+{
+    memset(pairs, 0, 8192);
+    for (size_t i = 0; i + 1 < len; i++) {
+        unsigned k = (unsigned char)text[i] << 8 | (unsigned char)text[i + 1];
+        pairs[k >> 3] |= (uint8_t)(1u << (k & 7));
+    }
+}
+
+static bool may_occur(const tok_vocab *v, int32_t id, const uint8_t pairs[8192])
+{
+    const unsigned char *t = (const unsigned char *)v->pool + v->off[id];
+    for (uint32_t i = 0; i + 1 < v->len[id]; i++) {
+        unsigned k = t[i] << 8 | t[i + 1];
+        if (!(pairs[k >> 3] & (1u << (k & 7))))
+            return false;
+    }
+    return true;
+}
+
+static int partition(tok_session *s, const char *text, size_t len, bool parse_special,
+                     fragments *fs)
+{
+    const tok_vocab *v = s->v;
+    fragments tmp = {0};
+    int rc = 0;
+    if (len && frag_push(fs, TOK_NONE, 0, len) != 0)
+        return -1;
+    if (v->n_specials)
+        mark_pairs(text, len, s->pairs);
+    for (size_t k = 0; k < v->n_specials && rc == 0; k++) {
+        int32_t id = v->specials[k];
+        if ((!parse_special && v->type[id] != TOK_T_USER_DEFINED) || !may_occur(v, id, s->pairs))
+            continue;
+        rc = cut_token(v, text, id, fs, &tmp);
+        fragments t = *fs;
+        *fs = tmp;
+        tmp = t;
+    }
+    free(tmp.f);
+    return rc;
+}
+
+/* SPM: optional " " before the fragment, then every ' ' becomes "▁". */
+static int spm_fragment(tok_session *s, const char *text, size_t n, bool lead_space,
+                        tok_ids *out)
+{
+    if (n > SIZE_MAX / 4 - 4 || tok_reserve((void **)&s->buf, &s->buf_cap, 3 * n + 4, 1) != 0)
+        return -1;
+    size_t w = 0;
+    if (lead_space) {
+        memcpy(s->buf, SPACE_MARK, 3);
+        w = 3;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (text[i] == ' ') {
+            memcpy(s->buf + w, SPACE_MARK, 3);
+            w += 3;
+        } else {
+            s->buf[w++] = text[i];
+        }
+    }
+    return tok_spm_encode(s, s->buf, w, out);
+}
+
+/* BPE: invalid UTF-8 becomes U+FFFD per bad byte, as llama.cpp's decoder
+ * does, so the regexes only ever see valid text. */
+static int bpe_fragment(tok_session *s, const char *text, size_t n, tok_ids *out, char *err,
+                        size_t errlen)
+{
+    if (n > SIZE_MAX / 4 - 4 || tok_reserve((void **)&s->buf, &s->buf_cap, 3 * n + 4, 1) != 0)
+        return -1;
+    size_t w = 0;
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        int ok;
+        size_t cl = tok_utf8_next(text + i, n - i, &cp, &ok);
+        if (ok)
+            memcpy(s->buf + w, text + i, cl);
+        w += ok ? cl : tok_utf8_put(0xFFFD, s->buf + w);
+        i += cl;
+    }
+    return tok_bpe_encode(s, s->buf, w, out, err, errlen);
+}
+
+static int encode_fragments(tok_session *s, const char *text, const fragments *fs,
+                            bool prev_special, tok_ids *out, char *err, size_t errlen)
+{
+    const tok_vocab *v = s->v;
+    for (size_t i = 0; i < fs->n; i++) {
+        const fragment *f = &fs->f[i];
+        int rc;
+        err[0] = '\0';
+        if (f->id != TOK_NONE) {
+            rc = tok_ids_push(out, f->id);
+            prev_special = true;
+        } else if (v->model == TOK_SPM) {
+            rc = spm_fragment(s, text + f->start, f->end - f->start,
+                              v->add_space_prefix && prev_special, out);
+            prev_special = false;
+        } else {
+            rc = bpe_fragment(s, text + f->start, f->end - f->start, out, err, errlen);
+        }
+        if (rc != 0) {
+            if (!err[0])
+                snprintf(err, errlen, "tokenizer: out of memory");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int tok_encode(tok_session *s, const char *text, size_t len, bool add_special,
+               bool parse_special, tok_ids *out, char *err, size_t errlen)
+{
+    const tok_vocab *v = s->v;
+    fragments fs = {0};
+    int rc = -1;
+    if (partition(s, text, len, parse_special, &fs) != 0) {
+        snprintf(err, errlen, "tokenizer: out of memory");
+        goto done;
+    }
+    if (add_special && v->add_bos && v->bos != TOK_NONE && tok_ids_push(out, v->bos) != 0)
+        goto oom;
+    if (encode_fragments(s, text, &fs, true, out, err, errlen) != 0)
+        goto done;
+    if (add_special && v->add_eos && v->eos != TOK_NONE && tok_ids_push(out, v->eos) != 0)
+        goto oom;
+    rc = 0;
+    goto done;
+oom:
+    snprintf(err, errlen, "tokenizer: out of memory");
+done:
+    free(fs.f);
+    return rc;
+}
+
+int tok_encode_continue(tok_session *s, const char *text, size_t len, bool parse_special,
+                        tok_ids *out, char *err, size_t errlen)
+{
+    fragments fs = {0};
+    int rc = -1;
+    bool after_special = true;
+    if (out->n) {
+        int t = tok_token_type(s->v, out->ids[out->n - 1]);
+        after_special = t == TOK_T_CONTROL || t == TOK_T_USER_DEFINED || t == TOK_T_UNKNOWN;
+    }
+    if (partition(s, text, len, parse_special, &fs) != 0)
+        snprintf(err, errlen, "tokenizer: out of memory");
+    else
+        rc = encode_fragments(s, text, &fs, after_special, out, err, errlen);
+    free(fs.f);
+    return rc;
+}

@@ -1,0 +1,174 @@
+/* cmd_tokenize.c - `lathe tokenize`, following llama.cpp's llama-tokenize:
+ * BOS when the vocab adds it (unless --no-bos), special-token text parsed
+ * (unless --no-parse-special), and either `[1, 2, 3]` (--ids) or one
+ * `%6d -> 'piece'` line per token with control tokens shown. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "tok.h"
+
+typedef struct {
+    const char *model, *prompt, *file;
+    bool use_stdin, ids, no_bos, no_parse_special, show_count;
+} tokenize_options;
+
+static char *read_stream(FILE *f, size_t *len)
+{
+    size_t cap = 1 << 16, n = 0, r;
+    char *buf = malloc(cap);
+    while (buf && (r = fread(buf + n, 1, cap - n, f)) > 0) {
+        n += r;
+        if (n == cap) {
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) {
+                free(buf);
+                return NULL;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+    }
+    if (buf && ferror(f)) {
+        free(buf);
+        return NULL;
+    }
+    *len = n;
+    return buf;
+}
+
+static int parse_options(const cli_command *cmd, int argc, char **argv, tokenize_options *o)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        bool has_value = i + 1 < argc;
+        if (!strcmp(a, "-m") && has_value) {
+            o->model = argv[++i];
+        } else if (!strcmp(a, "-p") && has_value) {
+            o->prompt = argv[++i];
+        } else if (!strcmp(a, "-f") && has_value) {
+            o->file = argv[++i];
+        } else if (!strcmp(a, "--stdin")) {
+            o->use_stdin = true;
+        } else if (!strcmp(a, "--ids")) {
+            o->ids = true;
+        } else if (!strcmp(a, "--no-bos")) {
+            o->no_bos = true;
+        } else if (!strcmp(a, "--no-parse-special")) {
+            o->no_parse_special = true;
+        } else if (!strcmp(a, "--show-count")) {
+            o->show_count = true;
+        } else {
+            return cli_usage_error(cmd, "unknown option or missing value: '%s'", a);
+        }
+    }
+    if (!o->model)
+        return cli_usage_error(cmd, "-m MODEL_OR_VOCAB is required");
+    if ((o->prompt != NULL) + (o->file != NULL) + o->use_stdin != 1)
+        return cli_usage_error(cmd, "give exactly one of -p TEXT, -f FILE or --stdin");
+    return CLI_OK;
+}
+
+/* A GGUF file, or a Hugging Face directory / tokenizer.json. */
+static tok_vocab *load_vocab(const char *path, char *err, size_t errlen)
+{
+    struct stat st;
+    size_t n = strlen(path);
+    bool hf = (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) ||
+              (n >= 5 && !strcmp(path + n - 5, ".json"));
+    return hf ? tok_vocab_load_hf(path, NULL, err, errlen)
+              : tok_vocab_load_gguf(path, NULL, err, errlen);
+}
+
+static char *read_input(const tokenize_options *o, size_t *len)
+{
+    if (o->prompt) {
+        *len = strlen(o->prompt);
+        return strdup(o->prompt);
+    }
+    if (o->use_stdin)
+        return read_stream(stdin, len);
+    FILE *f = fopen(o->file, "rb");
+    if (!f)
+        return NULL;
+    char *text = read_stream(f, len);
+    fclose(f);
+    return text;
+}
+
+static int print_tokens(const tok_vocab *v, const tok_ids *t, bool ids)
+{
+    char *piece = NULL;
+    size_t cap = 0;
+    if (ids)
+        fputs("[", stdout);
+    for (size_t i = 0; i < t->n; i++) {
+        if (ids) {
+            printf(i ? ", %d" : "%d", (int)t->ids[i]);
+            continue;
+        }
+        long n = tok_piece(v, t->ids[i], true, 0, NULL, 0);
+        if (n < 0 || (size_t)n >= cap) {
+            cap = n < 0 ? 1 : (size_t)n + 1;
+            char *np = realloc(piece, cap);
+            if (!np) {
+                free(piece);
+                return -1;
+            }
+            piece = np;
+        }
+        n = tok_piece(v, t->ids[i], true, 0, piece, cap);
+        /* llama-tokenize prints the piece as a C string */
+        size_t shown = strnlen(piece, n < 0 ? 0 : (size_t)n);
+        printf("%6d -> '", (int)t->ids[i]);
+        fwrite(piece, 1, shown, stdout);
+        fputs("'\n", stdout);
+    }
+    if (ids)
+        fputs("]\n", stdout);
+    free(piece);
+    return 0;
+}
+
+int cmd_tokenize(const cli_command *cmd, int argc, char **argv)
+{
+    tokenize_options o = {0};
+    int rc = parse_options(cmd, argc, argv, &o);
+    if (rc != CLI_OK)
+        return rc;
+    char err[512];
+    tok_vocab *v = load_vocab(o.model, err, sizeof err);
+    if (!v) {
+        fprintf(stderr, "lathe tokenize: %s\n", err);
+        return CLI_FAIL;
+    }
+    size_t len = 0;
+    char *text = read_input(&o, &len);
+    tok_session *s = text ? tok_session_new(v, err, sizeof err) : NULL;
+    tok_ids t = {0};
+    rc = CLI_FAIL;
+    if (!text)
+        fprintf(stderr, "lathe tokenize: cannot read %s\n", o.file ? o.file : "standard input");
+    else if (!s || tok_encode(s, text, len, tok_add_bos(v) && !o.no_bos, !o.no_parse_special,
+                              &t, err, sizeof err) != 0)
+        fprintf(stderr, "lathe tokenize: %s\n", err);
+    else
+        rc = CLI_OK;
+    if (rc == CLI_OK && print_tokens(v, &t, o.ids) != 0) {
+        fprintf(stderr, "lathe tokenize: out of memory\n");
+        rc = CLI_FAIL;
+    }
+    if (rc == CLI_OK) {
+        if (o.show_count)
+            printf("Total number of tokens: %zu\n", t.n);
+    }
+    tok_ids_free(&t);
+    tok_session_free(s);
+    free(text);
+    tok_vocab_free(v);
+    return rc;
+}
