@@ -3,7 +3,8 @@
 #
 # Three out-of-tree builds: build/ (plain -Werror build, make check and
 # make distcheck), build-asan/ (ASan+UBSan, make check) and build-tsan/
-# (ThreadSanitizer, the threaded tests). Prints a summary line per tree and a
+# (ThreadSanitizer, the threaded tests), then every libFuzzer target for
+# FUZZ_SECONDS (default 60) from its committed seed corpus. Prints a summary line per tree and a
 # final "N passed, N failed, N skipped"; exits non-zero on any failure.
 set -u
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -46,6 +47,15 @@ if make -C build -j"$jobs" distcheck >build/distcheck.log 2>&1; then
 else
     echo "check.sh: make distcheck FAILED (see build/distcheck.log):"
     tail -n 30 build/distcheck.log
+    failed=$((failed + 1))
+fi
+if make -C build fuzz-run FUZZ_SECONDS="${FUZZ_SECONDS:-60}" >build/fuzz.log 2>&1; then
+    echo "check.sh: fuzzing passed:"
+    grep -E 'stat::number_of_executed_units|Done [0-9]+ runs' build/fuzz.log | sed 's/^/check.sh:   /'
+    passed=$((passed + 1))
+else
+    echo "check.sh: fuzzing FAILED (see build/fuzz.log):"
+    tail -n 40 build/fuzz.log
     failed=$((failed + 1))
 fi
 echo "$passed passed, $failed failed, $skipped skipped"
