@@ -5,16 +5,13 @@
 
 #include "gguf.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
+
+#include "mapped_file.h"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "GGUF is little-endian; this reader assumes a little-endian host"
@@ -486,28 +483,13 @@ gguf_file *gguf_open_mem(const void *buf, size_t size, const char *name, char *e
 
 gguf_file *gguf_open(const char *path, char *err, size_t errlen)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+    const void *map;
+    size_t size;
+    if (mapped_file_open(path, &map, &size, err, errlen) != 0)
         return NULL;
-    }
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        snprintf(err, errlen, "%s: not a regular file", path);
-        close(fd);
-        return NULL;
-    }
-    size_t size = (size_t)st.st_size;
-    void *map = size ? mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0) : NULL;
-    close(fd);
-    if (map == MAP_FAILED) {
-        snprintf(err, errlen, "%s: cannot map %zu bytes: %s", path, size, strerror(errno));
-        return NULL;
-    }
     gguf_file *g = gguf_open_mem(map, size, path, err, errlen);
     if (!g) {
-        if (map)
-            munmap(map, size);
+        mapped_file_close(map, size);
         return NULL;
     }
     g->mapped = true;
@@ -526,8 +508,8 @@ void gguf_close(gguf_file *g)
     free(g->t);
     free(g->kv_sorted);
     free(g->t_sorted);
-    if (g->mapped && g->size)
-        munmap((void *)g->base, g->size);
+    if (g->mapped)
+        mapped_file_close(g->base, g->size);
     free(g);
 }
 

@@ -5,17 +5,14 @@
 
 #include "safetensors.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
+
+#include "mapped_file.h"
 
 #include "gguf.h"
 #include "quant.h"
@@ -275,28 +272,13 @@ st_file *st_open_mem(const void *buf, size_t size, const char *name, char *err, 
 
 st_file *st_open(const char *path, char *err, size_t errlen)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+    const void *map;
+    size_t size;
+    if (mapped_file_open(path, &map, &size, err, errlen) != 0)
         return NULL;
-    }
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        snprintf(err, errlen, "%s: not a regular file", path);
-        close(fd);
-        return NULL;
-    }
-    size_t size = (size_t)st.st_size;
-    void *map = size ? mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0) : NULL;
-    close(fd);
-    if (map == MAP_FAILED) {
-        snprintf(err, errlen, "%s: cannot map %zu bytes: %s", path, size, strerror(errno));
-        return NULL;
-    }
     st_file *f = st_open_mem(map, size, path, err, errlen);
     if (!f) {
-        if (map)
-            munmap(map, size);
+        mapped_file_close(map, size);
         return NULL;
     }
     f->mapped = true;
@@ -307,8 +289,8 @@ void st_close(st_file *f)
 {
     if (!f)
         return;
-    if (f->mapped && f->size)
-        munmap((void *)f->base, f->size);
+    if (f->mapped)
+        mapped_file_close(f->base, f->size);
     json_decref(f->header);
     free(f->t);
     free(f->by_name);
