@@ -18,50 +18,7 @@ typedef struct {
     uint32_t start, n;
 } bpe_sym;
 
-typedef struct {
-    int32_t rank, left, right;
-    uint32_t size;
-} bpe_pair;
 
-static int before(const bpe_pair *a, const bpe_pair *b)
-{
-    return a->rank < b->rank || (a->rank == b->rank && a->left < b->left);
-}
-
-static int heap_push(tok_session *s, size_t *n, bpe_pair p)
-{
-    if (tok_reserve(&s->heap, &s->heap_cap, *n + 1, sizeof p) != 0)
-        return -1;
-    bpe_pair *h = s->heap;
-    size_t i = (*n)++;
-    while (i > 0 && before(&p, &h[(i - 1) / 2])) {
-        h[i] = h[(i - 1) / 2];
-        i = (i - 1) / 2;
-    }
-    h[i] = p;
-    return 0;
-}
-
-static bpe_pair heap_pop(tok_session *s, size_t *n)
-{
-    bpe_pair *h = s->heap;
-    bpe_pair top = h[0], last = h[--*n];
-    size_t i = 0;
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= *n)
-            break;
-        if (c + 1 < *n && before(&h[c + 1], &h[c]))
-            c++;
-        if (!before(&h[c], &last))
-            break;
-        h[i] = h[c];
-        i = c;
-    }
-    if (*n)
-        h[i] = last;
-    return top;
-}
 
 /* The merge key "left right" is built behind the word in wbuf. */
 static int try_pair(tok_session *s, size_t wlen, size_t *nheap, int32_t l, int32_t r)
@@ -77,7 +34,7 @@ static int try_pair(tok_session *s, size_t wlen, size_t *nheap, int32_t l, int32
     int32_t rank = tok_map_get(&s->v->merges, key, kl);
     if (rank < 0)
         return 0;
-    return heap_push(s, nheap, (bpe_pair){rank, l, r, sym[l].n + sym[r].n});
+    return tok_heap_push(s, nheap, (tok_pair){rank, l, r, sym[l].n + sym[r].n});
 }
 
 static int split_symbols(tok_session *s, size_t wlen, size_t *nsym)
@@ -106,7 +63,7 @@ static int merge_word(tok_session *s, size_t wlen)
         if (try_pair(s, wlen, &nheap, (int32_t)i - 1, (int32_t)i) != 0)
             return -1;
     while (nheap) {
-        bpe_pair p = heap_pop(s, &nheap);
+        tok_pair p = tok_heap_pop(s, &nheap);
         bpe_sym *sym = s->sym, *l = &sym[p.left], *r = &sym[p.right];
         if (!l->n || !r->n || l->n + r->n != p.size)
             continue;

@@ -47,13 +47,21 @@ typedef struct {
     size_t start, end;
 } tok_span;
 
+/* A candidate merge of two adjacent symbols. The merge heap pops the smallest
+ * key first, leftmost on ties: BPE keys by merge rank, SPM by minus the score. */
+typedef struct {
+    double key;
+    int32_t left, right;
+    uint32_t size;      /* bytes of the merged symbol, to detect stale pairs */
+} tok_pair;
+
 struct tok_session {
     const tok_vocab *v;
     pcre2_match_data *md;
     /* merge scratch, reused across calls */
     void *sym;
     size_t sym_cap;
-    void *heap;
+    tok_pair *heap;
     size_t heap_cap;
     char *buf;           /* the fragment being encoded */
     size_t buf_cap;
@@ -66,6 +74,9 @@ struct tok_session {
     tok_map cache;
     tok_ids cache_ids;
 };
+
+int tok_heap_push(tok_session *s, size_t *n, tok_pair p);
+tok_pair tok_heap_pop(tok_session *s, size_t *n);
 
 /* 1 when name is one of the space-separated words in names. */
 int tok_name_in_list(const char *names, const char *name);

@@ -1,8 +1,8 @@
 /* tok_spm.c - SentencePiece-style merging for `llama` vocabs.
  *
  * The text arrives space-escaped ("▁"). It starts as one symbol per UTF-8
- * character in a linked list; a max-heap holds every adjacent pair whose
- * concatenation is a token, keyed by that token's score (ties: leftmost).
+ * character in a linked list; a heap holds every adjacent pair whose
+ * concatenation is a token, best score first (ties: leftmost).
  * Popping merges the pair unless either side changed since it was pushed.
  * Every merge forms a vocab token, so a final symbol that is not a token is a
  * single character and falls back to its bytes (<0xXX>).
@@ -30,51 +30,7 @@ typedef struct {
     size_t start, n;
 } spm_sym;
 
-typedef struct {
-    float score;
-    int32_t left, right;
-    size_t size;
-} spm_pair;
 
-static int better(const spm_pair *a, const spm_pair *b)
-{
-    return a->score > b->score || (a->score == b->score && a->left < b->left);
-}
-
-static int heap_push(tok_session *s, size_t *n, spm_pair p)
-{
-    if (tok_reserve(&s->heap, &s->heap_cap, *n + 1, sizeof p) != 0)
-        return -1;
-    spm_pair *h = s->heap;
-    size_t i = (*n)++;
-    while (i > 0 && better(&p, &h[(i - 1) / 2])) {
-        h[i] = h[(i - 1) / 2];
-        i = (i - 1) / 2;
-    }
-    h[i] = p;
-    return 0;
-}
-
-static spm_pair heap_pop(tok_session *s, size_t *n)
-{
-    spm_pair *h = s->heap;
-    spm_pair top = h[0], last = h[--*n];
-    size_t i = 0;
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= *n)
-            break;
-        if (c + 1 < *n && better(&h[c + 1], &h[c]))
-            c++;
-        if (!better(&h[c], &last))
-            break;
-        h[i] = h[c];
-        i = c;
-    }
-    if (*n)
-        h[i] = last;
-    return top;
-}
 
 static int try_pair(tok_session *s, const char *text, size_t *nheap, int32_t l, int32_t r)
 {
@@ -85,7 +41,7 @@ static int try_pair(tok_session *s, const char *text, size_t *nheap, int32_t l, 
     int32_t id = tok_lookup(s->v, text + sym[l].start, size);
     if (id == TOK_NONE)
         return 0;
-    return heap_push(s, nheap, (spm_pair){s->v->score[id], l, r, size});
+    return tok_heap_push(s, nheap, (tok_pair){-(double)s->v->score[id], l, r, (uint32_t)size});
 }
 
 static int split_chars(tok_session *s, const char *text, size_t len, size_t *nsym)
@@ -130,7 +86,7 @@ static int merge_segment(tok_session *s, const char *text, size_t len, tok_ids *
         if (try_pair(s, text, &nheap, (int32_t)i - 1, (int32_t)i) != 0)
             return -1;
     while (nheap) {
-        spm_pair p = heap_pop(s, &nheap);
+        tok_pair p = tok_heap_pop(s, &nheap);
         spm_sym *sym = s->sym, *l = &sym[p.left], *r = &sym[p.right];
         if (!l->n || !r->n || l->n + r->n != p.size)
             continue;
