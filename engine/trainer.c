@@ -15,6 +15,7 @@
 
 typedef struct {
     int32_t *tokens;
+    int32_t *targets;
     float *weights;
     int32_t *doc;
     size_t cap;
@@ -130,25 +131,28 @@ trainer *trainer_new(const trainer_config *c, const trainer_model *m, const trai
 
 static int copy_batch(batch_copy *dst, const trainer_batch *src, char *err, size_t errlen)
 {
-    if (src->B < 1 || src->T < 1 || !src->tokens) {
+    if (src->B < 1 || src->T < 1 || !src->tokens || !src->targets) {
         snprintf(err, errlen, "the batch source gave an empty batch (B=%d, T=%d)", src->B, src->T);
         return -1;
     }
     size_t n = (size_t)src->B * (size_t)src->T;
     if (n > dst->cap) {
         free(dst->tokens);
+        free(dst->targets);
         free(dst->weights);
         free(dst->doc);
         dst->tokens = malloc(n * sizeof *dst->tokens);
+        dst->targets = malloc(n * sizeof *dst->targets);
         dst->weights = malloc(n * sizeof *dst->weights);
         dst->doc = malloc(n * sizeof *dst->doc);
-        dst->cap = dst->tokens && dst->weights && dst->doc ? n : 0;
+        dst->cap = dst->tokens && dst->targets && dst->weights && dst->doc ? n : 0;
         if (!dst->cap) {
             snprintf(err, errlen, "out of memory copying a batch of %zu tokens", n);
             return -1;
         }
     }
     memcpy(dst->tokens, src->tokens, n * sizeof *dst->tokens);
+    memcpy(dst->targets, src->targets, n * sizeof *dst->targets);
     for (size_t i = 0; i < n; i++)
         dst->weights[i] = src->weights ? src->weights[i] : 1.0f;
     if (src->doc)
@@ -157,25 +161,27 @@ static int copy_batch(batch_copy *dst, const trainer_batch *src, char *err, size
         memset(dst->doc, 0, n * sizeof *dst->doc);
     dst->b = *src;
     dst->b.tokens = dst->tokens;
+    dst->b.targets = dst->targets;
     dst->b.weights = dst->weights;
     dst->b.doc = dst->doc;
     return 0;
 }
 
-static size_t count_scored(const trainer *t, const trainer_batch *b)
+double trainer_batch_weight(const trainer_batch *b)
 {
-    if (t->m.count)
-        return t->m.count(t->m.ctx, b);
-    size_t n = 0, total = (size_t)b->B * (size_t)b->T;
-    for (size_t i = 0; i < total; i++)
-        n += b->weights[i] != 0.0f;
-    return n;
+    double sum = 0.0;
+    size_t n = (size_t)b->B * (size_t)b->T;
+    for (size_t i = 0; i < n; i++)
+        if (b->targets[i] >= 0)
+            sum += b->weights ? (double)b->weights[i] : 1.0;
+    return sum;
 }
 
 /* Result of one optimizer step's worth of work. */
 typedef struct {
     int got;              /* micro-batches gathered; 0 = data exhausted */
-    size_t tokens, scored;
+    size_t tokens;
+    double scored;
     double loss, norm, epoch;
 } step_result;
 
@@ -193,7 +199,7 @@ static int gather(trainer *t, step_result *r, char *err, size_t errlen)
             return -1;
         r->got++;
         r->tokens += (size_t)b.B * (size_t)b.T;
-        r->scored += count_scored(t, &t->mb[k].b);
+        r->scored += trainer_batch_weight(&t->mb[k].b);
         r->epoch = b.epoch;
     }
     return 0;
@@ -201,18 +207,20 @@ static int gather(trainer *t, step_result *r, char *err, size_t errlen)
 
 /* Forward/backward over the gathered micro-batches; loss and grads are means
  * over all scored tokens of the step. */
-static int accumulate(trainer *t, step_result *r, char *err, size_t errlen)
+static int accumulate(trainer *t, step_result *r, int64_t step, char *err, size_t errlen)
 {
+    if (t->m.begin_step)
+        t->m.begin_step(t->m.ctx, step);
     grad_zero(t->m.params, t->m.n_params);
-    double n = r->scored ? (double)r->scored : 1.0;
-    double sum = 0.0;
+    double n = r->scored > 0.0 ? r->scored : 1.0;
+    double loss = 0.0;
     for (int k = 0; k < r->got; k++) {
         double part = 0.0;
-        if (t->m.accumulate(t->m.ctx, &t->mb[k].b, (float)(1.0 / n), &part, err, errlen))
+        if (t->m.accumulate(t->m.ctx, &t->mb[k].b, n, &part, err, errlen))
             return -1;
-        sum += part;
+        loss += part;
     }
-    r->loss = sum / n;
+    r->loss = loss;
     r->norm = grad_global_norm(t->m.params, t->m.n_params);
     return 0;
 }
@@ -315,7 +323,7 @@ static int run_step(trainer *t)
     double s0 = now_s();
     step_result r;
     memset(&r, 0, sizeof r);
-    if (gather(t, &r, err, sizeof err) || (r.got && accumulate(t, &r, err, sizeof err))) {
+    if (gather(t, &r, err, sizeof err) || (r.got && accumulate(t, &r, step, err, sizeof err))) {
         finish(t, TRAINER_FAILED, err);
         return 0;
     }
@@ -427,6 +435,7 @@ void trainer_free(trainer *t)
     trainer_join(t);
     for (int k = 0; k < t->c.grad_accum; k++) {
         free(t->mb[k].tokens);
+        free(t->mb[k].targets);
         free(t->mb[k].weights);
         free(t->mb[k].doc);
     }

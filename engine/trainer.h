@@ -6,9 +6,10 @@
  *
  * Gradient accumulation follows HF transformers (>= 4.46, num_items_in_batch):
  * the micro-batches of one optimizer step are fetched first, their scored
- * tokens counted (N), and each micro-batch's backward is scaled by 1/N, so the
- * step's loss and gradient are the mean over all scored tokens of the step,
- * not the mean of per-micro-batch means.
+ * tokens counted (N, the sum of weights of unmasked targets), and every
+ * micro-batch's loss and gradient are divided by that N, so the step's loss
+ * and gradient are the mean over all scored tokens of the step, not the mean
+ * of per-micro-batch means.
  *
  * A step whose loss or any gradient is NaN/Inf is skipped before the update
  * (the weights are untouched, the optimizer does not advance, the schedule
@@ -28,35 +29,39 @@
 #include "ring.h"
 #include "schedule.h"
 
-/* One micro-batch of B sequences of T tokens. The arrays belong to the source
- * and need only stay valid until its next call; the trainer copies them. */
+/* One micro-batch of B sequences of T tokens, laid out as model.h's
+ * model_batch. The arrays belong to the source and need only stay valid until
+ * its next call; the trainer copies them. */
 typedef struct {
     int B, T;
     const int32_t *tokens;    /* [B*T] */
-    const float *weights;     /* [B*T] loss weight of each position's target; NULL = all 1 */
+    const int32_t *targets;   /* [B*T] token the logits at i predict; < 0 masks i */
+    const float *weights;     /* [B*T] loss weight of each target; NULL = all 1 */
     const int32_t *doc;       /* [B*T] document id of each token (packing); may be NULL */
     double epoch;             /* fractional epoch reached with this batch */
 } trainer_batch;
 
-/* Scored positions of a batch: those with a nonzero weight (the model's
- * convention decides which positions have a target at all). */
-typedef size_t (*trainer_count_fn)(void *ctx, const trainer_batch *b);
+/* The loss weight a batch carries: the sum of the weights of its unmasked
+ * targets (the token count when weights are all 1). */
+double trainer_batch_weight(const trainer_batch *b);
 
 /* Fills *out with the next micro-batch. Returns 1 with a batch, 0 when the data
  * is exhausted, -1 with a message in err on failure. */
 typedef int (*trainer_next_fn)(void *ctx, trainer_batch *out, char *err, size_t errlen);
 
 /* The model as the trainer sees it: its trainable tensors and one call that
- * runs forward and backward on a micro-batch, ADDING grad_scale times the
- * gradient of the SUM of its token losses into the tensors' gradients, and
- * returning that sum. Returns 0, or -1 with a message in err. */
+ * runs forward and backward on a micro-batch, ADDING the gradient of
+ * (sum of weighted token losses) / loss_norm into the tensors' gradients and
+ * returning that quantity in *loss. begin_step (may be NULL) is told the
+ * 0-based optimizer step before its micro-batches run (dropout seeds).
+ * Returns 0, or -1 with a message in err. */
 typedef struct {
     void *ctx;
     const optim_param *params;
     size_t n_params;
-    int (*accumulate)(void *ctx, const trainer_batch *b, float grad_scale, double *loss_sum,
+    int (*accumulate)(void *ctx, const trainer_batch *b, double loss_norm, double *loss,
                       char *err, size_t errlen);
-    trainer_count_fn count;
+    void (*begin_step)(void *ctx, int64_t step);
 } trainer_model;
 
 typedef struct {

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <time.h>
@@ -26,6 +27,7 @@ typedef struct {
     float w[4], b[1], gw[4], gb[1];
     optim_param params[2];
     atomic_int calls;
+    _Atomic int64_t last_step;
 } toy;
 
 static void features(int32_t tok, float x[4])
@@ -36,7 +38,7 @@ static void features(int32_t tok, float x[4])
     x[3] = (float)(tok % 7) / 3.0f;
 }
 
-static int toy_accumulate(void *ctx, const trainer_batch *b, float scale, double *loss_sum,
+static int toy_accumulate(void *ctx, const trainer_batch *b, double loss_norm, double *loss,
                           char *err, size_t errlen)
 {
     (void)err, (void)errlen;
@@ -45,7 +47,7 @@ static int toy_accumulate(void *ctx, const trainer_batch *b, float scale, double
     double sum = 0.0;
     for (int i = 0; i < b->B * b->T; i++) {
         float wt = b->weights[i];
-        if (wt == 0.0f)
+        if (wt == 0.0f || b->targets[i] < 0)
             continue;
         int32_t tok = b->tokens[i];
         float x[4];
@@ -55,13 +57,19 @@ static int toy_accumulate(void *ctx, const trainer_batch *b, float scale, double
             pred += m->w[j] * x[j];
         r = pred - (0.3f + 0.2f * x[1] - 0.1f * x[2] + 0.25f * x[3]);
         sum += tok == POISON_LOSS ? NAN : 0.5 * (double)(r * r) * wt;
-        float d = scale * wt * r;
+        float d = (float)(wt / loss_norm) * r;
         for (int j = 0; j < 4; j++)
             m->gw[j] += d * x[j] + (tok == POISON_GRAD ? INFINITY : 0.0f);
         m->gb[0] += d;
     }
-    *loss_sum = sum;
+    *loss = sum / loss_norm;
     return 0;
+}
+
+static void toy_begin_step(void *ctx, int64_t step)
+{
+    toy *m = ctx;
+    atomic_store(&m->last_step, step);
 }
 
 static void toy_init(toy *m)
@@ -76,7 +84,7 @@ static void toy_init(toy *m)
 
 static trainer_model toy_model(toy *m)
 {
-    trainer_model tm = {m, m->params, 2, toy_accumulate, NULL};
+    trainer_model tm = {m, m->params, 2, toy_accumulate, toy_begin_step};
     return tm;
 }
 
@@ -84,10 +92,11 @@ static trainer_model toy_model(toy *m)
  * one poison token. `limit` batches then the data ends (0 = endless). */
 typedef struct {
     int32_t tokens[NB * NT];
+    int32_t targets[NB * NT];
     float weights[NB * NT];
     int next, limit;
     int poison_from, poison_to, poison_tok;  /* batches [from, to) are poisoned */
-    int sparse_every;                        /* every 2nd batch scores only 2 tokens */
+    int sparse_every;                        /* odd batches score only 2 tokens */
 } source;
 
 static int src_next(void *ctx, trainer_batch *out, char *err, size_t errlen)
@@ -99,13 +108,17 @@ static int src_next(void *ctx, trainer_batch *out, char *err, size_t errlen)
     int k = s->next++;
     for (int i = 0; i < NB * NT; i++) {
         s->tokens[i] = 1 + (k * 7 + i * 3) % 20;
-        s->weights[i] = (s->sparse_every && k % 2 == 1 && i >= 2) ? 0.0f : 1.0f;
+        /* A sparse batch scores positions 0-1: 2-3 weigh 0, 4-5 are masked. */
+        bool sparse = s->sparse_every && k % 2 == 1;
+        s->targets[i] = sparse && i >= 4 ? -100 : 0;
+        s->weights[i] = sparse && (i == 2 || i == 3) ? 0.0f : 1.0f;
     }
     if (k >= s->poison_from && k < s->poison_to)
         s->tokens[0] = s->poison_tok;
     out->B = NB;
     out->T = NT;
     out->tokens = s->tokens;
+    out->targets = s->targets;
     out->weights = s->weights;
     out->doc = NULL;
     out->epoch = (double)(k + 1) / 100.0;
@@ -207,7 +220,8 @@ static void test_accumulation_is_token_weighted(void **state)
     double total = 0.0, part;
     for (int k = 0; k < 2; k++) {
         src_next(&rs, &b, err, sizeof err);
-        toy_accumulate(&ref, &b, 1.0f, &part, err, sizeof err);
+        assert_true(trainer_batch_weight(&b) == (k ? 2.0 : 6.0));
+        toy_accumulate(&ref, &b, 1.0, &part, err, sizeof err);
         total += part;
     }
     ring *r = new_ring();
@@ -215,6 +229,7 @@ static void test_accumulation_is_token_weighted(void **state)
     c.grad_accum = 2;
     trainer_status st = run_to_end(&c, &m, &s, r);
     assert_int_equal(st.step, 1);
+    assert_int_equal(atomic_load(&m.last_step), 0);
     assert_true(fabs(st.last_loss - total / 8.0) < 1e-9);
     for (int j = 0; j < 4; j++)
         assert_true(fabsf(m.w[j] - (ref.w[j] - 0.05f * ref.gw[j] / 8.0f)) < 1e-6f);
