@@ -1,0 +1,88 @@
+/* linear.c - forward/backward of a linear layer with optional bias and LoRA.
+ * The base product never forms W + dW: the adapter runs as two thin matmuls
+ * through the [n][r] bottleneck. */
+#include <cblas.h>
+#include <string.h>
+
+#include "kernels.h"
+#include "linear.h"
+
+size_t linear_scratch_floats(int n, int in, int out, int r)
+{
+    return (size_t)n * (size_t)(in > out ? in : out) + (size_t)n * r;
+}
+
+static void base_fwd(const linear_ctx *c, const linear *l, const float *x, float *y, int n)
+{
+    k_mm_xwt(x, l->w, y, n, l->in, l->out, false);
+}
+
+static void base_dx(const linear_ctx *c, const linear *l, const float *dy, float *dx, bool acc,
+                    int n)
+{
+    k_mm_dyw(dy, l->w, dx, n, l->in, l->out, acc);
+}
+
+void linear_fwd(const linear_ctx *c, const linear *l, const float *x, float *y, float *u, int n)
+{
+    base_fwd(c, l, x, y, n);
+    if (l->bias)
+        for (int t = 0; t < n; t++)
+            for (int i = 0; i < l->out; i++)
+                y[(size_t)t * l->out + i] += l->bias[i];
+    const lora_adapter *a = l->lora;
+    if (!a)
+        return;
+    const float *xd = x;
+    if (c->train && a->dropout > 0.0f) {
+        lora_dropout(a, c->step, x, c->scratch, n);
+        xd = c->scratch;
+    }
+    k_mm_xwt(xd, a->a, u, n, a->in, a->r, false);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, a->out, a->r, a->scale, u, a->r,
+                a->b, a->r, 1.0f, y, a->out);
+}
+
+/* LoRA backward: gB += s dy^T u; du = s dy B; gA += du^T drop(x); dx += drop(du A). */
+static void lora_bwd(const linear_ctx *c, const lora_adapter *a, const float *x, const float *dy,
+                     const float *u, float *dx, int n, float *du)
+{
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, a->out, a->r, n, a->scale, dy, a->out,
+                u, a->r, 1.0f, a->gb, a->r);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, a->r, a->out, a->scale, dy,
+                a->out, a->b, a->r, 0.0f, du, a->r);
+    bool drop = c->train && a->dropout > 0.0f;
+    const float *xd = x;
+    if (drop) {
+        lora_dropout(a, c->step, x, c->scratch, n);
+        xd = c->scratch;
+    }
+    k_mm_dwt(du, xd, a->ga, n, a->in, a->r);
+    if (!dx)
+        return;
+    if (!drop) {
+        k_mm_dyw(du, a->a, dx, n, a->in, a->r, true);
+        return;
+    }
+    k_mm_dyw(du, a->a, c->scratch, n, a->in, a->r, false);
+    lora_dropout(a, c->step, c->scratch, c->scratch, n);
+    size_t count = (size_t)n * a->in;
+    for (size_t i = 0; i < count; i++)
+        dx[i] += c->scratch[i];
+}
+
+void linear_bwd(const linear_ctx *c, const linear *l, const float *x, const float *dy,
+                const float *u, float *dx, bool acc, int n)
+{
+    if (l->gw)
+        k_mm_dwt(dy, x, l->gw, n, l->in, l->out);
+    if (l->gbias)
+        k_colsum(dy, l->gbias, n, l->out);
+    if (dx)
+        base_dx(c, l, dy, dx, acc, n);
+    if (l->lora) {
+        /* du [n][r] sits after the n*max(in,out) dropout area */
+        float *du = c->scratch + (size_t)n * (l->in > l->out ? l->in : l->out);
+        lora_bwd(c, l->lora, x, dy, u, dx, n, du);
+    }
+}

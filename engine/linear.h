@@ -1,0 +1,39 @@
+/* linear.h - one linear layer y = x W^T (+ bias) (+ LoRA), with W fp32 or a
+ * frozen ggml-typed matrix dequantized in row blocks, and its backward
+ * producing only the gradients that are wanted. */
+#ifndef LATHE_LINEAR_H
+#define LATHE_LINEAR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lora.h"
+#include "pool.h"
+
+typedef struct {
+    int in, out;
+    float *w;               /* [out][in] fp32; NULL when quantized */
+    const void *qdata;      /* ggml-typed rows when w == NULL */
+    int qtype;
+    float *gw;              /* NULL: W frozen */
+    float *bias, *gbias;    /* NULL: no bias / bias frozen */
+    lora_adapter *lora;     /* NULL: no adapter */
+} linear;
+
+/* Per-call context: scratch holds linear_scratch_floats() floats. */
+typedef struct {
+    pool *pool;
+    float *scratch;
+    bool train;             /* apply LoRA dropout */
+    uint64_t step;
+} linear_ctx;
+
+size_t linear_scratch_floats(int n, int in, int out, int r);
+
+/* y[n][out] = x W^T + bias + s (drop(x) A^T) B^T; u [n][r] is saved for backward. */
+void linear_fwd(const linear_ctx *c, const linear *l, const float *x, float *y, float *u, int n);
+/* dx (= or += when acc; NULL: not needed) and the wanted weight grads from dy. */
+void linear_bwd(const linear_ctx *c, const linear *l, const float *x, const float *dy,
+                const float *u, float *dx, bool acc, int n);
+
+#endif

@@ -1,0 +1,28 @@
+/* lora.h - a LoRA adapter on one linear layer: A [r][in] kaiming-uniform,
+ * B [out][r] zero, scale alpha/r (or alpha/sqrt(r) for rsLoRA), inverted
+ * dropout on the adapter's input with reproducible per-element masks. */
+#ifndef LATHE_LORA_H
+#define LATHE_LORA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct {
+    int r, in, out;
+    float scale;
+    float dropout;
+    uint64_t key;           /* init and dropout stream of this adapter */
+    float *a, *b;           /* [r][in], [out][r] */
+    float *ga, *gb;
+} lora_adapter;
+
+lora_adapter *lora_new(int in, int out, int r, float alpha, bool rslora, float dropout,
+                       uint64_t key);
+void lora_free(lora_adapter *l);
+/* w [out][in] += scale * B A */
+void lora_merge_into(const lora_adapter *l, float *w);
+/* xd = dropout(x) for n rows at training step `step`; mask-and-rescale only
+ * (also used on the backward input-grad term). */
+void lora_dropout(const lora_adapter *l, uint64_t step, const float *x, float *xd, int n);
+
+#endif

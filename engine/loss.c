@@ -1,0 +1,90 @@
+/* loss.c - chunked weighted cross-entropy. Masked rows are skipped entirely
+ * (no logits computed): active rows are gathered into a dense chunk, the head
+ * matmul runs on the chunk, and each logits row becomes its own gradient. */
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+#include "kernels.h"
+#include "loss.h"
+
+size_t ce_scratch_floats(int chunk, int d, int v)
+{
+    return (size_t)chunk * v + 2 * (size_t)chunk * d + (size_t)chunk;
+}
+
+size_t ce_scratch_ints(int n)
+{
+    return (size_t)n;
+}
+
+typedef struct {
+    const ce_args *a;
+    float *logits, *nll;
+    const int *rows;
+    int backward;
+} ce_job;
+
+static float row_weight(const ce_args *a, int row)
+{
+    return a->weights ? a->weights[row] : 1.0f;
+}
+
+static void ce_row(void *arg, int i)
+{
+    ce_job *j = arg;
+    const ce_args *a = j->a;
+    float *z = j->logits + (size_t)i * a->v;
+    int row = j->rows[i], y = a->targets[row];
+    float mx = z[0];
+    for (int c = 1; c < a->v; c++)
+        if (z[c] > mx)
+            mx = z[c];
+    double sum = 0;
+    for (int c = 0; c < a->v; c++)
+        sum += exp((double)(z[c] - mx));
+    double lse = mx + log(sum);
+    float w = row_weight(a, row);
+    j->nll[i] = (float)(w * (lse - z[y]));
+    if (!j->backward)
+        return;
+    float g = (float)(w / a->norm);
+    for (int c = 0; c < a->v; c++)
+        z[c] = g * (float)exp((double)z[c] - lse);
+    z[y] -= g;
+}
+
+double ce_run(pool *p, const ce_args *a, float *scratch, int *rows)
+{
+    int nrows = 0;
+    for (int t = 0; t < a->n; t++)
+        if (a->targets[t] >= 0 && row_weight(a, t) != 0.0f)
+            rows[nrows++] = t;
+    if (a->dh)
+        memset(a->dh, 0, (size_t)a->n * a->d * sizeof *a->dh);
+    float *logits = scratch;
+    float *hb = logits + (size_t)a->chunk * a->v;
+    float *dhb = hb + (size_t)a->chunk * a->d;
+    float *nll = dhb + (size_t)a->chunk * a->d;
+    double total = 0;
+    for (int r0 = 0; r0 < nrows; r0 += a->chunk) {
+        int c = nrows - r0 < a->chunk ? nrows - r0 : a->chunk;
+        for (int i = 0; i < c; i++)
+            memcpy(hb + (size_t)i * a->d, a->h + (size_t)rows[r0 + i] * a->d,
+                   (size_t)a->d * sizeof *hb);
+        k_mm_xwt(hb, a->w, logits, c, a->d, a->v, false);
+        ce_job j = {.a = a, .logits = logits, .nll = nll, .rows = rows + r0, .backward = a->dh != NULL};
+        pool_run(p, c, ce_row, &j);
+        for (int i = 0; i < c; i++)
+            total += nll[i];
+        if (!a->dh)
+            continue;
+        k_mm_dyw(logits, a->w, dhb, c, a->d, a->v, false);
+        for (int i = 0; i < c; i++)
+            memcpy(a->dh + (size_t)rows[r0 + i] * a->d, dhb + (size_t)i * a->d,
+                   (size_t)a->d * sizeof *dhb);
+        if (a->gw)
+            k_mm_dwt(logits, hb, a->gw, c, a->d, a->v);
+    }
+    return total;
+}

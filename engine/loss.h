@@ -1,0 +1,31 @@
+/* loss.h - weighted next-token cross-entropy over the output head, computed
+ * in chunks of rows so [tokens x vocab] logits never exist at once; forward
+ * and backward (into the hidden states and the head weight) in one pass. */
+#ifndef LATHE_LOSS_H
+#define LATHE_LOSS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pool.h"
+
+typedef struct {
+    const float *h;         /* [n][d] final normed hidden states */
+    const float *w;         /* [v][d] output head */
+    float *gw;              /* head grad (+=), NULL when frozen */
+    float *dh;              /* [n][d] overwritten; NULL: forward only */
+    const int32_t *targets; /* [n], < 0 masked */
+    const float *weights;   /* [n] or NULL (1) */
+    int n, d, v;
+    double norm;            /* gradients scale by 1/norm */
+    int chunk;              /* rows per chunk */
+} ce_args;
+
+/* Floats of scratch ce_run needs (plus n ints, ce_scratch_ints). */
+size_t ce_scratch_floats(int chunk, int d, int v);
+size_t ce_scratch_ints(int n);
+
+/* Returns sum over unmasked rows of weight * nll. */
+double ce_run(pool *p, const ce_args *a, float *scratch, int *rows);
+
+#endif
