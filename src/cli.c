@@ -58,7 +58,8 @@ static const cli_command commands[] = {
      "usage: lathe config --explain [KEY]\n", NULL, "training runs end to end (issue #5)"},
     {"bench", "benchmarks: gemm, train, generate, data, ring",
      "usage: lathe bench ring [--json] [--records N]\n"
-     "       lathe bench gemm|train|generate|data [--json] [-m MODEL]\n\n"
+     "       lathe bench gemm|train|generate|data [--json] [-m MODEL]\n"
+     "       lathe bench gemm|train [--case NAME] [--steps N]\n\n"
      "Prints each case's figures and, where a baseline exists, the ratio to it.\n"
      "With --json: one JSON object per line and case.\n",
      cmd_bench, NULL},
