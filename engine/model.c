@@ -208,12 +208,13 @@ model *model_create(const model_config *cfg, uint64_t seed, char *err, size_t er
     m->ce_chunk = 128;
     m->blk = calloc((size_t)cfg->n_layers, sizeof *m->blk);
     m->pool = pool_new(1, err, errlen);
+    if (m->blk)
+        setup_linears(m);
     if (!m->blk || !m->pool || build_refs(m) || init_weights(m)) {
         snprintf(err, errlen, "model: out of memory for %d layers of dim %d", cfg->n_layers, cfg->dim);
         model_free(m);
         return NULL;
     }
-    setup_linears(m);
     model_train_spec full = {.mode = MODEL_TRAIN_FULL};
     if (model_set_training(m, &full, err, errlen)) {
         model_free(m);
