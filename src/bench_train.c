@@ -223,8 +223,10 @@ fail:
     return NULL;
 }
 
-/* Runs 1 + steps optimizer steps; returns seconds of the timed ones. */
-static double run_steps(model *m, const train_case *c, int steps, char *err, size_t errlen)
+/* Runs 1 + steps optimizer steps; returns seconds of the timed ones and the
+ * optimizer's state in *optim_bytes. */
+static double run_steps(model *m, const train_case *c, int steps, size_t *optim_bytes,
+                        char *err, size_t errlen)
 {
     double secs = -1.0;
     random_source src = {malloc(sizeof(int32_t) * (size_t)c->batch * c->seq),
@@ -242,6 +244,7 @@ static double run_steps(model *m, const train_case *c, int steps, char *err, siz
         || !(t = trainer_new(&cfg, &tm, &ts, r, err, errlen)) || trainer_start(t, err, errlen))
         goto out;
     trainer_join(t);
+    *optim_bytes = trainer_optim_bytes(t);
     trainer_status st;
     trainer_get_status(t, &st);
     ring_record rec;
@@ -274,7 +277,9 @@ static int train_one(const train_case *c, const bench_options *o)
         return CLI_FAIL;
     }
     gemm_total g = {0, 0};
-    double secs = measure_case_gemm(c, &g, o, false) ? -1.0 : run_steps(m, c, o->steps, err, sizeof err);
+    size_t optim_bytes = 0;
+    double secs = measure_case_gemm(c, &g, o, false)
+                      ? -1.0 : run_steps(m, c, o->steps, &optim_bytes, err, sizeof err);
     model_free(m);
     if (secs <= 0.0) {
         fprintf(stderr, "lathe bench train %s: %s\n", c->name, err);
@@ -288,13 +293,14 @@ static int train_one(const train_case *c, const bench_options *o)
     if (o->json)
         printf("{\"bench\":\"train\",\"case\":\"%s\",\"steps\":%d,\"seconds\":%.3f,"
                "\"tokens_per_s\":%.1f,\"gflops\":%.2f,\"sgemm_gflops\":%.2f,"
-               "\"fraction_of_peak\":%.3f,\"peak_rss_mb\":%.1f,\"threads\":%d}\n",
-               c->name, o->steps, secs, tokens / secs, gflops, peak, gflops / peak, rss_mb, ncpu());
+               "\"fraction_of_peak\":%.3f,\"peak_rss_mb\":%.1f,\"optim_state_mb\":%.2f,"
+               "\"threads\":%d}\n", c->name, o->steps, secs, tokens / secs, gflops, peak,
+               gflops / peak, rss_mb, (double)optim_bytes / 1048576.0, ncpu());
     else
         printf("train %s: %.1f tokens/s, %.2f GFLOP/s model, sgemm %.2f GFLOP/s at its shapes "
-               "-> %.1f%% of peak; peak RSS %.0f MB (%d steps, %.2f s, %d threads)\n",
-               c->name, tokens / secs, gflops, peak, 100.0 * gflops / peak, rss_mb, o->steps,
-               secs, ncpu());
+               "-> %.1f%% of peak; peak RSS %.0f MB, optimizer state %.1f MB (%d steps, %.2f s, "
+               "%d threads)\n", c->name, tokens / secs, gflops, peak, 100.0 * gflops / peak,
+               rss_mb, (double)optim_bytes / 1048576.0, o->steps, secs, ncpu());
     fflush(stdout);
     return CLI_OK;
 }
