@@ -268,9 +268,40 @@ out:
     return secs;
 }
 
+/* Linux resets a process's peak RSS (VmHWM) when "5" is written to
+ * clear_refs, so each case reports its own peak. */
+static void reset_peak_rss(void)
+{
+    FILE *f = fopen("/proc/self/clear_refs", "w");
+    if (f) {
+        fputs("5", f);
+        fclose(f);
+    }
+}
+
+/* Peak RSS in MB since the last reset; the process-wide maximum where
+ * /proc/self/status cannot be read. */
+static double peak_rss_mb(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    unsigned long long kb = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "VmHWM: %llu kB", &kb) == 1)
+            break;
+    if (f)
+        fclose(f);
+    if (kb)
+        return (double)kb / 1024.0;
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_maxrss / 1024.0;
+}
+
 static int train_one(const train_case *c, const bench_options *o)
 {
     char err[256];
+    reset_peak_rss();
     model *m = build_model(c, err, sizeof err);
     if (!m) {
         fprintf(stderr, "lathe bench train %s: %s\n", c->name, err);
@@ -287,9 +318,7 @@ static int train_one(const train_case *c, const bench_options *o)
     }
     double tokens = (double)o->steps * c->batch * c->seq;
     double gflops = step_flops(c) * o->steps / secs * 1e-9, peak = g.flops / g.seconds * 1e-9;
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    double rss_mb = (double)ru.ru_maxrss / 1024.0;
+    double rss_mb = peak_rss_mb();
     if (o->json)
         printf("{\"bench\":\"train\",\"case\":\"%s\",\"steps\":%d,\"seconds\":%.3f,"
                "\"tokens_per_s\":%.1f,\"gflops\":%.2f,\"sgemm_gflops\":%.2f,"
