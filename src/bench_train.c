@@ -118,8 +118,9 @@ static int measure_case_gemm(const train_case *c, gemm_total *tot, const bench_o
             continue;
         if (o->json)
             printf("{\"bench\":\"gemm\",\"case\":\"%s-%s-m%dn%dk%d\",\"m\":%d,\"n\":%d,\"k\":%d,"
-                   "\"seconds\":%.6f,\"gflops\":%.2f}\n", c->size, s[i].name, M, s[i].out, s[i].in,
-                   M, s[i].out, s[i].in, secs, flops / secs * 1e-9);
+                   "\"seconds\":%.6f,\"gflops\":%.2f,\"blas_core\":\"%s\"}\n", c->size, s[i].name,
+                   M, s[i].out, s[i].in, M, s[i].out, s[i].in, secs, flops / secs * 1e-9,
+                   openblas_get_corename());
         else
             printf("gemm %s %-11s M=%-5d N=%-6d K=%-5d %8.2f GFLOP/s\n", c->size, s[i].name, M,
                    s[i].out, s[i].in, flops / secs * 1e-9);
@@ -328,8 +329,9 @@ static int train_one(const train_case *c, const bench_options *o)
     else
         printf("train %s: %.1f tokens/s, %.2f GFLOP/s model, sgemm %.2f GFLOP/s at its shapes "
                "-> %.1f%% of peak; peak RSS %.0f MB, optimizer state %.1f MB (%d steps, %.2f s, "
-               "%d threads)\n", c->name, tokens / secs, gflops, peak, 100.0 * gflops / peak,
-               rss_mb, (double)optim_bytes / 1048576.0, o->steps, secs, ncpu());
+               "%d threads, OpenBLAS %s kernels)\n", c->name, tokens / secs, gflops, peak,
+               100.0 * gflops / peak, rss_mb, (double)optim_bytes / 1048576.0, o->steps, secs,
+               ncpu(), openblas_get_corename());
     fflush(stdout);
     return CLI_OK;
 }
