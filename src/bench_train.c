@@ -302,12 +302,14 @@ static double peak_rss_mb(void)
 static int train_one(const train_case *c, const bench_options *o)
 {
     char err[256];
-    reset_peak_rss();
     model *m = build_model(c, err, sizeof err);
     if (!m) {
         fprintf(stderr, "lathe bench train %s: %s\n", c->name, err);
         return CLI_FAIL;
     }
+    /* Measured from here: model_create's transient full-mode gradients are
+     * setup, not training. */
+    reset_peak_rss();
     gemm_total g = {0, 0};
     size_t optim_bytes = 0;
     double secs = measure_case_gemm(c, &g, o, false)
@@ -324,8 +326,9 @@ static int train_one(const train_case *c, const bench_options *o)
         printf("{\"bench\":\"train\",\"case\":\"%s\",\"steps\":%d,\"seconds\":%.3f,"
                "\"tokens_per_s\":%.1f,\"gflops\":%.2f,\"sgemm_gflops\":%.2f,"
                "\"fraction_of_peak\":%.3f,\"peak_rss_mb\":%.1f,\"optim_state_mb\":%.2f,"
-               "\"threads\":%d}\n", c->name, o->steps, secs, tokens / secs, gflops, peak,
-               gflops / peak, rss_mb, (double)optim_bytes / 1048576.0, ncpu());
+               "\"threads\":%d,\"blas_core\":\"%s\"}\n", c->name, o->steps, secs, tokens / secs,
+               gflops, peak, gflops / peak, rss_mb, (double)optim_bytes / 1048576.0, ncpu(),
+               openblas_get_corename());
     else
         printf("train %s: %.1f tokens/s, %.2f GFLOP/s model, sgemm %.2f GFLOP/s at its shapes "
                "-> %.1f%% of peak; peak RSS %.0f MB, optimizer state %.1f MB (%d steps, %.2f s, "
