@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "attention.h"
+#include "vec.h"
 
 typedef struct {
     const attn_shape *s;
@@ -22,14 +23,6 @@ static int same_doc(const attn_shape *s, size_t a, size_t b)
     return !s->doc || s->doc[a] == s->doc[b];
 }
 
-static float dot(const float *a, const float *b, int n)
-{
-    float acc = 0;
-    for (int i = 0; i < n; i++)
-        acc += a[i] * b[i];
-    return acc;
-}
-
 /* Scores of query row i (absolute token index) against keys base..i of its
  * row; masked keys get -INFINITY. Returns the max score. */
 static float scores(const attn_job *j, size_t base, int i, const float *qi, int kvh, float *sc)
@@ -42,7 +35,7 @@ static float scores(const attn_job *j, size_t base, int i, const float *qi, int 
             sc[t] = -INFINITY;
             continue;
         }
-        sc[t] = scale * dot(qi, j->k + (base + t) * kvw + (size_t)kvh * hd, hd);
+        sc[t] = scale * vec_dot(qi, j->k + (base + t) * kvw + (size_t)kvh * hd, hd);
         if (sc[t] > mx)
             mx = sc[t];
     }
@@ -70,9 +63,7 @@ static void fwd_task(void *arg, int task)
                     continue;
                 float e = expf(sc[t] - mx);
                 sum += e;
-                const float *vt = j->v + (base + t) * kvw + (size_t)kvh * hd;
-                for (int d = 0; d < hd; d++)
-                    oi[d] += e * vt[d];
+                vec_axpy(oi, j->v + (base + t) * kvw + (size_t)kvh * hd, e, hd);
             }
             float inv = (float)(1.0 / sum);
             for (int d = 0; d < hd; d++)
@@ -114,7 +105,7 @@ static void bwd_task(void *arg, int task)
             const float *qi = j->q + qoff, *doi = j->dout + qoff;
             float *dqi = j->dq + qoff;
             float lse = j->lse[(base + i) * s->n_heads + h];
-            float Di = dot(doi, j->o + qoff, hd);
+            float Di = vec_dot(doi, j->o + qoff, hd);
             scores(j, base, i, qi, kvh, sc);
             for (int t = 0; t <= i; t++) {
                 if (sc[t] == -INFINITY)
@@ -122,13 +113,10 @@ static void bwd_task(void *arg, int task)
                 size_t koff = (base + t) * kvw + (size_t)kvh * hd;
                 const float *kt = j->k + koff, *vt = j->v + koff;
                 float pt = expf(sc[t] - lse);
-                float ds = pt * (dot(doi, vt, hd) - Di) * scale;
-                float *dkt = j->dk + koff, *dvt = j->dv + koff;
-                for (int d = 0; d < hd; d++) {
-                    dqi[d] += ds * kt[d];
-                    dkt[d] += ds * qi[d];
-                    dvt[d] += pt * doi[d];
-                }
+                float ds = pt * (vec_dot(doi, vt, hd) - Di) * scale;
+                vec_axpy(dqi, kt, ds, hd);
+                vec_axpy(j->dk + koff, qi, ds, hd);
+                vec_axpy(j->dv + koff, doi, pt, hd);
             }
         }
     }

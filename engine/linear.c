@@ -6,26 +6,61 @@
 
 #include "kernels.h"
 #include "linear.h"
+#include "quant.h"
+
+/* Rows of a quantized weight dequantized per sgemm tile. */
+enum { QROWS = 128 };
+
+static size_t wide(int in, int out)
+{
+    return (size_t)(in > out ? in : out);
+}
 
 size_t linear_scratch_floats(int n, int in, int out, int r)
 {
-    return (size_t)n * (size_t)(in > out ? in : out) + (size_t)n * r;
+    return (size_t)n * wide(in, out) + (size_t)n * r + (size_t)QROWS * wide(in, out);
 }
 
-static void base_fwd(const linear_ctx *c, const linear *l, const float *x, float *y, int n)
+/* The tile area follows the dropout and du areas (see linear_scratch_floats). */
+static float *tile_of(const linear_ctx *c, int n)
 {
-    k_mm_xwt(x, l->w, y, n, l->in, l->out, false);
+    return c->scratch + (size_t)n * wide(c->max_in, c->max_out) + (size_t)n * c->max_r;
 }
 
-static void base_dx(const linear_ctx *c, const linear *l, const float *dy, float *dx, bool acc,
+void linear_base_fwd(const linear_ctx *c, const linear *l, const float *x, float *y, int n)
+{
+    if (l->w) {
+        k_mm_xwt(x, l->w, y, n, l->in, l->out, false);
+        return;
+    }
+    float *tile = tile_of(c, n);
+    for (int r0 = 0; r0 < l->out; r0 += QROWS) {
+        int nb = l->out - r0 < QROWS ? l->out - r0 : QROWS;
+        quant_dequantize_rows(l->qtype, l->qdata, l->in, r0, nb, tile);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, nb, l->in, 1.0f, x, l->in, tile,
+                    l->in, 0.0f, y + r0, l->out);
+    }
+}
+
+void linear_base_dx(const linear_ctx *c, const linear *l, const float *dy, float *dx, bool acc,
                     int n)
 {
-    k_mm_dyw(dy, l->w, dx, n, l->in, l->out, acc);
+    if (l->w) {
+        k_mm_dyw(dy, l->w, dx, n, l->in, l->out, acc);
+        return;
+    }
+    float *tile = tile_of(c, n);
+    for (int r0 = 0; r0 < l->out; r0 += QROWS) {
+        int nb = l->out - r0 < QROWS ? l->out - r0 : QROWS;
+        quant_dequantize_rows(l->qtype, l->qdata, l->in, r0, nb, tile);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, l->in, nb, 1.0f, dy + r0, l->out,
+                    tile, l->in, (acc || r0 > 0) ? 1.0f : 0.0f, dx, l->in);
+    }
 }
 
 void linear_fwd(const linear_ctx *c, const linear *l, const float *x, float *y, float *u, int n)
 {
-    base_fwd(c, l, x, y, n);
+    linear_base_fwd(c, l, x, y, n);
     if (l->bias)
         for (int t = 0; t < n; t++)
             for (int i = 0; i < l->out; i++)
@@ -79,10 +114,10 @@ void linear_bwd(const linear_ctx *c, const linear *l, const float *x, const floa
     if (l->gbias)
         k_colsum(dy, l->gbias, n, l->out);
     if (dx)
-        base_dx(c, l, dy, dx, acc, n);
+        linear_base_dx(c, l, dy, dx, acc, n);
     if (l->lora) {
         /* du [n][r] sits after the n*max(in,out) dropout area */
-        float *du = c->scratch + (size_t)n * (l->in > l->out ? l->in : l->out);
+        float *du = c->scratch + (size_t)n * wide(c->max_in, c->max_out);
         lora_bwd(c, l->lora, x, dy, u, dx, n, du);
     }
 }

@@ -20,15 +20,23 @@ typedef struct {
     lora_adapter *lora;     /* NULL: no adapter */
 } linear;
 
-/* Per-call context: scratch holds linear_scratch_floats() floats. */
+/* Per-call context: scratch holds linear_scratch_floats(n, max_in, max_out,
+ * max_r) floats for the largest layer and rank it serves. */
 typedef struct {
     pool *pool;
     float *scratch;
+    int max_in, max_out, max_r;
     bool train;             /* apply LoRA dropout */
     uint64_t step;
 } linear_ctx;
 
 size_t linear_scratch_floats(int n, int in, int out, int r);
+
+/* The base product alone (fp32 or dequantized tiles): y = x W^T, and
+ * dx (= or +=) dy W. */
+void linear_base_fwd(const linear_ctx *c, const linear *l, const float *x, float *y, int n);
+void linear_base_dx(const linear_ctx *c, const linear *l, const float *dy, float *dx, bool acc,
+                    int n);
 
 /* y[n][out] = x W^T + bias + s (drop(x) A^T) B^T; u [n][r] is saved for backward. */
 void linear_fwd(const linear_ctx *c, const linear *l, const float *x, float *y, float *u, int n);

@@ -10,7 +10,8 @@
 
 size_t ce_scratch_floats(int chunk, int d, int v)
 {
-    return (size_t)chunk * v + 2 * (size_t)chunk * d + (size_t)chunk;
+    return (size_t)chunk * v + 2 * (size_t)chunk * d + (size_t)chunk +
+           linear_scratch_floats(chunk, d, 0, 0);
 }
 
 size_t ce_scratch_ints(int n)
@@ -40,18 +41,21 @@ static void ce_row(void *arg, int i)
     for (int c = 1; c < a->v; c++)
         if (z[c] > mx)
             mx = z[c];
+    /* exponentials are kept in z so the gradient needs no second exp pass */
+    float zy = z[y];
     double sum = 0;
-    for (int c = 0; c < a->v; c++)
-        sum += exp((double)(z[c] - mx));
-    double lse = mx + log(sum);
+    for (int c = 0; c < a->v; c++) {
+        z[c] = expf(z[c] - mx);
+        sum += z[c];
+    }
     float w = row_weight(a, row);
-    j->nll[i] = (float)(w * (lse - z[y]));
+    j->nll[i] = (float)(w * (mx + log(sum) - zy));
     if (!j->backward)
         return;
-    float g = (float)(w / a->norm);
+    float g = (float)(w / a->norm / sum);
     for (int c = 0; c < a->v; c++)
-        z[c] = g * (float)exp((double)z[c] - lse);
-    z[y] -= g;
+        z[c] *= g;
+    z[y] -= (float)(w / a->norm);
 }
 
 double ce_run(pool *p, const ce_args *a, float *scratch, int *rows)
@@ -66,20 +70,21 @@ double ce_run(pool *p, const ce_args *a, float *scratch, int *rows)
     float *hb = logits + (size_t)a->chunk * a->v;
     float *dhb = hb + (size_t)a->chunk * a->d;
     float *nll = dhb + (size_t)a->chunk * a->d;
+    linear_ctx lc = {.pool = p, .scratch = nll + a->chunk, .max_in = a->d};
     double total = 0;
     for (int r0 = 0; r0 < nrows; r0 += a->chunk) {
         int c = nrows - r0 < a->chunk ? nrows - r0 : a->chunk;
         for (int i = 0; i < c; i++)
             memcpy(hb + (size_t)i * a->d, a->h + (size_t)rows[r0 + i] * a->d,
                    (size_t)a->d * sizeof *hb);
-        k_mm_xwt(hb, a->w, logits, c, a->d, a->v, false);
+        linear_base_fwd(&lc, a->head, hb, logits, c);
         ce_job j = {.a = a, .logits = logits, .nll = nll, .rows = rows + r0, .backward = a->dh != NULL};
         pool_run(p, c, ce_row, &j);
         for (int i = 0; i < c; i++)
             total += nll[i];
         if (!a->dh)
             continue;
-        k_mm_dyw(logits, a->w, dhb, c, a->d, a->v, false);
+        linear_base_dx(&lc, a->head, logits, dhb, false, c);
         for (int i = 0; i < c; i++)
             memcpy(a->dh + (size_t)rows[r0 + i] * a->d, dhb + (size_t)i * a->d,
                    (size_t)a->d * sizeof *dhb);

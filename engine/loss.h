@@ -7,11 +7,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "linear.h"
 #include "pool.h"
 
 typedef struct {
     const float *h;         /* [n][d] final normed hidden states */
-    const float *w;         /* [v][d] output head */
+    const linear *head;     /* [v][d] output head, fp32 or quantized */
     float *gw;              /* head grad (+=), NULL when frozen */
     float *dh;              /* [n][d] overwritten; NULL: forward only */
     const int32_t *targets; /* [n], < 0 masked */
@@ -21,7 +22,8 @@ typedef struct {
     int chunk;              /* rows per chunk */
 } ce_args;
 
-/* Floats of scratch ce_run needs (plus n ints, ce_scratch_ints). */
+/* Floats of scratch ce_run needs, including the head's dequantization tile
+ * (plus n ints, ce_scratch_ints). */
 size_t ce_scratch_floats(int chunk, int d, int v);
 size_t ce_scratch_ints(int n);
 

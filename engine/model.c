@@ -13,6 +13,7 @@
 #include "loss.h"
 #include "model.h"
 #include "prng.h"
+#include "quant.h"
 
 enum { LIN_Q, LIN_K, LIN_V, LIN_O, LIN_GATE, LIN_UP, LIN_DOWN, LIN_COUNT };
 static const char *const lin_names[LIN_COUNT] = {
@@ -63,6 +64,7 @@ struct model {
     float *lin_scratch, *attn_scratch, *ce_scratch, *rope_cs, *rope_sn;
     block_acts *acts;
     int *pos, *ce_rows;
+    int lin_wide, lin_r;    /* linear scratch is sized for these */
     size_t bytes_weights, bytes_grads, bytes_acts, bytes_peak;
 };
 
@@ -349,6 +351,18 @@ static int attach_loras(model *m)
     return 0;
 }
 
+/* A quantized tensor has no fp32 copy to update. */
+static int check_quantized_frozen(const model *m, char *err, size_t errlen)
+{
+    for (int i = 0; i < m->n_refs; i++)
+        if (!*m->refs[i].w && ref_trainable(m, &m->refs[i])) {
+            snprintf(err, errlen, "%s is quantized (a frozen base); this training mode would "
+                     "train it", m->refs[i].name);
+            return -1;
+        }
+    return 0;
+}
+
 static int set_grads(model *m)
 {
     for (int i = 0; i < m->n_refs; i++) {
@@ -411,9 +425,14 @@ int model_set_training(model *m, const model_train_spec *spec, char *err, size_t
 {
     if (check_spec(m, spec, err, errlen))
         return -1;
+    model_train_spec old = m->spec;
+    m->spec = *spec;
+    if (check_quantized_frozen(m, err, errlen)) {
+        m->spec = old;
+        return -1;
+    }
     free_loras(m);
     free_acts(m);   /* LoRA bottleneck buffers depend on the adapters */
-    m->spec = *spec;
     if (set_grads(m) || (spec->mode == MODEL_TRAIN_LORA && attach_loras(m)) || build_params(m)) {
         snprintf(err, errlen, "model: out of memory for gradient buffers");
         return -1;
@@ -439,6 +458,54 @@ int model_lora_merge(model *m, char *err, size_t errlen)
                 lora_merge_into(m->blk[l].lin[i].lora, m->blk[l].lin[i].w);
     model_train_spec frozen = {.mode = MODEL_TRAIN_LORA};
     return model_set_training(m, &frozen, err, errlen);
+}
+
+/* The linear layer whose weight a tensor reference points at, or NULL. */
+static linear *linear_of(model *m, const tref *r)
+{
+    if (r->w == &m->output)
+        return &m->head;
+    if (r->layer < 0)
+        return NULL;
+    for (int i = 0; i < LIN_COUNT; i++)
+        if (r->w == &m->blk[r->layer].lin[i].w)
+            return &m->blk[r->layer].lin[i];
+    return NULL;
+}
+
+int model_set_quantized(model *m, const char *name, int ggml_type, const void *data,
+                        char *err, size_t errlen)
+{
+    tref *r = NULL;
+    for (int i = 0; i < m->n_refs && !r; i++)
+        if (!strcmp(m->refs[i].name, name))
+            r = &m->refs[i];
+    linear *ln = r ? linear_of(m, r) : NULL;
+    if (!ln) {
+        snprintf(err, errlen, "quantized base: %s is not a linear weight of this model", name);
+        return -1;
+    }
+    if (*r->g) {
+        snprintf(err, errlen, "quantized base: %s is trainable; set a training mode that "
+                 "freezes it first", name);
+        return -1;
+    }
+    float probe[QUANT_QK_K];
+    if (!quant_can_dequantize(ggml_type) || quant_dequantize_rows(ggml_type, data, ln->in, 0, 0, probe)) {
+        snprintf(err, errlen, "quantized base: %s: ggml type %d with %d columns cannot be "
+                 "dequantized", name, ggml_type, ln->in);
+        return -1;
+    }
+    if (*r->w) {
+        free(*r->w);
+        *r->w = NULL;
+        m->bytes_weights -= r->n * sizeof(float);
+    }
+    ln->qdata = data;
+    ln->qtype = ggml_type;
+    if (ln == &m->head)
+        m->head.w = NULL;
+    return 0;
 }
 
 float model_lora_scale(const model *m)
@@ -573,8 +640,9 @@ static void carve_all(model *m, carve *c, int N, int T)
     m->da = take(c, n * F);
     m->db = take(c, n * F);
     m->dhs = take(c, n * F);
-    int wide = (int)(D > F ? (D > Hd ? D : Hd) : (F > Hd ? F : Hd));
-    m->lin_scratch = take(c, linear_scratch_floats(N, wide, wide, m->spec.lora_r > 0 ? m->spec.lora_r : 0));
+    m->lin_wide = (int)(D > F ? (D > Hd ? D : Hd) : (F > Hd ? F : Hd));
+    m->lin_r = m->spec.mode == MODEL_TRAIN_LORA && m->spec.lora_r > 0 ? m->spec.lora_r : 0;
+    m->lin_scratch = take(c, linear_scratch_floats(N, m->lin_wide, m->lin_wide, m->lin_r));
     attn_shape s = {.B = N / T, .T = T, .n_kv_heads = k->n_kv_heads};
     m->attn_scratch = take(c, attn_scratch_floats(&s));
     m->ce_scratch = take(c, ce_scratch_floats(m->ce_chunk, k->dim, k->n_vocab));
@@ -706,7 +774,8 @@ static int begin_pass(model *m, const model_batch *b, bool train, pass *ps, char
         snprintf(err, errlen, "model: out of memory for activations of %d x %d tokens", b->B, b->T);
         return -1;
     }
-    ps->lc = (linear_ctx){.pool = m->pool, .scratch = m->lin_scratch, .train = train, .step = m->step};
+    ps->lc = (linear_ctx){.pool = m->pool, .scratch = m->lin_scratch, .max_in = m->lin_wide,
+                          .max_out = m->lin_wide, .max_r = m->lin_r, .train = train, .step = m->step};
     ps->as = (attn_shape){.B = b->B, .T = b->T, .n_heads = m->cfg.n_heads,
                           .n_kv_heads = m->cfg.n_kv_heads, .head_dim = m->cfg.head_dim, .doc = b->doc};
     set_positions(m, b);
@@ -834,7 +903,7 @@ static void embed_bwd(model *m, const pass *ps)
 
 static double head_loss(model *m, const pass *ps, double norm, bool backward)
 {
-    ce_args a = {.h = m->hf, .w = m->head.w, .gw = backward ? m->head.gw : NULL,
+    ce_args a = {.h = m->hf, .head = &m->head, .gw = backward ? m->head.gw : NULL,
                  .dh = backward ? m->dh : NULL, .targets = ps->batch->targets,
                  .weights = ps->batch->weights, .n = ps->N, .d = m->cfg.dim,
                  .v = m->cfg.n_vocab, .norm = norm, .chunk = m->ce_chunk};
@@ -897,6 +966,6 @@ int model_forward_logits(model *m, const model_batch *batch, float *logits, char
     if (begin_pass(m, batch, false, &ps, err, errlen))
         return -1;
     forward(m, &ps);
-    k_mm_xwt(m->hf, m->head.w, logits, ps.N, m->cfg.dim, m->cfg.n_vocab, false);
+    linear_base_fwd(&ps.lc, &m->head, m->hf, logits, ps.N);
     return 0;
 }

@@ -89,13 +89,16 @@ void model_free(model *m);
 const model_config *model_get_config(const model *m);
 
 /* fp32 storage of a base tensor by GGUF name, for loaders to fill; NULL when
- * unknown. *n receives the float count. */
+ * unknown or quantized. *n receives the float count. */
 float *model_weight(model *m, const char *name, size_t *n);
 
 /* Make a frozen base matrix (attn_*, ffn_*, output, by GGUF name) read from
- * ggml-typed data (F16, BF16, Q8_0, Q4_0; ggml type ids) instead of fp32: the
- * fp32 copy is freed and matmuls dequantize row blocks on the fly. data must
- * outlive the model (e.g. an mmap). Only for tensors that are not trainable. */
+ * ggml-typed data (F16, BF16, Q8_0, Q4_0, also Q4_K/Q6_K; ggml type ids)
+ * instead of fp32: the fp32 copy is freed and matmuls dequantize 128-row tiles
+ * on the fly. data must outlive the model (e.g. an mmap). The tensor must be
+ * frozen in the current mode (call model_set_training first, e.g. LoRA); a
+ * later mode that would train it is refused. LoRA on top of it is fine, but
+ * model_lora_merge needs fp32. */
 int model_set_quantized(model *m, const char *name, int ggml_type, const void *data,
                         char *err, size_t errlen);
 
@@ -118,7 +121,7 @@ void model_set_checkpointing(model *m, bool on);
 /* Non-BLAS kernel threads (own pool) and OpenBLAS threads; <= 0 keeps. */
 int model_set_threads(model *m, int kernel_threads, int blas_threads,
                       char *err, size_t errlen);
-/* Rows of logits computed at once in the loss (default 64). */
+/* Rows of logits computed at once in the loss (default 128). */
 void model_set_ce_chunk(model *m, int rows);
 /* Training step number, mixed into the LoRA dropout RNG so masks vary per step
  * and are reproducible on resume. */

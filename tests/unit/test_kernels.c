@@ -293,7 +293,8 @@ static void test_linear_lora_grad(void **state)
     fd_fill(c.x, (size_t)n * in, 43, 0.0f, 1.0f);
     fd_fill(c.c, (size_t)n * out, 44, 0.0f, 1.0f);
     float *scratch = buf(linear_scratch_floats(n, in, out, r)), *dx = buf((size_t)n * in);
-    c.lc = (linear_ctx){.scratch = scratch, .train = true, .step = 5};
+    c.lc = (linear_ctx){.scratch = scratch, .max_in = in, .max_out = out, .max_r = r,
+                        .train = true, .step = 5};
     lin_obj(&c);
     linear_bwd(&c.lc, &c.l, c.x, c.c, c.u, dx, false, n);
     lora_adapter *a = c.l.lora;
@@ -318,6 +319,7 @@ static void test_linear_lora_grad(void **state)
 /* ---------------------------------------------------------------- cross-entropy */
 typedef struct {
     ce_args a;
+    linear head;
     float *scratch;
     int *rows;
 } ce_ctx;
@@ -338,7 +340,9 @@ static void ce_setup(ce_ctx *c, int chunk, const int32_t *targets, const float *
     float *h = buf((size_t)n * d), *w = buf((size_t)v * d);
     fd_fill(h, (size_t)n * d, 50, 0.0f, 1.0f);
     fd_fill(w, (size_t)v * d, 51, 0.0f, 1.0f);
-    c->a.h = h, c->a.w = w;
+    c->a.h = h;
+    c->head = (linear){.in = d, .out = v, .w = w};
+    c->a.head = &c->head;
     c->a.gw = buf((size_t)v * d), c->a.dh = buf((size_t)n * d);
     double ws = 0;
     for (int i = 0; i < n; i++)
@@ -352,7 +356,7 @@ static void ce_setup(ce_ctx *c, int chunk, const int32_t *targets, const float *
 
 static void ce_teardown(ce_ctx *c)
 {
-    free((float *)c->a.h), free((float *)c->a.w), free(c->a.gw), free(c->a.dh);
+    free((float *)c->a.h), free(c->head.w), free(c->a.gw), free(c->a.dh);
     free(c->scratch), free(c->rows);
 }
 
@@ -366,7 +370,7 @@ static void test_ce_grad(void **state)
     ce_setup(&c, 3, ce_targets, ce_weights);
     ce_run(NULL, &c.a, c.scratch, c.rows);
     assert_true(fd_direction((float *)c.a.h, c.a.dh, 48, 52, H, 1e-3, ce_obj, &c, "ce dh") < TOL);
-    assert_true(fd_direction((float *)c.a.w, c.a.gw, 78, 53, H, 1e-3, ce_obj, &c, "ce dW") < TOL);
+    assert_true(fd_direction(c.head.w, c.a.gw, 78, 53, H, 1e-3, ce_obj, &c, "ce dW") < TOL);
     /* masked rows (ignore target or zero weight) get no gradient */
     for (int j = 0; j < 6; j++) {
         assert_true(c.a.dh[1 * 6 + j] == 0.0f);
@@ -388,7 +392,7 @@ static void test_ce_weighted_mean(void **state)
             continue;
         double z[13], mx = -INFINITY, s = 0;
         for (int k = 0; k < 13; k++) {
-            z[k] = dotd(c.a.h + t * 6, c.a.w + k * 6, 6);
+            z[k] = dotd(c.a.h + t * 6, c.head.w + k * 6, 6);
             mx = z[k] > mx ? z[k] : mx;
         }
         for (int k = 0; k < 13; k++)

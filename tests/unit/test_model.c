@@ -14,6 +14,7 @@
 
 #include "fdcheck.h"
 #include "model.h"
+#include "quant.h"
 
 #define NB 2
 #define NT 6
@@ -95,7 +96,7 @@ static int check_all(model *m, const model_batch *b)
     const model_param *p = model_params(m, &n);
     loss_ctx c = {m, *b};
     for (int i = 0; i < n; i++) {
-        double rel = fd_direction(p[i].data, p[i].grad, p[i].n, 200 + (uint64_t)i, 2e-2f, 1e-3,
+        double rel = fd_direction(p[i].data, p[i].grad, p[i].n, 200 + (uint64_t)i, 2e-2f, 5e-3,
                                   loss_obj, &c, p[i].name);
         if (!(rel < 5e-3))
             fail_msg("%s: gradient relative error %.3g", p[i].name, rel);
@@ -261,34 +262,86 @@ static void test_top_layers(void **state)
     model_free(m);
 }
 
-static void test_checkpointing_identical(void **state)
+/* All gradients of the current mode, concatenated. */
+static float *grad_copy(model *m, const model_batch *b, double *loss)
 {
-    (void)state;
+    *loss = grads(m, b);
+    int n;
+    const model_param *p = model_params(m, &n);
+    float *g = malloc(model_n_trainable(m) * sizeof *g);
+    assert_non_null(g);
+    size_t off = 0;
+    for (int i = 0; i < n; i++) {
+        memcpy(g + off, p[i].grad, p[i].n * sizeof *g);
+        off += p[i].n;
+    }
+    return g;
+}
+
+static void ckpt_case(const model_train_spec *s)
+{
     model_config c = tiny();
     c.qkv_bias = true;
     model *m = make(&c);
     model_batch b = batch();
     b.doc = docs;
     b.weights = weights;
-    model_train_spec s = {.mode = MODEL_TRAIN_FULL};
-    set_mode(m, &s);
+    set_mode(m, s);
+    model_set_step(m, 3);
+    double l0, l1;
+    float *g0 = grad_copy(m, &b, &l0);
+    model_set_checkpointing(m, true);
+    float *g1 = grad_copy(m, &b, &l1);
+    assert_true(l0 == l1);
+    assert_memory_equal(g0, g1, model_n_trainable(m) * sizeof *g0);
+    free(g0);
+    free(g1);
+    model_free(m);
+}
+
+/* Recomputing each block in backward gives bit-identical gradients, also
+ * with LoRA dropout (the masks are a function of the step). */
+static void test_checkpointing_identical(void **state)
+{
+    (void)state;
+    model_train_spec full = {.mode = MODEL_TRAIN_FULL};
+    ckpt_case(&full);
+    model_train_spec lora = {.mode = MODEL_TRAIN_LORA, .modules = MODEL_MOD_LINEAR, .lora_r = 2,
+                             .lora_alpha = 4.0f, .lora_dropout = 0.25f, .lora_seed = 2};
+    ckpt_case(&lora);
+}
+
+/* Two micro-batches with loss_norm = the total weight accumulate exactly the
+ * gradient of the whole batch (up to fp32 summation order). */
+static void test_accumulation(void **state)
+{
+    (void)state;
+    model_config c = tiny();
+    model *m = make(&c);
+    model_batch whole = batch();
+    whole.weights = weights;
+    double lw, wsum = 0;
+    float *gw = grad_copy(m, &whole, &lw);
+    for (int i = 0; i < N; i++)
+        wsum += targets[i] >= 0 ? weights[i] : 0.0;
+    model_zero_grad(m);
+    double total = 0;
+    for (int h = 0; h < 2; h++) {
+        model_batch half = {.B = 1, .T = NT, .tokens = tokens + h * NT, .targets = targets + h * NT,
+                            .weights = weights + h * NT, .loss_norm = wsum};
+        double loss, ws;
+        char err[256];
+        assert_int_equal(model_forward_backward(m, &half, &loss, &ws, err, sizeof err), 0);
+        total += loss;
+    }
+    assert_float_equal(total, lw, 1e-6);
     int n;
     const model_param *p = model_params(m, &n);
-    double l0 = grads(m, &b);
-    size_t total = model_n_trainable(m);
-    float *g0 = malloc(total * sizeof *g0);
-    assert_non_null(g0);
     size_t off = 0;
-    for (int i = 0; i < n; i++, off += p[i - 1].n)
-        memcpy(g0 + off, p[i].grad, p[i].n * sizeof *g0);
-    model_set_checkpointing(m, true);
-    assert_true(grads(m, &b) == l0);
-    off = 0;
-    for (int i = 0; i < n; i++) {
-        assert_memory_equal(g0 + off, p[i].grad, p[i].n * sizeof *g0);
-        off += p[i].n;
-    }
-    free(g0);
+    for (int i = 0; i < n; i++)
+        for (size_t k = 0; k < p[i].n; k++, off++)
+            assert_float_equal(p[i].grad[k], gw[off], 1e-6);
+    free(gw);
     model_free(m);
 }
 
@@ -384,6 +437,89 @@ static void test_memory_report(void **state)
     model_free(m);
 }
 
+/* A frozen base in F16/BF16/Q8_0/Q4_0 gives the logits of the fp32 model
+ * holding the same (dequantized) values, and LoRA gradients through it pass
+ * the finite-difference check. */
+static void quant_case(int type)
+{
+    model_config c = tiny();
+    c.dim = 32;
+    c.head_dim = 16;
+    c.rope_dim = 16;
+    c.ffn_dim = 64;
+    model *q = make(&c), *f = make(&c);
+    model_train_spec s = {.mode = MODEL_TRAIN_LORA, .modules = MODEL_MOD_Q | MODEL_MOD_DOWN,
+                          .lora_r = 2, .lora_alpha = 4.0f, .lora_seed = 1};
+    set_mode(q, &s);
+    set_mode(f, &s);
+    static const char *const names[] = {"blk.0.attn_q.weight", "blk.1.attn_k.weight",
+                                        "blk.0.ffn_down.weight", "blk.1.ffn_gate.weight",
+                                        "output.weight"};
+    void *data[5];
+    char err[256] = "";
+    for (int i = 0; i < 5; i++) {
+        size_t n;
+        float *w = model_weight(q, names[i], &n), *wf = model_weight(f, names[i], NULL);
+        data[i] = malloc(n * sizeof(float));
+        assert_non_null(data[i]);
+        assert_int_equal(quant_quantize_row(type, w, data[i], (int64_t)n), 0);
+        assert_int_equal(quant_dequantize_row(type, data[i], wf, (int64_t)n), 0);
+        if (model_set_quantized(q, names[i], type, data[i], err, sizeof err))
+            fail_msg("set_quantized: %s", err);
+        assert_null(model_weight(q, names[i], NULL));
+    }
+    int n;
+    const model_param *pq = model_params(q, &n), *pf = model_params(f, &n);
+    for (int i = 0; i < n; i++)
+        if (strstr(pq[i].name, "lora_b")) {
+            fd_fill(pq[i].data, pq[i].n, 500 + (uint64_t)i, 0.0f, 0.3f);
+            memcpy(pf[i].data, pq[i].data, pq[i].n * sizeof(float));
+        }
+    model_batch b = batch();
+    float lq[N * V], lf[N * V];
+    assert_int_equal(model_forward_logits(q, &b, lq, err, sizeof err), 0);
+    assert_int_equal(model_forward_logits(f, &b, lf, err, sizeof err), 0);
+    for (int i = 0; i < N * V; i++)
+        assert_float_equal(lq[i], lf[i], 1e-5);
+    check_all(q, &b);
+    /* a quantized tensor cannot be made trainable */
+    model_train_spec full = {.mode = MODEL_TRAIN_FULL};
+    assert_int_equal(model_set_training(q, &full, err, sizeof err), -1);
+    assert_non_null(strstr(err, "quantized"));
+    assert_int_equal(model_lora_merge(q, err, sizeof err), -1);
+    model_free(q);
+    model_free(f);
+    for (int i = 0; i < 5; i++)
+        free(data[i]);
+}
+
+static void test_quantized_base(void **state)
+{
+    (void)state;
+    quant_case(1);      /* F16 */
+    quant_case(30);     /* BF16 */
+    quant_case(8);      /* Q8_0 */
+    quant_case(2);      /* Q4_0 */
+}
+
+static void test_quantized_rejects(void **state)
+{
+    (void)state;
+    model_config c = tiny();
+    model *m = make(&c);
+    char err[256] = "";
+    static uint8_t blob[4096];
+    assert_int_equal(model_set_quantized(m, "blk.0.attn_q.weight", 1, blob, err, sizeof err), -1);
+    assert_non_null(strstr(err, "trainable"));
+    model_train_spec s = {.mode = MODEL_TRAIN_LORA};
+    set_mode(m, &s);
+    assert_int_equal(model_set_quantized(m, "blk.0.attn_q.weight", 8, blob, err, sizeof err), -1);
+    assert_non_null(strstr(err, "cannot be dequantized"));
+    assert_int_equal(model_set_quantized(m, "token_embd.weight", 1, blob, err, sizeof err), -1);
+    assert_int_equal(model_set_quantized(m, "blk.0.attn_norm.weight", 1, blob, err, sizeof err), -1);
+    model_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -397,10 +533,13 @@ int main(void)
         cmocka_unit_test(test_lora_merge_logits),
         cmocka_unit_test(test_top_layers),
         cmocka_unit_test(test_checkpointing_identical),
+        cmocka_unit_test(test_accumulation),
         cmocka_unit_test(test_chunked_ce_and_threads),
         cmocka_unit_test(test_doc_isolation),
         cmocka_unit_test(test_rejects_bad_input),
         cmocka_unit_test(test_memory_report),
+        cmocka_unit_test(test_quantized_base),
+        cmocka_unit_test(test_quantized_rejects),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,44 @@
+/* quant.h - element conversions for model weights: IEEE half and bfloat16 to
+ * and from float, dequantization of the ggml block formats a Llama-family GGUF
+ * uses (Q8_0, Q4_0, Q4_K, Q6_K), and ggml's reference quantizers for Q8_0 and
+ * Q4_0 (the formats lathe writes and keeps frozen bases in). Block layouts and
+ * formulas: reference/FORMATS.md section 1.3. Type ids are ggml's (gguf.h). */
+#ifndef LATHE_QUANT_H
+#define LATHE_QUANT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define QUANT_QK 32       /* elements per Q8_0 / Q4_0 block */
+#define QUANT_QK_K 256    /* elements per Q4_K / Q6_K super-block */
+
+/* Exact widening conversions. */
+float quant_f16_to_f32(uint16_t h);
+float quant_bf16_to_f32(uint16_t h);
+/* Narrowing with round-to-nearest-even; overflow becomes infinity, NaN stays a
+ * quiet NaN of the same sign. */
+uint16_t quant_f32_to_f16(float f);
+uint16_t quant_f32_to_bf16(float f);
+
+/* True for the types quant_dequantize_row() reads: F32, F16, BF16, Q8_0,
+ * Q4_0, Q4_K, Q6_K. */
+bool quant_can_dequantize(int type);
+/* True for the types quant_quantize_row() writes: F32, F16, BF16, Q8_0, Q4_0. */
+bool quant_can_quantize(int type);
+
+/* Converts N elements (a multiple of the type's block size) of TYPE at SRC to
+ * floats at DST. SRC needs no alignment. -1 for an unsupported type or N. */
+int quant_dequantize_row(int type, const void *src, float *dst, int64_t n);
+/* Converts N floats to TYPE; Q8_0 and Q4_0 follow ggml's reference
+ * quantizers bit for bit on finite input. -1 for an unsupported type or N. */
+int quant_quantize_row(int type, const float *src, void *dst, int64_t n);
+
+/* Dequantizes rows ROW0 .. ROW0+NROWS-1 of a row-major matrix of TYPE with
+ * COLS elements per row (a ggml tensor with ne[0] = COLS) into SCRATCH, a
+ * dense NROWS x COLS float block: the tile a quantized-weight matmul feeds
+ * to sgemm. -1 for an unsupported type or COLS. */
+int quant_dequantize_rows(int type, const void *data, int64_t cols, int64_t row0,
+                          int64_t nrows, float *scratch);
+
+#endif
