@@ -9,15 +9,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench.h"
 #include "cli.h"
 #include "ring.h"
 
-typedef struct {
-    bool json;
-    long long records;
-} bench_options;
-
-static double now_s(void)
+double bench_now_s(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -62,7 +58,7 @@ static int bench_ring_case(const bench_options *o, bool lossless)
     ring_record buf[256];
     long long received = 0;
     pthread_t t;
-    double t0 = now_s();
+    double t0 = bench_now_s();
     if (pthread_create(&t, NULL, ring_producer, &run) != 0) {
         fprintf(stderr, "lathe bench ring: cannot start the producer thread\n");
         ring_free(run.r);
@@ -71,7 +67,7 @@ static int bench_ring_case(const bench_options *o, bool lossless)
     while (received + (long long)ring_dropped(run.r) < run.records)
         received += (long long)ring_drain(run.r, buf, 256);
     pthread_join(t, NULL);
-    double secs = now_s() - t0;
+    double secs = bench_now_s() - t0;
     unsigned long long dropped = ring_dropped(run.r);
     const char *name = lossless ? "lossless" : "flood";
     double rate = (double)(lossless ? received : run.records) / secs;
@@ -100,7 +96,7 @@ int cmd_bench(const cli_command *cmd, int argc, char **argv)
         return cli_usage_error(cmd, "which benchmark? ring, gemm, train, generate or data");
     if (!strcmp(argv[1], "tokenize"))
         return bench_tokenize(cmd, argc, argv);
-    bench_options o = {false, 20000000};
+    bench_options o = {false, 20000000, 2, NULL};
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "--json")) {
             o.json = true;
@@ -109,6 +105,14 @@ int cmd_bench(const cli_command *cmd, int argc, char **argv)
             o.records = strtoll(argv[++i], &end, 10);
             if (*end || o.records <= 0)
                 return cli_usage_error(cmd, "--records needs a positive count, got '%s'", argv[i]);
+        } else if (!strcmp(argv[i], "--steps") && i + 1 < argc) {
+            char *end;
+            long v = strtol(argv[++i], &end, 10);
+            if (*end || v <= 0 || v > 1000)
+                return cli_usage_error(cmd, "--steps needs a count in 1..1000, got '%s'", argv[i]);
+            o.steps = (int)v;
+        } else if (!strcmp(argv[i], "--case") && i + 1 < argc) {
+            o.only = argv[++i];
         } else {
             return cli_usage_error(cmd, "unknown option '%s'", argv[i]);
         }
@@ -116,8 +120,11 @@ int cmd_bench(const cli_command *cmd, int argc, char **argv)
     const char *which = argv[1];
     if (!strcmp(which, "ring"))
         return bench_ring(&o);
-    if (!strcmp(which, "gemm") || !strcmp(which, "train") || !strcmp(which, "generate")
-        || !strcmp(which, "data")) {
+    if (!strcmp(which, "gemm"))
+        return bench_gemm(&o);
+    if (!strcmp(which, "train"))
+        return bench_train(&o);
+    if (!strcmp(which, "generate") || !strcmp(which, "data")) {
         fprintf(stderr, "lathe bench %s: not available in this build yet; it arrives with the "
                 "issue that builds what it measures\n", which);
         return CLI_USAGE;

@@ -61,6 +61,7 @@ static const cli_command commands[] = {
     {"bench", "benchmarks: gemm, train, generate, data, ring",
      "usage: lathe bench ring [--json] [--records N]\n"
      "       lathe bench gemm|train|generate|data [--json] [-m MODEL]\n"
+     "       lathe bench gemm|train [--case NAME] [--steps N]\n"
      "       lathe bench tokenize -m VOCAB.gguf [-f FILE] [--json]\n\n"
      "Prints each case's figures and, where a baseline exists, the ratio to it.\n"
      "With --json: one JSON object per line and case.\n",

@@ -1,0 +1,57 @@
+/* optim.h - optimizers over a list of trainable float32 tensors: AdamW and SGD
+ * with momentum, each step bit-for-bit in the order of operations of
+ * torch.optim (single-tensor path), so runs can be checked against PyTorch.
+ *
+ * State (Adam moments, momentum buffers) exists only for the tensors handed
+ * in, i.e. the trainable ones; frozen weights cost nothing here. */
+#ifndef LATHE_OPTIM_H
+#define LATHE_OPTIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* One trainable tensor: weights and their gradient, n floats each. */
+typedef struct {
+    const char *name;   /* for messages; may be NULL */
+    float *w;
+    float *g;
+    size_t n;
+    bool decay;         /* weight decay applies (false for norms and biases) */
+} optim_param;
+
+typedef enum { OPTIM_ADAMW = 0, OPTIM_SGD } optim_kind;
+
+typedef struct {
+    optim_kind kind;
+    double weight_decay;  /* AdamW: decoupled, p -= lr*wd*p; SGD: L2, g += wd*p */
+    double beta1, beta2, eps;       /* AdamW */
+    double momentum;                /* SGD; 0 = plain SGD (dampening is 0) */
+    bool nesterov;                  /* SGD */
+} optim_config;
+
+typedef struct optim optim;
+
+/* The PyTorch / Axolotl defaults: AdamW, betas (0.9, 0.999), eps 1e-8, no decay. */
+optim_config optim_defaults(void);
+
+/* Parses "adamw" or "sgd". Returns 0, or -1 if unknown. */
+int optim_kind_parse(const char *name, optim_kind *out);
+
+/* Copies the parameter list (not the tensors) and allocates zeroed state.
+ * NULL with a message in err on bad settings or short memory. */
+optim *optim_new(const optim_config *c, const optim_param *params, size_t n_params,
+                 char *err, size_t errlen);
+void optim_free(optim *o);
+
+/* One update of every parameter from its gradient at learning rate lr.
+ * The caller has already checked the gradients are finite and clipped them. */
+void optim_step(optim *o, double lr);
+
+/* Updates taken so far (Adam's t). */
+int64_t optim_steps(const optim *o);
+
+/* Bytes of optimizer state (moments or momentum buffers). */
+size_t optim_state_bytes(const optim *o);
+
+#endif
