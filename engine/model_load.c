@@ -13,7 +13,7 @@
 
 int model_tensor_count(const model_config *c)
 {
-    return 3 + c->n_layers * (c->qkv_bias ? 12 : 9) + (c->tied_embeddings ? 0 : 1);
+    return 2 + c->n_layers * (c->qkv_bias ? 12 : 9) + (c->tied_embeddings ? 0 : 1);
 }
 
 static void put(model_tensor_info *t, int *i, const char *name, int64_t ne0, int64_t ne1)
