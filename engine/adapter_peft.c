@@ -40,7 +40,7 @@ static int qk_heads(const adapter *ad, const adapter_pair *p, char *err, size_t 
     int heads = hf_qk_permute_heads(&c, p->name);
     if (heads <= 0 || ad->head_dim <= 0 || (int64_t)heads * ad->head_dim != p->out) {
         snprintf(err, errlen, "%s: reordering q/k rows for Hugging Face needs the base model's "
-                 "head geometry (pass the base model)", p->name);
+                 "head geometry", p->name);
         return -1;
     }
     return heads;
