@@ -828,6 +828,108 @@ static void test_load_errors(void **state)
     assert_non_null(strstr(err, "mlp.gate_proj.weight: shape does not match config.json"));
 }
 
+/* A model whose HF tensors are split over two shards plus the index. */
+static void test_sharded_hf_directory(void **state)
+{
+    (void)state;
+    char err[512] = "", dir[400], path[512];
+    model_config c = llama_cfg();
+    model *m = make_model(&c);
+    float *want = logits(m);
+    snprintf(dir, sizeof dir, "%s/sharded", tmpdir);
+    assert_int_equal(mkdir(dir, 0777), 0);
+    snprintf(path, sizeof path, "%s/config.json", dir);
+    if (model_save_safetensors(m, tmp_path("single.safetensors"), ST_F32, path, err, sizeof err))
+        fail_msg("%s", err);
+    st_file *f = st_open(tmp_path("single.safetensors"), err, sizeof err);
+    assert_non_null(f);
+    static const char *const shard[2] = {"model-00001-of-00002.safetensors",
+                                         "model-00002-of-00002.safetensors"};
+    st_writer *w[2] = {st_writer_new(), st_writer_new()};
+    json_t *map = json_object();
+    size_t n = st_n_tensors(f);
+    for (size_t i = 0; i < n; i++) {
+        const st_tensor *t = st_tensor_at(f, i);
+        int k = i < n / 2 ? 0 : 1;
+        st_writer_add(w[k], t->name, t->dtype, t->n_dims, t->shape, t->data, t->dtype);
+        json_object_set_new(map, t->name, json_string(shard[k]));
+    }
+    for (int k = 0; k < 2; k++) {
+        snprintf(path, sizeof path, "%s/%s", dir, shard[k]);
+        if (st_writer_write(w[k], path, err, sizeof err))
+            fail_msg("%s", err);
+        st_writer_free(w[k]);
+    }
+    json_t *index = json_pack("{s:{},s:o}", "metadata", "weight_map", map);
+    snprintf(path, sizeof path, "%s/model.safetensors.index.json", dir);
+    assert_int_equal(json_dump_file(index, path, 0), 0);
+    json_decref(index);
+    st_close(f);
+    model_file mf;
+    load(&mf, dir, false);
+    float *got = logits(mf.m);
+    assert_memory_equal(got, want, sizeof(float) * NT * NV);
+    free(got);
+    free(want);
+    model_file_close(&mf);
+    model_free(m);
+}
+
+/* A GGUF with Q4_0 matrices (as llama.cpp's quantizer lays them out) loads
+ * dequantized and as a frozen Q4_0 base, to the same logits. */
+static void test_q4_0_gguf_loads_both_ways(void **state)
+{
+    (void)state;
+    char err[512] = "";
+    model_config c = llama_cfg();
+    model *m = make_model(&c);
+    float *want = logits(m);
+    if (model_save_gguf(m, NULL, tmp_path("f32.gguf"), GGML_TYPE_F32, err, sizeof err))
+        fail_msg("%s", err);
+    gguf_file *g = gguf_open(tmp_path("f32.gguf"), err, sizeof err);
+    assert_non_null(g);
+    gguf_writer *w = gguf_writer_new(0);
+    for (size_t i = 0; i < gguf_n_kv(g); i++)
+        gguf_writer_copy_kv(w, gguf_kv_at(g, i));
+    for (size_t i = 0; i < gguf_n_tensors(g); i++) {
+        const gguf_tensor *t = gguf_tensor_at(g, i);
+        gguf_writer_add_tensor(w, t->name, t->n_dims == 2 ? GGML_TYPE_Q4_0 : GGML_TYPE_F32,
+                               t->n_dims, t->ne, t->data, GGML_TYPE_F32);
+    }
+    if (gguf_writer_write(w, tmp_path("q4.gguf"), err, sizeof err))
+        fail_msg("%s", err);
+    gguf_writer_free(w);
+    gguf_close(g);
+    model_file a, b;
+    load(&a, tmp_path("q4.gguf"), false);
+    load(&b, tmp_path("q4.gguf"), true);
+    assert_null(model_weight(b.m, "ffn_down.weight", NULL));
+    assert_null(model_weight(b.m, "blk.1.ffn_down.weight", NULL));
+    float *la = logits(a.m), *lb = logits(b.m);
+    assert_true(max_diff(la, lb, NT * NV) < 1e-4);
+    /* 4-bit weights move the logits, but they stay the same logits */
+    double d = max_diff(la, want, NT * NV), dot = 0, na = 0, nw = 0;
+    for (int i = 0; i < NT * NV; i++) {
+        dot += (double)la[i] * want[i];
+        na += (double)la[i] * la[i];
+        nw += (double)want[i] * want[i];
+    }
+    if (!(d > 0 && dot / sqrt(na * nw) > 0.95))
+        fail_msg("Q4_0 logits: max diff %g, cosine %g to fp32", d, dot / sqrt(na * nw));
+    /* LoRA trains on top of the Q4_0 base, which stays frozen */
+    model_train_spec s = {.mode = MODEL_TRAIN_LORA, .modules = MODEL_MOD_Q, .lora_r = 2,
+                          .lora_alpha = 2.0f};
+    assert_int_equal(model_set_training(b.m, &s, err, sizeof err), 0);
+    model_train_spec full = {.mode = MODEL_TRAIN_FULL};
+    assert_int_equal(model_set_training(b.m, &full, err, sizeof err), -1);
+    free(la);
+    free(lb);
+    free(want);
+    model_file_close(&a);
+    model_file_close(&b);
+    model_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -836,6 +938,8 @@ int main(void)
         cmocka_unit_test(test_hf_file_qk_row_order),
         cmocka_unit_test(test_saved_gguf_keys_and_tokenizer),
         cmocka_unit_test(test_quantized_saves_load),
+        cmocka_unit_test(test_sharded_hf_directory),
+        cmocka_unit_test(test_q4_0_gguf_loads_both_ways),
         cmocka_unit_test(test_adapter_gguf_layout_and_round_trip),
         cmocka_unit_test(test_adapter_gguf_rejects_what_llama_cpp_rejects),
         cmocka_unit_test(test_peft_llama_qk_reordered),
