@@ -777,22 +777,36 @@ static void test_load_errors(void **state)
     model_file mf;
     assert_int_equal(model_file_load(&mf, tmp_path("nope.gguf"), false, err, sizeof err), -1);
     assert_non_null(strstr(err, "no such file"));
-    /* a GGUF whose tensor has the wrong shape names the tensor */
+    /* a GGUF whose tensors disagree with its metadata names the tensor */
     model_config c = llama_cfg();
     model *m = make_model(&c);
-    const char *p = tmp_path("shape.gguf");
+    const char *p = tmp_path("shape.gguf"), *q = tmp_path("shape2.gguf");
     if (model_save_gguf(m, NULL, p, GGML_TYPE_F32, err, sizeof err))
         fail_msg("%s", err);
     model_free(m);
     c.ffn_dim = 32;
     m = make_model(&c);
-    gguf_file *g = gguf_open(p, err, sizeof err);
-    assert_non_null(g);
-    const char *q = tmp_path("shape2.gguf");
     if (model_save_gguf(m, NULL, q, GGML_TYPE_F32, err, sizeof err))
         fail_msg("%s", err);
-    gguf_close(g);
     model_free(m);
+    gguf_file *meta = gguf_open(p, err, sizeof err), *data = gguf_open(q, err, sizeof err);
+    assert_non_null(meta);
+    assert_non_null(data);
+    gguf_writer *w = gguf_writer_new(0);
+    for (size_t i = 0; i < gguf_n_kv(meta); i++)
+        gguf_writer_copy_kv(w, gguf_kv_at(meta, i));
+    for (size_t i = 0; i < gguf_n_tensors(data); i++) {
+        const gguf_tensor *t = gguf_tensor_at(data, i);
+        gguf_writer_add_tensor(w, t->name, t->type, t->n_dims, t->ne, t->data, t->type);
+    }
+    if (gguf_writer_write(w, tmp_path("mixed.gguf"), err, sizeof err))
+        fail_msg("%s", err);
+    gguf_writer_free(w);
+    gguf_close(meta);
+    gguf_close(data);
+    assert_int_equal(model_file_load(&mf, tmp_path("mixed.gguf"), false, err, sizeof err), -1);
+    assert_non_null(strstr(err, "mixed.gguf: tensor blk.0.ffn_gate.weight: shape [32, 32, 1, 1], "
+                                "expected [32, 64]"));
     /* the adapter of one model does not attach to another shape */
     model_file a;
     load(&a, q, false);
@@ -875,9 +889,30 @@ static void test_sharded_hf_directory(void **state)
     model_free(m);
 }
 
-/* A GGUF with Q4_0 matrices (as llama.cpp's quantizer lays them out) loads
- * dequantized and as a frozen Q4_0 base, to the same logits. */
-static void test_q4_0_gguf_loads_both_ways(void **state)
+/* PATH: the F32 GGUF at SRC with every matrix converted to TYPE. */
+static void retype_gguf(const char *src, const char *path, int type)
+{
+    char err[512] = "";
+    gguf_file *g = gguf_open(src, err, sizeof err);
+    assert_non_null(g);
+    gguf_writer *w = gguf_writer_new(0);
+    for (size_t i = 0; i < gguf_n_kv(g); i++)
+        gguf_writer_copy_kv(w, gguf_kv_at(g, i));
+    for (size_t i = 0; i < gguf_n_tensors(g); i++) {
+        const gguf_tensor *t = gguf_tensor_at(g, i);
+        gguf_writer_add_tensor(w, t->name, t->n_dims == 2 ? type : GGML_TYPE_F32, t->n_dims, t->ne,
+                               t->data, GGML_TYPE_F32);
+    }
+    if (gguf_writer_write(w, path, err, sizeof err))
+        fail_msg("%s", err);
+    gguf_writer_free(w);
+    gguf_close(g);
+}
+
+/* GGUFs with Q4_0 (as llama.cpp's quantizer lays them out) or BF16 matrices
+ * load dequantized and as a frozen quantized base, to the same logits, and
+ * LoRA can train on top of that base. */
+static void test_q4_0_and_bf16_gguf_load_both_ways(void **state)
 {
     (void)state;
     char err[512] = "";
@@ -886,47 +921,39 @@ static void test_q4_0_gguf_loads_both_ways(void **state)
     float *want = logits(m);
     if (model_save_gguf(m, NULL, tmp_path("f32.gguf"), GGML_TYPE_F32, err, sizeof err))
         fail_msg("%s", err);
-    gguf_file *g = gguf_open(tmp_path("f32.gguf"), err, sizeof err);
-    assert_non_null(g);
-    gguf_writer *w = gguf_writer_new(0);
-    for (size_t i = 0; i < gguf_n_kv(g); i++)
-        gguf_writer_copy_kv(w, gguf_kv_at(g, i));
-    for (size_t i = 0; i < gguf_n_tensors(g); i++) {
-        const gguf_tensor *t = gguf_tensor_at(g, i);
-        gguf_writer_add_tensor(w, t->name, t->n_dims == 2 ? GGML_TYPE_Q4_0 : GGML_TYPE_F32,
-                               t->n_dims, t->ne, t->data, GGML_TYPE_F32);
+    const int types[] = {GGML_TYPE_Q4_0, GGML_TYPE_BF16};
+    const double min_cos[] = {0.95, 0.9999};
+    for (int k = 0; k < 2; k++) {
+        retype_gguf(tmp_path("f32.gguf"), tmp_path("retyped.gguf"), types[k]);
+        model_file a, b;
+        load(&a, tmp_path("retyped.gguf"), false);
+        load(&b, tmp_path("retyped.gguf"), true);
+        assert_null(model_weight(b.m, "blk.0.attn_q.weight", NULL));
+        assert_null(model_weight(b.m, "output.weight", NULL));
+        assert_non_null(model_weight(b.m, "token_embd.weight", NULL));
+        assert_non_null(model_weight(a.m, "blk.0.attn_q.weight", NULL));
+        float *la = logits(a.m), *lb = logits(b.m);
+        assert_true(max_diff(la, lb, NT * NV) < 1e-4);
+        double d = max_diff(la, want, NT * NV), dot = 0, na = 0, nw = 0;
+        for (int i = 0; i < NT * NV; i++) {
+            dot += (double)la[i] * want[i];
+            na += (double)la[i] * la[i];
+            nw += (double)want[i] * want[i];
+        }
+        if (!(d > 0 && dot / sqrt(na * nw) > min_cos[k]))
+            fail_msg("%s logits: max diff %g, cosine %g to fp32", ggml_type_name(types[k]), d,
+                     dot / sqrt(na * nw));
+        model_train_spec s = {.mode = MODEL_TRAIN_LORA, .modules = MODEL_MOD_Q, .lora_r = 2,
+                              .lora_alpha = 2.0f};
+        assert_int_equal(model_set_training(b.m, &s, err, sizeof err), 0);
+        model_train_spec full = {.mode = MODEL_TRAIN_FULL};
+        assert_int_equal(model_set_training(b.m, &full, err, sizeof err), -1);
+        free(la);
+        free(lb);
+        model_file_close(&a);
+        model_file_close(&b);
     }
-    if (gguf_writer_write(w, tmp_path("q4.gguf"), err, sizeof err))
-        fail_msg("%s", err);
-    gguf_writer_free(w);
-    gguf_close(g);
-    model_file a, b;
-    load(&a, tmp_path("q4.gguf"), false);
-    load(&b, tmp_path("q4.gguf"), true);
-    assert_null(model_weight(b.m, "ffn_down.weight", NULL));
-    assert_null(model_weight(b.m, "blk.1.ffn_down.weight", NULL));
-    float *la = logits(a.m), *lb = logits(b.m);
-    assert_true(max_diff(la, lb, NT * NV) < 1e-4);
-    /* 4-bit weights move the logits, but they stay the same logits */
-    double d = max_diff(la, want, NT * NV), dot = 0, na = 0, nw = 0;
-    for (int i = 0; i < NT * NV; i++) {
-        dot += (double)la[i] * want[i];
-        na += (double)la[i] * la[i];
-        nw += (double)want[i] * want[i];
-    }
-    if (!(d > 0 && dot / sqrt(na * nw) > 0.95))
-        fail_msg("Q4_0 logits: max diff %g, cosine %g to fp32", d, dot / sqrt(na * nw));
-    /* LoRA trains on top of the Q4_0 base, which stays frozen */
-    model_train_spec s = {.mode = MODEL_TRAIN_LORA, .modules = MODEL_MOD_Q, .lora_r = 2,
-                          .lora_alpha = 2.0f};
-    assert_int_equal(model_set_training(b.m, &s, err, sizeof err), 0);
-    model_train_spec full = {.mode = MODEL_TRAIN_FULL};
-    assert_int_equal(model_set_training(b.m, &full, err, sizeof err), -1);
-    free(la);
-    free(lb);
     free(want);
-    model_file_close(&a);
-    model_file_close(&b);
     model_free(m);
 }
 
@@ -939,7 +966,7 @@ int main(void)
         cmocka_unit_test(test_saved_gguf_keys_and_tokenizer),
         cmocka_unit_test(test_quantized_saves_load),
         cmocka_unit_test(test_sharded_hf_directory),
-        cmocka_unit_test(test_q4_0_gguf_loads_both_ways),
+        cmocka_unit_test(test_q4_0_and_bf16_gguf_load_both_ways),
         cmocka_unit_test(test_adapter_gguf_layout_and_round_trip),
         cmocka_unit_test(test_adapter_gguf_rejects_what_llama_cpp_rejects),
         cmocka_unit_test(test_peft_llama_qk_reordered),
