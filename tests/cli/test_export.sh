@@ -31,6 +31,11 @@ check "adapter: HF base works as -m too" status_is 0 "$LATHE" export adapter "$o
 check "adapter: PEFT of a llama without the base exits 1" status_is 1 "$LATHE" export adapter \
     "$out/peft" --gguf "$out/d.gguf"
 check "adapter: and says to give -m BASE" err_has 'head geometry.*-m BASE'
+cp -r "$out/peft" "$out/peft-local"
+sed "s|\"base_model_name_or_path\": \"\"|\"base_model_name_or_path\": \"$fx/base-hf\"|" \
+    "$out/peft/adapter_config.json" > "$out/peft-local/adapter_config.json"
+check "adapter: a local base_model_name_or_path stands in for -m" status_is 0 "$LATHE" export \
+    adapter "$out/peft-local" --gguf "$out/local.gguf"
 mkdir -p "$out/run"
 cp -r "$out/peft" "$out/run/adapter"
 check "adapter: a run directory with adapter/ works" status_is 0 "$LATHE" export adapter \
