@@ -27,17 +27,22 @@ static float bits_f32(uint32_t u)
     return f;
 }
 
-/* Branch-free (selects only) so that row loops vectorize: normals rebias
- * the exponent, inf/NaN move to the float's all-ones exponent, and
+/* Branch-free (masks, not selects) so that row loops vectorize: normals
+ * rebias the exponent, inf/NaN move to the float's all-ones exponent, and
  * subnormals are rebuilt as (2^-14 + m*2^-24) - 2^-14 with no float
  * subnormal arithmetic, so a flush-to-zero FPU mode cannot change them. */
-float quant_f16_to_f32(uint16_t h)
+static inline float f16_to_f32(uint16_t h)
 {
     uint32_t em = h & 0x7fffu, sign = (uint32_t)(h & 0x8000u) << 16;
-    uint32_t bits = (em << 13) + (em >= 0x7c00u ? 224u << 23 : 112u << 23);
-    float sub = bits_f32((113u << 23) | (em << 13)) - 0x1p-14f;
-    bits = em < 0x400u ? f32_bits(sub) : bits;
-    return bits_f32(bits | sign);
+    uint32_t inf = 0u - (uint32_t)(em >= 0x7c00u), sub = 0u - (uint32_t)(em < 0x400u);
+    uint32_t bits = (em << 13) + (112u << 23) + (inf & (112u << 23));
+    uint32_t sub_bits = f32_bits(bits_f32((113u << 23) | (em << 13)) - 0x1p-14f);
+    return bits_f32((bits & ~sub) | (sub_bits & sub) | sign);
+}
+
+float quant_f16_to_f32(uint16_t h)
+{
+    return f16_to_f32(h);
 }
 
 /* Rounds MANT >> SHIFT to nearest, ties to even. */
@@ -83,7 +88,7 @@ static float load_f16(const uint8_t *p)
 {
     uint16_t h;
     memcpy(&h, p, 2);
-    return quant_f16_to_f32(h);
+    return f16_to_f32(h);
 }
 
 static void store_f16(uint8_t *p, float f)
@@ -96,7 +101,7 @@ static void store_f16(uint8_t *p, float f)
 
 enum { Q8_0_BYTES = 34, Q4_0_BYTES = 18, Q4_K_BYTES = 144, Q6_K_BYTES = 210 };
 
-static void deq_q8_0(const uint8_t *b, float *y)
+static void deq_q8_0(const uint8_t *restrict b, float *restrict y)
 {
     float d = load_f16(b);
     const int8_t *qs = (const int8_t *)(b + 2);
@@ -104,7 +109,7 @@ static void deq_q8_0(const uint8_t *b, float *y)
         y[j] = qs[j] * d;
 }
 
-static void deq_q4_0(const uint8_t *b, float *y)
+static void deq_q4_0(const uint8_t *restrict b, float *restrict y)
 {
     float d = load_f16(b);
     const uint8_t *qs = b + 2;
@@ -126,7 +131,7 @@ static void q4k_scale_min(int j, const uint8_t *s, int *sc, int *m)
     }
 }
 
-static void deq_q4_k(const uint8_t *b, float *y)
+static void deq_q4_k(const uint8_t *restrict b, float *restrict y)
 {
     float d = load_f16(b), dmin = load_f16(b + 2);
     const uint8_t *scales = b + 4, *qs = b + 16;
@@ -142,27 +147,56 @@ static void deq_q4_k(const uint8_t *b, float *y)
     }
 }
 
-static void deq_q6_k(const uint8_t *b, float *y)
+static void deq_q6_k(const uint8_t *restrict b, float *restrict y)
 {
     const uint8_t *ql = b, *qh = b + 128;
     const int8_t *sc = (const int8_t *)(b + 192);
     float d = load_f16(b + 208);
     for (int half = 0; half < 2; half++, ql += 64, qh += 32, sc += 8, y += 128) {
-        for (int l = 0; l < 32; l++) {
-            int is = l / 16;
-            int q1 = ((ql[l] & 0xf) | ((qh[l] & 3) << 4)) - 32;
-            int q2 = ((ql[l + 32] & 0xf) | (((qh[l] >> 2) & 3) << 4)) - 32;
-            int q3 = ((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) - 32;
-            int q4 = ((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) - 32;
-            y[l] = d * sc[is] * q1;
-            y[l + 32] = d * sc[is + 2] * q2;
-            y[l + 64] = d * sc[is + 4] * q3;
-            y[l + 96] = d * sc[is + 6] * q4;
+        /* Each group of 16 shares its four scales; d * sc is ggml's order. */
+        for (int g = 0; g < 2; g++) {
+            float s1 = d * sc[g], s2 = d * sc[g + 2], s3 = d * sc[g + 4], s4 = d * sc[g + 6];
+            for (int l = 16 * g; l < 16 * g + 16; l++) {
+                int q1 = ((ql[l] & 0xf) | ((qh[l] & 3) << 4)) - 32;
+                int q2 = ((ql[l + 32] & 0xf) | (((qh[l] >> 2) & 3) << 4)) - 32;
+                int q3 = ((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) - 32;
+                int q4 = ((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) - 32;
+                y[l] = s1 * q1;
+                y[l + 32] = s2 * q2;
+                y[l + 64] = s3 * q3;
+                y[l + 96] = s4 * q4;
+            }
         }
     }
 }
 
-typedef void (*block_fn)(const uint8_t *, float *);
+/* Converts K halves (K <= HALF_CHUNK) through an aligned copy, as rows need
+ * not be 2-byte aligned. Full chunks take the fixed-count loops, which the
+ * compiler vectorizes at -O2; the tail takes the same conversion unrolled. */
+enum { HALF_CHUNK = 256 };
+
+static void halves_chunk(const uint8_t *restrict p, float *restrict dst, int k, bool bf16)
+{
+    uint16_t h[HALF_CHUNK];
+    memcpy(h, p, 2 * (size_t)k);
+    if (k == HALF_CHUNK && bf16)
+        for (int j = 0; j < HALF_CHUNK; j++)
+            dst[j] = quant_bf16_to_f32(h[j]);
+    else if (k == HALF_CHUNK)
+        for (int j = 0; j < HALF_CHUNK; j++)
+            dst[j] = f16_to_f32(h[j]);
+    else
+        for (int j = 0; j < k; j++)
+            dst[j] = bf16 ? quant_bf16_to_f32(h[j]) : f16_to_f32(h[j]);
+}
+
+static void halves_to_f32(const uint8_t *restrict p, float *restrict dst, int64_t n, bool bf16)
+{
+    for (int64_t i = 0; i < n; i += HALF_CHUNK)
+        halves_chunk(p + 2 * i, dst + i, n - i < HALF_CHUNK ? (int)(n - i) : HALF_CHUNK, bf16);
+}
+
+typedef void (*block_fn)(const uint8_t *restrict, float *restrict);
 
 static bool block_dequantizer(int type, block_fn *fn, int *elems, int *bytes)
 {
@@ -194,21 +228,12 @@ int quant_dequantize_row(int type, const void *src, float *dst, int64_t n)
         memcpy(dst, src, (size_t)n * sizeof *dst);
         return 0;
     }
-    /* Two loops rather than a function pointer, so each conversion inlines. */
     if (type == GGML_TYPE_F16) {
-        for (int64_t i = 0; i < n; i++) {
-            uint16_t h;
-            memcpy(&h, p + 2 * i, 2);
-            dst[i] = quant_f16_to_f32(h);
-        }
+        halves_to_f32(p, dst, n, false);
         return 0;
     }
     if (type == GGML_TYPE_BF16) {
-        for (int64_t i = 0; i < n; i++) {
-            uint16_t h;
-            memcpy(&h, p + 2 * i, 2);
-            dst[i] = quant_bf16_to_f32(h);
-        }
+        halves_to_f32(p, dst, n, true);
         return 0;
     }
     if (!block_dequantizer(type, &fn, &elems, &bytes) || n % elems)
