@@ -1,0 +1,60 @@
+/* model_load.h - putting a model file into the engine and back: the table of
+ * base tensors a config implies (GGUF names and ggml shapes, the one naming
+ * both loaders share), loading from a GGUF file or a Hugging Face directory,
+ * and saving an engine model as GGUF (F32/F16/Q8_0, carrying the source's
+ * tokenizer and chat template) or as safetensors + config.json. */
+#ifndef LATHE_MODEL_LOAD_H
+#define LATHE_MODEL_LOAD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "gguf.h"
+#include "model.h"
+#include "safetensors.h"
+
+typedef struct {
+    char name[64];          /* GGUF name, "blk.0.attn_q.weight" */
+    int n_dims;             /* 1 (norms, biases) or 2 */
+    int64_t ne[2];          /* ggml order: ne[0] = columns (in), ne[1] = rows (out) */
+} model_tensor_info;
+
+/* Fills OUT (room for model_tensor_count(c)) in a fixed order; returns the count. */
+int model_tensor_count(const model_config *c);
+int model_tensor_table(const model_config *c, model_tensor_info *out);
+/* True for the matrices a quantized frozen base can hold (attn_*, ffn_*, output). */
+bool model_tensor_is_linear(const char *name);
+
+typedef enum { MODEL_SRC_GGUF, MODEL_SRC_HF } model_src;
+
+/* A loaded model and the file it came from. The GGUF stays mapped: its
+ * metadata is what a save carries over, and a quantized base points into it. */
+typedef struct {
+    model *m;
+    model_src src;
+    gguf_file *gguf;        /* MODEL_SRC_GGUF only */
+} model_file;
+
+/* Loads PATH: a GGUF file, or a directory with config.json and model.safetensors
+ * (or shards + model.safetensors.index.json). All tensors become fp32, except
+ * that with QUANTIZED_BASE the non-F32 linear weights of a GGUF stay in their
+ * ggml type as a frozen base. The model comes back all-frozen (LoRA mode, no
+ * targets); call model_set_training to train. -1 with err naming the file and
+ * tensor on failure. */
+int model_file_load(model_file *mf, const char *path, bool quantized_base, char *err,
+                    size_t errlen);
+void model_file_close(model_file *mf);
+
+/* Writes M as a GGUF of TYPE (GGML_TYPE_F32, F16 or Q8_0 for matrices; 1-D
+ * tensors stay F32). META (may be NULL) is the source GGUF: its keys
+ * (tokenizer.*, chat template, general.*) are copied, then the architecture
+ * keys are written from the model's config. Needs fp32 weights. */
+int model_save_gguf(model *m, const gguf_file *meta, const char *path, int type, char *err,
+                    size_t errlen);
+/* Writes M as one safetensors file of DTYPE (ST_F32, ST_F16, ST_BF16) with
+ * Hugging Face names and q/k rows in HF order, and CONFIG_PATH (NULL: none) as
+ * its config.json. */
+int model_save_safetensors(model *m, const char *path, st_dtype dtype, const char *config_path,
+                           char *err, size_t errlen);
+
+#endif
