@@ -51,7 +51,7 @@ else
 fi
 if make -C build fuzz-run FUZZ_SECONDS="${FUZZ_SECONDS:-60}" >build/fuzz.log 2>&1; then
     echo "check.sh: fuzzing passed:"
-    grep -E 'stat::number_of_executed_units|Done [0-9]+ runs' build/fuzz.log | sed 's/^/check.sh:   /'
+    grep -E '^fuzz target:|Done [0-9]+ runs' build/fuzz.log | sed 's/^/check.sh:   /'
     passed=$((passed + 1))
 else
     echo "check.sh: fuzzing FAILED (see build/fuzz.log):"
