@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "testdir.h"
 #include "adapter.h"
 #include "gguf_write.h"
 #include "hf_model.h"
@@ -29,52 +30,7 @@
 #define NV 32
 #define NT 8
 
-static char tmpdir[256];
 static const int32_t tokens[NT] = {1, 5, 9, 30, 2, 17, 4, 11};
-
-static void rm_tree(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    char p[768];
-    while (d && (e = readdir(d))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        struct stat st;
-        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
-            rm_tree(p);
-        else
-            unlink(p);
-    }
-    if (d)
-        closedir(d);
-    rmdir(dir);
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    const char *base = getenv("TMPDIR");
-    snprintf(tmpdir, sizeof tmpdir, "%s/lathe-export-XXXXXX", base ? base : "/tmp");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    rm_tree(tmpdir);
-    return 0;
-}
-
-static const char *tmp_path(const char *name)
-{
-    static char p[4][512];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(p[k], sizeof p[k], "%s/%s", tmpdir, name);
-    return p[k];
-}
 
 static uint64_t rng = 88172645463325252ull;
 
@@ -163,12 +119,12 @@ static void same_logits_both_ways(const model_config *c, const char *tag)
     snprintf(hf, sizeof hf, "%s-hf", tag);
     model *m = make_model(c);
     float *want = logits(m);
-    const char *gpath = tmp_path(gg), *hdir = tmp_path(hf);
+    const char *gpath = testdir_path(gg), *hdir = testdir_path(hf);
     assert_int_equal(mkdir(hdir, 0777), 0);
     snprintf(st, sizeof st, "%s/model.safetensors", hf);
     snprintf(cj, sizeof cj, "%s/config.json", hf);
     if (model_save_gguf(m, NULL, gpath, GGML_TYPE_F32, err, sizeof err) ||
-        model_save_safetensors(m, tmp_path(st), ST_F32, tmp_path(cj), err, sizeof err))
+        model_save_safetensors(m, testdir_path(st), ST_F32, testdir_path(cj), err, sizeof err))
         fail_msg("save: %s", err);
     model_file a, b;
     load(&a, gpath, false);
@@ -213,7 +169,7 @@ static void test_hf_file_qk_row_order(void **state)
     char err[512] = "";
     model_config c = llama_cfg();
     model *m = make_model(&c);
-    const char *p = tmp_path("order.safetensors");
+    const char *p = testdir_path("order.safetensors");
     if (model_save_safetensors(m, p, ST_F32, NULL, err, sizeof err))
         fail_msg("%s", err);
     st_file *f = st_open(p, err, sizeof err);
@@ -264,10 +220,10 @@ static gguf_file *tokenizer_meta(void)
     gguf_writer_set_u32(w, "tokenizer.ggml.bos_token_id", 1);
     gguf_writer_set_bool(w, "tokenizer.ggml.add_bos_token", true);
     gguf_writer_set_str(w, "tokenizer.chat_template", tmpl, strlen(tmpl));
-    if (gguf_writer_write(w, tmp_path("meta.gguf"), err, sizeof err))
+    if (gguf_writer_write(w, testdir_path("meta.gguf"), err, sizeof err))
         fail_msg("%s", err);
     gguf_writer_free(w);
-    gguf_file *g = gguf_open(tmp_path("meta.gguf"), err, sizeof err);
+    gguf_file *g = gguf_open(testdir_path("meta.gguf"), err, sizeof err);
     assert_non_null(g);
     return g;
 }
@@ -289,7 +245,7 @@ static void test_saved_gguf_keys_and_tokenizer(void **state)
     model_config c = llama_cfg();
     model *m = make_model(&c);
     gguf_file *meta = tokenizer_meta();
-    const char *p = tmp_path("tok.gguf");
+    const char *p = testdir_path("tok.gguf");
     if (model_save_gguf(m, meta, p, GGML_TYPE_F32, err, sizeof err))
         fail_msg("%s", err);
     gguf_file *g = gguf_open(p, err, sizeof err);
@@ -352,7 +308,7 @@ static void test_quantized_saves_load(void **state)
     const int types[] = {GGML_TYPE_F16, GGML_TYPE_Q8_0};
     const double tol[] = {2e-2, 1.5e-1};
     for (int i = 0; i < 2; i++) {
-        const char *p = tmp_path(i ? "q8.gguf" : "f16.gguf");
+        const char *p = testdir_path(i ? "q8.gguf" : "f16.gguf");
         if (model_save_gguf(m, NULL, p, types[i], err, sizeof err))
             fail_msg("%s", err);
         gguf_file *g = gguf_open(p, err, sizeof err);
@@ -374,7 +330,7 @@ static void test_quantized_saves_load(void **state)
         if (!(d < tol[i]) || d == 0)
             fail_msg("%s: logits differ by %g from fp32", ggml_type_name(types[i]), d);
         /* a quantized base is refused by a full save */
-        assert_int_equal(model_save_gguf(b.m, NULL, tmp_path("x.gguf"), GGML_TYPE_F32, err,
+        assert_int_equal(model_save_gguf(b.m, NULL, testdir_path("x.gguf"), GGML_TYPE_F32, err,
                                          sizeof err), -1);
         assert_non_null(strstr(err, "quantized"));
         free(la);
@@ -458,7 +414,7 @@ static void test_adapter_gguf_layout_and_round_trip(void **state)
     char err[512] = "";
     model_config c = llama_cfg();
     model *m = make_model(&c);
-    if (model_save_gguf(m, NULL, tmp_path("base.gguf"), GGML_TYPE_F32, err, sizeof err))
+    if (model_save_gguf(m, NULL, testdir_path("base.gguf"), GGML_TYPE_F32, err, sizeof err))
         fail_msg("%s", err);
     add_lora(m, MODEL_MOD_Q | MODEL_MOD_K | MODEL_MOD_V | MODEL_MOD_O | MODEL_MOD_DOWN, 4, 8.0f,
              true);
@@ -466,10 +422,10 @@ static void test_adapter_gguf_layout_and_round_trip(void **state)
     if (adapter_from_model(&ad, m, 8.0f, true, 0.05f, err, sizeof err))
         fail_msg("%s", err);
     assert_int_equal(ad.n_pairs, 2 * 5);
-    const char *p = tmp_path("lora.gguf");
+    const char *p = testdir_path("lora.gguf");
     if (adapter_gguf_write(&ad, p, GGML_TYPE_F32, err, sizeof err))
         fail_msg("%s", err);
-    gguf_file *g = gguf_open(p, err, sizeof err), *base = gguf_open(tmp_path("base.gguf"), err,
+    gguf_file *g = gguf_open(p, err, sizeof err), *base = gguf_open(testdir_path("base.gguf"), err,
                                                                       sizeof err);
     assert_non_null(g);
     assert_non_null(base);
@@ -495,7 +451,7 @@ static void test_adapter_gguf_layout_and_round_trip(void **state)
                        1e-6);
     /* attached to a fresh copy of the base it gives the trained model's logits */
     model_file mf;
-    load(&mf, tmp_path("base.gguf"), false);
+    load(&mf, testdir_path("base.gguf"), false);
     if (adapter_attach(&back, mf.m, err, sizeof err))
         fail_msg("%s", err);
     float *la = logits(m), *lb = logits(mf.m);
@@ -537,7 +493,7 @@ static void test_adapter_gguf_rejects_what_llama_cpp_rejects(void **state)
     (void)state;
     char err[512] = "";
     adapter ad;
-    const char *p = tmp_path("bad.gguf");
+    const char *p = testdir_path("bad.gguf");
     write_bad_adapter(p, "adapter", false, false);
     assert_int_equal(adapter_gguf_read(&ad, p, err, sizeof err), 0);
     adapter_free(&ad);
@@ -644,11 +600,11 @@ static void peft_vs_gguf(const model_config *c, const char *tag)
     char err[512] = "", name[128], apath[512], peft[400], hfdir[400], st[512], merged[512];
     model *m = make_model(c);
     snprintf(name, sizeof name, "%s-base.gguf", tag);
-    const char *gpath = tmp_path(name);
-    snprintf(hfdir, sizeof hfdir, "%s/%s-hf", tmpdir, tag);
+    const char *gpath = testdir_path(name);
+    snprintf(hfdir, sizeof hfdir, "%s/%s-hf", testdir(), tag);
     snprintf(st, sizeof st, "%s/model.safetensors", hfdir);
-    snprintf(peft, sizeof peft, "%s/%s-peft", tmpdir, tag);
-    snprintf(merged, sizeof merged, "%s/%s-merged.safetensors", tmpdir, tag);
+    snprintf(peft, sizeof peft, "%s/%s-peft", testdir(), tag);
+    snprintf(merged, sizeof merged, "%s/%s-merged.safetensors", testdir(), tag);
     char cj[512];
     snprintf(cj, sizeof cj, "%s/config.json", hfdir);
     assert_int_equal(mkdir(hfdir, 0777), 0);
@@ -658,7 +614,7 @@ static void peft_vs_gguf(const model_config *c, const char *tag)
     add_lora(m, MODEL_MOD_Q | MODEL_MOD_K, 2, 4.0f, false);
     adapter ad;
     if (adapter_from_model(&ad, m, 4.0f, false, 0.0f, err, sizeof err) ||
-        adapter_gguf_write(&ad, tmp_path("qk.gguf"), GGML_TYPE_F32, err, sizeof err) ||
+        adapter_gguf_write(&ad, testdir_path("qk.gguf"), GGML_TYPE_F32, err, sizeof err) ||
         adapter_peft_write(&ad, peft, err, sizeof err))
         fail_msg("%s", err);
     check_peft_config(peft, 2);
@@ -666,7 +622,7 @@ static void peft_vs_gguf(const model_config *c, const char *tag)
     adapter ga, pa;
     load(&a, gpath, false);
     load(&b, hfdir, false);
-    if (adapter_gguf_read(&ga, tmp_path("qk.gguf"), err, sizeof err) ||
+    if (adapter_gguf_read(&ga, testdir_path("qk.gguf"), err, sizeof err) ||
         adapter_peft_read(&pa, peft, model_get_config(b.m), err, sizeof err) ||
         adapter_attach(&ga, a.m, err, sizeof err) || adapter_attach(&pa, b.m, err, sizeof err))
         fail_msg("%s", err);
@@ -723,13 +679,13 @@ static void test_peft_needs_geometry_for_llama(void **state)
     add_lora(m, MODEL_MOD_Q, 2, 4.0f, false);
     adapter ad;
     if (adapter_from_model(&ad, m, 4.0f, false, 0.0f, err, sizeof err) ||
-        adapter_peft_write(&ad, tmp_path("geo"), err, sizeof err))
+        adapter_peft_write(&ad, testdir_path("geo"), err, sizeof err))
         fail_msg("%s", err);
     adapter back;
-    assert_int_equal(adapter_peft_read(&back, tmp_path("geo"), NULL, err, sizeof err), -1);
+    assert_int_equal(adapter_peft_read(&back, testdir_path("geo"), NULL, err, sizeof err), -1);
     assert_non_null(strstr(err, "head geometry"));
     ad.head_dim = 0;
-    assert_int_equal(adapter_peft_write(&ad, tmp_path("geo2"), err, sizeof err), -1);
+    assert_int_equal(adapter_peft_write(&ad, testdir_path("geo2"), err, sizeof err), -1);
     adapter_free(&ad);
     model_free(m);
 }
@@ -753,7 +709,7 @@ static void test_merge_matches_unmerged(void **state)
         fail_msg("merged logits differ by %g", d);
     const int types[] = {GGML_TYPE_F32, GGML_TYPE_F16, GGML_TYPE_Q8_0};
     for (int i = 0; i < 3; i++) {
-        const char *p = tmp_path(i == 0 ? "m32.gguf" : i == 1 ? "m16.gguf" : "mq8.gguf");
+        const char *p = testdir_path(i == 0 ? "m32.gguf" : i == 1 ? "m16.gguf" : "mq8.gguf");
         if (model_save_gguf(m, NULL, p, types[i], err, sizeof err))
             fail_msg("%s", err);
         model_file mf;
@@ -775,12 +731,12 @@ static void test_load_errors(void **state)
     (void)state;
     char err[512] = "";
     model_file mf;
-    assert_int_equal(model_file_load(&mf, tmp_path("nope.gguf"), false, err, sizeof err), -1);
+    assert_int_equal(model_file_load(&mf, testdir_path("nope.gguf"), false, err, sizeof err), -1);
     assert_non_null(strstr(err, "no such file"));
     /* a GGUF whose tensors disagree with its metadata names the tensor */
     model_config c = llama_cfg();
     model *m = make_model(&c);
-    const char *p = tmp_path("shape.gguf"), *q = tmp_path("shape2.gguf");
+    const char *p = testdir_path("shape.gguf"), *q = testdir_path("shape2.gguf");
     if (model_save_gguf(m, NULL, p, GGML_TYPE_F32, err, sizeof err))
         fail_msg("%s", err);
     model_free(m);
@@ -799,12 +755,12 @@ static void test_load_errors(void **state)
         const gguf_tensor *t = gguf_tensor_at(data, i);
         gguf_writer_add_tensor(w, t->name, t->type, t->n_dims, t->ne, t->data, t->type);
     }
-    if (gguf_writer_write(w, tmp_path("mixed.gguf"), err, sizeof err))
+    if (gguf_writer_write(w, testdir_path("mixed.gguf"), err, sizeof err))
         fail_msg("%s", err);
     gguf_writer_free(w);
     gguf_close(meta);
     gguf_close(data);
-    assert_int_equal(model_file_load(&mf, tmp_path("mixed.gguf"), false, err, sizeof err), -1);
+    assert_int_equal(model_file_load(&mf, testdir_path("mixed.gguf"), false, err, sizeof err), -1);
     assert_non_null(strstr(err, "mixed.gguf: tensor blk.0.ffn_gate.weight: shape [32, 32, 1, 1], "
                                 "expected [32, 64]"));
     /* the adapter of one model does not attach to another shape */
@@ -826,7 +782,7 @@ static void test_load_errors(void **state)
     model_file_close(&a);
     /* an HF directory whose config disagrees with its tensors */
     char dir[600], st[700], cj[700];
-    snprintf(dir, sizeof dir, "%s/mismatch", tmpdir);
+    snprintf(dir, sizeof dir, "%s/mismatch", testdir());
     assert_int_equal(mkdir(dir, 0777), 0);
     snprintf(st, sizeof st, "%s/model.safetensors", dir);
     snprintf(cj, sizeof cj, "%s/config.json", dir);
@@ -835,7 +791,7 @@ static void test_load_errors(void **state)
         fail_msg("%s", err);
     model_free(m);
     m = make_model(&c);
-    if (model_save_safetensors(m, tmp_path("other.safetensors"), ST_F32, cj, err, sizeof err))
+    if (model_save_safetensors(m, testdir_path("other.safetensors"), ST_F32, cj, err, sizeof err))
         fail_msg("%s", err);
     model_free(m);
     assert_int_equal(model_file_load(&mf, dir, false, err, sizeof err), -1);
@@ -850,12 +806,12 @@ static void test_sharded_hf_directory(void **state)
     model_config c = llama_cfg();
     model *m = make_model(&c);
     float *want = logits(m);
-    snprintf(dir, sizeof dir, "%s/sharded", tmpdir);
+    snprintf(dir, sizeof dir, "%s/sharded", testdir());
     assert_int_equal(mkdir(dir, 0777), 0);
     snprintf(path, sizeof path, "%s/config.json", dir);
-    if (model_save_safetensors(m, tmp_path("single.safetensors"), ST_F32, path, err, sizeof err))
+    if (model_save_safetensors(m, testdir_path("single.safetensors"), ST_F32, path, err, sizeof err))
         fail_msg("%s", err);
-    st_file *f = st_open(tmp_path("single.safetensors"), err, sizeof err);
+    st_file *f = st_open(testdir_path("single.safetensors"), err, sizeof err);
     assert_non_null(f);
     static const char *const shard[2] = {"model-00001-of-00002.safetensors",
                                          "model-00002-of-00002.safetensors"};
@@ -919,15 +875,15 @@ static void test_q4_0_and_bf16_gguf_load_both_ways(void **state)
     model_config c = llama_cfg();
     model *m = make_model(&c);
     float *want = logits(m);
-    if (model_save_gguf(m, NULL, tmp_path("f32.gguf"), GGML_TYPE_F32, err, sizeof err))
+    if (model_save_gguf(m, NULL, testdir_path("f32.gguf"), GGML_TYPE_F32, err, sizeof err))
         fail_msg("%s", err);
     const int types[] = {GGML_TYPE_Q4_0, GGML_TYPE_BF16};
     const double min_cos[] = {0.95, 0.9999};
     for (int k = 0; k < 2; k++) {
-        retype_gguf(tmp_path("f32.gguf"), tmp_path("retyped.gguf"), types[k]);
+        retype_gguf(testdir_path("f32.gguf"), testdir_path("retyped.gguf"), types[k]);
         model_file a, b;
-        load(&a, tmp_path("retyped.gguf"), false);
-        load(&b, tmp_path("retyped.gguf"), true);
+        load(&a, testdir_path("retyped.gguf"), false);
+        load(&b, testdir_path("retyped.gguf"), true);
         assert_null(model_weight(b.m, "blk.0.attn_q.weight", NULL));
         assert_null(model_weight(b.m, "output.weight", NULL));
         assert_non_null(model_weight(b.m, "token_embd.weight", NULL));
@@ -975,5 +931,5 @@ int main(void)
         cmocka_unit_test(test_merge_matches_unmerged),
         cmocka_unit_test(test_load_errors),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, testdir_setup, testdir_teardown);
 }

@@ -16,43 +16,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "testdir.h"
 #include "gguf.h"
 #include "gguf_copy.h"
 #include "gguf_write.h"
 #include "quant.h"
 
-static char tmpdir[256];
-
-static int make_tmpdir(void **state)
-{
-    (void)state;
-    const char *base = getenv("TMPDIR");
-    snprintf(tmpdir, sizeof tmpdir, "%s/lathe-gguf-XXXXXX", base ? base : "/tmp");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int remove_tmpdir(void **state)
-{
-    (void)state;
-    DIR *d = opendir(tmpdir);
-    struct dirent *e;
-    char p[512];
-    while (d && (e = readdir(d)))
-        if (e->d_name[0] != '.') {
-            snprintf(p, sizeof p, "%s/%s", tmpdir, e->d_name);
-            unlink(p);
-        }
-    if (d)
-        closedir(d);
-    return rmdir(tmpdir);
-}
-
-static const char *tmp_path(const char *name)
-{
-    static char p[512];
-    snprintf(p, sizeof p, "%s/%s", tmpdir, name);
-    return p;
-}
 
 static gguf_file *reopen(const char *path)
 {
@@ -231,7 +200,7 @@ static void roundtrip(uint32_t align)
     set_scalars(w);
     set_arrays(w);
     add_tensors(w);
-    const char *path = tmp_path("rt.gguf");
+    const char *path = testdir_path("rt.gguf");
     write_ok(w, path);
     gguf_writer_free(w);
     gguf_file *g = reopen(path);
@@ -271,14 +240,14 @@ static void test_copy_is_byte_identical(void **state)
     set_scalars(w);
     set_arrays(w);
     add_tensors(w);
-    write_ok(w, tmp_path("orig.gguf"));
+    write_ok(w, testdir_path("orig.gguf"));
     gguf_writer_free(w);
-    gguf_copy_matches(tmp_path("orig.gguf"), tmp_path("copy.gguf"));
+    gguf_copy_matches(testdir_path("orig.gguf"), testdir_path("copy.gguf"));
 }
 
 static int count_entries(void)
 {
-    DIR *d = opendir(tmpdir);
+    DIR *d = opendir(testdir());
     struct dirent *e;
     int n = 0;
     while ((e = readdir(d)))
@@ -292,7 +261,7 @@ static void test_errors_and_atomicity(void **state)
     (void)state;
     char err[256] = "";
     const int64_t ne[2] = {48, 2};
-    const char *path = tmp_path("err.gguf");
+    const char *path = testdir_path("err.gguf");
     int before = count_entries();
     gguf_writer *w = gguf_writer_new(0);
     assert_int_equal(gguf_writer_add_tensor(w, "x", GGML_TYPE_Q8_0, 2, ne, xs, GGML_TYPE_F32), -1);
@@ -325,7 +294,7 @@ static void test_errors_and_atomicity(void **state)
     gguf_close(g);
     assert_int_equal(count_entries(), before + 1);
     w = gguf_writer_new(0);
-    assert_int_equal(gguf_writer_write(w, tmp_path("no/such/dir.gguf"), err, sizeof err), -1);
+    assert_int_equal(gguf_writer_write(w, testdir_path("no/such/dir.gguf"), err, sizeof err), -1);
     assert_non_null(strstr(err, "cannot create a temporary file"));
     gguf_writer_free(w);
 }
@@ -360,7 +329,7 @@ static int write_qwen2(const char *path, int n_tokens, bool drop_eps)
 static void test_model_config_qwen2(void **state)
 {
     (void)state;
-    const char *path = tmp_path("qwen2.gguf");
+    const char *path = testdir_path("qwen2.gguf");
     char err[256] = "";
     model_config cfg;
     assert_int_equal(write_qwen2(path, 4, false), 0);
@@ -398,5 +367,5 @@ int main(void)
         cmocka_unit_test(test_errors_and_atomicity),
         cmocka_unit_test(test_model_config_qwen2),
     };
-    return cmocka_run_group_tests_name("gguf_write", tests, make_tmpdir, remove_tmpdir);
+    return cmocka_run_group_tests_name("gguf_write", tests, testdir_setup, testdir_teardown);
 }

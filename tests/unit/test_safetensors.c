@@ -14,53 +14,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "testdir.h"
 #include "hf_model.h"
 #include "quant.h"
 #include "safetensors.h"
 
-static char tmpdir[256];
-
-static void rm_tree(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    char p[768];
-    while (d && (e = readdir(d))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        struct stat st;
-        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
-            rm_tree(p);
-        else
-            unlink(p);
-    }
-    if (d)
-        closedir(d);
-    rmdir(dir);
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    const char *base = getenv("TMPDIR");
-    snprintf(tmpdir, sizeof tmpdir, "%s/lathe-st-XXXXXX", base ? base : "/tmp");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    rm_tree(tmpdir);
-    return 0;
-}
-
-static const char *tmp_path(const char *name)
-{
-    static char p[512];
-    snprintf(p, sizeof p, "%s/%s", tmpdir, name);
-    return p;
-}
 
 static void write_text(const char *path, const char *text)
 {
@@ -89,11 +47,11 @@ static void test_roundtrip(void **state)
     assert_int_equal(st_writer_add(w, "e.scalar", ST_I64, 0, NULL, &scalar, ST_I64), 0);
     assert_int_equal(st_writer_add(w, "f.empty", ST_F32, 1, s0, x, ST_F32), 0);
     char err[256];
-    if (st_writer_write(w, tmp_path("rt.safetensors"), err, sizeof err) != 0)
+    if (st_writer_write(w, testdir_path("rt.safetensors"), err, sizeof err) != 0)
         fail_msg("%s", err);
     st_writer_free(w);
 
-    st_file *f = st_open(tmp_path("rt.safetensors"), err, sizeof err);
+    st_file *f = st_open(testdir_path("rt.safetensors"), err, sizeof err);
     if (!f)
         fail_msg("%s", err);
     assert_int_equal(st_n_tensors(f), 6);
@@ -123,7 +81,7 @@ static void test_roundtrip(void **state)
     st_close(f);
 
     /* The header is padded to a multiple of 8 and the tensors tile the buffer. */
-    FILE *fp = fopen(tmp_path("rt.safetensors"), "rb");
+    FILE *fp = fopen(testdir_path("rt.safetensors"), "rb");
     uint64_t hlen;
     assert_int_equal(fread(&hlen, 8, 1, fp), 1);
     fseek(fp, 0, SEEK_END);
@@ -144,9 +102,9 @@ static void test_writer_errors(void **state)
     assert_int_equal(st_writer_add(w, "y", ST_F32, 1, bad, x, ST_F32), -1);
     assert_int_equal(st_writer_add(w, "z", ST_I32, 1, s2, x, ST_F32), -1);
     assert_int_equal(st_writer_add(w, "__metadata__", ST_F32, 1, s2, x, ST_F32), -1);
-    assert_int_equal(st_writer_write(w, tmp_path("bad.safetensors"), err, sizeof err), -1);
+    assert_int_equal(st_writer_write(w, testdir_path("bad.safetensors"), err, sizeof err), -1);
     assert_non_null(strstr(err, "tensor 'x' added twice"));
-    assert_int_equal(access(tmp_path("bad.safetensors"), F_OK), -1);
+    assert_int_equal(access(testdir_path("bad.safetensors"), F_OK), -1);
     st_writer_free(w);
 }
 
@@ -268,7 +226,7 @@ static void test_sharded_dir(void **state)
 {
     (void)state;
     char dir[300], p[400], err[512];
-    snprintf(dir, sizeof dir, "%s/sharded", tmpdir);
+    snprintf(dir, sizeof dir, "%s/sharded", testdir());
     assert_int_equal(mkdir(dir, 0700), 0);
     const char *s1[] = {"model.embed_tokens.weight", "model.norm.weight"};
     const char *s2[] = {"lm_head.weight"};
@@ -332,7 +290,7 @@ static void test_hf_config(void **state)
     (void)state;
     char dir[300], p[400], err[512];
     model_config cfg;
-    snprintf(dir, sizeof dir, "%s/hf", tmpdir);
+    snprintf(dir, sizeof dir, "%s/hf", testdir());
     assert_int_equal(mkdir(dir, 0700), 0);
     snprintf(p, sizeof p, "%s/config.json", dir);
     write_text(p, "{\"architectures\":[\"LlamaForCausalLM\"],\"model_type\":\"llama\","
@@ -452,7 +410,7 @@ static void test_read_tensor_f32(void **state)
 {
     (void)state;
     char dir[300], p[400], err[512];
-    snprintf(dir, sizeof dir, "%s/hfread", tmpdir);
+    snprintf(dir, sizeof dir, "%s/hfread", testdir());
     assert_int_equal(mkdir(dir, 0700), 0);
     float q[8 * 2], v[4 * 2], out[16];
     for (int i = 0; i < 16; i++)
@@ -503,5 +461,5 @@ int main(void)
         cmocka_unit_test(test_permutation),
         cmocka_unit_test(test_read_tensor_f32),
     };
-    return cmocka_run_group_tests_name("safetensors", tests, setup, teardown);
+    return cmocka_run_group_tests_name("safetensors", tests, testdir_setup, testdir_teardown);
 }
