@@ -34,5 +34,6 @@ int cmd_bench(const cli_command *cmd, int argc, char **argv);
 int cmd_tokenize(const cli_command *cmd, int argc, char **argv);
 int bench_tokenize(const cli_command *cmd, int argc, char **argv);
 int cmd_inspect(const cli_command *cmd, int argc, char **argv);
+int cmd_config(const cli_command *cmd, int argc, char **argv);
 
 #endif
