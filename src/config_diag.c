@@ -3,6 +3,7 @@
 
 #include "config_diag.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -31,6 +32,22 @@ void config_diags_add(config_diags *d, config_severity sev, const char *where, i
     va_start(ap, fmt);
     vsnprintf(g->msg, sizeof g->msg, fmt, ap);
     va_end(ap);
+}
+
+static long long position(const config_diag *g)
+{
+    return (g->line > 0 ? (long long)g->line : INT_MAX + 1LL) << 32 | (unsigned)g->col;
+}
+
+void config_diags_sort(config_diags *d)
+{
+    for (size_t i = 1; i < d->n; i++) {
+        config_diag g = d->items[i];
+        size_t j = i;
+        for (; j > 0 && position(&d->items[j - 1]) > position(&g); j--)
+            d->items[j] = d->items[j - 1];
+        d->items[j] = g;
+    }
 }
 
 void config_diag_format(const config_diag *g, char *buf, size_t len)

@@ -15,7 +15,8 @@ typedef enum { CONFIG_ERROR, CONFIG_WARNING } config_severity;
 
 typedef struct {
     char where[256]; /* file path as given, or "--set KEY=VALUE" */
-    int line, col;   /* 1-based; 0 when `where` is a --set argument */
+    int line, col;   /* 1-based; line 0 when `where` is not a place in a file,
+                        and col then orders entries (a --set argument's position) */
     config_severity sev;
     char msg[512];
 } config_diag;
@@ -30,6 +31,9 @@ typedef struct {
 void config_diags_init(config_diags *d);
 void config_diags_add(config_diags *d, config_severity sev, const char *where, int line, int col,
                       const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* Orders the kept entries by line and column (stable); entries without a
+ * line (--set arguments, unreadable files) follow, by their col. */
+void config_diags_sort(config_diags *d);
 /* "where:line:col: error: msg" (or "where: error: msg"). */
 void config_diag_format(const config_diag *g, char *buf, size_t len);
 /* One line per entry, then a count of those dropped. */

@@ -144,7 +144,7 @@ static int load_file(loader *L, const char *path)
     if (rc < 0)
         return -1;
     L->base_dir = config_dir(path);
-    L->file = (config_src){&L->doc, path, true, L->base_dir, L->diags};
+    L->file = (config_src){&L->doc, path, true, 0, L->base_dir, L->diags};
     L->root = yaml_document_get_root_node(&L->doc);
     if (!L->root || config_node_is_null(L->root))
         return 0;
@@ -159,7 +159,7 @@ static int load_file(loader *L, const char *path)
 }
 
 /* One "KEY=VALUE": the value is a YAML document of its own. */
-static void load_set(loader *L, const char *arg)
+static void load_set(loader *L, const char *arg, int index)
 {
     size_t i = L->n_set_docs;
     config_src *src = &L->set_srcs[i];
@@ -168,7 +168,7 @@ static void load_set(loader *L, const char *arg)
         config_diags_add(L->diags, CONFIG_ERROR, "--set", 0, 0, "out of memory");
         return;
     }
-    *src = (config_src){&L->set_docs[i], where, false, L->cwd, L->diags};
+    *src = (config_src){&L->set_docs[i], where, false, index, L->cwd, L->diags};
     const char *eq = strchr(arg, '=');
     if (!eq || eq == arg) {
         config_report(src, NULL, CONFIG_ERROR, "expected KEY=VALUE");
@@ -276,7 +276,7 @@ int train_config_load(train_config *cfg, const char *path, char *const *sets, si
 {
     config_diags_init(diags);
     loader L = {.cfg = cfg, .diags = diags};
-    L.file = (config_src){NULL, path, true, NULL, diags};
+    L.file = (config_src){NULL, path, true, 0, NULL, diags};
     L.entries = calloc(config_schema_count, sizeof *L.entries);
     L.set_docs = calloc(n_sets + 1, sizeof *L.set_docs);
     L.set_srcs = calloc(n_sets + 1, sizeof *L.set_srcs);
@@ -288,11 +288,12 @@ int train_config_load(train_config *cfg, const char *path, char *const *sets, si
     }
     if (load_file(&L, path) == 0) {
         for (size_t i = 0; i < n_sets; i++)
-            load_set(&L, sets[i]);
+            load_set(&L, sets[i], (int)i + 1);
         apply_entries(&L);
         check_required(&L);
         check_combinations(&L);
     }
     loader_free(&L);
+    config_diags_sort(diags);
     return diags->errors ? -1 : 0;
 }

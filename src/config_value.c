@@ -29,7 +29,7 @@ void config_report(const config_src *src, const yaml_node_t *node, config_severi
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    int line = 0, col = 0;
+    int line = 0, col = src->set_index;
     if (src->has_lines) {
         line = node ? (int)node->start_mark.line + 1 : 1;
         col = node ? (int)node->start_mark.column + 1 : 1;
@@ -431,7 +431,7 @@ int config_value_reset(const cs_key *k, void *base)
     char problem[128];
     if (config_parse_text(k->default_yaml, &doc, problem, sizeof problem) < 0)
         return -1;
-    config_src src = {&doc, k->key, false, NULL, NULL};
+    config_src src = {&doc, k->key, false, 0, NULL, NULL};
     int rc = config_value_apply(&src, k, k->key, yaml_document_get_root_node(&doc), base);
     yaml_document_delete(&doc);
     return rc;

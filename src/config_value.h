@@ -16,6 +16,7 @@ typedef struct {
     yaml_document_t *doc;
     const char *where;      /* the file path as given, or "--set KEY=VALUE" */
     bool has_lines;         /* report line:column (a file), not just `where` */
+    int set_index;          /* a --set argument's position, to keep their order */
     const char *base_dir;   /* relative paths resolve against this (absolute) */
     config_diags *diags;    /* NULL: problems are not reported (built-in defaults) */
 } config_src;
