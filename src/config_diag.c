@@ -3,7 +3,7 @@
 
 #include "config_diag.h"
 
-#include <limits.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -34,9 +34,14 @@ void config_diags_add(config_diags *d, config_severity sev, const char *where, i
     va_end(ap);
 }
 
-static long long position(const config_diag *g)
+/* Entries with a line first, by line then column; the rest by col. */
+static bool before(const config_diag *a, const config_diag *b)
 {
-    return (g->line > 0 ? (long long)g->line : INT_MAX + 1LL) << 32 | (unsigned)g->col;
+    if ((a->line > 0) != (b->line > 0))
+        return a->line > 0;
+    if (a->line != b->line)
+        return a->line < b->line;
+    return a->col < b->col;
 }
 
 void config_diags_sort(config_diags *d)
@@ -44,7 +49,7 @@ void config_diags_sort(config_diags *d)
     for (size_t i = 1; i < d->n; i++) {
         config_diag g = d->items[i];
         size_t j = i;
-        for (; j > 0 && position(&d->items[j - 1]) > position(&g); j--)
+        for (; j > 0 && before(&g, &d->items[j - 1]); j--)
             d->items[j] = d->items[j - 1];
         d->items[j] = g;
     }
