@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config_schema.h"
@@ -37,17 +38,27 @@ typedef struct {
 static char *read_text(const char *path, size_t *len, config_diags *d)
 {
     FILE *fp = fopen(path, "rb");
-    if (!fp) {
+    struct stat st;
+    if (!fp || fstat(fileno(fp), &st) < 0) {
         config_diags_add(d, CONFIG_ERROR, path, 0, 0, "cannot read: %s", strerror(errno));
+        if (fp)
+            fclose(fp);
         return NULL;
     }
-    char *buf = malloc(MAX_CONFIG_BYTES + 1);
-    size_t n = buf ? fread(buf, 1, MAX_CONFIG_BYTES + 1, fp) : 0;
-    int failed = ferror(fp);
+    const char *problem = NULL;
+    char *buf = NULL;
+    size_t n = 0;
+    if (!S_ISREG(st.st_mode))
+        problem = "not a regular file";
+    else if (st.st_size > MAX_CONFIG_BYTES)
+        problem = "larger than 4 MiB; not a config";
+    else if (!(buf = malloc((size_t)st.st_size + 1)))
+        problem = "out of memory";
+    else if ((n = fread(buf, 1, (size_t)st.st_size, fp)) != (size_t)st.st_size || ferror(fp))
+        problem = "read error";
     fclose(fp);
-    if (!buf || failed || n > MAX_CONFIG_BYTES) {
-        config_diags_add(d, CONFIG_ERROR, path, 0, 0, "%s",
-                         !buf ? "out of memory" : failed ? "read error" : "larger than 4 MiB; not a config");
+    if (problem) {
+        config_diags_add(d, CONFIG_ERROR, path, 0, 0, "cannot read: %s", problem);
         free(buf);
         return NULL;
     }
@@ -71,11 +82,24 @@ static void offset_to_mark(const char *text, size_t len, size_t off, int *line, 
     }
 }
 
+/* libyaml may place an error at the start of the line after a last line
+ * without a newline: point at the end of the text instead. */
+static void clamp_mark(const char *text, size_t len, int *line, int *col)
+{
+    int end_line, end_col;
+    offset_to_mark(text, len, len, &end_line, &end_col);
+    if (*line > end_line) {
+        *line = end_line;
+        *col = end_col;
+    }
+}
+
 static void syntax_error(loader *L, const char *path, const yaml_parser_t *p, const char *text,
                          size_t len)
 {
     const char *problem = p->problem ? p->problem : "malformed YAML";
     int line = (int)p->problem_mark.line + 1, col = (int)p->problem_mark.column + 1;
+    clamp_mark(text, len, &line, &col);
     if (p->error == YAML_MEMORY_ERROR) {
         config_diags_add(L->diags, CONFIG_ERROR, path, 0, 0, "out of memory");
     } else if (p->error == YAML_READER_ERROR) {

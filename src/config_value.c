@@ -427,11 +427,21 @@ int config_value_reset(const cs_key *k, void *base)
     }
     if (!k->default_yaml)
         return 0;
+    config_src src = {NULL, k->key, false, 0, NULL, NULL};
+    if (k->default_yaml[0] != '[') {
+        /* A plain scalar needs no parser (which would cost a 64 KiB buffer
+         * per key on every load). */
+        yaml_node_t node = {.type = YAML_SCALAR_NODE};
+        node.data.scalar.value = (yaml_char_t *)k->default_yaml;
+        node.data.scalar.length = strlen(k->default_yaml);
+        node.data.scalar.style = YAML_PLAIN_SCALAR_STYLE;
+        return config_value_apply(&src, k, k->key, &node, base);
+    }
     yaml_document_t doc;
     char problem[128];
     if (config_parse_text(k->default_yaml, &doc, problem, sizeof problem) < 0)
         return -1;
-    config_src src = {&doc, k->key, false, 0, NULL, NULL};
+    src.doc = &doc;
     int rc = config_value_apply(&src, k, k->key, yaml_document_get_root_node(&doc), base);
     yaml_document_delete(&doc);
     return rc;

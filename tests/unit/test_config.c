@@ -598,6 +598,59 @@ static void test_write_failure(void **state)
     train_config_free(&c);
 }
 
+/* Every diagnostic points into the text it was given, and a config either
+ * loads or says why. */
+static void check_mutant(const char *path, const char *text, size_t len)
+{
+    FILE *fp = fopen(path, "wb");
+    assert_non_null(fp);
+    assert_int_equal(fwrite(text, 1, len, fp), len);
+    assert_int_equal(fclose(fp), 0);
+    int lines = 1;
+    for (size_t i = 0; i < len; i++)
+        lines += text[i] == '\n';
+    train_config c;
+    config_diags d;
+    int rc = train_config_load(&c, path, NULL, 0, &d);
+    assert_int_equal(rc == 0, d.errors == 0);
+    for (size_t i = 0; i < d.n; i++) {
+        if (d.items[i].line < 1 || d.items[i].line > lines)
+            fail_msg("%.*s\n=> %d:%d: %s", (int)len, text, d.items[i].line, d.items[i].col, d.items[i].msg);
+        assert_true(d.items[i].col >= 1);
+        assert_true(strlen(d.items[i].msg) > 0);
+    }
+    train_config_free(&c);
+}
+
+/* Every prefix of full.yaml, and every byte of it replaced by a few
+ * troublemakers: no crash, no leak (ASan), no diagnostic without a place. */
+static void test_mutations(void **state)
+{
+    (void)state;
+    FILE *fp = fopen(fixture("full.yaml"), "rb");
+    assert_non_null(fp);
+    char text[4096];
+    size_t len = fread(text, 1, sizeof text, fp);
+    fclose(fp);
+    char dir[] = "/tmp/lathe-config-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[sizeof dir + 16];
+    snprintf(path, sizeof path, "%s/m.yaml", dir);
+    for (size_t cut = 0; cut <= len; cut++)
+        check_mutant(path, text, cut);
+    static const char bytes[] = {':', '[', '\xff', '&'};
+    for (size_t i = 0; i < len; i++) {
+        char orig = text[i];
+        for (size_t b = 0; b < sizeof bytes; b++) {
+            text[i] = bytes[b];
+            check_mutant(path, text, len);
+        }
+        text[i] = orig;
+    }
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const char *src = getenv("LATHE_SRCDIR");
@@ -622,6 +675,7 @@ int main(void)
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_equal_sees_differences),
         cmocka_unit_test(test_write_failure),
+        cmocka_unit_test(test_mutations),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
