@@ -65,8 +65,15 @@ static const cli_command commands[] = {
      "  chat template carried over from a GGUF base) or .safetensors (f32, f16, bf16), with\n"
      "  config.json written beside it.\n",
      cmd_export, NULL},
-    {"config", "explain config keys",
-     "usage: lathe config --explain [KEY]\n", NULL, "training runs end to end (issue #5)"},
+    {"config", "explain, check and resolve training configs",
+     "usage: lathe config --explain [KEY]\n"
+     "       lathe config --check CONFIG.yaml [--set KEY=VALUE ...]\n"
+     "       lathe config --resolve CONFIG.yaml [--set KEY=VALUE ...]\n\n"
+     "--explain lists every config key with its type, default and meaning, or one\n"
+     "KEY in full. --check reports every problem in CONFIG.yaml as FILE:LINE:COLUMN\n"
+     "(exit 1 on errors). --resolve prints the config with all defaults filled in.\n"
+     "--set overrides a key; VALUE is read as YAML (e.g. --set lora_r=16).\n",
+     cmd_config, NULL},
     {"bench", "benchmarks: gemm, train, generate, data, ring",
      "usage: lathe bench ring [--json] [--records N]\n"
      "       lathe bench gemm|train|generate|data [--json] [-m MODEL]\n"

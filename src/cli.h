@@ -35,5 +35,6 @@ int cmd_tokenize(const cli_command *cmd, int argc, char **argv);
 int bench_tokenize(const cli_command *cmd, int argc, char **argv);
 int cmd_inspect(const cli_command *cmd, int argc, char **argv);
 int cmd_export(const cli_command *cmd, int argc, char **argv);
+int cmd_config(const cli_command *cmd, int argc, char **argv);
 
 #endif

@@ -1,0 +1,72 @@
+#!/bin/sh
+# test_config.sh - `lathe config`: --explain (all keys, one key, a typo),
+# --check (exit status and the exact file:line:column messages), --set
+# errors naming the argument, and --resolve output that checks clean again.
+. "${LATHE_SRCDIR:-$(dirname "$0")/../..}/tests/tap.sh"
+
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+fx="$LATHE_SRCDIR/tests/fixtures/config"
+
+status_is() { want=$1; shift; "$@" >"$out/stdout" 2>"$out/stderr"; [ $? -eq "$want" ]; }
+stderr_is() { printf '%s\n' "$1" | cmp -s - "$out/stderr" || { diag "stderr:"; diag "$(cat "$out/stderr")"; false; }; }
+stdout_is() { printf '%s\n' "$1" | cmp -s - "$out/stdout" || { diag "stdout:"; diag "$(cat "$out/stdout")"; false; }; }
+
+check "--explain exits 0" status_is 0 "$LATHE" config --explain
+for g in Model Data Method Optimization Schedule "Evaluation and saving" System; do
+    check "--explain lists group $g" grep -qx "$g" "$out/stdout"
+done
+check "--explain lists learning_rate as required" \
+    grep -Eq '^  learning_rate +number +required +peak learning rate$' "$out/stdout"
+check "--explain lists the dataset keys" grep -q '^  datasets.field_messages ' "$out/stdout"
+check "--explain lists 52 keys" test "$(grep -c '^  [a-z]' "$out/stdout")" -eq 52
+
+check "--explain lora_dropout exits 0" status_is 0 "$LATHE" config --explain lora_dropout
+check "--explain lora_dropout in full" stdout_is "lora_dropout (Method)
+  dropout on the LoRA input
+  type:     number in [0, 1)
+  default:  0.0"
+check "--explain threads says what unset means" sh -c \
+    "'$LATHE' config --explain threads | grep -qx '  default:  unset: all cores'"
+check "--explain lr_scheduler lists the choices" sh -c \
+    "'$LATHE' config --explain lr_scheduler | grep -qx '  type:     one of cosine, linear, constant'"
+check "--explain a typo exits 2" status_is 2 "$LATHE" config --explain lora_rank
+check "--explain a typo suggests the key" \
+    stderr_is "lathe config: unknown key 'lora_rank'; did you mean 'lora_r'?"
+check "--explain nonsense exits 2" status_is 2 "$LATHE" config --explain zzzzzz
+
+check "--check a good config exits 0" status_is 0 "$LATHE" config --check "$fx/minimal.yaml"
+check "--check prints ok" stdout_is "$fx/minimal.yaml: ok"
+check "--check a bad config exits 1" status_is 1 "$LATHE" config --check "$fx/unknown_key.yaml"
+check "--check prints every error with file:line:column" stderr_is \
+"$fx/unknown_key.yaml:5:1: error: unknown key 'lora_rank'; did you mean 'lora_r'?
+$fx/unknown_key.yaml:6:1: error: unknown key 'wandb_project'
+$fx/unknown_key.yaml:7:1: error: unknown key 'learning_rat'; did you mean 'learning_rate'?
+$fx/unknown_key.yaml: 3 errors"
+check "--check a warning alone exits 0" status_is 0 "$LATHE" config --check "$fx/full.yaml" --set max_steps=9
+check "--check counts the warning" stdout_is "$fx/full.yaml: ok (1 warning)"
+check "--check prints the warning" \
+    stderr_is "--set max_steps=9: warning: max_steps (9) takes precedence over num_epochs (3)"
+check "--set with a bad value exits 1" status_is 1 "$LATHE" config --check "$fx/minimal.yaml" \
+    --set lora_r=abc --set=seeds=1
+check "--set errors name the argument" stderr_is \
+"--set lora_r=abc: error: lora_r: expected an integer, got 'abc'
+--set seeds=1: error: unknown key 'seeds'; did you mean 'seed'?
+$fx/minimal.yaml: 2 errors"
+check "--set without a value exits 2" status_is 2 "$LATHE" config --check "$fx/minimal.yaml" --set
+check "--check without a file exits 2" status_is 2 "$LATHE" config --check
+check "--check of a missing file exits 1" status_is 1 "$LATHE" config --check "$out/none.yaml"
+check "no mode exits 2" status_is 2 "$LATHE" config
+check "an unknown mode exits 2" status_is 2 "$LATHE" config --frobnicate
+
+check "--resolve exits 0" status_is 0 "$LATHE" config --resolve "$fx/full.yaml" --set lora_r=4
+cp "$out/stdout" "$out/resolved.yaml"
+check "--resolve fills in defaults" grep -qx 'adam_beta1: 0.9' "$out/resolved.yaml"
+check "--resolve applies --set" grep -qx 'lora_r: 4' "$out/resolved.yaml"
+check "--resolve writes unset keys as null" grep -qx 'max_steps: null' "$out/resolved.yaml"
+check "the resolved config checks clean" status_is 0 "$LATHE" config --check "$out/resolved.yaml"
+check "the resolved config resolves to itself" sh -c \
+    "'$LATHE' config --resolve '$out/resolved.yaml' | cmp -s - '$out/resolved.yaml'"
+check "--resolve of a bad config exits 1" status_is 1 "$LATHE" config --resolve "$fx/range.yaml"
+check "--resolve of a bad config prints nothing on stdout" test ! -s "$out/stdout"
+tap_done
