@@ -334,10 +334,12 @@ dataset *dataset_open(const char *path, const dataset_options *opt, char *err, s
         return NULL;
     }
     if (dataset_count(ds) > 0 && dataset_format(ds) == DS_FMT_AUTO) {
-        snprintf(err, errlen, "%s: cannot tell the dataset's format: none of the first %d "
+        size_t n = dataset_count(ds) < DATASET_DETECT_TRY ? dataset_count(ds)
+                                                           : DATASET_DETECT_TRY;
+        snprintf(err, errlen, "%s: cannot tell the dataset's format: none of the first %zu "
                  "records has the keys of alpaca (instruction/output), sharegpt "
                  "(conversations), messages, completion (text) or input_output; set the type",
-                 path, DATASET_DETECT_TRY);
+                 path, n);
         dataset_free(ds);
         return NULL;
     }

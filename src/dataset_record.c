@@ -245,7 +245,12 @@ static json_t *load_object(const char *text, size_t len, char *why, size_t whyle
     json_error_t e;
     json_t *root = json_loadb(text, len, JSON_DECODE_ANY, &e);
     if (!root) {
-        snprintf(why, whylen, "invalid JSON: %s", e.text);
+        /* jansson names its flag here; say what is wrong instead. */
+        if (json_error_code(&e) == json_error_null_character)
+            snprintf(why, whylen, "invalid JSON: a string holds \\u0000 (NUL), which is not "
+                     "supported");
+        else
+            snprintf(why, whylen, "invalid JSON: %s", e.text);
         if (err_pos)
             *err_pos = (size_t)e.position;
         return NULL;
