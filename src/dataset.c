@@ -18,6 +18,7 @@ struct dataset {
     ds_index *ix;
     ds_mapping map;
     ds_format format;
+    uint64_t max_record;
     pthread_mutex_t detect_lock;
     atomic_bool detected;
     atomic_bool checked;
@@ -41,9 +42,12 @@ dataset *dataset_new(const char *path, const dataset_options *opt, char *err, si
         free(ds);
         return NULL;
     }
+    ds->max_record = DATASET_MAX_RECORD_BYTES;
     if (opt) {
         ds->map = opt->map;
         ds->format = opt->format;
+        if (opt->max_record_bytes)
+            ds->max_record = opt->max_record_bytes;
     }
     pthread_mutex_init(&ds->detect_lock, NULL);
     atomic_init(&ds->detected, ds->format != DS_FMT_AUTO);
@@ -91,7 +95,8 @@ static void detect(dataset *ds, size_t n)
     for (size_t i = 0; i < n && i < DATASET_DETECT_TRY && fit < DATASET_DETECT_FIT; i++) {
         size_t len;
         const char *text = ds_index_text(ds->ix, i, &len);
-        ds_format f = ds_record_classify(text, len, &ds->map);
+        ds_format f = len > ds->max_record ? DS_FMT_AUTO
+                                                     : ds_record_classify(text, len, &ds->map);
         if (f == DS_FMT_AUTO)
             continue;
         if (first == DS_FMT_AUTO)
@@ -149,6 +154,11 @@ int dataset_get(dataset *ds, size_t i, ds_record *rec, char *why, size_t whylen)
     }
     size_t len, pos = SIZE_MAX;
     const char *text = ds_index_text(ds->ix, i, &len);
+    if (len > ds->max_record) {
+        snprintf(why, whylen, "the record is %zu bytes long, more than the %llu bytes a record "
+                 "may have", len, (unsigned long long)ds->max_record);
+        return DATASET_PROBLEM;
+    }
     if (ds_record_parse(text, len, ds->format, &ds->map, rec, why, whylen, &pos) == 0)
         return DATASET_OK;
     if (pos != SIZE_MAX) {

@@ -26,6 +26,7 @@ typedef struct dataset dataset;
 typedef struct {
     ds_format format;   /* DS_FMT_AUTO: detect from the first records */
     ds_mapping map;     /* field renames; the strings must outlive the dataset */
+    uint64_t max_record_bytes;   /* 0: DATASET_MAX_RECORD_BYTES */
 } dataset_options;
 
 typedef struct {
@@ -38,6 +39,9 @@ enum { DATASET_OK = 0, DATASET_PROBLEM = 1, DATASET_PENDING = 2 };
 /* Records looked at to detect the format, and how many must fit one. */
 enum { DATASET_DETECT_TRY = 256, DATASET_DETECT_FIT = 16 };
 enum { DATASET_MAX_PROBLEMS = 100000 };
+/* A record longer than this is a problem rather than parsed: one huge line
+ * (a multi-GB blob) must not make a preview allocate gigabytes. */
+#define DATASET_MAX_RECORD_BYTES ((uint64_t)256 << 20)
 
 /* Opens PATH without reading it. OPT may be NULL (auto-detect, no mapping). */
 dataset *dataset_new(const char *path, const dataset_options *opt, char *err, size_t errlen);

@@ -170,7 +170,7 @@ static void test_majority_vote(void **state)
 static void test_field_mapping(void **state)
 {
     (void)state;
-    dataset_options opt = {DS_FMT_AUTO, {"question", "context", "reply", NULL}};
+    dataset_options opt = {DS_FMT_AUTO, {"question", "context", "reply", NULL}, 0};
     opened o = open_text("{\"question\": \"Q\", \"context\": \"C\", \"reply\": \"R\", "
                          "\"output\": \"not this\"}\n", &opt);
     assert_int_equal(dataset_format(o.ds), DS_FMT_ALPACA);
@@ -186,7 +186,7 @@ static void test_field_mapping(void **state)
     assert_string_equal(dataset_problem_at(o.ds, 0)->reason,
                         "expected an object with 'question' and 'reply'");
     drop(&o);
-    dataset_options conv = {DS_FMT_AUTO, {NULL, NULL, NULL, "dialog"}};
+    dataset_options conv = {DS_FMT_AUTO, {NULL, NULL, NULL, "dialog"}, 0};
     o = open_text("{\"dialog\": [{\"from\": \"human\", \"value\": \"a\"}, "
                   "{\"from\": \"gpt\", \"value\": \"b\"}]}\n", &conv);
     assert_int_equal(dataset_format(o.ds), DS_FMT_SHAREGPT);
@@ -281,6 +281,20 @@ static void test_problems_array(void **state)
     drop(&o);
 }
 
+static void test_record_size_limit(void **state)
+{
+    (void)state;
+    /* An oversized record is a problem and is not used to detect the format. */
+    dataset_options opt = {DS_FMT_AUTO, {0}, 40};
+    opened o = open_text("{\"conversations\": [{\"from\": \"human\", \"value\": \"long\"}]}\n"
+                         "{\"text\": \"short\"}\n", &opt);
+    assert_int_equal(dataset_format(o.ds), DS_FMT_COMPLETION);
+    assert_int_equal(dataset_bad_count(o.ds), 1);
+    expect_problem(&o, 0, 1, "{\"conversations\"", 0,
+                   "the record is 55 bytes long, more than the 40 bytes a record may have");
+    drop(&o);
+}
+
 static void test_exact_duplicates(void **state)
 {
     (void)state;
@@ -339,7 +353,7 @@ static void test_unknown_format_and_empty(void **state)
 static void test_given_format_overrides_detection(void **state)
 {
     (void)state;
-    dataset_options opt = {DS_FMT_INPUT_OUTPUT, {0}};
+    dataset_options opt = {DS_FMT_INPUT_OUTPUT, {0}, 0};
     opened o = open_text("{\"instruction\": \"i\", \"input\": \"x\", \"output\": \"y\"}\n", &opt);
     assert_int_equal(dataset_format(o.ds), DS_FMT_INPUT_OUTPUT);
     ds_record r;
@@ -407,6 +421,7 @@ int main(void)
         cmocka_unit_test(test_field_mapping),
         cmocka_unit_test(test_problems_jsonl),
         cmocka_unit_test(test_problems_array),
+        cmocka_unit_test(test_record_size_limit),
         cmocka_unit_test(test_exact_duplicates),
         cmocka_unit_test(test_unknown_format_and_empty),
         cmocka_unit_test(test_given_format_overrides_detection),
