@@ -364,6 +364,47 @@ static void test_given_format_overrides_detection(void **state)
     drop(&o);
 }
 
+/* Damaged copies of a valid file: every record is either good or a problem,
+ * and the iteration yields exactly the good ones. */
+static void test_mutations_stay_consistent(void **state)
+{
+    (void)state;
+    static const char base[] =
+        "[{\"instruction\": \"a\\\"b\", \"input\": \"\", \"output\": \"c\\u00e9\"},\r\n"
+        " {\"instruction\": \"[{\", \"output\": \"}]\", \"answer\": 1},\n"
+        " {\"conversations\": [{\"from\": \"human\", \"value\": \"x\"}]}]\n";
+    static const char bytes[] = "\"\\{}[],: \n\xff\x00a";
+    char buf[sizeof base];
+    uint64_t s = 42;
+    for (int round = 0; round < 200; round++) {
+        memcpy(buf, base, sizeof base);
+        for (int k = 0; k < 1 + round % 4; k++) {
+            s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+            buf[(s >> 20) % (sizeof base - 1)] = bytes[(s >> 40) % (sizeof bytes - 1)];
+        }
+        ds_fixture fx;
+        assert_int_equal(ds_fixture_write(&fx, buf, sizeof base - 1 - round % 7, 0), 0);
+        dataset_options opt = {round % 2 ? DS_FMT_ALPACA : DS_FMT_SHAREGPT, {0}, 0};
+        char err[512];
+        dataset *ds = dataset_open(fx.path, &opt, err, sizeof err);
+        if (!ds)
+            fail_msg("round %d: %s", round, err);
+        dataset_iter it;
+        dataset_iter_init(&it, ds, false);
+        ds_record r;
+        size_t idx, good = 0;
+        while (dataset_iter_next(&it, &r, &idx)) {
+            assert_false(dataset_is_bad(ds, idx));
+            ds_record_clear(&r);
+            good++;
+        }
+        assert_int_equal(good + dataset_bad_count(ds), dataset_count(ds));
+        assert_true(dataset_problem_count(ds) >= dataset_bad_count(ds));
+        dataset_free(ds);
+        ds_fixture_drop(&fx);
+    }
+}
+
 static void gpteacher(const char *name, size_t expect)
 {
     const char *ref = getenv("LATHE_REFERENCE_DIR");
@@ -425,6 +466,7 @@ int main(void)
         cmocka_unit_test(test_exact_duplicates),
         cmocka_unit_test(test_unknown_format_and_empty),
         cmocka_unit_test(test_given_format_overrides_detection),
+        cmocka_unit_test(test_mutations_stay_consistent),
         cmocka_unit_test(test_gpteacher_codegen),
         cmocka_unit_test(test_gpteacher_toolformer),
     };
