@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The check pass drops the pages it has read this often, to keep RSS flat. */
+#define CHECK_RELEASE_EVERY ((uint64_t)64 << 20)
+
 typedef struct {
     size_t dup, first;
 } dup_pair;
@@ -264,11 +267,16 @@ static int check_records(dataset *ds, size_t n, dup_slot *tab, size_t mask, char
                          size_t errlen)
 {
     char why[512];
+    uint64_t released = 0;
     for (size_t i = 0; i < n; i++) {
         atomic_store_explicit(&ds->checked_count, i, memory_order_relaxed);
         if (i % 1024 == 0 && ds_index_cancelled(ds->ix)) {
             snprintf(err, errlen, "%s: cancelled", dataset_path(ds));
             return -1;
+        }
+        if (dataset_offset(ds, i) >= released + CHECK_RELEASE_EVERY) {
+            released = dataset_offset(ds, i);
+            ds_index_release(ds->ix, released);
         }
         ds_record rec;
         int rc = 0;

@@ -456,13 +456,19 @@ static size_t detect_layout(ds_index *ix)
     return ix->layout == DS_LAYOUT_ARRAY ? i + 1 : start;
 }
 
-static void release_scanned(ds_index *ix, size_t *released, size_t upto)
+void ds_index_release(const ds_index *ix, uint64_t upto)
 {
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    upto &= ~(page - 1);
+    size_t end = (size_t)(upto < ix->size ? upto : ix->size) & ~(page - 1);
+    if (end)
+        madvise((void *)ix->base, end, MADV_DONTNEED);
+}
+
+static void release_scanned(ds_index *ix, size_t *released, size_t upto)
+{
     if (upto < *released + RELEASE_EVERY)
         return;
-    madvise((void *)(ix->base + *released), upto - *released, MADV_DONTNEED);
+    ds_index_release(ix, upto);
     *released = upto;
 }
 

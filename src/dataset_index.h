@@ -68,6 +68,11 @@ const char *ds_index_text(const ds_index *ix, size_t i, size_t *len);
  * the build, anywhere in the text. */
 uint64_t ds_index_line(const ds_index *ix, uint64_t offset);
 
+/* Drops the mapping's pages before UPTO from this process's resident memory
+ * (they come back from the page cache when touched): for passes over the
+ * whole text, so memory does not grow with it. UPTO must be published. */
+void ds_index_release(const ds_index *ix, uint64_t upto);
+
 ds_layout ds_index_layout(const ds_index *ix);
 const char *ds_index_path(const ds_index *ix);
 /* Bytes of text (decompressed for .gz); valid once the scan phase has begun. */
