@@ -76,9 +76,9 @@ static const cli_command commands[] = {
      cmd_config, NULL},
     {"bench", "benchmarks: gemm, train, generate, data, ring",
      "usage: lathe bench ring [--json] [--records N]\n"
-     "       lathe bench gemm|train|generate|data [--json] [-m MODEL]\n"
-     "       lathe bench gemm|train [--case NAME] [--steps N]\n"
-     "       lathe bench tokenize -m VOCAB.gguf [-f FILE] [--json]\n\n"
+     "       lathe bench gemm|train [--case NAME] [--steps N] [--json]\n"
+     "       lathe bench tokenize -m VOCAB.gguf [-f FILE] [--json]\n"
+     "       lathe bench data [-f FILE | --mb N [--format alpaca|sharegpt]] [--json]\n\n"
      "Prints each case's figures and, where a baseline exists, the ratio to it.\n"
      "With --json: one JSON object per line and case.\n",
      cmd_bench, NULL},

@@ -33,6 +33,7 @@ int cli_usage_error(const cli_command *cmd, const char *fmt, ...)
 int cmd_bench(const cli_command *cmd, int argc, char **argv);
 int cmd_tokenize(const cli_command *cmd, int argc, char **argv);
 int bench_tokenize(const cli_command *cmd, int argc, char **argv);
+int bench_data(const cli_command *cmd, int argc, char **argv);
 int cmd_inspect(const cli_command *cmd, int argc, char **argv);
 int cmd_export(const cli_command *cmd, int argc, char **argv);
 int cmd_config(const cli_command *cmd, int argc, char **argv);

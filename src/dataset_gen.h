@@ -1,0 +1,17 @@
+/* dataset_gen.h - synthetic alpaca or sharegpt JSONL of any size, for
+ * `lathe bench data` and tests/bench/gen_dataset: random prose from a fixed
+ * word list (with escaped quotes and newlines), reproducible from a seed. */
+#ifndef LATHE_DATASET_GEN_H
+#define LATHE_DATASET_GEN_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "dataset_record.h"
+
+/* Writes records of FMT (DS_FMT_ALPACA or DS_FMT_SHAREGPT) to F until at
+ * least BYTES are written. Returns 0 and sets *RECORDS, or -1 on a write
+ * error or another format. */
+int dsgen_write(FILE *f, ds_format fmt, uint64_t bytes, uint64_t seed, uint64_t *records);
+
+#endif
