@@ -264,6 +264,41 @@ static void test_gguf_round_trip(void **state)
     free(text);
 }
 
+/* samples/data/vocab.gguf is what `make sample-data` learns (the arguments
+ * of its rule in Makefile.am) from the regenerated pretraining text. */
+static void test_committed_sample_vocab(void **state)
+{
+    (void)state;
+    size_t len;
+    char *text = sample_text(4000000, &len);
+    tok_learned *l = learn(text, len, 4000, chat_specials);
+    free(text);
+    tok_spec spec;
+    tok_learned_spec(l, &spec);
+    const char *src = getenv("LATHE_SRCDIR");
+    char path[1024], err[256] = "", *tmpl = NULL;
+    snprintf(path, sizeof path, "%s/samples/data/vocab.gguf", src ? src : ".");
+    tok_vocab *g = tok_vocab_load_gguf(path, &tmpl, err, sizeof err);
+    if (!g)
+        fail_msg("%s", err);
+    assert_int_equal(tok_vocab_size(g), spec.n_tokens);
+    for (size_t i = 0; i < spec.n_tokens; i++) {
+        size_t n;
+        const char *t = tok_text(g, (int32_t)i, &n);
+        assert_int_equal(n, strlen(spec.tokens[i]));
+        assert_memory_equal(t, spec.tokens[i], n);
+    }
+    assert_non_null(tmpl);
+    assert_non_null(strstr(tmpl, "<|im_start|>"));
+    int32_t end = tok_lookup(g, "<|im_end|>", 10);
+    assert_int_equal(tok_token_type(g, end), TOK_T_CONTROL);
+    assert_true(tok_is_eog(g, end));
+    assert_int_equal(tok_bos(g), tok_lookup(g, "<|endoftext|>", 13));
+    free(tmpl);
+    tok_vocab_free(g);
+    tok_learned_free(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -274,6 +309,7 @@ int main(void)
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_round_trip_and_compression),
         cmocka_unit_test(test_gguf_round_trip),
+        cmocka_unit_test(test_committed_sample_vocab),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
