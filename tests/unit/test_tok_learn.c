@@ -264,6 +264,34 @@ static void test_gguf_round_trip(void **state)
     free(text);
 }
 
+/* Over three letters, different pairs often spell the same token ("ab c"
+ * and "a bc"); the tokenizer must still segment every corpus exactly as the
+ * learner did. */
+static void test_encoder_agrees_on_random_corpora(void **state)
+{
+    (void)state;
+    char buf[8192];
+    tok_ids ids = {0};
+    for (uint64_t seed = 1; seed <= 40; seed++) {
+        world_rng r;
+        world_rng_init(&r, seed);
+        size_t n = 0;
+        while (n + 10 < sizeof buf) {
+            int wl = 1 + world_rng_below(&r, 8);
+            buf[n++] = ' ';
+            for (int i = 0; i < wl; i++)
+                buf[n++] = "abc"[world_rng_below(&r, 3)];
+        }
+        tok_learned *l = learn(buf, n, 150, NULL);
+        tok_vocab *v = vocab_of(l);
+        encode(v, buf, n, &ids);
+        assert_int_equal(ids.n, tok_learned_corpus_tokens(l));
+        tok_vocab_free(v);
+        tok_learned_free(l);
+    }
+    tok_ids_free(&ids);
+}
+
 /* samples/data/vocab.gguf is what `make sample-data` learns (the arguments
  * of its rule in Makefile.am) from the regenerated pretraining text. */
 static void test_committed_sample_vocab(void **state)
@@ -308,6 +336,7 @@ int main(void)
         cmocka_unit_test(test_rejects_invalid_utf8),
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_round_trip_and_compression),
+        cmocka_unit_test(test_encoder_agrees_on_random_corpora),
         cmocka_unit_test(test_gguf_round_trip),
         cmocka_unit_test(test_committed_sample_vocab),
     };
