@@ -14,7 +14,7 @@
 #include "instruct.h"
 #include "pretrain.h"
 #include "tok_learn.h"
-#include "vocab_gguf.h"
+#include "gguf_write.h"
 
 #define WORLD_SEED WORLD_SAMPLE_SEED
 
@@ -88,6 +88,23 @@ static char *slurp(const char *path, size_t *len)
     return buf;
 }
 
+/* Writes the learned vocabulary as a GGUF holding only tokenizer metadata. */
+static int write_vocab(const tok_learned *l, const char *path, char *err, size_t errlen)
+{
+    tok_spec spec;
+    tok_learned_spec(l, &spec);
+    tok_vocab *v = tok_vocab_new(&spec, err, errlen);
+    gguf_writer *w = v ? gguf_writer_new(0) : NULL;
+    int rc = -1;
+    if (v && !w)
+        snprintf(err, errlen, "%s: out of memory", path);
+    else if (w && tok_vocab_to_gguf(v, chatml, 0, w, err, errlen) == 0)
+        rc = gguf_writer_write(w, path, err, errlen);
+    gguf_writer_free(w);
+    tok_vocab_free(v);
+    return rc;
+}
+
 static int cmd_vocab(char **argv)
 {
     static const char *const specials[] = {"<|endoftext|>", "<|im_start|>", "<|im_end|>", NULL};
@@ -101,12 +118,9 @@ static int cmd_vocab(char **argv)
     free(text);
     if (!l)
         return fail(err);
-    tok_spec spec;
-    tok_learned_spec(l, &spec);
-    int rc = vocab_gguf_write(&spec, chatml, argv[2], err, sizeof err) ? fail(err) : 0;
+    int rc = write_vocab(l, argv[2], err, sizeof err) ? fail(err) : 0;
     if (!rc)
-        printf("%zu merges, %zu tokens; the corpus is %llu tokens for %zu bytes\n",
-               tok_learned_n_merges(l), spec.n_tokens,
+        printf("%zu merges; the corpus is %llu tokens for %zu bytes\n", tok_learned_n_merges(l),
                (unsigned long long)tok_learned_corpus_tokens(l), len);
     tok_learned_free(l);
     return rc;

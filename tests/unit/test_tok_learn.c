@@ -17,7 +17,7 @@
 #include "pretrain.h"
 #include "tok.h"
 #include "tok_learn.h"
-#include "vocab_gguf.h"
+#include "gguf_write.h"
 #include "world.h"
 
 static const char *const chat_specials[] = {"<|endoftext|>", "<|im_start|>", "<|im_end|>", NULL};
@@ -238,7 +238,12 @@ static void test_gguf_round_trip(void **state)
     int fd = mkstemp(path);
     assert_true(fd >= 0);
     close(fd);
-    assert_int_equal(vocab_gguf_write(&spec, "{{ x }}", path, err, sizeof err), 0);
+    tok_vocab *v = vocab_of(l);
+    gguf_writer *w = gguf_writer_new(0);
+    assert_non_null(w);
+    assert_int_equal(tok_vocab_to_gguf(v, "{{ x }}", 0, w, err, sizeof err), 0);
+    assert_int_equal(gguf_writer_write(w, path, err, sizeof err), 0);
+    gguf_writer_free(w);
     char *tmpl = NULL;
     tok_vocab *g = tok_vocab_load_gguf(path, &tmpl, err, sizeof err);
     if (!g)
@@ -249,7 +254,6 @@ static void test_gguf_round_trip(void **state)
     assert_int_equal(tok_vocab_size(g), spec.n_tokens);
     assert_int_equal(tok_bos(g), spec.bos);
     assert_int_equal(tok_token_type(g, (int32_t)spec.n_tokens - 1), TOK_T_CONTROL);
-    tok_vocab *v = vocab_of(l);
     tok_ids a = {0}, b = {0};
     encode(v, text, len, &a);
     encode(g, text, len, &b);
