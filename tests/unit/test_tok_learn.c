@@ -128,13 +128,32 @@ static void test_specials_kept_whole(void **state)
     tok_learned_free(l);
 }
 
-static void test_rejects_invalid_utf8(void **state)
+static void test_rejects_bad_input(void **state)
 {
     (void)state;
     char err[256] = "";
     tok_learn_opts o = {.n_merges = 10};
     assert_null(tok_learn("ok \xC3(", 5, &o, err, sizeof err));
     assert_non_null(strstr(err, "byte 3"));
+    o.pre = "no-such-pre";
+    err[0] = '\0';
+    assert_null(tok_learn("ok", 2, &o, err, sizeof err));
+    assert_non_null(strstr(err, "no-such-pre"));
+    static const char *const empty[] = {"", NULL};
+    o.pre = NULL;
+    o.specials = empty;
+    assert_null(tok_learn("ok", 2, &o, err, sizeof err));
+    assert_non_null(strstr(err, "empty"));
+    /* an empty corpus learns no merges but is still a vocabulary */
+    o.specials = chat_specials;
+    tok_learned *l = tok_learn("", 0, &o, err, sizeof err);
+    assert_non_null(l);
+    assert_int_equal(tok_learned_n_merges(l), 0);
+    assert_int_equal(tok_learned_corpus_tokens(l), 0);
+    tok_vocab *v = vocab_of(l);
+    assert_int_equal(tok_vocab_size(v), 259);
+    tok_vocab_free(v);
+    tok_learned_free(l);
 }
 
 static char *sample_text(size_t bytes, size_t *len)
@@ -337,7 +356,7 @@ int main(void)
         cmocka_unit_test(test_tiny_corpus_merges),
         cmocka_unit_test(test_merge_limit_and_min_count),
         cmocka_unit_test(test_specials_kept_whole),
-        cmocka_unit_test(test_rejects_invalid_utf8),
+        cmocka_unit_test(test_rejects_bad_input),
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_round_trip_and_compression),
         cmocka_unit_test(test_encoder_agrees_on_random_corpora),
