@@ -225,16 +225,28 @@ static int add_word(tok_learned *l, tok_map *index, const char *s, size_t n)
     return 0;
 }
 
-/* The earliest special text at or after text[pos], its index in *which. */
-static size_t next_special(const char *text, size_t len, size_t pos, const char *const *sp,
+/* Where each special text next occurs at or after the scan position; an
+ * entry is searched again only once the scan has passed it, so a corpus
+ * with many documents is not rescanned for every one. */
+typedef struct {
+    const char *const *sp;
+    size_t *at;           /* SIZE_MAX: not searched yet */
+} special_scan;
+
+/* The earliest special text at or after text[pos] (the longest on a tie),
+ * its index in *which; len when there is none. */
+static size_t next_special(special_scan *ss, const char *text, size_t len, size_t pos,
                            size_t *which)
 {
     size_t best = len;
-    for (size_t k = 0; sp && sp[k]; k++) {
-        size_t n = strlen(sp[k]);
-        const char *hit = n ? memmem(text + pos, len - pos, sp[k], n) : NULL;
-        if (hit && (size_t)(hit - text) < best) {
-            best = (size_t)(hit - text);
+    for (size_t k = 0; ss->sp && ss->sp[k]; k++) {
+        size_t n = strlen(ss->sp[k]);
+        if (ss->at[k] == SIZE_MAX || ss->at[k] < pos) {
+            const char *hit = memmem(text + pos, len - pos, ss->sp[k], n);
+            ss->at[k] = hit ? (size_t)(hit - text) : len;
+        }
+        if (ss->at[k] < best || (ss->at[k] == best && best < len && n > strlen(ss->sp[*which]))) {
+            best = ss->at[k];
             *which = k;
         }
     }
@@ -244,11 +256,19 @@ static size_t next_special(const char *text, size_t len, size_t pos, const char 
 static int split_words(tok_learned *l, tok_session *s, const char *text, size_t len,
                        const char *const *specials, char *err, size_t errlen)
 {
+    size_t n_sp = 0;
+    while (specials && specials[n_sp])
+        n_sp++;
+    special_scan ss = {specials, malloc((n_sp + 1) * sizeof(size_t))};
     tok_map index;
     tok_map_init(&index);
     int rc = -1;
+    if (!ss.at)
+        goto oom;
+    for (size_t k = 0; k < n_sp; k++)
+        ss.at[k] = SIZE_MAX;
     for (size_t pos = 0; pos <= len;) {
-        size_t which = 0, at = next_special(text, len, pos, specials, &which);
+        size_t which = 0, at = next_special(&ss, text, len, pos, &which);
         long n = tok_pretok_split(s, text + pos, at - pos, err, errlen);
         if (n < 0)
             goto out;
@@ -266,12 +286,17 @@ static int split_words(tok_learned *l, tok_session *s, const char *text, size_t 
 oom:
     snprintf(err, errlen, "learning a vocabulary: out of memory");
 out:
+    free(ss.at);
     tok_map_free(&index);
     return rc;
 }
 
 static int check_utf8(const char *text, size_t len, char *err, size_t errlen)
 {
+    if (len >= UINT32_MAX) {
+        snprintf(err, errlen, "corpus of %zu bytes: at most 4 GiB can be learned from", len);
+        return -1;
+    }
     for (size_t i = 0; i < len;) {
         uint32_t cp;
         int ok = 1;

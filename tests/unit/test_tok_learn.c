@@ -128,6 +128,32 @@ static void test_specials_kept_whole(void **state)
     tok_learned_free(l);
 }
 
+/* Many documents, and specials where one starts another: the longest wins,
+ * as it does in the tokenizer. */
+static void test_many_specials(void **state)
+{
+    (void)state;
+    static const char *const sp[] = {"<|x", "<|x|>", NULL};
+    size_t n = 0;
+    char *text = malloc(3000 * 8 + 1);
+    assert_non_null(text);
+    for (int i = 0; i < 3000; i++)
+        n += (size_t)sprintf(text + n, i % 2 ? "ab<|x|>" : "ab<|x");
+    tok_learned *l = learn(text, n, 10, sp);
+    assert_int_equal(tok_learned_n_merges(l), 1);
+    assert_int_equal(tok_learned_corpus_tokens(l), 6000);
+    tok_vocab *v = vocab_of(l);
+    tok_ids ids = {0};
+    encode(v, text, n, &ids);
+    assert_int_equal(ids.n, 6000);
+    assert_int_equal(ids.ids[1], 257);
+    assert_int_equal(ids.ids[3], 258);
+    tok_ids_free(&ids);
+    tok_vocab_free(v);
+    tok_learned_free(l);
+    free(text);
+}
+
 static void test_rejects_bad_input(void **state)
 {
     (void)state;
@@ -356,6 +382,7 @@ int main(void)
         cmocka_unit_test(test_tiny_corpus_merges),
         cmocka_unit_test(test_merge_limit_and_min_count),
         cmocka_unit_test(test_specials_kept_whole),
+        cmocka_unit_test(test_many_specials),
         cmocka_unit_test(test_rejects_bad_input),
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_round_trip_and_compression),
