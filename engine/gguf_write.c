@@ -197,15 +197,24 @@ int gguf_writer_set_arr(gguf_writer *w, const char *key, gguf_type type, const v
 {
     if (type == GGUF_TYPE_ARRAY || (type != GGUF_TYPE_STRING && !scalar_bytes(type)))
         return wfail(w, "key '%s': arrays of %s are not allowed", key, gguf_type_name(type));
+    if (type == GGUF_TYPE_STRING)
+        return gguf_writer_set_strs(w, key, elems, NULL, n);
     buf b = {0};
-    bool ok = put_i32(&b, GGUF_TYPE_ARRAY) && put_i32(&b, type) && put_u64(&b, n);
-    if (type == GGUF_TYPE_STRING) {
-        const char *const *s = elems;
-        for (size_t i = 0; ok && i < n; i++)
-            ok = put_str(&b, s[i], strlen(s[i]));
-    } else {
-        ok = ok && put(&b, elems, n * scalar_bytes(type));
+    if (!put_i32(&b, GGUF_TYPE_ARRAY) || !put_i32(&b, type) || !put_u64(&b, n) ||
+        !put(&b, elems, n * scalar_bytes(type))) {
+        free(b.p);
+        return wfail(w, "out of memory");
     }
+    return install(w, key, b);
+}
+
+int gguf_writer_set_strs(gguf_writer *w, const char *key, const char *const *strs,
+                         const size_t *lens, size_t n)
+{
+    buf b = {0};
+    bool ok = put_i32(&b, GGUF_TYPE_ARRAY) && put_i32(&b, GGUF_TYPE_STRING) && put_u64(&b, n);
+    for (size_t i = 0; ok && i < n; i++)
+        ok = put_str(&b, strs[i], lens ? lens[i] : strlen(strs[i]));
     if (!ok) {
         free(b.p);
         return wfail(w, "out of memory");

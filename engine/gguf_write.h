@@ -29,6 +29,10 @@ int gguf_writer_set_str(gguf_writer *w, const char *key, const char *s, size_t l
  * is a const char *const[N] of NUL-terminated strings. */
 int gguf_writer_set_arr(gguf_writer *w, const char *key, gguf_type type, const void *elems,
                         size_t n);
+/* An array of N strings STRS[i] of LENS[i] bytes each (LENS NULL: strlen),
+ * for strings that may hold NUL bytes. */
+int gguf_writer_set_strs(gguf_writer *w, const char *key, const char *const *strs,
+                         const size_t *lens, size_t n);
 /* Copies a pair read by gguf.h, value and type unchanged. */
 int gguf_writer_copy_kv(gguf_writer *w, const gguf_kv *kv);
 

@@ -51,6 +51,13 @@ void model_file_close(model_file *mf);
  * keys are written from the model's config. Needs fp32 weights. */
 int model_save_gguf(model *m, const gguf_file *meta, const char *path, int type, char *err,
                     size_t errlen);
+/* model_save_gguf for a model loaded from the Hugging Face directory HF_DIR:
+ * HF_DIR/tokenizer.json (+ tokenizer_config.json: special tokens, chat
+ * template) becomes the tokenizer metadata, padded to the model's vocabulary
+ * size. A directory without tokenizer.json gives a GGUF without a vocabulary;
+ * *HAS_VOCAB (may be NULL) says which. */
+int model_save_gguf_hf(model *m, const char *hf_dir, const char *path, int type,
+                       bool *has_vocab, char *err, size_t errlen);
 /* Writes M as one safetensors file of DTYPE (ST_F32, ST_F16, ST_BF16) with
  * Hugging Face names and q/k rows in HF order, and CONFIG_PATH (NULL: none) as
  * its config.json. */

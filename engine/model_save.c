@@ -1,5 +1,6 @@
 /* model_save.c - writing an engine model as GGUF (architecture keys with the
- * types llama.cpp's loader insists on, source metadata carried over) or as a
+ * types llama.cpp's loader insists on, source metadata or the tokenizer of a
+ * Hugging Face directory carried over) or as a
  * Hugging Face safetensors file plus config.json. */
 #include "config.h"
 
@@ -7,11 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "atomic_file.h"
 #include "gguf_write.h"
 #include "hf_model.h"
 #include "model_load.h"
+#include "tok.h"
 
 /* llama.cpp's general.file_type for the matrix type written. */
 static uint32_t file_type_of(int type)
@@ -89,14 +92,35 @@ static int add_tensors(gguf_writer *w, model *m, int type, char *err, size_t err
     return rc;
 }
 
+static bool gguf_type_ok(int type, const char *path, char *err, size_t errlen)
+{
+    if (type == GGML_TYPE_F32 || type == GGML_TYPE_F16 || type == GGML_TYPE_Q8_0)
+        return true;
+    snprintf(err, errlen, "%s: type %s cannot be written (f32, f16, q8_0)", path,
+             ggml_type_name(type));
+    return false;
+}
+
+/* Adds the architecture keys and tensors of M to W and writes it; frees W. */
+static int write_model(gguf_writer *w, model *m, const char *path, int type, char *err,
+                       size_t errlen)
+{
+    set_config_keys(w, model_get_config(m), type);
+    char why[512];
+    int rc = add_tensors(w, m, type, why, sizeof why);
+    if (rc)
+        snprintf(err, errlen, "%s: %s", path, why);
+    else
+        rc = gguf_writer_write(w, path, err, errlen);
+    gguf_writer_free(w);
+    return rc;
+}
+
 int model_save_gguf(model *m, const gguf_file *meta, const char *path, int type, char *err,
                     size_t errlen)
 {
-    if (type != GGML_TYPE_F32 && type != GGML_TYPE_F16 && type != GGML_TYPE_Q8_0) {
-        snprintf(err, errlen, "%s: type %s cannot be written (f32, f16, q8_0)", path,
-                 ggml_type_name(type));
+    if (!gguf_type_ok(type, path, err, errlen))
         return -1;
-    }
     gguf_writer *w = gguf_writer_new(0);
     if (!w) {
         snprintf(err, errlen, "out of memory");
@@ -107,15 +131,41 @@ int model_save_gguf(model *m, const gguf_file *meta, const char *path, int type,
         if (strcmp(kv->key, "general.alignment"))
             gguf_writer_copy_kv(w, kv);
     }
-    set_config_keys(w, model_get_config(m), type);
-    char why[512];
-    int rc = add_tensors(w, m, type, why, sizeof why);
-    if (rc)
-        snprintf(err, errlen, "%s: %s", path, why);
-    else
-        rc = gguf_writer_write(w, path, err, errlen);
-    gguf_writer_free(w);
-    return rc;
+    return write_model(w, m, path, type, err, errlen);
+}
+
+int model_save_gguf_hf(model *m, const char *hf_dir, const char *path, int type,
+                       bool *has_vocab, char *err, size_t errlen)
+{
+    char tj[4096], why[512];
+    snprintf(tj, sizeof tj, "%s/tokenizer.json", hf_dir);
+    bool vocab = access(tj, F_OK) == 0;
+    if (has_vocab)
+        *has_vocab = vocab;
+    if (!gguf_type_ok(type, path, err, errlen))
+        return -1;
+    char *tmpl = NULL;
+    tok_vocab *v = vocab ? tok_vocab_load_hf(hf_dir, &tmpl, err, errlen) : NULL;
+    if (vocab && !v)
+        return -1;
+    gguf_writer *w = gguf_writer_new(0);
+    int rc = w ? 0 : -1;
+    if (!w)
+        snprintf(err, errlen, "out of memory");
+    const char *arch = model_get_config(m)->arch;
+    if (w && v) {
+        gguf_writer_set_str(w, "general.architecture", arch, strlen(arch));
+        rc = tok_vocab_to_gguf(v, tmpl, (size_t)model_get_config(m)->n_vocab, w, why, sizeof why);
+        if (rc)
+            snprintf(err, errlen, "%s: %s", tj, why);
+    }
+    tok_vocab_free(v);
+    free(tmpl);
+    if (rc) {
+        gguf_writer_free(w);
+        return -1;
+    }
+    return write_model(w, m, path, type, err, errlen);
 }
 
 /* ------------------------------------------------------------ safetensors */

@@ -72,6 +72,17 @@ tok_vocab *tok_vocab_from_hf_json(const char *json, size_t len, const char *conf
                                   size_t config_len, char **chat_template, char *err,
                                   size_t errlen);
 
+/* Writes V into W as GGUF tokenizer metadata: every tokenizer.ggml.* key
+ * llama.cpp's vocab loader reads, with the types it expects, and
+ * tokenizer.chat_template when CHAT_TEMPLATE is non-NULL. N_VOCAB above the
+ * vocab's size pads it with "[PADn]" unused tokens to the model's embedding
+ * rows (0: no padding; below the size is an error). A tokenizer.json
+ * pre-tokenizer is written as the llama.cpp name that splits text the same
+ * way; -1 with err when there is none. */
+struct gguf_writer;
+int tok_vocab_to_gguf(const tok_vocab *v, const char *chat_template, size_t n_vocab,
+                      struct gguf_writer *w, char *err, size_t errlen);
+
 tok_model tok_vocab_model(const tok_vocab *v);
 const char *tok_vocab_pre(const tok_vocab *v);
 size_t tok_vocab_size(const tok_vocab *v);

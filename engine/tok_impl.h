@@ -85,6 +85,13 @@ int tok_name_in_list(const char *names, const char *name);
 int tok_pretok_compile(tok_pretok *p, const char *name, const char *const *custom, char *err,
                        size_t errlen);
 void tok_pretok_free(tok_pretok *p);
+/* Recognises the regexes of P (from tokenizer.json) as a pre-tokenizer llama.cpp
+ * knows by name: the name whose regexes split a probe text exactly as P does
+ * (the way llama.cpp's converter recognises tokenizers by the tokens of a test
+ * string) and whose defaults agree with IGNORE_MERGES goes to NAME. 1 when
+ * found, 0 when none matches, -1 with err on failure. */
+int tok_pretok_identify(const tok_pretok *p, bool ignore_merges, char *name, size_t namelen,
+                        char *err, size_t errlen);
 /* Splits text[0..len) (valid UTF-8) into words; the spans go to s->spans and
  * their count is returned, or -1 on error. */
 long tok_pretok_split(tok_session *s, const char *text, size_t len, char *err, size_t errlen);

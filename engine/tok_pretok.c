@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tok_impl.h"
@@ -190,9 +191,9 @@ oom:
     return -1;
 }
 
-long tok_pretok_split(tok_session *s, const char *text, size_t len, char *err, size_t errlen)
+static long split_with(tok_session *s, const tok_pretok *p, const char *text, size_t len,
+                       char *err, size_t errlen)
 {
-    const tok_pretok *p = &s->v->pre;
     size_t n = 0;
     if (len && push_span(&s->spans, &s->spans_cap, &n, 0, len) != 0) {
         snprintf(err, errlen, "pre-tokenizer: out of memory");
@@ -212,4 +213,101 @@ long tok_pretok_split(tok_session *s, const char *text, size_t len, char *err, s
         n = nout;
     }
     return (long)n;
+}
+
+long tok_pretok_split(tok_session *s, const char *text, size_t len, char *err, size_t errlen)
+{
+    return split_with(s, &s->v->pre, text, len, err, errlen);
+}
+
+/* Text on which the pre-tokenizers llama.cpp knows all split differently:
+ * runs of blanks and newlines, digits of every run length, contractions in
+ * both cases, punctuation runs, emoji with joiners, Khmer marks, CJK, Cyrillic,
+ * cased and titlecase letters, superscripts, and chameleon's markers. */
+static const char probe[] =
+    "\n \n\n \n\n\n \t \t\t \t\n  \n   \n    \n     \n\r\n\r\n"
+    "\xF0\x9F\x9A\x80 (normal) \xF0\x9F\x98\xB6\xE2\x80\x8D\xF0\x9F\x8C\xAB\xEF\xB8\x8F "
+    "(joined) \xE2\x9C\x85 \xF0\x9F\xA6\x99\xF0\x9F\xA6\x99 3 33 333 3333 33333 333333 "
+    "3333333 33333333 3.3 3..3 3...3 12\xC2\xBD x\xC2\xB2+y\xC2\xB3 "
+    "\xE1\x9E\x80\xE1\x9E\xB6\xE1\x9E\x93\xE1\x9F\x8B\xE1\x9E\x8F\xE1\x9F\x82 "
+    "\xE6\x88\x91\xE6\x83\xB3\xE5\x9C\xA8" "apple\xE5\xB7\xA5\xE4\xBD\x9C" "1314151\xE5\xA4\xA9"
+    "\xEF\xBD\x9E \xE3\x81\x8B\xE3\x82\xAB\xEA\xB0\x80 ------======= "
+    "\xD0\xBD\xD0\xB5\xD1\x89\xD0\xBE \xD0\x91\xD1\x8A\xD0\xBB\xD0\xB3\xD0\xB0\xD1\x80\xD1\x81"
+    "\xD0\xBA\xD0\xB8 ```````\"\"\"\"......!!!!!!?????? $+<=>^~| "
+    "I've been 'told he's there, 'RE you sure? 'M not, 'D you? We'Ve a'lot 'LL 'S "
+    "ABCdef \xC3\x9Cn\xC3\xAF" "c\xC3\xB6" "d\xC3\xA9 \xC7\x85ungla \xE2\x84\x8C" "ello "
+    "\xE2\x85\xAB <sentinel:12> IMGIMGABZ end";
+
+/* The probe's spans under P, as a malloc'd copy (*n of them). */
+static tok_span *probe_spans(tok_session *s, const tok_pretok *p, size_t *n, char *err,
+                             size_t errlen)
+{
+    long k = split_with(s, p, probe, sizeof probe - 1, err, errlen);
+    tok_span *copy = k >= 0 ? malloc(((size_t)k + 1) * sizeof *copy) : NULL;
+    if (k >= 0 && !copy)
+        snprintf(err, errlen, "pre-tokenizer: out of memory");
+    if (copy) {
+        memcpy(copy, s->spans, (size_t)k * sizeof *copy);
+        *n = (size_t)k;
+    }
+    return copy;
+}
+
+/* The name in the space-separated NAMES whose llama.cpp defaults give
+ * IGNORE_MERGES, copied to BUF; false when none does. */
+static bool pick_name(const char *names, bool ignore_merges, char *buf, size_t buflen)
+{
+    for (const char *p = names; *p;) {
+        size_t w = strcspn(p, " ");
+        if (w < buflen) {
+            memcpy(buf, p, w);
+            buf[w] = '\0';
+            tok_spec sp;
+            tok_spec_defaults(&sp, TOK_BPE, buf);
+            if (sp.ignore_merges == ignore_merges)
+                return true;
+        }
+        p += w + (p[w] == ' ');
+    }
+    return false;
+}
+
+/* Compares the probe's spans under the known pre-tokenizer D with WANT. */
+static int same_split(tok_session *s, const pre_def *d, const tok_span *want, size_t n_want,
+                      char *err, size_t errlen)
+{
+    tok_pretok q;
+    if (tok_pretok_compile(&q, NULL, d->re, err, errlen) != 0)
+        return -1;
+    size_t n = 0;
+    tok_span *got = probe_spans(s, &q, &n, err, errlen);
+    tok_pretok_free(&q);
+    if (!got)
+        return -1;
+    int same = n == n_want && !memcmp(got, want, n * sizeof *got);
+    free(got);
+    return same;
+}
+
+int tok_pretok_identify(const tok_pretok *p, bool ignore_merges, char *name, size_t namelen,
+                        char *err, size_t errlen)
+{
+    tok_session s;
+    memset(&s, 0, sizeof s);
+    s.md = pcre2_match_data_create(16, NULL);
+    size_t n = 0;
+    tok_span *want = s.md ? probe_spans(&s, p, &n, err, errlen) : NULL;
+    int rc = want ? 0 : -1;
+    if (!s.md)
+        snprintf(err, errlen, "pre-tokenizer: out of memory");
+    for (size_t i = 0; !rc && i < sizeof pre_defs / sizeof pre_defs[0]; i++) {
+        rc = same_split(&s, &pre_defs[i], want, n, err, errlen);
+        if (rc == 1 && !pick_name(pre_defs[i].names, ignore_merges, name, namelen))
+            rc = 0;
+    }
+    free(want);
+    free(s.spans);
+    free(s.spans2);
+    pcre2_match_data_free(s.md);
+    return rc;
 }

@@ -167,14 +167,18 @@ static int st_type_arg(const char *t)
          : !strcmp(t, "bf16") ? ST_BF16 : -1;
 }
 
-static int save_merged(model_file *mf, const char *out, const char *type, char *err,
-                       size_t errlen)
+static int save_merged(model_file *mf, const char *base, const char *out, const char *type,
+                       char *err, size_t errlen)
 {
     if (ends_with(out, ".gguf")) {
-        if (!mf->gguf)
-            fprintf(stderr, "lathe export: note: the base is a Hugging Face directory; %s gets "
-                    "no tokenizer metadata\n", out);
-        return model_save_gguf(mf->m, mf->gguf, out, gguf_type_arg(type), err, errlen);
+        bool vocab = true;
+        int rc = mf->gguf ? model_save_gguf(mf->m, mf->gguf, out, gguf_type_arg(type), err, errlen)
+                          : model_save_gguf_hf(mf->m, base, out, gguf_type_arg(type), &vocab, err,
+                                               errlen);
+        if (!rc && !vocab)
+            fprintf(stderr, "lathe export: note: %s has no tokenizer.json; %s gets no tokenizer "
+                    "metadata\n", base, out);
+        return rc;
     }
     char dir[4096], config[4200];
     snprintf(dir, sizeof dir, "%s", out);
@@ -204,7 +208,7 @@ static int export_merge(const cli_command *cmd, const export_args *a)
     adapter ad = {0};
     int rc = read_adapter(a->lora, model_get_config(mf.m), &ad);
     if (!rc && (adapter_attach(&ad, mf.m, err, sizeof err) || model_lora_merge(mf.m, err, sizeof err) ||
-                save_merged(&mf, a->out, a->type, err, sizeof err))) {
+                save_merged(&mf, a->model, a->out, a->type, err, sizeof err))) {
         fprintf(stderr, "lathe export: %s\n", err);
         rc = -1;
     }
