@@ -61,6 +61,15 @@ check "merge: config.json beside it, and it inspects" sh -c \
 check "merge: HF base to gguf warns that there is no tokenizer" status_is 0 "$LATHE" export merge \
     -m "$fx/base-hf" --lora "$fx/lora.gguf" -o "$out/hf.gguf"
 check "merge: the warning" err_has 'no tokenizer metadata'
+cp -r "$fx/base-hf" "$out/base-hf-tok"
+cp "$LATHE_SRCDIR/tests/fixtures/hf-tiny/tokenizer.json" \
+    "$LATHE_SRCDIR/tests/fixtures/hf-tiny/tokenizer_config.json" "$out/base-hf-tok/"
+check "merge: HF base with tokenizer.json to gguf exits 0" status_is 0 "$LATHE" export merge \
+    -m "$out/base-hf-tok" --lora "$fx/lora.gguf" -o "$out/hf-tok.gguf"
+check "merge: and gives no note" sh -c "! grep -q note '$out/stderr'"
+check "merge: the gguf holds the tokenizer, padded to the model, and the template" sh -c \
+    "'$LATHE' inspect '$out/hf-tok.gguf' > '$out/i' && grep -q '^tokenizer: *llama.*16 tokens' '$out/i' &&
+     grep -q '^chat template: yes' '$out/i'"
 
 check "missing adapter exits 1" status_is 1 "$LATHE" export adapter "$out/nope.gguf" --gguf "$out/x.gguf"
 check "missing adapter: message" err_has 'nope.gguf: no such file or directory'

@@ -4,7 +4,9 @@
  * tokenizer key of the original comes back with the same GGUF type and the
  * same bytes, and all .inp test strings tokenize identically. The
  * Hugging Face fixture (tests/fixtures/hf-tiny) exported with
- * model_save_gguf_hf tokenizes like its tokenizer.json. Also: tokenizer.json
+ * model_save_gguf_hf tokenizes like its tokenizer.json, and so do models
+ * built around the byte-complete llama3-style and SentencePiece-style
+ * fixtures (tests/fixtures/tokenizer/bytes-*), padded to their rows. Also: tokenizer.json
  * pre-tokenizer regexes recognised by llama.cpp name, padding to the model's
  * vocabulary size, tokens holding NUL bytes, and the errors. */
 #include <setjmp.h>
@@ -16,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -308,6 +311,101 @@ static void test_hf_model_export(void **state)
     free(t1);
 }
 
+static void copy_file(const char *from, const char *to)
+{
+    size_t len;
+    char *buf = slurp(from, &len);
+    FILE *f = fopen(to, "wb");
+    assert_non_null(buf);
+    assert_non_null(f);
+    assert_int_equal(fwrite(buf, 1, len, f), len);
+    assert_int_equal(fclose(f), 0);
+    free(buf);
+}
+
+/* A Hugging Face model directory in the temp dir: a tiny random llama with
+ * N_VOCAB embedding rows beside the tokenizer fixture SUB. */
+static void make_hf_dir(const char *sub, int n_vocab, char *dir, size_t cap)
+{
+    char err[512], src[1024], dst[1024];
+    static const char *const files[] = {"tokenizer.json", "tokenizer_config.json"};
+    model_config c = {.arch = "llama", .n_vocab = n_vocab, .dim = 16, .n_layers = 1,
+                      .n_heads = 2, .n_kv_heads = 1, .head_dim = 8, .ffn_dim = 16,
+                      .context_len = 64, .rope_base = 10000.0f, .rope_dim = 8,
+                      .rope = ROPE_NORMAL, .norm_eps = 1e-5f};
+    snprintf(dir, cap, "%s", tmp_path(sub));
+    assert_int_equal(mkdir(dir, 0755), 0);
+    model *m = model_create(&c, 7, err, sizeof err);
+    assert_non_null(m);
+    snprintf(src, sizeof src, "%s/model.safetensors", dir);
+    snprintf(dst, sizeof dst, "%s/config.json", dir);
+    if (model_save_safetensors(m, src, ST_F32, dst, err, sizeof err))
+        fail_msg("%s", err);
+    model_free(m);
+    const char *top = getenv("LATHE_SRCDIR");
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        snprintf(src, sizeof src, "%s/tests/fixtures/tokenizer/%s/%s", top ? top : LATHE_SRCDIR,
+                 sub, files[i]);
+        snprintf(dst, sizeof dst, "%s/%s", dir, files[i]);
+        copy_file(src, dst);
+    }
+}
+
+/* Texts for the byte-complete fixtures: their words, digits, contractions,
+ * newlines, specials and characters outside the vocab. */
+static const char *const hf_texts[] = {
+    "hello world", " the thing", "Hello World 12345 caf\xC3\xA9", "a\n\nb  c",
+    "I'm here, THE END", "<|eot_id|> the<s>", "\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80 x",
+    "  leading", "trailing  ", "",
+};
+
+/* The exported GGUF of an HF directory holds the tokenizer (padded to the
+ * model's rows, pre-tokenizer named for llama.cpp) and tokenizes the same. */
+static void check_hf_export(const char *sub, int n_vocab, const char *want_pre)
+{
+    char err[1024], dir[512], pre[32];
+    make_hf_dir(sub, n_vocab, dir, sizeof dir);
+    model_file mf;
+    if (model_file_load(&mf, dir, false, err, sizeof err) ||
+        model_save_gguf_hf(mf.m, dir, tmp_path("hfb.gguf"), GGML_TYPE_F16, NULL, err, sizeof err))
+        fail_msg("%s", err);
+    model_file_close(&mf);
+    tok_vocab *v0 = tok_vocab_load_hf(dir, NULL, err, sizeof err);
+    gguf_file *g = gguf_open(tmp_path("hfb.gguf"), err, sizeof err);
+    tok_vocab *v1 = g ? tok_vocab_from_gguf(g, NULL, err, sizeof err) : NULL;
+    if (!v0 || !v1)
+        fail_msg("%s", err);
+    assert_true(gguf_get_strz(g, "tokenizer.ggml.pre", pre, sizeof pre));
+    assert_string_equal(pre, want_pre);
+    assert_int_equal(tok_vocab_size(v1), n_vocab);
+    assert_true(tok_vocab_size(v0) < (size_t)n_vocab);
+    assert_int_equal(tok_token_type(v1, n_vocab - 1), TOK_T_UNUSED);
+    assert_int_equal(tok_bos(v0), tok_bos(v1));
+    assert_int_equal(tok_eos(v0), tok_eos(v1));
+    assert_int_equal(tok_add_bos(v0), tok_add_bos(v1));
+    assert_int_equal(tok_add_space_prefix(v0), tok_add_space_prefix(v1));
+    tok_session *s0 = tok_session_new(v0, err, sizeof err), *s1 = tok_session_new(v1, err, sizeof err);
+    for (size_t i = 0; i < sizeof hf_texts / sizeof hf_texts[0]; i++)
+        assert_same_ids(s0, s1, hf_texts[i], strlen(hf_texts[i]));
+    tok_session_free(s0);
+    tok_session_free(s1);
+    tok_vocab_free(v0);
+    tok_vocab_free(v1);
+    gguf_close(g);
+}
+
+static void test_hf_bytelevel_llama3(void **state)
+{
+    (void)state;
+    check_hf_export("bytes-llama3", 300, "llama3");
+}
+
+static void test_hf_bytes_spm(void **state)
+{
+    (void)state;
+    check_hf_export("bytes-spm", 320, "default");
+}
+
 static void test_hf_dir_without_tokenizer(void **state)
 {
     (void)state;
@@ -456,14 +554,18 @@ static int setup(void **state)
     return mkdtemp(tmpdir) ? 0 : -1;
 }
 
+static int remove_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
 static int teardown(void **state)
 {
     (void)state;
-    static const char *const names[] = {"ref.gguf", "ref2.gguf", "hf.gguf", "bare.gguf",
-                                        "bare", "pre.gguf", "pad.gguf"};
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        remove(tmp_path(names[i]));
-    return rmdir(tmpdir);
+    return nftw(tmpdir, remove_one, 8, FTW_DEPTH | FTW_PHYS);
 }
 
 int main(void)
@@ -473,6 +575,8 @@ int main(void)
         cmocka_unit_test(test_ref_gpt2),
         cmocka_unit_test(test_ref_deepseek_llm),
         cmocka_unit_test(test_hf_model_export),
+        cmocka_unit_test(test_hf_bytelevel_llama3),
+        cmocka_unit_test(test_hf_bytes_spm),
         cmocka_unit_test(test_hf_dir_without_tokenizer),
         cmocka_unit_test(test_pre_tokenizer_names),
         cmocka_unit_test(test_padding_and_nul),
