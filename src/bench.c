@@ -64,8 +64,12 @@ static int bench_ring_case(const bench_options *o, bool lossless)
         ring_free(run.r);
         return CLI_FAIL;
     }
-    while (received + (long long)ring_dropped(run.r) < run.records)
-        received += (long long)ring_drain(run.r, buf, 256);
+    while (received + (long long)ring_dropped(run.r) < run.records) {
+        size_t n = ring_drain(run.r, buf, 256);
+        if (n == 0)
+            sched_yield();
+        received += (long long)n;
+    }
     pthread_join(t, NULL);
     double secs = bench_now_s() - t0;
     unsigned long long dropped = ring_dropped(run.r);
