@@ -1,7 +1,6 @@
 /* loss.c - chunked weighted cross-entropy. Masked rows are skipped entirely
  * (no logits computed): active rows are gathered into a dense chunk, the head
  * matmul runs on the chunk, and each logits row becomes its own gradient. */
-#include <cblas.h>
 #include <math.h>
 #include <string.h>
 
@@ -89,7 +88,7 @@ double ce_run(pool *p, const ce_args *a, float *scratch, int *rows)
             memcpy(a->dh + (size_t)rows[r0 + i] * a->d, dhb + (size_t)i * a->d,
                    (size_t)a->d * sizeof *dhb);
         if (a->gw)
-            k_mm_dwt(logits, hb, a->gw, c, a->d, a->v);
+            k_mm_dwt(p, logits, hb, a->gw, c, a->d, a->v);
     }
     return total;
 }

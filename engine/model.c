@@ -1,7 +1,6 @@
 /* model.c - the trainable decoder: tensor inventory and training modes,
  * activation arena, forward, chunked loss and backward through every block,
  * with optional per-block recomputation (activation checkpointing). */
-#include <cblas.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -547,7 +546,7 @@ void model_set_checkpointing(model *m, bool on)
 int model_set_threads(model *m, int kernel_threads, int blas_threads, char *err, size_t errlen)
 {
     if (blas_threads > 0)
-        openblas_set_num_threads(blas_threads);
+        k_blas_set_threads(blas_threads);
     if (kernel_threads <= 0 || kernel_threads == pool_threads(m->pool))
         return 0;
     pool *p = pool_new(kernel_threads, err, errlen);

@@ -118,7 +118,9 @@ size_t model_n_trainable(const model *m);
 void model_zero_grad(model *m);
 
 void model_set_checkpointing(model *m, bool on);
-/* Non-BLAS kernel threads (own pool) and OpenBLAS threads; <= 0 keeps. */
+/* Engine pool threads and OpenBLAS threads; <= 0 keeps. With a pool of more
+ * than one thread the pool also splits every matmul and OpenBLAS runs each
+ * piece on one thread; OpenBLAS's own count then serves only other callers. */
 int model_set_threads(model *m, int kernel_threads, int blas_threads,
                       char *err, size_t errlen);
 /* Rows of logits computed at once in the loss (default 128). */
