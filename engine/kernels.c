@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "kernels.h"
+#include "vec.h"
 
 enum { ROW_BLOCK = 16, ELEM_BLOCK = 16384 };
 
@@ -149,26 +150,50 @@ typedef struct {
     size_t count;
 } swiglu_job;
 
+/* sigmoid(a) per lane */
+static vf4 sigmoid4(vf4 a)
+{
+    return vf4_splat(1.0f) / (vf4_splat(1.0f) + vf4_exp(-a));
+}
+
 static void swiglu_fwd_task(void *arg, int blk)
 {
     swiglu_job *j = arg;
     size_t end = (size_t)(blk + 1) * ELEM_BLOCK < j->count ? (size_t)(blk + 1) * ELEM_BLOCK : j->count;
-    for (size_t i = (size_t)blk * ELEM_BLOCK; i < end; i++) {
-        float a = j->a[i];
-        j->h[i] = a / (1.0f + expf(-a)) * j->b[i];
+    size_t i = (size_t)blk * ELEM_BLOCK;
+    for (; i + 4 <= end; i += 4) {
+        vf4 a = vf4_load(j->a + i);
+        vf4_store(j->h + i, a * sigmoid4(a) * vf4_load(j->b + i));
     }
+    for (; i < end; i++) {
+        float a = j->a[i];
+        j->h[i] = a * sigmoid4(vf4_splat(a))[0] * j->b[i];
+    }
+}
+
+static void swiglu_bwd_lanes(swiglu_job *j, size_t i, vf4 a, vf4 b, vf4 dh, int lanes)
+{
+    vf4 sg = sigmoid4(a);
+    vf4 db = dh * a * sg;
+    vf4 da = dh * b * sg * (vf4_splat(1.0f) + a * (vf4_splat(1.0f) - sg));
+    if (lanes == 4) {
+        vf4_store(j->db + i, db);
+        vf4_store(j->da + i, da);
+        return;
+    }
+    j->db[i] = db[0];
+    j->da[i] = da[0];
 }
 
 static void swiglu_bwd_task(void *arg, int blk)
 {
     swiglu_job *j = arg;
     size_t end = (size_t)(blk + 1) * ELEM_BLOCK < j->count ? (size_t)(blk + 1) * ELEM_BLOCK : j->count;
-    for (size_t i = (size_t)blk * ELEM_BLOCK; i < end; i++) {
-        float a = j->a[i], b = j->b[i], dh = j->dh[i];
-        float sg = 1.0f / (1.0f + expf(-a));
-        j->db[i] = dh * a * sg;
-        j->da[i] = dh * b * sg * (1.0f + a * (1.0f - sg));
-    }
+    size_t i = (size_t)blk * ELEM_BLOCK;
+    for (; i + 4 <= end; i += 4)
+        swiglu_bwd_lanes(j, i, vf4_load(j->a + i), vf4_load(j->b + i), vf4_load(j->dh + i), 4);
+    for (; i < end; i++)
+        swiglu_bwd_lanes(j, i, vf4_splat(j->a[i]), vf4_splat(j->b[i]), vf4_splat(j->dh[i]), 1);
 }
 
 void k_swiglu_fwd(pool *p, const float *a, const float *b, float *h, size_t count)

@@ -6,6 +6,7 @@
 
 #include "kernels.h"
 #include "loss.h"
+#include "vec.h"
 
 size_t ce_scratch_floats(int chunk, int d, int v)
 {
@@ -36,24 +37,15 @@ static void ce_row(void *arg, int i)
     const ce_args *a = j->a;
     float *z = j->logits + (size_t)i * a->v;
     int row = j->rows[i], y = a->targets[row];
-    float mx = z[0];
-    for (int c = 1; c < a->v; c++)
-        if (z[c] > mx)
-            mx = z[c];
+    float mx = vec_max(z, a->v);
     /* exponentials are kept in z so the gradient needs no second exp pass */
     float zy = z[y];
-    double sum = 0;
-    for (int c = 0; c < a->v; c++) {
-        z[c] = expf(z[c] - mx);
-        sum += z[c];
-    }
+    double sum = vec_exp_sum(z, z, mx, a->v);
     float w = row_weight(a, row);
     j->nll[i] = (float)(w * (mx + log(sum) - zy));
     if (!j->backward)
         return;
-    float g = (float)(w / a->norm / sum);
-    for (int c = 0; c < a->v; c++)
-        z[c] *= g;
+    vec_scale(z, (float)(w / a->norm / sum), a->v);
     z[y] -= (float)(w / a->norm);
 }
 
