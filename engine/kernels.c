@@ -246,6 +246,17 @@ void k_blas_set_threads(int n)
     pthread_mutex_unlock(&solo_mu);
 }
 
+void k_pool_run_blas(pool *p, int n, pool_fn fn, void *arg)
+{
+    if (pool_threads(p) <= 1) {
+        pool_run(p, n, fn, arg);
+        return;
+    }
+    solo_enter();
+    pool_run(p, n, fn, arg);
+    solo_leave();
+}
+
 typedef struct {
     bool ta, tb, split_m;
     int M, N, K, lda, ldb, ldc, per;
@@ -296,9 +307,7 @@ void k_sgemm(pool *p, bool ta, bool tb, int M, int N, int K, float alpha, const 
     gemm_job j = {.ta = ta, .tb = tb, .split_m = split_m, .M = M, .N = N, .K = K, .lda = lda,
                   .ldb = ldb, .ldc = ldc, .per = per, .alpha = alpha, .beta = beta, .A = A,
                   .B = B, .C = C};
-    solo_enter();
-    pool_run(p, (dim + per - 1) / per, gemm_task, &j);
-    solo_leave();
+    k_pool_run_blas(p, (dim + per - 1) / per, gemm_task, &j);
 }
 
 void k_mm_xwt(pool *p, const float *x, const float *w, float *y, int n, int in, int out, bool acc)

@@ -34,6 +34,9 @@ void k_swiglu_bwd(pool *p, const float *a, const float *b, const float *dh, floa
  * blocks across the pool; with a pool of one thread OpenBLAS threads it. */
 void k_sgemm(pool *p, bool ta, bool tb, int M, int N, int K, float alpha, const float *A, int lda,
              const float *B, int ldb, float beta, float *C, int ldc);
+/* pool_run for tasks that call cblas themselves: OpenBLAS runs them on one
+ * thread each while the pool has more than one. */
+void k_pool_run_blas(pool *p, int n, pool_fn fn, void *arg);
 /* OpenBLAS's own thread count, for sgemm calls not split by a pool; safe
  * while split matmuls run elsewhere (applied when they finish). */
 void k_blas_set_threads(int n);
