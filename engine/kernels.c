@@ -288,7 +288,7 @@ static void gemm_task(void *arg, int i)
 
 /* Pieces per pool thread: a few, so a thread slowed by another process's
  * load does not hold the others up, yet each piece stays a large sgemm. */
-enum { GEMM_PIECES = 2, GEMM_MIN_SPLIT = 32 };
+enum { GEMM_PIECES = 1, GEMM_MIN_SPLIT = 32 };
 
 void k_sgemm(pool *p, bool ta, bool tb, int M, int N, int K, float alpha, const float *A, int lda,
              const float *B, int ldb, float beta, float *C, int ldc)
