@@ -1,6 +1,7 @@
 /* attention.h - causal grouped-query self-attention over packed rows, forward
- * and backward, one query row of scores at a time (flash-style: only the
- * per-row log-sum-exp is kept for backward, scores are recomputed). */
+ * and backward, one block of query rows' scores at a time per task
+ * (flash-style: only the per-row log-sum-exp is kept for backward, scores are
+ * recomputed). */
 #ifndef LATHE_ATTENTION_H
 #define LATHE_ATTENTION_H
 

@@ -3,9 +3,11 @@
  * matmul shapes of a linear layer (forward, input grad, weight grad). */
 #include <cblas.h>
 #include <math.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "kernels.h"
+#include "vec.h"
 
 enum { ROW_BLOCK = 16, ELEM_BLOCK = 16384 };
 
@@ -148,26 +150,50 @@ typedef struct {
     size_t count;
 } swiglu_job;
 
+/* sigmoid(a) per lane */
+static vf4 sigmoid4(vf4 a)
+{
+    return vf4_splat(1.0f) / (vf4_splat(1.0f) + vf4_exp(-a));
+}
+
 static void swiglu_fwd_task(void *arg, int blk)
 {
     swiglu_job *j = arg;
     size_t end = (size_t)(blk + 1) * ELEM_BLOCK < j->count ? (size_t)(blk + 1) * ELEM_BLOCK : j->count;
-    for (size_t i = (size_t)blk * ELEM_BLOCK; i < end; i++) {
-        float a = j->a[i];
-        j->h[i] = a / (1.0f + expf(-a)) * j->b[i];
+    size_t i = (size_t)blk * ELEM_BLOCK;
+    for (; i + 4 <= end; i += 4) {
+        vf4 a = vf4_load(j->a + i);
+        vf4_store(j->h + i, a * sigmoid4(a) * vf4_load(j->b + i));
     }
+    for (; i < end; i++) {
+        float a = j->a[i];
+        j->h[i] = a * sigmoid4(vf4_splat(a))[0] * j->b[i];
+    }
+}
+
+static void swiglu_bwd_lanes(swiglu_job *j, size_t i, vf4 a, vf4 b, vf4 dh, int lanes)
+{
+    vf4 sg = sigmoid4(a);
+    vf4 db = dh * a * sg;
+    vf4 da = dh * b * sg * (vf4_splat(1.0f) + a * (vf4_splat(1.0f) - sg));
+    if (lanes == 4) {
+        vf4_store(j->db + i, db);
+        vf4_store(j->da + i, da);
+        return;
+    }
+    j->db[i] = db[0];
+    j->da[i] = da[0];
 }
 
 static void swiglu_bwd_task(void *arg, int blk)
 {
     swiglu_job *j = arg;
     size_t end = (size_t)(blk + 1) * ELEM_BLOCK < j->count ? (size_t)(blk + 1) * ELEM_BLOCK : j->count;
-    for (size_t i = (size_t)blk * ELEM_BLOCK; i < end; i++) {
-        float a = j->a[i], b = j->b[i], dh = j->dh[i];
-        float sg = 1.0f / (1.0f + expf(-a));
-        j->db[i] = dh * a * sg;
-        j->da[i] = dh * b * sg * (1.0f + a * (1.0f - sg));
-    }
+    size_t i = (size_t)blk * ELEM_BLOCK;
+    for (; i + 4 <= end; i += 4)
+        swiglu_bwd_lanes(j, i, vf4_load(j->a + i), vf4_load(j->b + i), vf4_load(j->dh + i), 4);
+    for (; i < end; i++)
+        swiglu_bwd_lanes(j, i, vf4_splat(j->a[i]), vf4_splat(j->b[i]), vf4_splat(j->dh[i]), 1);
 }
 
 void k_swiglu_fwd(pool *p, const float *a, const float *b, float *h, size_t count)
@@ -184,22 +210,120 @@ void k_swiglu_bwd(pool *p, const float *a, const float *b, const float *dh, floa
 }
 
 /* ---------------------------------------------------------------- matmuls */
-void k_mm_xwt(const float *x, const float *w, float *y, int n, int in, int out, bool acc)
+/* While the pool splits a matmul, each piece runs OpenBLAS on one thread so
+ * OpenBLAS's workers never spin against the pool's for the same cores. The
+ * count of pieces in flight (any model, any thread) decides when OpenBLAS's
+ * own thread count is lowered and restored. */
+static pthread_mutex_t solo_mu = PTHREAD_MUTEX_INITIALIZER;
+static int solo_depth, solo_saved;
+
+static void solo_enter(void)
 {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, out, in, 1.0f, x, in, w, in,
-                acc ? 1.0f : 0.0f, y, out);
+    pthread_mutex_lock(&solo_mu);
+    if (solo_depth++ == 0) {
+        solo_saved = openblas_get_num_threads();
+        if (solo_saved != 1)
+            openblas_set_num_threads(1);
+    }
+    pthread_mutex_unlock(&solo_mu);
 }
 
-void k_mm_dyw(const float *dy, const float *w, float *dx, int n, int in, int out, bool acc)
+static void solo_leave(void)
 {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, in, out, 1.0f, dy, out, w, in,
-                acc ? 1.0f : 0.0f, dx, in);
+    pthread_mutex_lock(&solo_mu);
+    if (--solo_depth == 0 && solo_saved != 1)
+        openblas_set_num_threads(solo_saved);
+    pthread_mutex_unlock(&solo_mu);
 }
 
-void k_mm_dwt(const float *dy, const float *x, float *dw, int n, int in, int out)
+void k_blas_set_threads(int n)
 {
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, out, in, n, 1.0f, dy, out, x, in,
-                1.0f, dw, in);
+    pthread_mutex_lock(&solo_mu);
+    if (solo_depth > 0)
+        solo_saved = n;
+    else
+        openblas_set_num_threads(n);
+    pthread_mutex_unlock(&solo_mu);
+}
+
+void k_pool_run_blas(pool *p, int n, pool_fn fn, void *arg)
+{
+    if (pool_threads(p) <= 1) {
+        pool_run(p, n, fn, arg);
+        return;
+    }
+    solo_enter();
+    pool_run(p, n, fn, arg);
+    solo_leave();
+}
+
+typedef struct {
+    bool ta, tb, split_m;
+    int M, N, K, lda, ldb, ldc, per;
+    float alpha, beta;
+    const float *A, *B;
+    float *C;
+} gemm_job;
+
+static void gemm_task(void *arg, int i)
+{
+    const gemm_job *j = arg;
+    int dim = j->split_m ? j->M : j->N, lo = i * j->per;
+    int len = dim - lo < j->per ? dim - lo : j->per;
+    const float *A = j->A, *B = j->B;
+    float *C = j->C;
+    int M = j->M, N = j->N;
+    if (j->split_m) {
+        A += j->ta ? (size_t)lo : (size_t)lo * j->lda;
+        C += (size_t)lo * j->ldc;
+        M = len;
+    } else {
+        B += j->tb ? (size_t)lo * j->ldb : (size_t)lo;
+        C += lo;
+        N = len;
+    }
+    cblas_sgemm(CblasRowMajor, j->ta ? CblasTrans : CblasNoTrans, j->tb ? CblasTrans : CblasNoTrans,
+                M, N, j->K, j->alpha, A, j->lda, B, j->ldb, j->beta, C, j->ldc);
+}
+
+/* One piece per pool thread, split along the longer of M and N: every piece
+ * packs the other operand whole, so more pieces would repack it more often
+ * (measured: two per thread cost about 15% more CPU time per step). */
+enum { GEMM_MIN_SPLIT = 32 };
+
+void k_sgemm(pool *p, bool ta, bool tb, int M, int N, int K, float alpha, const float *A, int lda,
+             const float *B, int ldb, float beta, float *C, int ldc)
+{
+    int threads = pool_threads(p);
+    bool split_m = M >= N;
+    int dim = split_m ? M : N;
+    if (threads <= 1 || dim < 2 * GEMM_MIN_SPLIT || (double)M * N * K < 1e6) {
+        cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+                    M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        return;
+    }
+    int per = (dim + threads - 1) / threads;
+    per = per < GEMM_MIN_SPLIT ? GEMM_MIN_SPLIT : (per + 15) / 16 * 16;
+    gemm_job j = {.ta = ta, .tb = tb, .split_m = split_m, .M = M, .N = N, .K = K, .lda = lda,
+                  .ldb = ldb, .ldc = ldc, .per = per, .alpha = alpha, .beta = beta, .A = A,
+                  .B = B, .C = C};
+    k_pool_run_blas(p, (dim + per - 1) / per, gemm_task, &j);
+}
+
+void k_mm_xwt(pool *p, const float *x, const float *w, float *y, int n, int in, int out, bool acc)
+{
+    k_sgemm(p, false, true, n, out, in, 1.0f, x, in, w, in, acc ? 1.0f : 0.0f, y, out);
+}
+
+void k_mm_dyw(pool *p, const float *dy, const float *w, float *dx, int n, int in, int out,
+              bool acc)
+{
+    k_sgemm(p, false, false, n, in, out, 1.0f, dy, out, w, in, acc ? 1.0f : 0.0f, dx, in);
+}
+
+void k_mm_dwt(pool *p, const float *dy, const float *x, float *dw, int n, int in, int out)
+{
+    k_sgemm(p, true, false, out, in, n, 1.0f, dy, out, x, in, 1.0f, dw, in);
 }
 
 void k_colsum(const float *dy, float *db, int n, int out)

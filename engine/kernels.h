@@ -30,12 +30,23 @@ void k_swiglu_fwd(pool *p, const float *a, const float *b, float *h, size_t coun
 void k_swiglu_bwd(pool *p, const float *a, const float *b, const float *dh, float *da,
                   float *db, size_t count);
 
+/* C = alpha op(A) op(B) + beta C (row-major), split into row or column
+ * blocks across the pool; with a pool of one thread OpenBLAS threads it. */
+void k_sgemm(pool *p, bool ta, bool tb, int M, int N, int K, float alpha, const float *A, int lda,
+             const float *B, int ldb, float beta, float *C, int ldc);
+/* pool_run for tasks that call cblas themselves: OpenBLAS runs them on one
+ * thread each while the pool has more than one. */
+void k_pool_run_blas(pool *p, int n, pool_fn fn, void *arg);
+/* OpenBLAS's own thread count, for sgemm calls not split by a pool; safe
+ * while split matmuls run elsewhere (applied when they finish). */
+void k_blas_set_threads(int n);
 /* y[n][out] (= or +=) x[n][in] W[out][in]^T */
-void k_mm_xwt(const float *x, const float *w, float *y, int n, int in, int out, bool acc);
+void k_mm_xwt(pool *p, const float *x, const float *w, float *y, int n, int in, int out, bool acc);
 /* dx[n][in] (= or +=) dy[n][out] W[out][in] */
-void k_mm_dyw(const float *dy, const float *w, float *dx, int n, int in, int out, bool acc);
+void k_mm_dyw(pool *p, const float *dy, const float *w, float *dx, int n, int in, int out,
+              bool acc);
 /* dW[out][in] += dy[n][out]^T x[n][in] */
-void k_mm_dwt(const float *dy, const float *x, float *dw, int n, int in, int out);
+void k_mm_dwt(pool *p, const float *dy, const float *x, float *dw, int n, int in, int out);
 /* db[out] += sum over rows of dy[n][out] */
 void k_colsum(const float *dy, float *db, int n, int out);
 

@@ -1,7 +1,6 @@
 /* linear.c - forward/backward of a linear layer with optional bias and LoRA.
  * The base product never forms W + dW: the adapter runs as two thin matmuls
  * through the [n][r] bottleneck. */
-#include <cblas.h>
 #include <string.h>
 
 #include "kernels.h"
@@ -30,15 +29,15 @@ static float *tile_of(const linear_ctx *c, int n)
 void linear_base_fwd(const linear_ctx *c, const linear *l, const float *x, float *y, int n)
 {
     if (l->w) {
-        k_mm_xwt(x, l->w, y, n, l->in, l->out, false);
+        k_mm_xwt(c->pool, x, l->w, y, n, l->in, l->out, false);
         return;
     }
     float *tile = tile_of(c, n);
     for (int r0 = 0; r0 < l->out; r0 += QROWS) {
         int nb = l->out - r0 < QROWS ? l->out - r0 : QROWS;
         quant_dequantize_rows(l->qtype, l->qdata, l->in, r0, nb, tile);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, nb, l->in, 1.0f, x, l->in, tile,
-                    l->in, 0.0f, y + r0, l->out);
+        k_sgemm(c->pool, false, true, n, nb, l->in, 1.0f, x, l->in, tile, l->in, 0.0f, y + r0,
+                l->out);
     }
 }
 
@@ -46,15 +45,15 @@ void linear_base_dx(const linear_ctx *c, const linear *l, const float *dy, float
                     int n)
 {
     if (l->w) {
-        k_mm_dyw(dy, l->w, dx, n, l->in, l->out, acc);
+        k_mm_dyw(c->pool, dy, l->w, dx, n, l->in, l->out, acc);
         return;
     }
     float *tile = tile_of(c, n);
     for (int r0 = 0; r0 < l->out; r0 += QROWS) {
         int nb = l->out - r0 < QROWS ? l->out - r0 : QROWS;
         quant_dequantize_rows(l->qtype, l->qdata, l->in, r0, nb, tile);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, l->in, nb, 1.0f, dy + r0, l->out,
-                    tile, l->in, (acc || r0 > 0) ? 1.0f : 0.0f, dx, l->in);
+        k_sgemm(c->pool, false, false, n, l->in, nb, 1.0f, dy + r0, l->out, tile, l->in,
+                (acc || r0 > 0) ? 1.0f : 0.0f, dx, l->in);
     }
 }
 
@@ -73,33 +72,32 @@ void linear_fwd(const linear_ctx *c, const linear *l, const float *x, float *y, 
         lora_dropout(a, c->step, x, c->scratch, n);
         xd = c->scratch;
     }
-    k_mm_xwt(xd, a->a, u, n, a->in, a->r, false);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, a->out, a->r, a->scale, u, a->r,
-                a->b, a->r, 1.0f, y, a->out);
+    k_mm_xwt(c->pool, xd, a->a, u, n, a->in, a->r, false);
+    k_sgemm(c->pool, false, true, n, a->out, a->r, a->scale, u, a->r, a->b, a->r, 1.0f, y, a->out);
 }
 
 /* LoRA backward: gB += s dy^T u; du = s dy B; gA += du^T drop(x); dx += drop(du A). */
 static void lora_bwd(const linear_ctx *c, const lora_adapter *a, const float *x, const float *dy,
                      const float *u, float *dx, int n, float *du)
 {
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, a->out, a->r, n, a->scale, dy, a->out,
-                u, a->r, 1.0f, a->gb, a->r);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, a->r, a->out, a->scale, dy,
-                a->out, a->b, a->r, 0.0f, du, a->r);
+    k_sgemm(c->pool, true, false, a->out, a->r, n, a->scale, dy, a->out, u, a->r, 1.0f, a->gb,
+            a->r);
+    k_sgemm(c->pool, false, false, n, a->r, a->out, a->scale, dy, a->out, a->b, a->r, 0.0f, du,
+            a->r);
     bool drop = c->train && a->dropout > 0.0f;
     const float *xd = x;
     if (drop) {
         lora_dropout(a, c->step, x, c->scratch, n);
         xd = c->scratch;
     }
-    k_mm_dwt(du, xd, a->ga, n, a->in, a->r);
+    k_mm_dwt(c->pool, du, xd, a->ga, n, a->in, a->r);
     if (!dx)
         return;
     if (!drop) {
-        k_mm_dyw(du, a->a, dx, n, a->in, a->r, true);
+        k_mm_dyw(c->pool, du, a->a, dx, n, a->in, a->r, true);
         return;
     }
-    k_mm_dyw(du, a->a, c->scratch, n, a->in, a->r, false);
+    k_mm_dyw(c->pool, du, a->a, c->scratch, n, a->in, a->r, false);
     lora_dropout(a, c->step, c->scratch, c->scratch, n);
     size_t count = (size_t)n * a->in;
     for (size_t i = 0; i < count; i++)
@@ -110,7 +108,7 @@ void linear_bwd(const linear_ctx *c, const linear *l, const float *x, const floa
                 const float *u, float *dx, bool acc, int n)
 {
     if (l->gw)
-        k_mm_dwt(dy, x, l->gw, n, l->in, l->out);
+        k_mm_dwt(c->pool, dy, x, l->gw, n, l->in, l->out);
     if (l->gbias)
         k_colsum(dy, l->gbias, n, l->out);
     if (dx)

@@ -1,12 +1,12 @@
 /* loss.c - chunked weighted cross-entropy. Masked rows are skipped entirely
  * (no logits computed): active rows are gathered into a dense chunk, the head
  * matmul runs on the chunk, and each logits row becomes its own gradient. */
-#include <cblas.h>
 #include <math.h>
 #include <string.h>
 
 #include "kernels.h"
 #include "loss.h"
+#include "vec.h"
 
 size_t ce_scratch_floats(int chunk, int d, int v)
 {
@@ -37,24 +37,15 @@ static void ce_row(void *arg, int i)
     const ce_args *a = j->a;
     float *z = j->logits + (size_t)i * a->v;
     int row = j->rows[i], y = a->targets[row];
-    float mx = z[0];
-    for (int c = 1; c < a->v; c++)
-        if (z[c] > mx)
-            mx = z[c];
+    float mx = vec_max(z, a->v);
     /* exponentials are kept in z so the gradient needs no second exp pass */
     float zy = z[y];
-    double sum = 0;
-    for (int c = 0; c < a->v; c++) {
-        z[c] = expf(z[c] - mx);
-        sum += z[c];
-    }
+    double sum = vec_exp_sum(z, z, mx, a->v);
     float w = row_weight(a, row);
     j->nll[i] = (float)(w * (mx + log(sum) - zy));
     if (!j->backward)
         return;
-    float g = (float)(w / a->norm / sum);
-    for (int c = 0; c < a->v; c++)
-        z[c] *= g;
+    vec_scale(z, (float)(w / a->norm / sum), a->v);
     z[y] -= (float)(w / a->norm);
 }
 
@@ -89,7 +80,7 @@ double ce_run(pool *p, const ce_args *a, float *scratch, int *rows)
             memcpy(a->dh + (size_t)rows[r0 + i] * a->d, dhb + (size_t)i * a->d,
                    (size_t)a->d * sizeof *dhb);
         if (a->gw)
-            k_mm_dwt(logits, hb, a->gw, c, a->d, a->v);
+            k_mm_dwt(p, logits, hb, a->gw, c, a->d, a->v);
     }
     return total;
 }

@@ -1,7 +1,6 @@
 /* model.c - the trainable decoder: tensor inventory and training modes,
  * activation arena, forward, chunked loss and backward through every block,
  * with optional per-block recomputation (activation checkpointing). */
-#include <cblas.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -207,7 +206,7 @@ model *model_create(const model_config *cfg, uint64_t seed, char *err, size_t er
     }
     m->cfg = *cfg;
     m->seed = seed;
-    m->ce_chunk = 128;
+    m->ce_chunk = 512;
     m->blk = calloc((size_t)cfg->n_layers, sizeof *m->blk);
     m->pool = pool_new(1, err, errlen);
     if (m->blk)
@@ -547,7 +546,7 @@ void model_set_checkpointing(model *m, bool on)
 int model_set_threads(model *m, int kernel_threads, int blas_threads, char *err, size_t errlen)
 {
     if (blas_threads > 0)
-        openblas_set_num_threads(blas_threads);
+        k_blas_set_threads(blas_threads);
     if (kernel_threads <= 0 || kernel_threads == pool_threads(m->pool))
         return 0;
     pool *p = pool_new(kernel_threads, err, errlen);
@@ -619,6 +618,12 @@ static void carve_block(model *m, carve *c, block_acts *a, int l, size_t N)
     }
 }
 
+/* Logits rows per loss chunk: a batch smaller than the chunk needs no more. */
+static int ce_chunk_rows(const model *m, int N)
+{
+    return N < m->ce_chunk ? N : m->ce_chunk;
+}
+
 /* Lay out every buffer for N tokens; with c->base NULL only measures. */
 static void carve_all(model *m, carve *c, int N, int T)
 {
@@ -645,7 +650,7 @@ static void carve_all(model *m, carve *c, int N, int T)
     m->lin_scratch = take(c, linear_scratch_floats(N, m->lin_wide, m->lin_wide, m->lin_r));
     attn_shape s = {.B = N / T, .T = T, .n_kv_heads = k->n_kv_heads};
     m->attn_scratch = take(c, attn_scratch_floats(&s));
-    m->ce_scratch = take(c, ce_scratch_floats(m->ce_chunk, k->dim, k->n_vocab));
+    m->ce_scratch = take(c, ce_scratch_floats(ce_chunk_rows(m, N), k->dim, k->n_vocab));
     size_t half = (size_t)(k->rope_dim / 2);
     m->rope_cs = take(c, (size_t)T * half);
     m->rope_sn = take(c, (size_t)T * half);
@@ -906,7 +911,7 @@ static double head_loss(model *m, const pass *ps, double norm, bool backward)
     ce_args a = {.h = m->hf, .head = &m->head, .gw = backward ? m->head.gw : NULL,
                  .dh = backward ? m->dh : NULL, .targets = ps->batch->targets,
                  .weights = ps->batch->weights, .n = ps->N, .d = m->cfg.dim,
-                 .v = m->cfg.n_vocab, .norm = norm, .chunk = m->ce_chunk};
+                 .v = m->cfg.n_vocab, .norm = norm, .chunk = ce_chunk_rows(m, ps->N)};
     return ce_run(m->pool, &a, m->ce_scratch, m->ce_rows);
 }
 

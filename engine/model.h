@@ -118,10 +118,13 @@ size_t model_n_trainable(const model *m);
 void model_zero_grad(model *m);
 
 void model_set_checkpointing(model *m, bool on);
-/* Non-BLAS kernel threads (own pool) and OpenBLAS threads; <= 0 keeps. */
+/* Engine pool threads and OpenBLAS threads; <= 0 keeps. With a pool of more
+ * than one thread the pool also splits every matmul and OpenBLAS runs each
+ * piece on one thread; OpenBLAS's own count then serves only other callers. */
 int model_set_threads(model *m, int kernel_threads, int blas_threads,
                       char *err, size_t errlen);
-/* Rows of logits computed at once in the loss (default 128). */
+/* Rows of logits computed at once in the loss (default 512: fewer passes
+ * over the head weight and its gradient). */
 void model_set_ce_chunk(model *m, int rows);
 /* Training step number, mixed into the LoRA dropout RNG so masks vary per step
  * and are reproducible on resume. */

@@ -1,7 +1,9 @@
 /* test_kernels.c - finite-difference gradient checks of every engine op on
  * tiny shapes (RMSNorm, RoPE in both pairings, SwiGLU, GQA attention with
  * document masking, linear with bias and LoRA dropout, chunked weighted CE),
- * plus equalities that must hold exactly (chunking, doc isolation, threads). */
+ * plus equalities that must hold exactly (chunking, doc isolation, threads),
+ * blocked attention against a naive reference and pool-split sgemm against
+ * one OpenBLAS call. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,6 +23,9 @@
 
 #define TOL 2e-3
 #define H 1e-2f
+/* Larger step for objectives summed over thousands of outputs, where fp32
+ * rounding of the objective would dominate a 1e-2 difference. */
+#define HL 3e-2f
 
 static float *buf(size_t n)
 {
@@ -179,17 +184,24 @@ static double attn_obj(void *v)
     return dotd(c->o, c->c, (size_t)c->s.B * c->s.T * c->s.n_heads * c->s.head_dim);
 }
 
-static void attn_setup(attn_ctx *c, const int32_t *doc, pool *p)
+static void attn_setup_shape(attn_ctx *c, attn_shape shape, pool *p)
 {
-    c->s = (attn_shape){.B = 2, .T = 7, .n_heads = 4, .n_kv_heads = 2, .head_dim = 5, .doc = doc};
+    c->s = shape;
     c->p = p;
-    size_t N = 14, qn = N * 20, kn = N * 10;
+    size_t N = (size_t)shape.B * shape.T;
+    size_t qn = N * shape.n_heads * shape.head_dim, kn = N * shape.n_kv_heads * shape.head_dim;
     c->q = buf(qn), c->k = buf(kn), c->v = buf(kn), c->o = buf(qn), c->c = buf(qn);
-    c->lse = buf(N * 4), c->scratch = buf(attn_scratch_floats(&c->s));
+    c->lse = buf(N * shape.n_heads), c->scratch = buf(attn_scratch_floats(&c->s));
     fd_fill(c->q, qn, 30, 0.0f, 1.0f);
     fd_fill(c->k, kn, 31, 0.0f, 1.0f);
     fd_fill(c->v, kn, 32, 0.0f, 1.0f);
     fd_fill(c->c, qn, 33, 0.0f, 1.0f);
+}
+
+static void attn_setup(attn_ctx *c, const int32_t *doc, pool *p)
+{
+    attn_setup_shape(c, (attn_shape){.B = 2, .T = 7, .n_heads = 4, .n_kv_heads = 2,
+                                     .head_dim = 5, .doc = doc}, p);
 }
 
 static void attn_teardown(attn_ctx *c)
@@ -254,6 +266,102 @@ static void test_attention_threads_identical(void **state)
         free(g[i]);
     attn_teardown(&a);
     attn_teardown(&b);
+    pool_free(p);
+}
+
+/* Naive softmax(q k^T / sqrt(hd)) v for one query of c (doc-masked, causal). */
+static void attn_naive_row(const attn_ctx *c, int b, int i, int h, double *out)
+{
+    const attn_shape *s = &c->s;
+    int hd = s->head_dim, kvh = h / (s->n_heads / s->n_kv_heads);
+    size_t qi = ((size_t)b * s->T + i) * s->n_heads * hd + (size_t)h * hd;
+    double w[256], mx = -INFINITY, sum = 0;
+    for (int t = 0; t <= i; t++) {
+        size_t kt = ((size_t)b * s->T + t) * s->n_kv_heads * hd + (size_t)kvh * hd;
+        bool same = !s->doc || s->doc[b * s->T + t] == s->doc[b * s->T + i];
+        w[t] = same ? dotd(c->q + qi, c->k + kt, (size_t)hd) / sqrt(hd) : -INFINITY;
+        mx = w[t] > mx ? w[t] : mx;
+    }
+    for (int d = 0; d < hd; d++)
+        out[d] = 0;
+    for (int t = 0; t <= i; t++) {
+        size_t kt = ((size_t)b * s->T + t) * s->n_kv_heads * hd + (size_t)kvh * hd;
+        double e = exp(w[t] - mx);
+        sum += e;
+        for (int d = 0; d < hd; d++)
+            out[d] += e * c->v[kt + d];
+    }
+    for (int d = 0; d < hd; d++)
+        out[d] /= sum;
+}
+
+/* Rows longer than one query block (and a partial last block), three query
+ * heads per kv head, a document boundary inside a block, on a pool. */
+static void test_attention_blocks(void **state)
+{
+    (void)state;
+    char err[128];
+    pool *p = pool_new(2, err, sizeof err);
+    assert_non_null(p);
+    enum { T = 150 };
+    int32_t doc[2 * T];
+    for (int i = 0; i < 2 * T; i++)
+        doc[i] = i < T ? (i < 70 ? 1 : 2) : 3;
+    attn_ctx c;
+    attn_setup_shape(&c, (attn_shape){.B = 2, .T = T, .n_heads = 3, .n_kv_heads = 1,
+                                      .head_dim = 4, .doc = doc}, p);
+    attn_obj(&c);
+    double ref[4];
+    for (int b = 0; b < 2; b++)
+        for (int i = 0; i < T; i += 7)
+            for (int h = 0; h < 3; h++) {
+                attn_naive_row(&c, b, i, h, ref);
+                for (int d = 0; d < 4; d++)
+                    assert_true(fabs(c.o[((size_t)b * T + i) * 12 + h * 4 + d] - ref[d]) < 1e-5);
+            }
+    size_t qn = 2 * T * 12, kn = 2 * T * 4;
+    float *dq = buf(qn), *dk = buf(kn), *dv = buf(kn);
+    attn_bwd(p, &c.s, c.q, c.k, c.v, c.o, c.lse, c.c, dq, dk, dv, c.scratch);
+    assert_true(fd_direction(c.q, dq, qn, 37, HL, 1e-3, attn_obj, &c, "blocked dq") < TOL);
+    assert_true(fd_direction(c.k, dk, kn, 38, HL, 1e-3, attn_obj, &c, "blocked dk") < TOL);
+    assert_true(fd_direction(c.v, dv, kn, 39, HL, 1e-3, attn_obj, &c, "blocked dv") < TOL);
+    free(dq), free(dk), free(dv);
+    attn_teardown(&c);
+    pool_free(p);
+}
+
+/* ---------------------------------------------------------------- split sgemm */
+/* A matmul split across a pool equals one OpenBLAS call, with padded leading
+ * dimensions, alpha and beta. */
+static void check_split(pool *p, bool ta, bool tb, int M, int N, int K)
+{
+    enum { PAD = 3 };
+    int lda = (ta ? M : K) + PAD, ldb = (tb ? K : N) + PAD, ldc = N + PAD;
+    size_t na = (size_t)(ta ? K : M) * lda, nb = (size_t)(tb ? N : K) * ldb, nc = (size_t)M * ldc;
+    float *a = buf(na), *b = buf(nb), *c1 = buf(nc), *c2 = buf(nc);
+    fd_fill(a, na, 60, 0.0f, 1.0f);
+    fd_fill(b, nb, 61, 0.0f, 1.0f);
+    fd_fill(c1, nc, 62, 0.0f, 1.0f);
+    memcpy(c2, c1, nc * sizeof *c1);
+    k_sgemm(NULL, ta, tb, M, N, K, 0.7f, a, lda, b, ldb, 0.5f, c1, ldc);
+    k_sgemm(p, ta, tb, M, N, K, 0.7f, a, lda, b, ldb, 0.5f, c2, ldc);
+    for (size_t i = 0; i < nc; i++)
+        assert_true(fabsf(c1[i] - c2[i]) <= 1e-5f * (1.0f + fabsf(c1[i])));
+    free(a), free(b), free(c1), free(c2);
+}
+
+/* Every transpose pairing, split by rows (tall) and by columns (wide). */
+static void test_sgemm_split(void **state)
+{
+    (void)state;
+    char err[128];
+    pool *p = pool_new(3, err, sizeof err);
+    assert_non_null(p);
+    for (int ta = 0; ta < 2; ta++)
+        for (int tb = 0; tb < 2; tb++) {
+            check_split(p, ta, tb, 150, 90, 120);
+            check_split(p, ta, tb, 90, 150, 120);
+        }
     pool_free(p);
 }
 
@@ -431,6 +539,8 @@ int main(void)
         cmocka_unit_test(test_attention_grad),
         cmocka_unit_test(test_attention_doc_isolation),
         cmocka_unit_test(test_attention_threads_identical),
+        cmocka_unit_test(test_attention_blocks),
+        cmocka_unit_test(test_sgemm_split),
         cmocka_unit_test(test_linear_lora_grad),
         cmocka_unit_test(test_ce_grad),
         cmocka_unit_test(test_ce_weighted_mean),
