@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "suggest.h"
 #include "train_config.h"
 
 /* Choice lists, in the order of the matching C enumerations in train_config.h. */
@@ -210,36 +211,6 @@ const cs_key *config_schema_find(cs_scope scope, const char *key)
     return NULL;
 }
 
-/* Optimal string alignment distance: edits plus swaps of neighbours, the
- * usual typos. Names longer than the buffer are never close to a key. */
-static size_t edit_distance(const char *a, const char *b)
-{
-    enum { MAXLEN = 63 };
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > MAXLEN || lb > MAXLEN)
-        return SIZE_MAX;
-    size_t d[MAXLEN + 1][MAXLEN + 1];
-    for (size_t i = 0; i <= la; i++)
-        d[i][0] = i;
-    for (size_t j = 0; j <= lb; j++)
-        d[0][j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        for (size_t j = 1; j <= lb; j++) {
-            size_t cost = a[i - 1] != b[j - 1];
-            size_t best = d[i - 1][j - 1] + cost;
-            if (d[i - 1][j] + 1 < best)
-                best = d[i - 1][j] + 1;
-            if (d[i][j - 1] + 1 < best)
-                best = d[i][j - 1] + 1;
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-                d[i - 2][j - 2] + 1 < best)
-                best = d[i - 2][j - 2] + 1;
-            d[i][j] = best;
-        }
-    }
-    return d[la][lb];
-}
-
 /* A third of the name's length, between 1 and 3 edits. */
 static size_t close_enough(const char *name)
 {
@@ -252,7 +223,7 @@ const char *config_closest(const char *name, const char *const *words)
     const char *best = NULL;
     size_t best_d = close_enough(name) + 1;
     for (size_t i = 0; words[i]; i++) {
-        size_t d = edit_distance(name, words[i]);
+        size_t d = suggest_distance(name, words[i]);
         if (d < best_d) {
             best_d = d;
             best = words[i];
@@ -268,7 +239,7 @@ const cs_key *config_schema_suggest(cs_scope scope, const char *name)
     for (size_t i = 0; i < config_schema_count; i++) {
         if (config_schema[i].scope != scope)
             continue;
-        size_t d = edit_distance(name, config_key_short(&config_schema[i]));
+        size_t d = suggest_distance(name, config_key_short(&config_schema[i]));
         if (d < best_d) {
             best_d = d;
             best = &config_schema[i];

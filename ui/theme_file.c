@@ -9,6 +9,8 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "suggest.h"
+
 #define THEME_FILE_MAX (1L << 20)
 
 static const char *const role_keys[THEME_ROLE_COUNT] = {
@@ -85,44 +87,13 @@ static const char *scalar(const yaml_node_t *n)
     return (const char *)n->data.scalar.value;
 }
 
-static size_t min3(size_t a, size_t b, size_t c)
-{
-    size_t m = a < b ? a : b;
-    return m < c ? m : c;
-}
-
-/* Optimal string alignment distance: edits plus adjacent transpositions,
- * so "selectoin" is one step from "selection". Keys are short; longer words
- * are never close enough to suggest. */
-static size_t edit_distance(const char *a, const char *b)
-{
-    enum { MAXW = 32 };
-    size_t la = strlen(a), lb = strlen(b);
-    if (la >= MAXW || lb >= MAXW)
-        return MAXW;
-    size_t d[MAXW + 1][MAXW + 1];
-    for (size_t i = 0; i <= la; i++)
-        d[i][0] = i;
-    for (size_t j = 0; j <= lb; j++)
-        d[0][j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        for (size_t j = 1; j <= lb; j++) {
-            size_t cost = a[i - 1] != b[j - 1];
-            d[i][j] = min3(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < d[i][j])
-                d[i][j] = d[i - 2][j - 2] + 1;
-        }
-    }
-    return d[la][lb];
-}
-
 /* The closest candidate if it is a plausible typo, else NULL. */
 static const char *suggest(const char *word, const char *const *names, int n)
 {
     const char *best = NULL;
     size_t best_d = 0;
     for (int i = 0; i < n; i++) {
-        size_t d = edit_distance(word, names[i]);
+        size_t d = suggest_distance(word, names[i]);
         size_t len = strlen(names[i]);
         size_t limit = len <= 3 ? 1 : len / 3 > 2 ? len / 3 : 2;
         if (d <= limit && (!best || d < best_d)) {
