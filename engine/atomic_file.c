@@ -108,3 +108,16 @@ void atomic_file_abort(atomic_file *af)
         unlink(af->tmp);
     release(af);
 }
+
+int atomic_file_write_text(const char *path, const char *text, char *err, size_t errlen)
+{
+    atomic_file af;
+    if (atomic_file_open(&af, path, err, errlen) != 0)
+        return -1;
+    if (fputs(text, af.fp) < 0 || fputc('\n', af.fp) < 0) {
+        snprintf(err, errlen, "%s: write failed", path);
+        atomic_file_abort(&af);
+        return -1;
+    }
+    return atomic_file_commit(&af, err, errlen);
+}

@@ -22,4 +22,7 @@ int atomic_file_commit(atomic_file *af, char *err, size_t errlen);
 /* Drops the temporary file (after a failed write). */
 void atomic_file_abort(atomic_file *af);
 
+/* Writes TEXT and a final newline to PATH atomically. */
+int atomic_file_write_text(const char *path, const char *text, char *err, size_t errlen);
+
 #endif

@@ -201,18 +201,11 @@ static int write_config(const model_config *c, st_dtype dtype, const char *path,
     json_t *j = config_json(c, dtype);
     char *text = j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
     json_decref(j);
-    atomic_file af;
-    int rc = -1;
-    if (!text)
+    if (!text) {
         snprintf(err, errlen, "%s: out of memory", path);
-    else if (!atomic_file_open(&af, path, err, errlen)) {
-        if (fputs(text, af.fp) < 0 || fputc('\n', af.fp) < 0) {
-            snprintf(err, errlen, "%s: write failed", path);
-            atomic_file_abort(&af);
-        } else {
-            rc = atomic_file_commit(&af, err, errlen);
-        }
+        return -1;
     }
+    int rc = atomic_file_write_text(path, text, err, errlen);
     free(text);
     return rc;
 }
