@@ -57,15 +57,22 @@ static const char *write_file(const char *name, const char *text)
     return path;
 }
 
-/* Defaults with one dataset of TYPE at PATH. */
+/* L (empty, as the defaults leave it) becomes one dataset of TYPE at PATH. */
+static void one_dataset(config_datasets *l, const char *path, config_dataset_type type)
+{
+    assert_int_equal(l->n, 0);
+    free(l->items);
+    l->items = calloc(1, sizeof *l->items);
+    assert_non_null(l->items);
+    l->n = 1;
+    l->items[0].path = strdup(path);
+    l->items[0].type = type;
+}
+
 static void config_for(train_config *cfg, const char *path, config_dataset_type type)
 {
     assert_int_equal(train_config_defaults(cfg), 0);
-    cfg->datasets.items = calloc(1, sizeof *cfg->datasets.items);
-    assert_non_null(cfg->datasets.items);
-    cfg->datasets.n = 1;
-    cfg->datasets.items[0].path = strdup(path);
-    cfg->datasets.items[0].type = type;
+    one_dataset(&cfg->datasets, path, type);
 }
 
 static size_t notes;
@@ -373,9 +380,7 @@ static void test_test_datasets(void **state)
     train_config cfg;
     config_for(&cfg, train, CONFIG_DS_ALPACA);
     cfg.val_set_size = 0.5;   /* test_datasets take precedence */
-    cfg.test_datasets.items = calloc(1, sizeof *cfg.test_datasets.items);
-    cfg.test_datasets.n = 1;
-    cfg.test_datasets.items[0].path = strdup(test);
+    one_dataset(&cfg.test_datasets, test, CONFIG_DS_ALPACA);
     pipeline p;
     build(&p, &cfg);
     assert_int_equal(p.train.n, 10);
@@ -459,8 +464,8 @@ static void test_batch_layout(void **state)
     pipe_batch_view(&b, 0.5, &tb);
     assert_int_equal(tb.B, (int)p.train.n);
     assert_true(trainer_batch_weight(&tb) == (double)p.train.counts.learned);
-    assert_int_equal(pipe_batch_make(&b, p.train.seqs, p.train.n, 4, 0, err, sizeof err), -1);
     pipe_batch_free(&b);
+    assert_int_equal(pipe_batch_make(&b, p.train.seqs, p.train.n, 4, 0, err, sizeof err), -1);
     pipeline_free(&p);
     train_config_free(&cfg);
 }
