@@ -470,6 +470,59 @@ static void test_batch_layout(void **state)
     train_config_free(&cfg);
 }
 
+/* A completion record: its text as is, all learned but the first token, EOS after. */
+static void test_completion(void **state)
+{
+    (void)state;
+    const char *path = write_file("c.jsonl", "{\"text\":\"Hello world\"}\n");
+    train_config cfg;
+    config_for(&cfg, path, CONFIG_DS_COMPLETION);
+    pipeline p;
+    build(&p, &cfg);
+    char err[128];
+    tok_session *ts = tok_session_new(vocab, err, sizeof err);
+    assert_non_null(ts);
+    tok_ids want = {0};
+    assert_int_equal(tok_encode(ts, "Hello world", 11, true, false, &want, err, sizeof err), 0);
+    assert_int_equal(tok_ids_push(&want, tok_eos(vocab)), 0);
+    const pipe_seq *s = &p.train.seqs[0];
+    assert_int_equal(s->n, want.n);
+    assert_ids(s->tokens, want.ids, want.n);
+    for (size_t i = 0; i < s->n; i++)
+        assert_int_equal(s->labels[i], i ? s->tokens[i] : PIPE_IGNORE);
+    tok_ids_free(&want);
+    tok_session_free(ts);
+    pipeline_free(&p);
+    train_config_free(&cfg);
+}
+
+/* A DATASET given instead of the config's takes the config entry's type and
+ * field mapping when it names the same file, else its format is detected. */
+static void test_dataset_override(void **state)
+{
+    (void)state;
+    const char *mapped = write_file("m.jsonl", "{\"q\":\"Hi\",\"a\":\"Yo\"}\n");
+    train_config cfg;
+    config_for(&cfg, mapped, CONFIG_DS_INPUT_OUTPUT);
+    cfg.datasets.items[0].field_input = strdup("q");
+    cfg.datasets.items[0].field_output = strdup("a");
+    char same[4200], err[512];
+    snprintf(same, sizeof same, "%s/./m.jsonl", testdir());
+    pipe_inputs in = {.vocab = vocab, .model_template = vocab_template, .dataset = same};
+    pipeline p;
+    assert_int_equal(pipeline_build(&p, &cfg, &in, err, sizeof err), 0);
+    char *learned = learned_text(&p.train.seqs[0]);
+    assert_string_equal(learned, "Yo<|im_end|>");
+    free(learned);
+    pipeline_free(&p);
+    in.dataset = write_file("other.jsonl", "{\"text\":\"Hello\"}\n");
+    assert_int_equal(pipeline_build(&p, &cfg, &in, err, sizeof err), 0);
+    assert_int_equal(p.train.counts.records, 1);
+    assert_int_equal(p.train.seqs[0].labels[1], p.train.seqs[0].tokens[1]);
+    pipeline_free(&p);
+    train_config_free(&cfg);
+}
+
 static void read_ints(json_t *o, const char *key, int32_t **out, size_t *n)
 {
     json_t *a = json_object_get(o, key);
@@ -544,6 +597,7 @@ int main(void)
         cmocka_unit_test(test_shuffle_seed),   cmocka_unit_test(test_val_split),
         cmocka_unit_test(test_test_datasets),  cmocka_unit_test(test_dedup_and_bad),
         cmocka_unit_test(test_template_choice), cmocka_unit_test(test_batch_layout),
+        cmocka_unit_test(test_completion),     cmocka_unit_test(test_dataset_override),
         cmocka_unit_test(test_render_command),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
