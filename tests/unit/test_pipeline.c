@@ -18,6 +18,7 @@
 
 #include "pipeline.h"
 #include "pipeline_batch.h"
+#include "pipeline_source.h"
 #include "testdir.h"
 
 static tok_vocab *vocab;
@@ -523,6 +524,46 @@ static void test_dataset_override(void **state)
     train_config_free(&cfg);
 }
 
+/* The trainer's source: micro-batches in render order, epochs repeating it. */
+static void test_source(void **state)
+{
+    (void)state;
+    const char *path = numbered("src.jsonl", 7, 0);
+    train_config cfg;
+    config_for(&cfg, path, CONFIG_DS_ALPACA);
+    pipeline p;
+    build(&p, &cfg);
+    pipe_source src;
+    char err[256];
+    assert_int_equal(pipe_source_init(&src, &p.train, 3, 2, 0, err, sizeof err), 0);
+    const size_t rows[] = {3, 3, 1, 3, 3, 1};
+    const double epoch[] = {3 / 7.0, 6 / 7.0, 1, 10 / 7.0, 13 / 7.0, 2};
+    trainer_batch tb;
+    size_t at = 0;
+    for (size_t k = 0; k < 6; k++) {
+        assert_int_equal(pipe_source_next(&src, &tb, err, sizeof err), 1);
+        assert_int_equal(tb.B, (int)rows[k]);
+        assert_true(tb.epoch > epoch[k] - 1e-9 && tb.epoch < epoch[k] + 1e-9);
+        size_t widest = 0;
+        for (int r = 0; r < tb.B; r++) {
+            pipe_seq back;
+            const pipe_seq *want = &p.train.seqs[at++ % 7];
+            assert_int_equal(pipe_batch_row(&src.batch, r, &back, err, sizeof err), 0);
+            assert_int_equal(back.n, want->n);
+            assert_ids(back.tokens, want->tokens, want->n);
+            assert_ids(back.labels, want->labels, want->n);
+            widest = want->n > widest ? want->n : widest;
+            pipe_seq_free(&back);
+        }
+        assert_int_equal(tb.T, (int)widest);
+    }
+    assert_int_equal(pipe_source_next(&src, &tb, err, sizeof err), 0);
+    pipe_source_free(&src);
+    assert_int_equal(pipe_source_init(&src, &p.train, 0, 1, 0, err, sizeof err), -1);
+    pipeline_free(&p);
+    train_config_free(&cfg);
+}
+
 static void read_ints(json_t *o, const char *key, int32_t **out, size_t *n)
 {
     json_t *a = json_object_get(o, key);
@@ -598,7 +639,7 @@ int main(void)
         cmocka_unit_test(test_test_datasets),  cmocka_unit_test(test_dedup_and_bad),
         cmocka_unit_test(test_template_choice), cmocka_unit_test(test_batch_layout),
         cmocka_unit_test(test_completion),     cmocka_unit_test(test_dataset_override),
-        cmocka_unit_test(test_render_command),
+        cmocka_unit_test(test_source),         cmocka_unit_test(test_render_command),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
