@@ -46,8 +46,14 @@ static const cli_command commands[] = {
      "       lathe data clean DATASET --recipe R.yaml -o OUT\n"
      "       lathe data convert DATASET --to FORMAT -o OUT\n"
      "       lathe data split DATASET --val FRACTION [--seed S] -o PREFIX\n"
-     "       lathe data render DATASET [--config C.yaml] [--max N]\n",
-     NULL, "the data pane (issue #6)"},
+     "       lathe data render DATASET [--config C.yaml] [-m MODEL_OR_VOCAB] [--max N]\n\n"
+     "render prints the training sequences of DATASET exactly as the trainer consumes them,\n"
+     "in training order, one JSON object per line: {\"tokens\":[...],\"labels\":[...],\n"
+     "\"doc\":[...]} (labels -100 where nothing is learned; doc numbers the records packed\n"
+     "into a sequence). DATASET replaces the config's datasets; the tokenizer is -m or the\n"
+     "config's base_model; without --config every key takes its default. stats, clean,\n"
+     "convert and split arrive with the Data pane (issue #6).\n",
+     cmd_data, NULL},
     {"eval", "generation eval: exact match, BLEU-4, ROUGE-L",
      "usage: lathe eval -m MODEL [--lora ADAPTER] --data DATASET [--max N] [--json]\n",
      NULL, "training runs end to end (issue #5)"},
