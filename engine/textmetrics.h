@@ -27,7 +27,7 @@
  *        gets a space either side;
  *     b. "." or "," preceded by a non-digit gets split off (X. -> X . );
  *     c. "." or "," followed by a non-digit gets split off (.X -> . X);
- *     d. "-" preceded by a digit gets a space after it and before it;
+ *     d. "-" preceded by a digit gets a space either side (5-3 -> 5 - 3);
  *   and the result is split on whitespace. Apostrophes and other hyphens stay
  *   inside tokens. Whitespace here is Python's str.split() set: ASCII \t-\r,
  *   0x1C-0x1F, space, and the UTF-8 code points U+0085, U+00A0, U+1680,
