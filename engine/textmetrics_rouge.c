@@ -72,10 +72,13 @@ static int lcs_length(const uint32_t *a, size_t an, const uint32_t *b,
     if (!row)
         return -1;
     for (size_t i = 0; i < an; i++) {
-        size_t diag = 0;
+        size_t diag = 0, left = 0;
+        uint32_t ai = a[i];
         for (size_t j = 1; j <= bn; j++) {
             size_t up = row[j];
-            row[j] = a[i] == b[j - 1] ? diag + 1 : (up > row[j - 1] ? up : row[j - 1]);
+            size_t best = up > left ? up : left;
+            left = ai == b[j - 1] ? diag + 1 : best;
+            row[j] = left;
             diag = up;
         }
     }
