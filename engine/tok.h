@@ -66,6 +66,9 @@ tok_vocab *tok_vocab_from_gguf(const struct gguf_file *g, char **chat_template, 
                                size_t errlen);
 tok_vocab *tok_vocab_load_gguf(const char *path, char **chat_template, char *err, size_t errlen);
 tok_vocab *tok_vocab_load_hf(const char *path, char **chat_template, char *err, size_t errlen);
+/* Either, by what PATH is: a Hugging Face directory or a .json file goes to the
+ * HF loader, anything else to the GGUF loader. */
+tok_vocab *tok_vocab_load(const char *path, char **chat_template, char *err, size_t errlen);
 /* Parses tokenizer.json / tokenizer_config.json text already in memory
  * (config may be NULL). */
 tok_vocab *tok_vocab_from_hf_json(const char *json, size_t len, const char *config,

@@ -442,3 +442,13 @@ tok_vocab *tok_vocab_load_hf(const char *path, char **chat_template, char *err, 
     free(cfg);
     return v;
 }
+
+tok_vocab *tok_vocab_load(const char *path, char **chat_template, char *err, size_t errlen)
+{
+    struct stat st;
+    size_t n = strlen(path);
+    bool hf = (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) ||
+              (n >= 5 && !strcmp(path + n - 5, ".json"));
+    return hf ? tok_vocab_load_hf(path, chat_template, err, errlen)
+              : tok_vocab_load_gguf(path, chat_template, err, errlen);
+}

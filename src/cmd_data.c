@@ -113,7 +113,7 @@ static int render(const cli_command *cmd, int argc, char **argv)
         snprintf(err, sizeof err, "%s: no base_model to take the tokenizer from; give -m",
                  o.config);
         rc = CLI_FAIL;
-    } else if (rc == CLI_OK && !(v = pipeline_load_vocab(model, &tmpl, err, sizeof err))) {
+    } else if (rc == CLI_OK && !(v = tok_vocab_load(model, &tmpl, err, sizeof err))) {
         rc = CLI_FAIL;
     }
     pipe_inputs in = {.vocab = v, .model_template = tmpl, .dataset = o.dataset,

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli.h"
 #include "tok.h"
@@ -73,17 +72,6 @@ static int parse_options(const cli_command *cmd, int argc, char **argv, tokenize
     return CLI_OK;
 }
 
-/* A GGUF file, or a Hugging Face directory / tokenizer.json. */
-static tok_vocab *load_vocab(const char *path, char *err, size_t errlen)
-{
-    struct stat st;
-    size_t n = strlen(path);
-    bool hf = (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) ||
-              (n >= 5 && !strcmp(path + n - 5, ".json"));
-    return hf ? tok_vocab_load_hf(path, NULL, err, errlen)
-              : tok_vocab_load_gguf(path, NULL, err, errlen);
-}
-
 static char *read_input(const tokenize_options *o, size_t *len)
 {
     if (o->prompt) {
@@ -141,7 +129,7 @@ int cmd_tokenize(const cli_command *cmd, int argc, char **argv)
     if (rc != CLI_OK)
         return rc;
     char err[512];
-    tok_vocab *v = load_vocab(o.model, err, sizeof err);
+    tok_vocab *v = tok_vocab_load(o.model, NULL, err, sizeof err);
     if (!v) {
         fprintf(stderr, "lathe tokenize: %s\n", err);
         return CLI_FAIL;

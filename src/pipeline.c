@@ -56,16 +56,6 @@ int pipeline_template(config_chat_template c, const char *model_template, chat_t
     return 0;
 }
 
-tok_vocab *pipeline_load_vocab(const char *path, char **chat_template, char *err, size_t errlen)
-{
-    struct stat st;
-    size_t n = strlen(path);
-    bool hf = (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) ||
-              (n >= 5 && !strcmp(path + n - 5, ".json"));
-    return hf ? tok_vocab_load_hf(path, chat_template, err, errlen)
-              : tok_vocab_load_gguf(path, chat_template, err, errlen);
-}
-
 static void note(const build_ctx *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void note(const build_ctx *b, const char *fmt, ...)
 {

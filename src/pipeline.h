@@ -89,9 +89,4 @@ int pipeline_build(pipeline *p, const train_config *cfg, const pipe_inputs *in, 
                    size_t errlen);
 void pipeline_free(pipeline *p);
 
-/* A tokenizer for PATH: a GGUF file (model or vocab only), a Hugging Face
- * directory or its tokenizer.json. *chat_template receives the model's
- * template (malloc'd) or NULL. */
-tok_vocab *pipeline_load_vocab(const char *path, char **chat_template, char *err, size_t errlen);
-
 #endif

@@ -34,7 +34,7 @@ static int setup(void **state)
     /* absolute: the test's config file lives in another directory */
     if (!realpath(rel, vocab_path))
         return -1;
-    if (!(vocab = pipeline_load_vocab(vocab_path, &vocab_template, err, sizeof err))) {
+    if (!(vocab = tok_vocab_load(vocab_path, &vocab_template, err, sizeof err))) {
         fprintf(stderr, "# %s\n", err);
         return -1;
     }
