@@ -21,17 +21,21 @@ static const cli_command commands[] = {
      "usage: lathe chat -m MODEL [--lora ADAPTER] [--ab] [--template NAME] [sampling options]\n\n"
      "A REPL. With --ab every prompt goes to the base model (A) and to base+adapter (B).\n"
      "Without a terminal on stdin, one prompt per input line; replies as 'A: ...'/'B: ...'.\n",
-     NULL, "the chat pane and REPL"},
+     NULL, "the chat pane and REPL (a later issue)"},
     {"generate", "print one completion for a prompt",
      "usage: lathe generate -m MODEL [--lora ADAPTER] -p PROMPT [-n N] [--temp T] [--top-k K]\n"
      "                      [--top-p P] [--min-p P] [--repeat-penalty R] [--seed S] [--raw]\n\n"
      "--temp 0 is greedy and deterministic. Without --raw the chat template is applied.\n",
-     NULL, "the training engine (issue #3)"},
+     NULL, "text generation (a later issue)"},
     {"perplexity", "score a text file with a model",
      "usage: lathe perplexity -m MODEL [--lora ADAPTER] -f FILE [-c CTX] [--json]\n\n"
-     "Cuts FILE into windows of CTX tokens (default 512), scores every token of a window\n"
-     "but its first, and prints the token count, mean NLL and perplexity.\n",
-     NULL, "the training engine (issue #3)"},
+     "Tokenizes FILE (BOS first when the model adds one), cuts it into consecutive\n"
+     "windows of CTX tokens (default 512; the last one shorter), evaluates each from an\n"
+     "empty context and scores every token of a window but its first. Prints the number\n"
+     "of tokens scored, their mean negative log-likelihood and the perplexity; --json\n"
+     "prints {\"tokens\":N,\"nll\":X,\"ppl\":Y}. MODEL is a GGUF file or a Hugging Face\n"
+     "directory; ADAPTER a LoRA .gguf, a PEFT directory or a run directory.\n",
+     cmd_perplexity, NULL},
     {"tokenize", "tokenize text with a model's vocabulary",
      "usage: lathe tokenize -m MODEL_OR_VOCAB.gguf (-p TEXT | -f FILE | --stdin) [--ids]\n"
      "                      [--no-bos] [--no-parse-special] [--show-count]\n\n"

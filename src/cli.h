@@ -31,6 +31,7 @@ int cli_usage_error(const cli_command *cmd, const char *fmt, ...)
 
 /* Subcommands implemented elsewhere in src/. */
 int cmd_bench(const cli_command *cmd, int argc, char **argv);
+int cmd_perplexity(const cli_command *cmd, int argc, char **argv);
 int cmd_tokenize(const cli_command *cmd, int argc, char **argv);
 int bench_tokenize(const cli_command *cmd, int argc, char **argv);
 int bench_data(const cli_command *cmd, int argc, char **argv);

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "adapter.h"
+#include "adapter_path.h"
 #include "cli.h"
 #include "hf_model.h"
 #include "model_load.h"
@@ -29,12 +30,6 @@ static bool is_dir(const char *p)
 {
     struct stat st;
     return !stat(p, &st) && S_ISDIR(st.st_mode);
-}
-
-static bool is_file(const char *p)
-{
-    struct stat st;
-    return !stat(p, &st) && S_ISREG(st.st_mode);
 }
 
 /* Options after the subcommand; -1 after a usage message. */
@@ -68,34 +63,6 @@ static void report(const char *err)
             strstr(err, "without a base architecture") ? " - give the base model with -m BASE" : "");
 }
 
-/* The adapter at PATH: a .gguf adapter, a PEFT directory, or a run directory
- * holding adapter.gguf, adapter/adapter.gguf or a PEFT adapter/. */
-static int resolve_adapter(const char *path, char *out, size_t outlen, bool *peft)
-{
-    static const char *const inside[] = {"adapter_config.json", "adapter/adapter_config.json",
-                                         "adapter.gguf", "adapter/adapter.gguf"};
-    if (is_file(path)) {
-        snprintf(out, outlen, "%s", path);
-        *peft = false;
-        return 0;
-    }
-    for (size_t i = 0; is_dir(path) && i < sizeof inside / sizeof inside[0]; i++) {
-        char p[4096];
-        snprintf(p, sizeof p, "%s/%s", path, inside[i]);
-        if (!is_file(p))
-            continue;
-        *peft = i < 2;
-        snprintf(out, outlen, "%s%s", path, i == 1 ? "/adapter" : "");
-        if (!*peft)
-            snprintf(out, outlen, "%s", p);
-        return 0;
-    }
-    fprintf(stderr, "lathe export: %s: %s\n", path, is_dir(path) ?
-            "no adapter here (looked for adapter_config.json, adapter.gguf, adapter/)" :
-            "no such file or directory");
-    return -1;
-}
-
 /* Architecture and head geometry of a base model, from its headers only. */
 static int base_config(const char *path, model_config *cfg, char *err, size_t errlen)
 {
@@ -109,15 +76,8 @@ static int base_config(const char *path, model_config *cfg, char *err, size_t er
 
 static int read_adapter(const char *path, const model_config *base, adapter *ad)
 {
-    char file[4096], err[1024];
-    bool peft;
-    if (resolve_adapter(path, file, sizeof file, &peft))
-        return -1;
-    int rc = peft ? adapter_peft_read(ad, file, base, err, sizeof err)
-                  : adapter_gguf_read(ad, file, err, sizeof err);
-    /* a foreign GGUF adapter lacks the geometry; a different arch stays to be refused */
-    if (!rc && base && !peft && !strcmp(ad->arch, base->arch))
-        adapter_set_base(ad, base);
+    char err[1024];
+    int rc = adapter_path_read(path, base, ad, err, sizeof err);
     if (rc)
         report(err);
     return rc;

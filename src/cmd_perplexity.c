@@ -1,0 +1,156 @@
+/* cmd_perplexity.c - `lathe perplexity`: tokenize a text file with the model's
+ * tokenizer (BOS first when the model adds one) and score it window by window
+ * (engine/perplexity.h), optionally with a LoRA adapter attached. */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "adapter_path.h"
+#include "cli.h"
+#include "model_load.h"
+#include "perplexity.h"
+#include "tok.h"
+
+typedef struct {
+    const char *model, *lora, *file;
+    int ctx;
+    bool json;
+} ppl_args;
+
+static int parse(const cli_command *cmd, int argc, char **argv, ppl_args *a)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *o = argv[i];
+        if (!strcmp(o, "--json")) {
+            a->json = true;
+            continue;
+        }
+        if (i + 1 >= argc)
+            return cli_usage_error(cmd, "'%s' needs a value or is unknown", o);
+        const char *v = argv[++i];
+        if (!strcmp(o, "-m"))
+            a->model = v;
+        else if (!strcmp(o, "--lora"))
+            a->lora = v;
+        else if (!strcmp(o, "-f"))
+            a->file = v;
+        else if (!strcmp(o, "-c")) {
+            char *end;
+            long c = strtol(v, &end, 10);
+            if (*end || c < 2 || c > 1 << 20)
+                return cli_usage_error(cmd, "-c needs a context of 2 to 1048576 tokens, got '%s'", v);
+            a->ctx = (int)c;
+        } else
+            return cli_usage_error(cmd, "unknown option '%s'", o);
+    }
+    if (!a->model || !a->file)
+        return cli_usage_error(cmd, "give the model with -m and the text with -f");
+    return CLI_OK;
+}
+
+static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    char *text = NULL;
+    size_t cap = 0;
+    *len = 0;
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot open", path);
+        return NULL;
+    }
+    for (;;) {
+        if (*len == cap) {
+            char *t = realloc(text, cap = cap ? 2 * cap : 1 << 16);
+            if (!t) {
+                snprintf(err, errlen, "%s: out of memory", path);
+                free(text);
+                fclose(f);
+                return NULL;
+            }
+            text = t;
+        }
+        size_t n = fread(text + *len, 1, cap - *len, f);
+        *len += n;
+        if (n == 0)
+            break;
+    }
+    bool bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        snprintf(err, errlen, "%s: read error", path);
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+/* The file's tokens, BOS first when the vocabulary adds one. */
+static int tokenize(const char *model_path, const char *path, tok_ids *ids, char *err,
+                    size_t errlen)
+{
+    tok_vocab *v = tok_vocab_load(model_path, NULL, err, errlen);
+    if (!v)
+        return -1;
+    size_t len;
+    char *text = read_file(path, &len, err, errlen);
+    tok_session *s = text ? tok_session_new(v, err, errlen) : NULL;
+    int rc = s ? 0 : -1;
+    if (!rc && tok_add_bos(v) && tok_bos(v) >= 0)
+        rc = tok_ids_push(ids, tok_bos(v));
+    if (!rc)
+        rc = tok_encode_continue(s, text, len, false, ids, err, errlen);
+    tok_session_free(s);
+    free(text);
+    tok_vocab_free(v);
+    return rc;
+}
+
+static int load(const ppl_args *a, model_file *mf, char *err, size_t errlen)
+{
+    if (model_file_load(mf, a->model, false, err, errlen))
+        return -1;
+    if (!a->lora)
+        return 0;
+    adapter ad = {0};
+    int rc = adapter_path_read(a->lora, model_get_config(mf->m), &ad, err, errlen);
+    if (!rc)
+        rc = adapter_attach(&ad, mf->m, err, errlen);
+    adapter_free(&ad);
+    if (rc)
+        model_file_close(mf);
+    return rc;
+}
+
+int cmd_perplexity(const cli_command *cmd, int argc, char **argv)
+{
+    ppl_args a = {.ctx = 512};
+    int rc = parse(cmd, argc, argv, &a);
+    if (rc != CLI_OK)
+        return rc;
+    char err[1024];
+    tok_ids ids = {0};
+    model_file mf;
+    perplexity_result r;
+    if (tokenize(a.model, a.file, &ids, err, sizeof err) || load(&a, &mf, err, sizeof err)) {
+        fprintf(stderr, "lathe perplexity: %s\n", err);
+        tok_ids_free(&ids);
+        return CLI_FAIL;
+    }
+    rc = perplexity_score(mf.m, ids.ids, ids.n, a.ctx, &r, err, sizeof err);
+    model_file_close(&mf);
+    tok_ids_free(&ids);
+    if (rc || r.scored == 0) {
+        fprintf(stderr, "lathe perplexity: %s\n", rc ? err : "the text has fewer than 2 tokens");
+        return CLI_FAIL;
+    }
+    double nll = r.nll_sum / (double)r.scored;
+    if (a.json)
+        printf("{\"tokens\":%zu,\"nll\":%.9g,\"ppl\":%.9g}\n", r.scored, nll, exp(nll));
+    else
+        printf("%zu tokens scored in %zu windows of up to %d: mean NLL %.6f, perplexity %.4f\n",
+               r.scored, r.windows, a.ctx, nll, exp(nll));
+    return CLI_OK;
+}
