@@ -557,6 +557,11 @@ int model_set_threads(model *m, int kernel_threads, int blas_threads, char *err,
     return 0;
 }
 
+pool *model_pool(const model *m)
+{
+    return m->pool;
+}
+
 void model_set_ce_chunk(model *m, int rows)
 {
     if (rows > 0 && rows != m->ce_chunk) {

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "model_config.h"
+#include "pool.h"
 
 typedef struct model model;
 
@@ -123,6 +124,9 @@ void model_set_checkpointing(model *m, bool on);
  * piece on one thread; OpenBLAS's own count then serves only other callers. */
 int model_set_threads(model *m, int kernel_threads, int blas_threads,
                       char *err, size_t errlen);
+/* The engine pool the model's kernels run on, for callers with work to share
+ * it (the optimizer); valid until the next model_set_threads. */
+pool *model_pool(const model *m);
 /* Rows of logits computed at once in the loss (default 512: fewer passes
  * over the head weight and its gradient). */
 void model_set_ce_chunk(model *m, int rows);

@@ -8,6 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE__
+#include <xmmintrin.h>
+#endif
+
+#include "grad.h"
+#include "vec.h"
 
 struct optim {
     optim_config c;
@@ -17,6 +23,8 @@ struct optim {
     float **v;          /* AdamW second moment; NULL entries for SGD */
     int64_t t;
     size_t state_bytes;
+    grad_plan *plan;
+    pool *pool;
 };
 
 optim_config optim_defaults(void)
@@ -111,7 +119,7 @@ optim *optim_new(const optim_config *c, const optim_param *params, size_t n_para
     }
     if (n_params)
         memcpy(o->params, params, n_params * sizeof *params);
-    if (alloc_state(o, err, errlen)) {
+    if (alloc_state(o, err, errlen) || !(o->plan = grad_plan_new(o->params, n_params, err, errlen))) {
         optim_free(o);
         return NULL;
     }
@@ -129,57 +137,141 @@ void optim_free(optim *o)
     free(o->m);
     free(o->v);
     free(o->params);
+    grad_plan_free(o->plan);
     free(o);
 }
 
-/* torch.optim.AdamW, _single_tensor_adamw with amsgrad off, maximize off. */
-static void adamw_tensor(const optim *o, const optim_param *p, float *m, float *v, double lr)
+/* The scalars of one step, formed once in double and rounded to float. */
+typedef struct {
+    const optim *o;
+    float scale;                /* gradient multiplier (clipping) */
+    bool zero;                  /* zero the gradients after use */
+    float decay;                /* AdamW: 1 - lr*wd, for decayed tensors */
+    float one_b1, b2, one_b2, step_size, bc2_sqrt, eps;
+    float lr;                   /* SGD */
+} step_job;
+
+static step_job step_consts(const optim *o, double lr, double grad_scale, bool zero)
 {
     const optim_config *c = &o->c;
-    float decay = p->decay ? (float)(1.0 - lr * c->weight_decay) : 1.0f;
-    float one_b1 = (float)(1.0 - c->beta1), b2 = (float)c->beta2, one_b2 = (float)(1.0 - c->beta2);
     double bc1 = 1.0 - pow(c->beta1, (double)o->t);
     double bc2 = 1.0 - pow(c->beta2, (double)o->t);
-    float step_size = (float)(lr / bc1);
-    float bc2_sqrt = (float)sqrt(bc2);
-    float eps = (float)c->eps;
-    for (size_t j = 0; j < p->n; j++) {
-        float g = p->g[j];
-        float w = p->w[j] * decay;
-        m[j] += (g - m[j]) * one_b1;          /* exp_avg.lerp_(grad, 1 - beta1) */
-        v[j] = v[j] * b2 + one_b2 * g * g;
-        float denom = sqrtf(v[j]) / bc2_sqrt + eps;
-        p->w[j] = w - step_size * (m[j] / denom);
-    }
+    return (step_job){
+        .o = o, .scale = (float)grad_scale, .zero = zero,
+        .decay = (float)(1.0 - lr * c->weight_decay),
+        .one_b1 = (float)(1.0 - c->beta1), .b2 = (float)c->beta2,
+        .one_b2 = (float)(1.0 - c->beta2), .step_size = (float)(lr / bc1),
+        .bc2_sqrt = (float)sqrt(bc2), .eps = (float)c->eps, .lr = (float)lr,
+    };
+}
+
+static inline vf4 vf4_sqrt(vf4 x)
+{
+#ifdef __SSE__
+    return (vf4)_mm_sqrt_ps((__m128)x);
+#else
+    for (int k = 0; k < 4; k++)
+        x[k] = sqrtf(x[k]);
+    return x;
+#endif
+}
+
+/* Four lanes of torch.optim.AdamW, _single_tensor_adamw with amsgrad and
+ * maximize off; every lane does the scalar float operations in torch's order,
+ * so the result is the same bits as one element at a time. */
+static inline void adamw_lanes(const step_job *j, float decay, float *w, float *g, float *m,
+                               float *v, size_t n)
+{
+    vf4 gv = {0}, wv = {0}, mv = {0}, vv = {0};
+    memcpy(&gv, g, n * sizeof(float));
+    memcpy(&wv, w, n * sizeof(float));
+    memcpy(&mv, m, n * sizeof(float));
+    memcpy(&vv, v, n * sizeof(float));
+    gv = gv * j->scale;
+    wv = wv * decay;
+    mv += (gv - mv) * j->one_b1;                /* exp_avg.lerp_(grad, 1 - beta1) */
+    vv = vv * j->b2 + j->one_b2 * gv * gv;
+    vf4 denom = vf4_sqrt(vv) / j->bc2_sqrt + j->eps;
+    wv = wv - j->step_size * (mv / denom);
+    memcpy(w, &wv, n * sizeof(float));
+    memcpy(m, &mv, n * sizeof(float));
+    memcpy(v, &vv, n * sizeof(float));
+}
+
+static void adamw_piece(const step_job *j, const optim_param *p, float *m, float *v,
+                        size_t off, size_t len)
+{
+    float decay = p->decay ? j->decay : 1.0f;
+    float *w = p->w + off, *g = p->g + off;
+    size_t k = 0;
+    for (; k + 4 <= len; k += 4)
+        adamw_lanes(j, decay, w + k, g + k, m + k, v + k, 4);
+    if (k < len)
+        adamw_lanes(j, decay, w + k, g + k, m + k, v + k, len - k);
 }
 
 /* torch.optim.SGD, _single_tensor_sgd with dampening 0: the buffer starts as
  * a copy of the first gradient. */
-static void sgd_tensor(const optim *o, const optim_param *p, float *buf, double lr)
+static void sgd_piece(const step_job *j, const optim_param *p, float *buf, size_t off, size_t len)
 {
-    const optim_config *c = &o->c;
+    const optim_config *c = &j->o->c;
     float wd = p->decay ? (float)c->weight_decay : 0.0f;
-    float mom = (float)c->momentum, flr = (float)lr;
-    bool first = o->t == 1;
-    for (size_t j = 0; j < p->n; j++) {
-        float g = p->g[j] + wd * p->w[j];
+    float mom = (float)c->momentum;
+    bool first = j->o->t == 1;
+    float *w = p->w + off, *gp = p->g + off;
+    for (size_t k = 0; k < len; k++) {
+        float g = gp[k] * j->scale + wd * w[k];
         if (buf) {
-            buf[j] = first ? g : buf[j] * mom + g;
-            g = c->nesterov ? g + mom * buf[j] : buf[j];
+            buf[k] = first ? g : buf[k] * mom + g;
+            g = c->nesterov ? g + mom * buf[k] : buf[k];
         }
-        p->w[j] -= flr * g;
+        w[k] -= j->lr * g;
     }
+}
+
+static void step_piece(void *arg, size_t i, size_t off, size_t len)
+{
+    const step_job *j = arg;
+    const optim *o = j->o;
+    const optim_param *p = &o->params[i];
+    if (o->c.kind == OPTIM_ADAMW)
+        adamw_piece(j, p, o->m[i] + off, o->v[i] + off, off, len);
+    else
+        sgd_piece(j, p, o->m[i] ? o->m[i] + off : NULL, off, len);
+    if (j->zero)
+        memset(p->g + off, 0, len * sizeof(float));
+}
+
+static void step(optim *o, double lr, double grad_scale, bool zero)
+{
+    o->t++;
+    step_job j = step_consts(o, lr, grad_scale, zero);
+    grad_plan_run(o->plan, o->pool, step_piece, &j);
 }
 
 void optim_step(optim *o, double lr)
 {
-    o->t++;
-    for (size_t i = 0; i < o->n_params; i++) {
-        if (o->c.kind == OPTIM_ADAMW)
-            adamw_tensor(o, &o->params[i], o->m[i], o->v[i], lr);
-        else
-            sgd_tensor(o, &o->params[i], o->m[i], lr);
-    }
+    step(o, lr, 1.0, false);
+}
+
+void optim_step_clipped(optim *o, double lr, double grad_scale)
+{
+    step(o, lr, grad_scale, true);
+}
+
+void optim_set_pool(optim *o, pool *p)
+{
+    o->pool = p;
+}
+
+double optim_grad_norm(optim *o)
+{
+    return grad_global_norm(o->plan, o->pool);
+}
+
+void optim_zero_grad(optim *o)
+{
+    grad_zero(o->plan, o->pool);
 }
 
 int64_t optim_steps(const optim *o)

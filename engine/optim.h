@@ -3,13 +3,19 @@
  * torch.optim (single-tensor path), so runs can be checked against PyTorch.
  *
  * State (Adam moments, momentum buffers) exists only for the tensors handed
- * in, i.e. the trainable ones; frozen weights cost nothing here. */
+ * in, i.e. the trainable ones; frozen weights cost nothing here.
+ *
+ * The per-step passes (gradient norm, zeroing, update) run on an engine pool
+ * when one is set, chunked by grad.h's plan: elementwise updates give the same
+ * bits on any number of threads, and the norm sums in a fixed chunk order. */
 #ifndef LATHE_OPTIM_H
 #define LATHE_OPTIM_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "pool.h"
 
 /* One trainable tensor: weights and their gradient, n floats each. */
 typedef struct {
@@ -44,9 +50,24 @@ optim *optim_new(const optim_config *c, const optim_param *params, size_t n_para
                  char *err, size_t errlen);
 void optim_free(optim *o);
 
+/* Runs the passes below on p's threads (NULL: the caller's thread only).
+ * p must stay alive while o uses it. */
+void optim_set_pool(optim *o, pool *p);
+
 /* One update of every parameter from its gradient at learning rate lr.
  * The caller has already checked the gradients are finite and clipped them. */
 void optim_step(optim *o, double lr);
+
+/* A training step's tail in one pass over memory: the update of optim_step
+ * from every gradient multiplied by grad_scale (the clipping factor; the
+ * product is rounded to float, as if the gradients had been scaled in place
+ * first), after which the gradients are zero, ready to accumulate again. */
+void optim_step_clipped(optim *o, double lr, double grad_scale);
+
+/* The global L2 norm of the gradients (grad_global_norm) and their zeroing,
+ * on the optimizer's pool. */
+double optim_grad_norm(optim *o);
+void optim_zero_grad(optim *o);
 
 /* Updates taken so far (Adam's t). */
 int64_t optim_steps(const optim *o);

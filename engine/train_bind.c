@@ -33,7 +33,8 @@ int train_bind_model(train_bind *b, model *m, trainer_model *out, char *err, siz
     for (int i = 0; i < n; i++)
         b->params[i] = (optim_param){mp[i].name, mp[i].data, mp[i].grad, mp[i].n, mp[i].decay};
     b->n_params = (size_t)n;
-    *out = (trainer_model){b, b->params, b->n_params, bind_accumulate, bind_begin_step};
+    *out = (trainer_model){b, b->params, b->n_params, bind_accumulate, bind_begin_step,
+                           model_pool(m)};
     return 0;
 }
 

@@ -15,8 +15,9 @@ typedef struct {
     size_t n_params;
 } train_bind;
 
-/* Fills *out to drive m; call after model_set_training (the parameter list is
- * taken as it is now). Returns 0, or -1 with a message in err. */
+/* Fills *out to drive m; call after model_set_training and model_set_threads
+ * (the parameter list and the pool are taken as they are now). Returns 0, or
+ * -1 with a message in err. */
 int train_bind_model(train_bind *b, model *m, trainer_model *out, char *err, size_t errlen);
 void train_bind_free(train_bind *b);
 

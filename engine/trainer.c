@@ -41,6 +41,7 @@ struct trainer {
     /* Trainer thread only. */
     double t0, paused_s;
     int consecutive_bad;
+    bool grads_zero;       /* the last update left the gradients zeroed */
 };
 
 trainer_config trainer_defaults(void)
@@ -124,6 +125,7 @@ trainer *trainer_new(const trainer_config *c, const trainer_model *m, const trai
         free(t);
         return NULL;
     }
+    optim_set_pool(t->opt, m->pool);
     pthread_mutex_init(&t->mu, NULL);
     pthread_cond_init(&t->cv, NULL);
     return t;
@@ -211,7 +213,9 @@ static int accumulate(trainer *t, step_result *r, int64_t step, char *err, size_
 {
     if (t->m.begin_step)
         t->m.begin_step(t->m.ctx, step);
-    grad_zero(t->m.params, t->m.n_params);
+    if (!t->grads_zero)
+        optim_zero_grad(t->opt);
+    t->grads_zero = false;
     double n = r->scored > 0.0 ? r->scored : 1.0;
     double loss = 0.0;
     for (int k = 0; k < r->got; k++) {
@@ -221,7 +225,7 @@ static int accumulate(trainer *t, step_result *r, int64_t step, char *err, size_
         loss += part;
     }
     r->loss = loss;
-    r->norm = grad_global_norm(t->m.params, t->m.n_params);
+    r->norm = optim_grad_norm(t->opt);
     return 0;
 }
 
@@ -283,10 +287,8 @@ static bool apply(trainer *t, const step_result *r, int64_t step, double lr)
         return t->consecutive_bad < t->c.nan_tolerance;
     }
     t->consecutive_bad = 0;
-    double coef = grad_clip_coef(r->norm, t->c.max_grad_norm);
-    if (coef < 1.0)
-        grad_scale(t->m.params, t->m.n_params, coef);
-    optim_step(t->opt, lr);
+    optim_step_clipped(t->opt, lr, grad_clip_coef(r->norm, t->c.max_grad_norm));
+    t->grads_zero = true;
     return true;
 }
 

@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "optim.h"
+#include "pool.h"
 #include "ring.h"
 #include "schedule.h"
 
@@ -54,7 +55,10 @@ typedef int (*trainer_next_fn)(void *ctx, trainer_batch *out, char *err, size_t 
  * (sum of weighted token losses) / loss_norm into the tensors' gradients and
  * returning that quantity in *loss. begin_step (may be NULL) is told the
  * 0-based optimizer step before its micro-batches run (dropout seeds).
- * Returns 0, or -1 with a message in err. */
+ * Returns 0, or -1 with a message in err. The gradient passes and the
+ * optimizer update run on pool (NULL: the trainer thread alone), which the
+ * model's own calls may use too; both run on the trainer thread, never at
+ * the same time. */
 typedef struct {
     void *ctx;
     const optim_param *params;
@@ -62,6 +66,7 @@ typedef struct {
     int (*accumulate)(void *ctx, const trainer_batch *b, double loss_norm, double *loss,
                       char *err, size_t errlen);
     void (*begin_step)(void *ctx, int64_t step);
+    pool *pool;
 } trainer_model;
 
 typedef struct {

@@ -189,23 +189,39 @@ static void test_schedules(void **state)
 static void test_clipping(void **state)
 {
     (void)state;
-    float g1[2] = {3.0f, 0.0f}, g2[1] = {4.0f}, w[3] = {0};
+    float g1[2] = {3.0f, 0.0f}, g2[1] = {4.0f}, w[3] = {1.0f, 1.0f, 1.0f};
+    float h1[2] = {3.0f, 0.0f}, h2[1] = {4.0f}, u[3] = {1.0f, 1.0f, 1.0f};
     optim_param p[2] = {{"a", w, g1, 2, true}, {"b", w + 2, g2, 1, true}};
-    double norm = grad_global_norm(p, 2);
+    optim_param q[2] = {{"a", u, h1, 2, true}, {"b", u + 2, h2, 1, true}};
+    char err[128];
+    optim_config c = {OPTIM_SGD, 0, 0, 0, 0, 0.0, false};
+    optim *o = optim_new(&c, p, 2, err, sizeof err), *ref = optim_new(&c, q, 2, err, sizeof err);
+    assert_non_null(o);
+    assert_non_null(ref);
+    double norm = optim_grad_norm(o);
     assert_true(norm == 5.0);
     double coef = grad_clip_coef(norm, 1.0);
     assert_true(fabs(coef - 1.0 / (5.0 + 1e-6)) < 1e-15);
-    grad_scale(p, 2, coef);
-    assert_close(g1[0], 0.6f, 1e-6f);
-    assert_close(g2[0], 0.8f, 1e-6f);
+    /* The clipped step equals scaling in place, then a plain step. */
+    optim_step_clipped(o, 0.5, coef);
+    h1[0] *= (float)coef;
+    h2[0] *= (float)coef;
+    optim_step(ref, 0.5);
+    assert_memory_equal(w, u, sizeof w);
+    assert_close(w[0], 1.0f - 0.5f * 0.6f, 1e-6f);
+    assert_close(w[2], 1.0f - 0.5f * 0.8f, 1e-6f);
+    assert_true(g1[0] == 0.0f && g1[1] == 0.0f && g2[0] == 0.0f);
     assert_true(grad_clip_coef(0.5, 1.0) == 1.0);
     assert_true(grad_clip_coef(5.0, 0.0) == 1.0);
     g2[0] = NAN;
-    assert_false(isfinite(grad_global_norm(p, 2)));
+    assert_false(isfinite(optim_grad_norm(o)));
     g2[0] = INFINITY;
-    assert_false(isfinite(grad_global_norm(p, 2)));
-    grad_zero(p, 2);
+    assert_false(isfinite(optim_grad_norm(o)));
+    g1[1] = 2.0f;
+    optim_zero_grad(o);
     assert_true(g1[0] == 0.0f && g1[1] == 0.0f && g2[0] == 0.0f);
+    optim_free(o);
+    optim_free(ref);
 }
 
 int main(void)

@@ -84,7 +84,7 @@ static void toy_init(toy *m)
 
 static trainer_model toy_model(toy *m)
 {
-    trainer_model tm = {m, m->params, 2, toy_accumulate, toy_begin_step};
+    trainer_model tm = {m, m->params, 2, toy_accumulate, toy_begin_step, NULL};
     return tm;
 }
 
