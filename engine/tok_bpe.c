@@ -13,19 +13,13 @@
 
 #include "tok_impl.h"
 
-typedef struct {
-    int32_t prev, next;
-    uint32_t start, n;
-} bpe_sym;
-
-
-
 /* The merge key "left right" is built behind the word in wbuf. */
-static int try_pair(tok_session *s, size_t wlen, size_t *nheap, int32_t l, int32_t r)
+static int try_pair(tok_session *s, const void *ctx, size_t *nheap, int32_t l, int32_t r)
 {
     if (l < 0 || r < 0)
         return 0;
-    const bpe_sym *sym = s->sym;
+    size_t wlen = *(const size_t *)ctx;
+    const tok_sym *sym = s->sym;
     size_t kl = sym[l].n + 1 + sym[r].n;
     char *key = s->wbuf + wlen;
     memcpy(key, s->wbuf + sym[l].start, sym[l].n);
@@ -37,51 +31,17 @@ static int try_pair(tok_session *s, size_t wlen, size_t *nheap, int32_t l, int32
     return tok_heap_push(s, nheap, (tok_pair){rank, l, r, sym[l].n + sym[r].n});
 }
 
-static int split_symbols(tok_session *s, size_t wlen, size_t *nsym)
-{
-    size_t n = 0;
-    for (size_t off = 0; off < wlen; n++) {
-        if (tok_reserve(&s->sym, &s->sym_cap, n + 1, sizeof(bpe_sym)) != 0)
-            return -1;
-        size_t cl = tok_utf8_len((unsigned char)s->wbuf[off]);
-        if (cl > wlen - off)
-            cl = wlen - off;
-        ((bpe_sym *)s->sym)[n] = (bpe_sym){(int32_t)n - 1, off + cl == wlen ? -1 : (int32_t)n + 1,
-                                           (uint32_t)off, (uint32_t)cl};
-        off += cl;
-    }
-    *nsym = n;
-    return 0;
-}
-
 static int merge_word(tok_session *s, size_t wlen)
 {
-    size_t nsym, nheap = 0;
-    if (split_symbols(s, wlen, &nsym) != 0)
+    size_t nsym;
+    if (tok_split_chars(s, s->wbuf, wlen, &nsym) != 0)
         return -1;
-    for (size_t i = 1; i < nsym; i++)
-        if (try_pair(s, wlen, &nheap, (int32_t)i - 1, (int32_t)i) != 0)
-            return -1;
-    while (nheap) {
-        tok_pair p = tok_heap_pop(s, &nheap);
-        bpe_sym *sym = s->sym, *l = &sym[p.left], *r = &sym[p.right];
-        if (!l->n || !r->n || l->n + r->n != p.size)
-            continue;
-        l->n += r->n;
-        r->n = 0;
-        l->next = r->next;
-        if (r->next >= 0)
-            sym[r->next].prev = p.left;
-        if (try_pair(s, wlen, &nheap, l->prev, p.left) != 0 ||
-            try_pair(s, wlen, &nheap, p.left, l->next) != 0)
-            return -1;
-    }
-    return 0;
+    return tok_merge(s, nsym, try_pair, &wlen);
 }
 
 static int emit_symbols(tok_session *s, tok_ids *out)
 {
-    const bpe_sym *sym = s->sym;
+    const tok_sym *sym = s->sym;
     for (int32_t i = 0; i != -1; i = sym[i].next) {
         const char *t = s->wbuf + sym[i].start;
         int32_t id = tok_lookup(s->v, t, sym[i].n);

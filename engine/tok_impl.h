@@ -47,6 +47,13 @@ typedef struct {
     size_t start, end;
 } tok_span;
 
+/* One symbol of a text being merged: [start, start+n) of the text, in a
+ * doubly linked list; n == 0 once merged into its left neighbour. */
+typedef struct {
+    int32_t prev, next;
+    uint32_t start, n;
+} tok_sym;
+
 /* A candidate merge of two adjacent symbols. The merge heap pops the smallest
  * key first, leftmost on ties: BPE keys by merge rank, SPM by minus the score. */
 typedef struct {
@@ -59,7 +66,7 @@ struct tok_session {
     const tok_vocab *v;
     pcre2_match_data *md;
     /* merge scratch, reused across calls */
-    void *sym;
+    tok_sym *sym;
     size_t sym_cap;
     tok_pair *heap;
     size_t heap_cap;
@@ -75,8 +82,15 @@ struct tok_session {
     tok_ids cache_ids;
 };
 
+/* Offers the merge of symbols l and r (either may be -1: none) by pushing it
+ * with tok_heap_push when there is one; ctx is the caller's. 0, or -1 when
+ * out of memory. */
+typedef int (*tok_pair_fn)(tok_session *s, const void *ctx, size_t *nheap, int32_t l, int32_t r);
 int tok_heap_push(tok_session *s, size_t *n, tok_pair p);
-tok_pair tok_heap_pop(tok_session *s, size_t *n);
+/* One symbol per UTF-8 character of text[0..len) (len <= INT32_MAX). */
+int tok_split_chars(tok_session *s, const char *text, size_t len, size_t *nsym);
+/* Merges the split symbols, best pair first; see tok_merge.c. */
+int tok_merge(tok_session *s, size_t nsym, tok_pair_fn pair, const void *ctx);
 
 /* 1 when name is one of the space-separated words in names. */
 int tok_name_in_list(const char *names, const char *name);

@@ -25,18 +25,12 @@
 
 #define SPACE_MARK "\xE2\x96\x81"
 
-typedef struct {
-    int32_t prev, next;
-    size_t start, n;
-} spm_sym;
-
-
-
-static int try_pair(tok_session *s, const char *text, size_t *nheap, int32_t l, int32_t r)
+static int try_pair(tok_session *s, const void *ctx, size_t *nheap, int32_t l, int32_t r)
 {
     if (l < 0 || r < 0)
         return 0;
-    const spm_sym *sym = s->sym;
+    const char *text = ctx;
+    const tok_sym *sym = s->sym;
     size_t size = sym[l].n + sym[r].n;
     int32_t id = tok_lookup(s->v, text + sym[l].start, size);
     if (id == TOK_NONE)
@@ -44,25 +38,7 @@ static int try_pair(tok_session *s, const char *text, size_t *nheap, int32_t l, 
     return tok_heap_push(s, nheap, (tok_pair){-(double)s->v->score[id], l, r, (uint32_t)size});
 }
 
-static int split_chars(tok_session *s, const char *text, size_t len, size_t *nsym)
-{
-    const unsigned char *t = (const unsigned char *)text;
-    size_t n = 0;
-    for (size_t off = 0; off < len; n++) {
-        if (tok_reserve(&s->sym, &s->sym_cap, n + 1, sizeof(spm_sym)) != 0)
-            return -1;
-        size_t cl = tok_utf8_len(t[off]);
-        if (cl > len - off)
-            cl = len - off;
-        ((spm_sym *)s->sym)[n] = (spm_sym){(int32_t)n - 1, off + cl == len ? -1 : (int32_t)n + 1,
-                                           off, cl};
-        off += cl;
-    }
-    *nsym = n;
-    return 0;
-}
-
-static int emit(const tok_session *s, const char *text, const spm_sym *sym, tok_ids *out)
+static int emit(const tok_session *s, const char *text, const tok_sym *sym, tok_ids *out)
 {
     int32_t id = tok_lookup(s->v, text + sym->start, sym->n);
     if (id != TOK_NONE)
@@ -77,29 +53,13 @@ static int emit(const tok_session *s, const char *text, const spm_sym *sym, tok_
 
 static int merge_segment(tok_session *s, const char *text, size_t len, tok_ids *out)
 {
-    size_t nsym, nheap = 0;
+    size_t nsym;
     if (!len)
         return 0;
-    if (len > INT32_MAX || split_chars(s, text, len, &nsym) != 0)
+    if (len > INT32_MAX || tok_split_chars(s, text, len, &nsym) != 0 ||
+        tok_merge(s, nsym, try_pair, text) != 0)
         return -1;
-    for (size_t i = 1; i < nsym; i++)
-        if (try_pair(s, text, &nheap, (int32_t)i - 1, (int32_t)i) != 0)
-            return -1;
-    while (nheap) {
-        tok_pair p = tok_heap_pop(s, &nheap);
-        spm_sym *sym = s->sym, *l = &sym[p.left], *r = &sym[p.right];
-        if (!l->n || !r->n || l->n + r->n != p.size)
-            continue;
-        l->n += r->n;
-        r->n = 0;
-        l->next = r->next;
-        if (r->next >= 0)
-            sym[r->next].prev = p.left;
-        if (try_pair(s, text, &nheap, l->prev, p.left) != 0 ||
-            try_pair(s, text, &nheap, p.left, l->next) != 0)
-            return -1;
-    }
-    const spm_sym *sym = s->sym;
+    const tok_sym *sym = s->sym;
     for (int32_t i = 0; i != -1; i = sym[i].next)
         if (emit(s, text, &sym[i], out) != 0)
             return -1;
