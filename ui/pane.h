@@ -45,6 +45,8 @@ typedef struct {
     void (*destroy)(pane *p);     /* optional: free what init allocated */
     const pane_key *keys;
     size_t n_keys;
+    const char *const *text;      /* pane_text panes: their lines */
+    size_t n_text;
 } pane_class;
 
 struct pane {
@@ -68,16 +70,16 @@ extern const pane_class pane_config_class;
 extern const pane_class pane_train_class;
 extern const pane_class pane_chat_class;
 
-/* Shared by the panes that show only text so far (Data, Config, Chat): a
- * scrollable block of lines. Lines starting with "$ " are commands and are
- * drawn in the accent role. */
+/* Shared by the panes that show only text so far (Data, Config, Chat): the
+ * class's text as a scrollable block of lines. Lines starting with "$ " are
+ * commands and are drawn in the accent role. */
 typedef struct {
     pane super;
     int scroll;
 } pane_text;
 
-void pane_text_draw(pane_text *p, WINDOW *w, const char *const *lines, size_t n);
-bool pane_text_key(pane_text *p, int key, size_t n_lines);
+void pane_text_draw(pane *p, WINDOW *w, const pane_env *env);
+bool pane_text_key(pane *p, int key);
 #define PANE_TEXT_N_KEYS 3
 extern const pane_key pane_text_keys[PANE_TEXT_N_KEYS];
 

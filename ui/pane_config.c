@@ -17,24 +17,14 @@ static const char *const lines[] = {
     "$ lathe train CONFIG.yaml --max-steps 1",
     "$ lathe train CONFIG.yaml",
 };
-static const size_t n_lines = sizeof lines / sizeof lines[0];
-
-static void draw(pane *p, WINDOW *w, const pane_env *env)
-{
-    (void)env;
-    pane_text_draw((pane_text *)p, w, lines, n_lines);
-}
-
-static bool handle_key(pane *p, int key)
-{
-    return pane_text_key((pane_text *)p, key, n_lines);
-}
 
 const pane_class pane_config_class = {
     .name = "Config",
     .size = sizeof(pane_text),
-    .draw = draw,
-    .handle_key = handle_key,
+    .draw = pane_text_draw,
+    .handle_key = pane_text_key,
     .keys = pane_text_keys,
     .n_keys = PANE_TEXT_N_KEYS,
+    .text = lines,
+    .n_text = sizeof lines / sizeof lines[0],
 };

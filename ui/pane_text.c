@@ -20,9 +20,12 @@ static int max_scroll(const pane_text *p, size_t n)
     return m > 0 ? m : 0;
 }
 
-void pane_text_draw(pane_text *p, WINDOW *w, const char *const *lines, size_t n)
+void pane_text_draw(pane *b, WINDOW *w, const pane_env *env)
 {
-    const pane *b = &p->super;
+    (void)env;
+    pane_text *p = (pane_text *)b;
+    const char *const *lines = b->cls->text;
+    size_t n = b->cls->n_text;
     if (p->scroll > max_scroll(p, n))
         p->scroll = max_scroll(p, n);
     for (int row = 0; row < b->h && (size_t)(p->scroll + row) < n; row++) {
@@ -33,8 +36,10 @@ void pane_text_draw(pane_text *p, WINDOW *w, const char *const *lines, size_t n)
     }
 }
 
-bool pane_text_key(pane_text *p, int key, size_t n_lines)
+bool pane_text_key(pane *b, int key)
 {
+    pane_text *p = (pane_text *)b;
+    size_t n_lines = b->cls->n_text;
     int page = p->super.h > 1 ? p->super.h - 1 : 1;
     switch (key) {
     case KEY_UP: p->scroll--; break;

@@ -191,7 +191,7 @@ static void test_startup_layout(void **state)
     assert_true(on_screen("4 Chat"));
     assert_true(on_screen("/tmp/some config.yaml"));
     assert_true(on_screen("Dataset explorer"));
-    assert_true(on_screen("lathe data stats DATASET.jsonl"));
+    assert_true(on_screen("lathe data render DATASET.jsonl -m MODEL.gguf"));
     assert_true(on_screen("RSS 123M"));
     assert_true(on_screen("RAM 3.00G/8.00G"));
     assert_true(on_screen("CPU 12.5%"));
