@@ -476,6 +476,7 @@ int cmd_train(const cli_command *cmd, int argc, char **argv)
     if (rc != CLI_OK && r->err[0])
         fprintf(stderr, "lathe train: %s\n", r->err);
     run_free(r);
+    free(r);
     free(o.sets);
     return rc;
 }
