@@ -60,6 +60,9 @@ typedef struct {
     ring_record last;         /* the latest step record */
     double best_eval;
     int64_t best_step;
+    int64_t evals_since_best; /* early_stopping_patience counts these */
+    bool stop_sent;           /* trainer_stop was called (Ctrl-C, early stopping) */
+    bool ended;               /* the trainer thread has been joined */
     char err[1024];
 } train_run;
 
@@ -143,6 +146,17 @@ static int build_data(train_run *r)
             n->sequences, n->records, n->tokens, n->learned, r->pipe.val.counts.records,
             chat_tmpl_name(r->pipe.tmpl));
     return 0;
+}
+
+/* Keys the config accepts that this command does not act on yet. */
+static void warn_pending(const train_config *c)
+{
+    if (c->save_steps != CONFIG_UNSET || c->save_total_limit != CONFIG_UNSET)
+        fprintf(stderr, "lathe train: warning: checkpoints are not written yet; save_steps and "
+                        "save_total_limit are ignored\n");
+    if (c->load_best_model_at_end)
+        fprintf(stderr, "lathe train: warning: load_best_model_at_end is not available yet; the "
+                        "outputs hold the last weights\n");
 }
 
 static int threads(const train_config *c)
@@ -230,6 +244,8 @@ static json_t *step_row(const ring_record *s)
                      s->tokens_per_s, "elapsed_s", s->elapsed_s);
 }
 
+static int log_event(train_run *r, int64_t step, double elapsed, const char *text);
+
 static int log_eval(train_run *r, int64_t step, double loss)
 {
     json_t *row = step_row(&r->last);
@@ -243,9 +259,21 @@ static int log_eval(train_run *r, int64_t step, double loss)
     if (isnan(r->best_eval) || loss < r->best_eval) {
         r->best_eval = loss;
         r->best_step = step;
+        r->evals_since_best = 0;
+    } else {
+        r->evals_since_best++;
     }
     train_progress_note(&r->progress, "eval step %lld: loss %.4f  ppl %.3f", (long long)step,
                         loss, exp(loss));
+    int64_t patience = r->cfg.early_stopping_patience;
+    if (patience != CONFIG_UNSET && r->evals_since_best >= patience && !r->ended &&
+        !r->stop_sent) {
+        train_progress_note(&r->progress, "lathe train: no better eval loss in %lld evaluations "
+                            "(early_stopping_patience); stopping", (long long)patience);
+        rc |= log_event(r, step, r->last.elapsed_s, "early stopping");
+        trainer_stop(r->t);
+        r->stop_sent = true;
+    }
     return rc;
 }
 
@@ -288,7 +316,6 @@ static int drain(train_run *r)
 /* Drains the ring until the trainer ends, stopping it on Ctrl-C. */
 static int follow(train_run *r)
 {
-    bool stop_sent = false;
     int rc = 0;
     for (;;) {
         rc |= drain(r);
@@ -296,16 +323,17 @@ static int follow(train_run *r)
         trainer_get_status(r->t, &st);
         if (st.state >= TRAINER_FINISHED)
             break;
-        if (interrupted && !stop_sent) {
+        if (interrupted && !r->stop_sent) {
             train_progress_note(&r->progress, "lathe train: interrupted; stopping after the "
                                               "current step");
             trainer_stop(r->t);
-            stop_sent = true;
+            r->stop_sent = true;
         }
         nanosleep(&(struct timespec){0, 20 * 1000 * 1000}, NULL);
     }
     trainer_join(r->t);
     rc |= drain(r);
+    r->ended = true;
     train_progress_done(&r->progress);
     if (rc)
         snprintf(r->err, sizeof r->err, "%s: writing the logs failed: %s", r->rd.path,
@@ -424,6 +452,7 @@ static int run(train_run *r, const train_options *o)
     char *cfg_path = run_dir_file(&r->rd, "config.yaml");
     int rc = cfg_path ? train_config_write(&r->cfg, cfg_path, r->err, sizeof r->err) : -1;
     free(cfg_path);
+    warn_pending(&r->cfg);
     if (rc || build_data(r) || load_model(r) || start_trainer(r))
         return CLI_FAIL;
     rc = follow(r);

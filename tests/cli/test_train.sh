@@ -113,6 +113,17 @@ check "--max-steps: 4 step rows" test "$(rows "$out/run-max/metrics.jsonl")" -eq
 check "--max-steps: recorded in the resolved config" grep -q '^max_steps: 4' \
     "$out/run-max/config.yaml"
 
+# --- early stopping: at a learning rate too small to change fp32 weights the
+# eval loss never improves, so patience 2 stops the run after three evaluations
+LR=1e-12 config patience "$lora" "max_steps: 200" "eval_steps: 1" "early_stopping_patience: 2" \
+    "lr_scheduler: constant"
+run="$out/run-patience"
+check "early stopping: exits 0" status_is 0 "$LATHE" train "$out/patience.yaml" --output "$run"
+check "early stopping: stopped" grep -q '"state": "stopped"' "$run/summary.json"
+check "early stopping: logged as an event" grep -q '"event":"early stopping"' "$run/events.jsonl"
+check "early stopping: well before max_steps" test "$(rows "$run/metrics.jsonl")" -lt 10
+check "early stopping: best eval is the first" grep -q '"best_eval_step": 1,' "$run/summary.json"
+
 # --- errors
 printf 'base_model: base.gguf\nlearnig_rate: 0.1\n' > "$out/bad.yaml"
 check "config error exits 1" status_is 1 "$LATHE" train "$out/bad.yaml" --output "$out/run-bad"
