@@ -206,6 +206,8 @@ static int counted_next(void *ctx, trainer_batch *out, char *err, size_t errlen)
     return got;
 }
 
+static int log_event(train_run *r, int64_t step, double elapsed, const char *text);
+
 static int start_trainer(train_run *r)
 {
     const train_config *c = &r->cfg;
@@ -232,6 +234,12 @@ static int start_trainer(train_run *r)
     if (!(r->t = trainer_new(&tc, &tm, &ts, r->metrics, r->err, sizeof r->err)))
         return -1;
     train_progress_init(&r->progress, stderr, r->total_steps);
+    char msg[RING_TEXT_MAX];
+    snprintf(msg, sizeof msg, "started: %lld steps", (long long)r->total_steps);
+    if (log_event(r, 0, 0.0, msg)) {
+        snprintf(r->err, sizeof r->err, "%s: cannot write events.jsonl", r->rd.path);
+        return -1;
+    }
     return trainer_start(r->t, r->err, sizeof r->err);
 }
 
@@ -243,8 +251,6 @@ static json_t *step_row(const ring_record *s)
                      "loss", s->loss, "lr", s->lr, "grad_norm", s->grad_norm, "tokens_per_s",
                      s->tokens_per_s, "elapsed_s", s->elapsed_s);
 }
-
-static int log_event(train_run *r, int64_t step, double elapsed, const char *text);
 
 static int log_eval(train_run *r, int64_t step, double loss)
 {
@@ -423,9 +429,11 @@ static int finish(train_run *r)
     trainer_get_status(r->t, &st);
     double wall = train_eval_now() - r->t0;
     int rc = 0;
+    bool lora = r->cfg.adapter == CONFIG_ADAPTER_LORA;
     if (st.step > 0)
-        rc = final_eval(r, st.step) ? -1
-             : r->cfg.adapter == CONFIG_ADAPTER_LORA ? save_adapter(r) : save_model(r);
+        rc = final_eval(r, st.step) ? -1 : lora ? save_adapter(r) : save_model(r);
+    if (st.step > 0 && !rc)
+        rc = log_event(r, st.step, wall, lora ? "saved adapter/" : "saved model.gguf");
     rc = write_summary(r, &st, wall) ? -1 : rc;
     if (!rc && st.state == TRAINER_FAILED) {
         snprintf(r->err, sizeof r->err, "training failed: %s", st.message);

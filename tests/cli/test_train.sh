@@ -61,8 +61,10 @@ check "lora: losses are finite numbers" test "$(grep -Ec '"loss":-?[0-9]' "$run/
 check "lora: plain progress lines on a non-terminal stderr" err_has '^step 10/10  loss [0-9.]+  lr'
 check "lora: summary has steps, tokens and best eval" grep -q '"best_eval_step": (5|10)' \
     "$run/summary.json" -E
-check "lora: summary says finished" grep -q '"state": "finished"' "$run/summary.json"
+check "lora: summary says finished" grep -q '"state": "finished"' "$run/summary.json >/dev/null"
+check "lora: events log the start" grep -q '"event":"started: 10 steps"' "$run/events.jsonl"
 check "lora: events log the end" grep -q '"event":"reached max_steps"' "$run/events.jsonl"
+check "lora: events log the save" grep -q '"event":"saved adapter/"' "$run/events.jsonl"
 check "lora: adapter.gguf loads with the adapter reader" status_is 0 "$LATHE" export adapter \
     "$run/adapter/adapter.gguf" --gguf "$out/re.gguf"
 check "lora: it holds 14 pairs (28 tensors) of rank 4" grep -q '28 tensors, rank 4' "$out/stdout"
@@ -73,6 +75,20 @@ check "lora: PEFT and GGUF files hold the same adapter" cmp -s "$run/adapter/ada
 check "lora: resolved config.yaml loads back" status_is 0 "$LATHE" config --check "$run/config.yaml"
 check "lora: resolved config names the run directory" grep -q "^output_dir: .*run-lora" \
     "$run/config.yaml"
+
+# --- on a terminal: a progress bar redrawn in place
+if command -v script >/dev/null 2>&1; then
+    script -qec "'$LATHE' train '$out/lora.yaml' --output '$out/run-tty'" /dev/null \
+        > "$out/tty.out" 2>&1
+    check "terminal: exits 0" test $? -eq 0
+    cr=$(printf '\r')
+    check "terminal: the bar is redrawn with carriage returns" \
+        grep -q "${cr}.*step 10/10 \[########################\] loss [0-9.]*  lr .* tok/s  ETA 0:00" \
+        "$out/tty.out"
+    check "terminal: no plain step lines" test "$(grep -c '^step ' "$out/tty.out")" -eq 0
+else
+    skip "terminal: progress bar" "no script(1)"
+fi
 
 # --- full fine-tune on a tiny repeated dataset: the loss must fall
 head -n 4 "$LATHE_SRCDIR/samples/data/train.jsonl" > "$out/tiny.jsonl"
@@ -119,10 +135,16 @@ LR=1e-12 config patience "$lora" "max_steps: 200" "eval_steps: 1" "early_stoppin
     "lr_scheduler: constant"
 run="$out/run-patience"
 check "early stopping: exits 0" status_is 0 "$LATHE" train "$out/patience.yaml" --output "$run"
-check "early stopping: stopped" grep -q '"state": "stopped"' "$run/summary.json"
+check "early stopping: stopped" grep -q '"state": "stopped"' "$run/summary.json >/dev/null"
 check "early stopping: logged as an event" grep -q '"event":"early stopping"' "$run/events.jsonl"
 check "early stopping: well before max_steps" test "$(rows "$run/metrics.jsonl")" -lt 10
-check "early stopping: best eval is the first" grep -q '"best_eval_step": 1,' "$run/summary.json"
+check "early stopping: best eval is the first" grep -q '"best_eval_step": 1,' "$run/summary.json >/dev/null"
+
+# --- the default run directory: runs/<timestamp> under the current directory
+mkdir "$out/cwd"
+check "default output: exits 0" status_is 0 sh -c "cd '$out/cwd' && '$LATHE' train '$out/lora.yaml' \
+    --max-steps 1"
+check "default output: runs/<timestamp>/summary.json" sh -c "ls '$out'/cwd/runs/[0-9]*-[0-9]*/summary.json >/dev/null"
 
 # --- errors
 printf 'base_model: base.gguf\nlearnig_rate: 0.1\n' > "$out/bad.yaml"
@@ -152,7 +174,7 @@ kill -INT "$pid"
 wait "$pid"
 rc=$?
 check "Ctrl-C: exits 0" test "$rc" -eq 0
-check "Ctrl-C: summary.json says stopped" grep -q '"state": "stopped"' "$run/summary.json"
+check "Ctrl-C: summary.json says stopped" grep -q '"state": "stopped"' "$run/summary.json >/dev/null"
 check "Ctrl-C: the adapter is written" test -s "$run/adapter/adapter.gguf"
 check "Ctrl-C: stopped well before max_steps" test "$(rows "$run/metrics.jsonl")" -lt 100000
 check "Ctrl-C: says it is stopping" grep -q 'interrupted; stopping after the current step' \
