@@ -61,7 +61,7 @@ check "lora: losses are finite numbers" test "$(grep -Ec '"loss":-?[0-9]' "$run/
 check "lora: plain progress lines on a non-terminal stderr" err_has '^step 10/10  loss [0-9.]+  lr'
 check "lora: summary has steps, tokens and best eval" grep -q '"best_eval_step": (5|10)' \
     "$run/summary.json" -E
-check "lora: summary says finished" grep -q '"state": "finished"' "$run/summary.json >/dev/null"
+check "lora: summary says finished" grep -q '"state": "finished"' "$run/summary.json"
 check "lora: events log the start" grep -q '"event":"started: 10 steps"' "$run/events.jsonl"
 check "lora: events log the end" grep -q '"event":"reached max_steps"' "$run/events.jsonl"
 check "lora: events log the save" grep -q '"event":"saved adapter/"' "$run/events.jsonl"
@@ -135,10 +135,10 @@ LR=1e-12 config patience "$lora" "max_steps: 200" "eval_steps: 1" "early_stoppin
     "lr_scheduler: constant"
 run="$out/run-patience"
 check "early stopping: exits 0" status_is 0 "$LATHE" train "$out/patience.yaml" --output "$run"
-check "early stopping: stopped" grep -q '"state": "stopped"' "$run/summary.json >/dev/null"
+check "early stopping: stopped" grep -q '"state": "stopped"' "$run/summary.json"
 check "early stopping: logged as an event" grep -q '"event":"early stopping"' "$run/events.jsonl"
 check "early stopping: well before max_steps" test "$(rows "$run/metrics.jsonl")" -lt 10
-check "early stopping: best eval is the first" grep -q '"best_eval_step": 1,' "$run/summary.json >/dev/null"
+check "early stopping: best eval is the first" grep -q '"best_eval_step": 1,' "$run/summary.json"
 
 # --- the default run directory: runs/<timestamp> under the current directory
 mkdir "$out/cwd"
@@ -174,7 +174,7 @@ kill -INT "$pid"
 wait "$pid"
 rc=$?
 check "Ctrl-C: exits 0" test "$rc" -eq 0
-check "Ctrl-C: summary.json says stopped" grep -q '"state": "stopped"' "$run/summary.json >/dev/null"
+check "Ctrl-C: summary.json says stopped" grep -q '"state": "stopped"' "$run/summary.json"
 check "Ctrl-C: the adapter is written" test -s "$run/adapter/adapter.gguf"
 check "Ctrl-C: stopped well before max_steps" test "$(rows "$run/metrics.jsonl")" -lt 100000
 check "Ctrl-C: says it is stopping" grep -q 'interrupted; stopping after the current step' \
