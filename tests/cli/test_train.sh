@@ -107,6 +107,14 @@ diag "full: mean loss of the first 3 logged steps $first, of the last 3 $last"
 check "full: loss falls on average" awk -v a="$first" -v b="$last" 'BEGIN {exit !(b < a - 0.5)}'
 check "full: model.gguf loads" status_is 0 "$LATHE" inspect "$run/model.gguf"
 
+sed "s|^base_model: .*|base_model: $LATHE_SRCDIR/tests/fixtures/hf-tiny|" "$out/full.yaml" \
+    > "$out/hf.yaml"
+check "full from a Hugging Face directory: exits 0" status_is 0 "$LATHE" train "$out/hf.yaml" \
+    --output "$out/run-hf" --max-steps 2
+check "full from a Hugging Face directory: model.gguf loads" status_is 0 "$LATHE" inspect \
+    "$out/run-hf/model.gguf"
+check "and carries the tokenizer" grep -q '^tokenizer: .*tokens' "$out/stdout"
+
 # --- top layers and a frozen 8-bit base
 config top "unfrozen_layers: 1" "max_steps: 2"
 check "top layers: exits 0" status_is 0 "$LATHE" train "$out/top.yaml" --output "$out/run-top"
