@@ -60,9 +60,7 @@ typedef struct {
     ring_record last;         /* the latest step record */
     double best_eval;
     int64_t best_step;
-    int64_t evals_since_best; /* early_stopping_patience counts these */
-    bool stop_sent;           /* trainer_stop was called (Ctrl-C, early stopping) */
-    bool ended;               /* the trainer thread has been joined */
+    bool stop_sent;           /* trainer_stop was called for Ctrl-C */
     char err[1024];
 } train_run;
 
@@ -224,7 +222,10 @@ static int start_trainer(train_run *r)
     if (c->eval_steps != CONFIG_UNSET && r->pipe.val.n > 0) {
         r->eval = (train_eval){.m = r->mf.m, .val = &r->pipe.val,
                                .micro = (size_t)c->micro_batch_size, .pad = r->pad,
-                               .every = c->eval_steps, .metrics = r->metrics, .t0 = r->t0};
+                               .every = c->eval_steps, .metrics = r->metrics, .t0 = r->t0,
+                               .best = NAN};
+        if (c->early_stopping_patience != CONFIG_UNSET)
+            r->eval.patience = c->early_stopping_patience;
         train_eval_hook(&r->eval, &tm);
     } else if (c->eval_steps != CONFIG_UNSET) {
         fprintf(stderr, "lathe train: warning: eval_steps is set but there is no validation "
@@ -233,6 +234,7 @@ static int start_trainer(train_run *r)
     trainer_source ts = {r, counted_next};
     if (!(r->t = trainer_new(&tc, &tm, &ts, r->metrics, r->err, sizeof r->err)))
         return -1;
+    r->eval.t = r->t;
     train_progress_init(&r->progress, stderr, r->total_steps);
     char msg[RING_TEXT_MAX];
     snprintf(msg, sizeof msg, "started: %lld steps", (long long)r->total_steps);
@@ -265,21 +267,9 @@ static int log_eval(train_run *r, int64_t step, double loss)
     if (isnan(r->best_eval) || loss < r->best_eval) {
         r->best_eval = loss;
         r->best_step = step;
-        r->evals_since_best = 0;
-    } else {
-        r->evals_since_best++;
     }
     train_progress_note(&r->progress, "eval step %lld: loss %.4f  ppl %.3f", (long long)step,
                         loss, exp(loss));
-    int64_t patience = r->cfg.early_stopping_patience;
-    if (patience != CONFIG_UNSET && r->evals_since_best >= patience && !r->ended &&
-        !r->stop_sent) {
-        train_progress_note(&r->progress, "lathe train: no better eval loss in %lld evaluations "
-                            "(early_stopping_patience); stopping", (long long)patience);
-        rc |= log_event(r, step, r->last.elapsed_s, "early stopping");
-        trainer_stop(r->t);
-        r->stop_sent = true;
-    }
     return rc;
 }
 
@@ -296,8 +286,12 @@ static int handle(train_run *r, const ring_record *rec)
 {
     if (rec->kind == RING_EVAL)
         return log_eval(r, rec->step, rec->eval_loss);
-    if (rec->kind == RING_EVENT)
+    if (rec->kind == RING_EVENT) {
+        if (!strncmp(rec->text, "early stopping", 14) || !strncmp(rec->text, "skipped", 7) ||
+            !strncmp(rec->text, "eval failed", 11))
+            train_progress_note(&r->progress, "lathe train: %s", rec->text);
         return log_event(r, rec->step, rec->elapsed_s, rec->text);
+    }
     r->last = *rec;
     if (rec->step % r->cfg.logging_steps)
         return 0;
@@ -339,7 +333,6 @@ static int follow(train_run *r)
     }
     trainer_join(r->t);
     rc |= drain(r);
-    r->ended = true;
     train_progress_done(&r->progress);
     if (rc)
         snprintf(r->err, sizeof r->err, "%s: writing the logs failed: %s", r->rd.path,

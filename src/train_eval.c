@@ -4,6 +4,7 @@
 
 #include "train_eval.h"
 
+#include <math.h>
 #include <string.h>
 #include <time.h>
 
@@ -54,6 +55,22 @@ static int hook_accumulate(void *ctx, const trainer_batch *b, double loss_norm, 
     return e->inner.accumulate(e->inner.ctx, b, loss_norm, loss, err, errlen);
 }
 
+static void early_stop(train_eval *e, int64_t step, double loss)
+{
+    if (isnan(e->best) || loss < e->best) {
+        e->best = loss;
+        e->since_best = 0;
+        return;
+    }
+    if (++e->since_best != e->patience)
+        return;
+    ring_record rec;
+    ring_event(&rec, step, train_eval_now() - e->t0, "early stopping (patience %lld)",
+               (long long)e->patience);
+    ring_push(e->metrics, &rec);
+    trainer_stop(e->t);
+}
+
 static void hook_begin_step(void *ctx, int64_t step)
 {
     train_eval *e = ctx;
@@ -67,10 +84,13 @@ static void hook_begin_step(void *ctx, int64_t step)
             rec.step = step;
             rec.eval_loss = l;
             rec.elapsed_s = train_eval_now() - e->t0;
+            ring_push(e->metrics, &rec);
+            if (e->patience > 0)
+                early_stop(e, step, l);
         } else {
             ring_event(&rec, step, train_eval_now() - e->t0, "eval failed: %s", err);
+            ring_push(e->metrics, &rec);
         }
-        ring_push(e->metrics, &rec);
     }
     if (e->inner.begin_step)
         e->inner.begin_step(e->inner.ctx, step);

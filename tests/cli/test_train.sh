@@ -144,8 +144,10 @@ LR=1e-12 config patience "$lora" "max_steps: 200" "eval_steps: 1" "early_stoppin
 run="$out/run-patience"
 check "early stopping: exits 0" status_is 0 "$LATHE" train "$out/patience.yaml" --output "$run"
 check "early stopping: stopped" grep -q '"state": "stopped"' "$run/summary.json"
-check "early stopping: logged as an event" grep -q '"event":"early stopping"' "$run/events.jsonl"
-check "early stopping: well before max_steps" test "$(rows "$run/metrics.jsonl")" -lt 10
+check "early stopping: logged as an event" grep -q '"step":3,.*"event":"early stopping (patience 2)"' \
+    "$run/events.jsonl"
+check "early stopping: the step after the third evaluation is the last" \
+    test "$(rows "$run/metrics.jsonl")" -eq 4
 check "early stopping: best eval is the first" grep -q '"best_eval_step": 1,' "$run/summary.json"
 
 # --- the default run directory: runs/<timestamp> under the current directory
