@@ -454,10 +454,20 @@ static int run(train_run *r, const train_options *o)
     int rc = cfg_path ? train_config_write(&r->cfg, cfg_path, r->err, sizeof r->err) : -1;
     free(cfg_path);
     warn_pending(&r->cfg);
-    if (rc || build_data(r) || load_model(r) || start_trainer(r))
+    if (rc || build_data(r) || load_model(r))
         return CLI_FAIL;
-    rc = follow(r);
-    rc |= finish(r);
+    /* From the trainer's start to the last output Ctrl-C means "stop and
+     * save"; before that there is nothing to save, so it keeps its default. */
+    interrupted = 0;
+    struct sigaction sa = {.sa_handler = on_sigint}, old;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old);
+    rc = start_trainer(r);
+    if (!rc) {
+        rc = follow(r);
+        rc = finish(r) ? -1 : rc;
+    }
+    sigaction(SIGINT, &old, NULL);
     return rc ? CLI_FAIL : CLI_OK;
 }
 
@@ -492,12 +502,7 @@ int cmd_train(const cli_command *cmd, int argc, char **argv)
         return CLI_FAIL;
     }
     r->best_eval = NAN;
-    interrupted = 0;
-    struct sigaction sa = {.sa_handler = on_sigint}, old;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old);
     rc = run(r, &o);
-    sigaction(SIGINT, &old, NULL);
     char err[256] = "";
     if (r->rd.path && run_dir_close(&r->rd, err, sizeof err) && rc == CLI_OK) {
         snprintf(r->err, sizeof r->err, "%s", err);
