@@ -247,11 +247,18 @@ static int start_trainer(train_run *r)
 
 /* ------------------------------------------------------------ logging */
 
+/* JSON has no NaN or infinity: a skipped step's loss is logged as null. */
+static json_t *num(double v)
+{
+    return isfinite(v) ? json_real(v) : json_null();
+}
+
 static json_t *step_row(const ring_record *s)
 {
-    return json_pack("{sI sf sf sf sf sf sf}", "step", (json_int_t)s->step, "epoch", s->epoch,
-                     "loss", s->loss, "lr", s->lr, "grad_norm", s->grad_norm, "tokens_per_s",
-                     s->tokens_per_s, "elapsed_s", s->elapsed_s);
+    return json_pack("{sI so so so so so so}", "step", (json_int_t)s->step, "epoch",
+                     num(s->epoch), "loss", num(s->loss), "lr", num(s->lr), "grad_norm",
+                     num(s->grad_norm), "tokens_per_s", num(s->tokens_per_s), "elapsed_s",
+                     num(s->elapsed_s));
 }
 
 static int log_eval(train_run *r, int64_t step, double loss)
@@ -260,11 +267,11 @@ static int log_eval(train_run *r, int64_t step, double loss)
     if (!row)
         return -1;
     json_object_set_new(row, "step", json_integer(step));
-    json_object_set_new(row, "eval_loss", json_real(loss));
-    json_object_set_new(row, "eval_ppl", json_real(exp(loss)));
+    json_object_set_new(row, "eval_loss", num(loss));
+    json_object_set_new(row, "eval_ppl", num(exp(loss)));
     int rc = run_dir_log(r->rd.metrics, row);
     json_decref(row);
-    if (isnan(r->best_eval) || loss < r->best_eval) {
+    if (isfinite(loss) && (isnan(r->best_eval) || loss < r->best_eval)) {
         r->best_eval = loss;
         r->best_step = step;
     }
@@ -404,7 +411,7 @@ static int write_summary(train_run *r, const trainer_status *st, double wall)
         snprintf(r->err, sizeof r->err, "out of memory");
         return -1;
     }
-    json_object_set_new(o, "final_loss", st->step ? json_real(st->last_loss) : json_null());
+    json_object_set_new(o, "final_loss", st->step ? num(st->last_loss) : json_null());
     json_object_set_new(o, "best_eval_loss",
                         isnan(r->best_eval) ? json_null() : json_real(r->best_eval));
     json_object_set_new(o, "best_eval_step",

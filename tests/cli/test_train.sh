@@ -156,6 +156,18 @@ check "default output: exits 0" status_is 0 sh -c "cd '$out/cwd' && '$LATHE' tra
     --max-steps 1"
 check "default output: runs/<timestamp>/summary.json" sh -c "ls '$out'/cwd/runs/[0-9]*-[0-9]*/summary.json >/dev/null"
 
+# --- divergence: SGD at lr 10 without clipping goes non-finite; after
+# nan_tolerance (3) skipped steps the run fails, logged and summarised
+check "divergence: exits 1" status_is 1 "$LATHE" train "$out/full.yaml" --output "$out/run-nan" \
+    --set learning_rate=10 --set max_grad_norm=0 --set optimizer=sgd --max-steps 50 \
+    --set logging_steps=1
+check "divergence: says why" err_has 'training failed: .*non-finite .* 3 consecutive steps'
+check "divergence: skipped steps logged with a null loss" \
+    test "$(grep -c '"loss":null' "$out/run-nan/metrics.jsonl")" -ge 3
+check "divergence: summary says failed" grep -q '"state": "failed"' "$out/run-nan/summary.json"
+check "divergence: summary counts 3 skipped steps" grep -q '"skipped_steps": 3' \
+    "$out/run-nan/summary.json"
+
 # --- errors
 printf 'base_model: base.gguf\nlearnig_rate: 0.1\n' > "$out/bad.yaml"
 check "config error exits 1" status_is 1 "$LATHE" train "$out/bad.yaml" --output "$out/run-bad"
