@@ -15,8 +15,11 @@ static const cli_command commands[] = {
      "                   [--set KEY=VALUE ...]\n\n"
      "Fine-tunes the base model named in CONFIG.yaml on its datasets and writes a run\n"
      "directory (config.yaml, metrics.jsonl, events.jsonl, checkpoints/, adapter/ or\n"
-     "model.gguf, summary.json). Progress goes to stderr.\n",
-     NULL, "training runs end to end (issue #5)"},
+     "model.gguf, summary.json). Progress goes to stderr. --output DIR overrides output_dir\n"
+     "(default runs/<timestamp>); --max-steps N overrides max_steps; --set KEY=VALUE any key.\n"
+     "Ctrl-C stops after the current step and still writes the outputs. Checkpoints and\n"
+     "--resume are not available yet.\n",
+     cmd_train, NULL},
     {"chat", "chat with a model, or A/B a base model against an adapter",
      "usage: lathe chat -m MODEL [--lora ADAPTER] [--ab] [--template NAME] [sampling options]\n\n"
      "A REPL. With --ab every prompt goes to the base model (A) and to base+adapter (B).\n"

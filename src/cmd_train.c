@@ -1,0 +1,524 @@
+/* cmd_train.c - `lathe train CONFIG.yaml`: loads and validates the config,
+ * the model and its tokenizer, builds the training and validation sequences,
+ * sets the training mode, runs the trainer on its own thread and, on this
+ * one, drains its metrics ring into the run directory (metrics.jsonl,
+ * events.jsonl) and the progress display. At the end (or after Ctrl-C, which
+ * lets the current step finish) it writes the adapter or model and
+ * summary.json. Checkpoints and --resume come with a later change. */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "adapter.h"
+#include "cli.h"
+#include "model_load.h"
+#include "pipeline.h"
+#include "pipeline_source.h"
+#include "ring.h"
+#include "run_dir.h"
+#include "train_bind.h"
+#include "train_config.h"
+#include "train_eval.h"
+#include "train_progress.h"
+#include "train_setup.h"
+#include "trainer.h"
+
+#define RING_CAPACITY 1024
+
+typedef struct {
+    const char *config;
+    const char *output;
+    char **sets;
+    size_t n_sets;
+    char max_steps[64];
+} train_options;
+
+typedef struct {
+    train_config cfg;
+    run_dir rd;
+    tok_vocab *vocab;
+    char *tmpl;
+    pipeline pipe;
+    model_file mf;
+    train_quant quant;
+    train_bind bind;
+    ring *metrics;
+    trainer *t;
+    pipe_source src;
+    train_eval eval;
+    train_progress progress;
+    int32_t pad;
+    int64_t total_steps;
+    uint64_t tokens;          /* real (unpadded) tokens handed to the trainer */
+    double t0;
+    ring_record last;         /* the latest step record */
+    double best_eval;
+    int64_t best_step;
+    bool stop_sent;           /* trainer_stop was called for Ctrl-C */
+    char err[1024];
+} train_run;
+
+static volatile sig_atomic_t interrupted;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+    signal(SIGINT, SIG_DFL);  /* a second Ctrl-C ends the process at once */
+}
+
+/* ------------------------------------------------------------ options */
+
+static int parse_options(const cli_command *cmd, int argc, char **argv, train_options *o)
+{
+    o->sets = calloc((size_t)argc + 1, sizeof *o->sets);
+    if (!o->sets) {
+        fprintf(stderr, "lathe train: out of memory\n");
+        return CLI_FAIL;
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        bool has_value = i + 1 < argc;
+        if (!strcmp(a, "--resume"))
+            return cli_usage_error(cmd, "--resume is not available yet (checkpoints come with "
+                                        "a later change)");
+        if (!strcmp(a, "--set") && has_value) {
+            o->sets[o->n_sets++] = argv[++i];
+        } else if (!strcmp(a, "--output") && has_value) {
+            o->output = argv[++i];
+        } else if (!strcmp(a, "--max-steps") && has_value) {
+            char *end;
+            const char *v = argv[++i];
+            long long n = strtoll(v, &end, 10);
+            if (!*v || *end || n < 1)
+                return cli_usage_error(cmd, "--max-steps wants a positive integer, not '%s'", v);
+            snprintf(o->max_steps, sizeof o->max_steps, "max_steps=%lld", n);
+        } else if (a[0] == '-' || o->config) {
+            return cli_usage_error(cmd, "unknown option or missing value: '%s'", a);
+        } else {
+            o->config = a;
+        }
+    }
+    if (!o->config)
+        return cli_usage_error(cmd, "CONFIG.yaml is required");
+    if (o->max_steps[0])
+        o->sets[o->n_sets++] = o->max_steps;  /* after --set: the flag wins */
+    return CLI_OK;
+}
+
+/* ------------------------------------------------------------ setup */
+
+static int load_config(train_run *r, const train_options *o)
+{
+    config_diags d;
+    int rc = train_config_load(&r->cfg, o->config, o->sets, o->n_sets, &d);
+    config_diags_print(&d, stderr);
+    return rc ? -1 : 0;
+}
+
+static void print_note(void *ctx, const char *msg)
+{
+    (void)ctx;
+    fprintf(stderr, "lathe train: skipped %s\n", msg);
+}
+
+static int build_data(train_run *r)
+{
+    const train_config *c = &r->cfg;
+    if (!(r->vocab = pipeline_load_vocab(c->base_model, &r->tmpl, r->err, sizeof r->err)))
+        return -1;
+    pipe_inputs in = {.vocab = r->vocab, .model_template = r->tmpl, .note = print_note};
+    if (pipeline_build(&r->pipe, c, &in, r->err, sizeof r->err))
+        return -1;
+    int32_t pad = tok_pad(r->vocab), eos = tok_eos(r->vocab);
+    r->pad = pad != TOK_NONE ? pad : eos != TOK_NONE ? eos : 0;
+    const pipe_counts *n = &r->pipe.train.counts;
+    fprintf(stderr, "lathe train: %zu training sequences (%zu records, %zu tokens, %zu learned), "
+                    "%zu validation records; template %s\n",
+            n->sequences, n->records, n->tokens, n->learned, r->pipe.val.counts.records,
+            chat_tmpl_name(r->pipe.tmpl));
+    return 0;
+}
+
+/* Keys the config accepts that this command does not act on yet. */
+static void warn_pending(const train_config *c)
+{
+    if (c->save_steps != CONFIG_UNSET || c->save_total_limit != CONFIG_UNSET)
+        fprintf(stderr, "lathe train: warning: checkpoints are not written yet; save_steps and "
+                        "save_total_limit are ignored\n");
+    if (c->load_best_model_at_end)
+        fprintf(stderr, "lathe train: warning: load_best_model_at_end is not available yet; the "
+                        "outputs hold the last weights\n");
+}
+
+static int threads(const train_config *c)
+{
+    if (c->threads != CONFIG_UNSET)
+        return (int)c->threads;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+}
+
+static int load_model(train_run *r)
+{
+    const train_config *c = &r->cfg;
+    model_train_spec spec;
+    if (train_setup_spec(c, &spec, r->err, sizeof r->err) ||
+        model_file_load(&r->mf, c->base_model, c->load_in_8bit || c->load_in_4bit, r->err,
+                        sizeof r->err))
+        return -1;
+    model *m = r->mf.m;
+    size_t nv = tok_vocab_size(r->vocab);
+    if (nv > (size_t)model_get_config(m)->n_vocab) {
+        snprintf(r->err, sizeof r->err, "%s: the tokenizer has %zu tokens but the model only %d "
+                 "embedding rows", c->base_model, nv, model_get_config(m)->n_vocab);
+        return -1;
+    }
+    int n = threads(c);
+    if (model_set_training(m, &spec, r->err, sizeof r->err) ||
+        train_setup_quantize(c, m, &r->quant, r->err, sizeof r->err) ||
+        model_set_threads(m, n, n, r->err, sizeof r->err))
+        return -1;
+    model_set_checkpointing(m, c->gradient_checkpointing);
+    fprintf(stderr, "lathe train: %s, %zu trainable parameters, %d threads\n",
+            spec.mode == MODEL_TRAIN_LORA ? "LoRA"
+            : spec.mode == MODEL_TRAIN_TOP ? "top layers"
+                                           : "full fine-tune",
+            model_n_trainable(m), n);
+    return 0;
+}
+
+static int counted_next(void *ctx, trainer_batch *out, char *err, size_t errlen)
+{
+    train_run *r = ctx;
+    int got = pipe_source_next(&r->src, out, err, errlen);
+    if (got == 1)
+        for (size_t i = 0; i < (size_t)out->B * (size_t)out->T; i++)
+            r->tokens += !out->doc || out->doc[i] >= 0;
+    return got;
+}
+
+static int log_event(train_run *r, int64_t step, double elapsed, const char *text);
+
+static int start_trainer(train_run *r)
+{
+    const train_config *c = &r->cfg;
+    size_t n_seq = r->pipe.train.n;
+    r->total_steps = train_setup_total_steps(c, n_seq);
+    trainer_config tc = train_setup_trainer(c, r->total_steps);
+    trainer_model tm;
+    if (pipe_source_init(&r->src, &r->pipe.train, (size_t)c->micro_batch_size,
+                         train_setup_epochs(c, n_seq), r->pad, r->err, sizeof r->err) ||
+        !(r->metrics = ring_new(RING_CAPACITY, r->err, sizeof r->err)) ||
+        train_bind_model(&r->bind, r->mf.m, &tm, r->err, sizeof r->err))
+        return -1;
+    r->t0 = train_eval_now();
+    if (c->eval_steps != CONFIG_UNSET && r->pipe.val.n > 0) {
+        r->eval = (train_eval){.m = r->mf.m, .val = &r->pipe.val,
+                               .micro = (size_t)c->micro_batch_size, .pad = r->pad,
+                               .every = c->eval_steps, .metrics = r->metrics, .t0 = r->t0,
+                               .best = NAN};
+        if (c->early_stopping_patience != CONFIG_UNSET)
+            r->eval.patience = c->early_stopping_patience;
+        train_eval_hook(&r->eval, &tm);
+    } else if (c->eval_steps != CONFIG_UNSET) {
+        fprintf(stderr, "lathe train: warning: eval_steps is set but there is no validation "
+                        "set (val_set_size or test_datasets)\n");
+    }
+    trainer_source ts = {r, counted_next};
+    if (!(r->t = trainer_new(&tc, &tm, &ts, r->metrics, r->err, sizeof r->err)))
+        return -1;
+    r->eval.t = r->t;
+    train_progress_init(&r->progress, stderr, r->total_steps);
+    char msg[RING_TEXT_MAX];
+    snprintf(msg, sizeof msg, "started: %lld steps", (long long)r->total_steps);
+    if (log_event(r, 0, 0.0, msg)) {
+        snprintf(r->err, sizeof r->err, "%s: cannot write events.jsonl", r->rd.path);
+        return -1;
+    }
+    return trainer_start(r->t, r->err, sizeof r->err);
+}
+
+/* ------------------------------------------------------------ logging */
+
+/* JSON has no NaN or infinity: a skipped step's loss is logged as null. */
+static json_t *num(double v)
+{
+    return isfinite(v) ? json_real(v) : json_null();
+}
+
+static json_t *step_row(const ring_record *s)
+{
+    return json_pack("{sI so so so so so so}", "step", (json_int_t)s->step, "epoch",
+                     num(s->epoch), "loss", num(s->loss), "lr", num(s->lr), "grad_norm",
+                     num(s->grad_norm), "tokens_per_s", num(s->tokens_per_s), "elapsed_s",
+                     num(s->elapsed_s));
+}
+
+static int log_eval(train_run *r, int64_t step, double loss)
+{
+    json_t *row = step_row(&r->last);
+    if (!row)
+        return -1;
+    json_object_set_new(row, "step", json_integer(step));
+    json_object_set_new(row, "eval_loss", num(loss));
+    json_object_set_new(row, "eval_ppl", num(exp(loss)));
+    int rc = run_dir_log(r->rd.metrics, row);
+    json_decref(row);
+    if (isfinite(loss) && (isnan(r->best_eval) || loss < r->best_eval)) {
+        r->best_eval = loss;
+        r->best_step = step;
+    }
+    train_progress_note(&r->progress, "eval step %lld: loss %.4f  ppl %.3f", (long long)step,
+                        loss, exp(loss));
+    return rc;
+}
+
+static int log_event(train_run *r, int64_t step, double elapsed, const char *text)
+{
+    json_t *row = json_pack("{sI sf ss}", "step", (json_int_t)step, "elapsed_s", elapsed,
+                            "event", text);
+    int rc = row ? run_dir_log(r->rd.events, row) : -1;
+    json_decref(row);
+    return rc;
+}
+
+static int handle(train_run *r, const ring_record *rec)
+{
+    if (rec->kind == RING_EVAL)
+        return log_eval(r, rec->step, rec->eval_loss);
+    if (rec->kind == RING_EVENT) {
+        if (!strncmp(rec->text, "early stopping", 14) || !strncmp(rec->text, "skipped", 7) ||
+            !strncmp(rec->text, "eval failed", 11))
+            train_progress_note(&r->progress, "lathe train: %s", rec->text);
+        return log_event(r, rec->step, rec->elapsed_s, rec->text);
+    }
+    r->last = *rec;
+    if (rec->step % r->cfg.logging_steps)
+        return 0;
+    json_t *row = step_row(rec);
+    int rc = row ? run_dir_log(r->rd.metrics, row) : -1;
+    json_decref(row);
+    train_progress_step(&r->progress, rec);
+    return rc;
+}
+
+static int drain(train_run *r)
+{
+    ring_record recs[64];
+    size_t n;
+    int rc = 0;
+    while ((n = ring_drain(r->metrics, recs, 64)) > 0)
+        for (size_t i = 0; i < n; i++)
+            rc |= handle(r, &recs[i]);
+    return rc;
+}
+
+/* Drains the ring until the trainer ends, stopping it on Ctrl-C. */
+static int follow(train_run *r)
+{
+    int rc = 0;
+    for (;;) {
+        rc |= drain(r);
+        trainer_status st;
+        trainer_get_status(r->t, &st);
+        if (st.state >= TRAINER_FINISHED)
+            break;
+        if (interrupted && !r->stop_sent) {
+            train_progress_note(&r->progress, "lathe train: interrupted; stopping after the "
+                                              "current step");
+            trainer_stop(r->t);
+            r->stop_sent = true;
+        }
+        nanosleep(&(struct timespec){0, 20 * 1000 * 1000}, NULL);
+    }
+    trainer_join(r->t);
+    rc |= drain(r);
+    train_progress_done(&r->progress);
+    if (rc)
+        snprintf(r->err, sizeof r->err, "%s: writing the logs failed: %s", r->rd.path,
+                 strerror(errno));
+    return rc ? -1 : 0;
+}
+
+/* ------------------------------------------------------------ outputs */
+
+static int save_adapter(train_run *r)
+{
+    const train_config *c = &r->cfg;
+    adapter ad = {0};
+    char *dir = run_dir_file(&r->rd, "adapter"), *gg = run_dir_file(&r->rd, "adapter/adapter.gguf");
+    int rc = dir && gg ? 0 : -1;
+    if (rc)
+        snprintf(r->err, sizeof r->err, "out of memory");
+    rc = rc ? rc : adapter_from_model(&ad, r->mf.m, (float)c->lora_alpha, c->peft_use_rslora,
+                                      (float)c->lora_dropout, r->err, sizeof r->err);
+    if (!rc)
+        snprintf(ad.base_model, sizeof ad.base_model, "%s", c->base_model);
+    rc = rc ? rc : adapter_peft_write(&ad, dir, r->err, sizeof r->err);
+    rc = rc ? rc : adapter_gguf_write(&ad, gg, GGML_TYPE_F32, r->err, sizeof r->err);
+    adapter_free(&ad);
+    free(dir);
+    free(gg);
+    return rc;
+}
+
+static int save_model(train_run *r)
+{
+    char *path = run_dir_file(&r->rd, "model.gguf");
+    if (!path) {
+        snprintf(r->err, sizeof r->err, "out of memory");
+        return -1;
+    }
+    int rc = r->mf.src == MODEL_SRC_GGUF
+                 ? model_save_gguf(r->mf.m, r->mf.gguf, path, GGML_TYPE_F32, r->err,
+                                   sizeof r->err)
+                 : model_save_gguf_hf(r->mf.m, r->cfg.base_model, path, GGML_TYPE_F32, NULL,
+                                      r->err, sizeof r->err);
+    free(path);
+    return rc;
+}
+
+static int final_eval(train_run *r, int64_t step)
+{
+    if (r->pipe.val.n == 0 || step == 0)
+        return 0;
+    double loss;
+    if (train_eval_loss(r->mf.m, &r->pipe.val, (size_t)r->cfg.micro_batch_size, r->pad, &loss,
+                        r->err, sizeof r->err))
+        return -1;
+    return log_eval(r, step, loss);
+}
+
+static const char *state_name(trainer_state s)
+{
+    return s == TRAINER_FINISHED ? "finished" : s == TRAINER_STOPPED ? "stopped" : "failed";
+}
+
+static int write_summary(train_run *r, const trainer_status *st, double wall)
+{
+    json_t *o = json_pack("{ss ss sI sI sI sf sf}", "state", state_name(st->state), "message",
+                          st->message, "steps", (json_int_t)st->step, "skipped_steps",
+                          (json_int_t)st->skipped, "tokens", (json_int_t)r->tokens, "wall_s",
+                          wall, "tokens_per_s", wall > 0 ? (double)r->tokens / wall : 0.0);
+    if (!o) {
+        snprintf(r->err, sizeof r->err, "out of memory");
+        return -1;
+    }
+    json_object_set_new(o, "final_loss", st->step ? num(st->last_loss) : json_null());
+    json_object_set_new(o, "best_eval_loss",
+                        isnan(r->best_eval) ? json_null() : json_real(r->best_eval));
+    json_object_set_new(o, "best_eval_step",
+                        isnan(r->best_eval) ? json_null() : json_integer(r->best_step));
+    json_object_set_new(o, "output", json_string(r->cfg.adapter == CONFIG_ADAPTER_LORA
+                                                     ? "adapter/" : "model.gguf"));
+    int rc = run_dir_write_json(&r->rd, "summary.json", o, r->err, sizeof r->err);
+    json_decref(o);
+    return rc;
+}
+
+static int finish(train_run *r)
+{
+    trainer_status st;
+    trainer_get_status(r->t, &st);
+    double wall = train_eval_now() - r->t0;
+    int rc = 0;
+    bool lora = r->cfg.adapter == CONFIG_ADAPTER_LORA;
+    if (st.step > 0)
+        rc = final_eval(r, st.step) ? -1 : lora ? save_adapter(r) : save_model(r);
+    if (st.step > 0 && !rc)
+        rc = log_event(r, st.step, wall, lora ? "saved adapter/" : "saved model.gguf");
+    rc = write_summary(r, &st, wall) ? -1 : rc;
+    if (!rc && st.state == TRAINER_FAILED) {
+        snprintf(r->err, sizeof r->err, "training failed: %s", st.message);
+        rc = -1;
+    }
+    fprintf(stderr, "lathe train: %s after %lld steps (%s), %.1f s, %.0f tokens/s; run in %s\n",
+            state_name(st.state), (long long)st.step, st.message, wall,
+            wall > 0 ? (double)r->tokens / wall : 0.0, r->rd.path);
+    return rc;
+}
+
+/* ------------------------------------------------------------ the command */
+
+static int run(train_run *r, const train_options *o)
+{
+    if (load_config(r, o))
+        return CLI_FAIL;
+    const char *dir = o->output ? o->output : r->cfg.output_dir;
+    char *path = NULL;
+    if (run_dir_open(&r->rd, dir, r->err, sizeof r->err) || !(path = strdup(r->rd.path)))
+        return CLI_FAIL;
+    free(r->cfg.output_dir);
+    r->cfg.output_dir = path;
+    char *cfg_path = run_dir_file(&r->rd, "config.yaml");
+    int rc = cfg_path ? train_config_write(&r->cfg, cfg_path, r->err, sizeof r->err) : -1;
+    free(cfg_path);
+    warn_pending(&r->cfg);
+    if (rc || build_data(r) || load_model(r))
+        return CLI_FAIL;
+    /* From the trainer's start to the last output Ctrl-C means "stop and
+     * save"; before that there is nothing to save, so it keeps its default. */
+    interrupted = 0;
+    struct sigaction sa = {.sa_handler = on_sigint}, old;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old);
+    rc = start_trainer(r);
+    if (!rc) {
+        rc = follow(r);
+        rc = finish(r) ? -1 : rc;
+    }
+    sigaction(SIGINT, &old, NULL);
+    return rc ? CLI_FAIL : CLI_OK;
+}
+
+static void run_free(train_run *r)
+{
+    trainer_free(r->t);
+    train_bind_free(&r->bind);
+    ring_free(r->metrics);
+    pipe_source_free(&r->src);
+    model_file_close(&r->mf);
+    train_quant_free(&r->quant);
+    pipeline_free(&r->pipe);
+    tok_vocab_free(r->vocab);
+    free(r->tmpl);
+    train_config_free(&r->cfg);
+}
+
+int cmd_train(const cli_command *cmd, int argc, char **argv)
+{
+    if (cli_wants_help(argc, argv))
+        return cli_print_help(cmd);
+    train_options o = {0};
+    int rc = parse_options(cmd, argc, argv, &o);
+    if (rc != CLI_OK) {
+        free(o.sets);
+        return rc;
+    }
+    train_run *r = calloc(1, sizeof *r);
+    if (!r) {
+        free(o.sets);
+        fprintf(stderr, "lathe train: out of memory\n");
+        return CLI_FAIL;
+    }
+    r->best_eval = NAN;
+    rc = run(r, &o);
+    char err[256] = "";
+    if (r->rd.path && run_dir_close(&r->rd, err, sizeof err) && rc == CLI_OK) {
+        snprintf(r->err, sizeof r->err, "%s", err);
+        rc = CLI_FAIL;
+    }
+    if (rc != CLI_OK && r->err[0])
+        fprintf(stderr, "lathe train: %s\n", r->err);
+    run_free(r);
+    free(r);
+    free(o.sets);
+    return rc;
+}
