@@ -131,7 +131,7 @@ static void print_note(void *ctx, const char *msg)
 static int build_data(train_run *r)
 {
     const train_config *c = &r->cfg;
-    if (!(r->vocab = pipeline_load_vocab(c->base_model, &r->tmpl, r->err, sizeof r->err)))
+    if (!(r->vocab = tok_vocab_load(c->base_model, &r->tmpl, r->err, sizeof r->err)))
         return -1;
     pipe_inputs in = {.vocab = r->vocab, .model_template = r->tmpl, .note = print_note};
     if (pipeline_build(&r->pipe, c, &in, r->err, sizeof r->err))

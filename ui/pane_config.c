@@ -12,9 +12,10 @@ static const char *const lines[] = {
     "named by file:line:column, and launch the run from here.",
     "",
     "It is not available in this build yet. Meanwhile, edit the YAML in",
-    "your editor and check or launch it from a shell:",
+    "your editor, then explain, check and launch it from a shell:",
     "",
-    "$ lathe train CONFIG.yaml --max-steps 1",
+    "$ lathe config --explain",
+    "$ lathe config --check CONFIG.yaml",
     "$ lathe train CONFIG.yaml",
 };
 
