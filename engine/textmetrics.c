@@ -202,3 +202,20 @@ void tm_corpus_finish(const tm_corpus *c, tm_report *out)
     out->bleu.ref_len = c->ref_len;
     tm_bleu_score(&out->bleu, 0);
 }
+
+int tm_pair_init(tm_pair *p, const char *hyp, const char *ref, tm_tokenize_fn tokenize)
+{
+    memset(p, 0, sizeof *p);
+    if (tokenize(hyp, &p->buf[0], &p->toks[0]) || tokenize(ref, &p->buf[1], &p->toks[1]))
+        return -1;
+    return tm_intern(&p->toks[0], &p->toks[1], &p->ids[0], &p->ids[1]);
+}
+
+void tm_pair_free(tm_pair *p)
+{
+    for (int i = 0; i < 2; i++) {
+        free(p->buf[i]);
+        free(p->ids[i]);
+        tm_toks_free(&p->toks[i]);
+    }
+}

@@ -192,21 +192,13 @@ int tm_bleu_stats(const char *hyp, const char *ref, tm_bleu *st,
     if (!hyp || !ref || !st)
         return tm_fail(err, errlen, "NULL argument to BLEU");
     memset(st, 0, sizeof *st);
-    char *hb = NULL, *rb = NULL;
-    tm_toks ht = {0}, rt = {0};
-    uint32_t *hi = NULL, *ri = NULL;
-    int rc = -1;
-    if (tokenize_13a(hyp, &hb, &ht) == 0 && tokenize_13a(ref, &rb, &rt) == 0 &&
-        tm_intern(&ht, &rt, &hi, &ri) == 0)
-        rc = count_matches(hi, ht.n, ri, rt.n, st);
-    st->sys_len = ht.n;
-    st->ref_len = rt.n;
-    free(hb);
-    free(rb);
-    free(hi);
-    free(ri);
-    tm_toks_free(&ht);
-    tm_toks_free(&rt);
+    tm_pair p;
+    int rc = tm_pair_init(&p, hyp, ref, tokenize_13a);
+    if (rc == 0)
+        rc = count_matches(p.ids[0], p.toks[0].n, p.ids[1], p.toks[1].n, st);
+    st->sys_len = p.toks[0].n;
+    st->ref_len = p.toks[1].n;
+    tm_pair_free(&p);
     if (rc != 0) {
         memset(st, 0, sizeof *st);
         return tm_fail(err, errlen, "out of memory computing BLEU");

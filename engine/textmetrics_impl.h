@@ -23,6 +23,20 @@ int tm_toks_push(tm_toks *t, const char *p, size_t len);
  * newly allocated (callers free them). Returns 0 or -1 when out of memory. */
 int tm_intern(const tm_toks *a, const tm_toks *b, uint32_t **ida, uint32_t **idb);
 
+/* A hypothesis/reference pair tokenised by one metric's tokeniser (which
+ * allocates *buf, the text its slices point into) and interned: index 0 is
+ * the hypothesis, 1 the reference. */
+typedef int (*tm_tokenize_fn)(const char *s, char **buf, tm_toks *t);
+typedef struct {
+    char *buf[2];
+    tm_toks toks[2];
+    uint32_t *ids[2];
+} tm_pair;
+
+/* Returns 0, or -1 when out of memory (p is still freeable). */
+int tm_pair_init(tm_pair *p, const char *hyp, const char *ref, tm_tokenize_fn tokenize);
+void tm_pair_free(tm_pair *p);
+
 /* Byte length of the Python str.split() whitespace code point at p (see
  * textmetrics.h), or 0 when p does not start one. */
 size_t tm_pyspace(const unsigned char *p, const unsigned char *end);

@@ -32,10 +32,13 @@ static char rouge_char(const unsigned char *p, const unsigned char *end,
     return 0;
 }
 
-/* Writes the tokens of s into buf (strlen(s) bytes) and t. */
-static int tokenize_rouge(const char *s, char *buf, tm_toks *t)
+/* Tokenises s into t; the slices point into *buf, which the caller frees. */
+static int tokenize_rouge(const char *s, char **bufp, tm_toks *t)
 {
     const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
+    char *buf = *bufp = malloc((size_t)(end - p) + 1);
+    if (!buf)
+        return -1;
     size_t w = 0, start = 0;
     while (p < end) {
         size_t adv;
@@ -103,21 +106,13 @@ int tm_rouge_l(const char *hyp, const char *ref, tm_rouge *out,
     if (!hyp || !ref || !out)
         return tm_fail(err, errlen, "NULL argument to ROUGE-L");
     memset(out, 0, sizeof *out);
-    char *hb = malloc(strlen(hyp) + 1), *rb = malloc(strlen(ref) + 1);
-    tm_toks ht = {0}, rt = {0};
-    uint32_t *hi = NULL, *ri = NULL;
-    int rc = -1;
-    if (hb && rb && tokenize_rouge(hyp, hb, &ht) == 0 &&
-        tokenize_rouge(ref, rb, &rt) == 0 && tm_intern(&ht, &rt, &hi, &ri) == 0)
-        rc = lcs_length(hi, ht.n, ri, rt.n, &out->lcs);
-    out->hyp_len = ht.n;
-    out->ref_len = rt.n;
-    free(hb);
-    free(rb);
-    free(hi);
-    free(ri);
-    tm_toks_free(&ht);
-    tm_toks_free(&rt);
+    tm_pair p;
+    int rc = tm_pair_init(&p, hyp, ref, tokenize_rouge);
+    if (rc == 0)
+        rc = lcs_length(p.ids[0], p.toks[0].n, p.ids[1], p.toks[1].n, &out->lcs);
+    out->hyp_len = p.toks[0].n;
+    out->ref_len = p.toks[1].n;
+    tm_pair_free(&p);
     if (rc != 0) {
         memset(out, 0, sizeof *out);
         return tm_fail(err, errlen, "out of memory computing ROUGE-L");
