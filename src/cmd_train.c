@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -72,6 +73,7 @@ typedef struct {
     bool stop_sent;           /* trainer_stop was called for Ctrl-C */
     int64_t resume_step;      /* the checkpoint resumed from, or -1 */
     int64_t last_saved;       /* the step of the newest checkpoint, or -1 */
+    _Atomic int64_t handled;  /* the newest step record this thread has logged */
     char config_hash[17];
     char err[1024];
 } train_run;
@@ -160,6 +162,10 @@ static void on_step(void *ctx, int64_t step)
     train_run *r = ctx;
     if (step % r->cfg.save_steps)
         return;
+    /* The step's row reaches metrics.jsonl first, so a run killed after this
+     * checkpoint has logged every step up to it. follow() drains meanwhile. */
+    while (atomic_load(&r->handled) < step)
+        nanosleep(&(struct timespec){0, 1000 * 1000}, NULL);
     char msg[640];
     if (save_checkpoint(r, step, msg, sizeof msg))
         fprintf(stderr, "lathe train: %s; training goes on, the earlier checkpoints are "
@@ -433,8 +439,11 @@ static int drain(train_run *r)
     size_t n;
     int rc = 0;
     while ((n = ring_drain(r->metrics, recs, 64)) > 0)
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
             rc |= handle(r, &recs[i]);
+            if (recs[i].kind == RING_STEP)
+                atomic_store(&r->handled, recs[i].step);
+        }
     return rc;
 }
 

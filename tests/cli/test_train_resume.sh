@@ -4,7 +4,8 @@
 # 10 steps (save_steps 5) then --resume to 20, and against a run killed with
 # SIGKILL after its step-10 checkpoint and resumed with --resume auto; every
 # logged loss of steps 1-20 must be the same string. Also: a checkpoint is
-# never partially visible, and save_total_limit keeps the newest ones and the
+# never partially visible, a failed save is reported and training goes on,
+# and save_total_limit keeps the newest ones and the
 # one with the best eval loss.
 . "${LATHE_SRCDIR:-$(dirname "$0")/../..}/tests/tap.sh"
 
@@ -88,6 +89,21 @@ check "resume auto: resumed runs/b" grep -q "resuming .*runs/b from checkpoints/
     "$out/stderr"
 losses "$out/runs/b/metrics.jsonl" > "$out/got2"
 check "kill -9 + resume: losses of steps 1-20 identical" cmp "$out/want" "$out/got2"
+
+# a failed save (a file in the way of .step-10.tmp): reported, training goes
+# on, the earlier checkpoint intact and the next one written
+check "save failure: first 5 steps" status_is 0 "$LATHE" train "$out/c.yaml" \
+    --output "$out/fail" --max-steps 5
+: > "$out/fail/checkpoints/.step-10.tmp"
+check "save failure: the run goes on and exits 0" status_is 0 "$LATHE" train "$out/c.yaml" \
+    --resume "$out/fail" --max-steps 15
+check "save failure: says so on stderr" grep -q 'checkpoint failed: .*training goes on' \
+    "$out/stderr"
+check "save failure: logged as an event" grep -q '"step":10,.*checkpoint failed' \
+    "$out/fail/events.jsonl"
+check "save failure: no step-10" test ! -e "$out/fail/checkpoints/step-10"
+check "save failure: step-5 intact, step-15 written" test -s \
+    "$out/fail/checkpoints/step-5/weights.bin" -a -s "$out/fail/checkpoints/step-15/state.json"
 
 # save_total_limit 2: the newest checkpoint and the best eval's (or the
 # newest two when the best is the newest)
