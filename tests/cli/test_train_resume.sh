@@ -19,6 +19,12 @@ losses() { grep -v eval_loss "$1" | sed -E 's/.*"step":([0-9]+),.*"loss":([^,]*)
 "$LATHE_BUILDDIR/tests/unit/train_fixture" "$LATHE_SRCDIR/samples/data/vocab.gguf" \
     "$out/base.gguf" || { echo "Bail out! fixture"; exit 1; }
 
+# Two engine threads check that the split passes are deterministic. Under
+# ThreadSanitizer one: it reports OpenBLAS's (uninstrumented) writes from a
+# pool worker as racing with the trainer thread.
+threads=2
+ldd "$LATHE" 2>/dev/null | grep -q libtsan && threads=1
+
 # Constant schedule: the run's length does not change its learning rates.
 {
     echo "base_model: base.gguf"
@@ -32,7 +38,7 @@ losses() { grep -v eval_loss "$1" | sed -E 's/.*"step":([0-9]+),.*"loss":([^,]*)
     echo "micro_batch_size: 2"
     echo "gradient_accumulation_steps: 2"
     echo "lora_dropout: 0.1"
-    echo "threads: 2"
+    echo "threads: $threads"
     echo "adapter: lora"
     echo "lora_r: 4"
     echo "lora_alpha: 8"
@@ -105,15 +111,18 @@ check "save failure: no step-10" test ! -e "$out/fail/checkpoints/step-10"
 check "save failure: step-5 intact, step-15 written" test -s \
     "$out/fail/checkpoints/step-5/weights.bin" -a -s "$out/fail/checkpoints/step-15/state.json"
 
-# save_total_limit 2: the newest checkpoint and the best eval's (or the
-# newest two when the best is the newest)
+# save_total_limit 2: two checkpoints remain, the newest and the one of the
+# best evaluation known when the older ones were deleted (the evaluation
+# after step N runs before step N+1, so the final one comes after the last
+# prune: a best final step keeps the best earlier one beside it)
 check "save_total_limit run" status_is 0 "$LATHE" train "$out/c.yaml" --output "$out/lim" \
     --max-steps 20 --set save_total_limit=2 --set save_steps=2 --set val_set_size=8 \
     --set eval_steps=2 --set learning_rate=2
-best=$(sed -nE 's/.*"best_eval_step": ([0-9]+).*/\1/p' "$out/lim/summary.json")
+best=$(grep eval_loss "$out/lim/metrics.jsonl" | grep -v '"step":20,' |
+    sed -E 's/.*"step":([0-9]+),.*"eval_loss":([^,]*),.*/\2 \1/' | sort -g | head -1 | cut -d' ' -f2)
 kept=$(ls "$out/lim/checkpoints" | sed 's/step-//' | sort -n | tr '\n' ' ')
-echo "# best eval step $best, kept: $kept"
-if [ "$best" -lt 20 ]; then want="$best 20 "; else want="18 20 "; fi
+echo "# best eval step before the end $best, kept: $kept"
+if [ "$best" -lt 18 ]; then want="$best 20 "; else want="18 20 "; fi
 check "save_total_limit: kept $want" test "$kept" = "$want"
 
 tap_done
