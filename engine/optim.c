@@ -283,3 +283,41 @@ size_t optim_state_bytes(const optim *o)
 {
     return o->state_bytes;
 }
+
+/* Layout: "LOPT", kind, t, n_params, then per parameter n and its m (and v
+ * for AdamW) floats. */
+int optim_state_save(const optim *o, FILE *fp)
+{
+    uint32_t head[2] = {0x54504f4cu, (uint32_t)o->c.kind};
+    uint64_t nums[2] = {(uint64_t)o->t, (uint64_t)o->n_params};
+    bool ok = fwrite(head, sizeof head, 1, fp) == 1 && fwrite(nums, sizeof nums, 1, fp) == 1;
+    for (size_t i = 0; ok && i < o->n_params; i++) {
+        uint64_t n = o->params[i].n;
+        ok = fwrite(&n, sizeof n, 1, fp) == 1 && (!o->m[i] || fwrite(o->m[i], 4, n, fp) == n) &&
+             (!o->v || !o->v[i] || fwrite(o->v[i], 4, n, fp) == n);
+    }
+    return ok ? 0 : -1;
+}
+
+int optim_state_load(optim *o, FILE *fp, char *err, size_t errlen)
+{
+    uint32_t head[2];
+    uint64_t nums[2];
+    if (fread(head, sizeof head, 1, fp) != 1 || fread(nums, sizeof nums, 1, fp) != 1 ||
+        head[0] != 0x54504f4cu || head[1] != (uint32_t)o->c.kind || nums[1] != o->n_params) {
+        snprintf(err, errlen, "optimizer state: not a %s state over %zu tensors",
+                 o->c.kind == OPTIM_ADAMW ? "AdamW" : "SGD", o->n_params);
+        return -1;
+    }
+    for (size_t i = 0; i < o->n_params; i++) {
+        uint64_t n;
+        if (fread(&n, sizeof n, 1, fp) != 1 || n != o->params[i].n ||
+            (o->m[i] && fread(o->m[i], 4, n, fp) != n) ||
+            (o->v && o->v[i] && fread(o->v[i], 4, n, fp) != n)) {
+            snprintf(err, errlen, "optimizer state: tensor %zu is short or of another size", i);
+            return -1;
+        }
+    }
+    o->t = (int64_t)nums[0];
+    return 0;
+}

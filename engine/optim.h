@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "pool.h"
 
@@ -71,6 +72,12 @@ void optim_zero_grad(optim *o);
 
 /* Updates taken so far (Adam's t). */
 int64_t optim_steps(const optim *o);
+
+/* The state (step count, moments or momentum buffers) as raw bytes to FP,
+ * and back from FP into an optimizer built over the same parameter list.
+ * Return 0, or -1 (with err naming what did not match on load). */
+int optim_state_save(const optim *o, FILE *fp);
+int optim_state_load(optim *o, FILE *fp, char *err, size_t errlen);
 
 /* Bytes of optimizer state (moments or momentum buffers). */
 size_t optim_state_bytes(const optim *o);

@@ -42,6 +42,8 @@ struct trainer {
     double t0, paused_s;
     int consecutive_bad;
     bool grads_zero;       /* the last update left the gradients zeroed */
+    void (*step_hook)(void *ctx, int64_t step);
+    void *step_hook_ctx;
 };
 
 trainer_config trainer_defaults(void)
@@ -340,6 +342,8 @@ static int run_step(trainer *t)
     t->st.last_loss = r.loss;
     pthread_mutex_unlock(&t->mu);
     publish(t, &r, step + 1, lr, now_s() - s0);
+    if (t->step_hook)
+        t->step_hook(t->step_hook_ctx, step + 1);
     if (!go_on) {
         snprintf(err, sizeof err, "stopped: non-finite loss or gradient on %d consecutive steps "
                  "(last at step %lld); the weights hold the last finite update",
@@ -451,4 +455,23 @@ void trainer_free(trainer *t)
 size_t trainer_optim_bytes(const trainer *t)
 {
     return optim_state_bytes(t->opt);
+}
+
+void trainer_set_step_hook(trainer *t, void (*fn)(void *ctx, int64_t step), void *ctx)
+{
+    t->step_hook = fn;
+    t->step_hook_ctx = ctx;
+}
+
+optim *trainer_optim(trainer *t)
+{
+    return t->opt;
+}
+
+void trainer_restore_step(trainer *t, int64_t step, int64_t skipped)
+{
+    pthread_mutex_lock(&t->mu);
+    t->st.step = step;
+    t->st.skipped = skipped;
+    pthread_mutex_unlock(&t->mu);
 }

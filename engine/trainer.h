@@ -132,6 +132,20 @@ void trainer_join(trainer *t);
 /* Joins if needed and frees everything the trainer allocated. */
 void trainer_free(trainer *t);
 
+/* Calls FN(CTX, STEP) on the trainer thread after each finished step is
+ * published (checkpoints): the weights and optimizer are quiet then. FN may
+ * push events into the ring. Set before trainer_start. */
+void trainer_set_step_hook(trainer *t, void (*fn)(void *ctx, int64_t step), void *ctx);
+
+/* The optimizer, for saving and loading its state while the thread is not
+ * running or from the step hook. */
+optim *trainer_optim(trainer *t);
+
+/* Before trainer_start: continue from a checkpoint taken after STEP steps
+ * of which SKIPPED were skipped (the schedule and dropout seeds go on from
+ * STEP). */
+void trainer_restore_step(trainer *t, int64_t step, int64_t skipped);
+
 /* Bytes of optimizer state. */
 size_t trainer_optim_bytes(const trainer *t);
 

@@ -17,8 +17,9 @@ static const cli_command commands[] = {
      "directory (config.yaml, metrics.jsonl, events.jsonl, checkpoints/, adapter/ or\n"
      "model.gguf, summary.json). Progress goes to stderr. --output DIR overrides output_dir\n"
      "(default runs/<timestamp>); --max-steps N overrides max_steps; --set KEY=VALUE any key.\n"
-     "Ctrl-C stops after the current step and still writes the outputs. Checkpoints and\n"
-     "--resume are not available yet.\n",
+     "Ctrl-C stops after the current step and still writes the outputs and a checkpoint.\n"
+     "save_steps writes checkpoints/step-N; --resume RUN_DIR (or auto: the newest run beside\n"
+     "output_dir) continues from the newest one with the losses of an uninterrupted run.\n",
      cmd_train, NULL},
     {"chat", "chat with a model, or A/B a base model against an adapter",
      "usage: lathe chat -m MODEL [--lora ADAPTER] [--ab] [--template NAME] [sampling options]\n\n"

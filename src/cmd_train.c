@@ -4,12 +4,19 @@
  * one, drains its metrics ring into the run directory (metrics.jsonl,
  * events.jsonl) and the progress display. At the end (or after Ctrl-C, which
  * lets the current step finish) it writes the adapter or model and
- * summary.json. Checkpoints and --resume come with a later change. */
+ * summary.json. With save_steps the trainer thread writes a checkpoint
+ * every save_steps steps (train_checkpoint.h), and one more at the end; a
+ * failed save is reported as an event and training goes on (the earlier
+ * checkpoints stay intact), except the final one, which fails the run.
+ * A run stopped by Ctrl-C always saves a final checkpoint. --resume
+ * continues a run from its newest checkpoint so that its per-step losses
+ * are those of an uninterrupted run (same thread count). */
 #include "config.h"
 
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -23,6 +30,7 @@
 #include "ring.h"
 #include "run_dir.h"
 #include "train_bind.h"
+#include "train_checkpoint.h"
 #include "train_config.h"
 #include "train_eval.h"
 #include "train_progress.h"
@@ -34,6 +42,7 @@
 typedef struct {
     const char *config;
     const char *output;
+    const char *resume;       /* RUN_DIR or "auto" */
     char **sets;
     size_t n_sets;
     char max_steps[64];
@@ -48,6 +57,7 @@ typedef struct {
     model_file mf;
     train_quant quant;
     train_bind bind;
+    trainer_model tm;
     ring *metrics;
     trainer *t;
     pipe_source src;
@@ -61,6 +71,10 @@ typedef struct {
     double best_eval;
     int64_t best_step;
     bool stop_sent;           /* trainer_stop was called for Ctrl-C */
+    int64_t resume_step;      /* the checkpoint resumed from, or -1 */
+    int64_t last_saved;       /* the step of the newest checkpoint, or -1 */
+    _Atomic int64_t handled;  /* the newest step record this thread has logged */
+    char config_hash[17];
     char err[1024];
 } train_run;
 
@@ -85,10 +99,9 @@ static int parse_options(const cli_command *cmd, int argc, char **argv, train_op
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         bool has_value = i + 1 < argc;
-        if (!strcmp(a, "--resume"))
-            return cli_usage_error(cmd, "--resume is not available yet (checkpoints come with "
-                                        "a later change)");
-        if (!strcmp(a, "--set") && has_value) {
+        if (!strcmp(a, "--resume") && has_value) {
+            o->resume = argv[++i];
+        } else if (!strcmp(a, "--set") && has_value) {
             o->sets[o->n_sets++] = argv[++i];
         } else if (!strcmp(a, "--output") && has_value) {
             o->output = argv[++i];
@@ -110,6 +123,109 @@ static int parse_options(const cli_command *cmd, int argc, char **argv, train_op
     if (o->max_steps[0])
         o->sets[o->n_sets++] = o->max_steps;  /* after --set: the flag wins */
     return CLI_OK;
+}
+
+/* ------------------------------------------------------------ checkpoints */
+
+/* Writes the checkpoint after STEP steps and prunes beyond save_total_limit;
+ * MSG says what happened. Runs on the trainer thread from the step hook, or
+ * on this one after the trainer has ended. */
+static int save_checkpoint(train_run *r, int64_t step, char *msg, size_t msglen)
+{
+    trainer_status st;
+    trainer_get_status(r->t, &st);
+    bool ev = r->eval.every > 0 && !isnan(r->eval.best);
+    train_ckpt_state cs = {.step = step, .skipped = st.skipped, .loss = st.last_loss,
+                           .epoch = (double)r->src.pos / (double)r->pipe.train.n,
+                           .data_pos = r->src.pos, .tokens = r->tokens,
+                           .best_eval = ev ? r->eval.best : NAN,
+                           .best_step = ev ? r->eval.best_step : -1,
+                           .since_best = ev ? r->eval.since_best : 0};
+    memcpy(cs.config_hash, r->config_hash, sizeof cs.config_hash);
+    char err[600] = "";
+    int rc = train_ckpt_save(r->rd.path, &cs, r->tm.params, r->tm.n_params,
+                             trainer_optim(r->t), err, sizeof err);
+    if (!rc) {
+        r->last_saved = step;
+        rc = train_ckpt_prune(r->rd.path, r->cfg.save_total_limit, cs.best_step, err,
+                              sizeof err);
+    }
+    if (rc)
+        snprintf(msg, msglen, "checkpoint failed: %s", err);
+    else
+        snprintf(msg, msglen, "saved checkpoints/step-%lld", (long long)step);
+    return rc;
+}
+
+static void on_step(void *ctx, int64_t step)
+{
+    train_run *r = ctx;
+    if (step % r->cfg.save_steps)
+        return;
+    /* The step's row reaches metrics.jsonl first, so a run killed after this
+     * checkpoint has logged every step up to it. follow() drains meanwhile. */
+    while (atomic_load(&r->handled) < step)
+        nanosleep(&(struct timespec){0, 1000 * 1000}, NULL);
+    char msg[640];
+    if (save_checkpoint(r, step, msg, sizeof msg))
+        fprintf(stderr, "lathe train: %s; training goes on, the earlier checkpoints are "
+                        "intact\n", msg);
+    ring_record rec;
+    ring_event(&rec, step, train_eval_now() - r->t0, "%s", msg);
+    ring_push(r->metrics, &rec);
+}
+
+static int restore(train_run *r)
+{
+    train_ckpt_state cs;
+    if (train_ckpt_load(r->rd.path, r->resume_step, &cs, r->tm.params, r->tm.n_params,
+                        trainer_optim(r->t), r->err, sizeof r->err))
+        return -1;
+    if (cs.data_pos > r->src.set->n * (uint64_t)r->src.epochs) {
+        snprintf(r->err, sizeof r->err, "the checkpoint is %llu sequences into the data, "
+                 "beyond this config's data", (unsigned long long)cs.data_pos);
+        return -1;
+    }
+    if (strcmp(cs.config_hash, r->config_hash))
+        fprintf(stderr, "lathe train: warning: the config differs from the checkpoint's "
+                        "(%s, now %s)\n", cs.config_hash, r->config_hash);
+    trainer_restore_step(r->t, cs.step, cs.skipped);
+    r->src.pos = cs.data_pos;
+    r->tokens = cs.tokens;
+    r->last_saved = cs.step;
+    if (!isnan(cs.best_eval)) {
+        r->eval.best = r->best_eval = cs.best_eval;
+        r->eval.best_step = r->best_step = cs.best_step;
+        r->eval.since_best = cs.since_best;
+    }
+    fprintf(stderr, "lathe train: resuming %s from checkpoints/step-%lld\n", r->rd.path,
+            (long long)cs.step);
+    return 0;
+}
+
+/* Opens the run directory: a new one, or the one to resume (its newest
+ * checkpoint in r->resume_step). */
+static int open_run(train_run *r, const train_options *o)
+{
+    const char *dir = o->output ? o->output : r->cfg.output_dir;
+    if (!o->resume)
+        return run_dir_open(&r->rd, dir, r->err, sizeof r->err);
+    char *path = strcmp(o->resume, "auto") ? strdup(o->resume)
+                                           : train_ckpt_auto(dir, r->err, sizeof r->err);
+    if (!path) {
+        if (!r->err[0])
+            snprintf(r->err, sizeof r->err, "out of memory");
+        return -1;
+    }
+    r->resume_step = train_ckpt_latest(path);
+    int rc = -1;
+    if (r->resume_step < 0)
+        snprintf(r->err, sizeof r->err, "%s: no checkpoint to resume from (checkpoints/step-N)",
+                 path);
+    else
+        rc = run_dir_reopen(&r->rd, path, r->resume_step, r->err, sizeof r->err);
+    free(path);
+    return rc;
 }
 
 /* ------------------------------------------------------------ setup */
@@ -149,9 +265,6 @@ static int build_data(train_run *r)
 /* Keys the config accepts that this command does not act on yet. */
 static void warn_pending(const train_config *c)
 {
-    if (c->save_steps != CONFIG_UNSET || c->save_total_limit != CONFIG_UNSET)
-        fprintf(stderr, "lathe train: warning: checkpoints are not written yet; save_steps and "
-                        "save_total_limit are ignored\n");
     if (c->load_best_model_at_end)
         fprintf(stderr, "lathe train: warning: load_best_model_at_end is not available yet; the "
                         "outputs hold the last weights\n");
@@ -206,17 +319,20 @@ static int counted_next(void *ctx, trainer_batch *out, char *err, size_t errlen)
 
 static int log_event(train_run *r, int64_t step, double elapsed, const char *text);
 
+static void on_step(void *ctx, int64_t step);
+static int restore(train_run *r);
+
 static int start_trainer(train_run *r)
 {
     const train_config *c = &r->cfg;
     size_t n_seq = r->pipe.train.n;
     r->total_steps = train_setup_total_steps(c, n_seq);
     trainer_config tc = train_setup_trainer(c, r->total_steps);
-    trainer_model tm;
+    trainer_model *tm = &r->tm;
     if (pipe_source_init(&r->src, &r->pipe.train, (size_t)c->micro_batch_size,
                          train_setup_epochs(c, n_seq), r->pad, r->err, sizeof r->err) ||
         !(r->metrics = ring_new(RING_CAPACITY, r->err, sizeof r->err)) ||
-        train_bind_model(&r->bind, r->mf.m, &tm, r->err, sizeof r->err))
+        train_bind_model(&r->bind, r->mf.m, tm, r->err, sizeof r->err))
         return -1;
     r->t0 = train_eval_now();
     if (c->eval_steps != CONFIG_UNSET && r->pipe.val.n > 0) {
@@ -226,18 +342,26 @@ static int start_trainer(train_run *r)
                                .best = NAN};
         if (c->early_stopping_patience != CONFIG_UNSET)
             r->eval.patience = c->early_stopping_patience;
-        train_eval_hook(&r->eval, &tm);
+        train_eval_hook(&r->eval, tm);
     } else if (c->eval_steps != CONFIG_UNSET) {
         fprintf(stderr, "lathe train: warning: eval_steps is set but there is no validation "
                         "set (val_set_size or test_datasets)\n");
     }
     trainer_source ts = {r, counted_next};
-    if (!(r->t = trainer_new(&tc, &tm, &ts, r->metrics, r->err, sizeof r->err)))
+    if (!(r->t = trainer_new(&tc, tm, &ts, r->metrics, r->err, sizeof r->err)))
         return -1;
     r->eval.t = r->t;
+    if (c->save_steps != CONFIG_UNSET)
+        trainer_set_step_hook(r->t, on_step, r);
+    if (r->resume_step >= 0 && restore(r))
+        return -1;
     train_progress_init(&r->progress, stderr, r->total_steps);
     char msg[RING_TEXT_MAX];
-    snprintf(msg, sizeof msg, "started: %lld steps", (long long)r->total_steps);
+    if (r->resume_step >= 0)
+        snprintf(msg, sizeof msg, "resumed at step %lld of %lld", (long long)r->resume_step,
+                 (long long)r->total_steps);
+    else
+        snprintf(msg, sizeof msg, "started: %lld steps", (long long)r->total_steps);
     if (log_event(r, 0, 0.0, msg)) {
         snprintf(r->err, sizeof r->err, "%s: cannot write events.jsonl", r->rd.path);
         return -1;
@@ -315,8 +439,11 @@ static int drain(train_run *r)
     size_t n;
     int rc = 0;
     while ((n = ring_drain(r->metrics, recs, 64)) > 0)
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
             rc |= handle(r, &recs[i]);
+            if (recs[i].kind == RING_STEP)
+                atomic_store(&r->handled, recs[i].step);
+        }
     return rc;
 }
 
@@ -430,7 +557,16 @@ static int finish(train_run *r)
     double wall = train_eval_now() - r->t0;
     int rc = 0;
     bool lora = r->cfg.adapter == CONFIG_ADAPTER_LORA;
-    if (st.step > 0)
+    bool final_save = r->cfg.save_steps != CONFIG_UNSET || st.state == TRAINER_STOPPED;
+    if (st.step > 0 && final_save && st.step != r->last_saved) {
+        char msg[640];
+        rc = save_checkpoint(r, st.step, msg, sizeof msg);
+        if (log_event(r, st.step, wall, msg) || rc) {
+            snprintf(r->err, sizeof r->err, "%s", msg);
+            rc = -1;
+        }
+    }
+    if (st.step > 0 && !rc)
         rc = final_eval(r, st.step) ? -1 : lora ? save_adapter(r) : save_model(r);
     if (st.step > 0 && !rc)
         rc = log_event(r, st.step, wall, lora ? "saved adapter/" : "saved model.gguf");
@@ -451,14 +587,15 @@ static int run(train_run *r, const train_options *o)
 {
     if (load_config(r, o))
         return CLI_FAIL;
-    const char *dir = o->output ? o->output : r->cfg.output_dir;
     char *path = NULL;
-    if (run_dir_open(&r->rd, dir, r->err, sizeof r->err) || !(path = strdup(r->rd.path)))
+    if (open_run(r, o) || !(path = strdup(r->rd.path)))
         return CLI_FAIL;
     free(r->cfg.output_dir);
     r->cfg.output_dir = path;
     char *cfg_path = run_dir_file(&r->rd, "config.yaml");
     int rc = cfg_path ? train_config_write(&r->cfg, cfg_path, r->err, sizeof r->err) : -1;
+    if (!rc)
+        rc = train_ckpt_hash_file(cfg_path, r->config_hash, r->err, sizeof r->err);
     free(cfg_path);
     warn_pending(&r->cfg);
     if (rc || build_data(r) || load_model(r))
@@ -509,6 +646,7 @@ int cmd_train(const cli_command *cmd, int argc, char **argv)
         return CLI_FAIL;
     }
     r->best_eval = NAN;
+    r->resume_step = r->last_saved = -1;
     rc = run(r, &o);
     char err[256] = "";
     if (r->rd.path && run_dir_close(&r->rd, err, sizeof err) && rc == CLI_OK) {

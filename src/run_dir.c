@@ -57,10 +57,11 @@ char *run_dir_file(const run_dir *rd, const char *name)
     return s;
 }
 
-static FILE *open_log(const run_dir *rd, const char *name, char *err, size_t errlen)
+static FILE *open_log(const run_dir *rd, const char *name, const char *mode, char *err,
+                      size_t errlen)
 {
     char *p = run_dir_file(rd, name);
-    FILE *fp = p ? fopen(p, "w") : NULL;
+    FILE *fp = p ? fopen(p, mode) : NULL;
     if (!fp)
         snprintf(err, errlen, "%s/%s: cannot create: %s", rd->path, name,
                  p ? strerror(errno) : "out of memory");
@@ -83,11 +84,74 @@ int run_dir_open(run_dir *rd, const char *dir, char *err, size_t errlen)
     free(m);
     if (taken) {
         snprintf(err, errlen, "%s already holds a run (metrics.jsonl); choose another --output "
-                 "(resuming a run is not available yet)", rd->path);
+                 "(or --resume it)", rd->path);
         return -1;
     }
-    if (!(rd->metrics = open_log(rd, "metrics.jsonl", err, errlen)) ||
-        !(rd->events = open_log(rd, "events.jsonl", err, errlen)))
+    if (!(rd->metrics = open_log(rd, "metrics.jsonl", "w", err, errlen)) ||
+        !(rd->events = open_log(rd, "events.jsonl", "w", err, errlen)))
+        return -1;
+    return 0;
+}
+
+/* Whether a metrics row logged before the checkpoint after KEEP steps. */
+static bool row_kept(const char *line, long long keep)
+{
+    json_t *o = json_loads(line, 0, NULL);
+    json_t *step = json_object_get(o, "step");
+    long long s = json_is_integer(step) ? (long long)json_integer_value(step) : keep + 1;
+    bool eval = json_object_get(o, "eval_loss") != NULL;
+    json_decref(o);
+    return eval ? s < keep : s <= keep;
+}
+
+static int write_all(const char *path, const char *data, size_t len, char *err, size_t errlen)
+{
+    atomic_file af;
+    if (atomic_file_open(&af, path, err, errlen))
+        return -1;
+    if (len && fwrite(data, 1, len, af.fp) != len) {
+        snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+        atomic_file_abort(&af);
+        return -1;
+    }
+    return atomic_file_commit(&af, err, errlen);
+}
+
+static int trim_metrics(const run_dir *rd, long long keep, char *err, size_t errlen)
+{
+    char *p = run_dir_file(rd, "metrics.jsonl");
+    FILE *in = p ? fopen(p, "r") : NULL;
+    char *kept = NULL, *line = NULL;
+    size_t klen = 0, cap = 0;
+    FILE *out = in ? open_memstream(&kept, &klen) : NULL;
+    int rc = -1;
+    if (!out) {
+        snprintf(err, errlen, "%s/metrics.jsonl: cannot read: %s", rd->path, strerror(errno));
+    } else {
+        while (getline(&line, &cap, in) > 0)
+            if (row_kept(line, keep))
+                fputs(line, out);
+        rc = fclose(out) ? -1 : write_all(p, kept, klen, err, errlen);
+    }
+    if (in)
+        fclose(in);
+    free(line);
+    free(kept);
+    free(p);
+    return rc;
+}
+
+int run_dir_reopen(run_dir *rd, const char *dir, long long keep_step, char *err,
+                   size_t errlen)
+{
+    memset(rd, 0, sizeof *rd);
+    if (!(rd->path = strdup(dir))) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if (trim_metrics(rd, keep_step, err, errlen) ||
+        !(rd->metrics = open_log(rd, "metrics.jsonl", "a", err, errlen)) ||
+        !(rd->events = open_log(rd, "events.jsonl", "a", err, errlen)))
         return -1;
     return 0;
 }

@@ -16,8 +16,15 @@ typedef struct {
 
 /* Creates DIR (and its parents), or runs/<UTC timestamp> when DIR is NULL,
  * and opens its logs. A directory that already holds a metrics.jsonl is
- * refused (resuming a run is not available yet). -1 with err. */
+ * refused (see run_dir_reopen). -1 with err. */
 int run_dir_open(run_dir *rd, const char *dir, char *err, size_t errlen);
+/* Reopens DIR's logs to resume a run from the checkpoint after KEEP_STEP
+ * steps: metrics.jsonl is rewritten (atomically) without the rows that run
+ * logged later (its step rows after KEEP_STEP and evaluations from
+ * KEEP_STEP on, which the resumed run logs again); both logs are then
+ * appended to. -1 with err. */
+int run_dir_reopen(run_dir *rd, const char *dir, long long keep_step, char *err,
+                   size_t errlen);
 /* Closes the logs; -1 with err when a write was lost (disk full). */
 int run_dir_close(run_dir *rd, char *err, size_t errlen);
 /* PATH/NAME in a malloc'd string; NULL when out of memory. */

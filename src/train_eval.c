@@ -59,10 +59,11 @@ static void early_stop(train_eval *e, int64_t step, double loss)
 {
     if (isnan(e->best) || loss < e->best) {
         e->best = loss;
+        e->best_step = step;
         e->since_best = 0;
         return;
     }
-    if (++e->since_best != e->patience)
+    if (++e->since_best != e->patience || e->patience < 1)
         return;
     ring_record rec;
     ring_event(&rec, step, train_eval_now() - e->t0, "early stopping (patience %lld)",
@@ -85,8 +86,7 @@ static void hook_begin_step(void *ctx, int64_t step)
             rec.eval_loss = l;
             rec.elapsed_s = train_eval_now() - e->t0;
             ring_push(e->metrics, &rec);
-            if (e->patience > 0)
-                early_stop(e, step, l);
+            early_stop(e, step, l);
         } else {
             ring_event(&rec, step, train_eval_now() - e->t0, "eval failed: %s", err);
             ring_push(e->metrics, &rec);

@@ -28,12 +28,13 @@ typedef struct {
     int64_t every;           /* eval_steps */
     ring *metrics;
     double t0;               /* start of the run (monotonic seconds) */
-    /* Early stopping: after PATIENCE evaluations (0: never) without a lower
+    /* The best loss is tracked always. Early stopping: after PATIENCE evaluations (0: never) without a lower
      * loss than the best, the hook stops T, so the run ends after the step
      * it is about to begin, the same step on every run. */
     int64_t patience;
     trainer *t;
     double best;             /* set to NAN before the run */
+    int64_t best_step;       /* the step of the best evaluation (checkpoints keep it) */
     int64_t since_best;
 } train_eval;
 

@@ -178,9 +178,9 @@ check "an existing run directory exits 1" status_is 1 "$LATHE" train "$out/lora.
     --output "$out/run-lora"
 check "and says it holds a run" err_has 'already holds a run'
 check "no config: usage error" status_is 2 "$LATHE" train
-check "--resume: not available yet, exit 2" status_is 2 "$LATHE" train "$out/lora.yaml" \
-    --resume auto
-check "and says so" err_has 'not available yet'
+check "--resume of a run without checkpoints exits 1" status_is 1 "$LATHE" train \
+    "$out/lora.yaml" --resume "$out/run-lora"
+check "and says so" err_has 'no checkpoint to resume from'
 check "--max-steps wants a number" status_is 2 "$LATHE" train "$out/lora.yaml" --max-steps x
 
 # --- Ctrl-C
@@ -199,6 +199,7 @@ check "Ctrl-C: exits 0" test "$rc" -eq 0
 check "Ctrl-C: summary.json says stopped" grep -q '"state": "stopped"' "$run/summary.json"
 check "Ctrl-C: the adapter is written" test -s "$run/adapter/adapter.gguf"
 check "Ctrl-C: stopped well before max_steps" test "$(rows "$run/metrics.jsonl")" -lt 100000
+check "Ctrl-C: a final checkpoint is written" sh -c "ls -d '$run'/checkpoints/step-*/state.json"
 check "Ctrl-C: says it is stopping" grep -q 'interrupted; stopping after the current step' \
     "$out/int.err"
 

@@ -1,0 +1,128 @@
+#!/bin/sh
+# test_train_resume.sh - checkpoints and exact resume of `lathe train` on the
+# tiny random llama of tests/unit/train_fixture: 20 steps straight against
+# 10 steps (save_steps 5) then --resume to 20, and against a run killed with
+# SIGKILL after its step-10 checkpoint and resumed with --resume auto; every
+# logged loss of steps 1-20 must be the same string. Also: a checkpoint is
+# never partially visible, a failed save is reported and training goes on,
+# and save_total_limit keeps the newest ones and the
+# one with the best eval loss.
+. "${LATHE_SRCDIR:-$(dirname "$0")/../..}/tests/tap.sh"
+
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+status_is() { want=$1; shift; "$@" >"$out/stdout" 2>"$out/stderr"; [ $? -eq "$want" ]; }
+# losses FILE: "step loss" of every step row (not evaluations)
+losses() { grep -v eval_loss "$1" | sed -E 's/.*"step":([0-9]+),.*"loss":([^,]*),.*/\1 \2/'; }
+
+"$LATHE_BUILDDIR/tests/unit/train_fixture" "$LATHE_SRCDIR/samples/data/vocab.gguf" \
+    "$out/base.gguf" || { echo "Bail out! fixture"; exit 1; }
+
+# Two engine threads check that the split passes are deterministic. Under
+# ThreadSanitizer one: it reports OpenBLAS's (uninstrumented) writes from a
+# pool worker as racing with the trainer thread.
+threads=2
+ldd "$LATHE" 2>/dev/null | grep -q libtsan && threads=1
+
+# Constant schedule: the run's length does not change its learning rates.
+{
+    echo "base_model: base.gguf"
+    echo "datasets:"
+    echo "  - path: $LATHE_SRCDIR/samples/data/train.jsonl"
+    echo "    type: alpaca"
+    echo "sequence_len: 128"
+    echo "sample_packing: true"
+    echo "learning_rate: 0.01"
+    echo "lr_scheduler: constant"
+    echo "micro_batch_size: 2"
+    echo "gradient_accumulation_steps: 2"
+    echo "lora_dropout: 0.1"
+    echo "threads: $threads"
+    echo "adapter: lora"
+    echo "lora_r: 4"
+    echo "lora_alpha: 8"
+    echo "lora_target_linear: true"
+    echo "save_steps: 5"
+} > "$out/c.yaml"
+
+check "straight: 20 steps" status_is 0 "$LATHE" train "$out/c.yaml" --output "$out/straight" \
+    --max-steps 20
+losses "$out/straight/metrics.jsonl" > "$out/want"
+check "straight: 20 losses logged" test "$(wc -l < "$out/want")" -eq 20
+
+check "first half: 10 steps" status_is 0 "$LATHE" train "$out/c.yaml" --output "$out/runs/a" \
+    --max-steps 10
+for s in 5 10; do
+    for f in weights.bin optimizer.bin state.json; do
+        check "checkpoints/step-$s/$f" test -s "$out/runs/a/checkpoints/step-$s/$f"
+    done
+done
+check "state.json holds step, epoch, loss, config hash" grep -q '"config_hash"' \
+    "$out/runs/a/checkpoints/step-10/state.json"
+check "no temporary checkpoint left" test -z "$(ls -A "$out/runs/a/checkpoints" | grep -v '^step-')"
+check "resume to 20" status_is 0 "$LATHE" train "$out/c.yaml" --resume "$out/runs/a" \
+    --max-steps 20
+check "resume: says where it continues" grep -q 'resuming .* from checkpoints/step-10' \
+    "$out/stderr"
+losses "$out/runs/a/metrics.jsonl" > "$out/got"
+check "resume: metrics.jsonl has steps 1-20 once each, losses identical" cmp "$out/want" \
+    "$out/got"
+check "resume: events log the resume" grep -q 'resumed at step 10 of 20' \
+    "$out/runs/a/events.jsonl"
+
+# kill -9 after the step-10 checkpoint; steps past it may be logged and are dropped
+"$LATHE" train "$out/c.yaml" --output "$out/runs/b" --max-steps 100000 \
+    >/dev/null 2>&1 &
+pid=$!
+i=0
+while [ ! -d "$out/runs/b/checkpoints/step-10" ] && [ $i -lt 600 ]; do
+    for d in "$out"/runs/b/checkpoints/*; do
+        case "${d##*/}" in step-*|.step-*.tmp|"*") ;; *) echo "# odd entry $d"; bad=1 ;; esac
+    done
+    sleep 0.02; i=$((i + 1))
+done
+kill -9 "$pid"
+wait "$pid" 2>/dev/null
+check "kill -9: only complete step-N or .tmp entries were ever seen" test -z "$bad"
+check "kill -9: step-10 exists" test -s "$out/runs/b/checkpoints/step-10/state.json"
+for d in "$out"/runs/b/checkpoints/step-*; do
+    case "${d##*/}" in step-5|step-10) ;; *) rm -rf "$d" ;; esac
+done
+check "resume auto picks the killed run" status_is 0 "$LATHE" train "$out/c.yaml" \
+    --output "$out/runs/new" --resume auto --max-steps 20
+check "resume auto: resumed runs/b" grep -q "resuming .*runs/b from checkpoints/step-10" \
+    "$out/stderr"
+losses "$out/runs/b/metrics.jsonl" > "$out/got2"
+check "kill -9 + resume: losses of steps 1-20 identical" cmp "$out/want" "$out/got2"
+
+# a failed save (a file in the way of .step-10.tmp): reported, training goes
+# on, the earlier checkpoint intact and the next one written
+check "save failure: first 5 steps" status_is 0 "$LATHE" train "$out/c.yaml" \
+    --output "$out/fail" --max-steps 5
+: > "$out/fail/checkpoints/.step-10.tmp"
+check "save failure: the run goes on and exits 0" status_is 0 "$LATHE" train "$out/c.yaml" \
+    --resume "$out/fail" --max-steps 15
+check "save failure: says so on stderr" grep -q 'checkpoint failed: .*training goes on' \
+    "$out/stderr"
+check "save failure: logged as an event" grep -q '"step":10,.*checkpoint failed' \
+    "$out/fail/events.jsonl"
+check "save failure: no step-10" test ! -e "$out/fail/checkpoints/step-10"
+check "save failure: step-5 intact, step-15 written" test -s \
+    "$out/fail/checkpoints/step-5/weights.bin" -a -s "$out/fail/checkpoints/step-15/state.json"
+
+# save_total_limit 2: two checkpoints remain, the newest and the one of the
+# best evaluation known when the older ones were deleted (the evaluation
+# after step N runs before step N+1, so the final one comes after the last
+# prune: a best final step keeps the best earlier one beside it)
+check "save_total_limit run" status_is 0 "$LATHE" train "$out/c.yaml" --output "$out/lim" \
+    --max-steps 20 --set save_total_limit=2 --set save_steps=2 --set val_set_size=8 \
+    --set eval_steps=2 --set learning_rate=2
+best=$(grep eval_loss "$out/lim/metrics.jsonl" | grep -v '"step":20,' |
+    sed -E 's/.*"step":([0-9]+),.*"eval_loss":([^,]*),.*/\2 \1/' | sort -g | head -1 | cut -d' ' -f2)
+kept=$(ls "$out/lim/checkpoints" | sed 's/step-//' | sort -n | tr '\n' ' ')
+echo "# best eval step before the end $best, kept: $kept"
+if [ "$best" -lt 18 ]; then want="$best 20 "; else want="18 20 "; fi
+check "save_total_limit: kept $want" test "$kept" = "$want"
+
+tap_done
