@@ -4,6 +4,7 @@
 #include <cblas.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kernels.h"
@@ -236,8 +237,19 @@ static void solo_leave(void)
     pthread_mutex_unlock(&solo_mu);
 }
 
+/* A user's OPENBLAS_NUM_THREADS caps what lathe asks OpenBLAS for: it is
+ * also how the ThreadSanitizer runs keep OpenBLAS's own (uninstrumented)
+ * worker threads out of the picture. */
+static int blas_cap(int n)
+{
+    const char *env = getenv("OPENBLAS_NUM_THREADS");
+    int cap = env ? atoi(env) : 0;
+    return cap > 0 && cap < n ? cap : n;
+}
+
 void k_blas_set_threads(int n)
 {
+    n = blas_cap(n);
     pthread_mutex_lock(&solo_mu);
     if (solo_depth > 0)
         solo_saved = n;

@@ -19,11 +19,8 @@ losses() { grep -v eval_loss "$1" | sed -E 's/.*"step":([0-9]+),.*"loss":([^,]*)
 "$LATHE_BUILDDIR/tests/unit/train_fixture" "$LATHE_SRCDIR/samples/data/vocab.gguf" \
     "$out/base.gguf" || { echo "Bail out! fixture"; exit 1; }
 
-# Two engine threads check that the split passes are deterministic. Under
-# ThreadSanitizer one: it reports OpenBLAS's (uninstrumented) writes from a
-# pool worker as racing with the trainer thread.
+# Two engine threads check that the split passes are deterministic.
 threads=2
-ldd "$LATHE" 2>/dev/null | grep -q libtsan && threads=1
 
 # Constant schedule: the run's length does not change its learning rates.
 {
