@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "file_read.h"
 #include "tok_impl.h"
 
 #define NO_MERGE_SCORE (-1e9f)
@@ -396,25 +397,6 @@ tok_vocab *tok_vocab_from_hf_json(const char *json, size_t len, const char *conf
     return v;
 }
 
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    long n = -1;
-    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
-        (buf = malloc((size_t)n + 1)) && fread(buf, 1, (size_t)n, f) == (size_t)n) {
-        buf[n] = '\0';
-        *len = (size_t)n;
-    } else {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    return buf;
-}
-
 tok_vocab *tok_vocab_load_hf(const char *path, char **chat_template, char *err, size_t errlen)
 {
     struct stat st;
@@ -428,12 +410,12 @@ tok_vocab *tok_vocab_load_hf(const char *path, char **chat_template, char *err, 
     snprintf(cfg_path, sizeof cfg_path, "%.*s/tokenizer_config.json", dirlen,
              slash ? json_path : ".");
     size_t len = 0, clen = 0;
-    char *json = read_file(json_path, &len);
+    char *json = file_read_path(json_path, &len, NULL, 0);
     if (!json) {
         snprintf(err, errlen, "%s: cannot read", json_path);
         return NULL;
     }
-    char *cfg = read_file(cfg_path, &clen);
+    char *cfg = file_read_path(cfg_path, &clen, NULL, 0);
     char msg[512];
     tok_vocab *v = tok_vocab_from_hf_json(json, len, cfg, clen, chat_template, msg, sizeof msg);
     if (!v)

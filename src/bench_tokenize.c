@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "file_read.h"
 #include "tok.h"
 
 static double now_s(void)
@@ -18,23 +19,6 @@ static double now_s(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static char *slurp(FILE *f, size_t *len)
-{
-    size_t cap = 1 << 20, n = 0, r;
-    char *buf = malloc(cap);
-    while (buf && (r = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += r;
-        if (n == cap) {
-            char *nb = realloc(buf, cap *= 2);
-            if (!nb)
-                free(buf);
-            buf = nb;
-        }
-    }
-    *len = n;
-    return buf;
 }
 
 static int run(const char *model, const char *file, bool json)
@@ -47,7 +31,7 @@ static int run(const char *model, const char *file, bool json)
     }
     FILE *f = file ? fopen(file, "rb") : stdin;
     size_t len = 0;
-    char *text = f ? slurp(f, &len) : NULL;
+    char *text = f ? file_read_stream(f, &len) : NULL;
     if (f && f != stdin)
         fclose(f);
     tok_session *s = text ? tok_session_new(v, err, sizeof err) : NULL;

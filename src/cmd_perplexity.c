@@ -10,6 +10,7 @@
 
 #include "adapter_path.h"
 #include "cli.h"
+#include "file_read.h"
 #include "model_load.h"
 #include "perplexity.h"
 #include "tok.h"
@@ -51,42 +52,6 @@ static int parse(const cli_command *cmd, int argc, char **argv, ppl_args *a)
     return CLI_OK;
 }
 
-static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "rb");
-    char *text = NULL;
-    size_t cap = 0;
-    *len = 0;
-    if (!f) {
-        snprintf(err, errlen, "%s: cannot open", path);
-        return NULL;
-    }
-    for (;;) {
-        if (*len == cap) {
-            char *t = realloc(text, cap = cap ? 2 * cap : 1 << 16);
-            if (!t) {
-                snprintf(err, errlen, "%s: out of memory", path);
-                free(text);
-                fclose(f);
-                return NULL;
-            }
-            text = t;
-        }
-        size_t n = fread(text + *len, 1, cap - *len, f);
-        *len += n;
-        if (n == 0)
-            break;
-    }
-    bool bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        snprintf(err, errlen, "%s: read error", path);
-        free(text);
-        return NULL;
-    }
-    return text;
-}
-
 /* The file's tokens, BOS first when the vocabulary adds one. */
 static int tokenize(const char *model_path, const char *path, tok_ids *ids, char *err,
                     size_t errlen)
@@ -95,7 +60,7 @@ static int tokenize(const char *model_path, const char *path, tok_ids *ids, char
     if (!v)
         return -1;
     size_t len;
-    char *text = read_file(path, &len, err, errlen);
+    char *text = file_read_path(path, &len, err, errlen);
     tok_session *s = text ? tok_session_new(v, err, errlen) : NULL;
     int rc = s ? 0 : -1;
     if (!rc && tok_add_bos(v) && tok_bos(v) >= 0)

@@ -9,36 +9,13 @@
 #include <string.h>
 
 #include "cli.h"
+#include "file_read.h"
 #include "tok.h"
 
 typedef struct {
     const char *model, *prompt, *file;
     bool use_stdin, ids, no_bos, no_parse_special, show_count;
 } tokenize_options;
-
-static char *read_stream(FILE *f, size_t *len)
-{
-    size_t cap = 1 << 16, n = 0, r;
-    char *buf = malloc(cap);
-    while (buf && (r = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += r;
-        if (n == cap) {
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                return NULL;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-    }
-    if (buf && ferror(f)) {
-        free(buf);
-        return NULL;
-    }
-    *len = n;
-    return buf;
-}
 
 static int parse_options(const cli_command *cmd, int argc, char **argv, tokenize_options *o)
 {
@@ -79,13 +56,8 @@ static char *read_input(const tokenize_options *o, size_t *len)
         return strdup(o->prompt);
     }
     if (o->use_stdin)
-        return read_stream(stdin, len);
-    FILE *f = fopen(o->file, "rb");
-    if (!f)
-        return NULL;
-    char *text = read_stream(f, len);
-    fclose(f);
-    return text;
+        return file_read_stream(stdin, len);
+    return file_read_path(o->file, len, NULL, 0);
 }
 
 static int print_tokens(const tok_vocab *v, const tok_ids *t, bool ids)

@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "file_read.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,25 +50,6 @@ static const char *ref_path(const char *name, const char *ext)
     k = (k + 1) % 2;
     snprintf(p[k], sizeof p[k], "%s/vocab/%s%s", dir ? dir : ".", name, ext);
     return p[k];
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    long n = -1;
-    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
-        (buf = malloc((size_t)n + 1)) && fread(buf, 1, (size_t)n, f) == (size_t)n) {
-        buf[n] = '\0';
-        *len = (size_t)n;
-    } else {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    return buf;
 }
 
 /* Writes V (and TMPL) alone into a GGUF at PATH. */
@@ -219,10 +202,11 @@ static void check_reference(const char *name, size_t want_cases)
     /* a second round trip is byte-identical */
     write_vocab(v1, tmpl, 0, tmp_path("ref2.gguf"));
     size_t l1, l2;
-    char *f1 = slurp(tmp_path("ref.gguf"), &l1), *f2 = slurp(tmp_path("ref2.gguf"), &l2);
+    char *f1 = file_read_path(tmp_path("ref.gguf"), &l1, NULL, 0);
+    char *f2 = file_read_path(tmp_path("ref2.gguf"), &l2, NULL, 0);
     assert_true(f1 && f2 && l1 == l2 && !memcmp(f1, f2, l1));
     size_t len, cases = 0;
-    char *inp = slurp(ref_path(name, ".inp"), &len);
+    char *inp = file_read_path(ref_path(name, ".inp"), &len, NULL, 0);
     assert_non_null(inp);
     tok_session *s0 = tok_session_new(v0, err, sizeof err), *s1 = tok_session_new(v1, err, sizeof err);
     for (const char *p = inp, *next; (next = strstr(p, SEP)); p = next + strlen(SEP), cases++)
@@ -314,7 +298,7 @@ static void test_hf_model_export(void **state)
 static void copy_file(const char *from, const char *to)
 {
     size_t len;
-    char *buf = slurp(from, &len);
+    char *buf = file_read_path(from, &len, NULL, 0);
     FILE *f = fopen(to, "wb");
     assert_non_null(buf);
     assert_non_null(f);

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "file_read.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,32 +20,6 @@
 #include "tok.h"
 
 #define SEP "\n__ggml_vocab_test__\n"
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 4096, n = 0, r;
-    char *buf = malloc(cap);
-    while (buf && (r = fread(buf + n, 1, cap - n - 1, f)) > 0) {
-        n += r;
-        if (n + 1 == cap) {
-            char *nb = realloc(buf, cap *= 2);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-            }
-            buf = nb;
-        }
-    }
-    fclose(f);
-    if (buf) {
-        buf[n] = '\0';
-        *len = n;
-    }
-    return buf;
-}
 
 static int ref_path(char *out, size_t cap, const char *name, const char *ext)
 {
@@ -108,9 +84,9 @@ static void run_vectors(const char *name, size_t want_cases)
     char path[1024], err[512];
     size_t ilen, olen;
     ref_path(path, sizeof path, name, ".inp");
-    char *inp = slurp(path, &ilen);
+    char *inp = file_read_path(path, &ilen, NULL, 0);
     ref_path(path, sizeof path, name, ".out");
-    char *out = slurp(path, &olen);
+    char *out = file_read_path(path, &olen, NULL, 0);
     ref_path(path, sizeof path, name, "");
     tok_vocab *v = tok_vocab_load_gguf(path, NULL, err, sizeof err);
     if (!v)
