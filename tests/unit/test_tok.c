@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "tok.h"
+#include "tok_expect.h"
 
 #define SP "\xE2\x96\x81"  /* ▁ */
 #define GS "\xC4\xA0"      /* Ġ, GPT-2's space */
@@ -57,32 +58,6 @@ static tok_vocab *tiny_spm(void)
         fail_msg("%s", err);
     return v;
 }
-
-static void expect(const tok_vocab *v, const char *text, bool add_special, bool parse_special,
-                   const int32_t *want, size_t n)
-{
-    char err[256];
-    tok_session *s = tok_session_new(v, err, sizeof err);
-    assert_non_null(s);
-    tok_ids got = {0};
-    assert_int_equal(tok_encode(s, text, strlen(text), add_special, parse_special, &got, err,
-                                sizeof err), 0);
-    if (got.n != n || (n && memcmp(got.ids, want, n * sizeof *want))) {
-        fprintf(stderr, "# '%s': got", text);
-        for (size_t i = 0; i < got.n; i++)
-            fprintf(stderr, " %d", (int)got.ids[i]);
-        fprintf(stderr, "\n");
-        fail();
-    }
-    tok_ids_free(&got);
-    tok_session_free(s);
-}
-
-#define EXPECT(v, text, add, parse, ...)                                              \
-    do {                                                                              \
-        const int32_t want_[] = {__VA_ARGS__};                                        \
-        expect(v, text, add, parse, want_, sizeof want_ / sizeof want_[0]);           \
-    } while (0)
 
 static void test_spm_merges_by_score(void **state)
 {

@@ -15,6 +15,7 @@
 
 #include "chat_template.h"
 #include "tok.h"
+#include "tok_expect.h"
 
 static tok_vocab *load(const char *sub, char **tmpl)
 {
@@ -26,25 +27,6 @@ static tok_vocab *load(const char *sub, char **tmpl)
         fail_msg("%s", err);
     return v;
 }
-
-static void expect(const tok_vocab *v, const char *text, bool add, bool parse,
-                   const int32_t *want, size_t n)
-{
-    char err[256];
-    tok_session *s = tok_session_new(v, err, sizeof err);
-    tok_ids got = {0};
-    assert_int_equal(tok_encode(s, text, strlen(text), add, parse, &got, err, sizeof err), 0);
-    assert_int_equal(got.n, n);
-    assert_memory_equal(got.ids, want, n * sizeof *want);
-    tok_ids_free(&got);
-    tok_session_free(s);
-}
-
-#define EXPECT(v, text, add, parse, ...)                                    \
-    do {                                                                    \
-        const int32_t want_[] = {__VA_ARGS__};                              \
-        expect(v, text, add, parse, want_, sizeof want_ / sizeof want_[0]); \
-    } while (0)
 
 static void test_bytelevel_bpe(void **state)
 {
