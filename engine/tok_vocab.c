@@ -7,6 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* XXH3_state_t on the stack (its size is part of the static API) */
+#define XXH_STATIC_LINKING_ONLY
+#include <xxhash.h>
+
 #include "tok_impl.h"
 
 int tok_reserve(void **p, size_t *cap, size_t n, size_t sz)
@@ -258,6 +262,37 @@ void tok_vocab_free(tok_vocab *v)
     free(v->type);
     free(v->specials);
     free(v);
+}
+
+/* The merges sit in a hash map whose slot order depends on insertion
+ * history, so they enter as an order-independent sum of per-merge hashes. */
+static uint64_t merges_hash(const tok_map *m)
+{
+    uint64_t sum = 0;
+    for (size_t i = 0; i < m->cap; i++)
+        if (m->slots[i].used)
+            sum += XXH3_64bits_withSeed(m->pool + m->slots[i].key_off, m->slots[i].key_len,
+                                        (uint64_t)(uint32_t)m->slots[i].val);
+    return sum;
+}
+
+uint64_t tok_vocab_hash(const tok_vocab *v)
+{
+    XXH3_state_t st;
+    XXH3_64bits_reset(&st);
+    int32_t ids[] = {(int32_t)v->model, v->bos, v->eos, v->unk, v->pad, v->eot,
+                     v->add_bos, v->add_eos, v->add_space_prefix, v->ignore_merges};
+    uint64_t counts[] = {v->n, v->merges.count, merges_hash(&v->merges)};
+    size_t pool = v->n ? v->off[v->n - 1] + v->len[v->n - 1] : 0;
+    XXH3_64bits_update(&st, ids, sizeof ids);
+    XXH3_64bits_update(&st, counts, sizeof counts);
+    if (v->pre_name)
+        XXH3_64bits_update(&st, v->pre_name, strlen(v->pre_name) + 1);
+    XXH3_64bits_update(&st, v->pool, pool);
+    XXH3_64bits_update(&st, v->len, v->n * sizeof *v->len);
+    XXH3_64bits_update(&st, v->score, v->n * sizeof *v->score);
+    XXH3_64bits_update(&st, v->type, v->n * sizeof *v->type);
+    return XXH3_64bits_digest(&st);
 }
 
 static const char *const eog_markers[] = {"<|eot_id|>", "<|im_end|>", "<|end|>",

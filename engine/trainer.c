@@ -40,7 +40,6 @@ struct trainer {
 
     /* Trainer thread only. */
     double t0, paused_s;
-    int consecutive_bad;
     bool grads_zero;       /* the last update left the gradients zeroed */
     void (*step_hook)(void *ctx, int64_t step);
     void *step_hook_ctx;
@@ -278,17 +277,18 @@ static bool wait_if_paused(trainer *t, double *lr_mult, int64_t *step)
 static bool apply(trainer *t, const step_result *r, int64_t step, double lr)
 {
     char msg[96];
-    if (!isfinite(r->loss) || !isfinite(r->norm)) {
-        t->consecutive_bad++;
-        pthread_mutex_lock(&t->mu);
-        t->st.skipped++;
-        pthread_mutex_unlock(&t->mu);
+    bool finite = isfinite(r->loss) && isfinite(r->norm);
+    pthread_mutex_lock(&t->mu);
+    t->st.skipped += !finite;
+    t->st.consecutive_skipped = finite ? 0 : t->st.consecutive_skipped + 1;
+    int64_t bad = t->st.consecutive_skipped;
+    pthread_mutex_unlock(&t->mu);
+    if (!finite) {
         snprintf(msg, sizeof msg, "skipped step %lld: non-finite %s", (long long)step + 1,
                  isfinite(r->loss) ? "gradient" : "loss");
         push_event(t, step + 1, msg);
-        return t->consecutive_bad < t->c.nan_tolerance;
+        return bad < t->c.nan_tolerance;
     }
-    t->consecutive_bad = 0;
     optim_step_clipped(t->opt, lr, grad_clip_coef(r->norm, t->c.max_grad_norm));
     t->grads_zero = true;
     return true;
@@ -468,10 +468,11 @@ optim *trainer_optim(trainer *t)
     return t->opt;
 }
 
-void trainer_restore_step(trainer *t, int64_t step, int64_t skipped)
+void trainer_restore_step(trainer *t, int64_t step, int64_t skipped, int64_t consecutive)
 {
     pthread_mutex_lock(&t->mu);
     t->st.step = step;
     t->st.skipped = skipped;
+    t->st.consecutive_skipped = consecutive;
     pthread_mutex_unlock(&t->mu);
 }

@@ -97,6 +97,7 @@ typedef struct {
     trainer_state state;
     int64_t step;             /* optimizer steps done (skipped ones included) */
     int64_t skipped;          /* steps skipped as non-finite, in total */
+    int64_t consecutive_skipped; /* of them, the latest run of consecutive ones */
     double last_loss;
     double lr_multiplier;
     char message[256];        /* why the run ended; empty while it runs */
@@ -133,8 +134,11 @@ void trainer_join(trainer *t);
 void trainer_free(trainer *t);
 
 /* Calls FN(CTX, STEP) on the trainer thread after each finished step is
- * published (checkpoints): the weights and optimizer are quiet then. FN may
- * push events into the ring. Set before trainer_start. */
+ * published (evaluation, checkpoints): the weights and optimizer are quiet
+ * then. FN may push events into the ring. Its time is outside every step's
+ * tokens/s (a step is timed from its first batch to its publication), so an
+ * evaluation or a save does not slow the throughput shown. Set before
+ * trainer_start. */
 void trainer_set_step_hook(trainer *t, void (*fn)(void *ctx, int64_t step), void *ctx);
 
 /* The optimizer, for saving and loading its state while the thread is not
@@ -142,9 +146,10 @@ void trainer_set_step_hook(trainer *t, void (*fn)(void *ctx, int64_t step), void
 optim *trainer_optim(trainer *t);
 
 /* Before trainer_start: continue from a checkpoint taken after STEP steps
- * of which SKIPPED were skipped (the schedule and dropout seeds go on from
- * STEP). */
-void trainer_restore_step(trainer *t, int64_t step, int64_t skipped);
+ * of which SKIPPED were skipped, the last CONSECUTIVE of them in a row (the
+ * schedule and dropout seeds go on from STEP; nan_tolerance counts on from
+ * CONSECUTIVE). */
+void trainer_restore_step(trainer *t, int64_t step, int64_t skipped, int64_t consecutive);
 
 /* Bytes of optimizer state. */
 size_t trainer_optim_bytes(const trainer *t);

@@ -1,21 +1,28 @@
 /* cmd_train.c - `lathe train CONFIG.yaml`: loads and validates the config,
- * the model and its tokenizer, builds the training and validation sequences,
- * sets the training mode, runs the trainer on its own thread and, on this
+ * the model and its tokenizer, builds the training and validation sequences
+ * (or takes them from the tokenized-data cache, train_cache.h), sets the
+ * training mode, and only then creates the run directory (a failed setup
+ * leaves none behind), runs the trainer on its own thread and, on this
  * one, drains its metrics ring into the run directory (metrics.jsonl,
  * events.jsonl) and the progress display. At the end (or after Ctrl-C, which
  * lets the current step finish) it writes the adapter or model and
- * summary.json. With save_steps the trainer thread writes a checkpoint
- * every save_steps steps (train_checkpoint.h), and one more at the end; a
+ * summary.json. After each step the trainer thread evaluates (every
+ * eval_steps) and then writes a checkpoint (every save_steps, and with
+ * load_best_model_at_end after each new best evaluation; train_checkpoint.h),
+ * so pruning always knows the newest evaluation; one more comes at the end; a
  * failed save is reported as an event and training goes on (the earlier
  * checkpoints stay intact), except the final one, which fails the run.
  * A run stopped by Ctrl-C always saves a final checkpoint. --resume
  * continues a run from its newest checkpoint so that its per-step losses
- * are those of an uninterrupted run (same thread count). */
+ * are those of an uninterrupted run (same thread count). With
+ * load_best_model_at_end the adapter or model written at the end holds the
+ * weights of the best evaluation's checkpoint (summary.json output_step). */
 #include "config.h"
 
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +37,7 @@
 #include "ring.h"
 #include "run_dir.h"
 #include "train_bind.h"
+#include "train_cache.h"
 #include "train_checkpoint.h"
 #include "train_config.h"
 #include "train_eval.h"
@@ -50,6 +58,7 @@ typedef struct {
 
 typedef struct {
     train_config cfg;
+    char *run_path;           /* the run directory, before it exists */
     run_dir rd;
     tok_vocab *vocab;
     char *tmpl;
@@ -74,7 +83,10 @@ typedef struct {
     int64_t resume_step;      /* the checkpoint resumed from, or -1 */
     int64_t last_saved;       /* the step of the newest checkpoint, or -1 */
     _Atomic int64_t handled;  /* the newest step record this thread has logged */
+    _Atomic int64_t evaled;   /* the step of the newest evaluation it has logged */
     char config_hash[17];
+    char data_events[2][1200]; /* what the cache did, logged once the run exists */
+    int n_data_events;
     char err[1024];
 } train_run;
 
@@ -135,7 +147,8 @@ static int save_checkpoint(train_run *r, int64_t step, char *msg, size_t msglen)
     trainer_status st;
     trainer_get_status(r->t, &st);
     bool ev = r->eval.every > 0 && !isnan(r->eval.best);
-    train_ckpt_state cs = {.step = step, .skipped = st.skipped, .loss = st.last_loss,
+    train_ckpt_state cs = {.step = step, .skipped = st.skipped,
+                           .consecutive_skipped = st.consecutive_skipped, .loss = st.last_loss,
                            .epoch = (double)r->src.pos / (double)r->pipe.train.n,
                            .data_pos = r->src.pos, .tokens = r->tokens,
                            .best_eval = ev ? r->eval.best : NAN,
@@ -157,15 +170,24 @@ static int save_checkpoint(train_run *r, int64_t step, char *msg, size_t msglen)
     return rc;
 }
 
+/* Waits until this thread has logged STEP's row (and its evaluation), so a
+ * run killed after the checkpoint of STEP has logged everything up to it. */
+static void wait_logged(train_run *r, int64_t step, bool evaluated)
+{
+    while (atomic_load(&r->handled) < step || (evaluated && atomic_load(&r->evaled) < step))
+        nanosleep(&(struct timespec){0, 1000 * 1000}, NULL);
+}
+
+/* The trainer thread's step hook: evaluation first, then the checkpoint. */
 static void on_step(void *ctx, int64_t step)
 {
     train_run *r = ctx;
-    if (step % r->cfg.save_steps)
+    bool best;
+    bool evaluated = train_eval_step(&r->eval, step, &best) == 1;
+    bool due = r->cfg.save_steps != CONFIG_UNSET && step % r->cfg.save_steps == 0;
+    if (!due && !(best && r->cfg.load_best_model_at_end))
         return;
-    /* The step's row reaches metrics.jsonl first, so a run killed after this
-     * checkpoint has logged every step up to it. follow() drains meanwhile. */
-    while (atomic_load(&r->handled) < step)
-        nanosleep(&(struct timespec){0, 1000 * 1000}, NULL);
+    wait_logged(r, step, evaluated);
     char msg[640];
     if (save_checkpoint(r, step, msg, sizeof msg))
         fprintf(stderr, "lathe train: %s; training goes on, the earlier checkpoints are "
@@ -189,7 +211,7 @@ static int restore(train_run *r)
     if (strcmp(cs.config_hash, r->config_hash))
         fprintf(stderr, "lathe train: warning: the config differs from the checkpoint's "
                         "(%s, now %s)\n", cs.config_hash, r->config_hash);
-    trainer_restore_step(r->t, cs.step, cs.skipped);
+    trainer_restore_step(r->t, cs.step, cs.skipped, cs.consecutive_skipped);
     r->src.pos = cs.data_pos;
     r->tokens = cs.tokens;
     r->last_saved = cs.step;
@@ -203,28 +225,51 @@ static int restore(train_run *r)
     return 0;
 }
 
-/* Opens the run directory: a new one, or the one to resume (its newest
- * checkpoint in r->resume_step). */
-static int open_run(train_run *r, const train_options *o)
+/* Chooses the run directory without creating it: a new one, or the one to
+ * resume (its newest checkpoint in r->resume_step). */
+static int pick_run(train_run *r, const train_options *o)
 {
     const char *dir = o->output ? o->output : r->cfg.output_dir;
     if (!o->resume)
-        return run_dir_open(&r->rd, dir, r->err, sizeof r->err);
-    char *path = strcmp(o->resume, "auto") ? strdup(o->resume)
-                                           : train_ckpt_auto(dir, r->err, sizeof r->err);
-    if (!path) {
+        return (r->run_path = run_dir_pick(dir, r->err, sizeof r->err)) ? 0 : -1;
+    r->run_path = strcmp(o->resume, "auto") ? strdup(o->resume)
+                                            : train_ckpt_auto(dir, r->err, sizeof r->err);
+    if (!r->run_path) {
         if (!r->err[0])
             snprintf(r->err, sizeof r->err, "out of memory");
         return -1;
     }
-    r->resume_step = train_ckpt_latest(path);
-    int rc = -1;
-    if (r->resume_step < 0)
-        snprintf(r->err, sizeof r->err, "%s: no checkpoint to resume from (checkpoints/step-N)",
-                 path);
-    else
-        rc = run_dir_reopen(&r->rd, path, r->resume_step, r->err, sizeof r->err);
-    free(path);
+    r->resume_step = train_ckpt_latest(r->run_path);
+    if (r->resume_step >= 0)
+        return 0;
+    snprintf(r->err, sizeof r->err, "%s: no checkpoint to resume from (checkpoints/step-N)",
+             r->run_path);
+    return -1;
+}
+
+static int log_event(train_run *r, int64_t step, double elapsed, const char *text);
+
+/* Creates (or reopens, to resume) the run directory once the setup has
+ * succeeded: the resolved config.yaml, its hash, the logs. */
+static int open_run(train_run *r, const train_options *o)
+{
+    int rc = o->resume ? run_dir_reopen(&r->rd, r->run_path, r->resume_step, r->err,
+                                        sizeof r->err)
+                       : run_dir_open(&r->rd, r->run_path, r->err, sizeof r->err);
+    char *cfg_path = rc ? NULL : run_dir_file(&r->rd, "config.yaml");
+    if (!rc && !cfg_path) {
+        snprintf(r->err, sizeof r->err, "out of memory");
+        rc = -1;
+    }
+    if (!rc)
+        rc = train_config_write(&r->cfg, cfg_path, r->err, sizeof r->err) ||
+             train_ckpt_hash_file(cfg_path, r->config_hash, r->err, sizeof r->err);
+    free(cfg_path);
+    for (int i = 0; !rc && i < r->n_data_events; i++)
+        if (log_event(r, 0, 0.0, r->data_events[i])) {
+            snprintf(r->err, sizeof r->err, "%s: cannot write events.jsonl", r->rd.path);
+            rc = -1;
+        }
     return rc;
 }
 
@@ -244,13 +289,56 @@ static void print_note(void *ctx, const char *msg)
     fprintf(stderr, "lathe train: skipped %s\n", msg);
 }
 
+static void data_event(train_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void data_event(train_run *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->data_events[r->n_data_events], sizeof r->data_events[0], fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "lathe train: %s\n", r->data_events[r->n_data_events++]);
+}
+
+/* The sequences from the cache beside the run, or built (and cached). A
+ * damaged or mismatching cache file is reported and rebuilt; failing to
+ * write the cache is only a warning. */
+static int cached_pipeline(train_run *r, const pipe_inputs *in)
+{
+    const train_config *c = &r->cfg;
+    chat_tmpl t;
+    uint64_t key;
+    if (pipeline_template(c->chat_template, r->tmpl, &t, r->err, sizeof r->err) ||
+        train_cache_key(c, r->vocab, t, &key, r->err, sizeof r->err))
+        return -1;
+    char *path = train_cache_path(r->run_path, key), why[900];
+    if (!path) {
+        snprintf(r->err, sizeof r->err, "out of memory");
+        return -1;
+    }
+    train_cache_status st = train_cache_load(path, key, &r->pipe, why, sizeof why);
+    int rc = 0;
+    if (st == TRAIN_CACHE_HIT) {
+        data_event(r, "tokenized data from the cache %s", path);
+    } else {
+        if (st == TRAIN_CACHE_BAD)
+            data_event(r, "warning: tokenized-data cache %s; rebuilding it", why);
+        rc = pipeline_build(&r->pipe, c, in, r->err, sizeof r->err);
+        if (!rc && train_cache_save(path, key, &r->pipe, why, sizeof why))
+            data_event(r, "warning: cannot write the tokenized-data cache: %s", why);
+        else if (!rc)
+            data_event(r, "tokenized the data; cached in %s", path);
+    }
+    free(path);
+    return rc;
+}
+
 static int build_data(train_run *r)
 {
     const train_config *c = &r->cfg;
     if (!(r->vocab = tok_vocab_load(c->base_model, &r->tmpl, r->err, sizeof r->err)))
         return -1;
     pipe_inputs in = {.vocab = r->vocab, .model_template = r->tmpl, .note = print_note};
-    if (pipeline_build(&r->pipe, c, &in, r->err, sizeof r->err))
+    if (cached_pipeline(r, &in))
         return -1;
     int32_t pad = tok_pad(r->vocab), eos = tok_eos(r->vocab);
     r->pad = pad != TOK_NONE ? pad : eos != TOK_NONE ? eos : 0;
@@ -260,14 +348,6 @@ static int build_data(train_run *r)
             n->sequences, n->records, n->tokens, n->learned, r->pipe.val.counts.records,
             chat_tmpl_name(r->pipe.tmpl));
     return 0;
-}
-
-/* Keys the config accepts that this command does not act on yet. */
-static void warn_pending(const train_config *c)
-{
-    if (c->load_best_model_at_end)
-        fprintf(stderr, "lathe train: warning: load_best_model_at_end is not available yet; the "
-                        "outputs hold the last weights\n");
 }
 
 static int threads(const train_config *c)
@@ -317,10 +397,6 @@ static int counted_next(void *ctx, trainer_batch *out, char *err, size_t errlen)
     return got;
 }
 
-static int log_event(train_run *r, int64_t step, double elapsed, const char *text);
-
-static void on_step(void *ctx, int64_t step);
-static int restore(train_run *r);
 
 static int start_trainer(train_run *r)
 {
@@ -334,6 +410,8 @@ static int start_trainer(train_run *r)
         !(r->metrics = ring_new(RING_CAPACITY, r->err, sizeof r->err)) ||
         train_bind_model(&r->bind, r->mf.m, tm, r->err, sizeof r->err))
         return -1;
+    if (c->shuffle)
+        pipe_source_reshuffle(&r->src, (uint64_t)c->seed);
     r->t0 = train_eval_now();
     if (c->eval_steps != CONFIG_UNSET && r->pipe.val.n > 0) {
         r->eval = (train_eval){.m = r->mf.m, .val = &r->pipe.val,
@@ -342,7 +420,6 @@ static int start_trainer(train_run *r)
                                .best = NAN};
         if (c->early_stopping_patience != CONFIG_UNSET)
             r->eval.patience = c->early_stopping_patience;
-        train_eval_hook(&r->eval, tm);
     } else if (c->eval_steps != CONFIG_UNSET) {
         fprintf(stderr, "lathe train: warning: eval_steps is set but there is no validation "
                         "set (val_set_size or test_datasets)\n");
@@ -351,8 +428,7 @@ static int start_trainer(train_run *r)
     if (!(r->t = trainer_new(&tc, tm, &ts, r->metrics, r->err, sizeof r->err)))
         return -1;
     r->eval.t = r->t;
-    if (c->save_steps != CONFIG_UNSET)
-        trainer_set_step_hook(r->t, on_step, r);
+    trainer_set_step_hook(r->t, on_step, r);
     if (r->resume_step >= 0 && restore(r))
         return -1;
     train_progress_init(&r->progress, stderr, r->total_steps);
@@ -443,6 +519,8 @@ static int drain(train_run *r)
             rc |= handle(r, &recs[i]);
             if (recs[i].kind == RING_STEP)
                 atomic_store(&r->handled, recs[i].step);
+            else if (recs[i].kind == RING_EVAL)
+                atomic_store(&r->evaled, recs[i].step);
         }
     return rc;
 }
@@ -512,9 +590,11 @@ static int save_model(train_run *r)
     return rc;
 }
 
+/* Evaluates the final weights, unless the step hook already did. */
 static int final_eval(train_run *r, int64_t step)
 {
-    if (r->pipe.val.n == 0 || step == 0)
+    bool done = r->eval.every > 0 && step % r->eval.every == 0;
+    if (r->pipe.val.n == 0 || step == 0 || done)
         return 0;
     double loss;
     if (train_eval_loss(r->mf.m, &r->pipe.val, (size_t)r->cfg.micro_batch_size, r->pad, &loss,
@@ -523,12 +603,29 @@ static int final_eval(train_run *r, int64_t step)
     return log_eval(r, step, loss);
 }
 
+/* load_best_model_at_end: puts the weights of the best evaluation's
+ * checkpoint back unless the last weights are the best. Returns the step
+ * whose weights the outputs hold, or -1 with err. */
+static int64_t output_weights(train_run *r, int64_t step)
+{
+    if (!r->cfg.load_best_model_at_end || isnan(r->best_eval) || r->best_step == step)
+        return step;
+    if (train_ckpt_load_weights(r->rd.path, r->best_step, r->tm.params, r->tm.n_params, r->err,
+                                sizeof r->err))
+        return -1;
+    char msg[128];
+    snprintf(msg, sizeof msg, "loaded the best checkpoint (step %lld, eval loss %.6g)",
+             (long long)r->best_step, r->best_eval);
+    fprintf(stderr, "lathe train: %s\n", msg);
+    return log_event(r, step, train_eval_now() - r->t0, msg) ? -1 : r->best_step;
+}
+
 static const char *state_name(trainer_state s)
 {
     return s == TRAINER_FINISHED ? "finished" : s == TRAINER_STOPPED ? "stopped" : "failed";
 }
 
-static int write_summary(train_run *r, const trainer_status *st, double wall)
+static int write_summary(train_run *r, const trainer_status *st, double wall, int64_t out_step)
 {
     json_t *o = json_pack("{ss ss sI sI sI sf sf}", "state", state_name(st->state), "message",
                           st->message, "steps", (json_int_t)st->step, "skipped_steps",
@@ -545,6 +642,7 @@ static int write_summary(train_run *r, const trainer_status *st, double wall)
                         isnan(r->best_eval) ? json_null() : json_integer(r->best_step));
     json_object_set_new(o, "output", json_string(r->cfg.adapter == CONFIG_ADAPTER_LORA
                                                      ? "adapter/" : "model.gguf"));
+    json_object_set_new(o, "output_step", out_step > 0 ? json_integer(out_step) : json_null());
     int rc = run_dir_write_json(&r->rd, "summary.json", o, r->err, sizeof r->err);
     json_decref(o);
     return rc;
@@ -566,11 +664,14 @@ static int finish(train_run *r)
             rc = -1;
         }
     }
-    if (st.step > 0 && !rc)
-        rc = final_eval(r, st.step) ? -1 : lora ? save_adapter(r) : save_model(r);
+    int64_t out_step = -1;
+    if (st.step > 0 && !rc && !final_eval(r, st.step))
+        out_step = output_weights(r, st.step);
+    if (st.step > 0)
+        rc = out_step < 0 ? -1 : lora ? save_adapter(r) : save_model(r);
     if (st.step > 0 && !rc)
         rc = log_event(r, st.step, wall, lora ? "saved adapter/" : "saved model.gguf");
-    rc = write_summary(r, &st, wall) ? -1 : rc;
+    rc = write_summary(r, &st, wall, rc ? -1 : out_step) ? -1 : rc;
     if (!rc && st.state == TRAINER_FAILED) {
         snprintf(r->err, sizeof r->err, "training failed: %s", st.message);
         rc = -1;
@@ -585,28 +686,28 @@ static int finish(train_run *r)
 
 static int run(train_run *r, const train_options *o)
 {
-    if (load_config(r, o))
+    if (load_config(r, o) || pick_run(r, o))
         return CLI_FAIL;
-    char *path = NULL;
-    if (open_run(r, o) || !(path = strdup(r->rd.path)))
+    char *path = strdup(r->run_path);
+    if (!path) {
+        snprintf(r->err, sizeof r->err, "out of memory");
         return CLI_FAIL;
+    }
     free(r->cfg.output_dir);
     r->cfg.output_dir = path;
-    char *cfg_path = run_dir_file(&r->rd, "config.yaml");
-    int rc = cfg_path ? train_config_write(&r->cfg, cfg_path, r->err, sizeof r->err) : -1;
-    if (!rc)
-        rc = train_ckpt_hash_file(cfg_path, r->config_hash, r->err, sizeof r->err);
-    free(cfg_path);
-    warn_pending(&r->cfg);
-    if (rc || build_data(r) || load_model(r))
+    if (build_data(r) || load_model(r) || open_run(r, o)) {
+        run_dir_discard(&r->rd);
         return CLI_FAIL;
+    }
     /* From the trainer's start to the last output Ctrl-C means "stop and
      * save"; before that there is nothing to save, so it keeps its default. */
     interrupted = 0;
     struct sigaction sa = {.sa_handler = on_sigint}, old;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, &old);
-    rc = start_trainer(r);
+    int rc = start_trainer(r);
+    if (rc && !r->t)
+        run_dir_discard(&r->rd);
     if (!rc) {
         rc = follow(r);
         rc = finish(r) ? -1 : rc;
@@ -627,6 +728,7 @@ static void run_free(train_run *r)
     tok_vocab_free(r->vocab);
     free(r->tmpl);
     train_config_free(&r->cfg);
+    free(r->run_path);
 }
 
 int cmd_train(const cli_command *cmd, int argc, char **argv)

@@ -204,8 +204,7 @@ static int read_train(const build_ctx *b, doc_list *out, char *err, size_t errle
     return read_dataset(b, b->in->dataset, e, out, err, errlen);
 }
 
-/* A permutation of 0..n-1 keyed by KEY (Fisher-Yates on counter-based draws). */
-static size_t *permutation(size_t n, uint64_t key)
+size_t *pipeline_permutation(size_t n, uint64_t key)
 {
     size_t *p = malloc((n ? n : 1) * sizeof *p);
     if (!p)
@@ -238,7 +237,7 @@ static int split_val(const build_ctx *b, doc_list *all, doc_list *val, char *err
                  b->cfg->val_set_size, n);
         return -1;
     }
-    size_t *perm = permutation(n, prng_mix((uint64_t)b->cfg->seed ^ KEY_VAL));
+    size_t *perm = pipeline_permutation(n, prng_mix((uint64_t)b->cfg->seed ^ KEY_VAL));
     bool *pick = calloc(n, sizeof *pick);
     int rc = perm && pick ? 0 : -1;
     for (size_t i = 0; rc == 0 && i < k; i++)
@@ -261,7 +260,7 @@ static int split_val(const build_ctx *b, doc_list *all, doc_list *val, char *err
 
 static int shuffle_docs(doc_list *l, uint64_t seed, char *err, size_t errlen)
 {
-    size_t *perm = permutation(l->n, prng_mix(seed ^ KEY_SHUFFLE));
+    size_t *perm = pipeline_permutation(l->n, prng_mix(seed ^ KEY_SHUFFLE));
     pipe_doc *nd = malloc((l->n ? l->n : 1) * sizeof *nd);
     if (!perm || !nd) {
         free(perm);

@@ -89,4 +89,8 @@ int pipeline_build(pipeline *p, const train_config *cfg, const pipe_inputs *in, 
                    size_t errlen);
 void pipeline_free(pipeline *p);
 
+/* A permutation of 0..n-1 keyed by KEY (Fisher-Yates on counter-based draws),
+ * malloc'd; NULL when out of memory. */
+size_t *pipeline_permutation(size_t n, uint64_t key);
+
 #endif

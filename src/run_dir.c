@@ -13,7 +13,7 @@
 
 #include "atomic_file.h"
 
-static int mkdir_p(const char *path, char *err, size_t errlen)
+int run_dir_mkdirs(const char *path, char *err, size_t errlen)
 {
     char *p = strdup(path);
     if (!p) {
@@ -69,28 +69,63 @@ static FILE *open_log(const run_dir *rd, const char *name, const char *mode, cha
     return fp;
 }
 
-int run_dir_open(run_dir *rd, const char *dir, char *err, size_t errlen)
+static bool holds_run(const char *dir)
 {
-    memset(rd, 0, sizeof *rd);
-    rd->path = dir ? strdup(dir) : default_dir();
-    if (!rd->path) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    if (mkdir_p(rd->path, err, errlen))
-        return -1;
-    char *m = run_dir_file(rd, "metrics.jsonl");
+    size_t n = strlen(dir) + sizeof "/metrics.jsonl";
+    char *m = malloc(n);
+    if (m)
+        snprintf(m, n, "%s/metrics.jsonl", dir);
     bool taken = m && access(m, F_OK) == 0;
     free(m);
-    if (taken) {
+    return taken;
+}
+
+char *run_dir_pick(const char *dir, char *err, size_t errlen)
+{
+    char *path = dir ? strdup(dir) : default_dir();
+    if (!path)
+        snprintf(err, errlen, "out of memory");
+    else if (holds_run(path)) {
         snprintf(err, errlen, "%s already holds a run (metrics.jsonl); choose another --output "
-                 "(or --resume it)", rd->path);
-        return -1;
+                 "(or --resume it)", path);
+        free(path);
+        path = NULL;
     }
+    return path;
+}
+
+int run_dir_open(run_dir *rd, const char *path, char *err, size_t errlen)
+{
+    memset(rd, 0, sizeof *rd);
+    if (!(rd->path = run_dir_pick(path, err, errlen)))
+        return -1;
+    struct stat sb;
+    rd->created = stat(rd->path, &sb) != 0;
+    if (run_dir_mkdirs(rd->path, err, errlen))
+        return -1;
     if (!(rd->metrics = open_log(rd, "metrics.jsonl", "w", err, errlen)) ||
         !(rd->events = open_log(rd, "events.jsonl", "w", err, errlen)))
         return -1;
     return 0;
+}
+
+void run_dir_discard(run_dir *rd)
+{
+    static const char *const made[] = {"config.yaml", "metrics.jsonl", "events.jsonl"};
+    if (rd->metrics)
+        fclose(rd->metrics);
+    if (rd->events)
+        fclose(rd->events);
+    rd->metrics = rd->events = NULL;
+    for (size_t i = 0; rd->created && i < sizeof made / sizeof made[0]; i++) {
+        char *p = run_dir_file(rd, made[i]);
+        if (p)
+            unlink(p);
+        free(p);
+    }
+    if (rd->created)
+        rmdir(rd->path);
+    rd->created = false;
 }
 
 /* Whether a metrics row logged before the checkpoint after KEEP steps. */

@@ -109,8 +109,9 @@ static json_t *real_or_null(double v)
 static int write_state(FILE *fp, const void *ctx)
 {
     const train_ckpt_state *st = ctx;
-    json_t *o = json_pack("{sI sI so so sI sI so sI sI ss}", "step", (json_int_t)st->step,
-                          "skipped", (json_int_t)st->skipped, "epoch", real_or_null(st->epoch),
+    json_t *o = json_pack("{sI sI sI so so sI sI so sI sI ss}", "step", (json_int_t)st->step,
+                          "skipped", (json_int_t)st->skipped, "consecutive_skipped",
+                          (json_int_t)st->consecutive_skipped, "epoch", real_or_null(st->epoch),
                           "loss", real_or_null(st->loss), "data_pos", (json_int_t)st->data_pos,
                           "tokens", (json_int_t)st->tokens, "best_eval_loss",
                           real_or_null(st->best_eval), "best_eval_step",
@@ -273,6 +274,9 @@ static int read_state(const char *path, train_ckpt_state *st, char *err, size_t 
     bool ok = true;
     st->step = get_int(o, "step", &ok);
     st->skipped = get_int(o, "skipped", &ok);
+    /* absent from checkpoints written before it was saved: none pending */
+    st->consecutive_skipped = json_object_get(o, "consecutive_skipped")
+                                  ? get_int(o, "consecutive_skipped", &ok) : 0;
     st->data_pos = (uint64_t)get_int(o, "data_pos", &ok);
     st->tokens = (uint64_t)get_int(o, "tokens", &ok);
     st->best_step = get_int(o, "best_eval_step", &ok);
@@ -295,29 +299,40 @@ int train_ckpt_load(const char *run, int64_t step, train_ckpt_state *st,
     char name[64];
     snprintf(name, sizeof name, "checkpoints/step-%" PRId64, step);
     char *dir = join(run, name);
-    char *w = dir ? join(dir, "weights.bin") : NULL, *op = dir ? join(dir, "optimizer.bin") : NULL;
-    char *sp = dir ? join(dir, "state.json") : NULL;
+    char *op = dir ? join(dir, "optimizer.bin") : NULL, *sp = dir ? join(dir, "state.json") : NULL;
     int rc = -1;
-    if (!w || !op || !sp) {
+    if (!op || !sp) {
         snprintf(err, errlen, "out of memory");
-    } else if (!read_state(sp, st, err, errlen)) {
-        FILE *fw = fopen(w, "rb"), *fo = fopen(op, "rb");
-        if (!fw || read_weights(fw, params, n_params))
-            snprintf(err, errlen, "%s: missing, or not the weights of this model's trainable "
-                                  "tensors", w);
-        else if (!fo)
+    } else if (!read_state(sp, st, err, errlen) &&
+               !train_ckpt_load_weights(run, step, params, n_params, err, errlen)) {
+        FILE *fo = fopen(op, "rb");
+        if (!fo)
             snprintf(err, errlen, "%s: cannot open: %s", op, strerror(errno));
         else if (!optim_state_load(o, fo, err, errlen))
             rc = 0;
-        if (fw)
-            fclose(fw);
         if (fo)
             fclose(fo);
     }
     free(dir);
-    free(w);
     free(op);
     free(sp);
+    return rc;
+}
+
+int train_ckpt_load_weights(const char *run, int64_t step, const optim_param *params,
+                            size_t n_params, char *err, size_t errlen)
+{
+    char name[64];
+    snprintf(name, sizeof name, "checkpoints/step-%" PRId64 "/weights.bin", step);
+    char *w = join(run, name);
+    FILE *fw = w ? fopen(w, "rb") : NULL;
+    int rc = fw ? read_weights(fw, params, n_params) : -1;
+    if (rc)
+        snprintf(err, errlen, "%s/%s: missing, or not the weights of this model's trainable "
+                 "tensors", run, name);
+    if (fw)
+        fclose(fw);
+    free(w);
     return rc;
 }
 

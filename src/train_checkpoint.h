@@ -1,6 +1,6 @@
 /* train_checkpoint.h - a training run's checkpoints (RUN/checkpoints/step-N/):
  * the trainable weights (weights.bin), the optimizer state (optimizer.bin)
- * and state.json (step, skipped steps, epoch, loss, the batch source's
+ * and state.json (step, skipped steps and the trailing run of them, epoch, loss, the batch source's
  * position, tokens seen, the best evaluation so far, the config hash). The
  * schedule and the LoRA dropout seeds are functions of the step, so the step
  * restores them. A checkpoint is written into checkpoints/.step-N.tmp, every
@@ -16,6 +16,8 @@
 
 typedef struct {
     int64_t step, skipped;
+    int64_t consecutive_skipped; /* the trailing run of skipped steps (nan_tolerance);
+                                  * 0 when loaded from a checkpoint that predates it */
     double epoch, loss;
     uint64_t data_pos;        /* sequences the batch source has handed out */
     uint64_t tokens;
@@ -40,6 +42,11 @@ int64_t train_ckpt_latest(const char *run);
 int train_ckpt_load(const char *run, int64_t step, train_ckpt_state *st,
                     const optim_param *params, size_t n_params, optim *o, char *err,
                     size_t errlen);
+
+/* Loads only the trainable weights of step STEP's checkpoint into PARAMS
+ * (load_best_model_at_end). -1 with err. */
+int train_ckpt_load_weights(const char *run, int64_t step, const optim_param *params,
+                            size_t n_params, char *err, size_t errlen);
 
 /* `--resume auto`: the run directory beside OUTPUT_DIR (in its parent) with
  * the newest checkpoint, in a malloc'd string; NULL with err when none. */

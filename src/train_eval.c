@@ -5,6 +5,7 @@
 #include "train_eval.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <string.h>
 #include <time.h>
 
@@ -48,58 +49,45 @@ int train_eval_loss(model *m, const pipe_set *set, size_t micro, int32_t pad, do
     return 0;
 }
 
-static int hook_accumulate(void *ctx, const trainer_batch *b, double loss_norm, double *loss,
-                           char *err, size_t errlen)
-{
-    train_eval *e = ctx;
-    return e->inner.accumulate(e->inner.ctx, b, loss_norm, loss, err, errlen);
-}
-
-static void early_stop(train_eval *e, int64_t step, double loss)
+/* Tracks the best loss; returns true for a new best. Stops the trainer once
+ * PATIENCE evaluations in a row brought none. */
+static bool early_stop(train_eval *e, int64_t step, double loss)
 {
     if (isnan(e->best) || loss < e->best) {
         e->best = loss;
         e->best_step = step;
         e->since_best = 0;
-        return;
+        return true;
     }
     if (++e->since_best != e->patience || e->patience < 1)
-        return;
+        return false;
     ring_record rec;
     ring_event(&rec, step, train_eval_now() - e->t0, "early stopping (patience %lld)",
                (long long)e->patience);
     ring_push(e->metrics, &rec);
     trainer_stop(e->t);
+    return false;
 }
 
-static void hook_begin_step(void *ctx, int64_t step)
+int train_eval_step(train_eval *e, int64_t step, bool *best)
 {
-    train_eval *e = ctx;
-    if (step > 0 && step % e->every == 0) {
-        char err[256] = "";
-        double l;
-        ring_record rec;
-        if (train_eval_loss(e->m, e->val, e->micro, e->pad, &l, err, sizeof err) == 0) {
-            memset(&rec, 0, sizeof rec);
-            rec.kind = RING_EVAL;
-            rec.step = step;
-            rec.eval_loss = l;
-            rec.elapsed_s = train_eval_now() - e->t0;
-            ring_push(e->metrics, &rec);
-            early_stop(e, step, l);
-        } else {
-            ring_event(&rec, step, train_eval_now() - e->t0, "eval failed: %s", err);
-            ring_push(e->metrics, &rec);
-        }
+    *best = false;
+    if (e->every < 1 || step < 1 || step % e->every)
+        return 0;
+    char err[256] = "";
+    double l;
+    ring_record rec;
+    if (train_eval_loss(e->m, e->val, e->micro, e->pad, &l, err, sizeof err)) {
+        ring_event(&rec, step, train_eval_now() - e->t0, "eval failed: %s", err);
+        ring_push(e->metrics, &rec);
+        return 0;
     }
-    if (e->inner.begin_step)
-        e->inner.begin_step(e->inner.ctx, step);
-}
-
-void train_eval_hook(train_eval *e, trainer_model *tm)
-{
-    e->inner = *tm;
-    tm->ctx = e;
-    tm->accumulate = hook_accumulate;
-    tm->begin_step = hook_begin_step;
+    memset(&rec, 0, sizeof rec);
+    rec.kind = RING_EVAL;
+    rec.step = step;
+    rec.eval_loss = l;
+    rec.elapsed_s = train_eval_now() - e->t0;
+    ring_push(e->metrics, &rec);
+    *best = early_stop(e, step, l);
+    return 1;
 }

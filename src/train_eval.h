@@ -1,11 +1,13 @@
 /* train_eval.h - validation loss during training: the mean token loss over a
- * validation set (perplexity = exp of it), and a hook that runs it on the
- * trainer thread every eval_steps optimizer steps, between steps, so the
- * model is never read while it is being updated. Results go into the metrics
- * ring as RING_EVAL records (the trainer thread stays its only producer). */
+ * validation set (perplexity = exp of it), and the periodic evaluation that
+ * the trainer thread's step hook runs right after every eval_steps-th step,
+ * before that step's checkpoint is saved (so pruning knows the newest best)
+ * and outside the step's timing. Results go into the metrics ring as
+ * RING_EVAL records (the trainer thread stays its only producer). */
 #ifndef LATHE_TRAIN_EVAL_H
 #define LATHE_TRAIN_EVAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,7 +22,6 @@ int train_eval_loss(model *m, const pipe_set *set, size_t micro, int32_t pad, do
                     char *err, size_t errlen);
 
 typedef struct {
-    trainer_model inner;     /* the bound model the hook forwards to */
     model *m;
     const pipe_set *val;
     size_t micro;
@@ -28,9 +29,9 @@ typedef struct {
     int64_t every;           /* eval_steps */
     ring *metrics;
     double t0;               /* start of the run (monotonic seconds) */
-    /* The best loss is tracked always. Early stopping: after PATIENCE evaluations (0: never) without a lower
-     * loss than the best, the hook stops T, so the run ends after the step
-     * it is about to begin, the same step on every run. */
+    /* The best loss is tracked always. Early stopping: after PATIENCE
+     * evaluations (0: never) without a lower loss than the best, T is
+     * stopped, so the evaluated step is the run's last. */
     int64_t patience;
     trainer *t;
     double best;             /* set to NAN before the run */
@@ -38,10 +39,10 @@ typedef struct {
     int64_t since_best;
 } train_eval;
 
-/* Makes *TM run E's evaluation before each step whose number of completed
- * steps is a positive multiple of E->every, then do what E->inner does.
- * E must outlive the trainer. */
-void train_eval_hook(train_eval *e, trainer_model *tm);
+/* After STEP steps: when STEP is a positive multiple of E->every, evaluates,
+ * publishes the result and returns 1, with *BEST telling whether it is a new
+ * best; otherwise (none due, or it failed: an event says why) returns 0. */
+int train_eval_step(train_eval *e, int64_t step, bool *best);
 
 /* Monotonic seconds. */
 double train_eval_now(void);

@@ -138,7 +138,9 @@ check "--max-steps: recorded in the resolved config" grep -q '^max_steps: 4' \
     "$out/run-max/config.yaml"
 
 # --- early stopping: at a learning rate too small to change fp32 weights the
-# eval loss never improves, so patience 2 stops the run after three evaluations
+# eval loss never improves, so patience 2 stops the run after three
+# evaluations (each runs right after its step, so the third one's step is
+# the last)
 LR=1e-12 config patience "$lora" "max_steps: 200" "eval_steps: 1" "early_stopping_patience: 2" \
     "lr_scheduler: constant"
 run="$out/run-patience"
@@ -146,8 +148,8 @@ check "early stopping: exits 0" status_is 0 "$LATHE" train "$out/patience.yaml" 
 check "early stopping: stopped" grep -q '"state": "stopped"' "$run/summary.json"
 check "early stopping: logged as an event" grep -q '"step":3,.*"event":"early stopping (patience 2)"' \
     "$run/events.jsonl"
-check "early stopping: the step after the third evaluation is the last" \
-    test "$(rows "$run/metrics.jsonl")" -eq 4
+check "early stopping: the step of the third evaluation is the last" \
+    test "$(rows "$run/metrics.jsonl")" -eq 3
 check "early stopping: best eval is the first" grep -q '"best_eval_step": 1,' "$run/summary.json"
 
 # --- the default run directory: runs/<timestamp> under the current directory

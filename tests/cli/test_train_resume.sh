@@ -109,17 +109,19 @@ check "save failure: step-5 intact, step-15 written" test -s \
     "$out/fail/checkpoints/step-5/weights.bin" -a -s "$out/fail/checkpoints/step-15/state.json"
 
 # save_total_limit 2: two checkpoints remain, the newest and the one of the
-# best evaluation known when the older ones were deleted (the evaluation
-# after step N runs before step N+1, so the final one comes after the last
-# prune: a best final step keeps the best earlier one beside it)
+# best evaluation (each evaluation runs right after its step, before that
+# step's checkpoint is saved and the older ones pruned, so the best is known
+# even when it is the newest)
 check "save_total_limit run" status_is 0 "$LATHE" train "$out/c.yaml" --output "$out/lim" \
     --max-steps 20 --set save_total_limit=2 --set save_steps=2 --set val_set_size=8 \
     --set eval_steps=2 --set learning_rate=2
-best=$(grep eval_loss "$out/lim/metrics.jsonl" | grep -v '"step":20,' |
+best=$(grep eval_loss "$out/lim/metrics.jsonl" |
     sed -E 's/.*"step":([0-9]+),.*"eval_loss":([^,]*),.*/\2 \1/' | sort -g | head -1 | cut -d' ' -f2)
 kept=$(ls "$out/lim/checkpoints" | sed 's/step-//' | sort -n | tr '\n' ' ')
-echo "# best eval step before the end $best, kept: $kept"
-if [ "$best" -lt 18 ]; then want="$best 20 "; else want="18 20 "; fi
+echo "# best eval step $best, kept: $kept"
+if [ "$best" -lt 20 ]; then want="$best 20 "; else want="18 20 "; fi
 check "save_total_limit: kept $want" test "$kept" = "$want"
+check "save_total_limit: summary names the same best step" \
+    grep -q "\"best_eval_step\": $best," "$out/lim/summary.json"
 
 tap_done
