@@ -170,6 +170,46 @@ check "divergence: summary says failed" grep -q '"state": "failed"' "$out/run-na
 check "divergence: summary counts 3 skipped steps" grep -q '"skipped_steps": 3' \
     "$out/run-nan/summary.json"
 
+# --- the count of consecutive skipped steps survives a resume: a run
+# stopped one step before the failing one (two skips pending) and resumed
+# fails at the same step as the straight run; a checkpoint written before
+# the count was saved still loads (and counts from 0)
+fail_at=$(sed -n 's/.*"steps": \([0-9]*\),/\1/p' "$out/run-nan/summary.json")
+nan_args="--set learning_rate=10 --set max_grad_norm=0 --set optimizer=sgd --set save_steps=1"
+check "nan resume: the part before the failing step exits 0" status_is 0 "$LATHE" train \
+    "$out/full.yaml" --output "$out/run-nan2" $nan_args --max-steps $((fail_at - 1))
+check "nan resume: the checkpoint holds 2 pending skips" grep -q '"consecutive_skipped": 2' \
+    "$out/run-nan2/checkpoints/step-$((fail_at - 1))/state.json"
+cp -r "$out/run-nan2" "$out/run-nan-old"
+check "nan resume: resumed, it fails" status_is 1 "$LATHE" train "$out/full.yaml" \
+    --resume "$out/run-nan2" $nan_args --max-steps 50
+check "nan resume: at the straight run's step $fail_at" grep -q "\"steps\": $fail_at," \
+    "$out/run-nan2/summary.json"
+sed -i '/"consecutive_skipped"/d' "$out/run-nan-old/checkpoints/step-$((fail_at - 1))/state.json"
+check "nan resume: an older checkpoint without the count loads" status_is 1 "$LATHE" train \
+    "$out/full.yaml" --resume "$out/run-nan-old" $nan_args --max-steps 50
+check "nan resume: and counts from 0" grep -q "\"steps\": $((fail_at + 2))," \
+    "$out/run-nan-old/summary.json"
+
+# --- a failed start leaves no run directory behind (a bad dataset, a bad
+# model), and never removes one that was there before
+printf 'not json\n{"nope": 1}\n' > "$out/junk.jsonl"
+sed "s|path: .*|path: $out/junk.jsonl|" "$out/lora.yaml" > "$out/junkdata.yaml"
+check "bad dataset: exits 1" status_is 1 "$LATHE" train "$out/junkdata.yaml" \
+    --output "$out/runs-debris/a"
+check "bad dataset: says why" err_has 'junk.jsonl: line 1, byte 0: invalid JSON'
+check "bad dataset: no run directory" test ! -e "$out/runs-debris/a"
+printf 'GGUF but not really' > "$out/junk.gguf"
+sed "s|^base_model: .*|base_model: $out/junk.gguf|" "$out/lora.yaml" > "$out/junkmodel.yaml"
+check "bad model: exits 1" status_is 1 "$LATHE" train "$out/junkmodel.yaml" \
+    --output "$out/runs-debris/b"
+check "bad model: no run directory" test ! -e "$out/runs-debris/b"
+mkdir -p "$out/runs-debris/mine" && : > "$out/runs-debris/mine/notes.txt"
+check "bad dataset into an existing directory: exits 1" status_is 1 "$LATHE" train \
+    "$out/junkdata.yaml" --output "$out/runs-debris/mine"
+check "the existing directory stays, as it was" test "$(ls -A "$out/runs-debris/mine")" = \
+    "notes.txt"
+
 # --- errors
 printf 'base_model: base.gguf\nlearnig_rate: 0.1\n' > "$out/bad.yaml"
 check "config error exits 1" status_is 1 "$LATHE" train "$out/bad.yaml" --output "$out/run-bad"

@@ -3,7 +3,8 @@
 # tiny random llama of tests/unit/train_fixture: 20 steps straight against
 # 10 steps (save_steps 5) then --resume to 20, and against a run killed with
 # SIGKILL after its step-10 checkpoint and resumed with --resume auto; every
-# logged loss of steps 1-20 must be the same string. Also: a checkpoint is
+# logged loss of steps 1-20 must be the same string. The same across epoch
+# boundaries (each epoch reshuffled). Also: a checkpoint is
 # never partially visible, a failed save is reported and training goes on,
 # and save_total_limit keeps the newest ones and the
 # one with the best eval loss.
@@ -92,6 +93,28 @@ check "resume auto: resumed runs/b" grep -q "resuming .*runs/b from checkpoints/
     "$out/stderr"
 losses "$out/runs/b/metrics.jsonl" > "$out/got2"
 check "kill -9 + resume: losses of steps 1-20 identical" cmp "$out/want" "$out/got2"
+
+# across epoch boundaries: 24 records unpacked are 6 steps an epoch, each
+# epoch after the first in its own order; 16 steps straight against runs
+# stopped at step 6 (the end of the first epoch) and at step 9 (inside the
+# second), each resumed to 16
+head -n 24 "$LATHE_SRCDIR/samples/data/train.jsonl" > "$out/small.jsonl"
+sed "s|path: .*|path: $out/small.jsonl|; s|sample_packing: true|sample_packing: false|" \
+    "$out/c.yaml" > "$out/e.yaml"
+check "epochs: 16 steps straight" status_is 0 "$LATHE" train "$out/e.yaml" \
+    --output "$out/ep-straight" --max-steps 16
+losses "$out/ep-straight/metrics.jsonl" > "$out/want-ep"
+check "epochs: the run reaches a third epoch" awk -F'"epoch":' \
+    'END {split($2, a, ","); exit !(a[1] > 2.5)}' "$out/ep-straight/metrics.jsonl"
+for stop in 6 9; do
+    check "epochs: stop at step $stop" status_is 0 "$LATHE" train "$out/e.yaml" \
+        --output "$out/ep-$stop" --max-steps $stop
+    check "epochs: resume from step $stop to 16" status_is 0 "$LATHE" train "$out/e.yaml" \
+        --resume "$out/ep-$stop" --max-steps 16
+    losses "$out/ep-$stop/metrics.jsonl" > "$out/got-ep"
+    check "epochs: resumed at $stop, losses of steps 1-16 identical" cmp "$out/want-ep" \
+        "$out/got-ep"
+done
 
 # a failed save (a file in the way of .step-10.tmp): reported, training goes
 # on, the earlier checkpoint intact and the next one written

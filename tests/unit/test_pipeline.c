@@ -524,7 +524,8 @@ static void test_dataset_override(void **state)
     train_config_free(&cfg);
 }
 
-/* The trainer's source: micro-batches in render order, epochs repeating it. */
+/* The trainer's source: micro-batches in render order, epochs repeating it
+ * (no reshuffle). */
 static void test_source(void **state)
 {
     (void)state;
@@ -560,6 +561,77 @@ static void test_source(void **state)
     assert_int_equal(pipe_source_next(&src, &tb, err, sizeof err), 0);
     pipe_source_free(&src);
     assert_int_equal(pipe_source_init(&src, &p.train, 0, 1, 0, err, sizeof err), -1);
+    pipeline_free(&p);
+    train_config_free(&cfg);
+}
+
+/* Pulls every batch of SRC from its position on; ORDER[k] is the index in
+ * SET of the k-th sequence handed out. Returns how many. */
+static size_t drain_order(pipe_source *src, const pipe_set *set, size_t *order, size_t cap)
+{
+    char err[256];
+    trainer_batch tb;
+    size_t k = 0;
+    while (pipe_source_next(src, &tb, err, sizeof err) == 1)
+        for (int r = 0; r < tb.B && k < cap; r++) {
+            size_t j = 0;
+            while (j < set->n && set->seqs[j].tokens != src->rows[r].tokens)
+                j++;
+            assert_true(j < set->n);
+            order[k++] = j;
+        }
+    return k;
+}
+
+/* With reshuffle, epoch 0 is render order and each later epoch a
+ * permutation of its own, a function of the seed and the epoch alone: a
+ * source started mid-epoch (a resume) continues exactly. */
+static void test_source_reshuffle(void **state)
+{
+    (void)state;
+    const char *path = numbered("reshuffle.jsonl", 7, 0);
+    train_config cfg;
+    config_for(&cfg, path, CONFIG_DS_ALPACA);
+    pipeline p;
+    build(&p, &cfg);
+    char err[256];
+    size_t a[21], b[21], c[21];
+    pipe_source src;
+    assert_int_equal(pipe_source_init(&src, &p.train, 3, 3, 0, err, sizeof err), 0);
+    pipe_source_reshuffle(&src, 42);
+    assert_int_equal(drain_order(&src, &p.train, a, 21), 21);
+    pipe_source_free(&src);
+    bool moved1 = false, differ12 = false;
+    for (size_t e = 0; e < 3; e++) {
+        bool seen[7] = {false};
+        for (size_t i = 0; i < 7; i++) {
+            size_t j = a[e * 7 + i];
+            assert_false(seen[j]);
+            seen[j] = true;
+            if (e == 0)
+                assert_int_equal(j, i);
+        }
+    }
+    for (size_t i = 0; i < 7; i++) {
+        moved1 |= a[7 + i] != i;
+        differ12 |= a[7 + i] != a[14 + i];
+    }
+    assert_true(moved1);
+    assert_true(differ12);
+    /* resumed at 10 sequences (inside epoch 1): the same sequences follow */
+    assert_int_equal(pipe_source_init(&src, &p.train, 3, 3, 0, err, sizeof err), 0);
+    pipe_source_reshuffle(&src, 42);
+    src.pos = 10;
+    assert_int_equal(drain_order(&src, &p.train, b, 21), 11);
+    assert_memory_equal(b, a + 10, 11 * sizeof *b);
+    pipe_source_free(&src);
+    /* another seed, another order */
+    assert_int_equal(pipe_source_init(&src, &p.train, 3, 2, 0, err, sizeof err), 0);
+    pipe_source_reshuffle(&src, 43);
+    assert_int_equal(drain_order(&src, &p.train, c, 21), 14);
+    assert_memory_equal(c, a, 7 * sizeof *c);
+    assert_memory_not_equal(c + 7, a + 7, 7 * sizeof *c);
+    pipe_source_free(&src);
     pipeline_free(&p);
     train_config_free(&cfg);
 }
@@ -639,7 +711,8 @@ int main(void)
         cmocka_unit_test(test_test_datasets),  cmocka_unit_test(test_dedup_and_bad),
         cmocka_unit_test(test_template_choice), cmocka_unit_test(test_batch_layout),
         cmocka_unit_test(test_completion),     cmocka_unit_test(test_dataset_override),
-        cmocka_unit_test(test_source),         cmocka_unit_test(test_render_command),
+        cmocka_unit_test(test_source),         cmocka_unit_test(test_source_reshuffle),
+        cmocka_unit_test(test_render_command),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
