@@ -215,7 +215,7 @@ int train_ckpt_prune(const char *run, int64_t limit, int64_t keep_step, char *er
     int64_t *v = list_steps(run, &n);
     size_t excess = limit > 0 && n > (size_t)limit ? n - (size_t)limit : 0;
     int rc = 0;
-    for (size_t i = 0; i < n && excess > 0; i++) {
+    for (size_t i = 0; i + 1 < n && excess > 0; i++) {
         if (v[i] == keep_step)
             continue;
         char name[64];

@@ -31,7 +31,9 @@ typedef struct {
 int train_ckpt_save(const char *run, const train_ckpt_state *st, const optim_param *params,
                     size_t n_params, const optim *o, char *err, size_t errlen);
 
-/* Deletes the oldest checkpoints beyond LIMIT (< 1: none), never KEEP_STEP's. */
+/* Deletes the oldest checkpoints beyond LIMIT (< 1: none), never KEEP_STEP's
+ * (the best evaluation's) nor the newest: with LIMIT 1 and an older best,
+ * two remain. */
 int train_ckpt_prune(const char *run, int64_t limit, int64_t keep_step, char *err,
                      size_t errlen);
 

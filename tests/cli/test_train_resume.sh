@@ -131,6 +131,21 @@ check "save failure: no step-10" test ! -e "$out/fail/checkpoints/step-10"
 check "save failure: step-5 intact, step-15 written" test -s \
     "$out/fail/checkpoints/step-5/weights.bin" -a -s "$out/fail/checkpoints/step-15/state.json"
 
+# the final checkpoint failing fails the run (the documented rule: a run
+# whose last state cannot be saved must not look complete); the earlier
+# checkpoints stay intact and summary.json says what happened
+: > "$out/fail/checkpoints/.step-17.tmp"
+check "final save failure: exits 1" status_is 1 "$LATHE" train "$out/c.yaml" \
+    --resume "$out/fail" --max-steps 17
+check "final save failure: says why" grep -q 'lathe train: checkpoint failed: .*step-17' \
+    "$out/stderr"
+check "final save failure: logged as an event" grep -q '"step":17,.*checkpoint failed' \
+    "$out/fail/events.jsonl"
+check "final save failure: step-15 intact, no step-17" test -s \
+    "$out/fail/checkpoints/step-15/weights.bin" -a ! -e "$out/fail/checkpoints/step-17"
+check "final save failure: summary.json written" grep -q '"steps": 17,' \
+    "$out/fail/summary.json"
+
 # save_total_limit 2: two checkpoints remain, the newest and the one of the
 # best evaluation (each evaluation runs right after its step, before that
 # step's checkpoint is saved and the older ones pruned, so the best is known
@@ -146,5 +161,38 @@ if [ "$best" -lt 20 ]; then want="$best 20 "; else want="18 20 "; fi
 check "save_total_limit: kept $want" test "$kept" = "$want"
 check "save_total_limit: summary names the same best step" \
     grep -q "\"best_eval_step\": $best," "$out/lim/summary.json"
+
+# load_best_model_at_end: every new best evaluation also saves a checkpoint,
+# and the adapter written at the end holds the best one's weights: the same
+# bytes as a run stopped at that step; save_total_limit 1 keeps it beside the
+# newest
+{
+    grep -v '^save_steps' "$out/c.yaml"
+    echo "val_set_size: 8"
+    echo "eval_steps: 2"
+    echo "load_best_model_at_end: true"
+} > "$out/best.yaml"
+check "load best: exits 0" status_is 0 "$LATHE" train "$out/best.yaml" --output "$out/best" \
+    --max-steps 12 --set learning_rate=1 --set save_steps=4 --set save_total_limit=1
+best=$(grep eval_loss "$out/best/metrics.jsonl" |
+    sed -E 's/.*"step":([0-9]+),.*"eval_loss":([^,]*),.*/\2 \1/' | sort -g | head -1 | cut -d' ' -f2)
+echo "# best eval step $best"
+check "load best: the best is not the last step (the test needs that)" test "$best" -lt 12
+check "load best: says it loaded it" grep -q "loaded the best checkpoint (step $best," \
+    "$out/stderr"
+check "load best: logged as an event" grep -q "\"event\":\"loaded the best checkpoint (step $best," \
+    "$out/best/events.jsonl"
+check "load best: summary.json output_step is the best step" \
+    grep -q "\"output_step\": $best\$" "$out/best/summary.json"
+check "load best: the best checkpoint and the newest remain" \
+    test "$(ls "$out/best/checkpoints" | tr '\n' ' ')" = "step-$best step-12 "
+check "load best: a run stopped at step $best" status_is 0 "$LATHE" train "$out/best.yaml" \
+    --output "$out/best-short" --max-steps "$best" --set learning_rate=1
+check "load best: the adapter is that run's, byte for byte" cmp \
+    "$out/best/adapter/adapter.gguf" "$out/best-short/adapter/adapter.gguf"
+check "without it: the last weights (output_step 12)" status_is 0 "$LATHE" train \
+    "$out/best.yaml" --output "$out/last" --max-steps 12 --set learning_rate=1 \
+    --set load_best_model_at_end=false
+check "without it: output_step 12" grep -q '"output_step": 12$' "$out/last/summary.json"
 
 tap_done

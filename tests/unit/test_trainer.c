@@ -314,6 +314,84 @@ static void sleep_ms(int ms)
     nanosleep(&ts, NULL);
 }
 
+/* A resumed run counts on from the checkpoint's trailing skips: with two
+ * pending, one more non-finite step reaches nan_tolerance 3. The status
+ * reports the trailing run, which a finite step resets. */
+static void test_restored_skip_count(void **state)
+{
+    (void)state;
+    char err[256];
+    toy m;
+    toy_init(&m);
+    source s = {.limit = 0, .poison_from = 0, .poison_to = 1, .poison_tok = POISON_LOSS};
+    ring *r = new_ring();
+    trainer_config c = trainer_defaults();
+    c.learning_rate = 0.01;
+    trainer_model tm = toy_model(&m);
+    trainer_source ts = {&s, src_next};
+    trainer *t = trainer_new(&c, &tm, &ts, r, err, sizeof err);
+    assert_non_null(t);
+    trainer_restore_step(t, 10, 2, 2);
+    assert_int_equal(trainer_start(t, err, sizeof err), 0);
+    trainer_join(t);
+    trainer_status st;
+    trainer_get_status(t, &st);
+    trainer_free(t);
+    assert_int_equal(st.state, TRAINER_FAILED);
+    assert_int_equal(st.step, 11);
+    assert_int_equal(st.skipped, 3);
+    assert_int_equal(st.consecutive_skipped, 3);
+
+    toy m2;
+    toy_init(&m2);
+    source s2 = {.limit = 4, .poison_from = 3, .poison_to = 4, .poison_tok = POISON_LOSS};
+    st = run_to_end(&c, &m2, &s2, r);
+    assert_int_equal(st.state, TRAINER_FINISHED);
+    assert_int_equal(st.consecutive_skipped, 1);
+    source s3 = {.limit = 4, .poison_from = 1, .poison_to = 2, .poison_tok = POISON_LOSS};
+    st = run_to_end(&c, &m2, &s3, r);
+    assert_int_equal(st.consecutive_skipped, 0);
+    ring_free(r);
+}
+
+static void slow_hook(void *ctx, int64_t step)
+{
+    (void)ctx, (void)step;
+    sleep_ms(60);
+}
+
+/* Work in the step hook (evaluation, checkpoints) is outside every step's
+ * tokens/s, though inside the elapsed time. */
+static void test_hook_time_not_in_throughput(void **state)
+{
+    (void)state;
+    char err[256];
+    toy m;
+    toy_init(&m);
+    source s = {.limit = 4};
+    ring *r = new_ring();
+    trainer_config c = sgd_config();
+    trainer_model tm = toy_model(&m);
+    trainer_source ts = {&s, src_next};
+    trainer *t = trainer_new(&c, &tm, &ts, r, err, sizeof err);
+    assert_non_null(t);
+    trainer_set_step_hook(t, slow_hook, NULL);
+    assert_int_equal(trainer_start(t, err, sizeof err), 0);
+    trainer_join(t);
+    trainer_free(t);
+    ring_record rec;
+    int steps = 0;
+    while (ring_pop(r, &rec))
+        if (rec.kind == RING_STEP) {
+            steps++;
+            /* NB*NT tokens in well under the hook's 60 ms */
+            assert_true(rec.tokens_per_s > NB * NT / 0.03);
+            assert_true(rec.elapsed_s > 0.055 * (double)(rec.step - 1));
+        }
+    assert_int_equal(steps, 4);
+    ring_free(r);
+}
+
 static trainer_status wait_for(trainer *t, trainer_state want)
 {
     trainer_status st;
@@ -424,6 +502,8 @@ int main(void)
         cmocka_unit_test(test_nonfinite_loss_is_skipped),
         cmocka_unit_test(test_nonfinite_grad_is_skipped),
         cmocka_unit_test(test_stops_after_nan_tolerance),
+        cmocka_unit_test(test_restored_skip_count),
+        cmocka_unit_test(test_hook_time_not_in_throughput),
         cmocka_unit_test(test_control_from_another_thread),
         cmocka_unit_test(test_rejects_bad_config),
     };
