@@ -19,7 +19,13 @@ static const cli_command commands[] = {
      "(default runs/<timestamp>); --max-steps N overrides max_steps; --set KEY=VALUE any key.\n"
      "Ctrl-C stops after the current step and still writes the outputs and a checkpoint.\n"
      "save_steps writes checkpoints/step-N; --resume RUN_DIR (or auto: the newest run beside\n"
-     "output_dir) continues from the newest one with the losses of an uninterrupted run.\n",
+     "output_dir) continues from the newest one with the losses of an uninterrupted run.\n"
+     "The tokenized datasets are cached in .cache/ beside the run directory (runs/.cache/ by\n"
+     "default), keyed by the datasets' bytes, the tokenizer, the template and the data keys,\n"
+     "so a restart or --resume does not tokenize again; a damaged cache is rebuilt.\n"
+     "The first epoch follows `lathe data render`; with shuffle, each later epoch has its\n"
+     "own order from seed and epoch. The run directory is created only once the data and\n"
+     "the model have loaded.\n",
      cmd_train, NULL},
     {"chat", "chat with a model, or A/B a base model against an adapter",
      "usage: lathe chat -m MODEL [--lora ADAPTER] [--ab] [--template NAME] [sampling options]\n\n"

@@ -128,15 +128,15 @@ void run_dir_discard(run_dir *rd)
     rd->created = false;
 }
 
-/* Whether a metrics row logged before the checkpoint after KEEP steps. */
+/* Whether a metrics row was logged before the checkpoint after KEEP steps
+ * (a step's evaluation runs, and is logged, before its checkpoint). */
 static bool row_kept(const char *line, long long keep)
 {
     json_t *o = json_loads(line, 0, NULL);
     json_t *step = json_object_get(o, "step");
     long long s = json_is_integer(step) ? (long long)json_integer_value(step) : keep + 1;
-    bool eval = json_object_get(o, "eval_loss") != NULL;
     json_decref(o);
-    return eval ? s < keep : s <= keep;
+    return s <= keep;
 }
 
 static int write_all(const char *path, const char *data, size_t len, char *err, size_t errlen)

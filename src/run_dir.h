@@ -31,9 +31,9 @@ int run_dir_open(run_dir *rd, const char *path, char *err, size_t errlen);
 void run_dir_discard(run_dir *rd);
 /* Reopens DIR's logs to resume a run from the checkpoint after KEEP_STEP
  * steps: metrics.jsonl is rewritten (atomically) without the rows that run
- * logged later (its step rows after KEEP_STEP and evaluations from
- * KEEP_STEP on, which the resumed run logs again); both logs are then
- * appended to. -1 with err. */
+ * logged later (its step and evaluation rows after KEEP_STEP, which the
+ * resumed run logs again; the evaluation of KEEP_STEP itself ran before
+ * that checkpoint was saved); both logs are then appended to. -1 with err. */
 int run_dir_reopen(run_dir *rd, const char *dir, long long keep_step, char *err,
                    size_t errlen);
 /* Closes the logs; -1 with err when a write was lost (disk full). */

@@ -244,12 +244,12 @@ static bool get_set(reader *r, pipe_set *s)
 static bool header_ok(const unsigned char *buf, size_t len, uint64_t key, const char *path,
                       char *err, size_t errlen)
 {
-    uint32_t version;
+    uint32_t version[2];
     uint64_t k, plen, sum;
     const char *why = NULL;
     if (len < HEADER_BYTES || memcmp(buf, CACHE_MAGIC, 8))
         why = "not a lathe tokenized-data cache (bad magic)";
-    else if (memcpy(&version, buf + 8, 4), version != CACHE_VERSION)
+    else if (memcpy(version, buf + 8, 8), version[0] != CACHE_VERSION || version[1] != 0)
         why = "written by another cache format version";
     else if (memcpy(&k, buf + 16, 8), k != key)
         why = "made for other data, tokenizer or settings (key mismatch)";

@@ -67,6 +67,9 @@ check "second run: eval losses identical too" test \
 check "--resume: exits 0" status_is 0 "$LATHE" train "$out/c.yaml" --resume "$out/runs/a" \
     --max-steps 9
 check "--resume: takes the cache" err_has "tokenized data from the cache"
+check "--resume: evaluations at steps 3, 6, 9, once each (the one of the resumed step kept)" \
+    test "$(grep eval_loss "$out/runs/a/metrics.jsonl" | sed -E 's/.*"step":([0-9]+),.*/\1/' |
+        tr '\n' ' ')" = "3 6 9 "
 
 # damage: one byte flipped in the payload, then a truncated file, then
 # another key's file under this name: each a warning, a rebuild, a good run
