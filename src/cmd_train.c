@@ -170,8 +170,9 @@ static int save_checkpoint(train_run *r, int64_t step, char *msg, size_t msglen)
     return rc;
 }
 
-/* Waits until this thread has logged STEP's row (and its evaluation), so a
- * run killed after the checkpoint of STEP has logged everything up to it. */
+/* On the trainer thread: waits until the main thread has logged STEP's row
+ * (and its evaluation), so a run killed after the checkpoint of STEP has
+ * logged everything up to it. */
 static void wait_logged(train_run *r, int64_t step, bool evaluated)
 {
     while (atomic_load(&r->handled) < step || (evaluated && atomic_load(&r->evaled) < step))
