@@ -73,7 +73,8 @@ const cs_key config_schema[] = {
      TOP(dataset_exact_deduplication), .default_yaml = "false",
      .help = "drop records that repeat an earlier one exactly"},
     {.key = "shuffle", .type = CS_BOOL, .group = CS_GROUP_DATA, TOP(shuffle),
-     .default_yaml = "true", .help = "shuffle the training records (deterministically by seed)"},
+     .default_yaml = "true",
+     .help = "shuffle the training records, and each later epoch anew (by seed)"},
     {.key = "seed", .type = CS_INT, .group = CS_GROUP_DATA, TOP(seed), .default_yaml = "42",
      .min = 0, .max = 4294967295.0, .help = "seed for shuffling, the split, dropout and init"},
     /* Method */
@@ -152,7 +153,7 @@ const cs_key config_schema[] = {
      .max = STEPS, .unset_means = "save only at the end", .help = "write a checkpoint every N steps"},
     {.key = "save_total_limit", .type = CS_INT, .group = CS_GROUP_EVAL, TOP(save_total_limit),
      .min = 1, .max = BIG, .unset_means = "keep every checkpoint",
-     .help = "checkpoints kept (the best one is never deleted)"},
+     .help = "checkpoints kept (the best one and the newest are never deleted)"},
     {.key = "early_stopping_patience", .type = CS_INT, .group = CS_GROUP_EVAL,
      TOP(early_stopping_patience), .min = 1, .max = BIG, .unset_means = "never stop early",
      .help = "stop after N evaluations without a better validation loss"},

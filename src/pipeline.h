@@ -13,6 +13,8 @@
  *     way), else val_set_size records (a share < 1, rounded up, or a count)
  *     chosen by a permutation keyed by seed; they keep file order.
  *  4. Shuffle the remaining training records by seed (when shuffle is on).
+ *     This is the first epoch's order; later epochs reorder the sequences
+ *     (pipeline_source.h).
  *  5. Then pack: with sample_packing, records are appended in that order to
  *     the current sequence while they fit in sequence_len and a new sequence
  *     starts when the next does not; a record is never split across
