@@ -117,6 +117,8 @@ static void next(parser *p)
         t->kind = t->len && !ident_char(*end, true) ? T_NUM : T_BAD;
         if (!t->len)
             t->len = 1;
+        while (t->kind == T_BAD && ident_char(p->s[p->pos + t->len], false))
+            t->len++;
     } else if (c == '/') {
         lex_regex(p, t);
     } else {

@@ -244,6 +244,17 @@ static size_t match_at(const char *t, size_t n, ds_pii_kind *kind)
     return e;
 }
 
+/* The end of the number starting at T: digits with single separators, so
+ * that no later group of a rejected number is taken for a hit of its own. */
+static size_t skip_number(const char *t, size_t n)
+{
+    size_t i = 0;
+    while (i < n && (is_word(t[i]) || (i + 1 < n && strchr(" -.", t[i]) && t[i]
+                                       && is_digit(t[i + 1]))))
+        i++;
+    return i;
+}
+
 size_t ds_pii_scan(const char *text, size_t len, ds_pii_span *spans, size_t cap)
 {
     size_t hits = 0, i = 0;
@@ -257,6 +268,8 @@ size_t ds_pii_scan(const char *text, size_t len, ds_pii_span *spans, size_t cap)
                 spans[hits] = (ds_pii_span){i, e, kind};
             hits++;
             i += e;
+        } else if (start && is_digit(c)) {
+            i += skip_number(text + i, len - i);
         } else if (start && is_word(c)) {
             while (i < len && is_word(text[i]))
                 i++;
