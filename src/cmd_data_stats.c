@@ -257,7 +257,7 @@ static int run_stats(const stats_options *o, const tok_vocab *v, uint32_t seq_le
     int rc = st && ds_stats_run(st, err, sizeof err) == 0 ? CLI_OK : CLI_FAIL;
     if (rc == CLI_OK && o->json) {
         json_t *j = summary_json(o->dataset, dataset_format(ds), ds_stats_summary(st), tok);
-        if (!j || json_dumpf(j, stdout, JSON_COMPACT) != 0)
+        if (!j || json_dumpf(j, stdout, JSON_COMPACT | JSON_REAL_PRECISION(6)) != 0)
             rc = CLI_FAIL;
         putchar('\n');
         json_decref(j);

@@ -47,6 +47,8 @@ uint32_t ds_hist_percentile(const ds_hist *h, double p)
     uint64_t need = (uint64_t)want;
     if ((double)need < want || need == 0)
         need++;
+    if (need >= h->count)
+        return h->max;
     uint64_t seen = 0;
     for (size_t b = 0; b < DS_HIST_BUCKETS; b++) {
         seen += h->bucket[b];
