@@ -84,6 +84,8 @@ static size_t match_key(const char *t, size_t n)
 {
     for (size_t k = 0; k < sizeof key_rules / sizeof key_rules[0]; k++) {
         const key_rule *r = &key_rules[k];
+        if (t[0] != r->prefix[0])
+            continue;
         size_t pl = strlen(r->prefix), i = pl;
         if (n < pl || memcmp(t, r->prefix, pl))
             continue;
@@ -97,7 +99,10 @@ static size_t match_key(const char *t, size_t n)
 
 /* ---- e-mail */
 
-static bool local_char(char c) { return is_alnum(c) || (c && strchr("._%+-", c)); }
+static bool local_char(char c)
+{
+    return is_alnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
+}
 
 static size_t match_email(const char *t, size_t n)
 {
@@ -196,10 +201,18 @@ static size_t match_phone(const char *t, size_t n)
 
 /* ---- high-entropy tokens */
 
-static bool secret_char(char c) { return is_alnum(c) || (c && strchr("+/=_-", c)); }
+static bool secret_char(char c)
+{
+    return is_alnum(c) || c == '+' || c == '/' || c == '=' || c == '_' || c == '-';
+}
 
 static size_t match_secret(const char *t, size_t n)
 {
+    size_t len = 0;
+    while (len < n && len < 32 && secret_char(t[len]))
+        len++;
+    if (len < 32)
+        return 0;
     size_t i = 0, upper = 0, lower = 0, digit = 0, other = 0;
     unsigned freq[128] = {0};
     while (i < n && secret_char(t[i])) {

@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 enum { CHUNK = 512, MAX_THREADS = 64 };
+/* Text behind every worker is dropped from memory this often (bytes). */
+#define RELEASE_EVERY ((uint64_t)32 << 20)
 
 struct ds_stats {
     dataset *ds;
@@ -24,14 +26,23 @@ struct ds_stats {
     atomic_int phase;
     atomic_size_t next, done, bands_done;
     atomic_bool cancel;
+    struct crew *crew;    /* during the record pass */
 };
 
 typedef struct {
     ds_stats *st;
     ds_summary *sum;
+    atomic_size_t at;      /* the first record of its chunk in hand */
     int rc;
     char err[256];
 } worker;
+
+/* Workers 0..T-1 share one array so worker 0 can see where all of them are. */
+typedef struct crew {
+    worker w[MAX_THREADS];
+    int n;
+    uint64_t released;
+} crew;
 
 ds_stats *ds_stats_new(dataset *ds, const ds_stats_options *opt, char *err, size_t errlen)
 {
@@ -165,9 +176,29 @@ static int one_record(ds_stats *st, ds_feat_ctx *fc, ds_summary *s, size_t i, ch
     return rc;
 }
 
+/* Worker 0 drops the text before the lowest chunk any worker holds: chunks
+ * are handed out in increasing order, so everything below it is done. */
+static void release_done(crew *c)
+{
+    size_t low = SIZE_MAX;
+    for (int k = 0; k < c->n; k++) {
+        size_t at = atomic_load_explicit(&c->w[k].at, memory_order_acquire);
+        low = at < low ? at : low;
+    }
+    ds_stats *st = c->w[0].st;
+    if (low == SIZE_MAX || low >= st->n)
+        return;
+    uint64_t off = dataset_offset(st->ds, low);
+    if (off >= c->released + RELEASE_EVERY) {
+        dataset_release_before(st->ds, low);
+        c->released = off;
+    }
+}
+
 static void *record_worker(void *arg)
 {
     worker *w = arg;
+    crew *c = w->st->crew;
     ds_stats *st = w->st;
     ds_feat_ctx *fc = ds_feat_ctx_new(st->opt.vocab, w->err, sizeof w->err);
     w->rc = fc ? 0 : -1;
@@ -180,11 +211,15 @@ static void *record_worker(void *arg)
         size_t a = atomic_fetch_add(&st->next, CHUNK);
         if (a >= st->n)
             break;
+        atomic_store_explicit(&w->at, a, memory_order_release);
+        if (w == &c->w[0])
+            release_done(c);
         size_t b = a + CHUNK < st->n ? a + CHUNK : st->n;
         for (size_t i = a; i < b && w->rc == 0; i++)
             w->rc = one_record(st, fc, w->sum, i, w->err, sizeof w->err);
         atomic_fetch_add_explicit(&st->done, b - a, memory_order_relaxed);
     }
+    atomic_store_explicit(&w->at, SIZE_MAX, memory_order_release);
     ds_feat_ctx_free(fc);
     return NULL;
 }
@@ -218,33 +253,45 @@ static void merge_summary(ds_summary *into, const ds_summary *s)
 /* Runs the record workers (this thread is worker 0) and merges their sums. */
 static int record_pass(ds_stats *st, char *err, size_t errlen)
 {
-    int t = st->opt.threads;
-    worker w[MAX_THREADS];
+    int t = st->opt.threads, rc = 0;
+    crew *c = calloc(1, sizeof *c);
     pthread_t tid[MAX_THREADS];
     bool running[MAX_THREADS] = {false};
-    int rc = 0;
+    if (!c) {
+        snprintf(err, errlen, "%s: out of memory for the stats pass", dataset_path(st->ds));
+        return -1;
+    }
+    c->n = t;
+    st->crew = c;
     for (int k = 0; k < t; k++) {
-        w[k] = (worker){st, calloc(1, sizeof(ds_summary)), 0, ""};
-        if (!w[k].sum)
+        worker *w = &c->w[k];
+        w->st = st;
+        atomic_init(&w->at, 0);
+        if (!(w->sum = calloc(1, sizeof(ds_summary))))
             rc = -1;
     }
     for (int k = 1; k < t && rc == 0; k++)
-        running[k] = pthread_create(&tid[k], NULL, record_worker, &w[k]) == 0;
+        if (!(running[k] = pthread_create(&tid[k], NULL, record_worker, &c->w[k]) == 0))
+            atomic_store(&c->w[k].at, SIZE_MAX);   /* worker 0 does its share */
     if (rc == 0)
-        record_worker(&w[0]);
+        record_worker(&c->w[0]);
     for (int k = 0; k < t; k++) {
+        worker *w = &c->w[k];
         if (running[k])
             pthread_join(tid[k], NULL);
-        if (rc == 0 && w[k].rc) {
-            snprintf(err, errlen, "%s: %s", dataset_path(st->ds), w[k].err);
+        if (rc == 0 && w->rc) {
+            snprintf(err, errlen, "%s: %s", dataset_path(st->ds), w->err);
             rc = -1;
         }
-        if (w[k].sum && rc == 0)
-            merge_summary(&st->sum, w[k].sum);
-        free(w[k].sum);
+        if (w->sum && rc == 0)
+            merge_summary(&st->sum, w->sum);
+        free(w->sum);
     }
     if (rc && !*err)
         snprintf(err, errlen, "%s: out of memory for the stats pass", dataset_path(st->ds));
+    st->crew = NULL;
+    free(c);
+    dataset_release_before(st->ds, st->n ? st->n - 1 : 0);
     return rc;
 }
 
