@@ -48,8 +48,12 @@ typedef struct {
     char *err;
     size_t errlen;
     bool failed;
+    int depth;           /* nested factors and nodes made: bounded, and so */
+    size_t nodes;        /* is the recursion that evaluates and frees them */
     ds_filter *f;
 } parser;
+
+enum { MAX_DEPTH = 200, MAX_NODES = 2000 };
 
 /* ---- lexer */
 
@@ -163,6 +167,8 @@ static void free_node(node *n)
 
 static node *new_node(parser *p, node_kind k)
 {
+    if (++p->nodes > MAX_NODES)
+        return expected(p, "at most 2000 conditions and operators");
     node *n = calloc(1, sizeof *n);
     if (!n && !p->failed) {
         p->failed = true;
@@ -176,6 +182,7 @@ static node *new_node(parser *p, node_kind k)
 }
 
 static node *parse_expr(parser *p);
+static node *parse_factor(parser *p);
 
 /* An optional "(NAME)" after a keyword; *LEN 0 when there is none. */
 static bool optional_arg(parser *p, size_t *start, size_t *len, const char *what)
@@ -386,7 +393,7 @@ static node *parse_test(parser *p)
     return parse_match(p, field);
 }
 
-static node *parse_factor(parser *p)
+static node *parse_nested(parser *p)
 {
     if (p->t.kind == T_NOT || is_word(p, "not")) {
         next(p);
@@ -406,6 +413,15 @@ static node *parse_factor(parser *p)
         return n;
     }
     return parse_test(p);
+}
+
+static node *parse_factor(parser *p)
+{
+    if (++p->depth > MAX_DEPTH)
+        return expected(p, "at most 200 nested parentheses and nots");
+    node *n = parse_nested(p);
+    p->depth--;
+    return n;
 }
 
 static node *parse_chain(parser *p, bool is_or)
@@ -440,7 +456,7 @@ ds_filter *ds_filter_compile(const char *expr, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    parser p = {expr, 0, {T_END, 0, 0, OP_EQ, 0}, err, errlen, false, f};
+    parser p = {expr, 0, {T_END, 0, 0, OP_EQ, 0}, err, errlen, false, 0, 0, f};
     next(&p);
     f->root = parse_expr(&p);
     if (f->root && p.t.kind != T_END)

@@ -56,6 +56,14 @@ static void test_parse_errors(void **state)
                               "found 'mail'");
     expect_error("chars > 5x", "column 9: expected a number, found '5x'");
     expect_error("dup & pii", "column 5: expected 'and', 'or' or the end, found '&'");
+    static char chain[20000];
+    for (int i = 0; i < 1500; i++)
+        strcat(chain, i ? " or dup" : "dup");
+    expect_error(chain, "column 7005: expected at most 2000 conditions and operators, found 'or'");
+    char deep[1024];
+    memset(deep, '(', 300);
+    strcpy(deep + 300, "dup");
+    expect_error(deep, "column 201: expected at most 200 nested parentheses and nots, found '('");
 }
 
 typedef struct {
