@@ -124,7 +124,16 @@ static void scan_text(const char *text, size_t len, text_scan *t, ds_script_coun
     const unsigned char *s = (const unsigned char *)text;
     memset(t, 0, sizeof *t);
     t->blank = true;
+    uint32_t ascii_letters = 0;
     for (size_t i = 0; i < len;) {
+        if (s[i] >= 0x20 && s[i] < 0x7F) {   /* printable ASCII: the common case */
+            t->chars++;
+            t->ascii++;
+            t->blank = t->blank && s[i] == ' ';
+            ascii_letters += ((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z');
+            i++;
+            continue;
+        }
         uint32_t cp = 0;
         size_t k = utf8_next(s + i, len - i, &cp);
         t->chars++;
@@ -146,12 +155,13 @@ static void scan_text(const char *text, size_t len, text_scan *t, ds_script_coun
             t->blank = false;
         ds_lang_add(sc, cp);
     }
+    sc->letters[DS_SCRIPT_ASCII_LATIN] += ascii_letters;
 }
 
 uint32_t ds_tokens_estimate(const char *text, size_t len)
 {
     text_scan t;
-    ds_script_counts sc;
+    ds_script_counts sc = {{0}};
     scan_text(text, len, &t, &sc);
     return (t.ascii + 3) / 4 + t.non_ascii;
 }

@@ -5,6 +5,7 @@
 #include "ds_pii.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -30,15 +31,42 @@ int ds_pii_kind_parse(const char *name, size_t len, ds_pii_kind *out)
     return -1;
 }
 
-static bool is_digit(char c) { return c >= '0' && c <= '9'; }
-static bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
-static bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
-static bool is_alpha(char c) { return is_upper(c) || is_lower(c); }
-static bool is_alnum(char c) { return is_alpha(c) || is_digit(c); }
-static bool is_word(char c) { return is_alnum(c) || c == '_'; }
+/* Character classes by table: the scanner asks several per byte. */
+enum { C_DIGIT = 1, C_UPPER = 2, C_LOWER = 4, C_UNDER = 8, C_LOCAL = 16, C_SECRET = 32 };
+
+static uint8_t class_of(unsigned char c)
+{
+    uint8_t k = c >= '0' && c <= '9' ? C_DIGIT : c >= 'A' && c <= 'Z' ? C_UPPER
+              : c >= 'a' && c <= 'z' ? C_LOWER : c == '_' ? C_UNDER : 0;
+    if ((k & (C_DIGIT | C_UPPER | C_LOWER)) || (c && strchr("._%+-", c)))
+        k |= C_LOCAL;
+    if ((k & (C_DIGIT | C_UPPER | C_LOWER)) || (c && strchr("+/=_-", c)))
+        k |= C_SECRET;
+    return k;
+}
+
+static uint8_t classes[256];
+static pthread_once_t classes_once = PTHREAD_ONCE_INIT;
+
+static void init_classes(void)
+{
+    for (int c = 0; c < 256; c++)
+        classes[c] = class_of((unsigned char)c);
+}
+
+static inline bool has(char c, uint8_t k) { return classes[(unsigned char)c] & k; }
+static inline bool is_digit(char c) { return has(c, C_DIGIT); }
+static inline bool is_upper(char c) { return has(c, C_UPPER); }
+static inline bool is_lower(char c) { return has(c, C_LOWER); }
+static inline bool is_alpha(char c) { return has(c, C_UPPER | C_LOWER); }
+static inline bool is_alnum(char c) { return has(c, C_DIGIT | C_UPPER | C_LOWER); }
+static inline bool is_word(char c) { return has(c, C_DIGIT | C_UPPER | C_LOWER | C_UNDER); }
+static inline bool local_char(char c) { return has(c, C_LOCAL); }
+static inline bool secret_char(char c) { return has(c, C_SECRET); }
 
 int ds_pii_luhn(const char *s, size_t len)
 {
+    pthread_once(&classes_once, init_classes);
     unsigned sum = 0, k = 0;
     for (size_t i = len; i-- > 0;) {
         if (!is_digit(s[i]))
@@ -99,10 +127,6 @@ static size_t match_key(const char *t, size_t n)
 
 /* ---- e-mail */
 
-static bool local_char(char c)
-{
-    return is_alnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
-}
 
 static size_t match_email(const char *t, size_t n)
 {
@@ -201,10 +225,6 @@ static size_t match_phone(const char *t, size_t n)
 
 /* ---- high-entropy tokens */
 
-static bool secret_char(char c)
-{
-    return is_alnum(c) || c == '+' || c == '/' || c == '=' || c == '_' || c == '-';
-}
 
 static size_t match_secret(const char *t, size_t n)
 {
@@ -239,13 +259,15 @@ static size_t match_secret(const char *t, size_t n)
     return h >= 4.2 && (i == n || !is_word(t[i])) ? i : 0;
 }
 
-/* The first hit starting at T (a word start), its kind in *KIND; 0 for none. */
-static size_t match_at(const char *t, size_t n, ds_pii_kind *kind)
+/* The first hit starting at T (a word start), its kind in *KIND; 0 for none.
+ * AT is the distance to the next '@' (SIZE_MAX: none). */
+static size_t match_at(const char *t, size_t n, size_t at, ds_pii_kind *kind)
 {
+    enum { MAX_LOCAL = 64 };
     size_t e;
     if ((e = match_key(t, n))) {
         *kind = DS_PII_API_KEY;
-    } else if (local_char(t[0]) && (e = match_email(t, n))) {
+    } else if (at <= MAX_LOCAL && local_char(t[0]) && (e = match_email(t, n))) {
         *kind = DS_PII_EMAIL;
     } else if (is_digit(t[0]) && (e = match_card(t, n))) {
         *kind = DS_PII_CARD;
@@ -270,12 +292,19 @@ static size_t skip_number(const char *t, size_t n)
 
 size_t ds_pii_scan(const char *text, size_t len, ds_pii_span *spans, size_t cap)
 {
-    size_t hits = 0, i = 0;
+    pthread_once(&classes_once, init_classes);
+    size_t hits = 0, i = 0, at = 0;   /* at: the next '@' at or after i, or len */
+    bool at_known = false;
     while (i < len) {
+        if (!at_known || at < i) {
+            const char *p = memchr(text + i, '@', len - i);
+            at = p ? (size_t)(p - text) : len;
+            at_known = true;
+        }
         char c = text[i];
         bool start = (is_word(c) || c == '+' || c == '(') && (i == 0 || !is_word(text[i - 1]));
         ds_pii_kind kind = DS_PII_EMAIL;
-        size_t e = start ? match_at(text + i, len - i, &kind) : 0;
+        size_t e = start ? match_at(text + i, len - i, at < len ? at - i : SIZE_MAX, &kind) : 0;
         if (e) {
             if (hits < cap)
                 spans[hits] = (ds_pii_span){i, e, kind};

@@ -5,7 +5,7 @@
  *
  * Detection is a single hand-written scan (no regex), tuned to miss little
  * without flagging ordinary prose and code:
- *   email    local@domain.tld: local part [A-Za-z0-9._%+-], a dotted domain,
+ *   email    local@domain.tld: a local part of up to 64 [A-Za-z0-9._%+-], a dotted domain,
  *            a top-level domain of two or more letters.
  *   phone    10 to 15 digits in groups of at most 5 split by single spaces,
  *            '-', '.' or a parenthesised area code, the last group at least
