@@ -142,8 +142,9 @@ int cmd_data(const cli_command *cmd, int argc, char **argv)
     const char *sub = argv[1];
     if (!strcmp(sub, "render"))
         return render(cmd, argc, argv);
-    if (!strcmp(sub, "stats") || !strcmp(sub, "clean") || !strcmp(sub, "convert") ||
-        !strcmp(sub, "split")) {
+    if (!strcmp(sub, "stats"))
+        return cmd_data_stats(cmd, argc, argv);
+    if (!strcmp(sub, "clean") || !strcmp(sub, "convert") || !strcmp(sub, "split")) {
         fprintf(stderr, "lathe data %s: arrives with the Data pane (issue #6)\n", sub);
         return CLI_USAGE;
     }

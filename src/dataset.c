@@ -183,6 +183,12 @@ uint64_t dataset_line(const dataset *ds, size_t i)
     return ds_index_line(ds->ix, dataset_offset(ds, i));
 }
 
+void dataset_release_before(const dataset *ds, size_t i)
+{
+    if (i < ds_index_count(ds->ix))
+        ds_index_release(ds->ix, dataset_offset(ds, i));
+}
+
 static int add_problem(dataset *ds, uint64_t offset, size_t record, const char *reason)
 {
     ds->problem_total++;

@@ -71,6 +71,9 @@ ds_format dataset_format(dataset *ds);
 int dataset_get(dataset *ds, size_t i, ds_record *rec, char *why, size_t whylen);
 uint64_t dataset_offset(const dataset *ds, size_t i);
 uint64_t dataset_line(const dataset *ds, size_t i);
+/* Drops the text of records before I from resident memory (ds_index_release):
+ * for whole-dataset passes that have finished with them. */
+void dataset_release_before(const dataset *ds, size_t i);
 
 /* After dataset_check: problems sorted by offset (at most DATASET_MAX_PROBLEMS
  * kept; dataset_problem_total counts all), bad records and duplicates. */
