@@ -70,6 +70,8 @@ ds_format dataset_format(dataset *ds);
  * format is still unknown because too few records are indexed. */
 int dataset_get(dataset *ds, size_t i, ds_record *rec, char *why, size_t whylen);
 uint64_t dataset_offset(const dataset *ds, size_t i);
+/* Record I's raw bytes (not NUL-terminated), e.g. to show a bad record as is. */
+const char *dataset_text(const dataset *ds, size_t i, size_t *len);
 uint64_t dataset_line(const dataset *ds, size_t i);
 
 /* After dataset_check: problems sorted by offset (at most DATASET_MAX_PROBLEMS

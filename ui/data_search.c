@@ -1,0 +1,200 @@
+/* data_search.c - queries and the search thread (see data_search.h). */
+#include "config.h"
+
+#include "data_search.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const field_names[DATA_FIELD_COUNT] = {
+    "all fields", "instruction", "input", "output", "system", "user", "assistant",
+};
+
+const char *data_field_name(data_field f)
+{
+    return f < DATA_FIELD_COUNT ? field_names[f] : "?";
+}
+
+int data_query_compile(data_query *q, const char *text, bool regex, data_field field,
+                       char *err, size_t errlen)
+{
+    *q = (data_query){.regex = regex, .field = field};
+    if (!text[0]) {
+        snprintf(err, errlen, "empty search");
+        return -1;
+    }
+    if (!(q->text = strdup(text))) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if (!regex)
+        return 0;
+    int code;
+    PCRE2_SIZE at;
+    q->re = pcre2_compile((PCRE2_SPTR)text, PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_UCP,
+                          &code, &at, NULL);
+    if (!q->re) {
+        PCRE2_UCHAR msg[160];
+        pcre2_get_error_message(code, msg, sizeof msg);
+        snprintf(err, errlen, "regex /%s/ at offset %zu: %s", text, (size_t)at, (char *)msg);
+        data_query_free(q);
+        return -1;
+    }
+    return 0;
+}
+
+void data_query_free(data_query *q)
+{
+    free(q->text);
+    pcre2_code_free(q->re);
+    *q = (data_query){0};
+}
+
+static bool find_one(const data_query *q, pcre2_match_data *md, const char *s, size_t len,
+                     size_t from, data_span *out)
+{
+    if (!q->regex) {
+        size_t n = strlen(q->text);
+        const char *hit = from <= len ? memmem(s + from, len - from, q->text, n) : NULL;
+        if (!hit)
+            return false;
+        *out = (data_span){(size_t)(hit - s), (size_t)(hit - s) + n};
+        return true;
+    }
+    /* The text was checked as UTF-8 when it was parsed or cleaned. */
+    int rc = pcre2_match(q->re, (PCRE2_SPTR)s, len, from, PCRE2_NO_UTF_CHECK, md, NULL);
+    if (rc < 0)
+        return false;
+    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+    *out = (data_span){ov[0], ov[1]};
+    return true;
+}
+
+size_t data_query_spans(const data_query *q, pcre2_match_data *md, const char *s, size_t len,
+                        data_span *spans, size_t max)
+{
+    size_t n = 0, from = 0;
+    while (n < max && from <= len && find_one(q, md, s, len, from, &spans[n])) {
+        from = spans[n].end > spans[n].start ? spans[n].end : spans[n].end + 1;
+        if (spans[n].end > spans[n].start)
+            n++;
+    }
+    return n;
+}
+
+bool data_query_scope(const data_query *q, data_field field)
+{
+    return q->field == DATA_FIELD_ALL || q->field == field;
+}
+
+static bool match_text(const data_query *q, pcre2_match_data *md, ds_text t)
+{
+    data_span sp;
+    return t.text && find_one(q, md, t.text, t.len, 0, &sp);
+}
+
+static const data_field role_field[] = {
+    [DS_ROLE_SYSTEM] = DATA_FIELD_SYSTEM, [DS_ROLE_USER] = DATA_FIELD_USER,
+    [DS_ROLE_ASSISTANT] = DATA_FIELD_ASSISTANT,
+};
+
+bool data_query_record(const data_query *q, pcre2_match_data *md, const ds_record *rec)
+{
+    if (rec->format == DS_FMT_ALPACA || rec->format == DS_FMT_INPUT_OUTPUT) {
+        if ((data_query_scope(q, DATA_FIELD_INSTRUCTION) && match_text(q, md, rec->instruction)) ||
+            (data_query_scope(q, DATA_FIELD_INPUT) && match_text(q, md, rec->input)) ||
+            (data_query_scope(q, DATA_FIELD_OUTPUT) && match_text(q, md, rec->output)))
+            return true;
+        if (q->field <= DATA_FIELD_OUTPUT)
+            return false;
+    }
+    for (size_t t = 0; t < rec->n_turns; t++)
+        if (data_query_scope(q, role_field[rec->turns[t].role]) &&
+            match_text(q, md, rec->turns[t].text))
+            return true;
+    return false;
+}
+
+struct data_search {
+    dataset *ds;
+    const data_query *q;
+    size_t *rows, n, from;
+    int dir;
+    pthread_t thread;
+    atomic_bool stop, done;
+    atomic_size_t scanned, found;
+};
+
+static void *search_thread(void *arg)
+{
+    data_search *s = arg;
+    pcre2_match_data *md = s->q->regex ? pcre2_match_data_create_from_pattern(s->q->re, NULL)
+                                       : NULL;
+    char why[256];
+    size_t pos = s->from;
+    for (size_t k = 1; k <= s->n && !atomic_load_explicit(&s->stop, memory_order_relaxed); k++) {
+        pos = s->dir > 0 ? (pos + 1) % s->n : (pos + s->n - 1) % s->n;
+        ds_record rec;
+        bool hit = dataset_get(s->ds, s->rows ? s->rows[pos] : pos, &rec, why, sizeof why) ==
+                       DATASET_OK && (!s->q->regex || md) && data_query_record(s->q, md, &rec);
+        ds_record_clear(&rec);
+        atomic_store_explicit(&s->scanned, k, memory_order_relaxed);
+        if (hit) {
+            atomic_store_explicit(&s->found, pos, memory_order_relaxed);
+            break;
+        }
+    }
+    pcre2_match_data_free(md);
+    atomic_store_explicit(&s->done, true, memory_order_release);
+    return NULL;
+}
+
+data_search *data_search_start(dataset *ds, const data_query *q, size_t *rows, size_t n,
+                               size_t from, int dir, char *err, size_t errlen)
+{
+    data_search *s = calloc(1, sizeof *s);
+    if (!s) {
+        free(rows);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    *s = (data_search){.ds = ds, .q = q, .rows = rows, .n = n, .from = from, .dir = dir};
+    atomic_init(&s->found, SIZE_MAX);
+    if (n == 0) {
+        atomic_store(&s->done, true);
+        return s;
+    }
+    if (from >= n)
+        s->from = dir > 0 ? n - 1 : 0;
+    if (pthread_create(&s->thread, NULL, search_thread, s) != 0) {
+        free(rows);
+        free(s);
+        snprintf(err, errlen, "cannot start the search thread");
+        return NULL;
+    }
+    return s;
+}
+
+bool data_search_poll(const data_search *s, size_t *found, size_t *scanned)
+{
+    data_search *m = (data_search *)s;
+    bool done = atomic_load_explicit(&m->done, memory_order_acquire);
+    *found = atomic_load_explicit(&m->found, memory_order_relaxed);
+    *scanned = atomic_load_explicit(&m->scanned, memory_order_relaxed);
+    return done;
+}
+
+void data_search_stop(data_search *s)
+{
+    if (!s)
+        return;
+    atomic_store(&s->stop, true);
+    if (s->n)
+        pthread_join(s->thread, NULL);
+    free(s->rows);
+    free(s);
+}
