@@ -44,6 +44,7 @@ int data_query_compile(data_query *q, const char *text, bool regex, data_field f
         data_query_free(q);
         return -1;
     }
+    pcre2_jit_compile(q->re, PCRE2_JIT_COMPLETE);   /* faster when it works; fine when not */
     return 0;
 }
 
@@ -127,7 +128,97 @@ struct data_search {
     pthread_t thread;
     atomic_bool stop, done;
     atomic_size_t scanned, found;
+    char *scratch;          /* the worker's decoded strings of one record */
+    size_t scratch_cap;
 };
+
+static size_t put_utf8(char *out, unsigned cp)
+{
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (char)(0xC0 | cp >> 6);
+        out[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (char)(0xE0 | cp >> 12);
+        out[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+        out[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | cp >> 18);
+    out[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+    out[2] = (char)(0x80 | (cp >> 6 & 0x3F));
+    out[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+static unsigned hex4(const char *s)
+{
+    unsigned v = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = s[i];
+        v = v << 4 | (unsigned)(c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                : c >= 'A' && c <= 'F' ? c - 'A' + 10 : 0);
+    }
+    return v;
+}
+
+/* Every JSON string of RAW (keys too) decoded into OUT, NUL-separated: a
+ * superset of the field texts, built without parsing the JSON into a tree.
+ * OUT must hold LEN + 1 bytes (decoding never grows the text). */
+static size_t json_strings(const char *raw, size_t len, char *out)
+{
+    size_t o = 0;
+    bool in = false;
+    for (size_t i = 0; i < len; i++) {
+        char c = raw[i];
+        if (!in) {
+            in = c == '"';
+        } else if (c == '"') {
+            in = false;
+            out[o++] = '\0';
+        } else if (c != '\\' || i + 1 >= len) {
+            out[o++] = c;
+        } else if (raw[++i] != 'u' || i + 4 >= len) {
+            char e = raw[i];
+            out[o++] = e == 'n' ? '\n' : e == 't' ? '\t' : e == 'r' ? '\r' : e == 'b' ? '\b'
+                     : e == 'f' ? '\f' : e;
+        } else {
+            unsigned cp = hex4(raw + i + 1);
+            i += 4;
+            if (cp >= 0xD800 && cp < 0xDC00 && i + 6 < len && raw[i + 1] == '\\' &&
+                raw[i + 2] == 'u') {
+                unsigned lo = hex4(raw + i + 3);
+                if (lo >= 0xDC00 && lo < 0xE000) {
+                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                    i += 6;
+                }
+            }
+            o += put_utf8(out + o, cp);
+        }
+    }
+    return o;
+}
+
+/* False when RECORD cannot match: the needle is in none of its strings. */
+static bool raw_may_match(data_search *s, size_t record)
+{
+    size_t len;
+    const char *raw = dataset_text(s->ds, record, &len);
+    if (len + 1 > s->scratch_cap) {
+        char *b = realloc(s->scratch, len + 1);
+        if (!b)
+            return true;    /* let the full parse decide */
+        s->scratch = b;
+        s->scratch_cap = len + 1;
+    }
+    size_t n = json_strings(raw, len, s->scratch);
+    return memmem(s->scratch, n, s->q->text, strlen(s->q->text)) != NULL;
+}
 
 static void *search_thread(void *arg)
 {
@@ -138,10 +229,14 @@ static void *search_thread(void *arg)
     size_t pos = s->from;
     for (size_t k = 1; k <= s->n && !atomic_load_explicit(&s->stop, memory_order_relaxed); k++) {
         pos = s->dir > 0 ? (pos + 1) % s->n : (pos + s->n - 1) % s->n;
-        ds_record rec;
-        bool hit = dataset_get(s->ds, s->rows ? s->rows[pos] : pos, &rec, why, sizeof why) ==
-                       DATASET_OK && (!s->q->regex || md) && data_query_record(s->q, md, &rec);
-        ds_record_clear(&rec);
+        size_t record = s->rows ? s->rows[pos] : pos;
+        bool hit = false;
+        if (s->q->regex || raw_may_match(s, record)) {
+            ds_record rec;
+            hit = dataset_get(s->ds, record, &rec, why, sizeof why) == DATASET_OK &&
+                  (!s->q->regex || md) && data_query_record(s->q, md, &rec);
+            ds_record_clear(&rec);
+        }
         atomic_store_explicit(&s->scanned, k, memory_order_relaxed);
         if (hit) {
             atomic_store_explicit(&s->found, pos, memory_order_relaxed);
@@ -196,5 +291,6 @@ void data_search_stop(data_search *s)
     if (s->n)
         pthread_join(s->thread, NULL);
     free(s->rows);
+    free(s->scratch);
     free(s);
 }

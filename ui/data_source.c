@@ -2,7 +2,13 @@
  * check, measure (see data_source.h). Everything the UI thread reads while
  * the thread runs is either atomic or published by an atomic count with
  * release/acquire ordering (the metrics array up to `measured`). */
+#include "config.h"
+
 #include "data_source.h"
+
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -14,6 +20,9 @@
 #include "pipeline_render.h"
 #include "config_diag.h"
 #include "train_config.h"
+
+/* Niceness of the worker threads, relative to the UI thread. */
+#define BACKGROUND_NICE 10
 
 struct data_source {
     dataset *ds;
@@ -93,9 +102,16 @@ static int measure_all(data_source *s)
     return 0;
 }
 
+void data_thread_background(void)
+{
+    /* Best effort: where per-thread nice is refused nothing changes. */
+    (void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), BACKGROUND_NICE);
+}
+
 static void *work(void *arg)
 {
     data_source *s = arg;
+    data_thread_background();
     char err[512];
     int rc = dataset_build(s->ds, err, sizeof err);
     if (rc == 0 && s->model) {

@@ -86,4 +86,8 @@ bool data_source_metrics(const data_source *s, size_t i, data_metrics *out);
 void data_measure(const data_source *s, const ds_record *rec, tok_session *session,
                   data_metrics *out);
 
+/* Lowers the calling thread's scheduling priority (Linux: per-thread nice),
+ * so the pane's workers yield to the UI thread on a busy machine. */
+void data_thread_background(void);
+
 #endif

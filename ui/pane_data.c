@@ -174,8 +174,9 @@ static void poll_search(pane_data *p)
         return;
     stop_search(p);
     if (found == SIZE_MAX) {
-        data_pane_say(p, true, "no match for %s%s%s in %s", p->query.regex ? "/" : "\"",
-                      p->query.text, p->query.regex ? "/" : "\"", data_field_name(p->query.field));
+        data_pane_say(p, true, "no match for %s%s%s in %s (%zu rows)", p->query.regex ? "/" : "\"",
+                      p->query.text, p->query.regex ? "/" : "\"", data_field_name(p->query.field),
+                      scanned);
         return;
     }
     p->cursor = found;
