@@ -60,13 +60,15 @@ static void fields(data_doc *d, const ds_record *r, int width)
     }
 }
 
-static void header(pane_data *p, data_doc *d, size_t rec, const data_metrics *m)
+static void header(pane_data *p, data_doc *d, size_t rec, const data_metrics *m, bool parsed)
 {
     dataset *ds = data_source_dataset(p->src);
     data_doc_addf(d, THEME_DIM, "record %zu of %zu %s line %llu %s byte %llu", rec + 1,
                   dataset_count(ds), "\xC2\xB7", (unsigned long long)dataset_line(ds, rec),
                   "\xC2\xB7", (unsigned long long)dataset_offset(ds, rec));
     bool exact = data_source_vocab(p->src) != NULL;
+    if (!parsed)
+        return;
     data_doc_addf(d, THEME_DIM, "%u chars %s %s%u tokens%s", m->chars, "\xC2\xB7",
                   exact ? "" : "~", m->tokens, exact ? "" : " (estimated from bytes)");
     size_t first;
@@ -104,13 +106,13 @@ void data_detail_build(pane_data *p, int width)
     ds_record rec;
     data_metrics m;
     if (data_pane_record(p, p->shown, &m, &rec) == DATASET_OK) {
-        header(p, &p->doc, p->shown, &m);
+        header(p, &p->doc, p->shown, &m, true);
         fields(&p->doc, &rec, width);
     } else {
         char why[512];
         ds_record_clear(&rec);
         dataset_get(ds, p->shown, &rec, why, sizeof why);
-        header(p, &p->doc, p->shown, &m);
+        header(p, &p->doc, p->shown, &m, false);
         bad_record(p, &p->doc, p->shown, why, width);
     }
     ds_record_clear(&rec);

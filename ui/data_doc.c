@@ -118,7 +118,6 @@ void data_doc_draw(const data_doc *d, WINDOW *w, int y, int x, int h, int width,
         if (q && l->searchable && data_query_scope(q, l->field))
             n = data_query_spans(q, md, l->text, len, spans, MAX_SPANS);
         attr_t a = theme_attr(l->role) | (l->bold ? A_BOLD : 0);
-        data_text_put(w, y + row, x, width, l->text, len, a, theme_attr(THEME_SELECTION), spans,
-                      n);
+        data_text_put(w, y + row, x, width, l->text, len, a, data_match_attr(), spans, n);
     }
 }

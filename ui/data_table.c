@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crt.h"
 #include "data_text.h"
 #include "text.h"
 #include "theme.h"
@@ -61,8 +62,20 @@ static void previews(const ds_record *r, ds_text *a, data_field *fa, ds_text *b,
     }
 }
 
-/* Draws one preview cell; with a query in scope, a match is highlighted and,
- * when it lies beyond what fits, the cell starts a little before it. */
+/* Display columns of S[0..n). */
+static int width_of(const char *s, size_t n)
+{
+    char buf[PREVIEW_BYTES + 64];
+    if (n >= sizeof buf)
+        n = sizeof buf - 1;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    return text_width(buf);
+}
+
+/* Draws one preview cell; with a query in scope, matches are highlighted and,
+ * when the first one would not fit, the cell starts a little before it
+ * (after an ellipsis). */
 static void cell(pane_data *p, WINDOW *w, int y, int x, int width, const char *s, size_t len,
                  data_field field, attr_t attr)
 {
@@ -74,8 +87,8 @@ static void cell(pane_data *p, WINDOW *w, int y, int x, int width, const char *s
     size_t n = 0, cl = strlen(clean);
     if (p->have_query && field != DATA_FIELD_COUNT && data_query_scope(&p->query, field))
         n = data_query_spans(&p->query, p->md, clean, cl, spans, 16);
-    if (n && spans[0].start > (size_t)width / 2) {
-        size_t back = spans[0].start - (size_t)width / 4;
+    if (n && width_of(clean, spans[0].end) > width - 1) {
+        size_t back = spans[0].start > (size_t)width / 3 ? spans[0].start - (size_t)width / 3 : 0;
         while (back > 0 && (clean[back] & 0xC0) == 0x80)
             back--;
         show = clean + back;
@@ -83,9 +96,10 @@ static void cell(pane_data *p, WINDOW *w, int y, int x, int width, const char *s
             spans[k].start = spans[k].start > back ? spans[k].start - back : 0;
             spans[k].end = spans[k].end > back ? spans[k].end - back : 0;
         }
+        x += text_put(w, y, x, 1, attr, crt_glyph(CRT_GLYPH_ELLIPSIS));
+        width--;
     }
-    data_text_put(w, y, x, width, show, strlen(show), attr, theme_attr(THEME_SELECTION) | A_BOLD,
-                  spans, n);
+    data_text_put(w, y, x, width, show, strlen(show), attr, data_match_attr(), spans, n);
     free(clean);
 }
 
@@ -141,10 +155,11 @@ static void draw_row(pane_data *p, WINDOW *w, int y, size_t pos, int prev_w)
     }
     ds_record_clear(&rec);
     x += COL_FMT + 2 * prev_w;
-    number(w, y, x, COL_CHARS, a, "", m.chars);
-    x += COL_CHARS;
-    number(w, y, x, COL_TOKENS, a, data_source_vocab(p->src) ? "" : "~", m.tokens);
-    x += COL_TOKENS;
+    if (rc == DATASET_OK) {
+        number(w, y, x, COL_CHARS, a, "", m.chars);
+        number(w, y, x + COL_CHARS, COL_TOKENS, a, data_source_vocab(p->src) ? "" : "~", m.tokens);
+    }
+    x += COL_CHARS + COL_TOKENS;
     char f[8];
     flags_text(m.flags, f);
     text_put(w, y, x + 1, COL_FLAGS - 1, sel ? a : theme_attr(THEME_ERROR), f);

@@ -11,6 +11,7 @@
 
 #include "crt.h"
 #include "text.h"
+#include "theme.h"
 
 typedef struct {
     char *buf;
@@ -172,4 +173,9 @@ int data_text_put(WINDOW *w, int y, int x, int maxw, const char *s, size_t len, 
             at = b;
     }
     return used;
+}
+
+attr_t data_match_attr(void)
+{
+    return theme_attr(THEME_SERIES2) | A_REVERSE | A_BOLD | A_UNDERLINE;
 }

@@ -32,4 +32,8 @@ typedef struct {
 int data_text_put(WINDOW *w, int y, int x, int maxw, const char *s, size_t len, attr_t attr,
                   attr_t mark, const data_span *spans, size_t n_spans);
 
+/* How a search match is drawn: visible on a plain row, on the selected row
+ * and without colour. */
+attr_t data_match_attr(void);
+
 #endif
