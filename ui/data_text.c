@@ -129,10 +129,12 @@ size_t data_text_wrap(const char *s, int width, data_text_line_fn fn, void *ctx)
         size_t n;
         int cw = char_cols(s + i, &n);
         if (cols + cw > width && i > start) {
-            size_t cut = last_space != SIZE_MAX ? last_space : i;
+            /* break before this character, or after the last space; a
+             * space at the break itself is dropped */
+            size_t cut = s[i] == ' ' ? i : last_space != SIZE_MAX ? last_space : i;
             fn(ctx, start, cut - start);
             lines++;
-            start = i = cut;
+            start = i = cut + (s[i] == ' ' && cut == i);
             cols = 0;
             last_space = SIZE_MAX;
             continue;
