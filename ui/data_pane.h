@@ -67,8 +67,9 @@ void data_pane_say(pane_data *p, bool error, const char *fmt, ...)
 /* The tokenizer session of the UI thread, or NULL while there is no vocab. */
 tok_session *data_pane_session(pane_data *p);
 
+/* The views: draw the table or the problems list in rows [y, y + h), or
+ * (re)build p->doc for the record p->shown at WIDTH columns. */
 void data_table_draw(pane_data *p, WINDOW *w, int y, int h);
-/* Column header text for the current sort. */
 void data_detail_build(pane_data *p, int width);
 void data_preview_build(pane_data *p, int width);
 void data_problems_draw(pane_data *p, WINDOW *w, int y, int h);

@@ -444,13 +444,12 @@ static void draw_summary(pane_data *p, WINDOW *w, int y, const data_source_state
                       dot, dataset_problem_total(ds), dot, dataset_dup_count(ds));
     snprintf(line + k, sizeof line - (size_t)k, " %s %s", dot,
              data_source_vocab(p->src) ? "tokens counted" : "~tokens estimated (bytes/4)");
-    int used = text_put(w, y, b->x + 1, b->w - 2, theme_attr(THEME_TEXT) | A_BOLD, line);
+    text_put(w, y, b->x + 1, b->w - 2, theme_attr(THEME_TEXT) | A_BOLD, line);
     if (st->stage != DATA_STAGE_DONE && st->stage != DATA_STAGE_FAILED)
         draw_progress(p, w, y + 1, st);
     else if (st->message[0] || st->stage == DATA_STAGE_FAILED)
         text_put(w, y + 1, b->x + 1, b->w - 2, theme_attr(THEME_ERROR),
                  st->message[0] ? st->message : "failed");
-    (void)used;
 }
 
 static void draw_prompt(pane_data *p, WINDOW *w, int y)
