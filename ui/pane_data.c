@@ -16,12 +16,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "crt.h"
 #include "text.h"
 #include "theme.h"
 
 #define KEY_ESC 27
+/* Records worth waiting for before the first frame, and for how long at most. */
+#define FIRST_SCREEN_RECORDS 64
+#define FIRST_SCREEN_WAIT_MS 150
 #define KEY_CTRL_R 18
 
 static const pane_key keys[] = {
@@ -90,6 +94,20 @@ int data_pane_record(pane_data *p, size_t record, data_metrics *m, ds_record *pa
     return rc;
 }
 
+/* The first frame is drawn right after opening and the next one only a tick
+ * later, so give the indexer a moment to publish a screenful first. */
+static void wait_first_records(pane_data *p)
+{
+    const struct timespec step = {0, 1000000};
+    for (int waited = 0; waited < FIRST_SCREEN_WAIT_MS; waited++) {
+        data_source_state st;
+        data_source_state_get(p->src, &st);
+        if (st.records >= FIRST_SCREEN_RECORDS || st.stage != DATA_STAGE_INDEX)
+            return;
+        nanosleep(&step, NULL);
+    }
+}
+
 int pane_data_open(pane *b, const char *path, const char *model, const char *config, char *err,
                    size_t errlen)
 {
@@ -100,6 +118,7 @@ int pane_data_open(pane *b, const char *path, const char *model, const char *con
         snprintf(p->open_error, sizeof p->open_error, "%s", err);
         return -1;
     }
+    wait_first_records(p);
     return 0;
 }
 
