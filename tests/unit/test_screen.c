@@ -232,7 +232,7 @@ static void test_help_overlay(void **state)
     press(f, '?', true);
     assert_true(on_screen("Help: Data pane"));
     assert_true(on_screen("move one row, or scroll"));
-    assert_true(on_screen("trained-token preview"));
+    assert_true(on_screen("trained tokens (needs -m or -c)"));
     assert_true(on_screen("Global keys"));
     assert_true(on_screen("switch to pane N"));
     assert_true(on_screen("next colour theme"));
