@@ -9,6 +9,26 @@
 
 #include "data_text.h"
 
+/* What the view shows of one field, and of a bad record's raw text: enough
+ * to read, bounded so a multi-megabyte line cannot stall the UI. */
+#define FIELD_SHOW_BYTES ((size_t)1 << 20)
+#define RAW_SHOW_BYTES ((size_t)64 << 10)
+
+/* Wraps TEXT[0..len) into D, cut at SHOW bytes with a note saying so. */
+static void wrap_text(data_doc *d, const char *text, size_t len, size_t show, int width,
+                      data_field f)
+{
+    char *clean = data_text_clean(text, len < show ? len : show, false, 0);
+    if (!clean) {
+        d->oom = true;
+        return;
+    }
+    data_doc_wrap(d, clean, width, THEME_TEXT, f);
+    free(clean);
+    if (len > show)
+        data_doc_addf(d, THEME_DIM, "(the first %zu of %zu bytes)", show, len);
+}
+
 static void field(data_doc *d, const char *label, ds_text t, int width, data_field f)
 {
     data_doc_line *l = data_doc_addf(d, THEME_ACCENT, "%s", label);
@@ -18,13 +38,7 @@ static void field(data_doc *d, const char *label, ds_text t, int width, data_fie
         data_doc_addf(d, THEME_DIM, "  (empty)");
         return;
     }
-    char *clean = data_text_clean(t.text, t.len, false, 0);
-    if (!clean) {
-        d->oom = true;
-        return;
-    }
-    data_doc_wrap(d, clean, width, THEME_TEXT, f);
-    free(clean);
+    wrap_text(d, t.text, t.len, FIELD_SHOW_BYTES, width, f);
 }
 
 static const data_field role_field[] = {
@@ -89,13 +103,7 @@ static void bad_record(pane_data *p, data_doc *d, size_t rec, const char *why, i
     data_doc_line *l = data_doc_addf(d, THEME_ACCENT, "raw text (escaped)");
     if (l)
         l->bold = true;
-    char *clean = data_text_clean(raw, len, false, 0);
-    if (!clean) {
-        d->oom = true;
-        return;
-    }
-    data_doc_wrap(d, clean, width, THEME_TEXT, DATA_FIELD_COUNT);
-    free(clean);
+    wrap_text(d, raw, len, RAW_SHOW_BYTES, width, DATA_FIELD_COUNT);
 }
 
 void data_detail_build(pane_data *p, int width)

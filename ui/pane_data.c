@@ -5,11 +5,23 @@
  * line takes a search or a record number; searches run on a worker thread
  * (data_search.h) and the pane polls it each tick.
  *
- * Design note for what comes next: every table row goes through `view`
- * (data_view.h), an array of record indices, so filters, deletions and
- * further sorts only have to produce a new array (data_view_set); per-record
- * figures come from data_source's measure pass (data_metrics), which is the
- * place to add the datacore features (PII, near-dup, language) as flags. */
+ * Design note (phase 1 -> phase 2):
+ * - Rows: every table row goes through `view` (data_view.h), an array of
+ *   record indices (identity while nothing reorders it). Filters, deletions
+ *   and sorts only produce a new array (data_view_set / data_view_sort);
+ *   stop the search worker first (stop_search), it holds a snapshot.
+ * - Per-record figures: data_source's measure pass fills data_metrics
+ *   (chars, tokens, flags) behind an atomic count; the datacore features
+ *   (PII, near-dup, language, per-field tokens) belong there as more
+ *   fields/flags, read through data_source_metrics; rows not measured yet are
+ *   measured on the UI thread by data_pane_record and cached.
+ * - Edits (dataclean): deleted rows drop out of the view; an edited record
+ *   needs a record-text override consulted before dataset_get (detail,
+ *   preview and search all read records through dataset_get/dataset_text).
+ * - Keys: the table claims `t` (preview) only while a dataset is open, so the
+ *   global theme key still works on the empty pane; keep new keys in `keys`.
+ * - Threads: data_source_close cancels and joins; TSan runs
+ *   tests/unit/test_data_thread and tests/screen/test_data_pane.sh. */
 #include "data_pane.h"
 
 #include <stdarg.h>

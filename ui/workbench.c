@@ -48,7 +48,7 @@ static bool ends_with(const char *s, const char *suffix)
 
 bool workbench_is_dataset(const char *path)
 {
-    static const char *const kinds[] = {".jsonl", ".json", ".jsonl.gz", ".json.gz"};
+    static const char *const kinds[] = {".jsonl", ".json", ".gz"};
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
         if (ends_with(path, kinds[i]))
             return true;

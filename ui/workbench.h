@@ -13,7 +13,7 @@ typedef struct {
 } workbench_options;
 
 /* True when PATH names a dataset file the Data pane opens (.jsonl, .json,
- * and either with .gz). */
+ * or gzip-compressed: .gz). */
 bool workbench_is_dataset(const char *path);
 
 /* Runs the workbench until the user quits. Returns a process exit status

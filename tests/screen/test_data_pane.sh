@@ -152,6 +152,18 @@ scr_keys q
 check "the malformed run quits" exited_ok
 check "nothing on stderr" stderr_empty
 
+gzip -c "$fx/browse.jsonl" >"$scr_dir/browse.jsonl.gz"
+scr_start -- browse.jsonl.gz
+check "a gzip-compressed file opens too" scr_wait "60 records"
+scr_keys q
+check "the gzip run quits" exited_ok
+{ echo "["; sed '$!s/$/,/' "$fx/browse.jsonl"; echo "]"; } >"$scr_dir/array.json"
+scr_start -- array.json
+check "a JSON array opens too" scr_wait "60 records"
+check "its records are parsed" scr_wait "Question number 1:"
+scr_keys q
+check "the array run quits" exited_ok
+
 scr_start -- "$scr_dir/no such file.jsonl"
 check "a missing file shows the error in the pane" scr_wait "no such file.jsonl"
 scr_keys q
