@@ -33,7 +33,6 @@ struct data_source {
     atomic_int stage;
     atomic_size_t measured;
     data_metrics *metrics;       /* one per record, sized after indexing */
-    size_t n_metrics;
     _Atomic(tok_vocab *) vocab;
     chat_tmpl tmpl;              /* written before vocab is published */
     int64_t seq_len;
@@ -83,7 +82,6 @@ static int measure_all(data_source *s)
         set_message(s, "out of memory measuring records");
         return -1;
     }
-    s->n_metrics = n;
     char why[256];
     for (size_t i = 0; i < n && !atomic_load_explicit(&s->stop, memory_order_relaxed); i++) {
         ds_record rec;
