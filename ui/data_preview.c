@@ -17,7 +17,7 @@
 #include "text.h"
 
 /* Records larger than this are not tokenized on the UI thread. */
-#define PREVIEW_MAX_BYTES ((size_t)4 << 20)
+#define PREVIEW_MAX_BYTES DATA_UI_TOKENIZE_MAX
 
 #define ROLE_TRAINED THEME_SERIES3
 #define ROLE_MASKED THEME_DIM
@@ -156,14 +156,6 @@ static void legend(pane_data *p, const pipe_doc *pd)
     data_doc_add(&p->doc, "", 0, THEME_TEXT);
 }
 
-static size_t record_bytes(const ds_record *r)
-{
-    size_t n = 0;
-    for (size_t t = 0; t < r->n_turns; t++)
-        n += r->turns[t].text.len;
-    return n;
-}
-
 void data_preview_build(pane_data *p, int width)
 {
     data_doc_clear(&p->doc);
@@ -180,9 +172,9 @@ void data_preview_build(pane_data *p, int width)
     else if (rc != DATASET_OK)
         data_doc_addf(&p->doc, THEME_ERROR, "record %zu does not parse; see the detail view",
                       p->shown + 1);
-    else if (record_bytes(&rec) > PREVIEW_MAX_BYTES)
+    else if (data_record_bytes(&rec) > PREVIEW_MAX_BYTES)
         data_doc_addf(&p->doc, THEME_ERROR, "record %zu has %zu bytes of text: too large to "
-                      "preview here (%s renders it)", p->shown + 1, record_bytes(&rec),
+                      "preview here (%s renders it)", p->shown + 1, data_record_bytes(&rec),
                       "lathe data render");
     else if (pipe_render_record(&rec, data_source_template(p->src), s,
                                 data_source_train_on_inputs(p->src), &pd, err, sizeof err) != 0)

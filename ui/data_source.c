@@ -262,6 +262,14 @@ bool data_source_metrics(const data_source *s, size_t i, data_metrics *out)
     return true;
 }
 
+size_t data_record_bytes(const ds_record *rec)
+{
+    size_t n = 0;
+    for (size_t t = 0; t < rec->n_turns; t++)
+        n += rec->turns[t].text.len;
+    return n;
+}
+
 static uint32_t utf8_chars(const char *t, size_t len)
 {
     uint32_t n = 0;

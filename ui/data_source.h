@@ -86,6 +86,12 @@ bool data_source_metrics(const data_source *s, size_t i, data_metrics *out);
 void data_measure(const data_source *s, const ds_record *rec, tok_session *session,
                   data_metrics *out);
 
+/* Bytes of text in REC's turns. */
+size_t data_record_bytes(const ds_record *rec);
+/* The UI thread tokenizes records up to this size (measuring a row, the
+ * preview); the worker measures bigger ones. */
+#define DATA_UI_TOKENIZE_MAX ((size_t)1 << 20)
+
 /* Lowers the calling thread's scheduling priority (Linux: per-thread nice),
  * so the pane's workers yield to the UI thread on a busy machine. */
 void data_thread_background(void);

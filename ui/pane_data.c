@@ -93,8 +93,10 @@ int data_pane_record(pane_data *p, size_t record, data_metrics *m, ds_record *pa
     if (c->record == record + 1 && c->exact == exact && c->checked == checked) {
         *m = c->m;
     } else {
+        /* a huge record is estimated here and counted by the measure pass */
+        bool here = exact && data_record_bytes(rec) <= DATA_UI_TOKENIZE_MAX;
         if (rc == DATASET_OK)
-            data_measure(p->src, rec, exact ? data_pane_session(p) : NULL, m);
+            data_measure(p->src, rec, here ? data_pane_session(p) : NULL, m);
         else if (rc == DATASET_PROBLEM)
             m->flags = DATA_FLAG_PROBLEM;
         if (dataset_dup_of(ds, record, NULL))
