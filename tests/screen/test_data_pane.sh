@@ -152,6 +152,23 @@ scr_keys q
 check "the malformed run quits" exited_ok
 check "nothing on stderr" stderr_empty
 
+scr_start -- "$fx/chat.jsonl"
+check "a conversation file opens" scr_wait "3 records"
+check "its format is detected" scr_wait "sharegpt"
+check "the table previews the first user turn" scr_wait "Name a colour."
+scr_keys Enter
+check "detail labels the system turn" scr_wait "turn 1 · system"
+check "detail labels the user turn" scr_wait "turn 2 · user"
+check "detail labels the assistant turn" scr_wait "turn 3 · assistant"
+scr_keys Escape
+check "back to the conversation table" scr_wait "format"
+scr_keys / Tab Tab Tab Tab Tab Tab b l u e Enter
+check "a search limited to assistant turns" scr_wait "match in record 2"
+scr_keys n
+check "n comes back to the only match (\"Blue.\" differs in case)" scr_wait "match in record 2"
+scr_keys q
+check "the conversation run quits" exited_ok
+
 gzip -c "$fx/browse.jsonl" >"$scr_dir/browse.jsonl.gz"
 scr_start -- browse.jsonl.gz
 check "a gzip-compressed file opens too" scr_wait "60 records"
