@@ -52,6 +52,7 @@ static const pane_key keys[] = {
     {"g", "go to record number", "goto"},
     {"s", "sort by: file order, chars, tokens", "sort"},
     {"r", "reverse the sort", "reverse"},
+    {"[ / ]", "previous / next record in detail, preview", "rec-/+"},
     {"Esc", "back to the table", "back"},
 };
 
@@ -387,6 +388,12 @@ static bool doc_key(pane_data *p, int key)
         p->mode = to_preview ? DATA_MODE_PREVIEW : DATA_MODE_DETAIL;
         p->doc_top = 0;
         p->doc_width = 0;
+    } else if (key == '[' || key == ']') {
+        size_t n = data_view_len(&p->view);
+        if (key == ']' ? p->cursor + 1 < n : p->cursor > 0) {
+            p->cursor = key == ']' ? p->cursor + 1 : p->cursor - 1;
+            open_record(p, p->mode);
+        }
     } else if (!move_key(&p->doc_top, p->doc.n, key, page) && !common_key(p, key)) {
         return false;
     }

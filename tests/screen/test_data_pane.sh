@@ -66,6 +66,10 @@ check "detail shows CJK text" scr_wait "日本語の質問: 猫は何ですか�
 check "detail shows emoji and combining marks" scr_wait "$(printf 'emoji \360\237\220\261\360\237\216\211 and combining e\314\201 and Korean')"
 check "detail wraps at the newline" scr_wait " Second line of the answer with a tab    here."
 check "the detail view matches its golden screen" scr_golden data-detail
+scr_keys ']'
+check "] shows the next record" scr_wait "record 11 of 60"
+scr_keys '[' '['
+check "[ shows the previous record" scr_wait "record 9 of 60"
 scr_keys Escape
 check "Esc goes back to the table" scr_wait "format"
 
