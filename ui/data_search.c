@@ -120,6 +120,9 @@ bool data_query_record(const data_query *q, pcre2_match_data *md, const ds_recor
     return false;
 }
 
+/* Rows between two drops of the text a forward scan has read. */
+#define RELEASE_EVERY 65536
+
 struct data_search {
     dataset *ds;
     const data_query *q;
@@ -238,6 +241,8 @@ static void *search_thread(void *arg)
             ds_record_clear(&rec);
         }
         atomic_store_explicit(&s->scanned, k, memory_order_relaxed);
+        if (!s->rows && s->dir > 0 && pos > 0 && k % RELEASE_EVERY == 0)
+            dataset_release(s->ds, pos);   /* a forward scan: keep RSS flat */
         if (hit) {
             atomic_store_explicit(&s->found, pos, memory_order_relaxed);
             break;

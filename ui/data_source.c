@@ -21,6 +21,10 @@
 #include "config_diag.h"
 #include "train_config.h"
 
+/* Records between two drops of the text already read, so a pass over the
+ * file does not keep all of it resident. */
+#define RELEASE_EVERY 65536
+
 /* Niceness of the worker threads, relative to the UI thread. */
 #define BACKGROUND_NICE 10
 
@@ -95,6 +99,8 @@ static int measure_all(data_source *s)
             m.flags |= DATA_FLAG_DUP;
         s->metrics[i] = m;
         atomic_store_explicit(&s->measured, i + 1, memory_order_release);
+        if (i % RELEASE_EVERY == RELEASE_EVERY - 1)
+            dataset_release(s->ds, i);
     }
     tok_session_free(session);
     return 0;
