@@ -113,11 +113,13 @@ static const cli_command commands[] = {
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
 static const char global_help[] =
-    "usage: lathe [--theme NAME|PATH] [--no-color] [PATH]\n"
+    "usage: lathe [--theme NAME|PATH] [--no-color] [-m MODEL] [-c CONFIG.yaml] [PATH]\n"
     "       lathe COMMAND [ARGS] | lathe COMMAND --help\n"
     "       lathe --version\n\n"
     "Without a command, opens the workbench on PATH (a config YAML, dataset, model or\n"
-    "run directory), or on the bundled sample when PATH is omitted.\n\n"
+    "run directory), or on the bundled sample when PATH is omitted. A dataset (.jsonl,\n"
+    ".json, optionally .gz) opens in the Data pane; its token counts use -m MODEL_OR_VOCAB\n"
+    "or the base_model of -c CONFIG.yaml, and are byte estimates without either.\n\n"
     "options:\n"
     "  --theme NAME|PATH  colour theme (default, light, high-contrast, mono, or a YAML file)\n"
     "  --no-color         monochrome (also when NO_COLOR is set)\n"
@@ -193,6 +195,12 @@ static int run_workbench(int argc, char **argv)
                 fprintf(stderr, "lathe: --theme needs a NAME or PATH\n");
                 return CLI_USAGE;
             }
+        } else if (!strcmp(a, "-m") || !strcmp(a, "-c")) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "lathe: %s needs a %s\n", a, a[1] == 'm' ? "MODEL" : "CONFIG");
+                return CLI_USAGE;
+            }
+            *(a[1] == 'm' ? &opt.model : &opt.config) = argv[++i];
         } else if (a[0] == '-' && a[1] != '\0') {
             fprintf(stderr, "lathe: unknown option '%s' (see 'lathe --help')\n", a);
             return CLI_USAGE;

@@ -70,6 +70,12 @@ extern const pane_class pane_config_class;
 extern const pane_class pane_train_class;
 extern const pane_class pane_chat_class;
 
+/* Opens a dataset file in a Data pane (made from pane_data_class): indexing
+ * starts on a background thread. MODEL and CONFIG may be NULL (token counts
+ * are then estimated). On failure the pane shows the error and so does err. */
+int pane_data_open(pane *p, const char *path, const char *model, const char *config, char *err,
+                   size_t errlen);
+
 /* Shared by the panes that show only text so far (Data, Config, Chat): the
  * class's text as a scrollable block of lines. Lines starting with "$ " are
  * commands and are drawn in the accent role. */

@@ -40,6 +40,21 @@ static void tick(void *ctx, pane_env *env)
     env->ring_dropped = ring_dropped(wb->metrics);
 }
 
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && !strcmp(s + n - k, suffix);
+}
+
+bool workbench_is_dataset(const char *path)
+{
+    static const char *const kinds[] = {".jsonl", ".json", ".gz"};
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (ends_with(path, kinds[i]))
+            return true;
+    return false;
+}
+
 static screen *build_screen(pane_env *env, const workbench_options *opt, char *err, size_t errlen)
 {
     static const pane_class *const classes[] = {
@@ -55,6 +70,10 @@ static screen *build_screen(pane_env *env, const workbench_options *opt, char *e
             return NULL;
         }
     }
+    /* A file that does not open is reported in the pane itself. */
+    char open_err[512];
+    if (opt->path && workbench_is_dataset(opt->path))
+        pane_data_open(panes[0], opt->path, opt->model, opt->config, open_err, sizeof open_err);
     char title[256];
     snprintf(title, sizeof title, "%s", opt->path ? opt->path : "sample workspace");
     screen *s = screen_new(panes, N, env, title);

@@ -8,7 +8,13 @@ typedef struct {
     const char *path;      /* config, dataset, model or run dir; NULL = bundled sample */
     const char *theme;     /* theme name or path; NULL = "default" */
     bool no_color;         /* --no-color (NO_COLOR is read by the workbench itself) */
+    const char *model;     /* -m: tokenizer for the Data pane; NULL = none */
+    const char *config;    /* -c: training config for the Data pane's tokens; NULL = none */
 } workbench_options;
+
+/* True when PATH names a dataset file the Data pane opens (.jsonl, .json,
+ * or gzip-compressed: .gz). */
+bool workbench_is_dataset(const char *path);
 
 /* Runs the workbench until the user quits. Returns a process exit status
  * (0 normal quit, 1 failure with a message already on stderr). */

@@ -191,7 +191,7 @@ static void test_startup_layout(void **state)
     assert_true(on_screen("4 Chat"));
     assert_true(on_screen("/tmp/some config.yaml"));
     assert_true(on_screen("Dataset explorer"));
-    assert_true(on_screen("lathe data render DATASET.jsonl -m MODEL.gguf"));
+    assert_true(on_screen("$ lathe DATASET.jsonl [-m MODEL_OR_VOCAB] [-c CONFIG.yaml]"));
     assert_true(on_screen("RSS 123M"));
     assert_true(on_screen("RAM 3.00G/8.00G"));
     assert_true(on_screen("CPU 12.5%"));
@@ -231,7 +231,8 @@ static void test_help_overlay(void **state)
     fixture *f = *state;
     press(f, '?', true);
     assert_true(on_screen("Help: Data pane"));
-    assert_true(on_screen("scroll one line"));
+    assert_true(on_screen("move one row, or scroll"));
+    assert_true(on_screen("trained tokens (needs -m or -c)"));
     assert_true(on_screen("Global keys"));
     assert_true(on_screen("switch to pane N"));
     assert_true(on_screen("next colour theme"));
@@ -350,34 +351,34 @@ static bool row_starts(int y, const char *text)
     return !strncmp(row + 1, text, strlen(text));
 }
 
-/* The text panes scroll when their rectangle is shorter than their text. */
+/* The text panes (Config) scroll when their rectangle is shorter than their text. */
 static void test_text_pane_scrolls(void **state)
 {
     fixture *f = *state;
     char err[128];
-    pane *p = pane_new(&pane_data_class, err, sizeof err);
+    pane *p = pane_new(&pane_config_class, err, sizeof err);
     assert_non_null(p);
     pane_layout(p, 0, 0, 3, 80);
     erase();
     pane_draw(p, stdscr, &f->env);
-    assert_true(row_starts(0, "Dataset explorer"));
+    assert_true(row_starts(0, "Training config"));
     assert_false(pane_handle_key(p, 'z'));
     assert_true(pane_handle_key(p, KEY_DOWN));
     erase();
     pane_draw(p, stdscr, &f->env);
-    assert_true(row_starts(1, "This pane will browse"));
+    assert_true(row_starts(1, "This pane will edit"));
     assert_true(pane_handle_key(p, KEY_NPAGE));
     assert_true(pane_handle_key(p, KEY_NPAGE));
     assert_true(pane_handle_key(p, KEY_NPAGE));
     assert_true(pane_handle_key(p, KEY_NPAGE));
     erase();
     pane_draw(p, stdscr, &f->env);           /* clamped: the last line is at the bottom */
-    assert_true(row_starts(2, "$ lathe data render"));
+    assert_true(row_starts(2, "$ lathe train CONFIG.yaml"));
     assert_true(pane_handle_key(p, KEY_HOME));
     assert_true(pane_handle_key(p, KEY_UP));
     erase();
     pane_draw(p, stdscr, &f->env);
-    assert_true(row_starts(0, "Dataset explorer"));
+    assert_true(row_starts(0, "Training config"));
     pane_free(p);
 }
 

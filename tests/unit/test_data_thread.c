@@ -1,0 +1,204 @@
+/* test_data_thread.c - the Data pane's threads, run under TSan in the
+ * threaded tree: the background loader (index, tokenizer, check, measure)
+ * polled from this thread the way the pane does each tick, closed at every
+ * stage (cancel, then join), and the search worker polled and stopped
+ * half-way through a large file. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "data_search.h"
+#include "data_source.h"
+#include "dataset_gen.h"
+#include "ds_fixture.h"
+
+static void write_gen(ds_fixture *fx, ds_format fmt, uint64_t bytes, uint64_t *records)
+{
+    const char *dir = getenv("TMPDIR");
+    snprintf(fx->path, sizeof fx->path, "%s/lathe-test-dp-XXXXXX.jsonl", dir && *dir ? dir : "/tmp");
+    int fd = mkstemps(fx->path, 6);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    assert_non_null(f);
+    assert_int_equal(dsgen_write(f, fmt, bytes, 3, records), 0);
+    assert_int_equal(fclose(f), 0);
+}
+
+static void nap(void)
+{
+    struct timespec ts = {0, 2000000};
+    nanosleep(&ts, NULL);
+}
+
+/* Polls until the loader is done, checking that what it publishes only grows. */
+static void poll_to_done(data_source *s)
+{
+    data_source_state last = {0}, st;
+    for (;;) {
+        data_source_state_get(s, &st);
+        assert_true(st.stage >= last.stage);
+        assert_true(st.records >= last.records);
+        assert_true(st.measured >= last.measured);
+        assert_true(st.fraction >= 0 && st.fraction <= 1.0001);
+        data_metrics m;
+        if (st.measured)
+            assert_true(data_source_metrics(s, st.measured - 1, &m));
+        assert_false(data_source_metrics(s, st.records + 1, &m));
+        last = st;
+        if (st.stage == DATA_STAGE_DONE || st.stage == DATA_STAGE_FAILED)
+            break;
+        nap();
+    }
+    assert_int_equal(st.stage, DATA_STAGE_DONE);
+}
+
+static void test_loader_runs_to_done(void **state)
+{
+    (void)state;
+    ds_fixture fx;
+    uint64_t records;
+    write_gen(&fx, DS_FMT_SHAREGPT, 3u << 20, &records);
+    char err[256];
+    data_source *s = data_source_open(fx.path, NULL, err, sizeof err);
+    assert_non_null(s);
+    poll_to_done(s);
+    dataset *ds = data_source_dataset(s);
+    assert_int_equal(dataset_count(ds), records);
+    assert_null(data_source_vocab(s));
+    /* the measure pass agrees with measuring a record here */
+    for (size_t i = 0; i < records; i += records / 7 + 1) {
+        data_metrics a, b;
+        assert_true(data_source_metrics(s, i, &a));
+        ds_record rec;
+        char why[256];
+        assert_int_equal(dataset_get(ds, i, &rec, why, sizeof why), DATASET_OK);
+        data_measure(s, &rec, NULL, &b);
+        ds_record_clear(&rec);
+        assert_int_equal(a.chars, b.chars);
+        assert_int_equal(a.tokens, b.tokens);
+        assert_true(a.chars > 0 && a.tokens > 0);
+    }
+    data_source_close(s);
+    ds_fixture_drop(&fx);
+}
+
+static void test_loader_with_tokenizer(void **state)
+{
+    (void)state;
+    char model[4096];
+    snprintf(model, sizeof model, "%s/samples/data/vocab.gguf",
+             getenv("LATHE_SRCDIR") ? getenv("LATHE_SRCDIR") : LATHE_SRCDIR);
+    ds_fixture fx;
+    uint64_t records;
+    write_gen(&fx, DS_FMT_ALPACA, 200u << 10, &records);
+    char err[256];
+    data_source_options o = {.model = model};
+    data_source *s = data_source_open(fx.path, &o, err, sizeof err);
+    assert_non_null(s);
+    poll_to_done(s);
+    assert_non_null(data_source_vocab(s));
+    data_metrics m;
+    assert_true(data_source_metrics(s, 0, &m));
+    assert_true(m.tokens > 0);
+    data_source_close(s);
+
+    o.model = "/nonexistent/model.gguf";
+    s = data_source_open(fx.path, &o, err, sizeof err);
+    assert_non_null(s);
+    poll_to_done(s);
+    assert_null(data_source_vocab(s));
+    data_source_state st;
+    data_source_state_get(s, &st);
+    assert_non_null(strstr(st.message, "/nonexistent/model.gguf"));
+    data_source_close(s);
+    ds_fixture_drop(&fx);
+}
+
+/* Closing cancels whatever stage is running and returns. */
+static void test_close_at_every_stage(void **state)
+{
+    (void)state;
+    ds_fixture fx;
+    uint64_t records;
+    write_gen(&fx, DS_FMT_ALPACA, 8u << 20, &records);
+    char err[256];
+    data_source *s = data_source_open(fx.path, NULL, err, sizeof err);
+    assert_non_null(s);
+    data_source_close(s);           /* most likely still indexing */
+    for (data_stage want = DATA_STAGE_CHECK; want <= DATA_STAGE_MEASURE; want++) {
+        s = data_source_open(fx.path, NULL, err, sizeof err);
+        assert_non_null(s);
+        data_source_state st;
+        do {
+            nap();
+            data_source_state_get(s, &st);
+        } while (st.stage < want);
+        data_source_close(s);
+    }
+    ds_fixture_drop(&fx);
+}
+
+static void test_search_thread(void **state)
+{
+    (void)state;
+    ds_fixture fx;
+    uint64_t records;
+    write_gen(&fx, DS_FMT_ALPACA, 4u << 20, &records);
+    char err[256];
+    dataset *ds = dataset_open(fx.path, NULL, err, sizeof err);
+    assert_non_null(ds);
+    data_query q;
+    assert_int_equal(data_query_compile(&q, "no record has this", false, DATA_FIELD_ALL, err,
+                                        sizeof err), 0);
+    /* stopped half-way: polling shows progress, stop joins */
+    data_search *s = data_search_start(ds, &q, NULL, records, 0, +1, err, sizeof err);
+    assert_non_null(s);
+    size_t found, scanned;
+    while (!data_search_poll(s, &found, &scanned) && scanned < 10)
+        ;
+    data_search_stop(s);
+    /* a regex over a reversed view finds the match at its view position */
+    data_query r;
+    assert_int_equal(data_query_compile(&r, "^", true, DATA_FIELD_ALL, err, sizeof err), 0);
+    size_t *rows = malloc(records * sizeof *rows);
+    assert_non_null(rows);
+    for (size_t i = 0; i < records; i++)
+        rows[i] = records - 1 - i;
+    s = data_search_start(ds, &r, rows, records, 4, +1, err, sizeof err);
+    assert_non_null(s);
+    while (!data_search_poll(s, &found, &scanned))
+        nap();
+    assert_int_equal(found, 5);
+    assert_int_equal(scanned, 1);
+    data_search_stop(s);
+    /* a full scan ends with no match and every row looked at */
+    s = data_search_start(ds, &q, NULL, records, records - 1, -1, err, sizeof err);
+    assert_non_null(s);
+    while (!data_search_poll(s, &found, &scanned))
+        nap();
+    assert_int_equal(found, SIZE_MAX);
+    assert_int_equal(scanned, records);
+    data_search_stop(s);
+    data_query_free(&r);
+    data_query_free(&q);
+    dataset_free(ds);
+    ds_fixture_drop(&fx);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_loader_runs_to_done),
+        cmocka_unit_test(test_loader_with_tokenizer),
+        cmocka_unit_test(test_close_at_every_stage),
+        cmocka_unit_test(test_search_thread),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

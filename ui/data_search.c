@@ -1,0 +1,301 @@
+/* data_search.c - queries and the search thread (see data_search.h). */
+#include "config.h"
+
+#include "data_search.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const field_names[DATA_FIELD_COUNT] = {
+    "all fields", "instruction", "input", "output", "system", "user", "assistant",
+};
+
+const char *data_field_name(data_field f)
+{
+    return f < DATA_FIELD_COUNT ? field_names[f] : "?";
+}
+
+int data_query_compile(data_query *q, const char *text, bool regex, data_field field,
+                       char *err, size_t errlen)
+{
+    *q = (data_query){.regex = regex, .field = field};
+    if (!text[0]) {
+        snprintf(err, errlen, "empty search");
+        return -1;
+    }
+    if (!(q->text = strdup(text))) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if (!regex)
+        return 0;
+    int code;
+    PCRE2_SIZE at;
+    q->re = pcre2_compile((PCRE2_SPTR)text, PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_UCP,
+                          &code, &at, NULL);
+    if (!q->re) {
+        PCRE2_UCHAR msg[160];
+        pcre2_get_error_message(code, msg, sizeof msg);
+        snprintf(err, errlen, "regex /%s/ at offset %zu: %s", text, (size_t)at, (char *)msg);
+        data_query_free(q);
+        return -1;
+    }
+    pcre2_jit_compile(q->re, PCRE2_JIT_COMPLETE);   /* faster when it works; fine when not */
+    return 0;
+}
+
+void data_query_free(data_query *q)
+{
+    free(q->text);
+    pcre2_code_free(q->re);
+    *q = (data_query){0};
+}
+
+static bool find_one(const data_query *q, pcre2_match_data *md, const char *s, size_t len,
+                     size_t from, data_span *out)
+{
+    if (!q->regex) {
+        size_t n = strlen(q->text);
+        const char *hit = from <= len ? memmem(s + from, len - from, q->text, n) : NULL;
+        if (!hit)
+            return false;
+        *out = (data_span){(size_t)(hit - s), (size_t)(hit - s) + n};
+        return true;
+    }
+    /* The text was checked as UTF-8 when it was parsed or cleaned. */
+    int rc = pcre2_match(q->re, (PCRE2_SPTR)s, len, from, PCRE2_NO_UTF_CHECK, md, NULL);
+    if (rc < 0)
+        return false;
+    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+    *out = (data_span){ov[0], ov[1]};
+    return true;
+}
+
+size_t data_query_spans(const data_query *q, pcre2_match_data *md, const char *s, size_t len,
+                        data_span *spans, size_t max)
+{
+    size_t n = 0, from = 0;
+    while (n < max && from <= len && find_one(q, md, s, len, from, &spans[n])) {
+        from = spans[n].end > spans[n].start ? spans[n].end : spans[n].end + 1;
+        if (spans[n].end > spans[n].start)
+            n++;
+    }
+    return n;
+}
+
+bool data_query_scope(const data_query *q, data_field field)
+{
+    return q->field == DATA_FIELD_ALL || q->field == field;
+}
+
+static bool match_text(const data_query *q, pcre2_match_data *md, ds_text t)
+{
+    data_span sp;
+    return t.text && find_one(q, md, t.text, t.len, 0, &sp);
+}
+
+static const data_field role_field[] = {
+    [DS_ROLE_SYSTEM] = DATA_FIELD_SYSTEM, [DS_ROLE_USER] = DATA_FIELD_USER,
+    [DS_ROLE_ASSISTANT] = DATA_FIELD_ASSISTANT,
+};
+
+bool data_query_record(const data_query *q, pcre2_match_data *md, const ds_record *rec)
+{
+    if (rec->format == DS_FMT_ALPACA || rec->format == DS_FMT_INPUT_OUTPUT) {
+        if ((data_query_scope(q, DATA_FIELD_INSTRUCTION) && match_text(q, md, rec->instruction)) ||
+            (data_query_scope(q, DATA_FIELD_INPUT) && match_text(q, md, rec->input)) ||
+            (data_query_scope(q, DATA_FIELD_OUTPUT) && match_text(q, md, rec->output)))
+            return true;
+        if (q->field <= DATA_FIELD_OUTPUT)
+            return false;
+    }
+    for (size_t t = 0; t < rec->n_turns; t++)
+        if (data_query_scope(q, role_field[rec->turns[t].role]) &&
+            match_text(q, md, rec->turns[t].text))
+            return true;
+    return false;
+}
+
+/* Rows between two drops of the text a forward scan has read. */
+#define RELEASE_EVERY 65536
+
+struct data_search {
+    dataset *ds;
+    const data_query *q;
+    size_t *rows, n, from;
+    int dir;
+    pthread_t thread;
+    atomic_bool stop, done;
+    atomic_size_t scanned, found;
+    char *scratch;          /* the worker's decoded strings of one record */
+    size_t scratch_cap;
+};
+
+static size_t put_utf8(char *out, unsigned cp)
+{
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (char)(0xC0 | cp >> 6);
+        out[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (char)(0xE0 | cp >> 12);
+        out[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+        out[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | cp >> 18);
+    out[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+    out[2] = (char)(0x80 | (cp >> 6 & 0x3F));
+    out[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+static unsigned hex4(const char *s)
+{
+    unsigned v = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = s[i];
+        v = v << 4 | (unsigned)(c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                : c >= 'A' && c <= 'F' ? c - 'A' + 10 : 0);
+    }
+    return v;
+}
+
+/* Every JSON string of RAW (keys too) decoded into OUT, NUL-separated: a
+ * superset of the field texts, built without parsing the JSON into a tree.
+ * OUT must hold LEN + 1 bytes (decoding never grows the text). */
+static size_t json_strings(const char *raw, size_t len, char *out)
+{
+    size_t o = 0;
+    bool in = false;
+    for (size_t i = 0; i < len; i++) {
+        char c = raw[i];
+        if (!in) {
+            in = c == '"';
+        } else if (c == '"') {
+            in = false;
+            out[o++] = '\0';
+        } else if (c != '\\' || i + 1 >= len) {
+            out[o++] = c;
+        } else if (raw[++i] != 'u' || i + 4 >= len) {
+            char e = raw[i];
+            out[o++] = e == 'n' ? '\n' : e == 't' ? '\t' : e == 'r' ? '\r' : e == 'b' ? '\b'
+                     : e == 'f' ? '\f' : e;
+        } else {
+            unsigned cp = hex4(raw + i + 1);
+            i += 4;
+            if (cp >= 0xD800 && cp < 0xDC00 && i + 6 < len && raw[i + 1] == '\\' &&
+                raw[i + 2] == 'u') {
+                unsigned lo = hex4(raw + i + 3);
+                if (lo >= 0xDC00 && lo < 0xE000) {
+                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                    i += 6;
+                }
+            }
+            o += put_utf8(out + o, cp);
+        }
+    }
+    return o;
+}
+
+/* False when RECORD cannot match: the needle is in none of its strings. */
+static bool raw_may_match(data_search *s, size_t record)
+{
+    size_t len;
+    const char *raw = dataset_text(s->ds, record, &len);
+    if (len + 1 > s->scratch_cap) {
+        char *b = realloc(s->scratch, len + 1);
+        if (!b)
+            return true;    /* let the full parse decide */
+        s->scratch = b;
+        s->scratch_cap = len + 1;
+    }
+    size_t n = json_strings(raw, len, s->scratch);
+    return memmem(s->scratch, n, s->q->text, strlen(s->q->text)) != NULL;
+}
+
+static void *search_thread(void *arg)
+{
+    data_search *s = arg;
+    pcre2_match_data *md = s->q->regex ? pcre2_match_data_create_from_pattern(s->q->re, NULL)
+                                       : NULL;
+    char why[256];
+    size_t pos = s->from;
+    for (size_t k = 1; k <= s->n && !atomic_load_explicit(&s->stop, memory_order_relaxed); k++) {
+        pos = s->dir > 0 ? (pos + 1) % s->n : (pos + s->n - 1) % s->n;
+        size_t record = s->rows ? s->rows[pos] : pos;
+        bool hit = false;
+        if (s->q->regex || raw_may_match(s, record)) {
+            ds_record rec;
+            hit = dataset_get(s->ds, record, &rec, why, sizeof why) == DATASET_OK &&
+                  (!s->q->regex || md) && data_query_record(s->q, md, &rec);
+            ds_record_clear(&rec);
+        }
+        atomic_store_explicit(&s->scanned, k, memory_order_relaxed);
+        if (!s->rows && s->dir > 0 && pos > 0 && k % RELEASE_EVERY == 0)
+            dataset_release(s->ds, pos);   /* a forward scan: keep RSS flat */
+        if (hit) {
+            atomic_store_explicit(&s->found, pos, memory_order_relaxed);
+            break;
+        }
+    }
+    pcre2_match_data_free(md);
+    atomic_store_explicit(&s->done, true, memory_order_release);
+    return NULL;
+}
+
+data_search *data_search_start(dataset *ds, const data_query *q, size_t *rows, size_t n,
+                               size_t from, int dir, char *err, size_t errlen)
+{
+    data_search *s = calloc(1, sizeof *s);
+    if (!s) {
+        free(rows);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    *s = (data_search){.ds = ds, .q = q, .rows = rows, .n = n, .from = from, .dir = dir};
+    atomic_init(&s->found, SIZE_MAX);
+    if (n == 0) {
+        atomic_store(&s->done, true);
+        return s;
+    }
+    if (from >= n)
+        s->from = dir > 0 ? n - 1 : 0;
+    if (pthread_create(&s->thread, NULL, search_thread, s) != 0) {
+        free(rows);
+        free(s);
+        snprintf(err, errlen, "cannot start the search thread");
+        return NULL;
+    }
+    return s;
+}
+
+bool data_search_poll(const data_search *s, size_t *found, size_t *scanned)
+{
+    data_search *m = (data_search *)s;
+    bool done = atomic_load_explicit(&m->done, memory_order_acquire);
+    *found = atomic_load_explicit(&m->found, memory_order_relaxed);
+    *scanned = atomic_load_explicit(&m->scanned, memory_order_relaxed);
+    return done;
+}
+
+void data_search_stop(data_search *s)
+{
+    if (!s)
+        return;
+    atomic_store(&s->stop, true);
+    if (s->n)
+        pthread_join(s->thread, NULL);
+    free(s->rows);
+    free(s->scratch);
+    free(s);
+}

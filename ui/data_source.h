@@ -1,0 +1,99 @@
+/* data_source.h - the Data pane's dataset and the background thread that
+ * works on it: index the file (the table shows records as they are
+ * published), load the tokenizer when one was named, check every record
+ * (problems, exact duplicates), then measure every record (characters,
+ * tokens, flags) so numeric columns can be sorted. The UI thread reads the
+ * stage and progress at any time and never waits for the thread, except in
+ * data_source_close, which cancels it first.
+ *
+ * Token counts are exact (the record rendered through the chat template and
+ * tokenized, as the trainer sees it) when a tokenizer is loaded, else a
+ * byte-based estimate flagged as such (DATA_EST_BYTES_PER_TOKEN). */
+#ifndef LATHE_DATA_SOURCE_H
+#define LATHE_DATA_SOURCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "chat_template.h"
+#include "dataset.h"
+#include "tok.h"
+
+typedef struct data_source data_source;
+
+typedef enum {
+    DATA_STAGE_INDEX,       /* finding records; the table grows */
+    DATA_STAGE_TOKENIZER,   /* loading the tokenizer */
+    DATA_STAGE_CHECK,       /* parsing every record: problems, duplicates */
+    DATA_STAGE_MEASURE,     /* characters and tokens of every record */
+    DATA_STAGE_DONE,
+    DATA_STAGE_FAILED,      /* see the message */
+} data_stage;
+
+enum { DATA_EST_BYTES_PER_TOKEN = 4 };
+
+/* Flags of one record (the table's flag column). */
+enum {
+    DATA_FLAG_EMPTY = 1,    /* a field or turn with no text, or no turns */
+    DATA_FLAG_DUP = 2,      /* repeats an earlier record */
+    DATA_FLAG_PROBLEM = 4,  /* does not parse as the format */
+    DATA_FLAG_LONG = 8,     /* more tokens than sequence_len (tokenizer loaded) */
+};
+
+typedef struct {
+    uint32_t chars, tokens;
+    uint8_t flags;
+} data_metrics;
+
+typedef struct {
+    data_stage stage;
+    double fraction;        /* of the current stage, 0..1 */
+    size_t records;         /* indexed so far */
+    size_t measured;        /* records with metrics in the array */
+    char message[512];      /* why it failed, or why the tokenizer is missing */
+} data_source_state;
+
+typedef struct {
+    const char *model;    /* GGUF, Hugging Face directory or tokenizer.json; may be NULL */
+    const char *config;   /* a training config: its base_model (unless MODEL),
+                             chat_template, sequence_len, train_on_inputs; may be NULL */
+} data_source_options;
+
+/* Opens PATH and starts the thread. With neither a model nor a config with a
+ * base_model, token counts are estimates. NULL with err when PATH cannot be
+ * opened, the config does not load, or the thread cannot start. */
+data_source *data_source_open(const char *path, const data_source_options *opt, char *err,
+                              size_t errlen);
+/* Cancels the thread, waits for it and frees everything. NULL is fine. */
+void data_source_close(data_source *s);
+
+dataset *data_source_dataset(const data_source *s);
+void data_source_state_get(const data_source *s, data_source_state *out);
+
+/* The loaded tokenizer, or NULL (none named, not loaded yet, or it failed).
+ * Shared read-only; each thread makes its own tok_session. */
+const tok_vocab *data_source_vocab(const data_source *s);
+chat_tmpl data_source_template(const data_source *s);
+int64_t data_source_sequence_len(const data_source *s);
+bool data_source_train_on_inputs(const data_source *s);
+
+/* Metrics of record I from the measure pass: true once it has reached I. */
+bool data_source_metrics(const data_source *s, size_t i, data_metrics *out);
+
+/* Measures one parsed record: characters of every turn, tokens with SESSION
+ * (NULL: the byte estimate), and the empty and long flags. */
+void data_measure(const data_source *s, const ds_record *rec, tok_session *session,
+                  data_metrics *out);
+
+/* Bytes of text in REC's turns. */
+size_t data_record_bytes(const ds_record *rec);
+/* The UI thread tokenizes records up to this size (measuring a row, the
+ * preview); the worker measures bigger ones. */
+#define DATA_UI_TOKENIZE_MAX ((size_t)1 << 20)
+
+/* Lowers the calling thread's scheduling priority (Linux: per-thread nice),
+ * so the pane's workers yield to the UI thread on a busy machine. */
+void data_thread_background(void);
+
+#endif
