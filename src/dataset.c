@@ -183,11 +183,6 @@ const char *dataset_text(const dataset *ds, size_t i, size_t *len)
     return ds_index_text(ds->ix, i, len);
 }
 
-void dataset_release(const dataset *ds, size_t i)
-{
-    ds_index_release(ds->ix, dataset_offset(ds, i));
-}
-
 uint64_t dataset_line(const dataset *ds, size_t i)
 {
     return ds_index_line(ds->ix, dataset_offset(ds, i));

@@ -72,9 +72,6 @@ int dataset_get(dataset *ds, size_t i, ds_record *rec, char *why, size_t whylen)
 uint64_t dataset_offset(const dataset *ds, size_t i);
 /* Record I's raw bytes (not NUL-terminated), e.g. to show a bad record as is. */
 const char *dataset_text(const dataset *ds, size_t i, size_t *len);
-/* Drops the text before record I's offset from resident memory (see
- * ds_index_release), for passes over the whole file. */
-void dataset_release(const dataset *ds, size_t i);
 uint64_t dataset_line(const dataset *ds, size_t i);
 /* Drops the text of records before I from resident memory (ds_index_release):
  * for whole-dataset passes that have finished with them. */

@@ -242,7 +242,7 @@ static void *search_thread(void *arg)
         }
         atomic_store_explicit(&s->scanned, k, memory_order_relaxed);
         if (!s->rows && s->dir > 0 && pos > 0 && k % RELEASE_EVERY == 0)
-            dataset_release(s->ds, pos);   /* a forward scan: keep RSS flat */
+            dataset_release_before(s->ds, pos);   /* a forward scan: keep RSS flat */
         if (hit) {
             atomic_store_explicit(&s->found, pos, memory_order_relaxed);
             break;

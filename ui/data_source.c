@@ -100,7 +100,7 @@ static int measure_all(data_source *s)
         s->metrics[i] = m;
         atomic_store_explicit(&s->measured, i + 1, memory_order_release);
         if (i % RELEASE_EVERY == RELEASE_EVERY - 1)
-            dataset_release(s->ds, i);
+            dataset_release_before(s->ds, i);
     }
     tok_session_free(session);
     return 0;
