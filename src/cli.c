@@ -51,16 +51,24 @@ static const cli_command commands[] = {
      "usage: lathe inspect MODEL\n", cmd_inspect, NULL},
     {"data", "dataset work: stats, clean, convert, split, render",
      "usage: lathe data stats DATASET [--json]\n"
-     "       lathe data clean DATASET --recipe R.yaml -o OUT\n"
+     "       lathe data clean DATASET --recipe R.yaml (-o OUT | --in-place)\n"
      "       lathe data convert DATASET --to FORMAT -o OUT\n"
-     "       lathe data split DATASET --val FRACTION [--seed S] -o PREFIX\n"
+     "       lathe data split DATASET --val FRACTION_OR_COUNT [--seed S] -o PREFIX\n"
      "       lathe data render DATASET [--config C.yaml] [-m MODEL_OR_VOCAB] [--max N]\n\n"
      "render prints the training sequences of DATASET exactly as the trainer consumes them,\n"
      "in training order, one JSON object per line: {\"tokens\":[...],\"labels\":[...],\n"
      "\"doc\":[...]} (labels -100 where nothing is learned; doc numbers the records packed\n"
      "into a sequence). DATASET replaces the config's datasets; the tokenizer is -m or the\n"
-     "config's base_model; without --config every key takes its default. stats, clean,\n"
-     "convert and split arrive with the Data pane (issue #6).\n",
+     "config's base_model; without --config every key takes its default.\n\n"
+     "clean replays a recipe (the YAML the Data pane saves beside its output) and writes\n"
+     "what the pane would: the input's layout (.gz when OUT ends so), untouched records\n"
+     "byte for byte, OUT.recipe.yaml beside it. Overwriting the input needs --in-place\n"
+     "(alias --force) and keeps the old file as DATASET.bak (or .bak.1, ...).\n"
+     "convert writes FORMAT (alpaca, sharegpt, messages, completion, input_output) as a\n"
+     "JSON array when OUT ends in .json, else JSONL; records that do not convert are\n"
+     "reported as PATH:LINE:BYTE and skipped. split writes PREFIX-train.jsonl and\n"
+     "PREFIX-val.jsonl; --val 0.1 is a fraction, --val 500 a count; the seed (default 42)\n"
+     "fixes the split. stats arrives with the Data pane (issue #6).\n",
      cmd_data, NULL},
     {"eval", "generation eval: exact match, BLEU-4, ROUGE-L",
      "usage: lathe eval -m MODEL [--lora ADAPTER] --data DATASET [--max N] [--json]\n",
