@@ -1,8 +1,11 @@
 /* bench_data.c - `lathe bench data [-f FILE] [--mb N] [--format alpaca|sharegpt]
- * [--json]`: record-indexing speed against `wc -l` on the same file, both run
- * in this invocation with a warm page cache, best of three each. Without -f a
- * synthetic JSONL of --mb megabytes (default 200) is generated in $TMPDIR
- * and removed afterwards. ratio = wc -l seconds / our seconds. */
+ * [--json] [--stats [-m VOCAB] | --target]`: record-indexing speed against
+ * `wc -l` on the same file, both run in this invocation with a warm page
+ * cache, best of three each. Without -f a synthetic JSONL of --mb megabytes
+ * (default 200) is generated in $TMPDIR and removed afterwards. ratio = wc -l
+ * seconds / our seconds. --stats times the full stats pass instead
+ * (bench_data_stats.c; default 20 MB); --target is --stats at the issue's
+ * size, 500 MB (about 1M alpaca rows). */
 #include "config.h"
 
 #include <errno.h>
@@ -16,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "cli.h"
 #include "dataset_gen.h"
 #include "dataset_index.h"
@@ -121,14 +125,22 @@ int bench_data(const cli_command *cmd, int argc, char **argv)
 {
     const char *file = NULL;
     ds_format fmt = DS_FMT_ALPACA;
-    long mb = 200;
-    bool json = false;
+    long mb = 0;
+    bool json = false, stats = false;
+    const char *model = NULL;
     for (int i = 2; i < argc; i++) {
         char *end;
         if (!strcmp(argv[i], "-f") && i + 1 < argc) {
             file = argv[++i];
         } else if (!strcmp(argv[i], "--json")) {
             json = true;
+        } else if (!strcmp(argv[i], "--stats")) {
+            stats = true;
+        } else if (!strcmp(argv[i], "--target")) {
+            stats = true;
+            mb = 500;
+        } else if (!strcmp(argv[i], "-m") && i + 1 < argc) {
+            model = argv[++i];
         } else if (!strcmp(argv[i], "--mb") && i + 1 < argc) {
             mb = strtol(argv[++i], &end, 10);
             if (*end || mb <= 0)
@@ -142,11 +154,11 @@ int bench_data(const cli_command *cmd, int argc, char **argv)
         }
     }
     if (file)
-        return measure(file, json);
+        return stats ? bench_data_stats(file, model, json) : measure(file, json);
     char path[PATH_MAX];
-    if (generate(path, sizeof path, fmt, mb) != 0)
+    if (generate(path, sizeof path, fmt, mb ? mb : stats ? 20 : 200) != 0)
         return CLI_FAIL;
-    int rc = measure(path, json);
+    int rc = stats ? bench_data_stats(path, model, json) : measure(path, json);
     unlink(path);
     return rc;
 }

@@ -50,7 +50,8 @@ static const cli_command commands[] = {
     {"inspect", "show a model's architecture, tensors, tokenizer and chat template",
      "usage: lathe inspect MODEL\n", cmd_inspect, NULL},
     {"data", "dataset work: stats, clean, convert, split, render",
-     "usage: lathe data stats DATASET [--json]\n"
+     "usage: lathe data stats DATASET [--json] [-m MODEL_OR_VOCAB | --config C.yaml]\n"
+     "                        [--sequence-len N] [--near-threshold T] [--format F] [--threads N]\n"
      "       lathe data clean DATASET --recipe R.yaml (-o OUT | --in-place)\n"
      "       lathe data convert DATASET --to FORMAT -o OUT\n"
      "       lathe data split DATASET --val FRACTION_OR_COUNT [--seed S] -o PREFIX\n"
@@ -60,6 +61,11 @@ static const cli_command commands[] = {
      "\"doc\":[...]} (labels -100 where nothing is learned; doc numbers the records packed\n"
      "into a sequence). DATASET replaces the config's datasets; the tokenizer is -m or the\n"
      "config's base_model; without --config every key takes its default.\n\n"
+     "stats reports rows, problem rows, exact and near duplicates (MinHash, Jaccard >= T,\n"
+     "default 0.8), empty fields, PII hits, control characters, invalid UTF-8, languages,\n"
+     "roles and turns, and token-length histograms per field and in total with the count\n"
+     "over sequence_len (from --sequence-len or the config). Tokens use -m or the config's\n"
+     "base_model, else an estimate from the bytes. --json prints one object of named counts.\n"
      "clean replays a recipe (the YAML the Data pane saves beside its output) and writes\n"
      "what the pane would: the input's layout (.gz when OUT ends so), untouched records\n"
      "byte for byte, OUT.recipe.yaml beside it. Overwriting the input needs --in-place\n"
@@ -68,7 +74,7 @@ static const cli_command commands[] = {
      "JSON array when OUT ends in .json, else JSONL; records that do not convert are\n"
      "reported as PATH:LINE:BYTE and skipped. split writes PREFIX-train.jsonl and\n"
      "PREFIX-val.jsonl; --val 0.1 is a fraction, --val 500 a count; the seed (default 42)\n"
-     "fixes the split. stats arrives with the Data pane (issue #6).\n",
+     "fixes the split.\n",
      cmd_data, NULL},
     {"eval", "generation eval: exact match, BLEU-4, ROUGE-L",
      "usage: lathe eval -m MODEL [--lora ADAPTER] --data DATASET [--max N] [--json]\n",

@@ -1,0 +1,301 @@
+/* cmd_data_stats.c - `lathe data stats DATASET [--json] [-m MODEL_OR_VOCAB |
+ * --config C.yaml] [--sequence-len N] [--near-threshold T] [--format F]
+ * [--threads N]`: the Data pane's Stats view, headless (ds_stats.h). Text
+ * output draws token-length histograms with block characters; --json prints
+ * one object of named counts. The tokenizer is -m, else the config's
+ * base_model, else the byte estimate; sequence_len comes from the option,
+ * else the config. */
+#include "config.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "ds_stats.h"
+#include "train_config.h"
+
+typedef struct {
+    const char *dataset, *config, *model;
+    bool json;
+    long long sequence_len;    /* -1: unset */
+    double near_threshold;
+    ds_format format;
+    int threads;
+} stats_options;
+
+static int parse_number(const cli_command *cmd, const char *opt, const char *s, double lo,
+                        double hi, double *out)
+{
+    char *end;
+    errno = 0;
+    *out = strtod(s, &end);
+    if (errno || *end || end == s || !(*out >= lo && *out <= hi))
+        return cli_usage_error(cmd, "%s needs a number from %g to %g, not '%s'", opt, lo, hi, s);
+    return CLI_OK;
+}
+
+static int parse_value(const cli_command *cmd, const char *a, const char *v, stats_options *o)
+{
+    double x;
+    int rc = CLI_OK;
+    if (!strcmp(a, "--config")) {
+        o->config = v;
+    } else if (!strcmp(a, "-m")) {
+        o->model = v;
+    } else if (!strcmp(a, "--sequence-len")) {
+        if ((rc = parse_number(cmd, a, v, 1, 1e9, &x)) == CLI_OK)
+            o->sequence_len = (long long)x;
+    } else if (!strcmp(a, "--near-threshold")) {
+        if ((rc = parse_number(cmd, a, v, 0.05, 1, &x)) == CLI_OK)
+            o->near_threshold = x;
+    } else if (!strcmp(a, "--threads")) {
+        if ((rc = parse_number(cmd, a, v, 1, 64, &x)) == CLI_OK)
+            o->threads = (int)x;
+    } else if (ds_format_parse(v, &o->format) != 0) {
+        rc = cli_usage_error(cmd, "--format is auto, alpaca, sharegpt, messages, completion or "
+                                  "input_output, not '%s'", v);
+    }
+    return rc;
+}
+
+static int parse_stats(const cli_command *cmd, int argc, char **argv, stats_options *o)
+{
+    static const char *const with_value[] = {"--config", "-m", "--sequence-len",
+                                             "--near-threshold", "--format", "--threads"};
+    *o = (stats_options){.sequence_len = -1, .format = DS_FMT_AUTO};
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        bool known = false;
+        for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
+            known |= !strcmp(a, with_value[k]);
+        if (known && i + 1 < argc) {
+            int rc = parse_value(cmd, a, argv[++i], o);
+            if (rc != CLI_OK)
+                return rc;
+        } else if (!strcmp(a, "--json")) {
+            o->json = true;
+        } else if (a[0] == '-' || o->dataset) {
+            return cli_usage_error(cmd, "unknown option or missing value: '%s'", a);
+        } else {
+            o->dataset = a;
+        }
+    }
+    if (!o->dataset)
+        return cli_usage_error(cmd, "stats needs a DATASET");
+    if (o->config && o->model)
+        return cli_usage_error(cmd, "give -m or --config, not both");
+    return CLI_OK;
+}
+
+/* ---- text output */
+
+static void bar(double frac, int width)
+{
+    static const char *const eighths[] = {"", "▏", "▎", "▍", "▌", "▋", "▊", "▉"};
+    int e = (int)lround(frac * width * 8);
+    for (int k = 0; k < e / 8; k++)
+        fputs("█", stdout);
+    fputs(eighths[e % 8], stdout);
+    for (int k = (e + 7) / 8; k < width; k++)
+        putchar(' ');
+}
+
+/* Linear bins from 0 to about the 99th percentile (or the sequence_len when
+ * larger); the last bin holds everything above. */
+static void draw_hist(const char *title, const ds_hist *h, uint32_t seq_len)
+{
+    enum { BINS = 12, WIDTH = 40 };
+    printf("\n%s (%llu rows; p50 %u, p90 %u, p99 %u, max %u)\n", title,
+           (unsigned long long)h->count, ds_hist_percentile(h, 50), ds_hist_percentile(h, 90),
+           ds_hist_percentile(h, 99), h->max);
+    if (h->count == 0)
+        return;
+    uint32_t top = ds_hist_percentile(h, 99);
+    top = seq_len > top ? seq_len : top;
+    uint32_t step = top / (BINS - 1) + 1;
+    uint64_t count[BINS], most = 1;
+    for (int b = 0; b < BINS; b++) {
+        uint32_t lo = (uint32_t)b * step;
+        count[b] = b == BINS - 1 ? ds_hist_range(h, lo, UINT32_MAX) + (h->max == UINT32_MAX)
+                                 : ds_hist_range(h, lo, lo + step);
+        most = count[b] > most ? count[b] : most;
+    }
+    for (int b = 0; b < BINS; b++) {
+        uint32_t lo = (uint32_t)b * step;
+        if (b == BINS - 1)
+            printf("  %7u+       ", lo);
+        else
+            printf("  %7u-%-7u", lo, lo + step - 1);
+        bar((double)count[b] / (double)most, WIDTH);
+        bool cut = seq_len && seq_len >= lo && (b == BINS - 1 || seq_len < lo + step);
+        printf(" %llu%s\n", (unsigned long long)count[b], cut ? "  <- sequence_len" : "");
+    }
+}
+
+static void print_text(const char *path, ds_format fmt, const ds_summary *s, const char *tok)
+{
+    printf("%s: %zu rows (%s), %zu problem rows, %zu problems\n", path, s->rows,
+           ds_format_name(fmt), s->problem_rows, s->problems);
+    printf("duplicates: %zu exact, %zu near (Jaccard >= %.2f)\n", s->exact_dups, s->near_dups,
+           s->near_threshold);
+    printf("tokens: %s\n", tok);
+    printf("\n%-12s %9s %9s %8s %8s %8s %8s\n", "field", "present", "empty", "p50", "p90", "p99",
+           "max");
+    for (int f = 0; f < DS_FIELD_COUNT; f++)
+        if (s->present[f])
+            printf("%-12s %9zu %9zu %8u %8u %8u %8u\n", ds_field_name(f), s->present[f],
+                   s->empty[f], ds_hist_percentile(&s->tokens[f], 50),
+                   ds_hist_percentile(&s->tokens[f], 90), ds_hist_percentile(&s->tokens[f], 99),
+                   s->tokens[f].max);
+    if (s->sequence_len)
+        printf("\nsequence_len %u: %zu rows have more tokens\n", s->sequence_len,
+               s->too_long_rows);
+    printf("\nPII (%zu rows):", s->pii_rows);
+    for (int k = 0; k < DS_PII_KINDS; k++)
+        printf(" %s %llu", ds_pii_kind_name(k), (unsigned long long)s->pii[k]);
+    printf("\ncontrol characters: %llu in %zu rows; invalid UTF-8: %llu bytes in %zu rows\n",
+           (unsigned long long)s->control_chars, s->control_rows,
+           (unsigned long long)s->invalid_bytes, s->invalid_utf8_rows);
+    printf("languages:");
+    for (int l = 0; l < DS_LANG_COUNT; l++)
+        if (s->lang[l])
+            printf(" %s %zu", ds_lang_name(l), s->lang[l]);
+    printf("\nturns: p50 %u, max %u; roles: system %llu, user %llu, assistant %llu\n",
+           ds_hist_percentile(&s->turns, 50), s->turns.max, (unsigned long long)s->roles[0],
+           (unsigned long long)s->roles[1], (unsigned long long)s->roles[2]);
+    draw_hist("tokens per row", &s->tokens_total, s->sequence_len);
+    for (int f = 0; f < DS_FIELD_COUNT; f++)
+        if (s->present[f]) {
+            char title[64];
+            snprintf(title, sizeof title, "tokens in %s", ds_field_name(f));
+            draw_hist(title, &s->tokens[f], 0);
+        }
+    if (s->turns.max > 2)
+        draw_hist("turns per row", &s->turns, 0);
+}
+
+/* ---- JSON output */
+
+static json_t *percentiles(const ds_hist *h)
+{
+    return json_pack("{s:I,s:I,s:I,s:I}", "p50", (json_int_t)ds_hist_percentile(h, 50), "p90",
+                     (json_int_t)ds_hist_percentile(h, 90), "p99",
+                     (json_int_t)ds_hist_percentile(h, 99), "max", (json_int_t)h->max);
+}
+
+static json_t *summary_json(const char *path, ds_format fmt, const ds_summary *s, const char *tok)
+{
+    json_t *o = json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:f,s:s,s:b}", "dataset", path, "format",
+                          ds_format_name(fmt), "rows", (json_int_t)s->rows, "problem_rows",
+                          (json_int_t)s->problem_rows, "problems", (json_int_t)s->problems,
+                          "exact_duplicates", (json_int_t)s->exact_dups, "near_duplicates",
+                          (json_int_t)s->near_dups, "near_threshold", s->near_threshold,
+                          "tokenizer", tok, "tokens_exact", s->tokens_exact);
+    json_t *empty = json_object(), *pii = json_object(), *lang = json_object(),
+           *fields = json_object();
+    for (int f = 0; f < DS_FIELD_COUNT; f++)
+        if (s->present[f]) {
+            json_object_set_new(empty, ds_field_name(f), json_integer((json_int_t)s->empty[f]));
+            json_object_set_new(fields, ds_field_name(f), percentiles(&s->tokens[f]));
+        }
+    for (int k = 0; k < DS_PII_KINDS; k++)
+        json_object_set_new(pii, ds_pii_kind_name(k), json_integer((json_int_t)s->pii[k]));
+    for (int l = 0; l < DS_LANG_COUNT; l++)
+        if (s->lang[l])
+            json_object_set_new(lang, ds_lang_name(l), json_integer((json_int_t)s->lang[l]));
+    json_object_set_new(o, "empty_fields", empty);
+    json_object_set_new(o, "empty_rows", json_integer((json_int_t)s->empty_rows));
+    json_object_set_new(o, "pii", pii);
+    json_object_set_new(o, "pii_rows", json_integer((json_int_t)s->pii_rows));
+    json_object_set_new(o, "control_char_rows", json_integer((json_int_t)s->control_rows));
+    json_object_set_new(o, "invalid_utf8_rows", json_integer((json_int_t)s->invalid_utf8_rows));
+    json_object_set_new(o, "languages", lang);
+    json_object_set_new(o, "roles", json_pack("{s:I,s:I,s:I}", "system", (json_int_t)s->roles[0],
+                                              "user", (json_int_t)s->roles[1], "assistant",
+                                              (json_int_t)s->roles[2]));
+    json_object_set_new(o, "turn_percentiles", percentiles(&s->turns));
+    json_object_set_new(o, "token_percentiles", percentiles(&s->tokens_total));
+    json_object_set_new(o, "field_token_percentiles", fields);
+    json_object_set_new(o, "sequence_len", json_integer(s->sequence_len));
+    json_object_set_new(o, "over_sequence_len", json_integer((json_int_t)s->too_long_rows));
+    return o;
+}
+
+/* ---- the command */
+
+static int resolve(const stats_options *o, train_config *cfg, const char **model,
+                   uint32_t *seq_len)
+{
+    if (train_config_defaults(cfg))
+        return CLI_FAIL;
+    if (o->config) {
+        train_config_free(cfg);
+        config_diags diags;
+        int rc = train_config_load(cfg, o->config, NULL, 0, &diags);
+        config_diags_print(&diags, stderr);
+        if (rc)
+            return CLI_FAIL;
+    }
+    *model = o->model ? o->model : o->config ? cfg->base_model : NULL;
+    long long sl = o->sequence_len >= 0 ? o->sequence_len : o->config ? cfg->sequence_len : 0;
+    *seq_len = sl > 0 && sl < UINT32_MAX ? (uint32_t)sl : 0;
+    return CLI_OK;
+}
+
+static int run_stats(const stats_options *o, const tok_vocab *v, uint32_t seq_len,
+                     const char *tok)
+{
+    char err[1024] = "";
+    dataset_options dopt = {.format = o->format};
+    dataset *ds = dataset_open(o->dataset, &dopt, err, sizeof err);
+    ds_stats_options so = {v, seq_len, o->near_threshold, o->threads};
+    ds_stats *st = ds ? ds_stats_new(ds, &so, err, sizeof err) : NULL;
+    int rc = st && ds_stats_run(st, err, sizeof err) == 0 ? CLI_OK : CLI_FAIL;
+    if (rc == CLI_OK && o->json) {
+        json_t *j = summary_json(o->dataset, dataset_format(ds), ds_stats_summary(st), tok);
+        if (!j || json_dumpf(j, stdout, JSON_COMPACT | JSON_REAL_PRECISION(6)) != 0)
+            rc = CLI_FAIL;
+        putchar('\n');
+        json_decref(j);
+    } else if (rc == CLI_OK) {
+        print_text(o->dataset, dataset_format(ds), ds_stats_summary(st), tok);
+    }
+    if (rc == CLI_OK && (fflush(stdout) || ferror(stdout)))
+        snprintf(err, sizeof err, "writing the output: %s", strerror(errno));
+    if (rc != CLI_OK || err[0]) {
+        fprintf(stderr, "lathe data stats: %s\n", err[0] ? err : "out of memory");
+        rc = CLI_FAIL;
+    }
+    ds_stats_free(st);
+    dataset_free(ds);
+    return rc;
+}
+
+int cmd_data_stats(const cli_command *cmd, int argc, char **argv)
+{
+    stats_options o;
+    int rc = parse_stats(cmd, argc, argv, &o);
+    if (rc != CLI_OK)
+        return rc;
+    train_config cfg;
+    const char *model = NULL;
+    uint32_t seq_len = 0;
+    tok_vocab *v = NULL;
+    char *tmpl = NULL, err[1024] = "";
+    rc = resolve(&o, &cfg, &model, &seq_len);
+    if (rc == CLI_OK && model && !(v = tok_vocab_load(model, &tmpl, err, sizeof err))) {
+        fprintf(stderr, "lathe data stats: %s\n", err);
+        rc = CLI_FAIL;
+    }
+    if (rc == CLI_OK)
+        rc = run_stats(&o, v, seq_len,
+                       model ? model : "estimated (4 ASCII bytes or 1 other character a token)");
+    tok_vocab_free(v);
+    free(tmpl);
+    train_config_free(&cfg);
+    return rc;
+}

@@ -1,0 +1,319 @@
+/* ds_stats.c - the threaded stats pass of ds_stats.h. */
+#include "config.h"
+
+#include "ds_stats.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum { CHUNK = 512, MAX_THREADS = 64 };
+
+struct ds_stats {
+    dataset *ds;
+    ds_stats_options opt;
+    size_t n;
+    ds_row_info *rows;
+    uint32_t *near;
+    ds_minhash *sigs;
+    uint8_t *has_sig;
+    ds_summary sum;
+    atomic_int phase;
+    atomic_size_t next, done, bands_done;
+    atomic_bool cancel;
+};
+
+typedef struct {
+    ds_stats *st;
+    ds_summary *sum;
+    int rc;
+    char err[256];
+} worker;
+
+ds_stats *ds_stats_new(dataset *ds, const ds_stats_options *opt, char *err, size_t errlen)
+{
+    ds_stats *st = calloc(1, sizeof *st);
+    if (!st) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    st->ds = ds;
+    if (opt)
+        st->opt = *opt;
+    if (st->opt.near_threshold <= 0 || st->opt.near_threshold > 1)
+        st->opt.near_threshold = DS_NEAR_THRESHOLD_DEFAULT;
+    if (st->opt.threads <= 0) {
+        long c = sysconf(_SC_NPROCESSORS_ONLN);
+        st->opt.threads = c < 1 ? 1 : c > MAX_THREADS ? MAX_THREADS : (int)c;
+    }
+    if (st->opt.threads > MAX_THREADS)
+        st->opt.threads = MAX_THREADS;
+    atomic_init(&st->phase, DS_STATS_IDLE);
+    return st;
+}
+
+void ds_stats_free(ds_stats *st)
+{
+    if (!st)
+        return;
+    free(st->rows);
+    free(st->near);
+    free(st->sigs);
+    free(st->has_sig);
+    free(st);
+}
+
+void ds_stats_cancel(ds_stats *st)
+{
+    atomic_store(&st->cancel, true);
+}
+
+ds_stats_phase ds_stats_progress(const ds_stats *st, size_t *done, size_t *total)
+{
+    ds_stats_phase p = (ds_stats_phase)atomic_load_explicit(&st->phase, memory_order_acquire);
+    bool near = p == DS_STATS_NEAR;
+    *done = near ? atomic_load_explicit(&st->bands_done, memory_order_relaxed)
+                 : atomic_load_explicit(&st->done, memory_order_relaxed);
+    *total = near ? (size_t)ds_neardup_bands(st->opt.near_threshold) : st->n;
+    return p;
+}
+
+const ds_summary *ds_stats_summary(const ds_stats *st) { return &st->sum; }
+size_t ds_stats_rows(const ds_stats *st) { return st->n; }
+
+const ds_row_info *ds_stats_row(const ds_stats *st, size_t i)
+{
+    return i < st->n && st->rows ? &st->rows[i] : NULL;
+}
+
+uint32_t ds_stats_near_of(const ds_stats *st, size_t i)
+{
+    return i < st->n && st->near ? st->near[i] : DS_NEAR_NONE;
+}
+
+/* ---- the record pass */
+
+static uint8_t row_flags(const ds_stats *st, const ds_features *f)
+{
+    uint8_t fl = 0;
+    if (f->pii_total)
+        fl |= DS_ROW_PII;
+    if (f->empty)
+        fl |= DS_ROW_EMPTY;
+    if (st->opt.sequence_len && f->tokens_total > st->opt.sequence_len)
+        fl |= DS_ROW_TOO_LONG;
+    if (f->control)
+        fl |= DS_ROW_CONTROL;
+    if (f->invalid_utf8)
+        fl |= DS_ROW_INVALID_UTF8;
+    return fl;
+}
+
+static void add_features(ds_summary *s, const ds_features *f, uint8_t flags)
+{
+    for (int k = 0; k < DS_FIELD_COUNT; k++)
+        if (f->present & (1u << k)) {
+            s->present[k]++;
+            s->empty[k] += (f->empty >> k) & 1;
+            ds_hist_add(&s->tokens[k], f->tokens[k]);
+        }
+    s->empty_rows += (flags & DS_ROW_EMPTY) != 0;
+    s->control_rows += (flags & DS_ROW_CONTROL) != 0;
+    s->invalid_utf8_rows += (flags & DS_ROW_INVALID_UTF8) != 0;
+    s->pii_rows += (flags & DS_ROW_PII) != 0;
+    s->too_long_rows += (flags & DS_ROW_TOO_LONG) != 0;
+    s->control_chars += f->control;
+    s->invalid_bytes += f->invalid_utf8;
+    for (int k = 0; k < DS_PII_KINDS; k++)
+        s->pii[k] += f->pii[k];
+    s->lang[f->lang]++;
+    for (int r = 0; r < 3; r++)
+        s->roles[r] += f->roles[r];
+    ds_hist_add(&s->turns, f->turns);
+    ds_hist_add(&s->chars_total, f->chars_total);
+    ds_hist_add(&s->tokens_total, f->tokens_total);
+}
+
+static int one_record(ds_stats *st, ds_feat_ctx *fc, ds_summary *s, size_t i, char *err,
+                      size_t errlen)
+{
+    ds_row_info *row = &st->rows[i];
+    ds_record rec;
+    char why[256];
+    if (dataset_is_bad(st->ds, i)
+        || dataset_get(st->ds, i, &rec, why, sizeof why) != DATASET_OK) {
+        if (!dataset_is_bad(st->ds, i))
+            ds_record_clear(&rec);
+        row->flags = DS_ROW_PROBLEM;
+        s->problem_rows++;
+        return 0;
+    }
+    ds_features f;
+    int rc = ds_features_compute(fc, &rec, &f, err, errlen);
+    if (rc == 0) {
+        st->has_sig[i] = ds_minhash_record(&rec, &st->sigs[i]);
+        uint8_t flags = row_flags(st, &f);
+        if (dataset_dup_of(st->ds, i, NULL))
+            flags |= DS_ROW_DUP;
+        *row = (ds_row_info){f.chars_total, f.tokens_total, f.turns, (uint8_t)f.lang, flags};
+        add_features(s, &f, flags);
+    }
+    ds_record_clear(&rec);
+    return rc;
+}
+
+static void *record_worker(void *arg)
+{
+    worker *w = arg;
+    ds_stats *st = w->st;
+    ds_feat_ctx *fc = ds_feat_ctx_new(st->opt.vocab, w->err, sizeof w->err);
+    w->rc = fc ? 0 : -1;
+    while (w->rc == 0) {
+        if (atomic_load_explicit(&st->cancel, memory_order_relaxed)) {
+            snprintf(w->err, sizeof w->err, "cancelled");
+            w->rc = -1;
+            break;
+        }
+        size_t a = atomic_fetch_add(&st->next, CHUNK);
+        if (a >= st->n)
+            break;
+        size_t b = a + CHUNK < st->n ? a + CHUNK : st->n;
+        for (size_t i = a; i < b && w->rc == 0; i++)
+            w->rc = one_record(st, fc, w->sum, i, w->err, sizeof w->err);
+        atomic_fetch_add_explicit(&st->done, b - a, memory_order_relaxed);
+    }
+    ds_feat_ctx_free(fc);
+    return NULL;
+}
+
+static void merge_summary(ds_summary *into, const ds_summary *s)
+{
+    into->problem_rows += s->problem_rows;
+    for (int k = 0; k < DS_FIELD_COUNT; k++) {
+        into->present[k] += s->present[k];
+        into->empty[k] += s->empty[k];
+        ds_hist_merge(&into->tokens[k], &s->tokens[k]);
+    }
+    into->empty_rows += s->empty_rows;
+    into->control_rows += s->control_rows;
+    into->invalid_utf8_rows += s->invalid_utf8_rows;
+    into->pii_rows += s->pii_rows;
+    into->too_long_rows += s->too_long_rows;
+    into->control_chars += s->control_chars;
+    into->invalid_bytes += s->invalid_bytes;
+    for (int k = 0; k < DS_PII_KINDS; k++)
+        into->pii[k] += s->pii[k];
+    for (int l = 0; l < DS_LANG_COUNT; l++)
+        into->lang[l] += s->lang[l];
+    for (int r = 0; r < 3; r++)
+        into->roles[r] += s->roles[r];
+    ds_hist_merge(&into->turns, &s->turns);
+    ds_hist_merge(&into->chars_total, &s->chars_total);
+    ds_hist_merge(&into->tokens_total, &s->tokens_total);
+}
+
+/* Runs the record workers (this thread is worker 0) and merges their sums. */
+static int record_pass(ds_stats *st, char *err, size_t errlen)
+{
+    int t = st->opt.threads;
+    worker w[MAX_THREADS];
+    pthread_t tid[MAX_THREADS];
+    bool running[MAX_THREADS] = {false};
+    int rc = 0;
+    for (int k = 0; k < t; k++) {
+        w[k] = (worker){st, calloc(1, sizeof(ds_summary)), 0, ""};
+        if (!w[k].sum)
+            rc = -1;
+    }
+    for (int k = 1; k < t && rc == 0; k++)
+        running[k] = pthread_create(&tid[k], NULL, record_worker, &w[k]) == 0;
+    if (rc == 0)
+        record_worker(&w[0]);
+    for (int k = 0; k < t; k++) {
+        if (running[k])
+            pthread_join(tid[k], NULL);
+        if (rc == 0 && w[k].rc) {
+            snprintf(err, errlen, "%s: %s", dataset_path(st->ds), w[k].err);
+            rc = -1;
+        }
+        if (w[k].sum && rc == 0)
+            merge_summary(&st->sum, w[k].sum);
+        free(w[k].sum);
+    }
+    if (rc && !*err)
+        snprintf(err, errlen, "%s: out of memory for the stats pass", dataset_path(st->ds));
+    return rc;
+}
+
+/* ---- near duplicates and the run */
+
+static int near_pass(ds_stats *st, char *err, size_t errlen)
+{
+    ds_neardup_options no = {st->opt.near_threshold, st->opt.threads, &st->cancel,
+                             &st->bands_done};
+    char why[256];
+    if (ds_neardup_find(st->sigs, st->has_sig, st->n, &no, st->near, why, sizeof why) != 0) {
+        snprintf(err, errlen, "%s: %s", dataset_path(st->ds), why);
+        return -1;
+    }
+    for (size_t i = 0; i < st->n; i++)
+        if (st->near[i] != DS_NEAR_NONE && !(st->rows[i].flags & DS_ROW_DUP)) {
+            st->rows[i].flags |= DS_ROW_NEAR_DUP;
+            st->sum.near_dups++;
+        }
+    return 0;
+}
+
+static int allocate(ds_stats *st, char *err, size_t errlen)
+{
+    size_t n = st->n + 1;
+    st->rows = calloc(n, sizeof *st->rows);
+    st->near = malloc(n * sizeof *st->near);
+    st->sigs = malloc(n * sizeof *st->sigs);
+    st->has_sig = calloc(n, 1);
+    if (st->rows && st->near && st->sigs && st->has_sig)
+        return 0;
+    snprintf(err, errlen, "%s: out of memory for stats over %zu records", dataset_path(st->ds),
+             st->n);
+    return -1;
+}
+
+static int fail(ds_stats *st)
+{
+    atomic_store_explicit(&st->phase, DS_STATS_FAILED, memory_order_release);
+    return -1;
+}
+
+int ds_stats_run(ds_stats *st, char *err, size_t errlen)
+{
+    if (!dataset_checked(st->ds) || atomic_load(&st->phase) != DS_STATS_IDLE) {
+        snprintf(err, errlen, "%s: %s", dataset_path(st->ds),
+                 dataset_checked(st->ds) ? "stats already run" : "not checked yet");
+        return -1;
+    }
+    st->n = dataset_count(st->ds);
+    ds_summary *s = &st->sum;
+    memset(s, 0, sizeof *s);
+    s->rows = st->n;
+    s->problems = dataset_problem_total(st->ds);
+    s->exact_dups = dataset_dup_count(st->ds);
+    s->sequence_len = st->opt.sequence_len;
+    s->near_threshold = st->opt.near_threshold;
+    s->tokens_exact = st->opt.vocab != NULL;
+    atomic_store(&st->phase, DS_STATS_FEATURES);
+    if (allocate(st, err, errlen) || record_pass(st, err, errlen))
+        return fail(st);
+    atomic_store(&st->phase, DS_STATS_NEAR);
+    int rc = near_pass(st, err, errlen);
+    free(st->sigs);
+    free(st->has_sig);
+    st->sigs = NULL;
+    st->has_sig = NULL;
+    if (rc)
+        return fail(st);
+    atomic_store_explicit(&st->phase, DS_STATS_DONE, memory_order_release);
+    return 0;
+}
