@@ -19,6 +19,8 @@ static const struct {
     [DS_ACT_NFC] = {"nfc", 0},
     [DS_ACT_DROP_EMPTY] = {"drop_empty", 0},
     [DS_ACT_DEDUPE] = {"dedupe", 0},
+    [DS_ACT_NEAR_DEDUPE] = {"near_dedupe", DS_ARG_THRESHOLD},
+    [DS_ACT_REDACT_PII] = {"redact_pii", 0},
     [DS_ACT_REPLACE] = {"replace", DS_ARG_ROW | DS_ARG_JSON},
 };
 
@@ -50,7 +52,7 @@ static int dup_str(char **dst, const char *src)
 
 int ds_action_copy(ds_action *dst, const ds_action *src)
 {
-    *dst = (ds_action){.kind = src->kind, .n_rows = src->n_rows};
+    *dst = (ds_action){.kind = src->kind, .n_rows = src->n_rows, .threshold = src->threshold};
     int rc = dup_str(&dst->filter, src->filter) | dup_str(&dst->tag, src->tag)
         | dup_str(&dst->json, src->json);
     if (rc == 0 && src->n_rows) {

@@ -9,6 +9,11 @@
  *   nfc               Unicode NFC of every string value
  *   drop_empty        drop records with a blank turn (or none)
  *   dedupe            drop exact duplicates of an earlier visible record
+ *   near_dedupe       drop near duplicates (ds_neardup.h) of an earlier visible
+ *                     record; threshold: the Jaccard similarity, in (0, 1]
+ *   redact_pii        replace each PII hit (ds_pii.h) in every string value
+ *                     by its kind in brackets: [EMAIL], [PHONE], [CREDIT_CARD],
+ *                     [API_KEY], [SECRET]
  *   replace           rows[0]: the record; json: its new text
  */
 #ifndef LATHE_DS_ACTION_H
@@ -26,18 +31,24 @@ typedef enum {
     DS_ACT_NFC,
     DS_ACT_DROP_EMPTY,
     DS_ACT_DEDUPE,
+    DS_ACT_NEAR_DEDUPE,
+    DS_ACT_REDACT_PII,
     DS_ACT_REPLACE,
     DS_ACT_COUNT
 } ds_action_kind;
 
 /* Which fields an action kind carries. */
-enum { DS_ARG_ROWS = 1, DS_ARG_ROW = 2, DS_ARG_FILTER = 4, DS_ARG_TAG = 8, DS_ARG_JSON = 16 };
+enum {
+    DS_ARG_ROWS = 1, DS_ARG_ROW = 2, DS_ARG_FILTER = 4, DS_ARG_TAG = 8, DS_ARG_JSON = 16,
+    DS_ARG_THRESHOLD = 32
+};
 
 typedef struct {
     ds_action_kind kind;
     size_t *rows;
     size_t n_rows;
     char *filter, *tag, *json;
+    double threshold;
 } ds_action;
 
 const char *ds_action_name(ds_action_kind k);

@@ -59,6 +59,12 @@ dataset *ds_edit_dataset(const ds_edit *e)
     return e->ds;
 }
 
+void ds_edit_set_tokens(ds_edit *e, const tok_vocab *v, uint32_t sequence_len)
+{
+    e->vocab = v;
+    e->sequence_len = sequence_len;
+}
+
 int ds_changes_push(ds_change_list *c, size_t row, ds_row_state st)
 {
     if (c->n == c->cap) {

@@ -8,9 +8,15 @@
  * changed, before and after; the steps done so far, in order, are the
  * session's recipe, and replaying them on the same file gives the same state.
  *
- * Actions that look at content (whitespace, nfc, drop_empty, dedupe) see each
- * visible row's current text and skip records that do not parse; replace
- * validates the new JSON with jansson and the dataset's format first.
+ * Actions that look at content see each visible row's current text and skip
+ * records that do not parse; replace validates the new JSON with jansson and
+ * the dataset's format first. Filter actions (drop, keep, tag) evaluate a
+ * ds_filter.h expression on the current state: features from the current
+ * text, `problem` for rows that do not parse, and `dup` / `near_dup` found
+ * among the visible rows as they are now (keep-first), so a replay computes
+ * the same rows. `tokens` and `too_long` use the tokenizer and sequence
+ * length given by ds_edit_set_tokens (default: the byte estimate and no
+ * limit): a replay must be given the same to select the same rows.
  *
  * Not thread-safe: one thread (the pane's) owns a session. The dataset's
  * index must be complete (dataset_build returned 0). */
@@ -23,6 +29,7 @@
 
 #include "dataset.h"
 #include "ds_action.h"
+#include "tok.h"
 
 typedef struct ds_edit ds_edit;
 
@@ -33,6 +40,8 @@ enum { DS_EDIT_MAX_TAGS = 32 };
 ds_edit *ds_edit_new(dataset *ds, char *err, size_t errlen);
 void ds_edit_free(ds_edit *e);
 dataset *ds_edit_dataset(const ds_edit *e);
+/* V (may be NULL) must outlive the session; SEQUENCE_LEN 0: no limit. */
+void ds_edit_set_tokens(ds_edit *e, const tok_vocab *v, uint32_t sequence_len);
 
 /* Applies A as a new step (dropping any steps undone before it). *CHANGED
  * (may be NULL) gets the number of rows whose state changed; an action that

@@ -142,54 +142,74 @@ static int drop_empty(ds_edit *e, ds_change_list *c, char *err, size_t errlen)
     return 0;
 }
 
-/* Open addressing over (hash, row + 1) of the visible records kept so far. */
-typedef struct {
-    uint64_t hash;
-    size_t row1;
-} seen_slot;
-
-static bool same_as(ds_edit *e, size_t row, const ds_record *rec)
+/* Deletes the rows set in BITS (from one of ds_edit_mark_*). */
+static int drop_marked(ds_edit *e, const uint8_t *bits, ds_change_list *c, char *err,
+                       size_t errlen)
 {
-    ds_record other;
-    char why[8];
-    bool same = ds_edit_get(e, row, &other, why, sizeof why) == DATASET_OK
-        && ds_record_same(&other, rec);
-    ds_record_clear(&other);
-    return same;
+    for (size_t row = 0; row < ds_edit_rows(e); row++)
+        if (ds_bit(bits, row) && delete_row(e, row, c, err, errlen) != 0)
+            return -1;
+    return 0;
 }
 
-static bool seen_before(ds_edit *e, seen_slot *tab, size_t mask, size_t row, const ds_record *rec)
+/* The session's index of tag NAME, adding it when new; -1 with ERR. */
+static int tag_index(ds_edit *e, const char *name, char *err, size_t errlen)
 {
-    uint64_t h = ds_record_hash(rec);
-    size_t s = (size_t)h & mask;
-    for (; tab[s].row1; s = (s + 1) & mask)
-        if (tab[s].hash == h && same_as(e, tab[s].row1 - 1, rec))
-            return true;
-    tab[s] = (seen_slot){h, row + 1};
-    return false;
-}
-
-static int dedupe(ds_edit *e, ds_change_list *c, char *err, size_t errlen)
-{
-    size_t cap = 16;
-    while (cap < 2 * ds_edit_visible_count(e))
-        cap *= 2;
-    seen_slot *tab = calloc(cap, sizeof *tab);
-    if (!tab)
-        return oom(e, err, errlen);
-    char why[8];
-    int rc = 0;
-    for (size_t row = 0; row < ds_edit_rows(e) && rc == 0; row++) {
-        if (ds_edit_deleted(e, row))
-            continue;
-        ds_record rec;
-        bool dup = ds_edit_get(e, row, &rec, why, sizeof why) == DATASET_OK
-            && seen_before(e, tab, cap - 1, row, &rec);
-        ds_record_clear(&rec);
-        if (dup)
-            rc = delete_row(e, row, c, err, errlen);
+    for (size_t i = 0; i < e->n_tags; i++)
+        if (!strcmp(e->tags[i], name))
+            return (int)i;
+    if (!*name || e->n_tags == DS_EDIT_MAX_TAGS) {
+        snprintf(err, errlen, *name ? "at most %d different tags" : "a tag needs a name",
+                 DS_EDIT_MAX_TAGS);
+        return -1;
     }
-    free(tab);
+    if (!(e->tags[e->n_tags] = strdup(name)))
+        return oom(e, err, errlen);
+    return (int)e->n_tags++;
+}
+
+/* drop, keep, tag: the rows the filter matches, or (keep) those it does not. */
+static int by_filter(ds_edit *e, const ds_action *a, const uint8_t *bits, ds_change_list *c,
+                     char *err, size_t errlen)
+{
+    int tag = a->kind == DS_ACT_TAG ? tag_index(e, a->tag ? a->tag : "", err, errlen) : 0;
+    if (tag < 0)
+        return -1;
+    for (size_t row = 0; row < ds_edit_rows(e); row++) {
+        if (ds_edit_deleted(e, row) || ds_bit(bits, row) == (a->kind == DS_ACT_KEEP))
+            continue;
+        ds_row_state st = ds_overlay_get(&e->ov, row);
+        if (a->kind == DS_ACT_TAG)
+            st.tags |= 1u << tag;
+        else
+            st.deleted = true;
+        if (push_state(c, row, st) != 0)
+            return oom(e, err, errlen);
+    }
+    return 0;
+}
+
+/* Actions that act on a set of marked rows. */
+static int marked(ds_edit *e, const ds_action *a, ds_change_list *c, char *err, size_t errlen)
+{
+    bool dedupe = a->kind == DS_ACT_DEDUPE || a->kind == DS_ACT_NEAR_DEDUPE;
+    if (!dedupe && !a->filter) {
+        snprintf(err, errlen, "%s needs a filter expression", ds_action_name(a->kind));
+        return -1;
+    }
+    uint8_t *bits = calloc(ds_edit_rows(e) / 8 + 1, 1);
+    if (!bits)
+        return oom(e, err, errlen);
+    int rc;
+    if (a->kind == DS_ACT_DEDUPE)
+        rc = ds_edit_mark_dups(e, bits, err, errlen);
+    else if (a->kind == DS_ACT_NEAR_DEDUPE)
+        rc = ds_edit_mark_near(e, a->threshold, bits, err, errlen);
+    else
+        rc = ds_edit_mark_filter(e, a->filter, bits, err, errlen);
+    if (rc == 0)
+        rc = dedupe ? drop_marked(e, bits, c, err, errlen) : by_filter(e, a, bits, c, err, errlen);
+    free(bits);
     return rc;
 }
 
@@ -202,10 +222,14 @@ int ds_edit_plan(ds_edit *e, const ds_action *a, ds_change_list *c, char *err, s
     case DS_ACT_WHITESPACE: return rewrite(e, ds_text_whitespace, c, err, errlen);
     case DS_ACT_NFC: return rewrite(e, ds_text_nfc, c, err, errlen);
     case DS_ACT_DROP_EMPTY: return drop_empty(e, c, err, errlen);
-    case DS_ACT_DEDUPE: return dedupe(e, c, err, errlen);
+    case DS_ACT_REDACT_PII: return rewrite(e, ds_text_redact_pii, c, err, errlen);
+    case DS_ACT_DEDUPE:
+    case DS_ACT_NEAR_DEDUPE:
+    case DS_ACT_DROP:
+    case DS_ACT_KEEP:
+    case DS_ACT_TAG: return marked(e, a, c, err, errlen);
     default: break;
     }
-    snprintf(err, errlen, "%s: the action '%s' is not available", dataset_path(e->ds),
-             ds_action_name(a->kind));
+    snprintf(err, errlen, "unknown action %d", (int)a->kind);
     return -1;
 }

@@ -20,6 +20,8 @@ struct ds_edit {
     size_t n_steps, n_done, cap_steps;
     char *tags[DS_EDIT_MAX_TAGS];
     size_t n_tags;
+    const tok_vocab *vocab;
+    uint32_t sequence_len;
 };
 
 /* New states for rows, pushed in increasing row order; each state owns one
@@ -35,5 +37,24 @@ void ds_changes_free(ds_change_list *c);
 
 /* Fills C with what action A changes in E's current state. -1 with ERR. */
 int ds_edit_plan(ds_edit *e, const ds_action *a, ds_change_list *c, char *err, size_t errlen);
+
+/* Row bitsets over all rows (ds_edit_rows / 8 + 1 bytes, zeroed by the
+ * caller), set for visible rows only (ds_edit_marks.c):
+ * exact duplicates of an earlier visible row; near duplicates at THRESHOLD
+ * (exact ones included); rows FILTER matches (ERR "filter: column C: ..."). */
+int ds_edit_mark_dups(ds_edit *e, uint8_t *bits, char *err, size_t errlen);
+int ds_edit_mark_near(ds_edit *e, double threshold, uint8_t *bits, char *err, size_t errlen);
+int ds_edit_mark_filter(ds_edit *e, const char *filter, uint8_t *bits, char *err,
+                        size_t errlen);
+
+static inline bool ds_bit(const uint8_t *bits, size_t i)
+{
+    return bits[i / 8] >> (i % 8) & 1;
+}
+
+static inline void ds_bit_set(uint8_t *bits, size_t i)
+{
+    bits[i / 8] |= (uint8_t)(1u << (i % 8));
+}
 
 #endif

@@ -76,8 +76,8 @@ static int read_string(reader *R, const char *key, yaml_node_t *n, char **out)
     return 0;
 }
 
-static const char *const arg_names[] = {"rows", "row", "filter", "tag", "json"};
-enum { N_ARGS = 5 };
+static const char *const arg_names[] = {"rows", "row", "filter", "tag", "json", "threshold"};
+enum { N_ARGS = 6 };
 
 static bool has(const ds_action *a, unsigned arg)
 {
@@ -86,8 +86,21 @@ static bool has(const ds_action *a, unsigned arg)
     case DS_ARG_ROW: return a->n_rows == 1;
     case DS_ARG_FILTER: return a->filter != NULL;
     case DS_ARG_TAG: return a->tag != NULL;
-    default: return a->json != NULL;
+    case DS_ARG_JSON: return a->json != NULL;
+    default: return a->threshold > 0;
     }
+}
+
+static int read_threshold(reader *R, yaml_node_t *n, double *out)
+{
+    const char *s = scalar(n);
+    char *end;
+    errno = 0;
+    double v = s ? strtod(s, &end) : 0;
+    if (!s || errno || *end || end == s || !(v > 0 && v <= 1))
+        return fail_at(R, n->start_mark, "threshold: expected a similarity in (0, 1], like 0.8");
+    *out = v;
+    return 0;
 }
 
 /* -2: KEY is not an argument of the action. */
@@ -110,7 +123,8 @@ static int read_arg(reader *R, const char *key, yaml_node_t *k, yaml_node_t *v, 
         return record_number(R, v, a->rows);
     case DS_ARG_FILTER: return read_string(R, key, v, &a->filter);
     case DS_ARG_TAG: return read_string(R, key, v, &a->tag);
-    default: return read_string(R, key, v, &a->json);
+    case DS_ARG_JSON: return read_string(R, key, v, &a->json);
+    default: return read_threshold(R, v, &a->threshold);
     }
 }
 
@@ -125,7 +139,8 @@ static int read_kind(reader *R, yaml_node_t *step, ds_action *a)
             continue;
         if (!scalar(v) || ds_action_parse_name(scalar(v), &a->kind) != 0)
             return fail_at(R, v->start_mark, "unknown action '%s' (expected delete, restore, "
-                           "drop, keep, tag, whitespace, nfc, drop_empty, dedupe or replace)",
+                           "drop, keep, tag, whitespace, nfc, drop_empty, dedupe, near_dedupe, "
+                           "redact_pii or replace)",
                            scalar(v) ? scalar(v) : "");
         return 0;
     }

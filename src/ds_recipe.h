@@ -12,7 +12,9 @@
  *     - do: tag
  *       filter: pii
  *       tag: review
- *     - do: whitespace          # nfc, drop_empty, dedupe: no arguments
+ *     - do: whitespace          # nfc, drop_empty, dedupe, redact_pii: no arguments
+ *     - do: near_dedupe
+ *       threshold: 0.8
  *     - do: replace
  *       row: 12
  *       json: '{"instruction": "...", "output": "..."}'

@@ -57,6 +57,18 @@ static int number(yaml_emitter_t *em, size_t v)
     return str(em, s);
 }
 
+/* The shortest text that reads back as V. */
+static int real(yaml_emitter_t *em, double v)
+{
+    char s[40];
+    for (int digits = 1; digits <= 17; digits++) {
+        snprintf(s, sizeof s, "%.*g", digits, v);
+        if (strtod(s, NULL) == v)
+            break;
+    }
+    return str(em, s);
+}
+
 static int begin_map(yaml_emitter_t *em, yaml_mapping_style_t style)
 {
     yaml_event_t ev;
@@ -100,6 +112,8 @@ static int step(yaml_emitter_t *em, const ds_action *a)
         ok = str(em, "tag") && str(em, a->tag);
     if (ok && (args & DS_ARG_JSON))
         ok = str(em, "json") && str(em, a->json);
+    if (ok && (args & DS_ARG_THRESHOLD))
+        ok = str(em, "threshold") && real(em, a->threshold);
     return ok && end_map(em);
 }
 

@@ -1,10 +1,13 @@
-/* ds_text_clean.c - whitespace normalisation and NFC of one string. */
+/* ds_text_clean.c - whitespace normalisation, NFC and PII redaction of one string. */
 #include "config.h"
 
 #include "ds_text_clean.h"
+#include "ds_pii.h"
 
 #include <stdbool.h>
+#include <ctype.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
@@ -88,4 +91,40 @@ int ds_text_nfc(const char *s, size_t len, char **out, size_t *outlen, void *ctx
     if (n < 0)
         return -1;
     return finish(s, len, (char *)dst, (size_t)n, out, outlen);
+}
+
+/* "[EMAIL]" and the like: the kind's name in upper case. */
+static size_t redaction(ds_pii_kind k, char *buf, size_t n)
+{
+    int w = snprintf(buf, n, "[%s]", ds_pii_kind_name(k));
+    for (char *p = buf; *p; p++)
+        *p = (char)toupper((unsigned char)*p);
+    return w > 0 ? (size_t)w : 0;
+}
+
+int ds_text_redact_pii(const char *s, size_t len, char **out, size_t *outlen, void *ctx)
+{
+    (void)ctx;
+    size_t n = ds_pii_scan(s, len, NULL, 0);
+    if (n == 0)
+        return 0;
+    ds_pii_span *spans = malloc(n * sizeof *spans);
+    char *buf = malloc(len + n * 16 + 1);
+    if (!spans || !buf) {
+        free(spans);
+        free(buf);
+        return -1;
+    }
+    ds_pii_scan(s, len, spans, n);
+    size_t o = 0, at = 0;
+    for (size_t i = 0; i < n; i++) {
+        memcpy(buf + o, s + at, spans[i].start - at);
+        o += spans[i].start - at;
+        o += redaction(spans[i].kind, buf + o, 16);
+        at = spans[i].start + spans[i].len;
+    }
+    memcpy(buf + o, s + at, len - at);
+    o += len - at;
+    free(spans);
+    return finish(s, len, buf, o, out, outlen);
 }

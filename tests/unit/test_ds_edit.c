@@ -1,8 +1,10 @@
 /* test_ds_edit.c - the edit session: the visible-row mapping against a
  * brute-force count, every action's effect with undo and redo restoring the
  * exact state before and after, redo dropped by a new action, replace
- * validation (line/column for bad JSON, the format's reason otherwise), and
- * the whitespace and NFC rules on single strings. */
+ * validation (line/column for bad JSON, the format's reason otherwise), the
+ * filter actions (drop, keep, tag on datacore's expressions, with dup seen in
+ * the edited state), near dedupe, PII redaction, and the whitespace and NFC
+ * rules on single strings. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -164,6 +166,65 @@ static void test_visible_mapping(void **state)
     session_close(&s);
 }
 
+static const char *const analysed =
+    "{\"instruction\":\"The quick brown fox jumps over the lazy dog today\",\"output\":\"ok\"}\n"
+    "{\"instruction\":\"the quick brown fox, jumps over the lazy dog today!\",\"output\":\"ok\"}\n"
+    "{\"instruction\":\"write to john.doe@example.com please\",\"output\":\"sure\"}\n"
+    "{\"instruction\":\"a much longer instruction that goes on and on for a while\",\"output\":\"x\"}\n"
+    "{\"instruction\":\"short\",\"output\":\"y\"}\n"
+    "{\"instruction\":\"short\",\"output\":\"y\"}\n";
+
+static void test_filter_near_and_pii_actions(void **state)
+{
+    (void)state;
+    session s;
+    session_open(&s, "analysed.jsonl", analysed);
+    roundtrip(s.e, &(ds_action){.kind = DS_ACT_TAG, .filter = "pii", .tag = "review"}, 1);
+    assert_int_equal(ds_edit_tag_count(s.e), 1);
+    assert_string_equal(ds_edit_tag_name(s.e, 0), "review");
+    assert_int_equal(ds_edit_tags(s.e, 2), 1);
+    roundtrip(s.e, &(ds_action){.kind = DS_ACT_TAG, .filter = "dup", .tag = "twice"}, 1);
+    assert_int_equal(ds_edit_tags(s.e, 5), 2);
+    roundtrip(s.e, &(ds_action){.kind = DS_ACT_REDACT_PII}, 1);
+    size_t len;
+    assert_string_equal(ds_edit_text(s.e, 2, &len),
+                        "{\"instruction\":\"write to [EMAIL] please\",\"output\":\"sure\"}");
+    roundtrip(s.e, &(ds_action){.kind = DS_ACT_NEAR_DEDUPE, .threshold = 0.8}, 2);
+    assert_true(ds_edit_deleted(s.e, 1) && ds_edit_deleted(s.e, 5));
+    assert_false(ds_edit_deleted(s.e, 0) || ds_edit_deleted(s.e, 4));
+    roundtrip(s.e, &(ds_action){.kind = DS_ACT_DROP, .filter = "chars(instruction) > 52"}, 1);
+    assert_true(ds_edit_deleted(s.e, 3));
+    roundtrip(s.e, &(ds_action){.kind = DS_ACT_KEEP, .filter = "instruction ~ /^(the|short)/i"},
+              1);
+    assert_int_equal(ds_edit_visible_count(s.e), 2);
+    char err[512] = "";
+    ds_action bad = {.kind = DS_ACT_DROP, .filter = "chars >"};
+    assert_int_equal(ds_edit_apply(s.e, &bad, NULL, err, sizeof err), -1);
+    assert_non_null(strstr(err, "filter 'chars >': column "));
+    bad = (ds_action){.kind = DS_ACT_NEAR_DEDUPE, .threshold = 1.5};
+    assert_int_equal(ds_edit_apply(s.e, &bad, NULL, err, sizeof err), -1);
+    assert_non_null(strstr(err, "threshold"));
+    session_close(&s);
+}
+
+/* dup sees the current texts: an edit can make two records equal. */
+static void test_dup_follows_edits(void **state)
+{
+    (void)state;
+    session s;
+    session_open(&s, "dupedit.jsonl", analysed);
+    size_t r3 = 3;
+    apply_ok(s.e, &(ds_action){.kind = DS_ACT_REPLACE, .rows = &r3, .n_rows = 1,
+                               .json = "{\"instruction\":\"short\",\"output\":\"y\"}"},
+             NULL);
+    size_t changed;
+    apply_ok(s.e, &(ds_action){.kind = DS_ACT_DROP, .filter = "dup"}, &changed);
+    assert_int_equal(changed, 2);
+    assert_false(ds_edit_deleted(s.e, 3));
+    assert_true(ds_edit_deleted(s.e, 4) && ds_edit_deleted(s.e, 5));
+    session_close(&s);
+}
+
 static void clean_is(int (*fn)(const char *, size_t, char **, size_t *, void *), const char *in,
                      const char *want)
 {
@@ -212,6 +273,8 @@ int main(void)
         cmocka_unit_test(test_new_action_drops_redo),
         cmocka_unit_test(test_replace_errors_keep_state),
         cmocka_unit_test(test_visible_mapping),
+        cmocka_unit_test(test_filter_near_and_pii_actions),
+        cmocka_unit_test(test_dup_follows_edits),
         cmocka_unit_test(test_whitespace_rules),
         cmocka_unit_test(test_nfc_rules),
     };

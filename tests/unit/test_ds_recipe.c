@@ -25,6 +25,8 @@ static const ds_action every[] = {
     {.kind = DS_ACT_NFC},
     {.kind = DS_ACT_DROP_EMPTY},
     {.kind = DS_ACT_DEDUPE},
+    {.kind = DS_ACT_NEAR_DEDUPE, .threshold = 0.85},
+    {.kind = DS_ACT_REDACT_PII},
     {.kind = DS_ACT_REPLACE, .rows = row_b, .n_rows = 1,
      .json = "{\"instruction\":\"it's: \\\"q\\\"\\n# no comment\",\"output\":\"\xed\x95\x9c\"}"},
     {.kind = DS_ACT_DELETE, .rows = NULL, .n_rows = 0},
@@ -58,11 +60,13 @@ static void test_round_trip(void **state)
         assert_true(str_eq(r.steps[i].filter, every[i].filter));
         assert_true(str_eq(r.steps[i].tag, every[i].tag));
         assert_true(str_eq(r.steps[i].json, every[i].json));
+        assert_true(r.steps[i].threshold == every[i].threshold);
     }
     char *again = ds_recipe_format(r.steps, r.n, "in put.jsonl", err, sizeof err);
     assert_non_null(again);
     assert_string_equal(again, text);
     assert_non_null(strstr(text, "rows: [1, 17, 3]"));
+    assert_non_null(strstr(text, "threshold: 0.85\n"));
     free(text);
     free(again);
     ds_recipe_free(&r);
@@ -92,6 +96,9 @@ static void test_errors_have_line_and_column(void **state)
              "r.yaml:4:5: 'rows' is not an argument of dedupe");
     error_is("version: 1\nsteps:\n  - do: tag\n    filter: a\n    tag: b\n    tag: c\n",
              "r.yaml:6:5: 'tag' is given twice");
+    error_is("version: 1\nsteps:\n  - do: near_dedupe\n    threshold: 2\n",
+             "r.yaml:4:16: threshold: expected a similarity in (0, 1]");
+    error_is("version: 1\nsteps:\n  - do: near_dedupe\n", "r.yaml:3:5: near_dedupe needs 'threshold'");
     error_is("version: 2\nsteps: []\n", "r.yaml:1:10: unsupported recipe version");
     error_is("version: 1\nstep: []\n", "r.yaml:2:1: unknown key 'step'");
     error_is("version: 1\n", "r.yaml:1:1: a recipe needs 'steps'");
