@@ -1,7 +1,8 @@
 #!/bin/sh
 # test_data_edit.sh - `lathe data clean|convert|split` headless: a recipe
 # replayed twice (and from the recipe saved beside its output) gives the
-# same bytes, .gz output, in-place only with --in-place and with a backup,
+# same bytes; filter, near_dedupe and redact_pii steps with -m and
+# --sequence-len; .gz output, in-place only with --in-place and with a backup,
 # recipe errors as FILE:LINE:COLUMN, convert counts and skipped records as
 # FILE:LINE:BYTE, split sizes and determinism, exit codes (1 runtime, 2
 # usage), and all of it on ../shared/datasets/gpteacher-*.json when present.
@@ -57,6 +58,34 @@ check "clean without -o exits 2" status_is 2 "$LATHE" data clean "$out/in.jsonl"
 check "clean of a missing file exits 1" status_is 1 "$LATHE" data clean "$out/none.jsonl" --recipe "$out/r.yaml" -o "$out/x.jsonl"
 check "clean of a missing recipe exits 1" status_is 1 "$LATHE" data clean "$out/in.jsonl" --recipe "$out/none.yaml" -o "$out/x.jsonl"
 
+cat >"$out/f.yaml" <<'YAML'
+version: 1
+steps:
+  - do: redact_pii
+  - do: near_dedupe
+    threshold: 0.8
+  - do: tag
+    filter: chars > 10
+    tag: long
+  - do: drop
+    filter: too_long or problem
+YAML
+printf '%s\n' '{"instruction":"mail bob@example.com now","output":"ok"}' \
+    '{"instruction":"The quick brown fox jumps over the lazy dog","output":"a"}' \
+    '{"instruction":"the quick brown fox, jumps over the lazy dog!","output":"a"}' \
+    '{"instruction":"a rather long instruction with many many words in it","output":"b"}' \
+    >"$out/f.jsonl"
+check "clean with filters and --sequence-len exits 0" status_is 0 "$LATHE" data clean "$out/f.jsonl" --recipe "$out/f.yaml" --sequence-len 12 -o "$out/f-out.jsonl"
+check "PII is redacted, the near duplicate and the too-long record dropped" test "$(cat "$out/f-out.jsonl")" = '{"instruction":"mail [EMAIL] now","output":"ok"}
+{"instruction":"The quick brown fox jumps over the lazy dog","output":"a"}'
+check "with -m the sample vocabulary's longer counts leave only the shortest record" sh -c "'$LATHE' data clean '$out/f.jsonl' --recipe '$out/f.yaml' -m '$LATHE_SRCDIR/samples/data/vocab.gguf' --sequence-len 12 -o '$out/f3.jsonl' 2>/dev/null && test \$(wc -l <'$out/f3.jsonl') -eq 1"
+check "without --sequence-len nothing is too long" sh -c "'$LATHE' data clean '$out/f.jsonl' --recipe '$out/f.yaml' -o '$out/f2.jsonl' 2>/dev/null && test \$(wc -l <'$out/f2.jsonl') -eq 3"
+check "clean with a bad --sequence-len exits 2" status_is 2 "$LATHE" data clean "$out/f.jsonl" --recipe "$out/f.yaml" --sequence-len -3 -o "$out/x.jsonl"
+check "clean with a missing tokenizer exits 1" status_is 1 "$LATHE" data clean "$out/f.jsonl" --recipe "$out/f.yaml" -m "$out/none.gguf" -o "$out/x.jsonl"
+printf 'version: 1\nsteps:\n  - do: drop\n    filter: "chars >"\n' >"$out/bf.yaml"
+check "a bad filter exits 1" status_is 1 "$LATHE" data clean "$out/f.jsonl" --recipe "$out/bf.yaml" -o "$out/x.jsonl"
+check "the bad filter's column is named" grep -q "step 1 (drop): filter 'chars >': column 8" "$out/stderr"
+
 check "convert exits 0" status_is 0 "$LATHE" data convert "$out/in.jsonl" --to messages -o "$out/m.jsonl"
 check "convert counts converted and skipped" grep -q "4 records converted, 1 skipped (1 problems, 0 that do not fit messages)" "$out/stderr"
 check "the skipped record is FILE:LINE:BYTE" grep -q "skipped .*in.jsonl:3:68: invalid JSON" "$out/stderr"
@@ -84,6 +113,9 @@ else
     for f in "$dir"/gpteacher-*.json; do
         n=$(basename "$f" .json)
         check "$n: clean exits 0" status_is 0 "$LATHE" data clean "$f" --recipe "$out/r.yaml" -o "$out/$n.json"
+        check "$n: clean with filters exits 0" status_is 0 "$LATHE" data clean "$f" --recipe "$out/f.yaml" --sequence-len 512 -o "$out/$n-f.json"
+        "$LATHE" data clean "$f" --recipe "$out/$n-f.json.recipe.yaml" --sequence-len 512 -o "$out/$n-f2.json" 2>/dev/null
+        check "$n: its replay is byte-identical" cmp -s "$out/$n-f.json" "$out/$n-f2.json"
         "$LATHE" data clean "$f" --recipe "$out/$n.json.recipe.yaml" -o "$out/$n-again.json" 2>/dev/null
         check "$n: replay is byte-identical" cmp -s "$out/$n.json" "$out/$n-again.json"
         check "$n: the output is a JSON array" sh -c "head -c 1 '$out/$n.json' | grep -q '^\['"
