@@ -7,7 +7,9 @@
  * The temporary is named TARGET.tmp.XXXXXX and holds an exclusive flock
  * while it is written. A writer that is killed leaves it behind; the next
  * ds_output_open for the same target removes such files whose lock is free
- * (their writer is gone), never one another live writer holds. */
+ * (their writer is gone), never one another live writer holds. (Should a
+ * cleaner slip in between a writer creating its temporary and locking it,
+ * that writer's commit fails on the rename and says so; nothing is lost.) */
 #ifndef LATHE_DS_OUTPUT_H
 #define LATHE_DS_OUTPUT_H
 
