@@ -65,6 +65,12 @@ void ds_edit_set_tokens(ds_edit *e, const tok_vocab *v, uint32_t sequence_len)
     e->sequence_len = sequence_len;
 }
 
+int ds_edit_oom(ds_edit *e, char *err, size_t errlen)
+{
+    snprintf(err, errlen, "%s: out of memory", dataset_path(e->ds));
+    return -1;
+}
+
 int ds_changes_push(ds_change_list *c, size_t row, ds_row_state st)
 {
     if (c->n == c->cap) {

@@ -10,12 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int oom(ds_edit *e, char *err, size_t errlen)
-{
-    snprintf(err, errlen, "%s: out of memory", dataset_path(e->ds));
-    return -1;
-}
-
 static int push_state(ds_change_list *c, size_t row, ds_row_state st)
 {
     ds_blob_ref(st.text);
@@ -33,7 +27,7 @@ static int set_deleted(ds_edit *e, const ds_action *a, bool deleted, ds_change_l
 {
     size_t *rows = malloc((a->n_rows + 1) * sizeof *rows);
     if (!rows)
-        return oom(e, err, errlen);
+        return ds_edit_oom(e, err, errlen);
     memcpy(rows, a->rows, a->n_rows * sizeof *rows);
     qsort(rows, a->n_rows, sizeof *rows, cmp_size);
     int rc = 0;
@@ -46,7 +40,7 @@ static int set_deleted(ds_edit *e, const ds_action *a, bool deleted, ds_change_l
             ds_row_state st = ds_overlay_get(&e->ov, rows[i]);
             st.deleted = deleted;
             if (push_state(c, rows[i], st) != 0)
-                rc = oom(e, err, errlen);
+                rc = ds_edit_oom(e, err, errlen);
         }
     }
     free(rows);
@@ -78,7 +72,7 @@ static int replace(ds_edit *e, const ds_action *a, ds_change_list *c, char *err,
     st.text = ds_blob_new(text, len);
     free(text);
     if (!st.text || ds_changes_push(c, row, st) != 0)
-        return oom(e, err, errlen);
+        return ds_edit_oom(e, err, errlen);
     return 0;
 }
 
@@ -99,7 +93,7 @@ static int rewrite(ds_edit *e, ds_string_fn fn, ds_change_list *c, char *err, si
         st.text = ds_blob_new(out, outlen);
         free(out);
         if (!st.text || ds_changes_push(c, row, st) != 0)
-            return oom(e, err, errlen);
+            return ds_edit_oom(e, err, errlen);
     }
     return 0;
 }
@@ -124,7 +118,7 @@ static int delete_row(ds_edit *e, size_t row, ds_change_list *c, char *err, size
 {
     ds_row_state st = ds_overlay_get(&e->ov, row);
     st.deleted = true;
-    return push_state(c, row, st) == 0 ? 0 : oom(e, err, errlen);
+    return push_state(c, row, st) == 0 ? 0 : ds_edit_oom(e, err, errlen);
 }
 
 static int drop_empty(ds_edit *e, ds_change_list *c, char *err, size_t errlen)
@@ -164,7 +158,7 @@ static int tag_index(ds_edit *e, const char *name, char *err, size_t errlen)
         return -1;
     }
     if (!(e->tags[e->n_tags] = strdup(name)))
-        return oom(e, err, errlen);
+        return ds_edit_oom(e, err, errlen);
     return (int)e->n_tags++;
 }
 
@@ -184,7 +178,7 @@ static int by_filter(ds_edit *e, const ds_action *a, const uint8_t *bits, ds_cha
         else
             st.deleted = true;
         if (push_state(c, row, st) != 0)
-            return oom(e, err, errlen);
+            return ds_edit_oom(e, err, errlen);
     }
     return 0;
 }
@@ -199,7 +193,7 @@ static int marked(ds_edit *e, const ds_action *a, ds_change_list *c, char *err, 
     }
     uint8_t *bits = calloc(ds_edit_rows(e) / 8 + 1, 1);
     if (!bits)
-        return oom(e, err, errlen);
+        return ds_edit_oom(e, err, errlen);
     int rc;
     if (a->kind == DS_ACT_DEDUPE)
         rc = ds_edit_mark_dups(e, bits, err, errlen);

@@ -35,6 +35,9 @@ typedef struct {
 int ds_changes_push(ds_change_list *c, size_t row, ds_row_state st);
 void ds_changes_free(ds_change_list *c);
 
+/* "PATH: out of memory" in ERR; returns -1. */
+int ds_edit_oom(ds_edit *e, char *err, size_t errlen);
+
 /* Fills C with what action A changes in E's current state. -1 with ERR. */
 int ds_edit_plan(ds_edit *e, const ds_action *a, ds_change_list *c, char *err, size_t errlen);
 

@@ -12,12 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int oom(ds_edit *e, char *err, size_t errlen)
-{
-    snprintf(err, errlen, "%s: out of memory", dataset_path(e->ds));
-    return -1;
-}
-
 /* Open addressing over (hash, row + 1) of the visible records kept so far. */
 typedef struct {
     uint64_t hash;
@@ -52,7 +46,7 @@ int ds_edit_mark_dups(ds_edit *e, uint8_t *bits, char *err, size_t errlen)
         cap *= 2;
     seen_slot *tab = calloc(cap, sizeof *tab);
     if (!tab)
-        return oom(e, err, errlen);
+        return ds_edit_oom(e, err, errlen);
     char why[8];
     for (size_t row = 0; row < ds_edit_rows(e); row++) {
         if (ds_edit_deleted(e, row))
@@ -98,7 +92,7 @@ int ds_edit_mark_near(ds_edit *e, double threshold, uint8_t *bits, char *err, si
     uint8_t *has = malloc(v + 1);
     size_t *rows = malloc((v + 1) * sizeof *rows);
     uint32_t *first = malloc((v + 1) * sizeof *first);
-    int rc = sigs && has && rows && first ? 0 : oom(e, err, errlen);
+    int rc = sigs && has && rows && first ? 0 : ds_edit_oom(e, err, errlen);
     if (rc == 0)
         signatures(e, sigs, has, rows, &n);
     ds_neardup_options opt = {.threshold = threshold, .threads = 1};
@@ -124,12 +118,12 @@ static int run_passes(ds_edit *e, unsigned needs, pass_marks *p, char *err, size
     size_t bytes = ds_edit_rows(e) / 8 + 1;
     if ((needs & DS_NEED_DUP) || (needs & DS_NEED_STATS)) {
         if (!(p->dup = calloc(bytes, 1)) || ds_edit_mark_dups(e, p->dup, err, errlen) != 0)
-            return p->dup ? -1 : oom(e, err, errlen);
+            return p->dup ? -1 : ds_edit_oom(e, err, errlen);
     }
     if (needs & DS_NEED_STATS) {
         if (!(p->near = calloc(bytes, 1))
             || ds_edit_mark_near(e, DS_NEAR_THRESHOLD_DEFAULT, p->near, err, errlen) != 0)
-            return p->near ? -1 : oom(e, err, errlen);
+            return p->near ? -1 : ds_edit_oom(e, err, errlen);
     }
     return 0;
 }
