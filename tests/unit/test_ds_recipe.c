@@ -29,6 +29,8 @@ static const ds_action every[] = {
     {.kind = DS_ACT_REDACT_PII},
     {.kind = DS_ACT_REPLACE, .rows = row_b, .n_rows = 1,
      .json = "{\"instruction\":\"it's: \\\"q\\\"\\n# no comment\",\"output\":\"\xed\x95\x9c\"}"},
+    {.kind = DS_ACT_REPLACE, .rows = row_b, .n_rows = 1,
+     .json = "{\n\t\"instruction\": \"  two spaces \xf0\x9f\x98\x80\",  \n  \"output\": \"- not a list\"\n}\n"},
     {.kind = DS_ACT_DELETE, .rows = NULL, .n_rows = 0},
 };
 enum { N_EVERY = sizeof every / sizeof *every };
