@@ -24,6 +24,8 @@ ds_edit *ds_edit_new(dataset *ds, char *err, size_t errlen)
     }
     e->ds = ds;
     ds_overlay_init(&e->ov, dataset_count(ds));
+    atomic_init(&e->done, 0);
+    atomic_init(&e->cancel, false);
     return e;
 }
 
@@ -63,6 +65,27 @@ void ds_edit_set_tokens(ds_edit *e, const tok_vocab *v, uint32_t sequence_len)
 {
     e->vocab = v;
     e->sequence_len = sequence_len;
+}
+
+bool ds_edit_stopped(ds_edit *e, size_t row, char *err, size_t errlen)
+{
+    if (row % 1024)
+        return false;
+    atomic_store_explicit(&e->done, row, memory_order_relaxed);
+    if (!atomic_load_explicit(&e->cancel, memory_order_relaxed))
+        return false;
+    snprintf(err, errlen, "%s: cancelled", dataset_path(e->ds));
+    return true;
+}
+
+size_t ds_edit_progress(const ds_edit *e)
+{
+    return atomic_load_explicit(&e->done, memory_order_relaxed);
+}
+
+void ds_edit_cancel(ds_edit *e)
+{
+    atomic_store_explicit(&e->cancel, true, memory_order_relaxed);
 }
 
 int ds_edit_oom(ds_edit *e, char *err, size_t errlen)
@@ -136,11 +159,21 @@ static int push_step(ds_edit *e, ds_edit_step_rec *s)
     return 0;
 }
 
+/* A cancel is cleared when the action it was meant for ends, not when one
+ * starts, so one asked for just before the worker begins is not lost. */
+static int plan(ds_edit *e, const ds_action *a, ds_change_list *c, char *err, size_t errlen)
+{
+    int rc = ds_edit_plan(e, a, c, err, errlen);
+    atomic_store_explicit(&e->cancel, false, memory_order_relaxed);
+    atomic_store_explicit(&e->done, 0, memory_order_relaxed);
+    return rc;
+}
+
 int ds_edit_apply(ds_edit *e, const ds_action *a, size_t *changed, char *err, size_t errlen)
 {
     ds_change_list c = {0};
     ds_edit_step_rec s = {0};
-    if (ds_edit_plan(e, a, &c, err, errlen) != 0) {
+    if (plan(e, a, &c, err, errlen) != 0) {
         ds_changes_free(&c);
         return -1;
     }

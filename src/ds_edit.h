@@ -18,8 +18,10 @@
  * length given by ds_edit_set_tokens (default: the byte estimate and no
  * limit): a replay must be given the same to select the same rows.
  *
- * Not thread-safe: one thread (the pane's) owns a session. The dataset's
- * index must be complete (dataset_build returned 0). */
+ * One thread owns a session. An action over a million rows takes seconds, so
+ * ds_edit_apply may run on a worker thread; while it runs, other threads may
+ * call only ds_edit_progress and ds_edit_cancel. The dataset's index must be
+ * complete (dataset_build returned 0). */
 #ifndef LATHE_DS_EDIT_H
 #define LATHE_DS_EDIT_H
 
@@ -50,6 +52,13 @@ void ds_edit_set_tokens(ds_edit *e, const tok_vocab *v, uint32_t sequence_len);
  * "record N: line L, column C: ..." for invalid JSON, or names what does not
  * fit the format; the caller keeps its text so the user can fix it. */
 int ds_edit_apply(ds_edit *e, const ds_action *a, size_t *changed, char *err, size_t errlen);
+/* Rows (of ds_edit_rows) the running action's current pass has reached; a
+ * filter reading dup or near_dup makes more than one pass. */
+size_t ds_edit_progress(const ds_edit *e);
+/* Asks the running ds_edit_apply to stop: it fails with "cancelled" and the
+ * session stays as it was. Asked with no action running, it stops the next
+ * action that scans the rows. */
+void ds_edit_cancel(ds_edit *e);
 bool ds_edit_can_undo(const ds_edit *e);
 bool ds_edit_can_redo(const ds_edit *e);
 /* Return false when there is nothing to undo/redo (or, for redo, out of memory). */

@@ -82,6 +82,8 @@ static int rewrite(ds_edit *e, ds_string_fn fn, ds_change_list *c, char *err, si
 {
     char why[256];
     for (size_t row = 0; row < ds_edit_rows(e); row++) {
+        if (ds_edit_stopped(e, row, err, errlen))
+            return -1;
         ds_row_state st = ds_overlay_get(&e->ov, row);
         if (st.deleted)
             continue;
@@ -125,6 +127,8 @@ static int drop_empty(ds_edit *e, ds_change_list *c, char *err, size_t errlen)
 {
     char why[8];
     for (size_t row = 0; row < ds_edit_rows(e); row++) {
+        if (ds_edit_stopped(e, row, err, errlen))
+            return -1;
         if (ds_edit_deleted(e, row))
             continue;
         ds_record rec;

@@ -4,6 +4,8 @@
 #ifndef LATHE_DS_EDIT_IMPL_H
 #define LATHE_DS_EDIT_IMPL_H
 
+#include <stdatomic.h>
+
 #include "ds_edit.h"
 #include "ds_overlay.h"
 
@@ -22,6 +24,8 @@ struct ds_edit {
     size_t n_tags;
     const tok_vocab *vocab;
     uint32_t sequence_len;
+    atomic_size_t done;    /* rows the running action's pass has reached */
+    atomic_bool cancel;
 };
 
 /* New states for rows, pushed in increasing row order; each state owns one
@@ -34,6 +38,10 @@ typedef struct {
 /* Pushes ROW's new state ST, taking over ST's blob reference (dropped on failure). */
 int ds_changes_push(ds_change_list *c, size_t row, ds_row_state st);
 void ds_changes_free(ds_change_list *c);
+
+/* For each row a pass looks at: notes the progress and returns true, with
+ * "PATH: cancelled" in ERR, once ds_edit_cancel asked the action to stop. */
+bool ds_edit_stopped(ds_edit *e, size_t row, char *err, size_t errlen);
 
 /* "PATH: out of memory" in ERR; returns -1. */
 int ds_edit_oom(ds_edit *e, char *err, size_t errlen);

@@ -48,8 +48,11 @@ int ds_edit_mark_dups(ds_edit *e, uint8_t *bits, char *err, size_t errlen)
     if (!tab)
         return ds_edit_oom(e, err, errlen);
     char why[8];
-    for (size_t row = 0; row < ds_edit_rows(e); row++) {
-        if (ds_edit_deleted(e, row))
+    int rc = 0;
+    for (size_t row = 0; rc == 0 && row < ds_edit_rows(e); row++) {
+        if (ds_edit_stopped(e, row, err, errlen))
+            rc = -1;
+        if (rc != 0 || ds_edit_deleted(e, row))
             continue;
         ds_record rec;
         if (ds_edit_get(e, row, &rec, why, sizeof why) == DATASET_OK
@@ -58,15 +61,18 @@ int ds_edit_mark_dups(ds_edit *e, uint8_t *bits, char *err, size_t errlen)
         ds_record_clear(&rec);
     }
     free(tab);
-    return 0;
+    return rc;
 }
 
 /* Signatures of the visible rows, in order; ROWS maps their index to rows. */
-static void signatures(ds_edit *e, ds_minhash *sigs, uint8_t *has, size_t *rows, size_t *n)
+static int signatures(ds_edit *e, ds_minhash *sigs, uint8_t *has, size_t *rows, size_t *n,
+                      char *err, size_t errlen)
 {
     char why[8];
     *n = 0;
     for (size_t row = 0; row < ds_edit_rows(e); row++) {
+        if (ds_edit_stopped(e, row, err, errlen))
+            return -1;
         if (ds_edit_deleted(e, row))
             continue;
         ds_record rec;
@@ -75,6 +81,7 @@ static void signatures(ds_edit *e, ds_minhash *sigs, uint8_t *has, size_t *rows,
         ds_record_clear(&rec);
         rows[(*n)++] = row;
     }
+    return 0;
 }
 
 int ds_edit_mark_near(ds_edit *e, double threshold, uint8_t *bits, char *err, size_t errlen)
@@ -94,8 +101,8 @@ int ds_edit_mark_near(ds_edit *e, double threshold, uint8_t *bits, char *err, si
     uint32_t *first = malloc((v + 1) * sizeof *first);
     int rc = sigs && has && rows && first ? 0 : ds_edit_oom(e, err, errlen);
     if (rc == 0)
-        signatures(e, sigs, has, rows, &n);
-    ds_neardup_options opt = {.threshold = threshold, .threads = 1};
+        rc = signatures(e, sigs, has, rows, &n, err, errlen);
+    ds_neardup_options opt = {.threshold = threshold, .threads = 1, .cancel = &e->cancel};
     if (rc == 0)
         rc = ds_neardup_find(sigs, has, n, &opt, first, err, errlen);
     for (size_t i = 0; rc == 0 && i < n; i++)
@@ -174,7 +181,9 @@ int ds_edit_mark_filter(ds_edit *e, const char *filter, uint8_t *bits, char *err
     ds_feat_ctx *fc = ds_feat_ctx_new(e->vocab, err, errlen);
     int rc = fc ? run_passes(e, ds_filter_needs(f), &p, err, errlen) : -1;
     for (size_t row = 0; rc == 0 && row < ds_edit_rows(e); row++) {
-        if (ds_edit_deleted(e, row))
+        if (ds_edit_stopped(e, row, err, errlen))
+            rc = -1;
+        if (rc != 0 || ds_edit_deleted(e, row))
             continue;
         int hit = eval_row(e, f, fc, &p, row, err, errlen);
         if (hit > 0)

@@ -225,6 +225,23 @@ static void test_dup_follows_edits(void **state)
     session_close(&s);
 }
 
+static void test_cancel_before_start_is_kept(void **state)
+{
+    (void)state;
+    session s;
+    session_open(&s, "cancel.jsonl", sample);
+    char err[512] = "";
+    ds_edit_cancel(s.e);
+    assert_int_equal(ds_edit_apply(s.e, &(ds_action){.kind = DS_ACT_WHITESPACE}, NULL, err,
+                                   sizeof err), -1);
+    assert_non_null(strstr(err, "cancelled"));
+    assert_false(ds_edit_can_undo(s.e));
+    assert_false(ds_edit_replaced(s.e, 0));
+    apply_ok(s.e, &(ds_action){.kind = DS_ACT_WHITESPACE}, NULL);
+    assert_true(ds_edit_replaced(s.e, 0));
+    session_close(&s);
+}
+
 static void clean_is(int (*fn)(const char *, size_t, char **, size_t *, void *), const char *in,
                      const char *want)
 {
@@ -275,6 +292,7 @@ int main(void)
         cmocka_unit_test(test_visible_mapping),
         cmocka_unit_test(test_filter_near_and_pii_actions),
         cmocka_unit_test(test_dup_follows_edits),
+        cmocka_unit_test(test_cancel_before_start_is_kept),
         cmocka_unit_test(test_whitespace_rules),
         cmocka_unit_test(test_nfc_rules),
     };
