@@ -76,6 +76,11 @@ uint64_t dataset_line(const dataset *ds, size_t i);
 /* Drops the text of records before I from resident memory (ds_index_release):
  * for whole-dataset passes that have finished with them. */
 void dataset_release_before(const dataset *ds, size_t i);
+ds_layout dataset_layout(const dataset *ds);
+/* Parses TEXT (an edited record) as dataset_get parses the file's records:
+ * with the dataset's format and field mapping. Same return values. */
+int dataset_parse(dataset *ds, const char *text, size_t len, ds_record *rec, char *why,
+                  size_t whylen);
 
 /* After dataset_check: problems sorted by offset (at most DATASET_MAX_PROBLEMS
  * kept; dataset_problem_total counts all), bad records and duplicates. */
