@@ -37,6 +37,47 @@ size_t completion_utf8_prefix(const char *buf, size_t n)
     return n;
 }
 
+/* Length of the well-formed sequence at s[0..n), 0 when there is none
+ * (overlong forms, surrogates and code points past U+10FFFF included). */
+static size_t valid_len(const unsigned char *s, size_t n)
+{
+    size_t len = (size_t)seq_len(s[0]);
+    if (s[0] < 0x80)
+        return 1;
+    if (len < 2 || len > n || (s[0] >= 0xf5))
+        return 0;
+    for (size_t i = 1; i < len; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0) ||
+        (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))
+        return 0;
+    return len;
+}
+
+char *completion_utf8_valid(const char *s)
+{
+    size_t n = strlen(s), o = 0;
+    char *out = malloc(3 * n + 1);
+    if (!out)
+        return NULL;
+    const unsigned char *u = (const unsigned char *)s;
+    for (size_t i = 0; i < n;) {
+        size_t len = valid_len(u + i, n - i);
+        if (len) {
+            memcpy(out + o, s + i, len);
+            o += len;
+            i += len;
+        } else {
+            memcpy(out + o, "\xef\xbf\xbd", 3);
+            o += 3;
+            i++;
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
 typedef struct {
     const completion_opts *o;
     char buf[256];

@@ -35,4 +35,9 @@ int completion_run(gen_session *s, token_sampler *ts, const tok_vocab *v, const 
  * sequence (bytes that cannot start or continue one count as complete). */
 size_t completion_utf8_prefix(const char *buf, size_t n);
 
+/* A malloc'd copy of S in which every byte that does not belong to a
+ * well-formed UTF-8 sequence (a cut-off character, a stray byte-level token)
+ * becomes U+FFFD, so the text can go into JSON; NULL when out of memory. */
+char *completion_utf8_valid(const char *s);
+
 #endif

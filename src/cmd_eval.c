@@ -81,6 +81,7 @@ static long last_answer(const ds_record *rec)
     return -1;
 }
 
+/* The greedy answer as text made valid UTF-8 (it may stop inside a character). */
 static char *predict(eval_run *r, const tok_ids *prompt, long n_new, char *err, size_t errlen)
 {
     gen_session *s = gen_session_new(r->g.mf.m, (int)(prompt->n + (size_t)n_new), err, errlen);
@@ -88,10 +89,13 @@ static char *predict(eval_run *r, const tok_ids *prompt, long n_new, char *err, 
         return NULL;
     tok_ids out = {0};
     completion_opts o = {.max_new = (int)n_new};
-    char *text = NULL;
+    char *raw = NULL, *text = NULL;
     if (!completion_run(s, r->ts, r->g.vocab, prompt->ids, prompt->n, &o, &out, NULL, err,
                         errlen))
-        text = tok_decode(r->g.vocab, out.ids, out.n, false, false, NULL, err, errlen);
+        raw = tok_decode(r->g.vocab, out.ids, out.n, false, false, NULL, err, errlen);
+    if (raw && !(text = completion_utf8_valid(raw)))
+        snprintf(err, errlen, "out of memory");
+    free(raw);
     tok_ids_free(&out);
     gen_session_free(s);
     return text;
@@ -113,7 +117,7 @@ static int score(eval_run *r, const char *prompt, const char *ref, const char *p
     if (r->rows && json_array_append_new(r->rows, json_pack(
             "{ss ss ss s{sf sf sf}}", "prompt", prompt, "reference", ref, "prediction", pred,
             "scores", "exact_match", exact ? 1.0 : 0.0, "bleu4", b.score, "rouge_l", rl.f1))) {
-        snprintf(err, errlen, "out of memory (or invalid UTF-8) keeping row %zu", r->count);
+        snprintf(err, errlen, "out of memory keeping row %zu", r->count);
         return -1;
     }
     return 0;

@@ -242,6 +242,25 @@ static void test_utf8_prefix(void **state)
     assert_int_equal(completion_utf8_prefix("", 0), 0);
 }
 
+static void check_valid(const char *in, const char *want)
+{
+    char *got = completion_utf8_valid(in);
+    assert_non_null(got);
+    assert_string_equal(got, want);
+    free(got);
+}
+
+static void test_utf8_valid(void **state)
+{
+    (void)state;
+    check_valid("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+    check_valid("ab\xc3", "ab\xef\xbf\xbd");                        /* cut off */
+    check_valid("\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd");              /* overlong */
+    check_valid("\xed\xa0\x80x", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdx"); /* surrogate */
+    check_valid("\xf4\x90\x80\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+    check_valid("", "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -249,6 +268,7 @@ int main(void)
         cmocka_unit_test(test_lora),        cmocka_unit_test(test_q8_base),
         cmocka_unit_test(test_threads),     cmocka_unit_test(test_long_prefill),
         cmocka_unit_test(test_errors),      cmocka_unit_test(test_utf8_prefix),
+        cmocka_unit_test(test_utf8_valid),
     };
     return cmocka_run_group_tests_name("generate", tests, NULL, NULL);
 }
