@@ -4,7 +4,6 @@
  * the final norm and the head. Chunks of several rows use the training
  * forward's linear layer (sgemm); a single row uses the row-split
  * matrix-vector product below, because decoding is bound by reading weights. */
-#include <cblas.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,11 +14,15 @@
 #include "kv_cache.h"
 #include "model_impl.h"
 #include "quant.h"
+#include "quant_dot.h"
+#include "vec.h"
 
 /* Rows per prefill pass: bounds the activation scratch, not the prompt. */
 enum { CHUNK = 64 };
 /* Matrix-vector pieces per pool thread, and the fewest rows in one. */
 enum { MV_PER_THREAD = 4, MV_MIN_ROWS = 16 };
+/* Matrices smaller than this (bytes, about) are multiplied on one thread. */
+#define MV_SPLIT_BYTES ((size_t)512 << 10)
 
 struct gen_session {
     model *m;
@@ -144,39 +147,48 @@ static void mv_task(void *arg, int i)
 {
     const mv_job *j = arg;
     const linear *l = j->l;
-    int r0 = i * j->per, nr = l->out - r0 < j->per ? l->out - r0 : j->per;
+    int r0 = i * j->per, r1 = l->out - r0 < j->per ? l->out : r0 + j->per;
     if (l->w) {
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, nr, l->in, 1.0f, l->w + (size_t)r0 * l->in,
-                    l->in, j->x, 1, 0.0f, j->y + r0, 1);
+        for (int r = r0; r < r1; r++)
+            j->y[r] = vec_dot(l->w + (size_t)r * l->in, j->x, l->in);
+        return;
+    }
+    if (quant_dot_supported(l->qtype)) {
+        size_t stride = ggml_row_bytes(l->qtype, l->in);
+        for (int r = r0; r < r1; r++)
+            j->y[r] = quant_dot_row(l->qtype, (const uint8_t *)l->qdata + (size_t)r * stride,
+                                    j->x, l->in);
         return;
     }
     float *row = j->qrow + (size_t)i * j->wide;
-    for (int r = r0; r < r0 + nr; r++) {
+    for (int r = r0; r < r1; r++) {
         quant_dequantize_rows(l->qtype, l->qdata, l->in, r, 1, row);
-        j->y[r] = cblas_sdot(l->in, row, 1, j->x, 1);
+        j->y[r] = vec_dot(row, j->x, l->in);
     }
 }
 
-/* y = W x (+ bias) (+ s B A x) for one row: row pieces across the pool. */
+/* y = W x (+ bias) (+ s B A x) for one row. A matrix worth waking the pool
+ * for is cut into row pieces; a small one is faster read by this thread. */
 static void matvec(gen_session *s, const linear *l, const float *x, float *y)
 {
     pool *p = s->m->pool;
-    int pieces = MV_PER_THREAD * pool_threads(p);
+    bool split = (size_t)l->in * l->out * (l->w ? sizeof(float) : 1) >= MV_SPLIT_BYTES;
+    int pieces = split ? MV_PER_THREAD * pool_threads(p) : 1;
     pieces = pieces > s->mv_slots ? s->mv_slots : pieces;
     int per = (l->out + pieces - 1) / pieces;
     per = per < MV_MIN_ROWS ? MV_MIN_ROWS : per;
     mv_job j = {.l = l, .x = x, .y = y, .qrow = s->qrow, .per = per, .wide = s->wide};
-    k_pool_run_blas(p, (l->out + per - 1) / per, mv_task, &j);
+    pool_run(p, (l->out + per - 1) / per, mv_task, &j);
     if (l->bias)
         for (int i = 0; i < l->out; i++)
             y[i] += l->bias[i];
     const lora_adapter *a = l->lora;
-    if (a) {
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, a->r, a->in, 1.0f, a->a, a->in, x, 1, 0.0f,
-                    s->u, 1);
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, a->out, a->r, a->scale, a->b, a->r, s->u, 1,
-                    1.0f, y, 1);
-    }
+    if (!a)
+        return;
+    for (int k = 0; k < a->r; k++)
+        s->u[k] = vec_dot(a->a + (size_t)k * a->in, x, a->in);
+    for (int i = 0; i < a->out; i++)
+        y[i] += a->scale * vec_dot(a->b + (size_t)i * a->r, s->u, a->r);
 }
 
 /* ---------------------------------------------------------------- n rows */

@@ -1,13 +1,13 @@
 /* kv_cache.c - per-layer key/value storage and attention over it: one task
- * per query head, each scoring its rows against the cached keys with sgemv
- * (keys of one kv head are a strided matrix) and mixing the values back. */
-#include <cblas.h>
+ * per query head (when the work is worth the pool), each scoring its rows
+ * against the cached keys and mixing the values back. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
-#include "kernels.h"
 #include "kv_cache.h"
+#include "vec.h"
 
 static size_t kv_width(const kv_cache *c)
 {
@@ -83,7 +83,7 @@ static void attend_head(void *arg, int h)
     const attend_job *j = arg;
     const kv_cache *c = j->c;
     int hd = c->head_dim, kvh = h / (c->n_heads / c->n_kv_heads);
-    int qw = c->n_heads * hd, kw = (int)kv_width(c);
+    size_t qw = (size_t)c->n_heads * hd, kw = kv_width(c);
     const float *k = kv_cache_k(c, j->layer, 0) + (size_t)kvh * hd;
     const float *v = kv_cache_v(c, j->layer, 0) + (size_t)kvh * hd;
     float *s = c->scores + (size_t)h * c->n_ctx;
@@ -92,14 +92,25 @@ static void attend_head(void *arg, int h)
         int len = j->p0 + t + 1;
         const float *q = j->q + (size_t)t * qw + (size_t)h * hd;
         float *o = j->o + (size_t)t * qw + (size_t)h * hd;
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, len, hd, scale, k, kw, q, 1, 0.0f, s, 1);
+        for (int p = 0; p < len; p++)
+            s[p] = scale * vec_dot(q, k + (size_t)p * kw, hd);
         softmax(s, len);
-        cblas_sgemv(CblasRowMajor, CblasTrans, len, hd, 1.0f, v, kw, s, 1, 0.0f, o, 1);
+        memset(o, 0, (size_t)hd * sizeof *o);
+        for (int p = 0; p < len; p++)
+            vec_axpy(o, v + (size_t)p * kw, s[p], hd);
     }
 }
+
+/* Below this many multiply-adds a call stays on the calling thread. */
+enum { ATTEND_SPLIT = 1 << 16 };
 
 void kv_cache_attend(pool *p, kv_cache *c, int layer, const float *q, float *o, int n, int p0)
 {
     attend_job j = {.c = c, .layer = layer, .n = n, .p0 = p0, .q = q, .o = o};
-    k_pool_run_blas(p, c->n_heads, attend_head, &j);
+    size_t work = (size_t)n * (size_t)(p0 + n) * (size_t)c->n_heads * c->head_dim;
+    if (work < ATTEND_SPLIT)
+        for (int h = 0; h < c->n_heads; h++)
+            attend_head(&j, h);
+    else
+        pool_run(p, c->n_heads, attend_head, &j);
 }
