@@ -2,9 +2,9 @@
  * training forward: logits after a prefill and after each single-token
  * decode step equal model_forward_logits on the whole sequence, for a GQA
  * llama, a qwen2-style model (NEOX RoPE, q/k/v biases), with unmerged LoRA,
- * with a Q8_0 frozen base, on one thread and on several, and across a
- * prompt longer than one prefill chunk. Also its errors and the UTF-8
- * boundary rule of completion.h. */
+ * with Q8_0, Q4_0 and F16 frozen bases, on one thread and on several, and across a
+ * prompt longer than one prefill chunk. Also its errors, the in-place
+ * quantized row dots and the UTF-8 rules of completion.h. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,19 +21,28 @@
 #include "gguf.h"
 #include "model_load.h"
 #include "quant.h"
+#include "quant_dot.h"
 
 #define V 97
 
 typedef struct {
-    bool neox, lora, q8;
+    bool neox, lora;
+    bool big;               /* a head large enough to be split across threads */
+    int qtype;              /* 0: fp32 base, else a ggml type (never F32 = 0) */
     int threads;
 } variant;
 
-static model_config config(bool neox)
+static model_config config(bool neox, bool big)
 {
     model_config c = {.arch = "llama", .n_vocab = V, .dim = 32, .n_layers = 2, .n_heads = 4,
                       .n_kv_heads = 2, .head_dim = 8, .ffn_dim = 64, .context_len = 128,
                       .rope_base = 10000.0f, .rope_dim = 8, .rope = ROPE_NORMAL, .norm_eps = 1e-5f};
+    if (big) {
+        c.n_vocab = 8200;
+        c.dim = 64;
+        c.head_dim = 16;
+        c.rope_dim = 16;
+    }
     if (neox) {
         strcpy(c.arch, "qwen2");
         c.rope = ROPE_NEOX;
@@ -58,7 +67,7 @@ typedef struct {
     int n;
 } qstore;
 
-static void quantize_base(model *m, qstore *qs)
+static void quantize_base(model *m, int type, qstore *qs)
 {
     const model_config *c = model_get_config(m);
     int count = model_tensor_count(c);
@@ -72,20 +81,19 @@ static void quantize_base(model *m, qstore *qs)
         size_t n;
         float *w = model_weight(m, info[i].name, &n);
         assert_non_null(w);
-        size_t bytes = ggml_row_bytes(GGML_TYPE_Q8_0, info[i].ne[0]) * (size_t)info[i].ne[1];
+        size_t bytes = ggml_row_bytes(type, info[i].ne[0]) * (size_t)info[i].ne[1];
         void *q = malloc(bytes);
         assert_non_null(q);
-        assert_int_equal(quant_quantize_row(GGML_TYPE_Q8_0, w, q, (int64_t)n), 0);
+        assert_int_equal(quant_quantize_row(type, w, q, (int64_t)n), 0);
         qs->data[qs->n++] = q;
-        assert_int_equal(model_set_quantized(m, info[i].name, GGML_TYPE_Q8_0, q, err, sizeof err),
-                         0);
+        assert_int_equal(model_set_quantized(m, info[i].name, type, q, err, sizeof err), 0);
     }
     free(info);
 }
 
 static model *make(const variant *v, qstore *qs)
 {
-    model_config c = config(v->neox);
+    model_config c = config(v->neox, v->big);
     char err[256];
     model *m = model_create(&c, 7, err, sizeof err);
     assert_non_null(m);
@@ -109,8 +117,8 @@ static model *make(const variant *v, qstore *qs)
     const model_param *p = model_params(m, &np);
     for (int i = 0; i < np; i++)
         scramble(p[i].data, p[i].n, 100 + (uint64_t)i, 0.2f);
-    if (v->q8)
-        quantize_base(m, qs);
+    if (v->qtype)
+        quantize_base(m, v->qtype, qs);
     if (v->threads > 1)
         assert_int_equal(model_set_threads(m, v->threads, 1, err, sizeof err), 0);
     return m;
@@ -135,12 +143,13 @@ static void check_variant(const variant *v, int len, int prefill)
 {
     qstore qs = {0};
     model *m = make(v, &qs);
+    int nv = model_get_config(m)->n_vocab;
     int32_t *ids = malloc((size_t)len * sizeof *ids);
-    float *want = malloc((size_t)len * V * sizeof *want);
+    float *want = malloc((size_t)len * nv * sizeof *want);
     assert_non_null(ids);
     assert_non_null(want);
     for (int i = 0; i < len; i++)
-        ids[i] = (i * 37 + 5) % V;
+        ids[i] = (i * 37 + 5) % nv;
     char err[256];
     model_batch b = {.B = 1, .T = len, .tokens = ids};
     assert_int_equal(model_forward_logits(m, &b, want, err, sizeof err), 0);
@@ -149,11 +158,11 @@ static void check_variant(const variant *v, int len, int prefill)
     for (int round = 0; round < 2; round++) { /* the second after a reset */
         const float *got = gen_session_feed(s, ids, prefill, err, sizeof err);
         assert_non_null(got);
-        assert_close(got, want + (size_t)(prefill - 1) * V, V);
+        assert_close(got, want + (size_t)(prefill - 1) * nv, nv);
         for (int t = prefill; t < len; t++) {
             got = gen_session_feed(s, ids + t, 1, err, sizeof err);
             assert_non_null(got);
-            assert_close(got, want + (size_t)t * V, V);
+            assert_close(got, want + (size_t)t * nv, nv);
         }
         assert_int_equal(gen_session_pos(s), len);
         gen_session_reset(s);
@@ -185,18 +194,21 @@ static void test_lora(void **state)
     check_variant(&(variant){.lora = true, .neox = true}, 20, 5);
 }
 
-static void test_q8_base(void **state)
+static void test_quantized_base(void **state)
 {
     (void)state;
-    check_variant(&(variant){.q8 = true}, 20, 5);
-    check_variant(&(variant){.q8 = true, .lora = true}, 20, 5);
+    check_variant(&(variant){.qtype = GGML_TYPE_Q8_0}, 20, 5);
+    check_variant(&(variant){.qtype = GGML_TYPE_Q8_0, .lora = true}, 20, 5);
+    check_variant(&(variant){.qtype = GGML_TYPE_Q4_0, .neox = true}, 20, 5);
+    check_variant(&(variant){.qtype = GGML_TYPE_F16}, 20, 5); /* dequantized rows */
 }
 
 static void test_threads(void **state)
 {
     (void)state;
-    check_variant(&(variant){.lora = true, .threads = 3}, 20, 5);
-    check_variant(&(variant){.q8 = true, .threads = 3}, 20, 5);
+    check_variant(&(variant){.lora = true, .threads = 3, .big = true}, 20, 5);
+    check_variant(&(variant){.qtype = GGML_TYPE_Q8_0, .threads = 3, .big = true}, 20, 5);
+    check_variant(&(variant){.qtype = GGML_TYPE_F16, .threads = 3, .big = true}, 20, 5);
 }
 
 static void test_long_prefill(void **state)
@@ -242,6 +254,30 @@ static void test_utf8_prefix(void **state)
     assert_int_equal(completion_utf8_prefix("", 0), 0);
 }
 
+/* In-place Q8_0 / Q4_0 dots equal dequantize-then-dot. */
+static void test_quant_dot(void **state)
+{
+    (void)state;
+    enum { N = 96 };
+    float w[N], x[N], deq[N];
+    scramble(w, N, 5, 2.0f);
+    scramble(x, N, 6, 1.0f);
+    int types[] = {GGML_TYPE_Q8_0, GGML_TYPE_Q4_0};
+    for (int t = 0; t < 2; t++) {
+        unsigned char q[N * 2];
+        assert_true(quant_dot_supported(types[t]));
+        assert_int_equal(quant_quantize_row(types[t], w, q, N), 0);
+        assert_int_equal(quant_dequantize_row(types[t], q, deq, N), 0);
+        double want = 0;
+        for (int i = 0; i < N; i++)
+            want += (double)deq[i] * x[i];
+        float got = quant_dot_row(types[t], q, x, N);
+        if (fabs(got - want) > 1e-5 * (1 + fabs(want)))
+            fail_msg("type %d: %.7g, want %.7g", types[t], (double)got, want);
+    }
+    assert_false(quant_dot_supported(GGML_TYPE_Q6_K));
+}
+
 static void check_valid(const char *in, const char *want)
 {
     char *got = completion_utf8_valid(in);
@@ -265,10 +301,10 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gqa_llama),   cmocka_unit_test(test_qwen2_bias_neox),
-        cmocka_unit_test(test_lora),        cmocka_unit_test(test_q8_base),
+        cmocka_unit_test(test_lora),        cmocka_unit_test(test_quantized_base),
         cmocka_unit_test(test_threads),     cmocka_unit_test(test_long_prefill),
         cmocka_unit_test(test_errors),      cmocka_unit_test(test_utf8_prefix),
-        cmocka_unit_test(test_utf8_valid),
+        cmocka_unit_test(test_utf8_valid),  cmocka_unit_test(test_quant_dot),
     };
     return cmocka_run_group_tests_name("generate", tests, NULL, NULL);
 }
