@@ -186,8 +186,10 @@ static int run_file(const char *path, bool json, char *err, size_t errlen)
     if (model_file_load(&mf, path, true, err, errlen))
         return -1;
     const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    const char *dot = strrchr(base, '.');
+    int len = dot && dot != base ? (int)(dot - base) : (int)strlen(base);
     char name[256];
-    snprintf(name, sizeof name, "decode-%s-c%d", base, PREFILL + DECODE);
+    snprintf(name, sizeof name, "decode-%.*s-c%d", len, base, PREFILL + DECODE);
     gen_figures f;
     int rc = model_set_threads(mf.m, ncpu(), ncpu(), err, errlen);
     if (!rc && !(rc = measure(mf.m, &f, err, errlen)))

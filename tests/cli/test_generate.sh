@@ -3,7 +3,8 @@
 # train_fixture on the sample vocabulary, and the export fixtures with their
 # LoRA): greedy output repeatable and thread-count independent, --seed
 # reproducible, -n a prefix limit, the chat template equal to the same text
-# given --raw, --lora equal to the merged model, and the errors.
+# given --raw, --lora equal to the merged model, `bench generate -m` keys,
+# and the errors.
 . "${LATHE_SRCDIR:-$(dirname "$0")/../..}/tests/tap.sh"
 
 fx=$(mktemp -d)
@@ -47,6 +48,12 @@ check "--lora gives the merged model's completion" test "$lora" = "$merged"
 check "... which is not the base model's" test "$lora" != "$base"
 peft=$("$LATHE" generate -m "$fx/base.gguf" --lora "$fx/peft" -p t5t6t7 --raw --temp 0 -n 12)
 check "a PEFT adapter gives the same completion" test "$peft" = "$lora"
+
+bench=$("$LATHE" bench generate -m "$fx/chat.gguf" --json)
+check "bench generate -m names the case after the file" sh -c 'echo "$1" | grep -q "\"bench\":\"generate\",\"case\":\"decode-chat-c256\""' _ "$bench"
+for key in prefill_tokens_per_s decode_tokens_per_s bound_tokens_per_s fraction_of_bound; do
+    check "... and reports $key" sh -c 'echo "$1" | grep -Eq "\"$2\":[0-9.]+[,}]"' _ "$bench" "$key"
+done
 
 status() { want=$1; shift; "$@" >/dev/null 2>"$fx/err"; [ $? -eq "$want" ]; }
 check "no -p is a usage error" status 2 "$LATHE" generate -m "$fx/chat.gguf"
