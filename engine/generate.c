@@ -270,20 +270,29 @@ static int check_feed(const gen_session *s, const int32_t *tokens, int n, char *
     return 0;
 }
 
+/* Row-piece scratch for the pool as it is now (model_set_threads may have
+ * grown it since the session began). */
+static int ensure_slots(gen_session *s)
+{
+    int want = MV_PER_THREAD * pool_threads(s->m->pool);
+    if (want <= s->mv_slots)
+        return 0;
+    float *q = realloc(s->qrow, (size_t)want * s->wide * sizeof *q);
+    if (!q)
+        return -1;
+    s->qrow = q;
+    s->mv_slots = want;
+    return 0;
+}
+
 const float *gen_session_feed(gen_session *s, const int32_t *tokens, int n, char *err,
                               size_t errlen)
 {
     if (check_feed(s, tokens, n, err, errlen))
         return NULL;
-    if (MV_PER_THREAD * pool_threads(s->m->pool) > s->mv_slots) {
-        float *q = realloc(s->qrow, (size_t)MV_PER_THREAD * pool_threads(s->m->pool) * s->wide *
-                                        sizeof *q);
-        if (!q) {
-            snprintf(err, errlen, "generate: out of memory");
-            return NULL;
-        }
-        s->qrow = q;
-        s->mv_slots = MV_PER_THREAD * pool_threads(s->m->pool);
+    if (ensure_slots(s)) {
+        snprintf(err, errlen, "generate: out of memory");
+        return NULL;
     }
     int done = 0, last = 0;
     while (done < n) {
