@@ -13,15 +13,6 @@
 
 enum { Q8_0_BYTES = 34, Q4_0_BYTES = 18 };
 
-/* The int8-to-float widening is most of the work here: with AVX2 it is one
- * instruction per eight lanes instead of a chain of SSE2 unpacks, so x86-64
- * builds carry an AVX2 clone picked at load time. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define DOT_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define DOT_CLONES
-#endif
-
 /* The f16 block scale; normal values inline, the rest through quant.h. */
 static inline float scale_of(const uint8_t *b)
 {
@@ -30,7 +21,8 @@ static inline float scale_of(const uint8_t *b)
     uint32_t e = (h >> 10) & 0x1f;
     if (e == 0 || e == 31)
         return quant_f16_to_f32(h);
-    uint32_t bits = ((uint32_t)(h & 0x8000) << 16) | ((e + 112) << 23) | ((uint32_t)(h & 0x3ff) << 13);
+    uint32_t bits = ((uint32_t)(h & 0x8000) << 16) | ((e + 112) << 23) |
+                    ((uint32_t)(h & 0x3ff) << 13);
     float f;
     memcpy(&f, &bits, sizeof f);
     return f;
@@ -38,7 +30,8 @@ static inline float scale_of(const uint8_t *b)
 
 typedef float v8f __attribute__((vector_size(32)));
 /* Vectors stay inside each function: passing them would tie the ABI to AVX. */
-DOT_CLONES static float dot_q8_0(const uint8_t *row, const float *x, int n)
+static inline __attribute__((always_inline)) float dot_q8_0(const uint8_t *row, const float *x,
+                                                            int n)
 {
     v8f acc = {0};
     for (int b = 0; b < n / QUANT_QK; b++, row += Q8_0_BYTES, x += QUANT_QK) {
@@ -58,7 +51,8 @@ DOT_CLONES static float dot_q8_0(const uint8_t *row, const float *x, int n)
     return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
 }
 
-DOT_CLONES static float dot_q4_0(const uint8_t *row, const float *x, int n)
+static inline __attribute__((always_inline)) float dot_q4_0(const uint8_t *row, const float *x,
+                                                            int n)
 {
     v8f acc = {0};
     for (int b = 0; b < n / QUANT_QK; b++, row += Q4_0_BYTES, x += QUANT_QK) {
@@ -80,6 +74,24 @@ DOT_CLONES static float dot_q4_0(const uint8_t *row, const float *x, int n)
     return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
 }
 
+/* The int8-to-float widening is most of the work: with AVX2 it is one
+ * instruction per eight lanes instead of a chain of SSE2 unpacks, so x86-64
+ * builds also compile the loops for AVX2 and pick them per call from the CPU
+ * flags (a plain branch: ifunc resolvers run before sanitizer runtimes). */
+#if defined(__x86_64__) && defined(__GNUC__)
+#define HAVE_AVX2_PATH 1
+__attribute__((target("avx2"))) static float dot_avx2(int type, const uint8_t *row,
+                                                      const float *x, int n)
+{
+    return type == GGML_TYPE_Q8_0 ? dot_q8_0(row, x, n) : dot_q4_0(row, x, n);
+}
+#endif
+
+static float dot_plain(int type, const uint8_t *row, const float *x, int n)
+{
+    return type == GGML_TYPE_Q8_0 ? dot_q8_0(row, x, n) : dot_q4_0(row, x, n);
+}
+
 bool quant_dot_supported(int type)
 {
     return type == GGML_TYPE_Q8_0 || type == GGML_TYPE_Q4_0;
@@ -87,5 +99,9 @@ bool quant_dot_supported(int type)
 
 float quant_dot_row(int type, const void *row, const float *x, int n)
 {
-    return type == GGML_TYPE_Q8_0 ? dot_q8_0(row, x, n) : dot_q4_0(row, x, n);
+#ifdef HAVE_AVX2_PATH
+    if (__builtin_cpu_supports("avx2"))
+        return dot_avx2(type, row, x, n);
+#endif
+    return dot_plain(type, row, x, n);
 }
