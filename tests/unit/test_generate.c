@@ -4,7 +4,8 @@
  * llama, a qwen2-style model (NEOX RoPE, q/k/v biases), with unmerged LoRA,
  * with Q8_0, Q4_0 and F16 frozen bases, on one thread and on several, and across a
  * prompt longer than one prefill chunk. Also its errors, the in-place
- * quantized row dots and the UTF-8 rules of completion.h. */
+ * quantized row dots, and completion.h: the greedy loop against the full
+ * forward, its stop at the end token or the limit, and UTF-8-whole text. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -278,6 +279,129 @@ static void test_quant_dot(void **state)
     assert_false(quant_dot_supported(GGML_TYPE_Q6_K));
 }
 
+/* ---------------------------------------------------------------- completion */
+typedef struct {
+    char text[4096];
+    size_t n;
+    bool last_cut;          /* the latest chunk ended inside a UTF-8 sequence */
+    bool early_cut;         /* a chunk before the latest did */
+} sink;
+
+static void collect(void *ctx, const char *text, size_t len)
+{
+    sink *k = ctx;
+    k->early_cut |= k->last_cut;
+    k->last_cut = completion_utf8_prefix(text, len) != len;
+    memcpy(k->text + k->n, text, len);
+    k->n += len;
+}
+
+/* Token i's text: byte pieces that only form UTF-8 across tokens. */
+static const char *piece_text(int i)
+{
+    static const char *const texts[] = {"\xc3", "\xa9", "\xe2", "\x82\xac", "\xe2\x82", "\xac"};
+    return i == 0 ? "<unk>" : i == 1 ? "<s>" : i == 2 ? "</s>" : texts[i % 6];
+}
+
+static tok_vocab *vocab_with_eos(int32_t eos)
+{
+    const char *toks[V];
+    int32_t types[V];
+    for (int i = 0; i < V; i++) {
+        toks[i] = piece_text(i);
+        types[i] = i == 0 ? TOK_T_UNKNOWN : i < 3 ? TOK_T_CONTROL : TOK_T_NORMAL;
+    }
+    tok_spec spec;
+    tok_spec_defaults(&spec, TOK_SPM, NULL);
+    spec.n_tokens = V;
+    spec.tokens = toks;
+    spec.types = types;
+    spec.eos = eos;
+    char err[256];
+    tok_vocab *v = tok_vocab_new(&spec, err, sizeof err);
+    if (!v)
+        fail_msg("tok_vocab_new: %s", err);
+    return v;
+}
+
+/* Greedy ids after PROMPT, by the full forward over the growing sequence. */
+static void greedy_reference(model *m, const int32_t *prompt, int np, int32_t *out, int n)
+{
+    int32_t seq[64];
+    assert_true(np + n <= 64);
+    memcpy(seq, prompt, (size_t)np * sizeof *seq);
+    float *logits = malloc((size_t)(np + n) * V * sizeof *logits);
+    assert_non_null(logits);
+    char err[256];
+    for (int i = 0; i < n; i++) {
+        model_batch b = {.B = 1, .T = np + i, .tokens = seq};
+        assert_int_equal(model_forward_logits(m, &b, logits, err, sizeof err), 0);
+        const float *z = logits + (size_t)(np + i - 1) * V;
+        int best = 0;
+        for (int k = 1; k < V; k++)
+            best = z[k] > z[best] ? k : best;
+        out[i] = seq[np + i] = best;
+    }
+    free(logits);
+}
+
+/* Index of the first id in ids[from..n) that does not occur earlier. */
+static int first_new(const int32_t *ids, int from, int n)
+{
+    for (int i = from; i < n; i++) {
+        bool seen = false;
+        for (int j = 0; j < i; j++)
+            seen |= ids[j] == ids[i];
+        if (!seen)
+            return i;
+    }
+    return n;
+}
+
+static void test_completion(void **state)
+{
+    (void)state;
+    qstore qs = {0};
+    model *m = make(&(variant){.lora = true}, &qs);
+    const int32_t prompt[4] = {5, 17, 42, 8};
+    int32_t want[24];
+    greedy_reference(m, prompt, 4, want, 24);
+    int stop_at = first_new(want, 6, 24); /* its id becomes the end token */
+    assert_true(stop_at < 24);
+    tok_vocab *v = vocab_with_eos(want[stop_at]);
+    char err[256];
+    gen_session *s = gen_session_new(m, 32, err, sizeof err);
+    tsample_params greedy = tsample_defaults();
+    greedy.temp = 0.0f;
+    token_sampler *ts = tsample_new(&greedy, V, err, sizeof err);
+    sink k = {0};
+    completion_opts o = {.max_new = 24, .on_text = collect, .ctx = &k};
+    tok_ids out = {0};
+    completion_stop why;
+    assert_int_equal(completion_run(s, ts, v, prompt, 4, &o, &out, &why, err, sizeof err), 0);
+    assert_int_equal(why, COMPLETION_EOG);
+    assert_int_equal((int)out.n, stop_at);
+    char joined[4096] = "";
+    for (int i = 0; i < stop_at; i++) {
+        assert_int_equal(out.ids[i], want[i]);
+        strcat(joined, piece_text(want[i]));
+    }
+    assert_int_equal(k.n, strlen(joined));
+    assert_memory_equal(k.text, joined, k.n);
+    assert_false(k.early_cut); /* only the final flush may end inside a character */
+    out.n = 0;
+    o.max_new = stop_at > 1 ? stop_at - 1 : 1;
+    o.on_text = NULL;
+    assert_int_equal(completion_run(s, ts, v, prompt, 4, &o, &out, &why, err, sizeof err), 0);
+    assert_int_equal(why, COMPLETION_LIMIT);
+    assert_int_equal((int)out.n, o.max_new);
+    tok_ids_free(&out);
+    tsample_free(ts);
+    gen_session_free(s);
+    tok_vocab_free(v);
+    model_free(m);
+}
+
 static void check_valid(const char *in, const char *want)
 {
     char *got = completion_utf8_valid(in);
@@ -305,6 +429,7 @@ int main(void)
         cmocka_unit_test(test_threads),     cmocka_unit_test(test_long_prefill),
         cmocka_unit_test(test_errors),      cmocka_unit_test(test_utf8_prefix),
         cmocka_unit_test(test_utf8_valid),  cmocka_unit_test(test_quant_dot),
+        cmocka_unit_test(test_completion),
     };
     return cmocka_run_group_tests_name("generate", tests, NULL, NULL);
 }
