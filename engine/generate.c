@@ -21,6 +21,8 @@
 enum { CHUNK = 64 };
 /* Matrix-vector pieces per pool thread, and the fewest rows in one. */
 enum { MV_PER_THREAD = 4, MV_MIN_ROWS = 16 };
+/* Matrices read in one pool call: q, k and v (or gate and up) share x. */
+enum { MV_MAX = 3 };
 /* Matrices smaller than this (bytes, about) are multiplied on one thread. */
 #define MV_SPLIT_BYTES ((size_t)512 << 10)
 
@@ -92,7 +94,7 @@ gen_session *gen_session_new(model *m, int n_ctx, char *err, size_t errlen)
     int Hd = c->n_heads * c->head_dim;
     s->wide = c->dim > c->ffn_dim ? c->dim : c->ffn_dim;
     s->wide = s->wide > Hd ? s->wide : Hd;
-    s->mv_slots = MV_PER_THREAD * pool_threads(m->pool);
+    s->mv_slots = MV_MAX * MV_PER_THREAD * pool_threads(m->pool);
     if (kv_cache_init(&s->kv, c->n_layers, n_ctx, c->n_heads, c->n_kv_heads, c->head_dim, err,
                       errlen)) {
         free(s);
@@ -137,48 +139,58 @@ int gen_session_ctx(const gen_session *s)
 
 /* ---------------------------------------------------------------- one row */
 typedef struct {
-    const linear *l;
+    int count;
+    const linear *l[MV_MAX];
+    float *y[MV_MAX];
+    int per[MV_MAX];
+    int first[MV_MAX + 1];  /* task index of each matrix's first row piece */
     const float *x;
-    float *y, *qrow;
-    int per, wide;
+    float *qrow;
+    int wide;
 } mv_job;
+
+static void mv_rows(const linear *l, const float *x, float *y, int r0, int r1, float *row)
+{
+    if (l->w) {
+        for (int r = r0; r < r1; r++)
+            y[r] = vec_dot(l->w + (size_t)r * l->in, x, l->in);
+    } else if (quant_dot_supported(l->qtype)) {
+        size_t stride = ggml_row_bytes(l->qtype, l->in);
+        for (int r = r0; r < r1; r++)
+            y[r] = quant_dot_row(l->qtype, (const uint8_t *)l->qdata + (size_t)r * stride, x,
+                                 l->in);
+    } else {
+        for (int r = r0; r < r1; r++) {
+            quant_dequantize_rows(l->qtype, l->qdata, l->in, r, 1, row);
+            y[r] = vec_dot(row, x, l->in);
+        }
+    }
+}
 
 static void mv_task(void *arg, int i)
 {
     const mv_job *j = arg;
-    const linear *l = j->l;
-    int r0 = i * j->per, r1 = l->out - r0 < j->per ? l->out : r0 + j->per;
-    if (l->w) {
-        for (int r = r0; r < r1; r++)
-            j->y[r] = vec_dot(l->w + (size_t)r * l->in, j->x, l->in);
-        return;
-    }
-    if (quant_dot_supported(l->qtype)) {
-        size_t stride = ggml_row_bytes(l->qtype, l->in);
-        for (int r = r0; r < r1; r++)
-            j->y[r] = quant_dot_row(l->qtype, (const uint8_t *)l->qdata + (size_t)r * stride,
-                                    j->x, l->in);
-        return;
-    }
-    float *row = j->qrow + (size_t)i * j->wide;
-    for (int r = r0; r < r1; r++) {
-        quant_dequantize_rows(l->qtype, l->qdata, l->in, r, 1, row);
-        j->y[r] = vec_dot(row, j->x, l->in);
-    }
+    int k = 0;
+    while (i >= j->first[k + 1])
+        k++;
+    const linear *l = j->l[k];
+    int r0 = (i - j->first[k]) * j->per[k];
+    int r1 = l->out - r0 < j->per[k] ? l->out : r0 + j->per[k];
+    mv_rows(l, j->x, j->y[k], r0, r1, j->qrow + (size_t)i * j->wide);
 }
 
-/* y = W x (+ bias) (+ s B A x) for one row. A matrix worth waking the pool
- * for is cut into row pieces; a small one is faster read by this thread. */
-static void matvec(gen_session *s, const linear *l, const float *x, float *y)
+/* Rows per piece of L: a matrix worth waking the pool for is cut into
+ * MV_PER_THREAD pieces per thread, a small one is read whole by one thread. */
+static int piece_rows(const gen_session *s, const linear *l)
 {
-    pool *p = s->m->pool;
     bool split = (size_t)l->in * l->out * (l->w ? sizeof(float) : 1) >= MV_SPLIT_BYTES;
-    int pieces = split ? MV_PER_THREAD * pool_threads(p) : 1;
-    pieces = pieces > s->mv_slots ? s->mv_slots : pieces;
+    int pieces = split ? MV_PER_THREAD * pool_threads(s->m->pool) : 1;
     int per = (l->out + pieces - 1) / pieces;
-    per = per < MV_MIN_ROWS ? MV_MIN_ROWS : per;
-    mv_job j = {.l = l, .x = x, .y = y, .qrow = s->qrow, .per = per, .wide = s->wide};
-    pool_run(p, (l->out + per - 1) / per, mv_task, &j);
+    return per < MV_MIN_ROWS ? MV_MIN_ROWS : per;
+}
+
+static void bias_lora(gen_session *s, const linear *l, const float *x, float *y)
+{
     if (l->bias)
         for (int i = 0; i < l->out; i++)
             y[i] += l->bias[i];
@@ -191,16 +203,40 @@ static void matvec(gen_session *s, const linear *l, const float *x, float *y)
         y[i] += a->scale * vec_dot(a->b + (size_t)i * a->r, s->u, a->r);
 }
 
+/* ys[k] = ls[k] x (+ bias) (+ s B A x) for one row, all in one pool call. */
+static void matvec(gen_session *s, const linear *const *ls, float *const *ys, int count,
+                   const float *x)
+{
+    mv_job j = {.count = count, .x = x, .qrow = s->qrow, .wide = s->wide};
+    for (int k = 0; k < count; k++) {
+        j.l[k] = ls[k];
+        j.y[k] = ys[k];
+        j.per[k] = piece_rows(s, ls[k]);
+        j.first[k + 1] = j.first[k] + (ls[k]->out + j.per[k] - 1) / j.per[k];
+    }
+    pool_run(s->m->pool, j.first[count], mv_task, &j);
+    for (int k = 0; k < count; k++)
+        bias_lora(s, ls[k], x, ys[k]);
+}
+
 /* ---------------------------------------------------------------- n rows */
-static void project(gen_session *s, const linear *l, const float *x, float *y, int n)
+/* ys[k] = ls[k] applied to n rows of x: one row as above, more as sgemm. */
+static void project(gen_session *s, const linear *const *ls, float *const *ys, int count,
+                    const float *x, int n)
 {
     if (n == 1) {
-        matvec(s, l, x, y);
+        matvec(s, ls, ys, count, x);
         return;
     }
     linear_ctx lc = {.pool = s->m->pool, .scratch = s->lin_scratch, .max_in = s->wide,
                      .max_out = s->wide, .max_r = s->max_r};
-    linear_fwd(&lc, l, x, y, s->u, n);
+    for (int k = 0; k < count; k++)
+        linear_fwd(&lc, ls[k], x, ys[k], s->u, n);
+}
+
+static void project1(gen_session *s, const linear *l, const float *x, float *y, int n)
+{
+    project(s, &l, &y, 1, x, n);
 }
 
 static void add(float *y, const float *x, size_t n)
@@ -218,21 +254,22 @@ static void run_block(gen_session *s, int l, int n)
     float *k = kv_cache_k(&s->kv, l, s->pos), *v = kv_cache_v(&s->kv, l, s->pos);
     size_t nd = (size_t)n * c->dim;
     k_rmsnorm_fwd(p, s->x, bk->attn_norm, s->h, s->r, n, c->dim, c->norm_eps);
-    project(s, &bk->lin[LIN_Q], s->h, s->q, n);
-    project(s, &bk->lin[LIN_K], s->h, k, n);
-    project(s, &bk->lin[LIN_V], s->h, v, n);
+    const linear *qkv[] = {&bk->lin[LIN_Q], &bk->lin[LIN_K], &bk->lin[LIN_V]};
+    float *qkv_out[] = {s->q, k, v};
+    project(s, qkv, qkv_out, 3, s->h, n);
     k_rope(p, s->q, s->rows_pos, s->rope_cs, s->rope_sn, n, c->n_heads, c->head_dim, c->rope_dim,
            c->rope, false);
     k_rope(p, k, s->rows_pos, s->rope_cs, s->rope_sn, n, c->n_kv_heads, c->head_dim, c->rope_dim,
            c->rope, false);
     kv_cache_attend(p, &s->kv, l, s->q, s->o, n, s->pos);
-    project(s, &bk->lin[LIN_O], s->o, s->xm, n);
+    project1(s, &bk->lin[LIN_O], s->o, s->xm, n);
     add(s->xm, s->x, nd);
     k_rmsnorm_fwd(p, s->xm, bk->ffn_norm, s->h, s->r, n, c->dim, c->norm_eps);
-    project(s, &bk->lin[LIN_GATE], s->h, s->a, n);
-    project(s, &bk->lin[LIN_UP], s->h, s->b, n);
+    const linear *gate_up[] = {&bk->lin[LIN_GATE], &bk->lin[LIN_UP]};
+    float *gate_up_out[] = {s->a, s->b};
+    project(s, gate_up, gate_up_out, 2, s->h, n);
     k_swiglu_fwd(p, s->a, s->b, s->hs, (size_t)n * c->ffn_dim);
-    project(s, &bk->lin[LIN_DOWN], s->hs, s->x, n);
+    project1(s, &bk->lin[LIN_DOWN], s->hs, s->x, n);
     add(s->x, s->xm, nd);
 }
 
@@ -274,7 +311,7 @@ static int check_feed(const gen_session *s, const int32_t *tokens, int n, char *
  * grown it since the session began). */
 static int ensure_slots(gen_session *s)
 {
-    int want = MV_PER_THREAD * pool_threads(s->m->pool);
+    int want = MV_MAX * MV_PER_THREAD * pool_threads(s->m->pool);
     if (want <= s->mv_slots)
         return 0;
     float *q = realloc(s->qrow, (size_t)want * s->wide * sizeof *q);
@@ -303,7 +340,7 @@ const float *gen_session_feed(gen_session *s, const int32_t *tokens, int n, char
     const model_config *c = &s->m->cfg;
     float *x = s->x + (size_t)(last - 1) * c->dim;
     k_rmsnorm_fwd(s->m->pool, x, s->m->out_norm, s->h, s->r, 1, c->dim, c->norm_eps);
-    matvec(s, &s->m->head, s->h, s->logits);
+    project1(s, &s->m->head, s->h, s->logits, 1);
     return s->logits;
 }
 
