@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "bench.h"
-#include "cli.h"
+#include "cli_opts.h"
 #include "ring.h"
 
 double bench_now_s(void)
@@ -105,26 +105,16 @@ int cmd_bench(const cli_command *cmd, int argc, char **argv)
     if (!strcmp(argv[1], "generate"))
         return bench_generate(cmd, argc, argv);
     bench_options o = {false, 20000000, 2, NULL};
-    for (int i = 2; i < argc; i++) {
-        if (!strcmp(argv[i], "--json")) {
-            o.json = true;
-        } else if (!strcmp(argv[i], "--records") && i + 1 < argc) {
-            char *end;
-            o.records = strtoll(argv[++i], &end, 10);
-            if (*end || o.records <= 0)
-                return cli_usage_error(cmd, "--records needs a positive count, got '%s'", argv[i]);
-        } else if (!strcmp(argv[i], "--steps") && i + 1 < argc) {
-            char *end;
-            long v = strtol(argv[++i], &end, 10);
-            if (*end || v <= 0 || v > 1000)
-                return cli_usage_error(cmd, "--steps needs a count in 1..1000, got '%s'", argv[i]);
-            o.steps = (int)v;
-        } else if (!strcmp(argv[i], "--case") && i + 1 < argc) {
-            o.only = argv[++i];
-        } else {
-            return cli_usage_error(cmd, "unknown option '%s'", argv[i]);
-        }
-    }
+    const cli_opt opts[] = {
+        {"--json", NULL, CLI_FLAG, &o.json, 0, 0, NULL},
+        {"--records", NULL, CLI_LLONG, &o.records, 1, 9e18, "a positive count"},
+        {"--steps", NULL, CLI_INT, &o.steps, 1, 1000, "a count in 1..1000"},
+        {"--case", NULL, CLI_STRING, &o.only, 0, 0, NULL},
+        CLI_OPT_END,
+    };
+    int rc = cli_opts_parse(cmd, &(cli_spec){opts, 2, NULL, 0}, argc, argv);
+    if (rc != CLI_OK)
+        return rc;
     const char *which = argv[1];
     if (!strcmp(which, "ring"))
         return bench_ring(&o);

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "bench.h"
-#include "cli.h"
+#include "cli_opts.h"
 #include "generate.h"
 #include "gguf.h"
 #include "kernels.h"
@@ -220,16 +220,15 @@ int bench_generate(const cli_command *cmd, int argc, char **argv)
 {
     const char *model_path = NULL, *only = NULL;
     bool json = false;
-    for (int i = 2; i < argc; i++) {
-        if (!strcmp(argv[i], "--json"))
-            json = true;
-        else if (!strcmp(argv[i], "-m") && i + 1 < argc)
-            model_path = argv[++i];
-        else if (!strcmp(argv[i], "--case") && i + 1 < argc)
-            only = argv[++i];
-        else
-            return cli_usage_error(cmd, "bench generate: unknown option '%s'", argv[i]);
-    }
+    const cli_opt opts[] = {
+        {"--json", NULL, CLI_FLAG, &json, 0, 0, NULL},
+        {"-m", NULL, CLI_STRING, &model_path, 0, 0, NULL},
+        {"--case", NULL, CLI_STRING, &only, 0, 0, NULL},
+        CLI_OPT_END,
+    };
+    int rc = cli_opts_parse(cmd, &(cli_spec){opts, 2, NULL, 0}, argc, argv);
+    if (rc != CLI_OK)
+        return rc;
     char err[1024];
     if (model_path) {
         if (run_file(model_path, json, err, sizeof err)) {

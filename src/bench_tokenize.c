@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli.h"
+#include "cli_opts.h"
 #include "file_read.h"
 #include "tok.h"
 
@@ -78,16 +78,15 @@ int bench_tokenize(const cli_command *cmd, int argc, char **argv)
 {
     const char *model = NULL, *file = NULL;
     bool json = false;
-    for (int i = 2; i < argc; i++) {
-        if (!strcmp(argv[i], "-m") && i + 1 < argc)
-            model = argv[++i];
-        else if (!strcmp(argv[i], "-f") && i + 1 < argc)
-            file = argv[++i];
-        else if (!strcmp(argv[i], "--json"))
-            json = true;
-        else
-            return cli_usage_error(cmd, "unknown option or missing value: '%s'", argv[i]);
-    }
+    const cli_opt opts[] = {
+        {"-m", NULL, CLI_STRING, &model, 0, 0, NULL},
+        {"-f", NULL, CLI_STRING, &file, 0, 0, NULL},
+        {"--json", NULL, CLI_FLAG, &json, 0, 0, NULL},
+        CLI_OPT_END,
+    };
+    int rc = cli_opts_parse(cmd, &(cli_spec){opts, 2, NULL, 0}, argc, argv);
+    if (rc != CLI_OK)
+        return rc;
     if (!model)
         return cli_usage_error(cmd, "bench tokenize needs -m VOCAB.gguf");
     return run(model, file, json);

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli_opts.h"
 #include "config_schema.h"
 #include "train_config.h"
 
@@ -130,31 +130,16 @@ int cmd_config(const cli_command *cmd, int argc, char **argv)
     if (strcmp(mode, "--check") && strcmp(mode, "--resolve"))
         return cli_usage_error(cmd, "unknown option '%s'", mode);
     const char *path = NULL;
-    char **sets = calloc((size_t)argc, sizeof *sets);
-    size_t n_sets = 0;
-    if (!sets) {
-        fprintf(stderr, "lathe %s: out of memory\n", cmd->name);
-        return CLI_FAIL;
-    }
-    int rc = CLI_OK;
-    for (int i = 2; i < argc && rc == CLI_OK; i++) {
-        if (!strcmp(argv[i], "--set") && i + 1 < argc)
-            sets[n_sets++] = argv[++i];
-        else if (!strncmp(argv[i], "--set=", 6))
-            sets[n_sets++] = argv[i] + 6;
-        else if (!strcmp(argv[i], "--set"))
-            rc = cli_usage_error(cmd, "--set needs KEY=VALUE");
-        else if (argv[i][0] == '-')
-            rc = cli_usage_error(cmd, "unknown option '%s'", argv[i]);
-        else if (path)
-            rc = cli_usage_error(cmd, "one CONFIG.yaml at most, got '%s' and '%s'", path, argv[i]);
-        else
-            path = argv[i];
-    }
+    cli_list sets = {0};
+    const cli_opt opts[] = {
+        {"--set", NULL, CLI_LIST, &sets, 0, 0, NULL},
+        CLI_OPT_END,
+    };
+    int rc = cli_opts_parse(cmd, &(cli_spec){opts, 2, &path, 1}, argc, argv);
     if (rc == CLI_OK && !path)
         rc = cli_usage_error(cmd, "%s needs a CONFIG.yaml", mode);
     if (rc == CLI_OK)
-        rc = check(cmd, path, sets, n_sets, !strcmp(mode, "--resolve"));
-    free(sets);
+        rc = check(cmd, path, sets.v, sets.n, !strcmp(mode, "--resolve"));
+    free(sets.v);
     return rc;
 }

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli_opts.h"
 #include "pipeline.h"
 #include "train_config.h"
 
@@ -22,25 +22,15 @@ typedef struct {
 static int parse_render(const cli_command *cmd, int argc, char **argv, render_options *o)
 {
     o->max = -1;
-    for (int i = 2; i < argc; i++) {
-        const char *a = argv[i];
-        bool has_value = i + 1 < argc;
-        if (!strcmp(a, "--config") && has_value) {
-            o->config = argv[++i];
-        } else if (!strcmp(a, "-m") && has_value) {
-            o->model = argv[++i];
-        } else if (!strcmp(a, "--max") && has_value) {
-            char *end;
-            errno = 0;
-            o->max = strtoll(argv[++i], &end, 10);
-            if (errno || *end || end == argv[i] || o->max < 0)
-                return cli_usage_error(cmd, "--max needs a count, not '%s'", argv[i]);
-        } else if (a[0] == '-' || o->dataset) {
-            return cli_usage_error(cmd, "unknown option or missing value: '%s'", a);
-        } else {
-            o->dataset = a;
-        }
-    }
+    const cli_opt opts[] = {
+        {"--config", NULL, CLI_STRING, &o->config, 0, 0, NULL},
+        {"-m", NULL, CLI_STRING, &o->model, 0, 0, NULL},
+        {"--max", NULL, CLI_LLONG, &o->max, 0, 9e18, "a count"},
+        CLI_OPT_END,
+    };
+    int rc = cli_opts_parse(cmd, &(cli_spec){opts, 2, &o->dataset, 1}, argc, argv);
+    if (rc != CLI_OK)
+        return rc;
     if (!o->dataset)
         return cli_usage_error(cmd, "render needs a DATASET");
     if (!o->config && !o->model)

@@ -5,49 +5,35 @@
  * and limit the pane had (ds_edit_set_tokens). */
 #include "config.h"
 
-#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli_opts.h"
 #include "cmd_data_session.h"
 #include "ds_recipe.h"
 #include "ds_save.h"
 
 typedef struct {
     const char *in, *recipe, *out, *model;
-    unsigned long sequence_len;
+    long long sequence_len;
     bool in_place;
 } clean_options;
 
 static int parse(const cli_command *cmd, int argc, char **argv, clean_options *o)
 {
-    for (int i = 2; i < argc; i++) {
-        const char *a = argv[i];
-        bool has_value = i + 1 < argc;
-        if (!strcmp(a, "--recipe") && has_value) {
-            o->recipe = argv[++i];
-        } else if (!strcmp(a, "-o") && has_value) {
-            o->out = argv[++i];
-        } else if (!strcmp(a, "-m") && has_value) {
-            o->model = argv[++i];
-        } else if (!strcmp(a, "--sequence-len") && has_value) {
-            char *end;
-            const char *v = argv[++i];
-            errno = 0;
-            o->sequence_len = strtoul(v, &end, 10);
-            if (errno || *end || end == v || v[0] == '-' || o->sequence_len > UINT32_MAX)
-                return cli_usage_error(cmd, "--sequence-len needs a count, not '%s'", v);
-        } else if (!strcmp(a, "--in-place") || !strcmp(a, "--force")) {
-            o->in_place = true;
-        } else if (a[0] == '-' || o->in) {
-            return cli_usage_error(cmd, "unknown option or missing value: '%s'", a);
-        } else {
-            o->in = a;
-        }
-    }
+    const cli_opt opts[] = {
+        {"--recipe", NULL, CLI_STRING, &o->recipe, 0, 0, NULL},
+        {"-o", NULL, CLI_STRING, &o->out, 0, 0, NULL},
+        {"-m", NULL, CLI_STRING, &o->model, 0, 0, NULL},
+        {"--sequence-len", NULL, CLI_LLONG, &o->sequence_len, 0, UINT32_MAX, "a count"},
+        {"--in-place", "--force", CLI_FLAG, &o->in_place, 0, 0, NULL},
+        CLI_OPT_END,
+    };
+    int rc = cli_opts_parse(cmd, &(cli_spec){opts, 2, &o->in, 1}, argc, argv);
+    if (rc != CLI_OK)
+        return rc;
     if (!o->in || !o->recipe)
         return cli_usage_error(cmd, "clean needs a DATASET and --recipe R.yaml");
     if (!o->out && !o->in_place)

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli_opts.h"
 #include "cmd_data_session.h"
 #include "ds_convert.h"
 
@@ -20,18 +20,14 @@ static int parse(const cli_command *cmd, int argc, char **argv, const char **in,
                  const char **out, ds_format *to)
 {
     const char *name = NULL;
-    for (int i = 2; i < argc; i++) {
-        const char *a = argv[i];
-        bool has_value = i + 1 < argc;
-        if (!strcmp(a, "--to") && has_value)
-            name = argv[++i];
-        else if (!strcmp(a, "-o") && has_value)
-            *out = argv[++i];
-        else if (a[0] == '-' || *in)
-            return cli_usage_error(cmd, "unknown option or missing value: '%s'", a);
-        else
-            *in = a;
-    }
+    const cli_opt opts[] = {
+        {"--to", NULL, CLI_STRING, &name, 0, 0, NULL},
+        {"-o", NULL, CLI_STRING, out, 0, 0, NULL},
+        CLI_OPT_END,
+    };
+    int rc = cli_opts_parse(cmd, &(cli_spec){opts, 2, in, 1}, argc, argv);
+    if (rc != CLI_OK)
+        return rc;
     if (!*in || !name || !*out)
         return cli_usage_error(cmd, "convert needs a DATASET, --to FORMAT and -o OUT");
     if (ds_format_parse(name, to) != 0 || *to == DS_FMT_AUTO)

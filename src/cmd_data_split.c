@@ -3,12 +3,11 @@
  * input and seed (ds_split.h). */
 #include "config.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli_opts.h"
 #include "cmd_data_session.h"
 #include "ds_split.h"
 
@@ -19,25 +18,15 @@ static int parse(const cli_command *cmd, int argc, char **argv, const char **in,
 {
     const char *val = NULL;
     spec->seed = DEFAULT_SEED;
-    for (int i = 2; i < argc; i++) {
-        const char *a = argv[i];
-        bool has_value = i + 1 < argc;
-        if (!strcmp(a, "--val") && has_value) {
-            val = argv[++i];
-        } else if (!strcmp(a, "--seed") && has_value) {
-            char *end;
-            errno = 0;
-            spec->seed = strtoull(argv[++i], &end, 10);
-            if (errno || *end || end == argv[i] || argv[i][0] == '-')
-                return cli_usage_error(cmd, "--seed needs a number, not '%s'", argv[i]);
-        } else if (!strcmp(a, "-o") && has_value) {
-            *prefix = argv[++i];
-        } else if (a[0] == '-' || *in) {
-            return cli_usage_error(cmd, "unknown option or missing value: '%s'", a);
-        } else {
-            *in = a;
-        }
-    }
+    const cli_opt opts[] = {
+        {"--val", NULL, CLI_STRING, &val, 0, 0, NULL},
+        {"--seed", NULL, CLI_U64, &spec->seed, 0, 0, NULL},
+        {"-o", NULL, CLI_STRING, prefix, 0, 0, NULL},
+        CLI_OPT_END,
+    };
+    int rc = cli_opts_parse(cmd, &(cli_spec){opts, 2, in, 1}, argc, argv);
+    if (rc != CLI_OK)
+        return rc;
     if (!*in || !val || !*prefix)
         return cli_usage_error(cmd, "split needs a DATASET, --val FRACTION_OR_COUNT and -o PREFIX");
     if (ds_split_parse_val(val, spec) != 0)

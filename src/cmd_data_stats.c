@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli_opts.h"
 #include "ds_stats.h"
 #include "train_config.h"
 
@@ -27,63 +27,26 @@ typedef struct {
     int threads;
 } stats_options;
 
-static int parse_number(const cli_command *cmd, const char *opt, const char *s, double lo,
-                        double hi, double *out)
-{
-    char *end;
-    errno = 0;
-    *out = strtod(s, &end);
-    if (errno || *end || end == s || !(*out >= lo && *out <= hi))
-        return cli_usage_error(cmd, "%s needs a number from %g to %g, not '%s'", opt, lo, hi, s);
-    return CLI_OK;
-}
-
-static int parse_value(const cli_command *cmd, const char *a, const char *v, stats_options *o)
-{
-    double x;
-    int rc = CLI_OK;
-    if (!strcmp(a, "--config")) {
-        o->config = v;
-    } else if (!strcmp(a, "-m")) {
-        o->model = v;
-    } else if (!strcmp(a, "--sequence-len")) {
-        if ((rc = parse_number(cmd, a, v, 1, 1e9, &x)) == CLI_OK)
-            o->sequence_len = (long long)x;
-    } else if (!strcmp(a, "--near-threshold")) {
-        if ((rc = parse_number(cmd, a, v, 0.05, 1, &x)) == CLI_OK)
-            o->near_threshold = x;
-    } else if (!strcmp(a, "--threads")) {
-        if ((rc = parse_number(cmd, a, v, 1, 64, &x)) == CLI_OK)
-            o->threads = (int)x;
-    } else if (ds_format_parse(v, &o->format) != 0) {
-        rc = cli_usage_error(cmd, "--format is auto, alpaca, sharegpt, messages, completion or "
-                                  "input_output, not '%s'", v);
-    }
-    return rc;
-}
-
 static int parse_stats(const cli_command *cmd, int argc, char **argv, stats_options *o)
 {
-    static const char *const with_value[] = {"--config", "-m", "--sequence-len",
-                                             "--near-threshold", "--format", "--threads"};
+    const char *format = NULL;
     *o = (stats_options){.sequence_len = -1, .format = DS_FMT_AUTO};
-    for (int i = 2; i < argc; i++) {
-        const char *a = argv[i];
-        bool known = false;
-        for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
-            known |= !strcmp(a, with_value[k]);
-        if (known && i + 1 < argc) {
-            int rc = parse_value(cmd, a, argv[++i], o);
-            if (rc != CLI_OK)
-                return rc;
-        } else if (!strcmp(a, "--json")) {
-            o->json = true;
-        } else if (a[0] == '-' || o->dataset) {
-            return cli_usage_error(cmd, "unknown option or missing value: '%s'", a);
-        } else {
-            o->dataset = a;
-        }
-    }
+    const cli_opt opts[] = {
+        {"--config", NULL, CLI_STRING, &o->config, 0, 0, NULL},
+        {"-m", NULL, CLI_STRING, &o->model, 0, 0, NULL},
+        {"--sequence-len", NULL, CLI_LLONG, &o->sequence_len, 1, 1e9, NULL},
+        {"--near-threshold", NULL, CLI_DOUBLE, &o->near_threshold, 0.05, 1, NULL},
+        {"--threads", NULL, CLI_INT, &o->threads, 1, 64, NULL},
+        {"--format", NULL, CLI_STRING, &format, 0, 0, NULL},
+        {"--json", NULL, CLI_FLAG, &o->json, 0, 0, NULL},
+        CLI_OPT_END,
+    };
+    int rc = cli_opts_parse(cmd, &(cli_spec){opts, 2, &o->dataset, 1}, argc, argv);
+    if (rc != CLI_OK)
+        return rc;
+    if (format && ds_format_parse(format, &o->format) != 0)
+        return cli_usage_error(cmd, "--format is auto, alpaca, sharegpt, messages, completion or "
+                                    "input_output, not '%s'", format);
     if (!o->dataset)
         return cli_usage_error(cmd, "stats needs a DATASET");
     if (o->config && o->model)

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "atomic_file.h"
-#include "cli.h"
+#include "cli_opts.h"
 #include "completion.h"
 #include "dataset.h"
 #include "gen_setup.h"
@@ -19,7 +19,8 @@
 
 typedef struct {
     const char *model, *lora, *data, *output;
-    long max, n_new, threads;
+    long long max;
+    int n_new, threads;
     bool json;
 } eval_args;
 
@@ -34,38 +35,21 @@ typedef struct {
 
 static int parse(const cli_command *cmd, int argc, char **argv, eval_args *a)
 {
-    for (int i = 1; i < argc; i++) {
-        const char *o = argv[i];
-        if (!strcmp(o, "--json")) {
-            a->json = true;
-            continue;
-        }
-        if (i + 1 >= argc)
-            return cli_usage_error(cmd, "'%s' needs a value or is unknown", o);
-        const char *v = argv[++i];
-        if (!strcmp(o, "-m"))
-            a->model = v;
-        else if (!strcmp(o, "--lora"))
-            a->lora = v;
-        else if (!strcmp(o, "--data"))
-            a->data = v;
-        else if (!strcmp(o, "--output"))
-            a->output = v;
-        else if (!strcmp(o, "--max")) {
-            if (gen_parse_int(v, 1, 1L << 40, &a->max))
-                return cli_usage_error(cmd, "--max needs a positive record count, got '%s'", v);
-        } else if (!strcmp(o, "-n")) {
-            if (gen_parse_int(v, 1, 1 << 20, &a->n_new))
-                return cli_usage_error(cmd, "-n needs 1 to 1048576 tokens, got '%s'", v);
-        } else if (!strcmp(o, "-t") || !strcmp(o, "--threads")) {
-            if (gen_parse_int(v, 1, 1024, &a->threads))
-                return cli_usage_error(cmd, "%s needs 1 to 1024 threads, got '%s'", o, v);
-        } else
-            return cli_usage_error(cmd, "unknown option '%s'", o);
-    }
-    if (!a->model || !a->data)
+    const cli_opt opts[] = {
+        {"--json", NULL, CLI_FLAG, &a->json, 0, 0, NULL},
+        {"-m", NULL, CLI_STRING, &a->model, 0, 0, NULL},
+        {"--lora", NULL, CLI_STRING, &a->lora, 0, 0, NULL},
+        {"--data", NULL, CLI_STRING, &a->data, 0, 0, NULL},
+        {"--output", NULL, CLI_STRING, &a->output, 0, 0, NULL},
+        {"--max", NULL, CLI_LLONG, &a->max, 1, 1LL << 40, "a positive record count"},
+        {"-n", NULL, CLI_INT, &a->n_new, 1, 1 << 20, "1 to 1048576 tokens"},
+        {"-t", "--threads", CLI_INT, &a->threads, 1, 1024, "1 to 1024 threads"},
+        CLI_OPT_END,
+    };
+    int rc = cli_opts_parse(cmd, &(cli_spec){opts, 1, NULL, 0}, argc, argv);
+    if (rc == CLI_OK && (!a->model || !a->data))
         return cli_usage_error(cmd, "give the model with -m and the dataset with --data");
-    return CLI_OK;
+    return rc;
 }
 
 /* The last assistant turn, when a user turn comes before it; else -1. */
@@ -82,13 +66,13 @@ static long last_answer(const ds_record *rec)
 }
 
 /* The greedy answer as text made valid UTF-8 (it may stop inside a character). */
-static char *predict(eval_run *r, const tok_ids *prompt, long n_new, char *err, size_t errlen)
+static char *predict(eval_run *r, const tok_ids *prompt, int n_new, char *err, size_t errlen)
 {
     gen_session *s = gen_session_new(r->g.mf.m, (int)(prompt->n + (size_t)n_new), err, errlen);
     if (!s)
         return NULL;
     tok_ids out = {0};
-    completion_opts o = {.max_new = (int)n_new};
+    completion_opts o = {.max_new = n_new};
     char *raw = NULL, *text = NULL;
     if (!completion_run(s, r->ts, r->g.vocab, prompt->ids, prompt->n, &o, &out, NULL, err,
                         errlen))
@@ -161,7 +145,7 @@ static void progress(const eval_run *r, const eval_args *a, bool done)
     if (!done && !tty && r->count % 10)
         return;
     if (a->max > 0)
-        fprintf(stderr, "%slathe eval: %zu/%ld records evaluated", tty ? "\r" : "", r->count,
+        fprintf(stderr, "%slathe eval: %zu/%lld records evaluated", tty ? "\r" : "", r->count,
                 a->max);
     else
         fprintf(stderr, "%slathe eval: %zu records evaluated", tty ? "\r" : "", r->count);
@@ -251,7 +235,7 @@ int cmd_eval(const cli_command *cmd, int argc, char **argv)
         rc = -1;
     }
     if (!rc)
-        rc = gen_setup_open(&r.g, a.model, a.lora, (int)a.threads, err, sizeof err);
+        rc = gen_setup_open(&r.g, a.model, a.lora, a.threads, err, sizeof err);
     if (!rc && !(r.ts = tsample_new(&greedy, model_get_config(r.g.mf.m)->n_vocab, err,
                                     sizeof err)))
         rc = -1;

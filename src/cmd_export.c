@@ -11,7 +11,7 @@
 
 #include "adapter.h"
 #include "adapter_path.h"
-#include "cli.h"
+#include "cli_opts.h"
 #include "hf_model.h"
 #include "model_load.h"
 
@@ -32,29 +32,19 @@ static bool is_dir(const char *p)
     return !stat(p, &st) && S_ISDIR(st.st_mode);
 }
 
-/* Options after the subcommand; -1 after a usage message. */
+/* Options after the subcommand. */
 static int parse(const cli_command *cmd, int argc, char **argv, export_args *a)
 {
-    for (int i = 2; i < argc; i++) {
-        const char *o = argv[i];
-        const char **slot = !strcmp(o, "--gguf") ? &a->gguf : !strcmp(o, "--peft") ? &a->peft
-                          : !strcmp(o, "-m") || !strcmp(o, "--model") ? &a->model
-                          : !strcmp(o, "--lora") ? &a->lora
-                          : !strcmp(o, "-o") || !strcmp(o, "--output") ? &a->out
-                          : !strcmp(o, "--type") ? &a->type : NULL;
-        if (!slot && o[0] == '-')
-            return cli_usage_error(cmd, "unknown option '%s'", o), -1;
-        if (!slot) {
-            if (a->src)
-                return cli_usage_error(cmd, "unexpected argument '%s'", o), -1;
-            a->src = o;
-        } else if (i + 1 >= argc) {
-            return cli_usage_error(cmd, "%s needs a value", o), -1;
-        } else {
-            *slot = argv[++i];
-        }
-    }
-    return 0;
+    const cli_opt opts[] = {
+        {"--gguf", NULL, CLI_STRING, &a->gguf, 0, 0, NULL},
+        {"--peft", NULL, CLI_STRING, &a->peft, 0, 0, NULL},
+        {"-m", "--model", CLI_STRING, &a->model, 0, 0, NULL},
+        {"--lora", NULL, CLI_STRING, &a->lora, 0, 0, NULL},
+        {"-o", "--output", CLI_STRING, &a->out, 0, 0, NULL},
+        {"--type", NULL, CLI_STRING, &a->type, 0, 0, NULL},
+        CLI_OPT_END,
+    };
+    return cli_opts_parse(cmd, &(cli_spec){opts, 2, &a->src, 1}, argc, argv);
 }
 
 static void report(const char *err)
@@ -187,7 +177,8 @@ int cmd_export(const cli_command *cmd, int argc, char **argv)
     bool adapter_cmd = !strcmp(argv[1], "adapter");
     if (!adapter_cmd && strcmp(argv[1], "merge"))
         return cli_usage_error(cmd, "unknown subcommand '%s' (adapter, merge)", argv[1]);
-    if (parse(cmd, argc, argv, &a))
-        return CLI_USAGE;
+    int rc = parse(cmd, argc, argv, &a);
+    if (rc != CLI_OK)
+        return rc;
     return adapter_cmd ? export_adapter(cmd, &a) : export_merge(cmd, &a);
 }

@@ -7,75 +7,38 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli.h"
+#include "cli_opts.h"
 #include "completion.h"
 #include "gen_setup.h"
 
 typedef struct {
     const char *model, *lora, *prompt;
-    long n_predict, threads;
-    bool raw, seeded;
+    int n_predict, threads;
+    bool raw;
     tsample_params sp;
 } gen_args;
 
-static int parse_sampling(const cli_command *cmd, const char *o, const char *v, gen_args *a)
-{
-    double d;
-    long n;
-    if (!strcmp(o, "--temp") && !gen_parse_float(v, 0, 1e6, &d))
-        a->sp.temp = (float)d;
-    else if (!strcmp(o, "--top-k") && !gen_parse_int(v, 0, 1L << 30, &n))
-        a->sp.top_k = (int)n;
-    else if (!strcmp(o, "--top-p") && !gen_parse_float(v, 0, 1, &d))
-        a->sp.top_p = (float)d;
-    else if (!strcmp(o, "--min-p") && !gen_parse_float(v, 0, 1, &d))
-        a->sp.min_p = (float)d;
-    else if (!strcmp(o, "--repeat-penalty") && !gen_parse_float(v, 1e-6, 1e6, &d))
-        a->sp.repeat_penalty = (float)d;
-    else if (!strcmp(o, "--seed")) {
-        char *end;
-        unsigned long long s = strtoull(v, &end, 10);
-        if (!*v || *end || *v == '-')
-            return cli_usage_error(cmd, "--seed needs a non-negative integer, got '%s'", v);
-        a->sp.seed = s;
-        a->seeded = true;
-    } else
-        return cli_usage_error(cmd, "'%s %s': unknown option or value out of range", o, v);
-    return CLI_OK;
-}
-
 static int parse(const cli_command *cmd, int argc, char **argv, gen_args *a)
 {
-    for (int i = 1; i < argc; i++) {
-        const char *o = argv[i];
-        if (!strcmp(o, "--raw")) {
-            a->raw = true;
-            continue;
-        }
-        if (i + 1 >= argc)
-            return cli_usage_error(cmd, "'%s' needs a value or is unknown", o);
-        const char *v = argv[++i];
-        int rc = CLI_OK;
-        if (!strcmp(o, "-m"))
-            a->model = v;
-        else if (!strcmp(o, "--lora"))
-            a->lora = v;
-        else if (!strcmp(o, "-p"))
-            a->prompt = v;
-        else if (!strcmp(o, "-n")) {
-            if (gen_parse_int(v, 1, 1 << 20, &a->n_predict))
-                rc = cli_usage_error(cmd, "-n needs 1 to 1048576 tokens, got '%s'", v);
-        } else if (!strcmp(o, "-t") || !strcmp(o, "--threads")) {
-            if (gen_parse_int(v, 1, 1024, &a->threads))
-                rc = cli_usage_error(cmd, "%s needs 1 to 1024 threads, got '%s'", o, v);
-        } else
-            rc = parse_sampling(cmd, o, v, a);
-        if (rc != CLI_OK)
-            return rc;
-    }
-    if (!a->model || !a->prompt)
+    const cli_opt opts[] = {
+        {"--raw", NULL, CLI_FLAG, &a->raw, 0, 0, NULL},
+        {"-m", NULL, CLI_STRING, &a->model, 0, 0, NULL},
+        {"--lora", NULL, CLI_STRING, &a->lora, 0, 0, NULL},
+        {"-p", NULL, CLI_STRING, &a->prompt, 0, 0, NULL},
+        {"-n", NULL, CLI_INT, &a->n_predict, 1, 1 << 20, "1 to 1048576 tokens"},
+        {"-t", "--threads", CLI_INT, &a->threads, 1, 1024, "1 to 1024 threads"},
+        {"--temp", NULL, CLI_FLOAT, &a->sp.temp, 0, 1e6, NULL},
+        {"--top-k", NULL, CLI_INT, &a->sp.top_k, 0, 1 << 30, NULL},
+        {"--top-p", NULL, CLI_FLOAT, &a->sp.top_p, 0, 1, NULL},
+        {"--min-p", NULL, CLI_FLOAT, &a->sp.min_p, 0, 1, NULL},
+        {"--repeat-penalty", NULL, CLI_FLOAT, &a->sp.repeat_penalty, 1e-6, 1e6, NULL},
+        {"--seed", NULL, CLI_U64, &a->sp.seed, 0, 0, NULL},
+        CLI_OPT_END,
+    };
+    int rc = cli_opts_parse(cmd, &(cli_spec){opts, 1, NULL, 0}, argc, argv);
+    if (rc == CLI_OK && (!a->model || !a->prompt))
         return cli_usage_error(cmd, "give the model with -m and the prompt with -p");
-    return CLI_OK;
+    return rc;
 }
 
 static void put_text(void *ctx, const char *text, size_t len)
@@ -107,7 +70,7 @@ static int run(gen_setup *g, const gen_args *a, char *err, size_t errlen)
         rc = -1;
     if (!rc && !(ts = tsample_new(&a->sp, model_get_config(g->mf.m)->n_vocab, err, errlen)))
         rc = -1;
-    completion_opts o = {.max_new = (int)a->n_predict, .on_text = put_text};
+    completion_opts o = {.max_new = a->n_predict, .on_text = put_text};
     if (!rc)
         rc = completion_run(s, ts, g->vocab, ids.ids, ids.n, &o, &out, NULL, err, errlen);
     if (!rc)
@@ -122,14 +85,13 @@ static int run(gen_setup *g, const gen_args *a, char *err, size_t errlen)
 int cmd_generate(const cli_command *cmd, int argc, char **argv)
 {
     gen_args a = {.n_predict = 256, .sp = tsample_defaults()};
+    a.sp.seed = (uint64_t)time(NULL) ^ ((uint64_t)clock() << 32);  /* unless --seed */
     int rc = parse(cmd, argc, argv, &a);
     if (rc != CLI_OK)
         return rc;
-    if (!a.seeded)
-        a.sp.seed = (uint64_t)time(NULL) ^ ((uint64_t)clock() << 32);
     char err[1024];
     gen_setup g;
-    if (gen_setup_open(&g, a.model, a.lora, (int)a.threads, err, sizeof err) ||
+    if (gen_setup_open(&g, a.model, a.lora, a.threads, err, sizeof err) ||
         run(&g, &a, err, sizeof err)) {
         fflush(stdout);
         fprintf(stderr, "lathe generate: %s\n", err);

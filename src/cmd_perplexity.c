@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli_opts.h"
 #include "file_read.h"
 #include "model_open.h"
 #include "perplexity.h"
@@ -22,33 +22,18 @@ typedef struct {
 
 static int parse(const cli_command *cmd, int argc, char **argv, ppl_args *a)
 {
-    for (int i = 1; i < argc; i++) {
-        const char *o = argv[i];
-        if (!strcmp(o, "--json")) {
-            a->json = true;
-            continue;
-        }
-        if (i + 1 >= argc)
-            return cli_usage_error(cmd, "'%s' needs a value or is unknown", o);
-        const char *v = argv[++i];
-        if (!strcmp(o, "-m"))
-            a->model = v;
-        else if (!strcmp(o, "--lora"))
-            a->lora = v;
-        else if (!strcmp(o, "-f"))
-            a->file = v;
-        else if (!strcmp(o, "-c")) {
-            char *end;
-            long c = strtol(v, &end, 10);
-            if (*end || c < 2 || c > 1 << 20)
-                return cli_usage_error(cmd, "-c needs a context of 2 to 1048576 tokens, got '%s'", v);
-            a->ctx = (int)c;
-        } else
-            return cli_usage_error(cmd, "unknown option '%s'", o);
-    }
-    if (!a->model || !a->file)
+    const cli_opt opts[] = {
+        {"--json", NULL, CLI_FLAG, &a->json, 0, 0, NULL},
+        {"-m", NULL, CLI_STRING, &a->model, 0, 0, NULL},
+        {"--lora", NULL, CLI_STRING, &a->lora, 0, 0, NULL},
+        {"-f", NULL, CLI_STRING, &a->file, 0, 0, NULL},
+        {"-c", NULL, CLI_INT, &a->ctx, 2, 1 << 20, "a context of 2 to 1048576 tokens"},
+        CLI_OPT_END,
+    };
+    int rc = cli_opts_parse(cmd, &(cli_spec){opts, 1, NULL, 0}, argc, argv);
+    if (rc == CLI_OK && (!a->model || !a->file))
         return cli_usage_error(cmd, "give the model with -m and the text with -f");
-    return CLI_OK;
+    return rc;
 }
 
 /* The file's tokens, BOS first when the vocabulary adds one. */

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli_opts.h"
 #include "file_read.h"
 #include "tok.h"
 
@@ -19,29 +19,20 @@ typedef struct {
 
 static int parse_options(const cli_command *cmd, int argc, char **argv, tokenize_options *o)
 {
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        bool has_value = i + 1 < argc;
-        if (!strcmp(a, "-m") && has_value) {
-            o->model = argv[++i];
-        } else if (!strcmp(a, "-p") && has_value) {
-            o->prompt = argv[++i];
-        } else if (!strcmp(a, "-f") && has_value) {
-            o->file = argv[++i];
-        } else if (!strcmp(a, "--stdin")) {
-            o->use_stdin = true;
-        } else if (!strcmp(a, "--ids")) {
-            o->ids = true;
-        } else if (!strcmp(a, "--no-bos")) {
-            o->no_bos = true;
-        } else if (!strcmp(a, "--no-parse-special")) {
-            o->no_parse_special = true;
-        } else if (!strcmp(a, "--show-count")) {
-            o->show_count = true;
-        } else {
-            return cli_usage_error(cmd, "unknown option or missing value: '%s'", a);
-        }
-    }
+    const cli_opt opts[] = {
+        {"-m", NULL, CLI_STRING, &o->model, 0, 0, NULL},
+        {"-p", NULL, CLI_STRING, &o->prompt, 0, 0, NULL},
+        {"-f", NULL, CLI_STRING, &o->file, 0, 0, NULL},
+        {"--stdin", NULL, CLI_FLAG, &o->use_stdin, 0, 0, NULL},
+        {"--ids", NULL, CLI_FLAG, &o->ids, 0, 0, NULL},
+        {"--no-bos", NULL, CLI_FLAG, &o->no_bos, 0, 0, NULL},
+        {"--no-parse-special", NULL, CLI_FLAG, &o->no_parse_special, 0, 0, NULL},
+        {"--show-count", NULL, CLI_FLAG, &o->show_count, 0, 0, NULL},
+        CLI_OPT_END,
+    };
+    int rc = cli_opts_parse(cmd, &(cli_spec){opts, 1, NULL, 0}, argc, argv);
+    if (rc != CLI_OK)
+        return rc;
     if (!o->model)
         return cli_usage_error(cmd, "-m MODEL_OR_VOCAB is required");
     if ((o->prompt != NULL) + (o->file != NULL) + o->use_stdin != 1)

@@ -30,7 +30,7 @@
 #include <unistd.h>
 
 #include "adapter.h"
-#include "cli.h"
+#include "cli_opts.h"
 #include "model_load.h"
 #include "pipeline.h"
 #include "pipeline_source.h"
@@ -51,9 +51,9 @@ typedef struct {
     const char *config;
     const char *output;
     const char *resume;       /* RUN_DIR or "auto" */
-    char **sets;
-    size_t n_sets;
-    char max_steps[64];
+    cli_list sets;            /* --set KEY=VALUE, then max_steps=N from --max-steps */
+    long long max_steps;      /* 0: the config's */
+    char max_steps_set[64];
 } train_options;
 
 typedef struct {
@@ -103,37 +103,25 @@ static void on_sigint(int sig)
 
 static int parse_options(const cli_command *cmd, int argc, char **argv, train_options *o)
 {
-    o->sets = calloc((size_t)argc + 1, sizeof *o->sets);
-    if (!o->sets) {
-        fprintf(stderr, "lathe train: out of memory\n");
-        return CLI_FAIL;
-    }
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        bool has_value = i + 1 < argc;
-        if (!strcmp(a, "--resume") && has_value) {
-            o->resume = argv[++i];
-        } else if (!strcmp(a, "--set") && has_value) {
-            o->sets[o->n_sets++] = argv[++i];
-        } else if (!strcmp(a, "--output") && has_value) {
-            o->output = argv[++i];
-        } else if (!strcmp(a, "--max-steps") && has_value) {
-            char *end;
-            const char *v = argv[++i];
-            long long n = strtoll(v, &end, 10);
-            if (!*v || *end || n < 1)
-                return cli_usage_error(cmd, "--max-steps wants a positive integer, not '%s'", v);
-            snprintf(o->max_steps, sizeof o->max_steps, "max_steps=%lld", n);
-        } else if (a[0] == '-' || o->config) {
-            return cli_usage_error(cmd, "unknown option or missing value: '%s'", a);
-        } else {
-            o->config = a;
-        }
-    }
+    const cli_opt opts[] = {
+        {"--resume", NULL, CLI_STRING, &o->resume, 0, 0, NULL},
+        {"--set", NULL, CLI_LIST, &o->sets, 0, 0, NULL},
+        {"--output", NULL, CLI_STRING, &o->output, 0, 0, NULL},
+        {"--max-steps", NULL, CLI_LLONG, &o->max_steps, 1, 9e18, "a positive integer"},
+        CLI_OPT_END,
+    };
+    int rc = cli_opts_parse(cmd, &(cli_spec){opts, 1, &o->config, 1}, argc, argv);
+    if (rc != CLI_OK)
+        return rc;
     if (!o->config)
         return cli_usage_error(cmd, "CONFIG.yaml is required");
-    if (o->max_steps[0])
-        o->sets[o->n_sets++] = o->max_steps;  /* after --set: the flag wins */
+    if (o->max_steps) {
+        snprintf(o->max_steps_set, sizeof o->max_steps_set, "max_steps=%lld", o->max_steps);
+        if (cli_list_push(&o->sets, o->max_steps_set)) {  /* after --set: the flag wins */
+            fprintf(stderr, "lathe train: out of memory\n");
+            return CLI_FAIL;
+        }
+    }
     return CLI_OK;
 }
 
@@ -279,7 +267,7 @@ static int open_run(train_run *r, const train_options *o)
 static int load_config(train_run *r, const train_options *o)
 {
     config_diags d;
-    int rc = train_config_load(&r->cfg, o->config, o->sets, o->n_sets, &d);
+    int rc = train_config_load(&r->cfg, o->config, o->sets.v, o->sets.n, &d);
     config_diags_print(&d, stderr);
     return rc ? -1 : 0;
 }
@@ -739,12 +727,12 @@ int cmd_train(const cli_command *cmd, int argc, char **argv)
     train_options o = {0};
     int rc = parse_options(cmd, argc, argv, &o);
     if (rc != CLI_OK) {
-        free(o.sets);
+        free(o.sets.v);
         return rc;
     }
     train_run *r = calloc(1, sizeof *r);
     if (!r) {
-        free(o.sets);
+        free(o.sets.v);
         fprintf(stderr, "lathe train: out of memory\n");
         return CLI_FAIL;
     }
@@ -760,6 +748,6 @@ int cmd_train(const cli_command *cmd, int argc, char **argv)
         fprintf(stderr, "lathe train: %s\n", r->err);
     run_free(r);
     free(r);
-    free(o.sets);
+    free(o.sets.v);
     return rc;
 }

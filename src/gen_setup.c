@@ -1,6 +1,5 @@
 /* gen_setup.c - model, adapter, tokenizer, template and threads for the
  * generating commands (gen_setup.h). */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,24 +90,4 @@ int gen_setup_chat(gen_setup *g, const chat_msg *msgs, size_t n, tok_ids *out, c
 int gen_setup_raw(gen_setup *g, const char *text, tok_ids *out, char *err, size_t errlen)
 {
     return tok_encode(g->tok, text, strlen(text), true, true, out, err, errlen);
-}
-
-int gen_parse_int(const char *s, long lo, long hi, long *out)
-{
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (!*s || *end || v < lo || v > hi)
-        return -1;
-    *out = v;
-    return 0;
-}
-
-int gen_parse_float(const char *s, double lo, double hi, double *out)
-{
-    char *end;
-    double v = strtod(s, &end);
-    if (!*s || *end || !isfinite(v) || v < lo || v > hi)
-        return -1;
-    *out = v;
-    return 0;
 }

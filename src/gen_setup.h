@@ -32,9 +32,5 @@ int gen_setup_chat(gen_setup *g, const chat_msg *msgs, size_t n, tok_ids *out, c
 /* TEXT tokenized as llama.cpp does a prompt: BOS as the vocab asks, special
  * tokens parsed. */
 int gen_setup_raw(gen_setup *g, const char *text, tok_ids *out, char *err, size_t errlen);
-/* Parses a whole decimal integer in [lo, hi]; -1 when it is not one. */
-int gen_parse_int(const char *s, long lo, long hi, long *out);
-/* Parses a finite number in [lo, hi]; -1 when it is not one. */
-int gen_parse_float(const char *s, double lo, double hi, double *out);
 
 #endif
