@@ -19,44 +19,8 @@
 #include "pipeline.h"
 #include "pipeline_batch.h"
 #include "pipeline_source.h"
+#include "sample_vocab.h"
 #include "testdir.h"
-
-static tok_vocab *vocab;
-static char *vocab_template;
-static char vocab_path[4096];
-
-static int setup(void **state)
-{
-    const char *src = getenv("LATHE_SRCDIR");
-    char err[256];
-    char rel[4096];
-    snprintf(rel, sizeof rel, "%s/samples/data/vocab.gguf", src ? src : ".");
-    /* absolute: the test's config file lives in another directory */
-    if (!realpath(rel, vocab_path))
-        return -1;
-    if (!(vocab = tok_vocab_load(vocab_path, &vocab_template, err, sizeof err))) {
-        fprintf(stderr, "# %s\n", err);
-        return -1;
-    }
-    return testdir_setup(state);
-}
-
-static int teardown(void **state)
-{
-    tok_vocab_free(vocab);
-    free(vocab_template);
-    return testdir_teardown(state);
-}
-
-static const char *write_file(const char *name, const char *text)
-{
-    const char *path = testdir_path(name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    assert_int_equal(fclose(f), 0);
-    return path;
-}
 
 /* L (empty, as the defaults leave it) becomes one dataset of TYPE at PATH. */
 static void one_dataset(config_datasets *l, const char *path, config_dataset_type type)
@@ -87,7 +51,8 @@ static void count_note(void *ctx, const char *msg)
 static void build(pipeline *p, const train_config *cfg)
 {
     char err[512] = "";
-    pipe_inputs in = {.vocab = vocab, .model_template = vocab_template, .note = count_note};
+    pipe_inputs in = {.vocab = sample_vocab, .model_template = sample_vocab_template,
+                      .note = count_note};
     notes = 0;
     if (pipeline_build(p, cfg, &in, err, sizeof err))
         fail_msg("pipeline_build: %s", err);
@@ -109,7 +74,7 @@ static char *learned_text(const pipe_seq *s)
         if (s->labels[i] != PIPE_IGNORE)
             ids[n++] = s->labels[i];
     char err[128];
-    char *text = tok_decode(vocab, ids, n, false, true, &len, err, sizeof err);
+    char *text = tok_decode(sample_vocab, ids, n, false, true, &len, err, sizeof err);
     free(ids);
     assert_non_null(text);
     return text;
@@ -122,8 +87,8 @@ static const int32_t chatml_reply[] = {89, 111, 2550};
 
 static void check_chatml(bool train_on_inputs)
 {
-    const char *path = write_file("hi.jsonl", "{\"messages\":[{\"role\":\"user\",\"content\":"
-                                              "\"Hi\"},{\"role\":\"assistant\",\"content\":\"Yo\"}]}\n");
+    const char *path = testdir_write("hi.jsonl", "{\"messages\":[{\"role\":\"user\",\"content\":"
+                                     "\"Hi\"},{\"role\":\"assistant\",\"content\":\"Yo\"}]}\n");
     train_config cfg;
     config_for(&cfg, path, CONFIG_DS_MESSAGES);
     cfg.train_on_inputs = train_on_inputs;
@@ -163,21 +128,21 @@ static void test_train_on_inputs(void **state)
 static void test_alpaca_eos(void **state)
 {
     (void)state;
-    const char *path = write_file("a.jsonl", "{\"instruction\":\"Add\",\"input\":\"2 2\","
-                                             "\"output\":\"4\"}\n");
+    const char *path = testdir_write("a.jsonl", "{\"instruction\":\"Add\",\"input\":\"2 2\","
+                                     "\"output\":\"4\"}\n");
     train_config cfg;
     config_for(&cfg, path, CONFIG_DS_ALPACA);
     cfg.chat_template = CONFIG_TEMPLATE_ALPACA;
     pipeline p;
     build(&p, &cfg);
     const pipe_seq *s = &p.train.seqs[0];
-    int32_t eos = tok_eos(vocab);
+    int32_t eos = tok_eos(sample_vocab);
     assert_int_not_equal(eos, TOK_NONE);
     assert_int_equal(s->tokens[s->n - 1], eos);
     assert_int_equal(s->labels[s->n - 1], eos);
     char *learned = learned_text(s);
     size_t eos_len;
-    const char *eos_text = tok_text(vocab, eos, &eos_len);
+    const char *eos_text = tok_text(sample_vocab, eos, &eos_len);
     char want[64];
     snprintf(want, sizeof want, "4%.*s", (int)eos_len, eos_text);
     assert_string_equal(learned, want);
@@ -190,7 +155,7 @@ static void test_alpaca_eos(void **state)
 static void test_multi_turn(void **state)
 {
     (void)state;
-    const char *path = write_file("mt.jsonl",
+    const char *path = testdir_write("mt.jsonl",
         "{\"conversations\":[{\"from\":\"system\",\"value\":\"Be brief\"},"
         "{\"from\":\"human\",\"value\":\"Hi\"},{\"from\":\"gpt\",\"value\":\"Yo\"},"
         "{\"from\":\"human\",\"value\":\"Bye\"},{\"from\":\"gpt\",\"value\":\"Ciao\"}]}\n");
@@ -216,7 +181,7 @@ static const char *numbered(const char *name, int n, int dup_every)
                                 "{\"instruction\":\"Question %d?\",\"output\":\"Answer number "
                                 "%d\"}\n", k, k);
     }
-    const char *path = write_file(name, text);
+    const char *path = testdir_write(name, text);
     free(text);
     return path;
 }
@@ -224,7 +189,7 @@ static const char *numbered(const char *name, int n, int dup_every)
 static void test_truncation(void **state)
 {
     (void)state;
-    const char *path = write_file("t.jsonl",
+    const char *path = testdir_write("t.jsonl",
         "{\"instruction\":\"Hi\",\"output\":\"A long answer that goes on and on\"}\n"
         "{\"instruction\":\"A very long question with many many words in it\",\"output\":\"x\"}\n"
         "{\"instruction\":\"Hi\",\"output\":\"ok\"}\n");
@@ -319,7 +284,8 @@ static void test_shuffle_seed(void **state)
     pipe_seq *first = &plain.train.seqs[0];
     char err[128];
     size_t len;
-    char *text = tok_decode(vocab, first->tokens, first->n, false, true, &len, err, sizeof err);
+    char *text = tok_decode(sample_vocab, first->tokens, first->n, false, true, &len, err,
+                            sizeof err);
     assert_non_null(strstr(text, "Question 0?"));
     free(text);
     pipeline_free(&a);
@@ -362,7 +328,7 @@ static void test_val_split(void **state)
     cfg.val_set_size = 20;
     pipeline bad;
     char err[256];
-    pipe_inputs in = {.vocab = vocab, .model_template = vocab_template};
+    pipe_inputs in = {.vocab = sample_vocab, .model_template = sample_vocab_template};
     assert_int_equal(pipeline_build(&bad, &cfg, &in, err, sizeof err), -1);
     assert_non_null(strstr(err, "val_set_size"));
     pipeline_free(&bad);
@@ -422,9 +388,10 @@ static void test_template_choice(void **state)
     char err[256];
     assert_int_equal(pipeline_template(CONFIG_TEMPLATE_AUTO, NULL, &t, err, sizeof err), 0);
     assert_int_equal(t, CHAT_TMPL_ALPACA);
-    assert_int_equal(pipeline_template(CONFIG_TEMPLATE_AUTO, vocab_template, &t, err, 256), 0);
+    const char *tmpl = sample_vocab_template;
+    assert_int_equal(pipeline_template(CONFIG_TEMPLATE_AUTO, tmpl, &t, err, 256), 0);
     assert_int_equal(t, CHAT_TMPL_CHATML);
-    assert_int_equal(pipeline_template(CONFIG_TEMPLATE_LLAMA3, vocab_template, &t, err, 256), 0);
+    assert_int_equal(pipeline_template(CONFIG_TEMPLATE_LLAMA3, tmpl, &t, err, 256), 0);
     assert_int_equal(t, CHAT_TMPL_LLAMA3);
     assert_int_equal(pipeline_template(CONFIG_TEMPLATE_AUTO, "{{ nonsense }}", &t, err, 256), -1);
     assert_non_null(strstr(err, "chat_template"));
@@ -475,17 +442,17 @@ static void test_batch_layout(void **state)
 static void test_completion(void **state)
 {
     (void)state;
-    const char *path = write_file("c.jsonl", "{\"text\":\"Hello world\"}\n");
+    const char *path = testdir_write("c.jsonl", "{\"text\":\"Hello world\"}\n");
     train_config cfg;
     config_for(&cfg, path, CONFIG_DS_COMPLETION);
     pipeline p;
     build(&p, &cfg);
     char err[128];
-    tok_session *ts = tok_session_new(vocab, err, sizeof err);
+    tok_session *ts = tok_session_new(sample_vocab, err, sizeof err);
     assert_non_null(ts);
     tok_ids want = {0};
     assert_int_equal(tok_encode(ts, "Hello world", 11, true, false, &want, err, sizeof err), 0);
-    assert_int_equal(tok_ids_push(&want, tok_eos(vocab)), 0);
+    assert_int_equal(tok_ids_push(&want, tok_eos(sample_vocab)), 0);
     const pipe_seq *s = &p.train.seqs[0];
     assert_int_equal(s->n, want.n);
     assert_ids(s->tokens, want.ids, want.n);
@@ -502,21 +469,22 @@ static void test_completion(void **state)
 static void test_dataset_override(void **state)
 {
     (void)state;
-    const char *mapped = write_file("m.jsonl", "{\"q\":\"Hi\",\"a\":\"Yo\"}\n");
+    const char *mapped = testdir_write("m.jsonl", "{\"q\":\"Hi\",\"a\":\"Yo\"}\n");
     train_config cfg;
     config_for(&cfg, mapped, CONFIG_DS_INPUT_OUTPUT);
     cfg.datasets.items[0].field_input = strdup("q");
     cfg.datasets.items[0].field_output = strdup("a");
     char same[4200], err[512];
     snprintf(same, sizeof same, "%s/./m.jsonl", testdir());
-    pipe_inputs in = {.vocab = vocab, .model_template = vocab_template, .dataset = same};
+    pipe_inputs in = {.vocab = sample_vocab, .model_template = sample_vocab_template,
+                      .dataset = same};
     pipeline p;
     assert_int_equal(pipeline_build(&p, &cfg, &in, err, sizeof err), 0);
     char *learned = learned_text(&p.train.seqs[0]);
     assert_string_equal(learned, "Yo<|im_end|>");
     free(learned);
     pipeline_free(&p);
-    in.dataset = write_file("other.jsonl", "{\"text\":\"Hello\"}\n");
+    in.dataset = testdir_write("other.jsonl", "{\"text\":\"Hello\"}\n");
     assert_int_equal(pipeline_build(&p, &cfg, &in, err, sizeof err), 0);
     assert_int_equal(p.train.counts.records, 1);
     assert_int_equal(p.train.seqs[0].labels[1], p.train.seqs[0].tokens[1]);
@@ -655,8 +623,8 @@ static void test_render_command(void **state)
     snprintf(yaml, sizeof yaml,
              "base_model: %s\ndatasets:\n  - path: %s\nlearning_rate: 0.001\nsequence_len: 90\n"
              "sample_packing: true\nseed: 3\nval_set_size: 0.2\ndataset_exact_deduplication: "
-             "true\n", vocab_path, data);
-    const char *cfg_path = write_file("c.yaml", yaml);
+             "true\n", sample_vocab_path, data);
+    const char *cfg_path = testdir_write("c.yaml", yaml);
     train_config cfg;
     config_diags diags;
     int loaded = train_config_load(&cfg, cfg_path, NULL, 0, &diags);
@@ -714,5 +682,5 @@ int main(void)
         cmocka_unit_test(test_source),         cmocka_unit_test(test_source_reshuffle),
         cmocka_unit_test(test_render_command),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, sample_vocab_setup, sample_vocab_teardown);
 }

@@ -17,39 +17,8 @@
 #include <string.h>
 
 #include "train_cache.h"
+#include "sample_vocab.h"
 #include "testdir.h"
-
-static tok_vocab *vocab;
-static char *vocab_template;
-
-static int setup(void **state)
-{
-    const char *src = getenv("LATHE_SRCDIR");
-    char err[256], rel[4096];
-    snprintf(rel, sizeof rel, "%s/samples/data/vocab.gguf", src ? src : ".");
-    if (!(vocab = tok_vocab_load(rel, &vocab_template, err, sizeof err))) {
-        fprintf(stderr, "# %s\n", err);
-        return -1;
-    }
-    return testdir_setup(state);
-}
-
-static int teardown(void **state)
-{
-    tok_vocab_free(vocab);
-    free(vocab_template);
-    return testdir_teardown(state);
-}
-
-static const char *write_file(const char *name, const char *text)
-{
-    const char *path = testdir_path(name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    assert_int_equal(fclose(f), 0);
-    return path;
-}
 
 /* A config over a dataset of N alpaca records, 2 of them for validation. */
 static void config_for(train_config *cfg, int n)
@@ -60,7 +29,7 @@ static void config_for(train_config *cfg, int n)
     for (int i = 0; i < n; i++)
         sprintf(text + strlen(text), "{\"instruction\":\"Count to %d\",\"output\":\"%d %d\"}\n",
                 i, i, i + 1);
-    const char *path = write_file("data.jsonl", text);
+    const char *path = testdir_write("data.jsonl", text);
     free(text);
     assert_int_equal(train_config_defaults(cfg), 0);
     cfg->datasets.items = calloc(1, sizeof *cfg->datasets.items);
@@ -77,14 +46,14 @@ static uint64_t key_of(const train_config *cfg)
 {
     char err[256];
     uint64_t k;
-    assert_int_equal(train_cache_key(cfg, vocab, CHAT_TMPL_CHATML, &k, err, sizeof err), 0);
+    assert_int_equal(train_cache_key(cfg, sample_vocab, CHAT_TMPL_CHATML, &k, err, sizeof err), 0);
     return k;
 }
 
 static void build(pipeline *p, const train_config *cfg)
 {
     char err[256];
-    pipe_inputs in = {.vocab = vocab, .model_template = vocab_template};
+    pipe_inputs in = {.vocab = sample_vocab, .model_template = sample_vocab_template};
     assert_int_equal(pipeline_build(p, cfg, &in, err, sizeof err), 0);
 }
 
@@ -212,14 +181,15 @@ static void test_key(void **state)
 #undef MOVES
     char err[256];
     uint64_t k;
-    assert_int_equal(train_cache_key(&cfg, vocab, CHAT_TMPL_ALPACA, &k, err, sizeof err), 0);
+    assert_int_equal(train_cache_key(&cfg, sample_vocab, CHAT_TMPL_ALPACA, &k, err, sizeof err), 0);
     assert_int_not_equal(k, k0);
     train_config_free(&cfg);
     config_for(&cfg, 7); /* same path, other bytes */
     assert_int_not_equal(key_of(&cfg), k0);
     free(cfg.datasets.items[0].path);
     cfg.datasets.items[0].path = strdup(testdir_path("missing.jsonl"));
-    assert_int_equal(train_cache_key(&cfg, vocab, CHAT_TMPL_CHATML, &k, err, sizeof err), -1);
+    assert_int_equal(train_cache_key(&cfg, sample_vocab, CHAT_TMPL_CHATML, &k, err, sizeof err),
+                     -1);
     assert_non_null(strstr(err, "missing.jsonl: cannot open"));
     train_config_free(&cfg);
 }
@@ -243,5 +213,5 @@ int main(void)
         cmocka_unit_test(test_key),
         cmocka_unit_test(test_path),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, sample_vocab_setup, sample_vocab_teardown);
 }

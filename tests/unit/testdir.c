@@ -1,6 +1,12 @@
 /* testdir.c - the test programs' temporary directory; see testdir.h. */
 #include "testdir.h"
 
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,4 +63,14 @@ const char *testdir_path(const char *name)
     k = (k + 1) % 4;
     snprintf(p[k], sizeof p[k], "%s/%s", dir, name);
     return p[k];
+}
+
+const char *testdir_write(const char *name, const char *text)
+{
+    const char *path = testdir_path(name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    assert_int_equal(fclose(f), 0);
+    return path;
 }

@@ -11,5 +11,8 @@ int testdir_teardown(void **state);
  * buffers, so a few may be used in one call. */
 const char *testdir(void);
 const char *testdir_path(const char *name);
+/* Writes TEXT to NAME inside the directory (a failed write fails the test)
+ * and returns its path, as testdir_path does. */
+const char *testdir_write(const char *name, const char *text);
 
 #endif
