@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "dataset.h"
+#include "ds_dup_table.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -249,33 +250,10 @@ static int merge_problems(dataset *ds, size_t n)
     return 0;
 }
 
-/* Open addressing over (hash, record + 1); 0 marks a free slot. */
-typedef struct {
-    uint64_t hash;
-    size_t rec1;
-} dup_slot;
-
-static bool same_as(dataset *ds, size_t j, const ds_record *rec)
+static bool get_record(void *ctx, size_t i, ds_record *out)
 {
-    ds_record other;
     char why[8];
-    bool same = dataset_get(ds, j, &other, why, sizeof why) == DATASET_OK
-        && ds_record_same(&other, rec);
-    ds_record_clear(&other);
-    return same;
-}
-
-/* Returns the earlier record equal to REC, or SIZE_MAX after remembering REC as I. */
-static size_t find_or_insert(dataset *ds, dup_slot *tab, size_t mask, size_t i,
-                             const ds_record *rec)
-{
-    uint64_t h = ds_record_hash(rec);
-    size_t s = (size_t)h & mask;
-    for (; tab[s].rec1; s = (s + 1) & mask)
-        if (tab[s].hash == h && same_as(ds, tab[s].rec1 - 1, rec))
-            return tab[s].rec1 - 1;
-    tab[s] = (dup_slot){h, i + 1};
-    return SIZE_MAX;
+    return dataset_get(ctx, i, out, why, sizeof why) == DATASET_OK;
 }
 
 static int add_dup(dataset *ds, size_t i, size_t first)
@@ -291,8 +269,7 @@ static int add_dup(dataset *ds, size_t i, size_t first)
     return 0;
 }
 
-static int check_records(dataset *ds, size_t n, dup_slot *tab, size_t mask, char *err,
-                         size_t errlen)
+static int check_records(dataset *ds, size_t n, ds_dup_table *tab, char *err, size_t errlen)
 {
     char why[512];
     uint64_t released = 0;
@@ -313,7 +290,7 @@ static int check_records(dataset *ds, size_t n, dup_slot *tab, size_t mask, char
             ds->n_bad++;
             rc = add_problem(ds, dataset_offset(ds, i), i, why);
         } else {
-            size_t first = find_or_insert(ds, tab, mask, i, &rec);
+            size_t first = ds_dup_table_add(tab, i, &rec);
             if (first != SIZE_MAX)
                 rc = add_dup(ds, i, first);
         }
@@ -337,17 +314,15 @@ int dataset_check(dataset *ds, char *err, size_t errlen)
         return -1;
     }
     ensure_format(ds);
-    size_t n = p.records, cap = 16;
-    while (cap < 2 * n)
-        cap *= 2;
-    dup_slot *tab = calloc(cap, sizeof *tab);
+    size_t n = p.records;
+    ds_dup_table tab;
+    int rc = ds_dup_table_init(&tab, n, get_record, ds);
     ds->bad = calloc(n / 8 + 1, 1);
-    if (!tab || !ds->bad) {
-        free(tab);
+    if (rc || !ds->bad) {
+        ds_dup_table_free(&tab);
         snprintf(err, errlen, "%s: out of memory for checking %zu records", dataset_path(ds), n);
         return -1;
     }
-    int rc = 0;
     size_t n_structural = 0;
     for (size_t k = 0; k < ds_index_problem_count(ds->ix) && rc == 0; k++) {
         const ds_index_problem *ip = ds_index_problem_at(ds->ix, k);
@@ -358,8 +333,8 @@ int dataset_check(dataset *ds, char *err, size_t errlen)
     if (rc != 0)
         snprintf(err, errlen, "%s: out of memory", dataset_path(ds));
     else
-        rc = check_records(ds, n, tab, cap - 1, err, errlen);
-    free(tab);
+        rc = check_records(ds, n, &tab, err, errlen);
+    ds_dup_table_free(&tab);
     if (rc == 0 && merge_problems(ds, n_structural) != 0) {
         snprintf(err, errlen, "%s: out of memory", dataset_path(ds));
         rc = -1;

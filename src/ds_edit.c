@@ -78,6 +78,23 @@ bool ds_edit_stopped(ds_edit *e, size_t row, char *err, size_t errlen)
     return true;
 }
 
+int ds_edit_each_row(ds_edit *e, ds_edit_row_fn fn, void *ctx, char *err, size_t errlen)
+{
+    char why[8];
+    int rc = 0;
+    for (size_t row = 0; rc == 0 && row < ds_edit_rows(e); row++) {
+        if (ds_edit_stopped(e, row, err, errlen))
+            return -1;
+        if (ds_edit_deleted(e, row))
+            continue;
+        ds_record rec;
+        bool ok = ds_edit_get(e, row, &rec, why, sizeof why) == DATASET_OK;
+        rc = fn(e, row, ok ? &rec : NULL, ctx, err, errlen);
+        ds_record_clear(&rec);
+    }
+    return rc;
+}
+
 size_t ds_edit_progress(const ds_edit *e)
 {
     return atomic_load_explicit(&e->done, memory_order_relaxed);

@@ -123,21 +123,15 @@ static int delete_row(ds_edit *e, size_t row, ds_change_list *c, char *err, size
     return push_state(c, row, st) == 0 ? 0 : ds_edit_oom(e, err, errlen);
 }
 
+static int delete_if_empty(ds_edit *e, size_t row, const ds_record *rec, void *c, char *err,
+                           size_t errlen)
+{
+    return rec && is_empty(rec) ? delete_row(e, row, c, err, errlen) : 0;
+}
+
 static int drop_empty(ds_edit *e, ds_change_list *c, char *err, size_t errlen)
 {
-    char why[8];
-    for (size_t row = 0; row < ds_edit_rows(e); row++) {
-        if (ds_edit_stopped(e, row, err, errlen))
-            return -1;
-        if (ds_edit_deleted(e, row))
-            continue;
-        ds_record rec;
-        bool empty = ds_edit_get(e, row, &rec, why, sizeof why) == DATASET_OK && is_empty(&rec);
-        ds_record_clear(&rec);
-        if (empty && delete_row(e, row, c, err, errlen) != 0)
-            return -1;
-    }
-    return 0;
+    return ds_edit_each_row(e, delete_if_empty, c, err, errlen);
 }
 
 /* Deletes the rows set in BITS (from one of ds_edit_mark_*). */

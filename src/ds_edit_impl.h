@@ -43,6 +43,14 @@ void ds_changes_free(ds_change_list *c);
  * "PATH: cancelled" in ERR, once ds_edit_cancel asked the action to stop. */
 bool ds_edit_stopped(ds_edit *e, size_t row, char *err, size_t errlen);
 
+/* Called for each visible row with its record, or NULL when the row does
+ * not parse; nonzero stops the walk and is returned. */
+typedef int (*ds_edit_row_fn)(ds_edit *e, size_t row, const ds_record *rec, void *ctx,
+                              char *err, size_t errlen);
+/* Calls FN on every visible row in order (ds_edit_stopped between rows).
+ * 0, FN's nonzero result, or -1 with ERR once cancelled. */
+int ds_edit_each_row(ds_edit *e, ds_edit_row_fn fn, void *ctx, char *err, size_t errlen);
+
 /* "PATH: out of memory" in ERR; returns -1. */
 int ds_edit_oom(ds_edit *e, char *err, size_t errlen);
 

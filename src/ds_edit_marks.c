@@ -3,6 +3,7 @@
  * what dedupe, near_dedupe and the filter actions act on. */
 #include "config.h"
 
+#include "ds_dup_table.h"
 #include "ds_edit_impl.h"
 #include "ds_features.h"
 #include "ds_filter.h"
@@ -12,81 +13,57 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Open addressing over (hash, row + 1) of the visible records kept so far. */
-typedef struct {
-    uint64_t hash;
-    size_t row1;
-} seen_slot;
-
-static bool same_as(ds_edit *e, size_t row, const ds_record *rec)
+static bool get_row(void *ctx, size_t row, ds_record *out)
 {
-    ds_record other;
     char why[8];
-    bool same = ds_edit_get(e, row, &other, why, sizeof why) == DATASET_OK
-        && ds_record_same(&other, rec);
-    ds_record_clear(&other);
-    return same;
+    return ds_edit_get(ctx, row, out, why, sizeof why) == DATASET_OK;
 }
 
-static bool seen_before(ds_edit *e, seen_slot *tab, size_t mask, size_t row, const ds_record *rec)
+typedef struct {
+    ds_dup_table tab;
+    uint8_t *bits;
+} dup_pass;
+
+static int mark_dup(ds_edit *e, size_t row, const ds_record *rec, void *ctx, char *err,
+                    size_t errlen)
 {
-    uint64_t h = ds_record_hash(rec);
-    size_t s = (size_t)h & mask;
-    for (; tab[s].row1; s = (s + 1) & mask)
-        if (tab[s].hash == h && same_as(e, tab[s].row1 - 1, rec))
-            return true;
-    tab[s] = (seen_slot){h, row + 1};
-    return false;
+    (void)e, (void)err, (void)errlen;
+    dup_pass *p = ctx;
+    if (rec && ds_dup_table_add(&p->tab, row, rec) != SIZE_MAX)
+        ds_bit_set(p->bits, row);
+    return 0;
 }
 
 int ds_edit_mark_dups(ds_edit *e, uint8_t *bits, char *err, size_t errlen)
 {
-    size_t cap = 16;
-    while (cap < 2 * ds_edit_visible_count(e))
-        cap *= 2;
-    seen_slot *tab = calloc(cap, sizeof *tab);
-    if (!tab)
+    dup_pass p = {.bits = bits};
+    if (ds_dup_table_init(&p.tab, ds_edit_visible_count(e), get_row, e))
         return ds_edit_oom(e, err, errlen);
-    char why[8];
-    int rc = 0;
-    for (size_t row = 0; rc == 0 && row < ds_edit_rows(e); row++) {
-        if (ds_edit_stopped(e, row, err, errlen))
-            rc = -1;
-        if (rc != 0 || ds_edit_deleted(e, row))
-            continue;
-        ds_record rec;
-        if (ds_edit_get(e, row, &rec, why, sizeof why) == DATASET_OK
-            && seen_before(e, tab, cap - 1, row, &rec))
-            ds_bit_set(bits, row);
-        ds_record_clear(&rec);
-    }
-    free(tab);
+    int rc = ds_edit_each_row(e, mark_dup, &p, err, errlen);
+    ds_dup_table_free(&p.tab);
     return rc;
 }
 
 /* Signatures of the visible rows, in order; ROWS maps their index to rows. */
-static int signatures(ds_edit *e, ds_minhash *sigs, uint8_t *has, size_t *rows, size_t *n,
-                      char *err, size_t errlen)
+typedef struct {
+    ds_minhash *sigs;
+    uint8_t *has;
+    size_t *rows, n;
+} sig_pass;
+
+static int add_signature(ds_edit *e, size_t row, const ds_record *rec, void *ctx, char *err,
+                         size_t errlen)
 {
-    char why[8];
-    *n = 0;
-    for (size_t row = 0; row < ds_edit_rows(e); row++) {
-        if (ds_edit_stopped(e, row, err, errlen))
-            return -1;
-        if (ds_edit_deleted(e, row))
-            continue;
-        ds_record rec;
-        has[*n] = ds_edit_get(e, row, &rec, why, sizeof why) == DATASET_OK
-            && ds_minhash_record(&rec, &sigs[*n]);
-        ds_record_clear(&rec);
-        rows[(*n)++] = row;
-    }
+    (void)e, (void)err, (void)errlen;
+    sig_pass *p = ctx;
+    p->has[p->n] = rec && ds_minhash_record(rec, &p->sigs[p->n]);
+    p->rows[p->n++] = row;
     return 0;
 }
 
 int ds_edit_mark_near(ds_edit *e, double threshold, uint8_t *bits, char *err, size_t errlen)
 {
-    size_t v = ds_edit_visible_count(e), n;
+    size_t v = ds_edit_visible_count(e);
     if (!(threshold > 0 && threshold <= 1)) {
         snprintf(err, errlen, "near_dedupe: the threshold must be in (0, 1], not %g", threshold);
         return -1;
@@ -95,22 +72,21 @@ int ds_edit_mark_near(ds_edit *e, double threshold, uint8_t *bits, char *err, si
         snprintf(err, errlen, "near_dedupe: more than %u records", DS_NEAR_NONE - 1);
         return -1;
     }
-    ds_minhash *sigs = malloc((v + 1) * sizeof *sigs);
-    uint8_t *has = malloc(v + 1);
-    size_t *rows = malloc((v + 1) * sizeof *rows);
+    sig_pass p = {malloc((v + 1) * sizeof *p.sigs), malloc(v + 1),
+                  malloc((v + 1) * sizeof *p.rows), 0};
     uint32_t *first = malloc((v + 1) * sizeof *first);
-    int rc = sigs && has && rows && first ? 0 : ds_edit_oom(e, err, errlen);
+    int rc = p.sigs && p.has && p.rows && first ? 0 : ds_edit_oom(e, err, errlen);
     if (rc == 0)
-        rc = signatures(e, sigs, has, rows, &n, err, errlen);
+        rc = ds_edit_each_row(e, add_signature, &p, err, errlen);
     ds_neardup_options opt = {.threshold = threshold, .threads = 1, .cancel = &e->cancel};
     if (rc == 0)
-        rc = ds_neardup_find(sigs, has, n, &opt, first, err, errlen);
-    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = ds_neardup_find(p.sigs, p.has, p.n, &opt, first, err, errlen);
+    for (size_t i = 0; rc == 0 && i < p.n; i++)
         if (first[i] != DS_NEAR_NONE)
-            ds_bit_set(bits, rows[i]);
-    free(sigs);
-    free(has);
-    free(rows);
+            ds_bit_set(bits, p.rows[i]);
+    free(p.sigs);
+    free(p.has);
+    free(p.rows);
     free(first);
     return rc;
 }
@@ -148,24 +124,29 @@ static unsigned row_flags(ds_edit *e, const pass_marks *p, size_t row, const ds_
     return fl;
 }
 
-/* Evaluates F on one visible row: 1 match, 0 not, -1 with ERR. */
-static int eval_row(ds_edit *e, ds_filter *f, ds_feat_ctx *fc, const pass_marks *p, size_t row,
-                    char *err, size_t errlen)
+typedef struct {
+    ds_filter *f;
+    ds_feat_ctx *fc;
+    pass_marks marks;
+    uint8_t *bits;
+} filter_pass;
+
+/* Evaluates the filter on one visible row and marks a match. */
+static int mark_match(ds_edit *e, size_t row, const ds_record *rec, void *ctx, char *err,
+                      size_t errlen)
 {
-    ds_record rec;
+    filter_pass *p = ctx;
     ds_features feat;
-    char why[8];
     ds_filter_row fr = {.flags = DS_ROW_PROBLEM};
-    if (ds_edit_get(e, row, &rec, why, sizeof why) == DATASET_OK) {
-        if (ds_features_compute(fc, &rec, &feat, err, errlen) != 0) {
-            ds_record_clear(&rec);
+    if (rec) {
+        if (ds_features_compute(p->fc, rec, &feat, err, errlen) != 0)
             return -1;
-        }
-        fr = (ds_filter_row){&rec, &feat, row_flags(e, p, row, &feat)};
+        fr = (ds_filter_row){rec, &feat, row_flags(e, &p->marks, row, &feat)};
     }
-    int hit = ds_filter_eval(f, &fr);
-    ds_record_clear(&rec);
-    return hit;
+    int hit = ds_filter_eval(p->f, &fr);
+    if (hit > 0)
+        ds_bit_set(p->bits, row);
+    return hit < 0 ? -1 : 0;
 }
 
 int ds_edit_mark_filter(ds_edit *e, const char *filter, uint8_t *bits, char *err,
@@ -177,22 +158,13 @@ int ds_edit_mark_filter(ds_edit *e, const char *filter, uint8_t *bits, char *err
         snprintf(err, errlen, "filter '%s': %s", filter, why);
         return -1;
     }
-    pass_marks p = {0};
-    ds_feat_ctx *fc = ds_feat_ctx_new(e->vocab, err, errlen);
-    int rc = fc ? run_passes(e, ds_filter_needs(f), &p, err, errlen) : -1;
-    for (size_t row = 0; rc == 0 && row < ds_edit_rows(e); row++) {
-        if (ds_edit_stopped(e, row, err, errlen))
-            rc = -1;
-        if (rc != 0 || ds_edit_deleted(e, row))
-            continue;
-        int hit = eval_row(e, f, fc, &p, row, err, errlen);
-        if (hit > 0)
-            ds_bit_set(bits, row);
-        rc = hit < 0 ? -1 : 0;
-    }
-    free(p.dup);
-    free(p.near);
-    ds_feat_ctx_free(fc);
+    filter_pass p = {f, ds_feat_ctx_new(e->vocab, err, errlen), {0}, bits};
+    int rc = p.fc ? run_passes(e, ds_filter_needs(f), &p.marks, err, errlen) : -1;
+    if (rc == 0)
+        rc = ds_edit_each_row(e, mark_match, &p, err, errlen);
+    free(p.marks.dup);
+    free(p.marks.near);
+    ds_feat_ctx_free(p.fc);
     ds_filter_free(f);
     return rc;
 }
