@@ -29,26 +29,41 @@ static inline float scale_of(const uint8_t *b)
 }
 
 typedef float v8f __attribute__((vector_size(32)));
-/* Vectors stay inside each function: passing them would tie the ABI to AVX. */
+/* Vectors stay inside each function (or go by pointer to an always-inlined
+ * one): passing them by value would tie the ABI to AVX. */
+
+/* ACC += D * (QF . X) over one block of QUANT_QK weights. */
+static inline __attribute__((always_inline)) void add_block(v8f *acc, float d, const float *qf,
+                                                            const float *x)
+{
+    v8f dv = {d, d, d, d, d, d, d, d};
+    for (int i = 0; i < QUANT_QK; i += 8) {
+        v8f qv, xv;
+        memcpy(&qv, qf + i, sizeof qv);
+        memcpy(&xv, x + i, sizeof xv);
+        *acc += dv * (qv * xv);
+    }
+}
+
+static inline __attribute__((always_inline)) float sum8(const v8f *acc)
+{
+    const v8f a = *acc;
+    return ((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7]));
+}
+
 static inline __attribute__((always_inline)) float dot_q8_0(const uint8_t *row, const float *x,
                                                             int n)
 {
     v8f acc = {0};
     for (int b = 0; b < n / QUANT_QK; b++, row += Q8_0_BYTES, x += QUANT_QK) {
         float d = scale_of(row);
-        v8f dv = {d, d, d, d, d, d, d, d};
         const int8_t *q = (const int8_t *)(row + 2);
         float qf[QUANT_QK];
         for (int i = 0; i < QUANT_QK; i++)
             qf[i] = (float)q[i];
-        for (int i = 0; i < QUANT_QK; i += 8) {
-            v8f qv, xv;
-            memcpy(&qv, qf + i, sizeof qv);
-            memcpy(&xv, x + i, sizeof xv);
-            acc += dv * (qv * xv);
-        }
+        add_block(&acc, d, qf, x);
     }
-    return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+    return sum8(&acc);
 }
 
 static inline __attribute__((always_inline)) float dot_q4_0(const uint8_t *row, const float *x,
@@ -57,21 +72,15 @@ static inline __attribute__((always_inline)) float dot_q4_0(const uint8_t *row, 
     v8f acc = {0};
     for (int b = 0; b < n / QUANT_QK; b++, row += Q4_0_BYTES, x += QUANT_QK) {
         float d = scale_of(row);
-        v8f dv = {d, d, d, d, d, d, d, d};
         const uint8_t *q = row + 2;
         float qf[QUANT_QK];
         for (int i = 0; i < QUANT_QK / 2; i++) {
             qf[i] = (float)((q[i] & 0x0f) - 8);
             qf[i + QUANT_QK / 2] = (float)((q[i] >> 4) - 8);
         }
-        for (int i = 0; i < QUANT_QK; i += 8) {
-            v8f qv, xv;
-            memcpy(&qv, qf + i, sizeof qv);
-            memcpy(&xv, x + i, sizeof xv);
-            acc += dv * (qv * xv);
-        }
+        add_block(&acc, d, qf, x);
     }
-    return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+    return sum8(&acc);
 }
 
 /* The int8-to-float widening is most of the work: with AVX2 it is one

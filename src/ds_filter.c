@@ -31,7 +31,7 @@ typedef struct node {
     int field;          /* ds_field, or -1: total / any */
     cmp_op op;
     double value;
-    unsigned mask;      /* N_FLAG */
+    unsigned mask;      /* N_FLAG; N_PII: the kind */
     pcre2_code *re;
 } node;
 
@@ -311,9 +311,10 @@ static node *parse_match(parser *p, int field)
     return x;
 }
 
-static node *flag_node(parser *p, unsigned mask, unsigned needs)
+/* A leaf testing MASK (a row flag, or a PII kind) that needs the passes NEEDS. */
+static node *mask_node(parser *p, node_kind kind, unsigned mask, unsigned needs)
 {
-    node *n = new_node(p, N_FLAG);
+    node *n = new_node(p, kind);
     if (n)
         n->mask = mask;
     p->f->needs |= needs;
@@ -330,7 +331,7 @@ static node *parse_keyword(parser *p)
     for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++)
         if (is_word(p, flags[k].word)) {
             next(p);
-            return flag_node(p, flags[k].mask, flags[k].needs);
+            return mask_node(p, N_FLAG, flags[k].mask, flags[k].needs);
         }
     static const char *const metrics[] = {"chars", "tokens", "turns"};
     for (int m = 0; m < 3; m++)
@@ -355,11 +356,7 @@ static node *parse_pii(parser *p)
         p->t = (token){T_IDENT, s, len, OP_EQ, 0};
         return expected(p, "a PII kind (email, phone, card, key, secret)");
     }
-    node *n = new_node(p, N_PII);
-    if (n)
-        n->mask = k;
-    p->f->needs |= DS_NEED_FEATURES;
-    return n;
+    return mask_node(p, N_PII, k, DS_NEED_FEATURES);
 }
 
 static node *parse_test(parser *p)
