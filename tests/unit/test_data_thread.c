@@ -16,19 +16,11 @@
 
 #include "data_search.h"
 #include "data_source.h"
-#include "dataset_gen.h"
 #include "ds_fixture.h"
 
 static void write_gen(ds_fixture *fx, ds_format fmt, uint64_t bytes, uint64_t *records)
 {
-    const char *dir = getenv("TMPDIR");
-    snprintf(fx->path, sizeof fx->path, "%s/lathe-test-dp-XXXXXX.jsonl", dir && *dir ? dir : "/tmp");
-    int fd = mkstemps(fx->path, 6);
-    assert_true(fd >= 0);
-    FILE *f = fdopen(fd, "w");
-    assert_non_null(f);
-    assert_int_equal(dsgen_write(f, fmt, bytes, 3, records), 0);
-    assert_int_equal(fclose(f), 0);
+    assert_int_equal(ds_fixture_generate(fx, fmt, bytes, 3, records), 0);
 }
 
 static void nap(void)

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "dataset.h"
 #include "ds_fixture.h"
@@ -407,11 +406,8 @@ static void test_mutations_stay_consistent(void **state)
 
 static void gpteacher(const char *name, size_t expect)
 {
-    const char *ref = getenv("LATHE_REFERENCE_DIR");
     char path[1024];
-    snprintf(path, sizeof path, "%s/../datasets/%s", ref ? ref : "../shared/reference", name);
-    struct stat st;
-    if (stat(path, &st) != 0) {
+    if (!ds_fixture_reference(path, sizeof path, name)) {
         skip();
         return;
     }

@@ -15,7 +15,6 @@
 #include <string.h>
 
 #include "dataset.h"
-#include "dataset_gen.h"
 #include "ds_fixture.h"
 
 typedef struct {
@@ -67,15 +66,8 @@ static void test_progress_while_indexing(void **state)
 {
     (void)state;
     ds_fixture fx;
-    const char *dir = getenv("TMPDIR");
-    snprintf(fx.path, sizeof fx.path, "%s/lathe-test-ds-XXXXXX", dir && *dir ? dir : "/tmp");
-    int fd = mkstemp(fx.path);
-    assert_true(fd >= 0);
-    FILE *f = fdopen(fd, "w");
-    assert_non_null(f);
     uint64_t records;
-    assert_int_equal(dsgen_write(f, DS_FMT_SHAREGPT, 6u << 20, 7, &records), 0);
-    fclose(f);
+    assert_int_equal(ds_fixture_generate(&fx, DS_FMT_SHAREGPT, 6u << 20, 7, &records), 0);
     char err[256];
     worker w = {.ds = dataset_new(fx.path, NULL, err, sizeof err)};
     assert_non_null(w.ds);

@@ -13,9 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
-#include "dataset_gen.h"
 #include "ds_fixture.h"
 #include "ds_stats.h"
 
@@ -135,13 +133,8 @@ static void test_sharegpt_generated(void **state)
 {
     (void)state;
     ds_fixture fx;
-    const char *dir = getenv("TMPDIR");
-    snprintf(fx.path, sizeof fx.path, "%s/lathe-test-stats-XXXXXX", dir && *dir ? dir : "/tmp");
-    int fd = mkstemp(fx.path);
-    FILE *f = fdopen(fd, "w");
     uint64_t records;
-    assert_int_equal(dsgen_write(f, DS_FMT_SHAREGPT, 300 << 10, 7, &records), 0);
-    fclose(f);
+    assert_int_equal(ds_fixture_generate(&fx, DS_FMT_SHAREGPT, 300 << 10, 7, &records), 0);
     dataset *ds;
     ds_stats *st = run(fx.path, 2, 0, &ds);
     const ds_summary *s = ds_stats_summary(st);
@@ -159,11 +152,8 @@ static void test_sharegpt_generated(void **state)
 
 static void gpteacher(const char *name, size_t rows)
 {
-    const char *ref = getenv("LATHE_REFERENCE_DIR");
     char path[1024];
-    snprintf(path, sizeof path, "%s/../datasets/%s", ref ? ref : "../shared/reference", name);
-    struct stat sb;
-    if (stat(path, &sb) != 0) {
+    if (!ds_fixture_reference(path, sizeof path, name)) {
         skip();
         return;
     }
