@@ -8,10 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "bench.h"
 #include "cli_opts.h"
+#include "cpu_count.h"
 #include "generate.h"
 #include "gguf.h"
 #include "kernels.h"
@@ -75,12 +75,6 @@ static double read_bandwidth(pool *p)
     free(buf);
     free(sums);
     return best;
-}
-
-static int ncpu(void)
-{
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (int)n : 1;
 }
 
 typedef struct {
@@ -187,7 +181,7 @@ static int run_case(const gen_case *gc, bool json, char *err, size_t errlen)
     if (!rc && gc->qtype == GGML_TYPE_Q8_0)
         rc = quantize_base(m, store, err, errlen);
     if (!rc)
-        rc = model_set_threads(m, ncpu(), ncpu(), err, errlen);
+        rc = model_set_threads(m, cpu_count(), cpu_count(), err, errlen);
     gen_figures f;
     if (!rc && !(rc = measure(m, &f, err, errlen)))
         print(gc->name, &f, json);
@@ -209,7 +203,7 @@ static int run_file(const char *path, bool json, char *err, size_t errlen)
     char name[256];
     snprintf(name, sizeof name, "decode-%.*s-c%d", len, base, PREFILL + DECODE);
     gen_figures f;
-    int rc = model_set_threads(mf.m, ncpu(), ncpu(), err, errlen);
+    int rc = model_set_threads(mf.m, cpu_count(), cpu_count(), err, errlen);
     if (!rc && !(rc = measure(mf.m, &f, err, errlen)))
         print(name, &f, json);
     model_file_close(&mf);

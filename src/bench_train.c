@@ -19,10 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <unistd.h>
 
 #include "bench.h"
 #include "cli.h"
+#include "cpu_count.h"
 #include "model.h"
 #include "ring.h"
 #include "train_bind.h"
@@ -130,15 +130,9 @@ static int measure_case_gemm(const train_case *c, gemm_total *tot, const bench_o
     return 0;
 }
 
-static int ncpu(void)
-{
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (int)n : 1;
-}
-
 int bench_gemm(const bench_options *o)
 {
-    openblas_set_num_threads(ncpu());
+    openblas_set_num_threads(cpu_count());
     /* The two 135m cases share shapes at M = 1024 vs 2048; time each once. */
     bool any = false;
     for (size_t i = 0; i < N_CASES; i++) {
@@ -209,7 +203,7 @@ static model *build_model(const train_case *c, char *err, size_t errlen)
     if (!m)
         return NULL;
     model_set_checkpointing(m, c->ckpt);
-    if (model_set_threads(m, ncpu(), ncpu(), err, errlen))
+    if (model_set_threads(m, cpu_count(), cpu_count(), err, errlen))
         goto fail;
     if (c->lora_r) {
         model_train_spec spec = {.mode = MODEL_TRAIN_LORA, .modules = MODEL_MOD_LINEAR,
@@ -327,14 +321,14 @@ static int train_one(const train_case *c, const bench_options *o)
                "\"tokens_per_s\":%.1f,\"gflops\":%.2f,\"sgemm_gflops\":%.2f,"
                "\"fraction_of_peak\":%.3f,\"peak_rss_mb\":%.1f,\"optim_state_mb\":%.2f,"
                "\"threads\":%d,\"blas_core\":\"%s\"}\n", c->name, o->steps, secs, tokens / secs,
-               gflops, peak, gflops / peak, rss_mb, (double)optim_bytes / 1048576.0, ncpu(),
+               gflops, peak, gflops / peak, rss_mb, (double)optim_bytes / 1048576.0, cpu_count(),
                openblas_get_corename());
     else
         printf("train %s: %.1f tokens/s, %.2f GFLOP/s model, sgemm %.2f GFLOP/s at its shapes "
                "-> %.1f%% of peak; peak RSS %.0f MB, optimizer state %.1f MB (%d steps, %.2f s, "
                "%d threads, OpenBLAS %s kernels)\n", c->name, tokens / secs, gflops, peak,
                100.0 * gflops / peak, rss_mb, (double)optim_bytes / 1048576.0, o->steps, secs,
-               ncpu(), openblas_get_corename());
+               cpu_count(), openblas_get_corename());
     fflush(stdout);
     return CLI_OK;
 }

@@ -8,7 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+
+#include "cpu_count.h"
 
 enum { CHUNK = 512, MAX_THREADS = 64 };
 /* Text behind every worker is dropped from memory this often (bytes). */
@@ -56,10 +57,8 @@ ds_stats *ds_stats_new(dataset *ds, const ds_stats_options *opt, char *err, size
         st->opt = *opt;
     if (st->opt.near_threshold <= 0 || st->opt.near_threshold > 1)
         st->opt.near_threshold = DS_NEAR_THRESHOLD_DEFAULT;
-    if (st->opt.threads <= 0) {
-        long c = sysconf(_SC_NPROCESSORS_ONLN);
-        st->opt.threads = c < 1 ? 1 : c > MAX_THREADS ? MAX_THREADS : (int)c;
-    }
+    if (st->opt.threads <= 0)
+        st->opt.threads = cpu_count();
     if (st->opt.threads > MAX_THREADS)
         st->opt.threads = MAX_THREADS;
     atomic_init(&st->phase, DS_STATS_IDLE);

@@ -3,17 +3,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "gen_setup.h"
+#include "cpu_count.h"
 #include "model_open.h"
 #include "pipeline.h"
-
-static int online_cpus(void)
-{
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (int)n : 1;
-}
 
 int gen_setup_open(gen_setup *g, const char *model_path, const char *lora_path, int threads,
                    char *err, size_t errlen)
@@ -33,7 +27,7 @@ int gen_setup_open(gen_setup *g, const char *model_path, const char *lora_path, 
         return -1;
     }
     size_t nv = tok_vocab_size(g->vocab);
-    int n = threads > 0 ? threads : online_cpus();
+    int n = threads > 0 ? threads : cpu_count();
     if (nv > (size_t)model_get_config(g->mf.m)->n_vocab) {
         snprintf(err, errlen, "%s: the tokenizer has %zu tokens but the model only %d "
                  "embedding rows", model_path, nv, model_get_config(g->mf.m)->n_vocab);

@@ -11,8 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "cpu_count.h"
 #include "train_cache.h"
 #include "train_checkpoint.h"
 #include "train_run.h"
@@ -147,8 +147,7 @@ static int threads(const train_config *c)
 {
     if (c->threads != CONFIG_UNSET)
         return (int)c->threads;
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (int)n : 1;
+    return cpu_count();
 }
 
 static int load_model(train_run *r)
