@@ -5,7 +5,8 @@
  * newest evaluation. A failed save is reported as an event and training
  * goes on (the earlier checkpoints stay intact). --resume puts a
  * checkpoint's weights, optimizer, data position and best evaluation back
- * so that the per-step losses are those of an uninterrupted run. */
+ * so that the per-step losses are those of an uninterrupted run (with the
+ * same thread count). */
 #include "config.h"
 
 #include <math.h>
