@@ -28,9 +28,19 @@ static const cli_command commands[] = {
      NULL, "the chat pane and REPL (a later issue)"},
     {"generate", "print one completion for a prompt",
      "usage: lathe generate -m MODEL [--lora ADAPTER] -p PROMPT [-n N] [--temp T] [--top-k K]\n"
-     "                      [--top-p P] [--min-p P] [--repeat-penalty R] [--seed S] [--raw]\n\n"
-     "--temp 0 is greedy and deterministic. Without --raw the chat template is applied.\n",
-     NULL, "text generation (a later issue)"},
+     "                      [--top-p P] [--min-p P] [--repeat-penalty R] [--seed S] [--raw]\n"
+     "                      [-t THREADS]\n\n"
+     "Streams the completion to stdout as it decodes; stops at the end-of-generation token\n"
+     "(EOS, or the template's end of turn) or after N tokens (default 256). Without --raw\n"
+     "the prompt is a user turn in the model's chat template followed by the assistant\n"
+     "header; with --raw it is tokenized as it is (BOS as the model asks, special tokens\n"
+     "parsed). Sampling as llama.cpp: repeat penalty (default 1.0: off) over the last 64\n"
+     "tokens, top-k (40; 0 off), top-p (0.95; 1 off), min-p (0.05; 0 off), temperature\n"
+     "(0.8); --temp 0 is greedy and deterministic. --seed makes sampling reproducible\n"
+     "(default: from the clock). MODEL is a GGUF file (quantized matrices stay quantized)\n"
+     "or a Hugging Face directory; ADAPTER a LoRA .gguf, a PEFT directory or a run\n"
+     "directory. -t sets the engine threads (default: one per CPU).\n",
+     cmd_generate, NULL},
     {"perplexity", "score a text file with a model",
      "usage: lathe perplexity -m MODEL [--lora ADAPTER] -f FILE [-c CTX] [--json]\n\n"
      "Tokenizes FILE (BOS first when the model adds one), cuts it into consecutive\n"
@@ -63,8 +73,19 @@ static const cli_command commands[] = {
      "convert and split arrive with the Data pane (issue #6).\n",
      cmd_data, NULL},
     {"eval", "generation eval: exact match, BLEU-4, ROUGE-L",
-     "usage: lathe eval -m MODEL [--lora ADAPTER] --data DATASET [--max N] [--json]\n",
-     NULL, "training runs end to end (issue #5)"},
+     "usage: lathe eval -m MODEL [--lora ADAPTER] --data DATASET [--max N] [-n MAX_NEW]\n"
+     "                  [--json] [--output FILE.json] [-t THREADS]\n\n"
+     "For each of the first N good records of DATASET (any format `lathe data` reads;\n"
+     "default: all) with an assistant turn after a user turn, the conversation before\n"
+     "the last assistant turn is rendered with the model's chat template and the\n"
+     "assistant header, the model answers greedily (at most MAX_NEW tokens, default 256)\n"
+     "and the answer is scored against that last assistant turn: exact match (0-1, after\n"
+     "lowercasing and trimming), BLEU-4 (sacrebleu sentence BLEU, 0-100) and ROUGE-L F1\n"
+     "(0-1). Prints the count and the mean of each; --json prints one object\n"
+     "{\"count\",\"exact_match\",\"bleu4\",\"rouge_l\",\"corpus_bleu4\",\"skipped\"}.\n"
+     "--output writes every row (prompt, reference, prediction, scores) and the summary\n"
+     "to FILE.json, atomically. Progress goes to stderr.\n",
+     cmd_eval, NULL},
     {"export", "export an adapter (GGUF, PEFT) or merge it into the base",
      "usage: lathe export adapter ADAPTER_OR_RUN_DIR [--gguf OUT.gguf] [--peft DIR] [-m BASE]\n"
      "       lathe export merge -m MODEL --lora ADAPTER -o OUT(.gguf|.safetensors)\n"
@@ -92,7 +113,8 @@ static const cli_command commands[] = {
      "usage: lathe bench ring [--json] [--records N]\n"
      "       lathe bench gemm|train [--case NAME] [--steps N] [--json]\n"
      "       lathe bench tokenize -m VOCAB.gguf [-f FILE] [--json]\n"
-     "       lathe bench data [-f FILE | --mb N [--format alpaca|sharegpt]] [--json]\n\n"
+     "       lathe bench data [-f FILE | --mb N [--format alpaca|sharegpt]] [--json]\n"
+     "       lathe bench generate [-m MODEL] [--case NAME] [--json]\n\n"
      "Prints each case's figures and, where a baseline exists, the ratio to it.\n"
      "With --json: one JSON object per line and case.\n",
      cmd_bench, NULL},

@@ -8,10 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "adapter_path.h"
 #include "cli.h"
 #include "file_read.h"
-#include "model_load.h"
+#include "model_open.h"
 #include "perplexity.h"
 #include "tok.h"
 
@@ -73,22 +72,6 @@ static int tokenize(const char *model_path, const char *path, tok_ids *ids, char
     return rc;
 }
 
-static int load(const ppl_args *a, model_file *mf, char *err, size_t errlen)
-{
-    if (model_file_load(mf, a->model, false, err, errlen))
-        return -1;
-    if (!a->lora)
-        return 0;
-    adapter ad = {0};
-    int rc = adapter_path_read(a->lora, model_get_config(mf->m), &ad, err, errlen);
-    if (!rc)
-        rc = adapter_attach(&ad, mf->m, err, errlen);
-    adapter_free(&ad);
-    if (rc)
-        model_file_close(mf);
-    return rc;
-}
-
 int cmd_perplexity(const cli_command *cmd, int argc, char **argv)
 {
     ppl_args a = {.ctx = 512};
@@ -99,7 +82,8 @@ int cmd_perplexity(const cli_command *cmd, int argc, char **argv)
     tok_ids ids = {0};
     model_file mf;
     perplexity_result r;
-    if (tokenize(a.model, a.file, &ids, err, sizeof err) || load(&a, &mf, err, sizeof err)) {
+    if (tokenize(a.model, a.file, &ids, err, sizeof err) ||
+        model_open(&mf, a.model, a.lora, false, err, sizeof err)) {
         fprintf(stderr, "lathe perplexity: %s\n", err);
         tok_ids_free(&ids);
         return CLI_FAIL;

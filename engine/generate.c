@@ -1,0 +1,322 @@
+/* generate.c - the inference session: per chunk of new rows, every block
+ * (RMSNorm, q/k/v projections written into the K/V cache, RoPE, attention
+ * over the cache, output projection, SwiGLU MLP) and, for the last row only,
+ * the final norm and the head. Chunks of several rows use the training
+ * forward's linear layer (sgemm); a single row uses the row-split
+ * matrix-vector product below, because decoding is bound by reading weights. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "generate.h"
+#include "gguf.h"
+#include "kernels.h"
+#include "kv_cache.h"
+#include "model_impl.h"
+#include "quant.h"
+#include "quant_dot.h"
+#include "vec.h"
+
+/* Rows per prefill pass: bounds the activation scratch, not the prompt. */
+enum { CHUNK = 64 };
+/* Matrix-vector pieces per pool thread, and the fewest rows in one. */
+enum { MV_PER_THREAD = 4, MV_MIN_ROWS = 16 };
+/* Matrices smaller than this (bytes, about) are multiplied on one thread. */
+#define MV_SPLIT_BYTES ((size_t)512 << 10)
+
+struct gen_session {
+    model *m;
+    kv_cache kv;
+    int pos, max_r, wide, mv_slots;
+    float *x, *h, *r, *q, *o, *xm, *a, *b, *hs, *u, *lin_scratch, *qrow, *logits;
+    float *rope_cs, *rope_sn;
+    int *rows_pos;
+};
+
+static int max_lora_rank(const model *m)
+{
+    int r = 0;
+    for (int l = 0; l < m->cfg.n_layers; l++)
+        for (int i = 0; i < LIN_COUNT; i++)
+            if (m->blk[l].lin[i].lora && m->blk[l].lin[i].lora->r > r)
+                r = m->blk[l].lin[i].lora->r;
+    return r;
+}
+
+static float *alloc_floats(size_t n, bool *ok)
+{
+    float *p = malloc((n ? n : 1) * sizeof(float));
+    *ok = *ok && p;
+    return p;
+}
+
+static bool alloc_scratch(gen_session *s)
+{
+    const model_config *c = &s->m->cfg;
+    size_t C = CHUNK, D = c->dim, Hd = (size_t)c->n_heads * c->head_dim, F = c->ffn_dim;
+    size_t half = (size_t)(c->rope_dim / 2);
+    bool ok = true;
+    s->x = alloc_floats(C * D, &ok);
+    s->h = alloc_floats(C * D, &ok);
+    s->r = alloc_floats(C, &ok);
+    s->q = alloc_floats(C * Hd, &ok);
+    s->o = alloc_floats(C * Hd, &ok);
+    s->xm = alloc_floats(C * D, &ok);
+    s->a = alloc_floats(C * F, &ok);
+    s->b = alloc_floats(C * F, &ok);
+    s->hs = alloc_floats(C * F, &ok);
+    s->u = alloc_floats(C * (size_t)s->max_r, &ok);
+    s->lin_scratch = alloc_floats(linear_scratch_floats(CHUNK, s->wide, s->wide, s->max_r), &ok);
+    s->qrow = alloc_floats((size_t)s->mv_slots * s->wide, &ok);
+    s->logits = alloc_floats((size_t)c->n_vocab, &ok);
+    s->rope_cs = alloc_floats((size_t)s->kv.n_ctx * half, &ok);
+    s->rope_sn = alloc_floats((size_t)s->kv.n_ctx * half, &ok);
+    s->rows_pos = malloc(C * sizeof *s->rows_pos);
+    return ok && s->rows_pos;
+}
+
+gen_session *gen_session_new(model *m, int n_ctx, char *err, size_t errlen)
+{
+    const model_config *c = &m->cfg;
+    if (n_ctx <= 0) {
+        snprintf(err, errlen, "generate: context of %d positions must be positive", n_ctx);
+        return NULL;
+    }
+    gen_session *s = calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(err, errlen, "generate: out of memory");
+        return NULL;
+    }
+    s->m = m;
+    s->max_r = max_lora_rank(m);
+    int Hd = c->n_heads * c->head_dim;
+    s->wide = c->dim > c->ffn_dim ? c->dim : c->ffn_dim;
+    s->wide = s->wide > Hd ? s->wide : Hd;
+    s->mv_slots = MV_PER_THREAD * pool_threads(m->pool);
+    if (kv_cache_init(&s->kv, c->n_layers, n_ctx, c->n_heads, c->n_kv_heads, c->head_dim, err,
+                      errlen)) {
+        free(s);
+        return NULL;
+    }
+    if (!alloc_scratch(s)) {
+        snprintf(err, errlen, "generate: out of memory for a context of %d positions", n_ctx);
+        gen_session_free(s);
+        return NULL;
+    }
+    k_rope_table(s->rope_cs, s->rope_sn, n_ctx, c->rope_dim, c->rope_base);
+    return s;
+}
+
+void gen_session_free(gen_session *s)
+{
+    if (!s)
+        return;
+    kv_cache_free(&s->kv);
+    float *bufs[] = {s->x, s->h, s->r, s->q, s->o, s->xm, s->a, s->b, s->hs, s->u,
+                     s->lin_scratch, s->qrow, s->logits, s->rope_cs, s->rope_sn};
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
+        free(bufs[i]);
+    free(s->rows_pos);
+    free(s);
+}
+
+void gen_session_reset(gen_session *s)
+{
+    s->pos = 0;
+}
+
+int gen_session_pos(const gen_session *s)
+{
+    return s->pos;
+}
+
+int gen_session_ctx(const gen_session *s)
+{
+    return s->kv.n_ctx;
+}
+
+/* ---------------------------------------------------------------- one row */
+typedef struct {
+    const linear *l;
+    const float *x;
+    float *y, *qrow;
+    int per, wide;
+} mv_job;
+
+static void mv_task(void *arg, int i)
+{
+    const mv_job *j = arg;
+    const linear *l = j->l;
+    int r0 = i * j->per, r1 = l->out - r0 < j->per ? l->out : r0 + j->per;
+    if (l->w) {
+        for (int r = r0; r < r1; r++)
+            j->y[r] = vec_dot(l->w + (size_t)r * l->in, j->x, l->in);
+        return;
+    }
+    if (quant_dot_supported(l->qtype)) {
+        size_t stride = ggml_row_bytes(l->qtype, l->in);
+        for (int r = r0; r < r1; r++)
+            j->y[r] = quant_dot_row(l->qtype, (const uint8_t *)l->qdata + (size_t)r * stride,
+                                    j->x, l->in);
+        return;
+    }
+    float *row = j->qrow + (size_t)i * j->wide;
+    for (int r = r0; r < r1; r++) {
+        quant_dequantize_rows(l->qtype, l->qdata, l->in, r, 1, row);
+        j->y[r] = vec_dot(row, j->x, l->in);
+    }
+}
+
+/* y = W x (+ bias) (+ s B A x) for one row. A matrix worth waking the pool
+ * for is cut into row pieces; a small one is faster read by this thread. */
+static void matvec(gen_session *s, const linear *l, const float *x, float *y)
+{
+    pool *p = s->m->pool;
+    bool split = (size_t)l->in * l->out * (l->w ? sizeof(float) : 1) >= MV_SPLIT_BYTES;
+    int pieces = split ? MV_PER_THREAD * pool_threads(p) : 1;
+    pieces = pieces > s->mv_slots ? s->mv_slots : pieces;
+    int per = (l->out + pieces - 1) / pieces;
+    per = per < MV_MIN_ROWS ? MV_MIN_ROWS : per;
+    mv_job j = {.l = l, .x = x, .y = y, .qrow = s->qrow, .per = per, .wide = s->wide};
+    pool_run(p, (l->out + per - 1) / per, mv_task, &j);
+    if (l->bias)
+        for (int i = 0; i < l->out; i++)
+            y[i] += l->bias[i];
+    const lora_adapter *a = l->lora;
+    if (!a)
+        return;
+    for (int k = 0; k < a->r; k++)
+        s->u[k] = vec_dot(a->a + (size_t)k * a->in, x, a->in);
+    for (int i = 0; i < a->out; i++)
+        y[i] += a->scale * vec_dot(a->b + (size_t)i * a->r, s->u, a->r);
+}
+
+/* ---------------------------------------------------------------- n rows */
+static void project(gen_session *s, const linear *l, const float *x, float *y, int n)
+{
+    if (n == 1) {
+        matvec(s, l, x, y);
+        return;
+    }
+    linear_ctx lc = {.pool = s->m->pool, .scratch = s->lin_scratch, .max_in = s->wide,
+                     .max_out = s->wide, .max_r = s->max_r};
+    linear_fwd(&lc, l, x, y, s->u, n);
+}
+
+static void add(float *y, const float *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        y[i] += x[i];
+}
+
+/* s->x holds n block inputs at positions s->pos..; on return the outputs. */
+static void run_block(gen_session *s, int l, int n)
+{
+    const model_config *c = &s->m->cfg;
+    pool *p = s->m->pool;
+    const block *bk = &s->m->blk[l];
+    float *k = kv_cache_k(&s->kv, l, s->pos), *v = kv_cache_v(&s->kv, l, s->pos);
+    size_t nd = (size_t)n * c->dim;
+    k_rmsnorm_fwd(p, s->x, bk->attn_norm, s->h, s->r, n, c->dim, c->norm_eps);
+    project(s, &bk->lin[LIN_Q], s->h, s->q, n);
+    project(s, &bk->lin[LIN_K], s->h, k, n);
+    project(s, &bk->lin[LIN_V], s->h, v, n);
+    k_rope(p, s->q, s->rows_pos, s->rope_cs, s->rope_sn, n, c->n_heads, c->head_dim, c->rope_dim,
+           c->rope, false);
+    k_rope(p, k, s->rows_pos, s->rope_cs, s->rope_sn, n, c->n_kv_heads, c->head_dim, c->rope_dim,
+           c->rope, false);
+    kv_cache_attend(p, &s->kv, l, s->q, s->o, n, s->pos);
+    project(s, &bk->lin[LIN_O], s->o, s->xm, n);
+    add(s->xm, s->x, nd);
+    k_rmsnorm_fwd(p, s->xm, bk->ffn_norm, s->h, s->r, n, c->dim, c->norm_eps);
+    project(s, &bk->lin[LIN_GATE], s->h, s->a, n);
+    project(s, &bk->lin[LIN_UP], s->h, s->b, n);
+    k_swiglu_fwd(p, s->a, s->b, s->hs, (size_t)n * c->ffn_dim);
+    project(s, &bk->lin[LIN_DOWN], s->hs, s->x, n);
+    add(s->x, s->xm, nd);
+}
+
+static void run_chunk(gen_session *s, const int32_t *tokens, int n)
+{
+    const model_config *c = &s->m->cfg;
+    size_t D = (size_t)c->dim;
+    for (int t = 0; t < n; t++) {
+        memcpy(s->x + t * D, s->m->embd + (size_t)tokens[t] * D, D * sizeof(float));
+        s->rows_pos[t] = s->pos + t;
+    }
+    for (int l = 0; l < c->n_layers; l++)
+        run_block(s, l, n);
+    s->pos += n;
+}
+
+static int check_feed(const gen_session *s, const int32_t *tokens, int n, char *err,
+                      size_t errlen)
+{
+    if (n <= 0 || n > s->kv.n_ctx - s->pos) {
+        snprintf(err, errlen, "generate: %d more tokens do not fit a context of %d holding %d",
+                 n, s->kv.n_ctx, s->pos);
+        return -1;
+    }
+    for (int i = 0; i < n; i++)
+        if (tokens[i] < 0 || tokens[i] >= s->m->cfg.n_vocab) {
+            snprintf(err, errlen, "generate: token %d outside the vocabulary of %d", tokens[i],
+                     s->m->cfg.n_vocab);
+            return -1;
+        }
+    if (max_lora_rank(s->m) > s->max_r) {
+        snprintf(err, errlen, "generate: the model's LoRA rank grew after the session began");
+        return -1;
+    }
+    return 0;
+}
+
+const float *gen_session_feed(gen_session *s, const int32_t *tokens, int n, char *err,
+                              size_t errlen)
+{
+    if (check_feed(s, tokens, n, err, errlen))
+        return NULL;
+    if (MV_PER_THREAD * pool_threads(s->m->pool) > s->mv_slots) {
+        float *q = realloc(s->qrow, (size_t)MV_PER_THREAD * pool_threads(s->m->pool) * s->wide *
+                                        sizeof *q);
+        if (!q) {
+            snprintf(err, errlen, "generate: out of memory");
+            return NULL;
+        }
+        s->qrow = q;
+        s->mv_slots = MV_PER_THREAD * pool_threads(s->m->pool);
+    }
+    int done = 0, last = 0;
+    while (done < n) {
+        last = n - done < CHUNK ? n - done : CHUNK;
+        run_chunk(s, tokens + done, last);
+        done += last;
+    }
+    const model_config *c = &s->m->cfg;
+    float *x = s->x + (size_t)(last - 1) * c->dim;
+    k_rmsnorm_fwd(s->m->pool, x, s->m->out_norm, s->h, s->r, 1, c->dim, c->norm_eps);
+    matvec(s, &s->m->head, s->h, s->logits);
+    return s->logits;
+}
+
+/* ---------------------------------------------------------------- traffic */
+static size_t linear_bytes(const linear *l)
+{
+    size_t b = l->w ? (size_t)l->in * l->out * sizeof(float)
+                    : ggml_row_bytes(l->qtype, l->in) * (size_t)l->out;
+    if (l->bias)
+        b += (size_t)l->out * sizeof(float);
+    if (l->lora)
+        b += (size_t)l->lora->r * (l->in + l->out) * sizeof(float);
+    return b;
+}
+
+size_t gen_decode_bytes(const model *m, int pos)
+{
+    const model_config *c = &m->cfg;
+    size_t D = (size_t)c->dim, kvd = (size_t)c->n_kv_heads * c->head_dim;
+    size_t b = linear_bytes(&m->head) + (2 * (size_t)c->n_layers + 2) * D * sizeof(float);
+    for (int l = 0; l < c->n_layers; l++)
+        for (int i = 0; i < LIN_COUNT; i++)
+            b += linear_bytes(&m->blk[l].lin[i]);
+    return b + 2 * (size_t)c->n_layers * (size_t)pos * kvd * sizeof(float);
+}

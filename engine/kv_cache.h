@@ -1,0 +1,32 @@
+/* kv_cache.h - the keys and values an inference session keeps per layer and
+ * position, and causal grouped-query attention of new query rows over them.
+ * Keys are stored after RoPE, so each position is rotated exactly once. */
+#ifndef LATHE_KV_CACHE_H
+#define LATHE_KV_CACHE_H
+
+#include <stddef.h>
+
+#include "pool.h"
+
+typedef struct {
+    int n_layers, n_ctx;
+    int n_heads, n_kv_heads, head_dim;
+    float *k, *v;           /* [n_layers][n_ctx][n_kv_heads * head_dim] */
+    float *scores;          /* [n_heads][n_ctx], attention scratch */
+} kv_cache;
+
+int kv_cache_init(kv_cache *c, int n_layers, int n_ctx, int n_heads, int n_kv_heads,
+                  int head_dim, char *err, size_t errlen);
+void kv_cache_free(kv_cache *c);
+/* Bytes held by keys and values. */
+size_t kv_cache_bytes(const kv_cache *c);
+/* Row of layer LAYER at position POS; rows of consecutive positions are
+ * contiguous, so a projection can write n new rows in place. */
+float *kv_cache_k(const kv_cache *c, int layer, int pos);
+float *kv_cache_v(const kv_cache *c, int layer, int pos);
+/* o[n][n_heads*head_dim] = softmax(q k^T / sqrt(head_dim)) v for query rows
+ * q[n][n_heads*head_dim] at positions p0..p0+n-1, each seeing cached
+ * positions 0..its own. Query head h reads kv head h / (n_heads/n_kv_heads). */
+void kv_cache_attend(pool *p, kv_cache *c, int layer, const float *q, float *o, int n, int p0);
+
+#endif

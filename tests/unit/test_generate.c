@@ -1,0 +1,310 @@
+/* test_generate.c - the inference session (engine/generate.c) against the
+ * training forward: logits after a prefill and after each single-token
+ * decode step equal model_forward_logits on the whole sequence, for a GQA
+ * llama, a qwen2-style model (NEOX RoPE, q/k/v biases), with unmerged LoRA,
+ * with Q8_0, Q4_0 and F16 frozen bases, on one thread and on several, and across a
+ * prompt longer than one prefill chunk. Also its errors, the in-place
+ * quantized row dots and the UTF-8 rules of completion.h. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "completion.h"
+#include "generate.h"
+#include "gguf.h"
+#include "model_load.h"
+#include "quant.h"
+#include "quant_dot.h"
+
+#define V 97
+
+typedef struct {
+    bool neox, lora;
+    bool big;               /* a head large enough to be split across threads */
+    int qtype;              /* 0: fp32 base, else a ggml type (never F32 = 0) */
+    int threads;
+} variant;
+
+static model_config config(bool neox, bool big)
+{
+    model_config c = {.arch = "llama", .n_vocab = V, .dim = 32, .n_layers = 2, .n_heads = 4,
+                      .n_kv_heads = 2, .head_dim = 8, .ffn_dim = 64, .context_len = 128,
+                      .rope_base = 10000.0f, .rope_dim = 8, .rope = ROPE_NORMAL, .norm_eps = 1e-5f};
+    if (big) {
+        c.n_vocab = 8200;
+        c.dim = 64;
+        c.head_dim = 16;
+        c.rope_dim = 16;
+    }
+    if (neox) {
+        strcpy(c.arch, "qwen2");
+        c.rope = ROPE_NEOX;
+        c.qkv_bias = true;
+        c.rope_dim = 6; /* partial rotary: the last pair of each head stays */
+    }
+    return c;
+}
+
+/* Deterministic values in [-scale, scale). */
+static void scramble(float *w, size_t n, uint64_t seed, float scale)
+{
+    for (size_t k = 0; k < n; k++) {
+        seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+        w[k] = scale * (float)((double)(seed >> 40) / (double)(1ull << 23) - 1.0);
+    }
+}
+
+/* Quantized copies of every linear weight, kept alive for the model. */
+typedef struct {
+    void *data[64];
+    int n;
+} qstore;
+
+static void quantize_base(model *m, int type, qstore *qs)
+{
+    const model_config *c = model_get_config(m);
+    int count = model_tensor_count(c);
+    model_tensor_info *info = calloc((size_t)count, sizeof *info);
+    assert_non_null(info);
+    model_tensor_table(c, info);
+    char err[256];
+    for (int i = 0; i < count; i++) {
+        if (!model_tensor_is_linear(info[i].name))
+            continue;
+        size_t n;
+        float *w = model_weight(m, info[i].name, &n);
+        assert_non_null(w);
+        size_t bytes = ggml_row_bytes(type, info[i].ne[0]) * (size_t)info[i].ne[1];
+        void *q = malloc(bytes);
+        assert_non_null(q);
+        assert_int_equal(quant_quantize_row(type, w, q, (int64_t)n), 0);
+        qs->data[qs->n++] = q;
+        assert_int_equal(model_set_quantized(m, info[i].name, type, q, err, sizeof err), 0);
+    }
+    free(info);
+}
+
+static model *make(const variant *v, qstore *qs)
+{
+    model_config c = config(v->neox, v->big);
+    char err[256];
+    model *m = model_create(&c, 7, err, sizeof err);
+    assert_non_null(m);
+    size_t n;
+    float *w = model_weight(m, "output.weight", &n);
+    scramble(w, n, 11, 0.5f);
+    for (int l = 0; v->neox && l < c.n_layers; l++) {
+        const char *names[] = {"attn_q", "attn_k", "attn_v"};
+        for (int i = 0; i < 3; i++) {
+            char name[64];
+            snprintf(name, sizeof name, "blk.%d.%s.bias", l, names[i]);
+            float *b = model_weight(m, name, &n);
+            assert_non_null(b);
+            scramble(b, n, 13 + (uint64_t)l * 3 + (uint64_t)i, 0.3f);
+        }
+    }
+    model_train_spec s = {.mode = MODEL_TRAIN_LORA, .modules = v->lora ? MODEL_MOD_LINEAR : 0,
+                          .lora_r = 3, .lora_alpha = 6.0f};
+    assert_int_equal(model_set_training(m, &s, err, sizeof err), 0);
+    int np;
+    const model_param *p = model_params(m, &np);
+    for (int i = 0; i < np; i++)
+        scramble(p[i].data, p[i].n, 100 + (uint64_t)i, 0.2f);
+    if (v->qtype)
+        quantize_base(m, v->qtype, qs);
+    if (v->threads > 1)
+        assert_int_equal(model_set_threads(m, v->threads, 1, err, sizeof err), 0);
+    return m;
+}
+
+static void qstore_free(qstore *qs)
+{
+    for (int i = 0; i < qs->n; i++)
+        free(qs->data[i]);
+}
+
+static void assert_close(const float *a, const float *b, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (!(fabsf(a[i] - b[i]) <= 1e-4f + 1e-4f * fabsf(b[i])))
+            fail_msg("logit %d: session %.7g, forward %.7g", i, (double)a[i], (double)b[i]);
+}
+
+/* Prefill PREFILL tokens of a LEN-token sequence, then decode the rest one by
+ * one; every returned row must equal the full forward's row. */
+static void check_variant(const variant *v, int len, int prefill)
+{
+    qstore qs = {0};
+    model *m = make(v, &qs);
+    int nv = model_get_config(m)->n_vocab;
+    int32_t *ids = malloc((size_t)len * sizeof *ids);
+    float *want = malloc((size_t)len * nv * sizeof *want);
+    assert_non_null(ids);
+    assert_non_null(want);
+    for (int i = 0; i < len; i++)
+        ids[i] = (i * 37 + 5) % nv;
+    char err[256];
+    model_batch b = {.B = 1, .T = len, .tokens = ids};
+    assert_int_equal(model_forward_logits(m, &b, want, err, sizeof err), 0);
+    gen_session *s = gen_session_new(m, len, err, sizeof err);
+    assert_non_null(s);
+    for (int round = 0; round < 2; round++) { /* the second after a reset */
+        const float *got = gen_session_feed(s, ids, prefill, err, sizeof err);
+        assert_non_null(got);
+        assert_close(got, want + (size_t)(prefill - 1) * nv, nv);
+        for (int t = prefill; t < len; t++) {
+            got = gen_session_feed(s, ids + t, 1, err, sizeof err);
+            assert_non_null(got);
+            assert_close(got, want + (size_t)t * nv, nv);
+        }
+        assert_int_equal(gen_session_pos(s), len);
+        gen_session_reset(s);
+    }
+    gen_session_free(s);
+    free(ids);
+    free(want);
+    model_free(m);
+    qstore_free(&qs);
+}
+
+static void test_gqa_llama(void **state)
+{
+    (void)state;
+    check_variant(&(variant){0}, 24, 9);
+    check_variant(&(variant){0}, 6, 1); /* decode from the first token */
+}
+
+static void test_qwen2_bias_neox(void **state)
+{
+    (void)state;
+    check_variant(&(variant){.neox = true}, 24, 9);
+}
+
+static void test_lora(void **state)
+{
+    (void)state;
+    check_variant(&(variant){.lora = true}, 20, 5);
+    check_variant(&(variant){.lora = true, .neox = true}, 20, 5);
+}
+
+static void test_quantized_base(void **state)
+{
+    (void)state;
+    check_variant(&(variant){.qtype = GGML_TYPE_Q8_0}, 20, 5);
+    check_variant(&(variant){.qtype = GGML_TYPE_Q8_0, .lora = true}, 20, 5);
+    check_variant(&(variant){.qtype = GGML_TYPE_Q4_0, .neox = true}, 20, 5);
+    check_variant(&(variant){.qtype = GGML_TYPE_F16}, 20, 5); /* dequantized rows */
+}
+
+static void test_threads(void **state)
+{
+    (void)state;
+    check_variant(&(variant){.lora = true, .threads = 3, .big = true}, 20, 5);
+    check_variant(&(variant){.qtype = GGML_TYPE_Q8_0, .threads = 3, .big = true}, 20, 5);
+    check_variant(&(variant){.qtype = GGML_TYPE_F16, .threads = 3, .big = true}, 20, 5);
+}
+
+static void test_long_prefill(void **state)
+{
+    (void)state;
+    check_variant(&(variant){.neox = true, .lora = true}, 150, 140); /* three chunks */
+}
+
+static void test_errors(void **state)
+{
+    (void)state;
+    qstore qs = {0};
+    model *m = make(&(variant){0}, &qs);
+    char err[256];
+    assert_null(gen_session_new(m, 0, err, sizeof err));
+    gen_session *s = gen_session_new(m, 4, err, sizeof err);
+    assert_non_null(s);
+    int32_t bad = V, ids[5] = {1, 2, 3, 4, 5};
+    assert_null(gen_session_feed(s, &bad, 1, err, sizeof err));
+    assert_non_null(strstr(err, "vocabulary"));
+    assert_null(gen_session_feed(s, ids, 5, err, sizeof err));
+    assert_non_null(strstr(err, "context"));
+    assert_non_null(gen_session_feed(s, ids, 4, err, sizeof err));
+    assert_null(gen_session_feed(s, ids, 1, err, sizeof err));
+    assert_int_equal(gen_session_pos(s), 4);
+    assert_true(gen_decode_bytes(m, 4) > gen_decode_bytes(m, 0));
+    gen_session_free(s);
+    model_free(m);
+}
+
+static void test_utf8_prefix(void **state)
+{
+    (void)state;
+    assert_int_equal(completion_utf8_prefix("ab", 2), 2);
+    assert_int_equal(completion_utf8_prefix("a\xc3", 2), 1);
+    assert_int_equal(completion_utf8_prefix("a\xc3\xa9", 3), 3);
+    assert_int_equal(completion_utf8_prefix("\xe2\x82", 2), 0);
+    assert_int_equal(completion_utf8_prefix("\xe2\x82\xac", 3), 3);
+    assert_int_equal(completion_utf8_prefix("x\xf0\x9f\x98", 4), 1);
+    assert_int_equal(completion_utf8_prefix("\xf0\x9f\x98\x80", 4), 4);
+    assert_int_equal(completion_utf8_prefix("\x80", 1), 1);  /* stray continuation */
+    assert_int_equal(completion_utf8_prefix("a\xff", 2), 2); /* never a lead byte */
+    assert_int_equal(completion_utf8_prefix("", 0), 0);
+}
+
+/* In-place Q8_0 / Q4_0 dots equal dequantize-then-dot. */
+static void test_quant_dot(void **state)
+{
+    (void)state;
+    enum { N = 96 };
+    float w[N], x[N], deq[N];
+    scramble(w, N, 5, 2.0f);
+    scramble(x, N, 6, 1.0f);
+    int types[] = {GGML_TYPE_Q8_0, GGML_TYPE_Q4_0};
+    for (int t = 0; t < 2; t++) {
+        unsigned char q[N * 2];
+        assert_true(quant_dot_supported(types[t]));
+        assert_int_equal(quant_quantize_row(types[t], w, q, N), 0);
+        assert_int_equal(quant_dequantize_row(types[t], q, deq, N), 0);
+        double want = 0;
+        for (int i = 0; i < N; i++)
+            want += (double)deq[i] * x[i];
+        float got = quant_dot_row(types[t], q, x, N);
+        if (fabs(got - want) > 1e-5 * (1 + fabs(want)))
+            fail_msg("type %d: %.7g, want %.7g", types[t], (double)got, want);
+    }
+    assert_false(quant_dot_supported(GGML_TYPE_Q6_K));
+}
+
+static void check_valid(const char *in, const char *want)
+{
+    char *got = completion_utf8_valid(in);
+    assert_non_null(got);
+    assert_string_equal(got, want);
+    free(got);
+}
+
+static void test_utf8_valid(void **state)
+{
+    (void)state;
+    check_valid("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+    check_valid("ab\xc3", "ab\xef\xbf\xbd");                        /* cut off */
+    check_valid("\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd");              /* overlong */
+    check_valid("\xed\xa0\x80x", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdx"); /* surrogate */
+    check_valid("\xf4\x90\x80\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+    check_valid("", "");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_gqa_llama),   cmocka_unit_test(test_qwen2_bias_neox),
+        cmocka_unit_test(test_lora),        cmocka_unit_test(test_quantized_base),
+        cmocka_unit_test(test_threads),     cmocka_unit_test(test_long_prefill),
+        cmocka_unit_test(test_errors),      cmocka_unit_test(test_utf8_prefix),
+        cmocka_unit_test(test_utf8_valid),  cmocka_unit_test(test_quant_dot),
+    };
+    return cmocka_run_group_tests_name("generate", tests, NULL, NULL);
+}
