@@ -2,8 +2,9 @@
  * is what `make sample-model` documents: a llama of the recipe's shape with
  * llama.cpp's tensor names, F16 matrices and F32 norms, at most 20 MB, whose
  * tokenizer and chat template are those of samples/data/vocab.gguf; it is
- * trained (low loss on fresh pretraining text); and sample_gen's init writes
- * a model of the same shape and metadata. */
+ * trained (low loss on fresh pretraining text); sample_gen's init writes
+ * a model of the same shape and metadata; and the pretraining text becomes
+ * one completion record per paragraph. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +17,7 @@
 
 #include "gguf.h"
 #include "model_load.h"
+#include "paragraphs.h"
 #include "pretrain.h"
 #include "sample_model.h"
 #include "testdir.h"
@@ -216,6 +218,26 @@ static void test_init_writes_the_same_shape(void **state)
     assert_non_null(strstr(err, "not a multiple of the head count"));
 }
 
+static void test_paragraphs_become_records(void **state)
+{
+    (void)state;
+    static const char text[] = "\n\nOne. Two \"quoted\".\n\n\n\nThree\nstill three \xc3\xa9.\n\nLast";
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+    assert_int_equal(paragraphs_write_jsonl(f, text, sizeof text - 1), 3);
+    fclose(f);
+    assert_string_equal(out, "{\"text\":\"One. Two \\\"quoted\\\".\"}\n"
+                             "{\"text\":\"Three\\nstill three \\u00E9.\"}\n"
+                             "{\"text\":\"Last\"}\n");
+    free(out);
+    f = open_memstream(&out, &len);
+    assert_int_equal(paragraphs_write_jsonl(f, "\n\n\n", 3), 0);
+    fclose(f);
+    assert_int_equal(len, 0);
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -223,6 +245,7 @@ int main(void)
         cmocka_unit_test(test_vocab_is_the_sample_vocab),
         cmocka_unit_test(test_model_is_trained),
         cmocka_unit_test(test_init_writes_the_same_shape),
+        cmocka_unit_test(test_paragraphs_become_records),
     };
     return cmocka_run_group_tests(tests, testdir_setup, testdir_teardown);
 }
