@@ -2,6 +2,9 @@
  *   sample_gen pretrain SEED BYTES OUT.txt
  *   sample_gen instruct SEED HELDOUT_COUNT TRAIN.jsonl HELDOUT.jsonl
  *   sample_gen vocab MERGES CORPUS.txt OUT.gguf
+ *   sample_gen jsonl CORPUS.txt OUT.jsonl    (paragraphs as completion records)
+ *   sample_gen model SEED DIM LAYERS HEADS FFN CTX VOCAB.gguf OUT.gguf
+ *   sample_gen f16 TRAINED.gguf OUT.gguf       (matrices stored as F16)
  * The world's facts come from a fixed seed shared by every subcommand, so
  * the text and the questions agree. */
 #include "config.h"
@@ -12,7 +15,9 @@
 
 #include "atomic_file.h"
 #include "instruct.h"
+#include "paragraphs.h"
 #include "pretrain.h"
+#include "sample_model.h"
 #include "tok_learn.h"
 #include "gguf_write.h"
 
@@ -126,6 +131,46 @@ static int cmd_vocab(char **argv)
     return rc;
 }
 
+static int cmd_jsonl(char **argv)
+{
+    char err[256];
+    size_t len;
+    char *text = slurp(argv[0], &len);
+    if (!text)
+        return fail("cannot read the corpus");
+    atomic_file af;
+    long n = -1;
+    if (atomic_file_open(&af, argv[1], err, sizeof err) != 0) {
+        free(text);
+        return fail(err);
+    }
+    if ((n = paragraphs_write_jsonl(af.fp, text, len)) < 0)
+        atomic_file_abort(&af);
+    free(text);
+    if (n < 0)
+        return fail("writing the completion dataset failed");
+    if (atomic_file_commit(&af, err, sizeof err) != 0)
+        return fail(err);
+    printf("%ld records\n", n);
+    return 0;
+}
+
+static int cmd_model(char **argv)
+{
+    char err[512];
+    sample_model_shape s = {atoi(argv[1]), atoi(argv[2]), atoi(argv[3]), atoi(argv[4]),
+                            atoi(argv[5])};
+    if (sample_model_write(&s, strtoull(argv[0], NULL, 10), argv[6], argv[7], err, sizeof err))
+        return fail(err);
+    return 0;
+}
+
+static int cmd_f16(char **argv)
+{
+    char err[512];
+    return sample_model_store_f16(argv[0], argv[1], err, sizeof err) ? fail(err) : 0;
+}
+
 int main(int argc, char **argv)
 {
     world w;
@@ -136,8 +181,17 @@ int main(int argc, char **argv)
         return cmd_instruct(&w, argv + 2);
     if (argc == 5 && !strcmp(argv[1], "vocab"))
         return cmd_vocab(argv + 2);
+    if (argc == 4 && !strcmp(argv[1], "jsonl"))
+        return cmd_jsonl(argv + 2);
+    if (argc == 10 && !strcmp(argv[1], "model"))
+        return cmd_model(argv + 2);
+    if (argc == 4 && !strcmp(argv[1], "f16"))
+        return cmd_f16(argv + 2);
     fprintf(stderr, "usage: sample_gen pretrain SEED BYTES OUT.txt\n"
                     "       sample_gen instruct SEED HELDOUT_COUNT TRAIN.jsonl HELDOUT.jsonl\n"
-                    "       sample_gen vocab MERGES CORPUS.txt OUT.gguf\n");
+                    "       sample_gen vocab MERGES CORPUS.txt OUT.gguf\n"
+                    "       sample_gen jsonl CORPUS.txt OUT.jsonl\n"
+                    "       sample_gen model SEED DIM LAYERS HEADS FFN CTX VOCAB.gguf OUT.gguf\n"
+                    "       sample_gen f16 TRAINED.gguf OUT.gguf\n");
     return 2;
 }
