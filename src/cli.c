@@ -8,6 +8,7 @@
 
 #include "version.h"
 #include "workbench.h"
+#include "workspace.h"
 
 static const cli_command commands[] = {
     {"train", "train a model headless from a YAML config",
@@ -214,6 +215,7 @@ static int run_command(const cli_command *cmd, int argc, char **argv)
 static int run_workbench(int argc, char **argv)
 {
     workbench_options opt = {0};
+    const char *path = NULL, *model = NULL, *config = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--no-color")) {
@@ -232,17 +234,27 @@ static int run_workbench(int argc, char **argv)
                 fprintf(stderr, "lathe: %s needs a %s\n", a, a[1] == 'm' ? "MODEL" : "CONFIG");
                 return CLI_USAGE;
             }
-            *(a[1] == 'm' ? &opt.model : &opt.config) = argv[++i];
+            *(a[1] == 'm' ? &model : &config) = argv[++i];
         } else if (a[0] == '-' && a[1] != '\0') {
             fprintf(stderr, "lathe: unknown option '%s' (see 'lathe --help')\n", a);
             return CLI_USAGE;
-        } else if (opt.path) {
-            fprintf(stderr, "lathe: one PATH at most, got '%s' and '%s'\n", opt.path, a);
+        } else if (path) {
+            fprintf(stderr, "lathe: one PATH at most, got '%s' and '%s'\n", path, a);
             return CLI_USAGE;
         } else {
-            opt.path = a;
+            path = a;
         }
     }
+    workspace ws;
+    char err[PATH_MAX + 256];
+    if (workspace_resolve(path, model, config, &ws, err, sizeof err) != 0) {
+        fprintf(stderr, "lathe: %s\n", err);
+        return CLI_FAIL;
+    }
+    opt.title = ws.title;
+    opt.dataset = ws.dataset[0] ? ws.dataset : NULL;
+    opt.model = ws.model[0] ? ws.model : NULL;
+    opt.config = ws.config[0] ? ws.config : NULL;
     return workbench_run(&opt);
 }
 

@@ -72,10 +72,11 @@ static screen *build_screen(pane_env *env, const workbench_options *opt, char *e
     }
     /* A file that does not open is reported in the pane itself. */
     char open_err[512];
-    if (opt->path && workbench_is_dataset(opt->path))
-        pane_data_open(panes[0], opt->path, opt->model, opt->config, open_err, sizeof open_err);
+    if (opt->dataset)
+        pane_data_open(panes[0], opt->dataset, opt->model, opt->config, open_err,
+                       sizeof open_err);
     char title[256];
-    snprintf(title, sizeof title, "%s", opt->path ? opt->path : "sample workspace");
+    snprintf(title, sizeof title, "%s", opt->title);
     screen *s = screen_new(panes, N, env, title);
     if (!s) {
         for (size_t i = 0; i < N; i++)

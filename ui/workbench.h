@@ -5,11 +5,12 @@
 #include <stdbool.h>
 
 typedef struct {
-    const char *path;      /* config, dataset, model or run dir; NULL = bundled sample */
+    const char *title;     /* what was opened, for the title line */
+    const char *dataset;   /* the Data pane opens it; NULL = none */
     const char *theme;     /* theme name or path; NULL = "default" */
     bool no_color;         /* --no-color (NO_COLOR is read by the workbench itself) */
-    const char *model;     /* -m: tokenizer for the Data pane; NULL = none */
-    const char *config;    /* -c: training config for the Data pane's tokens; NULL = none */
+    const char *model;     /* tokenizer for the Data pane; NULL = none */
+    const char *config;    /* training config for the Data pane's tokens; NULL = none */
 } workbench_options;
 
 /* True when PATH names a dataset file the Data pane opens (.jsonl, .json,

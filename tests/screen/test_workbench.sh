@@ -2,7 +2,8 @@
 # test_workbench.sh - the workbench on a real terminal (tmux): start-up with
 # the four panes and live gauges, pane switching, the help overlay, resizing
 # below 80x24 and back, themes (and a broken theme file), colourless runs,
-# and quitting with q or Ctrl-C back to a normal shell screen.
+# and quitting with q or Ctrl-C back to a normal shell screen; a bare
+# `lathe` opens the bundled sample workspace, `lathe CONFIG.yaml` its dataset.
 . "${LATHE_SRCDIR:-$(dirname "$0")/../..}/tests/tap.sh"
 . "$LATHE_SRCDIR/tests/screen/harness.sh"
 
@@ -20,7 +21,9 @@ no_colour() { ! has_colour; }
 gpu_shown() { scr_screen | grep -qE '^ GPU +(no GPU|NVIDIA|[A-Za-z])'; }
 stderr_empty() { [ ! -s "$scr_dir/stderr" ] || { diag "stderr:" "$(cat "$scr_dir/stderr")"; false; }; }
 
-scr_start
+# A model as PATH opens no dataset: the shell's own screens, with an empty Data pane.
+cp "$LATHE_SRCDIR/samples/data/vocab.gguf" "$scr_dir/model.gguf"
+scr_start -- model.gguf
 for name in "1 Data" "2 Config" "3 Train" "4 Chat"; do
     check "tab bar shows '$name'" scr_wait "$name"
 done
@@ -128,4 +131,17 @@ check "C locale uses ASCII gauges" ascii_gauges
 scr_keys q
 check "C locale run quits" exited_ok
 check "nothing on stderr" stderr_empty
+
+scr_start LATHE_SAMPLES="$LATHE_SRCDIR/samples" --
+check "a bare lathe opens the sample workspace" scr_wait "sample workspace"
+check "the sample's dataset is in the Data pane" scr_wait "1786 records"
+check "its tokens are counted with the sample model" scr_wait "tokens counted"
+scr_keys q
+check "the sample workspace quits" exited_ok
+check "nothing on stderr" stderr_empty
+
+scr_start -- "$LATHE_SRCDIR/samples/lora.yaml"
+check "a config as PATH opens its dataset" scr_wait "1786 records"
+scr_keys q
+check "the config's workspace quits" exited_ok
 tap_done
