@@ -4,7 +4,8 @@
 # `lathe bench data` times the pane in process (first screen, frames); this
 # adds what only a terminal shows: the wall time from starting the lathe
 # process in tmux to the first record on screen, and from a key (PgDn) to
-# the screen showing its result, on a generated alpaca JSONL of ROWS rows
+# the screen showing its result (and, as a baseline, how long tmux takes to
+# show a shell's echo), on a generated alpaca JSONL of ROWS rows
 # (default 1000000). Needs tmux; removes the file after.
 set -eu
 rows=${1:-1000000}
@@ -23,6 +24,11 @@ wait_for() {
         sleep 0.005
     done
 }
+t0=$(ms)
+tmux -L "$sock" -f /dev/null new-session -d -s b -x 120 -y 40 "echo tmux-is-up; sleep 60"
+wait_for '^tmux-is-up'
+echo "tmux: baseline, a shell's echo on screen: $(( $(ms) - t0 )) ms"
+tmux -L "$sock" kill-server
 t0=$(ms)
 tmux -L "$sock" -f /dev/null new-session -d -s b -x 120 -y 40 \
     "env LANG=C.UTF-8 TERM=screen-256color '$build/lathe' '$dir/big.jsonl'"
