@@ -103,14 +103,11 @@ static const cli_command commands[] = {
     {"bench", "benchmarks: gemm, train, generate, data, ring",
      "usage: lathe bench ring [--json] [--records N]\n"
      "       lathe bench gemm|train [--case NAME] [--steps N] [--json]\n"
+     "       lathe bench data [--quick | --rows N] [--dir DIR] [-m VOCAB] [--case PREFIX] [--json]\n"
      "       lathe bench tokenize -m VOCAB.gguf [-f FILE] [--json]\n"
-     "       lathe bench data [--quick | --rows N --mb N] [--format alpaca|sharegpt] [--dir DIR]\n"
-     "                        [-f FILE] [-m VOCAB] [--case PREFIX] [--json]\n\n"
+     "       lathe bench data [-f FILE | --mb N [--format alpaca|sharegpt]] [--json]\n\n"
      "Prints each case's figures and, where a baseline exists, the ratio to it.\n"
-     "With --json: one JSON object per line and case.\n"
-     "data: indexing a --mb MiB JSONL (1024) against wc -l, and the Data pane's first\n"
-     "screen, frame times, stats pass and peak memory on a --rows file (1000000), each\n"
-     "judged against its target; files are generated in --dir (TMPDIR) and removed.\n",
+     "With --json: one JSON object per line and case.\n",
      cmd_bench, NULL},
 };
 
