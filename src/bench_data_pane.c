@@ -227,8 +227,8 @@ int bench_data_pane(const char *path, size_t rows, const char *model, const char
                     size_t errlen)
 {
     struct stat sb;
-    if (stat(path, &sb) != 0) {
-        snprintf(err, errlen, "%s: cannot stat", path);
+    if (stat(path, &sb) != 0 || rows == 0) {
+        snprintf(err, errlen, "%s: %s", path, rows ? "cannot stat" : "no records to show");
         return -1;
     }
     session se = {.rows = rows};

@@ -66,5 +66,7 @@ check "with the same record count" grep -q '"case":"index-array-.*"records":700,
 check "an unknown --format is a usage error" status_is 2 "$LATHE" bench data --format csv
 check "--rows 0 is a usage error" status_is 2 "$LATHE" bench data --rows 0
 check "a missing file fails" status_is 1 "$LATHE" bench data -f "$out/none.jsonl"
+: >"$out/empty.jsonl"
+check "an empty file fails (no records to show)" status_is 1 "$LATHE" bench data -f "$out/empty.jsonl"
 check "an unwritable --dir fails" status_is 1 "$LATHE" bench data --quick --dir "$out/none/x"
 tap_done
