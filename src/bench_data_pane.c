@@ -204,7 +204,7 @@ static double search(session *se, frames *f, size_t *rows, char *err, size_t err
     *rows = pane_data_rows(se->data);
     double t0 = bench_now_s();
     timed_frame(se, '\n', f);
-    while (pane_data_searching(se->data)) {
+    while (pane_data_scanning(se->data)) {
         if (bench_now_s() - t0 > SEARCH_TIMEOUT_S) {
             snprintf(err, errlen, "the search did not finish in %.0f s", SEARCH_TIMEOUT_S);
             return -1;

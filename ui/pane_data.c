@@ -143,7 +143,7 @@ size_t pane_data_rows(const pane *b)
     return p->src ? data_view_len(&p->view) : 0;
 }
 
-bool pane_data_searching(const pane *b)
+bool pane_data_scanning(const pane *b)
 {
     return ((const pane_data *)b)->search != NULL;
 }
