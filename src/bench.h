@@ -18,8 +18,5 @@ double bench_now_s(void);
 int bench_gemm(const bench_options *o);
 /* Training throughput of the built-in cases against sgemm at their shapes. */
 int bench_train(const bench_options *o);
-/* The data stats case (bench_data_stats.c) over the file PATH; MODEL (a
- * vocabulary, may be NULL) tokenizes, else the byte estimate. */
-int bench_data_stats(const char *path, const char *model, bool json);
 
 #endif

@@ -135,6 +135,7 @@ static const cli_command commands[] = {
     {"bench", "benchmarks: gemm, train, generate, data, ring",
      "usage: lathe bench ring [--json] [--records N]\n"
      "       lathe bench gemm|train [--case NAME] [--steps N] [--json]\n"
+     "       lathe bench data [--quick | --rows N] [--dir DIR] [-m VOCAB] [--case PREFIX] [--json]\n"
      "       lathe bench tokenize -m VOCAB.gguf [-f FILE] [--json]\n"
      "       lathe bench data [-f FILE | --mb N [--format alpaca|sharegpt]] [--json]\n"
      "       lathe bench generate [-m MODEL] [--case NAME] [--json]\n\n"

@@ -91,13 +91,15 @@ static void sharegpt(rec_buf *b, uint64_t *s)
     put(b, "]}\n");
 }
 
-int dsgen_write(FILE *f, ds_format fmt, uint64_t bytes, uint64_t seed, uint64_t *records)
+/* Writes records until BYTES are written or ROWS records (0: no limit). */
+static int generate(FILE *f, ds_format fmt, uint64_t bytes, uint64_t rows, uint64_t seed,
+                    uint64_t *records, uint64_t *written)
 {
     if (fmt != DS_FMT_ALPACA && fmt != DS_FMT_SHAREGPT)
         return -1;
-    uint64_t s = seed * 0x9e3779b97f4a7c15ULL + 1, n = 0, written = 0;
+    uint64_t s = seed * 0x9e3779b97f4a7c15ULL + 1, n = 0, w = 0;
     rec_buf b;
-    while (written < bytes) {
+    while (rows ? n < rows : w < bytes) {
         b.n = 0;
         if (fmt == DS_FMT_ALPACA)
             alpaca(&b, &s);
@@ -105,9 +107,22 @@ int dsgen_write(FILE *f, ds_format fmt, uint64_t bytes, uint64_t seed, uint64_t 
             sharegpt(&b, &s);
         if (fwrite(b.data, 1, b.n, f) != b.n)
             return -1;
-        written += b.n;
+        w += b.n;
         n++;
     }
     *records = n;
+    *written = w;
     return fflush(f) == 0 ? 0 : -1;
+}
+
+int dsgen_write(FILE *f, ds_format fmt, uint64_t bytes, uint64_t seed, uint64_t *records)
+{
+    uint64_t written;
+    return generate(f, fmt, bytes, 0, seed, records, &written);
+}
+
+int dsgen_write_rows(FILE *f, ds_format fmt, uint64_t rows, uint64_t seed, uint64_t *bytes)
+{
+    uint64_t records;
+    return rows ? generate(f, fmt, 0, rows, seed, &records, bytes) : -1;
 }

@@ -13,5 +13,8 @@
  * least BYTES are written. Returns 0 and sets *RECORDS, or -1 on a write
  * error or another format. */
 int dsgen_write(FILE *f, ds_format fmt, uint64_t bytes, uint64_t seed, uint64_t *records);
+/* The same records, ROWS (> 0) of them; sets *BYTES to the size written. The
+ * first records of a seed are the same whichever limit is used. */
+int dsgen_write_rows(FILE *f, ds_format fmt, uint64_t rows, uint64_t seed, uint64_t *bytes);
 
 #endif

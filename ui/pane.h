@@ -75,6 +75,11 @@ extern const pane_class pane_chat_class;
  * are then estimated). On failure the pane shows the error and so does err. */
 int pane_data_open(pane *p, const char *path, const char *model, const char *config, char *err,
                    size_t errlen);
+/* For drivers that cannot read the screen (lathe bench data): the rows the
+ * table had at the last tick (so the frame drawn after it shows records when
+ * > 0), and whether a worker is still scanning rows for the pane (a search). */
+size_t pane_data_rows(const pane *p);
+bool pane_data_scanning(const pane *p);
 
 /* Shared by the panes that show only text so far (Data, Config, Chat): the
  * class's text as a scrollable block of lines. Lines starting with "$ " are

@@ -137,6 +137,17 @@ int pane_data_open(pane *b, const char *path, const char *model, const char *con
     return 0;
 }
 
+size_t pane_data_rows(const pane *b)
+{
+    const pane_data *p = (const pane_data *)b;
+    return p->src ? data_view_len(&p->view) : 0;
+}
+
+bool pane_data_scanning(const pane *b)
+{
+    return ((const pane_data *)b)->search != NULL;
+}
+
 static int body_rows(const pane_data *p)
 {
     return p->super.h - 3;

@@ -320,15 +320,20 @@ bool screen_key(screen *s, int key)
     return global_key(s, key);
 }
 
+void screen_frame(screen *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        pane_tick(s->panes[i], s->env);
+    screen_draw(s);
+}
+
 void screen_run(screen *s, screen_tick_fn tick, void *ctx)
 {
     bool running = true;
     while (running && !crt_quit_signal()) {
         if (tick)
             tick(ctx, s->env);
-        for (size_t i = 0; i < s->n; i++)
-            pane_tick(s->panes[i], s->env);
-        screen_draw(s);
+        screen_frame(s);
         timeout(SCREEN_TICK_MS);
         int key = getch();
         timeout(0);

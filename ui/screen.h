@@ -30,6 +30,10 @@ void screen_status(screen *s, bool error, const char *fmt, ...)
 /* Draws one frame onto stdscr and refreshes; measures env->frame_ms. */
 void screen_draw(screen *s);
 
+/* One turn of screen_run without the workbench tick and the key wait: ticks
+ * every pane, then draws (lathe bench data times these frames). */
+void screen_frame(screen *s);
+
 /* Handles one key. Returns false when the user asked to quit (and confirmed
  * it when a pane was busy). */
 bool screen_key(screen *s, int key);

@@ -1,9 +1,9 @@
 #!/bin/sh
-# bench_data.sh - record-indexing speed against `wc -l` on generated datasets:
+# bench_data.sh - record-indexing speed against `wc -l` per layout and format:
 #   tests/bench/bench_data.sh [MB] [BUILD_DIR]
-# Generates MB megabytes (default 200) of alpaca and of sharegpt JSONL, plus
-# the alpaca records as one JSON array, runs `lathe bench data --json` on each
-# and removes the files. Needs a built tree (BUILD_DIR, default ./build).
+# `lathe bench data` runs every case of issue 6 on generated alpaca JSONL;
+# this adds the index case on MB megabytes (default 200) of sharegpt JSONL and
+# of the alpaca records as one JSON array. Removes the files after.
 set -eu
 mb=${1:-200}
 build=${2:-build}
@@ -12,6 +12,7 @@ trap 'rm -rf "$dir"' EXIT
 "$build/tests/bench/gen_dataset" --format alpaca --mb "$mb" -o "$dir/alpaca.jsonl"
 "$build/tests/bench/gen_dataset" --format sharegpt --mb "$mb" -o "$dir/sharegpt.jsonl"
 { echo "["; sed '$!s/$/,/' "$dir/alpaca.jsonl"; echo "]"; } >"$dir/alpaca.json"
-for f in alpaca.jsonl sharegpt.jsonl alpaca.json; do
-    "$build/lathe" bench data -f "$dir/$f" --json
+rm "$dir/alpaca.jsonl"
+for f in sharegpt.jsonl alpaca.json; do
+    "$build/lathe" bench data -f "$dir/$f" --case index --json
 done

@@ -1,5 +1,5 @@
 /* gen_dataset.c - writes synthetic alpaca or sharegpt JSONL for benchmarks:
- *   tests/bench/gen_dataset [--format alpaca|sharegpt] [--mb N] [--seed S] [-o FILE]
+ *   tests/bench/gen_dataset [--format alpaca|sharegpt] [--mb N | --rows N] [--seed S] [-o FILE]
  * Default: 200 MB of alpaca to stdout. The same generator as `lathe bench data`. */
 #include "config.h"
 
@@ -11,8 +11,8 @@
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: gen_dataset [--format alpaca|sharegpt] [--mb N] [--seed S] "
-            "[-o FILE]\n");
+    fprintf(stderr, "usage: gen_dataset [--format alpaca|sharegpt] [--mb N | --rows N] "
+            "[--seed S] [-o FILE]\n");
     return 2;
 }
 
@@ -20,7 +20,7 @@ int main(int argc, char **argv)
 {
     ds_format fmt = DS_FMT_ALPACA;
     double mb = 200;
-    unsigned long long seed = 42;
+    unsigned long long seed = 42, rows = 0;
     const char *out = NULL;
     for (int i = 1; i < argc; i++) {
         char *end = NULL;
@@ -33,6 +33,10 @@ int main(int argc, char **argv)
             mb = strtod(argv[++i], &end);
             if (*end || mb <= 0)
                 return usage();
+        } else if (!strcmp(argv[i], "--rows")) {
+            rows = strtoull(argv[++i], &end, 10);
+            if (*end || rows == 0)
+                return usage();
         } else if (!strcmp(argv[i], "--seed")) {
             seed = strtoull(argv[++i], &end, 10);
             if (*end)
@@ -44,9 +48,10 @@ int main(int argc, char **argv)
         }
     }
     FILE *f = out ? fopen(out, "w") : stdout;
-    uint64_t records;
-    if (!f || dsgen_write(f, fmt, (uint64_t)(mb * 1048576.0), seed, &records) != 0
-        || (out && fclose(f) != 0)) {
+    uint64_t records = rows, bytes;
+    int rc = !f ? -1 : rows ? dsgen_write_rows(f, fmt, rows, seed, &bytes)
+                            : dsgen_write(f, fmt, (uint64_t)(mb * 1048576.0), seed, &records);
+    if (rc != 0 || (out && fclose(f) != 0)) {
         perror(out ? out : "stdout");
         return 1;
     }
