@@ -58,9 +58,10 @@ static const cli_command commands[] = {
     {"data", "dataset work: stats, clean, convert, split, render",
      "usage: lathe data stats DATASET [--json] [-m MODEL_OR_VOCAB | --config C.yaml]\n"
      "                        [--sequence-len N] [--near-threshold T] [--format F] [--threads N]\n"
-     "       lathe data clean DATASET --recipe R.yaml -o OUT\n"
+     "       lathe data clean DATASET --recipe R.yaml (-o OUT | --in-place)\n"
+     "                        [-m MODEL_OR_VOCAB] [--sequence-len N]\n"
      "       lathe data convert DATASET --to FORMAT -o OUT\n"
-     "       lathe data split DATASET --val FRACTION [--seed S] -o PREFIX\n"
+     "       lathe data split DATASET --val FRACTION_OR_COUNT [--seed S] -o PREFIX\n"
      "       lathe data render DATASET [--config C.yaml] [-m MODEL_OR_VOCAB] [--max N]\n\n"
      "render prints the training sequences of DATASET exactly as the trainer consumes them,\n"
      "in training order, one JSON object per line: {\"tokens\":[...],\"labels\":[...],\n"
@@ -72,7 +73,16 @@ static const cli_command commands[] = {
      "roles and turns, and token-length histograms per field and in total with the count\n"
      "over sequence_len (from --sequence-len or the config). Tokens use -m or the config's\n"
      "base_model, else an estimate from the bytes. --json prints one object of named counts.\n"
-     "clean, convert and split arrive with the Data pane (issue #6).\n",
+     "clean replays a recipe (the YAML the Data pane saves beside its output) and writes\n"
+     "what the pane would: the input's layout (.gz when OUT ends so), untouched records\n"
+     "byte for byte, OUT.recipe.yaml beside it. Overwriting the input needs --in-place\n"
+     "(alias --force) and keeps the old file as DATASET.bak (or .bak.1, ...). Filters on\n"
+     "tokens and too_long count with -m (else the byte estimate) against --sequence-len.\n"
+     "convert writes FORMAT (alpaca, sharegpt, messages, completion, input_output) as a\n"
+     "JSON array when OUT ends in .json, else JSONL; records that do not convert are\n"
+     "reported as PATH:LINE:BYTE and skipped. split writes PREFIX-train.jsonl and\n"
+     "PREFIX-val.jsonl; --val 0.1 is a fraction, --val 500 a count; the seed (default 42)\n"
+     "fixes the split.\n",
      cmd_data, NULL},
     {"eval", "generation eval: exact match, BLEU-4, ROUGE-L",
      "usage: lathe eval -m MODEL [--lora ADAPTER] --data DATASET [--max N] [--json]\n",

@@ -40,6 +40,9 @@ int cmd_export(const cli_command *cmd, int argc, char **argv);
 int cmd_config(const cli_command *cmd, int argc, char **argv);
 int cmd_data(const cli_command *cmd, int argc, char **argv);
 int cmd_data_stats(const cli_command *cmd, int argc, char **argv);
+int cmd_data_clean(const cli_command *cmd, int argc, char **argv);
+int cmd_data_convert(const cli_command *cmd, int argc, char **argv);
+int cmd_data_split(const cli_command *cmd, int argc, char **argv);
 int cmd_train(const cli_command *cmd, int argc, char **argv);
 
 #endif

@@ -1,7 +1,8 @@
 /* cmd_data.c - `lathe data`: render prints the training sequences exactly as
  * the trainer consumes them (pipeline.h), one JSON object per line in
  * training order; a summary of counts and each skipped record go to stderr.
- * stats, clean, convert and split arrive with the Data pane (issue #6). */
+ * stats, clean, convert and split live in cmd_data_stats.c, cmd_data_clean.c,
+ * cmd_data_convert.c and cmd_data_split.c. */
 #include "config.h"
 
 #include <errno.h>
@@ -144,9 +145,11 @@ int cmd_data(const cli_command *cmd, int argc, char **argv)
         return render(cmd, argc, argv);
     if (!strcmp(sub, "stats"))
         return cmd_data_stats(cmd, argc, argv);
-    if (!strcmp(sub, "clean") || !strcmp(sub, "convert") || !strcmp(sub, "split")) {
-        fprintf(stderr, "lathe data %s: arrives with the Data pane (issue #6)\n", sub);
-        return CLI_USAGE;
-    }
+    if (!strcmp(sub, "clean"))
+        return cmd_data_clean(cmd, argc, argv);
+    if (!strcmp(sub, "convert"))
+        return cmd_data_convert(cmd, argc, argv);
+    if (!strcmp(sub, "split"))
+        return cmd_data_split(cmd, argc, argv);
     return cli_usage_error(cmd, "unknown subcommand '%s'", sub);
 }

@@ -194,6 +194,23 @@ void dataset_release_before(const dataset *ds, size_t i)
         ds_index_release(ds->ix, dataset_offset(ds, i));
 }
 
+ds_layout dataset_layout(const dataset *ds)
+{
+    return ds_index_layout(ds->ix);
+}
+
+int dataset_parse(dataset *ds, const char *text, size_t len, ds_record *rec, char *why,
+                  size_t whylen)
+{
+    memset(rec, 0, sizeof *rec);
+    if (!ensure_format(ds) || ds->format == DS_FMT_AUTO) {
+        snprintf(why, whylen, "the dataset's format is not known");
+        return DATASET_PROBLEM;
+    }
+    return ds_record_parse(text, len, ds->format, &ds->map, rec, why, whylen, NULL) == 0
+        ? DATASET_OK : DATASET_PROBLEM;
+}
+
 static int add_problem(dataset *ds, uint64_t offset, size_t record, const char *reason)
 {
     ds->problem_total++;

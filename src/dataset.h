@@ -70,12 +70,18 @@ ds_format dataset_format(dataset *ds);
  * format is still unknown because too few records are indexed. */
 int dataset_get(dataset *ds, size_t i, ds_record *rec, char *why, size_t whylen);
 uint64_t dataset_offset(const dataset *ds, size_t i);
-/* Record I's raw bytes (not NUL-terminated), e.g. to show a bad record as is. */
+/* Record I's bytes as they are in the file (not NUL-terminated): to show a bad
+ * record as is, and for writers that keep untouched records byte for byte. */
 const char *dataset_text(const dataset *ds, size_t i, size_t *len);
 uint64_t dataset_line(const dataset *ds, size_t i);
 /* Drops the text of records before I from resident memory (ds_index_release):
  * for whole-dataset passes that have finished with them. */
 void dataset_release_before(const dataset *ds, size_t i);
+ds_layout dataset_layout(const dataset *ds);
+/* Parses TEXT (an edited record) as dataset_get parses the file's records:
+ * with the dataset's format and field mapping. Same return values. */
+int dataset_parse(dataset *ds, const char *text, size_t len, ds_record *rec, char *why,
+                  size_t whylen);
 
 /* After dataset_check: problems sorted by offset (at most DATASET_MAX_PROBLEMS
  * kept; dataset_problem_total counts all), bad records and duplicates. */

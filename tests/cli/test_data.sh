@@ -1,8 +1,8 @@
 #!/bin/sh
 # test_data.sh - `lathe data`: render on the bundled sample (one JSON object
 # per record, labels and doc as long as tokens, --max, the summary on stderr,
-# a skipped record reported with its line), its usage errors, and the
-# subcommands that arrive later exiting 2 with one line (stats: test_data_stats.sh).
+# a skipped record reported with its line) and its usage errors (stats:
+# test_data_stats.sh; clean, convert, split: test_data_edit.sh).
 . "${LATHE_SRCDIR:-$(dirname "$0")/../..}/tests/tap.sh"
 
 out=$(mktemp -d)
@@ -28,9 +28,5 @@ check "render without a tokenizer exits 2" status_is 2 "$LATHE" data render "$sd
 check "render without a dataset exits 2" status_is 2 "$LATHE" data render -m "$sd/vocab.gguf"
 check "render --max with a bad count exits 2" status_is 2 "$LATHE" data render "$sd/heldout.jsonl" -m "$sd/vocab.gguf" --max x
 check "render of a missing file exits 1" status_is 1 "$LATHE" data render "$out/none.jsonl" -m "$sd/vocab.gguf"
-for sub in clean convert split; do
-    check "data $sub exits 2" status_is 2 "$LATHE" data "$sub" "$sd/heldout.jsonl"
-    check "data $sub says it arrives with issue #6" test "$(cat "$out/stderr")" = "lathe data $sub: arrives with the Data pane (issue #6)"
-done
 check "data --help shows -m" sh -c "'$LATHE' data --help | grep -q 'render DATASET .*-m MODEL_OR_VOCAB'"
 tap_done

@@ -1,0 +1,180 @@
+/* ds_recipe_write.c - a recipe as YAML text, through libyaml's emitter. */
+#include "config.h"
+
+#include "ds_recipe.h"
+#include "atomic_file.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+typedef struct {
+    char *buf;
+    size_t len, cap;
+    bool oom;
+} text_buf;
+
+static int append(void *data, unsigned char *bytes, size_t n)
+{
+    text_buf *t = data;
+    if (t->len + n + 1 > t->cap) {
+        size_t cap = t->cap ? t->cap : 1024;
+        while (cap < t->len + n + 1)
+            cap *= 2;
+        char *b = realloc(t->buf, cap);
+        if (!b) {
+            t->oom = true;
+            return 0;
+        }
+        t->buf = b;
+        t->cap = cap;
+    }
+    memcpy(t->buf + t->len, bytes, n);
+    t->len += n;
+    t->buf[t->len] = '\0';
+    return 1;
+}
+
+static int emit(yaml_emitter_t *em, yaml_event_t *ev, int ok)
+{
+    return ok && yaml_emitter_emit(em, ev);
+}
+
+static int str(yaml_emitter_t *em, const char *s)
+{
+    yaml_event_t ev;
+    return emit(em, &ev, yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s,
+                                                      (int)strlen(s), 1, 1,
+                                                      YAML_ANY_SCALAR_STYLE));
+}
+
+static int number(yaml_emitter_t *em, size_t v)
+{
+    char s[32];
+    snprintf(s, sizeof s, "%zu", v);
+    return str(em, s);
+}
+
+/* The shortest text that reads back as V. */
+static int real(yaml_emitter_t *em, double v)
+{
+    char s[40];
+    for (int digits = 1; digits <= 17; digits++) {
+        snprintf(s, sizeof s, "%.*g", digits, v);
+        if (strtod(s, NULL) == v)
+            break;
+    }
+    return str(em, s);
+}
+
+static int begin_map(yaml_emitter_t *em, yaml_mapping_style_t style)
+{
+    yaml_event_t ev;
+    return emit(em, &ev, yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, style));
+}
+
+static int end_map(yaml_emitter_t *em)
+{
+    yaml_event_t ev;
+    return emit(em, &ev, yaml_mapping_end_event_initialize(&ev));
+}
+
+static int begin_seq(yaml_emitter_t *em, yaml_sequence_style_t style)
+{
+    yaml_event_t ev;
+    return emit(em, &ev, yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1, style));
+}
+
+static int end_seq(yaml_emitter_t *em)
+{
+    yaml_event_t ev;
+    return emit(em, &ev, yaml_sequence_end_event_initialize(&ev));
+}
+
+static int step(yaml_emitter_t *em, const ds_action *a)
+{
+    unsigned args = ds_action_args(a->kind);
+    int ok = begin_map(em, YAML_BLOCK_MAPPING_STYLE) && str(em, "do")
+        && str(em, ds_action_name(a->kind));
+    if (ok && (args & DS_ARG_ROWS)) {
+        ok = str(em, "rows") && begin_seq(em, YAML_FLOW_SEQUENCE_STYLE);
+        for (size_t i = 0; ok && i < a->n_rows; i++)
+            ok = number(em, a->rows[i] + 1);
+        ok = ok && end_seq(em);
+    }
+    if (ok && (args & DS_ARG_ROW))
+        ok = str(em, "row") && number(em, a->rows[0] + 1);
+    if (ok && (args & DS_ARG_FILTER))
+        ok = str(em, "filter") && str(em, a->filter);
+    if (ok && (args & DS_ARG_TAG))
+        ok = str(em, "tag") && str(em, a->tag);
+    if (ok && (args & DS_ARG_JSON))
+        ok = str(em, "json") && str(em, a->json);
+    if (ok && (args & DS_ARG_THRESHOLD))
+        ok = str(em, "threshold") && real(em, a->threshold);
+    return ok && end_map(em);
+}
+
+static int document(yaml_emitter_t *em, const ds_action *steps, size_t n, const char *input)
+{
+    yaml_event_t ev;
+    int ok = emit(em, &ev, yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING))
+        && emit(em, &ev, yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1))
+        && begin_map(em, YAML_BLOCK_MAPPING_STYLE) && str(em, "version") && str(em, "1");
+    if (ok && input)
+        ok = str(em, "input") && str(em, input);
+    ok = ok && str(em, "steps") && begin_seq(em, YAML_BLOCK_SEQUENCE_STYLE);
+    for (size_t i = 0; ok && i < n; i++)
+        ok = step(em, &steps[i]);
+    return ok && end_seq(em) && end_map(em)
+        && emit(em, &ev, yaml_document_end_event_initialize(&ev, 1))
+        && emit(em, &ev, yaml_stream_end_event_initialize(&ev));
+}
+
+static const char header[] =
+    "# lathe data recipe: the cleaning steps of a saved dataset. Replay them with\n"
+    "#   lathe data clean INPUT --recipe THIS_FILE -o OUTPUT\n";
+
+char *ds_recipe_format(const ds_action *steps, size_t n, const char *input, char *err,
+                       size_t errlen)
+{
+    text_buf t = {0};
+    yaml_emitter_t em;
+    int ok = append(&t, (unsigned char *)header, sizeof header - 1)
+        && yaml_emitter_initialize(&em);
+    if (ok) {
+        yaml_emitter_set_output(&em, append, &t);
+        yaml_emitter_set_unicode(&em, 1);
+        yaml_emitter_set_width(&em, -1);
+        ok = document(&em, steps, n, input);
+        yaml_emitter_delete(&em);
+    }
+    if (!ok || t.oom) {
+        snprintf(err, errlen, "cannot write the recipe: %s", t.oom || !t.buf ? "out of memory"
+                                                                        : "YAML emitter error");
+        free(t.buf);
+        return NULL;
+    }
+    return t.buf;
+}
+
+int ds_recipe_write(const ds_action *steps, size_t n, const char *input, const char *path,
+                    char *err, size_t errlen)
+{
+    char *text = ds_recipe_format(steps, n, input, err, errlen);
+    if (!text)
+        return -1;
+    atomic_file af;
+    int rc = atomic_file_open(&af, path, err, errlen);
+    if (rc == 0 && fputs(text, af.fp) < 0) {
+        snprintf(err, errlen, "%s: write failed", path);
+        atomic_file_abort(&af);
+        rc = -1;
+    } else if (rc == 0) {
+        rc = atomic_file_commit(&af, err, errlen);
+    }
+    free(text);
+    return rc;
+}
