@@ -1,5 +1,5 @@
 /* test_data_thread.c - the Data pane's threads, run under TSan in the
- * threaded tree: the background loader (index, tokenizer, check, measure)
+ * threaded tree: the background loader (index, tokenizer, check, stats pass)
  * polled from this thread the way the pane does each tick, closed at every
  * stage (cancel, then join), and the search worker polled and stopped
  * half-way through a large file. */
@@ -72,19 +72,27 @@ static void test_loader_runs_to_done(void **state)
     dataset *ds = data_source_dataset(s);
     assert_int_equal(dataset_count(ds), records);
     assert_null(data_source_vocab(s));
-    /* the measure pass agrees with measuring a record here */
+    /* the stats pass agrees with measuring a record here */
+    char ferr[256];
+    ds_feat_ctx *fc = ds_feat_ctx_new(NULL, ferr, sizeof ferr);
+    assert_non_null(fc);
     for (size_t i = 0; i < records; i += records / 7 + 1) {
         data_metrics a, b;
         assert_true(data_source_metrics(s, i, &a));
         ds_record rec;
         char why[256];
         assert_int_equal(dataset_get(ds, i, &rec, why, sizeof why), DATASET_OK);
-        data_measure(s, &rec, NULL, &b);
+        data_measure(s, fc, &rec, i, &b);
         ds_record_clear(&rec);
         assert_int_equal(a.chars, b.chars);
         assert_int_equal(a.tokens, b.tokens);
+        assert_int_equal(a.flags & ~DS_ROW_NEAR_DUP, b.flags);
+        assert_int_equal(a.lang, b.lang);
         assert_true(a.chars > 0 && a.tokens > 0);
     }
+    ds_feat_ctx_free(fc);
+    assert_non_null(data_source_stats(s));
+    assert_int_equal(ds_stats_summary(data_source_stats(s))->rows, records);
     data_source_close(s);
     ds_fixture_drop(&fx);
 }
@@ -132,7 +140,7 @@ static void test_close_at_every_stage(void **state)
     data_source *s = data_source_open(fx.path, NULL, err, sizeof err);
     assert_non_null(s);
     data_source_close(s);           /* most likely still indexing */
-    for (data_stage want = DATA_STAGE_CHECK; want <= DATA_STAGE_MEASURE; want++) {
+    for (data_stage want = DATA_STAGE_CHECK; want <= DATA_STAGE_STATS; want++) {
         s = data_source_open(fx.path, NULL, err, sizeof err);
         assert_non_null(s);
         data_source_state st;
@@ -158,7 +166,7 @@ static void test_search_thread(void **state)
     assert_int_equal(data_query_compile(&q, "no record has this", false, DATA_FIELD_ALL, err,
                                         sizeof err), 0);
     /* stopped half-way: polling shows progress, stop joins */
-    data_search *s = data_search_start(ds, &q, NULL, records, 0, +1, err, sizeof err);
+    data_search *s = data_search_start(ds, NULL, &q, NULL, records, 0, +1, err, sizeof err);
     assert_non_null(s);
     size_t found, scanned;
     while (!data_search_poll(s, &found, &scanned) && scanned < 10)
@@ -171,7 +179,7 @@ static void test_search_thread(void **state)
     assert_non_null(rows);
     for (size_t i = 0; i < records; i++)
         rows[i] = records - 1 - i;
-    s = data_search_start(ds, &r, rows, records, 4, +1, err, sizeof err);
+    s = data_search_start(ds, NULL, &r, rows, records, 4, +1, err, sizeof err);
     assert_non_null(s);
     while (!data_search_poll(s, &found, &scanned))
         nap();
@@ -179,7 +187,7 @@ static void test_search_thread(void **state)
     assert_int_equal(scanned, 1);
     data_search_stop(s);
     /* a full scan ends with no match and every row looked at */
-    s = data_search_start(ds, &q, NULL, records, records - 1, -1, err, sizeof err);
+    s = data_search_start(ds, NULL, &q, NULL, records, records - 1, -1, err, sizeof err);
     assert_non_null(s);
     while (!data_search_poll(s, &found, &scanned))
         nap();
