@@ -16,8 +16,8 @@ stderr_empty() { [ ! -s "$scr_dir/stderr" ] || { diag "stderr:" "$(cat "$scr_dir
 # The row holding TEXT shows it as a search match (underlined, in the
 # monochrome theme these runs use).
 marked() { scr_screen -e | grep -qE "${esc}\\[[0-9;]*4[0-9;]*m$1"; }
-# The table row of record R ends with flags F.
-flag_row() { scr_screen | grep -qE "^ +$1 alpaca .* $2 *\$"; }
+# The table row of record R has flag F among its flags (the last column).
+flag_row() { scr_screen | grep -qE "^ +$1 alpaca .* [A-Z!*X]*$2[A-Z!*X]* *\$"; }
 flagged() {
     scr_poll flag_row "$1" "$2" && return 0
     diag "record $1 is not flagged $2:" "$(scr_screen)"
