@@ -30,13 +30,12 @@ static uint32_t bin_width(uint32_t max)
 
 static void bar_line(data_doc *d, uint32_t lo, uint32_t hi, uint64_t n, uint64_t top)
 {
-    char bar[BAR_MAX * 3 + 1];
+    char bar[BAR_MAX * 4 + 1];
     int len = top ? (int)((n * BAR_MAX + top - 1) / top) : 0, k = 0;
-    for (int i = 0; i < len; i++)
-        k += snprintf(bar + k, sizeof bar - (size_t)k, "%s", crt_glyph(CRT_GLYPH_BAR_FULL));
-    bar[k] = '\0';
-    data_doc_addf(d, THEME_TEXT, "  %7u-%-7u %-*s %llu", lo, hi - 1, BAR_MAX, bar,
-                  (unsigned long long)n);
+    for (int i = 0; i < BAR_MAX; i++)     /* padded by columns, not bytes */
+        k += snprintf(bar + k, sizeof bar - (size_t)k, "%s",
+                      i < len ? crt_glyph(CRT_GLYPH_BAR_FULL) : " ");
+    data_doc_addf(d, THEME_TEXT, "  %7u-%-7u %s %llu", lo, hi - 1, bar, (unsigned long long)n);
 }
 
 /* A histogram up to its 99th percentile (the rest in one last bin), with

@@ -45,6 +45,7 @@
 #define FIRST_SCREEN_RECORDS 64
 #define FIRST_SCREEN_WAIT_MS 150
 #define KEY_CTRL_R 18
+#define KEY_CTRL_U 21
 
 static const pane_key keys[] = {
     {"Up/Down", "move one row, or scroll", "move"},
@@ -521,6 +522,9 @@ static bool prompt_key(pane_data *p, int key)
     } else if (key == KEY_BACKSPACE || key == 127 || key == 8) {
         backspace(p);
         edited = true;
+    } else if (key == KEY_CTRL_U) {
+        p->input[p->input_len = 0] = '\0';
+        edited = true;
     } else if (kind == DATA_PROMPT_SEARCH && key == '\t') {
         p->input_field = (p->input_field + 1) % DATA_FIELD_COUNT;
     } else if (kind == DATA_PROMPT_SEARCH && key == KEY_BTAB) {
@@ -598,7 +602,7 @@ static bool clean_key(pane_data *p, int key)
             data_pane_prompt(p, DATA_MENU_CLEAN, NULL);
         return true;
     case 'b':
-        if (!p->filter_on)
+        if (!p->filter_text[0] || p->filter_error[0])     /* ds_edit evaluates it itself */
             data_pane_say(p, true, "no filter: f sets one, then b acts on its rows");
         else if (data_clean_ready(p))
             data_pane_prompt(p, DATA_MENU_BULK, NULL);
