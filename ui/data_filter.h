@@ -29,6 +29,9 @@ data_filter *data_filter_start(const data_source *src, ds_edit *edit, ds_filter 
 bool data_filter_poll(const data_filter *j, size_t *scanned, size_t *matched);
 /* After poll returned true: MATCH[record] is 1 for the rows that match. */
 const uint8_t *data_filter_matches(const data_filter *j);
+/* True when the filter reads only what the stats pass keeps per row (no
+ * text, fields or PII kinds): once that pass is done, no record is parsed. */
+bool data_filter_summary_only(const data_filter *j);
 /* Stops (if running), waits and frees. NULL is fine. */
 void data_filter_stop(data_filter *j);
 

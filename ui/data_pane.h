@@ -85,6 +85,7 @@ typedef struct {
     size_t filter_n, filter_hits;
     char filter_error[256];       /* why the text typed last does not compile */
     bool filter_waits_stats;      /* re-run when the stats pass ends */
+    bool filter_before_stats;     /* started before it ended: parsing every record */
     /* the Stats view */
     size_t stats_top;
 } pane_data;

@@ -304,7 +304,8 @@ static void clear_filter(pane_data *p)
 static void start_filter(pane_data *p, const char *text)
 {
     stop_filter(p);
-    snprintf(p->filter_text, sizeof p->filter_text, "%s", text);
+    if (text != p->filter_text)
+        snprintf(p->filter_text, sizeof p->filter_text, "%s", text);
     p->filter_error[0] = '\0';
     p->filter_waits_stats = false;
     if (!text[0]) {
@@ -325,6 +326,7 @@ static void start_filter(pane_data *p, const char *text)
         return;
     }
     p->filter_waits_stats = (ds_filter_needs(f) & DS_NEED_STATS) && !data_source_stats(p->src);
+    p->filter_before_stats = !data_source_stats(p->src);
     p->filter = data_filter_start(p->src, p->edit, f, st.records, err, sizeof err);
     if (!p->filter)
         snprintf(p->filter_error, sizeof p->filter_error, "%s", err);
@@ -333,8 +335,10 @@ static void start_filter(pane_data *p, const char *text)
 static void poll_filter(pane_data *p)
 {
     size_t scanned, matched, n = dataset_count(data_source_dataset(p->src));
-    if (p->filter_waits_stats && !p->filter && data_source_stats(p->src))
-        start_filter(p, p->filter_text);
+    bool stats = data_source_stats(p->src) != NULL;
+    if (stats && ((p->filter_waits_stats && !p->filter) ||
+                  (p->filter && p->filter_before_stats && data_filter_summary_only(p->filter))))
+        start_filter(p, p->filter_text);     /* now it can read the pass's rows */
     if (!p->filter || !data_filter_poll(p->filter, &scanned, &matched))
         return;
     uint8_t *m = realloc(p->filter_match, scanned ? scanned : 1);
