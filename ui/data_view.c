@@ -47,16 +47,11 @@ size_t data_view_find(const data_view *v, size_t record)
     return SIZE_MAX;
 }
 
-int data_view_set(data_view *v, const size_t *rows, size_t n)
+void data_view_take(data_view *v, size_t *rows, size_t n)
 {
-    size_t *copy = malloc((n ? n : 1) * sizeof *copy);
-    if (!copy)
-        return -1;
-    memcpy(copy, rows, n * sizeof *copy);
     free(v->rows);
-    v->rows = copy;
+    v->rows = rows;
     v->n = n;
-    return 0;
 }
 
 void data_view_reset(data_view *v, size_t count)

@@ -25,8 +25,8 @@ size_t data_view_row(const data_view *v, size_t pos);
 /* Position of RECORD in the view, or SIZE_MAX when it is not shown. */
 size_t data_view_find(const data_view *v, size_t record);
 
-/* Replaces the view with ROWS[0..n) (copied). -1 when out of memory. */
-int data_view_set(data_view *v, const size_t *rows, size_t n);
+/* Replaces the view with ROWS[0..n), taking ROWS (malloc'd). */
+void data_view_take(data_view *v, size_t *rows, size_t n);
 /* Back to the identity over COUNT records. */
 void data_view_reset(data_view *v, size_t count);
 

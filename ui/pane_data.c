@@ -394,9 +394,12 @@ static int narrow_rows(pane_data *p, size_t n, bool hide, bool sorted)
             continue;
         rows[k++] = i;
     }
-    uint32_t *key = sorted ? sort_keys(p, n) : NULL;
-    int rc = sorted ? (key ? data_view_sort(&p->view, rows, k, key, p->sort_desc) : -1)
-                    : data_view_set(&p->view, rows, k);
+    if (!sorted) {
+        data_view_take(&p->view, rows, k);
+        return 0;
+    }
+    uint32_t *key = sort_keys(p, n);
+    int rc = key ? data_view_sort(&p->view, rows, k, key, p->sort_desc) : -1;
     free(key);
     free(rows);
     return rc;

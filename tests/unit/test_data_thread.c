@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "data_filter.h"
 #include "data_search.h"
 #include "data_source.h"
 #include "dataset_gen.h"
@@ -93,6 +94,12 @@ static void test_loader_runs_to_done(void **state)
     ds_feat_ctx_free(fc);
     assert_non_null(data_source_stats(s));
     assert_int_equal(ds_stats_summary(data_source_stats(s))->rows, records);
+    /* the Stats view's +/-: the pass again with another threshold */
+    char rerr[256];
+    assert_int_equal(data_source_restat(s, 0.7, rerr, sizeof rerr), 0);
+    assert_int_equal(data_source_restat(s, 0.6, rerr, sizeof rerr), -1);   /* still running */
+    poll_to_done(s);
+    assert_true(ds_stats_summary(data_source_stats(s))->near_threshold == 0.7);
     data_source_close(s);
     ds_fixture_drop(&fx);
 }
@@ -200,6 +207,68 @@ static void test_search_thread(void **state)
     ds_fixture_drop(&fx);
 }
 
+static void filter_to_done(data_filter *j, size_t *matched)
+{
+    size_t scanned;
+    while (!data_filter_poll(j, &scanned, matched))
+        nap();
+}
+
+/* The filter worker agrees with evaluating the rows here, before and after
+ * the stats pass (records measured, then the pass's figures), skips deleted
+ * rows, and stops half-way when asked. */
+static void test_filter_thread(void **state)
+{
+    (void)state;
+    ds_fixture fx;
+    uint64_t records;
+    write_gen(&fx, DS_FMT_ALPACA, 2u << 20, &records);
+    char err[256];
+    data_source *s = data_source_open(fx.path, NULL, err, sizeof err);
+    assert_non_null(s);
+    data_source_state st;
+    do {
+        nap();
+        data_source_state_get(s, &st);
+    } while (st.stage < DATA_STAGE_STATS);
+    data_filter *j = data_filter_start(s, NULL, ds_filter_compile("chars > 300", err, sizeof err),
+                                       records, err, sizeof err);
+    assert_non_null(j);
+    size_t early;
+    filter_to_done(j, &early);
+    data_filter_stop(j);
+    poll_to_done(s);
+    dataset *ds = data_source_dataset(s);
+    ds_edit *e = ds_edit_new(ds, err, sizeof err);
+    assert_non_null(e);
+    size_t row0 = 0;
+    ds_action del = {.kind = DS_ACT_DELETE, .rows = &row0, .n_rows = 1};
+    assert_int_equal(ds_edit_apply(e, &del, NULL, err, sizeof err), 0);
+    j = data_filter_start(s, e, ds_filter_compile("chars > 300", err, sizeof err), records, err,
+                          sizeof err);
+    assert_non_null(j);
+    size_t late, want = 0;
+    filter_to_done(j, &late);
+    const uint8_t *m = data_filter_matches(j);
+    for (size_t i = 0; i < records; i++) {
+        data_metrics dm;
+        assert_true(data_source_metrics(s, i, &dm));
+        bool hit = i != row0 && dm.chars > 300;
+        assert_int_equal(m[i], hit);
+        want += hit;
+    }
+    assert_int_equal(late, want);
+    assert_true(early >= late && early <= late + 1);   /* row 0 may have matched */
+    data_filter_stop(j);
+    j = data_filter_start(s, e, ds_filter_compile("output ~ /zzz/", err, sizeof err), records, err,
+                          sizeof err);
+    assert_non_null(j);
+    data_filter_stop(j);                              /* stopped while it runs */
+    ds_edit_free(e);
+    data_source_close(s);
+    ds_fixture_drop(&fx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -207,6 +276,7 @@ int main(void)
         cmocka_unit_test(test_loader_with_tokenizer),
         cmocka_unit_test(test_close_at_every_stage),
         cmocka_unit_test(test_search_thread),
+        cmocka_unit_test(test_filter_thread),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
