@@ -42,6 +42,7 @@ check "the format is detected" scr_wait "alpaca"
 check "the title names the file" scr_wait "browse.jsonl"
 check "token counts are marked as estimates without a tokenizer" scr_wait "~tokens estimated"
 check "the check pass counts the duplicate" scr_wait "1 duplicates"
+check "the stats pass ends" scr_wait_gone "stats pass"
 check "the table matches its golden screen" scr_golden data-table
 check "the empty record is flagged" flagged 12 E
 check "the duplicate is flagged" flagged 13 D
@@ -143,6 +144,7 @@ check "a malformed file opens" scr_wait "7 records"
 check "its problems are counted" scr_wait "4 problems"
 check "invalid UTF-8 is shown escaped" scr_wait 'bad bytes \xFF\xFE here'
 check "the BOM is skipped" scr_wait "first after a BOM"
+check "its stats pass ends" scr_wait_gone "stats pass"
 scr_keys p
 check "p opens the problems view" scr_wait "Problems: 4"
 check "problems list line, byte offset and reason" scr_wait "invalid token near 'this'"
