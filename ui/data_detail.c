@@ -91,6 +91,14 @@ static void header(pane_data *p, data_doc *d, size_t rec, const data_metrics *m,
         data_doc_addf(d, THEME_ACCENT, "edited (not saved until w)");
     if (p->edit && ds_edit_deleted(p->edit, rec))
         data_doc_addf(d, THEME_ERROR, "deleted (d restores it)");
+    uint32_t tags = p->edit ? ds_edit_tags(p->edit, rec) : 0;
+    char names[256];
+    int k = 0;
+    for (size_t t = 0; tags && t < ds_edit_tag_count(p->edit) && k < (int)sizeof names; t++)
+        if (tags & (1u << t))
+            k += snprintf(names + k, sizeof names - (size_t)k, " %s", ds_edit_tag_name(p->edit, t));
+    if (tags)
+        data_doc_addf(d, THEME_ACCENT, "tags:%s", names);
     if (!edited && dataset_dup_of(ds, rec, &first))
         data_doc_addf(d, THEME_ERROR, "duplicate of record %zu", first + 1);
     const ds_stats *st = data_source_stats(p->src);

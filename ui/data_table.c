@@ -104,7 +104,7 @@ static void cell(pane_data *p, WINDOW *w, int y, int x, int width, const char *s
 }
 
 /* One letter per flag: Empty, Dup, Near-dup, Long, Pii, Control or invalid
- * UTF-8, ! problem; X deleted, * edited (those two from the edit session). */
+ * UTF-8, ! problem; X deleted, * edited, T tagged (from the edit session). */
 static void flags_text(const pane_data *p, size_t record, uint8_t f, char out[12])
 {
     static const struct { uint8_t bit; char c; } map[] = {
@@ -116,6 +116,8 @@ static void flags_text(const pane_data *p, size_t record, uint8_t f, char out[12
         out[k++] = 'X';
     if (p->edit && ds_edit_replaced(p->edit, record))
         out[k++] = '*';
+    if (p->edit && ds_edit_tags(p->edit, record))
+        out[k++] = 'T';
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (f & map[i].bit)
             out[k++] = map[i].c;

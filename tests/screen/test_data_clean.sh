@@ -85,6 +85,12 @@ check "b d drops the filter's rows" scr_wait "dropped the rows where output ~ /n
 scr_keys F
 check "they are gone from the table" scr_wait "2 deleted"
 
+scr_keys f 'output ~ /is 22/' Enter b t r e v i e w Enter
+check "b t tags the filter's rows" scr_wait "tagged review the rows where output ~ /is 22/: 1 row changed"
+scr_keys F g 1 1 Enter Enter
+check "the detail view lists the tag" scr_wait "tags: review"
+scr_keys Escape
+
 scr_keys c d
 check "the clean menu dedupes" scr_wait "dropped exact duplicates: 1 row changed"
 
