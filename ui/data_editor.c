@@ -86,7 +86,9 @@ static int run_editor(const char *path)
     refresh();
     if (pid < 0)
         return -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 }
 
 int data_editor_run(const char *text, char **out, char *err, size_t errlen)

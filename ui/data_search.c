@@ -266,7 +266,8 @@ data_search *data_search_start(dataset *ds, ds_edit *edit, const data_query *q, 
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    *s = (data_search){.ds = ds, .edit = edit, .q = q, .rows = rows, .n = n, .from = from, .dir = dir};
+    *s = (data_search){.ds = ds, .edit = edit, .q = q, .rows = rows, .n = n, .from = from,
+                       .dir = dir};
     atomic_init(&s->found, SIZE_MAX);
     if (n == 0) {
         atomic_store(&s->done, true);

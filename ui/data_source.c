@@ -235,7 +235,8 @@ void data_source_state_get(const data_source *s, data_source_state *out)
     out->measured = done ? ds_stats_rows(done) : 0;
     ds_stats *run = atomic_load(&((data_source *)s)->running);
     size_t d, t;
-    out->near_phase = st == DATA_STAGE_STATS && run && ds_stats_progress(run, &d, &t) == DS_STATS_NEAR;
+    out->near_phase = st == DATA_STAGE_STATS && run &&
+                      ds_stats_progress(run, &d, &t) == DS_STATS_NEAR;
     out->near_threshold = s->near_threshold;
     out->fraction = stage_fraction(s, st, &p);
     pthread_mutex_lock((pthread_mutex_t *)&s->msg_lock);

@@ -165,8 +165,8 @@ static void draw_row(pane_data *p, WINDOW *w, int y, size_t pos, int prev_w)
     if (rc == DATASET_OK) {
         number(w, y, x, COL_CHARS, a, "", m.chars);
         number(w, y, x + COL_CHARS, COL_TOKENS, a, data_source_vocab(p->src) ? "" : "~", m.tokens);
-        text_put(w, y, x + COL_CHARS + COL_TOKENS + 1, COL_LANG - 1, sel ? a : theme_attr(THEME_DIM),
-                 ds_lang_name((ds_lang)m.lang));
+        text_put(w, y, x + COL_CHARS + COL_TOKENS + 1, COL_LANG - 1,
+                 sel ? a : theme_attr(THEME_DIM), ds_lang_name((ds_lang)m.lang));
     }
     x += COL_CHARS + COL_TOKENS + COL_LANG;
     char f[12];

@@ -2,7 +2,8 @@
  * an array of record indices between the table and the dataset. Until
  * something reorders or narrows it, the view is the identity over however
  * many records are indexed so far (it costs no memory and grows with the
- * index). Sorting, filters and deletions replace it with an explicit array; the table only ever asks for position -> record. */
+ * index). Sorting, filters and deletions replace it with an explicit array;
+ * the table only ever asks for position -> record. */
 #ifndef LATHE_DATA_VIEW_H
 #define LATHE_DATA_VIEW_H
 

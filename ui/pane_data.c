@@ -716,19 +716,15 @@ static bool handle_key(pane *b, int key)
     }
     if (key != KEY_RESIZE)
         p->message[0] = '\0';
+    bool back = key == KEY_ESC || key == KEY_BACKSPACE || key == KEY_LEFT || key == 127;
+    if (back && (p->mode == DATA_MODE_STATS || p->mode == DATA_MODE_PROBLEMS)) {
+        p->mode = DATA_MODE_TABLE;
+        return true;
+    }
     switch (p->mode) {
     case DATA_MODE_TABLE: return table_key(p, key);
-    case DATA_MODE_STATS:
-        if (key == KEY_ESC || key == KEY_BACKSPACE || key == KEY_LEFT || key == 127) {
-            p->mode = DATA_MODE_TABLE;
-            return true;
-        }
-        return data_stats_key(p, key, body_rows(p) - 1) || common_key(p, key);
+    case DATA_MODE_STATS: return data_stats_key(p, key, body_rows(p) - 1) || common_key(p, key);
     case DATA_MODE_PROBLEMS:
-        if (key == KEY_ESC || key == KEY_BACKSPACE || key == KEY_LEFT || key == 127) {
-            p->mode = DATA_MODE_TABLE;
-            return true;
-        }
         return data_problems_key(p, key, body_rows(p) - 3) || common_key(p, key);
     default: return doc_key(p, key);
     }
