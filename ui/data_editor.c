@@ -5,6 +5,7 @@
 
 #include <curses.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,13 +68,21 @@ static char *read_all(const char *path, char *err, size_t errlen)
     return buf;
 }
 
-/* Runs the editor on PATH with the terminal handed over; the exit status. */
+/* Runs the editor on PATH with the terminal handed over; the exit status.
+ * Like system(), the workbench ignores Ctrl-C and Ctrl-\ meanwhile: they are
+ * the editor's (the workbench would take them as quitting). */
 static int run_editor(const char *path)
 {
+    struct sigaction ign = {.sa_handler = SIG_IGN}, old_int, old_quit;
+    sigemptyset(&ign.sa_mask);
     def_prog_mode();
     endwin();
+    sigaction(SIGINT, &ign, &old_int);
+    sigaction(SIGQUIT, &ign, &old_quit);
     pid_t pid = fork();
     if (pid == 0) {
+        signal(SIGINT, SIG_DFL);
+        signal(SIGQUIT, SIG_DFL);
         execl("/bin/sh", "sh", "-c", "exec ${VISUAL:-${EDITOR:-vi}} \"$1\"", "sh", path,
               (char *)NULL);
         _exit(127);
@@ -81,6 +90,8 @@ static int run_editor(const char *path)
     int status = -1;
     while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGQUIT, &old_quit, NULL);
     reset_prog_mode();
     clearok(curscr, TRUE);
     refresh();
