@@ -76,7 +76,14 @@ check "the row is back" first_row 1
 scr_keys U
 check "U redoes it" scr_wait "redone: delete"
 check "the row is gone again" first_row 2
-scr_keys u
+scr_keys z
+check "z shows deleted rows" scr_wait "deleted rows shown (X)"
+check "the deleted row is back in the view" first_row 1
+scr_keys Home d
+check "d on a deleted row restores it" scr_wait "restored record 1"
+scr_keys z
+check "z hides deleted rows again" scr_wait "deleted rows hidden"
+check "the restored row stays" first_row 1
 
 scr_keys f 'output ~ /needle/' Enter
 check "a regex filter" scr_wait "filter: 2 rows"
