@@ -2,8 +2,10 @@
  * to the pane's ds_edit session, so undo/redo, the recipe and the saved
  * bytes all come from the editing layer (ds_edit.h, ds_save.h, ds_split.h)
  * and `lathe data clean IN --recipe OUT.recipe.yaml` replays a save exactly.
- * After each change the view is rebuilt (deleted rows leave it), cached
- * metrics go stale (edit_gen) and the filter runs again. */
+ * Actions over the whole dataset (clean menu, bulk) run on a data_job; one
+ * row's (delete, restore, replace) are applied at once. After each change
+ * the view is rebuilt (deleted rows leave it), cached metrics go stale
+ * (edit_gen) and the filter runs again. */
 #include "config.h"
 
 #include "data_pane.h"
@@ -14,6 +16,8 @@
 #include <string.h>
 
 #include "data_editor.h"
+#include "text.h"
+#include "theme.h"
 #include "ds_save.h"
 #include "ds_split.h"
 
@@ -64,6 +68,48 @@ static int apply(pane_data *p, const ds_action *a, const char *what)
     changed(p);
     data_pane_say(p, false, "%s: %zu row%s changed (u undoes)", what, n, n == 1 ? "" : "s");
     return 0;
+}
+
+/* Whole-dataset actions run on a data_job; data_clean_poll takes the result. */
+static void apply_async(pane_data *p, const ds_action *a, const char *what)
+{
+    if (!data_clean_ready(p))
+        return;
+    data_pane_stop_workers(p);
+    char err[512];
+    if (!(p->job = data_job_start(p->edit, a, err, sizeof err))) {
+        data_pane_say(p, true, "%s: %s", what, err);
+        data_pane_refilter(p);
+        return;
+    }
+    snprintf(p->job_what, sizeof p->job_what, "%s", what);
+}
+
+void data_clean_poll(pane_data *p)
+{
+    int rc;
+    size_t n;
+    char err[1024];
+    if (!p->job || !data_job_poll(p->job, &rc, &n, err, sizeof err))
+        return;
+    data_job_free(p->job);
+    p->job = NULL;
+    if (rc != 0) {
+        data_pane_say(p, true, "%s: %s", p->job_what, err);
+        data_pane_refilter(p);
+        return;
+    }
+    changed(p);
+    data_pane_say(p, false, "%s: %zu row%s changed (u undoes)", p->job_what, n,
+                  n == 1 ? "" : "s");
+}
+
+void data_clean_job_draw(pane_data *p, WINDOW *w, int y)
+{
+    size_t done, total;
+    data_job_progress(p->job, &done, &total);
+    text_putf(w, y, p->super.x + 1, p->super.w - 2, theme_attr(THEME_ACCENT),
+              "%s: %zu of %zu rows (Esc cancels)", p->job_what, done, total);
 }
 
 /* The record the key is about: the table's row, or the one shown. */
@@ -127,7 +173,7 @@ void data_clean_menu_key(pane_data *p, int key)
         data_source_state st;
         data_source_state_get(p->src, &st);
         ds_action a = {.kind = menu[i].kind, .threshold = st.near_threshold};
-        apply(p, &a, menu[i].what);
+        apply_async(p, &a, menu[i].what);
         return;
     }
     data_pane_say(p, true, "clean: no action on that key");
@@ -147,7 +193,7 @@ void data_clean_bulk_key(pane_data *p, int key)
     }
     snprintf(what, sizeof what, "%s rows where %.200s",
              key == 'k' ? "kept only the" : "dropped the", p->filter_text);
-    apply(p, &a, what);
+    apply_async(p, &a, what);
 }
 
 void data_clean_tag(pane_data *p, const char *tag)
@@ -159,7 +205,7 @@ void data_clean_tag(pane_data *p, const char *tag)
     ds_action a = {.kind = DS_ACT_TAG, .filter = p->filter_text, .tag = (char *)tag};
     char what[320];
     snprintf(what, sizeof what, "tagged %.60s the rows where %.200s", tag, p->filter_text);
-    apply(p, &a, what);
+    apply_async(p, &a, what);
 }
 
 /* The text to edit: the draft that failed last time, or the record pretty-printed

@@ -9,6 +9,7 @@
 
 #include "data_doc.h"
 #include "data_filter.h"
+#include "data_job.h"
 #include "data_search.h"
 #include "data_source.h"
 #include "data_view.h"
@@ -68,8 +69,11 @@ typedef struct {
     tok_session *session;         /* this thread's, once the vocab is loaded */
     ds_feat_ctx *feat, *feat_est; /* this thread's: with the vocab, and the byte estimate */
     data_cache_slot cache[DATA_CACHE];
-    /* edits: the session (once indexing and the check are done) */
+    /* edits: the session (once indexing and the check are done) and the
+     * action running on it, if any (the session is the job's meanwhile) */
     ds_edit *edit;
+    data_job *job;
+    char job_what[320];
     unsigned edit_gen;            /* bumped by every change; cached metrics go stale */
     bool dirty;                   /* changes since the last save */
     bool show_deleted;
@@ -127,6 +131,8 @@ bool data_stats_key(pane_data *p, int key, int page);
 /* data_clean.c: the edit session and what changes it. Each returns after
  * saying what happened in the message line. */
 bool data_clean_ready(pane_data *p);          /* opens the session once it can */
+void data_clean_poll(pane_data *p);           /* each tick: a finished job's result */
+void data_clean_job_draw(pane_data *p, WINDOW *w, int y);
 void data_clean_toggle_delete(pane_data *p);
 void data_clean_undo(pane_data *p, bool redo);
 void data_clean_menu_key(pane_data *p, int key);   /* DATA_MENU_CLEAN */

@@ -210,6 +210,9 @@ static void destroy(pane *b)
     pane_data *p = (pane_data *)b;
     stop_search(p);
     stop_filter(p);
+    if (p->job)
+        data_job_cancel(p->job);
+    data_job_free(p->job);
     free(p->filter_match);
     free(p->draft);
     ds_edit_free(p->edit);
@@ -335,6 +338,8 @@ static void start_filter(pane_data *p, const char *text)
 static void poll_filter(pane_data *p)
 {
     size_t scanned, matched, n = dataset_count(data_source_dataset(p->src));
+    if (p->job)
+        return;             /* it would read the session the job is changing */
     bool stats = data_source_stats(p->src) != NULL;
     if (stats && ((p->filter_waits_stats && !p->filter) ||
                   (p->filter && p->filter_before_stats && data_filter_summary_only(p->filter))))
@@ -708,6 +713,11 @@ static bool handle_key(pane *b, int key)
     pane_data *p = (pane_data *)b;
     if (!p->src)
         return false;
+    if (p->job) {          /* the session is the job's until it ends */
+        if (key == KEY_ESC)
+            data_job_cancel(p->job);
+        return key != 'q';
+    }
     if (p->prompt != DATA_PROMPT_NONE)
         return prompt_key(p, key);
     if (key == 'q' && p->dirty && !p->quit_confirmed) {
@@ -739,6 +749,12 @@ static void tick(pane *b, const pane_env *env)
     data_view_sync(&p->view, dataset_count(data_source_dataset(p->src)));
     poll_search(p);
     poll_filter(p);
+    data_clean_poll(p);
+}
+
+static bool busy(const pane *b)
+{
+    return ((const pane_data *)b)->job != NULL;
 }
 
 /* ------------------------------------------------------------ draw */
@@ -781,7 +797,8 @@ static void draw_summary(pane_data *p, WINDOW *w, int y, const data_source_state
     if (p->filter_on && k < (int)sizeof line)
         k += snprintf(line + k, sizeof line - (size_t)k, " %s filter: %zu rows", dot,
                       p->filter_hits);
-    if (p->edit && ds_edit_visible_count(p->edit) < ds_edit_rows(p->edit) && k < (int)sizeof line)
+    if (p->edit && !p->job && ds_edit_visible_count(p->edit) < ds_edit_rows(p->edit) &&
+        k < (int)sizeof line)
         k += snprintf(line + k, sizeof line - (size_t)k, " %s %zu deleted", dot,
                       ds_edit_rows(p->edit) - ds_edit_visible_count(p->edit));
     if (p->dirty && k < (int)sizeof line)
@@ -904,6 +921,10 @@ static void draw(pane *b, WINDOW *w, const pane_env *env)
     data_source_state_get(p->src, &st);
     draw_summary(p, w, b->y, &st);
     int y = b->y + 2, h = body_rows(p);
+    if (p->job) {
+        data_clean_job_draw(p, w, y);
+        return;
+    }
     switch (p->mode) {
     case DATA_MODE_TABLE: data_table_draw(p, w, y, h); break;
     case DATA_MODE_PROBLEMS: data_problems_draw(p, w, y, h); break;
@@ -922,6 +943,7 @@ const pane_class pane_data_class = {
     .draw = draw,
     .handle_key = handle_key,
     .tick = tick,
+    .busy = busy,
     .destroy = destroy,
     .keys = keys,
     .n_keys = sizeof keys / sizeof keys[0],

@@ -2,7 +2,8 @@
  * threaded tree: the background loader (index, tokenizer, check, stats pass)
  * polled from this thread the way the pane does each tick, closed at every
  * stage (cancel, then join), and the search worker polled and stopped
- * half-way through a large file. */
+ * half-way through a large file, the filter worker and an edit action on a
+ * worker (data_job). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +16,7 @@
 #include <time.h>
 
 #include "data_filter.h"
+#include "data_job.h"
 #include "data_search.h"
 #include "data_source.h"
 #include "dataset_gen.h"
@@ -264,6 +266,26 @@ static void test_filter_thread(void **state)
                           sizeof err);
     assert_non_null(j);
     data_filter_stop(j);                              /* stopped while it runs */
+    /* an action on a worker, polled with its progress, then one cancelled */
+    data_job *job = data_job_start(e, &(ds_action){.kind = DS_ACT_DEDUPE}, err, sizeof err);
+    assert_non_null(job);
+    int rc;
+    size_t changed, done, total;
+    while (!data_job_poll(job, &rc, &changed, err, sizeof err)) {
+        data_job_progress(job, &done, &total);
+        assert_true(done <= total && total == records);
+        nap();
+    }
+    assert_int_equal(rc, 0);
+    data_job_free(job);
+    job = data_job_start(e, &(ds_action){.kind = DS_ACT_DROP, .filter = "output ~ /zzz/"}, err,
+                         sizeof err);
+    assert_non_null(job);
+    data_job_cancel(job);
+    while (!data_job_poll(job, &rc, &changed, err, sizeof err))
+        nap();
+    assert_true(rc == 0 || strstr(err, "cancelled"));
+    data_job_free(job);
     ds_edit_free(e);
     data_source_close(s);
     ds_fixture_drop(&fx);
