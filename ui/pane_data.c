@@ -71,7 +71,7 @@ static const pane_key keys[] = {
     {"e", "edit the record as JSON in $EDITOR", "edit"},
     {"w", "save a copy + recipe (input: asks, backup)", "save"},
     {"x", "train/validation split: fraction, seed", "split"},
-    {"Esc", "back to the table", "back"},
+    {"Esc", "back to the table; cancels a running clean", "back"},
 };
 
 void data_pane_say(pane_data *p, bool error, const char *fmt, ...)
