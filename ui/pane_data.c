@@ -363,8 +363,8 @@ static void poll_filter(pane_data *p)
         return;
     }
     data_pane_rebuild(p);
-    if (p->prompt != DATA_PROMPT_FILTER)
-        data_pane_say(p, false, "filter %s: %zu of %zu rows", p->filter_text, matched, n);
+    if (p->prompt != DATA_PROMPT_FILTER && !p->message[0])   /* an edit's message stays */
+        data_pane_say(p, false, "filter %.200s: %zu of %zu rows", p->filter_text, matched, n);
 }
 
 /* Re-runs the filter after an edit: rows may have changed. */

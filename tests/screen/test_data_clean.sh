@@ -138,6 +138,7 @@ check "y quits" exited_ok
 cp "$fx/browse.jsonl" "$scr_dir/browse.jsonl"
 scr_start EDITOR=./broken.sh VISUAL= -- --no-color browse.jsonl
 check "the file opens again" scr_wait "60 records"
+check "its check pass ends (editing waits for it)" scr_wait "1 duplicates"
 scr_keys Home e
 check "invalid JSON from the editor is refused with line and column" \
     scr_wait "record 1: line 2, column 16: invalid token near 'oops'"
