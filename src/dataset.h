@@ -70,7 +70,8 @@ ds_format dataset_format(dataset *ds);
  * format is still unknown because too few records are indexed. */
 int dataset_get(dataset *ds, size_t i, ds_record *rec, char *why, size_t whylen);
 uint64_t dataset_offset(const dataset *ds, size_t i);
-/* Record I's raw bytes (not NUL-terminated), e.g. to show a bad record as is. */
+/* Record I's bytes as they are in the file (not NUL-terminated): to show a bad
+ * record as is, and for writers that keep untouched records byte for byte. */
 const char *dataset_text(const dataset *ds, size_t i, size_t *len);
 uint64_t dataset_line(const dataset *ds, size_t i);
 /* Drops the text of records before I from resident memory (ds_index_release):

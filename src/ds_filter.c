@@ -225,6 +225,8 @@ static node *parse_cmp(parser *p, metric m)
     p->f->needs |= DS_NEED_FEATURES | (m == M_TOKENS ? DS_NEED_TOKENS : 0);
     if (m != M_TURNS && !field_arg(p, &n->field))
         return free_node(n), NULL;
+    if (m != M_TURNS && n->field >= 0)
+        p->f->needs |= DS_NEED_FIELDS;
     if (p->t.kind != T_CMP)
         return free_node(n), expected(p, "a comparison (<, <=, >, >=, ==, !=)");
     n->op = p->t.op;
@@ -356,7 +358,7 @@ static node *parse_pii(parser *p)
         p->t = (token){T_IDENT, s, len, OP_EQ, 0};
         return expected(p, "a PII kind (email, phone, card, key, secret)");
     }
-    return mask_node(p, N_PII, k, DS_NEED_FEATURES);
+    return mask_node(p, N_PII, k, DS_NEED_FEATURES | (len ? DS_NEED_FIELDS : 0));
 }
 
 static node *parse_test(parser *p)
@@ -370,6 +372,8 @@ static node *parse_test(parser *p)
         p->f->needs |= DS_NEED_FEATURES;
         if (n && !field_arg(p, &n->field))
             return free_node(n), NULL;
+        if (n && n->field >= 0)
+            p->f->needs |= DS_NEED_FIELDS;
         return n;
     }
     if (is_word(p, "pii")) {

@@ -85,6 +85,10 @@ ds_stats_phase ds_stats_progress(const ds_stats *st, size_t *done, size_t *total
 {
     ds_stats_phase p = (ds_stats_phase)atomic_load_explicit(&st->phase, memory_order_acquire);
     bool near = p == DS_STATS_NEAR;
+    if (p == DS_STATS_IDLE) {     /* st->n is written by ds_stats_run before it leaves IDLE */
+        *done = *total = 0;
+        return p;
+    }
     *done = near ? atomic_load_explicit(&st->bands_done, memory_order_relaxed)
                  : atomic_load_explicit(&st->done, memory_order_relaxed);
     *total = near ? (size_t)ds_neardup_bands(st->opt.near_threshold) : st->n;

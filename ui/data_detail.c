@@ -86,20 +86,42 @@ static void header(pane_data *p, data_doc *d, size_t rec, const data_metrics *m,
     data_doc_addf(d, THEME_DIM, "%u chars %s %s%u tokens%s", m->chars, "\xC2\xB7",
                   exact ? "" : "~", m->tokens, exact ? "" : " (estimated from bytes)");
     size_t first;
-    if (dataset_dup_of(ds, rec, &first))
+    bool edited = p->edit && ds_edit_replaced(p->edit, rec);
+    if (edited)
+        data_doc_addf(d, THEME_ACCENT, "edited (not saved until w)");
+    if (p->edit && ds_edit_deleted(p->edit, rec))
+        data_doc_addf(d, THEME_ERROR, "deleted (d restores it)");
+    uint32_t tags = p->edit ? ds_edit_tags(p->edit, rec) : 0;
+    char names[256];
+    int k = 0;
+    for (size_t t = 0; tags && t < ds_edit_tag_count(p->edit) && k < (int)sizeof names; t++)
+        if (tags & (1u << t))
+            k += snprintf(names + k, sizeof names - (size_t)k, " %s", ds_edit_tag_name(p->edit, t));
+    if (tags)
+        data_doc_addf(d, THEME_ACCENT, "tags:%s", names);
+    if (!edited && dataset_dup_of(ds, rec, &first))
         data_doc_addf(d, THEME_ERROR, "duplicate of record %zu", first + 1);
-    if (m->flags & DATA_FLAG_EMPTY)
+    const ds_stats *st = data_source_stats(p->src);
+    uint32_t near = st && !edited ? ds_stats_near_of(st, rec) : DS_NEAR_NONE;
+    if (near != DS_NEAR_NONE && (m->flags & DS_ROW_NEAR_DUP))
+        data_doc_addf(d, THEME_ERROR, "near duplicate of record %u", near + 1);
+    if (m->flags & DS_ROW_EMPTY)
         data_doc_addf(d, THEME_ERROR, "has an empty field or turn");
-    if (m->flags & DATA_FLAG_LONG)
+    if (m->flags & DS_ROW_TOO_LONG)
         data_doc_addf(d, THEME_ERROR, "longer than sequence_len %lld: the trainer cuts it",
                       (long long)data_source_sequence_len(p->src));
+    if (m->flags & DS_ROW_PII)
+        data_doc_addf(d, THEME_ERROR, "contains personal data (PII): the clean menu redacts it");
+    if (m->flags & (DS_ROW_CONTROL | DS_ROW_INVALID_UTF8))
+        data_doc_addf(d, THEME_ERROR, "has control characters or invalid UTF-8");
+    data_doc_addf(d, THEME_DIM, "language: %s", ds_lang_name((ds_lang)m->lang));
 }
 
 static void bad_record(pane_data *p, data_doc *d, size_t rec, const char *why, int width)
 {
     data_doc_addf(d, THEME_ERROR, "problem: %s", why);
     size_t len;
-    const char *raw = dataset_text(data_source_dataset(p->src), rec, &len);
+    const char *raw = data_pane_text(p, rec, &len);
     data_doc_line *l = data_doc_addf(d, THEME_ACCENT, "raw text (escaped)");
     if (l)
         l->bold = true;
@@ -110,7 +132,6 @@ void data_detail_build(pane_data *p, int width)
 {
     data_doc_clear(&p->doc);
     p->doc_width = width;
-    dataset *ds = data_source_dataset(p->src);
     ds_record rec;
     data_metrics m;
     if (data_pane_record(p, p->shown, &m, &rec) == DATASET_OK) {
@@ -119,7 +140,7 @@ void data_detail_build(pane_data *p, int width)
     } else {
         char why[512];
         ds_record_clear(&rec);
-        dataset_get(ds, p->shown, &rec, why, sizeof why);
+        data_pane_get(p, p->shown, &rec, why, sizeof why);
         header(p, &p->doc, p->shown, &m, false);
         bad_record(p, &p->doc, p->shown, why, width);
     }

@@ -125,6 +125,7 @@ bool data_query_record(const data_query *q, pcre2_match_data *md, const ds_recor
 
 struct data_search {
     dataset *ds;
+    ds_edit *edit;            /* NULL: the file as it is */
     const data_query *q;
     size_t *rows, n, from;
     int dir;
@@ -211,7 +212,8 @@ static size_t json_strings(const char *raw, size_t len, char *out)
 static bool raw_may_match(data_search *s, size_t record)
 {
     size_t len;
-    const char *raw = dataset_text(s->ds, record, &len);
+    const char *raw = s->edit ? ds_edit_text(s->edit, record, &len)
+                              : dataset_text(s->ds, record, &len);
     if (len + 1 > s->scratch_cap) {
         char *b = realloc(s->scratch, len + 1);
         if (!b)
@@ -236,7 +238,9 @@ static void *search_thread(void *arg)
         bool hit = false;
         if (s->q->regex || raw_may_match(s, record)) {
             ds_record rec;
-            hit = dataset_get(s->ds, record, &rec, why, sizeof why) == DATASET_OK &&
+            int rc = s->edit ? ds_edit_get(s->edit, record, &rec, why, sizeof why)
+                             : dataset_get(s->ds, record, &rec, why, sizeof why);
+            hit = rc == DATASET_OK &&
                   (!s->q->regex || md) && data_query_record(s->q, md, &rec);
             ds_record_clear(&rec);
         }
@@ -253,8 +257,8 @@ static void *search_thread(void *arg)
     return NULL;
 }
 
-data_search *data_search_start(dataset *ds, const data_query *q, size_t *rows, size_t n,
-                               size_t from, int dir, char *err, size_t errlen)
+data_search *data_search_start(dataset *ds, ds_edit *edit, const data_query *q, size_t *rows,
+                               size_t n, size_t from, int dir, char *err, size_t errlen)
 {
     data_search *s = calloc(1, sizeof *s);
     if (!s) {
@@ -262,7 +266,8 @@ data_search *data_search_start(dataset *ds, const data_query *q, size_t *rows, s
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    *s = (data_search){.ds = ds, .q = q, .rows = rows, .n = n, .from = from, .dir = dir};
+    *s = (data_search){.ds = ds, .edit = edit, .q = q, .rows = rows, .n = n, .from = from,
+                       .dir = dir};
     atomic_init(&s->found, SIZE_MAX);
     if (n == 0) {
         atomic_store(&s->done, true);

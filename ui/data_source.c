@@ -1,7 +1,7 @@
 /* data_source.c - the Data pane's background thread: index, tokenizer,
- * check, measure (see data_source.h). Everything the UI thread reads while
- * the thread runs is either atomic or published by an atomic count with
- * release/acquire ordering (the metrics array up to `measured`). */
+ * check, stats pass (see data_source.h). Everything the UI thread reads while
+ * the thread runs is atomic; the stats pass's results are published by
+ * `stats_done` (release/acquire) and its progress read from `running`. */
 #include "config.h"
 
 #include "data_source.h"
@@ -17,13 +17,8 @@
 #include <string.h>
 
 #include "pipeline.h"
-#include "pipeline_render.h"
 #include "config_diag.h"
 #include "train_config.h"
-
-/* Records between two drops of the text already read, so a pass over the
- * file does not keep all of it resident. */
-#define RELEASE_EVERY 65536
 
 /* Niceness of the worker threads, relative to the UI thread. */
 #define BACKGROUND_NICE 10
@@ -35,8 +30,9 @@ struct data_source {
     bool started;
     atomic_bool stop;
     atomic_int stage;
-    atomic_size_t measured;
-    data_metrics *metrics;       /* one per record, sized after indexing */
+    _Atomic(ds_stats *) running;  /* the stats pass, set before it runs */
+    atomic_bool stats_done;       /* `running` finished: rows and summary readable */
+    double near_threshold;
     _Atomic(tok_vocab *) vocab;
     chat_tmpl tmpl;              /* written before vocab is published */
     int64_t seq_len;
@@ -75,35 +71,22 @@ static void load_tokenizer(data_source *s)
     atomic_store_explicit(&s->vocab, v, memory_order_release);
 }
 
-static int measure_all(data_source *s)
+/* The stats pass; its rows and summary are published when it succeeds. */
+static int run_stats(data_source *s, char *err, size_t errlen)
 {
-    size_t n = dataset_count(s->ds);
-    s->metrics = calloc(n ? n : 1, sizeof *s->metrics);
-    char err[256];
-    tok_session *session = NULL;
-    const tok_vocab *v = data_source_vocab(s);
-    if (!s->metrics || (v && !(session = tok_session_new(v, err, sizeof err)))) {
-        set_message(s, "out of memory measuring records");
+    ds_stats_options o = {data_source_vocab(s), s->seq_len > 0 && s->seq_len <= UINT32_MAX
+                          ? (uint32_t)s->seq_len : 0, s->near_threshold, 0};
+    ds_stats *st = ds_stats_new(s->ds, &o, err, errlen);
+    if (!st)
         return -1;
-    }
-    char why[256];
-    for (size_t i = 0; i < n && !atomic_load_explicit(&s->stop, memory_order_relaxed); i++) {
-        ds_record rec;
-        data_metrics m = {0};
-        if (dataset_get(s->ds, i, &rec, why, sizeof why) == DATASET_OK)
-            data_measure(s, &rec, session, &m);
-        else
-            m.flags = DATA_FLAG_PROBLEM;
-        ds_record_clear(&rec);
-        if (dataset_dup_of(s->ds, i, NULL))
-            m.flags |= DATA_FLAG_DUP;
-        s->metrics[i] = m;
-        atomic_store_explicit(&s->measured, i + 1, memory_order_release);
-        if (i % RELEASE_EVERY == RELEASE_EVERY - 1)
-            dataset_release_before(s->ds, i);
-    }
-    tok_session_free(session);
-    return 0;
+    atomic_store(&s->running, st);
+    /* close() sets stop, then cancels whatever `running` it sees */
+    if (atomic_load(&s->stop))
+        ds_stats_cancel(st);
+    int rc = ds_stats_run(st, err, errlen);
+    if (rc == 0)
+        atomic_store_explicit(&s->stats_done, true, memory_order_release);
+    return rc;
 }
 
 void data_thread_background(void)
@@ -116,7 +99,14 @@ static void *work(void *arg)
 {
     data_source *s = arg;
     data_thread_background();
-    char err[512];
+    char err[512] = "";
+    if (atomic_load(&s->stage) == DATA_STAGE_STATS) {     /* data_source_restat */
+        int rc = run_stats(s, err, sizeof err);
+        if (rc != 0)
+            set_message(s, err);
+        atomic_store(&s->stage, rc == 0 ? DATA_STAGE_DONE : DATA_STAGE_FAILED);
+        return NULL;
+    }
     int rc = dataset_build(s->ds, err, sizeof err);
     if (rc == 0 && s->model) {
         atomic_store(&s->stage, DATA_STAGE_TOKENIZER);
@@ -127,9 +117,8 @@ static void *work(void *arg)
         rc = dataset_check(s->ds, err, sizeof err);
     }
     if (rc == 0) {
-        atomic_store(&s->stage, DATA_STAGE_MEASURE);
-        rc = measure_all(s);
-        err[0] = '\0';
+        atomic_store(&s->stage, DATA_STAGE_STATS);
+        rc = run_stats(s, err, sizeof err);
     }
     if (rc != 0 && err[0])
         set_message(s, err);
@@ -175,6 +164,7 @@ data_source *data_source_open(const char *path, const data_source_options *opt, 
     }
     pthread_mutex_init(&s->msg_lock, NULL);
     atomic_init(&s->stage, DATA_STAGE_INDEX);
+    s->near_threshold = DS_NEAR_THRESHOLD_DEFAULT;
     data_source_options none = {0};
     if (apply_config(s, opt ? opt : &none, err, errlen) != 0 ||
         !(s->ds = dataset_new(path, NULL, err, errlen))) {
@@ -197,11 +187,14 @@ void data_source_close(data_source *s)
     if (s->started) {
         atomic_store(&s->stop, true);
         dataset_cancel(s->ds);
+        ds_stats *st = atomic_load(&s->running);
+        if (st)
+            ds_stats_cancel(st);
         pthread_join(s->thread, NULL);
     }
+    ds_stats_free(atomic_load(&s->running));
     dataset_free(s->ds);
     tok_vocab_free(atomic_load(&s->vocab));
-    free(s->metrics);
     free(s->model);
     pthread_mutex_destroy(&s->msg_lock);
     free(s);
@@ -219,8 +212,13 @@ static double stage_fraction(const data_source *s, data_stage st, const ds_index
         return p->total_bytes ? (double)p->done_bytes / (double)p->total_bytes : 0;
     case DATA_STAGE_CHECK:
         return p->records ? (double)dataset_checked_count(s->ds) / (double)p->records : 1;
-    case DATA_STAGE_MEASURE:
-        return p->records ? (double)atomic_load(&s->measured) / (double)p->records : 1;
+    case DATA_STAGE_STATS: {
+        ds_stats *run = atomic_load(&((data_source *)s)->running);
+        size_t done = 0, total = 0;
+        if (run)
+            ds_stats_progress(run, &done, &total);
+        return total ? (double)done / (double)total : 0;
+    }
     default:
         return 1;
     }
@@ -233,7 +231,13 @@ void data_source_state_get(const data_source *s, data_source_state *out)
     data_stage st = (data_stage)atomic_load(&s->stage);
     out->stage = st;
     out->records = dataset_count(s->ds);
-    out->measured = atomic_load_explicit(&s->measured, memory_order_acquire);
+    const ds_stats *done = data_source_stats(s);
+    out->measured = done ? ds_stats_rows(done) : 0;
+    ds_stats *run = atomic_load(&((data_source *)s)->running);
+    size_t d, t;
+    out->near_phase = st == DATA_STAGE_STATS && run &&
+                      ds_stats_progress(run, &d, &t) == DS_STATS_NEAR;
+    out->near_threshold = s->near_threshold;
     out->fraction = stage_fraction(s, st, &p);
     pthread_mutex_lock((pthread_mutex_t *)&s->msg_lock);
     memcpy(out->message, s->message, sizeof out->message);
@@ -260,12 +264,44 @@ bool data_source_train_on_inputs(const data_source *s)
     return s->train_on_inputs;
 }
 
+const ds_stats *data_source_stats(const data_source *s)
+{
+    if (!atomic_load_explicit(&((data_source *)s)->stats_done, memory_order_acquire))
+        return NULL;
+    return atomic_load(&((data_source *)s)->running);
+}
+
 bool data_source_metrics(const data_source *s, size_t i, data_metrics *out)
 {
-    if (i >= atomic_load_explicit(&((data_source *)s)->measured, memory_order_acquire))
+    const ds_stats *st = data_source_stats(s);
+    if (!st || i >= ds_stats_rows(st))
         return false;
-    *out = s->metrics[i];
+    const ds_row_info *r = ds_stats_row(st, i);
+    *out = (data_metrics){r->chars, r->tokens, r->flags, r->lang};
     return true;
+}
+
+int data_source_restat(data_source *s, double threshold, char *err, size_t errlen)
+{
+    data_stage st = (data_stage)atomic_load(&s->stage);
+    if (!data_source_stats(s) || st != DATA_STAGE_DONE) {
+        snprintf(err, errlen, "the stats pass has not finished yet");
+        return -1;
+    }
+    pthread_join(s->thread, NULL);
+    s->started = false;
+    ds_stats_free(atomic_load(&s->running));
+    atomic_store(&s->running, NULL);
+    atomic_store(&s->stats_done, false);
+    s->near_threshold = threshold;
+    atomic_store(&s->stage, DATA_STAGE_STATS);
+    if (pthread_create(&s->thread, NULL, work, s) != 0) {
+        atomic_store(&s->stage, DATA_STAGE_FAILED);
+        snprintf(err, errlen, "cannot start the stats thread");
+        return -1;
+    }
+    s->started = true;
+    return 0;
 }
 
 size_t data_record_bytes(const ds_record *rec)
@@ -276,42 +312,26 @@ size_t data_record_bytes(const ds_record *rec)
     return n;
 }
 
-static uint32_t utf8_chars(const char *t, size_t len)
-{
-    uint32_t n = 0;
-    for (size_t i = 0; i < len; i++)
-        n += ((unsigned char)t[i] & 0xC0) != 0x80;
-    return n;
-}
-
-static uint32_t clamp32(size_t v)
-{
-    return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
-}
-
-void data_measure(const data_source *s, const ds_record *rec, tok_session *session,
+void data_measure(const data_source *s, ds_feat_ctx *c, const ds_record *rec, size_t record,
                   data_metrics *out)
 {
-    size_t chars = 0, bytes = 0;
-    bool empty = rec->n_turns == 0;
-    for (size_t t = 0; t < rec->n_turns; t++) {
-        chars += utf8_chars(rec->turns[t].text.text, rec->turns[t].text.len);
-        bytes += rec->turns[t].text.len;
-        empty |= rec->turns[t].text.len == 0;
-    }
-    if (rec->format == DS_FMT_ALPACA)
-        empty |= rec->instruction.len == 0 || rec->output.len == 0;
-    out->chars = clamp32(chars);
-    out->tokens = clamp32((bytes + DATA_EST_BYTES_PER_TOKEN - 1) / DATA_EST_BYTES_PER_TOKEN);
-    out->flags = empty ? DATA_FLAG_EMPTY : 0;
-    if (!session)
-        return;
-    pipe_doc d = {0};
+    ds_features f;
     char err[256];
-    if (pipe_render_record(rec, s->tmpl, session, s->train_on_inputs, &d, err, sizeof err) == 0) {
-        out->tokens = clamp32(d.n);
-        if (s->seq_len > 0 && d.n > (size_t)s->seq_len)
-            out->flags |= DATA_FLAG_LONG;
-    }
-    pipe_doc_free(&d);
+    *out = (data_metrics){0};
+    if (ds_features_compute(c, rec, &f, err, sizeof err) == 0)
+        *out = (data_metrics){f.chars_total, f.tokens_total, data_row_flags(s, &f, record),
+                              (uint8_t)f.lang};
+}
+
+uint8_t data_row_flags(const data_source *s, const ds_features *f, size_t record)
+{
+    uint8_t fl = 0;
+    fl |= f->pii_total ? DS_ROW_PII : 0;
+    fl |= f->empty ? DS_ROW_EMPTY : 0;
+    fl |= s->seq_len > 0 && f->tokens_total > s->seq_len ? DS_ROW_TOO_LONG : 0;
+    fl |= f->control ? DS_ROW_CONTROL : 0;
+    fl |= f->invalid_utf8 ? DS_ROW_INVALID_UTF8 : 0;
+    if (record != SIZE_MAX && dataset_dup_of(s->ds, record, NULL))
+        fl |= DS_ROW_DUP;
+    return fl;
 }

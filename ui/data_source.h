@@ -6,9 +6,9 @@
  * stage and progress at any time and never waits for the thread, except in
  * data_source_close, which cancels it first.
  *
- * Token counts are exact (the record rendered through the chat template and
- * tokenized, as the trainer sees it) when a tokenizer is loaded, else a
- * byte-based estimate flagged as such (DATA_EST_BYTES_PER_TOKEN). */
+ * Token counts are the field texts tokenized (ds_features.h, without the chat
+ * template; the preview shows the templated sequence) when a tokenizer is
+ * loaded, else ds_features' byte-based estimate, flagged as such. */
 #ifndef LATHE_DATA_SOURCE_H
 #define LATHE_DATA_SOURCE_H
 
@@ -18,6 +18,8 @@
 
 #include "chat_template.h"
 #include "dataset.h"
+#include "ds_features.h"
+#include "ds_stats.h"
 #include "tok.h"
 
 typedef struct data_source data_source;
@@ -26,31 +28,24 @@ typedef enum {
     DATA_STAGE_INDEX,       /* finding records; the table grows */
     DATA_STAGE_TOKENIZER,   /* loading the tokenizer */
     DATA_STAGE_CHECK,       /* parsing every record: problems, duplicates */
-    DATA_STAGE_MEASURE,     /* characters and tokens of every record */
+    DATA_STAGE_STATS,       /* ds_stats: features of every record, then near duplicates */
     DATA_STAGE_DONE,
     DATA_STAGE_FAILED,      /* see the message */
 } data_stage;
 
-enum { DATA_EST_BYTES_PER_TOKEN = 4 };
-
-/* Flags of one record (the table's flag column). */
-enum {
-    DATA_FLAG_EMPTY = 1,    /* a field or turn with no text, or no turns */
-    DATA_FLAG_DUP = 2,      /* repeats an earlier record */
-    DATA_FLAG_PROBLEM = 4,  /* does not parse as the format */
-    DATA_FLAG_LONG = 8,     /* more tokens than sequence_len (tokenizer loaded) */
-};
-
+/* What the table shows for one record: totals and DS_ROW_* flags. */
 typedef struct {
     uint32_t chars, tokens;
-    uint8_t flags;
+    uint8_t flags, lang;    /* DS_ROW_*, ds_lang */
 } data_metrics;
 
 typedef struct {
     data_stage stage;
     double fraction;        /* of the current stage, 0..1 */
     size_t records;         /* indexed so far */
-    size_t measured;        /* records with metrics in the array */
+    size_t measured;        /* records with metrics from the stats pass (0 until it ends) */
+    bool near_phase;        /* the stats pass is looking for near duplicates */
+    double near_threshold;  /* of the stats pass running or done */
     char message[512];      /* why it failed, or why the tokenizer is missing */
 } data_source_state;
 
@@ -78,18 +73,27 @@ chat_tmpl data_source_template(const data_source *s);
 int64_t data_source_sequence_len(const data_source *s);
 bool data_source_train_on_inputs(const data_source *s);
 
-/* Metrics of record I from the measure pass: true once it has reached I. */
+/* Metrics of record I from the stats pass: true once the pass is done. */
 bool data_source_metrics(const data_source *s, size_t i, data_metrics *out);
+/* The finished stats pass (summary, per-row info), or NULL while it runs. */
+const ds_stats *data_source_stats(const data_source *s);
+/* Runs the stats pass again with another near-duplicate THRESHOLD, once the
+ * first has ended; -1 with ERR before that or when the thread cannot start. */
+int data_source_restat(data_source *s, double threshold, char *err, size_t errlen);
 
-/* Measures one parsed record: characters of every turn, tokens with SESSION
- * (NULL: the byte estimate), and the empty and long flags. */
-void data_measure(const data_source *s, const ds_record *rec, tok_session *session,
+/* Measures one parsed record on the calling thread with C (its own feature
+ * context): the same figures and flags as the stats pass, except the ones
+ * that need the whole dataset (near duplicates; exact duplicates are added
+ * from the check pass for RECORD, pass SIZE_MAX for an edited record). */
+void data_measure(const data_source *s, ds_feat_ctx *c, const ds_record *rec, size_t record,
                   data_metrics *out);
+/* The DS_ROW_* flags of features F as data_measure sets them. */
+uint8_t data_row_flags(const data_source *s, const ds_features *f, size_t record);
 
 /* Bytes of text in REC's turns. */
 size_t data_record_bytes(const ds_record *rec);
 /* The UI thread tokenizes records up to this size (measuring a row, the
- * preview); the worker measures bigger ones. */
+ * preview); the stats pass measures bigger ones. */
 #define DATA_UI_TOKENIZE_MAX ((size_t)1 << 20)
 
 /* Lowers the calling thread's scheduling priority (Linux: per-thread nice),

@@ -1,6 +1,6 @@
 /* data_table.c - the Data pane's record table: row number, format, short
  * previews of the main fields (prompt side and reply side), characters,
- * tokens (~ marks a byte estimate) and flags, one row per view position,
+ * tokens (~ marks a byte estimate), language and flags, one row per view position,
  * with search matches highlighted in the previews. */
 #include "data_pane.h"
 
@@ -13,7 +13,7 @@
 #include "text.h"
 #include "theme.h"
 
-enum { COL_ROW = 8, COL_FMT = 9, COL_CHARS = 8, COL_TOKENS = 9, COL_FLAGS = 6 };
+enum { COL_ROW = 8, COL_FMT = 9, COL_CHARS = 8, COL_TOKENS = 9, COL_LANG = 6, COL_FLAGS = 8 };
 /* Bytes of a field cleaned for a one-line preview: more than a row shows. */
 #define PREVIEW_BYTES 600
 
@@ -103,17 +103,24 @@ static void cell(pane_data *p, WINDOW *w, int y, int x, int width, const char *s
     free(clean);
 }
 
-static void flags_text(uint8_t f, char out[8])
+/* One letter per flag: Empty, Dup, Near-dup, Long, Pii, Control or invalid
+ * UTF-8, ! problem; X deleted, * edited, T tagged (from the edit session). */
+static void flags_text(const pane_data *p, size_t record, uint8_t f, char out[12])
 {
+    static const struct { uint8_t bit; char c; } map[] = {
+        {DS_ROW_EMPTY, 'E'}, {DS_ROW_DUP, 'D'}, {DS_ROW_NEAR_DUP, 'N'}, {DS_ROW_TOO_LONG, 'L'},
+        {DS_ROW_PII, 'P'}, {DS_ROW_CONTROL | DS_ROW_INVALID_UTF8, 'C'}, {DS_ROW_PROBLEM, '!'},
+    };
     size_t k = 0;
-    if (f & DATA_FLAG_EMPTY)
-        out[k++] = 'E';
-    if (f & DATA_FLAG_DUP)
-        out[k++] = 'D';
-    if (f & DATA_FLAG_LONG)
-        out[k++] = 'L';
-    if (f & DATA_FLAG_PROBLEM)
-        out[k++] = '!';
+    if (p->edit && ds_edit_deleted(p->edit, record))
+        out[k++] = 'X';
+    if (p->edit && ds_edit_replaced(p->edit, record))
+        out[k++] = '*';
+    if (p->edit && ds_edit_tags(p->edit, record))
+        out[k++] = 'T';
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (f & map[i].bit)
+            out[k++] = map[i].c;
     out[k] = '\0';
 }
 
@@ -148,7 +155,7 @@ static void draw_row(pane_data *p, WINDOW *w, int y, size_t pos, int prev_w)
         cell(p, w, y, x + COL_FMT + prev_w, prev_w - 1, tb.text, tb.len, fb, a);
     } else {
         size_t len;
-        const char *raw = dataset_text(data_source_dataset(p->src), record, &len);
+        const char *raw = data_pane_text(p, record, &len);
         attr_t bad = sel ? a : theme_attr(rc == DATASET_PENDING ? THEME_DIM : THEME_ERROR);
         text_put(w, y, x, COL_FMT - 1, bad, rc == DATASET_PENDING ? "..." : "bad");
         cell(p, w, y, x + COL_FMT, 2 * prev_w - 1, raw, len, DATA_FIELD_COUNT, bad);
@@ -158,10 +165,12 @@ static void draw_row(pane_data *p, WINDOW *w, int y, size_t pos, int prev_w)
     if (rc == DATASET_OK) {
         number(w, y, x, COL_CHARS, a, "", m.chars);
         number(w, y, x + COL_CHARS, COL_TOKENS, a, data_source_vocab(p->src) ? "" : "~", m.tokens);
+        text_put(w, y, x + COL_CHARS + COL_TOKENS + 1, COL_LANG - 1,
+                 sel ? a : theme_attr(THEME_DIM), ds_lang_name((ds_lang)m.lang));
     }
-    x += COL_CHARS + COL_TOKENS;
-    char f[8];
-    flags_text(m.flags, f);
+    x += COL_CHARS + COL_TOKENS + COL_LANG;
+    char f[12];
+    flags_text(p, record, m.flags, f);
     text_put(w, y, x + 1, COL_FLAGS - 1, sel ? a : theme_attr(THEME_ERROR), f);
 }
 
@@ -191,6 +200,8 @@ static void draw_header(pane_data *p, WINDOW *w, int y, int prev_w)
     snprintf(buf, sizeof buf, "%stokens", sort_mark(p, DATA_SORT_TOKENS));
     text_put(w, y, x + COL_TOKENS - 1 - text_width(buf), COL_TOKENS, a, buf);
     x += COL_TOKENS;
+    text_put(w, y, x + 1, COL_LANG, a, "lang");
+    x += COL_LANG;
     text_put(w, y, x + 1, COL_FLAGS, a, "flags");
 }
 
@@ -212,7 +223,7 @@ static void clamp(pane_data *p, int rows)
 
 void data_table_draw(pane_data *p, WINDOW *w, int y, int h)
 {
-    int fixed = COL_ROW + COL_FMT + COL_CHARS + COL_TOKENS + COL_FLAGS;
+    int fixed = COL_ROW + COL_FMT + COL_CHARS + COL_TOKENS + COL_LANG + COL_FLAGS;
     int prev_w = (p->super.w - fixed) / 2;
     if (prev_w < 4 || h < 2)
         return;
@@ -222,7 +233,7 @@ void data_table_draw(pane_data *p, WINDOW *w, int y, int h)
     size_t n = data_view_len(&p->view);
     if (n == 0) {
         text_put(w, y + 1, p->super.x + 1, p->super.w - 2, theme_attr(THEME_DIM),
-                 "no records yet");
+                 p->filter_on ? "no record matches the filter (F clears it)" : "no records yet");
         return;
     }
     for (int r = 0; r < rows && p->top + (size_t)r < n; r++)

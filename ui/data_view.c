@@ -47,16 +47,11 @@ size_t data_view_find(const data_view *v, size_t record)
     return SIZE_MAX;
 }
 
-int data_view_set(data_view *v, const size_t *rows, size_t n)
+void data_view_take(data_view *v, size_t *rows, size_t n)
 {
-    size_t *copy = malloc((n ? n : 1) * sizeof *copy);
-    if (!copy)
-        return -1;
-    memcpy(copy, rows, n * sizeof *copy);
     free(v->rows);
-    v->rows = copy;
+    v->rows = rows;
     v->n = n;
-    return 0;
 }
 
 void data_view_reset(data_view *v, size_t count)
@@ -72,27 +67,32 @@ static int cmp_u64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-int data_view_sort(data_view *v, const uint32_t *key, size_t count, bool desc)
+int data_view_sort(data_view *v, const size_t *rows, size_t n, const uint32_t *key, bool desc)
 {
-    if (count > UINT32_MAX)
-        return -1;
-    uint64_t *packed = malloc((count ? count : 1) * sizeof *packed);
-    size_t *rows = malloc((count ? count : 1) * sizeof *rows);
-    if (!packed || !rows) {
+    uint64_t *packed = malloc((n ? n : 1) * sizeof *packed);
+    size_t *out = malloc((n ? n : 1) * sizeof *out);
+    if (!packed || !out) {
         free(packed);
-        free(rows);
+        free(out);
         return -1;
     }
     /* Descending: invert the key, not the record, so ties keep file order. */
-    for (size_t i = 0; i < count; i++)
-        packed[i] = (uint64_t)(desc ? UINT32_MAX - key[i] : key[i]) << 32 | i;
-    qsort(packed, count, sizeof *packed, cmp_u64);
-    for (size_t i = 0; i < count; i++)
-        rows[i] = (size_t)(packed[i] & UINT32_MAX);
+    for (size_t i = 0; i < n; i++) {
+        size_t r = rows ? rows[i] : i;
+        if (r > UINT32_MAX) {
+            free(packed);
+            free(out);
+            return -1;
+        }
+        packed[i] = (uint64_t)(desc ? UINT32_MAX - key[r] : key[r]) << 32 | r;
+    }
+    qsort(packed, n, sizeof *packed, cmp_u64);
+    for (size_t i = 0; i < n; i++)
+        out[i] = (size_t)(packed[i] & UINT32_MAX);
     free(packed);
     free(v->rows);
-    v->rows = rows;
-    v->n = count;
+    v->rows = out;
+    v->n = n;
     return 0;
 }
 

@@ -2,8 +2,8 @@
  * an array of record indices between the table and the dataset. Until
  * something reorders or narrows it, the view is the identity over however
  * many records are indexed so far (it costs no memory and grows with the
- * index). Sorting, and later filters and deletions, replace it with an
- * explicit array; the table only ever asks for position -> record. */
+ * index). Sorting, filters and deletions replace it with an explicit array;
+ * the table only ever asks for position -> record. */
 #ifndef LATHE_DATA_VIEW_H
 #define LATHE_DATA_VIEW_H
 
@@ -26,14 +26,15 @@ size_t data_view_row(const data_view *v, size_t pos);
 /* Position of RECORD in the view, or SIZE_MAX when it is not shown. */
 size_t data_view_find(const data_view *v, size_t record);
 
-/* Replaces the view with ROWS[0..n) (copied). -1 when out of memory. */
-int data_view_set(data_view *v, const size_t *rows, size_t n);
+/* Replaces the view with ROWS[0..n), taking ROWS (malloc'd). */
+void data_view_take(data_view *v, size_t *rows, size_t n);
 /* Back to the identity over COUNT records. */
 void data_view_reset(data_view *v, size_t count);
 
-/* Orders the records 0..COUNT by KEY[record] (stable: ties stay in record
- * order), descending when DESC. -1 when out of memory (view unchanged). */
-int data_view_sort(data_view *v, const uint32_t *key, size_t count, bool desc);
+/* Replaces the view with ROWS[0..n) (NULL: the records 0..n) ordered by
+ * KEY[record] (ties in record order), descending when DESC. -1 when out of
+ * memory (view unchanged). */
+int data_view_sort(data_view *v, const size_t *rows, size_t n, const uint32_t *key, bool desc);
 
 /* A malloc'd copy of the view's rows (for a worker thread), or NULL for the
  * identity view and when out of memory (*oom says which). */

@@ -5,23 +5,28 @@
  * line takes a search or a record number; searches run on a worker thread
  * (data_search.h) and the pane polls it each tick.
  *
- * Design note (phase 1 -> phase 2):
+ * Design:
  * - Rows: every table row goes through `view` (data_view.h), an array of
- *   record indices (identity while nothing reorders it). Filters, deletions
- *   and sorts only produce a new array (data_view_set / data_view_sort);
- *   stop the search worker first (stop_search), it holds a snapshot.
- * - Per-record figures: data_source's measure pass fills data_metrics
- *   (chars, tokens, flags) behind an atomic count; the datacore features
- *   (PII, near-dup, language, per-field tokens) belong there as more
- *   fields/flags, read through data_source_metrics; rows not measured yet are
- *   measured on the UI thread by data_pane_record and cached.
- * - Edits (dataclean): deleted rows drop out of the view; an edited record
- *   needs a record-text override consulted before dataset_get (detail,
- *   preview and search all read records through dataset_get/dataset_text).
+ *   record indices (identity while nothing reorders it). Deletions, the
+ *   filter and sorts only produce a new array (data_pane_rebuild); the
+ *   search and filter workers are stopped first, they read the records.
+ * - Per-record figures: one measurement, datacore's. The background stats
+ *   pass (ds_stats via data_source) gives every row's chars, tokens,
+ *   language and flags and the Stats view's summary; until it ends, and for
+ *   edited rows, a row is measured here with ds_features (data_measure) and
+ *   cached (the cache is keyed by edit_gen so edits invalidate it).
+ * - Edits (data_clean.c): a ds_edit session opened once the file is indexed
+ *   and checked; every change is a ds_action, so undo/redo and the recipe
+ *   saved beside the output come from ds_edit. Records are read through it
+ *   (data_pane_get/text) so edited text shows in every view and search.
+ * - The filter (data_filter.h) runs on a worker like the search; each
+ *   keystroke in the filter line restarts it and the frame only polls it.
  * - Keys: the table claims `t` (preview) only while a dataset is open, so the
  *   global theme key still works on the empty pane; keep new keys in `keys`.
+ *   `q` with unsaved edits asks here first (DATA_CONFIRM_QUIT), then is
+ *   passed on to the workbench, which quits.
  * - Threads: data_source_close cancels and joins; TSan runs
- *   tests/unit/test_data_thread and tests/screen/test_data_pane.sh. */
+ *   tests/unit/test_data_thread and tests/screen/test_data_pane*.sh. */
 #include "data_pane.h"
 
 #include <stdarg.h>
@@ -31,6 +36,7 @@
 #include <time.h>
 
 #include "crt.h"
+#include "ds_filter.h"
 #include "text.h"
 #include "theme.h"
 
@@ -39,6 +45,7 @@
 #define FIRST_SCREEN_RECORDS 64
 #define FIRST_SCREEN_WAIT_MS 150
 #define KEY_CTRL_R 18
+#define KEY_CTRL_U 21
 
 static const pane_key keys[] = {
     {"Up/Down", "move one row, or scroll", "move"},
@@ -53,7 +60,18 @@ static const pane_key keys[] = {
     {"s", "sort by: file order, chars, tokens", "sort"},
     {"r", "reverse the sort", "reverse"},
     {"[ / ]", "previous / next record in detail, preview", "rec-/+"},
-    {"Esc", "back to the table", "back"},
+    {"f", "filter expression; row count as you type", "filter"},
+    {"F", "clear the filter", "unfilter"},
+    {"S", "stats view (+/- near-dup threshold)", "stats"},
+    {"d", "delete the row, or restore a deleted one", "delete"},
+    {"z", "show / hide deleted rows", "deleted"},
+    {"u / U", "undo / redo (every action)", "undo/redo"},
+    {"b", "on the filter's rows: drop, keep only, tag", "bulk"},
+    {"c", "clean: whitespace, NFC, empties, dedupe, PII", "clean"},
+    {"e", "edit the record as JSON in $EDITOR", "edit"},
+    {"w", "save a copy + recipe (input: asks, backup)", "save"},
+    {"x", "train/validation split: fraction, seed", "split"},
+    {"Esc", "back to the table; cancels a running clean", "back"},
 };
 
 void data_pane_say(pane_data *p, bool error, const char *fmt, ...)
@@ -76,33 +94,60 @@ tok_session *data_pane_session(pane_data *p)
     return p->session;
 }
 
+int data_pane_get(pane_data *p, size_t record, ds_record *rec, char *why, size_t whylen)
+{
+    if (p->edit)
+        return ds_edit_get(p->edit, record, rec, why, whylen);
+    return dataset_get(data_source_dataset(p->src), record, rec, why, whylen);
+}
+
+const char *data_pane_text(pane_data *p, size_t record, size_t *len)
+{
+    if (p->edit)
+        return ds_edit_text(p->edit, record, len);
+    return dataset_text(data_source_dataset(p->src), record, len);
+}
+
+/* This thread's feature context: tokenizing (when the vocab is loaded and
+ * the record is small enough) or the byte estimate. */
+static ds_feat_ctx *feature_ctx(pane_data *p, bool tokenize)
+{
+    const tok_vocab *v = data_source_vocab(p->src);
+    ds_feat_ctx **c = tokenize && v ? &p->feat : &p->feat_est;
+    char err[256];
+    if (!*c && !(*c = ds_feat_ctx_new(c == &p->feat ? v : NULL, err, sizeof err)))
+        data_pane_say(p, true, "measuring: %s", err);
+    return *c;
+}
+
 int data_pane_record(pane_data *p, size_t record, data_metrics *m, ds_record *parse)
 {
     dataset *ds = data_source_dataset(p->src);
     char why[256];
     ds_record local;
     ds_record *rec = parse ? parse : &local;
-    int rc = dataset_get(ds, record, rec, why, sizeof why);
+    int rc = data_pane_get(p, record, rec, why, sizeof why);
+    bool edited = p->edit && ds_edit_replaced(p->edit, record);
     *m = (data_metrics){0};
-    if (data_source_metrics(p->src, record, m)) {
+    if (!edited && data_source_metrics(p->src, record, m)) {
         if (!parse)
             ds_record_clear(rec);
         return rc;
     }
     bool exact = data_source_vocab(p->src) != NULL, checked = dataset_checked(ds);
     data_cache_slot *c = &p->cache[record % DATA_CACHE];
-    if (c->record == record + 1 && c->exact == exact && c->checked == checked) {
+    if (c->record == record + 1 && c->exact == exact && c->checked == checked &&
+        c->gen == p->edit_gen) {
         *m = c->m;
     } else {
-        /* a huge record is estimated here and counted by the measure pass */
-        bool here = exact && data_record_bytes(rec) <= DATA_UI_TOKENIZE_MAX;
-        if (rc == DATASET_OK)
-            data_measure(p->src, rec, here ? data_pane_session(p) : NULL, m);
+        /* a huge record is estimated here and counted by the stats pass */
+        bool here = exact && rc == DATASET_OK && data_record_bytes(rec) <= DATA_UI_TOKENIZE_MAX;
+        ds_feat_ctx *fc = rc == DATASET_OK ? feature_ctx(p, here) : NULL;
+        if (fc)
+            data_measure(p->src, fc, rec, edited ? SIZE_MAX : record, m);
         else if (rc == DATASET_PROBLEM)
-            m->flags = DATA_FLAG_PROBLEM;
-        if (dataset_dup_of(ds, record, NULL))
-            m->flags |= DATA_FLAG_DUP;
-        *c = (data_cache_slot){record + 1, exact, checked, *m};
+            m->flags = DS_ROW_PROBLEM;
+        *c = (data_cache_slot){record + 1, exact, checked, p->edit_gen, *m};
     }
     if (!parse)
         ds_record_clear(rec);
@@ -159,10 +204,31 @@ static void stop_search(pane_data *p)
     p->search = NULL;
 }
 
+static void stop_filter(pane_data *p)
+{
+    data_filter_stop(p->filter);
+    p->filter = NULL;
+}
+
+void data_pane_stop_workers(pane_data *p)
+{
+    stop_search(p);
+    stop_filter(p);
+}
+
 static void destroy(pane *b)
 {
     pane_data *p = (pane_data *)b;
     stop_search(p);
+    stop_filter(p);
+    if (p->job)
+        data_job_cancel(p->job);
+    data_job_free(p->job);
+    free(p->filter_match);
+    free(p->draft);
+    ds_edit_free(p->edit);
+    ds_feat_ctx_free(p->feat);
+    ds_feat_ctx_free(p->feat_est);
     data_query_free(&p->query);
     pcre2_match_data_free(p->md);
     data_doc_clear(&p->doc);
@@ -183,7 +249,7 @@ static void start_search(pane_data *p, size_t from, int dir)
         data_pane_say(p, true, "out of memory starting the search");
         return;
     }
-    p->search = data_search_start(data_source_dataset(p->src), &p->query, rows,
+    p->search = data_search_start(data_source_dataset(p->src), p->edit, &p->query, rows,
                                   data_view_len(&p->view), from, dir, err, sizeof err);
     if (!p->search)
         data_pane_say(p, true, "%s", err);
@@ -234,13 +300,154 @@ static void poll_search(pane_data *p)
     }
 }
 
+/* ------------------------------------------------------------ filter */
+
+static void clear_filter(pane_data *p)
+{
+    stop_filter(p);
+    free(p->filter_match);
+    p->filter_match = NULL;
+    p->filter_on = false;
+    p->filter_text[0] = p->filter_error[0] = '\0';
+    p->filter_waits_stats = false;
+    data_pane_rebuild(p);
+}
+
+/* Restarts the worker on TEXT; a text that does not compile leaves the last
+ * result on screen and says why, with the column. */
+static void start_filter(pane_data *p, const char *text)
+{
+    stop_filter(p);
+    if (text != p->filter_text)
+        snprintf(p->filter_text, sizeof p->filter_text, "%s", text);
+    p->filter_error[0] = '\0';
+    p->filter_waits_stats = false;
+    if (!text[0]) {
+        clear_filter(p);
+        return;
+    }
+    data_source_state st;
+    data_source_state_get(p->src, &st);
+    if (st.stage == DATA_STAGE_INDEX) {
+        snprintf(p->filter_error, sizeof p->filter_error, "the filter waits for indexing (%.0f%%)",
+                 st.fraction * 100);
+        return;
+    }
+    char err[256];
+    ds_filter *f = ds_filter_compile(text, err, sizeof err);
+    if (!f) {
+        snprintf(p->filter_error, sizeof p->filter_error, "%s", err);
+        return;
+    }
+    p->filter_waits_stats = (ds_filter_needs(f) & DS_NEED_STATS) && !data_source_stats(p->src);
+    p->filter_before_stats = !data_source_stats(p->src);
+    p->filter = data_filter_start(p->src, p->edit, f, st.records, err, sizeof err);
+    if (!p->filter)
+        snprintf(p->filter_error, sizeof p->filter_error, "%s", err);
+}
+
+static void poll_filter(pane_data *p)
+{
+    size_t scanned, matched, n = dataset_count(data_source_dataset(p->src));
+    if (p->job)
+        return;             /* it would read the session the job is changing */
+    bool stats = data_source_stats(p->src) != NULL;
+    if (stats && ((p->filter_waits_stats && !p->filter) ||
+                  (p->filter && p->filter_before_stats && data_filter_summary_only(p->filter))))
+        start_filter(p, p->filter_text);     /* now it can read the pass's rows */
+    if (!p->filter || !data_filter_poll(p->filter, &scanned, &matched))
+        return;
+    uint8_t *m = realloc(p->filter_match, scanned ? scanned : 1);
+    if (!m) {
+        data_pane_say(p, true, "out of memory keeping the filter's rows");
+        stop_filter(p);
+        return;
+    }
+    memcpy(m, data_filter_matches(p->filter), scanned);
+    p->filter_match = m;
+    p->filter_n = scanned < n ? scanned : n;
+    p->filter_hits = matched;
+    p->filter_on = true;
+    stop_filter(p);
+    if (p->filter_waits_stats && data_source_stats(p->src)) {
+        start_filter(p, p->filter_text);    /* the stats pass ended meanwhile */
+        return;
+    }
+    data_pane_rebuild(p);
+    if (p->prompt != DATA_PROMPT_FILTER && !p->message[0])   /* an edit's message stays */
+        data_pane_say(p, false, "filter %.200s: %zu of %zu rows", p->filter_text, matched, n);
+}
+
+/* Re-runs the filter after an edit: rows may have changed. */
+void data_pane_refilter(pane_data *p)
+{
+    if (p->filter_text[0])
+        start_filter(p, p->filter_text);
+}
+
+/* ------------------------------------------------------------ rows */
+
+static uint32_t *sort_keys(pane_data *p, size_t n)
+{
+    uint32_t *key = malloc((n ? n : 1) * sizeof *key);
+    data_metrics m;
+    for (size_t i = 0; key && i < n; i++)
+        key[i] = p->sort == DATA_SORT_FILE ? (uint32_t)i
+               : !data_source_metrics(p->src, i, &m) ? 0
+               : p->sort == DATA_SORT_CHARS ? m.chars : m.tokens;
+    return key;
+}
+
+static int narrow_rows(pane_data *p, size_t n, bool hide, bool sorted)
+{
+    size_t *rows = malloc((n ? n : 1) * sizeof *rows), k = 0;
+    if (!rows)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (hide && ds_edit_deleted(p->edit, i))
+            continue;
+        if (p->filter_on && (i >= p->filter_n || !p->filter_match[i]))
+            continue;
+        rows[k++] = i;
+    }
+    if (!sorted) {
+        data_view_take(&p->view, rows, k);
+        return 0;
+    }
+    uint32_t *key = sort_keys(p, n);
+    int rc = key ? data_view_sort(&p->view, rows, k, key, p->sort_desc) : -1;
+    free(key);
+    free(rows);
+    return rc;
+}
+
+void data_pane_rebuild(pane_data *p)
+{
+    stop_search(p);
+    size_t n = dataset_count(data_source_dataset(p->src));
+    size_t keep = data_view_len(&p->view) ? data_view_row(&p->view, p->cursor) : 0;
+    bool hide = p->edit && !p->show_deleted &&
+                ds_edit_visible_count(p->edit) < ds_edit_rows(p->edit);
+    bool sorted = p->sort != DATA_SORT_FILE || p->sort_desc;
+    if (!hide && !p->filter_on && !sorted)
+        data_view_reset(&p->view, n);
+    else if (narrow_rows(p, n, hide, sorted) != 0)
+        data_pane_say(p, true, "out of memory arranging %zu rows", n);
+    size_t pos = data_view_find(&p->view, keep);
+    if (pos != SIZE_MAX)
+        p->cursor = pos;
+    size_t len = data_view_len(&p->view);
+    if (p->cursor >= len)
+        p->cursor = len ? len - 1 : 0;
+}
+
 /* ------------------------------------------------------------ prompt */
 
-static void open_prompt(pane_data *p, data_prompt kind)
+void data_pane_prompt(pane_data *p, data_prompt kind, const char *initial)
 {
     p->prompt = kind;
-    p->input[0] = '\0';
-    p->input_len = 0;
+    snprintf(p->input, sizeof p->input, "%s", initial ? initial : "");
+    p->input_len = strlen(p->input);
     p->message[0] = '\0';
 }
 
@@ -276,29 +483,84 @@ static void backspace(pane_data *p)
     p->input[p->input_len] = '\0';
 }
 
+static void submit(pane_data *p, data_prompt kind)
+{
+    switch (kind) {
+    case DATA_PROMPT_SEARCH: submit_search(p); break;
+    case DATA_PROMPT_JUMP:
+        if (p->input_len)
+            jump(p);
+        break;
+    case DATA_PROMPT_FILTER:
+        if (p->filter_error[0])
+            data_pane_say(p, true, "filter: %s", p->filter_error);
+        break;
+    case DATA_PROMPT_SAVE: data_clean_save(p, p->input, false); break;
+    case DATA_PROMPT_SPLIT: data_clean_split(p, p->input); break;
+    case DATA_PROMPT_TAG: data_clean_tag(p, p->input); break;
+    default: break;
+    }
+}
+
+/* Menus and confirmations: one key, and the prompt has closed. */
+static void one_key(pane_data *p, data_prompt kind, int key)
+{
+    bool yes = key == 'y' || key == 'Y';
+    switch (kind) {
+    case DATA_MENU_CLEAN: data_clean_menu_key(p, key); break;
+    case DATA_MENU_BULK: data_clean_bulk_key(p, key); break;
+    case DATA_CONFIRM_OVERWRITE:
+        if (yes)
+            data_clean_save(p, p->save_to, true);
+        else
+            data_pane_say(p, false, "not saved");
+        break;
+    case DATA_CONFIRM_QUIT:
+        if (yes) {
+            p->quit_confirmed = true;
+            ungetch('q');      /* the workbench's quit key, passed on this time */
+        }
+        break;
+    default: break;
+    }
+}
+
 static bool prompt_key(pane_data *p, int key)
 {
+    data_prompt kind = p->prompt;
+    if (kind >= DATA_MENU_CLEAN) {
+        p->prompt = DATA_PROMPT_NONE;
+        if (key != KEY_ESC)
+            one_key(p, kind, key);
+        return true;
+    }
+    bool edited = false;
     if (key == KEY_ESC) {
         p->prompt = DATA_PROMPT_NONE;
+        if (kind == DATA_PROMPT_FILTER)
+            clear_filter(p);
     } else if (key == '\n' || key == '\r' || key == KEY_ENTER) {
-        data_prompt kind = p->prompt;
         p->prompt = DATA_PROMPT_NONE;
-        if (kind == DATA_PROMPT_SEARCH)
-            submit_search(p);
-        else if (p->input_len)
-            jump(p);
+        submit(p, kind);
     } else if (key == KEY_BACKSPACE || key == 127 || key == 8) {
         backspace(p);
-    } else if (p->prompt == DATA_PROMPT_SEARCH && key == '\t') {
+        edited = true;
+    } else if (key == KEY_CTRL_U) {
+        p->input[p->input_len = 0] = '\0';
+        edited = true;
+    } else if (kind == DATA_PROMPT_SEARCH && key == '\t') {
         p->input_field = (p->input_field + 1) % DATA_FIELD_COUNT;
-    } else if (p->prompt == DATA_PROMPT_SEARCH && key == KEY_BTAB) {
+    } else if (kind == DATA_PROMPT_SEARCH && key == KEY_BTAB) {
         p->input_field = (p->input_field + DATA_FIELD_COUNT - 1) % DATA_FIELD_COUNT;
-    } else if (p->prompt == DATA_PROMPT_SEARCH && key == KEY_CTRL_R) {
+    } else if (kind == DATA_PROMPT_SEARCH && key == KEY_CTRL_R) {
         p->input_regex = !p->input_regex;
     } else if (key >= 32 && key < 256 && key != 127 && p->input_len + 1 < sizeof p->input) {
         p->input[p->input_len++] = (char)key;
         p->input[p->input_len] = '\0';
+        edited = true;
     }
+    if (edited && kind == DATA_PROMPT_FILTER)
+        start_filter(p, p->input);
     return true;
 }
 
@@ -306,38 +568,18 @@ static bool prompt_key(pane_data *p, int key)
 
 static int sort_view(pane_data *p, data_sort by, bool desc)
 {
-    dataset *ds = data_source_dataset(p->src);
     data_source_state st;
     data_source_state_get(p->src, &st);
-    size_t n = dataset_count(ds);
+    size_t n = dataset_count(data_source_dataset(p->src));
     if (by != DATA_SORT_FILE && (st.stage != DATA_STAGE_DONE || st.measured < n)) {
         data_pane_say(p, true, "sorting by %s needs every record measured first (%.0f%% of "
                       "this stage done)", by == DATA_SORT_CHARS ? "chars" : "tokens",
                       st.fraction * 100);
         return -1;
     }
-    size_t keep = data_view_len(&p->view) ? data_view_row(&p->view, p->cursor) : 0;
-    stop_search(p);
-    if (by == DATA_SORT_FILE && !desc) {
-        data_view_reset(&p->view, n);
-    } else {
-        uint32_t *key = malloc((n ? n : 1) * sizeof *key);
-        data_metrics m;
-        for (size_t i = 0; key && i < n; i++)
-            key[i] = by == DATA_SORT_FILE ? (uint32_t)i
-                   : !data_source_metrics(p->src, i, &m) ? 0
-                   : by == DATA_SORT_CHARS ? m.chars : m.tokens;
-        int rc = key ? data_view_sort(&p->view, key, n, desc) : -1;
-        free(key);
-        if (rc != 0) {
-            data_pane_say(p, true, "out of memory sorting %zu records", n);
-            return -1;
-        }
-    }
     p->sort = by;
     p->sort_desc = desc;
-    size_t pos = data_view_find(&p->view, keep);
-    p->cursor = pos == SIZE_MAX ? 0 : pos;
+    data_pane_rebuild(p);
     p->top = p->cursor;
     static const char *const names[] = {"file order", "chars", "tokens"};
     data_pane_say(p, false, "sorted by %s, %s", names[by], desc ? "descending" : "ascending");
@@ -371,13 +613,57 @@ static bool move_key(size_t *cursor, size_t n, int key, int page)
     return true;
 }
 
+/* Keys that change the edit session or save it, from any view. */
+static bool clean_key(pane_data *p, int key)
+{
+    char path[4096];
+    switch (key) {
+    case 'u': data_clean_undo(p, false); return true;
+    case 'U': data_clean_undo(p, true); return true;
+    case 'c':
+        if (data_clean_ready(p))
+            data_pane_prompt(p, DATA_MENU_CLEAN, NULL);
+        return true;
+    case 'b':
+        if (!p->filter_text[0] || p->filter_error[0])     /* ds_edit evaluates it itself */
+            data_pane_say(p, true, "no filter: f sets one, then b acts on its rows");
+        else if (data_clean_ready(p))
+            data_pane_prompt(p, DATA_MENU_BULK, NULL);
+        return true;
+    case 'w':
+        if (data_clean_ready(p)) {
+            data_clean_default_path(p, "-clean", path, sizeof path);
+            data_pane_prompt(p, DATA_PROMPT_SAVE, path);
+        }
+        return true;
+    case 'x':
+        if (data_clean_ready(p))
+            data_pane_prompt(p, DATA_PROMPT_SPLIT, "0.1 seed=1");
+        return true;
+    case 'z':
+        p->show_deleted = !p->show_deleted;
+        data_pane_rebuild(p);
+        data_pane_say(p, false, "deleted rows %s", p->show_deleted ? "shown (X)" : "hidden");
+        return true;
+    default: return false;
+    }
+}
+
 static bool common_key(pane_data *p, int key)
 {
     size_t n = data_view_len(&p->view);
+    if (clean_key(p, key))
+        return true;
     switch (key) {
-    case '/': open_prompt(p, DATA_PROMPT_SEARCH); return true;
-    case 'g': open_prompt(p, DATA_PROMPT_JUMP); return true;
+    case '/': data_pane_prompt(p, DATA_PROMPT_SEARCH, NULL); return true;
+    case 'g': data_pane_prompt(p, DATA_PROMPT_JUMP, NULL); return true;
     case 'p': p->mode = DATA_MODE_PROBLEMS; return true;
+    case 'S': p->mode = DATA_MODE_STATS; return true;
+    case 'f': data_pane_prompt(p, DATA_PROMPT_FILTER, p->filter_text); return true;
+    case 'F':
+        clear_filter(p);
+        data_pane_say(p, false, "filter cleared");
+        return true;
     case 'n':
     case 'N':
         if (!p->have_query)
@@ -399,6 +685,10 @@ static bool doc_key(pane_data *p, int key)
         p->mode = to_preview ? DATA_MODE_PREVIEW : DATA_MODE_DETAIL;
         p->doc_top = 0;
         p->doc_width = 0;
+    } else if (key == 'e') {
+        data_clean_edit_record(p);
+    } else if (key == 'd') {
+        data_clean_toggle_delete(p);
     } else if (key == '[' || key == ']') {
         size_t n = data_view_len(&p->view);
         if (key == ']' ? p->cursor + 1 < n : p->cursor > 0) {
@@ -421,6 +711,8 @@ static bool table_key(pane_data *p, int key)
     case '\r':
     case KEY_ENTER: open_record(p, DATA_MODE_DETAIL); return true;
     case 't': open_record(p, DATA_MODE_PREVIEW); return true;
+    case 'd': data_clean_toggle_delete(p); return true;
+    case 'e': data_clean_edit_record(p); return true;
     case 's': sort_view(p, (p->sort + 1) % DATA_SORT_COUNT, p->sort_desc); return true;
     case 'r': sort_view(p, p->sort, !p->sort_desc); return true;
     default: return false;
@@ -432,17 +724,28 @@ static bool handle_key(pane *b, int key)
     pane_data *p = (pane_data *)b;
     if (!p->src)
         return false;
+    if (p->job) {          /* the session is the job's until it ends */
+        if (key == KEY_ESC)
+            data_job_cancel(p->job);
+        return key != 'q';
+    }
     if (p->prompt != DATA_PROMPT_NONE)
         return prompt_key(p, key);
+    if (key == 'q' && p->dirty && !p->quit_confirmed) {
+        data_pane_prompt(p, DATA_CONFIRM_QUIT, NULL);
+        return true;
+    }
     if (key != KEY_RESIZE)
         p->message[0] = '\0';
+    bool back = key == KEY_ESC || key == KEY_BACKSPACE || key == KEY_LEFT || key == 127;
+    if (back && (p->mode == DATA_MODE_STATS || p->mode == DATA_MODE_PROBLEMS)) {
+        p->mode = DATA_MODE_TABLE;
+        return true;
+    }
     switch (p->mode) {
     case DATA_MODE_TABLE: return table_key(p, key);
+    case DATA_MODE_STATS: return data_stats_key(p, key, body_rows(p) - 1) || common_key(p, key);
     case DATA_MODE_PROBLEMS:
-        if (key == KEY_ESC || key == KEY_BACKSPACE || key == KEY_LEFT || key == 127) {
-            p->mode = DATA_MODE_TABLE;
-            return true;
-        }
         return data_problems_key(p, key, body_rows(p) - 3) || common_key(p, key);
     default: return doc_key(p, key);
     }
@@ -456,6 +759,13 @@ static void tick(pane *b, const pane_env *env)
         return;
     data_view_sync(&p->view, dataset_count(data_source_dataset(p->src)));
     poll_search(p);
+    poll_filter(p);
+    data_clean_poll(p);
+}
+
+static bool busy(const pane *b)
+{
+    return ((const pane_data *)b)->job != NULL;
 }
 
 /* ------------------------------------------------------------ draw */
@@ -463,7 +773,7 @@ static void tick(pane *b, const pane_env *env)
 static const char *stage_name(data_stage s)
 {
     static const char *const names[] = {"indexing", "loading the tokenizer", "checking",
-                                        "measuring", "done", "failed"};
+                                        "stats pass", "done", "failed"};
     return names[s];
 }
 
@@ -493,8 +803,17 @@ static void draw_summary(pane_data *p, WINDOW *w, int y, const data_source_state
     if (dataset_checked(ds))
         k += snprintf(line + k, sizeof line - (size_t)k, " %s %zu problems %s %zu duplicates",
                       dot, dataset_problem_total(ds), dot, dataset_dup_count(ds));
-    snprintf(line + k, sizeof line - (size_t)k, " %s %s", dot,
-             data_source_vocab(p->src) ? "tokens counted" : "~tokens estimated (bytes/4)");
+    k += snprintf(line + k, sizeof line - (size_t)k, " %s %s", dot,
+                  data_source_vocab(p->src) ? "tokens counted" : "~tokens estimated");
+    if (p->filter_on && k < (int)sizeof line)
+        k += snprintf(line + k, sizeof line - (size_t)k, " %s filter: %zu rows", dot,
+                      p->filter_hits);
+    if (p->edit && !p->job && ds_edit_visible_count(p->edit) < ds_edit_rows(p->edit) &&
+        k < (int)sizeof line)
+        k += snprintf(line + k, sizeof line - (size_t)k, " %s %zu deleted", dot,
+                      ds_edit_rows(p->edit) - ds_edit_visible_count(p->edit));
+    if (p->dirty && k < (int)sizeof line)
+        snprintf(line + k, sizeof line - (size_t)k, " %s unsaved edits", dot);
     text_put(w, y, b->x + 1, b->w - 2, theme_attr(THEME_TEXT) | A_BOLD, line);
     if (st->stage != DATA_STAGE_DONE && st->stage != DATA_STAGE_FAILED)
         draw_progress(p, w, y + 1, st);
@@ -503,18 +822,57 @@ static void draw_summary(pane_data *p, WINDOW *w, int y, const data_source_state
                  st->message[0] ? st->message : "failed");
 }
 
+static const char *prompt_label(const pane_data *p, char *buf, size_t n)
+{
+    switch (p->prompt) {
+    case DATA_PROMPT_SEARCH:
+        snprintf(buf, n, "search %s (%s): ", data_field_name(p->input_field),
+                 p->input_regex ? "regex" : "text");
+        return buf;
+    case DATA_PROMPT_JUMP: return "go to record: ";
+    case DATA_PROMPT_FILTER: return "filter: ";
+    case DATA_PROMPT_SAVE: return "save to: ";
+    case DATA_PROMPT_SPLIT: return "split, validation fraction or count and seed: ";
+    case DATA_PROMPT_TAG: return "tag the filter's rows as: ";
+    case DATA_MENU_CLEAN:
+        return "clean: [w]hitespace [n]fc drop [e]mpties [d]edupe ne[a]r-dedupe redact [p]ii  Esc";
+    case DATA_MENU_BULK: return "filter rows: [d]rop [k]eep only [t]ag  Esc";
+    case DATA_CONFIRM_OVERWRITE:
+        snprintf(buf, n, "overwrite the input %s? a backup is kept [y/n] ", p->save_to);
+        return buf;
+    case DATA_CONFIRM_QUIT: return "unsaved edits: quit without saving? [y/n] ";
+    default: return "";
+    }
+}
+
+/* The filter's live state after what is typed: rows so far, or the error. */
+static void draw_filter_state(pane_data *p, WINDOW *w, int y, int x)
+{
+    const pane *b = &p->super;
+    size_t scanned, matched, n = dataset_count(data_source_dataset(p->src));
+    int room = b->x + b->w - 1 - x;
+    if (p->filter_error[0])
+        text_put(w, y, x, room, theme_attr(THEME_ERROR), p->filter_error);
+    else if (p->filter && !data_filter_poll(p->filter, &scanned, &matched))
+        text_putf(w, y, x, room, theme_attr(THEME_DIM), "%zu rows so far (%.0f%%)", matched,
+                  n ? 100.0 * (double)scanned / (double)n : 100.0);
+    else if (p->filter_on)
+        text_putf(w, y, x, room, theme_attr(THEME_DIM), "%zu of %zu rows", p->filter_hits, n);
+}
+
 static void draw_prompt(pane_data *p, WINDOW *w, int y)
 {
     const pane *b = &p->super;
     int x = b->x + 1;
     attr_t acc = theme_attr(THEME_ACCENT) | A_BOLD;
-    if (p->prompt == DATA_PROMPT_SEARCH)
-        x += text_putf(w, y, x, b->w - 2, acc, "search %s (%s): ", data_field_name(p->input_field),
-                       p->input_regex ? "regex" : "text");
-    else
-        x += text_put(w, y, x, b->w - 2, acc, "go to record: ");
+    char buf[4200];
+    x += text_put(w, y, x, b->w - 2, acc, prompt_label(p, buf, sizeof buf));
+    if (p->prompt >= DATA_MENU_CLEAN)
+        return;
     x += text_put(w, y, x, b->x + b->w - 1 - x, theme_attr(THEME_TEXT), p->input);
     text_put(w, y, x, 1, theme_attr(THEME_SELECTION), " ");
+    if (p->prompt == DATA_PROMPT_FILTER)
+        draw_filter_state(p, w, y, x + 3);
 }
 
 static void draw_message(pane_data *p, WINDOW *w, int y)
@@ -574,9 +932,14 @@ static void draw(pane *b, WINDOW *w, const pane_env *env)
     data_source_state_get(p->src, &st);
     draw_summary(p, w, b->y, &st);
     int y = b->y + 2, h = body_rows(p);
+    if (p->job) {
+        data_clean_job_draw(p, w, y);
+        return;
+    }
     switch (p->mode) {
     case DATA_MODE_TABLE: data_table_draw(p, w, y, h); break;
     case DATA_MODE_PROBLEMS: data_problems_draw(p, w, y, h); break;
+    case DATA_MODE_STATS: data_stats_draw(p, w, y, h); break;
     default: draw_doc(p, w, y, h); break;
     }
     if (p->prompt != DATA_PROMPT_NONE)
@@ -591,6 +954,7 @@ const pane_class pane_data_class = {
     .draw = draw,
     .handle_key = handle_key,
     .tick = tick,
+    .busy = busy,
     .destroy = destroy,
     .keys = keys,
     .n_keys = sizeof keys / sizeof keys[0],

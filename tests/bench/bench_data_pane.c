@@ -6,7 +6,11 @@
  * workbench loop does them) while paging down, while moving row by row and
  * while a search for SEARCH_TEXT (default: a string that is in no record, so
  * the search scans every row) runs on its worker thread, and the search's
- * rows per second. Not a test: tests/bench/bench_data_pane.sh drives it. */
+ * rows per second; then, once the file is indexed and checked, frame times
+ * while a filter expression (FILTER, default "chars > 300 and not dup") is
+ * typed key by key and evaluated on its worker (the row count growing), the
+ * time the filter takes after the last key, and frames paging the filtered
+ * view; once while the stats pass runs and once after it. Not a test: tests/bench/bench_data_pane.sh drives it. */
 #include <curses.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,10 +108,64 @@ static void search(const char *text, pane *const *panes, size_t n, screen *s, pa
     printf("search took %.0f ms:%s\n", total, row);
 }
 
+/* Frames until the summary line shows the check's counts (the filter needs
+ * the whole file indexed). */
+static void wait_checked(pane *const *panes, size_t n, screen *s, pane_env *env)
+{
+    double t0 = now_ms();
+    while (!row_has(2, "problems")) {
+        frame(panes, n, s, env);
+        usleep(5000);
+    }
+    printf("indexed and checked          %.0f ms later\n", now_ms() - t0);
+}
+
+/* Frames until the stats pass has ended (no progress bar on the summary's
+ * second line). */
+static void wait_stats(pane *const *panes, size_t n, screen *s, pane_env *env)
+{
+    double t0 = now_ms();
+    while (row_has(3, "%")) {
+        frame(panes, n, s, env);
+        usleep(5000);
+    }
+    printf("stats pass done              %.0f ms later\n", now_ms() - t0);
+}
+
+static void run_filter(const char *expr, pane *const *panes, size_t n, screen *s, pane_env *env)
+{
+    static double ms[100000], cpu[100000];
+    size_t k = 0;
+    screen_key(s, 'f');
+    screen_key(s, 21);      /* Ctrl-U: the last filter's text out */
+    for (const char *c = expr; *c; c++) {
+        double t0 = now_ms(), c0 = cpu_ms();
+        screen_key(s, (unsigned char)*c);
+        frame(panes, n, s, env);
+        ms[k] = now_ms() - t0;
+        cpu[k++] = cpu_ms() - c0;
+    }
+    double t0 = now_ms();
+    do {
+        double c0 = cpu_ms();
+        ms[k] = frame(panes, n, s, env);
+        cpu[k] = cpu_ms() - c0;
+        k += k + 1 < sizeof ms / sizeof ms[0];
+        usleep(1000);
+    } while (!row_has(LINES - 3, " of "));
+    double total = now_ms() - t0;
+    char row[256];
+    mvwinnstr(stdscr, LINES - 3, 0, row, (int)sizeof row - 1);
+    report("frames typing + filtering", ms, cpu, k);
+    printf("filter took %.0f ms after the last key:%s\n", total, row);
+    screen_key(s, '\n');
+    keys_and_frames("frames paging filtered", KEY_NPAGE, panes, n, s, env);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: bench_data_pane FILE.jsonl [SEARCH_TEXT]\n");
+        fprintf(stderr, "usage: bench_data_pane FILE.jsonl [SEARCH_TEXT [FILTER]]\n");
         return 2;
     }
     FILE *out = fopen("/dev/null", "w"), *in = fopen("/dev/null", "r");
@@ -142,6 +200,13 @@ int main(int argc, char **argv)
     keys_and_frames("frames paging down", KEY_NPAGE, panes, 2, s, &env);
     keys_and_frames("frames moving down", KEY_DOWN, panes, 2, s, &env);
     search(argc > 2 ? argv[2] : "no record holds this", panes, 2, s, &env);
+    const char *expr = argc > 3 ? argv[3] : "chars > 300 and not dup";
+    wait_checked(panes, 2, s, &env);
+    printf("-- filter while the stats pass runs (records parsed and measured):\n");
+    run_filter(expr, panes, 2, s, &env);
+    wait_stats(panes, 2, s, &env);
+    printf("-- filter after the stats pass (its per-row figures):\n");
+    run_filter(expr, panes, 2, s, &env);
     screen_free(s);
     endwin();
     delscreen(term);

@@ -3,8 +3,8 @@
 #   tests/bench/bench_data_pane.sh [ROWS_MB] [BUILD_DIR]
 # Generates ROWS_MB megabytes of alpaca JSONL (default 740, about a million
 # rows), runs tests/bench/bench_data_pane on it (first screen after opening,
-# frame times while paging, moving and searching, search time), then opens
-# it in a real terminal (tmux, when installed) and reports the wall time from
+# frame times while paging, moving, searching and filtering, search and filter
+# times), then opens it in a real terminal (tmux, when installed) and reports the wall time from
 # starting lathe to the first record on screen. Removes the file after.
 set -eu
 mb=${1:-740}

@@ -16,8 +16,8 @@ stderr_empty() { [ ! -s "$scr_dir/stderr" ] || { diag "stderr:" "$(cat "$scr_dir
 # The row holding TEXT shows it as a search match (underlined, in the
 # monochrome theme these runs use).
 marked() { scr_screen -e | grep -qE "${esc}\\[[0-9;]*4[0-9;]*m$1"; }
-# The table row of record R ends with flags F.
-flag_row() { scr_screen | grep -qE "^ +$1 alpaca .* $2 *\$"; }
+# The table row of record R has flag F among its flags (the last column).
+flag_row() { scr_screen | grep -qE "^ +$1 alpaca .* [A-Z!*X]*$2[A-Z!*X]* *\$"; }
 flagged() {
     scr_poll flag_row "$1" "$2" && return 0
     diag "record $1 is not flagged $2:" "$(scr_screen)"
@@ -42,6 +42,7 @@ check "the format is detected" scr_wait "alpaca"
 check "the title names the file" scr_wait "browse.jsonl"
 check "token counts are marked as estimates without a tokenizer" scr_wait "~tokens estimated"
 check "the check pass counts the duplicate" scr_wait "1 duplicates"
+check "the stats pass ends" scr_wait_gone "stats pass"
 check "the table matches its golden screen" scr_golden data-table
 check "the empty record is flagged" flagged 12 E
 check "the duplicate is flagged" flagged 13 D
@@ -143,6 +144,7 @@ check "a malformed file opens" scr_wait "7 records"
 check "its problems are counted" scr_wait "4 problems"
 check "invalid UTF-8 is shown escaped" scr_wait 'bad bytes \xFF\xFE here'
 check "the BOM is skipped" scr_wait "first after a BOM"
+check "its stats pass ends" scr_wait_gone "stats pass"
 scr_keys p
 check "p opens the problems view" scr_wait "Problems: 4"
 check "problems list line, byte offset and reason" scr_wait "invalid token near 'this'"

@@ -1,8 +1,9 @@
 /* test_data_thread.c - the Data pane's threads, run under TSan in the
- * threaded tree: the background loader (index, tokenizer, check, measure)
+ * threaded tree: the background loader (index, tokenizer, check, stats pass)
  * polled from this thread the way the pane does each tick, closed at every
  * stage (cancel, then join), and the search worker polled and stopped
- * half-way through a large file. */
+ * half-way through a large file, the filter worker and an edit action on a
+ * worker (data_job). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "data_filter.h"
+#include "data_job.h"
 #include "data_search.h"
 #include "data_source.h"
 #include "ds_fixture.h"
@@ -64,19 +67,33 @@ static void test_loader_runs_to_done(void **state)
     dataset *ds = data_source_dataset(s);
     assert_int_equal(dataset_count(ds), records);
     assert_null(data_source_vocab(s));
-    /* the measure pass agrees with measuring a record here */
+    /* the stats pass agrees with measuring a record here */
+    char ferr[256];
+    ds_feat_ctx *fc = ds_feat_ctx_new(NULL, ferr, sizeof ferr);
+    assert_non_null(fc);
     for (size_t i = 0; i < records; i += records / 7 + 1) {
         data_metrics a, b;
         assert_true(data_source_metrics(s, i, &a));
         ds_record rec;
         char why[256];
         assert_int_equal(dataset_get(ds, i, &rec, why, sizeof why), DATASET_OK);
-        data_measure(s, &rec, NULL, &b);
+        data_measure(s, fc, &rec, i, &b);
         ds_record_clear(&rec);
         assert_int_equal(a.chars, b.chars);
         assert_int_equal(a.tokens, b.tokens);
+        assert_int_equal(a.flags & ~DS_ROW_NEAR_DUP, b.flags);
+        assert_int_equal(a.lang, b.lang);
         assert_true(a.chars > 0 && a.tokens > 0);
     }
+    ds_feat_ctx_free(fc);
+    assert_non_null(data_source_stats(s));
+    assert_int_equal(ds_stats_summary(data_source_stats(s))->rows, records);
+    /* the Stats view's +/-: the pass again with another threshold */
+    char rerr[256];
+    assert_int_equal(data_source_restat(s, 0.7, rerr, sizeof rerr), 0);
+    assert_int_equal(data_source_restat(s, 0.6, rerr, sizeof rerr), -1);   /* still running */
+    poll_to_done(s);
+    assert_true(ds_stats_summary(data_source_stats(s))->near_threshold == 0.7);
     data_source_close(s);
     ds_fixture_drop(&fx);
 }
@@ -124,7 +141,7 @@ static void test_close_at_every_stage(void **state)
     data_source *s = data_source_open(fx.path, NULL, err, sizeof err);
     assert_non_null(s);
     data_source_close(s);           /* most likely still indexing */
-    for (data_stage want = DATA_STAGE_CHECK; want <= DATA_STAGE_MEASURE; want++) {
+    for (data_stage want = DATA_STAGE_CHECK; want <= DATA_STAGE_STATS; want++) {
         s = data_source_open(fx.path, NULL, err, sizeof err);
         assert_non_null(s);
         data_source_state st;
@@ -150,7 +167,7 @@ static void test_search_thread(void **state)
     assert_int_equal(data_query_compile(&q, "no record has this", false, DATA_FIELD_ALL, err,
                                         sizeof err), 0);
     /* stopped half-way: polling shows progress, stop joins */
-    data_search *s = data_search_start(ds, &q, NULL, records, 0, +1, err, sizeof err);
+    data_search *s = data_search_start(ds, NULL, &q, NULL, records, 0, +1, err, sizeof err);
     assert_non_null(s);
     size_t found, scanned;
     while (!data_search_poll(s, &found, &scanned) && scanned < 10)
@@ -163,7 +180,7 @@ static void test_search_thread(void **state)
     assert_non_null(rows);
     for (size_t i = 0; i < records; i++)
         rows[i] = records - 1 - i;
-    s = data_search_start(ds, &r, rows, records, 4, +1, err, sizeof err);
+    s = data_search_start(ds, NULL, &r, rows, records, 4, +1, err, sizeof err);
     assert_non_null(s);
     while (!data_search_poll(s, &found, &scanned))
         nap();
@@ -171,7 +188,7 @@ static void test_search_thread(void **state)
     assert_int_equal(scanned, 1);
     data_search_stop(s);
     /* a full scan ends with no match and every row looked at */
-    s = data_search_start(ds, &q, NULL, records, records - 1, -1, err, sizeof err);
+    s = data_search_start(ds, NULL, &q, NULL, records, records - 1, -1, err, sizeof err);
     assert_non_null(s);
     while (!data_search_poll(s, &found, &scanned))
         nap();
@@ -184,6 +201,88 @@ static void test_search_thread(void **state)
     ds_fixture_drop(&fx);
 }
 
+static void filter_to_done(data_filter *j, size_t *matched)
+{
+    size_t scanned;
+    while (!data_filter_poll(j, &scanned, matched))
+        nap();
+}
+
+/* The filter worker agrees with evaluating the rows here, before and after
+ * the stats pass (records measured, then the pass's figures), skips deleted
+ * rows, and stops half-way when asked. */
+static void test_filter_thread(void **state)
+{
+    (void)state;
+    ds_fixture fx;
+    uint64_t records;
+    write_gen(&fx, DS_FMT_ALPACA, 2u << 20, &records);
+    char err[256];
+    data_source *s = data_source_open(fx.path, NULL, err, sizeof err);
+    assert_non_null(s);
+    data_source_state st;
+    do {
+        nap();
+        data_source_state_get(s, &st);
+    } while (st.stage < DATA_STAGE_STATS);
+    data_filter *j = data_filter_start(s, NULL, ds_filter_compile("chars > 300", err, sizeof err),
+                                       records, err, sizeof err);
+    assert_non_null(j);
+    size_t early;
+    filter_to_done(j, &early);
+    data_filter_stop(j);
+    poll_to_done(s);
+    dataset *ds = data_source_dataset(s);
+    ds_edit *e = ds_edit_new(ds, err, sizeof err);
+    assert_non_null(e);
+    size_t row0 = 0;
+    ds_action del = {.kind = DS_ACT_DELETE, .rows = &row0, .n_rows = 1};
+    assert_int_equal(ds_edit_apply(e, &del, NULL, err, sizeof err), 0);
+    j = data_filter_start(s, e, ds_filter_compile("chars > 300", err, sizeof err), records, err,
+                          sizeof err);
+    assert_non_null(j);
+    size_t late, want = 0;
+    filter_to_done(j, &late);
+    const uint8_t *m = data_filter_matches(j);
+    for (size_t i = 0; i < records; i++) {
+        data_metrics dm;
+        assert_true(data_source_metrics(s, i, &dm));
+        bool hit = i != row0 && dm.chars > 300;
+        assert_int_equal(m[i], hit);
+        want += hit;
+    }
+    assert_int_equal(late, want);
+    assert_true(early >= late && early <= late + 1);   /* row 0 may have matched */
+    data_filter_stop(j);
+    j = data_filter_start(s, e, ds_filter_compile("output ~ /zzz/", err, sizeof err), records, err,
+                          sizeof err);
+    assert_non_null(j);
+    data_filter_stop(j);                              /* stopped while it runs */
+    /* an action on a worker, polled with its progress, then one cancelled */
+    data_job *job = data_job_start(e, &(ds_action){.kind = DS_ACT_DEDUPE}, err, sizeof err);
+    assert_non_null(job);
+    int rc;
+    size_t changed, done, total;
+    while (!data_job_poll(job, &rc, &changed, err, sizeof err)) {
+        data_job_progress(job, &done, &total);
+        assert_true(done <= total && total == records);
+        nap();
+    }
+    assert_int_equal(rc, 0);
+    data_job_free(job);
+    job = data_job_start(e, &(ds_action){.kind = DS_ACT_DROP, .filter = "output ~ /zzz/"}, err,
+                         sizeof err);
+    assert_non_null(job);
+    data_job_cancel(job);
+    while (!data_job_poll(job, &rc, &changed, err, sizeof err))
+        nap();
+    assert_true(rc == 0 || strstr(err, "cancelled"));
+    data_job_free(job);
+    ds_edit_free(e);
+    data_source_close(s);
+    ds_fixture_drop(&fx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -191,6 +290,7 @@ int main(void)
         cmocka_unit_test(test_loader_with_tokenizer),
         cmocka_unit_test(test_close_at_every_stage),
         cmocka_unit_test(test_search_thread),
+        cmocka_unit_test(test_filter_thread),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -151,6 +151,17 @@ static void test_needs(void **state)
     f = ds_filter_compile("near_dup", err, sizeof err);
     assert_int_equal(ds_filter_needs(f), DS_NEED_STATS);
     ds_filter_free(f);
+    /* row totals, language and flags do; a field or a PII kind needs more */
+    f = ds_filter_compile("chars > 3 and empty and pii and lang == en", err, sizeof err);
+    assert_int_equal(ds_filter_needs(f) & DS_NEED_FIELDS, 0);
+    ds_filter_free(f);
+    static const char *const per_field[] = {"chars(output) > 3", "empty(input)", "pii(email)"};
+    for (size_t i = 0; i < 3; i++) {
+        f = ds_filter_compile(per_field[i], err, sizeof err);
+        assert_non_null(f);
+        assert_true(ds_filter_needs(f) & DS_NEED_FIELDS);
+        ds_filter_free(f);
+    }
 }
 
 int main(void)

@@ -1,0 +1,148 @@
+/* data_filter.c - the filter worker (see data_filter.h). The match array is
+ * written only by the worker and read by the UI thread after `done` is seen
+ * with acquire ordering; the counts are atomics polled while it runs. */
+#include "config.h"
+
+#include "data_filter.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+struct data_filter {
+    const data_source *src;
+    ds_edit *edit;
+    ds_filter *f;
+    bool summary_only;          /* the filter reads no text, fields or PII kinds */
+    size_t n;
+    uint8_t *match;
+    pthread_t thread;
+    atomic_bool stop, done;
+    atomic_size_t scanned, matched;
+};
+
+static int read_record(const data_filter *j, size_t i, ds_record *rec)
+{
+    char why[256];
+    if (j->edit)
+        return ds_edit_get(j->edit, i, rec, why, sizeof why);
+    return dataset_get(data_source_dataset(j->src), i, rec, why, sizeof why);
+}
+
+/* The row as the stats pass saw it, when that is all the filter reads: its
+ * totals, language and flags stand in for the features (no parse, no
+ * tokenizing), so a million rows take a moment, not a minute. */
+static bool eval_summary(data_filter *j, const data_metrics *m, const ds_row_info *info)
+{
+    static const ds_record any;     /* "the record parsed"; never read */
+    ds_features feat = {.chars_total = m->chars, .tokens_total = m->tokens,
+                        .turns = info->turns, .lang = (ds_lang)m->lang};
+    feat.empty = m->flags & DS_ROW_EMPTY ? 1 : 0;
+    feat.pii_total = m->flags & DS_ROW_PII ? 1 : 0;
+    feat.control = m->flags & DS_ROW_CONTROL ? 1 : 0;
+    feat.invalid_utf8 = m->flags & DS_ROW_INVALID_UTF8 ? 1 : 0;
+    bool ok = !(m->flags & DS_ROW_PROBLEM);
+    ds_filter_row row = {ok ? &any : NULL, ok ? &feat : NULL, m->flags};
+    return ds_filter_eval(j->f, &row);
+}
+
+/* Row flags and, for a record that parses, its features. */
+static bool eval_row(data_filter *j, ds_feat_ctx *fc, size_t i)
+{
+    if (j->edit && ds_edit_deleted(j->edit, i))
+        return false;
+    bool edited = j->edit && ds_edit_replaced(j->edit, i);
+    data_metrics m;
+    const ds_stats *st = data_source_stats(j->src);
+    if (j->summary_only && !edited && st && data_source_metrics(j->src, i, &m))
+        return eval_summary(j, &m, ds_stats_row(st, i));
+    ds_record rec;
+    ds_features feat;
+    ds_filter_row row = {NULL, NULL, 0};
+    if (read_record(j, i, &rec) == DATASET_OK) {
+        char err[256];
+        if (ds_features_compute(fc, &rec, &feat, err, sizeof err) == 0) {
+            row.rec = &rec;
+            row.feat = &feat;
+            row.flags = data_row_flags(j->src, &feat, edited ? SIZE_MAX : i);
+        }
+    } else {
+        row.flags = DS_ROW_PROBLEM;
+    }
+    if (!edited && data_source_metrics(j->src, i, &m))
+        row.flags |= m.flags & (DS_ROW_NEAR_DUP | DS_ROW_DUP);
+    bool hit = ds_filter_eval(j->f, &row);
+    ds_record_clear(&rec);
+    return hit;
+}
+
+static void *work(void *arg)
+{
+    data_filter *j = arg;
+    data_thread_background();
+    char err[256];
+    ds_feat_ctx *fc = ds_feat_ctx_new(data_source_vocab(j->src), err, sizeof err);
+    for (size_t i = 0; fc && i < j->n && !atomic_load_explicit(&j->stop, memory_order_relaxed);
+         i++) {
+        j->match[i] = eval_row(j, fc, i);
+        if (j->match[i])
+            atomic_fetch_add_explicit(&j->matched, 1, memory_order_relaxed);
+        atomic_store_explicit(&j->scanned, i + 1, memory_order_relaxed);
+    }
+    ds_feat_ctx_free(fc);
+    atomic_store_explicit(&j->done, true, memory_order_release);
+    return NULL;
+}
+
+data_filter *data_filter_start(const data_source *src, ds_edit *edit, ds_filter *f, size_t n,
+                               char *err, size_t errlen)
+{
+    data_filter *j = calloc(1, sizeof *j);
+    uint8_t *match = calloc(n ? n : 1, 1);
+    if (!j || !match) {
+        snprintf(err, errlen, "out of memory filtering %zu records", n);
+        goto fail;
+    }
+    *j = (data_filter){.src = src, .edit = edit, .f = f, .n = n, .match = match};
+    j->summary_only = !(ds_filter_needs(f) & (DS_NEED_TEXT | DS_NEED_FIELDS));
+    if (pthread_create(&j->thread, NULL, work, j) != 0) {
+        snprintf(err, errlen, "cannot start the filter thread");
+        goto fail;
+    }
+    return j;
+fail:
+    free(match);
+    free(j);
+    ds_filter_free(f);
+    return NULL;
+}
+
+bool data_filter_poll(const data_filter *j, size_t *scanned, size_t *matched)
+{
+    bool done = atomic_load_explicit(&((data_filter *)j)->done, memory_order_acquire);
+    *scanned = atomic_load_explicit(&((data_filter *)j)->scanned, memory_order_relaxed);
+    *matched = atomic_load_explicit(&((data_filter *)j)->matched, memory_order_relaxed);
+    return done && *scanned == j->n;
+}
+
+const uint8_t *data_filter_matches(const data_filter *j)
+{
+    return j->match;
+}
+
+bool data_filter_summary_only(const data_filter *j)
+{
+    return j->summary_only;
+}
+
+void data_filter_stop(data_filter *j)
+{
+    if (!j)
+        return;
+    atomic_store(&j->stop, true);
+    pthread_join(j->thread, NULL);
+    ds_filter_free(j->f);
+    free(j->match);
+    free(j);
+}
