@@ -5,7 +5,7 @@
 # finds that the base does not answer in the chat format (it continues with
 # more text; exact match 0) and base + adapter does (short answers that
 # end the turn, exact match and ROUGE-L up). 100 steps instead of lora.yaml's
-# 4 epochs keep it under a minute; two threads keep the numbers fixed. Sanitized builds (LATHE_SANITIZED) run a tiny version
+# 8 epochs keep it under a minute; two threads keep the numbers fixed. Sanitized builds (LATHE_SANITIZED) run a tiny version
 # that checks the commands work and skip the gain, which needs the full steps.
 . "${LATHE_SRCDIR:-$(dirname "$0")/../..}/tests/tap.sh"
 
