@@ -27,7 +27,7 @@ long paragraphs_write_jsonl(FILE *out, const char *text, size_t len)
         while (i < len && text[i] == '\n')
             i++;
         size_t start = i;
-        const char *end = i < len ? memmem(text + i, len - i, "\n\n", 2) : NULL;
+        const char *end = i < len ? memmem(text + i, len - i, "\n\n\n", 3) : NULL;
         i = end ? (size_t)(end - text) : len;
         size_t n = i;
         while (n > start && text[n - 1] == '\n')

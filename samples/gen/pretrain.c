@@ -1,11 +1,17 @@
 /* pretrain.c - the sample's pretraining text (see pretrain.h). Every
  * sentence is true in the world it is drawn from: the instruction dataset
- * asks about the same facts. */
+ * asks about the same facts. Half the prose documents put one sentence on a
+ * line, and a share are question-and-answer sheets in plain text built from
+ * the instruction dataset's train split, so the words, line breaks and
+ * question forms of the instruction prompts are known to the base model
+ * while the held-out questions stay unseen. */
 #include "config.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "instruct.h"
 #include "pretrain.h"
 
 typedef struct {
@@ -75,7 +81,7 @@ static void person_fact(sink *s, const world *w, int p, int k, world_rng *r, cha
     say(s, b);
 }
 
-static void person_paragraph(sink *s, const world *w, world_rng *r)
+static void person_paragraph(sink *s, const world *w, world_rng *r, const char *sep)
 {
     char b[256];
     int p = pick(r, WORLD_PEOPLE), facts[6] = {0, 1, 2, 3, 4, 5};
@@ -87,7 +93,7 @@ static void person_paragraph(sink *s, const world *w, world_rng *r)
     int count = 3 + pick(r, 4);
     for (int i = 0; i < count; i++) {
         if (i)
-            say(s, " ");
+            say(s, sep);
         person_fact(s, w, p, facts[i], r, b, sizeof b);
     }
 }
@@ -143,53 +149,101 @@ static void word_sentence(sink *s, const char *word, int k, char *b, size_t n)
     say(s, b);
 }
 
-static void word_paragraph(sink *s, const world *w, world_rng *r)
+static void word_paragraph(sink *s, const world *w, world_rng *r, const char *sep)
 {
     char b[256];
     const char *word = world_word(w, (size_t)pick(r, (int)world_word_count(w)));
     int count = 1 + pick(r, 3), first = pick(r, 3);
     for (int i = 0; i < count; i++) {
         if (i)
-            say(s, " ");
+            say(s, sep);
         word_sentence(s, word, (first + i) % 3, b, sizeof b);
     }
 }
 
-static void number_paragraph(sink *s, world_rng *r)
+static void number_paragraph(sink *s, world_rng *r, const char *sep)
 {
     char b[256], num[64];
     int count = 2 + pick(r, 3);
     for (int i = 0; i < count; i++) {
         int v = pick(r, 1000);
-        snprintf(b, sizeof b, "%sThe number %d is written %s.", i ? " " : "", v,
+        snprintf(b, sizeof b, "%sThe number %d is written %s.", i ? sep : "", v,
                  world_number_words(v, 0, num, sizeof num));
         say(s, b);
     }
 }
 
-int pretrain_write(FILE *out, const world *w, uint64_t seed, size_t bytes)
+static void arithmetic_paragraph(sink *s, world_rng *r, const char *sep)
+{
+    char b[256];
+    int count = 3 + pick(r, 5);
+    for (int i = 0; i < count; i++) {
+        if (i)
+            say(s, sep);
+        arithmetic_sentence(s, r, b, sizeof b);
+    }
+}
+
+/* One question of the sheet: the instruction on its line, the input (if
+ * any) after a blank line as in an alpaca prompt, then the answer on a line
+ * of its own, bare or after an "Answer:" line. */
+static void qa_item(sink *s, const instruct_rec *x, int labelled)
+{
+    if (labelled)
+        say(s, "Question:\n");
+    say(s, x->instruction);
+    if (x->input[0]) {
+        say(s, "\n\n");
+        say(s, x->input);
+    }
+    say(s, labelled ? "\nAnswer:\n" : "\n");
+    say(s, x->output);
+}
+
+/* A sheet of several questions (never one alone, so the base model does not
+ * learn to stop after a single answer). */
+static void qa_sheet(sink *s, const instruct_rec *qa, size_t n, world_rng *r)
+{
+    int count = 3 + pick(r, 4), labelled = pick(r, 2);
+    for (int i = 0; i < count; i++) {
+        if (i)
+            say(s, "\n\n");
+        qa_item(s, &qa[world_rng_next(r) % n], labelled);
+    }
+}
+
+static void prose_document(sink *s, const world *w, world_rng *r, int kind)
+{
+    const char *sep = pick(r, 2) ? "\n" : " ";
+    if (kind < 9)
+        person_paragraph(s, w, r, sep);
+    else if (kind < 15)
+        arithmetic_paragraph(s, r, sep);
+    else if (kind < 18)
+        word_paragraph(s, w, r, sep);
+    else
+        number_paragraph(s, r, sep);
+}
+
+int pretrain_write(FILE *out, const world *w, const pretrain_opts *o)
 {
     sink s = {out, 0, 0};
-    world_rng r;
-    world_rng_init(&r, seed);
-    char b[256];
-    while (s.written < bytes && !s.failed) {
-        int kind = pick(&r, 20);
-        if (kind < 9) {
-            person_paragraph(&s, w, &r);
-        } else if (kind < 15) {
-            int count = 3 + pick(&r, 5);
-            for (int i = 0; i < count; i++) {
-                if (i)
-                    say(&s, " ");
-                arithmetic_sentence(&s, &r, b, sizeof b);
-            }
-        } else if (kind < 18) {
-            word_paragraph(&s, w, &r);
-        } else {
-            number_paragraph(&s, &r);
-        }
-        say(&s, "\n\n");
+    size_t n;
+    instruct_rec *recs = instruct_make(w, o->instruct_seed, &n);
+    if (!recs || n <= o->heldout) {
+        free(recs);
+        return -1;
     }
+    world_rng r;
+    world_rng_init(&r, o->seed);
+    while (s.written < o->bytes && !s.failed) {
+        int kind = pick(&r, 28);
+        if (kind < 20)
+            prose_document(&s, w, &r, kind);
+        else
+            qa_sheet(&s, recs + o->heldout, n - o->heldout, &r);
+        say(&s, PRETRAIN_SEPARATOR);
+    }
+    free(recs);
     return s.failed ? -1 : 0;
 }

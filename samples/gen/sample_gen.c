@@ -1,12 +1,13 @@
 /* sample_gen.c - regenerates the bundled sample's data (`make sample-data`):
- *   sample_gen pretrain SEED BYTES OUT.txt
+ *   sample_gen pretrain SEED BYTES INSTRUCT_SEED HELDOUT_COUNT OUT.txt
  *   sample_gen instruct SEED HELDOUT_COUNT TRAIN.jsonl HELDOUT.jsonl
  *   sample_gen vocab MERGES CORPUS.txt OUT.gguf
- *   sample_gen jsonl CORPUS.txt OUT.jsonl    (paragraphs as completion records)
+ *   sample_gen jsonl CORPUS.txt OUT.jsonl    (documents as completion records)
  *   sample_gen model SEED DIM LAYERS HEADS FFN CTX VOCAB.gguf OUT.gguf
  *   sample_gen f16 TRAINED.gguf OUT.gguf       (matrices stored as F16)
  * The world's facts come from a fixed seed shared by every subcommand, so
- * the text and the questions agree. */
+ * the text and the questions agree; pretrain takes instruct's SEED and
+ * HELDOUT_COUNT so that its question sheets leave the held-out ones out. */
 #include "config.h"
 
 #include <stdio.h>
@@ -39,9 +40,11 @@ static int cmd_pretrain(const world *w, char **argv)
 {
     char err[256];
     atomic_file af;
-    if (atomic_file_open(&af, argv[2], err, sizeof err) != 0)
+    pretrain_opts o = {strtoull(argv[0], NULL, 10), strtoull(argv[1], NULL, 10),
+                       strtoull(argv[2], NULL, 10), strtoull(argv[3], NULL, 10)};
+    if (atomic_file_open(&af, argv[4], err, sizeof err) != 0)
         return fail(err);
-    if (pretrain_write(af.fp, w, strtoull(argv[0], NULL, 10), strtoull(argv[1], NULL, 10))) {
+    if (pretrain_write(af.fp, w, &o)) {
         atomic_file_abort(&af);
         return fail("writing the pretraining text failed");
     }
@@ -175,7 +178,7 @@ int main(int argc, char **argv)
 {
     world w;
     world_make(&w, WORLD_SEED);
-    if (argc == 5 && !strcmp(argv[1], "pretrain"))
+    if (argc == 7 && !strcmp(argv[1], "pretrain"))
         return cmd_pretrain(&w, argv + 2);
     if (argc == 6 && !strcmp(argv[1], "instruct"))
         return cmd_instruct(&w, argv + 2);
@@ -187,7 +190,7 @@ int main(int argc, char **argv)
         return cmd_model(argv + 2);
     if (argc == 4 && !strcmp(argv[1], "f16"))
         return cmd_f16(argv + 2);
-    fprintf(stderr, "usage: sample_gen pretrain SEED BYTES OUT.txt\n"
+    fprintf(stderr, "usage: sample_gen pretrain SEED BYTES INSTRUCT_SEED HELDOUT_COUNT OUT.txt\n"
                     "       sample_gen instruct SEED HELDOUT_COUNT TRAIN.jsonl HELDOUT.jsonl\n"
                     "       sample_gen vocab MERGES CORPUS.txt OUT.gguf\n"
                     "       sample_gen jsonl CORPUS.txt OUT.jsonl\n"

@@ -3,9 +3,9 @@
 # run from another directory (its paths resolve against samples/), fine-tunes
 # the committed base model; on the first held-out records `lathe eval` then
 # finds that the base does not answer in the chat format (it continues with
-# prose sentences; exact match 0) and base + adapter does (short answers that
+# more text; exact match 0) and base + adapter does (short answers that
 # end the turn, exact match and ROUGE-L up). 100 steps instead of lora.yaml's
-# 4 epochs keep it under a minute; two threads keep the numbers fixed. Sanitized builds (LATHE_SANITIZED) run a tiny version
+# 8 epochs keep it under a minute; two threads keep the numbers fixed. Sanitized builds (LATHE_SANITIZED) run a tiny version
 # that checks the commands work and skip the gain, which needs the full steps.
 . "${LATHE_SRCDIR:-$(dirname "$0")/../..}/tests/tap.sh"
 
@@ -60,9 +60,9 @@ else
         test "$base_fmt" -le $((rows / 20))
     check "the fine-tuned model does (at least 90% answer-shaped)" \
         test "$tuned_fmt" -ge $((rows * 9 / 10))
-    check "exact match rises by at least 0.03" \
-        at_least "$tuned" "$(awk -v b="$base" 'BEGIN { print b + 0.03 }')"
-    check "ROUGE-L rises by at least 0.04" \
-        at_least "$tuned_rl" "$(awk -v b="$base_rl" 'BEGIN { print b + 0.04 }')"
+    check "exact match rises by at least 0.12" \
+        at_least "$tuned" "$(awk -v b="$base" 'BEGIN { print b + 0.12 }')"
+    check "ROUGE-L rises by at least 0.15" \
+        at_least "$tuned_rl" "$(awk -v b="$base_rl" 'BEGIN { print b + 0.15 }')"
 fi
 tap_done

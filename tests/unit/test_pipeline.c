@@ -81,9 +81,9 @@ static char *learned_text(const pipe_seq *s)
 }
 
 /* <|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n Yo<|im_end|> \n */
-static const int32_t chatml_prompt[] = {2549, 282, 286, 10, 72, 105, 2550, 10,
-                                        2549, 296, 1413, 628, 406, 116, 10};
-static const int32_t chatml_reply[] = {89, 111, 2550};
+static const int32_t chatml_prompt[] = {2934, 270, 259, 10, 72, 105, 2935, 10,
+                                        2934, 514, 1273, 571, 330, 116, 10};
+static const int32_t chatml_reply[] = {89, 111, 2935};
 
 static void check_chatml(bool train_on_inputs)
 {

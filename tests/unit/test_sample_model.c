@@ -25,7 +25,7 @@
 
 /* SAMPLE_MODEL_SHAPE of the sample-model rule in Makefile.am. */
 static const sample_model_shape shape = {256, 6, 8, 704, 256};
-#define N_VOCAB 2551
+#define N_VOCAB 2936
 #define MAX_BYTES (20u << 20)
 
 static const char *sample_path(const char *name)
@@ -153,7 +153,7 @@ static double paragraph_loss(model *m, tok_session *s, const char *p, size_t len
     return loss;
 }
 
-/* Mean per-token loss over the paragraphs of fresh pretraining text (a seed
+/* Mean per-token loss over the documents of fresh pretraining text (a seed
  * the recipe did not use; the same world's facts). */
 static double text_loss(model *m, const tok_vocab *v)
 {
@@ -162,13 +162,15 @@ static double text_loss(model *m, const tok_vocab *v)
     FILE *f = open_memstream(&text, &len);
     world w;
     world_make(&w, WORLD_SAMPLE_SEED);
-    assert_int_equal(pretrain_write(f, &w, 12345, 3000), 0);
+    pretrain_opts o = {12345, 3000, 11, 200};
+    assert_int_equal(pretrain_write(f, &w, &o), 0);
     fclose(f);
     tok_session *s = tok_session_new(v, err, sizeof err);
     assert_non_null(s);
     double sum = 0, tokens = 0;
-    for (char *p = text, *end; *p; p = *end ? end + 2 : end) {
-        end = strstr(p, "\n\n");
+    const size_t sep = strlen(PRETRAIN_SEPARATOR);
+    for (char *p = text, *end; *p; p = *end ? end + sep : end) {
+        end = strstr(p, PRETRAIN_SEPARATOR);
         if (!end)
             end = p + strlen(p);
         double n = 0, loss = paragraph_loss(m, s, p, (size_t)(end - p), &n);
@@ -190,7 +192,7 @@ static void test_model_is_trained(void **state)
     assert_non_null(v);
     double loss = text_loss(mf.m, v);
     print_message("# loss on fresh pretraining text: %.3f\n", loss);
-    assert_true(loss < 2.0);   /* a random init scores about ln(2551) = 7.8 */
+    assert_true(loss < 2.0);   /* a random init scores about ln(2936) = 8.0 */
     tok_vocab_free(v);
     free(tmpl);
     model_file_close(&mf);
@@ -221,18 +223,19 @@ static void test_init_writes_the_same_shape(void **state)
 static void test_paragraphs_become_records(void **state)
 {
     (void)state;
-    static const char text[] = "\n\nOne. Two \"quoted\".\n\n\n\nThree\nstill three \xc3\xa9.\n\nLast";
+    static const char text[] =
+        "\n\nOne. Two \"quoted\".\n\n\n\nThree\nstill three \xc3\xa9.\n\nstill\n\n\nLast";
     char *out = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&out, &len);
     assert_int_equal(paragraphs_write_jsonl(f, text, sizeof text - 1), 3);
     fclose(f);
     assert_string_equal(out, "{\"text\":\"One. Two \\\"quoted\\\".\"}\n"
-                             "{\"text\":\"Three\\nstill three \\u00E9.\"}\n"
+                             "{\"text\":\"Three\\nstill three \\u00E9.\\n\\nstill\"}\n"
                              "{\"text\":\"Last\"}\n");
     free(out);
     f = open_memstream(&out, &len);
-    assert_int_equal(paragraphs_write_jsonl(f, "\n\n\n", 3), 0);
+    assert_int_equal(paragraphs_write_jsonl(f, "\n\n\n\n", 4), 0);
     fclose(f);
     assert_int_equal(len, 0);
     free(out);

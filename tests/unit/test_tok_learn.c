@@ -189,7 +189,8 @@ static char *sample_text(size_t bytes, size_t *len)
     char *buf = NULL;
     FILE *f = open_memstream(&buf, len);
     assert_non_null(f);
-    assert_int_equal(pretrain_write(f, &w, 7, bytes), 0);
+    pretrain_opts o = {7, bytes, 11, 200};
+    assert_int_equal(pretrain_write(f, &w, &o), 0);
     assert_int_equal(fclose(f), 0);
     return buf;
 }
@@ -347,7 +348,7 @@ static void test_committed_sample_vocab(void **state)
 {
     (void)state;
     size_t len;
-    char *text = sample_text(4000000, &len);
+    char *text = sample_text(3000000, &len);
     tok_learned *l = learn(text, len, 4000, chat_specials);
     free(text);
     tok_spec spec;
