@@ -8,7 +8,6 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <wchar.h>
 
 #include "crt.h"
 #include "data_text.h"
@@ -63,21 +62,6 @@ static void append(line_builder *b, size_t token, const char *s, size_t n, int c
     b->runs[b->n_runs - 1].end = (uint32_t)b->len;
 }
 
-static int cols_of(const char *s, size_t *n)
-{
-    mbstate_t st;
-    memset(&st, 0, sizeof st);
-    wchar_t wc;
-    size_t r = mbrtowc(&wc, s, strnlen(s, MB_LEN_MAX), &st);
-    if (r == (size_t)-1 || r == (size_t)-2 || r == 0) {
-        *n = 1;
-        return 1;
-    }
-    *n = r;
-    int w = wcwidth(wc);
-    return w < 0 ? 1 : w;
-}
-
 /* Lays out one token's text; a newline in it shows as a glyph and breaks the line. */
 static void put_token(line_builder *b, size_t token, const char *clean, theme_role role)
 {
@@ -90,7 +74,7 @@ static void put_token(line_builder *b, size_t token, const char *clean, theme_ro
             continue;
         }
         size_t n;
-        int c = cols_of(clean + i, &n);
+        int c = data_text_char_cols(clean + i, &n);
         append(b, token, clean + i, n, c, role);
         i += n;
     }

@@ -92,9 +92,7 @@ char *data_text_clean(const char *s, size_t len, bool one_line, size_t max_bytes
     return g.buf;
 }
 
-/* Width of the character at s and its length in bytes (clean text: valid
- * UTF-8; unprintables count one column as text_put draws them). */
-static int char_cols(const char *s, size_t *len)
+int data_text_char_cols(const char *s, size_t *len)
 {
     mbstate_t st;
     memset(&st, 0, sizeof st);
@@ -127,7 +125,7 @@ size_t data_text_wrap(const char *s, int width, data_text_line_fn fn, void *ctx)
             continue;
         }
         size_t n;
-        int cw = char_cols(s + i, &n);
+        int cw = data_text_char_cols(s + i, &n);
         if (cols + cw > width && i > start) {
             /* break before this character, or after the last space; a
              * space at the break itself is dropped */
