@@ -52,9 +52,10 @@ int bench_data_stats(const char *path, const char *vocab, double baseline,
 /* The Data pane on PATH (ROWS records), driven in process on a curses screen
  * writing to /dev/null: first screen after opening, frames while scrolling
  * (indexing goes on), then, once every row is indexed, frames while typing a
- * search and while it scans every row. OUT receives three results
- * (first-screen, frame-scroll, frame-search); ROWS_NAME names the size. */
-enum { BENCH_DATA_PANE_CASES = 3 };
+ * search and while it scans every row, then the same for a filter. OUT
+ * receives four results (first-screen, frame-scroll, frame-search,
+ * frame-filter); ROWS_NAME names the size. */
+enum { BENCH_DATA_PANE_CASES = 4 };
 int bench_data_pane(const char *path, size_t rows, const char *model, const char *rows_name,
                     double baseline, bench_data_result out[BENCH_DATA_PANE_CASES], char *err,
                     size_t errlen);

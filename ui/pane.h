@@ -77,7 +77,8 @@ int pane_data_open(pane *p, const char *path, const char *model, const char *con
                    size_t errlen);
 /* For drivers that cannot read the screen (lathe bench data): the rows the
  * table had at the last tick (so the frame drawn after it shows records when
- * > 0), and whether a worker is still scanning rows for the pane (a search). */
+ * > 0), and whether a worker is still scanning rows for the pane (a search or a
+ * filter, also one waiting for the stats pass). */
 size_t pane_data_rows(const pane *p);
 bool pane_data_scanning(const pane *p);
 

@@ -190,7 +190,8 @@ size_t pane_data_rows(const pane *b)
 
 bool pane_data_scanning(const pane *b)
 {
-    return ((const pane_data *)b)->search != NULL;
+    const pane_data *p = (const pane_data *)b;
+    return p->search || p->filter || p->filter_waits_stats;
 }
 
 static int body_rows(const pane_data *p)

@@ -2,10 +2,11 @@
 # bench_data_pane.sh - the Data pane on a large generated file:
 #   tests/bench/bench_data_pane.sh [ROWS_MB] [BUILD_DIR]
 # Generates ROWS_MB megabytes of alpaca JSONL (default 740, about a million
-# rows), runs tests/bench/bench_data_pane on it (first screen after opening,
-# frame times while paging, moving, searching and filtering, search and filter
-# times), then opens it in a real terminal (tmux, when installed) and reports the wall time from
-# starting lathe to the first record on screen. Removes the file after.
+# rows), runs `lathe bench data -f` on it (the in-process pane cases: first
+# screen, frame times while paging, searching and filtering; then stats and
+# memory), then opens it in a real terminal (tmux, when installed) and reports
+# the wall time from starting lathe to the first record on screen, which the
+# in-process figures cannot see. Removes the file after.
 set -eu
 mb=${1:-740}
 build=${2:-build}
@@ -15,7 +16,7 @@ cleanup() { tmux -L "$sock" kill-server 2>/dev/null || true; rm -rf "$dir"; }
 trap cleanup EXIT
 "$build/tests/bench/gen_dataset" --format alpaca --mb "$mb" -o "$dir/big.jsonl"
 echo "rows: $(wc -l <"$dir/big.jsonl")"
-"$build/tests/bench/bench_data_pane" "$dir/big.jsonl"
+"$build/lathe" bench data -f "$dir/big.jsonl"
 command -v tmux >/dev/null 2>&1 || exit 0
 ms() { echo $(( $(date +%s%N) / 1000000 )); }
 t0=$(ms)

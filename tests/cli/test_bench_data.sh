@@ -32,8 +32,8 @@ check "exactly that many" test "$(wc -l <"$out/s.jsonl")" -eq 700
 mkdir "$out/gen"
 check "bench data --quick --json runs every case" \
     status_is 0 "$LATHE" bench data --quick --json --dir "$out/gen"
-check "six cases, one JSON object per line" \
-    test "$(grep -c '^{"bench":"data",.*}$' "$out/stdout")" -eq 6
+check "seven cases, one JSON object per line" \
+    test "$(grep -c '^{"bench":"data",.*}$' "$out/stdout")" -eq 7
 check "index-jsonl-4m: wc -l baseline and ratio" has_keys index-jsonl-4m mb_per_s
 check "first-screen-10k: from opening to a frame with records" \
     has_keys first-screen-10k rows_on_first_screen
@@ -44,6 +44,8 @@ check "over 300 scroll frames" field_is frame-scroll-10k frames 300
 check "frame-search-10k: frames while typing and searching" \
     has_keys frame-search-10k frames p99_ms search_seconds search_rows
 check "the search scanned every row" field_is frame-search-10k search_rows 10000
+check "frame-filter-10k: frames while typing and filtering" \
+    has_keys frame-filter-10k frames p99_ms filter_seconds filter_rows
 check "stats-10k: the full stats pass" has_keys stats-10k stats_seconds tokens_exact
 check "over every row" field_is stats-10k records 10000
 check "rss-10k: peak memory against the budget" has_keys rss-10k peak_rss_mb rss_budget_mb
@@ -52,8 +54,8 @@ check "the generated files are removed" sh -c "[ -z \"\$(ls -A '$out/gen')\" ]"
 
 check "text output: one judged line per case" \
     status_is 0 "$LATHE" bench data --quick --dir "$out/gen" --case frame
-check "the two frame cases, PASS or MISS" \
-    test "$(grep -cE '^data frame-(scroll|search)-10k: .* (PASS|MISS);' "$out/stdout")" -eq 2
+check "the three frame cases, PASS or MISS" \
+    test "$(grep -cE '^data frame-(scroll|search|filter)-10k: .* (PASS|MISS);' "$out/stdout")" -eq 3
 
 check "-f FILE --case index: only the index case" \
     status_is 0 "$LATHE" bench data -f "$out/s.jsonl" --case index --json
