@@ -434,7 +434,8 @@ static int gather_problems(dataset *ds, check_run *r)
     size_t at = 0;
     for (int k = 0; k < r->n_workers; k++) {
         check_worker *w = &r->w[k];
-        memcpy(mine + at, w->problems, w->n_problems * sizeof *mine);
+        if (w->n_problems)
+            memcpy(mine + at, w->problems, w->n_problems * sizeof *mine);
         at += w->n_problems;
         w->n_problems = 0;
     }
