@@ -1,8 +1,14 @@
 /* dataset.c - the dataset object: index + format detection + lazy records +
- * the check pass (problems and exact duplicates by xxHash of the turns). */
+ * the check pass (problems and exact duplicates by xxHash of the turns).
+ *
+ * The check parses on several threads, each taking chunks of records in
+ * increasing order and keeping its own problem list; the record hashes then
+ * go through the duplicate table in record order on one thread, so problems
+ * and duplicate pairs come out the same for any thread count. */
 #include "config.h"
 
 #include "dataset.h"
+#include "cpu_count.h"
 #include "ds_dup_table.h"
 
 #include <pthread.h>
@@ -13,6 +19,9 @@
 
 /* The check pass drops the pages it has read this often, to keep RSS flat. */
 #define CHECK_RELEASE_EVERY ((uint64_t)64 << 20)
+/* Records a check worker takes at a time: a multiple of 8, so that each chunk
+ * owns whole bytes of the bad-record bitset. */
+enum { CHECK_CHUNK = 512, CHECK_MAX_THREADS = 64 };
 
 typedef struct {
     size_t dup, first;
@@ -23,6 +32,7 @@ struct dataset {
     ds_mapping map;
     ds_format format;
     uint64_t max_record;
+    int threads;
     pthread_mutex_t detect_lock;
     atomic_bool detected;
     atomic_bool checked;
@@ -52,7 +62,12 @@ dataset *dataset_new(const char *path, const dataset_options *opt, char *err, si
         ds->format = opt->format;
         if (opt->max_record_bytes)
             ds->max_record = opt->max_record_bytes;
+        ds->threads = opt->threads;
     }
+    if (ds->threads <= 0)
+        ds->threads = cpu_count();
+    if (ds->threads > CHECK_MAX_THREADS)
+        ds->threads = CHECK_MAX_THREADS;
     pthread_mutex_init(&ds->detect_lock, NULL);
     atomic_init(&ds->detected, ds->format != DS_FMT_AUTO);
     atomic_init(&ds->checked, false);
@@ -212,24 +227,31 @@ int dataset_parse(dataset *ds, const char *text, size_t len, ds_record *rec, cha
         ? DATASET_OK : DATASET_PROBLEM;
 }
 
-static int add_problem(dataset *ds, uint64_t offset, size_t record, const char *reason)
+/* Appends a problem to V (N long, growing by doubling) unless N reached KEEP. */
+static int push_problem(dataset_problem **v, size_t *n, size_t keep, uint64_t line,
+                        uint64_t offset, size_t record, const char *reason)
 {
-    ds->problem_total++;
-    if (ds->n_problems == DATASET_MAX_PROBLEMS)
+    if (*n >= keep)
         return 0;
-    if ((ds->n_problems & (ds->n_problems - 1)) == 0) {
-        size_t cap = ds->n_problems ? ds->n_problems * 2 : 1;
-        dataset_problem *p = realloc(ds->problems, cap * sizeof *p);
+    if ((*n & (*n - 1)) == 0) {
+        size_t cap = *n ? *n * 2 : 1;
+        dataset_problem *p = realloc(*v, cap * sizeof *p);
         if (!p)
             return -1;
-        ds->problems = p;
+        *v = p;
     }
     char *r = strdup(reason);
     if (!r)
         return -1;
-    ds->problems[ds->n_problems++] =
-        (dataset_problem){ds_index_line(ds->ix, offset), offset, record, r};
+    (*v)[(*n)++] = (dataset_problem){line, offset, record, r};
     return 0;
+}
+
+static int add_problem(dataset *ds, uint64_t offset, size_t record, const char *reason)
+{
+    ds->problem_total++;
+    return push_problem(&ds->problems, &ds->n_problems, DATASET_MAX_PROBLEMS,
+                        ds_index_line(ds->ix, offset), offset, record, reason);
 }
 
 /* Structural problems (first N) and record problems each come in file order;
@@ -269,39 +291,238 @@ static int add_dup(dataset *ds, size_t i, size_t first)
     return 0;
 }
 
-static int check_records(dataset *ds, size_t n, ds_dup_table *tab, char *err, size_t errlen)
+static bool marked_bad(const dataset *ds, size_t i)
 {
+    return ds->bad[i / 8] >> (i % 8) & 1;
+}
+
+/* ---- the parallel parse */
+
+typedef struct check_run check_run;
+
+typedef struct {
+    check_run *run;
+    dataset_problem *problems;   /* in record order, at most run->keep */
+    size_t n_problems, problem_total, n_bad;
+    atomic_size_t at;            /* the first record of the chunk in hand */
+    int rc;                      /* -1: out of memory at record fail_at */
+    size_t fail_at;
+} check_worker;
+
+struct check_run {
+    dataset *ds;
+    size_t n, keep;              /* records; problems each worker keeps */
+    uint64_t *hash;              /* ds_record_hash of each good record */
+    atomic_size_t next;
+    atomic_bool stop;            /* cancelled, or a worker failed */
+    uint64_t released;
+    int n_workers;
+    check_worker w[CHECK_MAX_THREADS];
+};
+
+static int check_one(check_worker *w, size_t i)
+{
+    dataset *ds = w->run->ds;
     char why[512];
-    uint64_t released = 0;
-    for (size_t i = 0; i < n; i++) {
-        atomic_store_explicit(&ds->checked_count, i, memory_order_relaxed);
-        if (i % 1024 == 0 && ds_index_cancelled(ds->ix)) {
-            snprintf(err, errlen, "%s: cancelled", dataset_path(ds));
-            return -1;
-        }
-        if (dataset_offset(ds, i) >= released + CHECK_RELEASE_EVERY) {
-            released = dataset_offset(ds, i);
-            ds_index_release(ds->ix, released);
-        }
-        ds_record rec;
-        int rc = 0;
-        if (dataset_get(ds, i, &rec, why, sizeof why) != DATASET_OK) {
-            ds->bad[i / 8] |= (uint8_t)(1u << (i % 8));
-            ds->n_bad++;
-            rc = add_problem(ds, dataset_offset(ds, i), i, why);
-        } else {
-            size_t first = ds_dup_table_add(tab, i, &rec);
-            if (first != SIZE_MAX)
-                rc = add_dup(ds, i, first);
-        }
-        ds_record_clear(&rec);
-        if (rc != 0) {
-            snprintf(err, errlen, "%s: out of memory checking record %zu", dataset_path(ds), i + 1);
-            return -1;
-        }
+    ds_record rec;
+    int rc = 0;
+    if (dataset_get(ds, i, &rec, why, sizeof why) == DATASET_OK) {
+        w->run->hash[i] = ds_record_hash(&rec);
+    } else {
+        uint64_t off = dataset_offset(ds, i);
+        ds->bad[i / 8] |= (uint8_t)(1u << (i % 8));
+        w->n_bad++;
+        w->problem_total++;
+        rc = push_problem(&w->problems, &w->n_problems, w->run->keep,
+                          ds_index_line(ds->ix, off), off, i, why);
     }
-    atomic_store_explicit(&ds->checked_count, n, memory_order_relaxed);
+    ds_record_clear(&rec);
+    return rc;
+}
+
+/* Worker 0 drops the text before the lowest chunk any worker holds: chunks
+ * are handed out in increasing order, so everything below it is done. */
+static void release_checked(check_run *r)
+{
+    size_t low = SIZE_MAX;
+    for (int k = 0; k < r->n_workers; k++) {
+        size_t at = atomic_load_explicit(&r->w[k].at, memory_order_acquire);
+        low = at < low ? at : low;
+    }
+    if (low >= r->n)
+        return;
+    uint64_t off = dataset_offset(r->ds, low);
+    if (off >= r->released + CHECK_RELEASE_EVERY) {
+        ds_index_release(r->ds->ix, off);
+        r->released = off;
+    }
+}
+
+static void *check_worker_main(void *arg)
+{
+    check_worker *w = arg;
+    check_run *r = w->run;
+    while (w->rc == 0 && !atomic_load_explicit(&r->stop, memory_order_relaxed)) {
+        if (ds_index_cancelled(r->ds->ix)) {
+            atomic_store(&r->stop, true);
+            break;
+        }
+        size_t a = atomic_fetch_add(&r->next, CHECK_CHUNK);
+        if (a >= r->n)
+            break;
+        atomic_store_explicit(&w->at, a, memory_order_release);
+        if (w == &r->w[0])
+            release_checked(r);
+        size_t b = a + CHECK_CHUNK < r->n ? a + CHECK_CHUNK : r->n;
+        for (size_t i = a; i < b && w->rc == 0; i++)
+            if ((w->rc = check_one(w, i)) != 0)
+                w->fail_at = i;
+        atomic_fetch_add_explicit(&r->ds->checked_count, b - a, memory_order_relaxed);
+    }
+    if (w->rc)
+        atomic_store(&r->stop, true);
+    atomic_store_explicit(&w->at, SIZE_MAX, memory_order_release);
+    return NULL;
+}
+
+/* Runs the workers (this thread is worker 0) until all records are parsed. */
+static int run_workers(check_run *r, char *err, size_t errlen)
+{
+    pthread_t tid[CHECK_MAX_THREADS];
+    bool running[CHECK_MAX_THREADS] = {false};
+    for (int k = 1; k < r->n_workers; k++)
+        if (!(running[k] = pthread_create(&tid[k], NULL, check_worker_main, &r->w[k]) == 0))
+            atomic_store(&r->w[k].at, SIZE_MAX);   /* the others do its share */
+    check_worker_main(&r->w[0]);
+    for (int k = 1; k < r->n_workers; k++)
+        if (running[k])
+            pthread_join(tid[k], NULL);
+    for (int k = 0; k < r->n_workers; k++)
+        if (r->w[k].rc) {
+            snprintf(err, errlen, "%s: out of memory checking record %zu",
+                     dataset_path(r->ds), r->w[k].fail_at + 1);
+            return -1;
+        }
+    if (atomic_load(&r->stop)) {
+        snprintf(err, errlen, "%s: cancelled", dataset_path(r->ds));
+        return -1;
+    }
     return 0;
+}
+
+static int by_record(const void *a, const void *b)
+{
+    size_t x = ((const dataset_problem *)a)->record, y = ((const dataset_problem *)b)->record;
+    return (x > y) - (x < y);
+}
+
+/* Moves the workers' record problems, the first r->keep in record order,
+ * after the structural ones in ds->problems. */
+static int gather_problems(dataset *ds, check_run *r)
+{
+    size_t n = 0;
+    for (int k = 0; k < r->n_workers; k++) {
+        n += r->w[k].n_problems;
+        ds->problem_total += r->w[k].problem_total;
+        ds->n_bad += r->w[k].n_bad;
+    }
+    dataset_problem *all = realloc(ds->problems, (ds->n_problems + n + 1) * sizeof *all);
+    if (!all)
+        return -1;
+    ds->problems = all;
+    dataset_problem *mine = all + ds->n_problems;
+    size_t at = 0;
+    for (int k = 0; k < r->n_workers; k++) {
+        check_worker *w = &r->w[k];
+        if (w->n_problems)
+            memcpy(mine + at, w->problems, w->n_problems * sizeof *mine);
+        at += w->n_problems;
+        w->n_problems = 0;
+    }
+    qsort(mine, n, sizeof *mine, by_record);
+    for (size_t i = r->keep; i < n; i++)
+        free(mine[i].reason);
+    ds->n_problems += n < r->keep ? n : r->keep;
+    return 0;
+}
+
+/* The duplicate table sees the good records in record order, so the first of
+ * equal records is kept whatever thread parsed it. */
+static int find_dups(dataset *ds, check_run *r)
+{
+    ds_dup_table tab;
+    int rc = ds_dup_table_init(&tab, r->n, get_record, ds);
+    for (size_t i = 0; i < r->n && rc == 0; i++) {
+        if (marked_bad(ds, i))
+            continue;
+        size_t first = ds_dup_table_add_hash(&tab, i, r->hash[i]);
+        if (first != SIZE_MAX)
+            rc = add_dup(ds, i, first);
+    }
+    ds_dup_table_free(&tab);
+    return rc;
+}
+
+static void free_run(check_run *r)
+{
+    for (int k = 0; k < r->n_workers; k++) {
+        for (size_t i = 0; i < r->w[k].n_problems; i++)
+            free(r->w[k].problems[i].reason);
+        free(r->w[k].problems);
+    }
+    free(r->hash);
+    free(r);
+}
+
+static check_run *new_run(dataset *ds, size_t n, size_t keep)
+{
+    check_run *r = calloc(1, sizeof *r);
+    if (!r || !(r->hash = malloc((n + 1) * sizeof *r->hash))) {
+        free(r);
+        return NULL;
+    }
+    r->ds = ds;
+    r->n = n;
+    r->keep = keep;
+    r->n_workers = ds->threads;
+    atomic_init(&r->next, 0);
+    atomic_init(&r->stop, false);
+    for (int k = 0; k < r->n_workers; k++) {
+        r->w[k].run = r;
+        atomic_init(&r->w[k].at, 0);
+    }
+    return r;
+}
+
+/* The index's structural problems go first; their count, or -1. */
+static long add_structural(dataset *ds)
+{
+    for (size_t k = 0; k < ds_index_problem_count(ds->ix); k++) {
+        const ds_index_problem *ip = ds_index_problem_at(ds->ix, k);
+        if (add_problem(ds, ip->offset, SIZE_MAX, ip->reason) != 0)
+            return -1;
+    }
+    ds->problem_total += ds_index_problem_total(ds->ix) - ds_index_problem_count(ds->ix);
+    return (long)ds->n_problems;
+}
+
+static int check_records(dataset *ds, size_t n, char *err, size_t errlen)
+{
+    long n_structural = (ds->bad = calloc(n / 8 + 1, 1)) ? add_structural(ds) : -1;
+    check_run *r = n_structural < 0 ? NULL
+                 : new_run(ds, n, DATASET_MAX_PROBLEMS - (size_t)n_structural);
+    if (!r) {
+        snprintf(err, errlen, "%s: out of memory for checking %zu records", dataset_path(ds), n);
+        return -1;
+    }
+    int rc = run_workers(r, err, errlen);
+    if (rc == 0 && (gather_problems(ds, r) || find_dups(ds, r)
+                    || merge_problems(ds, (size_t)n_structural))) {
+        snprintf(err, errlen, "%s: out of memory checking %zu records", dataset_path(ds), n);
+        rc = -1;
+    }
+    free_run(r);
+    return rc;
 }
 
 int dataset_check(dataset *ds, char *err, size_t errlen)
@@ -314,32 +535,7 @@ int dataset_check(dataset *ds, char *err, size_t errlen)
         return -1;
     }
     ensure_format(ds);
-    size_t n = p.records;
-    ds_dup_table tab;
-    int rc = ds_dup_table_init(&tab, n, get_record, ds);
-    ds->bad = calloc(n / 8 + 1, 1);
-    if (rc || !ds->bad) {
-        ds_dup_table_free(&tab);
-        snprintf(err, errlen, "%s: out of memory for checking %zu records", dataset_path(ds), n);
-        return -1;
-    }
-    size_t n_structural = 0;
-    for (size_t k = 0; k < ds_index_problem_count(ds->ix) && rc == 0; k++) {
-        const ds_index_problem *ip = ds_index_problem_at(ds->ix, k);
-        rc = add_problem(ds, ip->offset, SIZE_MAX, ip->reason);
-        n_structural = ds->n_problems;
-    }
-    ds->problem_total += ds_index_problem_total(ds->ix) - ds_index_problem_count(ds->ix);
-    if (rc != 0)
-        snprintf(err, errlen, "%s: out of memory", dataset_path(ds));
-    else
-        rc = check_records(ds, n, &tab, err, errlen);
-    ds_dup_table_free(&tab);
-    if (rc == 0 && merge_problems(ds, n_structural) != 0) {
-        snprintf(err, errlen, "%s: out of memory", dataset_path(ds));
-        rc = -1;
-    }
-    if (rc != 0)
+    if (check_records(ds, p.records, err, errlen) != 0)
         return -1;
     atomic_store_explicit(&ds->checked, true, memory_order_release);
     return 0;
@@ -400,7 +596,7 @@ size_t dataset_bad_count(const dataset *ds)
 
 bool dataset_is_bad(const dataset *ds, size_t i)
 {
-    return dataset_checked(ds) && i < dataset_count(ds) && (ds->bad[i / 8] >> (i % 8) & 1);
+    return dataset_checked(ds) && i < dataset_count(ds) && marked_bad(ds, i);
 }
 
 size_t dataset_dup_count(const dataset *ds)

@@ -27,6 +27,7 @@ typedef struct {
     ds_format format;   /* DS_FMT_AUTO: detect from the first records */
     ds_mapping map;     /* field renames; the strings must outlive the dataset */
     uint64_t max_record_bytes;   /* 0: DATASET_MAX_RECORD_BYTES */
+    int threads;        /* for dataset_check; 0: one per CPU */
 } dataset_options;
 
 typedef struct {
@@ -48,7 +49,8 @@ dataset *dataset_new(const char *path, const dataset_options *opt, char *err, si
 /* Builds the index (see ds_index_build); call once, from any one thread. */
 int dataset_build(dataset *ds, char *err, size_t errlen);
 /* Parses every record once: fills the problem list and finds exact duplicates
- * (the first of equal records is kept). Call after dataset_build returned 0. */
+ * (the first of equal records is kept). Call after dataset_build returned 0.
+ * Parses on the option's threads; the results do not depend on how many. */
 int dataset_check(dataset *ds, char *err, size_t errlen);
 /* new + build + check. Fails when records exist but none fits a format. */
 dataset *dataset_open(const char *path, const dataset_options *opt, char *err, size_t errlen);

@@ -26,15 +26,38 @@ static bool same_as(const ds_dup_table *t, size_t id, const ds_record *rec)
     return same;
 }
 
+/* REC is record ID, or NULL to read it only if some slot's hash matches. */
+static size_t add(ds_dup_table *t, size_t id, uint64_t h, const ds_record *rec)
+{
+    ds_record own;
+    bool read = false, ok = true;
+    size_t s = (size_t)h & t->mask, found = SIZE_MAX;
+    for (; t->slots[s].id1 && found == SIZE_MAX; s = (s + 1) & t->mask) {
+        if (t->slots[s].hash != h)
+            continue;
+        if (!rec) {
+            read = true;
+            ok = t->get(t->ctx, id, &own);
+            rec = &own;
+        }
+        if (ok && same_as(t, t->slots[s].id1 - 1, rec))
+            found = t->slots[s].id1 - 1;
+    }
+    if (read)
+        ds_record_clear(&own);
+    if (found == SIZE_MAX)
+        t->slots[s] = (struct ds_dup_slot){h, id + 1};
+    return found;
+}
+
 size_t ds_dup_table_add(ds_dup_table *t, size_t id, const ds_record *rec)
 {
-    uint64_t h = ds_record_hash(rec);
-    size_t s = (size_t)h & t->mask;
-    for (; t->slots[s].id1; s = (s + 1) & t->mask)
-        if (t->slots[s].hash == h && same_as(t, t->slots[s].id1 - 1, rec))
-            return t->slots[s].id1 - 1;
-    t->slots[s] = (struct ds_dup_slot){h, id + 1};
-    return SIZE_MAX;
+    return add(t, id, ds_record_hash(rec), rec);
+}
+
+size_t ds_dup_table_add_hash(ds_dup_table *t, size_t id, uint64_t hash)
+{
+    return add(t, id, hash, NULL);
 }
 
 void ds_dup_table_free(ds_dup_table *t)

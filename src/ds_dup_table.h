@@ -26,6 +26,10 @@ typedef struct {
 int ds_dup_table_init(ds_dup_table *t, size_t n, ds_dup_get_fn get, void *ctx);
 /* The earlier record equal to REC, or SIZE_MAX after remembering REC as ID. */
 size_t ds_dup_table_add(ds_dup_table *t, size_t id, const ds_record *rec);
+/* The same for record ID whose ds_record_hash is HASH, computed beforehand
+ * (e.g. on other threads): ID is read back only when an earlier record has
+ * the same hash. */
+size_t ds_dup_table_add_hash(ds_dup_table *t, size_t id, uint64_t hash);
 void ds_dup_table_free(ds_dup_table *t);
 
 #endif
