@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
+
 ds_edit *ds_edit_new(dataset *ds, char *err, size_t errlen)
 {
     ds_index_progress p;
@@ -113,16 +115,12 @@ int ds_edit_oom(ds_edit *e, char *err, size_t errlen)
 
 int ds_changes_push(ds_change_list *c, size_t row, ds_row_state st)
 {
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 64;
-        ds_row_change *v = realloc(c->v, cap * sizeof *v);
-        if (!v) {
-            ds_blob_unref(st.text);
-            return -1;
-        }
-        c->v = v;
-        c->cap = cap;
+    ds_row_change *v = grow_array(c->v, &c->cap, c->n + 1, sizeof *v, 64);
+    if (!v) {
+        ds_blob_unref(st.text);
+        return -1;
     }
+    c->v = v;
     c->v[c->n++] = (ds_row_change){row, st};
     return 0;
 }
@@ -163,14 +161,10 @@ static int push_step(ds_edit *e, ds_edit_step_rec *s)
 {
     while (e->n_steps > e->n_done)
         free_step(&e->steps[--e->n_steps]);
-    if (e->n_steps == e->cap_steps) {
-        size_t cap = e->cap_steps ? e->cap_steps * 2 : 16;
-        ds_edit_step_rec *v = realloc(e->steps, cap * sizeof *v);
-        if (!v)
-            return -1;
-        e->steps = v;
-        e->cap_steps = cap;
-    }
+    ds_edit_step_rec *v = grow_array(e->steps, &e->cap_steps, e->n_steps + 1, sizeof *v, 16);
+    if (!v)
+        return -1;
+    e->steps = v;
     e->steps[e->n_steps++] = *s;
     e->n_done = e->n_steps;
     return 0;

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "dataset.h"
+#include "grow.h"
 #include "pipeline.h"
 #include "pipeline_batch.h"
 #include "pipeline_render.h"
@@ -71,16 +72,12 @@ static void note(const build_ctx *b, const char *fmt, ...)
 
 static int push_doc(doc_list *l, pipe_doc *d, char *err, size_t errlen)
 {
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 256;
-        pipe_doc *nd = realloc(l->docs, cap * sizeof *nd);
-        if (!nd) {
-            snprintf(err, errlen, "out of memory holding %zu records", l->n);
-            return -1;
-        }
-        l->docs = nd;
-        l->cap = cap;
+    pipe_doc *nd = grow_array(l->docs, &l->cap, l->n + 1, sizeof *nd, 256);
+    if (!nd) {
+        snprintf(err, errlen, "out of memory holding %zu records", l->n);
+        return -1;
     }
+    l->docs = nd;
     l->docs[l->n++] = *d;
     *d = (pipe_doc){0};
     return 0;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "data_text.h"
+#include "grow.h"
 
 void data_doc_clear(data_doc *d)
 {
@@ -21,16 +22,12 @@ void data_doc_clear(data_doc *d)
 
 data_doc_line *data_doc_add(data_doc *d, const char *text, size_t len, theme_role role)
 {
-    if (d->n == d->cap) {
-        size_t cap = d->cap ? d->cap * 2 : 64;
-        data_doc_line *l = realloc(d->lines, cap * sizeof *l);
-        if (!l) {
-            d->oom = true;
-            return NULL;
-        }
-        d->lines = l;
-        d->cap = cap;
+    data_doc_line *lines = grow_array(d->lines, &d->cap, d->n + 1, sizeof *lines, 64);
+    if (!lines) {
+        d->oom = true;
+        return NULL;
     }
+    d->lines = lines;
     char *copy = malloc(len + 1);
     if (!copy) {
         d->oom = true;
@@ -78,14 +75,10 @@ void data_doc_wrap(data_doc *d, const char *text, int width, theme_role role, da
 
 int data_doc_run(data_doc_line *line, size_t start, size_t end, theme_role role, bool underline)
 {
-    if (line->n_runs == line->runs_cap) {
-        size_t cap = line->runs_cap ? line->runs_cap * 2 : 8;
-        data_run *r = realloc(line->runs, cap * sizeof *r);
-        if (!r)
-            return -1;
-        line->runs = r;
-        line->runs_cap = cap;
-    }
+    data_run *r = grow_array(line->runs, &line->runs_cap, line->n_runs + 1, sizeof *r, 8);
+    if (!r)
+        return -1;
+    line->runs = r;
     line->runs[line->n_runs++] = (data_run){(uint32_t)start, (uint32_t)end, (uint8_t)role,
                                             underline};
     return 0;
