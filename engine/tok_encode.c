@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "tok_impl.h"
+#include "utf8.h"
 
 #define SPACE_MARK "\xE2\x96\x81" /* U+2581, SentencePiece's space */
 
@@ -180,7 +181,7 @@ static int bpe_fragment(tok_session *s, const char *text, size_t n, tok_ids *out
         size_t cl = tok_utf8_next(text + i, n - i, &cp, &ok);
         if (ok)
             memcpy(s->buf + w, text + i, cl);
-        w += ok ? cl : tok_utf8_put(0xFFFD, s->buf + w);
+        w += ok ? cl : utf8_put(0xFFFD, s->buf + w);
         i += cl;
     }
     return tok_bpe_encode(s, s->buf, w, out, err, errlen);

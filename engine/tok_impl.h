@@ -130,8 +130,6 @@ int tok_cpt_to_byte(uint32_t cp);
  * its byte length (1 for an invalid lead) and the codepoint, or 0xFFFD with
  * *ok = 0 when the sequence is not valid. */
 size_t tok_utf8_next(const char *s, size_t n, uint32_t *cp, int *ok);
-/* Writes cp as UTF-8 to out (4 bytes room), returns its length. */
-size_t tok_utf8_put(uint32_t cp, char *out);
 /* Length of the UTF-8 sequence that starts with lead byte c (1..4). */
 size_t tok_utf8_len(unsigned char c);
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "tok_impl.h"
+#include "utf8.h"
 #include "tok_learn.h"
 
 typedef struct {
@@ -513,7 +514,7 @@ tok_learned *tok_learn(const char *text, size_t len, const tok_learn_opts *opts,
     l->pre = opts->pre ? opts->pre : "gpt-2";
     for (int b = 0; b < 256; b++) {
         char u[4];
-        if (add_token(l, u, tok_utf8_put(tok_byte_to_cpt((uint8_t)b), u)) != b)
+        if (add_token(l, u, utf8_put(tok_byte_to_cpt((uint8_t)b), u)) != b)
             goto oom;
     }
     if (count_words(l, text, len, opts->specials, err, errlen) != 0)

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "tok_impl.h"
+#include "utf8.h"
 
 size_t tok_utf8_len(unsigned char c)
 {
@@ -11,57 +12,15 @@ size_t tok_utf8_len(unsigned char c)
 }
 
 /* Sequences PCRE2 rejects (overlong, surrogate, beyond U+10FFFF) count as
- * invalid too, so whatever reaches the regexes is valid UTF-8. */
+ * invalid too, so whatever reaches the regexes is valid UTF-8; an invalid
+ * byte is consumed alone as U+FFFD. */
 size_t tok_utf8_next(const char *s, size_t n, uint32_t *cp, int *ok)
 {
-    const unsigned char *u = (const unsigned char *)s;
-    size_t len = tok_utf8_len(u[0]);
-    *ok = 0;
-    *cp = 0xFFFD;
-    if (u[0] < 0x80) {
-        *cp = u[0];
-        *ok = 1;
-        return 1;
-    }
-    if ((u[0] & 0xC0) == 0x80 || u[0] >= 0xF8 || len > n)
-        return 1;
-    uint32_t c = u[0] & (0x7F >> len);
-    for (size_t i = 1; i < len; i++) {
-        if ((u[i] & 0xC0) != 0x80)
-            return 1;
-        c = (c << 6) | (u[i] & 0x3F);
-    }
-    static const uint32_t min_for_len[5] = {0, 0, 0x80, 0x800, 0x10000};
-    if (c < min_for_len[len] || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-        return 1;
-    *cp = c;
-    *ok = 1;
-    return len;
-}
-
-size_t tok_utf8_put(uint32_t cp, char *out)
-{
-    unsigned char *o = (unsigned char *)out;
-    if (cp < 0x80) {
-        o[0] = (unsigned char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (unsigned char)(0xC0 | (cp >> 6));
-        o[1] = (unsigned char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (unsigned char)(0xE0 | (cp >> 12));
-        o[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-        o[2] = (unsigned char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    o[0] = (unsigned char)(0xF0 | (cp >> 18));
-    o[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
-    o[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-    o[3] = (unsigned char)(0x80 | (cp & 0x3F));
-    return 4;
+    size_t len = utf8_next((const unsigned char *)s, n, cp);
+    *ok = len != 0;
+    if (!len)
+        *cp = 0xFFFD;
+    return len ? len : 1;
 }
 
 /* Printable Latin-1 bytes stand for themselves; the other 68 bytes take

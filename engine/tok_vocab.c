@@ -12,6 +12,7 @@
 #include <xxhash.h>
 
 #include "tok_impl.h"
+#include "utf8.h"
 
 int tok_reserve(void **p, size_t *cap, size_t n, size_t sz)
 {
@@ -166,7 +167,7 @@ static void byte_tables(tok_vocab *v)
         v->byte_id[b] = id != TOK_NONE ? id : tok_lookup(v, &one, 1);
         if (v->byte_id[b] == TOK_NONE)
             v->byte_id[b] = v->unk;
-        v->byte_enc_len[b] = (uint8_t)tok_utf8_put(tok_byte_to_cpt((uint8_t)b), v->byte_enc[b]);
+        v->byte_enc_len[b] = (uint8_t)utf8_put(tok_byte_to_cpt((uint8_t)b), v->byte_enc[b]);
     }
 }
 

@@ -1,14 +1,15 @@
-/* dataset_record.c - parsing one record with jansson into the normalised
+/* dataset_record.c - parsing one record (json_tree.h) into the normalised
  * form of dataset_record.h, and telling a record's format from its keys. */
 #include "config.h"
 
 #include "dataset_record.h"
 
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
+
+#include "json_tree.h"
 
 static const char *const format_names[] = {
     [DS_FMT_AUTO] = "auto",
@@ -39,20 +40,6 @@ const char *ds_role_name(ds_role r)
     return r == DS_ROLE_SYSTEM ? "system" : r == DS_ROLE_USER ? "user" : "assistant";
 }
 
-static const char *json_kind(const json_t *v)
-{
-    switch (json_typeof(v)) {
-    case JSON_OBJECT: return "an object";
-    case JSON_ARRAY: return "an array";
-    case JSON_STRING: return "a string";
-    case JSON_INTEGER:
-    case JSON_REAL: return "a number";
-    case JSON_TRUE:
-    case JSON_FALSE: return "a boolean";
-    default: return "null";
-    }
-}
-
 static const char *list_key(ds_format fmt, const ds_mapping *map)
 {
     if (map && map->messages)
@@ -66,41 +53,32 @@ static const char *field(const char *mapped, const char *dflt)
 }
 
 /* The output field: the mapped name, else "output", "response" or "answer". */
-static json_t *output_of(json_t *obj, const ds_mapping *map)
+static jt_node output_of(const jtree *t, jt_node obj, const ds_mapping *map)
 {
     if (map && map->output)
-        return json_object_get(obj, map->output);
-    json_t *v = json_object_get(obj, "output");
-    if (!v)
-        v = json_object_get(obj, "response");
-    if (!v)
-        v = json_object_get(obj, "answer");
+        return jtree_get(t, obj, map->output);
+    jt_node v = jtree_get(t, obj, "output");
+    if (v == JT_NONE)
+        v = jtree_get(t, obj, "response");
+    if (v == JT_NONE)
+        v = jtree_get(t, obj, "answer");
     return v;
 }
 
 /* A string field into OUT; a missing or null optional field is empty. */
-static int get_text(json_t *v, const char *name, bool optional, ds_text *out, char *why,
-                    size_t whylen)
+static int get_text(const jtree *t, jt_node v, const char *name, bool optional, ds_text *out,
+                    char *why, size_t whylen)
 {
-    if (optional && (!v || json_is_null(v))) {
+    jt_kind k = jtree_kind(t, v);
+    if (optional && (k == JT_MISSING || k == JT_NULL)) {
         *out = (ds_text){"", 0};
         return 0;
     }
-    if (!json_is_string(v)) {
-        snprintf(why, whylen, "'%s' is %s, expected a string", name, json_kind(v));
+    if (k != JT_STRING) {
+        snprintf(why, whylen, "'%s' is %s, expected a string", name, jtree_kind_name(k));
         return -1;
     }
-    *out = (ds_text){json_string_value(v), json_string_length(v)};
-    return 0;
-}
-
-static int add_turn(ds_record *rec, ds_role role, ds_text text)
-{
-    ds_turn *t = realloc(rec->turns, (rec->n_turns + 1) * sizeof *t);
-    if (!t)
-        return -1;
-    rec->turns = t;
-    t[rec->n_turns++] = (ds_turn){role, text};
+    out->text = jtree_str(t, v, &out->len);
     return 0;
 }
 
@@ -110,20 +88,33 @@ static int oom(char *why, size_t whylen)
     return -1;
 }
 
-static int parse_alpaca(json_t *obj, const ds_mapping *map, ds_record *rec, char *why,
-                        size_t whylen)
+/* Room for N turns, allocated once: records are parsed by the million. */
+static int reserve_turns(ds_record *rec, size_t n, char *why, size_t whylen)
+{
+    if (!(rec->turns = malloc(n * sizeof *rec->turns)))
+        return oom(why, whylen);
+    return 0;
+}
+
+static void add_turn(ds_record *rec, ds_role role, ds_text text)
+{
+    rec->turns[rec->n_turns++] = (ds_turn){role, text};
+}
+
+static int parse_alpaca(const jtree *t, jt_node obj, const ds_mapping *map, ds_record *rec,
+                        char *why, size_t whylen)
 {
     const char *ki = field(map ? map->instruction : NULL, "instruction");
     const char *kin = field(map ? map->input : NULL, "input");
     const char *ko = field(map ? map->output : NULL, "output");
-    json_t *vi = json_object_get(obj, ki), *vo = output_of(obj, map);
-    if (!vi || !vo) {
+    jt_node vi = jtree_get(t, obj, ki), vo = output_of(t, obj, map);
+    if (vi == JT_NONE || vo == JT_NONE) {
         snprintf(why, whylen, "expected an object with '%s' and '%s'", ki, ko);
         return -1;
     }
-    if (get_text(vi, ki, false, &rec->instruction, why, whylen) != 0
-        || get_text(json_object_get(obj, kin), kin, true, &rec->input, why, whylen) != 0
-        || get_text(vo, ko, false, &rec->output, why, whylen) != 0)
+    if (get_text(t, vi, ki, false, &rec->instruction, why, whylen) != 0
+        || get_text(t, jtree_get(t, obj, kin), kin, true, &rec->input, why, whylen) != 0
+        || get_text(t, vo, ko, false, &rec->output, why, whylen) != 0)
         return -1;
     ds_text user = rec->instruction;
     if (rec->input.len) {
@@ -136,8 +127,10 @@ static int parse_alpaca(json_t *obj, const ds_mapping *map, ds_record *rec, char
         rec->joined[n] = '\0';
         user = (ds_text){rec->joined, n};
     }
-    if (add_turn(rec, DS_ROLE_USER, user) || add_turn(rec, DS_ROLE_ASSISTANT, rec->output))
-        return oom(why, whylen);
+    if (reserve_turns(rec, 2, why, whylen) != 0)
+        return -1;
+    add_turn(rec, DS_ROLE_USER, user);
+    add_turn(rec, DS_ROLE_ASSISTANT, rec->output);
     return 0;
 }
 
@@ -159,108 +152,112 @@ static int role_of(const char *s, ds_role *out)
 }
 
 /* One turn object: the format's own keys first, then the other format's. */
-static int parse_turn(json_t *t, size_t n, bool sharegpt, ds_record *rec, char *why,
-                      size_t whylen)
+static int parse_turn(const jtree *t, jt_node turn, size_t n, bool sharegpt, ds_record *rec,
+                      char *why, size_t whylen)
 {
     const char *kr = sharegpt ? "from" : "role", *kt = sharegpt ? "value" : "content";
-    if (!json_is_object(t)) {
+    if (jtree_kind(t, turn) != JT_OBJECT) {
         snprintf(why, whylen, "turn %zu is %s, expected an object with '%s' and '%s'", n,
-                 json_kind(t), kr, kt);
+                 jtree_kind_name(jtree_kind(t, turn)), kr, kt);
         return -1;
     }
-    json_t *r = json_object_get(t, kr), *x = json_object_get(t, kt);
-    if (!r && !x) {
-        r = json_object_get(t, sharegpt ? "role" : "from");
-        x = json_object_get(t, sharegpt ? "content" : "value");
+    jt_node r = jtree_get(t, turn, kr), x = jtree_get(t, turn, kt);
+    if (r == JT_NONE && x == JT_NONE) {
+        r = jtree_get(t, turn, sharegpt ? "role" : "from");
+        x = jtree_get(t, turn, sharegpt ? "content" : "value");
     }
+    size_t len;
+    const char *who = jtree_str(t, r, &len);
     ds_role role;
-    if (!json_is_string(r) || role_of(json_string_value(r), &role) != 0) {
-        if (json_is_string(r))
-            snprintf(why, whylen, "turn %zu: unknown role '%s' (expected system, %s)", n,
-                     json_string_value(r), sharegpt ? "human or gpt" : "user or assistant");
+    if (!who || role_of(who, &role) != 0) {
+        if (who)
+            snprintf(why, whylen, "turn %zu: unknown role '%s' (expected system, %s)", n, who,
+                     sharegpt ? "human or gpt" : "user or assistant");
         else
             snprintf(why, whylen, "turn %zu: expected '%s' naming the speaker", n, kr);
         return -1;
     }
-    if (!json_is_string(x)) {
+    ds_text text;
+    if (!(text.text = jtree_str(t, x, &text.len))) {
         snprintf(why, whylen, "turn %zu: '%s' is %s, expected a string", n, kt,
-                 x ? json_kind(x) : "missing");
+                 jtree_kind_name(jtree_kind(t, x)));
         return -1;
     }
-    if (add_turn(rec, role, (ds_text){json_string_value(x), json_string_length(x)}))
-        return oom(why, whylen);
+    add_turn(rec, role, text);
     return 0;
 }
 
-static int parse_conversation(json_t *obj, ds_format fmt, const ds_mapping *map,
+static int parse_conversation(const jtree *t, jt_node obj, ds_format fmt, const ds_mapping *map,
                               ds_record *rec, char *why, size_t whylen)
 {
     const char *key = list_key(fmt, map);
-    json_t *list = json_object_get(obj, key);
-    if (!json_is_array(list) || json_array_size(list) == 0) {
+    jt_node list = jtree_get(t, obj, key);
+    size_t n = jtree_count(t, list);
+    if (jtree_kind(t, list) != JT_ARRAY || n == 0) {
         snprintf(why, whylen, "expected an object with '%s' holding a non-empty list of turns",
                  key);
         return -1;
     }
-    for (size_t i = 0; i < json_array_size(list); i++)
-        if (parse_turn(json_array_get(list, i), i + 1, fmt == DS_FMT_SHAREGPT, rec, why,
-                       whylen) != 0)
+    if (reserve_turns(rec, n, why, whylen) != 0)
+        return -1;
+    size_t i = 0;
+    for (jt_node turn = jtree_first(t, list); turn != JT_NONE; turn = jtree_next(t, turn))
+        if (parse_turn(t, turn, ++i, fmt == DS_FMT_SHAREGPT, rec, why, whylen) != 0)
             return -1;
     return 0;
 }
 
-static int parse_completion(json_t *obj, ds_record *rec, char *why, size_t whylen)
+static int parse_completion(const jtree *t, jt_node obj, ds_record *rec, char *why,
+                            size_t whylen)
 {
-    json_t *v = json_object_get(obj, "text");
-    if (!v) {
+    jt_node v = jtree_get(t, obj, "text");
+    if (v == JT_NONE) {
         snprintf(why, whylen, "expected an object with 'text'");
         return -1;
     }
-    if (get_text(v, "text", false, &rec->output, why, whylen) != 0)
+    if (get_text(t, v, "text", false, &rec->output, why, whylen) != 0
+        || reserve_turns(rec, 1, why, whylen) != 0)
         return -1;
-    return add_turn(rec, DS_ROLE_ASSISTANT, rec->output) ? oom(why, whylen) : 0;
-}
-
-static int parse_input_output(json_t *obj, const ds_mapping *map, ds_record *rec, char *why,
-                              size_t whylen)
-{
-    const char *kin = field(map ? map->input : NULL, "input");
-    const char *ko = field(map ? map->output : NULL, "output");
-    json_t *vi = json_object_get(obj, kin), *vo = json_object_get(obj, ko);
-    if (!vi || !vo) {
-        snprintf(why, whylen, "expected an object with '%s' and '%s'", kin, ko);
-        return -1;
-    }
-    if (get_text(vi, kin, false, &rec->input, why, whylen) != 0
-        || get_text(vo, ko, false, &rec->output, why, whylen) != 0)
-        return -1;
-    if (add_turn(rec, DS_ROLE_USER, rec->input) || add_turn(rec, DS_ROLE_ASSISTANT, rec->output))
-        return oom(why, whylen);
+    add_turn(rec, DS_ROLE_ASSISTANT, rec->output);
     return 0;
 }
 
-static json_t *load_object(const char *text, size_t len, char *why, size_t whylen,
-                           size_t *err_pos)
+static int parse_input_output(const jtree *t, jt_node obj, const ds_mapping *map,
+                              ds_record *rec, char *why, size_t whylen)
 {
-    json_error_t e;
-    json_t *root = json_loadb(text, len, JSON_DECODE_ANY, &e);
-    if (!root) {
-        /* jansson names its flag here; say what is wrong instead. */
-        if (json_error_code(&e) == json_error_null_character)
-            snprintf(why, whylen, "invalid JSON: a string holds \\u0000 (NUL), which is not "
-                     "supported");
-        else
-            snprintf(why, whylen, "invalid JSON: %s", e.text);
-        if (err_pos)
-            *err_pos = (size_t)e.position;
+    const char *kin = field(map ? map->input : NULL, "input");
+    const char *ko = field(map ? map->output : NULL, "output");
+    jt_node vi = jtree_get(t, obj, kin), vo = jtree_get(t, obj, ko);
+    if (vi == JT_NONE || vo == JT_NONE) {
+        snprintf(why, whylen, "expected an object with '%s' and '%s'", kin, ko);
+        return -1;
+    }
+    if (get_text(t, vi, kin, false, &rec->input, why, whylen) != 0
+        || get_text(t, vo, ko, false, &rec->output, why, whylen) != 0
+        || reserve_turns(rec, 2, why, whylen) != 0)
+        return -1;
+    add_turn(rec, DS_ROLE_USER, rec->input);
+    add_turn(rec, DS_ROLE_ASSISTANT, rec->output);
+    return 0;
+}
+
+/* The record's text as a tree whose root is an object. */
+static jtree *load_object(const char *text, size_t len, char *why, size_t whylen,
+                          size_t *err_pos)
+{
+    char e[200];
+    jtree *t = jtree_parse(text, len, e, sizeof e, err_pos);
+    if (!t) {
+        snprintf(why, whylen, "invalid JSON: %s", e);
         return NULL;
     }
-    if (!json_is_object(root)) {
-        snprintf(why, whylen, "expected a JSON object, found %s", json_kind(root));
-        json_decref(root);
+    jt_kind k = jtree_kind(t, jtree_root(t));
+    if (k != JT_OBJECT) {
+        snprintf(why, whylen, "expected a JSON object, found %s", jtree_kind_name(k));
+        jtree_free(t);
         return NULL;
     }
-    return root;
+    return t;
 }
 
 int ds_record_parse(const char *text, size_t len, ds_format fmt, const ds_mapping *map,
@@ -268,17 +265,18 @@ int ds_record_parse(const char *text, size_t len, ds_format fmt, const ds_mappin
 {
     memset(rec, 0, sizeof *rec);
     rec->format = fmt;
-    json_t *obj = load_object(text, len, why, whylen, err_pos);
-    if (!obj)
+    jtree *t = load_object(text, len, why, whylen, err_pos);
+    if (!t)
         return -1;
-    rec->json = obj;
+    rec->json = t;
+    jt_node obj = jtree_root(t);
     int rc;
     switch (fmt) {
-    case DS_FMT_ALPACA: rc = parse_alpaca(obj, map, rec, why, whylen); break;
+    case DS_FMT_ALPACA: rc = parse_alpaca(t, obj, map, rec, why, whylen); break;
     case DS_FMT_SHAREGPT:
-    case DS_FMT_MESSAGES: rc = parse_conversation(obj, fmt, map, rec, why, whylen); break;
-    case DS_FMT_COMPLETION: rc = parse_completion(obj, rec, why, whylen); break;
-    case DS_FMT_INPUT_OUTPUT: rc = parse_input_output(obj, map, rec, why, whylen); break;
+    case DS_FMT_MESSAGES: rc = parse_conversation(t, obj, fmt, map, rec, why, whylen); break;
+    case DS_FMT_COMPLETION: rc = parse_completion(t, obj, rec, why, whylen); break;
+    case DS_FMT_INPUT_OUTPUT: rc = parse_input_output(t, obj, map, rec, why, whylen); break;
     default:
         snprintf(why, whylen, "the dataset's format is not known");
         rc = -1;
@@ -290,31 +288,30 @@ int ds_record_parse(const char *text, size_t len, ds_format fmt, const ds_mappin
 
 void ds_record_clear(ds_record *rec)
 {
-    json_decref(rec->json);
+    jtree_free(rec->json);
     free(rec->turns);
     free(rec->joined);
     memset(rec, 0, sizeof *rec);
 }
 
-static ds_format classify_object(json_t *obj, const ds_mapping *map)
+static ds_format classify_object(const jtree *t, jt_node obj, const ds_mapping *map)
 {
     const char *ki = field(map ? map->instruction : NULL, "instruction");
     const char *kin = field(map ? map->input : NULL, "input");
     const char *ko = field(map ? map->output : NULL, "output");
-    json_t *list = map && map->messages ? json_object_get(obj, map->messages) : NULL;
-    if (json_is_array(list)) {
-        json_t *first = json_array_get(list, 0);
-        return json_object_get(first, "from") ? DS_FMT_SHAREGPT : DS_FMT_MESSAGES;
-    }
-    if (json_is_array(json_object_get(obj, "conversations")))
+    jt_node list = map && map->messages ? jtree_get(t, obj, map->messages) : JT_NONE;
+    if (jtree_kind(t, list) == JT_ARRAY)
+        return jtree_get(t, jtree_first(t, list), "from") != JT_NONE ? DS_FMT_SHAREGPT
+                                                                     : DS_FMT_MESSAGES;
+    if (jtree_kind(t, jtree_get(t, obj, "conversations")) == JT_ARRAY)
         return DS_FMT_SHAREGPT;
-    if (json_is_array(json_object_get(obj, "messages")))
+    if (jtree_kind(t, jtree_get(t, obj, "messages")) == JT_ARRAY)
         return DS_FMT_MESSAGES;
-    if (json_object_get(obj, ki))
+    if (jtree_get(t, obj, ki) != JT_NONE)
         return DS_FMT_ALPACA;
-    if (json_object_get(obj, kin) && json_object_get(obj, ko))
+    if (jtree_get(t, obj, kin) != JT_NONE && jtree_get(t, obj, ko) != JT_NONE)
         return DS_FMT_INPUT_OUTPUT;
-    if (json_is_string(json_object_get(obj, "text")))
+    if (jtree_kind(t, jtree_get(t, obj, "text")) == JT_STRING)
         return DS_FMT_COMPLETION;
     return DS_FMT_AUTO;
 }
@@ -322,11 +319,11 @@ static ds_format classify_object(json_t *obj, const ds_mapping *map)
 ds_format ds_record_classify(const char *text, size_t len, const ds_mapping *map)
 {
     char why[8];
-    json_t *obj = load_object(text, len, why, sizeof why, NULL);
-    if (!obj)
+    jtree *t = load_object(text, len, why, sizeof why, NULL);
+    if (!t)
         return DS_FMT_AUTO;
-    ds_format f = classify_object(obj, map);
-    json_decref(obj);
+    ds_format f = classify_object(t, jtree_root(t), map);
+    jtree_free(t);
     return f;
 }
 

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
+
 struct ds_feat_ctx {
     tok_session *tok;
     tok_ids ids;
@@ -90,28 +92,6 @@ void ds_feat_ctx_free(ds_feat_ctx *c)
     tok_session_free(c->tok);
     tok_ids_free(&c->ids);
     free(c);
-}
-
-/* Decodes one UTF-8 sequence at S (N > 0 bytes): its length, or 0 when the
- * byte starts no valid sequence (overlong, surrogate, beyond U+10FFFF, cut). */
-static size_t utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
-{
-    unsigned char b = s[0];
-    size_t len = b < 0x80 ? 1 : b >= 0xC2 && b <= 0xDF ? 2 : b >= 0xE0 && b <= 0xEF ? 3
-               : b >= 0xF0 && b <= 0xF4 ? 4 : 0;
-    if (len == 0 || len > n)
-        return 0;
-    uint32_t c = len == 1 ? b : b & (0x7F >> len);
-    for (size_t k = 1; k < len; k++) {
-        if ((s[k] & 0xC0) != 0x80)
-            return 0;
-        c = c << 6 | (s[k] & 0x3F);
-    }
-    if ((len == 3 && (c < 0x800 || (c >= 0xD800 && c <= 0xDFFF)))
-        || (len == 4 && (c < 0x10000 || c > 0x10FFFF)))
-        return 0;
-    *cp = c;
-    return len;
 }
 
 typedef struct {

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
+
 static const char *const field_names[DATA_FIELD_COUNT] = {
     "all fields", "instruction", "input", "output", "system", "user", "assistant",
 };
@@ -136,30 +138,6 @@ struct data_search {
     size_t scratch_cap;
 };
 
-static size_t put_utf8(char *out, unsigned cp)
-{
-    if (cp < 0x80) {
-        out[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (char)(0xC0 | cp >> 6);
-        out[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (char)(0xE0 | cp >> 12);
-        out[1] = (char)(0x80 | (cp >> 6 & 0x3F));
-        out[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    out[0] = (char)(0xF0 | cp >> 18);
-    out[1] = (char)(0x80 | (cp >> 12 & 0x3F));
-    out[2] = (char)(0x80 | (cp >> 6 & 0x3F));
-    out[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
 static unsigned hex4(const char *s)
 {
     unsigned v = 0;
@@ -202,7 +180,7 @@ static size_t json_strings(const char *raw, size_t len, char *out)
                     i += 6;
                 }
             }
-            o += put_utf8(out + o, cp);
+            o += utf8_put(cp, out + o);
         }
     }
     return o;

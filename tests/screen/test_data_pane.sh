@@ -147,11 +147,11 @@ check "the BOM is skipped" scr_wait "first after a BOM"
 check "its stats pass ends" scr_wait_gone "stats pass"
 scr_keys p
 check "p opens the problems view" scr_wait "Problems: 4"
-check "problems list line, byte offset and reason" scr_wait "invalid token near 'this'"
+check "problems list line, byte offset and reason" scr_wait "expected a value near 'this'"
 check "the problems view matches its golden screen" scr_golden data-problems
 scr_keys Down Enter
 check "Enter on a problem opens its record" scr_wait "raw text (escaped)"
-check "the record's reason is shown" scr_wait "problem: invalid JSON: invalid token"
+check "the record's reason is shown" scr_wait "problem: invalid JSON: expected a value"
 scr_keys Escape
 check "Esc goes back to the table" scr_wait "format"
 scr_keys q
