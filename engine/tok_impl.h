@@ -130,7 +130,11 @@ int tok_cpt_to_byte(uint32_t cp);
  * its byte length (1 for an invalid lead) and the codepoint, or 0xFFFD with
  * *ok = 0 when the sequence is not valid. */
 size_t tok_utf8_next(const char *s, size_t n, uint32_t *cp, int *ok);
-/* Length of the UTF-8 sequence that starts with lead byte c (1..4). */
-size_t tok_utf8_len(unsigned char c);
+/* Length of the UTF-8 sequence that starts with lead byte c (1..4); inline
+ * because the encoders call it for every character. */
+static inline size_t tok_utf8_len(unsigned char c)
+{
+    return (size_t)((0x4322111111111111ULL >> ((c >> 4) * 4)) & 0xF);
+}
 
 #endif
