@@ -196,20 +196,27 @@ static void sort_keys(uint64_t *a, uint64_t *tmp, size_t *count, size_t n)
     }
 }
 
+/* Records of a bucket are in file order: each is compared with the earlier
+ * ones from the first on, stopping at the first similar one (keep-first)
+ * or at the earliest already found in another band. Past CHECK_HEAD
+ * comparisons it skips to the CHECK_NEAR just before it, which bounds the
+ * work in a bucket of thousands of copies of one template. */
 static void check_bucket(band_job *j, const uint64_t *k, size_t m)
 {
-    uint32_t f = (uint32_t)k[0];
+    enum { CHECK_HEAD = 16, CHECK_NEAR = 16 };
     for (size_t x = 1; x < m; x++) {
-        uint32_t i = (uint32_t)k[x], prev = (uint32_t)k[x - 1], cand = DS_NEAR_NONE;
-        if (j->first[i] <= f)
-            continue;
-        if (ds_minhash_similarity(&j->sigs[i], &j->sigs[f]) >= j->opt->threshold)
-            cand = f;
-        else if (prev != f && ds_minhash_similarity(&j->sigs[i], &j->sigs[prev])
-                                  >= j->opt->threshold)
-            cand = prev;
-        if (cand < j->first[i])
-            j->first[i] = cand;
+        uint32_t i = (uint32_t)k[x];
+        for (size_t y = 0; y < x; y++) {
+            if (y == CHECK_HEAD && x > CHECK_HEAD + CHECK_NEAR)
+                y = x - CHECK_NEAR;
+            uint32_t c = (uint32_t)k[y];
+            if (c >= j->first[i])
+                break;
+            if (ds_minhash_similarity(&j->sigs[i], &j->sigs[c]) >= j->opt->threshold) {
+                j->first[i] = c;
+                break;
+            }
+        }
     }
 }
 

@@ -21,10 +21,11 @@
  * Banding: the 64 bins form b bands of r rows (r = 8, 4, 2 or 1: the largest
  * whose LSH threshold (1/b)^(1/r) is at most T - 0.1, so pairs near T are
  * found with high probability). Records sharing a band are candidates; a
- * record is checked against the first record of its bucket, then the one
- * just before it in the bucket, and the earliest that reaches T wins. So a
- * near duplicate keeps the first similar earlier record (keep-first), with
- * the usual LSH caveat that a pair far from every bucket's first is missed. */
+ * record is checked against the earlier records of its bucket in file order
+ * (the first 16, then the 16 just before it) and the earliest that reaches
+ * T wins. So a near duplicate keeps the first similar earlier record
+ * (keep-first); in a bucket of more than 33 records a similar record between
+ * those windows can be missed in that band (another band usually finds it). */
 #ifndef LATHE_DS_NEARDUP_H
 #define LATHE_DS_NEARDUP_H
 

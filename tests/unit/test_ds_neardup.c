@@ -2,7 +2,9 @@
  * punctuation and white-space changes; one word edited in a long text;
  * unrelated texts; keep-first over a set with planted copies; the same
  * answer with one and two threads; records without words; cancellation;
- * the band count for a threshold. */
+ * the band count for a threshold; a similar record in the middle of a bucket
+ * (neither its first nor the one just before); and the share of records
+ * found in large clusters of borderline copies. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -133,6 +135,83 @@ static void test_copies_point_to_the_first(void **state)
     assert_int_equal(first[3], 0);
 }
 
+/* Four signatures share band 0 (all bands of 4 bins at 0.7) and only there:
+ * A, X, Y, C. Only X and C are similar (C differs in one bin of each other
+ * band: 49 of 64 agree), and X is neither the bucket's first (A) nor the
+ * record just before C (Y). */
+static void test_similar_in_the_middle_of_a_bucket(void **state)
+{
+    (void)state;
+    ds_minhash sig[4];
+    uint8_t has[4] = {1, 1, 1, 1};
+    for (int r = 0; r < 4; r++)
+        memset(sig[r].v, 10 * (r + 1), DS_MINHASH_K);
+    sig[3] = sig[1];
+    for (int band = 1; band < 16; band++)
+        sig[3].v[band * 4] = 99;
+    for (int r = 0; r < 4; r++)
+        memset(sig[r].v, 7, 4);
+    uint32_t first[4];
+    char err[128];
+    ds_neardup_options o = {0.7, 1, NULL, NULL};
+    assert_int_equal(ds_neardup_bands(0.7), 16);
+    assert_int_equal(ds_neardup_find(sig, has, 4, &o, first, err, sizeof err), 0);
+    assert_int_equal(first[1], DS_NEAR_NONE);
+    assert_int_equal(first[2], DS_NEAR_NONE);
+    assert_int_equal(first[3], 1);
+}
+
+/* 10 clusters of 100 copies of a 60-word text, each word replaced with
+ * probability 3 %, shuffled: borderline pairs around the threshold. Of the
+ * records with an earlier similar one (by signature), at least 99 % are
+ * found, and never one that is not similar. */
+static void test_recall_in_large_clusters(void **state)
+{
+    (void)state;
+    enum { CL = 10, PER = 100, M = CL * PER, W = 60 };
+    static ds_minhash sig[M];
+    static uint8_t has[M];
+    static uint32_t first[M];
+    uint64_t x = 42;
+    for (size_t i = 0; i < M; i++) {
+        unsigned base[W], c = (unsigned)(i / PER);
+        char t[1024];
+        size_t used = 0;
+        uint64_t y = c * 0x9E3779B97F4A7C15ull + 7;
+        for (int w = 0; w < W; w++) {
+            y ^= y << 13, y ^= y >> 7, y ^= y << 17;
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            base[w] = x % 100 < 3 ? (unsigned)(x >> 20) % 5000 : (unsigned)(y % 5000);
+            used += (size_t)snprintf(t + used, sizeof t - used, " w%u", base[w]);
+        }
+        has[i] = ds_minhash_text(t, used, &sig[i]);
+    }
+    for (size_t i = M - 1; i > 0; i--) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        size_t j = x % (i + 1);
+        ds_minhash t = sig[i];
+        sig[i] = sig[j];
+        sig[j] = t;
+    }
+    char err[128];
+    ds_neardup_options o = {0.8, 2, NULL, NULL};
+    assert_int_equal(ds_neardup_find(sig, has, M, &o, first, err, sizeof err), 0);
+    size_t want = 0, found = 0;
+    for (size_t i = 0; i < M; i++) {
+        if (first[i] != DS_NEAR_NONE)
+            assert_true(ds_minhash_similarity(&sig[i], &sig[first[i]]) >= 0.8);
+        for (size_t j = 0; j < i; j++)
+            if (ds_minhash_similarity(&sig[i], &sig[j]) >= 0.8) {
+                want++;
+                found += first[i] != DS_NEAR_NONE;
+                break;
+            }
+    }
+    assert_true(want > M / 2);
+    if (found * 100 < want * 99)
+        fail_msg("found %zu of %zu near duplicates", found, want);
+}
+
 static void test_cancel_and_bands(void **state)
 {
     (void)state;
@@ -158,6 +237,8 @@ int main(void)
         cmocka_unit_test(test_pairs),
         cmocka_unit_test(test_keep_first_and_threads),
         cmocka_unit_test(test_copies_point_to_the_first),
+        cmocka_unit_test(test_similar_in_the_middle_of_a_bucket),
+        cmocka_unit_test(test_recall_in_large_clusters),
         cmocka_unit_test(test_cancel_and_bands),
     };
     return cmocka_run_group_tests_name("ds_neardup", tests, NULL, NULL);
