@@ -12,28 +12,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytebuf.h"
 #include "chat_template.h"
+#include "grow.h"
 
 typedef struct sink sink;
 struct sink {
     int (*put)(sink *k, const char *s, size_t n, bool train);
     int (*end_reply)(sink *k);
 };
-
-static int grow(char **p, size_t *cap, size_t need)
-{
-    if (need <= *cap)
-        return 0;
-    size_t ncap = *cap ? *cap : 256;
-    while (ncap < need)
-        ncap *= 2;
-    char *np = realloc(*p, ncap);
-    if (!np)
-        return -1;
-    *p = np;
-    *cap = ncap;
-    return 0;
-}
 
 static int put(sink *k, const char *s, bool train)
 {
@@ -230,20 +217,13 @@ static int render(chat_tmpl t, sink *k, const chat_msg *m, size_t n, bool add_as
 
 typedef struct {
     sink base;
-    char *buf;
-    size_t len, cap;
+    bytebuf text;
 } text_sink;
 
 static int text_put(sink *k, const char *s, size_t n, bool train)
 {
-    text_sink *t = (text_sink *)k;
     (void)train;
-    if (grow(&t->buf, &t->cap, t->len + n + 1) != 0)
-        return -1;
-    memcpy(t->buf + t->len, s, n);
-    t->len += n;
-    t->buf[t->len] = '\0';
-    return 0;
+    return bytebuf_put(&((text_sink *)k)->text, s, n) ? 0 : -1;
 }
 
 static int no_mark(sink *k)
@@ -255,19 +235,19 @@ static int no_mark(sink *k)
 char *chat_render_text(chat_tmpl t, const chat_msg *msgs, size_t n, bool add_ass,
                        size_t *len, char *err, size_t errlen)
 {
-    text_sink k = {{text_put, no_mark}, NULL, 0, 0};
+    text_sink k = {{text_put, no_mark}, {0}};
     if (t <= CHAT_TMPL_UNKNOWN || t >= CHAT_TMPL_COUNT) {
         snprintf(err, errlen, "no chat template to render with");
         return NULL;
     }
     if (text_put(&k.base, "", 0, false) != 0 || render(t, &k.base, msgs, n, add_ass) != 0) {
-        free(k.buf);
+        bytebuf_free(&k.text);
         snprintf(err, errlen, "out of memory rendering a conversation");
         return NULL;
     }
     if (len)
-        *len = k.len;
-    return k.buf;
+        *len = k.text.len;
+    return k.text.p;
 }
 
 /* ------------------------------------------------------------ token sink */
@@ -284,21 +264,23 @@ typedef struct {
 
 static int mark(chat_tokens *c, size_t from, bool train)
 {
-    if (grow((char **)&c->trainable, &c->trainable_cap, c->ids.n + 1) != 0)
+    uint8_t *m = grow_array(c->trainable, &c->trainable_cap, c->ids.n + 1, 1, 256);
+    if (!m)
         return -1;
+    c->trainable = m;
     memset(c->trainable + from, train, c->ids.n - from);
     return 0;
 }
 
 static int flush(token_sink *t)
 {
-    if (!t->run.len)
+    if (!t->run.text.len)
         return 0;
     size_t from = t->out->ids.n;
-    if (tok_encode_continue(t->s, t->run.buf, t->run.len, true, &t->out->ids, t->err,
+    if (tok_encode_continue(t->s, t->run.text.p, t->run.text.len, true, &t->out->ids, t->err,
                             t->errlen) != 0)
         return -1;
-    t->run.len = 0;
+    t->run.text.len = 0;
     return mark(t->out, from, t->run_train);
 }
 
@@ -307,7 +289,7 @@ static int token_put(sink *k, const char *s, size_t n, bool train)
     token_sink *t = (token_sink *)k;
     if (!n)
         return 0;
-    if (t->run.len && train != t->run_train && flush(t) != 0)
+    if (t->run.text.len && train != t->run_train && flush(t) != 0)
         return -1;
     t->run_train = train;
     return text_put(&t->run.base, s, n, train);
@@ -331,7 +313,7 @@ static int token_end_reply(sink *k)
 int chat_render_tokens(chat_tmpl tmpl, tok_session *s, const chat_msg *msgs, size_t n,
                        bool add_ass, chat_tokens *out, char *err, size_t errlen)
 {
-    token_sink t = {{token_put, token_end_reply}, s, out, {{text_put, no_mark}, NULL, 0, 0},
+    token_sink t = {{token_put, token_end_reply}, s, out, {{text_put, no_mark}, {0}},
                     false, err, errlen};
     const tok_vocab *v = tok_session_vocab(s);
     int rc = -1;
@@ -348,7 +330,7 @@ int chat_render_tokens(chat_tmpl tmpl, tok_session *s, const chat_msg *msgs, siz
 done:
     if (rc != 0 && !err[0])
         snprintf(err, errlen, "out of memory rendering a conversation");
-    free(t.run.buf);
+    bytebuf_free(&t.run.text);
     return rc;
 }
 

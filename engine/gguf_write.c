@@ -12,16 +12,12 @@
 #include <string.h>
 
 #include "atomic_file.h"
+#include "bytebuf.h"
 #include "quant.h"
 
 typedef struct {
-    uint8_t *p;
-    size_t n, cap;
-} buf;
-
-typedef struct {
     char *key;
-    buf val;                    /* int32 type, then the value as stored */
+    bytebuf val;            /* int32 type, then the value as stored */
 } wkv;
 
 typedef struct {
@@ -54,30 +50,12 @@ static int wfail(gguf_writer *w, const char *fmt, ...)
     return -1;
 }
 
-static bool put(buf *b, const void *p, size_t n)
-{
-    if (b->n + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 64;
-        while (cap < b->n + n)
-            cap *= 2;
-        uint8_t *q = realloc(b->p, cap);
-        if (!q)
-            return false;
-        b->p = q;
-        b->cap = cap;
-    }
-    if (n)
-        memcpy(b->p + b->n, p, n);
-    b->n += n;
-    return true;
-}
+static bool put_u64(bytebuf *b, uint64_t v) { return bytebuf_put(b, &v, 8); }
+static bool put_i32(bytebuf *b, int32_t v) { return bytebuf_put(b, &v, 4); }
 
-static bool put_u64(buf *b, uint64_t v) { return put(b, &v, 8); }
-static bool put_i32(buf *b, int32_t v) { return put(b, &v, 4); }
-
-static bool put_str(buf *b, const char *s, size_t len)
+static bool put_str(bytebuf *b, const char *s, size_t len)
 {
-    return put_u64(b, len) && put(b, s, len);
+    return put_u64(b, len) && bytebuf_put(b, s, len);
 }
 
 gguf_writer *gguf_writer_new(uint32_t alignment)
@@ -112,7 +90,7 @@ void gguf_writer_free(gguf_writer *w)
 /* ------------------------------------------------------------ metadata */
 
 /* Installs VAL (ownership passes) under KEY, replacing an earlier value. */
-static int install(gguf_writer *w, const char *key, buf val)
+static int install(gguf_writer *w, const char *key, bytebuf val)
 {
     for (size_t i = 0; i < w->n_kv; i++) {
         if (!strcmp(w->kv[i].key, key)) {
@@ -153,8 +131,8 @@ int gguf_writer_set_scalar(gguf_writer *w, const char *key, gguf_type type, cons
     size_t n = scalar_bytes(type);
     if (!n)
         return wfail(w, "key '%s': %s is not a scalar type", key, gguf_type_name(type));
-    buf b = {0};
-    if (!put_i32(&b, type) || !put(&b, val, n)) {
+    bytebuf b = {0};
+    if (!put_i32(&b, type) || !bytebuf_put(&b, val, n)) {
         free(b.p);
         return wfail(w, "out of memory");
     }
@@ -184,7 +162,7 @@ int gguf_writer_set_bool(gguf_writer *w, const char *key, bool v)
 
 int gguf_writer_set_str(gguf_writer *w, const char *key, const char *s, size_t len)
 {
-    buf b = {0};
+    bytebuf b = {0};
     if (!put_i32(&b, GGUF_TYPE_STRING) || !put_str(&b, s, len)) {
         free(b.p);
         return wfail(w, "out of memory");
@@ -199,9 +177,9 @@ int gguf_writer_set_arr(gguf_writer *w, const char *key, gguf_type type, const v
         return wfail(w, "key '%s': arrays of %s are not allowed", key, gguf_type_name(type));
     if (type == GGUF_TYPE_STRING)
         return gguf_writer_set_strs(w, key, elems, NULL, n);
-    buf b = {0};
+    bytebuf b = {0};
     if (!put_i32(&b, GGUF_TYPE_ARRAY) || !put_i32(&b, type) || !put_u64(&b, n) ||
-        !put(&b, elems, n * scalar_bytes(type))) {
+        !bytebuf_put(&b, elems, n * scalar_bytes(type))) {
         free(b.p);
         return wfail(w, "out of memory");
     }
@@ -211,7 +189,7 @@ int gguf_writer_set_arr(gguf_writer *w, const char *key, gguf_type type, const v
 int gguf_writer_set_strs(gguf_writer *w, const char *key, const char *const *strs,
                          const size_t *lens, size_t n)
 {
-    buf b = {0};
+    bytebuf b = {0};
     bool ok = put_i32(&b, GGUF_TYPE_ARRAY) && put_i32(&b, GGUF_TYPE_STRING) && put_u64(&b, n);
     for (size_t i = 0; ok && i < n; i++)
         ok = put_str(&b, strs[i], lens ? lens[i] : strlen(strs[i]));
@@ -242,9 +220,9 @@ int gguf_writer_copy_kv(gguf_writer *w, const gguf_kv *kv)
         return gguf_writer_set_str(w, kv->key, s, len);
     if (kv->type != GGUF_TYPE_ARRAY)
         return gguf_writer_set_scalar(w, kv->key, kv->type, kv->data);
-    buf b = {0};
+    bytebuf b = {0};
     if (!put_i32(&b, GGUF_TYPE_ARRAY) || !put_i32(&b, kv->arr_type) || !put_u64(&b, kv->n) ||
-        !put(&b, kv->data, stored_array_bytes(kv))) {
+        !bytebuf_put(&b, kv->data, stored_array_bytes(kv))) {
         free(b.p);
         return wfail(w, "out of memory");
     }
@@ -337,8 +315,8 @@ static bool write_header(gguf_writer *w, FILE *fp)
     for (size_t i = 0; ok && i < w->n_kv; i++) {
         uint64_t len = strlen(w->kv[i].key);
         ok = fwrite(&len, 8, 1, fp) == 1 && fwrite(w->kv[i].key, 1, len, fp) == len &&
-             fwrite(w->kv[i].val.p, 1, w->kv[i].val.n, fp) == w->kv[i].val.n;
-        pos += 8 + len + w->kv[i].val.n;
+             fwrite(w->kv[i].val.p, 1, w->kv[i].val.len, fp) == w->kv[i].val.len;
+        pos += 8 + len + w->kv[i].val.len;
     }
     uint64_t off = 0;
     for (size_t i = 0; ok && i < w->n_t; i++) {

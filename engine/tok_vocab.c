@@ -12,22 +12,17 @@
 #include <xxhash.h>
 
 #include "tok_impl.h"
+#include "grow.h"
 #include "utf8.h"
 
 int tok_reserve(void **p, size_t *cap, size_t n, size_t sz)
 {
     if (n <= *cap)
         return 0;
-    size_t ncap = *cap ? *cap : 16;
-    while (ncap < n)
-        ncap *= 2;
-    if (ncap > SIZE_MAX / sz)
-        return -1;
-    void *np = realloc(*p, ncap * sz);
+    void *np = grow_array(*p, cap, n, sz, 16);
     if (!np)
         return -1;
     *p = np;
-    *cap = ncap;
     return 0;
 }
 

@@ -10,31 +10,12 @@
 #include <string.h>
 #include <yaml.h>
 
-typedef struct {
-    char *buf;
-    size_t len, cap;
-    bool oom;
-} text_buf;
+#include "bytebuf.h"
 
+/* libyaml's output handler: 1 on success, as it expects. */
 static int append(void *data, unsigned char *bytes, size_t n)
 {
-    text_buf *t = data;
-    if (t->len + n + 1 > t->cap) {
-        size_t cap = t->cap ? t->cap : 1024;
-        while (cap < t->len + n + 1)
-            cap *= 2;
-        char *b = realloc(t->buf, cap);
-        if (!b) {
-            t->oom = true;
-            return 0;
-        }
-        t->buf = b;
-        t->cap = cap;
-    }
-    memcpy(t->buf + t->len, bytes, n);
-    t->len += n;
-    t->buf[t->len] = '\0';
-    return 1;
+    return bytebuf_put(data, bytes, n);
 }
 
 static int emit(yaml_emitter_t *em, yaml_event_t *ev, int ok)
@@ -140,7 +121,7 @@ static const char header[] =
 char *ds_recipe_format(const ds_action *steps, size_t n, const char *input, char *err,
                        size_t errlen)
 {
-    text_buf t = {0};
+    bytebuf t = {0};
     yaml_emitter_t em;
     int ok = append(&t, (unsigned char *)header, sizeof header - 1)
         && yaml_emitter_initialize(&em);
@@ -152,12 +133,12 @@ char *ds_recipe_format(const ds_action *steps, size_t n, const char *input, char
         yaml_emitter_delete(&em);
     }
     if (!ok || t.oom) {
-        snprintf(err, errlen, "cannot write the recipe: %s", t.oom || !t.buf ? "out of memory"
-                                                                        : "YAML emitter error");
-        free(t.buf);
+        snprintf(err, errlen, "cannot write the recipe: %s", t.oom || !t.p ? "out of memory"
+                                                                      : "YAML emitter error");
+        bytebuf_free(&t);
         return NULL;
     }
-    return t.buf;
+    return t.p;
 }
 
 int ds_recipe_write(const ds_action *steps, size_t n, const char *input, const char *path,

@@ -12,6 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "file_read.h"
+
 static int write_temp(char *path, size_t n, const char *text, char *err, size_t errlen)
 {
     const char *dir = getenv("TMPDIR");
@@ -36,36 +38,6 @@ static int write_temp(char *path, size_t n, const char *text, char *err, size_t 
     }
     close(fd);
     return 0;
-}
-
-static char *read_all(const char *path, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    if (!f) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return NULL;
-    }
-    for (;;) {
-        if (len + 4096 + 1 > cap) {
-            char *b = realloc(buf, cap = 2 * cap + 8192);
-            if (!b) {
-                snprintf(err, errlen, "%s: out of memory", path);
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = b;
-        }
-        size_t r = fread(buf + len, 1, 4096, f);
-        len += r;
-        if (r < 4096)
-            break;
-    }
-    fclose(f);
-    buf[len] = '\0';
-    return buf;
 }
 
 /* Runs the editor on PATH with the terminal handed over; the exit status.
@@ -114,7 +86,8 @@ int data_editor_run(const char *text, char **out, char *err, size_t errlen)
         unlink(path);
         return -1;
     }
-    *out = read_all(path, err, errlen);
+    size_t len;
+    *out = file_read_path(path, &len, err, errlen);
     unlink(path);
     return *out ? 0 : -1;
 }

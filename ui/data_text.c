@@ -9,87 +9,47 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "bytebuf.h"
 #include "crt.h"
 #include "text.h"
 #include "theme.h"
+#include "utf8.h"
 
-typedef struct {
-    char *buf;
-    size_t len, cap;
-    bool oom;
-} growbuf;
-
-static void put(growbuf *g, const char *s, size_t n)
-{
-    if (g->oom)
-        return;
-    if (g->len + n + 1 > g->cap) {
-        size_t cap = g->cap ? g->cap : 64;
-        while (g->len + n + 1 > cap)
-            cap *= 2;
-        char *b = realloc(g->buf, cap);
-        if (!b) {
-            g->oom = true;
-            return;
-        }
-        g->buf = b;
-        g->cap = cap;
-    }
-    memcpy(g->buf + g->len, s, n);
-    g->len += n;
-    g->buf[g->len] = '\0';
-}
-
-/* Length of the valid UTF-8 sequence at s (n bytes left), 0 when invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-    size_t need = s[0] < 0x80 ? 1 : s[0] >= 0xC2 && s[0] < 0xE0 ? 2
-                : s[0] >= 0xE0 && s[0] < 0xF0 ? 3 : s[0] >= 0xF0 && s[0] < 0xF5 ? 4 : 0;
-    if (need == 0 || need > n)
-        return 0;
-    for (size_t i = 1; i < need; i++)
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-    if ((s[0] == 0xE0 && s[1] < 0xA0) || (s[0] == 0xF0 && s[1] < 0x90) ||
-        (s[0] == 0xED && s[1] >= 0xA0) || (s[0] == 0xF4 && s[1] >= 0x90))
-        return 0;   /* overlong, surrogate or beyond U+10FFFF */
-    return need;
-}
-
-static void put_escape(growbuf *g, unsigned char c)
+static void put_escape(bytebuf *g, unsigned char c)
 {
     char esc[8];
     const char *named = c == '\r' ? "\\r" : c == '\0' ? "\\0" : c == 0x1B ? "\\e" : NULL;
     if (!named)
         snprintf(esc, sizeof esc, "\\x%02X", c);
-    put(g, named ? named : esc, strlen(named ? named : esc));
+    bytebuf_put(g, named ? named : esc, strlen(named ? named : esc));
 }
 
 char *data_text_clean(const char *s, size_t len, bool one_line, size_t max_bytes)
 {
-    growbuf g = {0};
-    put(&g, "", 0);
+    bytebuf g = {0};
+    bytebuf_put(&g, "", 0);
     const unsigned char *u = (const unsigned char *)s;
     for (size_t i = 0; i < len && !g.oom && (!max_bytes || g.len < max_bytes);) {
-        size_t n = utf8_len(u + i, len - i);
+        uint32_t cp;
+        size_t n = utf8_next(u + i, len - i, &cp);
         if (u[i] == '\n')
-            one_line ? put(&g, crt_utf8() ? "\xE2\x8F\x8E" : "|", crt_utf8() ? 3 : 1)
-                     : put(&g, "\n", 1);
+            bytebuf_put(&g, one_line ? (crt_utf8() ? "\xE2\x8F\x8E" : "|") : "\n",
+                        one_line && crt_utf8() ? 3 : 1);
         else if (u[i] == '\t')
-            put(&g, one_line ? " " : "    ", one_line ? 1 : 4);
+            bytebuf_put(&g, one_line ? " " : "    ", one_line ? 1 : 4);
         else if (n == 0 || u[i] < 0x20 || u[i] == 0x7F)
             put_escape(&g, u[i]);
         else if (n == 2 && u[i] == 0xC2 && u[i + 1] < 0xA0)
             put_escape(&g, u[i + 1]);   /* C1 controls */
         else
-            put(&g, s + i, n);
+            bytebuf_put(&g, s + i, n);
         i += n ? n : 1;
     }
     if (g.oom) {
-        free(g.buf);
+        bytebuf_free(&g);
         return NULL;
     }
-    return g.buf;
+    return g.p;
 }
 
 int data_text_char_cols(const char *s, size_t *len)
