@@ -90,8 +90,10 @@ static void test_loader_runs_to_done(void **state)
     assert_int_equal(ds_stats_summary(data_source_stats(s))->rows, records);
     /* the Stats view's +/-: the pass again with another threshold */
     char rerr[256];
-    assert_int_equal(data_source_restat(s, 0.7, rerr, sizeof rerr), 0);
-    assert_int_equal(data_source_restat(s, 0.6, rerr, sizeof rerr), -1);   /* still running */
+    assert_true(data_source_stats_stop(s));     /* none runs */
+    data_source_pass again = {NULL, 0, 0, 0.7}, later = {NULL, 0, 0, 0.6};
+    assert_int_equal(data_source_restat(s, &again, rerr, sizeof rerr), 0);
+    assert_int_equal(data_source_restat(s, &later, rerr, sizeof rerr), -1);   /* still running */
     poll_to_done(s);
     assert_true(ds_stats_summary(data_source_stats(s))->near_threshold == 0.7);
     data_source_close(s);
@@ -225,7 +227,8 @@ static void test_filter_thread(void **state)
         nap();
         data_source_state_get(s, &st);
     } while (st.stage < DATA_STAGE_STATS);
-    data_filter *j = data_filter_start(s, NULL, ds_filter_compile("chars > 300", err, sizeof err),
+    data_filter *j = data_filter_start(s, NULL, false,
+                                       ds_filter_compile("chars > 300", err, sizeof err),
                                        records, err, sizeof err);
     assert_non_null(j);
     size_t early;
@@ -238,8 +241,8 @@ static void test_filter_thread(void **state)
     size_t row0 = 0;
     ds_action del = {.kind = DS_ACT_DELETE, .rows = &row0, .n_rows = 1};
     assert_int_equal(ds_edit_apply(e, &del, NULL, err, sizeof err), 0);
-    j = data_filter_start(s, e, ds_filter_compile("chars > 300", err, sizeof err), records, err,
-                          sizeof err);
+    j = data_filter_start(s, e, false, ds_filter_compile("chars > 300", err, sizeof err),
+                          records, err, sizeof err);
     assert_non_null(j);
     size_t late, want = 0;
     filter_to_done(j, &late);
@@ -254,8 +257,8 @@ static void test_filter_thread(void **state)
     assert_int_equal(late, want);
     assert_true(early >= late && early <= late + 1);   /* row 0 may have matched */
     data_filter_stop(j);
-    j = data_filter_start(s, e, ds_filter_compile("output ~ /zzz/", err, sizeof err), records, err,
-                          sizeof err);
+    j = data_filter_start(s, e, false, ds_filter_compile("output ~ /zzz/", err, sizeof err),
+                          records, err, sizeof err);
     assert_non_null(j);
     data_filter_stop(j);                              /* stopped while it runs */
     /* an action on a worker, polled with its progress, then one cancelled */
