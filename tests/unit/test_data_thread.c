@@ -2,8 +2,9 @@
  * threaded tree: the background loader (index, tokenizer, check, stats pass)
  * polled from this thread the way the pane does each tick, closed at every
  * stage (cancel, then join), and the search worker polled and stopped
- * half-way through a large file, the filter worker and an edit action on a
- * worker (data_job). */
+ * half-way through a large file, the filter worker, an edit action on a
+ * worker (data_job), and the stats pass restarted over the edit session
+ * while the session changes. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -286,6 +287,74 @@ static void test_filter_thread(void **state)
     ds_fixture_drop(&fx);
 }
 
+/* Restarts the stats pass over the edit session while the session keeps
+ * changing on this thread (deletes, replacements and undos that drop texts
+ * the running pass reads through its snapshot), stopping stale passes the
+ * way the pane does each tick; the last pass equals one run here over the
+ * same snapshot. */
+static void restart_over(data_source *s, ds_edit *e, unsigned gen, ds_view **twin)
+{
+    char err[256];
+    while (!data_source_stats_stop(s))      /* asks a running pass to stop */
+        nap();
+    data_source_pass pass = {ds_edit_view(e, err, sizeof err), gen, ds_edit_step_count(e), 0.8};
+    assert_non_null(pass.view);
+    ds_view_free(*twin);
+    *twin = ds_edit_view(e, err, sizeof err);
+    assert_int_equal(data_source_restat(s, &pass, err, sizeof err), 0);
+    data_source_state st;
+    data_source_state_get(s, &st);
+    assert_int_equal(st.stats_gen, gen);
+    assert_int_equal(st.stats_edits, ds_edit_step_count(e));
+}
+
+static void test_restat_while_editing(void **state)
+{
+    (void)state;
+    ds_fixture fx;
+    uint64_t records;
+    write_gen(&fx, DS_FMT_SHAREGPT, 1 << 20, &records);
+    char err[512];
+    data_source *s = data_source_open(fx.path, NULL, err, sizeof err);
+    assert_non_null(s);
+    poll_to_done(s);
+    ds_edit *e = ds_edit_new(data_source_dataset(s), err, sizeof err);
+    assert_non_null(e);
+    ds_view *twin = NULL;
+    char text[] = "{\"conversations\":[{\"from\":\"human\",\"value\":\"hi\"},"
+                  "{\"from\":\"gpt\",\"value\":\"a new answer\"}]}";
+    for (unsigned gen = 1; gen <= 9; gen++) {
+        size_t row = (gen * 37) % records;
+        ds_action a = {.kind = gen % 2 ? DS_ACT_DELETE : DS_ACT_REPLACE, .rows = &row,
+                       .n_rows = 1, .json = text};
+        if (ds_edit_apply(e, &a, NULL, err, sizeof err) != 0)
+            fail_msg("%s", err);
+        restart_over(s, e, gen, &twin);
+        if (gen % 3 == 0)
+            assert_true(ds_edit_undo(e));    /* frees a text only the snapshot holds */
+    }
+    data_source_state st;
+    do {
+        nap();
+        data_source_state_get(s, &st);
+    } while (st.stage == DATA_STAGE_STATS);
+    assert_int_equal(st.stage, DATA_STAGE_DONE);
+    ds_stats *ref = ds_stats_new_view(twin, NULL, err, sizeof err);
+    assert_non_null(ref);
+    assert_int_equal(ds_stats_run(ref, err, sizeof err), 0);
+    const ds_summary *a = ds_stats_summary(data_source_stats(s)), *b = ds_stats_summary(ref);
+    assert_int_equal(a->rows, b->rows);
+    assert_int_equal(a->rows, ds_edit_visible_count(e) - 1);   /* its delete was undone */
+    assert_int_equal(a->exact_dups, b->exact_dups);
+    assert_int_equal(a->near_dups, b->near_dups);
+    assert_int_equal(a->tokens_total.count, b->tokens_total.count);
+    assert_int_equal(a->chars_total.max, b->chars_total.max);
+    ds_stats_free(ref);
+    ds_edit_free(e);
+    data_source_close(s);
+    ds_fixture_drop(&fx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -294,6 +363,7 @@ int main(void)
         cmocka_unit_test(test_close_at_every_stage),
         cmocka_unit_test(test_search_thread),
         cmocka_unit_test(test_filter_thread),
+        cmocka_unit_test(test_restat_while_editing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
