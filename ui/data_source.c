@@ -320,6 +320,7 @@ int data_source_restat(data_source *s, const data_source_pass *pass, char *err, 
     atomic_store(&s->running, NULL);
     atomic_store(&s->stats_done, false);
     s->near_threshold = pass->threshold;
+    ds_view_free(s->next_view);      /* left by a thread that did not start */
     s->next_view = pass->view;
     s->gen = pass->gen;
     s->edits = pass->edits;

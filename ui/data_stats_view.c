@@ -111,13 +111,13 @@ static void counts(data_doc *d, const ds_summary *s)
                   ds_hist_percentile(&s->turns, 50), s->turns.max);
 }
 
-/* "the file as opened" or "after N edits" */
+/* "of the file as opened" or "after N edits" */
 static void describes(char *buf, size_t n, const data_source_state *st)
 {
     if (st->stats_edits)
         snprintf(buf, n, "after %zu edit%s", st->stats_edits, st->stats_edits == 1 ? "" : "s");
     else
-        snprintf(buf, n, "the file as opened");
+        snprintf(buf, n, "of the file as opened");
 }
 
 static void progress(data_doc *d, const data_source_state *st)
@@ -128,7 +128,7 @@ static void progress(data_doc *d, const data_source_state *st)
         k += snprintf(bar + k, sizeof bar - (size_t)k, "%s",
                       crt_glyph(i < fill ? CRT_GLYPH_BAR_FULL : CRT_GLYPH_BAR_EMPTY));
     describes(what, sizeof what, st);
-    data_doc_addf(d, THEME_ACCENT, "stats pass (%s): %s %s %.0f%% (threshold %.2f)", what,
+    data_doc_addf(d, THEME_ACCENT, "stats pass %s: %s %s %.0f%% (threshold %.2f)", what,
                   st->stage < DATA_STAGE_STATS ? "waiting for the check"
                   : st->stage == DATA_STAGE_FAILED ? "failed"
                   : st->near_phase ? "near duplicates" : "features",
@@ -148,7 +148,7 @@ static void build(pane_data *p, data_doc *d, const data_source_state *st)
     char what[64];
     describes(what, sizeof what, st);
     data_doc_addf(d, THEME_DIM, "stats %s%s %s tokens %s", what,
-                  data_stats_current(p) ? "" : " (the edits since run it again)", dot,
+                  data_stats_current(p) ? "" : " (the latest edits are not in it yet)", dot,
                   s->tokens_exact ? "counted per field, no chat template" : "~estimated");
     counts(d, s);
     data_doc_addf(d, THEME_TEXT, " ");
