@@ -3,8 +3,9 @@
  * polled from this thread the way the pane does each tick, closed at every
  * stage (cancel, then join), and the search worker polled and stopped
  * half-way through a large file, the filter worker, an edit action on a
- * worker (data_job), and the stats pass restarted over the edit session
- * while the session changes. */
+ * worker (data_job), the stats pass restarted over the edit session
+ * while the session changes, and the filter's dup and near_dup from a pass
+ * over the edits. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -355,6 +356,82 @@ static void test_restat_while_editing(void **state)
     ds_fixture_drop(&fx);
 }
 
+#define MSG(u, a) "{\"messages\":[{\"role\":\"user\",\"content\":\"" u "\"},"          \
+                  "{\"role\":\"assistant\",\"content\":\"" a "\"}]}\n"
+
+/* Rows of F matching FILTER, evaluated through E with a pass that is
+ * CURRENT (or not); bit i of the result: row i matched. */
+static unsigned filter_rows(data_source *s, ds_edit *e, bool current, const char *filter,
+                            size_t n)
+{
+    char err[256];
+    data_filter *j = data_filter_start(s, e, current, ds_filter_compile(filter, err, sizeof err),
+                                       n, err, sizeof err);
+    assert_non_null(j);
+    size_t matched;
+    filter_to_done(j, &matched);
+    unsigned bits = 0;
+    for (size_t i = 0; i < n; i++)
+        bits |= data_filter_matches(j)[i] ? 1u << i : 0;
+    data_filter_stop(j);
+    return bits;
+}
+
+static void pass_over_edits(data_source *s, ds_edit *e, unsigned gen)
+{
+    ds_view *twin = NULL;
+    restart_over(s, e, gen, &twin);
+    ds_view_free(twin);
+    data_source_state st;
+    do {
+        nap();
+        data_source_state_get(s, &st);
+    } while (st.stage == DATA_STAGE_STATS);
+    assert_int_equal(st.stage, DATA_STAGE_DONE);
+}
+
+/* The filter's dup and near_dup follow the edits once a pass describes
+ * them: a near duplicate whose partners are deleted is none, and an edited
+ * row is compared by its new text. */
+static void test_filter_follows_edits(void **state)
+{
+    (void)state;
+    ds_fixture fx;
+    assert_int_equal(ds_fixture_text(&fx,
+        MSG("Say hello to everyone here", "Hello there, dear friend of mine, how are you today?")
+        MSG("Say hello to everyone here", "Hello there, dear friend of mine, how are you today?")
+        MSG("Mail me", "write to someone@example.com please")
+        MSG("say HELLO to everyone here", "hello there dear friend of mine how are you today")
+        MSG("What is two plus two", "Four")), 0);
+    char err[512];
+    data_source *s = data_source_open(fx.path, NULL, err, sizeof err);
+    assert_non_null(s);
+    poll_to_done(s);
+    ds_edit *e = ds_edit_new(data_source_dataset(s), err, sizeof err);
+    assert_non_null(e);
+    assert_int_equal(filter_rows(s, e, false, "near_dup", 5), 1u << 3);
+    assert_int_equal(filter_rows(s, e, false, "dup", 5), 1u << 1);
+    size_t rows[] = {0, 1};
+    assert_int_equal(ds_edit_apply(e, &(ds_action){.kind = DS_ACT_DELETE, .rows = rows,
+                                                   .n_rows = 2}, NULL, err, sizeof err), 0);
+    pass_over_edits(s, e, 1);
+    assert_int_equal(filter_rows(s, e, true, "near_dup", 5), 0);
+    size_t four = 4;
+    char same_as_2[] = MSG("Mail me", "write to someone@example.com please");
+    assert_int_equal(ds_edit_apply(e, &(ds_action){.kind = DS_ACT_REPLACE, .rows = &four,
+                                                   .n_rows = 1, .json = same_as_2},
+                                   NULL, err, sizeof err), 0);
+    pass_over_edits(s, e, 2);
+    assert_int_equal(filter_rows(s, e, true, "dup", 5), 1u << 4);
+    assert_int_equal(filter_rows(s, e, true, "pii", 5), 1u << 2 | 1u << 4);
+    data_metrics m;
+    assert_false(data_source_metrics(s, 0, &m));     /* deleted: not in the pass */
+    assert_true(data_source_metrics(s, 4, &m) && (m.flags & DS_ROW_DUP));
+    ds_edit_free(e);
+    data_source_close(s);
+    ds_fixture_drop(&fx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -364,6 +441,7 @@ int main(void)
         cmocka_unit_test(test_search_thread),
         cmocka_unit_test(test_filter_thread),
         cmocka_unit_test(test_restat_while_editing),
+        cmocka_unit_test(test_filter_follows_edits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
