@@ -69,6 +69,7 @@ static const cli_command commands[] = {
     {"data", "dataset work: stats, clean, convert, split, render",
      "usage: lathe data stats DATASET [--json] [-m MODEL_OR_VOCAB | --config C.yaml]\n"
      "                        [--sequence-len N] [--near-threshold T] [--format F] [--threads N]\n"
+     "                        [--recipe R.yaml]\n"
      "       lathe data clean DATASET --recipe R.yaml (-o OUT | --in-place)\n"
      "                        [-m MODEL_OR_VOCAB] [--sequence-len N]\n"
      "       lathe data convert DATASET --to FORMAT -o OUT\n"
@@ -84,6 +85,9 @@ static const cli_command commands[] = {
      "roles and turns, and token-length histograms per field and in total with the count\n"
      "over sequence_len (from --sequence-len or the config). Tokens use -m or the config's\n"
      "base_model, else an estimate from the bytes. --json prints one object of named counts.\n"
+     "With --recipe, stats replays the recipe first (as clean does, with the same tokenizer\n"
+     "and sequence_len) and reports the rows as edited: the numbers the Data pane's Stats\n"
+     "view shows after the same actions.\n"
      "clean replays a recipe (the YAML the Data pane saves beside its output) and writes\n"
      "what the pane would: the input's layout (.gz when OUT ends so), untouched records\n"
      "byte for byte, OUT.recipe.yaml beside it. Overwriting the input needs --in-place\n"

@@ -43,19 +43,6 @@ static int parse(const cli_command *cmd, int argc, char **argv, clean_options *o
     return CLI_OK;
 }
 
-static int replay(ds_edit *e, const ds_recipe *r, const char *path)
-{
-    char err[1024];
-    for (size_t i = 0; i < r->n; i++) {
-        if (ds_edit_apply(e, &r->steps[i], NULL, err, sizeof err) != 0) {
-            fprintf(stderr, "lathe data clean: %s: step %zu (%s): %s\n", path, i + 1,
-                    ds_action_name(r->steps[i].kind), err);
-            return CLI_FAIL;
-        }
-    }
-    return CLI_OK;
-}
-
 static int save(const cli_command *cmd, ds_edit *e, const clean_options *o)
 {
     char err[1024];
@@ -99,7 +86,7 @@ int cmd_data_clean(const cli_command *cmd, int argc, char **argv)
     rc = cmd_data_session_open(&s, "clean", o.in) == 0 ? CLI_OK : CLI_FAIL;
     if (rc == CLI_OK) {
         ds_edit_set_tokens(s.edit, v, (uint32_t)o.sequence_len);
-        rc = replay(s.edit, &r, o.recipe);
+        rc = cmd_data_replay(s.edit, &r, "clean", o.recipe) == 0 ? CLI_OK : CLI_FAIL;
     }
     if (rc == CLI_OK)
         rc = save(cmd, s.edit, &o);

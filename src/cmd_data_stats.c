@@ -1,10 +1,13 @@
 /* cmd_data_stats.c - `lathe data stats DATASET [--json] [-m MODEL_OR_VOCAB |
  * --config C.yaml] [--sequence-len N] [--near-threshold T] [--format F]
- * [--threads N]`: the Data pane's Stats view, headless (ds_stats.h). Text
- * output draws token-length histograms with block characters; --json prints
- * one object of named counts. The tokenizer is -m, else the config's
- * base_model, else the byte estimate; sequence_len comes from the option,
- * else the config. */
+ * [--threads N] [--recipe R.yaml]`: the Data pane's Stats view, headless
+ * (ds_stats.h). Text output draws token-length histograms with block
+ * characters; --json prints one object of named counts. The tokenizer is -m,
+ * else the config's base_model, else the byte estimate; sequence_len comes
+ * from the option, else the config. With --recipe the steps are replayed in
+ * an edit session first (with that tokenizer and sequence_len, as the pane's
+ * session has them) and the pass reads its rows (ds_edit_view): the numbers
+ * the pane's Stats view shows after the same actions. */
 #include "config.h"
 
 #include <errno.h>
@@ -15,11 +18,12 @@
 #include <string.h>
 
 #include "cli_opts.h"
+#include "cmd_data_session.h"
 #include "ds_stats.h"
 #include "train_config.h"
 
 typedef struct {
-    const char *dataset, *config, *model;
+    const char *dataset, *config, *model, *recipe;
     bool json;
     long long sequence_len;    /* -1: unset */
     double near_threshold;
@@ -39,6 +43,7 @@ static int parse_stats(const cli_command *cmd, int argc, char **argv, stats_opti
         {"--threads", NULL, CLI_INT, &o->threads, 1, 64, NULL},
         {"--format", NULL, CLI_STRING, &format, 0, 0, NULL},
         {"--json", NULL, CLI_FLAG, &o->json, 0, 0, NULL},
+        {"--recipe", NULL, CLI_STRING, &o->recipe, 0, 0, NULL},
         CLI_OPT_END,
     };
     int rc = cli_opts_parse(cmd, &(cli_spec){opts, 2, &o->dataset, 1}, argc, argv);
@@ -209,6 +214,30 @@ static int resolve(const stats_options *o, train_config *cfg, const char **model
     return CLI_OK;
 }
 
+/* The rows the pass reads: DS as opened, or after the recipe's steps.
+ * NULL after printing why, or with ERR. */
+static ds_view *rows_to_read(const stats_options *o, dataset *ds, const tok_vocab *v,
+                             uint32_t seq_len, char *err, size_t errlen)
+{
+    if (!o->recipe)
+        return ds_view_new(ds, NULL, err, errlen);
+    ds_recipe r;
+    if (ds_recipe_load(&r, o->recipe, err, errlen) != 0)
+        return NULL;
+    ds_edit *e = ds_edit_new(ds, err, errlen);
+    ds_view *view = NULL;
+    if (e) {
+        ds_edit_set_tokens(e, v, seq_len);
+        if (cmd_data_replay(e, &r, "stats", o->recipe) == 0)
+            view = ds_edit_view(e, err, errlen);
+        else
+            snprintf(err, errlen, "%s: not replayed", o->recipe);
+    }
+    ds_edit_free(e);
+    ds_recipe_free(&r);
+    return view;
+}
+
 static int run_stats(const stats_options *o, const tok_vocab *v, uint32_t seq_len,
                      const char *tok)
 {
@@ -216,7 +245,8 @@ static int run_stats(const stats_options *o, const tok_vocab *v, uint32_t seq_le
     dataset_options dopt = {.format = o->format};
     dataset *ds = dataset_open(o->dataset, &dopt, err, sizeof err);
     ds_stats_options so = {v, seq_len, o->near_threshold, o->threads};
-    ds_stats *st = ds ? ds_stats_new(ds, &so, err, sizeof err) : NULL;
+    ds_view *rows = ds ? rows_to_read(o, ds, v, seq_len, err, sizeof err) : NULL;
+    ds_stats *st = rows ? ds_stats_new_view(rows, &so, err, sizeof err) : NULL;
     int rc = st && ds_stats_run(st, err, sizeof err) == 0 ? CLI_OK : CLI_FAIL;
     if (rc == CLI_OK && o->json) {
         json_t *j = summary_json(o->dataset, dataset_format(ds), ds_stats_summary(st), tok);

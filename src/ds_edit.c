@@ -251,6 +251,11 @@ const ds_action *ds_edit_step(const ds_edit *e, size_t i)
     return i < e->n_done ? &e->steps[i].action : NULL;
 }
 
+ds_view *ds_edit_view(const ds_edit *e, char *err, size_t errlen)
+{
+    return ds_view_new(e->ds, &e->ov, err, errlen);
+}
+
 size_t ds_edit_rows(const ds_edit *e)
 {
     return e->ov.rows;

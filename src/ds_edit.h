@@ -31,6 +31,7 @@
 
 #include "dataset.h"
 #include "ds_action.h"
+#include "ds_view.h"
 #include "tok.h"
 
 typedef struct ds_edit ds_edit;
@@ -81,6 +82,10 @@ bool ds_edit_replaced(const ds_edit *e, size_t row);
 const char *ds_edit_text(const ds_edit *e, size_t row, size_t *len);
 /* The row's current text parsed; as dataset_get. */
 int ds_edit_get(ds_edit *e, size_t row, ds_record *rec, char *why, size_t whylen);
+/* The rows as they are now (deleted ones left out, edited texts), for a
+ * pass on other threads while the session goes on (ds_view.h); the
+ * caller frees it. NULL with ERR when out of memory. */
+ds_view *ds_edit_view(const ds_edit *e, char *err, size_t errlen);
 /* Bit i set: the row has tag ds_edit_tag_name(e, i). */
 uint32_t ds_edit_tags(const ds_edit *e, size_t row);
 size_t ds_edit_tag_count(const ds_edit *e);

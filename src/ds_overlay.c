@@ -12,7 +12,7 @@ ds_blob *ds_blob_new(const char *text, size_t len)
     ds_blob *b = malloc(sizeof *b + len + 1);
     if (!b)
         return NULL;
-    b->refs = 1;
+    atomic_init(&b->refs, 1);
     b->len = len;
     memcpy(b->text, text, len);
     b->text[len] = '\0';
@@ -22,13 +22,13 @@ ds_blob *ds_blob_new(const char *text, size_t len)
 ds_blob *ds_blob_ref(ds_blob *b)
 {
     if (b)
-        b->refs++;
+        atomic_fetch_add_explicit(&b->refs, 1, memory_order_relaxed);
     return b;
 }
 
 void ds_blob_unref(ds_blob *b)
 {
-    if (b && --b->refs == 0)
+    if (b && atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) == 1)
         free(b);
 }
 
@@ -44,6 +44,28 @@ void ds_overlay_free(ds_overlay *o)
     free(o->v);
     free(o->del);
     *o = (ds_overlay){0};
+}
+
+int ds_overlay_copy(ds_overlay *dst, const ds_overlay *src)
+{
+    ds_overlay_init(dst, src->rows);
+    dst->v = malloc((src->n + 1) * sizeof *dst->v);
+    dst->del = malloc((src->n_del + 1) * sizeof *dst->del);
+    if (!dst->v || !dst->del) {
+        ds_overlay_free(dst);
+        ds_overlay_init(dst, src->rows);
+        return -1;
+    }
+    if (src->n)    /* an empty overlay's arrays may be NULL */
+        memcpy(dst->v, src->v, src->n * sizeof *dst->v);
+    if (src->n_del)
+        memcpy(dst->del, src->del, src->n_del * sizeof *dst->del);
+    dst->n = src->n;
+    dst->n_del = src->n_del;
+    dst->del_cap = src->n_del + 1;
+    for (size_t i = 0; i < dst->n; i++)
+        ds_blob_ref(dst->v[i].st.text);
+    return 0;
 }
 
 static bool is_default(const ds_row_state *s)

@@ -6,16 +6,20 @@
  * pane can page through a million rows without a table of them.
  *
  * Replacement texts are shared, reference-counted blobs: the overlay and
- * every undo step that mentions one hold a reference. */
+ * every undo step that mentions one hold a reference, and so does a copy of
+ * the overlay (ds_overlay_copy) that a background pass reads while the
+ * session goes on changing, which is why the count is atomic. */
 #ifndef LATHE_DS_OVERLAY_H
 #define LATHE_DS_OVERLAY_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 typedef struct {
-    size_t refs, len;
+    atomic_size_t refs;
+    size_t len;
     char text[];   /* NUL-terminated */
 } ds_blob;
 
@@ -45,6 +49,9 @@ typedef struct {
 
 void ds_overlay_init(ds_overlay *o, size_t rows);
 void ds_overlay_free(ds_overlay *o);
+/* DST becomes a copy of SRC sharing its blobs (a reference each). -1 when
+ * out of memory, with DST empty. */
+int ds_overlay_copy(ds_overlay *dst, const ds_overlay *src);
 /* The state of ROW (borrowed; the default state when it is not edited). */
 ds_row_state ds_overlay_get(const ds_overlay *o, size_t row);
 /* Sets the states of N rows given in increasing row order (references to

@@ -10,19 +10,22 @@
 #include <string.h>
 
 #include "cpu_count.h"
+#include "ds_dup_table.h"
 
 enum { CHUNK = 512, MAX_THREADS = 64 };
 /* Text behind every worker is dropped from memory this often (bytes). */
 #define RELEASE_EVERY ((uint64_t)32 << 20)
 
 struct ds_stats {
-    dataset *ds;
+    ds_view *view;
+    dataset *ds;          /* the view's */
     ds_stats_options opt;
-    size_t n;
-    ds_row_info *rows;
-    uint32_t *near;
+    size_t n;             /* positions in the view */
+    ds_row_info *rows;    /* by position */
+    uint32_t *near;       /* by position, of positions */
     ds_minhash *sigs;
     uint8_t *has_sig;
+    uint64_t *hash;       /* record hashes for exact duplicates, in an edited view */
     ds_summary sum;
     atomic_int phase;
     atomic_size_t next, done, bands_done;
@@ -47,12 +50,21 @@ typedef struct crew {
 
 ds_stats *ds_stats_new(dataset *ds, const ds_stats_options *opt, char *err, size_t errlen)
 {
+    ds_view *v = ds_view_new(ds, NULL, err, errlen);
+    return v ? ds_stats_new_view(v, opt, err, errlen) : NULL;
+}
+
+ds_stats *ds_stats_new_view(ds_view *view, const ds_stats_options *opt, char *err,
+                            size_t errlen)
+{
     ds_stats *st = calloc(1, sizeof *st);
     if (!st) {
         snprintf(err, errlen, "out of memory");
+        ds_view_free(view);
         return NULL;
     }
-    st->ds = ds;
+    st->view = view;
+    st->ds = ds_view_dataset(view);
     if (opt)
         st->opt = *opt;
     if (st->opt.near_threshold <= 0 || st->opt.near_threshold > 1)
@@ -73,6 +85,8 @@ void ds_stats_free(ds_stats *st)
     free(st->near);
     free(st->sigs);
     free(st->has_sig);
+    free(st->hash);
+    ds_view_free(st->view);
     free(st);
 }
 
@@ -97,15 +111,20 @@ ds_stats_phase ds_stats_progress(const ds_stats *st, size_t *done, size_t *total
 
 const ds_summary *ds_stats_summary(const ds_stats *st) { return &st->sum; }
 size_t ds_stats_rows(const ds_stats *st) { return st->n; }
+const ds_view *ds_stats_view(const ds_stats *st) { return st->view; }
 
-const ds_row_info *ds_stats_row(const ds_stats *st, size_t i)
+const ds_row_info *ds_stats_row(const ds_stats *st, size_t record)
 {
-    return i < st->n && st->rows ? &st->rows[i] : NULL;
+    size_t k = ds_view_position(st->view, record);
+    return k < st->n && st->rows ? &st->rows[k] : NULL;
 }
 
-uint32_t ds_stats_near_of(const ds_stats *st, size_t i)
+uint32_t ds_stats_near_of(const ds_stats *st, size_t record)
 {
-    return i < st->n && st->near ? st->near[i] : DS_NEAR_NONE;
+    size_t k = ds_view_position(st->view, record);
+    if (k >= st->n || !st->near || st->near[k] == DS_NEAR_NONE)
+        return DS_NEAR_NONE;
+    return (uint32_t)ds_view_record(st->view, st->near[k]);
 }
 
 /* ---- the record pass */
@@ -151,16 +170,16 @@ static void add_features(ds_summary *s, const ds_features *f, uint8_t flags)
     ds_hist_add(&s->tokens_total, f->tokens_total);
 }
 
+/* Position I of the view. Exact duplicates are the check's for the file as
+ * opened; an edited view's are found after this pass from the hashes. */
 static int one_record(ds_stats *st, ds_feat_ctx *fc, ds_summary *s, size_t i, char *err,
                       size_t errlen)
 {
     ds_row_info *row = &st->rows[i];
     ds_record rec;
     char why[256];
-    if (dataset_is_bad(st->ds, i)
-        || dataset_get(st->ds, i, &rec, why, sizeof why) != DATASET_OK) {
-        if (!dataset_is_bad(st->ds, i))
-            ds_record_clear(&rec);
+    if (ds_view_get(st->view, i, &rec, why, sizeof why) != DATASET_OK) {
+        ds_record_clear(&rec);
         row->flags = DS_ROW_PROBLEM;
         s->problem_rows++;
         return 0;
@@ -170,7 +189,9 @@ static int one_record(ds_stats *st, ds_feat_ctx *fc, ds_summary *s, size_t i, ch
     if (rc == 0) {
         st->has_sig[i] = ds_minhash_record(&rec, &st->sigs[i]);
         uint8_t flags = row_flags(st, &f);
-        if (dataset_dup_of(st->ds, i, NULL))
+        if (st->hash)
+            st->hash[i] = ds_record_hash(&rec);
+        else if (dataset_dup_of(st->ds, i, NULL))
             flags |= DS_ROW_DUP;
         *row = (ds_row_info){f.chars_total, f.tokens_total, f.turns, (uint8_t)f.lang, flags};
         add_features(s, &f, flags);
@@ -191,9 +212,10 @@ static void release_done(crew *c)
     ds_stats *st = c->w[0].st;
     if (low == SIZE_MAX || low >= st->n)
         return;
-    uint64_t off = dataset_offset(st->ds, low);
+    size_t record = ds_view_record(st->view, low);
+    uint64_t off = dataset_offset(st->ds, record);
     if (off >= c->released + RELEASE_EVERY) {
-        dataset_release_before(st->ds, low);
+        dataset_release_before(st->ds, record);
         c->released = off;
     }
 }
@@ -294,11 +316,44 @@ static int record_pass(ds_stats *st, char *err, size_t errlen)
         snprintf(err, errlen, "%s: out of memory for the stats pass", dataset_path(st->ds));
     st->crew = NULL;
     free(c);
-    dataset_release_before(st->ds, st->n ? st->n - 1 : 0);
+    dataset_release_before(st->ds, st->n ? ds_view_record(st->view, st->n - 1) : 0);
     return rc;
 }
 
-/* ---- near duplicates and the run */
+/* ---- duplicates and the run */
+
+static bool get_position(void *ctx, size_t k, ds_record *out)
+{
+    char why[8];
+    return ds_view_get(ctx, k, out, why, sizeof why) == DATASET_OK;
+}
+
+/* Exact duplicates among an edited view's rows in order (keep-first), as
+ * dataset_check finds them among the file's: hashes from the record pass,
+ * records compared in full only when hashes match. */
+static int dup_pass(ds_stats *st, char *err, size_t errlen)
+{
+    ds_dup_table tab;
+    if (ds_dup_table_init(&tab, st->n, get_position, st->view) != 0) {
+        snprintf(err, errlen, "%s: out of memory for duplicates", dataset_path(st->ds));
+        return -1;
+    }
+    for (size_t k = 0; k < st->n; k++) {
+        if (st->rows[k].flags & DS_ROW_PROBLEM)
+            continue;
+        if (k % CHUNK == 0 && atomic_load_explicit(&st->cancel, memory_order_relaxed)) {
+            snprintf(err, errlen, "%s: cancelled", dataset_path(st->ds));
+            ds_dup_table_free(&tab);
+            return -1;
+        }
+        if (ds_dup_table_add_hash(&tab, k, st->hash[k]) != SIZE_MAX) {
+            st->rows[k].flags |= DS_ROW_DUP;
+            st->sum.exact_dups++;
+        }
+    }
+    ds_dup_table_free(&tab);
+    return 0;
+}
 
 static int near_pass(ds_stats *st, char *err, size_t errlen)
 {
@@ -324,7 +379,10 @@ static int allocate(ds_stats *st, char *err, size_t errlen)
     st->near = malloc(n * sizeof *st->near);
     st->sigs = malloc(n * sizeof *st->sigs);
     st->has_sig = calloc(n, 1);
-    if (st->rows && st->near && st->sigs && st->has_sig)
+    bool edited = ds_view_edited(st->view);
+    if (edited)
+        st->hash = malloc(n * sizeof *st->hash);
+    if (st->rows && st->near && st->sigs && st->has_sig && (st->hash || !edited))
         return 0;
     snprintf(err, errlen, "%s: out of memory for stats over %zu records", dataset_path(st->ds),
              st->n);
@@ -344,18 +402,21 @@ int ds_stats_run(ds_stats *st, char *err, size_t errlen)
                  dataset_checked(st->ds) ? "stats already run" : "not checked yet");
         return -1;
     }
-    st->n = dataset_count(st->ds);
+    st->n = ds_view_count(st->view);
     ds_summary *s = &st->sum;
     memset(s, 0, sizeof *s);
     s->rows = st->n;
-    s->problems = dataset_problem_total(st->ds);
-    s->exact_dups = dataset_dup_count(st->ds);
+    s->problems = ds_view_problems(st->view);
+    s->exact_dups = ds_view_edited(st->view) ? 0 : dataset_dup_count(st->ds);
     s->sequence_len = st->opt.sequence_len;
     s->near_threshold = st->opt.near_threshold;
     s->tokens_exact = st->opt.vocab != NULL;
     atomic_store(&st->phase, DS_STATS_FEATURES);
-    if (allocate(st, err, errlen) || record_pass(st, err, errlen))
+    if (allocate(st, err, errlen) || record_pass(st, err, errlen)
+        || (st->hash && dup_pass(st, err, errlen)))
         return fail(st);
+    free(st->hash);
+    st->hash = NULL;
     atomic_store(&st->phase, DS_STATS_NEAR);
     int rc = near_pass(st, err, errlen);
     free(st->sigs);

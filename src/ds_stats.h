@@ -11,8 +11,12 @@
  * info may be read once ds_stats_progress reports DS_STATS_DONE (or after
  * joining the thread that ran ds_stats_run).
  *
- * The dataset must have been built and checked (dataset_check): problem
- * rows and exact duplicates are taken from it. Tokens are per field without
+ * Records are read through a view (ds_view.h): the file as opened, or an
+ * edit session's rows at one moment, so the same pass describes either.
+ * The dataset must have been built and checked (dataset_check): for the
+ * file as opened, problem rows and exact duplicates are taken from it; in a
+ * view of edits, exact duplicates are found among the view's rows in order
+ * (keep-first, from record hashes as the check does) after the record pass. Tokens are per field without
  * the chat template (ds_features.h); a row is too long when its total
  * exceeds sequence_len. Near duplicates count rows similar to an earlier
  * row (ds_neardup.h) that are not exact duplicates. */
@@ -27,6 +31,7 @@
 #include "ds_features.h"
 #include "ds_hist.h"
 #include "ds_neardup.h"
+#include "ds_view.h"
 
 typedef struct {
     const tok_vocab *vocab;     /* NULL: the byte estimate */
@@ -61,8 +66,12 @@ typedef enum { DS_STATS_IDLE, DS_STATS_FEATURES, DS_STATS_NEAR, DS_STATS_DONE,
 
 typedef struct ds_stats ds_stats;
 
-/* OPT may be NULL (defaults). DS and the vocabulary must outlive it. */
+/* The pass over DS as opened. OPT may be NULL (defaults). DS and the
+ * vocabulary must outlive it. */
 ds_stats *ds_stats_new(dataset *ds, const ds_stats_options *opt, char *err, size_t errlen);
+/* The pass over VIEW, which it owns from here on (freed on failure too). */
+ds_stats *ds_stats_new_view(ds_view *view, const ds_stats_options *opt, char *err,
+                            size_t errlen);
 /* The pass; call once. Returns 0, or -1 with a message (cancelled, out of
  * memory, a tokenizer error, an unchecked dataset). */
 int ds_stats_run(ds_stats *st, char *err, size_t errlen);
@@ -72,9 +81,12 @@ ds_stats_phase ds_stats_progress(const ds_stats *st, size_t *done, size_t *total
 void ds_stats_free(ds_stats *st);
 
 const ds_summary *ds_stats_summary(const ds_stats *st);
+const ds_view *ds_stats_view(const ds_stats *st);
+/* Rows in the view. */
 size_t ds_stats_rows(const ds_stats *st);
-const ds_row_info *ds_stats_row(const ds_stats *st, size_t i);
-/* The earlier row that row I nearly duplicates, or DS_NEAR_NONE. */
-uint32_t ds_stats_near_of(const ds_stats *st, size_t i);
+/* The info of the file's record RECORD, or NULL when it is not in the view. */
+const ds_row_info *ds_stats_row(const ds_stats *st, size_t record);
+/* The earlier record that RECORD nearly duplicates, or DS_NEAR_NONE. */
+uint32_t ds_stats_near_of(const ds_stats *st, size_t record);
 
 #endif

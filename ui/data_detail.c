@@ -99,10 +99,13 @@ static void header(pane_data *p, data_doc *d, size_t rec, const data_metrics *m,
             k += snprintf(names + k, sizeof names - (size_t)k, " %s", ds_edit_tag_name(p->edit, t));
     if (tags)
         data_doc_addf(d, THEME_ACCENT, "tags:%s", names);
-    if (!edited && dataset_dup_of(ds, rec, &first))
+    bool current = data_stats_current(p);
+    if (!edited && !current && dataset_dup_of(ds, rec, &first))
         data_doc_addf(d, THEME_ERROR, "duplicate of record %zu", first + 1);
+    else if (current && (m->flags & DS_ROW_DUP))
+        data_doc_addf(d, THEME_ERROR, "duplicate of an earlier record");
     const ds_stats *st = data_source_stats(p->src);
-    uint32_t near = st && !edited ? ds_stats_near_of(st, rec) : DS_NEAR_NONE;
+    uint32_t near = st && (!edited || current) ? ds_stats_near_of(st, rec) : DS_NEAR_NONE;
     if (near != DS_NEAR_NONE && (m->flags & DS_ROW_NEAR_DUP))
         data_doc_addf(d, THEME_ERROR, "near duplicate of record %u", near + 1);
     if (m->flags & DS_ROW_EMPTY)

@@ -13,6 +13,7 @@
 struct data_filter {
     const data_source *src;
     ds_edit *edit;
+    bool stats_current;         /* the stats pass describes EDIT as it is */
     ds_filter *f;
     bool summary_only;          /* the filter reads no text, fields or PII kinds */
     size_t n;
@@ -55,7 +56,8 @@ static bool eval_row(data_filter *j, ds_feat_ctx *fc, size_t i)
     bool edited = j->edit && ds_edit_replaced(j->edit, i);
     data_metrics m;
     const ds_stats *st = data_source_stats(j->src);
-    if (j->summary_only && !edited && st && data_source_metrics(j->src, i, &m))
+    bool pass = st && (j->stats_current || !edited) && data_source_metrics(j->src, i, &m);
+    if (j->summary_only && pass)
         return eval_summary(j, &m, ds_stats_row(st, i));
     ds_record rec;
     ds_features feat;
@@ -65,12 +67,13 @@ static bool eval_row(data_filter *j, ds_feat_ctx *fc, size_t i)
         if (ds_features_compute(fc, &rec, &feat, err, sizeof err) == 0) {
             row.rec = &rec;
             row.feat = &feat;
-            row.flags = data_row_flags(j->src, &feat, edited ? SIZE_MAX : i);
+            /* a current pass's dup flag counts, not the check's */
+            row.flags = data_row_flags(j->src, &feat, edited || j->stats_current ? SIZE_MAX : i);
         }
     } else {
         row.flags = DS_ROW_PROBLEM;
     }
-    if (!edited && data_source_metrics(j->src, i, &m))
+    if (pass)
         row.flags |= m.flags & (DS_ROW_NEAR_DUP | DS_ROW_DUP);
     bool hit = ds_filter_eval(j->f, &row);
     ds_record_clear(&rec);
@@ -95,8 +98,8 @@ static void *work(void *arg)
     return NULL;
 }
 
-data_filter *data_filter_start(const data_source *src, ds_edit *edit, ds_filter *f, size_t n,
-                               char *err, size_t errlen)
+data_filter *data_filter_start(const data_source *src, ds_edit *edit, bool stats_current,
+                               ds_filter *f, size_t n, char *err, size_t errlen)
 {
     data_filter *j = calloc(1, sizeof *j);
     uint8_t *match = calloc(n ? n : 1, 1);
@@ -104,7 +107,8 @@ data_filter *data_filter_start(const data_source *src, ds_edit *edit, ds_filter 
         snprintf(err, errlen, "out of memory filtering %zu records", n);
         goto fail;
     }
-    *j = (data_filter){.src = src, .edit = edit, .f = f, .n = n, .match = match};
+    *j = (data_filter){.src = src, .edit = edit, .stats_current = stats_current, .f = f,
+                       .n = n, .match = match};
     j->summary_only = !(ds_filter_needs(f) & (DS_NEED_TEXT | DS_NEED_FIELDS));
     if (pthread_create(&j->thread, NULL, work, j) != 0) {
         snprintf(err, errlen, "cannot start the filter thread");

@@ -90,8 +90,10 @@ typedef struct {
     char filter_error[256];       /* why the text typed last does not compile */
     bool filter_waits_stats;      /* re-run when the stats pass ends */
     bool filter_before_stats;     /* started before it ended: parsing every record */
-    /* the Stats view */
+    /* the Stats view: its scroll, and the near-duplicate threshold asked
+     * for (0: the pass's) */
     size_t stats_top;
+    double stats_threshold;
 } pane_data;
 
 /* Metrics of RECORD (from the measure pass, the cache, or measured now) and
@@ -127,6 +129,14 @@ void data_problems_draw(pane_data *p, WINDOW *w, int y, int h);
 bool data_problems_key(pane_data *p, int key, int page);
 void data_stats_draw(pane_data *p, WINDOW *w, int y, int h);
 bool data_stats_key(pane_data *p, int key, int page);
+/* True when the finished stats pass describes the rows as they are now
+ * (made at edit_gen): its flags then hold for edited rows too. */
+bool data_stats_current(const pane_data *p);
+/* Each tick while the Stats view is open or the filter waits on the pass:
+ * when the edits or the threshold asked for moved on, stops a stale pass
+ * (without waiting) and, once it has ended, starts one over the edit
+ * session's rows as they are now. */
+void data_stats_follow(pane_data *p);
 
 /* data_clean.c: the edit session and what changes it. Each returns after
  * saying what happened in the message line. */

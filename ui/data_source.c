@@ -33,6 +33,12 @@ struct data_source {
     _Atomic(ds_stats *) running;  /* the stats pass, set before it runs */
     atomic_bool stats_done;       /* `running` finished: rows and summary readable */
     double near_threshold;
+    /* the pass's rows: the file as opened (NULL) or a view of edits given to
+     * data_source_restat; the thread takes it. The generation and step count
+     * it describes are the UI thread's. */
+    ds_view *next_view;
+    unsigned gen;
+    size_t edits;
     _Atomic(tok_vocab *) vocab;
     chat_tmpl tmpl;              /* written before vocab is published */
     int64_t seq_len;
@@ -76,7 +82,9 @@ static int run_stats(data_source *s, char *err, size_t errlen)
 {
     ds_stats_options o = {data_source_vocab(s), s->seq_len > 0 && s->seq_len <= UINT32_MAX
                           ? (uint32_t)s->seq_len : 0, s->near_threshold, 0};
-    ds_stats *st = ds_stats_new(s->ds, &o, err, errlen);
+    ds_view *v = s->next_view ? s->next_view : ds_view_new(s->ds, NULL, err, errlen);
+    s->next_view = NULL;
+    ds_stats *st = v ? ds_stats_new_view(v, &o, err, errlen) : NULL;
     if (!st)
         return -1;
     atomic_store(&s->running, st);
@@ -193,6 +201,7 @@ void data_source_close(data_source *s)
         pthread_join(s->thread, NULL);
     }
     ds_stats_free(atomic_load(&s->running));
+    ds_view_free(s->next_view);
     dataset_free(s->ds);
     tok_vocab_free(atomic_load(&s->vocab));
     free(s->model);
@@ -238,6 +247,8 @@ void data_source_state_get(const data_source *s, data_source_state *out)
     out->near_phase = st == DATA_STAGE_STATS && run &&
                       ds_stats_progress(run, &d, &t) == DS_STATS_NEAR;
     out->near_threshold = s->near_threshold;
+    out->stats_gen = s->gen;
+    out->stats_edits = s->edits;
     out->fraction = stage_fraction(s, st, &p);
     pthread_mutex_lock((pthread_mutex_t *)&s->msg_lock);
     memcpy(out->message, s->message, sizeof out->message);
@@ -274,26 +285,46 @@ const ds_stats *data_source_stats(const data_source *s)
 bool data_source_metrics(const data_source *s, size_t i, data_metrics *out)
 {
     const ds_stats *st = data_source_stats(s);
-    if (!st || i >= ds_stats_rows(st))
+    const ds_row_info *r = st ? ds_stats_row(st, i) : NULL;
+    if (!r)
         return false;
-    const ds_row_info *r = ds_stats_row(st, i);
     *out = (data_metrics){r->chars, r->tokens, r->flags, r->lang};
     return true;
 }
 
-int data_source_restat(data_source *s, double threshold, char *err, size_t errlen)
+bool data_source_stats_stop(data_source *s)
 {
     data_stage st = (data_stage)atomic_load(&s->stage);
-    if (!data_source_stats(s) || st != DATA_STAGE_DONE) {
+    if (st < DATA_STAGE_STATS)
+        return false;
+    if (st == DATA_STAGE_STATS) {
+        ds_stats *run = atomic_load(&s->running);
+        if (run)
+            ds_stats_cancel(run);
+        return false;
+    }
+    return true;
+}
+
+int data_source_restat(data_source *s, const data_source_pass *pass, char *err, size_t errlen)
+{
+    data_stage st = (data_stage)atomic_load(&s->stage);
+    if (st != DATA_STAGE_DONE && !(st == DATA_STAGE_FAILED && dataset_checked(s->ds))) {
         snprintf(err, errlen, "the stats pass has not finished yet");
+        ds_view_free(pass->view);
         return -1;
     }
-    pthread_join(s->thread, NULL);
+    pthread_join(s->thread, NULL);    /* it has ended: the stage is its last store */
     s->started = false;
     ds_stats_free(atomic_load(&s->running));
     atomic_store(&s->running, NULL);
     atomic_store(&s->stats_done, false);
-    s->near_threshold = threshold;
+    s->near_threshold = pass->threshold;
+    ds_view_free(s->next_view);      /* left by a thread that did not start */
+    s->next_view = pass->view;
+    s->gen = pass->gen;
+    s->edits = pass->edits;
+    set_message(s, "");
     atomic_store(&s->stage, DATA_STAGE_STATS);
     if (pthread_create(&s->thread, NULL, work, s) != 0) {
         atomic_store(&s->stage, DATA_STAGE_FAILED);

@@ -2,7 +2,9 @@
  * works on it: index the file (the table shows records as they are
  * published), load the tokenizer when one was named, check every record
  * (problems, exact duplicates), then measure every record (characters,
- * tokens, flags) so numeric columns can be sorted. The UI thread reads the
+ * tokens, flags) so numeric columns can be sorted. The stats pass runs
+ * again on request over the edit session's rows (data_source_restat), so
+ * its summary and flags can follow the edits. The UI thread reads the
  * stage and progress at any time and never waits for the thread, except in
  * data_source_close, which cancels it first.
  *
@@ -46,6 +48,8 @@ typedef struct {
     size_t measured;        /* records with metrics from the stats pass (0 until it ends) */
     bool near_phase;        /* the stats pass is looking for near duplicates */
     double near_threshold;  /* of the stats pass running or done */
+    unsigned stats_gen;     /* the edit generation that pass describes (0: as opened) */
+    size_t stats_edits;     /* the edit steps in it (0: the file as opened) */
     char message[512];      /* why it failed, or why the tokenizer is missing */
 } data_source_state;
 
@@ -73,13 +77,31 @@ chat_tmpl data_source_template(const data_source *s);
 int64_t data_source_sequence_len(const data_source *s);
 bool data_source_train_on_inputs(const data_source *s);
 
-/* Metrics of record I from the stats pass: true once the pass is done. */
+/* Metrics of record I from the stats pass: true once the pass is done and
+ * when I is in its view (not deleted). */
 bool data_source_metrics(const data_source *s, size_t i, data_metrics *out);
 /* The finished stats pass (summary, per-row info), or NULL while it runs. */
 const ds_stats *data_source_stats(const data_source *s);
-/* Runs the stats pass again with another near-duplicate THRESHOLD, once the
- * first has ended; -1 with ERR before that or when the thread cannot start. */
-int data_source_restat(data_source *s, double threshold, char *err, size_t errlen);
+/* What data_source_restat measures: VIEW (NULL: the file as opened) is
+ * the edit session's rows at generation GEN after EDITS steps (the caller's
+ * numbers, shown back in data_source_state). */
+typedef struct {
+    ds_view *view;
+    unsigned gen;
+    size_t edits;
+    double threshold;       /* near duplicates */
+} data_source_pass;
+
+/* Asks a stats pass that runs to stop, without waiting for it: true once
+ * none runs (the thread has ended), so data_source_restat may start one;
+ * false while it runs or before the check has ended. */
+bool data_source_stats_stop(data_source *s);
+/* Runs the stats pass again over PASS (the view is the source's from here
+ * on, freed on failure), once the last one has ended; the finished pass is
+ * freed, so stop every reader of data_source_stats first. -1 with ERR
+ * while a pass or the check runs, or when the thread cannot start. */
+int data_source_restat(data_source *s, const data_source_pass *pass, char *err,
+                       size_t errlen);
 
 /* Measures one parsed record on the calling thread with C (its own feature
  * context): the same figures and flags as the stats pass, except the ones

@@ -3,8 +3,12 @@
  * histograms (total and per field) with the sequence_len line and the rows it
  * would cut, empty fields, exact and near duplicates (the threshold changes
  * with + and -, which runs the pass again), non-UTF-8 and control
- * characters, PII hits by kind, languages, roles and turns. The pass reads
- * the file as opened, so the view says that edits are not in it. */
+ * characters, PII hits by kind, languages, roles and turns.
+ *
+ * The pass follows the edits: while the view is open (or the filter needs
+ * the pass's flags), a pass made before the last edit is stopped and a new
+ * one runs over the edit session's rows (ds_edit_view), with a progress bar
+ * meanwhile; the view says which edits the numbers describe. */
 #include "data_pane.h"
 
 #include <stdio.h>
@@ -107,21 +111,44 @@ static void counts(data_doc *d, const ds_summary *s)
                   ds_hist_percentile(&s->turns, 50), s->turns.max);
 }
 
+/* "of the file as opened" or "after N edits" */
+static void describes(char *buf, size_t n, const data_source_state *st)
+{
+    if (st->stats_edits)
+        snprintf(buf, n, "after %zu edit%s", st->stats_edits, st->stats_edits == 1 ? "" : "s");
+    else
+        snprintf(buf, n, "of the file as opened");
+}
+
+static void progress(data_doc *d, const data_source_state *st)
+{
+    char bar[BAR_MAX * 4 + 1], what[64];
+    int fill = (int)(st->fraction * BAR_MAX + 0.5), k = 0;
+    for (int i = 0; i < BAR_MAX; i++)
+        k += snprintf(bar + k, sizeof bar - (size_t)k, "%s",
+                      crt_glyph(i < fill ? CRT_GLYPH_BAR_FULL : CRT_GLYPH_BAR_EMPTY));
+    describes(what, sizeof what, st);
+    data_doc_addf(d, THEME_ACCENT, "stats pass %s: %s %s %.0f%% (threshold %.2f)", what,
+                  st->stage < DATA_STAGE_STATS ? "waiting for the check"
+                  : st->stage == DATA_STAGE_FAILED ? "failed"
+                  : st->near_phase ? "near duplicates" : "features",
+                  bar, st->fraction * 100, st->near_threshold);
+}
+
 static void build(pane_data *p, data_doc *d, const data_source_state *st)
 {
     const ds_stats *run = data_source_stats(p->src);
     if (!run) {
-        data_doc_addf(d, THEME_ACCENT, "stats pass: %s %.0f%% (threshold %.2f)",
-                      st->stage < DATA_STAGE_STATS ? "waiting for the check"
-                      : st->stage == DATA_STAGE_FAILED ? "failed"
-                      : st->near_phase ? "near duplicates" : "features",
-                      st->fraction * 100, st->near_threshold);
+        progress(d, st);
         if (st->message[0])
             data_doc_addf(d, THEME_ERROR, "%s", st->message);
         return;
     }
     const ds_summary *s = ds_stats_summary(run);
-    data_doc_addf(d, THEME_DIM, "the file as opened (edits are not in it) %s tokens %s", dot,
+    char what[64];
+    describes(what, sizeof what, st);
+    data_doc_addf(d, THEME_DIM, "stats %s%s %s tokens %s", what,
+                  data_stats_current(p) ? "" : " (the latest edits are not in it yet)", dot,
                   s->tokens_exact ? "counted per field, no chat template" : "~estimated");
     counts(d, s);
     data_doc_addf(d, THEME_TEXT, " ");
@@ -153,7 +180,6 @@ bool data_stats_key(pane_data *p, int key, int page)
 {
     size_t pg = page > 0 ? (size_t)page : 1;
     data_source_state st;
-    char err[256];
     switch (key) {
     case KEY_UP: p->stats_top -= p->stats_top > 0; return true;
     case KEY_DOWN: p->stats_top++; return true;
@@ -163,19 +189,56 @@ bool data_stats_key(pane_data *p, int key, int page)
     case '+':
     case '-':
         data_source_state_get(p->src, &st);
-        double t = st.near_threshold + (key == '+' ? THRESHOLD_STEP : -THRESHOLD_STEP);
+        double t = (p->stats_threshold > 0 ? p->stats_threshold : st.near_threshold)
+                   + (key == '+' ? THRESHOLD_STEP : -THRESHOLD_STEP);
         if (t < 0.5 - 1e-9 || t > 1 + 1e-9) {
             data_pane_say(p, true, "the near-duplicate threshold stays within 0.50..1.00");
         } else {
-            data_pane_stop_workers(p);     /* the filter reads the pass being replaced */
-            if (data_source_restat(p->src, t, err, sizeof err) != 0)
-                data_pane_say(p, true, "%s", err);
-            else
-                data_pane_say(p, false, "near-duplicate threshold %.2f: the stats pass runs "
-                              "again", t);
-            data_pane_refilter(p);
+            p->stats_threshold = t;
+            data_pane_say(p, false, "near-duplicate threshold %.2f: the stats pass runs again",
+                          t);
+            data_stats_follow(p);
         }
         return true;
     default: return false;
     }
+}
+
+bool data_stats_current(const pane_data *p)
+{
+    data_source_state st;
+    if (!p->src || !data_source_stats(p->src))
+        return false;
+    data_source_state_get(p->src, &st);
+    return st.stats_gen == p->edit_gen;
+}
+
+/* A new pass over the rows as they are now; the old one has ended. */
+static void restat(pane_data *p, double threshold)
+{
+    char err[256];
+    size_t edits = p->edit ? ds_edit_step_count(p->edit) : 0;
+    ds_view *v = NULL;
+    if (edits && !(v = ds_edit_view(p->edit, err, sizeof err))) {
+        data_pane_say(p, true, "stats: %s", err);
+        return;
+    }
+    data_pane_stop_workers(p);     /* the filter reads the pass being replaced */
+    data_source_pass pass = {v, p->edit_gen, edits, threshold};
+    if (data_source_restat(p->src, &pass, err, sizeof err) != 0)
+        data_pane_say(p, true, "stats: %s", err);
+    data_pane_refilter(p);
+}
+
+void data_stats_follow(pane_data *p)
+{
+    data_source_state st;
+    data_source_state_get(p->src, &st);
+    double want = p->stats_threshold > 0 ? p->stats_threshold : st.near_threshold;
+    bool same = st.stats_gen == p->edit_gen && st.near_threshold == want;
+    /* the session is the job's while an action runs */
+    if (same || p->job || !dataset_checked(data_source_dataset(p->src)))
+        return;
+    if (data_source_stats_stop(p->src))
+        restat(p, want);
 }

@@ -15,6 +15,10 @@
  *   language and flags and the Stats view's summary; until it ends, and for
  *   edited rows, a row is measured here with ds_features (data_measure) and
  *   cached (the cache is keyed by edit_gen so edits invalidate it).
+ * - The pass follows the edits (data_stats_follow): with the Stats view
+ *   open or a filter on dup / near_dup waiting, a pass older than edit_gen
+ *   is stopped and one runs over ds_edit_view's snapshot of the session;
+ *   once it describes edit_gen its flags hold for edited rows too.
  * - Edits (data_clean.c): a ds_edit session opened once the file is indexed
  *   and checked; every change is a ds_action, so undo/redo and the recipe
  *   saved beside the output come from ds_edit. Records are read through it
@@ -129,7 +133,7 @@ int data_pane_record(pane_data *p, size_t record, data_metrics *m, ds_record *pa
     int rc = data_pane_get(p, record, rec, why, sizeof why);
     bool edited = p->edit && ds_edit_replaced(p->edit, record);
     *m = (data_metrics){0};
-    if (!edited && data_source_metrics(p->src, record, m)) {
+    if ((!edited || data_stats_current(p)) && data_source_metrics(p->src, record, m)) {
         if (!parse)
             ds_record_clear(rec);
         return rc;
@@ -340,9 +344,13 @@ static void start_filter(pane_data *p, const char *text)
         snprintf(p->filter_error, sizeof p->filter_error, "%s", err);
         return;
     }
-    p->filter_waits_stats = (ds_filter_needs(f) & DS_NEED_STATS) && !data_source_stats(p->src);
+    /* dup and near_dup follow the edits once a pass describes them */
+    bool current = data_stats_current(p), stale = st.stats_gen != p->edit_gen;
+    unsigned needs = ds_filter_needs(f);
+    p->filter_waits_stats = ((needs & DS_NEED_STATS) && !current)
+                            || ((needs & DS_NEED_DUP) && stale);
     p->filter_before_stats = !data_source_stats(p->src);
-    p->filter = data_filter_start(p->src, p->edit, f, st.records, err, sizeof err);
+    p->filter = data_filter_start(p->src, p->edit, current, f, st.records, err, sizeof err);
     if (!p->filter)
         snprintf(p->filter_error, sizeof p->filter_error, "%s", err);
 }
@@ -352,7 +360,7 @@ static void poll_filter(pane_data *p)
     size_t scanned, matched, n = dataset_count(data_source_dataset(p->src));
     if (p->job)
         return;             /* it would read the session the job is changing */
-    bool stats = data_source_stats(p->src) != NULL;
+    bool stats = data_stats_current(p);
     if (stats && ((p->filter_waits_stats && !p->filter) ||
                   (p->filter && p->filter_before_stats && data_filter_summary_only(p->filter))))
         start_filter(p, p->filter_text);     /* now it can read the pass's rows */
@@ -370,7 +378,7 @@ static void poll_filter(pane_data *p)
     p->filter_hits = matched;
     p->filter_on = true;
     stop_filter(p);
-    if (p->filter_waits_stats && data_source_stats(p->src)) {
+    if (p->filter_waits_stats && data_stats_current(p)) {
         start_filter(p, p->filter_text);    /* the stats pass ended meanwhile */
         return;
     }
@@ -762,6 +770,8 @@ static void tick(pane *b, const pane_env *env)
     poll_search(p);
     poll_filter(p);
     data_clean_poll(p);
+    if (p->mode == DATA_MODE_STATS || p->filter_waits_stats)
+        data_stats_follow(p);
 }
 
 static bool busy(const pane *b)

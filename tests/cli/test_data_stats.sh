@@ -2,7 +2,9 @@
 # test_data_stats.sh - `lathe data stats`: --json keys and values on a fixture
 # with planted findings (the same fixture as tests/unit/test_ds_stats.c), the
 # text report and its histogram, a vocabulary from -m or a config's
-# base_model with its sequence_len, and usage and runtime errors.
+# base_model with its sequence_len, --recipe (the rows after a recipe's
+# steps: the numbers of the file `lathe data clean` writes from it), and
+# usage and runtime errors.
 . "${LATHE_SRCDIR:-$(dirname "$0")/../..}/tests/tap.sh"
 
 out=$(mktemp -d)
@@ -48,6 +50,35 @@ check "--config takes base_model and sequence_len" status_is 0 "$LATHE" data sta
 check "the config's sequence_len is used" has '"sequence_len":3,'
 check "--near-threshold is reported" status_is 0 "$LATHE" data stats "$out/d.jsonl" --json --near-threshold 0.95 --format alpaca
 check "the threshold is in the output" has '"near_threshold":0.95'
+
+# --recipe: the rows after the recipe's steps, as the pane's Stats view shows them
+cat >"$out/r.yaml" <<'YAML'
+version: 1
+steps:
+  - do: dedupe
+  - do: redact_pii
+  - do: delete
+    rows: [5]
+YAML
+check "stats --recipe exits 0" status_is 0 "$LATHE" data stats "$out/d.jsonl" --json --recipe "$out/r.yaml" -m "$vocab" --sequence-len 9
+check "the duplicate is gone" has '"rows":5,"problem_rows":1,"problems":1,"exact_duplicates":0,'
+check "its near duplicate now counts against the first" has '"near_duplicates":1,'
+check "redacted PII is not counted" has '"pii_rows":0,'
+check "the deleted record's empty instruction is gone" has '"empty_fields":{"instruction":0,'
+mv "$out/stdout" "$out/edited.json"
+# the same numbers as the file the recipe writes (bar its path and the bad line it leaves out)
+"$LATHE" data clean "$out/d.jsonl" --recipe "$out/r.yaml" -o "$out/clean.jsonl" 2>/dev/null
+printf 'not json\n' >>"$out/clean.jsonl"
+check "stats of the cleaned file exits 0" status_is 0 "$LATHE" data stats "$out/clean.jsonl" --json -m "$vocab" --sequence-len 9
+same_json() { sed 's/"dataset":"[^"]*",//' "$1" >"$out/a.json"; sed 's/"dataset":"[^"]*",//' "$2" >"$out/b.json"; cmp -s "$out/a.json" "$out/b.json" || { diag "$(cat "$out/a.json")" "$(cat "$out/b.json")"; false; }; }
+check "--recipe reports what the cleaned file has" same_json "$out/edited.json" "$out/stdout"
+check "the text report runs over the recipe too" status_is 0 "$LATHE" data stats "$out/d.jsonl" --recipe "$out/r.yaml"
+check "the text report counts the edited rows" grep -q "5 rows (alpaca), 1 problem rows" "$out/stdout"
+check "--help names --recipe" sh -c "'$LATHE' data --help | grep -q 'recipe R.yaml]'"
+printf 'version: 1\nsteps:\n  - do: delete\n    rows: [99]\n' >"$out/range.yaml"
+check "a recipe step that fails exits 1" status_is 1 "$LATHE" data stats "$out/d.jsonl" --recipe "$out/range.yaml"
+check "the failing step is named" grep -q "range.yaml: step 1 (delete)" "$out/stderr"
+check "a missing recipe exits 1" status_is 1 "$LATHE" data stats "$out/d.jsonl" --recipe "$out/none.yaml"
 
 check "no dataset exits 2" status_is 2 "$LATHE" data stats --json
 check "a bad threshold exits 2" status_is 2 "$LATHE" data stats "$out/d.jsonl" --near-threshold 2

@@ -4,7 +4,9 @@
 # the column), the Stats view, delete + undo + redo, a bulk drop on a filter
 # result, the clean menu, editing a record through a scripted $EDITOR (one
 # script rewrites the record, one writes invalid JSON: the error is shown and
-# the text kept for the next edit), saving to a new file whose bytes equal
+# the text kept for the next edit), the Stats view following the edits (a
+# bulk drop, undo, redo, dedupe; the same counts as `lathe data stats
+# --recipe` on the saved recipe), saving to a new file whose bytes equal
 # `lathe data clean IN --recipe SAVED_RECIPE -o OUT`, overwriting the input
 # after confirmation with a backup, a split export, and quitting with unsaved
 # edits asking first.
@@ -21,6 +23,15 @@ first_row() {
     false
 }
 same_bytes() { cmp "$1" "$2" || { diag "$1 and $2 differ"; false; }; }
+# The Stats view's counts line: N rows ... E exact duplicates ... M near duplicates.
+counts_are() { scr_screen | grep -qE "^ *$1 rows .* $2 exact duplicates .* $3 near duplicates"; }
+stats_counts() {
+    scr_poll counts_are "$@" && return 0
+    diag "the Stats view does not count $1 rows, $2 exact and $3 near duplicates:" "$(scr_screen)"
+    false
+}
+# What `lathe data stats --json` says of KEY in $scr_dir/stats.json.
+json_count() { sed -n "s/.*\"$1\":\([0-9]*\),.*/\1/p" "$scr_dir/stats.json"; }
 
 cp "$fx/browse.jsonl" "$scr_dir/"
 cat >"$scr_dir/rewrite.sh" <<'ED'
@@ -89,6 +100,16 @@ scr_keys f 'output ~ /needle/' Enter
 check "a regex filter" scr_wait "filter: 2 rows"
 scr_keys b d
 check "b d drops the filter's rows" scr_wait "dropped the rows where output ~ /needle/: 2 rows changed"
+scr_keys S
+check "the Stats view runs the pass again over the edits" scr_wait "stats after 3 edits"
+check "its counts follow the bulk drop" stats_counts 58 1 0
+scr_keys u
+check "u in the Stats view undoes the drop" scr_wait "undone: drop"
+check "the pass runs again: the rows are back" stats_counts 60 1 0
+check "it says which edits it describes" scr_wait "stats after 2 edits"
+scr_keys U
+check "after redo the counts follow again" stats_counts 58 1 0
+scr_keys Escape
 scr_keys F
 check "they are gone from the table" scr_wait "2 deleted"
 
@@ -100,6 +121,9 @@ scr_keys Escape
 
 scr_keys c d
 check "the clean menu dedupes" scr_wait "dropped exact duplicates: 1 row changed"
+scr_keys S
+check "the Stats view has no exact duplicates left" stats_counts 57 0 0
+scr_keys Escape
 
 scr_keys Home Down e
 check "e edits the record in \$EDITOR" scr_wait "edited record 2: 1 row changed"
@@ -115,6 +139,13 @@ check "save writes the file and its recipe" scr_wait "saved 57 records to browse
 check "the saved file replays byte for byte" \
     "$LATHE" data clean "$scr_dir/browse.jsonl" --recipe "$scr_dir/browse-clean.jsonl.recipe.yaml" -o "$scr_dir/replay.jsonl"
 check "the replay equals the pane's save" same_bytes "$scr_dir/browse-clean.jsonl" "$scr_dir/replay.jsonl"
+check "lathe data stats --recipe runs the saved recipe" sh -c "'$LATHE' data stats '$scr_dir/browse.jsonl' \
+    --recipe '$scr_dir/browse-clean.jsonl.recipe.yaml' --near-threshold 0.75 --json >'$scr_dir/stats.json'"
+scr_keys S
+check "the pane and lathe data stats --recipe count the same" \
+    stats_counts "$(json_count rows)" "$(json_count exact_duplicates)" "$(json_count near_duplicates)"
+check "the PII count is the same too" scr_wait "PII: $(json_count pii_rows) rows;"
+scr_keys Escape
 
 scr_keys x Enter
 check "x exports a seeded split" scr_wait "split: 51 records to browse-train.jsonl, 6 to browse-val.jsonl"

@@ -2,8 +2,10 @@
  * threaded tree: the background loader (index, tokenizer, check, stats pass)
  * polled from this thread the way the pane does each tick, closed at every
  * stage (cancel, then join), and the search worker polled and stopped
- * half-way through a large file, the filter worker and an edit action on a
- * worker (data_job). */
+ * half-way through a large file, the filter worker, an edit action on a
+ * worker (data_job), the stats pass restarted over the edit session
+ * while the session changes, and the filter's dup and near_dup from a pass
+ * over the edits. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -90,8 +92,10 @@ static void test_loader_runs_to_done(void **state)
     assert_int_equal(ds_stats_summary(data_source_stats(s))->rows, records);
     /* the Stats view's +/-: the pass again with another threshold */
     char rerr[256];
-    assert_int_equal(data_source_restat(s, 0.7, rerr, sizeof rerr), 0);
-    assert_int_equal(data_source_restat(s, 0.6, rerr, sizeof rerr), -1);   /* still running */
+    assert_true(data_source_stats_stop(s));     /* none runs */
+    data_source_pass again = {NULL, 0, 0, 0.7}, later = {NULL, 0, 0, 0.6};
+    assert_int_equal(data_source_restat(s, &again, rerr, sizeof rerr), 0);
+    assert_int_equal(data_source_restat(s, &later, rerr, sizeof rerr), -1);   /* still running */
     poll_to_done(s);
     assert_true(ds_stats_summary(data_source_stats(s))->near_threshold == 0.7);
     data_source_close(s);
@@ -225,7 +229,8 @@ static void test_filter_thread(void **state)
         nap();
         data_source_state_get(s, &st);
     } while (st.stage < DATA_STAGE_STATS);
-    data_filter *j = data_filter_start(s, NULL, ds_filter_compile("chars > 300", err, sizeof err),
+    data_filter *j = data_filter_start(s, NULL, false,
+                                       ds_filter_compile("chars > 300", err, sizeof err),
                                        records, err, sizeof err);
     assert_non_null(j);
     size_t early;
@@ -238,8 +243,8 @@ static void test_filter_thread(void **state)
     size_t row0 = 0;
     ds_action del = {.kind = DS_ACT_DELETE, .rows = &row0, .n_rows = 1};
     assert_int_equal(ds_edit_apply(e, &del, NULL, err, sizeof err), 0);
-    j = data_filter_start(s, e, ds_filter_compile("chars > 300", err, sizeof err), records, err,
-                          sizeof err);
+    j = data_filter_start(s, e, false, ds_filter_compile("chars > 300", err, sizeof err),
+                          records, err, sizeof err);
     assert_non_null(j);
     size_t late, want = 0;
     filter_to_done(j, &late);
@@ -254,8 +259,8 @@ static void test_filter_thread(void **state)
     assert_int_equal(late, want);
     assert_true(early >= late && early <= late + 1);   /* row 0 may have matched */
     data_filter_stop(j);
-    j = data_filter_start(s, e, ds_filter_compile("output ~ /zzz/", err, sizeof err), records, err,
-                          sizeof err);
+    j = data_filter_start(s, e, false, ds_filter_compile("output ~ /zzz/", err, sizeof err),
+                          records, err, sizeof err);
     assert_non_null(j);
     data_filter_stop(j);                              /* stopped while it runs */
     /* an action on a worker, polled with its progress, then one cancelled */
@@ -283,6 +288,150 @@ static void test_filter_thread(void **state)
     ds_fixture_drop(&fx);
 }
 
+/* Restarts the stats pass over the edit session while the session keeps
+ * changing on this thread (deletes, replacements and undos that drop texts
+ * the running pass reads through its snapshot), stopping stale passes the
+ * way the pane does each tick; the last pass equals one run here over the
+ * same snapshot. */
+static void restart_over(data_source *s, ds_edit *e, unsigned gen, ds_view **twin)
+{
+    char err[256];
+    while (!data_source_stats_stop(s))      /* asks a running pass to stop */
+        nap();
+    data_source_pass pass = {ds_edit_view(e, err, sizeof err), gen, ds_edit_step_count(e), 0.8};
+    assert_non_null(pass.view);
+    ds_view_free(*twin);
+    *twin = ds_edit_view(e, err, sizeof err);
+    assert_int_equal(data_source_restat(s, &pass, err, sizeof err), 0);
+    data_source_state st;
+    data_source_state_get(s, &st);
+    assert_int_equal(st.stats_gen, gen);
+    assert_int_equal(st.stats_edits, ds_edit_step_count(e));
+}
+
+static void test_restat_while_editing(void **state)
+{
+    (void)state;
+    ds_fixture fx;
+    uint64_t records;
+    write_gen(&fx, DS_FMT_SHAREGPT, 1 << 20, &records);
+    char err[512];
+    data_source *s = data_source_open(fx.path, NULL, err, sizeof err);
+    assert_non_null(s);
+    poll_to_done(s);
+    ds_edit *e = ds_edit_new(data_source_dataset(s), err, sizeof err);
+    assert_non_null(e);
+    ds_view *twin = NULL;
+    char text[] = "{\"conversations\":[{\"from\":\"human\",\"value\":\"hi\"},"
+                  "{\"from\":\"gpt\",\"value\":\"a new answer\"}]}";
+    for (unsigned gen = 1; gen <= 9; gen++) {
+        size_t row = (gen * 37) % records;
+        ds_action a = {.kind = gen % 2 ? DS_ACT_DELETE : DS_ACT_REPLACE, .rows = &row,
+                       .n_rows = 1, .json = text};
+        if (ds_edit_apply(e, &a, NULL, err, sizeof err) != 0)
+            fail_msg("%s", err);
+        restart_over(s, e, gen, &twin);
+        if (gen % 3 == 0)
+            assert_true(ds_edit_undo(e));    /* frees a text only the snapshot holds */
+    }
+    data_source_state st;
+    do {
+        nap();
+        data_source_state_get(s, &st);
+    } while (st.stage == DATA_STAGE_STATS);
+    assert_int_equal(st.stage, DATA_STAGE_DONE);
+    ds_stats *ref = ds_stats_new_view(twin, NULL, err, sizeof err);
+    assert_non_null(ref);
+    assert_int_equal(ds_stats_run(ref, err, sizeof err), 0);
+    const ds_summary *a = ds_stats_summary(data_source_stats(s)), *b = ds_stats_summary(ref);
+    assert_int_equal(a->rows, b->rows);
+    assert_int_equal(a->rows, ds_edit_visible_count(e) - 1);   /* its delete was undone */
+    assert_int_equal(a->exact_dups, b->exact_dups);
+    assert_int_equal(a->near_dups, b->near_dups);
+    assert_int_equal(a->tokens_total.count, b->tokens_total.count);
+    assert_int_equal(a->chars_total.max, b->chars_total.max);
+    ds_stats_free(ref);
+    ds_edit_free(e);
+    data_source_close(s);
+    ds_fixture_drop(&fx);
+}
+
+#define MSG(u, a) "{\"messages\":[{\"role\":\"user\",\"content\":\"" u "\"},"          \
+                  "{\"role\":\"assistant\",\"content\":\"" a "\"}]}\n"
+
+/* Rows of F matching FILTER, evaluated through E with a pass that is
+ * CURRENT (or not); bit i of the result: row i matched. */
+static unsigned filter_rows(data_source *s, ds_edit *e, bool current, const char *filter,
+                            size_t n)
+{
+    char err[256];
+    data_filter *j = data_filter_start(s, e, current, ds_filter_compile(filter, err, sizeof err),
+                                       n, err, sizeof err);
+    assert_non_null(j);
+    size_t matched;
+    filter_to_done(j, &matched);
+    unsigned bits = 0;
+    for (size_t i = 0; i < n; i++)
+        bits |= data_filter_matches(j)[i] ? 1u << i : 0;
+    data_filter_stop(j);
+    return bits;
+}
+
+static void pass_over_edits(data_source *s, ds_edit *e, unsigned gen)
+{
+    ds_view *twin = NULL;
+    restart_over(s, e, gen, &twin);
+    ds_view_free(twin);
+    data_source_state st;
+    do {
+        nap();
+        data_source_state_get(s, &st);
+    } while (st.stage == DATA_STAGE_STATS);
+    assert_int_equal(st.stage, DATA_STAGE_DONE);
+}
+
+/* The filter's dup and near_dup follow the edits once a pass describes
+ * them: a near duplicate whose partners are deleted is none, and an edited
+ * row is compared by its new text. */
+static void test_filter_follows_edits(void **state)
+{
+    (void)state;
+    ds_fixture fx;
+    assert_int_equal(ds_fixture_text(&fx,
+        MSG("Say hello to everyone here", "Hello there, dear friend of mine, how are you today?")
+        MSG("Say hello to everyone here", "Hello there, dear friend of mine, how are you today?")
+        MSG("Mail me", "write to someone@example.com please")
+        MSG("say HELLO to everyone here", "hello there dear friend of mine how are you today")
+        MSG("What is two plus two", "Four")), 0);
+    char err[512];
+    data_source *s = data_source_open(fx.path, NULL, err, sizeof err);
+    assert_non_null(s);
+    poll_to_done(s);
+    ds_edit *e = ds_edit_new(data_source_dataset(s), err, sizeof err);
+    assert_non_null(e);
+    assert_int_equal(filter_rows(s, e, false, "near_dup", 5), 1u << 3);
+    assert_int_equal(filter_rows(s, e, false, "dup", 5), 1u << 1);
+    size_t rows[] = {0, 1};
+    assert_int_equal(ds_edit_apply(e, &(ds_action){.kind = DS_ACT_DELETE, .rows = rows,
+                                                   .n_rows = 2}, NULL, err, sizeof err), 0);
+    pass_over_edits(s, e, 1);
+    assert_int_equal(filter_rows(s, e, true, "near_dup", 5), 0);
+    size_t four = 4;
+    char same_as_2[] = MSG("Mail me", "write to someone@example.com please");
+    assert_int_equal(ds_edit_apply(e, &(ds_action){.kind = DS_ACT_REPLACE, .rows = &four,
+                                                   .n_rows = 1, .json = same_as_2},
+                                   NULL, err, sizeof err), 0);
+    pass_over_edits(s, e, 2);
+    assert_int_equal(filter_rows(s, e, true, "dup", 5), 1u << 4);
+    assert_int_equal(filter_rows(s, e, true, "pii", 5), 1u << 2 | 1u << 4);
+    data_metrics m;
+    assert_false(data_source_metrics(s, 0, &m));     /* deleted: not in the pass */
+    assert_true(data_source_metrics(s, 4, &m) && (m.flags & DS_ROW_DUP));
+    ds_edit_free(e);
+    data_source_close(s);
+    ds_fixture_drop(&fx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -291,6 +440,8 @@ int main(void)
         cmocka_unit_test(test_close_at_every_stage),
         cmocka_unit_test(test_search_thread),
         cmocka_unit_test(test_filter_thread),
+        cmocka_unit_test(test_restat_while_editing),
+        cmocka_unit_test(test_filter_follows_edits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
