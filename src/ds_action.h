@@ -7,7 +7,7 @@
  *   drop, keep, tag   filter: a filter expression (ds_filter.h); tag: a name
  *   whitespace        trim every string value and normalise its whitespace
  *   nfc               Unicode NFC of every string value
- *   drop_empty        drop records with a blank turn (or none)
+ *   drop_empty        drop records with a blank text they need (ds_record_is_empty)
  *   dedupe            drop exact duplicates of an earlier visible record
  *   near_dedupe       drop near duplicates (ds_neardup.h) of an earlier visible
  *                     record; threshold: the Jaccard similarity, in (0, 1]

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "ds_edit_impl.h"
+#include "ds_features.h"
 #include "ds_json_rewrite.h"
 #include "ds_text_clean.h"
 
@@ -100,22 +101,6 @@ static int rewrite(ds_edit *e, ds_string_fn fn, ds_change_list *c, char *err, si
     return 0;
 }
 
-static bool blank(ds_text t)
-{
-    for (size_t i = 0; i < t.len; i++)
-        if (!strchr(" \t\r\n", t.text[i]))
-            return false;
-    return true;
-}
-
-static bool is_empty(const ds_record *rec)
-{
-    for (size_t i = 0; i < rec->n_turns; i++)
-        if (blank(rec->turns[i].text))
-            return true;
-    return rec->n_turns == 0;
-}
-
 static int delete_row(ds_edit *e, size_t row, ds_change_list *c, char *err, size_t errlen)
 {
     ds_row_state st = ds_overlay_get(&e->ov, row);
@@ -126,7 +111,7 @@ static int delete_row(ds_edit *e, size_t row, ds_change_list *c, char *err, size
 static int delete_if_empty(ds_edit *e, size_t row, const ds_record *rec, void *c, char *err,
                            size_t errlen)
 {
-    return rec && is_empty(rec) ? delete_row(e, row, c, err, errlen) : 0;
+    return rec && ds_record_is_empty(rec) ? delete_row(e, row, c, err, errlen) : 0;
 }
 
 static int drop_empty(ds_edit *e, ds_change_list *c, char *err, size_t errlen)

@@ -113,7 +113,7 @@ static int run_passes(ds_edit *e, unsigned needs, pass_marks *p, char *err, size
 
 static unsigned row_flags(ds_edit *e, const pass_marks *p, size_t row, const ds_features *f)
 {
-    unsigned fl = (f->pii_total ? DS_ROW_PII : 0) | (f->empty ? DS_ROW_EMPTY : 0)
+    unsigned fl = (f->pii_total ? DS_ROW_PII : 0) | (f->empty_record ? DS_ROW_EMPTY : 0)
         | (f->control ? DS_ROW_CONTROL : 0) | (f->invalid_utf8 ? DS_ROW_INVALID_UTF8 : 0);
     if (e->sequence_len && f->tokens_total > e->sequence_len)
         fl |= DS_ROW_TOO_LONG;

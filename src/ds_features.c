@@ -11,6 +11,24 @@
 
 #include "utf8.h"
 
+static bool blank(const ds_text *t)
+{
+    size_t k = 0;
+    while (k < t->len && t->text[k] && strchr(" \t\r\n", t->text[k]))
+        k++;
+    return k == t->len;
+}
+
+bool ds_record_is_empty(const ds_record *rec)
+{
+    if (rec->format == DS_FMT_ALPACA)
+        return blank(&rec->instruction) || blank(&rec->output);
+    for (size_t i = 0; i < rec->n_turns; i++)
+        if (blank(&rec->turns[i].text))
+            return true;
+    return rec->n_turns == 0;
+}
+
 struct ds_feat_ctx {
     tok_session *tok;
     tok_ids ids;
@@ -207,5 +225,6 @@ int ds_features_compute(ds_feat_ctx *c, const ds_record *rec, ds_features *out, 
         count_pii(&x, out);
     }
     out->lang = ds_lang_pick(&sc);
+    out->empty_record = ds_record_is_empty(rec);
     return 0;
 }

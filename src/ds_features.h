@@ -9,7 +9,10 @@
  * output (alpaca/input_output/completion output, or the assistant turns;
  * alias "assistant"), system (system turns). A field is present when the
  * record's format has it; it is empty when (one of) its texts holds only
- * white space.
+ * white space. A record is empty (the E flag, the bare `empty` filter,
+ * what drop_empty drops) when a text it needs is blank: alpaca's
+ * instruction or output (its input is optional), or any turn of the other
+ * formats.
  *
  * Characters are Unicode code points (an invalid byte counts as one). Tokens
  * are the field texts encoded with the vocabulary alone, without BOS/EOS or
@@ -38,6 +41,7 @@ typedef struct {
     uint32_t chars[DS_FIELD_COUNT], tokens[DS_FIELD_COUNT];
     uint32_t chars_total, tokens_total;
     uint8_t present, empty;          /* bit 1 << field */
+    bool empty_record;               /* ds_record_is_empty */
     uint16_t turns, roles[3];        /* roles indexed by ds_role */
     uint32_t control, invalid_utf8;
     uint16_t pii[DS_PII_KINDS];      /* hits by kind (saturating) */
@@ -53,7 +57,7 @@ enum {
     DS_ROW_DUP = 2,           /* repeats an earlier record exactly */
     DS_ROW_NEAR_DUP = 4,      /* nearly repeats an earlier one (not exactly) */
     DS_ROW_PII = 8,
-    DS_ROW_EMPTY = 16,        /* some present field is empty */
+    DS_ROW_EMPTY = 16,        /* a text it needs is blank (ds_record_is_empty) */
     DS_ROW_TOO_LONG = 32,     /* more tokens than the sequence_len */
     DS_ROW_CONTROL = 64,
     DS_ROW_INVALID_UTF8 = 128
@@ -69,6 +73,9 @@ int ds_field_parse(const char *name, size_t len, ds_field *out);
  * fields, or the turns of a conversation. */
 size_t ds_record_piece_count(const ds_record *rec);
 ds_field ds_record_piece(const ds_record *rec, size_t i, ds_text *text);
+
+/* True when a text REC needs holds only white space (or it has no turns). */
+bool ds_record_is_empty(const ds_record *rec);
 
 /* Per-thread state: a tokenizer session (when a vocabulary is given) and
  * scratch space. V may be NULL (estimate); it must outlive the context. */

@@ -540,7 +540,7 @@ static bool eval(ds_filter *f, const node *n, const ds_filter_row *r)
         return (r->flags & n->mask) || (n->mask == DS_ROW_PROBLEM && !r->rec);
     case N_CMP: return ft && eval_cmp(n, ft);
     case N_EMPTY:
-        return ft && (n->field < 0 ? ft->empty != 0 : (ft->empty >> n->field) & 1);
+        return ft && (n->field < 0 ? ft->empty_record : (ft->empty >> n->field) & 1);
     case N_PII: return ft && (n->mask == DS_PII_KINDS ? ft->pii_total > 0 : ft->pii[n->mask] > 0);
     case N_LANG: return ft && compare(ft->lang, n->op, n->value);
     case N_MATCH: return r->rec && eval_match(f, n, r->rec);

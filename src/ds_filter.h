@@ -7,7 +7,7 @@
  *   term    := factor { and factor }
  *   factor  := not factor | '(' expr ')' | test
  *   test    := metric [ '(' field ')' ] cmp NUMBER     chars, tokens, turns
- *            | empty [ '(' field ')' ]                 no field: any field
+ *            | empty [ '(' field ')' ]                 no field: ds_record_is_empty
  *            | pii [ '(' kind ')' ]                    email phone card key secret
  *            | dup | near_dup | problem | too_long | control | invalid_utf8
  *            | lang ( '==' | '!=' ) LANG               ds_lang.h names

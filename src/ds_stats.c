@@ -134,7 +134,7 @@ static uint8_t row_flags(const ds_stats *st, const ds_features *f)
     uint8_t fl = 0;
     if (f->pii_total)
         fl |= DS_ROW_PII;
-    if (f->empty)
+    if (f->empty_record)
         fl |= DS_ROW_EMPTY;
     if (st->opt.sequence_len && f->tokens_total > st->opt.sequence_len)
         fl |= DS_ROW_TOO_LONG;

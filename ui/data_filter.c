@@ -39,7 +39,7 @@ static bool eval_summary(data_filter *j, const data_metrics *m, const ds_row_inf
     static const ds_record any;     /* "the record parsed"; never read */
     ds_features feat = {.chars_total = m->chars, .tokens_total = m->tokens,
                         .turns = info->turns, .lang = (ds_lang)m->lang};
-    feat.empty = m->flags & DS_ROW_EMPTY ? 1 : 0;
+    feat.empty_record = m->flags & DS_ROW_EMPTY;
     feat.pii_total = m->flags & DS_ROW_PII ? 1 : 0;
     feat.control = m->flags & DS_ROW_CONTROL ? 1 : 0;
     feat.invalid_utf8 = m->flags & DS_ROW_INVALID_UTF8 ? 1 : 0;

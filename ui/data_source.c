@@ -358,7 +358,7 @@ uint8_t data_row_flags(const data_source *s, const ds_features *f, size_t record
 {
     uint8_t fl = 0;
     fl |= f->pii_total ? DS_ROW_PII : 0;
-    fl |= f->empty ? DS_ROW_EMPTY : 0;
+    fl |= f->empty_record ? DS_ROW_EMPTY : 0;
     fl |= s->seq_len > 0 && f->tokens_total > s->seq_len ? DS_ROW_TOO_LONG : 0;
     fl |= f->control ? DS_ROW_CONTROL : 0;
     fl |= f->invalid_utf8 ? DS_ROW_INVALID_UTF8 : 0;

@@ -89,7 +89,8 @@ static void counts(data_doc *d, const ds_summary *s)
         if (s->present[f] && k < (int)sizeof line)
             k += snprintf(line + k, sizeof line - (size_t)k, " %s %zu of %zu;",
                           ds_field_name((ds_field)f), s->empty[f], s->present[f]);
-    data_doc_addf(d, THEME_TEXT, "%s rows with one: %zu", line, s->empty_rows);
+    data_doc_addf(d, THEME_TEXT, "%s empty records (E: a needed text blank): %zu", line,
+                  s->empty_rows);
     data_doc_addf(d, THEME_TEXT, "non-UTF-8: %zu rows (%llu bytes) %s control characters: %zu "
                   "rows (%llu)", s->invalid_utf8_rows, (unsigned long long)s->invalid_bytes, dot,
                   s->control_rows, (unsigned long long)s->control_chars);

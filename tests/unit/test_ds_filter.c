@@ -105,7 +105,7 @@ static void test_eval(void **state)
     assert_true(matches("chars > 10 && tokens(output) >= 2", &a, 0));
     assert_true(matches("turns == 2", &a, 0));
     assert_true(matches("empty(input)", &a, 0));
-    assert_true(matches("empty", &a, 0));
+    assert_false(matches("empty", &a, 0));    /* alpaca's input is optional */
     assert_false(matches("empty(input)", &b, 0));
     assert_false(matches("empty(system)", &a, 0));
     assert_true(matches("lang == ko", &a, 0));
@@ -137,6 +137,12 @@ static void test_eval(void **state)
     assert_true(matches("not empty", NULL, DS_ROW_PROBLEM));
     ds_record_clear(&a.rec);
     ds_record_clear(&b.rec);
+    /* a blank instruction makes the record empty, its input notwithstanding */
+    make_row(&a, "{\"instruction\":\" \\n\",\"input\":\"x\",\"output\":\"y\"}");
+    assert_true(matches("empty", &a, 0));
+    assert_true(matches("empty(instruction)", &a, 0));
+    assert_false(matches("empty(input)", &a, 0));
+    ds_record_clear(&a.rec);
 }
 
 static void test_needs(void **state)

@@ -77,6 +77,8 @@ static void test_fixture(void **state)
     assert_int_equal(ds_stats_near_of(st, 5), 0);
     assert_true(ds_stats_row(st, 2)->flags & DS_ROW_PII);
     assert_true(ds_stats_row(st, 4)->flags & DS_ROW_EMPTY);
+    assert_false(ds_stats_row(st, 0)->flags & DS_ROW_EMPTY);   /* only its input is empty */
+    assert_int_equal(s->empty_rows, 1);
     assert_int_equal(ds_stats_row(st, 6)->lang, DS_LANG_JA);
     assert_int_equal(ds_stats_row(st, 6)->tokens, 9);
     size_t done, total;
