@@ -56,16 +56,24 @@ static void poll_to_done(data_source *s)
     assert_int_equal(st.stage, DATA_STAGE_DONE);
 }
 
+/* PATH opened and indexed, checked and measured to the end. */
+static data_source *open_indexed(const char *path)
+{
+    char err[512];
+    data_source *s = data_source_open(path, NULL, err, sizeof err);
+    if (!s)
+        fail_msg("%s", err);
+    poll_to_done(s);
+    return s;
+}
+
 static void test_loader_runs_to_done(void **state)
 {
     (void)state;
     ds_fixture fx;
     uint64_t records;
     write_gen(&fx, DS_FMT_SHAREGPT, 3u << 20, &records);
-    char err[256];
-    data_source *s = data_source_open(fx.path, NULL, err, sizeof err);
-    assert_non_null(s);
-    poll_to_done(s);
+    data_source *s = open_indexed(fx.path);
     dataset *ds = data_source_dataset(s);
     assert_int_equal(dataset_count(ds), records);
     assert_null(data_source_vocab(s));
@@ -316,9 +324,7 @@ static void test_restat_while_editing(void **state)
     uint64_t records;
     write_gen(&fx, DS_FMT_SHAREGPT, 1 << 20, &records);
     char err[512];
-    data_source *s = data_source_open(fx.path, NULL, err, sizeof err);
-    assert_non_null(s);
-    poll_to_done(s);
+    data_source *s = open_indexed(fx.path);
     ds_edit *e = ds_edit_new(data_source_dataset(s), err, sizeof err);
     assert_non_null(e);
     ds_view *twin = NULL;
@@ -404,9 +410,7 @@ static void test_filter_follows_edits(void **state)
         MSG("say HELLO to everyone here", "hello there dear friend of mine how are you today")
         MSG("What is two plus two", "Four")), 0);
     char err[512];
-    data_source *s = data_source_open(fx.path, NULL, err, sizeof err);
-    assert_non_null(s);
-    poll_to_done(s);
+    data_source *s = open_indexed(fx.path);
     ds_edit *e = ds_edit_new(data_source_dataset(s), err, sizeof err);
     assert_non_null(e);
     assert_int_equal(filter_rows(s, e, false, "near_dup", 5), 1u << 3);

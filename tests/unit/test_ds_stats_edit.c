@@ -128,6 +128,18 @@ static const ds_summary *sum_of(ds_stats **keep, const session *s)
     return ds_stats_summary(*keep);
 }
 
+/* After every edit is undone the pass over the session equals the pass over
+ * the file as opened; frees ST and closes S. */
+static void back_as_opened(ds_stats *st, session *s)
+{
+    ds_stats *opened = as_opened(s);
+    sum_of(&st, s);
+    same_pass(st, opened, 7);
+    ds_stats_free(opened);
+    ds_stats_free(st);
+    session_close(s);
+}
+
 static void test_delete(void **state)
 {
     (void)state;
@@ -155,12 +167,7 @@ static void test_delete(void **state)
     assert_int_equal(sum->near_dups, 1);
     assert_int_equal(ds_stats_near_of(st, 5), 1);
     assert_true(ds_edit_undo(s.e));
-    ds_stats *opened = as_opened(&s);
-    sum_of(&st, &s);
-    same_pass(st, opened, 7);
-    ds_stats_free(opened);
-    ds_stats_free(st);
-    session_close(&s);
+    back_as_opened(st, &s);
 }
 
 static void test_cleaning_actions(void **state)
@@ -235,12 +242,7 @@ static void test_replace(void **state)
     assert_int_equal(sum_of(&st, &s)->pii_rows, 0);
     for (int i = 0; i < 3; i++)
         assert_true(ds_edit_undo(s.e));
-    ds_stats *opened = as_opened(&s);
-    sum_of(&st, &s);
-    same_pass(st, opened, 7);
-    ds_stats_free(opened);
-    ds_stats_free(st);
-    session_close(&s);
+    back_as_opened(st, &s);
 }
 
 /* The view is a snapshot: the session changes (and frees texts) after it
