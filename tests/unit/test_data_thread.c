@@ -56,6 +56,17 @@ static void poll_to_done(data_source *s)
     assert_int_equal(st.stage, DATA_STAGE_DONE);
 }
 
+/* Waits out a stats pass, which must end well. */
+static void wait_stats_done(data_source *s)
+{
+    data_source_state st;
+    do {
+        nap();
+        data_source_state_get(s, &st);
+    } while (st.stage == DATA_STAGE_STATS);
+    assert_int_equal(st.stage, DATA_STAGE_DONE);
+}
+
 /* PATH opened and indexed, checked and measured to the end. */
 static data_source *open_indexed(const char *path)
 {
@@ -340,12 +351,7 @@ static void test_restat_while_editing(void **state)
         if (gen % 3 == 0)
             assert_true(ds_edit_undo(e));    /* frees a text only the snapshot holds */
     }
-    data_source_state st;
-    do {
-        nap();
-        data_source_state_get(s, &st);
-    } while (st.stage == DATA_STAGE_STATS);
-    assert_int_equal(st.stage, DATA_STAGE_DONE);
+    wait_stats_done(s);
     ds_stats *ref = ds_stats_new_view(twin, NULL, err, sizeof err);
     assert_non_null(ref);
     assert_int_equal(ds_stats_run(ref, err, sizeof err), 0);
@@ -388,12 +394,7 @@ static void pass_over_edits(data_source *s, ds_edit *e, unsigned gen)
     ds_view *twin = NULL;
     restart_over(s, e, gen, &twin);
     ds_view_free(twin);
-    data_source_state st;
-    do {
-        nap();
-        data_source_state_get(s, &st);
-    } while (st.stage == DATA_STAGE_STATS);
-    assert_int_equal(st.stage, DATA_STAGE_DONE);
+    wait_stats_done(s);
 }
 
 /* The filter's dup and near_dup follow the edits once a pass describes
