@@ -100,13 +100,17 @@ static int cut_token(const tok_vocab *v, const char *text, int32_t id, const fra
 }
 
 /* Byte pairs present in the text: a special token with a pair the text lacks
- * cannot occur, which spares a scan per special token. */
-static void mark_pairs(const char *text, size_t len, uint8_t pairs[8192])
+ * cannot occur, which spares a scan per special token. The session's set is
+ * all clear between calls; unmarking walks the text again rather than
+ * clearing 8 KiB, which would cost more than a short text. */
+static void mark_pairs(const char *text, size_t len, uint8_t pairs[8192], bool set)
 {
-    memset(pairs, 0, 8192);
     for (size_t i = 0; i + 1 < len; i++) {
         unsigned k = (unsigned char)text[i] << 8 | (unsigned char)text[i + 1];
-        pairs[k >> 3] |= (uint8_t)(1u << (k & 7));
+        if (set)
+            pairs[k >> 3] |= (uint8_t)(1u << (k & 7));
+        else
+            pairs[k >> 3] = 0;
     }
 }
 
@@ -121,6 +125,36 @@ static bool may_occur(const tok_vocab *v, int32_t id, const uint8_t pairs[8192])
     return true;
 }
 
+static bool eligible(const tok_vocab *v, int32_t id, bool parse_special)
+{
+    return parse_special || v->type[id] == TOK_T_USER_DEFINED;
+}
+
+/* False when no special token that may be cut out can start in the text:
+ * none of their first bytes occurs (memchr, for up to 4 distinct bytes;
+ * special tokens are rare in text, so most texts skip the pair scan). */
+static bool specials_possible(const tok_vocab *v, const char *text, size_t len,
+                              bool parse_special)
+{
+    unsigned char first[4];
+    size_t nf = 0;
+    for (size_t k = 0; k < v->n_specials; k++) {
+        int32_t id = v->specials[k];
+        if (!eligible(v, id, parse_special) || v->len[id] == 0)
+            continue;
+        unsigned char b = (unsigned char)v->pool[v->off[id]];
+        if (memchr(first, b, nf))
+            continue;
+        if (nf == sizeof first)
+            return true;
+        first[nf++] = b;
+    }
+    for (size_t i = 0; i < nf; i++)
+        if (memchr(text, first[i], len))
+            return true;
+    return false;
+}
+
 static int partition(tok_session *s, const char *text, size_t len, bool parse_special,
                      fragments *fs)
 {
@@ -129,17 +163,25 @@ static int partition(tok_session *s, const char *text, size_t len, bool parse_sp
     int rc = 0;
     if (len && frag_push(fs, TOK_NONE, 0, len) != 0)
         return -1;
-    if (v->n_specials)
-        mark_pairs(text, len, s->pairs);
+    if (!specials_possible(v, text, len, parse_special))
+        return 0;
+    bool marked = false;
     for (size_t k = 0; k < v->n_specials && rc == 0; k++) {
         int32_t id = v->specials[k];
-        if ((!parse_special && v->type[id] != TOK_T_USER_DEFINED) || !may_occur(v, id, s->pairs))
+        if (!eligible(v, id, parse_special))
+            continue;
+        if (!marked)
+            mark_pairs(text, len, s->pairs, true);
+        marked = true;
+        if (!may_occur(v, id, s->pairs))
             continue;
         rc = cut_token(v, text, id, fs, &tmp);
         fragments t = *fs;
         *fs = tmp;
         tmp = t;
     }
+    if (marked)
+        mark_pairs(text, len, s->pairs, false);
     free(tmp.f);
     return rc;
 }
@@ -150,20 +192,21 @@ static int spm_fragment(tok_session *s, const char *text, size_t n, bool lead_sp
 {
     if (n > SIZE_MAX / 4 - 4 || tok_reserve((void **)&s->buf, &s->buf_cap, 3 * n + 4, 1) != 0)
         return -1;
+    char *buf = s->buf;
     size_t w = 0;
     if (lead_space) {
-        memcpy(s->buf, SPACE_MARK, 3);
+        memcpy(buf, SPACE_MARK, 3);
         w = 3;
     }
+    /* branch-free: the mark is always written, then its first byte
+     * overwritten by any other character (spaces are too frequent to predict) */
     for (size_t i = 0; i < n; i++) {
-        if (text[i] == ' ') {
-            memcpy(s->buf + w, SPACE_MARK, 3);
-            w += 3;
-        } else {
-            s->buf[w++] = text[i];
-        }
+        char c = text[i];
+        memcpy(buf + w, SPACE_MARK, 3);
+        buf[w] = c == ' ' ? SPACE_MARK[0] : c;
+        w += c == ' ' ? 3 : 1;
     }
-    return tok_spm_encode(s, s->buf, w, out);
+    return tok_spm_encode(s, buf, w, out);
 }
 
 /* BPE: invalid UTF-8 becomes U+FFFD per bad byte, as llama.cpp's decoder

@@ -132,7 +132,11 @@ int tok_cpt_to_byte(uint32_t cp);
 size_t tok_utf8_next(const char *s, size_t n, uint32_t *cp, int *ok);
 /* Writes cp as UTF-8 to out (4 bytes room), returns its length. */
 size_t tok_utf8_put(uint32_t cp, char *out);
-/* Length of the UTF-8 sequence that starts with lead byte c (1..4). */
-size_t tok_utf8_len(unsigned char c);
+/* Length of the UTF-8 sequence that starts with lead byte c (1..4); inline
+ * because the encoders call it for every character. */
+static inline size_t tok_utf8_len(unsigned char c)
+{
+    return c < 0xC0 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+}
 
 #endif

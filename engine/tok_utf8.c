@@ -4,12 +4,6 @@
 
 #include "tok_impl.h"
 
-size_t tok_utf8_len(unsigned char c)
-{
-    static const unsigned char lookup[16] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 3, 4};
-    return lookup[c >> 4];
-}
-
 /* Sequences PCRE2 rejects (overlong, surrogate, beyond U+10FFFF) count as
  * invalid too, so whatever reaches the regexes is valid UTF-8. */
 size_t tok_utf8_next(const char *s, size_t n, uint32_t *cp, int *ok)

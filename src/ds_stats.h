@@ -12,9 +12,10 @@
  * joining the thread that ran ds_stats_run).
  *
  * The dataset must have been built and checked (dataset_check): problem
- * rows and exact duplicates are taken from it. Tokens are per field without
- * the chat template (ds_features.h); a row is too long when its total
- * exceeds sequence_len. Near duplicates count rows similar to an earlier
+ * rows and exact duplicates are taken from it. Tokens per field are the
+ * texts alone; the total is the trained length under the options' chat
+ * template, else the field sum (ds_features.h); a row is too long (the
+ * trainer truncates it) when its total exceeds sequence_len. Near duplicates count rows similar to an earlier
  * row (ds_neardup.h) that are not exact duplicates. */
 #ifndef LATHE_DS_STATS_H
 #define LATHE_DS_STATS_H
@@ -33,6 +34,7 @@ typedef struct {
     uint32_t sequence_len;      /* 0: no limit */
     double near_threshold;      /* 0: DS_NEAR_THRESHOLD_DEFAULT */
     int threads;                /* 0: the online CPUs */
+    chat_tmpl tmpl;             /* with vocab: totals are trained lengths */
 } ds_stats_options;
 
 typedef struct {
@@ -47,6 +49,7 @@ typedef struct {
     uint32_t sequence_len;
     double near_threshold;
     bool tokens_exact;
+    bool tokens_templated;      /* tokens_total holds trained lengths */
 } ds_summary;
 
 /* What the pane keeps for every row (12 bytes): sortable columns and flags. */

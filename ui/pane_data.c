@@ -117,6 +117,8 @@ static ds_feat_ctx *feature_ctx(pane_data *p, bool tokenize)
     char err[256];
     if (!*c && !(*c = ds_feat_ctx_new(c == &p->feat ? v : NULL, err, sizeof err)))
         data_pane_say(p, true, "measuring: %s", err);
+    else if (c == &p->feat)
+        ds_feat_ctx_set_template(*c, data_source_template(p->src));
     return *c;
 }
 
