@@ -212,7 +212,8 @@ static void count_pii(const ds_text *x, ds_features *out)
 
 /* The total as the trainer sees it: the record rendered through the chat
  * template with BOS/EOS (pipe_render_length), the one path the trainer and
- * the preview take. The word cache makes the second encoding of the texts cheap. */
+ * the preview take. Encoding the texts a second time costs the scan and the
+ * word-cache lookups, not the merges. */
 static int trained_length(ds_feat_ctx *c, const ds_record *rec, ds_features *out, char *err,
                           size_t errlen)
 {

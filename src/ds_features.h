@@ -2,7 +2,9 @@
  * record: characters and tokens per field and in total, turns and roles,
  * empty fields, control characters, invalid UTF-8, PII hits by kind and a
  * language guess. Cheap enough to compute for each visible row (one pass
- * over the text, plus tokenization when a vocabulary is given).
+ * over the text, plus tokenization when a vocabulary is given: the fields
+ * alone, and with a chat template the rendered record too, whose words come
+ * mostly from the session's word cache).
  *
  * Fields unify the formats: instruction (alpaca's instruction, or the user
  * turns of a conversation; alias "user"), input (alpaca and input_output),

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "pipeline.h"
 #include "pipeline_render.h"
 
@@ -49,15 +50,12 @@ static int render_completion(const ds_record *rec, tok_session *s, chat_tokens *
             snprintf(err, errlen, "out of memory encoding a completion");
         return -1;
     }
-    if (ct->trainable_cap < ids->n + 1) {
-        uint8_t *flag = realloc(ct->trainable, ids->n + 1);
-        if (!flag) {
-            snprintf(err, errlen, "out of memory encoding a completion");
-            return -1;
-        }
-        ct->trainable = flag;
-        ct->trainable_cap = ids->n + 1;
+    uint8_t *flag = grow_array(ct->trainable, &ct->trainable_cap, ids->n + 1, 1, 256);
+    if (!flag) {
+        snprintf(err, errlen, "out of memory encoding a completion");
+        return -1;
     }
+    ct->trainable = flag;
     size_t skip = ids->n && ids->ids[0] == tok_bos(v) && tok_add_bos(v);
     memset(ct->trainable, 0, skip);
     memset(ct->trainable + skip, 1, ids->n - skip);

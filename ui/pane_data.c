@@ -808,7 +808,7 @@ static void draw_summary(pane_data *p, WINDOW *w, int y, const data_source_state
                       dot, dataset_problem_total(ds), dot, dataset_dup_count(ds));
     k += snprintf(line + k, sizeof line - (size_t)k, " %s %s", dot,
                   !data_source_vocab(p->src) ? "~tokens estimated"
-                  : data_source_template(p->src) != CHAT_TMPL_UNKNOWN ? "tokens as trained"
+                  : data_source_template(p->src) != CHAT_TMPL_UNKNOWN ? "tokens counted as trained"
                   : "tokens counted");
     if (p->filter_on && k < (int)sizeof line)
         k += snprintf(line + k, sizeof line - (size_t)k, " %s filter: %zu rows", dot,
