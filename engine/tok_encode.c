@@ -186,27 +186,55 @@ static int partition(tok_session *s, const char *text, size_t len, bool parse_sp
     return rc;
 }
 
+/* Copies TEXT to OUT (room for 3 * N + 8 bytes) with every ' ' as "▁";
+ * returns the bytes written. Eight bytes at a time up to the next space
+ * where the byte order lets the lowest zero byte be found exactly. */
+static size_t escape_spaces(const char *text, size_t n, char *out)
+{
+    size_t w = 0, i = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    while (i + 8 <= n) {
+        uint64_t x;
+        memcpy(&x, text + i, 8);
+        x ^= 0x2020202020202020u;                  /* spaces become zero bytes */
+        uint64_t zero = (x - ones) & ~x & highs;   /* exact up to the first zero */
+        memcpy(out + w, text + i, 8);
+        if (!zero) {
+            w += 8;
+            i += 8;
+            continue;
+        }
+        size_t k = (size_t)__builtin_ctzll(zero) / 8;
+        memcpy(out + w + k, SPACE_MARK, 3);
+        w += k + 3;
+        i += k + 1;
+    }
+#endif
+    for (; i < n; i++) {
+        if (text[i] == ' ') {
+            memcpy(out + w, SPACE_MARK, 3);
+            w += 3;
+        } else {
+            out[w++] = text[i];
+        }
+    }
+    return w;
+}
+
 /* SPM: optional " " before the fragment, then every ' ' becomes "▁". */
 static int spm_fragment(tok_session *s, const char *text, size_t n, bool lead_space,
                         tok_ids *out)
 {
-    if (n > SIZE_MAX / 4 - 4 || tok_reserve((void **)&s->buf, &s->buf_cap, 3 * n + 4, 1) != 0)
+    if (n > SIZE_MAX / 4 - 8 || tok_reserve((void **)&s->buf, &s->buf_cap, 3 * n + 8, 1) != 0)
         return -1;
-    char *buf = s->buf;
     size_t w = 0;
     if (lead_space) {
-        memcpy(buf, SPACE_MARK, 3);
+        memcpy(s->buf, SPACE_MARK, 3);
         w = 3;
     }
-    /* branch-free: the mark is always written, then its first byte
-     * overwritten by any other character (spaces are too frequent to predict) */
-    for (size_t i = 0; i < n; i++) {
-        char c = text[i];
-        memcpy(buf + w, SPACE_MARK, 3);
-        buf[w] = c == ' ' ? SPACE_MARK[0] : c;
-        w += c == ' ' ? 3 : 1;
-    }
-    return tok_spm_encode(s, buf, w, out);
+    w += escape_spaces(text, n, s->buf + w);
+    return tok_spm_encode(s, s->buf, w, out);
 }
 
 /* BPE: invalid UTF-8 becomes U+FFFD per bad byte, as llama.cpp's decoder
