@@ -4,6 +4,8 @@
  * bound the whole cache is dropped and refilled. */
 #include "config.h"
 
+#include <string.h>
+
 #include "tok_impl.h"
 
 #define CACHE_MAX_IDS (1u << 22)
@@ -13,10 +15,12 @@ int tok_cache_get(tok_session *s, const char *key, size_t len, tok_ids *out)
     int32_t at = tok_map_get(&s->cache, key, len);
     if (at < 0)
         return 0;
-    const int32_t *c = s->cache_ids.ids + at;
-    for (int32_t i = 1; i <= c[0]; i++)
-        if (tok_ids_push(out, c[i]) != 0)
-            return -1;
+    size_t n = (size_t)s->cache_ids.ids[at];
+    if (tok_reserve((void **)&out->ids, &out->cap, out->n + n, sizeof *out->ids) != 0)
+        return -1;
+    if (n)   /* an empty entry may meet an empty, NULL out */
+        memcpy(out->ids + out->n, s->cache_ids.ids + at + 1, n * sizeof *out->ids);
+    out->n += n;
     return 1;
 }
 

@@ -101,13 +101,17 @@ static int cut_token(const tok_vocab *v, const char *text, int32_t id, const fra
 }
 
 /* Byte pairs present in the text: a special token with a pair the text lacks
- * cannot occur, which spares a scan per special token. */
-static void mark_pairs(const char *text, size_t len, uint8_t pairs[8192])
+ * cannot occur, which spares a scan per special token. The session's set is
+ * all clear between calls; unmarking walks the text again rather than
+ * clearing 8 KiB, which would cost more than a short text. */
+static void mark_pairs(const char *text, size_t len, uint8_t pairs[8192], bool set)
 {
-    memset(pairs, 0, 8192);
     for (size_t i = 0; i + 1 < len; i++) {
         unsigned k = (unsigned char)text[i] << 8 | (unsigned char)text[i + 1];
-        pairs[k >> 3] |= (uint8_t)(1u << (k & 7));
+        if (set)
+            pairs[k >> 3] |= (uint8_t)(1u << (k & 7));
+        else
+            pairs[k >> 3] = 0;
     }
 }
 
@@ -122,6 +126,36 @@ static bool may_occur(const tok_vocab *v, int32_t id, const uint8_t pairs[8192])
     return true;
 }
 
+static bool eligible(const tok_vocab *v, int32_t id, bool parse_special)
+{
+    return parse_special || v->type[id] == TOK_T_USER_DEFINED;
+}
+
+/* False when no special token that may be cut out can start in the text:
+ * none of their first bytes occurs (memchr, for up to 4 distinct bytes;
+ * special tokens are rare in text, so most texts skip the pair scan). */
+static bool specials_possible(const tok_vocab *v, const char *text, size_t len,
+                              bool parse_special)
+{
+    unsigned char first[4];
+    size_t nf = 0;
+    for (size_t k = 0; k < v->n_specials; k++) {
+        int32_t id = v->specials[k];
+        if (!eligible(v, id, parse_special) || v->len[id] == 0)
+            continue;
+        unsigned char b = (unsigned char)v->pool[v->off[id]];
+        if (memchr(first, b, nf))
+            continue;
+        if (nf == sizeof first)
+            return true;
+        first[nf++] = b;
+    }
+    for (size_t i = 0; i < nf; i++)
+        if (memchr(text, first[i], len))
+            return true;
+    return false;
+}
+
 static int partition(tok_session *s, const char *text, size_t len, bool parse_special,
                      fragments *fs)
 {
@@ -130,40 +164,77 @@ static int partition(tok_session *s, const char *text, size_t len, bool parse_sp
     int rc = 0;
     if (len && frag_push(fs, TOK_NONE, 0, len) != 0)
         return -1;
-    if (v->n_specials)
-        mark_pairs(text, len, s->pairs);
+    if (!specials_possible(v, text, len, parse_special))
+        return 0;
+    bool marked = false;
     for (size_t k = 0; k < v->n_specials && rc == 0; k++) {
         int32_t id = v->specials[k];
-        if ((!parse_special && v->type[id] != TOK_T_USER_DEFINED) || !may_occur(v, id, s->pairs))
+        if (!eligible(v, id, parse_special))
+            continue;
+        if (!marked)
+            mark_pairs(text, len, s->pairs, true);
+        marked = true;
+        if (!may_occur(v, id, s->pairs))
             continue;
         rc = cut_token(v, text, id, fs, &tmp);
         fragments t = *fs;
         *fs = tmp;
         tmp = t;
     }
+    if (marked)
+        mark_pairs(text, len, s->pairs, false);
     free(tmp.f);
     return rc;
+}
+
+/* Copies TEXT to OUT (room for 3 * N + 8 bytes) with every ' ' as "▁";
+ * returns the bytes written. Eight bytes at a time up to the next space
+ * where the byte order lets the lowest zero byte be found exactly. */
+static size_t escape_spaces(const char *text, size_t n, char *out)
+{
+    size_t w = 0, i = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    while (i + 8 <= n) {
+        uint64_t x;
+        memcpy(&x, text + i, 8);
+        x ^= 0x2020202020202020u;                  /* spaces become zero bytes */
+        uint64_t zero = (x - ones) & ~x & highs;   /* exact up to the first zero */
+        memcpy(out + w, text + i, 8);
+        if (!zero) {
+            w += 8;
+            i += 8;
+            continue;
+        }
+        size_t k = (size_t)__builtin_ctzll(zero) / 8;
+        memcpy(out + w + k, SPACE_MARK, 3);
+        w += k + 3;
+        i += k + 1;
+    }
+#endif
+    for (; i < n; i++) {
+        if (text[i] == ' ') {
+            memcpy(out + w, SPACE_MARK, 3);
+            w += 3;
+        } else {
+            out[w++] = text[i];
+        }
+    }
+    return w;
 }
 
 /* SPM: optional " " before the fragment, then every ' ' becomes "▁". */
 static int spm_fragment(tok_session *s, const char *text, size_t n, bool lead_space,
                         tok_ids *out)
 {
-    if (n > SIZE_MAX / 4 - 4 || tok_reserve((void **)&s->buf, &s->buf_cap, 3 * n + 4, 1) != 0)
+    if (n > SIZE_MAX / 4 - 8 || tok_reserve((void **)&s->buf, &s->buf_cap, 3 * n + 8, 1) != 0)
         return -1;
     size_t w = 0;
     if (lead_space) {
         memcpy(s->buf, SPACE_MARK, 3);
         w = 3;
     }
-    for (size_t i = 0; i < n; i++) {
-        if (text[i] == ' ') {
-            memcpy(s->buf + w, SPACE_MARK, 3);
-            w += 3;
-        } else {
-            s->buf[w++] = text[i];
-        }
-    }
+    w += escape_spaces(text, n, s->buf + w);
     return tok_spm_encode(s, s->buf, w, out);
 }
 

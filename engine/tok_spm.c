@@ -85,7 +85,13 @@ int tok_spm_encode(tok_session *s, const char *text, size_t len, tok_ids *out)
     size_t start = 0;
     bool prev_mark = false;
     for (size_t i = 0; i < len;) {
-        size_t cl = tok_utf8_len((unsigned char)text[i]);
+        unsigned char c = (unsigned char)text[i];
+        if (c < 0x80 && !v->isolated[c]) {    /* most bytes: nothing to cut */
+            prev_mark = false;
+            i++;
+            continue;
+        }
+        size_t cl = tok_utf8_len(c);
         if (cl > len - i)
             cl = len - i;
         bool mark = cl == 3 && !memcmp(text + i, SPACE_MARK, 3);

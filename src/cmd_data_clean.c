@@ -1,8 +1,9 @@
 /* cmd_data_clean.c - `lathe data clean IN --recipe R.yaml -o OUT`: replays a
  * recipe over IN in an edit session and saves it with ds_save, the function
  * the Data pane saves with, so the output is byte-identical to the pane's.
- * -m and --sequence-len give filters on tokens and too_long the tokenizer
- * and limit the pane had (ds_edit_set_tokens). */
+ * -m and --sequence-len give filters on tokens and too_long the tokenizer,
+ * chat template (the model's own, else alpaca: what the pane and the trainer
+ * take with chat_template auto) and limit the pane had (ds_edit_set_tokens). */
 #include "config.h"
 
 #include <stdint.h>
@@ -14,6 +15,7 @@
 #include "cmd_data_session.h"
 #include "ds_recipe.h"
 #include "ds_save.h"
+#include "pipeline.h"
 
 typedef struct {
     const char *in, *recipe, *out, *model;
@@ -77,15 +79,19 @@ int cmd_data_clean(const cli_command *cmd, int argc, char **argv)
     }
     tok_vocab *v = NULL;
     char *tmpl = NULL;
-    if (o.model && !(v = tok_vocab_load(o.model, &tmpl, err, sizeof err))) {
+    chat_tmpl t = CHAT_TMPL_UNKNOWN;
+    if (o.model && (!(v = tok_vocab_load(o.model, &tmpl, err, sizeof err))
+                    || pipeline_template(CONFIG_TEMPLATE_AUTO, tmpl, &t, err, sizeof err))) {
         fprintf(stderr, "lathe data clean: %s\n", err);
+        tok_vocab_free(v);
+        free(tmpl);
         ds_recipe_free(&r);
         return CLI_FAIL;
     }
     cmd_data_session s;
     rc = cmd_data_session_open(&s, "clean", o.in) == 0 ? CLI_OK : CLI_FAIL;
     if (rc == CLI_OK) {
-        ds_edit_set_tokens(s.edit, v, (uint32_t)o.sequence_len);
+        ds_edit_set_tokens(s.edit, v, t, (uint32_t)o.sequence_len);
         rc = cmd_data_replay(s.edit, &r, "clean", o.recipe) == 0 ? CLI_OK : CLI_FAIL;
     }
     if (rc == CLI_OK)

@@ -4,10 +4,13 @@
  * (ds_stats.h). Text output draws token-length histograms with block
  * characters; --json prints one object of named counts. The tokenizer is -m,
  * else the config's base_model, else the byte estimate; sequence_len comes
- * from the option, else the config. With --recipe the steps are replayed in
- * an edit session first (with that tokenizer and sequence_len, as the pane's
- * session has them) and the pass reads its rows (ds_edit_view): the numbers
- * the pane's Stats view shows after the same actions. */
+ * from the option, else the config. With a tokenizer, a row's total is its
+ * trained length under the chat template the trainer would use (the config's
+ * chat_template, auto without one), so the count over sequence_len is what it
+ * truncates. With --recipe the steps are replayed in an edit session first
+ * (with that tokenizer, template and sequence_len, as the pane's session has
+ * them) and the pass reads its rows (ds_edit_view): the numbers the pane's
+ * Stats view shows after the same actions. */
 #include "config.h"
 
 #include <errno.h>
@@ -20,6 +23,7 @@
 #include "cli_opts.h"
 #include "cmd_data_session.h"
 #include "ds_stats.h"
+#include "pipeline.h"
 #include "train_config.h"
 
 typedef struct {
@@ -111,6 +115,9 @@ static void print_text(const char *path, ds_format fmt, const ds_summary *s, con
     printf("duplicates: %zu exact, %zu near (Jaccard >= %.2f)\n", s->exact_dups, s->near_dups,
            s->near_threshold);
     printf("tokens: %s\n", tok);
+    printf("tokens per row: %s; per field: the text alone\n",
+           s->tokens_templated ? "the trained length (chat template, BOS/EOS)"
+                               : "the sum of the fields");
     printf("\n%-12s %9s %9s %8s %8s %8s %8s\n", "field", "present", "empty", "p50", "p90", "p99",
            "max");
     for (int f = 0; f < DS_FIELD_COUNT; f++)
@@ -120,8 +127,8 @@ static void print_text(const char *path, ds_format fmt, const ds_summary *s, con
                    ds_hist_percentile(&s->tokens[f], 90), ds_hist_percentile(&s->tokens[f], 99),
                    s->tokens[f].max);
     if (s->sequence_len)
-        printf("\nsequence_len %u: %zu rows have more tokens\n", s->sequence_len,
-               s->too_long_rows);
+        printf("\nsequence_len %u: %zu rows have more tokens (truncated in training)\n",
+               s->sequence_len, s->too_long_rows);
     printf("\nPII (%zu rows):", s->pii_rows);
     for (int k = 0; k < DS_PII_KINDS; k++)
         printf(" %s %llu", ds_pii_kind_name(k), (unsigned long long)s->pii[k]);
@@ -135,11 +142,12 @@ static void print_text(const char *path, ds_format fmt, const ds_summary *s, con
     printf("\nturns: p50 %u, max %u; roles: system %llu, user %llu, assistant %llu\n",
            ds_hist_percentile(&s->turns, 50), s->turns.max, (unsigned long long)s->roles[0],
            (unsigned long long)s->roles[1], (unsigned long long)s->roles[2]);
-    draw_hist("tokens per row", &s->tokens_total, s->sequence_len);
+    draw_hist(s->tokens_templated ? "tokens per row (templated)" : "tokens per row (field sum)",
+              &s->tokens_total, s->sequence_len);
     for (int f = 0; f < DS_FIELD_COUNT; f++)
         if (s->present[f]) {
             char title[64];
-            snprintf(title, sizeof title, "tokens in %s", ds_field_name(f));
+            snprintf(title, sizeof title, "tokens in %s (text alone)", ds_field_name(f));
             draw_hist(title, &s->tokens[f], 0);
         }
     if (s->turns.max > 2)
@@ -155,7 +163,8 @@ static json_t *percentiles(const ds_hist *h)
                      (json_int_t)ds_hist_percentile(h, 99), "max", (json_int_t)h->max);
 }
 
-static json_t *summary_json(const char *path, ds_format fmt, const ds_summary *s, const char *tok)
+static json_t *summary_json(const char *path, ds_format fmt, const ds_summary *s, const char *tok,
+                            chat_tmpl t)
 {
     json_t *o = json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:f,s:s,s:b}", "dataset", path, "format",
                           ds_format_name(fmt), "rows", (json_int_t)s->rows, "problem_rows",
@@ -175,6 +184,9 @@ static json_t *summary_json(const char *path, ds_format fmt, const ds_summary *s
     for (int l = 0; l < DS_LANG_COUNT; l++)
         if (s->lang[l])
             json_object_set_new(lang, ds_lang_name(l), json_integer((json_int_t)s->lang[l]));
+    json_object_set_new(o, "tokens_templated", json_boolean(s->tokens_templated));
+    json_object_set_new(o, "chat_template", s->tokens_templated ? json_string(chat_tmpl_name(t))
+                                                                : json_null());
     json_object_set_new(o, "empty_fields", empty);
     json_object_set_new(o, "empty_rows", json_integer((json_int_t)s->empty_rows));
     json_object_set_new(o, "pii", pii);
@@ -217,7 +229,7 @@ static int resolve(const stats_options *o, train_config *cfg, const char **model
 /* The rows the pass reads: DS as opened, or after the recipe's steps.
  * NULL after printing why, or with ERR. */
 static ds_view *rows_to_read(const stats_options *o, dataset *ds, const tok_vocab *v,
-                             uint32_t seq_len, char *err, size_t errlen)
+                             chat_tmpl t, uint32_t seq_len, char *err, size_t errlen)
 {
     if (!o->recipe)
         return ds_view_new(ds, NULL, err, errlen);
@@ -227,7 +239,7 @@ static ds_view *rows_to_read(const stats_options *o, dataset *ds, const tok_voca
     ds_edit *e = ds_edit_new(ds, err, errlen);
     ds_view *view = NULL;
     if (e) {
-        ds_edit_set_tokens(e, v, seq_len);
+        ds_edit_set_tokens(e, v, t, seq_len);
         if (cmd_data_replay(e, &r, "stats", o->recipe) == 0)
             view = ds_edit_view(e, err, errlen);
         else
@@ -238,18 +250,18 @@ static ds_view *rows_to_read(const stats_options *o, dataset *ds, const tok_voca
     return view;
 }
 
-static int run_stats(const stats_options *o, const tok_vocab *v, uint32_t seq_len,
+static int run_stats(const stats_options *o, const tok_vocab *v, chat_tmpl t, uint32_t seq_len,
                      const char *tok)
 {
     char err[1024] = "";
     dataset_options dopt = {.format = o->format};
     dataset *ds = dataset_open(o->dataset, &dopt, err, sizeof err);
-    ds_stats_options so = {v, seq_len, o->near_threshold, o->threads};
-    ds_view *rows = ds ? rows_to_read(o, ds, v, seq_len, err, sizeof err) : NULL;
+    ds_stats_options so = {v, seq_len, o->near_threshold, o->threads, t};
+    ds_view *rows = ds ? rows_to_read(o, ds, v, t, seq_len, err, sizeof err) : NULL;
     ds_stats *st = rows ? ds_stats_new_view(rows, &so, err, sizeof err) : NULL;
     int rc = st && ds_stats_run(st, err, sizeof err) == 0 ? CLI_OK : CLI_FAIL;
     if (rc == CLI_OK && o->json) {
-        json_t *j = summary_json(o->dataset, dataset_format(ds), ds_stats_summary(st), tok);
+        json_t *j = summary_json(o->dataset, dataset_format(ds), ds_stats_summary(st), tok, t);
         if (!j || json_dumpf(j, stdout, JSON_COMPACT | JSON_REAL_PRECISION(6)) != 0)
             rc = CLI_FAIL;
         putchar('\n');
@@ -284,8 +296,13 @@ int cmd_data_stats(const cli_command *cmd, int argc, char **argv)
         fprintf(stderr, "lathe data stats: %s\n", err);
         rc = CLI_FAIL;
     }
+    chat_tmpl t = CHAT_TMPL_UNKNOWN;
+    if (rc == CLI_OK && v && pipeline_template(cfg.chat_template, tmpl, &t, err, sizeof err)) {
+        fprintf(stderr, "lathe data stats: %s; token totals are field sums\n", err);
+        t = CHAT_TMPL_UNKNOWN;
+    }
     if (rc == CLI_OK)
-        rc = run_stats(&o, v, seq_len,
+        rc = run_stats(&o, v, t, seq_len,
                        model ? model : "estimated (4 ASCII bytes or 1 other character a token)");
     tok_vocab_free(v);
     free(tmpl);

@@ -63,9 +63,10 @@ dataset *ds_edit_dataset(const ds_edit *e)
     return e->ds;
 }
 
-void ds_edit_set_tokens(ds_edit *e, const tok_vocab *v, uint32_t sequence_len)
+void ds_edit_set_tokens(ds_edit *e, const tok_vocab *v, chat_tmpl t, uint32_t sequence_len)
 {
     e->vocab = v;
+    e->tmpl = t;
     e->sequence_len = sequence_len;
 }
 

@@ -14,9 +14,11 @@
  * ds_filter.h expression on the current state: features from the current
  * text, `problem` for rows that do not parse, and `dup` / `near_dup` found
  * among the visible rows as they are now (keep-first), so a replay computes
- * the same rows. `tokens` and `too_long` use the tokenizer and sequence
- * length given by ds_edit_set_tokens (default: the byte estimate and no
- * limit): a replay must be given the same to select the same rows.
+ * the same rows. `tokens` and `too_long` use the tokenizer, chat template
+ * and sequence length given by ds_edit_set_tokens (default: the byte
+ * estimate and no limit; with a template, a record's tokens are its trained
+ * length, ds_features.h): a replay must be given the same to select the
+ * same rows.
  *
  * One thread owns a session. An action over a million rows takes seconds, so
  * ds_edit_apply may run on a worker thread; while it runs, other threads may
@@ -29,6 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "chat_template.h"
 #include "dataset.h"
 #include "ds_action.h"
 #include "ds_view.h"
@@ -43,8 +46,9 @@ enum { DS_EDIT_MAX_TAGS = 32 };
 ds_edit *ds_edit_new(dataset *ds, char *err, size_t errlen);
 void ds_edit_free(ds_edit *e);
 dataset *ds_edit_dataset(const ds_edit *e);
-/* V (may be NULL) must outlive the session; SEQUENCE_LEN 0: no limit. */
-void ds_edit_set_tokens(ds_edit *e, const tok_vocab *v, uint32_t sequence_len);
+/* V (may be NULL) must outlive the session; T CHAT_TMPL_UNKNOWN: totals are
+ * field sums; SEQUENCE_LEN 0: no limit. */
+void ds_edit_set_tokens(ds_edit *e, const tok_vocab *v, chat_tmpl t, uint32_t sequence_len);
 
 /* Applies A as a new step (dropping any steps undone before it). *CHANGED
  * (may be NULL) gets the number of rows whose state changed; an action that

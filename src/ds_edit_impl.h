@@ -23,6 +23,7 @@ struct ds_edit {
     char *tags[DS_EDIT_MAX_TAGS];
     size_t n_tags;
     const tok_vocab *vocab;
+    chat_tmpl tmpl;
     uint32_t sequence_len;
     atomic_size_t done;    /* rows the running action's pass has reached */
     atomic_bool cancel;

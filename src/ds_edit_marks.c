@@ -159,6 +159,8 @@ int ds_edit_mark_filter(ds_edit *e, const char *filter, uint8_t *bits, char *err
         return -1;
     }
     filter_pass p = {f, ds_feat_ctx_new(e->vocab, err, errlen), {0}, bits};
+    if (p.fc)
+        ds_feat_ctx_set_template(p.fc, e->tmpl);
     int rc = p.fc ? run_passes(e, ds_filter_needs(f), &p.marks, err, errlen) : -1;
     if (rc == 0)
         rc = ds_edit_each_row(e, mark_match, &p, err, errlen);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pipeline_render.h"
 #include "utf8.h"
 
 static bool blank(const ds_text *t)
@@ -32,6 +33,8 @@ bool ds_record_is_empty(const ds_record *rec)
 struct ds_feat_ctx {
     tok_session *tok;
     tok_ids ids;
+    chat_tmpl tmpl;        /* UNKNOWN: the total is the field sum */
+    chat_tokens rendered;  /* scratch for the trained length */
 };
 
 static const char *const field_names[DS_FIELD_COUNT] = {"instruction", "input", "output",
@@ -109,7 +112,18 @@ void ds_feat_ctx_free(ds_feat_ctx *c)
         return;
     tok_session_free(c->tok);
     tok_ids_free(&c->ids);
+    chat_tokens_free(&c->rendered);
     free(c);
+}
+
+void ds_feat_ctx_set_template(ds_feat_ctx *c, chat_tmpl t)
+{
+    c->tmpl = t > CHAT_TMPL_UNKNOWN && t < CHAT_TMPL_COUNT ? t : CHAT_TMPL_UNKNOWN;
+}
+
+bool ds_feat_ctx_templated(const ds_feat_ctx *c)
+{
+    return c->tok && c->tmpl != CHAT_TMPL_UNKNOWN;
 }
 
 typedef struct {
@@ -193,6 +207,21 @@ static void count_pii(const ds_text *x, ds_features *out)
             out->pii[spans[k].kind]++;
 }
 
+/* The total as the trainer sees it: the record rendered through the chat
+ * template with BOS/EOS (pipe_render_length), the one path the trainer and
+ * the preview take. Encoding the texts a second time costs the scan and the
+ * word-cache lookups, not the merges. */
+static int trained_length(ds_feat_ctx *c, const ds_record *rec, ds_features *out, char *err,
+                          size_t errlen)
+{
+    size_t n;
+    if (pipe_render_length(rec, c->tmpl, c->tok, &c->rendered, &n, err, errlen) != 0)
+        return -1;
+    out->tokens_total = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+    out->tokens_templated = true;
+    return 0;
+}
+
 int ds_features_compute(ds_feat_ctx *c, const ds_record *rec, ds_features *out, char *err,
                         size_t errlen)
 {
@@ -226,5 +255,5 @@ int ds_features_compute(ds_feat_ctx *c, const ds_record *rec, ds_features *out, 
     }
     out->lang = ds_lang_pick(&sc);
     out->empty_record = ds_record_is_empty(rec);
-    return 0;
+    return ds_feat_ctx_templated(c) ? trained_length(c, rec, out, err, errlen) : 0;
 }

@@ -2,7 +2,9 @@
  * record: characters and tokens per field and in total, turns and roles,
  * empty fields, control characters, invalid UTF-8, PII hits by kind and a
  * language guess. Cheap enough to compute for each visible row (one pass
- * over the text, plus tokenization when a vocabulary is given).
+ * over the text, plus tokenization when a vocabulary is given: the fields
+ * alone, and with a chat template the rendered record too, whose words come
+ * mostly from the session's word cache).
  *
  * Fields unify the formats: instruction (alpaca's instruction, or the user
  * turns of a conversation; alias "user"), input (alpaca and input_output),
@@ -15,8 +17,12 @@
  * formats.
  *
  * Characters are Unicode code points (an invalid byte counts as one). Tokens
- * are the field texts encoded with the vocabulary alone, without BOS/EOS or
- * the chat template. Without a vocabulary they are estimated from the bytes:
+ * per field are the field texts encoded with the vocabulary alone, without
+ * BOS/EOS or the chat template. The total is the exact trained length when
+ * the context has a chat template (ds_feat_ctx_set_template): the record as
+ * the trainer renders it (template, BOS/EOS; pipeline_render.h), before
+ * sequence_len cuts it; otherwise it is the sum of the fields. Without a
+ * vocabulary tokens are estimated from the bytes:
  * one token per 4 ASCII bytes (rounded up, per text) plus one per non-ASCII
  * code point, close for English prose and CJK, high for other scripts.
  * Control characters are C0 (except tab, newline, carriage return), DEL and
@@ -28,6 +34,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "chat_template.h"
 #include "dataset_record.h"
 #include "ds_lang.h"
 #include "ds_pii.h"
@@ -48,6 +55,7 @@ typedef struct {
     uint32_t pii_total;
     ds_lang lang;
     bool tokens_exact;               /* false: the byte estimate */
+    bool tokens_templated;           /* tokens_total is the trained length */
 } ds_features;
 
 /* Facts about a row that need the whole dataset (or a limit), as the stats
@@ -58,7 +66,7 @@ enum {
     DS_ROW_NEAR_DUP = 4,      /* nearly repeats an earlier one (not exactly) */
     DS_ROW_PII = 8,
     DS_ROW_EMPTY = 16,        /* a text it needs is blank (ds_record_is_empty) */
-    DS_ROW_TOO_LONG = 32,     /* more tokens than the sequence_len */
+    DS_ROW_TOO_LONG = 32,     /* tokens_total over the sequence_len: truncated */
     DS_ROW_CONTROL = 64,
     DS_ROW_INVALID_UTF8 = 128
 };
@@ -83,6 +91,12 @@ typedef struct ds_feat_ctx ds_feat_ctx;
 
 ds_feat_ctx *ds_feat_ctx_new(const tok_vocab *v, char *err, size_t errlen);
 void ds_feat_ctx_free(ds_feat_ctx *c);
+/* Makes tokens_total the trained length under template T (the one the
+ * trainer would use; CHAT_TMPL_UNKNOWN: back to the field sum). Only with a
+ * vocabulary; the byte estimate stays a field sum. */
+void ds_feat_ctx_set_template(ds_feat_ctx *c, chat_tmpl t);
+/* Whether tokens_total is the trained length. */
+bool ds_feat_ctx_templated(const ds_feat_ctx *c);
 
 /* Fills OUT for REC. Returns 0, or -1 with a message when tokenizing fails. */
 int ds_features_compute(ds_feat_ctx *c, const ds_record *rec, ds_features *out, char *err,

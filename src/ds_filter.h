@@ -14,7 +14,10 @@
  *            | field ( '~' | '!~' ) /REGEX/[imsx]      text: any field
  *   cmp     := '<' | '<=' | '>' | '>=' | '==' | '=' | '!='
  *   field   := instruction | input | output | system (and ds_field_parse
- *              aliases); `chars`, `tokens` without a field mean the total.
+ *              aliases); `chars`, `tokens` without a field mean the total:
+ *              for tokens the features' tokens_total (the trained length
+ *              under a chat template, ds_features.h), with a field the
+ *              field's text alone.
  * Regexes are PCRE2 (UTF, invalid UTF-8 tolerated, JIT-compiled); `\/`
  * puts a slash inside one. `turns` takes no field.
  *

@@ -226,6 +226,8 @@ static void *record_worker(void *arg)
     crew *c = w->st->crew;
     ds_stats *st = w->st;
     ds_feat_ctx *fc = ds_feat_ctx_new(st->opt.vocab, w->err, sizeof w->err);
+    if (fc)
+        ds_feat_ctx_set_template(fc, st->opt.tmpl);
     w->rc = fc ? 0 : -1;
     while (w->rc == 0) {
         if (atomic_load_explicit(&st->cancel, memory_order_relaxed)) {
@@ -411,6 +413,8 @@ int ds_stats_run(ds_stats *st, char *err, size_t errlen)
     s->sequence_len = st->opt.sequence_len;
     s->near_threshold = st->opt.near_threshold;
     s->tokens_exact = st->opt.vocab != NULL;
+    s->tokens_templated = s->tokens_exact && st->opt.tmpl > CHAT_TMPL_UNKNOWN
+                       && st->opt.tmpl < CHAT_TMPL_COUNT;
     atomic_store(&st->phase, DS_STATS_FEATURES);
     if (allocate(st, err, errlen) || record_pass(st, err, errlen)
         || (st->hash && dup_pass(st, err, errlen)))

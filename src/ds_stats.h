@@ -16,9 +16,11 @@
  * The dataset must have been built and checked (dataset_check): for the
  * file as opened, problem rows and exact duplicates are taken from it; in a
  * view of edits, exact duplicates are found among the view's rows in order
- * (keep-first, from record hashes as the check does) after the record pass. Tokens are per field without
- * the chat template (ds_features.h); a row is too long when its total
- * exceeds sequence_len. Near duplicates count rows similar to an earlier
+ * (keep-first, from record hashes as the check does) after the record pass.
+ * Tokens per field are the texts alone; the total is the trained length
+ * under the options' chat template, else the field sum (ds_features.h); a
+ * row is too long (the trainer truncates it) when its total exceeds
+ * sequence_len. Near duplicates count rows similar to an earlier
  * row (ds_neardup.h) that are not exact duplicates. */
 #ifndef LATHE_DS_STATS_H
 #define LATHE_DS_STATS_H
@@ -38,6 +40,7 @@ typedef struct {
     uint32_t sequence_len;      /* 0: no limit */
     double near_threshold;      /* 0: DS_NEAR_THRESHOLD_DEFAULT */
     int threads;                /* 0: the online CPUs */
+    chat_tmpl tmpl;             /* with vocab: totals are trained lengths */
 } ds_stats_options;
 
 typedef struct {
@@ -52,6 +55,7 @@ typedef struct {
     uint32_t sequence_len;
     double near_threshold;
     bool tokens_exact;
+    bool tokens_templated;      /* tokens_total holds trained lengths */
 } ds_summary;
 
 /* What the pane keeps for every row (12 bytes): sortable columns and flags. */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "pipeline.h"
 #include "pipeline_render.h"
 
@@ -35,42 +36,40 @@ static int doc_from(pipe_doc *out, tok_ids *ids, const uint8_t *flag, bool all, 
     return 0;
 }
 
-static int render_completion(const ds_record *rec, tok_session *s, pipe_doc *out, char *err,
+/* The text as is (BOS when the vocab adds it) and EOS; all learned but the BOS,
+ * which is the vocab's framing, not text to learn. */
+static int render_completion(const ds_record *rec, tok_session *s, chat_tokens *ct, char *err,
                              size_t errlen)
 {
-    tok_ids ids = {0};
+    tok_ids *ids = &ct->ids;
     const tok_vocab *v = tok_session_vocab(s);
-    if (tok_encode(s, rec->output.text, rec->output.len, true, false, &ids, err, errlen) ||
-        (tok_eos(v) != TOK_NONE && (ids.n == 0 || ids.ids[ids.n - 1] != tok_eos(v)) &&
-         tok_ids_push(&ids, tok_eos(v)))) {
+    if (tok_encode(s, rec->output.text, rec->output.len, true, false, ids, err, errlen) ||
+        (tok_eos(v) != TOK_NONE && (ids->n == 0 || ids->ids[ids->n - 1] != tok_eos(v)) &&
+         tok_ids_push(ids, tok_eos(v)))) {
         if (!err[0])
             snprintf(err, errlen, "out of memory encoding a completion");
-        tok_ids_free(&ids);
         return -1;
     }
-    /* BOS is the vocab's framing, not text to learn */
-    size_t skip = ids.n && ids.ids[0] == tok_bos(v) && tok_add_bos(v);
-    uint8_t *flag = calloc(ids.n ? ids.n : 1, 1);
+    uint8_t *flag = grow_array(ct->trainable, &ct->trainable_cap, ids->n + 1, 1, 256);
     if (!flag) {
-        tok_ids_free(&ids);
         snprintf(err, errlen, "out of memory encoding a completion");
         return -1;
     }
-    memset(flag + skip, 1, ids.n - skip);
-    int rc = doc_from(out, &ids, flag, false, err, errlen);
-    free(flag);
-    tok_ids_free(&ids);
-    return rc;
+    ct->trainable = flag;
+    size_t skip = ids->n && ids->ids[0] == tok_bos(v) && tok_add_bos(v);
+    memset(ct->trainable, 0, skip);
+    memset(ct->trainable + skip, 1, ids->n - skip);
+    return 0;
 }
 
-int pipe_render_record(const ds_record *rec, chat_tmpl t, tok_session *s, bool train_on_inputs,
-                       pipe_doc *out, char *err, size_t errlen)
+/* The record's tokens and trainable flags, appended to the empty CT. */
+static int render_tokens(const ds_record *rec, chat_tmpl t, tok_session *s, chat_tokens *ct,
+                         char *err, size_t errlen)
 {
-    *out = (pipe_doc){0};
     if (err && errlen)
         err[0] = '\0';
     if (rec->format == DS_FMT_COMPLETION)
-        return render_completion(rec, s, out, err, errlen);
+        return render_completion(rec, s, ct, err, errlen);
     chat_msg *msgs = malloc((rec->n_turns ? rec->n_turns : 1) * sizeof *msgs);
     if (!msgs) {
         snprintf(err, errlen, "out of memory rendering %zu turns", rec->n_turns);
@@ -78,13 +77,32 @@ int pipe_render_record(const ds_record *rec, chat_tmpl t, tok_session *s, bool t
     }
     for (size_t i = 0; i < rec->n_turns; i++)
         msgs[i] = (chat_msg){role_of[rec->turns[i].role], rec->turns[i].text.text};
-    chat_tokens ct = {0};
-    int rc = chat_render_tokens(t, s, msgs, rec->n_turns, false, &ct, err, errlen);
+    int rc = chat_render_tokens(t, s, msgs, rec->n_turns, false, ct, err, errlen);
     free(msgs);
+    return rc;
+}
+
+int pipe_render_record(const ds_record *rec, chat_tmpl t, tok_session *s, bool train_on_inputs,
+                       pipe_doc *out, char *err, size_t errlen)
+{
+    *out = (pipe_doc){0};
+    chat_tokens ct = {0};
+    int rc = render_tokens(rec, t, s, &ct, err, errlen);
     if (rc == 0)
-        rc = doc_from(out, &ct.ids, ct.trainable, train_on_inputs, err, errlen);
+        rc = doc_from(out, &ct.ids, ct.trainable,
+                      train_on_inputs && rec->format != DS_FMT_COMPLETION, err, errlen);
     chat_tokens_free(&ct);
     return rc;
+}
+
+int pipe_render_length(const ds_record *rec, chat_tmpl t, tok_session *s, chat_tokens *scratch,
+                       size_t *n, char *err, size_t errlen)
+{
+    scratch->ids.n = 0;
+    if (render_tokens(rec, t, s, scratch, err, errlen) != 0)
+        return -1;
+    *n = scratch->ids.n;
+    return 0;
 }
 
 bool pipe_doc_truncate(pipe_doc *d, size_t max)

@@ -25,6 +25,12 @@ typedef struct {
 /* Renders REC into OUT (release with pipe_doc_free). Returns 0, or -1 with err. */
 int pipe_render_record(const ds_record *rec, chat_tmpl t, tok_session *s, bool train_on_inputs,
                        pipe_doc *out, char *err, size_t errlen);
+/* The number of tokens pipe_render_record gives REC (before truncation),
+ * without the labels: the exact trained length the Data pane and `lathe
+ * data stats` count. SCRATCH (zeroed before the first call, released with
+ * chat_tokens_free) keeps its memory between calls. Returns 0, or -1 with err. */
+int pipe_render_length(const ds_record *rec, chat_tmpl t, tok_session *s, chat_tokens *scratch,
+                       size_t *n, char *err, size_t errlen);
 /* Cuts D to at most MAX tokens; true when it was longer. */
 bool pipe_doc_truncate(pipe_doc *d, size_t max);
 void pipe_doc_free(pipe_doc *d);

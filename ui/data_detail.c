@@ -84,7 +84,10 @@ static void header(pane_data *p, data_doc *d, size_t rec, const data_metrics *m,
     if (!parsed)
         return;
     data_doc_addf(d, THEME_DIM, "%u chars %s %s%u tokens%s", m->chars, "\xC2\xB7",
-                  exact ? "" : "~", m->tokens, exact ? "" : " (estimated from bytes)");
+                  exact ? "" : "~", m->tokens,
+                  !exact ? " (estimated from bytes)"
+                  : data_source_template(p->src) != CHAT_TMPL_UNKNOWN
+                  ? " trained (chat template, BOS/EOS)" : "");
     size_t first;
     bool edited = p->edit && ds_edit_replaced(p->edit, rec);
     if (edited)

@@ -86,6 +86,8 @@ static void *work(void *arg)
     data_thread_background();
     char err[256];
     ds_feat_ctx *fc = ds_feat_ctx_new(data_source_vocab(j->src), err, sizeof err);
+    if (fc)
+        ds_feat_ctx_set_template(fc, data_source_template(j->src));
     for (size_t i = 0; fc && i < j->n && !atomic_load_explicit(&j->stop, memory_order_relaxed);
          i++) {
         j->match[i] = eval_row(j, fc, i);

@@ -81,7 +81,8 @@ static void load_tokenizer(data_source *s)
 static int run_stats(data_source *s, char *err, size_t errlen)
 {
     ds_stats_options o = {data_source_vocab(s), s->seq_len > 0 && s->seq_len <= UINT32_MAX
-                          ? (uint32_t)s->seq_len : 0, s->near_threshold, 0};
+                          ? (uint32_t)s->seq_len : 0, s->near_threshold, 0,
+                          data_source_template(s)};
     ds_view *v = s->next_view ? s->next_view : ds_view_new(s->ds, NULL, err, errlen);
     s->next_view = NULL;
     ds_stats *st = v ? ds_stats_new_view(v, &o, err, errlen) : NULL;

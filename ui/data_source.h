@@ -8,9 +8,12 @@
  * stage and progress at any time and never waits for the thread, except in
  * data_source_close, which cancels it first.
  *
- * Token counts are the field texts tokenized (ds_features.h, without the chat
- * template; the preview shows the templated sequence) when a tokenizer is
- * loaded, else ds_features' byte-based estimate, flagged as such. */
+ * With a tokenizer loaded, a record's token count is its exact trained
+ * length under data_source_template (ds_features.h: what the trainer and the
+ * preview render, so the L flag and the truncated count agree with training)
+ * and per-field counts are the field texts alone; without one, ds_features'
+ * byte-based estimate, flagged as such. Feature contexts that measure rows
+ * for the pane take the template with ds_feat_ctx_set_template. */
 #ifndef LATHE_DATA_SOURCE_H
 #define LATHE_DATA_SOURCE_H
 

@@ -150,15 +150,17 @@ static void build(pane_data *p, data_doc *d, const data_source_state *st)
     describes(what, sizeof what, st);
     data_doc_addf(d, THEME_DIM, "stats %s%s %s tokens %s", what,
                   data_stats_current(p) ? "" : " (the latest edits are not in it yet)", dot,
-                  s->tokens_exact ? "counted per field, no chat template" : "~estimated");
+                  s->tokens_templated ? "per record: the trained length (chat template, BOS/EOS)"
+                  : s->tokens_exact ? "counted per field, no chat template" : "~estimated");
     counts(d, s);
     data_doc_addf(d, THEME_TEXT, " ");
-    histogram(d, "tokens per record", &s->tokens_total, s->sequence_len);
+    histogram(d, s->tokens_templated ? "tokens per record (templated)" : "tokens per record",
+              &s->tokens_total, s->sequence_len);
     for (int f = 0; f < DS_FIELD_COUNT; f++) {
         if (!s->present[f])
             continue;
         char title[64];
-        snprintf(title, sizeof title, "tokens: %s", ds_field_name((ds_field)f));
+        snprintf(title, sizeof title, "tokens: %s (text alone)", ds_field_name((ds_field)f));
         data_doc_addf(d, THEME_TEXT, " ");
         histogram(d, title, &s->tokens[f], 0);
     }

@@ -121,6 +121,8 @@ static ds_feat_ctx *feature_ctx(pane_data *p, bool tokenize)
     char err[256];
     if (!*c && !(*c = ds_feat_ctx_new(c == &p->feat ? v : NULL, err, sizeof err)))
         data_pane_say(p, true, "measuring: %s", err);
+    else if (c == &p->feat)
+        ds_feat_ctx_set_template(*c, data_source_template(p->src));
     return *c;
 }
 
@@ -815,7 +817,9 @@ static void draw_summary(pane_data *p, WINDOW *w, int y, const data_source_state
         k += snprintf(line + k, sizeof line - (size_t)k, " %s %zu problems %s %zu duplicates",
                       dot, dataset_problem_total(ds), dot, dataset_dup_count(ds));
     k += snprintf(line + k, sizeof line - (size_t)k, " %s %s", dot,
-                  data_source_vocab(p->src) ? "tokens counted" : "~tokens estimated");
+                  !data_source_vocab(p->src) ? "~tokens estimated"
+                  : data_source_template(p->src) != CHAT_TMPL_UNKNOWN ? "tokens counted as trained"
+                  : "tokens counted");
     if (p->filter_on && k < (int)sizeof line)
         k += snprintf(line + k, sizeof line - (size_t)k, " %s filter: %zu rows", dot,
                       p->filter_hits);

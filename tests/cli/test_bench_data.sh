@@ -46,7 +46,7 @@ check "frame-search-10k: frames while typing and searching" \
 check "the search scanned every row" field_is frame-search-10k search_rows 10000
 check "frame-filter-10k: frames while typing and filtering" \
     has_keys frame-filter-10k frames p99_ms filter_seconds filter_rows
-check "stats-10k: the full stats pass" has_keys stats-10k stats_seconds tokens_exact
+check "stats-10k: the full stats pass" has_keys stats-10k stats_seconds tokens_exact tokens_templated
 check "over every row" field_is stats-10k records 10000
 check "rss-10k: peak memory against the budget" has_keys rss-10k peak_rss_mb rss_budget_mb
 check "pass is true or false" sh -c "! grep -vqE '\"pass\":(true|false),' '$out/stdout'"
@@ -61,6 +61,9 @@ check "-f FILE --case index: only the index case" \
     status_is 0 "$LATHE" bench data -f "$out/s.jsonl" --case index --json
 check "with the file's record count" \
     sh -c "[ \"\$(wc -l <'$out/stdout')\" -eq 1 ] && grep -q '\"case\":\"index-jsonl-.*\"records\":700,' '$out/stdout'"
+check "-m VOCAB --case stats: the pane's template (ChatML, the vocab's own)" \
+    status_is 0 "$LATHE" bench data -f "$out/s.jsonl" -m "$LATHE_SRCDIR/samples/data/vocab.gguf" --case stats --json
+check "totals are trained lengths" grep -q '"tokens_exact":true,"tokens_templated":true' "$out/stdout"
 { echo "["; sed '$!s/$/,/' "$out/s.jsonl"; echo "]"; } >"$out/s.json"
 check "a JSON array is its own case" \
     status_is 0 "$LATHE" bench data -f "$out/s.json" --case index --json

@@ -78,7 +78,9 @@ printf '%s\n' '{"instruction":"mail bob@example.com now","output":"ok"}' \
 check "clean with filters and --sequence-len exits 0" status_is 0 "$LATHE" data clean "$out/f.jsonl" --recipe "$out/f.yaml" --sequence-len 12 -o "$out/f-out.jsonl"
 check "PII is redacted, the near duplicate and the too-long record dropped" test "$(cat "$out/f-out.jsonl")" = '{"instruction":"mail [EMAIL] now","output":"ok"}
 {"instruction":"The quick brown fox jumps over the lazy dog","output":"a"}'
-check "with -m the sample vocabulary's longer counts leave only the shortest record" sh -c "'$LATHE' data clean '$out/f.jsonl' --recipe '$out/f.yaml' -m '$LATHE_SRCDIR/samples/data/vocab.gguf' --sequence-len 12 -o '$out/f3.jsonl' 2>/dev/null && test \$(wc -l <'$out/f3.jsonl') -eq 1"
+# with -m a record's tokens are its trained length (ChatML, the vocab's template): 27 to 40 here
+check "with -m the sample vocabulary's trained lengths leave only the shortest record" sh -c "'$LATHE' data clean '$out/f.jsonl' --recipe '$out/f.yaml' -m '$LATHE_SRCDIR/samples/data/vocab.gguf' --sequence-len 30 -o '$out/f3.jsonl' 2>/dev/null && test \"\$(cat '$out/f3.jsonl')\" = '{\"instruction\":\"mail [EMAIL] now\",\"output\":\"ok\"}'"
+check "with -m every record is over 12 trained tokens" sh -c "'$LATHE' data clean '$out/f.jsonl' --recipe '$out/f.yaml' -m '$LATHE_SRCDIR/samples/data/vocab.gguf' --sequence-len 12 -o '$out/f4.jsonl' 2>/dev/null && test ! -s '$out/f4.jsonl'"
 check "without --sequence-len nothing is too long" sh -c "'$LATHE' data clean '$out/f.jsonl' --recipe '$out/f.yaml' -o '$out/f2.jsonl' 2>/dev/null && test \$(wc -l <'$out/f2.jsonl') -eq 3"
 check "clean with a bad --sequence-len exits 2" status_is 2 "$LATHE" data clean "$out/f.jsonl" --recipe "$out/f.yaml" --sequence-len -3 -o "$out/x.jsonl"
 check "clean with a missing tokenizer exits 1" status_is 1 "$LATHE" data clean "$out/f.jsonl" --recipe "$out/f.yaml" -m "$out/none.gguf" -o "$out/x.jsonl"

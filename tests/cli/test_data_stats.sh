@@ -36,6 +36,7 @@ check "token_percentiles (estimated)" has '"token_percentiles":{"p50":10,"p90":1
 check "languages" has '"languages":{"en":5,"ja":1}'
 check "over sequence_len" has '"sequence_len":9,"over_sequence_len":4'
 check "tokens are estimated without a vocabulary" has '"tokens_exact":false'
+check "estimated totals are field sums" has '"tokens_templated":false,"chat_template":null'
 
 check "text report exits 0" status_is 0 "$LATHE" data stats "$out/d.jsonl" --sequence-len 9
 check "text names rows and problems" has "7 rows (alpaca), 1 problem rows, 1 problems"
@@ -45,6 +46,10 @@ check "text draws a histogram with the sequence_len line" sh -c "grep -F '█' '
 
 check "-m tokenizes with the vocabulary" status_is 0 "$LATHE" data stats "$out/d.jsonl" --json -m "$vocab"
 check "tokens are exact with -m" has '"tokens_exact":true'
+check "with -m totals are trained lengths" has '"tokens_templated":true,"chat_template":"chatml"'
+check "text names the templated total" status_is 0 "$LATHE" data stats "$out/d.jsonl" -m "$vocab" --sequence-len 9
+check "the histogram says templated" has "tokens per row (templated)"
+check "fields are the text alone" has "tokens in output (text alone)"
 printf 'base_model: %s\ndatasets:\n  - path: d.jsonl\nsequence_len: 3\nlearning_rate: 0.0002\n' "$vocab" >"$out/c.yaml"
 check "--config takes base_model and sequence_len" status_is 0 "$LATHE" data stats "$out/d.jsonl" --json --config "$out/c.yaml"
 check "the config's sequence_len is used" has '"sequence_len":3,'

@@ -32,7 +32,7 @@ static ds_stats *run(const char *path, int threads, uint32_t seq_len, dataset **
     dataset *ds = dataset_open(path, NULL, err, sizeof err);
     if (!ds)
         fail_msg("%s", err);
-    ds_stats_options o = {NULL, seq_len, 0, threads};
+    ds_stats_options o = {NULL, seq_len, 0, threads, CHAT_TMPL_UNKNOWN};
     ds_stats *st = ds_stats_new(ds, &o, err, sizeof err);
     assert_non_null(st);
     if (ds_stats_run(st, err, sizeof err) != 0)

@@ -31,7 +31,7 @@ static const char fixture[] =
 static ds_stats *pass_over(ds_view *v)
 {
     char err[512] = "";
-    ds_stats_options o = {NULL, 0, 0, 2};
+    ds_stats_options o = {NULL, 0, 0, 2, CHAT_TMPL_UNKNOWN};
     ds_stats *st = v ? ds_stats_new_view(v, &o, err, sizeof err) : NULL;
     if (!st || ds_stats_run(st, err, sizeof err) != 0)
         fail_msg("stats: %s", err);
