@@ -126,6 +126,7 @@ static void print_text(const char *path, ds_format fmt, const ds_summary *s, con
                    s->empty[f], ds_hist_percentile(&s->tokens[f], 50),
                    ds_hist_percentile(&s->tokens[f], 90), ds_hist_percentile(&s->tokens[f], 99),
                    s->tokens[f].max);
+    printf("empty records (a text they need is blank): %zu\n", s->empty_rows);
     if (s->sequence_len)
         printf("\nsequence_len %u: %zu rows have more tokens (truncated in training)\n",
                s->sequence_len, s->too_long_rows);
