@@ -18,7 +18,7 @@
  * and sequence length given by ds_edit_set_tokens (default: the byte
  * estimate and no limit; with a template, a record's tokens are its trained
  * length, ds_features.h): a replay must be given the same to select the
- * same rows.
+ * same rows, so a saved recipe records them (ds_recipe.h `tokens:`).
  *
  * One thread owns a session. An action over a million rows takes seconds, so
  * ds_edit_apply may run on a worker thread; while it runs, other threads may
