@@ -1,9 +1,9 @@
 /* cmd_data_clean.c - `lathe data clean IN --recipe R.yaml -o OUT`: replays a
  * recipe over IN in an edit session and saves it with ds_save, the function
  * the Data pane saves with, so the output is byte-identical to the pane's.
- * -m and --sequence-len give filters on tokens and too_long the tokenizer,
- * chat template (the model's own, else alpaca: what the pane and the trainer
- * take with chat_template auto) and limit the pane had (ds_edit_set_tokens). */
+ * Filters on tokens and too_long count with the tokenizer, chat template and
+ * sequence_len the recipe recorded (the pane's session's), unless -m,
+ * --config or --sequence-len say otherwise (cmd_data_tokens.h). */
 #include "config.h"
 
 #include <stdint.h>
@@ -13,13 +13,13 @@
 
 #include "cli_opts.h"
 #include "cmd_data_session.h"
+#include "cmd_data_tokens.h"
 #include "ds_recipe.h"
 #include "ds_save.h"
-#include "pipeline.h"
 
 typedef struct {
-    const char *in, *recipe, *out, *model;
-    long long sequence_len;
+    const char *in, *recipe, *out;
+    cmd_data_token_opts tok;
     bool in_place;
 } clean_options;
 
@@ -28,8 +28,9 @@ static int parse(const cli_command *cmd, int argc, char **argv, clean_options *o
     const cli_opt opts[] = {
         {"--recipe", NULL, CLI_STRING, &o->recipe, 0, 0, NULL},
         {"-o", NULL, CLI_STRING, &o->out, 0, 0, NULL},
-        {"-m", NULL, CLI_STRING, &o->model, 0, 0, NULL},
-        {"--sequence-len", NULL, CLI_LLONG, &o->sequence_len, 0, UINT32_MAX, "a count"},
+        {"-m", NULL, CLI_STRING, &o->tok.model, 0, 0, NULL},
+        {"--config", NULL, CLI_STRING, &o->tok.config, 0, 0, NULL},
+        {"--sequence-len", NULL, CLI_LLONG, &o->tok.sequence_len, 0, UINT32_MAX, "a count"},
         {"--in-place", "--force", CLI_FLAG, &o->in_place, 0, 0, NULL},
         CLI_OPT_END,
     };
@@ -40,6 +41,8 @@ static int parse(const cli_command *cmd, int argc, char **argv, clean_options *o
         return cli_usage_error(cmd, "clean needs a DATASET and --recipe R.yaml");
     if (!o->out && !o->in_place)
         return cli_usage_error(cmd, "clean needs -o OUT (or --in-place to overwrite the input)");
+    if (o->tok.config && o->tok.model)
+        return cli_usage_error(cmd, "give -m or --config, not both");
     if (!o->out)
         o->out = o->in;
     return CLI_OK;
@@ -67,7 +70,7 @@ static int save(const cli_command *cmd, ds_edit *e, const clean_options *o)
 
 int cmd_data_clean(const cli_command *cmd, int argc, char **argv)
 {
-    clean_options o = {0};
+    clean_options o = {.tok = {.sequence_len = -1, .strict = true}};
     int rc = parse(cmd, argc, argv, &o);
     if (rc != CLI_OK)
         return rc;
@@ -77,28 +80,18 @@ int cmd_data_clean(const cli_command *cmd, int argc, char **argv)
         fprintf(stderr, "lathe data clean: %s\n", err);
         return CLI_FAIL;
     }
-    tok_vocab *v = NULL;
-    char *tmpl = NULL;
-    chat_tmpl t = CHAT_TMPL_UNKNOWN;
-    if (o.model && (!(v = tok_vocab_load(o.model, &tmpl, err, sizeof err))
-                    || pipeline_template(CONFIG_TEMPLATE_AUTO, tmpl, &t, err, sizeof err))) {
-        fprintf(stderr, "lathe data clean: %s\n", err);
-        tok_vocab_free(v);
-        free(tmpl);
-        ds_recipe_free(&r);
-        return CLI_FAIL;
-    }
-    cmd_data_session s;
-    rc = cmd_data_session_open(&s, "clean", o.in) == 0 ? CLI_OK : CLI_FAIL;
+    cmd_data_tokens tok;
+    cmd_data_session s = {0};
+    rc = cmd_data_tokens_open(&tok, "clean", &o.tok, &r, o.recipe) == 0
+            && cmd_data_session_open(&s, "clean", o.in) == 0 ? CLI_OK : CLI_FAIL;
     if (rc == CLI_OK) {
-        ds_edit_set_tokens(s.edit, v, t, (uint32_t)o.sequence_len);
+        ds_edit_set_tokens(s.edit, &tok.edit);
         rc = cmd_data_replay(s.edit, &r, "clean", o.recipe) == 0 ? CLI_OK : CLI_FAIL;
     }
     if (rc == CLI_OK)
         rc = save(cmd, s.edit, &o);
     cmd_data_session_close(&s);
-    tok_vocab_free(v);
-    free(tmpl);
+    cmd_data_tokens_close(&tok);
     ds_recipe_free(&r);
     return rc;
 }

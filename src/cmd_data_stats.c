@@ -3,14 +3,15 @@
  * [--threads N] [--recipe R.yaml]`: the Data pane's Stats view, headless
  * (ds_stats.h). Text output draws token-length histograms with block
  * characters; --json prints one object of named counts. The tokenizer is -m,
- * else the config's base_model, else the byte estimate; sequence_len comes
- * from the option, else the config. With a tokenizer, a row's total is its
- * trained length under the chat template the trainer would use (the config's
- * chat_template, auto without one), so the count over sequence_len is what it
- * truncates. With --recipe the steps are replayed in an edit session first
- * (with that tokenizer, template and sequence_len, as the pane's session has
- * them) and the pass reads its rows (ds_edit_view): the numbers the pane's
- * Stats view shows after the same actions. */
+ * else the config's base_model, else (with --recipe) the one the recipe
+ * recorded, else the byte estimate; sequence_len likewise
+ * (cmd_data_tokens.h). With a tokenizer, a row's total is its trained length
+ * under the chat template the trainer would use (the config's chat_template,
+ * auto without one), so the count over sequence_len is what it truncates.
+ * With --recipe the steps are replayed in an edit session first (with those
+ * settings, as the pane's session had them) and the pass reads its rows
+ * (ds_edit_view): the numbers the pane's Stats view shows after the same
+ * actions. */
 #include "config.h"
 
 #include <errno.h>
@@ -22,14 +23,13 @@
 
 #include "cli_opts.h"
 #include "cmd_data_session.h"
+#include "cmd_data_tokens.h"
 #include "ds_stats.h"
-#include "pipeline.h"
-#include "train_config.h"
 
 typedef struct {
-    const char *dataset, *config, *model, *recipe;
+    const char *dataset, *recipe;
+    cmd_data_token_opts tok;
     bool json;
-    long long sequence_len;    /* -1: unset */
     double near_threshold;
     ds_format format;
     int threads;
@@ -38,11 +38,11 @@ typedef struct {
 static int parse_stats(const cli_command *cmd, int argc, char **argv, stats_options *o)
 {
     const char *format = NULL;
-    *o = (stats_options){.sequence_len = -1, .format = DS_FMT_AUTO};
+    *o = (stats_options){.tok = {.sequence_len = -1}, .format = DS_FMT_AUTO};
     const cli_opt opts[] = {
-        {"--config", NULL, CLI_STRING, &o->config, 0, 0, NULL},
-        {"-m", NULL, CLI_STRING, &o->model, 0, 0, NULL},
-        {"--sequence-len", NULL, CLI_LLONG, &o->sequence_len, 1, 1e9, NULL},
+        {"--config", NULL, CLI_STRING, &o->tok.config, 0, 0, NULL},
+        {"-m", NULL, CLI_STRING, &o->tok.model, 0, 0, NULL},
+        {"--sequence-len", NULL, CLI_LLONG, &o->tok.sequence_len, 1, 1e9, NULL},
         {"--near-threshold", NULL, CLI_DOUBLE, &o->near_threshold, 0.05, 1, NULL},
         {"--threads", NULL, CLI_INT, &o->threads, 1, 64, NULL},
         {"--format", NULL, CLI_STRING, &format, 0, 0, NULL},
@@ -58,7 +58,7 @@ static int parse_stats(const cli_command *cmd, int argc, char **argv, stats_opti
                                     "input_output, not '%s'", format);
     if (!o->dataset)
         return cli_usage_error(cmd, "stats needs a DATASET");
-    if (o->config && o->model)
+    if (o->tok.config && o->tok.model)
         return cli_usage_error(cmd, "give -m or --config, not both");
     return CLI_OK;
 }
@@ -208,67 +208,47 @@ static json_t *summary_json(const char *path, ds_format fmt, const ds_summary *s
 
 /* ---- the command */
 
-static int resolve(const stats_options *o, train_config *cfg, const char **model,
-                   uint32_t *seq_len)
-{
-    if (train_config_defaults(cfg))
-        return CLI_FAIL;
-    if (o->config) {
-        train_config_free(cfg);
-        config_diags diags;
-        int rc = train_config_load(cfg, o->config, NULL, 0, &diags);
-        config_diags_print(&diags, stderr);
-        if (rc)
-            return CLI_FAIL;
-    }
-    *model = o->model ? o->model : o->config ? cfg->base_model : NULL;
-    long long sl = o->sequence_len >= 0 ? o->sequence_len : o->config ? cfg->sequence_len : 0;
-    *seq_len = sl > 0 && sl < UINT32_MAX ? (uint32_t)sl : 0;
-    return CLI_OK;
-}
-
-/* The rows the pass reads: DS as opened, or after the recipe's steps.
+/* The rows the pass reads: DS as opened, or after R's steps (R may be NULL).
  * NULL after printing why, or with ERR. */
-static ds_view *rows_to_read(const stats_options *o, dataset *ds, const tok_vocab *v,
-                             chat_tmpl t, uint32_t seq_len, char *err, size_t errlen)
+static ds_view *rows_to_read(const stats_options *o, dataset *ds, const ds_recipe *r,
+                             const ds_edit_tokens *tok, char *err, size_t errlen)
 {
-    if (!o->recipe)
+    if (!r)
         return ds_view_new(ds, NULL, err, errlen);
-    ds_recipe r;
-    if (ds_recipe_load(&r, o->recipe, err, errlen) != 0)
-        return NULL;
     ds_edit *e = ds_edit_new(ds, err, errlen);
     ds_view *view = NULL;
     if (e) {
-        ds_edit_set_tokens(e, v, t, seq_len);
-        if (cmd_data_replay(e, &r, "stats", o->recipe) == 0)
+        ds_edit_set_tokens(e, tok);
+        if (cmd_data_replay(e, r, "stats", o->recipe) == 0)
             view = ds_edit_view(e, err, errlen);
         else
             snprintf(err, errlen, "%s: not replayed", o->recipe);
     }
     ds_edit_free(e);
-    ds_recipe_free(&r);
     return view;
 }
 
-static int run_stats(const stats_options *o, const tok_vocab *v, chat_tmpl t, uint32_t seq_len,
-                     const char *tok)
+static int run_stats(const stats_options *o, const ds_recipe *r, const ds_edit_tokens *tok)
 {
     char err[1024] = "";
     dataset_options dopt = {.format = o->format};
     dataset *ds = dataset_open(o->dataset, &dopt, err, sizeof err);
-    ds_stats_options so = {v, seq_len, o->near_threshold, o->threads, t};
-    ds_view *rows = ds ? rows_to_read(o, ds, v, t, seq_len, err, sizeof err) : NULL;
+    ds_stats_options so = {tok->vocab, tok->sequence_len, o->near_threshold, o->threads,
+                           tok->tmpl};
+    ds_view *rows = ds ? rows_to_read(o, ds, r, tok, err, sizeof err) : NULL;
     ds_stats *st = rows ? ds_stats_new_view(rows, &so, err, sizeof err) : NULL;
     int rc = st && ds_stats_run(st, err, sizeof err) == 0 ? CLI_OK : CLI_FAIL;
+    const char *what = tok->model ? tok->model
+                                  : "estimated (4 ASCII bytes or 1 other character a token)";
     if (rc == CLI_OK && o->json) {
-        json_t *j = summary_json(o->dataset, dataset_format(ds), ds_stats_summary(st), tok, t);
+        json_t *j = summary_json(o->dataset, dataset_format(ds), ds_stats_summary(st), what,
+                                 tok->tmpl);
         if (!j || json_dumpf(j, stdout, JSON_COMPACT | JSON_REAL_PRECISION(6)) != 0)
             rc = CLI_FAIL;
         putchar('\n');
         json_decref(j);
     } else if (rc == CLI_OK) {
-        print_text(o->dataset, dataset_format(ds), ds_stats_summary(st), tok);
+        print_text(o->dataset, dataset_format(ds), ds_stats_summary(st), what);
     }
     if (rc == CLI_OK && (fflush(stdout) || ferror(stdout)))
         snprintf(err, sizeof err, "writing the output: %s", strerror(errno));
@@ -287,26 +267,16 @@ int cmd_data_stats(const cli_command *cmd, int argc, char **argv)
     int rc = parse_stats(cmd, argc, argv, &o);
     if (rc != CLI_OK)
         return rc;
-    train_config cfg;
-    const char *model = NULL;
-    uint32_t seq_len = 0;
-    tok_vocab *v = NULL;
-    char *tmpl = NULL, err[1024] = "";
-    rc = resolve(&o, &cfg, &model, &seq_len);
-    if (rc == CLI_OK && model && !(v = tok_vocab_load(model, &tmpl, err, sizeof err))) {
+    char err[1024];
+    ds_recipe r = {0};
+    if (o.recipe && ds_recipe_load(&r, o.recipe, err, sizeof err) != 0) {
         fprintf(stderr, "lathe data stats: %s\n", err);
-        rc = CLI_FAIL;
+        return CLI_FAIL;
     }
-    chat_tmpl t = CHAT_TMPL_UNKNOWN;
-    if (rc == CLI_OK && v && pipeline_template(cfg.chat_template, tmpl, &t, err, sizeof err)) {
-        fprintf(stderr, "lathe data stats: %s; token totals are field sums\n", err);
-        t = CHAT_TMPL_UNKNOWN;
-    }
-    if (rc == CLI_OK)
-        rc = run_stats(&o, v, t, seq_len,
-                       model ? model : "estimated (4 ASCII bytes or 1 other character a token)");
-    tok_vocab_free(v);
-    free(tmpl);
-    train_config_free(&cfg);
+    cmd_data_tokens tok;
+    rc = cmd_data_tokens_open(&tok, "stats", &o.tok, o.recipe ? &r : NULL, o.recipe) == 0
+        ? run_stats(&o, o.recipe ? &r : NULL, &tok.edit) : CLI_FAIL;
+    cmd_data_tokens_close(&tok);
+    ds_recipe_free(&r);
     return rc;
 }

@@ -63,11 +63,14 @@ dataset *ds_edit_dataset(const ds_edit *e)
     return e->ds;
 }
 
-void ds_edit_set_tokens(ds_edit *e, const tok_vocab *v, chat_tmpl t, uint32_t sequence_len)
+void ds_edit_set_tokens(ds_edit *e, const ds_edit_tokens *t)
 {
-    e->vocab = v;
-    e->tmpl = t;
-    e->sequence_len = sequence_len;
+    e->tok = *t;
+}
+
+const ds_edit_tokens *ds_edit_get_tokens(const ds_edit *e)
+{
+    return &e->tok;
 }
 
 bool ds_edit_stopped(ds_edit *e, size_t row, char *err, size_t errlen)

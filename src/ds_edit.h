@@ -18,7 +18,7 @@
  * and sequence length given by ds_edit_set_tokens (default: the byte
  * estimate and no limit; with a template, a record's tokens are its trained
  * length, ds_features.h): a replay must be given the same to select the
- * same rows.
+ * same rows, so a saved recipe records them (ds_recipe.h `tokens:`).
  *
  * One thread owns a session. An action over a million rows takes seconds, so
  * ds_edit_apply may run on a worker thread; while it runs, other threads may
@@ -46,9 +46,17 @@ enum { DS_EDIT_MAX_TAGS = 32 };
 ds_edit *ds_edit_new(dataset *ds, char *err, size_t errlen);
 void ds_edit_free(ds_edit *e);
 dataset *ds_edit_dataset(const ds_edit *e);
-/* V (may be NULL) must outlive the session; T CHAT_TMPL_UNKNOWN: totals are
- * field sums; SEQUENCE_LEN 0: no limit. */
-void ds_edit_set_tokens(ds_edit *e, const tok_vocab *v, chat_tmpl t, uint32_t sequence_len);
+/* How the session counts tokens; a saved recipe records it (ds_save.h). */
+typedef struct {
+    const tok_vocab *vocab;    /* NULL: the byte estimate */
+    const char *model;         /* the path VOCAB was loaded from (NULL: unknown) */
+    chat_tmpl tmpl;            /* CHAT_TMPL_UNKNOWN: totals are field sums */
+    uint32_t sequence_len;     /* 0: no limit */
+} ds_edit_tokens;
+
+/* T's vocab and model are borrowed and must outlive the session. */
+void ds_edit_set_tokens(ds_edit *e, const ds_edit_tokens *t);
+const ds_edit_tokens *ds_edit_get_tokens(const ds_edit *e);
 
 /* Applies A as a new step (dropping any steps undone before it). *CHANGED
  * (may be NULL) gets the number of rows whose state changed; an action that

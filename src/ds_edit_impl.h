@@ -22,9 +22,7 @@ struct ds_edit {
     size_t n_steps, n_done, cap_steps;
     char *tags[DS_EDIT_MAX_TAGS];
     size_t n_tags;
-    const tok_vocab *vocab;
-    chat_tmpl tmpl;
-    uint32_t sequence_len;
+    ds_edit_tokens tok;
     atomic_size_t done;    /* rows the running action's pass has reached */
     atomic_bool cancel;
 };

@@ -115,7 +115,7 @@ static unsigned row_flags(ds_edit *e, const pass_marks *p, size_t row, const ds_
 {
     unsigned fl = (f->pii_total ? DS_ROW_PII : 0) | (f->empty_record ? DS_ROW_EMPTY : 0)
         | (f->control ? DS_ROW_CONTROL : 0) | (f->invalid_utf8 ? DS_ROW_INVALID_UTF8 : 0);
-    if (e->sequence_len && f->tokens_total > e->sequence_len)
+    if (e->tok.sequence_len && f->tokens_total > e->tok.sequence_len)
         fl |= DS_ROW_TOO_LONG;
     if (p->dup && ds_bit(p->dup, row))
         fl |= DS_ROW_DUP;
@@ -158,9 +158,9 @@ int ds_edit_mark_filter(ds_edit *e, const char *filter, uint8_t *bits, char *err
         snprintf(err, errlen, "filter '%s': %s", filter, why);
         return -1;
     }
-    filter_pass p = {f, ds_feat_ctx_new(e->vocab, err, errlen), {0}, bits};
+    filter_pass p = {f, ds_feat_ctx_new(e->tok.vocab, err, errlen), {0}, bits};
     if (p.fc)
-        ds_feat_ctx_set_template(p.fc, e->tmpl);
+        ds_feat_ctx_set_template(p.fc, e->tok.tmpl);
     int rc = p.fc ? run_passes(e, ds_filter_needs(f), &p.marks, err, errlen) : -1;
     if (rc == 0)
         rc = ds_edit_each_row(e, mark_match, &p, err, errlen);

@@ -327,7 +327,7 @@ static node *parse_keyword(parser *p)
 {
     static const struct { const char *word; unsigned mask, needs; } flags[] = {
         {"dup", DS_ROW_DUP, DS_NEED_DUP}, {"near_dup", DS_ROW_NEAR_DUP, DS_NEED_STATS},
-        {"problem", DS_ROW_PROBLEM, 0}, {"too_long", DS_ROW_TOO_LONG, DS_NEED_STATS},
+        {"problem", DS_ROW_PROBLEM, 0}, {"too_long", DS_ROW_TOO_LONG, DS_NEED_STATS | DS_NEED_LIMIT},
         {"control", DS_ROW_CONTROL, DS_NEED_FEATURES},
         {"invalid_utf8", DS_ROW_INVALID_UTF8, DS_NEED_FEATURES}};
     for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++)

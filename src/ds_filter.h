@@ -50,8 +50,9 @@ enum {
     DS_NEED_TOKENS = 4,
     DS_NEED_DUP = 8,        /* dataset_check */
     DS_NEED_STATS = 16,     /* near_dup, too_long: the stats pass */
-    DS_NEED_FIELDS = 32     /* per-field figures or a PII kind: a row's totals, language
+    DS_NEED_FIELDS = 32,    /* per-field figures or a PII kind: a row's totals, language
                                and DS_ROW_* flags (ds_row_info) are not enough */
+    DS_NEED_LIMIT = 64      /* too_long: the token totals against sequence_len */
 };
 
 /* Compiles EXPR. On a syntax error returns NULL with ERR as

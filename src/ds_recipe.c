@@ -187,6 +187,71 @@ static int read_steps(reader *R, yaml_node_t *n, ds_recipe *r)
     return 0;
 }
 
+static int read_count(reader *R, yaml_node_t *n, uint32_t *out)
+{
+    const char *s = scalar(n);
+    bool digits = s && *s >= '0' && *s <= '9';
+    char *end = NULL;
+    errno = 0;
+    unsigned long long v = digits ? strtoull(s, &end, 10) : 0;
+    if (!digits || errno || *end || v > UINT32_MAX)
+        return fail_at(R, n->start_mark, "sequence_len: expected a token count (0 for no limit)");
+    *out = (uint32_t)v;
+    return 0;
+}
+
+static int read_template(reader *R, yaml_node_t *n, chat_tmpl *out)
+{
+    const char *s = scalar(n);
+    if (!s || (*out = chat_tmpl_from_name(s)) == CHAT_TMPL_UNKNOWN)
+        return fail_at(R, n->start_mark, "chat_template: unknown template '%s' (expected a name "
+                       "like chatml, llama3, mistral-v7, alpaca)", s ? s : "");
+    return 0;
+}
+
+static const char *const token_keys[] = {"model", "chat_template", "sequence_len"};
+
+/* SEEN: bit i set once token_keys[i] was read. */
+static int read_token_key(reader *R, yaml_node_t *k, yaml_node_t *v, ds_recipe_tokens *t,
+                          unsigned *seen)
+{
+    const char *key = scalar(k) ? scalar(k) : "";
+    for (unsigned i = 0; i < 3; i++) {
+        if (strcmp(key, token_keys[i]))
+            continue;
+        if (*seen & (1u << i))
+            return fail_at(R, k->start_mark, "'%s' is given twice", key);
+        *seen |= 1u << i;
+    }
+    if (!strcmp(key, "model")) {
+        if (read_string(R, key, v, &t->model) != 0)
+            return -1;
+        return t->model[0] ? 0 : fail_at(R, v->start_mark, "model: expected a path");
+    }
+    if (!strcmp(key, "chat_template"))
+        return read_template(R, v, &t->tmpl);
+    if (!strcmp(key, "sequence_len"))
+        return read_count(R, v, &t->sequence_len);
+    return fail_at(R, k->start_mark, "unknown key '%s' in tokens (expected model, "
+                   "chat_template, sequence_len)", key);
+}
+
+static int read_tokens(reader *R, yaml_node_t *n, ds_recipe *r)
+{
+    if (n->type != YAML_MAPPING_NODE)
+        return fail_at(R, n->start_mark, "tokens: expected a mapping with model, "
+                       "chat_template, sequence_len");
+    unsigned seen = 0;
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++)
+        if (read_token_key(R, yaml_document_get_node(R->doc, p->key),
+                           yaml_document_get_node(R->doc, p->value), &r->tokens, &seen) != 0)
+            return -1;
+    if (r->tokens.tmpl != CHAT_TMPL_UNKNOWN && !r->tokens.model)
+        return fail_at(R, n->start_mark, "tokens: chat_template needs model (the tokenizer)");
+    r->has_tokens = true;
+    return 0;
+}
+
 static int read_top(reader *R, yaml_node_t *root, ds_recipe *r)
 {
     if (!root || root->type != YAML_MAPPING_NODE)
@@ -206,9 +271,14 @@ static int read_top(reader *R, yaml_node_t *root, ds_recipe *r)
             if (read_steps(R, v, r) != 0)
                 return -1;
             steps = true;
+        } else if (!strcmp(key, "tokens")) {
+            if (r->has_tokens)
+                return fail_at(R, k->start_mark, "'tokens' is given twice");
+            if (read_tokens(R, v, r) != 0)
+                return -1;
         } else if (strcmp(key, "input")) {
-            return fail_at(R, k->start_mark, "unknown key '%s' (expected version, input, steps)",
-                           key);
+            return fail_at(R, k->start_mark, "unknown key '%s' (expected version, input, "
+                           "tokens, steps)", key);
         }
     }
     if (!version || !steps)
@@ -267,5 +337,6 @@ void ds_recipe_free(ds_recipe *r)
     for (size_t i = 0; i < r->n; i++)
         ds_action_clear(&r->steps[i]);
     free(r->steps);
+    free(r->tokens.model);
     *r = (ds_recipe){0};
 }

@@ -4,6 +4,10 @@
  *
  *   version: 1
  *   input: train.jsonl          # informational: the file it was made on
+ *   tokens:                     # optional: how the session counted tokens
+ *     model: /abs/model.gguf    # the tokenizer it loaded; absent: the byte estimate
+ *     chat_template: chatml     # the template totals used; absent: field sums
+ *     sequence_len: 512         # too_long's limit; 0: none
  *   steps:
  *     - do: delete              # and restore
  *       rows: [3, 17]           # record numbers, 1-based as the pane shows them
@@ -19,17 +23,35 @@
  *       row: 12
  *       json: '{"instruction": "...", "output": "..."}'
  *
+ * Filters on tokens and too_long select rows by these settings, so a replay
+ * uses them. A recipe without `tokens:` (what lathe wrote before it had it,
+ * or a session with neither tokenizer nor sequence_len) means the byte
+ * estimate and no limit. chat_template needs model; names are
+ * chat_tmpl_name's.
+ *
  * Errors name the file, line and column: "R.yaml:4:7: unknown action 'dlete'". */
 #ifndef LATHE_DS_RECIPE_H
 #define LATHE_DS_RECIPE_H
 
 #include <stddef.h>
 
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "chat_template.h"
 #include "ds_action.h"
+
+typedef struct {
+    char *model;              /* NULL: the byte estimate */
+    chat_tmpl tmpl;           /* CHAT_TMPL_UNKNOWN: totals are field sums */
+    uint32_t sequence_len;    /* 0: no limit */
+} ds_recipe_tokens;
 
 typedef struct {
     ds_action *steps;
     size_t n;
+    bool has_tokens;          /* the file has `tokens:` */
+    ds_recipe_tokens tokens;
 } ds_recipe;
 
 /* Reads PATH into R (empty on failure). -1 with "PATH:LINE:COL: what" in ERR. */
@@ -39,12 +61,13 @@ int ds_recipe_parse(ds_recipe *r, const char *name, const char *text, size_t len
                     size_t errlen);
 void ds_recipe_free(ds_recipe *r);
 
-/* The YAML text of N steps (malloc'd, NUL-terminated); INPUT may be NULL.
- * NULL with ERR when out of memory. */
-char *ds_recipe_format(const ds_action *steps, size_t n, const char *input, char *err,
-                       size_t errlen);
+/* The YAML text of N steps (malloc'd, NUL-terminated); INPUT and TOKENS
+ * (the `tokens:` section) may be NULL. NULL with ERR when out of memory. */
+char *ds_recipe_format(const ds_action *steps, size_t n, const char *input,
+                       const ds_recipe_tokens *tokens, char *err, size_t errlen);
 /* Writes that text to PATH atomically. */
-int ds_recipe_write(const ds_action *steps, size_t n, const char *input, const char *path,
-                    char *err, size_t errlen);
+int ds_recipe_write(const ds_action *steps, size_t n, const char *input,
+                    const ds_recipe_tokens *tokens, const char *path, char *err,
+                    size_t errlen);
 
 #endif

@@ -98,7 +98,18 @@ static int step(yaml_emitter_t *em, const ds_action *a)
     return ok && end_map(em);
 }
 
-static int document(yaml_emitter_t *em, const ds_action *steps, size_t n, const char *input)
+static int tokens(yaml_emitter_t *em, const ds_recipe_tokens *t)
+{
+    int ok = str(em, "tokens") && begin_map(em, YAML_BLOCK_MAPPING_STYLE);
+    if (ok && t->model)
+        ok = str(em, "model") && str(em, t->model);
+    if (ok && t->tmpl != CHAT_TMPL_UNKNOWN)
+        ok = str(em, "chat_template") && str(em, chat_tmpl_name(t->tmpl));
+    return ok && str(em, "sequence_len") && number(em, t->sequence_len) && end_map(em);
+}
+
+static int document(yaml_emitter_t *em, const ds_action *steps, size_t n, const char *input,
+                    const ds_recipe_tokens *tok)
 {
     yaml_event_t ev;
     int ok = emit(em, &ev, yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING))
@@ -106,6 +117,8 @@ static int document(yaml_emitter_t *em, const ds_action *steps, size_t n, const 
         && begin_map(em, YAML_BLOCK_MAPPING_STYLE) && str(em, "version") && str(em, "1");
     if (ok && input)
         ok = str(em, "input") && str(em, input);
+    if (ok && tok)
+        ok = tokens(em, tok);
     ok = ok && str(em, "steps") && begin_seq(em, YAML_BLOCK_SEQUENCE_STYLE);
     for (size_t i = 0; ok && i < n; i++)
         ok = step(em, &steps[i]);
@@ -118,8 +131,8 @@ static const char header[] =
     "# lathe data recipe: the cleaning steps of a saved dataset. Replay them with\n"
     "#   lathe data clean INPUT --recipe THIS_FILE -o OUTPUT\n";
 
-char *ds_recipe_format(const ds_action *steps, size_t n, const char *input, char *err,
-                       size_t errlen)
+char *ds_recipe_format(const ds_action *steps, size_t n, const char *input,
+                       const ds_recipe_tokens *tokens, char *err, size_t errlen)
 {
     bytebuf t = {0};
     yaml_emitter_t em;
@@ -129,7 +142,7 @@ char *ds_recipe_format(const ds_action *steps, size_t n, const char *input, char
         yaml_emitter_set_output(&em, append, &t);
         yaml_emitter_set_unicode(&em, 1);
         yaml_emitter_set_width(&em, -1);
-        ok = document(&em, steps, n, input);
+        ok = document(&em, steps, n, input, tokens);
         yaml_emitter_delete(&em);
     }
     if (!ok || t.oom) {
@@ -141,10 +154,11 @@ char *ds_recipe_format(const ds_action *steps, size_t n, const char *input, char
     return t.p;
 }
 
-int ds_recipe_write(const ds_action *steps, size_t n, const char *input, const char *path,
-                    char *err, size_t errlen)
+int ds_recipe_write(const ds_action *steps, size_t n, const char *input,
+                    const ds_recipe_tokens *tokens, const char *path, char *err,
+                    size_t errlen)
 {
-    char *text = ds_recipe_format(steps, n, input, err, errlen);
+    char *text = ds_recipe_format(steps, n, input, tokens, err, errlen);
     if (!text)
         return -1;
     atomic_file af;

@@ -39,8 +39,11 @@ bool data_clean_ready(pane_data *p)
         return false;
     }
     int64_t seq = data_source_sequence_len(p->src);
-    ds_edit_set_tokens(p->edit, data_source_vocab(p->src), data_source_template(p->src),
-                       seq > 0 && seq <= UINT32_MAX ? (uint32_t)seq : 0);
+    ds_edit_set_tokens(p->edit, &(ds_edit_tokens){data_source_vocab(p->src),
+                                                   data_source_model(p->src),
+                                                   data_source_template(p->src),
+                                                   seq > 0 && seq <= UINT32_MAX ? (uint32_t)seq
+                                                                                : 0});
     return true;
 }
 

@@ -266,6 +266,11 @@ chat_tmpl data_source_template(const data_source *s)
     return data_source_vocab(s) ? s->tmpl : CHAT_TMPL_UNKNOWN;
 }
 
+const char *data_source_model(const data_source *s)
+{
+    return s->model;
+}
+
 int64_t data_source_sequence_len(const data_source *s)
 {
     return s->seq_len;

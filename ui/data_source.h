@@ -77,6 +77,8 @@ void data_source_state_get(const data_source *s, data_source_state *out);
  * Shared read-only; each thread makes its own tok_session. */
 const tok_vocab *data_source_vocab(const data_source *s);
 chat_tmpl data_source_template(const data_source *s);
+/* The path the tokenizer is loaded from (-m or the config's base_model), or NULL. */
+const char *data_source_model(const data_source *s);
 int64_t data_source_sequence_len(const data_source *s);
 bool data_source_train_on_inputs(const data_source *s);
 

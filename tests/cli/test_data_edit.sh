@@ -2,7 +2,8 @@
 # test_data_edit.sh - `lathe data clean|convert|split` headless: a recipe
 # replayed twice (and from the recipe saved beside its output) gives the
 # same bytes; filter, near_dedupe and redact_pii steps with -m and
-# --sequence-len; .gz output, in-place only with --in-place and with a backup,
+# --sequence-len; the token settings a recipe records (from --config) replayed
+# with no flags, overrides that warn, a recipe's model that is gone; .gz output, in-place only with --in-place and with a backup,
 # recipe errors as FILE:LINE:COLUMN, convert counts and skipped records as
 # FILE:LINE:BYTE, split sizes and determinism, exit codes (1 runtime, 2
 # usage), and all of it on ../shared/datasets/gpteacher-*.json when present.
@@ -88,6 +89,33 @@ printf 'version: 1\nsteps:\n  - do: drop\n    filter: "chars >"\n' >"$out/bf.yam
 check "a bad filter exits 1" status_is 1 "$LATHE" data clean "$out/f.jsonl" --recipe "$out/bf.yaml" -o "$out/x.jsonl"
 check "the bad filter's column is named" grep -q "step 1 (drop): filter 'chars >': column 8" "$out/stderr"
 
+# The token settings travel in the recipe: a session counting with the sample
+# vocabulary (ChatML) and sequence_len 30 from a config, as the pane takes
+# them, replays with no token flags, from another directory.
+vocab=$(realpath "$LATHE_SRCDIR/samples/data/vocab.gguf")
+printf 'base_model: %s\ndatasets:\n  - path: f.jsonl\nchat_template: chatml\nsequence_len: 30\nlearning_rate: 0.0002\n' "$vocab" >"$out/c.yaml"
+tr="$out/t1.jsonl.recipe.yaml"
+check "clean --config exits 0" status_is 0 "$LATHE" data clean "$out/f.jsonl" --recipe "$out/f.yaml" --config "$out/c.yaml" -o "$out/t1.jsonl"
+check "--config counts with its model, template and sequence_len" test "$(cat "$out/t1.jsonl")" = '{"instruction":"mail [EMAIL] now","output":"ok"}'
+check "the recipe records the tokenizer's absolute path" grep -qxF "  model: $vocab" "$tr"
+check "the recipe records the template and sequence_len" sh -c "grep -qx '  chat_template: chatml' '$tr' && grep -qx '  sequence_len: 30' '$tr'"
+check "replaying it with no token flags exits 0" status_is 0 sh -c "cd / && '$LATHE' data clean '$out/f.jsonl' --recipe '$tr' -o '$out/t2.jsonl'"
+check "the replay is byte-identical" cmp -s "$out/t1.jsonl" "$out/t2.jsonl"
+check "a replay with the recipe's settings does not warn" sh -c "! grep -q warning '$out/stderr'"
+check "-m naming the recipe's model does not warn" sh -c "'$LATHE' data clean '$out/f.jsonl' --recipe '$tr' -m '$LATHE_SRCDIR/samples/data/vocab.gguf' -o '$out/t5.jsonl' 2>&1 | { ! grep -q warning; } && cmp -s '$out/t1.jsonl' '$out/t5.jsonl'"
+check "a different --sequence-len exits 0" status_is 0 "$LATHE" data clean "$out/f.jsonl" --recipe "$tr" --sequence-len 12 -o "$out/t3.jsonl"
+check "and warns that the output may differ" grep -q "warning: .*t1.jsonl.recipe.yaml recorded the sequence_len 30 and the options give 12; .*may differ from the Data pane's" "$out/stderr"
+check "with it every record is too long" test ! -s "$out/t3.jsonl"
+check "stats --recipe counts with the recipe's settings" sh -c "'$LATHE' data stats '$out/f.jsonl' --recipe '$tr' --json 2>/dev/null | grep -q '\"chat_template\":\"chatml\".*\"sequence_len\":30,\"over_sequence_len\":0'"
+sed "s|^  model: .*|  model: $out/gone.gguf|" "$tr" >"$out/gone.yaml"
+check "a recipe whose model is gone exits 1" status_is 1 "$LATHE" data clean "$out/f.jsonl" --recipe "$out/gone.yaml" -o "$out/x.jsonl"
+check "the error names the recipe, the model and -m" grep -q "gone.yaml: cannot load the tokenizer .*gone.gguf.*pass -m" "$out/stderr"
+check "-m replaces a model that is gone" status_is 0 "$LATHE" data clean "$out/f.jsonl" --recipe "$out/gone.yaml" -m "$vocab" -o "$out/t4.jsonl"
+check "and warns that the tokenizer changed" grep -q "recorded the tokenizer .*gone.gguf and the options give .*vocab.gguf" "$out/stderr"
+check "-m with --config exits 2" status_is 2 "$LATHE" data clean "$out/f.jsonl" --recipe "$tr" -m "$vocab" --config "$out/c.yaml" -o "$out/x.jsonl"
+check "a relative -m is recorded absolute" sh -c "cd '$LATHE_SRCDIR' && '$LATHE' data clean '$out/f.jsonl' --recipe '$out/f.yaml' -m samples/data/vocab.gguf -o '$out/t6.jsonl' 2>/dev/null && grep -qxF '  model: $vocab' '$out/t6.jsonl.recipe.yaml'"
+check "a recipe without token filters replays an override silently" sh -c "'$LATHE' data clean '$out/in.jsonl' --recipe '$out/a.jsonl.recipe.yaml' --sequence-len 5 -o '$out/t7.jsonl' 2>&1 | { ! grep -q warning; }"
+
 check "convert exits 0" status_is 0 "$LATHE" data convert "$out/in.jsonl" --to messages -o "$out/m.jsonl"
 check "convert counts converted and skipped" grep -q "4 records converted, 1 skipped (1 problems, 0 that do not fit messages)" "$out/stderr"
 check "the skipped record is FILE:LINE:BYTE" grep -q "skipped .*in.jsonl:3:68: invalid JSON" "$out/stderr"
@@ -116,7 +144,7 @@ else
         n=$(basename "$f" .json)
         check "$n: clean exits 0" status_is 0 "$LATHE" data clean "$f" --recipe "$out/r.yaml" -o "$out/$n.json"
         check "$n: clean with filters exits 0" status_is 0 "$LATHE" data clean "$f" --recipe "$out/f.yaml" --sequence-len 512 -o "$out/$n-f.json"
-        "$LATHE" data clean "$f" --recipe "$out/$n-f.json.recipe.yaml" --sequence-len 512 -o "$out/$n-f2.json" 2>/dev/null
+        "$LATHE" data clean "$f" --recipe "$out/$n-f.json.recipe.yaml" -o "$out/$n-f2.json" 2>/dev/null
         check "$n: its replay is byte-identical" cmp -s "$out/$n-f.json" "$out/$n-f2.json"
         "$LATHE" data clean "$f" --recipe "$out/$n.json.recipe.yaml" -o "$out/$n-again.json" 2>/dev/null
         check "$n: replay is byte-identical" cmp -s "$out/$n.json" "$out/$n-again.json"

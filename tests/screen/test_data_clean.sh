@@ -8,8 +8,9 @@
 # bulk drop, undo, redo, dedupe; the same counts as `lathe data stats
 # --recipe` on the saved recipe), saving to a new file whose bytes equal
 # `lathe data clean IN --recipe SAVED_RECIPE -o OUT`, overwriting the input
-# after confirmation with a backup, a split export, and quitting with unsaved
-# edits asking first.
+# after confirmation with a backup, a split export, quitting with unsaved
+# edits asking first, and a pane opened with a config whose too_long drop
+# replays from the saved recipe's token settings with no flags.
 . "${LATHE_SRCDIR:-$(dirname "$0")/../..}/tests/tap.sh"
 . "$LATHE_SRCDIR/tests/screen/harness.sh"
 
@@ -180,4 +181,30 @@ check "the fixed record shows" scr_wait "fixed on the second try"
 scr_keys q y
 check "quits after confirming" exited_ok
 check "nothing on stderr" sh -c "[ ! -s '$scr_dir/stderr' ]"
+
+# A pane opened with a config counts with its tokenizer (the sample
+# vocabulary, ChatML) and sequence_len 40: too_long finds 3 records, which
+# the byte estimate would not; the saved recipe records those settings, so
+# `lathe data clean` without token flags drops the same rows.
+cp "$fx/browse.jsonl" "$scr_dir/browse.jsonl"
+printf 'base_model: %s\ndatasets:\n  - path: browse.jsonl\nchat_template: chatml\nsequence_len: 40\nlearning_rate: 0.0002\n' \
+    "$(realpath "$LATHE_SRCDIR/samples/data/vocab.gguf")" >"$scr_dir/c.yaml"
+scr_start -- --no-color -c c.yaml browse.jsonl
+check "the file opens with a config" scr_wait "60 records"
+scr_keys f 'too_long' Enter
+check "too_long counts with the config's tokenizer and sequence_len" scr_wait "filter: 3 rows"
+scr_keys b d
+check "b d drops them" scr_wait "dropped the rows where too_long: 3 rows changed"
+scr_keys w C-u tl.jsonl Enter
+check "the save writes its recipe" scr_wait "saved 57 records to tl.jsonl, recipe tl.jsonl.recipe.yaml"
+check "the recipe records the tokenizer, template and sequence_len" sh -c "grep -q '^  model: /.*vocab.gguf\$' '$scr_dir/tl.jsonl.recipe.yaml' \
+    && grep -qx '  chat_template: chatml' '$scr_dir/tl.jsonl.recipe.yaml' && grep -qx '  sequence_len: 40' '$scr_dir/tl.jsonl.recipe.yaml'"
+check "lathe data clean with no token flags replays it byte for byte" sh -c "'$LATHE' data clean '$scr_dir/browse.jsonl' \
+    --recipe '$scr_dir/tl.jsonl.recipe.yaml' -o '$scr_dir/tl-replay.jsonl' 2>/dev/null"
+check "the same bytes" same_bytes "$scr_dir/tl.jsonl" "$scr_dir/tl-replay.jsonl"
+sed '/^tokens:/,/^  sequence_len/d' "$scr_dir/tl.jsonl.recipe.yaml" >"$scr_dir/tl-old.yaml"
+check "without its tokens: section the replay would differ" sh -c "'$LATHE' data clean '$scr_dir/browse.jsonl' \
+    --recipe '$scr_dir/tl-old.yaml' -o '$scr_dir/tl-old.jsonl' 2>/dev/null && ! cmp -s '$scr_dir/tl.jsonl' '$scr_dir/tl-old.jsonl'"
+scr_keys q
+check "quits (saved)" exited_ok
 tap_done

@@ -157,6 +157,9 @@ static void test_needs(void **state)
     f = ds_filter_compile("near_dup", err, sizeof err);
     assert_int_equal(ds_filter_needs(f), DS_NEED_STATS);
     ds_filter_free(f);
+    f = ds_filter_compile("too_long", err, sizeof err);    /* and reads sequence_len */
+    assert_int_equal(ds_filter_needs(f), DS_NEED_STATS | DS_NEED_LIMIT);
+    ds_filter_free(f);
     /* row totals, language and flags do; a field or a PII kind needs more */
     f = ds_filter_compile("chars > 3 and empty and pii and lang == en", err, sizeof err);
     assert_int_equal(ds_filter_needs(f) & DS_NEED_FIELDS, 0);

@@ -1,6 +1,7 @@
 /* test_ds_recipe.c - recipes: every action written and read back to the same
- * actions and the same text; errors in recipe files with their line and
- * column; and replay: a session's steps saved as a recipe, loaded and
+ * actions and the same text, with and without the token settings; errors in
+ * recipe files with their line and column; the settings a save records; and
+ * replay: a session's steps saved as a recipe, loaded and
  * replayed on a fresh session of the same file, save byte-identical output. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -48,7 +49,7 @@ static void test_round_trip(void **state)
     memcpy(copy, every, sizeof every);
     size_t empty = 0;
     copy[N_EVERY - 1].rows = &empty; /* an empty list is still a list */
-    char *text = ds_recipe_format(copy, N_EVERY, "in put.jsonl", err, sizeof err);
+    char *text = ds_recipe_format(copy, N_EVERY, "in put.jsonl", NULL, err, sizeof err);
     assert_non_null(text);
     ds_recipe r;
     if (ds_recipe_parse(&r, "mem.yaml", text, strlen(text), err, sizeof err) != 0)
@@ -64,14 +65,55 @@ static void test_round_trip(void **state)
         assert_true(str_eq(r.steps[i].json, every[i].json));
         assert_true(r.steps[i].threshold == every[i].threshold);
     }
-    char *again = ds_recipe_format(r.steps, r.n, "in put.jsonl", err, sizeof err);
+    char *again = ds_recipe_format(r.steps, r.n, "in put.jsonl", NULL, err, sizeof err);
     assert_non_null(again);
     assert_string_equal(again, text);
     assert_non_null(strstr(text, "rows: [1, 17, 3]"));
     assert_non_null(strstr(text, "threshold: 0.85\n"));
+    assert_false(r.has_tokens);
+    assert_null(strstr(text, "tokens:"));
     free(text);
     free(again);
     ds_recipe_free(&r);
+}
+
+/* TOK written and read back; the text the same again. */
+static void tokens_round_trip(const ds_recipe_tokens *tok, const char *want)
+{
+    char err[512] = "";
+    ds_action step = {.kind = DS_ACT_DROP, .filter = "too_long"};
+    char *text = ds_recipe_format(&step, 1, NULL, tok, err, sizeof err);
+    assert_non_null(text);
+    if (!strstr(text, want))
+        fail_msg("expected '%s' in\n%s", want, text);
+    ds_recipe r;
+    if (ds_recipe_parse(&r, "mem.yaml", text, strlen(text), err, sizeof err) != 0)
+        fail_msg("%s\n%s", err, text);
+    assert_true(r.has_tokens);
+    assert_true(str_eq(r.tokens.model, tok->model));
+    assert_int_equal(r.tokens.tmpl, tok->tmpl);
+    assert_int_equal(r.tokens.sequence_len, tok->sequence_len);
+    char *again = ds_recipe_format(r.steps, r.n, NULL, &r.tokens, err, sizeof err);
+    assert_non_null(again);
+    assert_string_equal(again, text);
+    free(text);
+    free(again);
+    ds_recipe_free(&r);
+}
+
+static void test_tokens_round_trip(void **state)
+{
+    (void)state;
+    char model[] = "/models/my model/vocab.gguf";
+    for (int t = CHAT_TMPL_UNKNOWN + 1; t < CHAT_TMPL_COUNT; t++) {
+        char want[64];
+        snprintf(want, sizeof want, "  chat_template: %s\n", chat_tmpl_name((chat_tmpl)t));
+        tokens_round_trip(&(ds_recipe_tokens){model, (chat_tmpl)t, 512}, want);
+    }
+    tokens_round_trip(&(ds_recipe_tokens){model, CHAT_TMPL_UNKNOWN, 0},
+                      "tokens:\n  model: /models/my model/vocab.gguf\n  sequence_len: 0\n");
+    tokens_round_trip(&(ds_recipe_tokens){NULL, CHAT_TMPL_UNKNOWN, 4096},
+                      "tokens:\n  sequence_len: 4096\nsteps:");
 }
 
 static void error_is(const char *yaml, const char *want)
@@ -108,6 +150,31 @@ static void test_errors_have_line_and_column(void **state)
     error_is("version: 1\nsteps:\n  - do: [\n", "r.yaml:4:1: YAML syntax error");
     error_is("version: 1\nsteps:\n  - nfc\n", "r.yaml:3:5: a step is a mapping");
     error_is("", "r.yaml:1:1: expected a recipe");
+}
+
+static void test_token_errors(void **state)
+{
+    (void)state;
+    const char *steps = "steps: []\n";
+    char yaml[256];
+    static const struct { const char *tokens, *want; } cases[] = {
+        {"tokens:\n  modle: a.gguf\n", "r.yaml:3:3: unknown key 'modle' in tokens"},
+        {"tokens:\n  model: a.gguf\n  chat_template: chatmel\n",
+         "r.yaml:4:18: chat_template: unknown template 'chatmel'"},
+        {"tokens:\n  sequence_len: -5\n", "r.yaml:3:17: sequence_len: expected a token count"},
+        {"tokens:\n  sequence_len: 99999999999\n", "r.yaml:3:17: sequence_len: expected"},
+        {"tokens:\n  sequence_len: 1x\n", "r.yaml:3:17: sequence_len: expected"},
+        {"tokens:\n  sequence_len: 1\n  sequence_len: 2\n", "r.yaml:4:3: 'sequence_len' is given twice"},
+        {"tokens:\n  chat_template: chatml\n", "r.yaml:3:3: tokens: chat_template needs model"},
+        {"tokens:\n  model: ''\n", "r.yaml:3:10: model: expected a path"},
+        {"tokens:\n  model: [a]\n", "r.yaml:3:10: model: expected a string"},
+        {"tokens: 512\n", "r.yaml:2:9: tokens: expected a mapping"},
+        {"tokens: {}\ntokens: {}\n", "r.yaml:3:1: 'tokens' is given twice"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        snprintf(yaml, sizeof yaml, "version: 1\n%s%s", cases[i].tokens, steps);
+        error_is(yaml, cases[i].want);
+    }
 }
 
 static void test_missing_file(void **state)
@@ -177,11 +244,42 @@ static void test_replay_is_byte_identical(void **state)
     session_close(&s);
 }
 
+/* What a save writes as `tokens:`: nothing without a tokenizer or limit. */
+static void test_save_records_tokens(void **state)
+{
+    (void)state;
+    session s;
+    session_open(&s, "tok.jsonl", data);
+    apply_ok(s.e, &(ds_action){.kind = DS_ACT_DROP, .filter = "too_long"}, NULL);
+    char err[512] = "";
+    ds_save_result res;
+    ds_recipe r;
+    assert_int_equal(ds_save(s.e, testdir_path("tok0.jsonl"), NULL, &res, err, sizeof err),
+                     DS_SAVE_OK);
+    assert_int_equal(ds_recipe_load(&r, res.recipe, err, sizeof err), 0);
+    assert_false(r.has_tokens);
+    ds_recipe_free(&r);
+    /* a model path without a tokenizer loaded is not recorded */
+    ds_edit_set_tokens(s.e, &(ds_edit_tokens){NULL, "x.gguf", CHAT_TMPL_CHATML, 7});
+    assert_int_equal(ds_save(s.e, testdir_path("tok1.jsonl"), NULL, &res, err, sizeof err),
+                     DS_SAVE_OK);
+    assert_int_equal(ds_recipe_load(&r, res.recipe, err, sizeof err), 0);
+    assert_true(r.has_tokens);
+    assert_null(r.tokens.model);
+    assert_int_equal(r.tokens.tmpl, CHAT_TMPL_UNKNOWN);
+    assert_int_equal(r.tokens.sequence_len, 7);
+    ds_recipe_free(&r);
+    session_close(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_errors_have_line_and_column),
+        cmocka_unit_test(test_tokens_round_trip),
+        cmocka_unit_test(test_token_errors),
+        cmocka_unit_test(test_save_records_tokens),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_replay_is_byte_identical),
     };

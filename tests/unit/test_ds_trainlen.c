@@ -202,7 +202,7 @@ static size_t dropped(const char *path, chat_tmpl t, uint32_t seq_len, const cha
     assert_non_null(ds);
     ds_edit *e = ds_edit_new(ds, err, sizeof err);
     assert_non_null(e);
-    ds_edit_set_tokens(e, sample_vocab, t, seq_len);
+    ds_edit_set_tokens(e, &(ds_edit_tokens){sample_vocab, NULL, t, seq_len});
     char f[64];
     snprintf(f, sizeof f, "%s", filter);
     if (ds_edit_apply(e, &(ds_action){.kind = DS_ACT_DROP, .filter = f}, NULL, err, sizeof err))
