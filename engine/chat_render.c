@@ -236,7 +236,7 @@ char *chat_render_text(chat_tmpl t, const chat_msg *msgs, size_t n, bool add_ass
                        size_t *len, char *err, size_t errlen)
 {
     text_sink k = {{text_put, no_mark}, {0}};
-    if (t <= CHAT_TMPL_UNKNOWN || t >= CHAT_TMPL_COUNT) {
+    if (!chat_tmpl_known(t)) {
         snprintf(err, errlen, "no chat template to render with");
         return NULL;
     }
@@ -318,7 +318,7 @@ int chat_render_tokens(chat_tmpl tmpl, tok_session *s, const chat_msg *msgs, siz
     const tok_vocab *v = tok_session_vocab(s);
     int rc = -1;
     err[0] = '\0';
-    if (tmpl <= CHAT_TMPL_UNKNOWN || tmpl >= CHAT_TMPL_COUNT) {
+    if (!chat_tmpl_known(tmpl)) {
         snprintf(err, errlen, "no chat template to render with");
         return -1;
     }

@@ -28,7 +28,12 @@ static const char *const names[CHAT_TMPL_COUNT] = {
 
 const char *chat_tmpl_name(chat_tmpl t)
 {
-    return t > CHAT_TMPL_UNKNOWN && t < CHAT_TMPL_COUNT ? names[t] : names[0];
+    return chat_tmpl_known(t) ? names[t] : names[0];
+}
+
+bool chat_tmpl_known(chat_tmpl t)
+{
+    return t > CHAT_TMPL_UNKNOWN && t < CHAT_TMPL_COUNT;
 }
 
 chat_tmpl chat_tmpl_from_name(const char *name)

@@ -46,6 +46,8 @@ typedef struct {
  * ...), "mistral" (= mistral-v3) and "alpaca". UNKNOWN for anything else. */
 chat_tmpl chat_tmpl_from_name(const char *name);
 const char *chat_tmpl_name(chat_tmpl t);
+/* True for a template lathe renders (not UNKNOWN, not out of range). */
+bool chat_tmpl_known(chat_tmpl t);
 /* From a Jinja template's text; UNKNOWN when no rule matches or the match is
  * a template lathe does not render. */
 chat_tmpl chat_tmpl_detect(const char *jinja);

@@ -118,7 +118,7 @@ void ds_feat_ctx_free(ds_feat_ctx *c)
 
 void ds_feat_ctx_set_template(ds_feat_ctx *c, chat_tmpl t)
 {
-    c->tmpl = t > CHAT_TMPL_UNKNOWN && t < CHAT_TMPL_COUNT ? t : CHAT_TMPL_UNKNOWN;
+    c->tmpl = chat_tmpl_known(t) ? t : CHAT_TMPL_UNKNOWN;
 }
 
 bool ds_feat_ctx_templated(const ds_feat_ctx *c)

@@ -413,8 +413,7 @@ int ds_stats_run(ds_stats *st, char *err, size_t errlen)
     s->sequence_len = st->opt.sequence_len;
     s->near_threshold = st->opt.near_threshold;
     s->tokens_exact = st->opt.vocab != NULL;
-    s->tokens_templated = s->tokens_exact && st->opt.tmpl > CHAT_TMPL_UNKNOWN
-                       && st->opt.tmpl < CHAT_TMPL_COUNT;
+    s->tokens_templated = s->tokens_exact && chat_tmpl_known(st->opt.tmpl);
     atomic_store(&st->phase, DS_STATS_FEATURES);
     if (allocate(st, err, errlen) || record_pass(st, err, errlen)
         || (st->hash && dup_pass(st, err, errlen)))
