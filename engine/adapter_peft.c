@@ -1,7 +1,7 @@
 /* adapter_peft.c - LoRA adapters as Hugging Face PEFT saves them:
  * adapter_config.json and adapter_model.safetensors with keys
  * base_model.model.<HF module>.lora_A.weight [r, in] / .lora_B.weight [out, r]
- * (reference/FORMATS.md section 3). The engine holds llama q/k rows in GGUF
+ * (r and lora_alpha in the config). The engine holds llama q/k rows in GGUF
  * (interleaved-rope) order, so their B rows are put back in HF order on write
  * and permuted again on read; A is the same either way. */
 #include "config.h"

@@ -95,8 +95,8 @@ typedef struct {
 
 static screen *make_screen(fixture *f, bool with_fake)
 {
-    const pane_class *classes[] = {&pane_data_class, &pane_config_class, &pane_train_class,
-                                   with_fake ? &fake_class : &pane_chat_class};
+    const pane_class *classes[] = {&data_pane_class, &config_pane_class, &train_pane_class,
+                                   with_fake ? &fake_class : &chat_pane_class};
     pane *panes[4];
     char err[128];
     for (int i = 0; i < 4; i++) {
@@ -356,7 +356,7 @@ static void test_text_pane_scrolls(void **state)
 {
     fixture *f = *state;
     char err[128];
-    pane *p = pane_new(&pane_config_class, err, sizeof err);
+    pane *p = pane_new(&config_pane_class, err, sizeof err);
     assert_non_null(p);
     pane_layout(p, 0, 0, 3, 80);
     erase();
