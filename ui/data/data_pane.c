@@ -258,7 +258,8 @@ static void start_search(pane_data *p, size_t from, int dir)
         return;
     }
     p->search = data_search_start(data_source_dataset(p->src), p->edit, &p->query, rows,
-                                  data_view_len(&p->view), from, dir, err, sizeof err);
+                                  data_view_len(&p->view), from, dir, p->notify, err,
+                                  sizeof err);
     if (!p->search)
         data_pane_say(p, true, "%s", err);
 }
@@ -353,7 +354,8 @@ static void start_filter(pane_data *p, const char *text)
     p->filter_waits_stats = ((needs & DS_NEED_STATS) && !current)
                             || ((needs & DS_NEED_DUP) && stale);
     p->filter_before_stats = !data_source_stats(p->src);
-    p->filter = data_filter_start(p->src, p->edit, current, f, st.records, err, sizeof err);
+    p->filter = data_filter_start(p->src, p->edit, current, f, st.records, p->notify, err,
+                                  sizeof err);
     if (!p->filter)
         snprintf(p->filter_error, sizeof p->filter_error, "%s", err);
 }

@@ -66,6 +66,9 @@ typedef struct {
     pcre2_match_data *md;
     char message[512];
     bool message_error;
+    /* how the search, filter and edit workers wake the host's loop when
+     * they end or move on (unset: the pane's tick polls them) */
+    worker_notify notify;
     tok_session *session;         /* this thread's, once the vocab is loaded */
     ds_feat_ctx *feat, *feat_est; /* this thread's: with the vocab, and the byte estimate */
     data_cache_slot cache[DATA_CACHE];
