@@ -14,6 +14,7 @@
 #include "data_source.h"
 #include "data_view.h"
 #include "ds_edit.h"
+#include "line_edit.h"
 #include "pane.h"
 
 typedef enum {
@@ -53,10 +54,10 @@ typedef struct {
     size_t doc_top;
     int doc_width;
     size_t prob_cursor, prob_top;
-    /* prompt */
+    /* prompt: the line being typed, and each line prompt's history */
     data_prompt prompt;
-    char input[4096];
-    size_t input_len;
+    line_edit input;
+    line_edit_history history[DATA_PROMPT_TAG + 1];
     bool input_regex;
     data_field input_field;
     /* the last search, its worker and this thread's match data */
