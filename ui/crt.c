@@ -25,6 +25,9 @@ static const char *const glyphs_utf8[CRT_GLYPH_COUNT] = {
     [CRT_GLYPH_SEP] = "\u2502",
     [CRT_GLYPH_DOT] = "\u00b7",
     [CRT_GLYPH_TIMES] = "\u00d7",
+    [CRT_GLYPH_RETURN] = "\u23ce",
+    [CRT_GLYPH_NEWLINE] = "\u21b5",
+    [CRT_GLYPH_CUT] = "\u2702",
 };
 static const char *const glyphs_ascii[CRT_GLYPH_COUNT] = {
     [CRT_GLYPH_ELLIPSIS] = "~",
@@ -33,6 +36,9 @@ static const char *const glyphs_ascii[CRT_GLYPH_COUNT] = {
     [CRT_GLYPH_SEP] = "|",
     [CRT_GLYPH_DOT] = "-",
     [CRT_GLYPH_TIMES] = "x",
+    [CRT_GLYPH_RETURN] = "|",
+    [CRT_GLYPH_NEWLINE] = "$",
+    [CRT_GLYPH_CUT] = "8<",
 };
 
 void crt_detect_utf8(void)

@@ -14,6 +14,9 @@ typedef enum {
     CRT_GLYPH_SEP,          /* vertical separator between status fields */
     CRT_GLYPH_DOT,          /* separator between small figures */
     CRT_GLYPH_TIMES,        /* the x in 80x24 */
+    CRT_GLYPH_RETURN,       /* a line break inside a one-line cell */
+    CRT_GLYPH_NEWLINE,      /* a newline token where the text breaks */
+    CRT_GLYPH_CUT,          /* where the trainer cuts a sequence */
     CRT_GLYPH_COUNT
 } crt_glyph_id;
 

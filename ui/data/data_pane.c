@@ -801,7 +801,7 @@ static void draw_summary(pane_data *p, WINDOW *w, int y, const data_source_state
     const pane *b = &p->super;
     dataset *ds = data_source_dataset(p->src);
     char line[512];
-    const char *dot = "\xC2\xB7";
+    const char *dot = crt_glyph(CRT_GLYPH_DOT);
     int k = snprintf(line, sizeof line, "%zu records", st->records);
     ds_format f = st->records ? dataset_format(ds) : DS_FMT_AUTO;
     if (f != DS_FMT_AUTO)

@@ -29,12 +29,12 @@ char *data_text_clean(const char *s, size_t len, bool one_line, size_t max_bytes
     bytebuf g = {0};
     bytebuf_put(&g, "", 0);
     const unsigned char *u = (const unsigned char *)s;
+    const char *nl = one_line ? crt_glyph(CRT_GLYPH_RETURN) : "\n";
     for (size_t i = 0; i < len && !g.oom && (!max_bytes || g.len < max_bytes);) {
         uint32_t cp;
         size_t n = utf8_next(u + i, len - i, &cp);
         if (u[i] == '\n')
-            bytebuf_put(&g, one_line ? (crt_utf8() ? "\xE2\x8F\x8E" : "|") : "\n",
-                        one_line && crt_utf8() ? 3 : 1);
+            bytebuf_put(&g, nl, strlen(nl));
         else if (u[i] == '\t')
             bytebuf_put(&g, one_line ? " " : "    ", one_line ? 1 : 4);
         else if (n == 0 || u[i] < 0x20 || u[i] == 0x7F)
