@@ -212,10 +212,9 @@ size_t line_edit_cursor(const line_edit *le)
  * whole and valid; stray or invalid bytes are dropped. */
 static line_edit_result type_byte(line_edit *le, unsigned char c)
 {
-    if (c < 0x80) {
+    if (c < 0x80)
         return splice(le, le->cursor, le->cursor, (const char *)&c, 1) ? LINE_EDIT_CHANGED
                                                                          : LINE_EDIT_HANDLED;
-    }
     if (c >= 0xC0) {
         le->want = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
         le->n_pending = 0;
@@ -415,17 +414,19 @@ line_edit_view line_edit_layout(line_edit *le, int width)
 int line_edit_draw(line_edit *le, WINDOW *w, int y, int x, int width, attr_t attr,
                    attr_t cursor_attr)
 {
+    if (width < 1)
+        return x;
     line_edit_view v = line_edit_layout(le, width);
     char shown[LINE_EDIT_MAX + 1];
     text_blank(w, y, x, width, attr);
     memcpy(shown, le->text + v.start, v.end - v.start);
     shown[v.end - v.start] = '\0';
     text_put(w, y, x, width, attr, shown);
-    size_t under = next_char(le, le->cursor) - le->cursor;
-    if (le->cursor >= v.end)
-        under = 0;
-    memcpy(shown, under ? le->text + le->cursor : " ", under ? under : 1);
-    shown[under ? under : 1] = '\0';
+    /* the cursor's cell: the character under it, or a blank after the end */
+    size_t under = le->cursor < v.end ? next_char(le, le->cursor) - le->cursor : 0;
+    size_t n = under ? under : 1;
+    memcpy(shown, under ? le->text + le->cursor : " ", n);
+    shown[n] = '\0';
     text_put(w, y, x + v.cursor_col, width - v.cursor_col, cursor_attr, shown);
     return x + v.cursor_col;
 }
