@@ -6,8 +6,6 @@
  * text and the input pointer (which the cancel hook reads from any thread)
  * are under the mutex, which also orders the hook before the end state, so
  * a cancel hook never runs for a job that has already ended. */
-#include "config.h"
-
 #include "worker.h"
 
 #include <pthread.h>
