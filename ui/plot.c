@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crt.h"
 #include "text.h"
+#include "utf8.h"
 
 #define MAX_TICKS 12
 
@@ -301,18 +303,14 @@ static void cell_glyph(const canvas *c, int i, char out[5])
 {
     static const char *const ascii[8] = {" ", "'", "-", "|", ".", "|", "|", "|"};
     if (c->point[i]) {
-        snprintf(out, 5, "%s", c->ascii ? "o" : "\u25cf");
+        snprintf(out, 5, "%s", crt_glyph_as(CRT_GLYPH_POINT, c->ascii));
         return;
     }
     if (c->ascii) {
         snprintf(out, 5, "%s", ascii[c->bits[i] & 7]);
         return;
     }
-    unsigned cp = 0x2800u + c->bits[i];
-    out[0] = (char)(0xE0 | (cp >> 12));
-    out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    out[2] = (char)(0x80 | (cp & 0x3F));
-    out[3] = '\0';
+    out[utf8_put(0x2800u + c->bits[i], out)] = '\0';      /* braille: one dot a bit */
 }
 
 static void blit(const canvas *c, plot_grid *g)
@@ -328,7 +326,8 @@ static void blit(const canvas *c, plot_grid *g)
         }
     for (int dx = 0; dx < c->dw; dx++)
         if (c->mark[dx])
-            put(g, c->rows - 1, c->left + dx / c->sx, c->ascii ? "x" : "\u00d7", PLOT_MARK);
+            put(g, c->rows - 1, c->left + dx / c->sx, crt_glyph_as(CRT_GLYPH_TIMES, c->ascii),
+                PLOT_MARK);
 }
 
 /* ------------------------------------------------------------ frame */
@@ -342,14 +341,14 @@ static double from_axis(const canvas *c, double t)
 static void y_frame(const canvas *c, plot_grid *g, const double *t, int n)
 {
     for (int r = 0; r < c->rows; r++)
-        put(g, r, c->left - 1, c->ascii ? "|" : "\u2502", PLOT_FRAME);
+        put(g, r, c->left - 1, crt_glyph_as(CRT_GLYPH_SEP, c->ascii), PLOT_FRAME);
     for (int i = 0; i < n; i++) {
         double f = (c->t_hi - t[i]) / (c->t_hi - c->t_lo);
         int r = (int)lround(f * (c->dh - 1)) / c->sy;
         char label[16];
         plot_format(from_axis(c, t[i]), label, sizeof label);
         put_text(g, r, c->left - 1 - (int)strlen(label), label, PLOT_FRAME);
-        put(g, r, c->left - 1, c->ascii ? "+" : "\u2524", PLOT_FRAME);
+        put(g, r, c->left - 1, crt_glyph_as(CRT_GLYPH_TICK, c->ascii), PLOT_FRAME);
     }
 }
 
