@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <wchar.h>
 
 #include "bytebuf.h"
 #include "crt.h"
@@ -54,17 +53,7 @@ char *data_text_clean(const char *s, size_t len, bool one_line, size_t max_bytes
 
 int data_text_char_cols(const char *s, size_t *len)
 {
-    mbstate_t st;
-    memset(&st, 0, sizeof st);
-    wchar_t wc;
-    size_t r = mbrtowc(&wc, s, strnlen(s, MB_LEN_MAX), &st);
-    if (r == (size_t)-1 || r == (size_t)-2 || r == 0) {
-        *len = 1;
-        return 1;
-    }
-    *len = r;
-    int w = wcwidth(wc);
-    return w < 0 ? 1 : w;
+    return text_char_width(s, strnlen(s, MB_LEN_MAX), len);
 }
 
 size_t data_text_wrap(const char *s, int width, data_text_line_fn fn, void *ctx)
