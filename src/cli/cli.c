@@ -5,7 +5,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "chat_pending.h"
+#include "suggest.h"
 #include "version.h"
 #include "workbench.h"
 #include "workspace.h"
@@ -28,11 +31,13 @@ static const cli_command commands[] = {
      "own order from seed and epoch. The run directory is created only once the data and\n"
      "the model have loaded.\n",
      cmd_train, NULL},
-    {"chat", "chat with a model, or A/B a base model against an adapter",
+    {"chat", "A/B chat REPL: " CHAT_PENDING,
      "usage: lathe chat -m MODEL [--lora ADAPTER] [--ab] [--template NAME] [sampling options]\n\n"
+     "Status: " CHAT_PENDING ".\n\n"
      "A REPL. With --ab every prompt goes to the base model (A) and to base+adapter (B).\n"
-     "Without a terminal on stdin, one prompt per input line; replies as 'A: ...'/'B: ...'.\n",
-     NULL, "the chat pane and REPL (a later issue)"},
+     "Without a terminal on stdin, one prompt per input line; replies as 'A: ...'/'B: ...'.\n"
+     "Meanwhile: lathe generate -m MODEL [--lora ADAPTER] -p PROMPT prints one answer.\n",
+     NULL, CHAT_PENDING},
     {"generate", "print one completion for a prompt",
      "usage: lathe generate -m MODEL [--lora ADAPTER] -p PROMPT [-n N] [--temp T] [--top-k K]\n"
      "                      [--top-p P] [--min-p P] [--repeat-penalty R] [--seed S] [--raw]\n"
@@ -142,15 +147,18 @@ static const cli_command commands[] = {
      "(exit 1 on errors). --resolve prints the config with all defaults filled in.\n"
      "--set overrides a key; VALUE is read as YAML (e.g. --set lora_r=16).\n",
      cmd_config, NULL},
-    {"bench", "benchmarks: gemm, train, generate, data, ring",
+    {"bench", "benchmarks: ring, gemm, train, tokenize, data, generate",
      "usage: lathe bench ring [--json] [--records N]\n"
      "       lathe bench gemm|train [--case NAME] [--steps N] [--json]\n"
-     "       lathe bench data [--quick | --rows N] [--dir DIR] [-m VOCAB] [--case PREFIX] [--json]\n"
      "       lathe bench tokenize -m VOCAB.gguf [-f FILE] [--json]\n"
-     "       lathe bench data [-f FILE | --mb N [--format alpaca|sharegpt]] [--json]\n"
+     "       lathe bench data [-f FILE | --quick | --rows N] [--mb N] [--format alpaca|sharegpt]\n"
+     "                        [--dir DIR] [-m VOCAB] [--case PREFIX] [--json]\n"
      "       lathe bench generate [-m MODEL] [--case NAME] [--json]\n\n"
      "Prints each case's figures and, where a baseline exists, the ratio to it.\n"
-     "With --json: one JSON object per line and case.\n",
+     "With --json: one JSON object per line and case.\n"
+     "data: without -f, generated datasets of N rows (--rows, default 1000000; --quick\n"
+     "10000) and an index case of --mb MB (default 1024; --quick 4) in --format; with -f,\n"
+     "the same cases over FILE.\n",
      cmd_bench, NULL},
 };
 
@@ -216,8 +224,7 @@ static int run_command(const cli_command *cmd, int argc, char **argv)
     if (cli_wants_help(argc, argv))
         return cli_print_help(cmd);
     if (!cmd->run) {
-        fprintf(stderr, "lathe %s: not available in this build yet; it arrives with %s\n",
-                cmd->name, cmd->pending);
+        fprintf(stderr, "lathe %s: %s\n", cmd->name, cmd->pending);
         return CLI_USAGE;
     }
     return cmd->run(cmd, argc, argv);
@@ -283,6 +290,14 @@ int cli_main(int argc, char **argv)
         const cli_command *cmd = find_command(argv[1]);
         if (cmd)
             return run_command(cmd, argc - 1, argv + 1);
+        const char *hint = argv[1][0] == '-' || access(argv[1], F_OK) == 0 ? NULL
+                         : suggest_closest(argv[1], &commands[0].name, N_COMMANDS,
+                                           sizeof commands[0]);
+        if (hint) {
+            fprintf(stderr, "lathe: unknown command '%s'; did you mean '%s'? (see 'lathe --help')\n",
+                    argv[1], hint);
+            return CLI_USAGE;
+        }
     }
     return run_workbench(argc, argv);
 }

@@ -212,31 +212,18 @@ const cs_key *config_schema_find(cs_scope scope, const char *key)
     return NULL;
 }
 
-/* A third of the name's length, between 1 and 3 edits. */
-static size_t close_enough(const char *name)
-{
-    size_t n = strlen(name) / 3;
-    return n < 1 ? 1 : n > 3 ? 3 : n;
-}
-
 const char *config_closest(const char *name, const char *const *words)
 {
-    const char *best = NULL;
-    size_t best_d = close_enough(name) + 1;
-    for (size_t i = 0; words[i]; i++) {
-        size_t d = suggest_distance(name, words[i]);
-        if (d < best_d) {
-            best_d = d;
-            best = words[i];
-        }
-    }
-    return best;
+    size_t n = 0;
+    while (words[n])
+        n++;
+    return suggest_closest(name, words, n, sizeof *words);
 }
 
 const cs_key *config_schema_suggest(cs_scope scope, const char *name)
 {
     const cs_key *best = NULL;
-    size_t best_d = close_enough(name) + 1;
+    size_t best_d = suggest_limit(name) + 1;
     for (size_t i = 0; i < config_schema_count; i++) {
         if (config_schema[i].scope != scope)
             continue;

@@ -187,8 +187,9 @@ check "its records are parsed" scr_wait "Question number 1:"
 scr_keys q
 check "the array run quits" exited_ok
 
+# A missing file is refused before the workbench starts (exit 1, as the
+# README says), not opened as an empty pane with the error in it.
 scr_start -- "$scr_dir/no such file.jsonl"
-check "a missing file shows the error in the pane" scr_wait "no such file.jsonl"
-scr_keys q
-check "and quits cleanly" exited_ok
+check "a missing file exits 1" scr_wait "lathe exited with 1"
+check "... naming it on stderr" grep -qF "no such file.jsonl: No such file or directory" "$scr_dir/stderr"
 tap_done

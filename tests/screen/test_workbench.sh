@@ -37,6 +37,8 @@ check "Train pane shows frame time" scr_wait "frame "
 check "Train pane shows the GPU state" gpu_shown
 scr_keys Tab
 check "Tab moves to Chat" scr_wait "A/B chat"
+pending=$("$LATHE" chat 2>&1 | sed -n 's/^lathe chat: //p')
+check "Chat pane says what lathe chat says" scr_wait "Status: $pending."
 scr_keys Tab
 check "Tab wraps to Data" scr_wait "Dataset explorer"
 scr_keys BTab
@@ -97,6 +99,8 @@ check "NO_COLOR=1 run uses no colour" no_colour
 scr_keys q
 check "NO_COLOR=1 run quits" exited_ok
 
+mkdir -p "$scr_dir/data"
+printf '{"instruction":"a","output":"b"}\n' >"$scr_dir/data/日本語 set.jsonl"
 scr_start -- --no-color "data/日本語 set.jsonl"
 check "--no-color run starts" scr_wait "4 Chat"
 check "the PATH argument is in the title, wide characters and all" scr_wait "data/日本語 set.jsonl"
