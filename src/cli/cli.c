@@ -43,7 +43,8 @@ static const cli_command commands[] = {
      "                      [--top-p P] [--min-p P] [--repeat-penalty R] [--seed S] [--raw]\n"
      "                      [-t THREADS]\n\n"
      "Streams the completion to stdout as it decodes; stops at the end-of-generation token\n"
-     "(EOS, or the template's end of turn) or after N tokens (default 256). Without --raw\n"
+     "(EOS, or the template's end of turn) or after N tokens (default 256), then prints\n"
+     "the prompt's and the completion's token counts, times and tokens/s on stderr. Without --raw\n"
      "the prompt is a user turn in the model's chat template followed by the assistant\n"
      "header; with --raw it is tokenized as it is (BOS as the model asks, special tokens\n"
      "parsed). Sampling as llama.cpp: repeat penalty (default 1.0: off) over the last 64\n"
@@ -54,13 +55,19 @@ static const cli_command commands[] = {
      "directory. -t sets the engine threads (default: one per CPU).\n",
      cmd_generate, NULL},
     {"perplexity", "score a text file with a model",
-     "usage: lathe perplexity -m MODEL [--lora ADAPTER] -f FILE [-c CTX] [--json]\n\n"
+     "usage: lathe perplexity -m MODEL [--lora ADAPTER] -f FILE [-c CTX] [--llama-cpp]\n"
+     "                        [--json]\n\n"
      "Tokenizes FILE (BOS first when the model adds one), cuts it into consecutive\n"
      "windows of CTX tokens (default 512; the last one shorter), evaluates each from an\n"
      "empty context and scores every token of a window but its first. Prints the number\n"
      "of tokens scored, their mean negative log-likelihood and the perplexity; --json\n"
      "prints {\"tokens\":N,\"nll\":X,\"ppl\":Y}. MODEL is a GGUF file or a Hugging Face\n"
-     "directory; ADAPTER a LoRA .gguf, a PEFT directory or a run directory.\n",
+     "directory; ADAPTER a LoRA .gguf, a PEFT directory or a run directory.\n\n"
+     "llama.cpp's llama-perplexity scores differently, so its figure for the same file\n"
+     "and context differs: it keeps only whole windows (a shorter tail is left out),\n"
+     "puts BOS in place of each window's first token, and scores only the second half\n"
+     "of each window, whose tokens all see at least CTX/2 tokens of context. --llama-cpp\n"
+     "scores that way, to compare with its \"Final estimate: PPL\".\n",
      cmd_perplexity, NULL},
     {"tokenize", "tokenize text with a model's vocabulary",
      "usage: lathe tokenize -m MODEL_OR_VOCAB.gguf (-p TEXT | -f FILE | --stdin) [--ids]\n"
