@@ -77,7 +77,12 @@ static const cli_command commands[] = {
      "-m may also name a Hugging Face directory or its tokenizer.json.\n",
      cmd_tokenize, NULL},
     {"inspect", "show a model's architecture, tensors, tokenizer and chat template",
-     "usage: lathe inspect MODEL\n", cmd_inspect, NULL},
+     "usage: lathe inspect MODEL|ADAPTER|RUN_DIR\n\n"
+     "MODEL (a GGUF file or a Hugging Face directory): architecture and shape, parameters\n"
+     "and tensor types, tokenizer and chat template, from the headers only. ADAPTER (a\n"
+     "llama.cpp LoRA .gguf or a PEFT directory): its base model, rank, alpha and scale,\n"
+     "targets and parameters. RUN_DIR (what lathe train writes): its adapter or model,\n"
+     "then how the training went (summary.json).\n", cmd_inspect, NULL},
     {"data", "dataset work: stats, clean, convert, split, render",
      "usage: lathe data stats DATASET [--json] [-m MODEL_OR_VOCAB | --config C.yaml]\n"
      "                        [--sequence-len N] [--near-threshold T] [--format F] [--threads N]\n"
