@@ -156,7 +156,11 @@ static const cli_command commands[] = {
      "       lathe config --resolve CONFIG.yaml [--set KEY=VALUE ...]\n\n"
      "--explain lists every config key with its type, default and meaning, or one\n"
      "KEY in full. --check reports every problem in CONFIG.yaml as FILE:LINE:COLUMN\n"
-     "(exit 1 on errors). --resolve prints the config with all defaults filled in.\n"
+     "(exit 1 on errors), and reads the first 100 records of each dataset against its\n"
+     "type: most not fitting is an error, some a warning, both at the dataset's\n"
+     "FILE:LINE with the type they look like. Keys of Axolotl's config that change\n"
+     "nothing in lathe get a warning each. --resolve prints the config with all\n"
+     "defaults filled in.\n"
      "--set overrides a key; VALUE is read as YAML (e.g. --set lora_r=16).\n",
      cmd_config, NULL},
     {"bench", "benchmarks: ring, gemm, train, tokenize, data, generate",

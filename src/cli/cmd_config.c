@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli_opts.h"
+#include "config_data_check.h"
 #include "config_schema.h"
 #include "train_config.h"
 
@@ -101,6 +102,11 @@ static int check(const cli_command *cmd, const char *path, char **sets, size_t n
     train_config cfg;
     config_diags diags;
     int rc = train_config_load(&cfg, path, sets, n_sets, &diags);
+    if (rc == 0 && !resolve) {
+        config_check_data(&cfg, &diags);
+        config_diags_sort(&diags);
+        rc = diags.errors ? -1 : 0;
+    }
     config_diags_print(&diags, stderr);
     if (rc == 0 && resolve && train_config_emit(&cfg, stdout) < 0) {
         fprintf(stderr, "lathe %s: cannot write to stdout\n", cmd->name);
