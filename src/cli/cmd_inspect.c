@@ -19,6 +19,7 @@
 #include "gguf.h"
 #include "hf_model.h"
 #include "safetensors.h"
+#include "plural.h"
 
 /* One row of the tensor-type histogram. */
 typedef struct {
@@ -210,7 +211,7 @@ static int inspect_hf(const char *path)
         return CLI_FAIL;
     }
     printf("%-15s%s (Hugging Face safetensors, %zu shard%s)\n", "model:", path,
-           st_model_n_shards(m), st_model_n_shards(m) == 1 ? "" : "s");
+           st_model_n_shards(m), plural_s(st_model_n_shards(m)));
     model_config cfg;
     if (hf_config_load(dir, &cfg, err, sizeof err) == 0)
         print_config(&cfg);
@@ -251,7 +252,7 @@ static void print_targets(const adapter *ad)
     printf("%-15s", "targets:");
     for (int k = 0; k < n_mods; k++)
         printf("%s%s", k ? ", " : "", mods[k]);
-    printf(" (%d matrices over %d layer%s)\n", ad->n_pairs, layers, layers == 1 ? "" : "s");
+    printf(" (%d matrices over %d layer%s)\n", ad->n_pairs, layers, plural_s(layers));
     print_count("parameters:", params);
 }
 

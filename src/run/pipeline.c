@@ -17,6 +17,7 @@
 #include "pipe_batch.h"
 #include "pipe_render.h"
 #include "prng.h"
+#include "plural.h"
 
 /* Keys that make the validation pick and the shuffle independent draws. */
 #define KEY_VAL 0x76616c5f73706c74ull
@@ -140,9 +141,9 @@ static void report_problems(build_ctx *b, dataset *ds, doc_list *out)
     out->counts.bad += bad;
     ds_format looks = bad ? ds_type_probe_bad(ds) : DS_FMT_AUTO;
     if (problems > PIPE_NOTE_EXAMPLES || looks != DS_FMT_AUTO)
-        note(b, "%s: %zu of %zu records skipped in all as not %s (%zu problems, the first %zu "
+        note(b, "%s: %zu of %zu records skipped in all as not %s (%zu problem%s, the first %zu "
              "shown)%s", dataset_path(ds), bad, dataset_count(ds),
-             ds_format_name(dataset_format(ds)), problems, shown,
+             ds_format_name(dataset_format(ds)), problems, plural_s(problems), shown,
              ds_type_probe_hint(looks, hint, sizeof hint));
 }
 

@@ -41,7 +41,7 @@ check "opens straight into the Data pane with the file" scr_wait "60 records"
 check "the format is detected" scr_wait "alpaca"
 check "the title names the file" scr_wait "browse.jsonl"
 check "token counts are marked as estimates without a tokenizer" scr_wait "~tokens estimated"
-check "the check pass counts the duplicate" scr_wait "1 duplicates"
+check "the check pass counts the duplicate, singular for one" scr_wait "1 duplicate $(printf '\302\267')"
 check "the stats pass ends" scr_wait_gone "stats pass"
 check "the table matches its golden screen" scr_golden data-table
 check "the empty record is flagged" flagged 12 E

@@ -13,6 +13,7 @@
 #include "run_list.h"
 #include "text.h"
 #include "theme.h"
+#include "plural.h"
 
 /* Where `lathe train` puts runs by default, relative to the working directory. */
 #define TRAIN_RUNS_DIR "runs"
@@ -64,7 +65,7 @@ static int draw_runs(train_pane *tp, WINDOW *w, int y, int x, int width)
     }
     text_putf(w, y, x, width, theme_attr(THEME_TEXT),
               "%ld run%s in %s/, newest first:",
-              tp->n_runs, tp->n_runs == 1 ? "" : "s", TRAIN_RUNS_DIR);
+              tp->n_runs, plural_s(tp->n_runs), TRAIN_RUNS_DIR);
     long shown = tp->n_runs < TRAIN_RUNS_SHOWN ? tp->n_runs : TRAIN_RUNS_SHOWN;
     for (long i = 0; i < shown; i++)
         draw_run(w, y + 1 + (int)i, x, width, &tp->runs[i]);
