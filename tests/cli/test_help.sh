@@ -111,6 +111,7 @@ check "lathe chat says why in one line" test -n "$sentence"
 check "lathe --help uses the sentence" grep -qF "$sentence" "$out/global"
 check "lathe chat --help uses the sentence" sh -c "'$LATHE' chat --help | grep -qF '$sentence'"
 check "README's chat row uses the sentence" sh -c "grep '^| \`lathe chat' '$readme' | grep -qF '$sentence'"
+check "README's overview uses the sentence" sh -c "sed -n '1,/^## /p;/^Where it stands/,/^\$/p' '$readme' | tr '\\n' ' ' | grep -qF 'chat is $sentence'"
 
 # README's first command: root without sudo runs the installer itself, anyone
 # else through sudo. Run its install part with stand-ins for id, sh and sudo.
