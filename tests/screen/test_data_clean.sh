@@ -71,7 +71,7 @@ check "all rows are back" first_row 1
 scr_keys S
 check "S opens the Stats view" scr_wait "tokens per record: p50"
 check "stats show the exact duplicates" scr_wait "1 exact duplicate $(printf '\302\267')"
-check "stats show the sequence_len line and the rows it cuts" scr_wait "sequence_len 512: 1 rows longer"
+check "stats show the sequence_len line and the rows it cuts" scr_wait "sequence_len 512: 1 row longer"
 check "stats show empty fields per field" scr_wait "input 59 of 60"
 check "stats show PII by kind" scr_wait "PII: 0 rows; email 0"
 check "stats show languages" scr_wait "languages: en 60"
