@@ -37,7 +37,7 @@ static const pane_key global_keys[] = {
     {"1-4", "switch to pane N", "panes"},
     {"Tab/S-Tab", "next / previous pane", "next/prev"},
     {"? or F1", "this help", "help"},
-    {"t", "next colour theme", "theme"},
+    {"F2", "next colour theme", "theme"},
     {"T", "choose a colour theme from a list", "themes"},
     {"q", "quit (asks first while work is running)", "quit"},
 };
@@ -277,7 +277,7 @@ static bool global_key(screen *s, int key)
         s->focus = (s->focus + s->n - 1) % s->n;
     } else if (key == '?' || key == KEY_F(1)) {
         s->help_open = true;
-    } else if (key == 't') {
+    } else if (key == KEY_F(2)) {
         next_theme(s);
     } else if (key == 'T') {
         theme_picker_open(&s->picker);

@@ -90,7 +90,7 @@ static int bench_ring(const bench_options *o)
 int cmd_bench(const cli_command *cmd, int argc, char **argv)
 {
     if (argc < 2)
-        return cli_usage_error(cmd, "which benchmark? ring, gemm, train, generate or data");
+        return cli_usage_error(cmd, "which benchmark? ring, gemm, train, tokenize, data or generate");
     if (!strcmp(argv[1], "tokenize"))
         return bench_tokenize(cmd, argc, argv);
     if (!strcmp(argv[1], "data"))

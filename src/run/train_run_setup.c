@@ -79,7 +79,7 @@ static int load_config(train_run *r, const train_options *o)
 static void print_note(void *ctx, const char *msg)
 {
     (void)ctx;
-    fprintf(stderr, "lathe train: skipped %s\n", msg);
+    fprintf(stderr, "lathe train: %s\n", msg);
 }
 
 static void data_event(train_run *r, const char *fmt, ...)
@@ -112,6 +112,7 @@ static int cached_pipeline(train_run *r, const pipe_inputs *in)
     train_cache_status st = train_cache_load(path, key, &r->pipe, why, sizeof why);
     int rc = 0;
     if (st == TRAIN_CACHE_HIT) {
+        pipeline_report_replay(&r->pipe, in->note, in->note_ctx);
         data_event(r, "tokenized data from the cache %s", path);
     } else {
         if (st == TRAIN_CACHE_BAD)

@@ -29,7 +29,7 @@ no_question_row() {
 
 cp "$fx/browse.jsonl" "$scr_dir/"
 scr_start LANG=C LC_ALL=C -- --no-color -c "$fx/preview.yaml" browse.jsonl
-check "the table opens under LANG=C" scr_wait "60 records - alpaca - 0 problems - 1 duplicates"
+check "the table opens under LANG=C" scr_wait "60 records - alpaca - 0 problems - 1 duplicate"
 check "the stats pass ends" scr_wait_gone "stats pass"
 check "the summary line uses the ASCII separator" no_question_row 3
 check "a newline inside a table cell shows as |" scr_wait "?|Second line"

@@ -42,7 +42,7 @@ check "opens straight into the Data pane with the file" scr_wait "60 records"
 check "the format is detected" scr_wait "alpaca"
 check "the title names the file" scr_wait "browse.jsonl"
 check "token counts are marked as estimates without a tokenizer" scr_wait "~tokens estimated"
-check "the check pass counts the duplicate" scr_wait "1 duplicates"
+check "the check pass counts the duplicate, singular for one" scr_wait "1 duplicate $(printf '\302\267')"
 check "the stats pass ends" scr_wait_gone "stats pass"
 check "the table matches its golden screen" scr_golden data-table
 check "the empty record is flagged" flagged 12 E
@@ -205,8 +205,9 @@ check "its records are parsed" scr_wait "Question number 1:"
 scr_keys q
 check "the array run quits" exited_ok
 
+# A missing file is refused before the workbench starts (exit 1, as the
+# README says), not opened as an empty pane with the error in it.
 scr_start -- "$scr_dir/no such file.jsonl"
-check "a missing file shows the error in the pane" scr_wait "no such file.jsonl"
-scr_keys q
-check "and quits cleanly" exited_ok
+check "a missing file exits 1" scr_wait "lathe exited with 1"
+check "... naming it on stderr" grep -qF "no such file.jsonl: No such file or directory" "$scr_dir/stderr"
 tap_done

@@ -47,20 +47,27 @@ static const data_field role_field[] = {
     [DS_ROLE_ASSISTANT] = DATA_FIELD_ASSISTANT,
 };
 
+/* A field's label: its key in the record ("response"), else the format's name. */
+static const char *key(const char *in_record, const char *format_name)
+{
+    return in_record ? in_record : format_name;
+}
+
 static void fields(data_doc *d, const ds_record *r, int width)
 {
     switch (r->format) {
     case DS_FMT_ALPACA:
-        field(d, "instruction", r->instruction, width, DATA_FIELD_INSTRUCTION);
-        field(d, "input", r->input, width, DATA_FIELD_INPUT);
-        field(d, "output", r->output, width, DATA_FIELD_OUTPUT);
+        field(d, key(r->instruction_key, "instruction"), r->instruction, width,
+              DATA_FIELD_INSTRUCTION);
+        field(d, key(r->input_key, "input"), r->input, width, DATA_FIELD_INPUT);
+        field(d, key(r->output_key, "output"), r->output, width, DATA_FIELD_OUTPUT);
         return;
     case DS_FMT_INPUT_OUTPUT:
-        field(d, "input", r->input, width, DATA_FIELD_INPUT);
-        field(d, "output", r->output, width, DATA_FIELD_OUTPUT);
+        field(d, key(r->input_key, "input"), r->input, width, DATA_FIELD_INPUT);
+        field(d, key(r->output_key, "output"), r->output, width, DATA_FIELD_OUTPUT);
         return;
     case DS_FMT_COMPLETION:
-        field(d, "text", r->output, width, DATA_FIELD_OUTPUT);
+        field(d, key(r->output_key, "text"), r->output, width, DATA_FIELD_OUTPUT);
         return;
     default:
         break;

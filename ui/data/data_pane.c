@@ -44,6 +44,7 @@
 #include "ds_filter.h"
 #include "text.h"
 #include "theme.h"
+#include "plural.h"
 
 #define KEY_ESC 27
 /* Records worth waiting for before the first frame, and for how long at most. */
@@ -802,20 +803,21 @@ static void draw_summary(pane_data *p, WINDOW *w, int y, const data_source_state
     dataset *ds = data_source_dataset(p->src);
     char line[512];
     const char *dot = crt_glyph(CRT_GLYPH_DOT);
-    int k = snprintf(line, sizeof line, "%zu records", st->records);
+    int k = snprintf(line, sizeof line, "%zu record%s", st->records, plural_s(st->records));
     ds_format f = st->records ? dataset_format(ds) : DS_FMT_AUTO;
     if (f != DS_FMT_AUTO)
         k += snprintf(line + k, sizeof line - (size_t)k, " %s %s", dot, ds_format_name(f));
     if (dataset_checked(ds))
-        k += snprintf(line + k, sizeof line - (size_t)k, " %s %zu problems %s %zu duplicates",
-                      dot, dataset_problem_total(ds), dot, dataset_dup_count(ds));
+        k += snprintf(line + k, sizeof line - (size_t)k, " %s %zu problem%s %s %zu duplicate%s",
+                      dot, dataset_problem_total(ds), plural_s(dataset_problem_total(ds)), dot,
+                      dataset_dup_count(ds), plural_s(dataset_dup_count(ds)));
     k += snprintf(line + k, sizeof line - (size_t)k, " %s %s", dot,
                   !data_source_vocab(p->src) ? "~tokens estimated"
                   : data_source_template(p->src) != CHAT_TMPL_UNKNOWN ? "tokens counted as trained"
                   : "tokens counted");
     if (p->filter_on && k < (int)sizeof line)
-        k += snprintf(line + k, sizeof line - (size_t)k, " %s filter: %zu rows", dot,
-                      p->filter_hits);
+        k += snprintf(line + k, sizeof line - (size_t)k, " %s filter: %zu row%s", dot,
+                      p->filter_hits, plural_s(p->filter_hits));
     if (p->edit && !p->job && ds_edit_visible_count(p->edit) < ds_edit_rows(p->edit) &&
         k < (int)sizeof line)
         k += snprintf(line + k, sizeof line - (size_t)k, " %s %zu deleted", dot,

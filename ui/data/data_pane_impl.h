@@ -80,6 +80,8 @@ typedef struct {
     char job_what[320];
     unsigned edit_gen;            /* bumped by every change; cached metrics go stale */
     bool dirty;                   /* changes since the last save */
+    size_t saved_steps;           /* edit steps the input or the last save holds;
+                                     SIZE_MAX when undone and replaced */
     bool show_deleted;
     bool quit_confirmed;
     char *draft;                  /* $EDITOR text that did not validate, for record draft_of */
