@@ -2,8 +2,9 @@
  * views: data_pane.c (class, keys, modes, prompt, the view's rows),
  * data_table.c (the record table), data_detail.c (one record, every field),
  * data_preview.c (the trained-token preview), data_problems.c (the problems
- * list), data_stats_view.c (the Stats view) and data_clean.c (edits through
- * ds_edit, $EDITOR, save and split). */
+ * list), data_stats_view.c (the Stats view), data_clean.c (edits through
+ * ds_edit, $EDITOR, save and split) and data_recover.c (edits kept when the
+ * terminal went away, and their replay). */
 #ifndef LATHE_DATA_PANE_IMPL_H
 #define LATHE_DATA_PANE_IMPL_H
 
@@ -14,6 +15,7 @@
 #include "data_source.h"
 #include "data_view.h"
 #include "ds_edit.h"
+#include "ds_recovery.h"
 #include "pane.h"
 
 typedef enum {
@@ -23,7 +25,7 @@ typedef enum {
 typedef enum {
     DATA_PROMPT_NONE, DATA_PROMPT_SEARCH, DATA_PROMPT_JUMP, DATA_PROMPT_FILTER,
     DATA_PROMPT_SAVE, DATA_PROMPT_SPLIT, DATA_PROMPT_TAG,
-    DATA_MENU_CLEAN, DATA_MENU_BULK, DATA_CONFIRM_OVERWRITE, DATA_CONFIRM_QUIT
+    DATA_MENU_CLEAN, DATA_MENU_BULK, DATA_CONFIRM_OVERWRITE, DATA_CONFIRM_RECOVER
 } data_prompt;
 typedef enum { DATA_SORT_FILE, DATA_SORT_CHARS, DATA_SORT_TOKENS, DATA_SORT_COUNT } data_sort;
 
@@ -76,8 +78,16 @@ typedef struct {
     char job_what[320];
     unsigned edit_gen;            /* bumped by every change; cached metrics go stale */
     bool dirty;                   /* changes since the last save */
+    unsigned unsaved;             /* how many: edits, undos and redos */
     bool show_deleted;
-    bool quit_confirmed;
+    bool repaint;                 /* $EDITOR had the terminal: the key asks for a repaint */
+    /* edits kept by an earlier session that lost its terminal: offered on
+     * open, replayed one step per job (keys wait meanwhile) */
+    bool have_recovery;
+    ds_recovery recovery;
+    bool replaying, replayed;     /* replay running; this session's edits include it */
+    size_t replay_next;           /* steps started so far */
+    bool rescued;                 /* this session's edits were kept for the next start */
     char *draft;                  /* $EDITOR text that did not validate, for record draft_of */
     size_t draft_of;
     char save_to[4096];           /* the path waiting for overwrite confirmation */
@@ -151,7 +161,22 @@ void data_clean_tag(pane_data *p, const char *tag);
 void data_clean_edit_record(pane_data *p);         /* $EDITOR */
 void data_clean_save(pane_data *p, const char *path, bool overwrite);
 void data_clean_split(pane_data *p, const char *spec);
+/* Starts the whole-dataset action A on a data_job (data_clean_poll takes the
+ * result, saying WHAT was done); false with the reason in the message line. */
+bool data_clean_start(pane_data *p, const ds_action *a, const char *what);
 /* Where save and split write by default: next to the input. */
 void data_clean_default_path(const pane_data *p, const char *suffix, char *buf, size_t n);
+
+/* data_recover.c: edits kept for the next start (ds_recovery.h). */
+void data_recover_offer(pane_data *p);              /* on open: one kept? ask */
+const char *data_recover_prompt(const pane_data *p, char *buf, size_t n);
+void data_recover_key(pane_data *p, int key);       /* DATA_CONFIRM_RECOVER */
+void data_recover_poll(pane_data *p);               /* each tick: the replay's next step */
+void data_recover_saved(pane_data *p);              /* the session was saved */
+void data_recover_close(pane_data *p);              /* the pane goes away */
+/* The pane's at_risk and rescue hooks (pane.h): what quitting would lose,
+ * and keeping the unsaved edits. */
+bool data_recover_at_risk(const pane_data *p, char *what, size_t n);
+int data_recover_rescue(pane_data *p, char *what, size_t n);
 
 #endif
