@@ -37,6 +37,7 @@ done
 
 # scr_start [ENV=VALUE...] -- [LATHE ARGS...]: a new session running lathe;
 # after lathe exits the pane prints "lathe exited with N" and stays open.
+# Its state folder (XDG_STATE_HOME) is $scr_dir/state, kept across runs.
 scr_start() {
     # A new server per run: a killed server may still hold its socket.
     scr_tmux kill-server 2>/dev/null || true
@@ -50,7 +51,7 @@ scr_start() {
     cat >"$scr_dir/run.sh" <<RUN
 trap : INT
 cd '$scr_dir' || exit 1
-env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=$scr_term $envs '$LATHE' $args 2>'$scr_dir/stderr'
+env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=$scr_term XDG_STATE_HOME='$scr_dir/state' $envs '$LATHE' $args 2>'$scr_dir/stderr'
 echo "lathe exited with \$?"
 exec cat
 RUN
