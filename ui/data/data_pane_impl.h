@@ -85,7 +85,7 @@ typedef struct {
      * open, replayed one step per job (keys wait meanwhile) */
     bool have_recovery;
     ds_recovery recovery;
-    bool replaying, replayed;     /* replay running; this session's edits include it */
+    bool replaying, replayed;     /* replay running; done: the session holds every step */
     size_t replay_next;           /* steps started so far */
     bool rescued;                 /* this session's edits were kept for the next start */
     char *draft;                  /* $EDITOR text that did not validate, for record draft_of */

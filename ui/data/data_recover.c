@@ -5,8 +5,9 @@
  * keys wait meanwhile), n leaves it for the next start, d deletes it.
  *
  * The file goes once the replayed edits are safe or given up: saved, or lost
- * on a quit the user confirmed. A session that declined it and then has to
- * keep edits of its own replaces it (one recovery file per dataset). */
+ * on a quit the user confirmed. A replay that stopped part way leaves it. A
+ * session that declined it and then has to keep edits of its own replaces
+ * it (one recovery file per dataset). */
 #include "config.h"
 
 #include "data_pane_impl.h"
@@ -70,7 +71,6 @@ void data_recover_key(pane_data *p, int key)
     char err[1024];
     if (key == 'y' || key == 'Y') {
         p->replaying = true;
-        p->replayed = true;
         p->replay_next = 0;
         data_pane_say(p, false, "replaying %zu kept edits once the records are checked",
                       p->recovery.recipe.n);
@@ -87,6 +87,7 @@ void data_recover_key(pane_data *p, int key)
 static void replay_done(pane_data *p, size_t n)
 {
     p->replaying = false;
+    p->replayed = true;
     data_pane_say(p, false, "replayed %zu kept edit%s (from %s): w saves them, u undoes", n,
                   n == 1 ? "" : "s", p->recovery.kept_at);
 }
@@ -122,7 +123,7 @@ void data_recover_poll(pane_data *p)
 void data_recover_saved(pane_data *p)
 {
     char err[1024];
-    if (p->replayed && !p->replaying && ds_recovery_discard(p->path, err, sizeof err) == 0)
+    if (p->replayed && ds_recovery_discard(p->path, err, sizeof err) == 0)
         p->replayed = false;
 }
 
