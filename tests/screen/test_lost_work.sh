@@ -138,15 +138,19 @@ check "it says so" stderr_says "terminated (SIGTERM)"
 # SIGHUP with the terminal still there: the same, and it says so.
 scr_start -- --no-color browse.jsonl
 check "the offer again" scr_wait "1 edit kept at "
-scr_keys n End d
-check "another edit" scr_wait "deleted record 60"
+scr_keys n
+check "declined, the records are checked" scr_wait "1 duplicates"
+scr_keys End d
+check "an edit of its own" scr_wait "deleted record 60"
+scr_keys Home d
+check "and another" scr_wait "deleted record 1"
 pid=$(scr_lathe_pid)
 kill -HUP "$pid"
 check "SIGHUP keeps the edits" kept_after_exit "$pid"
 check "and exits 0" exited_ok
 check "it says so" stderr_says "the terminal went away (SIGHUP)"
 scr_start -- --no-color browse.jsonl
-check "the offer once more" scr_wait "1 edit kept at "
+check "the offer once more, of that session's edits" scr_wait "2 edits kept at "
 scr_keys d
 check "d discards it" scr_wait "kept edits deleted"
 check "the file is gone" no_kept_file
