@@ -34,6 +34,11 @@ static const char *const glyphs_utf8[CRT_GLYPH_COUNT] = {
     [CRT_GLYPH_SEP] = "\u2502",
     [CRT_GLYPH_DOT] = "\u00b7",
     [CRT_GLYPH_TIMES] = "\u00d7",
+    [CRT_GLYPH_RETURN] = "\u23ce",
+    [CRT_GLYPH_NEWLINE] = "\u21b5",
+    [CRT_GLYPH_CUT] = "\u2702",
+    [CRT_GLYPH_POINT] = "\u25cf",
+    [CRT_GLYPH_TICK] = "\u2524",
 };
 static const char *const glyphs_ascii[CRT_GLYPH_COUNT] = {
     [CRT_GLYPH_ELLIPSIS] = "~",
@@ -42,6 +47,11 @@ static const char *const glyphs_ascii[CRT_GLYPH_COUNT] = {
     [CRT_GLYPH_SEP] = "|",
     [CRT_GLYPH_DOT] = "-",
     [CRT_GLYPH_TIMES] = "x",
+    [CRT_GLYPH_RETURN] = "|",
+    [CRT_GLYPH_NEWLINE] = "$",
+    [CRT_GLYPH_CUT] = "8<",
+    [CRT_GLYPH_POINT] = "o",
+    [CRT_GLYPH_TICK] = "+",
 };
 
 void crt_detect_utf8(void)
@@ -57,7 +67,12 @@ bool crt_utf8(void)
 
 const char *crt_glyph(crt_glyph_id id)
 {
-    return (utf8 ? glyphs_utf8 : glyphs_ascii)[id];
+    return crt_glyph_as(id, !utf8);
+}
+
+const char *crt_glyph_as(crt_glyph_id id, bool ascii)
+{
+    return (ascii ? glyphs_ascii : glyphs_utf8)[id];
 }
 
 static unsigned signal_flag(int sig)
@@ -145,6 +160,10 @@ int crt_init(char *err, size_t errlen)
     noecho();
     nonl();
     intrflush(stdscr, FALSE);
+    /* curses reads no key, but keypad makes it learn terminfo's extended
+     * keys (key_defined) and puts the terminal in keypad-transmit mode,
+     * whose sequences key_decode reads like the others */
+    keypad(stdscr, TRUE);
     curs_set(0);
     return 0;
 }
@@ -183,12 +202,21 @@ void crt_terminfo_keys(key_decode *d)
         {"kf5", KEY_F(5)}, {"kf6", KEY_F(6)}, {"kf7", KEY_F(7)}, {"kf8", KEY_F(8)},
         {"kf9", KEY_F(9)}, {"kf10", KEY_F(10)}, {"kf11", KEY_F(11)}, {"kf12", KEY_F(12)},
     };
+    /* modified arrows have no fixed code: the one curses gave the sequence,
+     * which is how line_edit names them */
+    static const char *const extended[] = {"kLFT3", "kLFT5", "kRIT3", "kRIT5"};
     if (!started)
         return;
     for (size_t i = 0; i < sizeof caps / sizeof caps[0]; i++) {
         const char *seq = tigetstr(caps[i].cap);
         if (seq && seq != (char *)-1)
             key_decode_add(d, seq, caps[i].key);
+    }
+    for (size_t i = 0; i < sizeof extended / sizeof extended[0]; i++) {
+        const char *seq = tigetstr(extended[i]);
+        int code = seq && seq != (char *)-1 ? key_defined(seq) : 0;
+        if (code > 0)
+            key_decode_add(d, seq, code);
     }
 }
 

@@ -17,6 +17,11 @@ typedef enum {
     CRT_GLYPH_SEP,          /* vertical separator between status fields */
     CRT_GLYPH_DOT,          /* separator between small figures */
     CRT_GLYPH_TIMES,        /* the x in 80x24 */
+    CRT_GLYPH_RETURN,       /* a line break inside a one-line cell */
+    CRT_GLYPH_NEWLINE,      /* a newline token where the text breaks */
+    CRT_GLYPH_CUT,          /* where the trainer cuts a sequence */
+    CRT_GLYPH_POINT,        /* a single point on a chart */
+    CRT_GLYPH_TICK,         /* a tick on a chart's vertical axis */
     CRT_GLYPH_COUNT
 } crt_glyph_id;
 
@@ -26,6 +31,9 @@ typedef enum {
 void crt_detect_utf8(void);
 bool crt_utf8(void);
 const char *crt_glyph(crt_glyph_id id);
+/* The ASCII or the UTF-8 glyph whatever the locale, for a renderer that
+ * takes the choice as an option (plot.h). */
+const char *crt_glyph_as(crt_glyph_id id, bool ascii);
 
 /* Starts curses on the terminal (cbreak, noecho, hidden cursor; keys are
  * read raw and decoded by key_decode.h, not by curses) and installs the
@@ -42,7 +50,8 @@ int crt_input_fd(void);
  * it), else a short default. */
 int crt_escdelay(void);
 
-/* Adds the key sequences of TERM's terminfo entry to D. */
+/* Adds the key sequences of TERM's terminfo entry to D, the modified
+ * arrows (Ctrl-, Alt-Left and Right) with the codes curses gives them. */
 void crt_terminfo_keys(key_decode *d);
 
 /* The signals the workbench acts on. Their handlers only record them and

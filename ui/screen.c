@@ -11,9 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "box.h"
+#include "clock.h"
 #include "crt.h"
 #include "gauge.h"
 #include "input.h"
@@ -338,13 +338,6 @@ static void draw_too_small(void)
     text_center(stdscr, LINES / 2, 0, COLS, theme_attr(THEME_ERROR) | A_BOLD, msg);
 }
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 /* The terminal cursor where the focused pane put it, unless an overlay
  * covers the pane; curs_set only when that changes. */
 static void place_cursor(screen *s, bool overlay)
@@ -531,14 +524,14 @@ screen_end screen_run(screen *s, int fd, screen_tick_fn tick, void *ctx)
     crt_signal_wake(input_wake_fd(s->in));
     double next_tick = 0;
     while (take_signals(s, &end)) {
-        double now = now_ms();
+        double now = clock_ms();
         if (now >= next_tick) {
             if (tick)
                 tick(ctx, s->env);
             next_tick = now + s->tick_ms;
         }
         int want = screen_frame(s);
-        int wait = (int)(next_tick - now_ms());
+        int wait = (int)(next_tick - clock_ms());
         if (wait < 0)
             wait = 0;
         if (want > 0 && want < wait)

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "cpu_count.h"
 #include "train_cache.h"
 #include "train_ckpt.h"
@@ -203,7 +204,7 @@ int train_run_start(train_run *r)
         return -1;
     if (c->shuffle)
         pipe_source_reshuffle(&r->src, (uint64_t)c->seed);
-    r->t0 = train_eval_now();
+    r->t0 = clock_s();
     if (c->eval_steps != CONFIG_UNSET && r->pipe.val.n > 0) {
         r->eval = (train_eval){.m = r->mf.m, .val = &r->pipe.val,
                                .micro = (size_t)c->micro_batch_size, .pad = r->pad,

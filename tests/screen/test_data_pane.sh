@@ -3,9 +3,10 @@
 # opened from the command line, the table and its golden screen, scrolling,
 # jumping to a record, the detail view (CJK, emoji, combining marks, newlines
 # and tabs), substring, regex and one-field search with the match highlighted
-# and n/N, sorting, the trained-token preview with its colours and the
-# sequence_len cut, the problems view on a malformed file (BOM, CRLF,
-# invalid UTF-8, bad lines), resizing, and quitting while indexing.
+# and n/N, editing the search line (moves, cuts, history, CJK), sorting,
+# the trained-token preview with its colours and the sequence_len cut, the
+# problems view on a malformed file (BOM, CRLF, invalid UTF-8, bad lines),
+# resizing, and quitting while indexing.
 . "${LATHE_SRCDIR:-$(dirname "$0")/../..}/tests/tap.sh"
 . "$LATHE_SRCDIR/tests/screen/harness.sh"
 
@@ -85,6 +86,23 @@ scr_keys n
 check "n wraps around to the first" scr_wait "match in record 7"
 scr_keys N
 check "N goes back (wrapping)" scr_wait "match in record 41"
+# The prompt is the line editor: keys that move and cut, history, UTF-8.
+# (A search starts at the cursor's row, so each moves off the last match.)
+scr_keys Home / e d l e Home n e Enter
+check "Home, then typing, inserts at the start of the line" scr_wait "match in record 7"
+scr_keys Down / Up Enter
+check "Up recalls the last search" scr_wait "match in record 23"
+scr_keys Down / x y z C-w n e e d l e Left Left Left C-k d l e Enter
+check "Ctrl-W, Left and Ctrl-K edit the line" scr_wait "match in record 41"
+scr_keys / '本語の質問' Home '日'
+check "wide characters are typed and inserted before the cursor" \
+    scr_wait "search all fields (text): 日本語の質問"
+scr_keys Enter
+check "the CJK search finds its record" scr_wait "match in record 10"
+scr_keys / o n e Space t w o C-Left X
+check "Ctrl-Left moves a word back" scr_wait "search all fields (text): one Xtwo"
+scr_keys Escape
+check "Esc closes the search line" scr_wait_gone "search all fields"
 scr_keys / z z z q Enter
 check "no match says so" scr_wait 'no match for "zzzq"'
 scr_keys / C-r 'n[e]+dle.*seven' Enter

@@ -80,7 +80,7 @@ bool data_clean_start(pane_data *p, const ds_action *a, const char *what)
         return false;
     data_pane_stop_workers(p);
     char err[512];
-    if (!(p->job = data_job_start(p->edit, a, err, sizeof err))) {
+    if (!(p->job = data_job_start(p->edit, a, p->notify, err, sizeof err))) {
         data_pane_say(p, true, "%s: %s", what, err);
         data_pane_refilter(p);
         return false;

@@ -51,10 +51,9 @@
 /* Records worth waiting for before the first frame, and for how long at most. */
 #define FIRST_SCREEN_RECORDS 64
 #define FIRST_SCREEN_WAIT_MS 150
-/* How soon the next frame comes while a worker runs, for its progress. */
+/* How soon the next frame comes while the loader works, for its progress. */
 #define BUSY_TICK_MS 100
 #define KEY_CTRL_R 18
-#define KEY_CTRL_U 21
 
 static const pane_key keys[] = {
     {"Up/Down", "move one row, or scroll", "move"},
@@ -245,6 +244,9 @@ static void destroy(pane *b)
     ds_feat_ctx_free(p->feat_est);
     data_query_free(&p->query);
     pcre2_match_data_free(p->md);
+    line_edit_free(&p->input);
+    for (size_t i = 0; i < sizeof p->history / sizeof p->history[0]; i++)
+        line_edit_history_free(&p->history[i]);
     data_doc_clear(&p->doc);
     data_view_free(&p->view);
     tok_session_free(p->session);
@@ -264,7 +266,8 @@ static void start_search(pane_data *p, size_t from, int dir)
         return;
     }
     p->search = data_search_start(data_source_dataset(p->src), p->edit, &p->query, rows,
-                                  data_view_len(&p->view), from, dir, err, sizeof err);
+                                  data_view_len(&p->view), from, dir, p->notify, err,
+                                  sizeof err);
     if (!p->search)
         data_pane_say(p, true, "%s", err);
 }
@@ -277,8 +280,8 @@ static void submit_search(pane_data *p)
     pcre2_match_data_free(p->md);
     p->md = NULL;
     p->have_query = false;
-    if (data_query_compile(&p->query, p->input, p->input_regex, p->input_field, err,
-                           sizeof err) != 0) {
+    if (data_query_compile(&p->query, line_edit_text(&p->input), p->input_regex,
+                           p->input_field, err, sizeof err) != 0) {
         data_pane_say(p, true, "%s", err);
         return;
     }
@@ -359,7 +362,8 @@ static void start_filter(pane_data *p, const char *text)
     p->filter_waits_stats = ((needs & DS_NEED_STATS) && !current)
                             || ((needs & DS_NEED_DUP) && stale);
     p->filter_before_stats = !data_source_stats(p->src);
-    p->filter = data_filter_start(p->src, p->edit, current, f, st.records, err, sizeof err);
+    p->filter = data_filter_start(p->src, p->edit, current, f, st.records, p->notify, err,
+                                  sizeof err);
     if (!p->filter)
         snprintf(p->filter_error, sizeof p->filter_error, "%s", err);
 }
@@ -464,18 +468,18 @@ void data_pane_rebuild(pane_data *p)
 void data_pane_prompt(pane_data *p, data_prompt kind, const char *initial)
 {
     p->prompt = kind;
-    snprintf(p->input, sizeof p->input, "%s", initial ? initial : "");
-    p->input_len = strlen(p->input);
+    line_edit_open(&p->input, initial, kind <= DATA_PROMPT_TAG ? &p->history[kind] : NULL);
     p->message[0] = '\0';
 }
 
 static void jump(pane_data *p)
 {
     char *end;
-    unsigned long long k = strtoull(p->input, &end, 10);
+    const char *input = line_edit_text(&p->input);
+    unsigned long long k = strtoull(input, &end, 10);
     size_t n = dataset_count(data_source_dataset(p->src));
     if (*end || k == 0) {
-        data_pane_say(p, true, "not a record number: %s", p->input);
+        data_pane_say(p, true, "not a record number: %s", input);
     } else if (k > n) {
         data_pane_say(p, true, "no record %llu: %zu indexed%s", k, n,
                       data_view_identity(&p->view) ? " so far" : "");
@@ -491,31 +495,22 @@ static void jump(pane_data *p)
     }
 }
 
-static void backspace(pane_data *p)
-{
-    while (p->input_len > 0) {
-        unsigned char c = (unsigned char)p->input[--p->input_len];
-        if ((c & 0xC0) != 0x80)
-            break;
-    }
-    p->input[p->input_len] = '\0';
-}
-
 static void submit(pane_data *p, data_prompt kind)
 {
+    const char *input = line_edit_text(&p->input);
     switch (kind) {
     case DATA_PROMPT_SEARCH: submit_search(p); break;
     case DATA_PROMPT_JUMP:
-        if (p->input_len)
+        if (input[0])
             jump(p);
         break;
     case DATA_PROMPT_FILTER:
         if (p->filter_error[0])
             data_pane_say(p, true, "filter: %s", p->filter_error);
         break;
-    case DATA_PROMPT_SAVE: data_clean_save(p, p->input, false); break;
-    case DATA_PROMPT_SPLIT: data_clean_split(p, p->input); break;
-    case DATA_PROMPT_TAG: data_clean_tag(p, p->input); break;
+    case DATA_PROMPT_SAVE: data_clean_save(p, input, false); break;
+    case DATA_PROMPT_SPLIT: data_clean_split(p, input); break;
+    case DATA_PROMPT_TAG: data_clean_tag(p, input); break;
     default: break;
     }
 }
@@ -547,33 +542,30 @@ static bool prompt_key(pane_data *p, int key)
             one_key(p, kind, key);
         return true;
     }
-    bool edited = false;
-    if (key == KEY_ESC) {
+    switch (line_edit_key(&p->input, key)) {
+    case LINE_EDIT_CANCEL:
         p->prompt = DATA_PROMPT_NONE;
         if (kind == DATA_PROMPT_FILTER)
             clear_filter(p);
-    } else if (key == '\n' || key == '\r' || key == KEY_ENTER) {
+        break;
+    case LINE_EDIT_SUBMIT:
         p->prompt = DATA_PROMPT_NONE;
         submit(p, kind);
-    } else if (key == KEY_BACKSPACE || key == 127 || key == 8) {
-        backspace(p);
-        edited = true;
-    } else if (key == KEY_CTRL_U) {
-        p->input[p->input_len = 0] = '\0';
-        edited = true;
-    } else if (kind == DATA_PROMPT_SEARCH && key == '\t') {
-        p->input_field = (p->input_field + 1) % DATA_FIELD_COUNT;
-    } else if (kind == DATA_PROMPT_SEARCH && key == KEY_BTAB) {
-        p->input_field = (p->input_field + DATA_FIELD_COUNT - 1) % DATA_FIELD_COUNT;
-    } else if (kind == DATA_PROMPT_SEARCH && key == KEY_CTRL_R) {
-        p->input_regex = !p->input_regex;
-    } else if (key >= 32 && key < 256 && key != 127 && p->input_len + 1 < sizeof p->input) {
-        p->input[p->input_len++] = (char)key;
-        p->input[p->input_len] = '\0';
-        edited = true;
+        break;
+    case LINE_EDIT_CHANGED:
+        if (kind == DATA_PROMPT_FILTER)
+            start_filter(p, line_edit_text(&p->input));
+        break;
+    case LINE_EDIT_IGNORED:
+        if (kind == DATA_PROMPT_SEARCH && key == '\t')
+            p->input_field = (p->input_field + 1) % DATA_FIELD_COUNT;
+        else if (kind == DATA_PROMPT_SEARCH && key == KEY_BTAB)
+            p->input_field = (p->input_field + DATA_FIELD_COUNT - 1) % DATA_FIELD_COUNT;
+        else if (kind == DATA_PROMPT_SEARCH && key == KEY_CTRL_R)
+            p->input_regex = !p->input_regex;
+        break;
+    default: break;
     }
-    if (edited && kind == DATA_PROMPT_FILTER)
-        start_filter(p, p->input);
     return true;
 }
 
@@ -750,6 +742,21 @@ static bool view_key(pane_data *p, int key)
     }
 }
 
+/* From a worker's thread: wake the loop so its result is drawn at once. */
+static void wake(void *ctx)
+{
+    pane_wake(ctx);
+}
+
+static int init(pane *b, char *err, size_t errlen)
+{
+    (void)err;
+    (void)errlen;
+    pane_data *p = (pane_data *)b;
+    p->notify = (worker_notify){wake, p};
+    return 0;
+}
+
 static pane_result handle_key(pane *b, int key)
 {
     pane_data *p = (pane_data *)b;
@@ -766,13 +773,15 @@ static pane_result handle_key(pane *b, int key)
     return r;
 }
 
-/* A worker, a pass or a replay is running: its progress is on screen. */
-static bool working(pane_data *p)
+/* The loader's stages show their progress, and a filter waits for its
+ * stats pass: they wake nobody, so the pane asks for frames meanwhile (the
+ * workers wake the loop themselves through notify). */
+static bool loading(pane_data *p)
 {
     data_source_state st;
     data_source_state_get(p->src, &st);
-    return (st.stage != DATA_STAGE_DONE && st.stage != DATA_STAGE_FAILED) || p->search ||
-           p->filter || p->filter_waits_stats || p->job || p->replaying;
+    return (st.stage != DATA_STAGE_DONE && st.stage != DATA_STAGE_FAILED) ||
+           p->filter_waits_stats;
 }
 
 static int tick(pane *b, const pane_env *env)
@@ -788,7 +797,7 @@ static int tick(pane *b, const pane_env *env)
     data_recover_poll(p);
     if (p->mode == DATA_MODE_STATS || p->filter_waits_stats)
         data_stats_follow(p);
-    return working(p) ? BUSY_TICK_MS : 0;
+    return loading(p) ? BUSY_TICK_MS : 0;
 }
 
 static bool at_risk(const pane *b, char *what, size_t n)
@@ -828,7 +837,7 @@ static void draw_summary(pane_data *p, WINDOW *w, int y, const data_source_state
     const pane *b = &p->super;
     dataset *ds = data_source_dataset(p->src);
     char line[512];
-    const char *dot = "\xC2\xB7";
+    const char *dot = crt_glyph(CRT_GLYPH_DOT);
     int k = snprintf(line, sizeof line, "%zu records", st->records);
     ds_format f = st->records ? dataset_format(ds) : DS_FMT_AUTO;
     if (f != DS_FMT_AUTO)
@@ -904,10 +913,14 @@ static void draw_prompt(pane_data *p, WINDOW *w, int y)
     x += text_put(w, y, x, b->w - 2, acc, prompt_label(p, buf, sizeof buf));
     if (p->prompt >= DATA_MENU_CLEAN)
         return;
-    x += text_put(w, y, x, b->x + b->w - 1 - x, theme_attr(THEME_TEXT), p->input);
-    pane_cursor(&p->super, y, x);
+    /* the field grows with the text; the filter's state follows it */
+    int room = b->x + b->w - 1 - x, field = text_width(line_edit_text(&p->input)) + 1;
+    if (field > room)
+        field = room;
+    pane_cursor(&p->super, y, line_edit_draw(&p->input, w, y, x, field, theme_attr(THEME_TEXT),
+                                             theme_attr(THEME_SELECTION)));
     if (p->prompt == DATA_PROMPT_FILTER)
-        draw_filter_state(p, w, y, x + 3);
+        draw_filter_state(p, w, y, x + field + 2);
 }
 
 static void draw_message(pane_data *p, WINDOW *w, int y)
@@ -987,6 +1000,7 @@ const pane_class data_pane_class = {
     .name = "Data",
     .id = PANE_DATA,
     .size = sizeof(pane_data),
+    .init = init,
     .draw = draw,
     .handle_key = handle_key,
     .tick = tick,

@@ -16,6 +16,7 @@
 #include "data_view.h"
 #include "ds_edit.h"
 #include "ds_recovery.h"
+#include "line_edit.h"
 #include "pane.h"
 
 typedef enum {
@@ -55,10 +56,10 @@ typedef struct {
     size_t doc_top;
     int doc_width;
     size_t prob_cursor, prob_top;
-    /* prompt */
+    /* prompt: the line being typed, and each line prompt's history */
     data_prompt prompt;
-    char input[4096];
-    size_t input_len;
+    line_edit input;
+    line_edit_history history[DATA_PROMPT_TAG + 1];
     bool input_regex;
     data_field input_field;
     /* the last search, its worker and this thread's match data */
@@ -68,6 +69,9 @@ typedef struct {
     pcre2_match_data *md;
     char message[512];
     bool message_error;
+    /* how the search, filter and edit workers wake the host's loop when
+     * they end or move on: pane_wake */
+    worker_notify notify;
     tok_session *session;         /* this thread's, once the vocab is loaded */
     ds_feat_ctx *feat, *feat_est; /* this thread's: with the vocab, and the byte estimate */
     data_cache_slot cache[DATA_CACHE];

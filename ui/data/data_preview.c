@@ -67,8 +67,8 @@ static void put_token(line_builder *b, size_t token, const char *clean, theme_ro
 {
     for (size_t i = 0; clean[i];) {
         if (clean[i] == '\n') {
-            const char *g = crt_utf8() ? "\xE2\x86\xB5" : "$";
-            append(b, token, g, strlen(g), 1, role);
+            const char *g = crt_glyph(CRT_GLYPH_NEWLINE);
+            append(b, token, g, strlen(g), text_width(g), role);
             flush(b);
             i++;
             continue;
@@ -83,7 +83,7 @@ static void put_token(line_builder *b, size_t token, const char *clean, theme_ro
 static void cut_marker(data_doc *d, int64_t seq_len, size_t dropped)
 {
     data_doc_line *l = data_doc_addf(d, THEME_ERROR, "%s sequence_len %lld: the trainer drops "
-                                     "the %zu tokens below", crt_utf8() ? "\xE2\x9C\x82" : "--",
+                                     "the %zu tokens below", crt_glyph(CRT_GLYPH_CUT),
                                      (long long)seq_len, dropped);
     if (l)
         l->bold = true;
@@ -127,9 +127,10 @@ static void legend(pane_data *p, const pipe_doc *pd)
     size_t trained = 0;
     for (size_t i = 0; i < pd->n; i++)
         trained += pd->labels[i] != PIPE_IGNORE;
+    const char *dot = crt_glyph(CRT_GLYPH_DOT);
     data_doc_addf(&p->doc, THEME_DIM, "record %zu %s template %s %s %zu tokens %s sequence_len %lld",
-                  p->shown + 1, "\xC2\xB7", chat_tmpl_name(data_source_template(p->src)),
-                  "\xC2\xB7", pd->n, "\xC2\xB7", (long long)data_source_sequence_len(p->src));
+                  p->shown + 1, dot, chat_tmpl_name(data_source_template(p->src)), dot, pd->n,
+                  dot, (long long)data_source_sequence_len(p->src));
     char text[128];
     int k = snprintf(text, sizeof text, "trained %zu", trained);
     int m = snprintf(text + k, sizeof text - (size_t)k, "   masked %zu", pd->n - trained);

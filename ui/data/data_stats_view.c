@@ -20,8 +20,6 @@
 enum { HIST_BINS = 12, BAR_MAX = 40 };
 #define THRESHOLD_STEP 0.05
 
-static const char *dot = "\xC2\xB7";
-
 /* A bin width of 1, 2 or 5 times a power of ten covering MAX in HIST_BINS bins. */
 static uint32_t bin_width(uint32_t max)
 {
@@ -46,6 +44,7 @@ static void bar_line(data_doc *d, uint32_t lo, uint32_t hi, uint64_t n, uint64_t
  * the sequence_len line where it falls. */
 static void histogram(data_doc *d, const char *title, const ds_hist *h, uint32_t seq)
 {
+    const char *dot = crt_glyph(CRT_GLYPH_DOT);
     if (!h->count)
         return;
     uint32_t p99 = ds_hist_percentile(h, 99), w = bin_width(p99 ? p99 : 1);
@@ -79,6 +78,7 @@ static void histogram(data_doc *d, const char *title, const ds_hist *h, uint32_t
 
 static void counts(data_doc *d, const ds_summary *s)
 {
+    const char *dot = crt_glyph(CRT_GLYPH_DOT);
     data_doc_addf(d, THEME_TEXT, "%zu rows %s %zu problem rows (%zu problems) %s %zu exact "
                   "duplicates %s %zu near duplicates (threshold %.2f, +/- to change)", s->rows,
                   dot, s->problem_rows, s->problems, dot, s->exact_dups, dot, s->near_dups,
@@ -138,6 +138,7 @@ static void progress(data_doc *d, const data_source_state *st)
 
 static void build(pane_data *p, data_doc *d, const data_source_state *st)
 {
+    const char *dot = crt_glyph(CRT_GLYPH_DOT);
     const ds_stats *run = data_source_stats(p->src);
     if (!run) {
         progress(d, st);
