@@ -24,6 +24,7 @@ static const char *const lines[] = {
 
 const pane_class chat_pane_class = {
     .name = "Chat",
+    .id = PANE_CHAT,
     .size = sizeof(pane_text),
     .draw = pane_text_draw,
     .handle_key = pane_text_key,
