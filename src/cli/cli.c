@@ -29,10 +29,33 @@ static const cli_command commands[] = {
      "the model have loaded.\n",
      cmd_train, NULL},
     {"chat", "chat with a model, or A/B a base model against an adapter",
-     "usage: lathe chat -m MODEL [--lora ADAPTER] [--ab] [--template NAME] [sampling options]\n\n"
-     "A REPL. With --ab every prompt goes to the base model (A) and to base+adapter (B).\n"
-     "Without a terminal on stdin, one prompt per input line; replies as 'A: ...'/'B: ...'.\n",
-     NULL, "the chat pane and REPL (a later issue)"},
+     "usage: lathe chat -m MODEL [--lora ADAPTER [--lora-scale S]] [--ab] [--blind]\n"
+     "                  [--template NAME] [--system TEXT] [-n N] [--temp T] [--top-k K]\n"
+     "                  [--top-p P] [--min-p P] [--repeat-penalty R] [--seed S] [-c CTX]\n"
+     "                  [-t THREADS]\n\n"
+     "Multi-turn chat through the model's chat template (or --template). With --lora the\n"
+     "chat runs the model with the adapter; with --ab every prompt goes to A (the model\n"
+     "alone) and B (the model with the adapter) with the same seed and settings, both\n"
+     "generating at once from one loaded copy of the model. --blind shuffles the two per\n"
+     "prompt and names them 1 and 2 until you vote. /vote a|b|tie|bad appends the pair\n"
+     "to preferences.jsonl in the working directory (TRL's prompt/chosen/rejected; ties\n"
+     "and both-bad keep both replies under \"responses\" and no pair). Sampling options\n"
+     "as lathe generate (--temp 0: greedy, the same text as lathe generate); prompt n\n"
+     "(from 0) uses seed S+n. -n caps each reply (default 256); -c sets the context\n"
+     "(default the model's, at most 4096): when it fills, the oldest turns are dropped,\n"
+     "the system prompt kept. -t sets the engine threads per side.\n\n"
+     "On a terminal: a readline REPL (history in $XDG_STATE_HOME/lathe/chat_history,\n"
+     "Ctrl-R searches it, Tab completes); Ctrl-C stops a reply, Ctrl-D leaves. Otherwise\n"
+     "each input line is a prompt or a command and each reply one line on stdout,\n"
+     "'A: ...' and 'B: ...' ('1: '/'2: ' while blind) with backslash, newline, CR and tab\n"
+     "written \\\\, \\n, \\r, \\t; command output follows '# ' on stdout, reply\n"
+     "figures (tokens, time to first token, tokens/s) and errors go to stderr.\n\n"
+     "Commands: /ab on|off, /blind on|off, /vote a|b|tie|bad, /model PATH,\n"
+     "/lora PATH [SCALE]|none, /checkpoint [RUN] [STEP|latest] (list a run's checkpoints\n"
+     "or load one as B, also while it trains), /set NAME VALUE (temp, top_k, top_p,\n"
+     "min_p, repeat_penalty, max_tokens, seed), /system [TEXT], /template NAME, /reset,\n"
+     "/save FILE (a messages dataset), /help, /quit; //TEXT sends TEXT starting with '/'.\n",
+     cmd_chat, NULL},
     {"generate", "print one completion for a prompt",
      "usage: lathe generate -m MODEL [--lora ADAPTER] -p PROMPT [-n N] [--temp T] [--top-k K]\n"
      "                      [--top-p P] [--min-p P] [--repeat-penalty R] [--seed S] [--raw]\n"

@@ -33,6 +33,7 @@ int cli_usage_error(const cli_command *cmd, const char *fmt, ...)
 int cmd_bench(const cli_command *cmd, int argc, char **argv);
 int cmd_perplexity(const cli_command *cmd, int argc, char **argv);
 int cmd_generate(const cli_command *cmd, int argc, char **argv);
+int cmd_chat(const cli_command *cmd, int argc, char **argv);
 int cmd_eval(const cli_command *cmd, int argc, char **argv);
 int bench_generate(const cli_command *cmd, int argc, char **argv);
 int cmd_tokenize(const cli_command *cmd, int argc, char **argv);
