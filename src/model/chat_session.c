@@ -113,7 +113,7 @@ static bool is_run_dir(const char *path)
 
 static int init_state(chat_session *s, const chat_options *o, char *err, size_t errlen)
 {
-    const char *dir = o->workspace ? o->workspace : ".";
+    const char *dir = o->workspace ? o->workspace : "";
     size_t n = strlen(dir) + sizeof "/preferences.jsonl";
     const char *run = o->b.run ? o->b.run
                     : o->b.adapter && is_run_dir(o->b.adapter) ? o->b.adapter : NULL;
@@ -123,7 +123,7 @@ static int init_state(chat_session *s, const chat_options *o, char *err, size_t 
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    snprintf(s->prefs, n, "%s/preferences.jsonl", dir);
+    snprintf(s->prefs, n, "%s%spreferences.jsonl", dir, *dir ? "/" : "");
     s->set = o->set;
     s->lo = o->lineup;
     return chat_session_set_template(s, o->template_name ? o->template_name : "auto", err,
