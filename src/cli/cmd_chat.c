@@ -249,8 +249,15 @@ static void wake(void *ctx)
 
 static int open_pipes(chat_cli *c)
 {
-    if (pipe2(c->wake, O_CLOEXEC | O_NONBLOCK) || pipe2(c->sig, O_CLOEXEC | O_NONBLOCK))
-        return -1;
+    return pipe2(c->wake, O_CLOEXEC | O_NONBLOCK) || pipe2(c->sig, O_CLOEXEC | O_NONBLOCK)
+               ? -1 : 0;
+}
+
+/* From here on Ctrl-C is the chat's (until then, while the model loads, it
+ * ends the program as usual). No SA_RESTART: a read waiting for a line is
+ * interrupted. */
+static int catch_sigint(chat_cli *c)
+{
     sigint_fd = c->sig[1];
     struct sigaction sa = {.sa_handler = on_sigint};
     sigemptyset(&sa.sa_mask);
@@ -280,7 +287,7 @@ int cmd_chat(const cli_command *cmd, int argc, char **argv)
     chat_cli c = {.wake = {-1, -1}, .sig = {-1, -1}, .tty = isatty(STDIN_FILENO)};
     char err[4096];
     if (open_pipes(&c)) {
-        fprintf(stderr, "lathe chat: cannot set up the signal pipe: %s\n", strerror(errno));
+        fprintf(stderr, "lathe chat: cannot make a pipe: %s\n", strerror(errno));
         close_pipes(&c);
         return CLI_FAIL;
     }
@@ -291,6 +298,8 @@ int cmd_chat(const cli_command *cmd, int argc, char **argv)
         close_pipes(&c);
         return CLI_FAIL;
     }
+    if (catch_sigint(&c))
+        fprintf(stderr, "lathe chat: Ctrl-C will end the program: %s\n", strerror(errno));
     if (c.tty)
         chat_repl(&c);
     else

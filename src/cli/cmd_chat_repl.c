@@ -31,6 +31,7 @@ static struct {
     chat_cli *c;
     char history[PATH_MAX];
     bool done;
+    bool installed;         /* readline has the terminal */
     chat_cands cands;
     size_t next;
 } repl;
@@ -71,8 +72,20 @@ static void remember(const char *line)
         write_history(repl.history);
 }
 
+static void on_line(char *line);
+
+static void install(bool on)
+{
+    if (on && !repl.installed)
+        rl_callback_handler_install(prompt, on_line);
+    else if (!on && repl.installed)
+        rl_callback_handler_remove();
+    repl.installed = on;
+}
+
 static void on_line(char *line)
 {
+    install(false);     /* the terminal is the replies' until the next prompt */
     if (!line) {
         putchar('\n');
         repl.done = true;
@@ -80,11 +93,9 @@ static void on_line(char *line)
     }
     if (line[strspn(line, " \t")])
         remember(line);
-    rl_callback_handler_remove();   /* no echo of keys typed while a reply streams */
     repl.done = chat_cli_line(repl.c, line);
     free(line);
-    if (!repl.done)
-        rl_callback_handler_install(prompt, on_line);
+    install(!repl.done);
 }
 
 static char *next_cand(const char *text, int state)
@@ -136,7 +147,7 @@ void chat_repl(chat_cli *c)
     printf("lathe chat: /help lists the commands; Ctrl-C stops a reply, Ctrl-D leaves\n");
     for (int col = 0; col < chat_session_columns(c->s); col++)
         printf("%s\n", chat_session_label(c->s, col));
-    rl_callback_handler_install(prompt, on_line);
+    install(true);
     while (!repl.done) {
         struct pollfd p[2] = {{STDIN_FILENO, POLLIN, 0}, {c->sig[0], POLLIN, 0}};
         if (poll(p, 2, -1) < 0 && errno != EINTR)
@@ -148,8 +159,7 @@ void chat_repl(chat_cli *c)
         if (p[0].revents & (POLLIN | POLLHUP))
             rl_callback_read_char();
     }
-    if (!repl.done)
-        rl_callback_handler_remove();
+    install(false);
     chat_cands_free(&repl.cands);
     if (repl.history[0])
         history_truncate_file(repl.history, HISTORY_MAX);

@@ -207,6 +207,8 @@ static int render(chat_session *s, int side, tok_ids *out, size_t *dropped, char
     int reserve = s->set.max_tokens < ctx / 4 ? s->set.max_tokens : ctx / 4;
     if (chat_base_template(b, s->tmpl, &t, err, errlen))
         return -1;
+    if (side == 0 || !s->ex.tmpl)
+        s->ex.tmpl = chat_tmpl_name(t);
     return chat_conv_render(&s->conv[side], t, b->g.tok, ctx, reserve, out, dropped, err,
                             errlen);
 }
@@ -223,6 +225,7 @@ static void plan(chat_session *s, uint64_t seed)
     }
     e->sp = s->set.sp;
     e->sp.seed = seed;
+    e->max_tokens = s->set.max_tokens;
     e->blind = s->ab && s->blind;
 }
 

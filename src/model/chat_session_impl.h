@@ -17,6 +17,8 @@ typedef struct {
     char *reply[2];         /* finished replies */
     chat_stats stats[2];
     tsample_params sp;      /* as both columns sampled, seed included */
+    int max_tokens;
+    const char *tmpl;       /* A's template's name */
     bool blind, voted;
 } chat_exchange;
 

@@ -66,15 +66,11 @@ int chat_session_vote(chat_session *s, chat_pick pick, char *msg, size_t msglen,
     const chat_conv *pc = &s->conv[chosen < 0 ? 0 : chosen];
     size_t n;
     chat_msg *prompt = chat_conv_msgs(pc, pc->n - 1, &n);
-    chat_tmpl t;
-    char why[256];
     chat_vote_record r = {prompt, n, {e->reply[col_of(e, 0)], e->reply[col_of(e, 1)]},
                           {e->stats[col_of(e, 0)].stop, e->stats[col_of(e, 1)].stop},
                           {chat_lineup_info(&s->lu, 0), chat_lineup_info(&s->lu, 1)}, v, e->sp,
-                          s->set.max_tokens,
-                          chat_base_template(s->lu.base, s->tmpl, &t, why, sizeof why)
-                              ? "unknown" : chat_tmpl_name(t),
-                          e->blind, e->side_of[0] == 1, !prompts_same(s)};
+                          e->max_tokens, e->tmpl, e->blind, e->side_of[0] == 1,
+                          !prompts_same(s)};
     int rc = prompt ? chat_vote_append(s->prefs, &r, err, errlen) : -1;
     if (!prompt)
         snprintf(err, errlen, "out of memory");

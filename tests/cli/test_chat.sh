@@ -6,7 +6,8 @@
 # preferences.jsonl with the right chosen/rejected, which `lathe data stats`
 # reads; --blind shuffles the columns per prompt and the vote reveals them;
 # /save writes a dataset `lathe data stats` opens; /checkpoint lists a run's
-# checkpoints and loads one as B, also while that run is still training;
+# checkpoints and loads one as B (a LoRA run's as an adapter, a full
+# fine-tune's as weights of its own), also while that run is still training;
 # bad options and commands say what was expected.
 . "${LATHE_SRCDIR:-$(dirname "$0")/../..}/tests/tap.sh"
 
@@ -86,6 +87,18 @@ check "... with their steps" test "$(grep -c '^#   step [36]  loss' ckpt.out)" -
 check "/checkpoint STEP loads one as B" grep -q '^# B: model.gguf + run checkpoint step 3, scale 1.0$' ckpt.out
 check "... which answers" grep -q '^B: ' ckpt.out
 check "... latest is the newest" grep -q '^# B: model.gguf + run checkpoint step 6, scale 1.0$' ckpt.out
+printf '/checkpoint run 6\n%s\n' "$q" | chat --temp 0 -n 24 >ckpt6.out
+check "... the last one answers as the run's adapter does" test "$(reply B <ckpt6.out)" = "$gl"
+# shellcheck disable=SC2086
+"$LATHE" train "$LATHE_SRCDIR/samples/full.yaml" --max-steps 2 --set save_steps=2 \
+    --set warmup_steps=0 --set threads=2 $small --output full >/dev/null 2>train.err ||
+    { cat train.err; echo "Bail out! lathe train full"; exit 1; }
+printf '/checkpoint full 2\n%s\n/ab on\n/reset\n%s\n' "$q" "$q" | chat --temp 0 -n 24 >full.out
+check "a full fine-tune's checkpoint loads as B's own weights" \
+    grep -q '^# B: full checkpoint step 2 (full weights of model.gguf)$' full.out
+check "... answering as the run's model.gguf does" \
+    test "$(reply B <full.out)" = "$("$LATHE" generate -m full/model.gguf -p "$q" --temp 0 -n 24)"
+check "... and A/B with it keeps A the model alone" test "$(reply A <full.out)" = "$g"
 printf '/checkpoint run 4\n' | chat >/dev/null
 check "a missing step names the newest" grep -q 'no checkpoints/step-4 (never written, or pruned by save_total_limit); the newest is step 6' chat.err
 

@@ -14,6 +14,11 @@ fx="$scr_dir/fixture.gguf"
 "$LATHE_BUILDDIR/tests/unit/train_fixture" "$LATHE_SRCDIR/samples/data/vocab.gguf" "$fx" \
     >/dev/null || { echo "Bail out! train fixture"; exit 1; }
 start() { scr_start "XDG_STATE_HOME=$state" -- chat -m "$fx" --temp 0 -c 65536 -n 1000000 -t 1; }
+# A line matching the regex RE.
+has_re() { scr_screen | grep -q "$1"; }
+# Lines scrolled off the top so far.
+scrolled() { scr_tmux display-message -p -t "$scr_session" '#{history_size}'; }
+grown() { [ "$(scrolled)" -gt "$1" ]; }
 # The last line holding anything is the prompt, "> " and TEXT (tmux drops
 # the trailing space of an empty one).
 prompt_shows() { [ "$(scr_screen | grep -v '^$' | tail -n 1 | sed 's/ *$//')" = "$(printf '> %s' "$1" | sed 's/ *$//')" ]; }
@@ -27,12 +32,15 @@ scr_keys "first question" Enter
 check "a reply streams after A:" scr_wait "A:  "
 check "... and ends with its figures" scr_wait "A: 5 tokens, first after"
 check "... max_tokens reached" scr_wait "max_tokens reached"
-scr_keys "/se" Tab Tab
-check "Tab lists the commands a prefix fits" scr_wait "/set"
+scr_keys "/s" Tab Tab
+check "Tab lists the commands a prefix fits" scr_poll has_re "^/save  */set  */system"
+scr_keys "e" Tab Tab Tab
+check "... completes the one that fits, then lists its values" scr_poll has_re "^max_tokens  .*temp"
 scr_keys C-u "/set max_tokens 1000000" Enter
 check "... and the line still runs" scr_wait "max_tokens 1000000"
+before=$(scrolled)
 scr_keys "second question" Enter
-check "a long reply streams" scr_wait "A:  "
+check "a long reply streams (the screen scrolls)" scr_poll grown $((before + 5))
 scr_keys C-c
 check "Ctrl-C stops it" scr_wait ", stopped"
 check "... and the chat goes on" scr_poll prompt_shows ""
