@@ -88,9 +88,12 @@ static void put_stats(FILE *fp, const chat_session *s, int col, const char *lead
     const chat_stats *st = chat_session_stats(s, col);
     if (!st)
         return;
-    fprintf(fp, "%s%s: %zu tokens, first after %.3f s, %.1f tokens/s (prompt %zu tokens, %zu "
-            "cached)%s\n", lead, chat_session_tag(s, col), st->tokens, st->ttft_s, st->tok_per_s,
-            st->prompt_tokens, st->reused, stop_note(st->stop));
+    char speed[32] = "tokens/s n/a"; /* decoding speed needs a token after the first */
+    if (st->tokens > 1)
+        snprintf(speed, sizeof speed, "%.1f tokens/s", st->tok_per_s);
+    fprintf(fp, "%s%s: %zu tokens, first after %.3f s, %s (prompt %zu tokens, %zu cached)%s\n",
+            lead, chat_session_tag(s, col), st->tokens, st->ttft_s, speed, st->prompt_tokens,
+            st->reused, stop_note(st->stop));
 }
 
 /* The line mode's replies and figures, once every column has finished. */
