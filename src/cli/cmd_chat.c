@@ -3,7 +3,8 @@
  * slash command; each reply is one line on stdout, "A: ..." (or "B: ...",
  * or "1: "/"2: " while blind), with backslash, newline, carriage return and
  * tab escaped as \\ \n \r \t; what a command prints goes to stdout with
- * "# " before each line; notices, reply figures and errors go to stderr. */
+ * "# " before each line; notices, reply figures and errors go to stderr;
+ * the exit status is 1 when a line failed. */
 #include "config.h"
 
 #include <errno.h>
@@ -114,8 +115,10 @@ static void put_replies(chat_cli *c)
 /* The REPL shows column 0 as it streams and the others when done. */
 static void show(chat_cli *c, const chat_event *ev, bool *streaming)
 {
-    if (ev->kind == CHAT_EV_NOTICE) {
-        fprintf(c->tty ? stdout : stderr, "%s%s\n", c->tty ? "(" : "lathe chat: ", ev->text);
+    if (ev->kind == CHAT_EV_NOTICE && c->tty) {
+        printf("(%s)\n", ev->text);
+    } else if (ev->kind == CHAT_EV_NOTICE) {
+        fprintf(stderr, "lathe chat: %s\n", ev->text);
     } else if (ev->kind == CHAT_EV_DONE && ev->text) {
         fprintf(stderr, "lathe chat: %s: %s\n", chat_session_tag(c->s, ev->col), ev->text);
         c->errors++;
@@ -309,5 +312,5 @@ int cmd_chat(const cli_command *cmd, int argc, char **argv)
         line_mode(&c);
     chat_session_free(c.s);
     close_pipes(&c);
-    return c.errors ? CLI_FAIL : CLI_OK;
+    return !c.tty && c.errors ? CLI_FAIL : CLI_OK;  /* a script learns a line failed */
 }

@@ -15,7 +15,7 @@ typedef struct {
     int wake[2];            /* the sides' threads write here after each event */
     int sig[2];             /* the SIGINT handler writes here */
     bool tty;               /* the REPL: stream and print as a person reads */
-    int errors;             /* lines that failed */
+    int errors;             /* lines that failed (the line mode's exit status) */
 } chat_cli;
 
 /* Carries out LINE (a prompt or a command); true when it was /quit. */
