@@ -175,6 +175,54 @@ model *model_create(const model_config *cfg, uint64_t seed, char *err, size_t er
     return m;
 }
 
+/* The view's layers: the base's tensors, without gradients or adapters. */
+static void share_tensors(model *m, const model *base)
+{
+    memcpy(m->blk, base->blk, (size_t)base->cfg.n_layers * sizeof *m->blk);
+    for (int l = 0; l < m->cfg.n_layers; l++) {
+        block *bk = &m->blk[l];
+        bk->g_attn_norm = bk->g_ffn_norm = NULL;
+        for (int i = 0; i < LIN_COUNT; i++) {
+            bk->lin[i].gw = bk->lin[i].gbias = NULL;
+            bk->lin[i].lora = NULL;
+        }
+    }
+    m->embd = base->embd;
+    m->out_norm = base->out_norm;
+    m->output = base->output;
+    m->head = base->head;
+    m->head.gw = m->head.gbias = NULL;
+    m->head.lora = NULL;
+}
+
+model *model_view_new(const model *base, char *err, size_t errlen)
+{
+    model *m = calloc(1, sizeof *m);
+    if (!m) {
+        snprintf(err, errlen, "model: out of memory");
+        return NULL;
+    }
+    m->cfg = base->cfg;
+    m->seed = base->seed;
+    m->ce_chunk = base->ce_chunk;
+    m->view = true;
+    m->blk = malloc((size_t)base->cfg.n_layers * sizeof *m->blk);
+    m->pool = pool_new(1, err, errlen);
+    if (m->blk)
+        share_tensors(m, base);
+    if (!m->blk || !m->pool || build_refs(m)) {
+        snprintf(err, errlen, "model: out of memory for a view of %d layers", base->cfg.n_layers);
+        model_free(m);
+        return NULL;
+    }
+    model_train_spec frozen = {.mode = MODEL_TRAIN_LORA};
+    if (model_set_training(m, &frozen, err, errlen)) {
+        model_free(m);
+        return NULL;
+    }
+    return m;
+}
+
 static void free_acts(model *m)
 {
     free(m->arena);
@@ -206,7 +254,8 @@ void model_free(model *m)
     if (!m)
         return;
     for (int i = 0; i < m->n_refs; i++) {
-        free(*m->refs[i].w);
+        if (!m->view)
+            free(*m->refs[i].w);
         free(*m->refs[i].g);
     }
     if (m->blk)
@@ -375,6 +424,11 @@ int model_set_training(model *m, const model_train_spec *spec, char *err, size_t
 {
     if (check_spec(m, spec, err, errlen))
         return -1;
+    if (m->view && spec->mode != MODEL_TRAIN_LORA) {
+        snprintf(err, errlen, "a model view reads its base's weights and cannot train them; "
+                 "only LoRA goes on a view");
+        return -1;
+    }
     model_train_spec old = m->spec;
     m->spec = *spec;
     if (check_quantized_frozen(m, err, errlen)) {
@@ -393,6 +447,10 @@ int model_set_training(model *m, const model_train_spec *spec, char *err, size_t
 
 int model_lora_merge(model *m, char *err, size_t errlen)
 {
+    if (m->view) {
+        snprintf(err, errlen, "lora merge: a model view cannot write its base's weights");
+        return -1;
+    }
     for (int l = 0; l < m->cfg.n_layers; l++)
         for (int i = 0; i < LIN_COUNT; i++) {
             linear *ln = &m->blk[l].lin[i];
@@ -426,6 +484,11 @@ static linear *linear_of(model *m, const tref *r)
 int model_set_quantized(model *m, const char *name, int ggml_type, const void *data,
                         char *err, size_t errlen)
 {
+    if (m->view) {
+        snprintf(err, errlen, "quantized base: %s: a model view cannot change its base's weights",
+                 name);
+        return -1;
+    }
     tref *r = NULL;
     for (int i = 0; i < m->n_refs && !r; i++)
         if (!strcmp(m->refs[i].name, name))

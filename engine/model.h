@@ -87,6 +87,13 @@ typedef struct {
  * Starts in MODEL_TRAIN_FULL with all gradient buffers allocated. */
 model *model_create(const model_config *cfg, uint64_t seed, char *err, size_t errlen);
 void model_free(model *m);
+/* A second model over BASE's tensors, holding none of its own: frozen (LoRA
+ * mode, no targets), with its own thread pool and no adapter, so an adapter
+ * attached to the view (LoRA only; other modes, quantizing and merging are
+ * refused) leaves BASE and every other view as they were, and several views
+ * can run at once on threads of their own. BASE must outlive its views and
+ * keep its base weights unchanged while they live. */
+model *model_view_new(const model *base, char *err, size_t errlen);
 const model_config *model_get_config(const model *m);
 
 /* fp32 storage of a base tensor by GGUF name, for loaders to fill; NULL when

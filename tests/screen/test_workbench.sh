@@ -36,8 +36,7 @@ check "Train pane shows no debug figures" scr_lacks "frame "
 check "Train pane shows the GPU state" gpu_shown
 scr_keys Tab
 check "Tab moves to Chat" scr_wait "A/B chat"
-pending=$("$LATHE" chat 2>&1 | sed -n 's/^lathe chat: //p')
-check "Chat pane says what lathe chat says" scr_wait "Status: $pending."
+check "Chat pane names lathe chat" scr_wait "lathe chat -m MODEL.gguf --lora ADAPTER --ab"
 scr_keys Tab
 check "Tab wraps to Data" scr_wait "Dataset explorer"
 scr_keys BTab
