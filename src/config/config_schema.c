@@ -249,6 +249,18 @@ const cs_key *config_schema_suggest(cs_scope scope, const char *name)
     return best;
 }
 
+void config_unknown_key_text(cs_scope scope, const char *name, const char *label, char *buf,
+                             size_t len)
+{
+    const cs_key *hint = config_schema_suggest(scope, name);
+    const char *in = *label ? " in " : "";
+    if (hint)
+        snprintf(buf, len, "unknown key '%s'%s%s; did you mean '%s'?", name, in, label,
+                 config_key_short(hint));
+    else
+        snprintf(buf, len, "unknown key '%s'%s%s", name, in, label);
+}
+
 bool config_in_range(const cs_key *k, double v)
 {
     bool lo = (k->flags & CS_MIN_OPEN) ? v > k->min : v >= k->min;

@@ -66,6 +66,10 @@ const char *config_type_name(cs_type t);
 const cs_key *config_schema_find(cs_scope scope, const char *key);
 /* The closest key in SCOPE to a misspelt NAME, or NULL when none is close. */
 const cs_key *config_schema_suggest(cs_scope scope, const char *name);
+/* "unknown key 'NAME'[ in LABEL][; did you mean 'KEY'?]": the one text for
+ * a key lathe does not know, wherever it is found (LABEL "" at the top). */
+void config_unknown_key_text(cs_scope scope, const char *name, const char *label, char *buf,
+                             size_t len);
 /* The closest of a NULL-terminated list of words, or NULL when none is close. */
 const char *config_closest(const char *name, const char *const *words);
 /* The key's name within its scope ("path" for "datasets.path"). */

@@ -390,12 +390,9 @@ int config_walk_mapping(const config_src *src, yaml_node_t *node, cs_scope scope
         }
         const cs_key *k = config_schema_find(scope, scalar(key));
         if (!k) {
-            const cs_key *hint = config_schema_suggest(scope, scalar(key));
-            if (hint)
-                config_report(src, key, CONFIG_ERROR, "unknown key '%s'%s%s; did you mean '%s'?",
-                              scalar(key), in, label, config_key_short(hint));
-            else
-                config_report(src, key, CONFIG_ERROR, "unknown key '%s'%s%s", scalar(key), in, label);
+            char msg[400];
+            config_unknown_key_text(scope, scalar(key), label, msg, sizeof msg);
+            config_report(src, key, CONFIG_ERROR, "%s", msg);
             problems++;
             continue;
         }

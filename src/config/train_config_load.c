@@ -157,15 +157,9 @@ static char *config_dir(const char *path)
     return dir;
 }
 
-static int load_file(loader *L, const char *path)
+static int load_file(loader *L, const char *path, const char *text, size_t len)
 {
-    size_t len = 0;
-    char *text = read_text(path, &len, L->diags);
-    if (!text)
-        return -1;
-    int rc = parse_file(L, path, text, len);
-    free(text);
-    if (rc < 0)
+    if (parse_file(L, path, text, len) < 0)
         return -1;
     L->base_dir = config_dir(path);
     L->file = (config_src){&L->doc, path, true, 0, L->base_dir, L->diags};
@@ -204,12 +198,9 @@ static void load_set(loader *L, const char *arg, int index)
     const cs_key *k = config_schema_find(CS_TOP, key);
     char problem[128];
     if (!k) {
-        const cs_key *hint = config_schema_suggest(CS_TOP, key);
-        if (hint)
-            config_report(src, NULL, CONFIG_ERROR, "unknown key '%s'; did you mean '%s'?", key,
-                          hint->key);
-        else
-            config_report(src, NULL, CONFIG_ERROR, "unknown key '%s'", key);
+        char msg[400];
+        config_unknown_key_text(CS_TOP, key, "", msg, sizeof msg);
+        config_report(src, NULL, CONFIG_ERROR, "%s", msg);
     } else if (config_parse_text(eq + 1, src->doc, problem, sizeof problem) < 0) {
         config_report(src, NULL, CONFIG_ERROR, "%s: '%s' is not a YAML value: %s", key, eq + 1,
                       problem);
@@ -299,6 +290,21 @@ int train_config_load(train_config *cfg, const char *path, char *const *sets, si
                       config_diags *diags)
 {
     config_diags_init(diags);
+    size_t len = 0;
+    char *text = read_text(path, &len, diags);
+    if (!text) {
+        train_config_defaults(cfg);
+        return -1;
+    }
+    int rc = train_config_load_text(cfg, path, text, len, sets, n_sets, diags);
+    free(text);
+    return rc;
+}
+
+int train_config_load_text(train_config *cfg, const char *path, const char *text, size_t len,
+                           char *const *sets, size_t n_sets, config_diags *diags)
+{
+    config_diags_init(diags);
     loader L = {.cfg = cfg, .diags = diags};
     L.file = (config_src){NULL, path, true, 0, NULL, diags};
     L.entries = calloc(config_schema_count, sizeof *L.entries);
@@ -310,7 +316,7 @@ int train_config_load(train_config *cfg, const char *path, char *const *sets, si
         loader_free(&L);
         return -1;
     }
-    if (load_file(&L, path) == 0) {
+    if (load_file(&L, path, text, len) == 0) {
         for (size_t i = 0; i < n_sets; i++)
             load_set(&L, sets[i], (int)i + 1);
         apply_entries(&L);
