@@ -127,6 +127,8 @@ int model_set_threads(model *m, int kernel_threads, int blas_threads,
 /* The engine pool the model's kernels run on, for callers with work to share
  * it (the optimizer); valid until the next model_set_threads. */
 pool *model_pool(const model *m);
+#define MODEL_CE_CHUNK 512
+
 /* Rows of logits computed at once in the loss (default 512: fewer passes
  * over the head weight and its gradient). */
 void model_set_ce_chunk(model *m, int rows);
@@ -147,5 +149,25 @@ int model_forward_logits(model *m, const model_batch *batch, float *logits,
                          char *err, size_t errlen);
 
 model_memory model_get_memory(const model *m);
+
+/* Sizes a training setup would allocate, from the same inventory, training
+ * modes and activation layout the allocators use, without a model: what
+ * the run estimate (lathe config --estimate) reports. */
+typedef struct {
+    size_t params;          /* elements of every base tensor */
+    size_t trainable;       /* elements the optimizer updates (base tensors and LoRA) */
+    size_t lora;            /* LoRA A and B elements */
+    size_t linear_params;   /* elements of the matrices a frozen base may quantize */
+} model_sizes;
+
+/* The counts for config C trained as S. -1 with err for a bad config or spec. */
+int model_plan_sizes(const model_config *c, const model_train_spec *s, model_sizes *out,
+                     char *err, size_t errlen);
+/* Bytes of the activation arena for batches of B rows of T tokens (the
+ * block activations, residual stream, backward buffers and scratch), with
+ * checkpointing CKPT; of them, *loss_bytes (may be NULL) are the chunked
+ * logits and loss buffers. */
+size_t model_activation_bytes(const model_config *c, const model_train_spec *s, bool ckpt,
+                              int B, int T, size_t *loss_bytes);
 
 #endif
