@@ -536,7 +536,9 @@ model_memory model_get_memory(const model *m)
 typedef struct {
     float *base;
     size_t used;
-    size_t loss;    /* floats of them the chunked loss takes */
+    /* When planning (model_activation_size): what a step writes of it. */
+    const model_act_shape *shape;
+    size_t written, loss, loss_written;
 } carve;
 
 /* The arena's bytes: the carved floats and the position and loss-row indexes. */
@@ -545,11 +547,18 @@ static size_t arena_bytes(const carve *c, int N)
     return c->used * sizeof(float) + 2 * (size_t)N * sizeof(int);
 }
 
-static float *take(carve *c, size_t n)
+/* N floats, of which WRITTEN are ever written. */
+static float *take_part(carve *c, size_t n, size_t written)
 {
     float *p = c->base ? c->base + c->used : NULL;
     c->used += (n + 15) & ~(size_t)15;
+    c->written += written;
     return p;
+}
+
+static float *take(carve *c, size_t n)
+{
+    return take_part(c, n, n);
 }
 
 /* The rank of the adapter attach_loras gives linear kind I (0: none). */
@@ -615,12 +624,19 @@ static void carve_all(model *m, carve *c, int N, int T)
     m->dhs = take(c, n * F);
     m->lin_wide = (int)(D > F ? (D > Hd ? D : Hd) : (F > Hd ? F : Hd));
     m->lin_r = m->spec.mode == MODEL_TRAIN_LORA && m->spec.lora_r > 0 ? m->spec.lora_r : 0;
-    m->lin_scratch = take(c, linear_scratch_floats(N, m->lin_wide, m->lin_wide, m->lin_r));
+    const model_act_shape *a = c->shape;
+    bool dropout = m->lin_r && m->spec.lora_dropout > 0.0f;
+    m->lin_scratch = take_part(c, linear_scratch_floats(N, m->lin_wide, m->lin_wide, m->lin_r),
+                               linear_scratch_written(N, m->lin_wide, m->lin_wide, m->lin_r,
+                                                      dropout, a && a->quantized));
     attn_shape s = {.B = N / T, .T = T, .n_kv_heads = k->n_kv_heads};
     m->attn_scratch = take(c, attn_scratch_floats(&s));
-    size_t before_loss = c->used;
-    m->ce_scratch = take(c, ce_scratch_floats(ce_chunk_rows(m, N), k->dim, k->n_vocab));
-    c->loss = c->used - before_loss;
+    size_t before = c->used, written = c->written, chunk = ce_chunk_rows(m, N);
+    m->ce_scratch = take_part(c, ce_scratch_floats((int)chunk, k->dim, k->n_vocab),
+                              a ? ce_scratch_written((int)chunk, a->scored, k->dim, k->n_vocab,
+                                                     a->quantized_head) : 0);
+    c->loss = c->used - before;
+    c->loss_written = c->written - written;
     size_t half = (size_t)(k->rope_dim / 2);
     m->rope_cs = take(c, (size_t)T * half);
     m->rope_sn = take(c, (size_t)T * half);
@@ -946,15 +962,16 @@ int model_forward_logits(model *m, const model_batch *batch, float *logits, char
 }
 
 /* ---------------------------------------------------------------- planning */
-size_t model_activation_bytes(const model_config *c, const model_train_spec *s, bool ckpt,
-                              int B, int T, size_t *loss_bytes)
+model_act_size model_activation_size(const model_config *c, const model_train_spec *s,
+                                     const model_act_shape *a)
 {
-    model plan = {.cfg = *c, .spec = *s, .ckpt = ckpt, .ce_chunk = MODEL_CE_CHUNK};
-    carve cv = {0};
-    carve_all(&plan, &cv, B * T, T);
-    if (loss_bytes)
-        *loss_bytes = cv.loss * sizeof(float);
-    return arena_bytes(&cv, B * T);
+    model plan = {.cfg = *c, .spec = *s, .ckpt = a->ckpt, .ce_chunk = MODEL_CE_CHUNK};
+    carve cv = {.shape = a};
+    int N = a->B * a->T;
+    carve_all(&plan, &cv, N, a->T);
+    size_t ints = arena_bytes(&cv, N) - cv.used * sizeof(float);
+    return (model_act_size){arena_bytes(&cv, N), cv.written * sizeof(float) + ints,
+                            cv.loss * sizeof(float), cv.loss_written * sizeof(float)};
 }
 
 int model_plan_sizes(const model_config *c, const model_train_spec *s, model_sizes *out,

@@ -163,11 +163,28 @@ typedef struct {
 /* The counts for config C trained as S. -1 with err for a bad config or spec. */
 int model_plan_sizes(const model_config *c, const model_train_spec *s, model_sizes *out,
                      char *err, size_t errlen);
-/* Bytes of the activation arena for batches of B rows of T tokens (the
- * block activations, residual stream, backward buffers and scratch), with
- * checkpointing CKPT; of them, *loss_bytes (may be NULL) are the chunked
- * logits and loss buffers. */
-size_t model_activation_bytes(const model_config *c, const model_train_spec *s, bool ckpt,
-                              int B, int T, size_t *loss_bytes);
+/* A batch as the activation arena sees it. */
+typedef struct {
+    int B, T;               /* rows of T tokens */
+    int scored;             /* targets scored (the loss computes logits for these rows only) */
+    bool ckpt;              /* activation checkpointing */
+    bool quantized;         /* the frozen linear weights are quantized */
+    bool quantized_head;    /* the output head is among them */
+} model_act_shape;
+
+typedef struct {
+    size_t bytes;           /* the arena as allocated (model_memory.activations) */
+    size_t written;         /* of them, the bytes a training step writes, i.e. what becomes
+                               resident: the rest (logits of unscored rows, the LoRA dropout
+                               area without dropout, tiles without quantized weights) stays
+                               untouched */
+    size_t loss;            /* of the arena, the chunked logits and loss buffers */
+    size_t loss_written;
+} model_act_size;
+
+/* The activation arena (block activations, residual stream, backward
+ * buffers, scratch) for config C trained as S on batches of shape A. */
+model_act_size model_activation_size(const model_config *c, const model_train_spec *s,
+                                     const model_act_shape *a);
 
 #endif

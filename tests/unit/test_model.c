@@ -458,10 +458,16 @@ static void plan_case(const model_train_spec *s, bool ckpt)
     model_batch b = batch();
     double loss;
     assert_int_equal(model_forward_backward(m, &b, &loss, NULL, err, sizeof err), 0);
-    size_t loss_bytes;
-    assert_int_equal(model_activation_bytes(&c, s, ckpt, NB, NT, &loss_bytes),
-                     model_get_memory(m).activations);
-    assert_true(loss_bytes > (size_t)N * V * sizeof(float));
+    model_act_shape shape = {.B = NB, .T = NT, .scored = 5, .ckpt = ckpt};
+    model_act_size a = model_activation_size(&c, s, &shape);
+    assert_int_equal(a.bytes, model_get_memory(m).activations);
+    assert_true(a.loss >= (size_t)N * V * sizeof(float));
+    /* logits for the 5 scored rows only, of the 12 the chunk holds */
+    assert_true(a.loss_written >= (size_t)5 * V * sizeof(float));
+    assert_true(a.loss_written < (size_t)6 * V * sizeof(float) + (size_t)6 * 2 * 8 * sizeof(float));
+    assert_true(a.written < a.bytes);
+    shape.scored = N;
+    assert_true(model_activation_size(&c, s, &shape).loss_written > a.loss_written);
     model_free(m);
 }
 
