@@ -294,6 +294,25 @@ static bool is_null_scalar(const cdoc_node *n)
            !strcmp(s, "NULL");
 }
 
+/* Every alias names an anchor defined before it (libyaml's event parser
+ * leaves that to the loader, which would refuse the file). */
+static int check_aliases(indexer *x)
+{
+    for (size_t i = 0; i < x->n_nodes; i++) {
+        const cdoc_node *a = &x->nodes[i];
+        bool found = a->kind != CDOC_ALIAS;
+        for (size_t j = 0; !found && j < x->n_nodes; j++)
+            found = x->nodes[j].anchor && !strcmp(x->nodes[j].anchor, a->value) &&
+                    x->nodes[j].start < a->start;
+        if (!found) {
+            snprintf(x->err, x->errlen, "%s:%d:%d: *%s refers to no anchor defined before it",
+                     x->d->path, a->line, a->col, a->value);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int check_root(indexer *x, int *root)
 {
     if (*root < 0)
@@ -350,7 +369,7 @@ int cdoc_index(config_doc *d, char *err, size_t errlen)
     yaml_parser_set_input_string(&x.parser, (const unsigned char *)d->text, d->len);
     int root = parse_stream(&x);
     yaml_parser_delete(&x.parser);
-    if (root < -1 || check_root(&x, &root) < 0) {
+    if (root < -1 || check_root(&x, &root) < 0 || check_aliases(&x) < 0) {
         free_nodes(x.nodes, x.n_nodes);
         return -1;
     }

@@ -40,8 +40,8 @@ static bool blank(const char *s, size_t n)
 
 /* Replaces bytes [start, end) with INS and reads the text again; on failure
  * the text and index are as before. */
-static int splice(config_doc *d, size_t start, size_t end, const char *ins, size_t n, char *err,
-                  size_t errlen)
+static int raw_splice(config_doc *d, size_t start, size_t end, const char *ins, size_t n,
+                      char *err, size_t errlen)
 {
     char *text = malloc(d->len - (end - start) + n + 1);
     if (!text) {
@@ -66,6 +66,52 @@ static int splice(config_doc *d, size_t start, size_t end, const char *ins, size
     }
     free(old);
     return 0;
+}
+
+/* An alias after END whose anchor lies in [START, END), or -1. */
+static int alias_into(const config_doc *d, size_t start, size_t end)
+{
+    for (size_t i = 0; i < d->n_nodes; i++) {
+        const cdoc_node *a = &d->nodes[i];
+        int target = a->kind == CDOC_ALIAS && a->start >= end ? cdoc_deref(d, (int)i) : -1;
+        if (target >= 0 && d->nodes[target].start >= start && d->nodes[target].start < end)
+            return (int)i;
+    }
+    return -1;
+}
+
+/* Removing [START, END) must not leave an alias without its anchor: each
+ * alias of a scalar anchored there becomes a copy of its text (aliases come
+ * after their anchor, so this never moves START or END); an alias of an
+ * anchored list or mapping is refused. */
+static int inline_aliases(config_doc *d, size_t start, size_t end, char *err, size_t errlen)
+{
+    int i;
+    while ((i = alias_into(d, start, end)) >= 0) {
+        const cdoc_node *a = &d->nodes[i], *t = &d->nodes[cdoc_deref(d, i)];
+        if (t->kind != CDOC_SCALAR) {
+            snprintf(err, errlen, "%s:%d:%d: *%s refers to the %s being removed; edit the file "
+                     "to remove the alias first", d->path, a->line, a->col, a->value,
+                     t->kind == CDOC_SEQ ? "list" : "mapping");
+            return -1;
+        }
+        /* the anchored value's own text: the same scalar, quoting and all */
+        size_t n = t->end - t->vstart;
+        char *copy = strndup(d->text + t->vstart, n);
+        int rc = copy ? raw_splice(d, a->start, a->end, copy, n, err, errlen) : -1;
+        free(copy);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int splice(config_doc *d, size_t start, size_t end, const char *ins, size_t n, char *err,
+                  size_t errlen)
+{
+    if (end > start && inline_aliases(d, start, end, err, errlen) < 0)
+        return -1;
+    return raw_splice(d, start, end, ins, n, err, errlen);
 }
 
 static int splice_buf(config_doc *d, size_t start, size_t end, bytebuf *b, char *err,

@@ -390,6 +390,25 @@ static void test_crlf_bom_edits(void **state)
     config_doc_free(d);
 }
 
+/* Removing an anchor its aliases still use copies the value into them. */
+static void test_anchor_removed(void **state)
+{
+    (void)state;
+    char err[512];
+    config_doc *d = open_text("anchor.yaml", "warmup_steps: &w 10  # w\neval_steps: *w\n"
+                                              "save_steps: *w\n");
+    unset(d, "warmup_steps");
+    assert_text(d, "eval_steps: 10\nsave_steps: 10\n");
+    config_doc_free(d);
+    d = open_text("anchor2.yaml", "lora_target_modules: &m\n  - q_proj\nx: *m\n");
+    assert_int_equal(config_doc_unset(d, "lora_target_modules", err, sizeof err), -1);
+    assert_non_null(strstr(err, "anchor2.yaml:3:4: *m refers to the list being removed"));
+    assert_text(d, "lora_target_modules: &m\n  - q_proj\nx: *m\n");
+    config_doc_free(d);
+    assert_null(config_doc_open(testdir_write("alias.yaml", "a: *nowhere\n"), err, sizeof err));
+    assert_non_null(strstr(err, "alias.yaml:1:4: *nowhere refers to no anchor"));
+}
+
 static void test_apply_all_or_nothing(void **state)
 {
     (void)state;
@@ -522,6 +541,7 @@ int main(void)
         cmocka_unit_test(test_block_list_edits),
         cmocka_unit_test(test_dataset_edits),
         cmocka_unit_test(test_crlf_bom_edits),
+        cmocka_unit_test(test_anchor_removed),
         cmocka_unit_test(test_apply_all_or_nothing),
         cmocka_unit_test(test_diff),
         cmocka_unit_test(test_disk_changes),

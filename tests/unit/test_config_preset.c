@@ -167,6 +167,26 @@ static void test_idempotent(void **state)
     assert_null(config_preset_find("no-such"));
 }
 
+/* A hand-written file (anchors, flow lists, a misspelt key) takes a preset:
+ * the alias of the removed warmup_steps keeps its value, the unknown key
+ * stays, and the flow list grows in place. */
+static void test_ugly_file(void **state)
+{
+    (void)state;
+    char path[PATH_MAX + 64], err[512], buf[256];
+    snprintf(path, sizeof path, "%s/tests/fixtures/config/ugly.yaml", src_dir);
+    config_doc *d = config_doc_open(path, err, sizeof err);
+    assert_non_null(d);
+    assert_int_equal(config_preset_apply(d, config_preset_find("qlora"), 0, err, sizeof err), 0);
+    assert_int_equal(config_doc_get(d, "eval_steps", buf, sizeof buf), 1);
+    assert_string_equal(buf, "10");
+    assert_int_equal(config_doc_get(d, "lr_schedular", buf, sizeof buf), 1);
+    assert_int_equal(config_doc_get(d, "lora_target_modules", buf, sizeof buf), 1);
+    assert_string_equal(buf, "q_proj, v_proj, k_proj, o_proj, gate_proj, up_proj, down_proj");
+    assert_non_null(strstr(config_doc_text(d, NULL), "lora_target_modules: [q_proj,   v_proj, k_proj"));
+    config_doc_free(d);
+}
+
 int main(void)
 {
     const char *src = getenv("LATHE_SRCDIR");
@@ -177,6 +197,7 @@ int main(void)
         cmocka_unit_test(test_full_and_top),
         cmocka_unit_test(test_preview),
         cmocka_unit_test(test_idempotent),
+        cmocka_unit_test(test_ugly_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
