@@ -26,10 +26,11 @@
 /* The lathe program itself, its libraries and their first allocations:
  * the peak resident set of `lathe --version`, measured (about 5.7 MiB). */
 #define PROGRAM_BYTES (6ull << 20)
-/* Each compute thread (the engine pool's, the trainer's): its stack and the
- * packing buffers OpenBLAS gives every thread that calls sgemm, measured on
- * the benchmark shapes as the resident set added by one more thread. */
-#define THREAD_BYTES (4ull << 20)
+/* Each thread that runs matmuls (the trainer's and the engine pool's other
+ * threads): the packing buffers OpenBLAS gives a thread calling sgemm, of
+ * which 0.6 to 3 MiB are written at the engine's matmul shapes (measured
+ * with OpenBLAS 0.3.21, SkylakeX kernels), and its stack. */
+#define THREAD_BYTES (2ull << 20)
 /* Past this many micro-batches the run repeats what was seen: stop walking. */
 #define MAX_WALK 200000
 
@@ -42,6 +43,7 @@ typedef struct {
     uint64_t fp32;          /* fp32 weights held while training */
     uint64_t quant_heap;    /* Q8_0/Q4_0 copies of a frozen base (load_in_8bit/4bit) */
     bool quantized, quantized_head;
+    bool mapped_base;       /* quantized tensors read in place from the file every step */
 } weights_plan;
 
 /* Where tensor TI lives while training: fp32, a quantized copy, or read in
@@ -55,7 +57,7 @@ static void place_tensor(const train_config *cfg, const model_tensor_info *ti, i
     bool head = !strcmp(ti->name, "output.weight");
     w->all_fp32 += n * sizeof(float);
     if (frozen_q && linear && type >= 0 && type != GGML_TYPE_F32) {
-        w->quantized = true;       /* kept in the file's type, read from the mapping */
+        w->quantized = w->mapped_base = true;  /* kept in the file's type, read in place */
         w->quantized_head |= head;
         return;
     }
@@ -296,12 +298,12 @@ static void memory(run_estimate *e, const weights_plan *wp, const arena_walk *w)
     part(e, "logits", "logits and loss", w->worst.loss_written);
     part(e, "batches", "batch buffers",
          (uint64_t)w->max_cells * 16 * (uint64_t)(c->gradient_accumulation_steps + 1));
-    part(e, "threads", "threads", (uint64_t)(e->threads + 1) * THREAD_BYTES);
+    part(e, "threads", "threads", (uint64_t)e->threads * THREAD_BYTES);
     /* Loading: every weight in fp32 beside the file it is read from, and
      * the LoRA weights allocated before a base is quantized. */
     e->load_peak = shared + wp->all_fp32 + wp->file_bytes + lora;
     e->peak = e->load_peak > e->train_peak ? e->load_peak : e->train_peak;
-    e->reclaimable = wp->gguf && !wp->quantized ? wp->file_bytes : 0;
+    e->reclaimable = wp->gguf && !wp->mapped_base ? wp->file_bytes : 0;
     char buf[8192], err[256];
     procstat_mem m;
     if (procstat_read_file("/proc/meminfo", buf, sizeof buf, err, sizeof err) > 0 &&

@@ -80,7 +80,8 @@ for c in sample-lora sample-full full-15m-s256-b8 full-15m-s256-b8-ckpt lora8-15
     lora8-15m-s256-b8-ckpt lora8-135m-s256-b4 lora8-135m-s512-b4-ckpt full-135m-s256-b4 \
     full-135m-s256-b4-ckpt qlora8-135m-s256-b4; do
     cfg=$work/$c.yaml
-    predicted=$("$lathe" config --estimate "$cfg" --json --set max_steps=$steps | json_num peak)
+    predicted=$("$lathe" config --estimate "$cfg" --json --set max_steps=$steps 2>/dev/null |
+        json_num peak)
     rm -rf "$work/run-$c"
     /usr/bin/time -f '%M' -o "$work/rss" "$lathe" train "$cfg" --max-steps $steps \
         --output "$work/run-$c" >/dev/null 2>"$work/train.err" ||
@@ -91,11 +92,19 @@ for c in sample-lora sample-full full-15m-s256-b8 full-15m-s256-b8-ckpt lora8-15
     rm -rf "$work/run-$c"
 done
 
-# Time: the measured extrapolation against the whole sample run.
-predicted=$("$lathe" config --estimate "$work/sample-lora.yaml" --measure --json |
-    json_num estimated_s)
+# Time: the measured extrapolation against the whole sample run. The
+# estimate is taken just before and just after the run and averaged, so a
+# machine whose load drifts meanwhile skews it less.
+measure() {
+    "$lathe" config --estimate "$work/sample-lora.yaml" --measure --json 2>/dev/null |
+        json_num estimated_s
+}
+before=$(measure)
 rm -rf "$work/run-time"
 "$lathe" train "$work/sample-lora.yaml" --output "$work/run-time" >/dev/null 2>"$work/train.err"
+after=$(measure)
 actual=$(sed -n 's/.*finished after [0-9]* steps ([^)]*), \([0-9.]*\) s,.*/\1/p' "$work/train.err")
-printf '%-26s %12s %12s %7.3f\n' "time sample-lora (s)" "$predicted" "$actual" \
-    "$(awk -v p="$predicted" -v m="$actual" 'BEGIN { print p / m }')"
+predicted=$(awk -v a="$before" -v b="$after" 'BEGIN { printf "%.1f", (a + b) / 2 }')
+printf '%-26s %12s %12s %7.3f   (estimates %.0f s before, %.0f s after)\n' \
+    "time sample-lora (s)" "$predicted" "$actual" \
+    "$(awk -v p="$predicted" -v m="$actual" 'BEGIN { print p / m }')" "$before" "$after"
