@@ -171,10 +171,11 @@ static const cli_command commands[] = {
      "  chat template carried over from a GGUF base) or .safetensors (f32, f16, bf16), with\n"
      "  config.json written beside it.\n",
      cmd_export},
-    {"config", "explain, check and resolve training configs",
+    {"config", "explain, check, resolve and estimate training configs",
      "usage: lathe config --explain [KEY]\n"
      "       lathe config --check CONFIG.yaml [--set KEY=VALUE ...]\n"
-     "       lathe config --resolve CONFIG.yaml [--set KEY=VALUE ...]\n\n"
+     "       lathe config --resolve CONFIG.yaml [--set KEY=VALUE ...]\n"
+     "       lathe config --estimate CONFIG.yaml [--measure] [--json] [--set KEY=VALUE ...]\n\n"
      "--explain lists every config key with its type, default and meaning, or one\n"
      "KEY in full. --check reports every problem in CONFIG.yaml as FILE:LINE:COLUMN\n"
      "(exit 1 on errors), and reads the first 100 records of each dataset against its\n"
@@ -182,6 +183,9 @@ static const cli_command commands[] = {
      "FILE:LINE with the type they look like. Keys of Axolotl's config that change\n"
      "nothing in lathe get a warning each. --resolve prints the config with all\n"
      "defaults filled in.\n"
+     "--estimate prints the parameters, the memory by part and its peak, the tokens,\n"
+     "sequences and steps from the data, and warnings; --measure also times a few real\n"
+     "steps (the longest batch first) and extrapolates the run's duration.\n"
      "--set overrides a key; VALUE is read as YAML (e.g. --set lora_r=16).\n",
      cmd_config},
     {"bench", "benchmarks: ring, gemm, train, tokenize, data, generate",
