@@ -201,16 +201,22 @@ static ds_format format_of(config_dataset_type t)
     return map[t];
 }
 
+void pipeline_dataset_options(const config_dataset *e, dataset_options *opt)
+{
+    *opt = (dataset_options){.format = DS_FMT_AUTO};
+    if (e) {
+        opt->format = format_of(e->type);
+        opt->map = (ds_mapping){e->field_instruction, e->field_input, e->field_output,
+                                e->field_messages};
+    }
+}
+
 /* Reads PATH (typed by E, or detected when E is NULL) into OUT. */
 static int read_dataset(build_ctx *b, const char *path, const config_dataset *e,
                         doc_list *out, char *err, size_t errlen)
 {
-    dataset_options opt = {.format = DS_FMT_AUTO};
-    if (e) {
-        opt.format = format_of(e->type);
-        opt.map = (ds_mapping){e->field_instruction, e->field_input, e->field_output,
-                               e->field_messages};
-    }
+    dataset_options opt;
+    pipeline_dataset_options(e, &opt);
     dataset *ds = dataset_open(path, &opt, err, errlen);
     if (!ds)
         return -1;
