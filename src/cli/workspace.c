@@ -110,8 +110,10 @@ static int classify(const char *path, workspace *ws, char *err, size_t errlen)
                               "config.json (a model)", path);
         return -1;
     }
-    if (ends_with(path, ".yaml") || ends_with(path, ".yml"))
+    if (ends_with(path, ".yaml") || ends_with(path, ".yml")) {
+        ws->config_first = true;
         return from_config(path, ws, err, errlen);
+    }
     if (workbench_is_dataset(path)) {
         snprintf(ws->dataset, sizeof ws->dataset, "%s", path);
         return 0;

@@ -13,6 +13,7 @@ typedef struct {
     char config[PATH_MAX];    /* "" when there is no training config */
     char model[PATH_MAX];     /* "" when the model comes from the config or is absent */
     char title[PATH_MAX];     /* for the workbench's title line */
+    bool config_first;        /* PATH named the config itself: its pane comes first */
 } workspace;
 
 /* Where the bundled sample lives: $LATHE_SAMPLES, else the installed copy,
