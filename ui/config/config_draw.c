@@ -188,9 +188,13 @@ static void verdict(const config_input *in, char *buf, size_t n, theme_role *rol
     }
 }
 
-static const char *prompt_text(const pane_config *p, char *buf, size_t n)
+/* The prompt line's question, and in *WHY what it is about (for the line above). */
+static const char *prompt_text(const pane_config *p, char *buf, size_t n, char *why, size_t wn)
 {
     const form_row *r = p->cursor < p->form.n ? &p->form.rows[p->cursor] : NULL;
+    const char *path = p->doc ? config_doc_path(p->doc) : p->path;
+    char what[64];
+    why[0] = '\0';
     switch (p->prompt) {
     case CONFIG_PROMPT_VALUE: snprintf(buf, n, "%s = ", r ? r->path : "?"); return buf;
     case CONFIG_PROMPT_ADD:
@@ -199,24 +203,25 @@ static const char *prompt_text(const pane_config *p, char *buf, size_t n)
     case CONFIG_PROMPT_JUMP: return "go to key: ";
     case CONFIG_PROMPT_TOP_N: return "top layers: how many of the last blocks train? ";
     case CONFIG_CONFIRM_SAVE:
-        snprintf(buf, n, "write these edits to %s? [y/n] ", config_doc_path(p->doc));
+        snprintf(buf, n, "write these edits to %.900s? [y/n] ", path);
         return buf;
     case CONFIG_CONFIRM_OVERWRITE:
-        snprintf(buf, n, "%s changed on disk since it was read: save over it? [y/n] ",
-                 config_doc_path(p->doc));
-        return buf;
+        snprintf(why, wn, "%.900s changed on disk since it was read", path);
+        return "save over it? [y/n] ";
     case CONFIG_CONFIRM_PRESET: return "apply this preset? [y/n] ";
     case CONFIG_CONFIRM_DISK:
-        snprintf(buf, n, "%s changed on disk, and the form has unsaved edits: [r]eload it (drops "
-                 "them) or [k]eep the edits ", config_doc_path(p->doc));
-        return buf;
-    case CONFIG_CONFIRM_RECOVER: return config_file_recover_prompt(p, buf, n);
+        snprintf(why, wn, "%.900s changed on disk, and the form has unsaved edits", path);
+        return "[r]eload the file (drops the edits) or [k]eep the edits ";
+    case CONFIG_CONFIRM_RECOVER:
+        config_file_recover_why(p, why, wn);
+        return "restore them? [y]es [n]ot now [d]iscard ";
     case CONFIG_CONFIRM_LAUNCH:
-        return "unsaved edits: [s]ave them first, or launch with them [u]nsaved (a copy beside "
-               "the config); Esc: not now ";
+        config_file_unsaved(p, what, sizeof what);
+        snprintf(why, wn, "the form has unsaved edits (%s lines)", what);
+        return "launch: [s]ave them first, or [u]nsaved (a copy beside the config); Esc: no ";
     case CONFIG_CONFIRM_OPEN:
-        snprintf(buf, n, "open %.900s and drop the unsaved edits here? [y/n] ", p->pending_open);
-        return buf;
+        snprintf(why, wn, "another pane asks to open %.900s", p->pending_open);
+        return "drop the unsaved edits here and open it? [y/n] ";
     default: return "";
     }
 }
@@ -251,6 +256,8 @@ void config_draw_bottom(pane_config *p, WINDOW *w)
     theme_role role = THEME_DIM;
     line_edit *le = p->prompt == CONFIG_PROMPT_VALUE || p->prompt == CONFIG_PROMPT_ADD
                     ? &p->input.le : &p->line;
+    char why[1024];
+    const char *question = prompt_text(p, buf, sizeof buf, why, sizeof why);
     if (p->doc) {
         size_t k = 0;
         detail_line(p, text, sizeof text, &role);
@@ -258,7 +265,8 @@ void config_draw_bottom(pane_config *p, WINDOW *w)
             line_edit_candidates(le, &k);
         if (k)
             candidates(le, text, sizeof text);
-        text_put(w, y - 1, x, width, theme_attr(k ? THEME_TEXT : role), text);
+        text_put(w, y - 1, x, width, theme_attr(why[0] ? THEME_ACCENT : k ? THEME_TEXT : role),
+                 why[0] ? why : text);
     }
     if (p->prompt == CONFIG_PROMPT_NONE) {
         if (p->message[0])
@@ -266,8 +274,7 @@ void config_draw_bottom(pane_config *p, WINDOW *w)
                      p->message);
         return;
     }
-    int used = text_put(w, y, x, width, theme_attr(THEME_ACCENT) | A_BOLD,
-                        prompt_text(p, buf, sizeof buf));
+    int used = text_put(w, y, x, width, theme_attr(THEME_ACCENT) | A_BOLD, question);
     if (p->prompt == CONFIG_PROMPT_JUMP || p->prompt == CONFIG_PROMPT_TOP_N) {
         draw_field(p, w, y, x + used, &p->line, NULL, THEME_DIM);
     } else if ((p->prompt == CONFIG_PROMPT_VALUE || p->prompt == CONFIG_PROMPT_ADD) &&

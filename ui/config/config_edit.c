@@ -70,10 +70,12 @@ static void toggle(pane_config *p, const form_row *r)
     config_edit_apply(p, r->path, on ? "false" : "true");
 }
 
+/* The editor on R's value; an absent list's boxes start as its default. */
 static void open_value(pane_config *p, const form_row *r)
 {
-    config_input_open(&p->input, r->key, r->given ? r->value : "", p->base_dir,
-                      &p->value_history);
+    const char *start = r->given ? r->value : r->key->type == CS_STRLIST && r->key->default_yaml
+                                              ? r->key->default_yaml : "";
+    config_input_open(&p->input, r->key, start, p->base_dir, &p->value_history);
     p->prompt = CONFIG_PROMPT_VALUE;
 }
 
@@ -190,10 +192,12 @@ static const char *guess_type(const pane_config *p, const char *path, char *buf,
 {
     char full[PATH_MAX * 2], err[256];
     ds_type_probe probe;
+    ds_mapping fields = {0};
     snprintf(full, sizeof full, "%s%s%s", path[0] == '/' ? "" : p->base_dir,
              path[0] == '/' ? "" : "/", path);
-    bool other = ds_type_probe_path(full, DS_FMT_ALPACA, NULL, DS_TYPE_PROBE_RECORDS, &probe, err,
-                                    sizeof err) == 0 && probe.misfits && probe.looks_like != DS_FMT_AUTO;
+    bool other = ds_type_probe_path(full, DS_FMT_ALPACA, &fields, DS_TYPE_PROBE_RECORDS, &probe,
+                                    err, sizeof err) == 0 && probe.misfits &&
+                 probe.looks_like != DS_FMT_AUTO;
     snprintf(buf, n, "%s", other ? ds_format_name(probe.looks_like) : "alpaca");
     return buf;
 }

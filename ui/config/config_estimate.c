@@ -143,32 +143,10 @@ static void measure_poll(pane_config *p)
     drop(p, m);
 }
 
-void config_estimate_poll(pane_config *p)
-{
-    bool changed;
-    config_est *r = config_job_poll(p->est_job, p->doc, p->gen, clock_ms(), &changed);
-    if (r) {
-        config_est *old = p->est;
-        r->gen = p->gen;
-        p->est = r;
-        drop(p, old);
-    }
-    measure_poll(p);
-}
-
-void config_estimate_measure(pane_config *p)
+static void start_measure(pane_config *p)
 {
     char err[1024];
-    if (p->measure) {
-        config_pane_say(p, false, "measuring already: Esc stops it");
-        return;
-    }
-    if (!p->est || p->est->gen != p->gen) {
-        config_pane_say(p, true, "no estimate of this config yet (%s); m again once it shows",
-                        config_job_get(p->est_job, NULL) == CONFIG_JOB_FAILED
-                            ? config_job_error(p->est_job) : "it is being made");
-        return;
-    }
+    p->measure_wanted = false;
     if (!(p->measure = run_measure_start(&p->est->e, MEASURE_STEPS, err, sizeof err))) {
         config_pane_say(p, true, "cannot measure: %s", err);
         return;
@@ -180,13 +158,51 @@ void config_estimate_measure(pane_config *p)
                     "(Esc stops it)", MEASURE_STEPS);
 }
 
+void config_estimate_measure(pane_config *p)
+{
+    config_job_state s = config_job_get(p->est_job, NULL);
+    if (p->measure) {
+        config_pane_say(p, false, "measuring already: Esc stops it");
+    } else if (p->est && p->est->gen == p->gen) {
+        start_measure(p);
+    } else if (s == CONFIG_JOB_FAILED || s == CONFIG_JOB_CANCELLED) {
+        config_pane_say(p, true, "nothing to measure without an estimate (%s)",
+                        s == CONFIG_JOB_FAILED ? config_job_error(p->est_job) : "stopped; E makes it");
+    } else {
+        p->measure_wanted = true;
+        config_pane_say(p, false, "the measurement starts once the estimate of this config is "
+                        "made (Esc: not now)");
+    }
+}
+
+void config_estimate_poll(pane_config *p)
+{
+    bool changed;
+    config_est *r = config_job_poll(p->est_job, p->doc, p->gen, clock_ms(), &changed);
+    if (r) {
+        config_est *old = p->est;
+        r->gen = p->gen;
+        p->est = r;
+        drop(p, old);
+        if (p->measure_wanted && !p->measure)
+            start_measure(p);
+    }
+    if (p->measure_wanted && config_job_get(p->est_job, NULL) == CONFIG_JOB_FAILED) {
+        p->measure_wanted = false;
+        config_pane_say(p, true, "nothing to measure: %s", config_job_error(p->est_job));
+    }
+    measure_poll(p);
+}
+
 bool config_estimate_busy(const pane_config *p)
 {
-    return p->measure || config_job_get(p->est_job, NULL) == CONFIG_JOB_RUNNING;
+    return p->measure || p->measure_wanted ||
+           config_job_get(p->est_job, NULL) == CONFIG_JOB_RUNNING;
 }
 
 void config_estimate_cancel(pane_config *p)
 {
+    p->measure_wanted = false;
     if (p->measure) {
         run_measure_cancel(p->measure);
         config_pane_say(p, false, "stopping the measurement after the current step");

@@ -203,11 +203,10 @@ void config_file_editor(pane_config *p)
 
 /* ------------------------------------------------------------ kept edits */
 
-const char *config_file_recover_prompt(const pane_config *p, char *buf, size_t n)
+const char *config_file_recover_why(const pane_config *p, char *buf, size_t n)
 {
-    snprintf(buf, n, "edits of %s kept at %s when lathe lost its terminal: %srestore them? "
-             "[y]es [n]ot now [d]iscard", file_name(p), p->recovery.kept_at,
-             p->recovery.config_changed ? "the file changed since! " : "");
+    snprintf(buf, n, "edits of %s were kept at %s, when lathe lost its terminal%s", file_name(p),
+             p->recovery.kept_at, p->recovery.config_changed ? "; the file changed since!" : "");
     return buf;
 }
 

@@ -39,7 +39,7 @@ static const pane_key keys[] = {
     {"Up/Down", "move (PgUp/PgDn, Home/End)", "move"},
     {"Enter", "edit: typed and checked, a list, checkboxes", "edit"},
     {"Space", "toggle a boolean (or edit, as Enter)", "toggle"},
-    {"x / a", "remove a key (default) or entry / add a dataset", "del/add"},
+    {"x / a", "remove a key or an entry / add a dataset", "del/add"},
     {"/", "jump to a key by name (Tab completes)", "jump"},
     {"p", "presets, each shown as a diff first", "presets"},
     {"d", "diff: the file against the edits", "diff"},

@@ -98,6 +98,7 @@ typedef struct {
     config_est *est;              /* the latest estimate (NULL: none yet) */
     config_est *measuring;        /* the estimate the running measurement reads */
     run_measure *measure;
+    bool measure_wanted;          /* m came before the estimate of the text: start on it */
     bool have_time;
     run_measure_result time;      /* of the estimate's config, while no edit followed */
     char measure_error[512];
@@ -124,7 +125,7 @@ void config_file_disk_key(pane_config *p, int key);
 void config_file_save(pane_config *p, bool overwrite);
 void config_file_editor(pane_config *p);
 void config_file_recover_key(pane_config *p, int key);
-const char *config_file_recover_prompt(const pane_config *p, char *buf, size_t n);
+const char *config_file_recover_why(const pane_config *p, char *buf, size_t n);
 bool config_file_at_risk(const pane_config *p, char *what, size_t n);
 int config_file_rescue(pane_config *p, char *what, size_t n);
 void config_file_close(pane_config *p);
