@@ -3,7 +3,8 @@
 # the four panes and live gauges, pane switching, the help overlay, resizing
 # below 80x24 and back, themes (and a broken theme file), colourless runs,
 # and quitting with q or Ctrl-C back to a normal shell screen; a bare
-# `lathe` opens the bundled sample workspace, `lathe CONFIG.yaml` its dataset.
+# `lathe` opens the bundled sample workspace, `lathe CONFIG.yaml` the config
+# (its pane first) and its dataset.
 . "${LATHE_SRCDIR:-$(dirname "$0")/../..}/tests/tap.sh"
 . "$LATHE_SRCDIR/tests/screen/harness.sh"
 
@@ -148,7 +149,9 @@ check "the sample workspace quits" exited_ok
 check "nothing on stderr" stderr_empty
 
 scr_start -- "$LATHE_SRCDIR/samples/lora.yaml"
-check "a config as PATH opens its dataset" scr_wait "1786 records"
+check "a config as PATH opens in the Config pane, shown first" scr_wait "Config $LATHE_SRCDIR/samples/lora.yaml"
+scr_keys 1
+check "and its dataset in the Data pane" scr_wait "1786 records"
 scr_keys q
 check "the config's workspace quits" exited_ok
 tap_done

@@ -87,7 +87,7 @@ static void open_add(pane_config *p, int list)
     p->prompt = CONFIG_PROMPT_ADD;
 }
 
-static void edit_row(pane_config *p, bool space)
+static void edit_row(pane_config *p)
 {
     const form_row *r = cursor_row(p);
     if (!r || r->kind == FORM_GROUP)
@@ -102,10 +102,8 @@ static void edit_row(pane_config *p, bool space)
         open_add(p, !strcmp(r->key->key, "test_datasets"));
     } else if (config_input_toggles(r->key)) {
         toggle(p, r);
-    } else if (!space || r->key->type == CS_STRLIST || r->key->type == CS_ENUM) {
-        open_value(p, r);
     } else {
-        config_pane_say(p, false, "Space toggles booleans; Enter edits %s", r->name);
+        open_value(p, r);
     }
 }
 
@@ -173,8 +171,8 @@ bool config_edit_form_key(pane_config *p, int key)
     switch (key) {
     case '\n':
     case '\r':
-    case KEY_ENTER: edit_row(p, false); return true;
-    case ' ': edit_row(p, true); return true;
+    case KEY_ENTER:
+    case ' ': edit_row(p); return true;
     case 'x':
     case KEY_DC: remove_row(p); return true;
     case 'a':

@@ -178,7 +178,8 @@ void config_estimate_measure(pane_config *p)
 void config_estimate_poll(pane_config *p)
 {
     bool changed;
-    config_est *r = config_job_poll(p->est_job, p->doc, p->gen, clock_ms(), &changed);
+    config_est *r = config_job_poll(p->est_job, p->seen ? p->doc : NULL, p->gen, clock_ms(),
+                                    &changed);
     if (r) {
         config_est *old = p->est;
         r->gen = p->gen;

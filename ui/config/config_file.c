@@ -114,7 +114,7 @@ static void reload(pane_config *p, const char *why)
 
 void config_file_watch(pane_config *p)
 {
-    if (p->prompt == CONFIG_CONFIRM_DISK)
+    if (p->prompt != CONFIG_PROMPT_NONE)    /* after the answer: the rows may move */
         return;
     config_disk_state s = config_doc_disk_state(p->doc);
     if (s == CONFIG_DISK_GONE && !p->gone_said) {

@@ -115,6 +115,7 @@ static int add_entries(config_form *f, const config_doc *d, int list, cs_group g
             return -1;
         h->list = list;
         h->entry = e;
+        h->given = true;
         snprintf(h->name, sizeof h->name, "[%zu]", e + 1);
         char p[FORM_PATH_MAX + 8];
         snprintf(p, sizeof p, "%s.path", path);

@@ -38,7 +38,7 @@
 static const pane_key keys[] = {
     {"Up/Down", "move (PgUp/PgDn, Home/End)", "move"},
     {"Enter", "edit: typed and checked, a list, checkboxes", "edit"},
-    {"Space", "toggle a boolean (or edit, as Enter)", "toggle"},
+    {"Space", "toggle a boolean (other rows: as Enter)", "toggle"},
     {"x / a", "remove a key or an entry / add a dataset", "del/add"},
     {"/", "jump to a key by name (Tab completes)", "jump"},
     {"p", "presets, each shown as a diff first", "presets"},
@@ -285,9 +285,10 @@ static int tick(pane *b, const pane_env *env)
     config_file_watch(p);
     config_estimate_poll(p);
     config_tmpl_poll(p);
-    worker_status st;
-    bool busy = config_estimate_busy(p) || config_job_get(p->est_job, &st) >= CONFIG_JOB_SETTLING ||
-                (p->tmpl_wanted && config_job_get(p->tmpl_job, &st) == CONFIG_JOB_SETTLING);
+    /* Workers wake the loop themselves; a debounce and a measurement do not. */
+    bool busy = p->measure || p->measure_wanted ||
+                (p->seen && config_job_get(p->est_job, NULL) == CONFIG_JOB_SETTLING) ||
+                config_job_get(p->tmpl_job, NULL) == CONFIG_JOB_SETTLING;
     return busy ? BUSY_TICK_MS : 0;
 }
 
@@ -352,6 +353,7 @@ static void draw(pane *b, WINDOW *w, const pane_env *env)
         config_draw_bottom(p, w);
         return;
     }
+    p->seen = true;
     config_draw_header(p, w);
     int y = b->y + 2, h = config_pane_body_rows(p);
     switch (p->view) {

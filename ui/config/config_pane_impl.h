@@ -78,6 +78,8 @@ typedef struct {
     char message[640];
     bool message_error;
     bool repaint;                 /* $EDITOR had the terminal */
+    bool seen;                    /* drawn once: the estimate starts then, not behind
+                                   * another pane */
     /* the diff view: the file against the edits, or a preset's preview */
     config_diff diff;
     char diff_title[256];
