@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "hf_model.h"
+#include "json_file.h"
 
 #include <jansson.h>
 #include <stdint.h>
@@ -228,13 +229,12 @@ static bool cfg_arch(const cfg_ctx *c, model_config *cfg)
 int hf_config_load(const char *dir, model_config *cfg, char *err, size_t errlen)
 {
     char path[4096];
-    json_error_t jerr;
     snprintf(path, sizeof path, "%s/config.json", dir);
     memset(cfg, 0, sizeof *cfg);
-    cfg_ctx c = {json_load_file(path, JSON_REJECT_DUPLICATES, &jerr), path, err, errlen};
+    cfg_ctx c = {json_file_load(path, JSON_REJECT_DUPLICATES, err, errlen), path, err, errlen};
     if (!json_is_object(c.root)) {
-        snprintf(err, errlen, "%s:%d:%d: %s", path, jerr.line, jerr.column,
-                 c.root ? "not a JSON object" : jerr.text);
+        if (c.root)
+            snprintf(err, errlen, "%s: not a JSON object", path);
         json_decref(c.root);
         return -1;
     }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "file_read.h"
 #include "suggest.h"
 
 #define THEME_FILE_MAX (1L << 20)
@@ -351,11 +352,9 @@ int theme_file_parse(const char *label, const char *text, size_t len, theme_def 
 
 static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+    FILE *f = file_read_fopen(path, err, errlen);
+    if (!f)
         return NULL;
-    }
     char *buf = malloc(THEME_FILE_MAX + 1);
     size_t n = buf ? fread(buf, 1, THEME_FILE_MAX + 1, f) : 0;
     int bad = !buf ? ENOMEM : ferror(f) ? EIO : 0;

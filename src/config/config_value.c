@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "file_read.h"
 #include "train_config.h"
 
 _Static_assert(sizeof(config_adapter) == sizeof(int) && sizeof(config_chat_template) == sizeof(int) &&
@@ -194,8 +196,10 @@ static int apply_enum(const config_src *src, const cs_key *k, const char *label,
     return -1;
 }
 
-/* A relative path joins the source's directory; the result must exist and
- * is kept in canonical form, so it means the same from any directory. */
+/* A relative path joins the source's directory; the result must exist, be a
+ * directory (a Hugging Face model) or a regular file (not a FIFO or device
+ * that would block or never end), and is kept in canonical form, so it means
+ * the same from any directory. */
 static int apply_path(const config_src *src, const char *label, const yaml_node_t *n, char **field)
 {
     const char *p = scalar(n);
@@ -217,6 +221,13 @@ static int apply_path(const config_src *src, const char *label, const yaml_node_
         return -1;
     }
     free(full);
+    struct stat st;
+    char why[160];
+    if (stat(canon, &st) == 0 && !S_ISDIR(st.st_mode) && file_read_check(canon, why, sizeof why)) {
+        config_report(src, n, CONFIG_ERROR, "%s: '%s': %s", label, canon, why);
+        free(canon);
+        return -1;
+    }
     free(*field);
     *field = canon;
     return 0;
