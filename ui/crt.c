@@ -3,6 +3,7 @@
  * terminal restored). Crash signals restore the terminal and then re-raise
  * with the default action, so the core dump still happens. */
 #include "crt.h"
+#include "mapped_file.h"
 
 #include <curses.h>
 #include <langinfo.h>
@@ -107,6 +108,7 @@ int crt_init(char *err, size_t errlen)
     }
     started = true;
     install_handlers();
+    mapped_file_guard();    /* a file shrinking under a mapping is not a crash */
     cbreak();
     noecho();
     nonl();

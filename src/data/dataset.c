@@ -204,6 +204,11 @@ uint64_t dataset_line(const dataset *ds, size_t i)
     return ds_index_line(ds->ix, dataset_offset(ds, i));
 }
 
+bool dataset_changed(const dataset *ds, char *err, size_t errlen)
+{
+    return ds_index_changed(ds->ix, err, errlen);
+}
+
 void dataset_release_before(const dataset *ds, size_t i)
 {
     if (i < ds_index_count(ds->ix))
@@ -363,7 +368,7 @@ static void *check_worker_main(void *arg)
     check_worker *w = arg;
     check_run *r = w->run;
     while (w->rc == 0 && !atomic_load_explicit(&r->stop, memory_order_relaxed)) {
-        if (ds_index_cancelled(r->ds->ix)) {
+        if (ds_index_cancelled(r->ds->ix) || ds_index_changed(r->ds->ix, NULL, 0)) {
             atomic_store(&r->stop, true);
             break;
         }
@@ -403,6 +408,8 @@ static int run_workers(check_run *r, char *err, size_t errlen)
                      dataset_path(r->ds), r->w[k].fail_at + 1);
             return -1;
         }
+    if (dataset_changed(r->ds, err, errlen))
+        return -1;
     if (atomic_load(&r->stop)) {
         snprintf(err, errlen, "%s: cancelled", dataset_path(r->ds));
         return -1;

@@ -76,6 +76,12 @@ uint64_t dataset_offset(const dataset *ds, size_t i);
  * record as is, and for writers that keep untouched records byte for byte. */
 const char *dataset_text(const dataset *ds, size_t i, size_t *len);
 uint64_t dataset_line(const dataset *ds, size_t i);
+/* True (with "PATH: changed on disk while being read ..." in err, which may
+ * be NULL) when the file changed since it was opened (ds_index_changed):
+ * records read from it may be zeros. Whatever produces results from the
+ * records (a saved file, stats, training data) asks this before trusting
+ * them. */
+bool dataset_changed(const dataset *ds, char *err, size_t errlen);
 /* Drops the text of records before I from resident memory (ds_index_release):
  * for whole-dataset passes that have finished with them. */
 void dataset_release_before(const dataset *ds, size_t i);

@@ -22,6 +22,9 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "file_read.h"
+#include "mapped_file.h"
+
 #define BLOCK_SHIFT 16
 #define BLOCK ((size_t)1 << BLOCK_SHIFT)
 #define CHUNK_SHIFT 16
@@ -34,6 +37,7 @@ struct ds_index {
     char *path;
     int fd;            /* the file as given */
     int text_fd;       /* what is mapped: fd, or the inflated temporary file */
+    struct stat opened; /* the file as it was opened: a change means it is being rewritten */
     bool gz;
     const unsigned char *base;
     size_t size;
@@ -100,18 +104,15 @@ ds_index *ds_index_open(const char *path, char *err, size_t errlen)
         return NULL;
     }
     ix->text_fd = -1;
-    ix->fd = open(path, O_RDONLY | O_CLOEXEC);
+    char why[160];
+    ix->fd = file_read_open(path, why, sizeof why);
     struct stat st;
     if (ix->fd < 0 || fstat(ix->fd, &st) != 0) {
-        set_err(err, errlen, "%s: %s", path, strerror(errno));
+        set_err(err, errlen, "%s: %s", path, ix->fd < 0 ? why : strerror(errno));
         ds_index_free(ix);
         return NULL;
     }
-    if (!S_ISREG(st.st_mode)) {
-        set_err(err, errlen, "%s: not a regular file", path);
-        ds_index_free(ix);
-        return NULL;
-    }
+    ix->opened = st;
     unsigned char magic[2];
     ix->gz = pread(ix->fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
     atomic_init(&ix->published, 0);
@@ -220,14 +221,11 @@ static int map_text(ds_index *ix, char *err, size_t errlen)
         return -1;
     }
     ix->size = (size_t)st.st_size;
-    if (ix->size == 0)
-        return 0;
-    void *p = mmap(NULL, ix->size, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (p == MAP_FAILED) {
-        set_err(err, errlen, "%s: cannot map %zu bytes: %s", ix->path, ix->size, strerror(errno));
+    const void *p;
+    if (mapped_file_map_fd(fd, ix->path, ix->size, &p, err, errlen) != 0)
         return -1;
-    }
-    madvise(p, ix->size, MADV_SEQUENTIAL);
+    if (p)
+        madvise((void *)p, ix->size, MADV_SEQUENTIAL);
     ix->base = p;
     return 0;
 }
@@ -481,6 +479,10 @@ static int scan_text(ds_index *ix, size_t start, char *err, size_t errlen)
             set_err(err, errlen, "%s: cancelled", ix->path);
             return -1;
         }
+        if (mapped_file_lost(ix->base)) {
+            ds_index_changed(ix, err, errlen);
+            return -1;
+        }
         size_t from = blk << BLOCK_SHIFT, to = from + BLOCK < ix->size ? from + BLOCK : ix->size;
         ix->block_lines[blk] = s.lines;
         if (from < start)
@@ -522,6 +524,8 @@ int ds_index_build(ds_index *ix, char *err, size_t errlen)
             atomic_store_explicit(&ix->total_bytes, ix->size, memory_order_relaxed);
             atomic_store_explicit(&ix->phase, DS_PHASE_SCAN, memory_order_release);
             rc = scan_text(ix, start, err, errlen);
+            if (rc == 0 && ds_index_changed(ix, err, errlen))
+                rc = -1;
         }
     }
     int end = rc == 0 ? DS_PHASE_DONE : ds_index_cancelled(ix) ? DS_PHASE_CANCELLED : DS_PHASE_FAILED;
@@ -575,6 +579,21 @@ uint64_t ds_index_line(const ds_index *ix, uint64_t offset)
     return lines + 1;
 }
 
+bool ds_index_changed(const ds_index *ix, char *err, size_t errlen)
+{
+    struct stat now;
+    bool lost = ix->base && mapped_file_lost(ix->base);
+    if (fstat(ix->fd, &now) != 0)
+        now = ix->opened;
+    if (!lost && now.st_size == ix->opened.st_size
+        && now.st_mtim.tv_sec == ix->opened.st_mtim.tv_sec
+        && now.st_mtim.tv_nsec == ix->opened.st_mtim.tv_nsec)
+        return false;
+    set_err(err, errlen, "%s: changed on disk while being read (%lld bytes when opened, %lld "
+            "now)", ix->path, (long long)ix->opened.st_size, (long long)now.st_size);
+    return true;
+}
+
 ds_layout ds_index_layout(const ds_index *ix)
 {
     return atomic_load_explicit(&ix->phase, memory_order_acquire) >= DS_PHASE_SCAN
@@ -615,8 +634,7 @@ void ds_index_free(ds_index *ix)
 {
     if (!ix)
         return;
-    if (ix->base)
-        munmap((void *)ix->base, ix->size);
+    mapped_file_close(ix->base, ix->size);
     if (ix->text_fd >= 0)
         close(ix->text_fd);
     if (ix->fd >= 0)

@@ -68,6 +68,12 @@ const char *ds_index_text(const ds_index *ix, size_t i, size_t *len);
  * the build, anywhere in the text. */
 uint64_t ds_index_line(const ds_index *ix, uint64_t offset);
 
+/* True (with "PATH: changed on disk while being read ..." in err, which may
+ * be NULL) when the file is not as it was opened: its size or modification
+ * time moved, or a read ran past its end because it shrank (what was read
+ * there is zeros, see mapped_file.h). Cheap (an fstat); safe from any thread. */
+bool ds_index_changed(const ds_index *ix, char *err, size_t errlen);
+
 /* Drops the mapping's pages before UPTO from this process's resident memory
  * (they come back from the page cache when touched): for passes over the
  * whole text, so memory does not grow with it. UPTO must be published. */

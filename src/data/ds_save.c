@@ -126,7 +126,7 @@ int ds_save(ds_edit *e, const char *out, const ds_save_options *opt, ds_save_res
     ds_output o;
     if (ds_output_open(&o, out, layout, err, errlen) != 0)
         return DS_SAVE_FAILED;
-    if (write_records(e, &o, res, err, errlen) != 0
+    if (write_records(e, &o, res, err, errlen) != 0 || dataset_changed(ds, err, errlen)
         || (overwrite && backup(in, res, err, errlen) != 0)) {
         ds_output_abort(&o);
         return DS_SAVE_FAILED;

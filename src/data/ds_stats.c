@@ -426,7 +426,7 @@ int ds_stats_run(ds_stats *st, char *err, size_t errlen)
     free(st->has_sig);
     st->sigs = NULL;
     st->has_sig = NULL;
-    if (rc)
+    if (rc || dataset_changed(st->ds, err, errlen))
         return fail(st);
     atomic_store_explicit(&st->phase, DS_STATS_DONE, memory_order_release);
     return 0;

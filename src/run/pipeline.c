@@ -169,6 +169,8 @@ static int read_dataset(const build_ctx *b, const char *path, const config_datas
         rc = take_record(b, ds, idx, &rec, out, err, errlen);
         ds_record_clear(&rec);
     }
+    if (rc == 0 && dataset_changed(ds, err, errlen))
+        rc = -1;
     dataset_free(ds);
     return rc;
 }
