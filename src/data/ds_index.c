@@ -24,6 +24,7 @@
 
 #include "file_read.h"
 #include "mapped_file.h"
+#include "mem_budget.h"
 
 #define BLOCK_SHIFT 16
 #define BLOCK ((size_t)1 << BLOCK_SHIFT)
@@ -470,6 +471,18 @@ static void release_scanned(ds_index *ix, size_t *released, size_t upto)
     *released = upto;
 }
 
+/* True (with err) once the records found in the text up to UPTO would take
+ * more than the memory budget. */
+static bool over_budget(const ds_index *ix, size_t upto, char *err, size_t errlen)
+{
+    char why[160];
+    if (!mem_budget_exceeded((uint64_t)ix->n * DS_INDEX_RECORD_BYTES, why, sizeof why))
+        return false;
+    set_err(err, errlen, "%s: %zu records in the first %zu MiB of text, at %d bytes each, need "
+            "%s; split the file", ix->path, ix->n, upto >> 20, DS_INDEX_RECORD_BYTES, why);
+    return true;
+}
+
 static int scan_text(ds_index *ix, size_t start, char *err, size_t errlen)
 {
     scan s = {.ix = ix, .line_start = start, .stage = ARR_IN};
@@ -493,6 +506,8 @@ static int scan_text(ds_index *ix, size_t start, char *err, size_t errlen)
             count_lines(&s, blk << BLOCK_SHIFT, to);
             scan_array(&s, from, to);
         }
+        if (over_budget(ix, to, err, errlen))
+            return -1;
         if (s.failed)
             break;
         atomic_store_explicit(&ix->done_bytes, to, memory_order_relaxed);

@@ -9,6 +9,11 @@
  * bytes per record plus 8 bytes per 64 KiB of text; the text itself stays in
  * the page cache (pages already scanned are dropped from the mapping).
  *
+ * A file of many tiny records (a gzip of short lines) can hold more records
+ * than memory: the scan stops with an error once its records would take more
+ * than the memory budget (mem_budget.h) at DS_INDEX_RECORD_BYTES each, which
+ * counts what dataset_check adds to the index's own 16.
+ *
  * Offsets are 0-based bytes from the start of the (decompressed) text, lines
  * are 1-based. A UTF-8 BOM is skipped; blank lines and CRLF endings are fine. */
 #ifndef LATHE_DS_INDEX_H
@@ -19,6 +24,10 @@
 #include <stdint.h>
 
 typedef struct ds_index ds_index;
+
+/* Memory a record costs: 16 in the index, 8 for its hash and up to 64 in the
+ * duplicate table of the check. */
+enum { DS_INDEX_RECORD_BYTES = 88 };
 
 typedef enum { DS_LAYOUT_UNKNOWN, DS_LAYOUT_JSONL, DS_LAYOUT_ARRAY } ds_layout;
 

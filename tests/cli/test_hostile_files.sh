@@ -9,7 +9,10 @@
 #   file, exit 1, not a bus error;
 # - a GGUF whose header declares a shape its 11 MB do not hold (100000
 #   layers, width 2^20): refused at once under a memory limit, for generate
-#   and train.
+#   and train;
+# - a gzip of short records (20 MB of text, 600000 records, in 120 KB):
+#   `data render --max 3` fits a memory limit the whole data does not need,
+#   and past LATHE_MEMORY_BUDGET the commands stop saying so.
 # Each command runs under `timeout`, so a hang fails the check instead of the suite.
 . "${LATHE_SRCDIR:-$(dirname "$0")/../..}/tests/tap.sh"
 
@@ -112,5 +115,21 @@ cp -r "$LATHE_SRCDIR/tests/fixtures/hf-tiny" "$out/hf"
 sed -i 's/"model_type"/"head_dim": 1073741824, "model_type"/' "$out/hf/config.json"
 check "generate refuses a config.json head_dim of 2^30" fails_with "does not match config.json" \
     limited "$LATHE" generate -m "$out/hf" -p hi -n 1
+
+# ---- a gzip of tiny records
+yes '{"instruction":"a","output":"b"}' | head -c 20000000 | gzip -1 >"$out/tiny.jsonl.gz"
+[ "$limit" = unlimited ] || limit=400000
+render_three() {
+    limited "$LATHE" data render "$out/tiny.jsonl.gz" --max 3 \
+        --config "$LATHE_SRCDIR/samples/lora.yaml" >"$out/three" 2>"$out/stderr"
+}
+check "data render --max 3 on 600000 tiny records fits 400 MB of address space" render_three
+check "and prints 3 sequences" test "$(wc -l <"$out/three")" -eq 3
+check "data stats past the memory budget says so" fails_with "over the memory budget of 16 MiB" \
+    env LATHE_MEMORY_BUDGET=16M timeout "$T" "$LATHE" data stats "$out/tiny.jsonl.gz"
+check "and names the records it found" grep -qF "tiny.jsonl.gz: " "$out/stderr"
+check "data render of all of it past the budget says so" \
+    fails_with "over the memory budget of 100 MiB" env LATHE_MEMORY_BUDGET=100M \
+    timeout "$T" "$LATHE" data render "$out/tiny.jsonl.gz" --config "$LATHE_SRCDIR/samples/lora.yaml"
 
 tap_done
