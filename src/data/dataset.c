@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include "dataset.h"
+#include "atomic_file.h"
 #include "cpu_count.h"
 #include "ds_dup_table.h"
 
@@ -52,6 +53,7 @@ dataset *dataset_new(const char *path, const dataset_options *opt, char *err, si
         snprintf(err, errlen, "%s: out of memory", path);
         return NULL;
     }
+    atomic_file_clean_stale(path);   /* what a killed `data clean --in-place` left */
     if (!(ds->ix = ds_index_open(path, err, errlen))) {
         free(ds);
         return NULL;

@@ -44,7 +44,8 @@ enum { DATASET_MAX_PROBLEMS = 100000 };
  * (a multi-GB blob) must not make a preview allocate gigabytes. */
 #define DATASET_MAX_RECORD_BYTES ((uint64_t)256 << 20)
 
-/* Opens PATH without reading it. OPT may be NULL (auto-detect, no mapping). */
+/* Opens PATH without reading it. OPT may be NULL (auto-detect, no mapping).
+ * Temporaries of PATH that killed writers left are removed (atomic_file.h). */
 dataset *dataset_new(const char *path, const dataset_options *opt, char *err, size_t errlen);
 /* Builds the index (see ds_index_build); call once, from any one thread. */
 int dataset_build(dataset *ds, char *err, size_t errlen);
