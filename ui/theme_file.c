@@ -10,6 +10,7 @@
 #include <yaml.h>
 
 #include "file_read.h"
+#include "yaml_depth.h"
 #include "suggest.h"
 
 #define THEME_FILE_MAX (1L << 20)
@@ -332,6 +333,13 @@ int theme_file_parse(const char *label, const char *text, size_t len, theme_def 
     if (!yaml_parser_initialize(&parser))
         return fail_at(&c, 1, 1, "out of memory");
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    yaml_mark_t deep;
+    if (yaml_depth_exceeded(text, len, YAML_DEPTH_MAX, &deep)) {
+        fail_at(&c, deep.line + 1, deep.column + 1, "lists and mappings nested deeper than %d "
+                "levels; a theme needs a few", YAML_DEPTH_MAX);
+        yaml_parser_delete(&parser);
+        return -1;
+    }
     if (!yaml_parser_load(&parser, &doc)) {
         fail_syntax(&c, &parser, text, len);
         yaml_parser_delete(&parser);

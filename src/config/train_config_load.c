@@ -16,6 +16,7 @@
 
 #include "config_schema.h"
 #include "file_read.h"
+#include "yaml_depth.h"
 #include "config_value.h"
 #include "train_config.h"
 
@@ -128,7 +129,12 @@ static int parse_file(loader *L, const char *path, const char *text, size_t len)
     }
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
     int rc = -1;
-    if (!yaml_parser_load(&parser, &L->doc)) {
+    yaml_mark_t deep;
+    if (yaml_depth_exceeded(text, len, YAML_DEPTH_MAX, &deep)) {
+        config_diags_add(L->diags, CONFIG_ERROR, path, (int)deep.line + 1, (int)deep.column + 1,
+                         "lists and mappings nested deeper than %d levels; a config needs a "
+                         "few", YAML_DEPTH_MAX);
+    } else if (!yaml_parser_load(&parser, &L->doc)) {
         syntax_error(L, path, &parser, text, len);
     } else {
         L->have_doc = true;

@@ -12,7 +12,9 @@
 #   and train;
 # - a gzip of short records (20 MB of text, 600000 records, in 120 KB):
 #   `data render --max 3` fits a memory limit the whole data does not need,
-#   and past LATHE_MEMORY_BUDGET the commands stop saying so.
+#   and past LATHE_MEMORY_BUDGET the commands stop saying so;
+# - a config of 100000 nested lists (libyaml alone took 25 s on it): an
+#   error at its line and column, at once.
 # Each command runs under `timeout`, so a hang fails the check instead of the suite.
 . "${LATHE_SRCDIR:-$(dirname "$0")/../..}/tests/tap.sh"
 
@@ -131,5 +133,15 @@ check "and names the records it found" grep -qF "tiny.jsonl.gz: " "$out/stderr"
 check "data render of all of it past the budget says so" \
     fails_with "over the memory budget of 100 MiB" env LATHE_MEMORY_BUDGET=100M \
     timeout "$T" "$LATHE" data render "$out/tiny.jsonl.gz" --config "$LATHE_SRCDIR/samples/lora.yaml"
+
+# ---- YAML nested past the cap
+awk 'BEGIN { printf "base_model: m.gguf\nlearning_rate: 1\ndatasets: "
+             for (i = 0; i < 100000; i++) printf "["; for (i = 0; i < 100000; i++) printf "]"
+             print "" }' >"$out/deep.yaml"
+check "config --check refuses 100000 nested lists at their line and column" \
+    fails_with "deep.yaml:3:74: error: lists and mappings nested deeper than 64 levels" \
+    timeout 10 "$LATHE" config --check "$out/deep.yaml"
+check "and train the same" fails_with "nested deeper than 64 levels" \
+    timeout 10 "$LATHE" train "$out/deep.yaml" --output "$out/run-deep"
 
 tap_done
