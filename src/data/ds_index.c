@@ -143,37 +143,79 @@ static int write_all(int fd, const unsigned char *p, size_t n)
     return 0;
 }
 
-/* Copies the gzip stream into an unlinked temporary file. A damaged or cut
- * stream keeps the text inflated so far and becomes a problem, not an error. */
-static int inflate_copy(ds_index *ix, gzFile gz, int out, unsigned char *buf, char *err,
-                        size_t errlen)
+/* A damaged stream keeps the text inflated up to the damage and becomes a
+ * problem at that offset; a wrong check value in the trailer (the CRC-32 or
+ * length of a member) keeps all of it, as gzip -d does, and says so. */
+static void stream_problem(ds_index *ix, const z_stream *z, int zrc, bool eof, uint64_t text)
 {
-    uint64_t text = 0;
+    char reason[160];
+    const char *msg = z->msg ? z->msg : zrc == Z_BUF_ERROR && eof ? "unexpected end of file"
+                                                                   : "unknown error";
+    if (zrc == Z_DATA_ERROR && (!strcmp(msg, "incorrect data check")
+                                || !strcmp(msg, "incorrect length check")))
+        snprintf(reason, sizeof reason, "the gzip trailer's check does not match the text (%s): "
+                 "the text is kept, but may be damaged", msg);
+    else
+        snprintf(reason, sizeof reason, "the gzip stream is damaged (%s); the text stops here",
+                 msg);
+    add_problem(ix, text, reason);
+}
+
+/* Reads the next input into IN for Z; false at the end of the file. */
+static int refill(ds_index *ix, z_stream *z, unsigned char *in, uint64_t *offset, bool *eof,
+                  char *err, size_t errlen)
+{
+    ssize_t r;
+    while ((r = pread(ix->fd, in, INFLATE_BUF, (off_t)*offset)) < 0 && errno == EINTR)
+        ;
+    if (r < 0) {
+        set_err(err, errlen, "%s: read error: %s", ix->path, strerror(errno));
+        return -1;
+    }
+    *eof = r == 0;
+    *offset += (uint64_t)r;
+    z->next_in = in;
+    z->avail_in = (uInt)r;
+    atomic_store_explicit(&ix->done_bytes, *offset, memory_order_relaxed);
+    return 0;
+}
+
+/* Inflates the file's gzip members, one after another, into OUT. Bytes that
+ * are not a gzip member after a complete one are ignored, as gzip does. */
+static int inflate_copy(ds_index *ix, z_stream *z, int out, unsigned char *in,
+                        unsigned char *buf, char *err, size_t errlen)
+{
+    uint64_t text = 0, offset = 0;
+    bool eof = false, between = false;   /* between: a member just ended */
     for (;;) {
         if (ds_index_cancelled(ix)) {
             set_err(err, errlen, "%s: cancelled", ix->path);
             return -1;
         }
-        int r = gzread(gz, buf, (unsigned)INFLATE_BUF);
-        if (r > 0 && write_all(out, buf, (size_t)r) != 0) {
+        if (z->avail_in == 0 && !eof && refill(ix, z, in, &offset, &eof, err, errlen))
+            return -1;
+        if (z->avail_in == 0 && eof && between)
+            return 0;
+        z->next_out = buf;
+        z->avail_out = (uInt)INFLATE_BUF;
+        int zrc = inflate(z, Z_NO_FLUSH);
+        size_t have = INFLATE_BUF - z->avail_out;
+        if (have && write_all(out, buf, have) != 0) {
             set_err(err, errlen, "%s: cannot write the decompressed text to a temporary file: %s",
                     ix->path, strerror(errno));
             return -1;
         }
-        atomic_store_explicit(&ix->done_bytes, (uint64_t)gzoffset(gz), memory_order_relaxed);
-        int zerr = Z_OK;
-        const char *msg = gzerror(gz, &zerr);
-        if (r > 0) {
-            text += (uint64_t)r;
-            continue;
+        text += have;
+        if (zrc == Z_STREAM_END) {
+            between = true;
+            inflateReset(z);
+        } else if (zrc == Z_OK || (zrc == Z_BUF_ERROR && !(eof && z->avail_in == 0))) {
+            between = between && !have && zrc == Z_BUF_ERROR;
+        } else {
+            if (!(between && zrc == Z_DATA_ERROR && !have))
+                stream_problem(ix, z, zrc, eof, text);
+            return 0;
         }
-        if (zerr != Z_OK && zerr != Z_STREAM_END) {
-            char reason[160];
-            snprintf(reason, sizeof reason, "the gzip stream is damaged (%s); the text stops here",
-                     msg);
-            add_problem(ix, text, reason);
-        }
-        return 0;
     }
 }
 
@@ -190,20 +232,17 @@ static int inflate_to_temp(ds_index *ix, char *err, size_t errlen)
         return -1;
     }
     unlink(tmpl);
-    int in = dup(ix->fd);
-    gzFile gz = in >= 0 ? gzdopen(in, "rb") : NULL;
-    unsigned char *buf = malloc(INFLATE_BUF);
+    z_stream z = {0};
+    unsigned char *in = malloc(INFLATE_BUF), *buf = malloc(INFLATE_BUF);
     int rc = -1;
-    if (!gz || !buf) {
+    if (!in || !buf || inflateInit2(&z, 15 + 16) != Z_OK) {
         set_err(err, errlen, "%s: out of memory", ix->path);
-        if (!gz && in >= 0)
-            close(in);
+        in = buf = (free(in), free(buf), NULL);
     } else {
-        gzbuffer(gz, 1 << 17);
-        rc = inflate_copy(ix, gz, out, buf, err, errlen);
+        rc = inflate_copy(ix, &z, out, in, buf, err, errlen);
+        inflateEnd(&z);
     }
-    if (gz)
-        gzclose(gz);
+    free(in);
     free(buf);
     if (rc != 0) {
         close(out);
