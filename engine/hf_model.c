@@ -203,11 +203,31 @@ static bool cfg_bool(const cfg_ctx *c, const char *key, bool def)
     return json_is_boolean(v) ? json_is_true(v) : def;
 }
 
+/* "a number", "an object", ... for messages about a value of the wrong type. */
+static const char *json_kind(const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: return "an object";
+    case JSON_ARRAY: return "a list";
+    case JSON_STRING: return "a string";
+    case JSON_INTEGER:
+    case JSON_REAL: return "a number";
+    case JSON_TRUE:
+    case JSON_FALSE: return "a boolean";
+    default: return "null";
+    }
+}
+
 static bool cfg_arch(const cfg_ctx *c, model_config *cfg)
 {
-    const char *type = json_string_value(json_object_get(c->root, "model_type"));
+    json_t *v = json_object_get(c->root, "model_type");
+    const char *type = json_string_value(v);
     if (!type) {
-        snprintf(c->err, c->errlen, "%s: missing \"model_type\"", c->path);
+        if (v)
+            snprintf(c->err, c->errlen, "%s: \"model_type\" must be a string (\"llama\", "
+                     "\"mistral\", \"qwen2\"), not %s", c->path, json_kind(v));
+        else
+            snprintf(c->err, c->errlen, "%s: missing \"model_type\"", c->path);
         return false;
     }
     if (!strcmp(type, "llama") || !strcmp(type, "mistral")) {
