@@ -43,6 +43,7 @@ struct ds_index {
     const unsigned char *base;
     size_t size;
     ds_layout layout;
+    unsigned char eol;  /* '\n', or '\r' in a file whose lines end in CR alone */
     /* Records live in fixed chunks that never move, so readers may use them
      * while the builder appends; the chunk table is sized from the text size. */
     ds_span **chunks;
@@ -319,7 +320,7 @@ static void scan_jsonl(scan *s, size_t from, size_t to)
 {
     const unsigned char *b = s->ix->base;
     const unsigned char *q;
-    while (from < to && (q = memchr(b + from, '\n', to - from))) {
+    while (from < to && (q = memchr(b + from, s->ix->eol, to - from))) {
         size_t nl = (size_t)(q - b);
         end_line(s, s->line_start, nl);
         s->lines++;
@@ -331,7 +332,7 @@ static void count_lines(scan *s, size_t from, size_t to)
 {
     const unsigned char *b = s->ix->base;
     const unsigned char *q;
-    while (from < to && (q = memchr(b + from, '\n', to - from))) {
+    while (from < to && (q = memchr(b + from, s->ix->eol, to - from))) {
         s->lines++;
         from = (size_t)(q - b) + 1;
     }
@@ -474,11 +475,20 @@ static void finish_array(scan *s)
     add_problem(ix, ix->size, "the file ends before the array's closing ']' (truncated?)");
 }
 
+/* Lines end in LF (or CRLF), or in CR alone (old Mac files) when the first
+ * block has a CR and no LF. */
+static unsigned char detect_eol(const ds_index *ix)
+{
+    size_t n = ix->size < BLOCK ? ix->size : BLOCK;
+    return n && !memchr(ix->base, '\n', n) && memchr(ix->base, '\r', n) ? '\r' : '\n';
+}
+
 /* Skips a BOM and leading whitespace; '[' means a JSON array, anything else JSONL. */
 static size_t detect_layout(ds_index *ix)
 {
     const unsigned char *b = ix->base;
     size_t i = 0;
+    ix->eol = detect_eol(ix);
     if (ix->size >= 3 && b[0] == 0xef && b[1] == 0xbb && b[2] == 0xbf)
         i = 3;
     size_t start = i;
@@ -626,7 +636,7 @@ uint64_t ds_index_line(const ds_index *ix, uint64_t offset)
     size_t from = (size_t)offset & ~(BLOCK - 1);
     uint64_t lines = ix->block_lines[offset >> BLOCK_SHIFT];
     const unsigned char *q;
-    while (from < offset && (q = memchr(ix->base + from, '\n', (size_t)offset - from))) {
+    while (from < offset && (q = memchr(ix->base + from, ix->eol, (size_t)offset - from))) {
         lines++;
         from = (size_t)(q - ix->base) + 1;
     }

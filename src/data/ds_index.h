@@ -15,7 +15,8 @@
  * counts what dataset_check adds to the index's own 16.
  *
  * Offsets are 0-based bytes from the start of the (decompressed) text, lines
- * are 1-based. A UTF-8 BOM is skipped; blank lines and CRLF endings are fine. */
+ * are 1-based. A UTF-8 BOM is skipped; blank lines and CRLF endings are fine,
+ * and so are lines ending in CR alone (when the first 64 KiB have no LF). */
 #ifndef LATHE_DS_INDEX_H
 #define LATHE_DS_INDEX_H
 

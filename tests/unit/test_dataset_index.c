@@ -321,6 +321,21 @@ static void test_gzip_damaged(void **state)
     free(text);
 }
 
+/* Lines that end in CR alone (old Mac files) are lines like any other. */
+static void test_cr_only_lines(void **state)
+{
+    (void)state;
+    const char *text = "{\"a\":1}\r{\"b\":2}\r\r{\"c\":3}\r";
+    built b = build(text);
+    assert_int_equal(ds_index_layout(b.ix), DS_LAYOUT_JSONL);
+    assert_int_equal(ds_index_count(b.ix), 3);
+    expect_record(&b, 0, "{\"a\":1}", 0);
+    expect_record(&b, 2, "{\"c\":3}", 0);
+    assert_int_equal(ds_index_line(b.ix, ds_index_span(b.ix, 2).offset), 4);
+    assert_int_equal(ds_index_problem_count(b.ix), 0);
+    drop(&b);
+}
+
 /* A gzip whose only fault is its trailer's CRC keeps every record (as
  * gzip -d does) and says the check does not match; members written one
  * after another read as one text. */
@@ -404,6 +419,7 @@ int main(void)
         cmocka_unit_test(test_gzip),
         cmocka_unit_test(test_gzip_damaged),
         cmocka_unit_test(test_gzip_bad_crc_and_members),
+        cmocka_unit_test(test_cr_only_lines),
         cmocka_unit_test(test_cancel_and_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
