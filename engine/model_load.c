@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "file_read.h"
 #include "hf_model.h"
 #include "model_load.h"
 #include "quant.h"
@@ -241,6 +242,37 @@ int model_file_load(model_file *mf, const char *path, bool quantized_base, char 
     if (rc)
         model_file_close(mf);
     return rc;
+}
+
+int model_file_config(const char *path, model_config *cfg, char *err, size_t errlen)
+{
+    struct stat sb;
+    char why[512];
+    if (stat(path, &sb)) {
+        snprintf(err, errlen, "%s: no such file or directory", path);
+        return -1;
+    }
+    if (!S_ISDIR(sb.st_mode)) {
+        gguf_file *g = gguf_open(path, err, errlen);
+        int rc = g ? gguf_model_config(g, cfg, why, sizeof why) : -1;
+        if (g && rc)
+            snprintf(err, errlen, "%s: %s", path, why);
+        gguf_close(g);
+        return rc;
+    }
+    if (hf_config_load(path, cfg, err, errlen))
+        return -1;
+    st_model *st = st_model_open(path, err, errlen);
+    if (!st)
+        return -1;
+    st_model_close(st);
+    char tok[4096];
+    snprintf(tok, sizeof tok, "%s/tokenizer.json", path);
+    if (stat(tok, &sb) == 0 && file_read_check(tok, why, sizeof why)) {
+        snprintf(err, errlen, "%s: cannot open: %s", tok, why);
+        return -1;
+    }
+    return 0;
 }
 
 void model_file_close(model_file *mf)

@@ -47,6 +47,11 @@ for f in config.json model.safetensors tokenizer.json; do
     rm "$out/hf/$f" && mkfifo "$out/hf/$f"
     check "generate refuses a Hugging Face directory whose $f is a FIFO" \
         refused "$LATHE" generate -m "$out/hf" -p hi -n 1
+    printf 'base_model: %s\nlearning_rate: 0.001\ndatasets:\n  - path: %s\n' "$out/hf" \
+        "$LATHE_SRCDIR/samples/data/train.jsonl" >"$out/hf.yaml"
+    check "config --check calls a Hugging Face directory whose $f is a FIFO an error" \
+        fails_with "$f: cannot open: not a regular file" \
+        timeout "$T" "$LATHE" config --check "$out/hf.yaml"
 done
 printf '{"instruction":"a","output":"b"}\n' >"$out/d.jsonl"
 printf 'version: 1\ntokens:\n  model: %s\n  sequence_len: 8\nsteps:\n  - do: drop\n    filter: too_long\n' \
