@@ -23,7 +23,7 @@
 #define KEY_SHUFFLE 0x73687566666c6521ull
 
 /* A record that goes into sequences: which one, and its rendered size. Its
- * tokens are in the list's arena at AT (when every sequence is made), or
+ * tokens are in the build's arena at AT (when every sequence is made), or
  * rendered again when its sequence is made (when only the first few are). */
 typedef struct {
     uint64_t where;      /* dataset number << WHERE_SHIFT | record index */
