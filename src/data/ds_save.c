@@ -120,7 +120,8 @@ int ds_save(ds_edit *e, const char *out, const ds_save_options *opt, ds_save_res
     *res = (ds_save_result){0};
     bool overwrite = same_file(dataset_path(ds), out);
     /* Through a symbolic link: the file it points to is replaced, not the link. */
-    if (!overwrite || !realpath(out, in))
+    struct stat st;
+    if (!overwrite || lstat(out, &st) || !S_ISLNK(st.st_mode) || !realpath(out, in))
         snprintf(in, sizeof in, "%s", dataset_path(ds));
     const char *target = overwrite ? in : out;
     if (overwrite && !(opt && opt->overwrite_input)) {
