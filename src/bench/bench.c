@@ -7,18 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "bench.h"
 #include "cli_opts.h"
+#include "clock.h"
 #include "ring.h"
-
-double bench_now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 struct ring_run {
     ring *r;
@@ -58,7 +51,7 @@ static int bench_ring_case(const bench_options *o, bool lossless)
     ring_record buf[256];
     long long received = 0;
     pthread_t t;
-    double t0 = bench_now_s();
+    double t0 = clock_s();
     if (pthread_create(&t, NULL, ring_producer, &run) != 0) {
         fprintf(stderr, "lathe bench ring: cannot start the producer thread\n");
         ring_free(run.r);
@@ -71,7 +64,7 @@ static int bench_ring_case(const bench_options *o, bool lossless)
         received += (long long)n;
     }
     pthread_join(t, NULL);
-    double secs = bench_now_s() - t0;
+    double secs = clock_s() - t0;
     unsigned long long dropped = ring_dropped(run.r);
     const char *name = lossless ? "lossless" : "flood";
     double rate = (double)(lossless ? received : run.records) / secs;
@@ -97,7 +90,7 @@ static int bench_ring(const bench_options *o)
 int cmd_bench(const cli_command *cmd, int argc, char **argv)
 {
     if (argc < 2)
-        return cli_usage_error(cmd, "which benchmark? ring, gemm, train, generate or data");
+        return cli_usage_error(cmd, "which benchmark? ring, gemm, train, tokenize, data or generate");
     if (!strcmp(argv[1], "tokenize"))
         return bench_tokenize(cmd, argc, argv);
     if (!strcmp(argv[1], "data"))

@@ -12,8 +12,6 @@ typedef struct {
     const char *only;      /* gemm, train: run only the case with this name */
 } bench_options;
 
-double bench_now_s(void);
-
 /* OpenBLAS sgemm GFLOP/s at the matmul shapes of the built-in training cases. */
 int bench_gemm(const bench_options *o);
 /* Training throughput of the built-in cases against sgemm at their shapes. */

@@ -32,10 +32,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "bench.h"
 #include "bench_data.h"
 #include "cli.h"
 #include "bench_synth.h"
+#include "clock.h"
 #include "ds_index.h"
 
 extern char **environ;
@@ -155,14 +155,14 @@ static double time_wc_once(const char *path)
     posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
     char *argv[] = {"wc", "-l", (char *)path, NULL};
     pid_t pid;
-    double t0 = bench_now_s();
+    double t0 = clock_s();
     int rc = posix_spawnp(&pid, "wc", &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
     int status;
     if (rc != 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status)
         || WEXITSTATUS(status) != 0)
         return -1;
-    return bench_now_s() - t0;
+    return clock_s() - t0;
 }
 
 /* The best of RUNS after one warm-up run, or < 0 with a message. */
@@ -184,7 +184,7 @@ static double time_wc(const char *path)
 static double time_index(const char *path, size_t *records, ds_layout *layout, uint64_t *bytes)
 {
     char err[512];
-    double t0 = bench_now_s();
+    double t0 = clock_s();
     ds_index *ix = ds_index_open(path, err, sizeof err);
     if (!ix || ds_index_build(ix, err, sizeof err) != 0) {
         fprintf(stderr, "lathe bench data: %s\n", err);
@@ -195,7 +195,7 @@ static double time_index(const char *path, size_t *records, ds_layout *layout, u
     *layout = ds_index_layout(ix);
     *bytes = ds_index_size(ix);
     ds_index_free(ix);
-    return bench_now_s() - t0;
+    return clock_s() - t0;
 }
 
 static bool wanted(const data_options *o, const char *name)
@@ -288,7 +288,7 @@ static int session_cases(const data_options *o, const char *path, uint64_t rows)
         return CLI_FAIL;
     bench_data_result pr[BENCH_DATA_PANE_CASES] = {{.figure = ""}}, sr = {.figure = ""};
     bool reset = bench_data_rss_reset();
-    double t0 = bench_now_s(), pane_mb = 0, stats_mb = 0;
+    double t0 = clock_s(), pane_mb = 0, stats_mb = 0;
     if (pane && bench_data_pane(path, rows, o->model, rows_name, base, pr, err, sizeof err) != 0)
         goto fail;
     pane_mb = pane ? bench_data_rss_peak_mb() : 0;
@@ -300,7 +300,7 @@ static int session_cases(const data_options *o, const char *path, uint64_t rows)
         print_wanted(o, &pr[i]);
     if (stats)
         print_wanted(o, &sr);
-    rss_case(o, rows_name, stats ? &sr : &pr[0], pane_mb, stats_mb, reset, bench_now_s() - t0);
+    rss_case(o, rows_name, stats ? &sr : &pr[0], pane_mb, stats_mb, reset, clock_s() - t0);
     return CLI_OK;
 fail:
     fprintf(stderr, "lathe bench data: %s\n", err);

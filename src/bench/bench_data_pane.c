@@ -27,8 +27,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "bench.h"
 #include "bench_data.h"
+#include "clock.h"
 #include "data_pane.h"
 #include "pane.h"
 #include "screen.h"
@@ -74,18 +74,18 @@ static void frame(session *se)
 {
     screen_frame(se->s);
     if (!se->indexed && data_pane_rows(se->data) >= se->rows)
-        se->indexed = bench_now_s() - se->t0;
+        se->indexed = clock_s() - se->t0;
 }
 
 /* One timed frame, after KEY when KEY != ERR. */
 static void timed_frame(session *se, int key, frames *f)
 {
-    double t0 = bench_now_s(), c0 = thread_cpu_ms();
+    double t0 = clock_s(), c0 = thread_cpu_ms();
     if (key != ERR)
         screen_key(se->s, key);
     frame(se);
     if (f->n < MAX_FRAMES) {
-        f->wall[f->n] = (bench_now_s() - t0) * 1e3;
+        f->wall[f->n] = (clock_s() - t0) * 1e3;
         f->cpu[f->n] = thread_cpu_ms() - c0;
         f->n++;
     }
@@ -152,7 +152,7 @@ static double first_screen(session *se, const char *path, const char *model, cha
                            size_t errlen)
 {
     static pane_env env;
-    double t0 = se->t0 = bench_now_s();
+    double t0 = se->t0 = clock_s();
     if (!(se->data = pane_new(&data_pane_class, err, errlen))
         || data_pane_open(se->data, path, model, NULL, err, errlen) != 0)
         return -1;
@@ -163,8 +163,8 @@ static double first_screen(session *se, const char *path, const char *model, cha
     for (;;) {
         frame(se);
         if (data_pane_rows(se->data) > 0)
-            return bench_now_s() - t0;
-        if (bench_now_s() - t0 > FIRST_SCREEN_TIMEOUT_S) {
+            return clock_s() - t0;
+        if (clock_s() - t0 > FIRST_SCREEN_TIMEOUT_S) {
             snprintf(err, errlen, "%s: no record on screen after %.0f s", path,
                      FIRST_SCREEN_TIMEOUT_S);
             return -1;
@@ -186,7 +186,7 @@ static void scroll_frames(session *se, frames *f)
 static double wait_indexed(session *se, char *err, size_t errlen)
 {
     while (!se->indexed) {
-        if (bench_now_s() - se->t0 > INDEX_TIMEOUT_S) {
+        if (clock_s() - se->t0 > INDEX_TIMEOUT_S) {
             snprintf(err, errlen, "%zu of %zu rows indexed after %.0f s",
                      data_pane_rows(se->data), se->rows, INDEX_TIMEOUT_S);
             return -1;
@@ -209,17 +209,17 @@ static double prompt_scan(session *se, int key, const char *text, frames *f, siz
     for (const char *c = text; *c; c++)
         timed_frame(se, (unsigned char)*c, f);
     *rows = data_pane_rows(se->data);
-    double t0 = bench_now_s();
+    double t0 = clock_s();
     timed_frame(se, '\n', f);
     while (data_pane_scanning(se->data)) {
-        if (bench_now_s() - t0 > SCAN_TIMEOUT_S) {
+        if (clock_s() - t0 > SCAN_TIMEOUT_S) {
             snprintf(err, errlen, "'%c %s' did not finish in %.0f s", key, text, SCAN_TIMEOUT_S);
             return -1;
         }
         pause_ms(2);
         timed_frame(se, ERR, f);
     }
-    return bench_now_s() - t0;
+    return clock_s() - t0;
 }
 
 static void common(bench_data_result *r, uint64_t bytes, size_t rows, double baseline)

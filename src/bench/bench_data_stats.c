@@ -12,8 +12,8 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
-#include "bench.h"
 #include "bench_data.h"
+#include "clock.h"
 #include "dataset.h"
 #include "ds_stats.h"
 #include "pipeline.h"
@@ -73,13 +73,13 @@ int bench_data_stats(const char *path, const char *vocab, double baseline,
         free(tmpl);
         return -1;
     }
-    double t0 = bench_now_s(), c0 = cpu_seconds();
+    double t0 = clock_s(), c0 = cpu_seconds();
     dataset *ds = dataset_open(path, NULL, err, errlen);
-    double t1 = bench_now_s();
+    double t1 = clock_s();
     ds_stats_options so = {.vocab = v, .tmpl = t};
     ds_stats *st = ds ? ds_stats_new(ds, &so, err, errlen) : NULL;
     int rc = st && ds_stats_run(st, err, errlen) == 0 ? 0 : -1;
-    double t2 = bench_now_s();
+    double t2 = clock_s();
     if (rc == 0)
         fill(r, (uint64_t)sb.st_size, dataset_count(ds), t1 - t0, t2 - t1, cpu_seconds() - c0,
              ds_stats_summary(st), baseline);

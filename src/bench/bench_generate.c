@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench.h"
 #include "cli_opts.h"
+#include "clock.h"
 #include "cpu_count.h"
 #include "generate.h"
 #include "gguf.h"
@@ -66,9 +66,9 @@ static double read_bandwidth(pool *p)
         memset(buf, 1, BW_BYTES);
         bw_job j = {buf, sums};
         for (int rep = 0; rep < 3; rep++) {
-            double t0 = bench_now_s();
+            double t0 = clock_s();
             k_pool_run_blas(p, tasks, bw_task, &j);
-            double s = bench_now_s() - t0;
+            double s = clock_s() - t0;
             best = s > 0 && (double)BW_BYTES / s > best ? (double)BW_BYTES / s : best;
         }
     }
@@ -87,14 +87,14 @@ static int time_once(gen_session *s, const int32_t *ids, gen_figures *f, char *e
                      size_t errlen)
 {
     gen_session_reset(s);
-    double t0 = bench_now_s();
+    double t0 = clock_s();
     if (!gen_session_feed(s, ids, PREFILL, err, errlen))
         return -1;
-    double t1 = bench_now_s();
+    double t1 = clock_s();
     for (int i = PREFILL; i < PREFILL + DECODE; i++)
         if (!gen_session_feed(s, ids + i, 1, err, errlen))
             return -1;
-    double t2 = bench_now_s();
+    double t2 = clock_s();
     f->prefill_tps = PREFILL / (t1 - t0);
     f->decode_tps = DECODE / (t2 - t1);
     return 0;

@@ -8,18 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli_opts.h"
+#include "clock.h"
 #include "file_read.h"
 #include "tok.h"
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static int run(const char *model, const char *file, bool json)
 {
@@ -37,14 +30,14 @@ static int run(const char *model, const char *file, bool json)
     tok_session *s = text ? tok_session_new(v, err, sizeof err) : NULL;
     tok_ids ids = {0};
     int rc = CLI_FAIL;
-    double t0 = now_s(), secs;
+    double t0 = clock_s(), secs;
     if (!s || tok_encode(s, text, len, false, true, &ids, err, sizeof err) != 0) {
         fprintf(stderr, "lathe bench tokenize: %s\n", text || !f ? err : "cannot read the input");
         goto done;
     }
-    double cold = (double)len / (now_s() - t0) / 1e6;
+    double cold = (double)len / (clock_s() - t0) / 1e6;
     size_t tokens = ids.n, iters = 0;
-    t0 = now_s();
+    t0 = clock_s();
     do {
         ids.n = 0;
         if (tok_encode(s, text, len, false, true, &ids, err, sizeof err) != 0) {
@@ -52,7 +45,7 @@ static int run(const char *model, const char *file, bool json)
             goto done;
         }
         iters++;
-        secs = now_s() - t0;
+        secs = clock_s() - t0;
     } while (secs < 1.0);
     double bytes = (double)len * (double)iters, mbs = bytes / secs / 1e6;
     const char *kind = tok_vocab_model(v) == TOK_SPM ? "spm" : tok_vocab_pre(v);

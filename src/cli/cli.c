@@ -5,7 +5,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "chat_pending.h"
+#include "suggest.h"
 #include "version.h"
 #include "workbench.h"
 #include "workspace.h"
@@ -28,17 +31,20 @@ static const cli_command commands[] = {
      "own order from seed and epoch. The run directory is created only once the data and\n"
      "the model have loaded.\n",
      cmd_train, NULL},
-    {"chat", "chat with a model, or A/B a base model against an adapter",
+    {"chat", "A/B chat REPL: " CHAT_PENDING,
      "usage: lathe chat -m MODEL [--lora ADAPTER] [--ab] [--template NAME] [sampling options]\n\n"
+     "Status: " CHAT_PENDING ".\n\n"
      "A REPL. With --ab every prompt goes to the base model (A) and to base+adapter (B).\n"
-     "Without a terminal on stdin, one prompt per input line; replies as 'A: ...'/'B: ...'.\n",
-     NULL, "the chat pane and REPL (a later issue)"},
+     "Without a terminal on stdin, one prompt per input line; replies as 'A: ...'/'B: ...'.\n"
+     "Meanwhile: lathe generate -m MODEL [--lora ADAPTER] -p PROMPT prints one answer.\n",
+     NULL, CHAT_PENDING},
     {"generate", "print one completion for a prompt",
      "usage: lathe generate -m MODEL [--lora ADAPTER] -p PROMPT [-n N] [--temp T] [--top-k K]\n"
      "                      [--top-p P] [--min-p P] [--repeat-penalty R] [--seed S] [--raw]\n"
      "                      [-t THREADS]\n\n"
      "Streams the completion to stdout as it decodes; stops at the end-of-generation token\n"
-     "(EOS, or the template's end of turn) or after N tokens (default 256). Without --raw\n"
+     "(EOS, or the template's end of turn) or after N tokens (default 256), then prints\n"
+     "the prompt's and the completion's token counts, times and tokens/s on stderr. Without --raw\n"
      "the prompt is a user turn in the model's chat template followed by the assistant\n"
      "header; with --raw it is tokenized as it is (BOS as the model asks, special tokens\n"
      "parsed). Sampling as llama.cpp: repeat penalty (default 1.0: off) over the last 64\n"
@@ -49,13 +55,19 @@ static const cli_command commands[] = {
      "directory. -t sets the engine threads (default: one per CPU).\n",
      cmd_generate, NULL},
     {"perplexity", "score a text file with a model",
-     "usage: lathe perplexity -m MODEL [--lora ADAPTER] -f FILE [-c CTX] [--json]\n\n"
+     "usage: lathe perplexity -m MODEL [--lora ADAPTER] -f FILE [-c CTX] [--llama-cpp]\n"
+     "                        [--json]\n\n"
      "Tokenizes FILE (BOS first when the model adds one), cuts it into consecutive\n"
      "windows of CTX tokens (default 512; the last one shorter), evaluates each from an\n"
      "empty context and scores every token of a window but its first. Prints the number\n"
      "of tokens scored, their mean negative log-likelihood and the perplexity; --json\n"
      "prints {\"tokens\":N,\"nll\":X,\"ppl\":Y}. MODEL is a GGUF file or a Hugging Face\n"
-     "directory; ADAPTER a LoRA .gguf, a PEFT directory or a run directory.\n",
+     "directory; ADAPTER a LoRA .gguf, a PEFT directory or a run directory.\n\n"
+     "llama.cpp's llama-perplexity scores differently, so its figure for the same file\n"
+     "and context differs: it keeps only whole windows (a shorter tail is left out),\n"
+     "puts BOS in place of each window's first token, and scores only the second half\n"
+     "of each window, whose tokens all see at least CTX/2 tokens of context. --llama-cpp\n"
+     "scores that way, to compare with its \"Final estimate: PPL\".\n",
      cmd_perplexity, NULL},
     {"tokenize", "tokenize text with a model's vocabulary",
      "usage: lathe tokenize -m MODEL_OR_VOCAB.gguf (-p TEXT | -f FILE | --stdin) [--ids]\n"
@@ -65,7 +77,12 @@ static const cli_command commands[] = {
      "-m may also name a Hugging Face directory or its tokenizer.json.\n",
      cmd_tokenize, NULL},
     {"inspect", "show a model's architecture, tensors, tokenizer and chat template",
-     "usage: lathe inspect MODEL\n", cmd_inspect, NULL},
+     "usage: lathe inspect MODEL|ADAPTER|RUN_DIR\n\n"
+     "MODEL (a GGUF file or a Hugging Face directory): architecture and shape, parameters\n"
+     "and tensor types, tokenizer and chat template, from the headers only. ADAPTER (a\n"
+     "llama.cpp LoRA .gguf or a PEFT directory): its base model, rank, alpha and scale,\n"
+     "targets and parameters. RUN_DIR (what lathe train writes): its adapter or model,\n"
+     "then how the training went (summary.json).\n", cmd_inspect, NULL},
     {"data", "dataset work: stats, clean, convert, split, render",
      "usage: lathe data stats DATASET [--json] [-m MODEL_OR_VOCAB | --config C.yaml]\n"
      "                        [--sequence-len N] [--near-threshold T] [--format F] [--threads N]\n"
@@ -139,18 +156,25 @@ static const cli_command commands[] = {
      "       lathe config --resolve CONFIG.yaml [--set KEY=VALUE ...]\n\n"
      "--explain lists every config key with its type, default and meaning, or one\n"
      "KEY in full. --check reports every problem in CONFIG.yaml as FILE:LINE:COLUMN\n"
-     "(exit 1 on errors). --resolve prints the config with all defaults filled in.\n"
+     "(exit 1 on errors), and reads the first 100 records of each dataset against its\n"
+     "type: most not fitting is an error, some a warning, both at the dataset's\n"
+     "FILE:LINE with the type they look like. Keys of Axolotl's config that change\n"
+     "nothing in lathe get a warning each. --resolve prints the config with all\n"
+     "defaults filled in.\n"
      "--set overrides a key; VALUE is read as YAML (e.g. --set lora_r=16).\n",
      cmd_config, NULL},
-    {"bench", "benchmarks: gemm, train, generate, data, ring",
+    {"bench", "benchmarks: ring, gemm, train, tokenize, data, generate",
      "usage: lathe bench ring [--json] [--records N]\n"
      "       lathe bench gemm|train [--case NAME] [--steps N] [--json]\n"
-     "       lathe bench data [--quick | --rows N] [--dir DIR] [-m VOCAB] [--case PREFIX] [--json]\n"
      "       lathe bench tokenize -m VOCAB.gguf [-f FILE] [--json]\n"
-     "       lathe bench data [-f FILE | --mb N [--format alpaca|sharegpt]] [--json]\n"
+     "       lathe bench data [-f FILE | --quick | --rows N] [--mb N] [--format alpaca|sharegpt]\n"
+     "                        [--dir DIR] [-m VOCAB] [--case PREFIX] [--json]\n"
      "       lathe bench generate [-m MODEL] [--case NAME] [--json]\n\n"
      "Prints each case's figures and, where a baseline exists, the ratio to it.\n"
-     "With --json: one JSON object per line and case.\n",
+     "With --json: one JSON object per line and case.\n"
+     "data: without -f, generated datasets of N rows (--rows, default 1000000; --quick\n"
+     "10000) and an index case of --mb MB (default 1024; --quick 4) in --format; with -f,\n"
+     "the same cases over FILE.\n",
      cmd_bench, NULL},
 };
 
@@ -216,8 +240,7 @@ static int run_command(const cli_command *cmd, int argc, char **argv)
     if (cli_wants_help(argc, argv))
         return cli_print_help(cmd);
     if (!cmd->run) {
-        fprintf(stderr, "lathe %s: not available in this build yet; it arrives with %s\n",
-                cmd->name, cmd->pending);
+        fprintf(stderr, "lathe %s: %s\n", cmd->name, cmd->pending);
         return CLI_USAGE;
     }
     return cmd->run(cmd, argc, argv);
@@ -283,6 +306,14 @@ int cli_main(int argc, char **argv)
         const cli_command *cmd = find_command(argv[1]);
         if (cmd)
             return run_command(cmd, argc - 1, argv + 1);
+        const char *hint = argv[1][0] == '-' || access(argv[1], F_OK) == 0 ? NULL
+                         : suggest_closest(argv[1], &commands[0].name, N_COMMANDS,
+                                           sizeof commands[0]);
+        if (hint) {
+            fprintf(stderr, "lathe: unknown command '%s'; did you mean '%s'? (see 'lathe --help')\n",
+                    argv[1], hint);
+            return CLI_USAGE;
+        }
     }
     return run_workbench(argc, argv);
 }

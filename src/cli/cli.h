@@ -16,7 +16,7 @@ typedef struct cli_command {
     const char *summary;   /* one line for `lathe --help` */
     const char *help;      /* full text for `lathe CMD --help` */
     int (*run)(const struct cli_command *cmd, int argc, char **argv);
-    const char *pending;   /* when run is NULL: the issue that brings it */
+    const char *pending;   /* when run is NULL: the sentence that says it is not available */
 } cli_command;
 
 int cli_main(int argc, char **argv);

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "suggest.h"
+
 int cli_list_push(cli_list *l, char *s)
 {
     char **v = realloc(l->v, (l->n + 1) * sizeof *v);
@@ -33,6 +35,22 @@ static const cli_opt *find(const cli_opt *opts, char *arg, char **inline_value)
             }
     }
     return NULL;
+}
+
+/* "unknown option", with the closest option of the table when one is near. */
+static int unknown_option(const cli_command *cmd, const cli_opt *opts, const char *arg)
+{
+    char name[SUGGEST_MAX_LEN + 1];
+    snprintf(name, sizeof name, "%.*s", (int)strcspn(arg, "="), arg);
+    size_t n = 0;
+    while (opts[n].name)
+        n++;
+    const char *hint = suggest_closest(name, &opts[0].name, n, sizeof opts[0]);
+    if (!hint)
+        hint = suggest_closest(name, &opts[0].alias, n, sizeof opts[0]);
+    if (hint)
+        return cli_usage_error(cmd, "unknown option '%s'; did you mean '%s'?", name, hint);
+    return cli_usage_error(cmd, "unknown option '%s'", name);
 }
 
 static bool parse_whole(const char *s, long long *out)
@@ -136,7 +154,7 @@ int cli_opts_parse(const cli_command *cmd, const cli_spec *spec, int argc, char 
         } else {
             const cli_opt *o = find(spec->opts, arg, &v);
             if (!o)
-                return cli_usage_error(cmd, "unknown option '%s'", arg);
+                return unknown_option(cmd, spec->opts, arg);
             char name[64];
             snprintf(name, sizeof name, "%.*s", (int)strcspn(arg, "="), arg);
             if (o->kind == CLI_FLAG && v)

@@ -11,11 +11,13 @@
 #include <string.h>
 
 #include "cli_opts.h"
+#include "config_data_check.h"
 #include "config_diag.h"
 #include "config_schema.h"
 #include "dataset.h"
 #include "model_load.h"
 #include "train_config.h"
+#include "plural.h"
 #include "train_setup.h"
 
 static const char *type_label(const cs_key *k)
@@ -152,7 +154,9 @@ static int check(const cli_command *cmd, const char *path, char **sets, size_t n
     config_diags diags;
     int rc = train_config_load(&cfg, path, sets, n_sets, &diags);
     if (rc == 0 && !resolve) {
+        config_check_data(&cfg, &diags);
         check_against_model(&cfg, path, &diags);
+        config_diags_sort(&diags);
         rc = diags.errors ? -1 : 0;
     }
     config_diags_print(&diags, stderr);
@@ -162,10 +166,10 @@ static int check(const cli_command *cmd, const char *path, char **sets, size_t n
     } else if (rc == 0 && !resolve) {
         printf("%s: ok", path);
         if (diags.warnings)
-            printf(" (%zu warning%s)", diags.warnings, diags.warnings == 1 ? "" : "s");
+            printf(" (%zu warning%s)", diags.warnings, plural_s(diags.warnings));
         printf("\n");
     } else if (rc < 0 && diags.errors) {
-        fprintf(stderr, "%s: %zu error%s\n", path, diags.errors, diags.errors == 1 ? "" : "s");
+        fprintf(stderr, "%s: %zu error%s\n", path, diags.errors, plural_s(diags.errors));
     }
     train_config_free(&cfg);
     return rc == 0 ? CLI_OK : CLI_FAIL;

@@ -9,6 +9,7 @@
 #include "cli_opts.h"
 #include "cmd_data_session.h"
 #include "ds_convert.h"
+#include "plural.h"
 
 static void print_note(void *ctx, const char *msg)
 {
@@ -52,11 +53,11 @@ int cmd_data_convert(const cli_command *cmd, int argc, char **argv)
         fprintf(stderr, "lathe data convert: %s\n", err);
         rc = CLI_FAIL;
     } else {
-        fprintf(stderr, "lathe data convert: %s (%s) to %s (%s): %zu records converted, %zu "
-                        "skipped (%zu problems, %zu that do not fit %s)\n",
+        fprintf(stderr, "lathe data convert: %s (%s) to %s (%s): %zu record%s converted, %zu "
+                        "skipped (%zu problem%s, %zu that do not fit %s)\n",
                 in, ds_format_name(dataset_format(s.ds)), out, ds_format_name(to),
-                res.converted, res.problems + res.unfit, res.problems, res.unfit,
-                ds_format_name(to));
+                res.converted, plural_s(res.converted), res.problems + res.unfit, res.problems,
+                plural_s(res.problems), res.unfit, ds_format_name(to));
     }
     cmd_data_session_close(&s);
     return rc;

@@ -25,6 +25,7 @@
 #include "cmd_data_session.h"
 #include "cmd_data_tokens.h"
 #include "ds_stats.h"
+#include "plural.h"
 
 typedef struct {
     const char *dataset, *recipe;
@@ -110,8 +111,9 @@ static void draw_hist(const char *title, const ds_hist *h, uint32_t seq_len)
 
 static void print_text(const char *path, ds_format fmt, const ds_summary *s, const char *tok)
 {
-    printf("%s: %zu rows (%s), %zu problem rows, %zu problems\n", path, s->rows,
-           ds_format_name(fmt), s->problem_rows, s->problems);
+    printf("%s: %zu row%s (%s), %zu problem row%s, %zu problem%s\n", path, s->rows,
+           plural_s(s->rows), ds_format_name(fmt), s->problem_rows, plural_s(s->problem_rows),
+           s->problems, plural_s(s->problems));
     printf("duplicates: %zu exact, %zu near (Jaccard >= %.2f)\n", s->exact_dups, s->near_dups,
            s->near_threshold);
     printf("tokens: %s\n", tok);

@@ -142,7 +142,9 @@ static int eval_record(eval_run *r, const eval_args *a, const ds_record *rec, ch
 static void progress(const eval_run *r, const eval_args *a, bool done)
 {
     bool tty = isatty(fileno(stderr));
-    if (!done && !tty && r->count % 10)
+    /* Without a terminal, a line every 10 records and one at the end unless
+     * the last line already said the same. */
+    if (!tty && (done ? r->count % 10 == 0 : r->count % 10 != 0))
         return;
     if (a->max > 0)
         fprintf(stderr, "%slathe eval: %zu/%lld records evaluated", tty ? "\r" : "", r->count,

@@ -1,6 +1,7 @@
 /* cmd_generate.c - `lathe generate`: one completion of a prompt, streamed to
- * stdout as it decodes. The prompt goes through the model's chat template as
- * a user turn followed by the assistant header, unless --raw. */
+ * stdout as it decodes, and the prefill and decoding speed on stderr. The
+ * prompt goes through the model's chat template as a user turn followed by the
+ * assistant header, unless --raw. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,11 +42,29 @@ static int parse(const cli_command *cmd, int argc, char **argv, gen_args *a)
     return rc;
 }
 
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 static void put_text(void *ctx, const char *text, size_t len)
 {
     (void)ctx;
     fwrite(text, 1, len, stdout);
     fflush(stdout);
+}
+
+static void prefilled(void *ctx)
+{
+    *(double *)ctx = now_s();
+}
+
+/* Tokens per second of N tokens in SECS, 0 when too quick to measure. */
+static double rate(size_t n, double secs)
+{
+    return secs > 0 ? (double)n / secs : 0.0;
 }
 
 static int prompt_tokens(gen_setup *g, const gen_args *a, tok_ids *ids, char *err, size_t errlen)
@@ -70,11 +89,20 @@ static int run(gen_setup *g, const gen_args *a, char *err, size_t errlen)
         rc = -1;
     if (!rc && !(ts = tsample_new(&a->sp, model_get_config(g->mf.m)->n_vocab, err, errlen)))
         rc = -1;
-    completion_opts o = {.max_new = a->n_predict, .on_text = put_text};
+    double t0 = now_s(), t_prefilled = t0;
+    completion_opts o = {.max_new = a->n_predict, .on_text = put_text, .ctx = &t_prefilled,
+                         .on_prefilled = prefilled};
     if (!rc)
         rc = completion_run(s, ts, g->vocab, ids.ids, ids.n, &o, &out, NULL, err, errlen);
-    if (!rc)
+    if (!rc) {
+        double t1 = now_s();
         putchar('\n');
+        fflush(stdout);
+        fprintf(stderr, "lathe generate: prompt %zu tokens in %.3f s (%.1f tokens/s), "
+                "generated %zu tokens in %.3f s (%.1f tokens/s)\n", ids.n, t_prefilled - t0,
+                rate(ids.n, t_prefilled - t0), out.n, t1 - t_prefilled,
+                rate(out.n, t1 - t_prefilled));
+    }
     tsample_free(ts);
     gen_session_free(s);
     tok_ids_free(&ids);

@@ -1,7 +1,9 @@
 /* cmd_inspect.c - `lathe inspect MODEL`: what a GGUF file or a Hugging Face
  * model directory holds - architecture and hyperparameters, parameter count,
  * tensor types, tokenizer and chat template - read from the file headers only
- * (no tensor data is touched). */
+ * (no tensor data is touched); for a LoRA adapter (llama.cpp GGUF or PEFT) its
+ * rank, alpha, targets and base model, and for a run directory also how its
+ * training went (summary.json). */
 #include "config.h"
 
 #include <jansson.h>
@@ -11,11 +13,14 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "adapter.h"
+#include "adapter_path.h"
 #include "cli.h"
 #include "gguf.h"
 #include "hf_model.h"
 #include "json_file.h"
 #include "safetensors.h"
+#include "plural.h"
 
 /* One row of the tensor-type histogram. */
 typedef struct {
@@ -103,13 +108,13 @@ static void print_template(const char *tpl, size_t len)
 
 static void print_gguf_tokenizer(const gguf_file *g)
 {
-    char model[64] = "", pre[64] = "";
+    char kind[64] = "", pre[64] = "";
     const gguf_kv *tokens = gguf_find_kv(g, "tokenizer.ggml.tokens");
-    if (!gguf_get_strz(g, "tokenizer.ggml.model", model, sizeof model)) {
+    if (!gguf_get_strz(g, "tokenizer.ggml.model", kind, sizeof kind)) {
         printf("%-15snone\n", "tokenizer:");
     } else {
         bool has_pre = gguf_get_strz(g, "tokenizer.ggml.pre", pre, sizeof pre);
-        printf("%-15s%s%s%s%s, %llu tokens\n", "tokenizer:", model,
+        printf("%-15s%s%s%s%s, %llu tokens\n", "tokenizer:", kind,
                has_pre ? " (pre: " : "", pre, has_pre ? ")" : "",
                tokens && tokens->type == GGUF_TYPE_ARRAY ? (unsigned long long)tokens->n : 0ULL);
     }
@@ -207,7 +212,7 @@ static int inspect_hf(const char *path)
         return CLI_FAIL;
     }
     printf("%-15s%s (Hugging Face safetensors, %zu shard%s)\n", "model:", path,
-           st_model_n_shards(m), st_model_n_shards(m) == 1 ? "" : "s");
+           st_model_n_shards(m), plural_s(st_model_n_shards(m)));
     model_config cfg;
     if (hf_config_load(dir, &cfg, err, sizeof err) == 0)
         print_config(&cfg);
@@ -224,6 +229,117 @@ static int inspect_hf(const char *path)
     return CLI_OK;
 }
 
+/* ------------------------------------------------------------ adapters and runs */
+
+static void print_targets(const adapter *ad)
+{
+    char mods[8][64];
+    int n_mods = 0, layers = 0;
+    long long params = 0;
+    for (int i = 0; i < ad->n_pairs; i++) {
+        const adapter_pair *p = &ad->pairs[i];
+        params += (long long)p->r * (p->in + p->out);
+        int layer;
+        if (sscanf(p->name, "blk.%d.", &layer) == 1 && layer + 1 > layers)
+            layers = layer + 1;
+        char mod[64];
+        adapter_module_name(p->name, mod, sizeof mod);
+        int k = 0;
+        while (k < n_mods && strcmp(mods[k], mod))
+            k++;
+        if (k == n_mods && n_mods < 8)
+            snprintf(mods[n_mods++], sizeof mods[0], "%s", mod[0] ? mod : p->name);
+    }
+    printf("%-15s", "targets:");
+    for (int k = 0; k < n_mods; k++)
+        printf("%s%s", k ? ", " : "", mods[k]);
+    printf(" (%d matrices over %d layer%s)\n", ad->n_pairs, layers, plural_s(layers));
+    print_count("parameters:", params);
+}
+
+static int inspect_adapter(const char *path)
+{
+    char err[1024];
+    adapter ad;
+    if (adapter_path_read(path, NULL, &ad, err, sizeof err)) {
+        fprintf(stderr, "lathe inspect: %s\n", err);
+        return CLI_FAIL;
+    }
+    printf("%-15s%s (LoRA)\n", "adapter:", path);
+    printf("%-15s%s\n", "base model:", ad.base_model[0] ? ad.base_model : "not recorded");
+    printf("%-15s%s", "architecture:", ad.arch[0] ? ad.arch : "?");
+    if (ad.n_heads > 0)
+        printf(", %d heads / %d kv heads, head_dim %d", ad.n_heads, ad.n_kv_heads, ad.head_dim);
+    printf("\n");
+    int r = ad.n_pairs ? ad.pairs[0].r : 0;
+    printf("%-15s%d\n", "rank:", r);
+    printf("%-15s%g (scale %s = %g)\n", "alpha:", (double)ad.alpha,
+           ad.rslora ? "alpha/sqrt(r), rsLoRA" : "alpha/r",
+           ad.n_pairs ? (double)adapter_scale(&ad, &ad.pairs[0]) : 0.0);
+    print_targets(&ad);
+    adapter_free(&ad);
+    return CLI_OK;
+}
+
+static bool gguf_is_adapter(const char *path)
+{
+    char err[256], type[32];
+    gguf_file *g = gguf_open(path, err, sizeof err);
+    bool yes = g && gguf_get_strz(g, "general.type", type, sizeof type) && !strcmp(type, "adapter");
+    gguf_close(g);
+    return yes;
+}
+
+static bool file_in(const char *dir, const char *name, char *path, size_t pathlen)
+{
+    struct stat st;
+    snprintf(path, pathlen, "%s/%s", dir, name);
+    return stat(path, &st) == 0;
+}
+
+static void print_training(const char *dir)
+{
+    char path[4096 + 64];
+    if (!file_in(dir, "summary.json", path, sizeof path)) {
+        printf("%-15sno summary.json: running, or stopped before the end\n", "training:");
+        return;
+    }
+    json_t *o = json_load_file(path, 0, NULL);
+    const char *state = json_string_value(json_object_get(o, "state"));
+    const char *msg = json_string_value(json_object_get(o, "message"));
+    printf("%-15s%s%s%s%s: %lld steps, %lld tokens in %.1f s", "training:", state ? state : "?",
+           msg && *msg ? " (" : "", msg ? msg : "", msg && *msg ? ")" : "",
+           (long long)json_integer_value(json_object_get(o, "steps")),
+           (long long)json_integer_value(json_object_get(o, "tokens")),
+           json_number_value(json_object_get(o, "wall_s")));
+    json_t *loss = json_object_get(o, "final_loss"), *best = json_object_get(o, "best_eval_loss");
+    if (json_is_number(loss))
+        printf(", final loss %.4f", json_number_value(loss));
+    if (json_is_number(best))
+        printf(", best eval loss %.4f at step %lld", json_number_value(best),
+               (long long)json_integer_value(json_object_get(o, "best_eval_step")));
+    printf("\n");
+    json_decref(o);
+}
+
+/* A run directory (its adapter or model, then its training) or a PEFT adapter. */
+static int inspect_dir(const char *dir)
+{
+    char path[4096 + 64];
+    bool run = file_in(dir, "config.yaml", path, sizeof path);
+    int rc;
+    if (run && !file_in(dir, "adapter", path, sizeof path)
+        && file_in(dir, "model.gguf", path, sizeof path))
+        rc = inspect_gguf(path);
+    else
+        rc = inspect_adapter(dir);
+    if (rc == CLI_OK && run) {
+        printf("%-15s%s\n", "run:", dir);
+        print_training(dir);
+    }
+    return rc;
+}
+
 static bool ends_with(const char *s, const char *suffix)
 {
     size_t n = strlen(s), k = strlen(suffix);
@@ -233,15 +349,18 @@ static bool ends_with(const char *s, const char *suffix)
 int cmd_inspect(const cli_command *cmd, int argc, char **argv)
 {
     if (argc != 2)
-        return cli_usage_error(cmd, argc < 2 ? "which model? give a GGUF file or an HF "
-                               "directory" : "one MODEL at most");
+        return cli_usage_error(cmd, argc < 2 ? "which model? give a GGUF file, an HF "
+                               "directory, an adapter or a run directory" : "one MODEL at most");
     const char *path = argv[1];
     struct stat st;
+    char probe[4096 + 64];
     if (stat(path, &st) != 0) {
         fprintf(stderr, "lathe inspect: %s: no such file or directory\n", path);
         return CLI_FAIL;
     }
+    if (S_ISDIR(st.st_mode) && !file_in(path, "config.json", probe, sizeof probe))
+        return inspect_dir(path);
     if (S_ISDIR(st.st_mode) || ends_with(path, ".safetensors"))
         return inspect_hf(path);
-    return inspect_gguf(path);
+    return gguf_is_adapter(path) ? inspect_adapter(path) : inspect_gguf(path);
 }

@@ -3,6 +3,7 @@
  * the config's model for token counts; a run directory is its config.yaml. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,9 +81,22 @@ static int from_config(const char *path, workspace *ws, char *err, size_t errlen
     return rc;
 }
 
+/* 0 when PATH exists, else -1 with "PATH: why" (a file that is not there is
+ * a runtime failure before any terminal is touched, not a pane's error). */
+static int exists(const char *path, char *err, size_t errlen)
+{
+    struct stat st;
+    if (stat(path, &st) == 0)
+        return 0;
+    snprintf(err, errlen, "%s: %s", path, strerror(errno));
+    return -1;
+}
+
 static int classify(const char *path, workspace *ws, char *err, size_t errlen)
 {
     char probe[PATH_MAX];
+    if (exists(path, err, errlen) != 0)
+        return -1;
     if (is_dir(path)) {
         snprintf(probe, sizeof probe, "%s/config.yaml", path);
         if (is_file(probe))
@@ -124,6 +138,8 @@ int workspace_resolve(const char *path, const char *model, const char *config, w
     if (classify(path ? path : sample, ws, err, errlen) != 0)
         return -1;
     snprintf(ws->title, sizeof ws->title, "%s", path ? path : "sample workspace");
+    if (model && exists(model, err, errlen) != 0)
+        return -1;
     if (model)
         snprintf(ws->model, sizeof ws->model, "%s", model);
     if (config && from_config(config, ws, err, errlen) != 0)

@@ -174,6 +174,177 @@ const cs_key config_schema[] = {
 
 const size_t config_schema_count = sizeof config_schema / sizeof config_schema[0];
 
+/* ------------------------------------------------------------ Axolotl keys lathe has no field for
+ * From Axolotl's config reference (docs/config.qmd). Each says why it does
+ * not apply. `harmless` lists the values (besides null, which always is) that
+ * leave the result as lathe computes it, "|"-separated; NULL: every value does.
+ * Any other value would change what is trained in a way lathe does not do. */
+#define WHY_PRECISION "lathe trains in fp32 on the CPU; GPU precision and memory settings do not apply"
+#define WHY_KERNELS "lathe's attention and kernels are its own; patches for PyTorch do not apply"
+#define WHY_LOADING "lathe reads base_model itself; Hugging Face loader settings do not apply"
+#define WHY_TRACKING "lathe logs to metrics.jsonl and events.jsonl in the run directory"
+#define WHY_HUB "lathe writes its outputs locally; nothing is pushed to the Hugging Face Hub"
+#define WHY_PREPARED "lathe caches tokenized data in .cache/ beside the run directory"
+#define WHY_DISTRIBUTED "lathe trains data-parallel with mpirun; PyTorch launchers do not apply"
+#define WHY_PACKING "lathe packs with its own algorithm and never trains on padding"
+#define WHY_RL "lathe does supervised fine-tuning; preference and RL settings do not apply"
+#define WHY_HF_DATA "lathe reads local JSON and JSONL files by their extension"
+#define WHY_MULTIMODAL "lathe trains text models"
+#define WHY_NOT_SUPPORTED "lathe does not do this"
+#define WHY_TEMPLATE "lathe formats every dataset with the top-level chat_template"
+#define WHY_SCHEDULE "lathe's schedules are lr_scheduler, warmup_steps or warmup_ratio and cosine_min_lr_ratio"
+#define WHY_EVAL "lathe evaluates every eval_steps and saves every save_steps"
+
+#define AX(k, h, w) {.key = k, .scope = CS_TOP, .harmless = h, .why = w}
+#define AXD(k, h, w) {.key = k, .scope = CS_DATASET, .harmless = h, .why = w}
+
+const cs_foreign_key config_axolotl_keys[] = {
+    AX("bf16", NULL, WHY_PRECISION), AX("fp16", NULL, WHY_PRECISION),
+    AX("tf32", NULL, WHY_PRECISION), AX("bfloat16", NULL, WHY_PRECISION),
+    AX("float16", NULL, WHY_PRECISION), AX("gpu_memory_limit", NULL, WHY_PRECISION),
+    AX("lora_on_cpu", NULL, WHY_PRECISION), AX("device_map", NULL, WHY_PRECISION),
+    AX("max_memory", NULL, WHY_PRECISION), AX("low_cpu_mem_usage", NULL, WHY_PRECISION),
+    AX("torch_compile", NULL, WHY_PRECISION), AX("torch_compile_backend", NULL, WHY_PRECISION),
+    AX("bnb_config_kwargs", NULL, "lathe stores a 4- or 8-bit base as Q4_0 or Q8_0"),
+    AX("gptq", "false", "lathe does not train GPTQ models"),
+    AX("flash_attention", NULL, WHY_KERNELS), AX("xformers_attention", NULL, WHY_KERNELS),
+    AX("sdp_attention", NULL, WHY_KERNELS), AX("s2_attention", "false", WHY_NOT_SUPPORTED),
+    AX("flash_optimum", NULL, WHY_KERNELS), AX("flash_attn_cross_entropy", NULL, WHY_KERNELS),
+    AX("flash_attn_rms_norm", NULL, WHY_KERNELS), AX("flash_attn_fuse_qkv", NULL, WHY_KERNELS),
+    AX("flash_attn_fuse_mlp", NULL, WHY_KERNELS), AX("lora_mlp_kernel", NULL, WHY_KERNELS),
+    AX("lora_qkv_kernel", NULL, WHY_KERNELS), AX("lora_o_kernel", NULL, WHY_KERNELS),
+    AX("batch_flattening", NULL, WHY_KERNELS),
+    AX("model_type", NULL, WHY_LOADING), AX("tokenizer_type", NULL, WHY_LOADING),
+    AX("tokenizer_use_fast", NULL, WHY_LOADING), AX("tokenizer_legacy", NULL, WHY_LOADING),
+    AX("trust_remote_code", NULL, WHY_LOADING), AX("base_model_ignore_patterns", NULL, WHY_LOADING),
+    AX("base_model_config", NULL, WHY_LOADING), AX("revision_of_model", NULL, WHY_LOADING),
+    AX("is_llama_derived_model", NULL, WHY_LOADING), AX("is_mistral_derived_model", NULL, WHY_LOADING),
+    AX("is_falcon_derived_model", NULL, WHY_LOADING), AX("is_qwen_derived_model", NULL, WHY_LOADING),
+    AX("resize_token_embeddings_to_32x", NULL, WHY_LOADING), AX("shrink_embeddings", NULL, WHY_LOADING),
+    AX("embeddings_skip_upcast", NULL, WHY_PRECISION),
+    AX("tokenizer_config", "", "lathe uses the base model's own tokenizer"),
+    AX("overrides_of_model_config", "", "lathe uses the base model's config as it is"),
+    AX("overrides_of_model_kwargs", NULL, WHY_LOADING),
+    AX("random_init_weights", "false", "lathe fine-tunes the base model's weights"),
+    AX("special_tokens", "", "lathe uses the base model's own tokenizer"),
+    AX("tokens", "", "lathe does not add tokens to the vocabulary"),
+    AX("added_tokens_overrides", "", "lathe uses the base model's own tokenizer"),
+    AX("chat_template_jinja", "", "lathe renders the templates chat_template names"),
+    AX("default_system_message", "", "lathe adds no system message of its own"),
+    AX("eot_tokens", "", "lathe ends turns as the chat template does"),
+    AX("wandb_mode", NULL, WHY_TRACKING), AX("wandb_project", NULL, WHY_TRACKING),
+    AX("wandb_entity", NULL, WHY_TRACKING), AX("wandb_watch", NULL, WHY_TRACKING),
+    AX("wandb_name", NULL, WHY_TRACKING), AX("wandb_run_id", NULL, WHY_TRACKING),
+    AX("wandb_log_model", NULL, WHY_TRACKING), AX("mlflow_tracking_uri", NULL, WHY_TRACKING),
+    AX("mlflow_experiment_name", NULL, WHY_TRACKING), AX("mlflow_run_name", NULL, WHY_TRACKING),
+    AX("hf_mlflow_log_artifacts", NULL, WHY_TRACKING), AX("use_comet", NULL, WHY_TRACKING),
+    AX("comet_api_key", NULL, WHY_TRACKING), AX("comet_workspace", NULL, WHY_TRACKING),
+    AX("comet_project_name", NULL, WHY_TRACKING), AX("comet_experiment_key", NULL, WHY_TRACKING),
+    AX("comet_mode", NULL, WHY_TRACKING), AX("comet_online", NULL, WHY_TRACKING),
+    AX("comet_experiment_config", NULL, WHY_TRACKING), AX("use_tensorboard", NULL, WHY_TRACKING),
+    AX("include_tokens_per_second", NULL, WHY_TRACKING), AX("profiler_steps", NULL, WHY_TRACKING),
+    AX("eval_table_size", NULL, WHY_TRACKING), AX("eval_max_new_tokens", NULL, WHY_TRACKING),
+    AX("do_causal_lm_eval", NULL, WHY_TRACKING), AX("eval_causal_lm_metrics", NULL, WHY_TRACKING),
+    AX("hub_model_id", NULL, WHY_HUB), AX("hub_strategy", NULL, WHY_HUB),
+    AX("push_dataset_to_hub", NULL, WHY_HUB), AX("hf_use_auth_token", NULL, WHY_HUB),
+    AX("dataset_prepared_path", NULL, WHY_PREPARED), AX("dataset_processes", NULL, WHY_PREPARED),
+    AX("dataset_keep_in_memory", NULL, WHY_PREPARED),
+    AX("dataset_shard_num", "", "lathe trains on every record of its datasets"),
+    AX("dataset_shard_idx", "", "lathe trains on every record of its datasets"),
+    AX("shuffle_merged_datasets", "true", "lathe's shuffle key says whether records are shuffled"),
+    AX("pretraining_dataset", "", "lathe trains on the files under datasets"),
+    AX("pretraining_sample_concatenation", NULL, WHY_PACKING),
+    AX("deepspeed", NULL, WHY_DISTRIBUTED), AX("fsdp", NULL, WHY_DISTRIBUTED),
+    AX("fsdp_config", NULL, WHY_DISTRIBUTED), AX("ddp_timeout", NULL, WHY_DISTRIBUTED),
+    AX("ddp_bucket_cap_mb", NULL, WHY_DISTRIBUTED), AX("ddp_broadcast_buffers", NULL, WHY_DISTRIBUTED),
+    AX("local_rank", NULL, WHY_DISTRIBUTED), AX("sequence_parallel_degree", NULL, WHY_DISTRIBUTED),
+    AX("heads_k_stride", NULL, WHY_DISTRIBUTED), AX("ring_attn_func", NULL, WHY_DISTRIBUTED),
+    AX("torchdistx_path", NULL, WHY_DISTRIBUTED),
+    AX("pad_to_sequence_len", NULL, WHY_PACKING), AX("eval_sample_packing", NULL, WHY_PACKING),
+    AX("sample_packing_eff_est", NULL, WHY_PACKING), AX("total_num_tokens", NULL, WHY_PACKING),
+    AX("sample_packing_group_size", NULL, WHY_PACKING), AX("sample_packing_bin_size", NULL, WHY_PACKING),
+    AX("sample_pack_sequentially", NULL, WHY_PACKING),
+    AX("group_by_length", "false", "lathe batches records in the order shuffle and seed give"),
+    AX("curriculum_sampling", "false", "lathe batches records in the order shuffle and seed give"),
+    AX("rl", "", WHY_RL), AX("rl_beta", NULL, WHY_RL), AX("dpo_use_weighting", NULL, WHY_RL),
+    AX("rpo_alpha", NULL, WHY_RL), AX("orpo_alpha", NULL, WHY_RL),
+    AX("kto_desirable_weight", NULL, WHY_RL), AX("kto_undesirable_weight", NULL, WHY_RL),
+    AX("cpo_alpha", NULL, WHY_RL), AX("simpo_gamma", NULL, WHY_RL), AX("trl", NULL, WHY_RL),
+    AX("reward_model", "false", WHY_RL), AX("process_reward_model", "false", WHY_RL),
+    AX("lora_model_dir", "", "lathe starts every adapter from scratch; continue a run with --resume"),
+    AX("lora_modules_to_save", "", "lathe trains only the LoRA matrices"),
+    AX("lora_fan_in_fan_out", "false", "lathe's LoRA is for Llama-family linear layers"),
+    AX("peft_layers_to_transform", "", "lathe adapts every layer"),
+    AX("peft_use_dora", "false", "lathe trains plain LoRA, not DoRA"),
+    AX("peft_layer_replication", "", WHY_NOT_SUPPORTED),
+    AX("peft_init_lora_weights", "true", "lathe initialises LoRA as PEFT's default does"),
+    AX("peft", "", WHY_NOT_SUPPORTED),
+    AX("loraplus_lr_ratio", "", "lathe uses one learning rate for A and B"),
+    AX("loraplus_lr_embedding", "", "lathe uses one learning rate for A and B"),
+    AX("relora_steps", "", WHY_NOT_SUPPORTED), AX("relora_warmup_steps", "", WHY_NOT_SUPPORTED),
+    AX("relora_anneal_steps", "", WHY_NOT_SUPPORTED), AX("relora_prune_ratio", "", WHY_NOT_SUPPORTED),
+    AX("relora_cpu_offload", NULL, WHY_PRECISION),
+    AX("qat", "", WHY_NOT_SUPPORTED), AX("quantization", NULL, "post-training quantization is `lathe export merge --type`"),
+    AX("neftune_noise_alpha", "", "lathe adds no noise to embeddings"),
+    AX("lr_quadratic_warmup", "false", WHY_SCHEDULE), AX("lr_scheduler_kwargs", "", WHY_SCHEDULE),
+    AX("cosine_constant_lr_ratio", "", WHY_SCHEDULE), AX("lr_div_factor", "", WHY_SCHEDULE),
+    AX("optim_args", "", "lathe's optimizer settings are adam_beta1, adam_beta2, adam_epsilon and weight_decay"),
+    AX("optim_target_modules", "", "lathe's optimizers update every trained matrix"),
+    AX("adam_beta3", NULL, "only Axolotl's CAME optimizer reads it"),
+    AX("adam_epsilon2", NULL, "only Axolotl's CAME optimizer reads it"),
+    AX("auto_find_batch_size", "false", "lathe uses micro_batch_size as given"),
+    AX("eval_batch_size", NULL, "the evaluation loss is a mean over tokens whatever the batch size"),
+    AX("evals_per_epoch", "", WHY_EVAL), AX("eval_strategy", "", WHY_EVAL),
+    AX("save_strategy", "", WHY_EVAL), AX("saves_per_epoch", "", WHY_EVAL),
+    AX("save_only_model", NULL, "lathe's checkpoints always hold what --resume needs"),
+    AX("save_safetensors", NULL, "lathe writes its outputs as GGUF and safetensors anyway"),
+    AX("resume_from_checkpoint", "", "resume with lathe train --resume RUN_DIR"),
+    AX("auto_resume_from_checkpoints", "false", "resume with lathe train --resume auto"),
+    AX("loss_watchdog_threshold", "", "lathe stops on non-finite losses (nan_tolerance)"),
+    AX("loss_watchdog_patience", NULL, "lathe stops on non-finite losses (nan_tolerance)"),
+    AX("plugins", "", "lathe has no plugins"),
+    AX("image_size", NULL, WHY_MULTIMODAL), AX("image_resize_algorithm", NULL, WHY_MULTIMODAL),
+    AX("strict", NULL, "lathe always checks every key"),
+    AX("debug", NULL, "lathe's debugging output is its logs"),
+    AXD("ds_type", NULL, WHY_HF_DATA), AXD("data_files", "", WHY_HF_DATA),
+    AXD("split", "train", WHY_HF_DATA), AXD("name", "", WHY_HF_DATA),
+    AXD("revision", NULL, WHY_HF_DATA), AXD("trust_remote_code", NULL, WHY_HF_DATA),
+    AXD("shards", "", "lathe trains on every record of its datasets"),
+    AXD("shards_idx", NULL, "lathe trains on every record of its datasets"),
+    AXD("preprocess_shards", NULL, WHY_PREPARED),
+    AXD("conversation", "", WHY_TEMPLATE), AXD("chat_template", "", WHY_TEMPLATE),
+    AXD("system_prompt", "", WHY_TEMPLATE), AXD("field_system", "", WHY_TEMPLATE),
+    AXD("message_property_mappings", "", "lathe reads each type's own fields (field_messages for messages)"),
+    AXD("roles", "", "lathe reads each type's own role names"),
+    AXD("roles_to_train", "", "lathe trains on assistant turns, all turns with train_on_inputs"),
+    AXD("train_on_eos", "", "lathe trains on the end of every assistant turn"),
+    AXD("drop_system_message", "false", WHY_TEMPLATE),
+};
+
+const size_t config_axolotl_key_count = sizeof config_axolotl_keys / sizeof config_axolotl_keys[0];
+
+const cs_foreign_key *config_axolotl_find(cs_scope scope, const char *key)
+{
+    for (size_t i = 0; i < config_axolotl_key_count; i++)
+        if (config_axolotl_keys[i].scope == scope && !strcmp(config_axolotl_keys[i].key, key))
+            return &config_axolotl_keys[i];
+    return NULL;
+}
+
+bool config_axolotl_harmless(const cs_foreign_key *k, const char *value)
+{
+    if (!value || !k->harmless)
+        return true;
+    size_t n = strlen(value);
+    for (const char *h = k->harmless; *h;) {
+        size_t len = strcspn(h, "|");
+        if (len == n && !strncmp(h, value, n))
+            return true;
+        h += len + (h[len] == '|');
+    }
+    return false;
+}
+
 static const char *const group_names[CS_GROUP_COUNT] = {
     "Model", "Data", "Method", "Optimization", "Schedule", "Evaluation and saving", "System",
 };
@@ -212,31 +383,18 @@ const cs_key *config_schema_find(cs_scope scope, const char *key)
     return NULL;
 }
 
-/* A third of the name's length, between 1 and 3 edits. */
-static size_t close_enough(const char *name)
-{
-    size_t n = strlen(name) / 3;
-    return n < 1 ? 1 : n > 3 ? 3 : n;
-}
-
 const char *config_closest(const char *name, const char *const *words)
 {
-    const char *best = NULL;
-    size_t best_d = close_enough(name) + 1;
-    for (size_t i = 0; words[i]; i++) {
-        size_t d = suggest_distance(name, words[i]);
-        if (d < best_d) {
-            best_d = d;
-            best = words[i];
-        }
-    }
-    return best;
+    size_t n = 0;
+    while (words[n])
+        n++;
+    return suggest_closest(name, words, n, sizeof *words);
 }
 
 const cs_key *config_schema_suggest(cs_scope scope, const char *name)
 {
     const cs_key *best = NULL;
-    size_t best_d = close_enough(name) + 1;
+    size_t best_d = suggest_limit(name) + 1;
     for (size_t i = 0; i < config_schema_count; i++) {
         if (config_schema[i].scope != scope)
             continue;

@@ -58,6 +58,26 @@ typedef struct {
 extern const cs_key config_schema[];
 extern const size_t config_schema_count;
 
+/* A key of Axolotl's config that lathe has no field for (an Axolotl config
+ * then loads as is): accepted with a warning saying why it does not apply
+ * while its value changes nothing in what lathe trains, an error otherwise. */
+typedef struct {
+    const char *key;
+    cs_scope scope;
+    const char *harmless;       /* values besides null that change nothing, "|"-separated;
+                                   NULL: every value */
+    const char *why;            /* why it does not apply to lathe */
+} cs_foreign_key;
+
+extern const cs_foreign_key config_axolotl_keys[];
+extern const size_t config_axolotl_key_count;
+
+/* The Axolotl key KEY in SCOPE, or NULL. */
+const cs_foreign_key *config_axolotl_find(cs_scope scope, const char *key);
+/* Whether VALUE (a scalar's text; NULL for null or an empty list or mapping)
+ * leaves lathe's result unchanged. */
+bool config_axolotl_harmless(const cs_foreign_key *k, const char *value);
+
 const char *config_group_name(cs_group g);
 /* "integer", "list of strings", ... */
 const char *config_type_name(cs_type t);

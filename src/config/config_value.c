@@ -386,6 +386,28 @@ int config_value_apply(const config_src *src, const cs_key *k, const char *label
     return -1;
 }
 
+int config_report_foreign(const config_src *src, const yaml_node_t *key, const yaml_node_t *value,
+                          const cs_foreign_key *fk)
+{
+    bool empty = config_node_is_null(value)
+              || (value->type == YAML_SEQUENCE_NODE
+                  && value->data.sequence.items.start == value->data.sequence.items.top)
+              || (value->type == YAML_MAPPING_NODE
+                  && value->data.mapping.pairs.start == value->data.mapping.pairs.top);
+    const char *text = empty ? NULL : value->type == YAML_SCALAR_NODE ? scalar(value)
+                     : value->type == YAML_SEQUENCE_NODE ? "[...]" : "{...}";
+    if (config_axolotl_harmless(fk, text)) {
+        config_report(src, key, CONFIG_WARNING, "'%s' is an Axolotl key that does not apply to "
+                      "lathe (ignored): %s", fk->key, fk->why);
+        return 0;
+    }
+    size_t first = strcspn(fk->harmless, "|");
+    config_report(src, key, CONFIG_ERROR, "'%s: %s' is an Axolotl setting lathe does not "
+                  "support: %s; remove it%s%.*s", fk->key, text, fk->why,
+                  first ? " or set it to " : "", (int)first, fk->harmless);
+    return 1;
+}
+
 int config_walk_mapping(const config_src *src, yaml_node_t *node, cs_scope scope,
                         const char *label, config_entry *entries)
 {
@@ -401,6 +423,11 @@ int config_walk_mapping(const config_src *src, yaml_node_t *node, cs_scope scope
             continue;
         }
         const cs_key *k = config_schema_find(scope, scalar(key));
+        const cs_foreign_key *fk = k ? NULL : config_axolotl_find(scope, scalar(key));
+        if (fk) {
+            problems += config_report_foreign(src, key, yaml_document_get_node(src->doc, p->value), fk);
+            continue;
+        }
         if (!k) {
             const cs_key *hint = config_schema_suggest(scope, scalar(key));
             if (hint)

@@ -39,6 +39,12 @@ void config_report(const config_src *src, const yaml_node_t *node, config_severi
 int config_walk_mapping(const config_src *src, yaml_node_t *node, cs_scope scope,
                         const char *label, config_entry *entries);
 
+/* An Axolotl key lathe has no field for, at KEY (NULL for --set) with VALUE:
+ * a warning saying why it does not apply when VALUE changes nothing in what
+ * lathe trains, an error otherwise. Returns 1 after an error, else 0. */
+int config_report_foreign(const config_src *src, const yaml_node_t *key, const yaml_node_t *value,
+                          const cs_foreign_key *fk);
+
 /* Converts VALUE for key K into the field at BASE + K->offset, replacing
  * what was there. LABEL names the key in messages. -1 when it did not fit
  * (reported) or memory ran out. */

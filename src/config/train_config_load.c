@@ -212,21 +212,27 @@ static void load_set(loader *L, const char *arg, int index)
     char key[64];
     snprintf(key, sizeof key, "%.*s", (int)(eq - arg), arg);
     const cs_key *k = config_schema_find(CS_TOP, key);
+    const cs_foreign_key *fk = k ? NULL : config_axolotl_find(CS_TOP, key);
     char problem[128];
-    if (!k) {
+    if (k || fk) {
+        if (config_parse_text(eq + 1, src->doc, problem, sizeof problem) < 0) {
+            config_report(src, NULL, CONFIG_ERROR, "%s: '%s' is not a YAML value: %s", key,
+                          eq + 1, problem);
+        } else if (fk) {
+            config_report_foreign(src, NULL, yaml_document_get_root_node(src->doc), fk);
+            yaml_document_delete(src->doc);
+        } else {
+            L->n_set_docs++;
+            L->entries[k - config_schema] = (config_entry){src, NULL, yaml_document_get_root_node(src->doc)};
+            return;
+        }
+    } else {
         const cs_key *hint = config_schema_suggest(CS_TOP, key);
         if (hint)
             config_report(src, NULL, CONFIG_ERROR, "unknown key '%s'; did you mean '%s'?", key,
                           hint->key);
         else
             config_report(src, NULL, CONFIG_ERROR, "unknown key '%s'", key);
-    } else if (config_parse_text(eq + 1, src->doc, problem, sizeof problem) < 0) {
-        config_report(src, NULL, CONFIG_ERROR, "%s: '%s' is not a YAML value: %s", key, eq + 1,
-                      problem);
-    } else {
-        L->n_set_docs++;
-        L->entries[k - config_schema] = (config_entry){src, NULL, yaml_document_get_root_node(src->doc)};
-        return;
     }
     free(where);
 }

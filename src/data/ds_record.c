@@ -52,16 +52,18 @@ static const char *field(const char *mapped, const char *dflt)
     return mapped ? mapped : dflt;
 }
 
-/* The output field: the mapped name, else "output", "response" or "answer". */
-static jt_node output_of(const jtree *t, jt_node obj, const ds_mapping *map)
+/* The output field: the mapped name, else "output", "response" or "answer";
+ * *KEY is the name it has (the mapped or "output" when there is none). */
+static jt_node output_of(const jtree *t, jt_node obj, const ds_mapping *map, const char **key)
 {
+    static const char *const names[] = {"output", "response", "answer"};
+    *key = map && map->output ? map->output : names[0];
     if (map && map->output)
         return jtree_get(t, obj, map->output);
-    jt_node v = jtree_get(t, obj, "output");
-    if (v == JT_NONE)
-        v = jtree_get(t, obj, "response");
-    if (v == JT_NONE)
-        v = jtree_get(t, obj, "answer");
+    jt_node v = JT_NONE;
+    for (size_t i = 0; i < sizeof names / sizeof names[0] && v == JT_NONE; i++)
+        if ((v = jtree_get(t, obj, names[i])) != JT_NONE)
+            *key = names[i];
     return v;
 }
 
@@ -106,8 +108,8 @@ static int parse_alpaca(const jtree *t, jt_node obj, const ds_mapping *map, ds_r
 {
     const char *ki = field(map ? map->instruction : NULL, "instruction");
     const char *kin = field(map ? map->input : NULL, "input");
-    const char *ko = field(map ? map->output : NULL, "output");
-    jt_node vi = jtree_get(t, obj, ki), vo = output_of(t, obj, map);
+    const char *ko;
+    jt_node vi = jtree_get(t, obj, ki), vo = output_of(t, obj, map, &ko);
     if (vi == JT_NONE || vo == JT_NONE) {
         snprintf(why, whylen, "expected an object with '%s' and '%s'", ki, ko);
         return -1;
@@ -116,6 +118,9 @@ static int parse_alpaca(const jtree *t, jt_node obj, const ds_mapping *map, ds_r
         || get_text(t, jtree_get(t, obj, kin), kin, true, &rec->input, why, whylen) != 0
         || get_text(t, vo, ko, false, &rec->output, why, whylen) != 0)
         return -1;
+    rec->instruction_key = ki;
+    rec->input_key = kin;
+    rec->output_key = ko;
     ds_text user = rec->instruction;
     if (rec->input.len) {
         size_t n = rec->instruction.len + 2 + rec->input.len;
@@ -218,6 +223,7 @@ static int parse_completion(const jtree *t, jt_node obj, ds_record *rec, char *w
     if (get_text(t, v, "text", false, &rec->output, why, whylen) != 0
         || reserve_turns(rec, 1, why, whylen) != 0)
         return -1;
+    rec->output_key = "text";
     add_turn(rec, DS_ROLE_ASSISTANT, rec->output);
     return 0;
 }
@@ -236,6 +242,8 @@ static int parse_input_output(const jtree *t, jt_node obj, const ds_mapping *map
         || get_text(t, vo, ko, false, &rec->output, why, whylen) != 0
         || reserve_turns(rec, 2, why, whylen) != 0)
         return -1;
+    rec->input_key = kin;
+    rec->output_key = ko;
     add_turn(rec, DS_ROLE_USER, rec->input);
     add_turn(rec, DS_ROLE_ASSISTANT, rec->output);
     return 0;

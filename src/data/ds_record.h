@@ -54,6 +54,9 @@ typedef struct {
     size_t n_turns;
     /* alpaca: all three; input_output: input and output; completion: output. */
     ds_text instruction, input, output;
+    /* Their keys in the record ("response" for output when that is the key it
+     * has, a mapped name as mapped); NULL where the format has no such field. */
+    const char *instruction_key, *input_key, *output_key;
     /* Owned: the parsed JSON (the texts point into it) and a joined prompt. */
     void *json;
     char *joined;

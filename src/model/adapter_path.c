@@ -21,8 +21,10 @@ static bool is_file(const char *p)
 static int resolve(const char *path, char *out, size_t outlen, bool *peft, char *err,
                    size_t errlen)
 {
-    static const char *const inside[] = {"adapter_config.json", "adapter/adapter_config.json",
-                                         "adapter.gguf", "adapter/adapter.gguf"};
+    /* A run's adapter/ holds both forms; the GGUF comes first because it
+     * carries the base model's head geometry and PEFT does not. */
+    static const char *const inside[] = {"adapter.gguf", "adapter/adapter.gguf",
+                                         "adapter_config.json", "adapter/adapter_config.json"};
     if (is_file(path)) {
         snprintf(out, outlen, "%s", path);
         *peft = false;
@@ -33,9 +35,9 @@ static int resolve(const char *path, char *out, size_t outlen, bool *peft, char 
         snprintf(p, sizeof p, "%s/%s", path, inside[i]);
         if (!is_file(p))
             continue;
-        *peft = i < 2;
+        *peft = i >= 2;
         if (*peft)
-            snprintf(out, outlen, "%s%s", path, i == 1 ? "/adapter" : "");
+            snprintf(out, outlen, "%s%s", path, i == 3 ? "/adapter" : "");
         else
             snprintf(out, outlen, "%s", p);
         return 0;

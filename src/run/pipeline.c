@@ -11,12 +11,14 @@
 #include <sys/stat.h>
 
 #include "dataset.h"
+#include "ds_type_probe.h"
 #include "grow.h"
 #include "mem_budget.h"
 #include "pipeline.h"
 #include "pipe_batch.h"
 #include "pipe_render.h"
 #include "prng.h"
+#include "plural.h"
 
 /* Keys that make the validation pick and the shuffle independent draws. */
 #define KEY_VAL 0x76616c5f73706c74ull
@@ -48,12 +50,16 @@ typedef struct {
     const pipe_inputs *in;
     chat_tmpl tmpl;
     tok_session *session;
-    bool arena;                 /* every sequence is made: keep the rendered tokens */
+    pipe_report *report;
+    bool out_of_memory;     /* a report line could not be kept */
+    size_t untrainable;     /* records of the current dataset with nothing to learn */
+    bool arena;             /* every sequence is made: keep the rendered tokens */
     int32_t *tokens, *labels;   /* the arena: every set's records in reading order */
     size_t arena_n, arena_cap;
-    dataset **open;             /* the datasets read, by number, until the build ends */
+    dataset **open;         /* the datasets read, by number, until the build ends */
     size_t n_open, cap_open;
 } build_ctx;
+
 
 static const char *const template_names[] = {
     [CONFIG_TEMPLATE_CHATML] = "chatml", [CONFIG_TEMPLATE_LLAMA2] = "llama2",
@@ -78,17 +84,46 @@ int pipeline_template(config_chat_template c, const char *model_template, chat_t
     return 0;
 }
 
-static void note(const build_ctx *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void note(const build_ctx *b, const char *fmt, ...)
+int pipe_report_add(pipe_report *r, const char *line)
 {
-    if (!b->in->note)
-        return;
+    char *copy = strdup(line);
+    char **lines = copy ? realloc(r->lines, (r->n + 1) * sizeof *lines) : NULL;
+    if (!lines) {
+        free(copy);
+        return -1;
+    }
+    r->lines = lines;
+    r->lines[r->n++] = copy;
+    return 0;
+}
+
+void pipeline_report_replay(const pipeline *p, pipe_note_fn note, void *ctx)
+{
+    for (size_t i = 0; note && i < p->report.n; i++)
+        note(ctx, p->report.lines[i]);
+}
+
+/* One report line: kept in the pipeline and handed to the caller's note. */
+static void note(build_ctx *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(build_ctx *b, const char *fmt, ...)
+{
     char msg[1024];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    b->in->note(b->in->note_ctx, msg);
+    if (pipe_report_add(b->report, msg))
+        b->out_of_memory = true;
+    if (b->in->note)
+        b->in->note(b->in->note_ctx, msg);
+}
+
+/* "PATH: N WHAT skipped in all" after the examples, when some were not shown. */
+static void note_count(build_ctx *b, const char *path, size_t n, const char *what)
+{
+    if (n > PIPE_NOTE_EXAMPLES)
+        note(b, "%s: %zu %s skipped in all (the first %d shown)", path, n, what,
+             PIPE_NOTE_EXAMPLES);
 }
 
 static int push_doc(doc_list *l, const plan_doc *d, char *err, size_t errlen)
@@ -141,24 +176,42 @@ static int check_budget(const build_ctx *b, const doc_list *l, const char *path,
     return -1;
 }
 
-/* Reports the dataset's problems and duplicates and adds them to the counts. */
-static void report_skips(const build_ctx *b, dataset *ds, doc_list *out)
+/* Reports the dataset's problems (with the type its bad records look like
+ * when that is another one) and adds them to the counts. */
+static void report_problems(build_ctx *b, dataset *ds, doc_list *out)
 {
-    char line[1024];
-    for (size_t i = 0; i < dataset_problem_count(ds); i++) {
+    char line[1024], hint[96];
+    size_t shown = dataset_problem_count(ds) < PIPE_NOTE_EXAMPLES ? dataset_problem_count(ds)
+                                                                : PIPE_NOTE_EXAMPLES;
+    for (size_t i = 0; i < shown; i++) {
         dataset_problem_text(ds, dataset_problem_at(ds, i), line, sizeof line);
-        note(b, "%s", line);
+        note(b, "%s (skipped)", line);
     }
-    out->counts.bad += dataset_bad_count(ds);
+    size_t bad = dataset_bad_count(ds), problems = dataset_problem_total(ds);
+    out->counts.bad += bad;
+    ds_format looks = bad ? ds_type_probe_bad(ds) : DS_FMT_AUTO;
+    if (problems > PIPE_NOTE_EXAMPLES || looks != DS_FMT_AUTO)
+        note(b, "%s: %zu of %zu records skipped in all as not %s (%zu problem%s, the first %zu "
+             "shown)%s", dataset_path(ds), bad, dataset_count(ds),
+             ds_format_name(dataset_format(ds)), problems, plural_s(problems), shown,
+             ds_type_probe_hint(looks, hint, sizeof hint));
+}
+
+/* Reports the duplicates dataset_exact_deduplication skips and counts them. */
+static void report_duplicates(build_ctx *b, dataset *ds, doc_list *out)
+{
     if (!b->cfg->dataset_exact_deduplication)
         return;
     out->counts.duplicates += dataset_dup_count(ds);
-    for (size_t i = 0, first; i < dataset_count(ds); i++)
-        if (dataset_dup_of(ds, i, &first))
+    for (size_t i = 0, first, shown = 0; i < dataset_count(ds) && shown < PIPE_NOTE_EXAMPLES; i++)
+        if (dataset_dup_of(ds, i, &first)) {
             note(b, "%s: line %llu, byte %llu: duplicate of the record at line %llu (skipped)",
                  dataset_path(ds), (unsigned long long)dataset_line(ds, i),
                  (unsigned long long)dataset_offset(ds, i),
                  (unsigned long long)dataset_line(ds, first));
+            shown++;
+        }
+    note_count(b, dataset_path(ds), dataset_dup_count(ds), "duplicates");
 }
 
 /* Record IDX of DS rendered and truncated into D as the trainer takes it. */
@@ -186,9 +239,11 @@ static int take_record(build_ctx *b, size_t no, size_t idx, const ds_record *rec
         return -1;
     int rc = 0;
     if (d.learned == 0) {
-        note(b, "%s: line %llu, byte %llu: nothing to learn%s (skipped)", dataset_path(ds),
-             (unsigned long long)dataset_line(ds, idx), (unsigned long long)dataset_offset(ds, idx),
-             d.truncated ? " within sequence_len" : ": no assistant reply");
+        if (b->untrainable++ < PIPE_NOTE_EXAMPLES)
+            note(b, "%s: line %llu, byte %llu: nothing to learn%s (skipped)", dataset_path(ds),
+                 (unsigned long long)dataset_line(ds, idx),
+                 (unsigned long long)dataset_offset(ds, idx),
+                 d.truncated ? " within sequence_len" : ": no assistant reply");
         out->counts.untrainable++;
     } else {
         plan_doc pd = {(uint64_t)no << WHERE_SHIFT | idx, b->arena_n, (uint32_t)d.n,
@@ -242,11 +297,13 @@ static int read_dataset(build_ctx *b, const char *path, const config_dataset *e,
     if (!ds)
         return -1;
     size_t no = b->n_open - 1;
-    report_skips(b, ds, out);
+    report_problems(b, ds, out);
+    report_duplicates(b, ds, out);
     dataset_iter it;
     ds_record rec;
     size_t idx;
     int rc = 0;
+    b->untrainable = 0;
     dataset_iter_init(&it, ds, b->cfg->dataset_exact_deduplication);
     while (rc == 0 && dataset_iter_next(&it, &rec, &idx)) {
         rc = take_record(b, no, idx, &rec, out, err, errlen);
@@ -254,6 +311,8 @@ static int read_dataset(build_ctx *b, const char *path, const config_dataset *e,
         if (rc == 0 && (out->n & 1023) == 0)
             rc = check_budget(b, out, path, err, errlen);
     }
+    if (rc == 0)
+        note_count(b, path, b->untrainable, "records with nothing to learn");
     if (rc == 0 && dataset_changed(ds, err, errlen))
         rc = -1;
     if (b->arena) {          /* its records are rendered for good */
@@ -504,7 +563,7 @@ int pipeline_build(pipeline *p, const train_config *cfg, const pipe_inputs *in, 
                    size_t errlen)
 {
     *p = (pipeline){0};
-    build_ctx b = {.cfg = cfg, .in = in, .arena = in->max_sequences == 0};
+    build_ctx b = {.cfg = cfg, .in = in, .report = &p->report, .arena = in->max_sequences == 0};
     if (cfg->sequence_len < 2 || cfg->sequence_len > INT_MAX) {
         snprintf(err, errlen, "sequence_len %lld is out of range", (long long)cfg->sequence_len);
         return -1;
@@ -521,6 +580,10 @@ int pipeline_build(pipeline *p, const train_config *cfg, const pipe_inputs *in, 
     for (size_t i = 0; i < b.n_open; i++)
         dataset_free(b.open[i]);
     free(b.open);
+    if (rc == 0 && b.out_of_memory) {
+        snprintf(err, errlen, "out of memory keeping the skipped-record report");
+        rc = -1;
+    }
     return rc;
 }
 
@@ -536,4 +599,8 @@ void pipeline_free(pipeline *p)
 {
     set_free(&p->train);
     set_free(&p->val);
+    for (size_t i = 0; i < p->report.n; i++)
+        free(p->report.lines[i]);
+    free(p->report.lines);
+    p->report = (pipe_report){0};
 }

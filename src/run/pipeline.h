@@ -4,8 +4,8 @@
  * Order of operations (fixed; the trainer and `lathe data render` share it):
  *  1. Read every dataset in config order, records in file order. Records that
  *     do not parse as the format are skipped (reported with file, line and
- *     byte); with dataset_exact_deduplication, exact repeats of an earlier
- *     record of the same file are skipped.
+ *     byte, see pipe_report); with dataset_exact_deduplication, exact repeats
+ *     of an earlier record of the same file are skipped.
  *  2. Render each record with the chat template to tokens and labels
  *     (pipe_render.h), and truncate it to sequence_len by dropping its
  *     tail. A record with no learned token left is skipped.
@@ -67,13 +67,32 @@ typedef struct {
     pipe_counts counts;  /* of all of them */
 } pipe_set;
 
+/* What was skipped, as the lines a user reads: per dataset and reason (bad,
+ * duplicate, nothing to learn) the first PIPE_NOTE_EXAMPLES records as
+ * "PATH: line L, byte B: REASON (skipped)", then, when there were more or the
+ * bad records have another dataset type's keys, one line with the count and
+ * the hint ("these look like alpaca: set type: alpaca"). Kept with the
+ * sequences (the tokenized-data cache stores it), so a run that takes its data
+ * from the cache reports the same lines. */
+#define PIPE_NOTE_EXAMPLES 3
+typedef struct {
+    char **lines;
+    size_t n;
+} pipe_report;
+
 typedef struct {
     pipe_set train, val;
     chat_tmpl tmpl;
+    pipe_report report;
 } pipeline;
 
-/* Receives one line per skipped record: "PATH: line L, byte B: REASON". */
+/* Receives each line of the report as it is made. */
 typedef void (*pipe_note_fn)(void *ctx, const char *msg);
+
+/* Appends a copy of LINE; -1 when out of memory. */
+int pipe_report_add(pipe_report *r, const char *line);
+/* Hands every line of P's report to NOTE, as pipeline_build did. */
+void pipeline_report_replay(const pipeline *p, pipe_note_fn note, void *ctx);
 
 typedef struct {
     const tok_vocab *vocab;

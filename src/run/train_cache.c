@@ -20,7 +20,7 @@
 #include "run_dir.h"
 
 #define CACHE_MAGIC "LATHETKC"
-#define CACHE_VERSION 1u
+#define CACHE_VERSION 2u
 #define HEADER_BYTES 40 /* magic 8, version 4, reserved 4, key 8, length 8, XXH3 8 */
 #define N_COUNTS 8
 
@@ -149,6 +149,16 @@ static void put_set(payload_writer *w, const pipe_set *s)
     }
 }
 
+static void put_report(payload_writer *w, const pipe_report *r)
+{
+    put_u64(w, r->n);
+    for (size_t i = 0; i < r->n; i++) {
+        size_t len = strlen(r->lines[i]);
+        put_u64(w, len);
+        put(w, r->lines[i], len);
+    }
+}
+
 static void header(unsigned char out[HEADER_BYTES], uint64_t key, uint64_t len, uint64_t sum)
 {
     uint32_t version = CACHE_VERSION, reserved = 0;
@@ -185,6 +195,7 @@ int train_cache_save(const char *path, uint64_t key, const pipeline *p, char *er
     put(&w, &tmpl, sizeof tmpl);
     put_set(&w, &p->train);
     put_set(&w, &p->val);
+    put_report(&w, &p->report);
     header(head, key, w.len, XXH3_64bits_digest(&w.h));
     if (!w.ok || fseek(af.fp, 0, SEEK_SET) || fwrite(head, 1, sizeof head, af.fp) != sizeof head) {
         snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
@@ -240,6 +251,22 @@ static bool get_set(reader *r, pipe_set *s)
     return s->counts.sequences == s->n;
 }
 
+static bool get_report(reader *r, pipe_report *out)
+{
+    uint64_t n, len;
+    if (!get(r, &n, sizeof n) || n > r->left / sizeof len)
+        return false;
+    for (uint64_t i = 0; i < n; i++) {
+        char line[1024];
+        if (!get(r, &len, sizeof len) || len >= sizeof line || !get(r, line, (size_t)len))
+            return false;
+        line[len] = '\0';
+        if (pipe_report_add(out, line))
+            return false;
+    }
+    return true;
+}
+
 /* Checks the header of BUF[0..len) against KEY; names the problem in err. */
 static bool header_ok(const unsigned char *buf, size_t len, uint64_t key, const char *path,
                       char *err, size_t errlen)
@@ -279,7 +306,7 @@ train_cache_status train_cache_load(const char *path, uint64_t key, pipeline *p,
         uint32_t tmpl = CHAT_TMPL_UNKNOWN;
         bool ok = get(&r, &tmpl, sizeof tmpl) && tmpl > CHAT_TMPL_UNKNOWN &&
                   tmpl < CHAT_TMPL_COUNT && get_set(&r, &p->train) && get_set(&r, &p->val) &&
-                  r.left == 0 && p->train.n > 0;
+                  get_report(&r, &p->report) && r.left == 0 && p->train.n > 0;
         p->tmpl = (chat_tmpl)tmpl;
         if (ok)
             st = TRAIN_CACHE_HIT;

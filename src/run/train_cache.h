@@ -15,8 +15,9 @@
  * shuffle, seed and val_set_size. Any change to them gives another file.
  *
  * File: magic "LATHETKC", format version, the key, the payload's length and
- * its XXH3, then the payload (the template, and per set its counts and its
- * sequences as token/label/doc arrays; host byte order). A load checks all of
+ * its XXH3, then the payload (the template, per set its counts and its
+ * sequences as token/label/doc arrays, then the skipped-record report's lines;
+ * host byte order). A load checks all of
  * them before it trusts a byte; the file is written atomically
  * (atomic_file.h), so a reader sees the old file or the whole new one. */
 #ifndef LATHE_TRAIN_CACHE_H

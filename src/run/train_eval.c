@@ -7,16 +7,9 @@
 #include <math.h>
 #include <stdbool.h>
 #include <string.h>
-#include <time.h>
 
+#include "clock.h"
 #include "pipe_source.h"
-
-double train_eval_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 int train_eval_loss(model *m, const pipe_set *set, size_t micro, int32_t pad, double *loss,
                     char *err, size_t errlen)
@@ -62,7 +55,7 @@ static bool early_stop(train_eval *e, int64_t step, double loss)
     if (++e->since_best != e->patience || e->patience < 1)
         return false;
     ring_record rec;
-    ring_event(&rec, step, train_eval_now() - e->t0, "early stopping (patience %lld)",
+    ring_event(&rec, step, clock_s() - e->t0, "early stopping (patience %lld)",
                (long long)e->patience);
     ring_push(e->metrics, &rec);
     trainer_stop(e->t);
@@ -78,7 +71,7 @@ int train_eval_step(train_eval *e, int64_t step, bool *best)
     double l;
     ring_record rec;
     if (train_eval_loss(e->m, e->val, e->micro, e->pad, &l, err, sizeof err)) {
-        ring_event(&rec, step, train_eval_now() - e->t0, "eval failed: %s", err);
+        ring_event(&rec, step, clock_s() - e->t0, "eval failed: %s", err);
         ring_push(e->metrics, &rec);
         return 0;
     }
@@ -86,7 +79,7 @@ int train_eval_step(train_eval *e, int64_t step, bool *best)
     rec.kind = RING_EVAL;
     rec.step = step;
     rec.eval_loss = l;
-    rec.elapsed_s = train_eval_now() - e->t0;
+    rec.elapsed_s = clock_s() - e->t0;
     ring_push(e->metrics, &rec);
     *best = early_stop(e, step, l);
     return 1;

@@ -44,7 +44,4 @@ typedef struct {
  * best; otherwise (none due, or it failed: an event says why) returns 0. */
 int train_eval_step(train_eval *e, int64_t step, bool *best);
 
-/* Monotonic seconds. */
-double train_eval_now(void);
-
 #endif

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "train_ckpt.h"
 #include "train_run.h"
 
@@ -68,7 +69,7 @@ void train_run_on_step(void *ctx, int64_t step)
         fprintf(stderr, "lathe train: %s; training goes on, the earlier checkpoints are "
                         "intact\n", msg);
     ring_record rec;
-    ring_event(&rec, step, train_eval_now() - r->t0, "%s", msg);
+    ring_event(&rec, step, clock_s() - r->t0, "%s", msg);
     ring_push(r->metrics, &rec);
 }
 

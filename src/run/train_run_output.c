@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "adapter.h"
+#include "clock.h"
 #include "train_ckpt.h"
 #include "train_run.h"
 
@@ -78,7 +79,7 @@ static int64_t output_weights(train_run *r, int64_t step)
     snprintf(msg, sizeof msg, "loaded the best checkpoint (step %lld, eval loss %.6g)",
              (long long)r->best_step, r->best_eval);
     fprintf(stderr, "lathe train: %s\n", msg);
-    return train_run_log_event(r, step, train_eval_now() - r->t0, msg) ? -1 : r->best_step;
+    return train_run_log_event(r, step, clock_s() - r->t0, msg) ? -1 : r->best_step;
 }
 
 static const char *state_name(trainer_state s)
@@ -114,7 +115,7 @@ int train_run_finish(train_run *r)
 {
     trainer_status st;
     trainer_get_status(r->t, &st);
-    double wall = train_eval_now() - r->t0;
+    double wall = clock_s() - r->t0;
     int rc = 0;
     bool lora = r->cfg.adapter == CONFIG_ADAPTER_LORA;
     bool final_save = r->cfg.save_steps != CONFIG_UNSET || st.state == TRAINER_STOPPED;

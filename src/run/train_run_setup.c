@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "cpu_count.h"
 #include "train_cache.h"
 #include "train_ckpt.h"
@@ -78,7 +79,7 @@ static int load_config(train_run *r, const train_options *o)
 static void print_note(void *ctx, const char *msg)
 {
     (void)ctx;
-    fprintf(stderr, "lathe train: skipped %s\n", msg);
+    fprintf(stderr, "lathe train: %s\n", msg);
 }
 
 static void data_event(train_run *r, const char *fmt, ...)
@@ -111,6 +112,7 @@ static int cached_pipeline(train_run *r, const pipe_inputs *in)
     train_cache_status st = train_cache_load(path, key, &r->pipe, why, sizeof why);
     int rc = 0;
     if (st == TRAIN_CACHE_HIT) {
+        pipeline_report_replay(&r->pipe, in->note, in->note_ctx);
         data_event(r, "tokenized data from the cache %s", path);
     } else {
         if (st == TRAIN_CACHE_BAD)
@@ -203,7 +205,7 @@ int train_run_start(train_run *r)
         return -1;
     if (c->shuffle)
         pipe_source_reshuffle(&r->src, (uint64_t)c->seed);
-    r->t0 = train_eval_now();
+    r->t0 = clock_s();
     if (c->eval_steps != CONFIG_UNSET && r->pipe.val.n > 0) {
         r->eval = (train_eval){.m = r->mf.m, .val = &r->pipe.val,
                                .micro = (size_t)c->micro_batch_size, .pad = r->pad,

@@ -11,7 +11,7 @@ running() { scr_alternate && scr_lacks "lathe exited"; }
 
 scr_start -- --no-color shrink.jsonl
 check "the file opens" scr_wait "4000 records"
-check "the check ends" scr_wait "duplicates"
+check "the check ends" scr_wait " duplicate"
 scr_keys d
 check "the first record is deleted" scr_wait "1 deleted"
 scr_keys End
@@ -23,7 +23,7 @@ scr_keys Home
 check "the pane still answers keys" scr_wait " 1 "
 check "lathe is still running" running
 scr_keys R
-check "R reloads the file as it is now" scr_wait "1 records"
+check "R reloads the file as it is now" scr_wait "1 record ·"
 check "the edit is replayed on it" scr_wait "1 of 1 edit steps replayed"
 check "the warning is gone" scr_wait_gone "changed on disk"
 scr_keys q y

@@ -15,7 +15,7 @@ chmod +x "$scr_dir/edit.sh"
 
 scr_start 'EDITOR=./edit.sh --mode "two words"' VISUAL= -- --no-color browse.jsonl
 check "the file opens" scr_wait "60 records"
-check "the check ends" scr_wait "duplicates"
+check "the check ends" scr_wait " duplicate"
 scr_keys e
 check "the editor gets its quoted argument whole" scr_wait "Edited through a quoted EDITOR."
 check "and the edit counts as one" scr_wait "unsaved edits"

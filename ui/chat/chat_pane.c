@@ -1,8 +1,11 @@
 /* chat_pane.c - the Chat pane. It will hold the A/B chat REPL: each prompt to the
  * base model (A) and to base+adapter (B), side by side.
- * Until that lands it says so and names the headless command to use
- * meanwhile; it shows no made-up content. */
+ * Until that lands it says so, in the words every other surface uses
+ * (chat_pending.h), and names the headless command to use meanwhile; it shows
+ * no made-up content. */
 #include "pane.h"
+
+#include "chat_pending.h"
 
 static const char *const lines[] = {
     "A/B chat",
@@ -11,10 +14,12 @@ static const char *const lines[] = {
     "model with your fine-tuned adapter (B), show both answers side by side,",
     "and keep the better ones.",
     "",
-    "It is not available in this build yet. Meanwhile, from a shell:",
+    "Status: " CHAT_PENDING ".",
     "",
-    "$ lathe chat -m MODEL.gguf --lora ADAPTER --ab",
+    "From a shell, one answer from the base model and one with the adapter:",
+    "",
     "$ lathe generate -m MODEL.gguf -p PROMPT --temp 0",
+    "$ lathe generate -m MODEL.gguf --lora ADAPTER -p PROMPT --temp 0",
 };
 
 const pane_class chat_pane_class = {

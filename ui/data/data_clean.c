@@ -20,6 +20,7 @@
 #include "theme.h"
 #include "ds_save.h"
 #include "ds_split.h"
+#include "plural.h"
 
 bool data_clean_ready(pane_data *p)
 {
@@ -47,10 +48,16 @@ bool data_clean_ready(pane_data *p)
     return true;
 }
 
-static void changed(pane_data *p)
+/* After the session changed; NEW_STEP: an action was added (not an undo or
+ * redo). Unsaved edits are any step list other than the saved one: undoing
+ * back to it is clean again, a new step after undoing past it never is. */
+static void changed(pane_data *p, bool new_step)
 {
+    size_t steps = ds_edit_step_count(p->edit);
+    if (new_step && steps <= p->saved_steps)
+        p->saved_steps = SIZE_MAX;
     p->edit_gen++;
-    p->dirty = true;
+    p->dirty = steps != p->saved_steps;
     p->doc_width = 0;       /* detail and preview rebuild from the new text */
     data_pane_rebuild(p);
     data_pane_refilter(p);
@@ -68,8 +75,8 @@ static int apply(pane_data *p, const ds_action *a, const char *what)
         data_pane_refilter(p);
         return -1;
     }
-    changed(p);
-    data_pane_say(p, false, "%s: %zu row%s changed (u undoes)", what, n, n == 1 ? "" : "s");
+    changed(p, true);
+    data_pane_say(p, false, "%s: %zu row%s changed (u undoes)", what, n, plural_s(n));
     return 0;
 }
 
@@ -80,7 +87,7 @@ static void apply_async(pane_data *p, const ds_action *a, const char *what)
         return;
     data_pane_stop_workers(p);
     char err[512];
-    if (!(p->job = data_job_start(p->edit, a, err, sizeof err))) {
+    if (!(p->job = data_job_start(p->edit, a, p->notify, err, sizeof err))) {
         data_pane_say(p, true, "%s: %s", what, err);
         data_pane_refilter(p);
         return;
@@ -102,9 +109,9 @@ void data_clean_poll(pane_data *p)
         data_pane_refilter(p);
         return;
     }
-    changed(p);
+    changed(p, true);
     data_pane_say(p, false, "%s: %zu row%s changed (u undoes)", p->job_what, n,
-                  n == 1 ? "" : "s");
+                  plural_s(n));
 }
 
 void data_clean_job_draw(pane_data *p, WINDOW *w, int y)
@@ -155,9 +162,9 @@ void data_clean_undo(pane_data *p, bool redo)
     }
     if (redo)
         name = ds_action_name(ds_edit_step(p->edit, ds_edit_step_count(p->edit) - 1)->kind);
-    changed(p);
+    changed(p, false);
     data_pane_say(p, false, "%s: %s (%zu step%s)", redo ? "redone" : "undone", name,
-                  ds_edit_step_count(p->edit), ds_edit_step_count(p->edit) == 1 ? "" : "s");
+                  ds_edit_step_count(p->edit), plural_s(ds_edit_step_count(p->edit)));
 }
 
 void data_clean_menu_key(pane_data *p, int key)
@@ -289,6 +296,7 @@ void data_clean_save(pane_data *p, const char *path, bool overwrite)
         return;
     }
     p->dirty = false;
+    p->saved_steps = ds_edit_step_count(p->edit);
     data_pane_say(p, false, "saved %zu records to %s, recipe %s%s%s", r.written, path, r.recipe,
                   r.backup[0] ? ", backup " : "", r.backup);
 }
@@ -389,7 +397,7 @@ void data_clean_replay(pane_data *p)
     p->replay = NULL;
     p->n_replay = 0;
     if (took)
-        changed(p);
+        changed(p, true);
     data_pane_say(p, took < n, "reloaded; %zu of %zu edit steps replayed on it (u undoes)%s",
                   took, n, first);
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crt.h"
 #include "data_text.h"
 
 /* What the view shows of one field, and of a bad record's raw text: enough
@@ -46,20 +47,27 @@ static const data_field role_field[] = {
     [DS_ROLE_ASSISTANT] = DATA_FIELD_ASSISTANT,
 };
 
+/* A field's label: its key in the record ("response"), else the format's name. */
+static const char *key(const char *in_record, const char *format_name)
+{
+    return in_record ? in_record : format_name;
+}
+
 static void fields(data_doc *d, const ds_record *r, int width)
 {
     switch (r->format) {
     case DS_FMT_ALPACA:
-        field(d, "instruction", r->instruction, width, DATA_FIELD_INSTRUCTION);
-        field(d, "input", r->input, width, DATA_FIELD_INPUT);
-        field(d, "output", r->output, width, DATA_FIELD_OUTPUT);
+        field(d, key(r->instruction_key, "instruction"), r->instruction, width,
+              DATA_FIELD_INSTRUCTION);
+        field(d, key(r->input_key, "input"), r->input, width, DATA_FIELD_INPUT);
+        field(d, key(r->output_key, "output"), r->output, width, DATA_FIELD_OUTPUT);
         return;
     case DS_FMT_INPUT_OUTPUT:
-        field(d, "input", r->input, width, DATA_FIELD_INPUT);
-        field(d, "output", r->output, width, DATA_FIELD_OUTPUT);
+        field(d, key(r->input_key, "input"), r->input, width, DATA_FIELD_INPUT);
+        field(d, key(r->output_key, "output"), r->output, width, DATA_FIELD_OUTPUT);
         return;
     case DS_FMT_COMPLETION:
-        field(d, "text", r->output, width, DATA_FIELD_OUTPUT);
+        field(d, key(r->output_key, "text"), r->output, width, DATA_FIELD_OUTPUT);
         return;
     default:
         break;
@@ -68,7 +76,7 @@ static void fields(data_doc *d, const ds_record *r, int width)
         data_doc_addf(d, THEME_ERROR, "no turns");
     for (size_t t = 0; t < r->n_turns; t++) {
         char label[64];
-        snprintf(label, sizeof label, "turn %zu %s %s", t + 1, "\xC2\xB7",
+        snprintf(label, sizeof label, "turn %zu %s %s", t + 1, crt_glyph(CRT_GLYPH_DOT),
                  ds_role_name(r->turns[t].role));
         field(d, label, r->turns[t].text, width, role_field[r->turns[t].role]);
     }
@@ -77,13 +85,14 @@ static void fields(data_doc *d, const ds_record *r, int width)
 static void header(pane_data *p, data_doc *d, size_t rec, const data_metrics *m, bool parsed)
 {
     dataset *ds = data_source_dataset(p->src);
+    const char *dot = crt_glyph(CRT_GLYPH_DOT);
     data_doc_addf(d, THEME_DIM, "record %zu of %zu %s line %llu %s byte %llu", rec + 1,
-                  dataset_count(ds), "\xC2\xB7", (unsigned long long)dataset_line(ds, rec),
-                  "\xC2\xB7", (unsigned long long)dataset_offset(ds, rec));
+                  dataset_count(ds), dot, (unsigned long long)dataset_line(ds, rec), dot,
+                  (unsigned long long)dataset_offset(ds, rec));
     bool exact = data_source_vocab(p->src) != NULL;
     if (!parsed)
         return;
-    data_doc_addf(d, THEME_DIM, "%u chars %s %s%u tokens%s", m->chars, "\xC2\xB7",
+    data_doc_addf(d, THEME_DIM, "%u chars %s %s%u tokens%s", m->chars, dot,
                   exact ? "" : "~", m->tokens,
                   !exact ? " (estimated from bytes)"
                   : data_source_template(p->src) != CHAT_TMPL_UNKNOWN

@@ -1,26 +1,26 @@
-/* data_filter.c - the filter worker (see data_filter.h). The match array is
- * written only by the worker and read by the UI thread after `done` is seen
- * with acquire ordering; the counts are atomics polled while it runs. */
+/* data_filter.c - the filter job on a worker (see data_filter.h). The match
+ * array is written only by the job and read by the UI thread once the worker
+ * has ended (worker_poll's acquire); the matched count is an atomic polled
+ * while it runs, the scanned count the worker's progress. */
 #include "config.h"
 
 #include "data_filter.h"
 
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 struct data_filter {
+    worker *w;
     const data_source *src;
     ds_edit *edit;
     bool stats_current;         /* the stats pass describes EDIT as it is */
     ds_filter *f;
     bool summary_only;          /* the filter reads no text, fields or PII kinds */
+    ds_feat_ctx *fc;            /* the job's */
     size_t n;
     uint8_t *match;
-    pthread_t thread;
-    atomic_bool stop, done;
-    atomic_size_t scanned, matched;
+    atomic_size_t matched;
 };
 
 static int read_record(const data_filter *j, size_t i, ds_record *rec)
@@ -80,56 +80,70 @@ static bool eval_row(data_filter *j, ds_feat_ctx *fc, size_t i)
     return hit;
 }
 
-static void *work(void *arg)
+static int filter_run(worker *w, void *arg, char *err, size_t errlen)
 {
     data_filter *j = arg;
     data_thread_background();
-    char err[256];
-    ds_feat_ctx *fc = ds_feat_ctx_new(data_source_vocab(j->src), err, sizeof err);
-    if (fc)
-        ds_feat_ctx_set_template(fc, data_source_template(j->src));
-    for (size_t i = 0; fc && i < j->n && !atomic_load_explicit(&j->stop, memory_order_relaxed);
-         i++) {
-        j->match[i] = eval_row(j, fc, i);
+    for (size_t i = 0; i < j->n; i++) {
+        if (worker_cancelled(w)) {
+            snprintf(err, errlen, "filter cancelled");
+            return -1;
+        }
+        j->match[i] = eval_row(j, j->fc, i);
         if (j->match[i])
             atomic_fetch_add_explicit(&j->matched, 1, memory_order_relaxed);
-        atomic_store_explicit(&j->scanned, i + 1, memory_order_relaxed);
+        worker_progress(w, i + 1, j->n);
     }
-    ds_feat_ctx_free(fc);
-    atomic_store_explicit(&j->done, true, memory_order_release);
-    return NULL;
+    return 0;
+}
+
+static const worker_job filter_job = {.name = "filter", .run = filter_run};
+
+static void filter_free(data_filter *j)
+{
+    ds_feat_ctx_free(j->fc);
+    ds_filter_free(j->f);
+    free(j->match);
+    free(j);
 }
 
 data_filter *data_filter_start(const data_source *src, ds_edit *edit, bool stats_current,
-                               ds_filter *f, size_t n, char *err, size_t errlen)
+                               ds_filter *f, size_t n, worker_notify notify, char *err,
+                               size_t errlen)
 {
     data_filter *j = calloc(1, sizeof *j);
     uint8_t *match = calloc(n ? n : 1, 1);
     if (!j || !match) {
         snprintf(err, errlen, "out of memory filtering %zu records", n);
-        goto fail;
+        free(j);
+        free(match);
+        ds_filter_free(f);
+        return NULL;
     }
     *j = (data_filter){.src = src, .edit = edit, .stats_current = stats_current, .f = f,
                        .n = n, .match = match};
     j->summary_only = !(ds_filter_needs(f) & (DS_NEED_TEXT | DS_NEED_FIELDS));
-    if (pthread_create(&j->thread, NULL, work, j) != 0) {
-        snprintf(err, errlen, "cannot start the filter thread");
-        goto fail;
+    if (!(j->fc = ds_feat_ctx_new(data_source_vocab(src), err, errlen))) {
+        filter_free(j);
+        return NULL;
+    }
+    ds_feat_ctx_set_template(j->fc, data_source_template(src));
+    if (!(j->w = worker_new(&filter_job, notify, err, errlen)) ||
+        worker_start(j->w, j, err, errlen) != 0) {
+        worker_free(j->w);
+        filter_free(j);
+        return NULL;
     }
     return j;
-fail:
-    free(match);
-    free(j);
-    ds_filter_free(f);
-    return NULL;
 }
 
 bool data_filter_poll(const data_filter *j, size_t *scanned, size_t *matched)
 {
-    bool done = atomic_load_explicit(&((data_filter *)j)->done, memory_order_acquire);
-    *scanned = atomic_load_explicit(&((data_filter *)j)->scanned, memory_order_relaxed);
+    worker_status st;
+    bool done = worker_poll(j->w, &st) == WORKER_DONE;
+    *scanned = (size_t)st.done;
     *matched = atomic_load_explicit(&((data_filter *)j)->matched, memory_order_relaxed);
-    return done && *scanned == j->n;
+    return done;
 }
 
 const uint8_t *data_filter_matches(const data_filter *j)
@@ -146,9 +160,6 @@ void data_filter_stop(data_filter *j)
 {
     if (!j)
         return;
-    atomic_store(&j->stop, true);
-    pthread_join(j->thread, NULL);
-    ds_filter_free(j->f);
-    free(j->match);
-    free(j);
+    worker_free(j->w);
+    filter_free(j);
 }

@@ -20,14 +20,17 @@
 #include "data_source.h"
 #include "ds_edit.h"
 #include "ds_filter.h"
+#include "worker.h"
 
 typedef struct data_filter data_filter;
 
 /* Evaluates F (the job takes it) on records 0..N of SRC, through EDIT when
- * it is not NULL (deleted rows never match). NULL with ERR when the thread
+ * it is not NULL (deleted rows never match), on a worker (worker.h) that
+ * calls NOTIFY as it goes and when it ends. NULL with ERR when the thread
  * cannot start (F is then freed). */
 data_filter *data_filter_start(const data_source *src, ds_edit *edit, bool stats_current,
-                               ds_filter *f, size_t n, char *err, size_t errlen);
+                               ds_filter *f, size_t n, worker_notify notify, char *err,
+                               size_t errlen);
 /* True once every record is evaluated; *SCANNED and *MATCHED so far. */
 bool data_filter_poll(const data_filter *j, size_t *scanned, size_t *matched);
 /* After poll returned true: MATCH[record] is 1 for the rows that match. */

@@ -1,38 +1,41 @@
-/* data_job.c - an edit action on a worker thread (see data_job.h). The
- * result fields are written by the worker before `done` (release) and read
- * after it (acquire). */
+/* data_job.c - an edit action on a worker (see data_job.h). ds_edit_apply
+ * has its own cancel flag, so the job forwards worker_cancel to it; its
+ * results are read once the worker has ended. */
 #include "config.h"
 
 #include "data_job.h"
 
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "data_source.h"
+#include "worker.h"
 
 struct data_job {
+    worker *w;
     ds_edit *e;
     ds_action a;
-    size_t total;               /* the session's rows, read before the thread starts */
-    pthread_t thread;
-    atomic_bool done;
-    int rc;
-    size_t changed;
-    char err[1024];
+    size_t total;               /* the session's rows, read before the job starts */
+    size_t changed;             /* the job's until it ends */
 };
 
-static void *work(void *arg)
+static int job_run(worker *w, void *arg, char *err, size_t errlen)
 {
+    (void)w;
     data_job *j = arg;
     data_thread_background();
-    j->rc = ds_edit_apply(j->e, &j->a, &j->changed, j->err, sizeof j->err);
-    atomic_store_explicit(&j->done, true, memory_order_release);
-    return NULL;
+    return ds_edit_apply(j->e, &j->a, &j->changed, err, errlen);
 }
 
-data_job *data_job_start(ds_edit *e, const ds_action *a, char *err, size_t errlen)
+static void job_cancel(void *arg)
+{
+    ds_edit_cancel(((data_job *)arg)->e);
+}
+
+static const worker_job edit_job = {.name = "edit", .run = job_run, .cancel = job_cancel};
+
+data_job *data_job_start(ds_edit *e, const ds_action *a, worker_notify notify, char *err,
+                         size_t errlen)
 {
     data_job *j = calloc(1, sizeof *j);
     if (!j || ds_action_copy(&j->a, a) != 0) {
@@ -42,10 +45,9 @@ data_job *data_job_start(ds_edit *e, const ds_action *a, char *err, size_t errle
     }
     j->e = e;
     j->total = ds_edit_rows(e);
-    if (pthread_create(&j->thread, NULL, work, j) != 0) {
-        snprintf(err, errlen, "cannot start a thread for %s", ds_action_name(a->kind));
-        ds_action_clear(&j->a);
-        free(j);
+    if (!(j->w = worker_new(&edit_job, notify, err, errlen)) ||
+        worker_start(j->w, j, err, errlen) != 0) {
+        data_job_free(j);
         return NULL;
     }
     return j;
@@ -53,11 +55,12 @@ data_job *data_job_start(ds_edit *e, const ds_action *a, char *err, size_t errle
 
 bool data_job_poll(data_job *j, int *rc, size_t *changed, char *err, size_t errlen)
 {
-    if (!atomic_load_explicit(&j->done, memory_order_acquire))
+    worker_state s = worker_poll(j->w, NULL);
+    if (s == WORKER_RUNNING)
         return false;
-    *rc = j->rc;
+    *rc = s == WORKER_DONE ? 0 : -1;
     *changed = j->changed;
-    snprintf(err, errlen, "%s", j->err);
+    snprintf(err, errlen, "%s", worker_error(j->w));
     return true;
 }
 
@@ -69,16 +72,14 @@ void data_job_progress(const data_job *j, size_t *done, size_t *total)
 
 void data_job_cancel(data_job *j)
 {
-    /* a cancel that arrives after the action would stop the next one */
-    if (!atomic_load_explicit(&j->done, memory_order_acquire))
-        ds_edit_cancel(j->e);
+    worker_cancel(j->w);
 }
 
 void data_job_free(data_job *j)
 {
     if (!j)
         return;
-    pthread_join(j->thread, NULL);
+    worker_free(j->w);
     ds_action_clear(&j->a);
     free(j);
 }

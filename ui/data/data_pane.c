@@ -44,13 +44,13 @@
 #include "ds_filter.h"
 #include "text.h"
 #include "theme.h"
+#include "plural.h"
 
 #define KEY_ESC 27
 /* Records worth waiting for before the first frame, and for how long at most. */
 #define FIRST_SCREEN_RECORDS 64
 #define FIRST_SCREEN_WAIT_MS 150
 #define KEY_CTRL_R 18
-#define KEY_CTRL_U 21
 
 static const pane_key keys[] = {
     {"Up/Down", "move one row, or scroll", "move"},
@@ -241,6 +241,9 @@ static void destroy(pane *b)
     ds_feat_ctx_free(p->feat_est);
     data_query_free(&p->query);
     pcre2_match_data_free(p->md);
+    line_edit_free(&p->input);
+    for (size_t i = 0; i < sizeof p->history / sizeof p->history[0]; i++)
+        line_edit_history_free(&p->history[i]);
     data_doc_clear(&p->doc);
     data_view_free(&p->view);
     tok_session_free(p->session);
@@ -292,7 +295,8 @@ static void start_search(pane_data *p, size_t from, int dir)
         return;
     }
     p->search = data_search_start(data_source_dataset(p->src), p->edit, &p->query, rows,
-                                  data_view_len(&p->view), from, dir, err, sizeof err);
+                                  data_view_len(&p->view), from, dir, p->notify, err,
+                                  sizeof err);
     if (!p->search)
         data_pane_say(p, true, "%s", err);
 }
@@ -305,8 +309,8 @@ static void submit_search(pane_data *p)
     pcre2_match_data_free(p->md);
     p->md = NULL;
     p->have_query = false;
-    if (data_query_compile(&p->query, p->input, p->input_regex, p->input_field, err,
-                           sizeof err) != 0) {
+    if (data_query_compile(&p->query, line_edit_text(&p->input), p->input_regex,
+                           p->input_field, err, sizeof err) != 0) {
         data_pane_say(p, true, "%s", err);
         return;
     }
@@ -387,7 +391,8 @@ static void start_filter(pane_data *p, const char *text)
     p->filter_waits_stats = ((needs & DS_NEED_STATS) && !current)
                             || ((needs & DS_NEED_DUP) && stale);
     p->filter_before_stats = !data_source_stats(p->src);
-    p->filter = data_filter_start(p->src, p->edit, current, f, st.records, err, sizeof err);
+    p->filter = data_filter_start(p->src, p->edit, current, f, st.records, p->notify, err,
+                                  sizeof err);
     if (!p->filter)
         snprintf(p->filter_error, sizeof p->filter_error, "%s", err);
 }
@@ -492,18 +497,18 @@ void data_pane_rebuild(pane_data *p)
 void data_pane_prompt(pane_data *p, data_prompt kind, const char *initial)
 {
     p->prompt = kind;
-    snprintf(p->input, sizeof p->input, "%s", initial ? initial : "");
-    p->input_len = strlen(p->input);
+    line_edit_open(&p->input, initial, kind <= DATA_PROMPT_TAG ? &p->history[kind] : NULL);
     p->message[0] = '\0';
 }
 
 static void jump(pane_data *p)
 {
     char *end;
-    unsigned long long k = strtoull(p->input, &end, 10);
+    const char *input = line_edit_text(&p->input);
+    unsigned long long k = strtoull(input, &end, 10);
     size_t n = dataset_count(data_source_dataset(p->src));
     if (*end || k == 0) {
-        data_pane_say(p, true, "not a record number: %s", p->input);
+        data_pane_say(p, true, "not a record number: %s", input);
     } else if (k > n) {
         data_pane_say(p, true, "no record %llu: %zu indexed%s", k, n,
                       data_view_identity(&p->view) ? " so far" : "");
@@ -519,31 +524,22 @@ static void jump(pane_data *p)
     }
 }
 
-static void backspace(pane_data *p)
-{
-    while (p->input_len > 0) {
-        unsigned char c = (unsigned char)p->input[--p->input_len];
-        if ((c & 0xC0) != 0x80)
-            break;
-    }
-    p->input[p->input_len] = '\0';
-}
-
 static void submit(pane_data *p, data_prompt kind)
 {
+    const char *input = line_edit_text(&p->input);
     switch (kind) {
     case DATA_PROMPT_SEARCH: submit_search(p); break;
     case DATA_PROMPT_JUMP:
-        if (p->input_len)
+        if (input[0])
             jump(p);
         break;
     case DATA_PROMPT_FILTER:
         if (p->filter_error[0])
             data_pane_say(p, true, "filter: %s", p->filter_error);
         break;
-    case DATA_PROMPT_SAVE: data_clean_save(p, p->input, false); break;
-    case DATA_PROMPT_SPLIT: data_clean_split(p, p->input); break;
-    case DATA_PROMPT_TAG: data_clean_tag(p, p->input); break;
+    case DATA_PROMPT_SAVE: data_clean_save(p, input, false); break;
+    case DATA_PROMPT_SPLIT: data_clean_split(p, input); break;
+    case DATA_PROMPT_TAG: data_clean_tag(p, input); break;
     default: break;
     }
 }
@@ -580,33 +576,30 @@ static bool prompt_key(pane_data *p, int key)
             one_key(p, kind, key);
         return true;
     }
-    bool edited = false;
-    if (key == KEY_ESC) {
+    switch (line_edit_key(&p->input, key)) {
+    case LINE_EDIT_CANCEL:
         p->prompt = DATA_PROMPT_NONE;
         if (kind == DATA_PROMPT_FILTER)
             clear_filter(p);
-    } else if (key == '\n' || key == '\r' || key == KEY_ENTER) {
+        break;
+    case LINE_EDIT_SUBMIT:
         p->prompt = DATA_PROMPT_NONE;
         submit(p, kind);
-    } else if (key == KEY_BACKSPACE || key == 127 || key == 8) {
-        backspace(p);
-        edited = true;
-    } else if (key == KEY_CTRL_U) {
-        p->input[p->input_len = 0] = '\0';
-        edited = true;
-    } else if (kind == DATA_PROMPT_SEARCH && key == '\t') {
-        p->input_field = (p->input_field + 1) % DATA_FIELD_COUNT;
-    } else if (kind == DATA_PROMPT_SEARCH && key == KEY_BTAB) {
-        p->input_field = (p->input_field + DATA_FIELD_COUNT - 1) % DATA_FIELD_COUNT;
-    } else if (kind == DATA_PROMPT_SEARCH && key == KEY_CTRL_R) {
-        p->input_regex = !p->input_regex;
-    } else if (key >= 32 && key < 256 && key != 127 && p->input_len + 1 < sizeof p->input) {
-        p->input[p->input_len++] = (char)key;
-        p->input[p->input_len] = '\0';
-        edited = true;
+        break;
+    case LINE_EDIT_CHANGED:
+        if (kind == DATA_PROMPT_FILTER)
+            start_filter(p, line_edit_text(&p->input));
+        break;
+    case LINE_EDIT_IGNORED:
+        if (kind == DATA_PROMPT_SEARCH && key == '\t')
+            p->input_field = (p->input_field + 1) % DATA_FIELD_COUNT;
+        else if (kind == DATA_PROMPT_SEARCH && key == KEY_BTAB)
+            p->input_field = (p->input_field + DATA_FIELD_COUNT - 1) % DATA_FIELD_COUNT;
+        else if (kind == DATA_PROMPT_SEARCH && key == KEY_CTRL_R)
+            p->input_regex = !p->input_regex;
+        break;
+    default: break;
     }
-    if (edited && kind == DATA_PROMPT_FILTER)
-        start_filter(p, p->input);
     return true;
 }
 
@@ -850,21 +843,22 @@ static void draw_summary(pane_data *p, WINDOW *w, int y, const data_source_state
     const pane *b = &p->super;
     dataset *ds = data_source_dataset(p->src);
     char line[512];
-    const char *dot = "\xC2\xB7";
-    int k = snprintf(line, sizeof line, "%zu records", st->records);
+    const char *dot = crt_glyph(CRT_GLYPH_DOT);
+    int k = snprintf(line, sizeof line, "%zu record%s", st->records, plural_s(st->records));
     ds_format f = st->records ? dataset_format(ds) : DS_FMT_AUTO;
     if (f != DS_FMT_AUTO)
         k += snprintf(line + k, sizeof line - (size_t)k, " %s %s", dot, ds_format_name(f));
     if (dataset_checked(ds))
-        k += snprintf(line + k, sizeof line - (size_t)k, " %s %zu problems %s %zu duplicates",
-                      dot, dataset_problem_total(ds), dot, dataset_dup_count(ds));
+        k += snprintf(line + k, sizeof line - (size_t)k, " %s %zu problem%s %s %zu duplicate%s",
+                      dot, dataset_problem_total(ds), plural_s(dataset_problem_total(ds)), dot,
+                      dataset_dup_count(ds), plural_s(dataset_dup_count(ds)));
     k += snprintf(line + k, sizeof line - (size_t)k, " %s %s", dot,
                   !data_source_vocab(p->src) ? "~tokens estimated"
                   : data_source_template(p->src) != CHAT_TMPL_UNKNOWN ? "tokens counted as trained"
                   : "tokens counted");
     if (p->filter_on && k < (int)sizeof line)
-        k += snprintf(line + k, sizeof line - (size_t)k, " %s filter: %zu rows", dot,
-                      p->filter_hits);
+        k += snprintf(line + k, sizeof line - (size_t)k, " %s filter: %zu row%s", dot,
+                      p->filter_hits, plural_s(p->filter_hits));
     if (p->edit && !p->job && ds_edit_visible_count(p->edit) < ds_edit_rows(p->edit) &&
         k < (int)sizeof line)
         k += snprintf(line + k, sizeof line - (size_t)k, " %s %zu deleted", dot,
@@ -930,10 +924,14 @@ static void draw_prompt(pane_data *p, WINDOW *w, int y)
     x += text_put(w, y, x, b->w - 2, acc, prompt_label(p, buf, sizeof buf));
     if (p->prompt >= DATA_MENU_CLEAN)
         return;
-    x += text_put(w, y, x, b->x + b->w - 1 - x, theme_attr(THEME_TEXT), p->input);
-    text_put(w, y, x, 1, theme_attr(THEME_SELECTION), " ");
+    /* the field grows with the text; the filter's state follows it */
+    int room = b->x + b->w - 1 - x, field = text_width(line_edit_text(&p->input)) + 1;
+    if (field > room)
+        field = room;
+    line_edit_draw(&p->input, w, y, x, field, theme_attr(THEME_TEXT),
+                   theme_attr(THEME_SELECTION));
     if (p->prompt == DATA_PROMPT_FILTER)
-        draw_filter_state(p, w, y, x + 3);
+        draw_filter_state(p, w, y, x + field + 2);
 }
 
 static void draw_message(pane_data *p, WINDOW *w, int y)

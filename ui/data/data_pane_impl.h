@@ -14,6 +14,7 @@
 #include "data_source.h"
 #include "data_view.h"
 #include "ds_edit.h"
+#include "line_edit.h"
 #include "pane.h"
 
 typedef enum {
@@ -53,10 +54,10 @@ typedef struct {
     size_t doc_top;
     int doc_width;
     size_t prob_cursor, prob_top;
-    /* prompt */
+    /* prompt: the line being typed, and each line prompt's history */
     data_prompt prompt;
-    char input[4096];
-    size_t input_len;
+    line_edit input;
+    line_edit_history history[DATA_PROMPT_TAG + 1];
     bool input_regex;
     data_field input_field;
     /* the last search, its worker and this thread's match data */
@@ -66,6 +67,9 @@ typedef struct {
     pcre2_match_data *md;
     char message[512];
     bool message_error;
+    /* how the search, filter and edit workers wake the host's loop when
+     * they end or move on (unset: the pane's tick polls them) */
+    worker_notify notify;
     tok_session *session;         /* this thread's, once the vocab is loaded */
     ds_feat_ctx *feat, *feat_est; /* this thread's: with the vocab, and the byte estimate */
     data_cache_slot cache[DATA_CACHE];
@@ -76,6 +80,8 @@ typedef struct {
     char job_what[320];
     unsigned edit_gen;            /* bumped by every change; cached metrics go stale */
     bool dirty;                   /* changes since the last save */
+    size_t saved_steps;           /* edit steps the input or the last save holds;
+                                     SIZE_MAX when undone and replaced */
     bool show_deleted;
     bool quit_confirmed;
     char *draft;                  /* $EDITOR text that did not validate, for record draft_of */

@@ -67,8 +67,8 @@ static void put_token(line_builder *b, size_t token, const char *clean, theme_ro
 {
     for (size_t i = 0; clean[i];) {
         if (clean[i] == '\n') {
-            const char *g = crt_utf8() ? "\xE2\x86\xB5" : "$";
-            append(b, token, g, strlen(g), 1, role);
+            const char *g = crt_glyph(CRT_GLYPH_NEWLINE);
+            append(b, token, g, strlen(g), text_width(g), role);
             flush(b);
             i++;
             continue;
@@ -83,7 +83,7 @@ static void put_token(line_builder *b, size_t token, const char *clean, theme_ro
 static void cut_marker(data_doc *d, int64_t seq_len, size_t dropped)
 {
     data_doc_line *l = data_doc_addf(d, THEME_ERROR, "%s sequence_len %lld: the trainer drops "
-                                     "the %zu tokens below", crt_utf8() ? "\xE2\x9C\x82" : "--",
+                                     "the %zu tokens below", crt_glyph(CRT_GLYPH_CUT),
                                      (long long)seq_len, dropped);
     if (l)
         l->bold = true;
@@ -122,20 +122,30 @@ static void tokens(pane_data *p, const pipe_doc *pd, int width)
     free(b);
 }
 
+/* Tokens the trainer keeps: the record up to sequence_len. */
+static size_t kept(pane_data *p, const pipe_doc *pd)
+{
+    int64_t seq_len = data_source_sequence_len(p->src);
+    return seq_len > 0 && pd->n > (size_t)seq_len ? (size_t)seq_len : pd->n;
+}
+
 static void legend(pane_data *p, const pipe_doc *pd)
 {
-    size_t trained = 0;
-    for (size_t i = 0; i < pd->n; i++)
+    size_t trained = 0, n = kept(p, pd);
+    for (size_t i = 0; i < n; i++)
         trained += pd->labels[i] != PIPE_IGNORE;
+    const char *dot = crt_glyph(CRT_GLYPH_DOT);
     data_doc_addf(&p->doc, THEME_DIM, "record %zu %s template %s %s %zu tokens %s sequence_len %lld",
-                  p->shown + 1, "\xC2\xB7", chat_tmpl_name(data_source_template(p->src)),
-                  "\xC2\xB7", pd->n, "\xC2\xB7", (long long)data_source_sequence_len(p->src));
+                  p->shown + 1, dot, chat_tmpl_name(data_source_template(p->src)), dot, pd->n,
+                  dot, (long long)data_source_sequence_len(p->src));
     char text[128];
     int k = snprintf(text, sizeof text, "trained %zu", trained);
-    int m = snprintf(text + k, sizeof text - (size_t)k, "   masked %zu", pd->n - trained);
-    data_doc_line *l = data_doc_add(&p->doc, text, (size_t)(k + m), THEME_TEXT);
+    int m = snprintf(text + k, sizeof text - (size_t)k, "   masked %zu", n - trained);
+    int c = n < pd->n ? snprintf(text + k + m, sizeof text - (size_t)(k + m),
+                                 "   dropped %zu (past sequence_len)", pd->n - n) : 0;
+    data_doc_line *l = data_doc_add(&p->doc, text, (size_t)(k + m + c), THEME_TEXT);
     if (l && (data_doc_run(l, 0, (size_t)k, ROLE_TRAINED, false) ||
-              data_doc_run(l, (size_t)k, (size_t)(k + m), ROLE_MASKED, false)))
+              data_doc_run(l, (size_t)k, (size_t)(k + m + c), ROLE_MASKED, false)))
         p->doc.oom = true;
     data_doc_add(&p->doc, "", 0, THEME_TEXT);
 }

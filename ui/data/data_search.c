@@ -1,10 +1,8 @@
-/* data_search.c - queries and the search thread (see data_search.h). */
+/* data_search.c - queries and the search job on a worker (see data_search.h). */
 #include "config.h"
 
 #include "data_search.h"
 
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,15 +124,15 @@ bool data_query_record(const data_query *q, pcre2_match_data *md, const ds_recor
 #define RELEASE_EVERY 65536
 
 struct data_search {
+    worker *w;
     dataset *ds;
     ds_edit *edit;            /* NULL: the file as it is */
     const data_query *q;
+    pcre2_match_data *md;     /* the worker's, for a regex */
     size_t *rows, n, from;
     int dir;
-    pthread_t thread;
-    atomic_bool stop, done;
-    atomic_size_t scanned, found;
-    char *scratch;          /* the worker's decoded strings of one record */
+    size_t found;             /* the worker's until it ends */
+    char *scratch;            /* the worker's decoded strings of one record */
     size_t scratch_cap;
 };
 
@@ -203,14 +201,14 @@ static bool raw_may_match(data_search *s, size_t record)
     return memmem(s->scratch, n, s->q->text, strlen(s->q->text)) != NULL;
 }
 
-static void *search_thread(void *arg)
+static int search_run(worker *w, void *arg, char *err, size_t errlen)
 {
+    (void)err;
+    (void)errlen;
     data_search *s = arg;
-    pcre2_match_data *md = s->q->regex ? pcre2_match_data_create_from_pattern(s->q->re, NULL)
-                                       : NULL;
     char why[256];
     size_t pos = s->from;
-    for (size_t k = 1; k <= s->n && !atomic_load_explicit(&s->stop, memory_order_relaxed); k++) {
+    for (size_t k = 1; k <= s->n && !worker_cancelled(w); k++) {
         pos = s->dir > 0 ? (pos + 1) % s->n : (pos + s->n - 1) % s->n;
         size_t record = s->rows ? s->rows[pos] : pos;
         bool hit = false;
@@ -218,25 +216,33 @@ static void *search_thread(void *arg)
             ds_record rec;
             int rc = s->edit ? ds_edit_get(s->edit, record, &rec, why, sizeof why)
                              : dataset_get(s->ds, record, &rec, why, sizeof why);
-            hit = rc == DATASET_OK &&
-                  (!s->q->regex || md) && data_query_record(s->q, md, &rec);
+            hit = rc == DATASET_OK && data_query_record(s->q, s->md, &rec);
             ds_record_clear(&rec);
         }
-        atomic_store_explicit(&s->scanned, k, memory_order_relaxed);
+        worker_progress(w, k, s->n);
         if (!s->rows && s->dir > 0 && pos > 0 && k % RELEASE_EVERY == 0)
             dataset_release_before(s->ds, pos);   /* a forward scan: keep RSS flat */
         if (hit) {
-            atomic_store_explicit(&s->found, pos, memory_order_relaxed);
+            s->found = pos;
             break;
         }
     }
-    pcre2_match_data_free(md);
-    atomic_store_explicit(&s->done, true, memory_order_release);
-    return NULL;
+    return 0;
+}
+
+static const worker_job search_job = {.name = "search", .run = search_run};
+
+static void search_free(data_search *s)
+{
+    pcre2_match_data_free(s->md);
+    free(s->rows);
+    free(s->scratch);
+    free(s);
 }
 
 data_search *data_search_start(dataset *ds, ds_edit *edit, const data_query *q, size_t *rows,
-                               size_t n, size_t from, int dir, char *err, size_t errlen)
+                               size_t n, size_t from, int dir, worker_notify notify, char *err,
+                               size_t errlen)
 {
     data_search *s = calloc(1, sizeof *s);
     if (!s) {
@@ -245,18 +251,18 @@ data_search *data_search_start(dataset *ds, ds_edit *edit, const data_query *q, 
         return NULL;
     }
     *s = (data_search){.ds = ds, .edit = edit, .q = q, .rows = rows, .n = n, .from = from,
-                       .dir = dir};
-    atomic_init(&s->found, SIZE_MAX);
-    if (n == 0) {
-        atomic_store(&s->done, true);
-        return s;
-    }
-    if (from >= n)
+                       .dir = dir, .found = SIZE_MAX};
+    if (n && from >= n)
         s->from = dir > 0 ? n - 1 : 0;
-    if (pthread_create(&s->thread, NULL, search_thread, s) != 0) {
-        free(rows);
-        free(s);
-        snprintf(err, errlen, "cannot start the search thread");
+    if (q->regex && !(s->md = pcre2_match_data_create_from_pattern(q->re, NULL))) {
+        search_free(s);
+        snprintf(err, errlen, "out of memory for the search");
+        return NULL;
+    }
+    if (!(s->w = worker_new(&search_job, notify, err, errlen)) ||
+        worker_start(s->w, s, err, errlen) != 0) {
+        worker_free(s->w);
+        search_free(s);
         return NULL;
     }
     return s;
@@ -264,10 +270,10 @@ data_search *data_search_start(dataset *ds, ds_edit *edit, const data_query *q, 
 
 bool data_search_poll(const data_search *s, size_t *found, size_t *scanned)
 {
-    data_search *m = (data_search *)s;
-    bool done = atomic_load_explicit(&m->done, memory_order_acquire);
-    *found = atomic_load_explicit(&m->found, memory_order_relaxed);
-    *scanned = atomic_load_explicit(&m->scanned, memory_order_relaxed);
+    worker_status st;
+    bool done = worker_poll(s->w, &st) != WORKER_RUNNING;
+    *found = done ? s->found : SIZE_MAX;
+    *scanned = (size_t)st.done;
     return done;
 }
 
@@ -275,10 +281,6 @@ void data_search_stop(data_search *s)
 {
     if (!s)
         return;
-    atomic_store(&s->stop, true);
-    if (s->n)
-        pthread_join(s->thread, NULL);
-    free(s->rows);
-    free(s->scratch);
-    free(s);
+    worker_free(s->w);
+    search_free(s);
 }

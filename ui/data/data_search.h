@@ -14,6 +14,7 @@
 #include "data_text.h"
 #include "dataset.h"
 #include "ds_edit.h"
+#include "worker.h"
 
 typedef enum {
     DATA_FIELD_ALL,
@@ -53,12 +54,14 @@ bool data_query_scope(const data_query *q, data_field field);
 typedef struct data_search data_search;
 
 /* Searches view positions FROM+DIR, FROM+2*DIR, ... (wrapping around, at
- * most N positions) for a record that matches Q. ROWS maps position to
+ * most N positions) for a record that matches Q, on a worker (worker.h)
+ * that calls NOTIFY as it goes and when it ends. ROWS maps position to
  * record (NULL: identity); the search takes ownership of it. Records are
  * read through EDIT (their current text) when it is not NULL. Q must stay
  * alive until data_search_stop. NULL with err when the thread cannot start. */
 data_search *data_search_start(dataset *ds, ds_edit *edit, const data_query *q, size_t *rows,
-                               size_t n, size_t from, int dir, char *err, size_t errlen);
+                               size_t n, size_t from, int dir, worker_notify notify, char *err,
+                               size_t errlen);
 /* True once finished; *FOUND is the matching position or SIZE_MAX, and
  * *SCANNED how many positions were looked at so far. */
 bool data_search_poll(const data_search *s, size_t *found, size_t *scanned);

@@ -16,11 +16,10 @@
 
 #include "crt.h"
 #include "text.h"
+#include "plural.h"
 
 enum { HIST_BINS = 12, BAR_MAX = 40 };
 #define THRESHOLD_STEP 0.05
-
-static const char *dot = "\xC2\xB7";
 
 /* A bin width of 1, 2 or 5 times a power of ten covering MAX in HIST_BINS bins. */
 static uint32_t bin_width(uint32_t max)
@@ -46,6 +45,7 @@ static void bar_line(data_doc *d, uint32_t lo, uint32_t hi, uint64_t n, uint64_t
  * the sequence_len line where it falls. */
 static void histogram(data_doc *d, const char *title, const ds_hist *h, uint32_t seq)
 {
+    const char *dot = crt_glyph(CRT_GLYPH_DOT);
     if (!h->count)
         return;
     uint32_t p99 = ds_hist_percentile(h, 99), w = bin_width(p99 ? p99 : 1);
@@ -64,8 +64,9 @@ static void histogram(data_doc *d, const char *title, const ds_hist *h, uint32_t
     for (int b = 0; b <= HIST_BINS; b++) {
         uint32_t lo = (uint32_t)b * w;
         if (!seq_drawn && seq < lo) {
-            data_doc_addf(d, THEME_ERROR, "  ---- sequence_len %u: %llu rows longer ----", seq,
-                          (unsigned long long)ds_hist_above(h, seq));
+            data_doc_addf(d, THEME_ERROR, "  ---- sequence_len %u: %llu row%s longer ----", seq,
+                          (unsigned long long)ds_hist_above(h, seq),
+                          plural_s(ds_hist_above(h, seq)));
             seq_drawn = true;
         }
         if (b == HIST_BINS && counts[b] == 0)
@@ -73,22 +74,47 @@ static void histogram(data_doc *d, const char *title, const ds_hist *h, uint32_t
         bar_line(d, lo, b < HIST_BINS ? lo + w : h->max + 1, counts[b], top);
     }
     if (!seq_drawn)
-        data_doc_addf(d, THEME_ERROR, "  ---- sequence_len %u: %llu rows longer ----", seq,
-                      (unsigned long long)ds_hist_above(h, seq));
+        data_doc_addf(d, THEME_ERROR, "  ---- sequence_len %u: %llu row%s longer ----", seq,
+                      (unsigned long long)ds_hist_above(h, seq), plural_s(ds_hist_above(h, seq)));
 }
 
-static void counts(data_doc *d, const ds_summary *s)
+/* The stats' field names as the dataset's records spell them ("response"
+ * where that is the output's key), from the first of its records that parses. */
+static void field_labels(pane_data *p, const char *label[DS_FIELD_COUNT])
 {
-    data_doc_addf(d, THEME_TEXT, "%zu rows %s %zu problem rows (%zu problems) %s %zu exact "
-                  "duplicates %s %zu near duplicates (threshold %.2f, +/- to change)", s->rows,
-                  dot, s->problem_rows, s->problems, dot, s->exact_dups, dot, s->near_dups,
-                  s->near_threshold);
+    for (int f = 0; f < DS_FIELD_COUNT; f++)
+        label[f] = ds_field_name((ds_field)f);
+    size_t n = dataset_count(data_source_dataset(p->src));
+    for (size_t i = 0; i < n && i < 16; i++) {
+        ds_record rec;
+        char why[64];
+        bool ok = data_pane_get(p, i, &rec, why, sizeof why) == DATASET_OK;
+        if (ok && rec.instruction_key)
+            label[DS_FIELD_INSTRUCTION] = rec.instruction_key;
+        if (ok && rec.input_key)
+            label[DS_FIELD_INPUT] = rec.input_key;
+        if (ok && rec.output_key)
+            label[DS_FIELD_OUTPUT] = rec.output_key;
+        ds_record_clear(&rec);
+        if (ok)
+            return;
+    }
+}
+
+static void counts(data_doc *d, const ds_summary *s, const char *const label[DS_FIELD_COUNT])
+{
+    const char *dot = crt_glyph(CRT_GLYPH_DOT);
+    data_doc_addf(d, THEME_TEXT, "%zu row%s %s %zu problem row%s (%zu problem%s) %s %zu exact "
+                  "duplicate%s %s %zu near duplicate%s (threshold %.2f, +/- to change)", s->rows,
+                  plural_s(s->rows), dot, s->problem_rows, plural_s(s->problem_rows), s->problems,
+                  plural_s(s->problems), dot, s->exact_dups, plural_s(s->exact_dups), dot,
+                  s->near_dups, plural_s(s->near_dups), s->near_threshold);
     char line[512];
     int k = snprintf(line, sizeof line, "empty fields:");
     for (int f = 0; f < DS_FIELD_COUNT; f++)
         if (s->present[f] && k < (int)sizeof line)
             k += snprintf(line + k, sizeof line - (size_t)k, " %s %zu of %zu;",
-                          ds_field_name((ds_field)f), s->empty[f], s->present[f]);
+                          label[f], s->empty[f], s->present[f]);
     data_doc_addf(d, THEME_TEXT, "%s empty records (E: a needed text blank): %zu", line,
                   s->empty_rows);
     data_doc_addf(d, THEME_TEXT, "non-UTF-8: %zu rows (%llu bytes) %s control characters: %zu "
@@ -116,7 +142,7 @@ static void counts(data_doc *d, const ds_summary *s)
 static void describes(char *buf, size_t n, const data_source_state *st)
 {
     if (st->stats_edits)
-        snprintf(buf, n, "after %zu edit%s", st->stats_edits, st->stats_edits == 1 ? "" : "s");
+        snprintf(buf, n, "after %zu edit%s", st->stats_edits, plural_s(st->stats_edits));
     else
         snprintf(buf, n, "of the file as opened");
 }
@@ -138,6 +164,7 @@ static void progress(data_doc *d, const data_source_state *st)
 
 static void build(pane_data *p, data_doc *d, const data_source_state *st)
 {
+    const char *dot = crt_glyph(CRT_GLYPH_DOT);
     const ds_stats *run = data_source_stats(p->src);
     if (!run) {
         progress(d, st);
@@ -152,7 +179,9 @@ static void build(pane_data *p, data_doc *d, const data_source_state *st)
                   data_stats_current(p) ? "" : " (the latest edits are not in it yet)", dot,
                   s->tokens_templated ? "per record: the trained length (chat template, BOS/EOS)"
                   : s->tokens_exact ? "counted per field, no chat template" : "~estimated");
-    counts(d, s);
+    const char *label[DS_FIELD_COUNT];
+    field_labels(p, label);
+    counts(d, s, label);
     data_doc_addf(d, THEME_TEXT, " ");
     histogram(d, s->tokens_templated ? "tokens per record (templated)" : "tokens per record",
               &s->tokens_total, s->sequence_len);
@@ -160,7 +189,7 @@ static void build(pane_data *p, data_doc *d, const data_source_state *st)
         if (!s->present[f])
             continue;
         char title[64];
-        snprintf(title, sizeof title, "tokens: %s (text alone)", ds_field_name((ds_field)f));
+        snprintf(title, sizeof title, "tokens: %s (text alone)", label[f]);
         data_doc_addf(d, THEME_TEXT, " ");
         histogram(d, title, &s->tokens[f], 0);
     }

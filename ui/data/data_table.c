@@ -205,7 +205,8 @@ static void draw_header(pane_data *p, WINDOW *w, int y, int prev_w)
     text_put(w, y, x + 1, COL_FLAGS, a, "flags");
 }
 
-/* Keeps the cursor inside the view and on screen. */
+/* Keeps the cursor inside the view and on screen, and the screen full: after
+ * the view shrinks (a filter) its rows are not left above the top. */
 static void clamp(pane_data *p, int rows)
 {
     size_t n = data_view_len(&p->view);
@@ -219,6 +220,8 @@ static void clamp(pane_data *p, int rows)
         p->top = p->cursor;
     if (rows > 0 && p->cursor >= p->top + (size_t)rows)
         p->top = p->cursor - (size_t)rows + 1;
+    if (rows > 0 && p->top + (size_t)rows > n)
+        p->top = n > (size_t)rows ? n - (size_t)rows : 0;
 }
 
 void data_table_draw(pane_data *p, WINDOW *w, int y, int h)

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <wchar.h>
 
 #include "bytebuf.h"
 #include "crt.h"
@@ -29,12 +28,12 @@ char *data_text_clean(const char *s, size_t len, bool one_line, size_t max_bytes
     bytebuf g = {0};
     bytebuf_put(&g, "", 0);
     const unsigned char *u = (const unsigned char *)s;
+    const char *nl = one_line ? crt_glyph(CRT_GLYPH_RETURN) : "\n";
     for (size_t i = 0; i < len && !g.oom && (!max_bytes || g.len < max_bytes);) {
         uint32_t cp;
         size_t n = utf8_next(u + i, len - i, &cp);
         if (u[i] == '\n')
-            bytebuf_put(&g, one_line ? (crt_utf8() ? "\xE2\x8F\x8E" : "|") : "\n",
-                        one_line && crt_utf8() ? 3 : 1);
+            bytebuf_put(&g, nl, strlen(nl));
         else if (u[i] == '\t')
             bytebuf_put(&g, one_line ? " " : "    ", one_line ? 1 : 4);
         else if (n == 0 || u[i] < 0x20 || u[i] == 0x7F)
@@ -54,17 +53,7 @@ char *data_text_clean(const char *s, size_t len, bool one_line, size_t max_bytes
 
 int data_text_char_cols(const char *s, size_t *len)
 {
-    mbstate_t st;
-    memset(&st, 0, sizeof st);
-    wchar_t wc;
-    size_t r = mbrtowc(&wc, s, strnlen(s, MB_LEN_MAX), &st);
-    if (r == (size_t)-1 || r == (size_t)-2 || r == 0) {
-        *len = 1;
-        return 1;
-    }
-    *len = r;
-    int w = wcwidth(wc);
-    return w < 0 ? 1 : w;
+    return text_char_width(s, strnlen(s, MB_LEN_MAX), len);
 }
 
 size_t data_text_wrap(const char *s, int width, data_text_line_fn fn, void *ctx)

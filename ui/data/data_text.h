@@ -20,8 +20,7 @@ char *data_text_clean(const char *s, size_t len, bool one_line, size_t max_bytes
  * preferably after a space. Calls FN(ctx, start, len) for each line (byte
  * ranges of S, without the newline); returns the number of lines. */
 typedef void (*data_text_line_fn)(void *ctx, size_t start, size_t len);
-/* Width of the character at S and its length in bytes (clean text: valid
- * UTF-8; unprintables count one column as text_put draws them). */
+/* text_char_width for a NUL-terminated S (clean text: valid UTF-8). */
 int data_text_char_cols(const char *s, size_t *len);
 size_t data_text_wrap(const char *s, int width, data_text_line_fn fn, void *ctx);
 
