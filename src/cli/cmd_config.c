@@ -3,7 +3,7 @@
  * prints every problem, with what only the model and the data can tell
  * (a sequence_len past the model's context, a lora_r above its width, a
  * warmup longer than the run), --resolve prints the config with defaults
- * filled in. */
+ * filled in, --estimate (cmd_config_estimate.c) sizes and times the run. */
 #include "config.h"
 
 #include <stdio.h>
@@ -12,6 +12,7 @@
 
 #include "cli_opts.h"
 #include "config_data_check.h"
+#include "cmd_config_estimate.h"
 #include "config_diag.h"
 #include "config_schema.h"
 #include "dataset.h"
@@ -178,13 +179,15 @@ static int check(const cli_command *cmd, const char *path, char **sets, size_t n
 int cmd_config(const cli_command *cmd, int argc, char **argv)
 {
     if (argc < 2)
-        return cli_usage_error(cmd, "expected --explain, --check or --resolve");
+        return cli_usage_error(cmd, "expected --explain, --check, --resolve or --estimate");
     const char *mode = argv[1];
     if (!strcmp(mode, "--explain")) {
         if (argc > 3)
             return cli_usage_error(cmd, "--explain takes one KEY at most");
         return explain(cmd, argc == 3 ? argv[2] : NULL);
     }
+    if (!strcmp(mode, "--estimate"))
+        return cmd_config_estimate(cmd, argc, argv);
     if (strcmp(mode, "--check") && strcmp(mode, "--resolve"))
         return cli_usage_error(cmd, "unknown option '%s'", mode);
     const char *path = NULL;

@@ -62,9 +62,9 @@ check "config --check refuses a FIFO config" refused "$LATHE" config --check "$o
 printf 'base_model: %s\nlearning_rate: 0.001\ndatasets:\n  - path: /dev/zero\n' "$out/fifo" \
     >"$out/c.yaml"
 check "config --check calls a FIFO base_model an error" \
-    fails_with "base_model: '$out/fifo': not a regular file" \
+    fails_with "base_model: '$out/fifo' is not a regular file" \
     timeout "$T" "$LATHE" config --check "$out/c.yaml"
-check "and a dataset at /dev/zero" grep -qF "datasets[0].path: '/dev/zero': not a regular file" \
+check "and a dataset at /dev/zero" grep -qF "datasets[0].path: '/dev/zero' is not a regular file" \
     "$out/stderr"
 check "train refuses them" refused "$LATHE" train "$out/c.yaml" --output "$out/run" --max-steps 1
 
