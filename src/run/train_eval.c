@@ -54,10 +54,8 @@ static bool early_stop(train_eval *e, int64_t step, double loss)
     }
     if (++e->since_best != e->patience || e->patience < 1)
         return false;
-    ring_record rec;
-    ring_event(&rec, step, clock_s() - e->t0, "early stopping (patience %lld)",
-               (long long)e->patience);
-    ring_push(e->metrics, &rec);
+    ring_push_event(e->metrics, TRAINER_EVENT_OWNER, step, clock_s() - e->t0,
+                    "early stopping (patience %lld)", (long long)e->patience);
     trainer_stop(e->t);
     return false;
 }
@@ -71,8 +69,8 @@ int train_eval_step(train_eval *e, int64_t step, bool *best)
     double l;
     ring_record rec;
     if (train_eval_loss(e->m, e->val, e->micro, e->pad, &l, err, sizeof err)) {
-        ring_event(&rec, step, clock_s() - e->t0, "eval failed: %s", err);
-        ring_push(e->metrics, &rec);
+        ring_push_event(e->metrics, TRAINER_EVENT_OWNER, step, clock_s() - e->t0,
+                        "eval failed: %s", err);
         return 0;
     }
     memset(&rec, 0, sizeof rec);

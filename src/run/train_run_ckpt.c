@@ -68,9 +68,7 @@ void train_run_on_step(void *ctx, int64_t step)
     if (train_run_save_checkpoint(r, step, msg, sizeof msg))
         fprintf(stderr, "lathe train: %s; training goes on, the earlier checkpoints are "
                         "intact\n", msg);
-    ring_record rec;
-    ring_event(&rec, step, clock_s() - r->t0, "%s", msg);
-    ring_push(r->metrics, &rec);
+    ring_push_event(r->metrics, TRAINER_EVENT_OWNER, step, clock_s() - r->t0, "%s", msg);
 }
 
 int train_run_restore(train_run *r)

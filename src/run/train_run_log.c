@@ -82,6 +82,7 @@ static int drain(train_run *r)
     while ((n = ring_drain(r->metrics, recs, 64)) > 0)
         for (size_t i = 0; i < n; i++) {
             rc |= handle(r, &recs[i]);
+            ring_record_clear(&recs[i]);
             if (recs[i].kind == RING_STEP)
                 atomic_store(&r->handled, recs[i].step);
             else if (recs[i].kind == RING_EVAL)

@@ -225,7 +225,7 @@ int train_run_start(train_run *r)
     if (r->resume_step >= 0 && train_run_restore(r))
         return -1;
     train_progress_init(&r->progress, stderr, r->total_steps);
-    char msg[RING_TEXT_MAX];
+    char msg[128];
     if (r->resume_step >= 0)
         snprintf(msg, sizeof msg, "resumed at step %lld of %lld", (long long)r->resume_step,
                  (long long)r->total_steps);
