@@ -39,6 +39,8 @@ typedef struct {
     size_t untrainable;     /* records of the current dataset with nothing to learn */
 } build_ctx;
 
+/* Records rendered between two progress calls. */
+#define PROGRESS_EVERY 256
 
 static const char *const template_names[] = {
     [CONFIG_TEMPLATE_CHATML] = "chatml", [CONFIG_TEMPLATE_LLAMA2] = "llama2",
@@ -201,6 +203,16 @@ static ds_format format_of(config_dataset_type t)
     return map[t];
 }
 
+/* Tells the progress callback; false (with err) when it cancels. */
+static bool told(const build_ctx *b, const char *path, size_t done, size_t total, char *err,
+                 size_t errlen)
+{
+    if (!b->in->progress || b->in->progress(b->in->progress_ctx, path, done, total))
+        return true;
+    snprintf(err, errlen, "cancelled");
+    return false;
+}
+
 /* Reads PATH (typed by E, or detected when E is NULL) into OUT. */
 static int read_dataset(build_ctx *b, const char *path, const config_dataset *e,
                         doc_list *out, char *err, size_t errlen)
@@ -222,8 +234,11 @@ static int read_dataset(build_ctx *b, const char *path, const config_dataset *e,
     int rc = 0;
     b->untrainable = 0;
     dataset_iter_init(&it, ds, b->cfg->dataset_exact_deduplication);
-    while (rc == 0 && dataset_iter_next(&it, &rec, &idx)) {
-        rc = take_record(b, ds, idx, &rec, out, err, errlen);
+    for (size_t done = 0; rc == 0 && dataset_iter_next(&it, &rec, &idx); done++) {
+        if (done % PROGRESS_EVERY == 0 && !told(b, path, done, dataset_count(ds), err, errlen))
+            rc = -1;
+        else
+            rc = take_record(b, ds, idx, &rec, out, err, errlen);
         ds_record_clear(&rec);
     }
     if (rc == 0)
