@@ -155,8 +155,9 @@ static void data_note(run_session *s, run_severity sev, const char *text)
 }
 
 /* The sequences from the cache beside the run, or built (and cached). A
- * damaged or mismatching cache file is reported and rebuilt; failing to
- * write the cache is only a warning. */
+ * damaged or mismatching cache file is reported and rebuilt; one that is
+ * not this user's alone is ignored; failing to write the cache is only a
+ * warning. */
 static int cached_pipeline(run_session *s, const pipe_inputs *in, char *err, size_t errlen)
 {
     const train_config *c = &s->cfg;
@@ -178,16 +179,19 @@ static int cached_pipeline(run_session *s, const pipe_inputs *in, char *err, siz
         snprintf(text, sizeof text, "tokenized data from the cache %s", path);
         data_note(s, RUN_INFO, text);
     } else {
-        if (st == TRAIN_CACHE_BAD) {
-            snprintf(text, sizeof text, "warning: tokenized-data cache %s; rebuilding it", why);
+        if (st == TRAIN_CACHE_BAD || st == TRAIN_CACHE_UNSAFE) {
+            snprintf(text, sizeof text, st == TRAIN_CACHE_BAD
+                     ? "warning: tokenized-data cache %s; rebuilding it"
+                     : "warning: ignoring the tokenized-data cache: %s", why);
             data_note(s, RUN_WARNING, text);
         }
         rc = pipeline_build(&s->pipe, c, in, err, errlen);
-        if (!rc && train_cache_save(path, key, &s->pipe, why, sizeof why)) {
+        if (!rc && st != TRAIN_CACHE_UNSAFE &&
+            train_cache_save(path, key, &s->pipe, why, sizeof why)) {
             snprintf(text, sizeof text, "warning: cannot write the tokenized-data cache: %s",
                      why);
             data_note(s, RUN_WARNING, text);
-        } else if (!rc) {
+        } else if (!rc && st != TRAIN_CACHE_UNSAFE) {
             snprintf(text, sizeof text, "tokenized the data; cached in %s", path);
             data_note(s, RUN_INFO, text);
         }

@@ -1,13 +1,18 @@
 #!/bin/sh
 # test_train_disk.sh - `lathe train` and the file system it writes to, on the
 # tiny random llama of tests/unit/train_fixture:
+# - the tokenized-data cache folder is made 0700, and a cache folder or file
+#   that is not this user's alone (planted by another user in a
+#   world-writable runs directory, or writable by others) is ignored with a
+#   warning, never read nor written (needs root, to plant as nobody);
 # - on a full disk (a small tmpfs; needs root and mount) the small final
 #   outputs are still written, summary.json says exactly what was and was
 #   not, the failure's whole reason is in events.jsonl, and pruning before a
 #   save makes the room that save_total_limit frees.
 . "${LATHE_SRCDIR:-$(dirname "$0")/../..}/tests/tap.sh"
 
-[ "$(id -u)" -eq 0 ] || skip_all "needs root (tmpfs mounts)"
+[ "$(id -u)" -eq 0 ] || skip_all "needs root (files of another user, tmpfs mounts)"
+nobody=$(id -u nobody 2>/dev/null) || skip_all "no user nobody"
 
 out=$(mktemp -d)
 mnt="$out/mnt"
@@ -15,6 +20,7 @@ trap 'umount "$mnt" 2>/dev/null; rm -rf "$out"' EXIT
 
 status_is() { want=$1; shift; "$@" >"$out/stdout" 2>"$out/stderr"; [ $? -eq "$want" ]; }
 err_has() { grep -Eq -- "$1" "$out/stderr"; }
+mode() { stat -c %a "$1"; }
 
 "$LATHE_BUILDDIR/tests/unit/train_fixture" "$LATHE_SRCDIR/samples/data/vocab.gguf" \
     "$out/base.gguf" || { echo "Bail out! fixture"; exit 1; }
@@ -39,6 +45,51 @@ config() {
         for l in "$@"; do echo "$l"; done
     } > "$out/$name.yaml"
 }
+
+# --- the tokenized-data cache (issue 13, item 7)
+config c "lora_r: 4" "max_steps: 1"
+mkdir -m 1777 "$out/shared"
+check "cache: a run in a 1777 runs directory exits 0" status_is 0 "$LATHE" train "$out/c.yaml" \
+    --output "$out/shared/a"
+check "cache: it tokenizes and caches" err_has "tokenized the data; cached in"
+check "cache: the cache folder is 0700" test "$(mode "$out/shared/.cache")" = 700
+cache=$(ls "$out"/shared/.cache/tokenized-*.bin)
+check "cache: a second run takes it" status_is 0 "$LATHE" train "$out/c.yaml" \
+    --output "$out/shared/b"
+check "cache: says so" err_has "tokenized data from the cache"
+
+# another user's folder, with a valid cache for this very config in it
+mkdir -m 1777 "$out/pub"
+cp -r "$out/shared/.cache" "$out/pub/.cache"
+chown -R nobody "$out/pub/.cache"
+planted=$(ls "$out"/pub/.cache/tokenized-*.bin)
+cp "$planted" "$out/planted.copy"
+check "planted folder: the run exits 0" status_is 0 "$LATHE" train "$out/c.yaml" \
+    --output "$out/pub/a"
+check "planted folder: a warning names it and its owner" \
+    err_has "warning: ignoring the tokenized-data cache: .*pub/\.cache is owned by another user \(uid $nobody\)"
+check "planted folder: the data is tokenized, not taken from it" \
+    sh -c "grep -q 'tokenized the data\\|training sequences' '$out/stderr' && ! grep -q 'from the cache' '$out/stderr'"
+check "planted folder: the warning is an event" \
+    grep -q '"event":"warning: ignoring the tokenized-data cache' "$out/pub/a/events.jsonl"
+check "planted folder: nothing written into it" cmp "$planted" "$out/planted.copy"
+
+# our folder, another user's file in it
+mkdir -m 1777 "$out/pub2"
+cp -r "$out/shared/.cache" "$out/pub2/.cache"
+chown nobody "$out"/pub2/.cache/tokenized-*.bin
+check "planted file: the run exits 0" status_is 0 "$LATHE" train "$out/c.yaml" \
+    --output "$out/pub2/a"
+check "planted file: ignored with a warning" \
+    err_has "warning: ignoring the tokenized-data cache: .*tokenized-[0-9a-f]+\.bin is owned by another user"
+
+# a folder others may write to
+chmod 777 "$out/shared/.cache"
+check "writable by others: the run exits 0" status_is 0 "$LATHE" train "$out/c.yaml" \
+    --output "$out/shared/c"
+check "writable by others: ignored with a warning" \
+    err_has "warning: ignoring the tokenized-data cache: .*is writable by other users"
+check "writable by others: the cache file untouched" test -s "$cache"
 
 # --- a full disk (issue 13, item 3)
 mkdir "$mnt"
