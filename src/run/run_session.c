@@ -50,7 +50,7 @@ void run_notes_free(run_notes *q)
     q->head = q->tail = NULL;
 }
 
-static void notes_push(run_notes *q, run_note *n)
+void run_notes_push(run_notes *q, run_note *n)
 {
     if (q->tail)
         q->tail->next = n;
@@ -59,8 +59,7 @@ static void notes_push(run_notes *q, run_note *n)
     q->tail = n;
 }
 
-/* A note with FMT's text, or NULL when out of memory. */
-static run_note *note_new(const char *fmt, va_list ap)
+run_note *run_note_new(const char *fmt, va_list ap)
 {
     run_note *n = calloc(1, sizeof *n);
     if (n && vasprintf(&n->text, fmt, ap) < 0) {
@@ -81,7 +80,7 @@ void run_session_say(run_session *s, run_severity sev, const config_diag *diag,
 {
     va_list ap;
     va_start(ap, fmt);
-    run_note *n = note_new(fmt, ap);
+    run_note *n = run_note_new(fmt, ap);
     va_end(ap);
     if (!n)
         return;
@@ -89,7 +88,7 @@ void run_session_say(run_session *s, run_severity sev, const config_diag *diag,
     if (diag && (n->diag = malloc(sizeof *n->diag)))
         *n->diag = *diag;
     pthread_mutex_lock(&s->mu);
-    notes_push(&s->queue, n);
+    run_notes_push(&s->queue, n);
     run_session_wake(s);
     pthread_mutex_unlock(&s->mu);
 }
@@ -98,13 +97,13 @@ void run_session_pending_event(run_session *s, run_event_kind k, const char *fmt
 {
     va_list ap;
     va_start(ap, fmt);
-    run_note *n = note_new(fmt, ap);
+    run_note *n = run_note_new(fmt, ap);
     va_end(ap);
     if (!n)
         return;
     n->is_event = true;
     n->event = k;
-    notes_push(&s->pending, n);
+    run_notes_push(&s->pending, n);
 }
 
 void run_session_set_phase(run_session *s, const char *phase, double fraction)
@@ -230,7 +229,7 @@ int run_session_start(run_session *s, char *err, size_t errlen)
     if (ready) {
         /* The start event (and the worker's others) go to the log now. */
         if (s->pending.head) {
-            notes_push(&s->queue, s->pending.head);
+            run_notes_push(&s->queue, s->pending.head);
             s->queue.tail = s->pending.tail;
             s->pending.head = s->pending.tail = NULL;
         }

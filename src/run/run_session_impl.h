@@ -106,6 +106,9 @@ struct run_session {
     size_t n_texts, cap_texts;
     bool log_failed;
     int log_errno;             /* why the first log write failed */
+    run_notes deferred;        /* messages told at the next poll, after the records
+                                * before them were shown */
+    bool closed;               /* the logs are closed: the run is over */
 };
 
 /* run_session.c */
@@ -125,6 +128,9 @@ void run_session_wake(run_session *s);
  * at the end unless an earlier failure's is (any thread). */
 void run_session_fail(run_session *s, const char *why);
 void run_notes_free(run_notes *q);
+/* A note with FMT's text (NULL when out of memory), and appending it. */
+run_note *run_note_new(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+void run_notes_push(run_notes *q, run_note *n);
 
 /* run_session_setup.c: the worker's preparation. -1 with err (the run
  * directory discarded). */

@@ -15,8 +15,6 @@
 #include "grow.h"
 #include "run_session_impl.h"
 
-#define DRAIN_BATCH 64
-
 json_t *run_session_json_num(double v)
 {
     return isfinite(v) ? json_real(v) : json_null();
@@ -24,21 +22,34 @@ json_t *run_session_json_num(double v)
 
 /* ------------------------------------------------------------ messages */
 
-static void say(run_session *s, run_severity sev, const config_diag *diag, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void say(run_session *s, run_severity sev, const config_diag *diag, const char *fmt, ...)
+static void say(run_session *s, run_severity sev, const config_diag *diag, const char *text)
 {
-    if (!s->hooks.message)
-        return;
-    char *text = NULL;
+    run_message m = {sev, text, diag};
+    if (s->hooks.message)
+        s->hooks.message(s->hooks.ctx, &m);
+}
+
+/* A message about a record poll hands back: it waits for the next poll, so
+ * the caller shows the records before it first. */
+static void defer(run_session *s, run_severity sev, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void defer(run_session *s, run_severity sev, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    if (vasprintf(&text, fmt, ap) < 0)
-        text = NULL;
+    run_note *n = run_note_new(fmt, ap);
     va_end(ap);
-    run_message m = {sev, text ? text : "(out of memory)", diag};
-    s->hooks.message(s->hooks.ctx, &m);
-    free(text);
+    if (!n)
+        return;
+    n->severity = sev;
+    run_notes_push(&s->deferred, n);
+}
+
+static void tell_deferred(run_session *s)
+{
+    for (run_note *n = s->deferred.head; n; n = n->next)
+        say(s, n->severity, NULL, n->text);
+    run_notes_free(&s->deferred);
 }
 
 /* The events the user is told about as they happen, as messages. */
@@ -47,19 +58,18 @@ static void tell(run_session *s, run_event_kind k, const char *text)
     switch (k) {
     case RUN_EVENT_SKIPPED_STEP:
     case RUN_EVENT_EVAL_FAILED:
-        say(s, RUN_WARNING, NULL, "%s", text);
+        defer(s, RUN_WARNING, "%s", text);
         break;
     case RUN_EVENT_EARLY_STOP:
     case RUN_EVENT_BEST_LOADED:
-        say(s, RUN_INFO, NULL, "%s", text);
+        defer(s, RUN_INFO, "%s", text);
         break;
     case RUN_EVENT_CHECKPOINT_FAILED:
-        say(s, RUN_WARNING, NULL, "%s; training goes on, the earlier checkpoints are intact",
-            text);
+        defer(s, RUN_WARNING, "%s; training goes on, the earlier checkpoints are intact", text);
         break;
     case RUN_EVENT_FINAL_CHECKPOINT_FAILED:
     case RUN_EVENT_OUTPUT_FAILED:
-        say(s, RUN_ERROR, NULL, "%s", text);
+        defer(s, RUN_ERROR, "%s", text);
         break;
     default:
         break;
@@ -167,15 +177,19 @@ static void handle_record(run_session *s, ring_record *rec)
     hand_back(s, &r, NULL);
 }
 
-static void drain_ring(run_session *s)
+/* Drains the ring until it is empty, or until a record made a message:
+ * the records after it wait for the next poll, which tells the message
+ * first. Returns true when it stopped early. */
+static bool drain_ring(run_session *s)
 {
-    ring_record recs[DRAIN_BATCH];
-    size_t n;
-    while ((n = ring_drain(s->metrics, recs, DRAIN_BATCH)) > 0) {
-        for (size_t i = 0; i < n; i++)
-            handle_record(s, &recs[i]);
-        atomic_fetch_add(&s->logged, n);
+    ring_record rec;
+    while (ring_pop(s->metrics, &rec)) {
+        handle_record(s, &rec);
+        atomic_fetch_add(&s->logged, 1);
+        if (s->deferred.head)
+            return true;
     }
+    return false;
 }
 
 static void handle_notes(run_session *s, run_note *n)
@@ -185,7 +199,7 @@ static void handle_notes(run_session *s, run_note *n)
             handle_event(s, n->event, 0, 0.0, n->text);
             n->text = NULL;
         } else {
-            say(s, n->severity, n->diag, "%s", n->text);
+            say(s, n->severity, n->diag, n->text);
         }
     }
 }
@@ -199,15 +213,12 @@ static void forget_records(run_session *s)
 
 /* ------------------------------------------------------------ the end */
 
-/* After the trainer thread ended: the last records, the logs closed, and
- * how it went. */
-static run_session_state finish(run_session *s)
+/* Once the trainer thread has ended and its last record is logged: the logs
+ * closed, the directory unlocked, and how it went, told at the next poll. */
+static void close_run(run_session *s)
 {
-    trainer_join(s->t);
-    s->trainer_joined = true;
-    drain_ring(s);
     if (s->closing)
-        say(s, RUN_INFO, NULL, "%s", s->closing);
+        defer(s, RUN_INFO, "%s", s->closing);
     char err[512];
     if (s->log_failed) {
         snprintf(err, sizeof err, "%s: writing the logs failed: %s", s->run_path,
@@ -220,12 +231,11 @@ static run_session_state finish(run_session *s)
     s->state = s->failed ? RUN_SESSION_FAILED : RUN_SESSION_DONE;
     char *why = s->failure;
     s->failure = NULL;
-    run_session_state now = s->state;
     pthread_mutex_unlock(&s->mu);
     if (why)
-        say(s, RUN_ERROR, NULL, "%s", why);
+        defer(s, RUN_ERROR, "%s", why);
     free(why);
-    return now;
+    s->closed = true;
 }
 
 /* ------------------------------------------------------------ poll */
@@ -235,6 +245,7 @@ static run_session_state finish(run_session *s)
 run_session_state run_session_poll(run_session *s, run_poll *out)
 {
     forget_records(s);
+    tell_deferred(s);
     pthread_mutex_lock(&s->mu);
     run_note *notes = s->queue.head;
     s->queue.head = s->queue.tail = NULL;
@@ -256,12 +267,18 @@ run_session_state run_session_poll(run_session *s, run_poll *out)
         pthread_join(s->worker, NULL);
         s->worker_joined = true;
     }
-    bool live = state == RUN_SESSION_RUNNING || state == RUN_SESSION_ENDING;
-    if (live && !s->trainer_joined)
-        drain_ring(s);
-    if (live && ended && !s->trainer_joined)
-        state = finish(s);
-    if (state == RUN_SESSION_RUNNING) {
+    bool live = (state == RUN_SESSION_RUNNING || state == RUN_SESSION_ENDING) && !s->closed;
+    if (live && ended && !s->trainer_joined) {
+        trainer_join(s->t);
+        s->trainer_joined = true;
+    }
+    if (live && !drain_ring(s) && s->trainer_joined)
+        close_run(s);
+    if (s->closed) {
+        pthread_mutex_lock(&s->mu);
+        state = s->deferred.head ? RUN_SESSION_ENDING : s->state;
+        pthread_mutex_unlock(&s->mu);
+    } else if (state == RUN_SESSION_RUNNING) {
         trainer_status ts;
         trainer_get_status(s->t, &ts);
         if (ts.state == TRAINER_PAUSED)
@@ -278,5 +295,6 @@ void run_session_poll_free(run_session *s)
     forget_records(s);
     free(s->out);
     free(s->texts);
+    run_notes_free(&s->deferred);
     run_dir_close(&s->rd, err, sizeof err);
 }

@@ -150,6 +150,9 @@ echo "num_epochs: 1" >> "$out/e.yaml"
 check "num_epochs only: exits 0" status_is 0 "$LATHE" train "$out/e.yaml" --output "$out/epochs"
 check "num_epochs only: the end says num_epochs" \
     err_has "finished after [0-9]+ steps \(completed num_epochs: 1\)"
+check "the closing line comes last, after the final evaluation" sh -c \
+    "tail -n 2 '$out/stderr' | head -n 1 | grep -q '^eval step' &&
+     tail -n 1 '$out/stderr' | grep -q 'finished after'"
 check "num_epochs only: not max_steps" sh -c "! grep -q max_steps '$out/stderr' '$out/epochs/events.jsonl'"
 check "num_epochs only: logged as the end event" \
     grep -q '"event":"completed num_epochs: 1"' "$out/epochs/events.jsonl"
