@@ -60,6 +60,8 @@ typedef struct {
     size_t n_open, cap_open;
 } build_ctx;
 
+/* Records rendered between two progress calls. */
+#define PROGRESS_EVERY 256
 
 static const char *const template_names[] = {
     [CONFIG_TEMPLATE_CHATML] = "chatml", [CONFIG_TEMPLATE_LLAMA2] = "llama2",
@@ -266,6 +268,16 @@ static ds_format format_of(config_dataset_type t)
     return map[t];
 }
 
+/* Tells the progress callback; false (with err) when it cancels. */
+static bool told(const build_ctx *b, const char *path, size_t done, size_t total, char *err,
+                 size_t errlen)
+{
+    if (!b->in->progress || b->in->progress(b->in->progress_ctx, path, done, total))
+        return true;
+    snprintf(err, errlen, "cancelled");
+    return false;
+}
+
 /* Opens PATH (typed by E, or detected when E is NULL) as the next dataset
  * number; the build keeps it open to render its records again. */
 static dataset *open_dataset(build_ctx *b, const char *path, const config_dataset *e, char *err,
@@ -305,8 +317,11 @@ static int read_dataset(build_ctx *b, const char *path, const config_dataset *e,
     int rc = 0;
     b->untrainable = 0;
     dataset_iter_init(&it, ds, b->cfg->dataset_exact_deduplication);
-    while (rc == 0 && dataset_iter_next(&it, &rec, &idx)) {
-        rc = take_record(b, no, idx, &rec, out, err, errlen);
+    for (size_t done = 0; rc == 0 && dataset_iter_next(&it, &rec, &idx); done++) {
+        if (done % PROGRESS_EVERY == 0 && !told(b, path, done, dataset_count(ds), err, errlen))
+            rc = -1;
+        else
+            rc = take_record(b, no, idx, &rec, out, err, errlen);
         ds_record_clear(&rec);
         if (rc == 0 && (out->n & 1023) == 0)
             rc = check_budget(b, out, path, err, errlen);

@@ -88,6 +88,9 @@ typedef struct {
 
 /* Receives each line of the report as it is made. */
 typedef void (*pipe_note_fn)(void *ctx, const char *msg);
+/* Told now and then that DONE of the TOTAL records of PATH are rendered;
+ * returning false cancels the build. */
+typedef bool (*pipe_progress_fn)(void *ctx, const char *path, size_t done, size_t total);
 
 /* Appends a copy of LINE; -1 when out of memory. */
 int pipe_report_add(pipe_report *r, const char *line);
@@ -100,6 +103,8 @@ typedef struct {
     const char *dataset;         /* non-NULL: read this file instead of cfg's datasets */
     pipe_note_fn note;           /* may be NULL */
     void *note_ctx;
+    pipe_progress_fn progress;   /* may be NULL */
+    void *progress_ctx;
     size_t max_sequences;        /* make only the first this many of each set; 0: all */
 } pipe_inputs;
 
@@ -112,7 +117,7 @@ int pipeline_template(config_chat_template c, const char *model_template, chat_t
 /* Runs steps 1-5 above for CFG. With IN->dataset the file is read with the
  * type and field mapping of the config entry for the same file, or with the
  * detected format when the config has none. Returns 0, or -1 with err (and P
- * freeable). */
+ * freeable; "cancelled" when the progress callback said so). */
 int pipeline_build(pipeline *p, const train_config *cfg, const pipe_inputs *in, char *err,
                    size_t errlen);
 void pipeline_free(pipeline *p);
