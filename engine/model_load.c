@@ -100,8 +100,9 @@ static int load_gguf_tensor(model *m, const gguf_tensor *t, const model_tensor_i
         return -1;
     }
     if (!quant_can_dequantize(t->type)) {
-        snprintf(err, errlen, "tensor %s: type %s cannot be loaded (F32, F16, BF16, Q8_0, Q4_0, "
-                 "Q4_K, Q6_K)", e->name, ggml_type_name(t->type));
+        snprintf(err, errlen, "tensor %s: type %s is not supported (lathe reads F32, F16, BF16, "
+                 "Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS)",
+                 e->name, ggml_type_name(t->type));
         return -1;
     }
     if (quantized_base && t->type != GGML_TYPE_F32 && model_tensor_is_linear(e->name))
