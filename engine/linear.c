@@ -5,7 +5,9 @@
 
 #include "kernels.h"
 #include "linear.h"
+#include "gguf.h"
 #include "quant.h"
+#include "quant_dot.h"
 
 /* Rows of a quantized weight dequantized per sgemm tile. */
 enum { QROWS = 128 };
@@ -26,10 +28,41 @@ static float *tile_of(const linear_ctx *c, int n)
     return c->scratch + (size_t)n * wide(c->max_in, c->max_out) + (size_t)n * c->max_r;
 }
 
+/* Rows of W per pool task of a quantized product. */
+enum { QDOT_ROWS = 16 };
+
+typedef struct {
+    const linear *l;
+    const quant_act *act;
+    float *y;
+} qdot_job;
+
+static void qdot_task(void *arg, int i)
+{
+    const qdot_job *j = arg;
+    int r0 = i * QDOT_ROWS, r1 = r0 + QDOT_ROWS < j->l->out ? r0 + QDOT_ROWS : j->l->out;
+    quant_dot_rows(j->l->qtype, j->l->qdata, ggml_row_bytes(j->l->qtype, j->l->in), r0, r1,
+                   j->act, j->y, (size_t)j->l->out);
+}
+
+/* Integer products where this CPU has a fast tiled kernel for block types. */
+static bool use_qdot(const linear_ctx *c, const linear *l)
+{
+    return c->act && l->qtype != GGML_TYPE_F16 && l->qtype != GGML_TYPE_BF16 &&
+           quant_dot_supported(l->qtype) && quant_dot_tiles_fast();
+}
+
 void linear_base_fwd(const linear_ctx *c, const linear *l, const float *x, float *y, int n)
 {
     if (l->w) {
         k_mm_xwt(c->pool, x, l->w, y, n, l->in, l->out, false);
+        return;
+    }
+    if (use_qdot(c, l)) {
+        quant_act act;
+        quant_act_init(&act, c->act, x, n, l->in);
+        qdot_job j = {l, &act, y};
+        pool_run(c->pool, (l->out + QDOT_ROWS - 1) / QDOT_ROWS, qdot_task, &j);
         return;
     }
     float *tile = tile_of(c, n);

@@ -1,116 +1,633 @@
-/* quant_dot.c - in-place dot products for Q8_0 and Q4_0 rows (layouts in
- * reference/FORMATS.md 1.3: an f16 scale, then 32 int8 or 16 bytes of
- * nibble pairs, low nibbles first): each block is widened to 32 floats (a
- * loop the compiler vectorises), then multiplied in eight-lane GCC vector
- * arithmetic (one AVX register, or two SSE2 ones); the block scale multiplies
- * each product so the lanes need one horizontal sum per row, not per block. */
-#include <stdint.h>
+/* quant_dot.c - integer dot products of quantized weights (quant_dot.h).
+ *
+ * Every block type is first unpacked, a block at a time into an L1 buffer,
+ * to unsigned 8-bit codes u with a float scale d and offset m per 16
+ * elements (w = d * u + m: Q8_0 and the IQ4 codebook values are shifted by
+ * 128, 4-bit types keep their nibbles, ...). Against activations x ~ dx * q
+ * (q int8, dx per 32, sx = dx * sum(q) per 16) a dot product is then
+ *     sum over 16-blocks i of  d_i dx_i (u . q)_i  +  m_i sx_i,
+ * the integer part being one VNNI instruction per 64 codes (vpdpbusd: u8
+ * times s8, summed by 4). Only that inner loop differs between the paths;
+ * unpacking, activation quantization and the block sums are plain C shared
+ * by all of them and compiled for each path's instruction set (GCC vector
+ * extensions, inlined into the target-attributed loops).
+ *
+ * Decode reads weight rows once against one activation row. Prefill takes
+ * up to 64 activation rows as tiles of 16, interleaved 4 bytes per row, so
+ * one vpdpbusd multiplies 4 codes of a weight row (broadcast) with 16 rows
+ * at once, and a weight block is unpacked once for all of them. */
+#include "config.h"
+
 #include <string.h>
 
 #include "gguf.h"
-#include "quant.h"
 #include "quant_dot.h"
+#include "quant_impl.h"
 
-enum { Q8_0_BYTES = 34, Q4_0_BYTES = 18 };
-
-/* The f16 block scale; normal values inline, the rest through quant.h. */
-static inline float scale_of(const uint8_t *b)
-{
-    uint16_t h;
-    memcpy(&h, b, sizeof h);
-    uint32_t e = (h >> 10) & 0x1f;
-    if (e == 0 || e == 31)
-        return quant_f16_to_f32(h);
-    uint32_t bits = ((uint32_t)(h & 0x8000) << 16) | ((e + 112) << 23) |
-                    ((uint32_t)(h & 0x3ff) << 13);
-    float f;
-    memcpy(&f, &bits, sizeof f);
-    return f;
-}
-
-typedef float v8f __attribute__((vector_size(32)));
-/* Vectors stay inside each function (or go by pointer to an always-inlined
- * one): passing them by value would tie the ABI to AVX. */
-
-/* ACC += D * (QF . X) over one block of QUANT_QK weights. */
-static inline __attribute__((always_inline)) void add_block(v8f *acc, float d, const float *qf,
-                                                            const float *x)
-{
-    v8f dv = {d, d, d, d, d, d, d, d};
-    for (int i = 0; i < QUANT_QK; i += 8) {
-        v8f qv, xv;
-        memcpy(&qv, qf + i, sizeof qv);
-        memcpy(&xv, x + i, sizeof xv);
-        *acc += dv * (qv * xv);
-    }
-}
-
-static inline __attribute__((always_inline)) float sum8(const v8f *acc)
-{
-    const v8f a = *acc;
-    return ((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7]));
-}
-
-static inline __attribute__((always_inline)) float dot_q8_0(const uint8_t *row, const float *x,
-                                                            int n)
-{
-    v8f acc = {0};
-    for (int b = 0; b < n / QUANT_QK; b++, row += Q8_0_BYTES, x += QUANT_QK) {
-        float d = scale_of(row);
-        const int8_t *q = (const int8_t *)(row + 2);
-        float qf[QUANT_QK];
-        for (int i = 0; i < QUANT_QK; i++)
-            qf[i] = (float)q[i];
-        add_block(&acc, d, qf, x);
-    }
-    return sum8(&acc);
-}
-
-static inline __attribute__((always_inline)) float dot_q4_0(const uint8_t *row, const float *x,
-                                                            int n)
-{
-    v8f acc = {0};
-    for (int b = 0; b < n / QUANT_QK; b++, row += Q4_0_BYTES, x += QUANT_QK) {
-        float d = scale_of(row);
-        const uint8_t *q = row + 2;
-        float qf[QUANT_QK];
-        for (int i = 0; i < QUANT_QK / 2; i++) {
-            qf[i] = (float)((q[i] & 0x0f) - 8);
-            qf[i + QUANT_QK / 2] = (float)((q[i] >> 4) - 8);
-        }
-        add_block(&acc, d, qf, x);
-    }
-    return sum8(&acc);
-}
-
-/* The int8-to-float widening is most of the work: with AVX2 it is one
- * instruction per eight lanes instead of a chain of SSE2 unpacks, so x86-64
- * builds also compile the loops for AVX2 and pick them per call from the CPU
- * flags (a plain branch: ifunc resolvers run before sanitizer runtimes). */
 #if defined(__x86_64__) && defined(__GNUC__)
-#define HAVE_AVX2_PATH 1
-__attribute__((target("avx2"))) static float dot_avx2(int type, const uint8_t *row,
-                                                      const float *x, int n)
+#include <immintrin.h>
+#define HAVE_X86_PATHS 1
+#define TARGET_AVX2 __attribute__((target("avx2,fma,f16c")))
+#define TARGET_AVX512 \
+    __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")))
+#endif
+
+enum { CHUNK = QUANT_QK_K, SUBS = CHUNK / 16, TILE = 16, MAX_TILES = 4 };
+
+typedef float v16f __attribute__((vector_size(64)));
+#define INLINE static inline __attribute__((always_inline))
+
+/* Vectors go by pointer: passing 64-byte vectors by value would tie the ABI
+ * to AVX-512 in the functions compiled without it. */
+INLINE void fma16(v16f *acc, const float *a, const float *b)
 {
-    return type == GGML_TYPE_Q8_0 ? dot_q8_0(row, x, n) : dot_q4_0(row, x, n);
+    v16f x, y;
+    memcpy(&x, a, sizeof x);
+    memcpy(&y, b, sizeof y);
+    *acc += x * y;
+}
+
+INLINE float hsum16(const v16f *v)
+{
+    float s = 0;
+    for (int i = 0; i < 16; i++)
+        s += (*v)[i];
+    return s;
+}
+
+/* ------------------------------------------------------------ unpacking */
+
+/* Codes u[32], and d/m for its two 16-blocks, of a 32-element block whose
+ * values are d * (code - off) (+ min). */
+INLINE void put_dm(float *d16, float *m16, float d, float m)
+{
+    d16[0] = d16[1] = d;
+    m16[0] = m16[1] = m;
+}
+
+INLINE void nibbles(const uint8_t *qs, uint8_t *u)
+{
+    for (int j = 0; j < 16; j++) {
+        u[j] = qs[j] & 0xf;
+        u[j + 16] = qs[j] >> 4;
+    }
+}
+
+INLINE void fives(const uint8_t *qh4, const uint8_t *qs, uint8_t *u)
+{
+    uint32_t qh;
+    memcpy(&qh, qh4, 4);
+    for (int j = 0; j < 16; j++) {
+        u[j] = (uint8_t)((qs[j] & 0xf) | (((qh >> j) & 1) << 4));
+        u[j + 16] = (uint8_t)((qs[j] >> 4) | (((qh >> (j + 16)) & 1) << 4));
+    }
+}
+
+INLINE void iq4_codes(const uint8_t *qs, uint8_t *u)
+{
+    for (int j = 0; j < 16; j++) {
+        u[j] = (uint8_t)(quant_iq4_values[qs[j] & 0xf] + 128);
+        u[j + 16] = (uint8_t)(quant_iq4_values[qs[j] >> 4] + 128);
+    }
+}
+
+INLINE void unpack32(int type, const uint8_t *b, uint8_t *u, float *d16, float *m16)
+{
+    float d = quant_load_f16(b);
+    switch (type) {
+    case GGML_TYPE_Q4_0:
+        nibbles(b + 2, u);
+        put_dm(d16, m16, d, -8 * d);
+        break;
+    case GGML_TYPE_Q4_1:
+        nibbles(b + 4, u);
+        put_dm(d16, m16, d, quant_load_f16(b + 2));
+        break;
+    case GGML_TYPE_Q5_0:
+        fives(b + 2, b + 6, u);
+        put_dm(d16, m16, d, -16 * d);
+        break;
+    case GGML_TYPE_Q5_1:
+        fives(b + 4, b + 8, u);
+        put_dm(d16, m16, d, quant_load_f16(b + 2));
+        break;
+    case GGML_TYPE_Q8_0:
+        for (int j = 0; j < 32; j++)
+            u[j] = b[2 + j] ^ 0x80;
+        put_dm(d16, m16, d, -128 * d);
+        break;
+    default:    /* IQ4_NL */
+        iq4_codes(b + 2, u);
+        put_dm(d16, m16, d, -128 * d);
+        break;
+    }
+}
+
+/* Q2_K and Q3_K: two halves, four 2-bit shifts, 16 codes from q[l] then 16
+ * from q[l + 16] (FORMATS.md 1.3.1); Q3_K adds its high bit as 4. */
+INLINE void unpack_q2_q3(const uint8_t *q, const uint8_t *hm, uint8_t *u)
+{
+    unsigned mb = 1;
+    for (int half = 0; half < 2; half++, q += 32)
+        for (int shift = 0; shift < 8; shift += 2, mb <<= 1)
+            for (int k = 0; k < 2; k++, u += 16)
+                for (int l = 0; l < 16; l++)
+                    u[l] = (uint8_t)(((q[l + 16 * k] >> shift) & 3) |
+                                     (hm && (hm[l + 16 * k] & mb) ? 4 : 0));
+}
+
+INLINE void unpack_q2_k(const uint8_t *b, uint8_t *u, float *d16, float *m16)
+{
+    float d = quant_load_f16(b + 80), dmin = quant_load_f16(b + 82);
+    unpack_q2_q3(b + 16, NULL, u);
+    for (int i = 0; i < 16; i++) {
+        d16[i] = d * (b[i] & 0xf);
+        m16[i] = -(dmin * (b[i] >> 4));
+    }
+}
+
+INLINE void unpack_q3_k(const uint8_t *b, uint8_t *u, float *d16, float *m16)
+{
+    uint32_t a[3];
+    memcpy(a, b + 96, 12);
+    float d = quant_load_f16(b + 108);
+    unpack_q2_q3(b + 32, b, u);
+    for (int i = 0; i < 16; i++) {
+        int low = i < 8 ? b[96 + i] & 0xf : b[96 + i - 8] >> 4;
+        int high = (b[96 + 8 + i % 4] >> (2 * (i / 4))) & 3;
+        d16[i] = d * ((low | high << 4) - 32);
+        m16[i] = -4 * d16[i];
+    }
+}
+
+/* Q4_K / Q5_K: chunks of 64 with a low-nibble and a high-nibble sub-block
+ * of 32; Q5_K's fifth bits come from qh. */
+INLINE void unpack_q45_k(const uint8_t *b, const uint8_t *qh, const uint8_t *qs, uint8_t *u,
+                         float *d16, float *m16)
+{
+    float d = quant_load_f16(b), dmin = quant_load_f16(b + 2);
+    for (int c = 0; c < 4; c++, qs += 32, u += 64) {
+        for (int l = 0; l < 32; l++) {
+            int h0 = qh ? ((qh[l] >> (2 * c)) & 1) << 4 : 0;
+            int h1 = qh ? ((qh[l] >> (2 * c + 1)) & 1) << 4 : 0;
+            u[l] = (uint8_t)((qs[l] & 0xf) | h0);
+            u[l + 32] = (uint8_t)((qs[l] >> 4) | h1);
+        }
+        for (int k = 0; k < 2; k++) {
+            int sc, m;
+            quant_k_scale_min(2 * c + k, b + 4, &sc, &m);
+            put_dm(d16 + 4 * c + 2 * k, m16 + 4 * c + 2 * k, d * sc, -(dmin * m));
+        }
+    }
+}
+
+INLINE void unpack_q6_k(const uint8_t *b, uint8_t *u, float *d16, float *m16)
+{
+    const uint8_t *ql = b, *qh = b + 128;
+    const int8_t *sc = (const int8_t *)(b + 192);
+    float d = quant_load_f16(b + 208);
+    for (int n = 0; n < 2; n++, ql += 64, qh += 32, u += 128)
+        for (int l = 0; l < 32; l++) {
+            u[l] = (uint8_t)((ql[l] & 0xf) | ((qh[l] & 3) << 4));
+            u[l + 32] = (uint8_t)((ql[l + 32] & 0xf) | (((qh[l] >> 2) & 3) << 4));
+            u[l + 64] = (uint8_t)((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4));
+            u[l + 96] = (uint8_t)((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4));
+        }
+    for (int i = 0; i < 16; i++) {
+        d16[i] = d * sc[i];
+        m16[i] = -32 * d16[i];
+    }
+}
+
+INLINE void unpack_iq4_xs(const uint8_t *b, uint8_t *u, float *d16, float *m16)
+{
+    float d = quant_load_f16(b);
+    uint16_t sh;
+    memcpy(&sh, b + 2, 2);
+    for (int ib = 0; ib < 8; ib++, u += 32) {
+        int ls = ((b[4 + ib / 2] >> 4 * (ib % 2)) & 0xf) | (((sh >> 2 * ib) & 3) << 4);
+        float dl = d * (ls - 32);
+        iq4_codes(b + 8 + 16 * ib, u);
+        put_dm(d16 + 2 * ib, m16 + 2 * ib, dl, -128 * dl);
+    }
+}
+
+/* Unpacks elements K0 .. K0+LEN of ROW (LEN a multiple of the block size,
+ * at most CHUNK); 16-blocks past LEN get zero scale and offset. */
+INLINE void unpack(int type, const uint8_t *row, int k0, int len, uint8_t *u, float *d16,
+                   float *m16)
+{
+    const quant_block_type *bt = quant_block_of(type);
+    const uint8_t *b = row + (size_t)(k0 / bt->elems) * bt->bytes;
+    if (len < CHUNK) {
+        memset(d16, 0, SUBS * sizeof *d16);
+        memset(m16, 0, SUBS * sizeof *m16);
+    }
+    switch (type) {
+    case GGML_TYPE_Q2_K: unpack_q2_k(b, u, d16, m16); break;
+    case GGML_TYPE_Q3_K: unpack_q3_k(b, u, d16, m16); break;
+    case GGML_TYPE_Q4_K: unpack_q45_k(b, NULL, b + 16, u, d16, m16); break;
+    case GGML_TYPE_Q5_K: unpack_q45_k(b, b + 16, b + 48, u, d16, m16); break;
+    case GGML_TYPE_Q6_K: unpack_q6_k(b, u, d16, m16); break;
+    case GGML_TYPE_IQ4_XS: unpack_iq4_xs(b, u, d16, m16); break;
+    default:
+        for (int j = 0; j < len; j += 32, b += bt->bytes)
+            unpack32(type, b, u + j, d16 + j / 16, m16 + j / 16);
+        break;
+    }
+}
+
+/* ------------------------------------------------------------ activations */
+
+static int padded(int k)
+{
+    return (k + CHUNK - 1) / CHUNK * CHUNK;
+}
+
+static int tiles_of(int n)
+{
+    return n == 1 ? 0 : (n + TILE - 1) / TILE;
+}
+
+size_t quant_act_bytes(int n, int k)
+{
+    size_t kp = (size_t)padded(k), rows = n == 1 ? 1 : (size_t)tiles_of(n) * TILE;
+    return rows * (kp + 2 * (kp / 16) * sizeof(float));
+}
+
+/* Element E of row T: its byte in q and its 16-block's slot in d and s. */
+static size_t q_at(const quant_act *a, int t, int e)
+{
+    if (a->n == 1)
+        return (size_t)e;
+    size_t tile = (size_t)(t / TILE), g = (size_t)(e / 4);
+    return ((tile * (size_t)(a->kp / 4) + g) * TILE + (size_t)(t % TILE)) * 4 + (size_t)(e % 4);
+}
+
+static size_t ds_at(const quant_act *a, int t, int e)
+{
+    if (a->n == 1)
+        return (size_t)(e / 16);
+    size_t tile = (size_t)(t / TILE);
+    return (tile * (size_t)(a->kp / 16) + (size_t)(e / 16)) * TILE + (size_t)(t % TILE);
+}
+
+/* Q8_0's rounding of 32 values: d = amax / 127, q = nearest(x / d). */
+static void quantize32(const quant_act *a, int t, int e0)
+{
+    const float *x = a->x + (size_t)t * a->k + e0;
+    float amax = 0;
+    for (int j = 0; j < 32; j++)
+        amax = x[j] > amax ? x[j] : -x[j] > amax ? -x[j] : amax;
+    float d = amax / 127, id = d ? 1 / d : 0;
+    for (int half = 0; half < 2; half++) {
+        int sum = 0;
+        for (int j = 16 * half; j < 16 * half + 16; j++) {
+            int q = quant_nearest_int(x[j] * id);
+            q = q < -127 ? -127 : q > 127 ? 127 : q;
+            a->q[q_at(a, t, e0 + j)] = (int8_t)q;
+            sum += q;
+        }
+        a->d[ds_at(a, t, e0 + 16 * half)] = d;
+        a->s[ds_at(a, t, e0 + 16 * half)] = d * (float)sum;
+    }
+}
+
+void quant_act_init(quant_act *a, void *buf, const float *x, int n, int k)
+{
+    size_t bytes = quant_act_bytes(n, k);
+    int kp = padded(k), rows = n == 1 ? 1 : tiles_of(n) * TILE;
+    memset(buf, 0, bytes);
+    *a = (quant_act){.n = n, .k = k, .kp = kp, .x = x};
+    a->d = buf;
+    a->s = a->d + (size_t)rows * (kp / 16);
+    a->q = (int8_t *)(a->s + (size_t)rows * (kp / 16));
+    for (int t = 0; t < n; t++)
+        for (int e = 0; e < k; e += 32)
+            quantize32(a, t, e);
+}
+
+/* ------------------------------------------------------------ one row */
+
+/* Unpacks the chunk at K0 of ROW; returns its length rounded up to 64 and
+ * sets s16 = d * dx per 16-block, adding the offsets' part to *ACCM. */
+INLINE int chunk_prep(int type, const uint8_t *row, int k0, const quant_act *a, uint8_t *u,
+                      float *s16, v16f *accm)
+{
+    float d16[SUBS], m16[SUBS];
+    int len = a->k - k0 < CHUNK ? a->k - k0 : CHUNK;
+    unpack(type, row, k0, len, u, d16, m16);
+    for (int i = 0; i < SUBS; i++)
+        s16[i] = d16[i] * a->d[k0 / 16 + i];
+    fma16(accm, m16, a->s + k0 / 16);
+    return (len + 63) / 64 * 64;
+}
+
+static float dot_scalar(int type, const uint8_t *row, const quant_act *a)
+{
+    v16f acc = {0}, accm = {0};
+    uint8_t u[CHUNK];
+    float s16[SUBS];
+    for (int k0 = 0; k0 < a->k; k0 += CHUNK) {
+        int len = chunk_prep(type, row, k0, a, u, s16, &accm);
+        for (int i = 0; i < len / 16; i++) {
+            int32_t sum = 0;
+            for (int e = 16 * i; e < 16 * i + 16; e++)
+                sum += u[e] * a->q[k0 + e];
+            acc[i] += (float)sum * s16[i];
+        }
+    }
+    return hsum16(&acc) + hsum16(&accm);
+}
+
+#ifdef HAVE_X86_PATHS
+/* Without VNNI, u8 x s8 pairs would saturate vpmaddubsw (255 * 127 * 2), so
+ * both sides widen to 16 bits for vpmaddwd: exact, one 16-block a register. */
+TARGET_AVX2 static float dot_avx2(int type, const uint8_t *row, const quant_act *a)
+{
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = acc0;
+    v16f accm = {0};
+    uint8_t u[CHUNK];
+    float s16[SUBS];
+    for (int k0 = 0; k0 < a->k; k0 += CHUNK) {
+        int len = chunk_prep(type, row, k0, a, u, s16, &accm);
+        for (int j = 0; j < len / 32; j++) {
+            __m256i U = _mm256_loadu_si256((const __m256i *)(u + 32 * j));
+            __m256i X = _mm256_loadu_si256((const __m256i *)(a->q + k0 + 32 * j));
+            __m256i i0 = _mm256_madd_epi16(_mm256_cvtepu8_epi16(_mm256_castsi256_si128(U)),
+                                           _mm256_cvtepi8_epi16(_mm256_castsi256_si128(X)));
+            __m256i i1 = _mm256_madd_epi16(_mm256_cvtepu8_epi16(_mm256_extracti128_si256(U, 1)),
+                                           _mm256_cvtepi8_epi16(_mm256_extracti128_si256(X, 1)));
+            acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(i0), _mm256_set1_ps(s16[2 * j]), acc0);
+            acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(i1), _mm256_set1_ps(s16[2 * j + 1]), acc1);
+        }
+    }
+    float lanes[8];
+    _mm256_storeu_ps(lanes, _mm256_add_ps(acc0, acc1));
+    float s = hsum16(&accm);
+    for (int i = 0; i < 8; i++)
+        s += lanes[i];
+    return s;
+}
+
+/* Lane i of a vpdpbusd over 64 codes covers codes 4i..4i+3: 16-block i/4. */
+TARGET_AVX512 static float dot_avx512(int type, const uint8_t *row, const quant_act *a)
+{
+    __m512 acc = _mm512_setzero_ps();
+    v16f accm = {0};
+    uint8_t u[CHUNK];
+    float s16[SUBS];
+    const __m512i spread = _mm512_set_epi32(3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0);
+    for (int k0 = 0; k0 < a->k; k0 += CHUNK) {
+        int len = chunk_prep(type, row, k0, a, u, s16, &accm);
+        __m512 S = _mm512_loadu_ps(s16);
+        for (int j = 0; j < len / 64; j++) {
+            __m512i U = _mm512_loadu_si512(u + 64 * j);
+            __m512i X = _mm512_loadu_si512(a->q + k0 + 64 * j);
+            __m512i I = _mm512_dpbusd_epi32(_mm512_setzero_si512(), U, X);
+            __m512i idx = _mm512_add_epi32(spread, _mm512_set1_epi32(4 * j));
+            acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(I), _mm512_permutexvar_ps(idx, S), acc);
+        }
+    }
+    return _mm512_reduce_add_ps(acc) + hsum16(&accm);
 }
 #endif
 
-static float dot_plain(int type, const uint8_t *row, const float *x, int n)
+/* ------------------------------------------------------------ 16-row tiles */
+
+/* acc[c][t] += W . x_t over one unpacked chunk, for the 16 rows t of tile c. */
+typedef struct {
+    const uint8_t *u;
+    const float *d16, *m16;
+    int len, k0, tiles;
+} tile_chunk;
+
+INLINE const int8_t *tile_q(const quant_act *a, int c, int k0)
 {
-    return type == GGML_TYPE_Q8_0 ? dot_q8_0(row, x, n) : dot_q4_0(row, x, n);
+    return a->q + ((size_t)c * (size_t)(a->kp / 4) + (size_t)(k0 / 4)) * 4 * TILE;
+}
+
+INLINE size_t tile_ds(const quant_act *a, int c, int k0)
+{
+    return ((size_t)c * (size_t)(a->kp / 16) + (size_t)(k0 / 16)) * TILE;
+}
+
+static void tiles_scalar(const quant_act *a, const tile_chunk *ch, v16f *acc)
+{
+    for (int c = 0; c < ch->tiles; c++) {
+        const int8_t *X = tile_q(a, c, ch->k0);
+        const float *dx = a->d + tile_ds(a, c, ch->k0), *sx = a->s + tile_ds(a, c, ch->k0);
+        for (int i = 0; i < ch->len / 16; i++)
+            for (int t = 0; t < TILE; t++) {
+                int32_t sum = 0;
+                for (int e = 16 * i; e < 16 * i + 16; e++)
+                    sum += ch->u[e] * X[((e / 4) * TILE + t) * 4 + e % 4];
+                acc[c][t] += (float)sum * dx[16 * i + t] * ch->d16[i];
+                acc[c][t] += sx[16 * i + t] * ch->m16[i];
+            }
+    }
+}
+
+#ifdef HAVE_X86_PATHS
+TARGET_AVX512 static void tiles_avx512(const quant_act *a, const tile_chunk *ch, v16f *accv)
+{
+    __m512 acc[MAX_TILES];
+    for (int c = 0; c < MAX_TILES; c++)
+        acc[c] = (__m512)accv[c];
+    for (int i = 0; i < ch->len / 16; i++) {
+        __m512i w[4];
+        for (int g = 0; g < 4; g++) {
+            int32_t v;
+            memcpy(&v, ch->u + 16 * i + 4 * g, 4);
+            w[g] = _mm512_set1_epi32(v);
+        }
+        __m512 d = _mm512_set1_ps(ch->d16[i]), m = _mm512_set1_ps(ch->m16[i]);
+        for (int c = 0; c < ch->tiles; c++) {
+            const int8_t *X = tile_q(a, c, ch->k0) + (size_t)i * 4 * 4 * TILE;
+            size_t ds = tile_ds(a, c, ch->k0) + (size_t)i * TILE;
+            __m512i I = _mm512_setzero_si512();
+            for (int g = 0; g < 4; g++)
+                I = _mm512_dpbusd_epi32(I, w[g], _mm512_loadu_si512(X + g * 4 * TILE));
+            __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(I), _mm512_loadu_ps(a->d + ds));
+            acc[c] = _mm512_fmadd_ps(f, d, acc[c]);
+            acc[c] = _mm512_fmadd_ps(_mm512_loadu_ps(a->s + ds), m, acc[c]);
+        }
+    }
+    for (int c = 0; c < MAX_TILES; c++)
+        accv[c] = (v16f)acc[c];
+}
+#endif
+
+/* ------------------------------------------------------------ F16 / BF16 */
+
+static void halves_scalar(const uint8_t *p, float *out, int n, bool bf16)
+{
+    for (int i = 0; i < n; i++) {
+        uint16_t h;
+        memcpy(&h, p + 2 * i, 2);
+        out[i] = bf16 ? quant_bf16_to_f32(h) : quant_f16_to_f32(h);
+    }
+}
+
+#ifdef HAVE_X86_PATHS
+TARGET_AVX512 static void halves_avx512(const uint8_t *p, float *out, int n, bool bf16)
+{
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m256i h = _mm256_loadu_si256((const __m256i *)(p + 2 * i));
+        __m512 f = bf16 ? _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16))
+                        : _mm512_cvtph_ps(h);
+        _mm512_storeu_ps(out + i, f);
+    }
+    halves_scalar(p + 2 * i, out + i, n - i, bf16);
+}
+
+TARGET_AVX2 static void halves_avx2(const uint8_t *p, float *out, int n, bool bf16)
+{
+    int i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m128i h = _mm_loadu_si128((const __m128i *)(p + 2 * i));
+        __m256 f = bf16 ? _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16))
+                        : _mm256_cvtph_ps(h);
+        _mm256_storeu_ps(out + i, f);
+    }
+    halves_scalar(p + 2 * i, out + i, n - i, bf16);
+}
+#endif
+
+/* ------------------------------------------------------------ paths */
+
+typedef struct {
+    const char *name;
+    bool (*available)(void);
+    float (*dot)(int type, const uint8_t *row, const quant_act *a);
+    void (*tiles)(const quant_act *a, const tile_chunk *ch, v16f *acc);
+    void (*halves)(const uint8_t *p, float *out, int n, bool bf16);
+} path;
+
+static bool always(void)
+{
+    return true;
+}
+
+#ifdef HAVE_X86_PATHS
+/* A plain branch on the CPU flags, not ifunc: resolvers run before the
+ * sanitizer runtimes are up. */
+static bool have_avx512(void)
+{
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni") &&
+           __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+}
+
+static bool have_avx2(void)
+{
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+           __builtin_cpu_supports("f16c");
+}
+#endif
+
+static const path paths[] = {
+#ifdef HAVE_X86_PATHS
+    {"avx512vnni", have_avx512, dot_avx512, tiles_avx512, halves_avx512},
+    {"avx2", have_avx2, dot_avx2, tiles_scalar, halves_avx2},
+#endif
+    {"scalar", always, dot_scalar, tiles_scalar, halves_scalar},
+};
+enum { N_PATHS = sizeof paths / sizeof paths[0] };
+
+static int chosen = -1;     /* index into paths; -1: the best available */
+
+static const path *current(void)
+{
+    int c = __atomic_load_n(&chosen, __ATOMIC_RELAXED);
+    if (c >= 0)
+        return &paths[c];
+    for (c = 0; !paths[c].available(); c++)
+        ;
+    __atomic_store_n(&chosen, c, __ATOMIC_RELAXED);
+    return &paths[c];
+}
+
+int quant_dot_paths(const char **names, int max)
+{
+    int n = 0;
+    for (int i = 0; i < N_PATHS; i++)
+        if (paths[i].available() && n < max)
+            names[n++] = paths[i].name;
+    return n;
+}
+
+bool quant_dot_use(const char *name)
+{
+    for (int i = 0; i < N_PATHS; i++)
+        if (!strcmp(paths[i].name, name) && paths[i].available()) {
+            __atomic_store_n(&chosen, i, __ATOMIC_RELAXED);
+            return true;
+        }
+    return false;
 }
 
 bool quant_dot_supported(int type)
 {
-    return type == GGML_TYPE_Q8_0 || type == GGML_TYPE_Q4_0;
+    return type == GGML_TYPE_F16 || type == GGML_TYPE_BF16 || quant_block_of(type);
 }
 
-float quant_dot_row(int type, const void *row, const float *x, int n)
+bool quant_dot_tiles_fast(void)
 {
-#ifdef HAVE_AVX2_PATH
-    if (__builtin_cpu_supports("avx2"))
-        return dot_avx2(type, row, x, n);
-#endif
-    return dot_plain(type, row, x, n);
+    return current()->tiles != tiles_scalar;
+}
+
+/* ------------------------------------------------------------ products */
+
+static float dot_halves(const path *p, const uint8_t *row, const float *x, int k, bool bf16)
+{
+    float buf[CHUNK];
+    v16f acc = {0};
+    float tail = 0;
+    for (int k0 = 0; k0 < k; k0 += CHUNK) {
+        int len = k - k0 < CHUNK ? k - k0 : CHUNK, i = 0;
+        p->halves(row + 2 * (size_t)k0, buf, len, bf16);
+        for (; i + 16 <= len; i += 16)
+            fma16(&acc, buf + i, x + k0 + i);
+        for (; i < len; i++)
+            tail += buf[i] * x[k0 + i];
+    }
+    return hsum16(&acc) + tail;
+}
+
+static void row_tiles(const path *p, int type, const uint8_t *row, const quant_act *a,
+                      float *y, size_t ldy)
+{
+    v16f acc[MAX_TILES] = {{0}};
+    uint8_t u[CHUNK];
+    float d16[SUBS], m16[SUBS];
+    tile_chunk ch = {.u = u, .d16 = d16, .m16 = m16, .tiles = tiles_of(a->n)};
+    for (ch.k0 = 0; ch.k0 < a->k; ch.k0 += CHUNK) {
+        int len = a->k - ch.k0 < CHUNK ? a->k - ch.k0 : CHUNK;
+        unpack(type, row, ch.k0, len, u, d16, m16);
+        ch.len = (len + 15) / 16 * 16;
+        p->tiles(a, &ch, acc);
+    }
+    for (int t = 0; t < a->n; t++)
+        y[(size_t)t * ldy] = acc[t / TILE][t % TILE];
+}
+
+void quant_dot_rows(int type, const void *w, size_t row_bytes, int r0, int r1,
+                    const quant_act *a, float *y, size_t ldy)
+{
+    const path *p = current();
+    const uint8_t *base = w;
+    bool halves = type == GGML_TYPE_F16 || type == GGML_TYPE_BF16;
+    for (int r = r0; r < r1; r++) {
+        const uint8_t *row = base + (size_t)r * row_bytes;
+        if (halves)
+            for (int t = 0; t < a->n; t++)
+                y[(size_t)t * ldy + r] = dot_halves(p, row, a->x + (size_t)t * a->k, a->k,
+                                                    type == GGML_TYPE_BF16);
+        else if (a->n == 1)
+            y[r] = p->dot(type, row, a);
+        else
+            row_tiles(p, type, row, a, y + r, ldy);
+    }
 }
