@@ -12,36 +12,9 @@
 
 /* ------------------------------------------------------------ scalars */
 
-static uint32_t f32_bits(float f)
-{
-    uint32_t u;
-    memcpy(&u, &f, 4);
-    return u;
-}
-
-static float bits_f32(uint32_t u)
-{
-    float f;
-    memcpy(&f, &u, 4);
-    return f;
-}
-
-/* Branch-free (masks, not selects) so that row loops vectorize: normals
- * rebias the exponent, inf/NaN move to the float's all-ones exponent, and
- * subnormals are rebuilt as (2^-14 + m*2^-24) - 2^-14 with no float
- * subnormal arithmetic, so a flush-to-zero FPU mode cannot change them. */
-static inline float f16_to_f32(uint16_t h)
-{
-    uint32_t em = h & 0x7fffu, sign = (uint32_t)(h & 0x8000u) << 16;
-    uint32_t inf = 0u - (uint32_t)(em >= 0x7c00u), sub = 0u - (uint32_t)(em < 0x400u);
-    uint32_t bits = (em << 13) + (112u << 23) + (inf & (112u << 23));
-    uint32_t sub_bits = f32_bits(bits_f32((113u << 23) | (em << 13)) - 0x1p-14f);
-    return bits_f32((bits & ~sub) | (sub_bits & sub) | sign);
-}
-
 float quant_f16_to_f32(uint16_t h)
 {
-    return f16_to_f32(h);
+    return quant_half(h);
 }
 
 /* Rounds MANT >> SHIFT to nearest, ties to even. */
@@ -53,7 +26,7 @@ static uint32_t shift_rne(uint32_t mant, unsigned shift)
 
 uint16_t quant_f32_to_f16(float f)
 {
-    uint32_t u = f32_bits(f);
+    uint32_t u = quant_f32_bits(f);
     uint16_t sign = (uint16_t)((u >> 16) & 0x8000);
     uint32_t exp = (u >> 23) & 0xff, mant = u & 0x7fffff;
     if (exp == 0xff)
@@ -72,12 +45,12 @@ uint16_t quant_f32_to_f16(float f)
 
 float quant_bf16_to_f32(uint16_t h)
 {
-    return bits_f32((uint32_t)h << 16);
+    return quant_bits_f32((uint32_t)h << 16);
 }
 
 uint16_t quant_f32_to_bf16(float f)
 {
-    uint32_t u = f32_bits(f);
+    uint32_t u = quant_f32_bits(f);
     if ((u & 0x7fffffff) > 0x7f800000)
         return (uint16_t)((u >> 16) | 64);
     return (uint16_t)((u + 0x7fff + ((u >> 16) & 1)) >> 16);
@@ -97,10 +70,10 @@ static void halves_chunk(const uint8_t *restrict p, float *restrict dst, int k, 
             dst[j] = quant_bf16_to_f32(h[j]);
     else if (k == HALF_CHUNK)
         for (int j = 0; j < HALF_CHUNK; j++)
-            dst[j] = f16_to_f32(h[j]);
+            dst[j] = quant_half(h[j]);
     else
         for (int j = 0; j < k; j++)
-            dst[j] = bf16 ? quant_bf16_to_f32(h[j]) : f16_to_f32(h[j]);
+            dst[j] = bf16 ? quant_bf16_to_f32(h[j]) : quant_half(h[j]);
 }
 
 static void halves_to_f32(const uint8_t *restrict p, float *restrict dst, int64_t n, bool bf16)

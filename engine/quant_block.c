@@ -134,17 +134,6 @@ static void deq_q3_k(const uint8_t *restrict b, float *restrict y)
             }
 }
 
-void quant_k_scale_min(int j, const uint8_t *s, int *sc, int *m)
-{
-    if (j < 4) {
-        *sc = s[j] & 63;
-        *m = s[j + 4] & 63;
-    } else {
-        *sc = (s[j + 4] & 0xf) | ((s[j - 4] >> 6) << 4);
-        *m = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
-    }
-}
-
 static void deq_q4_k(const uint8_t *restrict b, float *restrict y)
 {
     float d = quant_load_f16(b), dmin = quant_load_f16(b + 2);

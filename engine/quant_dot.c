@@ -214,10 +214,10 @@ INLINE void unpack_iq4_xs(const uint8_t *b, uint8_t *u, float *d16, float *m16)
 
 /* Unpacks elements K0 .. K0+LEN of ROW (LEN a multiple of the block size,
  * at most CHUNK); 16-blocks past LEN get zero scale and offset. */
-INLINE void unpack(int type, const uint8_t *row, int k0, int len, uint8_t *u, float *d16,
-                   float *m16)
+INLINE void unpack(const quant_block_type *bt, const uint8_t *row, int k0, int len, uint8_t *u,
+                   float *d16, float *m16)
 {
-    const quant_block_type *bt = quant_block_of(type);
+    int type = bt->type;
     const uint8_t *b = row + (size_t)(k0 / bt->elems) * bt->bytes;
     if (len < CHUNK) {
         memset(d16, 0, SUBS * sizeof *d16);
@@ -310,47 +310,50 @@ void quant_act_init(quant_act *a, void *buf, const float *x, int n, int k)
 /* ------------------------------------------------------------ one row */
 
 /* Unpacks the chunk at K0 of ROW; returns its length rounded up to 64 and
- * sets s16 = d * dx per 16-block, adding the offsets' part to *ACCM. */
-INLINE int chunk_prep(int type, const uint8_t *row, int k0, const quant_act *a, uint8_t *u,
-                      float *s16, v16f *accm)
+ * sets s16 = d * dx and o16 = m * sx per 16-block (the offsets' part). */
+INLINE int chunk_prep(const quant_block_type *bt, const uint8_t *row, int k0,
+                      const quant_act *a, uint8_t *u, float *s16, float *o16)
 {
     float d16[SUBS], m16[SUBS];
     int len = a->k - k0 < CHUNK ? a->k - k0 : CHUNK;
-    unpack(type, row, k0, len, u, d16, m16);
-    for (int i = 0; i < SUBS; i++)
+    unpack(bt, row, k0, len, u, d16, m16);
+    for (int i = 0; i < SUBS; i++) {
         s16[i] = d16[i] * a->d[k0 / 16 + i];
-    fma16(accm, m16, a->s + k0 / 16);
+        o16[i] = m16[i] * a->s[k0 / 16 + i];
+    }
     return (len + 63) / 64 * 64;
 }
 
-static float dot_scalar(int type, const uint8_t *row, const quant_act *a)
+static float dot_scalar(const quant_block_type *bt, const uint8_t *row, const quant_act *a)
 {
-    v16f acc = {0}, accm = {0};
+    v16f acc = {0};
     uint8_t u[CHUNK];
-    float s16[SUBS];
+    float s16[SUBS], o16[SUBS];
     for (int k0 = 0; k0 < a->k; k0 += CHUNK) {
-        int len = chunk_prep(type, row, k0, a, u, s16, &accm);
+        int len = chunk_prep(bt, row, k0, a, u, s16, o16);
         for (int i = 0; i < len / 16; i++) {
             int32_t sum = 0;
             for (int e = 16 * i; e < 16 * i + 16; e++)
                 sum += u[e] * a->q[k0 + e];
-            acc[i] += (float)sum * s16[i];
+            acc[i] += (float)sum * s16[i] + o16[i];
         }
     }
-    return hsum16(&acc) + hsum16(&accm);
+    return hsum16(&acc);
 }
 
 #ifdef HAVE_X86_PATHS
 /* Without VNNI, u8 x s8 pairs would saturate vpmaddubsw (255 * 127 * 2), so
  * both sides widen to 16 bits for vpmaddwd: exact, one 16-block a register. */
-TARGET_AVX2 static float dot_avx2(int type, const uint8_t *row, const quant_act *a)
+TARGET_AVX2 static float dot_avx2(const quant_block_type *bt, const uint8_t *row,
+                                  const quant_act *a)
 {
     __m256 acc0 = _mm256_setzero_ps(), acc1 = acc0;
-    v16f accm = {0};
     uint8_t u[CHUNK];
-    float s16[SUBS];
+    float s16[SUBS], o16[SUBS];
     for (int k0 = 0; k0 < a->k; k0 += CHUNK) {
-        int len = chunk_prep(type, row, k0, a, u, s16, &accm);
+        int len = chunk_prep(bt, row, k0, a, u, s16, o16);
+        acc0 = _mm256_add_ps(acc0, _mm256_loadu_ps(o16));
+        acc1 = _mm256_add_ps(acc1, _mm256_loadu_ps(o16 + 8));
         for (int j = 0; j < len / 32; j++) {
             __m256i U = _mm256_loadu_si256((const __m256i *)(u + 32 * j));
             __m256i X = _mm256_loadu_si256((const __m256i *)(a->q + k0 + 32 * j));
@@ -362,25 +365,25 @@ TARGET_AVX2 static float dot_avx2(int type, const uint8_t *row, const quant_act 
             acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(i1), _mm256_set1_ps(s16[2 * j + 1]), acc1);
         }
     }
-    float lanes[8];
+    float lanes[8], s = 0;
     _mm256_storeu_ps(lanes, _mm256_add_ps(acc0, acc1));
-    float s = hsum16(&accm);
     for (int i = 0; i < 8; i++)
         s += lanes[i];
     return s;
 }
 
 /* Lane i of a vpdpbusd over 64 codes covers codes 4i..4i+3: 16-block i/4. */
-TARGET_AVX512 static float dot_avx512(int type, const uint8_t *row, const quant_act *a)
+TARGET_AVX512 static float dot_avx512(const quant_block_type *bt, const uint8_t *row,
+                                     const quant_act *a)
 {
     __m512 acc = _mm512_setzero_ps();
-    v16f accm = {0};
     uint8_t u[CHUNK];
-    float s16[SUBS];
+    float s16[SUBS], o16[SUBS];
     const __m512i spread = _mm512_set_epi32(3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0);
     for (int k0 = 0; k0 < a->k; k0 += CHUNK) {
-        int len = chunk_prep(type, row, k0, a, u, s16, &accm);
+        int len = chunk_prep(bt, row, k0, a, u, s16, o16);
         __m512 S = _mm512_loadu_ps(s16);
+        acc = _mm512_add_ps(acc, _mm512_loadu_ps(o16));
         for (int j = 0; j < len / 64; j++) {
             __m512i U = _mm512_loadu_si512(u + 64 * j);
             __m512i X = _mm512_loadu_si512(a->q + k0 + 64 * j);
@@ -389,7 +392,7 @@ TARGET_AVX512 static float dot_avx512(int type, const uint8_t *row, const quant_
             acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(I), _mm512_permutexvar_ps(idx, S), acc);
         }
     }
-    return _mm512_reduce_add_ps(acc) + hsum16(&accm);
+    return _mm512_reduce_add_ps(acc);
 }
 #endif
 
@@ -460,38 +463,46 @@ TARGET_AVX512 static void tiles_avx512(const quant_act *a, const tile_chunk *ch,
 
 /* ------------------------------------------------------------ F16 / BF16 */
 
-static void halves_scalar(const uint8_t *p, float *out, int n, bool bf16)
+static float halves_scalar(const uint8_t *p, const float *x, int n, bool bf16)
 {
+    float s = 0;
     for (int i = 0; i < n; i++) {
         uint16_t h;
         memcpy(&h, p + 2 * i, 2);
-        out[i] = bf16 ? quant_bf16_to_f32(h) : quant_f16_to_f32(h);
+        s += (bf16 ? quant_bf16_to_f32(h) : quant_half(h)) * x[i];
     }
+    return s;
 }
 
 #ifdef HAVE_X86_PATHS
-TARGET_AVX512 static void halves_avx512(const uint8_t *p, float *out, int n, bool bf16)
+TARGET_AVX512 static float halves_avx512(const uint8_t *p, const float *x, int n, bool bf16)
 {
+    __m512 acc = _mm512_setzero_ps();
     int i = 0;
     for (; i + 16 <= n; i += 16) {
         __m256i h = _mm256_loadu_si256((const __m256i *)(p + 2 * i));
         __m512 f = bf16 ? _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16))
                         : _mm512_cvtph_ps(h);
-        _mm512_storeu_ps(out + i, f);
+        acc = _mm512_fmadd_ps(f, _mm512_loadu_ps(x + i), acc);
     }
-    halves_scalar(p + 2 * i, out + i, n - i, bf16);
+    return _mm512_reduce_add_ps(acc) + halves_scalar(p + 2 * i, x + i, n - i, bf16);
 }
 
-TARGET_AVX2 static void halves_avx2(const uint8_t *p, float *out, int n, bool bf16)
+TARGET_AVX2 static float halves_avx2(const uint8_t *p, const float *x, int n, bool bf16)
 {
+    __m256 acc = _mm256_setzero_ps();
     int i = 0;
     for (; i + 8 <= n; i += 8) {
         __m128i h = _mm_loadu_si128((const __m128i *)(p + 2 * i));
         __m256 f = bf16 ? _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16))
                         : _mm256_cvtph_ps(h);
-        _mm256_storeu_ps(out + i, f);
+        acc = _mm256_fmadd_ps(f, _mm256_loadu_ps(x + i), acc);
     }
-    halves_scalar(p + 2 * i, out + i, n - i, bf16);
+    float lanes[8], s = halves_scalar(p + 2 * i, x + i, n - i, bf16);
+    _mm256_storeu_ps(lanes, acc);
+    for (int l = 0; l < 8; l++)
+        s += lanes[l];
+    return s;
 }
 #endif
 
@@ -500,9 +511,9 @@ TARGET_AVX2 static void halves_avx2(const uint8_t *p, float *out, int n, bool bf
 typedef struct {
     const char *name;
     bool (*available)(void);
-    float (*dot)(int type, const uint8_t *row, const quant_act *a);
+    float (*dot)(const quant_block_type *bt, const uint8_t *row, const quant_act *a);
     void (*tiles)(const quant_act *a, const tile_chunk *ch, v16f *acc);
-    void (*halves)(const uint8_t *p, float *out, int n, bool bf16);
+    float (*halves)(const uint8_t *row, const float *x, int n, bool bf16);
 } path;
 
 static bool always(void)
@@ -580,24 +591,8 @@ bool quant_dot_tiles_fast(void)
 
 /* ------------------------------------------------------------ products */
 
-static float dot_halves(const path *p, const uint8_t *row, const float *x, int k, bool bf16)
-{
-    float buf[CHUNK];
-    v16f acc = {0};
-    float tail = 0;
-    for (int k0 = 0; k0 < k; k0 += CHUNK) {
-        int len = k - k0 < CHUNK ? k - k0 : CHUNK, i = 0;
-        p->halves(row + 2 * (size_t)k0, buf, len, bf16);
-        for (; i + 16 <= len; i += 16)
-            fma16(&acc, buf + i, x + k0 + i);
-        for (; i < len; i++)
-            tail += buf[i] * x[k0 + i];
-    }
-    return hsum16(&acc) + tail;
-}
-
-static void row_tiles(const path *p, int type, const uint8_t *row, const quant_act *a,
-                      float *y, size_t ldy)
+static void row_tiles(const path *p, const quant_block_type *bt, const uint8_t *row,
+                      const quant_act *a, float *y, size_t ldy)
 {
     v16f acc[MAX_TILES] = {{0}};
     uint8_t u[CHUNK];
@@ -605,7 +600,7 @@ static void row_tiles(const path *p, int type, const uint8_t *row, const quant_a
     tile_chunk ch = {.u = u, .d16 = d16, .m16 = m16, .tiles = tiles_of(a->n)};
     for (ch.k0 = 0; ch.k0 < a->k; ch.k0 += CHUNK) {
         int len = a->k - ch.k0 < CHUNK ? a->k - ch.k0 : CHUNK;
-        unpack(type, row, ch.k0, len, u, d16, m16);
+        unpack(bt, row, ch.k0, len, u, d16, m16);
         ch.len = (len + 15) / 16 * 16;
         p->tiles(a, &ch, acc);
     }
@@ -617,17 +612,18 @@ void quant_dot_rows(int type, const void *w, size_t row_bytes, int r0, int r1,
                     const quant_act *a, float *y, size_t ldy)
 {
     const path *p = current();
+    const quant_block_type *bt = quant_block_of(type);
     const uint8_t *base = w;
     bool halves = type == GGML_TYPE_F16 || type == GGML_TYPE_BF16;
     for (int r = r0; r < r1; r++) {
         const uint8_t *row = base + (size_t)r * row_bytes;
         if (halves)
             for (int t = 0; t < a->n; t++)
-                y[(size_t)t * ldy + r] = dot_halves(p, row, a->x + (size_t)t * a->k, a->k,
-                                                    type == GGML_TYPE_BF16);
+                y[(size_t)t * ldy + r] = p->halves(row, a->x + (size_t)t * a->k, a->k,
+                                                   type == GGML_TYPE_BF16);
         else if (a->n == 1)
-            y[r] = p->dot(type, row, a);
+            y[r] = p->dot(bt, row, a);
         else
-            row_tiles(p, type, row, a, y + r, ldy);
+            row_tiles(p, bt, row, a, y + r, ldy);
     }
 }

@@ -28,6 +28,34 @@ const quant_block_type *quant_block_of(int type);
 /* ggml's non-linear IQ4 codebook (FORMATS.md 1.3.1). */
 extern const int8_t quant_iq4_values[16];
 
+static inline uint32_t quant_f32_bits(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    return u;
+}
+
+static inline float quant_bits_f32(uint32_t u)
+{
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+
+/* Half to float, inline for the block loops. Branch-free (masks, not
+ * selects) so that row loops vectorize: normals rebias the exponent, inf/NaN
+ * move to the float's all-ones exponent, and subnormals are rebuilt as
+ * (2^-14 + m*2^-24) - 2^-14 with no float subnormal arithmetic, so a
+ * flush-to-zero FPU mode cannot change them. */
+static inline float quant_half(uint16_t h)
+{
+    uint32_t em = h & 0x7fffu, sign = (uint32_t)(h & 0x8000u) << 16;
+    uint32_t inf = 0u - (uint32_t)(em >= 0x7c00u), sub = 0u - (uint32_t)(em < 0x400u);
+    uint32_t bits = (em << 13) + (112u << 23) + (inf & (112u << 23));
+    uint32_t sub_bits = quant_f32_bits(quant_bits_f32((113u << 23) | (em << 13)) - 0x1p-14f);
+    return quant_bits_f32((bits & ~sub) | (sub_bits & sub) | sign);
+}
+
 /* Each reference quantizer stores its f16 scale with this helper. */
 static inline void quant_store_f16(uint8_t *p, float f)
 {
@@ -39,7 +67,7 @@ static inline float quant_load_f16(const uint8_t *p)
 {
     uint16_t h;
     memcpy(&h, p, 2);
-    return quant_f16_to_f32(h);
+    return quant_half(h);
 }
 
 /* ggml's nearest_int: round half to even through the float mantissa, valid
@@ -47,7 +75,16 @@ static inline float quant_load_f16(const uint8_t *p)
 int quant_nearest_int(float v);
 
 /* The 6-bit scale and min of sub-block J of a Q4_K/Q5_K block's 12 bytes S. */
-void quant_k_scale_min(int j, const uint8_t *s, int *sc, int *m);
+static inline void quant_k_scale_min(int j, const uint8_t *s, int *sc, int *m)
+{
+    if (j < 4) {
+        *sc = s[j] & 63;
+        *m = s[j + 4] & 63;
+    } else {
+        *sc = (s[j + 4] & 0xf) | ((s[j - 4] >> 6) << 4);
+        *m = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
+    }
+}
 
 /* K-quant reference quantizers (quant_kquant.c), one 256-element block. */
 void quant_q4_k_block(const float *restrict x, uint8_t *restrict b);
