@@ -148,7 +148,7 @@ static const cli_command commands[] = {
      "       lathe bench data [--quick | --rows N] [--dir DIR] [-m VOCAB] [--case PREFIX] [--json]\n"
      "       lathe bench tokenize -m VOCAB.gguf [-f FILE] [--json]\n"
      "       lathe bench data [-f FILE | --mb N [--format alpaca|sharegpt]] [--json]\n"
-     "       lathe bench generate [-m MODEL] [--case NAME] [--json]\n\n"
+     "       lathe bench generate [-m MODEL [--type T]] [--case NAME] [--json]\n\n"
      "Prints each case's figures and, where a baseline exists, the ratio to it.\n"
      "With --json: one JSON object per line and case.\n",
      cmd_bench, NULL},
