@@ -47,7 +47,7 @@ check "merge: gguf base + gguf adapter -> f32 gguf exits 0" status_is 0 "$LATHE"
 check "merge: the result loads and keeps the tokenizer and template" sh -c \
     "'$LATHE' inspect '$out/m32.gguf' > '$out/i' && grep -q '16 tokens' '$out/i' &&
      grep -q '^chat template: yes' '$out/i' && grep -q '^  F32 ' '$out/i'"
-for t in f16 q8_0; do
+for t in f16 q8_0 q4_0; do
     check "merge: --type $t exits 0" status_is 0 "$LATHE" export merge -m "$fx/base.gguf" \
         --lora "$out/peft" -o "$out/m-$t.gguf" --type "$t"
     check "merge: --type $t output holds $t tensors" sh -c \
