@@ -85,8 +85,8 @@ check "another architecture: message" err_has "adapter is for architecture 'llam
 check "missing model exits 1" status_is 1 "$LATHE" export merge -m "$out/nope" --lora "$fx/lora.gguf" \
     -o "$out/x.gguf"
 check "bad --type exits 2" status_is 2 "$LATHE" export merge -m "$fx/base.gguf" --lora "$fx/lora.gguf" \
-    -o "$out/x.gguf" --type q4_0
-check "bad --type: message" err_has '--type q4_0: a .gguf output takes f32, f16 or q8_0'
+    -o "$out/x.gguf" --type q3_k
+check "bad --type: message" err_has '--type q3_k: a .gguf output takes f32, f16, q8_0, q4_0, q4_k, q5_k, q6_k or q4_k_m'
 check "q8_0 safetensors exits 2" status_is 2 "$LATHE" export merge -m "$fx/base.gguf" \
     --lora "$fx/lora.gguf" -o "$out/x.safetensors" --type q8_0
 check "unknown output extension exits 2" status_is 2 "$LATHE" export merge -m "$fx/base.gguf" \
