@@ -22,6 +22,7 @@
 
 #include "gguf.h"
 #include "quant_dot.h"
+#include "quant_fused.h"
 #include "quant_impl.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -57,8 +58,8 @@ INLINE float hsum16(const v16f *v)
 
 /* ------------------------------------------------------------ unpacking */
 
-/* Codes u[32], and d/m for its two 16-blocks, of a 32-element block whose
- * values are d * (code - off) (+ min). */
+/* Writes the same scale and offset to the two 16-blocks of a 32-element
+ * sub-block. */
 INLINE void put_dm(float *d16, float *m16, float d, float m)
 {
     d16[0] = d16[1] = d;
@@ -91,35 +92,55 @@ INLINE void iq4_codes(const uint8_t *qs, uint8_t *u)
     }
 }
 
-INLINE void unpack32(int type, const uint8_t *b, uint8_t *u, float *d16, float *m16)
+/* NB 32-element blocks of TYPE from B. Codes block by block with the type
+ * chosen once; the f16 scales gathered, then converted in one loop the
+ * compiler vectorizes: each value is d * (code - off) (+ min). */
+INLINE void unpack32(int type, const uint8_t *b, int nb, int bytes, uint8_t *u, float *d16,
+                     float *m16)
 {
-    float d = quant_load_f16(b);
+    uint16_t dh[CHUNK / 32], mh[CHUNK / 32];
+    float off = 0;
     switch (type) {
     case GGML_TYPE_Q4_0:
-        nibbles(b + 2, u);
-        put_dm(d16, m16, d, -8 * d);
+        for (int i = 0; i < nb; i++)
+            nibbles(b + i * bytes + 2, u + 32 * i);
+        off = 8;
         break;
     case GGML_TYPE_Q4_1:
-        nibbles(b + 4, u);
-        put_dm(d16, m16, d, quant_load_f16(b + 2));
+        for (int i = 0; i < nb; i++)
+            nibbles(b + i * bytes + 4, u + 32 * i);
         break;
     case GGML_TYPE_Q5_0:
-        fives(b + 2, b + 6, u);
-        put_dm(d16, m16, d, -16 * d);
+        for (int i = 0; i < nb; i++)
+            fives(b + i * bytes + 2, b + i * bytes + 6, u + 32 * i);
+        off = 16;
         break;
     case GGML_TYPE_Q5_1:
-        fives(b + 4, b + 8, u);
-        put_dm(d16, m16, d, quant_load_f16(b + 2));
+        for (int i = 0; i < nb; i++)
+            fives(b + i * bytes + 4, b + i * bytes + 8, u + 32 * i);
         break;
     case GGML_TYPE_Q8_0:
-        for (int j = 0; j < 32; j++)
-            u[j] = b[2 + j] ^ 0x80;
-        put_dm(d16, m16, d, -128 * d);
+        for (int i = 0; i < nb; i++)
+            for (int j = 0; j < 32; j++)
+                u[32 * i + j] = b[i * bytes + 2 + j] ^ 0x80;
+        off = 128;
         break;
     default:    /* IQ4_NL */
-        iq4_codes(b + 2, u);
-        put_dm(d16, m16, d, -128 * d);
+        for (int i = 0; i < nb; i++)
+            iq4_codes(b + i * bytes + 2, u + 32 * i);
+        off = 128;
         break;
+    }
+    bool has_min = type == GGML_TYPE_Q4_1 || type == GGML_TYPE_Q5_1;
+    for (int i = 0; i < nb; i++) {
+        memcpy(&dh[i], b + i * bytes, 2);
+        mh[i] = 0;
+        if (has_min)
+            memcpy(&mh[i], b + i * bytes + 2, 2);
+    }
+    for (int i = 0; i < nb; i++) {
+        float d = quant_half(dh[i]);
+        put_dm(d16 + 2 * i, m16 + 2 * i, d, quant_half(mh[i]) - off * d);
     }
 }
 
@@ -231,8 +252,7 @@ INLINE void unpack(const quant_block_type *bt, const uint8_t *row, int k0, int l
     case GGML_TYPE_Q6_K: unpack_q6_k(b, u, d16, m16); break;
     case GGML_TYPE_IQ4_XS: unpack_iq4_xs(b, u, d16, m16); break;
     default:
-        for (int j = 0; j < len; j += 32, b += bt->bytes)
-            unpack32(type, b, u + j, d16 + j / 16, m16 + j / 16);
+        unpack32(type, b, len / 32, bt->bytes, u, d16, m16);
         break;
     }
 }
@@ -252,7 +272,7 @@ static int tiles_of(int n)
 size_t quant_act_bytes(int n, int k)
 {
     size_t kp = (size_t)padded(k), rows = n == 1 ? 1 : (size_t)tiles_of(n) * TILE;
-    return rows * (kp + 2 * (kp / 16) * sizeof(float));
+    return rows * (kp + 2 * (kp / 16) * sizeof(float)) + (n == 1 ? 2 * (kp / 32) * sizeof(float) : 0);
 }
 
 /* Element E of row T: its byte in q and its 16-block's slot in d and s. */
@@ -301,44 +321,63 @@ void quant_act_init(quant_act *a, void *buf, const float *x, int n, int k)
     *a = (quant_act){.n = n, .k = k, .kp = kp, .x = x};
     a->d = buf;
     a->s = a->d + (size_t)rows * (kp / 16);
-    a->q = (int8_t *)(a->s + (size_t)rows * (kp / 16));
+    a->d32 = a->s + (size_t)rows * (kp / 16);
+    a->s32 = a->d32 + (n == 1 ? kp / 32 : 0);
+    a->q = (int8_t *)(a->s32 + (n == 1 ? kp / 32 : 0));
     for (int t = 0; t < n; t++)
         for (int e = 0; e < k; e += 32)
             quantize32(a, t, e);
+    for (int i = 0; n == 1 && i < k / 32; i++) {
+        a->d32[i] = a->d[2 * i];
+        a->s32[i] = a->s[2 * i] + a->s[2 * i + 1];
+    }
 }
 
 /* ------------------------------------------------------------ one row */
 
-/* Unpacks the chunk at K0 of ROW; returns its length rounded up to 64 and
- * sets s16 = d * dx and o16 = m * sx per 16-block (the offsets' part). */
-INLINE int chunk_prep(const quant_block_type *bt, const uint8_t *row, int k0,
-                      const quant_act *a, uint8_t *u, float *s16, float *o16)
+/* A one-row product unpacks up to SEG elements of the weight row before it
+ * multiplies: the codes and scales are then long out of the store buffer
+ * when the vector loads read them back, and the loop runs the whole span. */
+enum { SEG = 16 * CHUNK, SEG_SUBS = SEG / 16 };
+
+typedef struct {
+    uint8_t u[SEG];
+    float s16[SEG_SUBS + SUBS], o16[SEG_SUBS + SUBS];   /* d * dx, m * sx */
+} row_seg;
+
+/* Unpacks elements K0 .. K0+SEG of ROW into G; returns the span's length
+ * rounded up to 64, codes and scales past the end being zero-scaled. */
+INLINE int seg_prep(const quant_block_type *bt, const uint8_t *row, int k0, const quant_act *a,
+                    row_seg *g)
 {
-    float d16[SUBS], m16[SUBS];
-    int len = a->k - k0 < CHUNK ? a->k - k0 : CHUNK;
-    unpack(bt, row, k0, len, u, d16, m16);
-    for (int i = 0; i < SUBS; i++) {
-        s16[i] = d16[i] * a->d[k0 / 16 + i];
-        o16[i] = m16[i] * a->s[k0 / 16 + i];
+    float d16[SEG_SUBS + SUBS], m16[SEG_SUBS + SUBS];
+    int len = a->k - k0 < SEG ? a->k - k0 : SEG, subs = (len + 63) / 64 * 4;
+    for (int c = 0; c < len; c += CHUNK)
+        unpack(bt, row, k0 + c, len - c < CHUNK ? len - c : CHUNK, g->u + c, d16 + c / 16,
+               m16 + c / 16);
+    for (int i = 0; i < subs; i++) {
+        g->s16[i] = d16[i] * a->d[k0 / 16 + i];
+        g->o16[i] = m16[i] * a->s[k0 / 16 + i];
     }
-    return (len + 63) / 64 * 64;
+    for (int i = subs; i < (subs + 15) / 16 * 16; i++)
+        g->o16[i] = 0;
+    return subs * 16;
 }
 
 static float dot_scalar(const quant_block_type *bt, const uint8_t *row, const quant_act *a)
 {
-    v16f acc = {0};
-    uint8_t u[CHUNK];
-    float s16[SUBS], o16[SUBS];
-    for (int k0 = 0; k0 < a->k; k0 += CHUNK) {
-        int len = chunk_prep(bt, row, k0, a, u, s16, o16);
+    row_seg g;
+    float acc = 0;
+    for (int k0 = 0; k0 < a->k; k0 += SEG) {
+        int len = seg_prep(bt, row, k0, a, &g);
         for (int i = 0; i < len / 16; i++) {
             int32_t sum = 0;
             for (int e = 16 * i; e < 16 * i + 16; e++)
-                sum += u[e] * a->q[k0 + e];
-            acc[i] += (float)sum * s16[i] + o16[i];
+                sum += g.u[e] * a->q[k0 + e];
+            acc += (float)sum * g.s16[i] + g.o16[i];
         }
     }
-    return hsum16(&acc);
+    return acc;
 }
 
 #ifdef HAVE_X86_PATHS
@@ -347,22 +386,21 @@ static float dot_scalar(const quant_block_type *bt, const uint8_t *row, const qu
 TARGET_AVX2 static float dot_avx2(const quant_block_type *bt, const uint8_t *row,
                                   const quant_act *a)
 {
+    row_seg g;
     __m256 acc0 = _mm256_setzero_ps(), acc1 = acc0;
-    uint8_t u[CHUNK];
-    float s16[SUBS], o16[SUBS];
-    for (int k0 = 0; k0 < a->k; k0 += CHUNK) {
-        int len = chunk_prep(bt, row, k0, a, u, s16, o16);
-        acc0 = _mm256_add_ps(acc0, _mm256_loadu_ps(o16));
-        acc1 = _mm256_add_ps(acc1, _mm256_loadu_ps(o16 + 8));
+    for (int k0 = 0; k0 < a->k; k0 += SEG) {
+        int len = seg_prep(bt, row, k0, a, &g);
+        for (int i = 0; i < len / 16; i += 8)
+            acc0 = _mm256_add_ps(acc0, _mm256_loadu_ps(g.o16 + i));
         for (int j = 0; j < len / 32; j++) {
-            __m256i U = _mm256_loadu_si256((const __m256i *)(u + 32 * j));
+            __m256i U = _mm256_loadu_si256((const __m256i *)(g.u + 32 * j));
             __m256i X = _mm256_loadu_si256((const __m256i *)(a->q + k0 + 32 * j));
             __m256i i0 = _mm256_madd_epi16(_mm256_cvtepu8_epi16(_mm256_castsi256_si128(U)),
                                            _mm256_cvtepi8_epi16(_mm256_castsi256_si128(X)));
             __m256i i1 = _mm256_madd_epi16(_mm256_cvtepu8_epi16(_mm256_extracti128_si256(U, 1)),
                                            _mm256_cvtepi8_epi16(_mm256_extracti128_si256(X, 1)));
-            acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(i0), _mm256_set1_ps(s16[2 * j]), acc0);
-            acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(i1), _mm256_set1_ps(s16[2 * j + 1]), acc1);
+            acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(i0), _mm256_set1_ps(g.s16[2 * j]), acc0);
+            acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(i1), _mm256_set1_ps(g.s16[2 * j + 1]), acc1);
         }
     }
     float lanes[8], s = 0;
@@ -376,23 +414,30 @@ TARGET_AVX2 static float dot_avx2(const quant_block_type *bt, const uint8_t *row
 TARGET_AVX512 static float dot_avx512(const quant_block_type *bt, const uint8_t *row,
                                      const quant_act *a)
 {
-    __m512 acc = _mm512_setzero_ps();
-    uint8_t u[CHUNK];
-    float s16[SUBS], o16[SUBS];
+    float fast;
+    if (quant_fused_dot(bt->type, row, a, &fast))
+        return fast;
+    row_seg g;
+    __m512 acc = _mm512_setzero_ps(), acc2 = acc;
     const __m512i spread = _mm512_set_epi32(3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0);
-    for (int k0 = 0; k0 < a->k; k0 += CHUNK) {
-        int len = chunk_prep(bt, row, k0, a, u, s16, o16);
-        __m512 S = _mm512_loadu_ps(s16);
-        acc = _mm512_add_ps(acc, _mm512_loadu_ps(o16));
+    for (int k0 = 0; k0 < a->k; k0 += SEG) {
+        int len = seg_prep(bt, row, k0, a, &g);
+        for (int i = 0; i < len / 16; i += 16)
+            acc2 = _mm512_add_ps(acc2, _mm512_loadu_ps(g.o16 + i));
         for (int j = 0; j < len / 64; j++) {
-            __m512i U = _mm512_loadu_si512(u + 64 * j);
+            __m512i U = _mm512_loadu_si512(g.u + 64 * j);
             __m512i X = _mm512_loadu_si512(a->q + k0 + 64 * j);
             __m512i I = _mm512_dpbusd_epi32(_mm512_setzero_si512(), U, X);
-            __m512i idx = _mm512_add_epi32(spread, _mm512_set1_epi32(4 * j));
-            acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(I), _mm512_permutexvar_ps(idx, S), acc);
+            __m512 S = _mm512_permutexvar_ps(spread, _mm512_castps128_ps512(
+                                                         _mm_loadu_ps(g.s16 + 4 * j)));
+            __m512 P = _mm512_mul_ps(_mm512_cvtepi32_ps(I), S);
+            if (j & 1)
+                acc2 = _mm512_add_ps(acc2, P);
+            else
+                acc = _mm512_add_ps(acc, P);
         }
     }
-    return _mm512_reduce_add_ps(acc);
+    return _mm512_reduce_add_ps(_mm512_add_ps(acc, acc2));
 }
 #endif
 

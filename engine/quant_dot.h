@@ -21,6 +21,7 @@ typedef struct {
     const float *x;         /* the float rows (F16/BF16 weights read these) */
     int8_t *q;              /* one row: kp values; more: tiles of 16 rows interleaved by 4 */
     float *d, *s;           /* per 16 elements: the scale and scale * sum of q */
+    float *d32, *s32;       /* one row: the same per 32 elements */
 } quant_act;
 
 /* True for the weight types quant_dot_rows multiplies: every type

@@ -1,0 +1,198 @@
+/* quant_fused.c - AVX-512 VNNI one-row kernels (quant_fused.h). Each takes
+ * 64 weights at a time straight from their blocks into unsigned byte codes
+ * (nibbles masked and shifted, Q8_0 shifted by 128), multiplies them with
+ * the int8 activations in one vpdpbusd, and scales the 16 lanes by the
+ * blocks' scales times the activations' (spread to the lanes by one
+ * permute). The code offsets (8, 32, 128) and the K-quant mins come out per
+ * block from the activations' block sums, as in quant_dot.c. */
+#include "config.h"
+
+#include <string.h>
+
+#include "gguf.h"
+#include "quant_fused.h"
+#include "quant_impl.h"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+
+#define T512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")))
+#define INLINE static inline __attribute__((always_inline))
+
+/* Lanes 0-7 take entry J of a scale vector, lanes 8-15 entry J + 1: the two
+ * 32-element blocks of 64 codes. */
+T512 INLINE __m512 pair_scale(__m512 s, int j)
+{
+    const __m512i two = _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
+    return _mm512_permutexvar_ps(_mm512_add_epi32(two, _mm512_set1_epi32(j)), s);
+}
+
+/* Lanes 4i..4i+3 take entry 4J + i: the four 16-element blocks of 64 codes. */
+T512 INLINE __m512 quad_scale(__m512 s, int j)
+{
+    const __m512i four = _mm512_set_epi32(3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0);
+    return _mm512_permutexvar_ps(_mm512_add_epi32(four, _mm512_set1_epi32(4 * j)), s);
+}
+
+T512 INLINE __m512 dot64(__m512 acc, __m512i w, const int8_t *x, __m512 scale)
+{
+    __m512i i = _mm512_dpbusd_epi32(_mm512_setzero_si512(), w, _mm512_loadu_si512(x));
+    return _mm512_fmadd_ps(_mm512_cvtepi32_ps(i), scale, acc);
+}
+
+/* The f16 scales of N <= 16 blocks BYTES apart from P (the rest zero). */
+T512 INLINE __m512 block_scales(const uint8_t *p, int bytes, int n, __mmask16 *m)
+{
+    const __m512i lane = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    *m = (__mmask16)(n >= 16 ? 0xffffu : (1u << n) - 1);
+    __m512i g = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), *m,
+                                            _mm512_mullo_epi32(lane, _mm512_set1_epi32(bytes)),
+                                            p, 1);
+    return _mm512_cvtph_ps(_mm512_cvtepi32_epi16(g));
+}
+
+/* Q8_0 and Q4_0: 16 blocks per step, two per vpdpbusd; values
+ * d * (code - OFF). */
+T512 INLINE float legacy32(const uint8_t *row, const quant_act *a, int type)
+{
+    int nb = a->k / 32, bytes = type == GGML_TYPE_Q8_0 ? 34 : 18;
+    float off = type == GGML_TYPE_Q8_0 ? 128 : 8;
+    __m512 acc = _mm512_setzero_ps(), corr = acc;
+    for (int b0 = 0; b0 < nb; b0 += 16) {
+        const uint8_t *p = row + (size_t)b0 * bytes;
+        int n = nb - b0 < 16 ? nb - b0 : 16;
+        __mmask16 m;
+        __m512 dw = block_scales(p, bytes, n, &m);
+        __m512 s = _mm512_mul_ps(dw, _mm512_maskz_loadu_ps(m, a->d32 + b0));
+        corr = _mm512_fmadd_ps(dw, _mm512_maskz_loadu_ps(m, a->s32 + b0), corr);
+        for (int j = 0; j < n; j += 2) {
+            const uint8_t *pa = p + j * bytes + 2, *pb = pa + bytes;
+            __m512i w;
+            if (type == GGML_TYPE_Q8_0) {
+                __m256i hi = j + 1 < n ? _mm256_loadu_si256((const __m256i *)pb)
+                                       : _mm256_set1_epi8(-128);
+                w = _mm512_inserti64x4(
+                    _mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)pa)), hi, 1);
+                w = _mm512_xor_si512(w, _mm512_set1_epi8(-128));
+            } else {
+                __m128i qb = j + 1 < n ? _mm_loadu_si128((const __m128i *)pb) : _mm_setzero_si128();
+                __m256i v = _mm256_set_m128i(qb, _mm_loadu_si128((const __m128i *)pa));
+                __m256i lo = _mm256_and_si256(v, _mm256_set1_epi8(0xf));
+                __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), _mm256_set1_epi8(0xf));
+                w = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
+                w = _mm512_shuffle_i64x2(w, w, _MM_SHUFFLE(3, 1, 2, 0));
+            }
+            acc = dot64(acc, w, a->q + (size_t)(b0 + j) * 32, pair_scale(s, j));
+        }
+    }
+    return _mm512_reduce_add_ps(acc) - off * _mm512_reduce_add_ps(corr);
+}
+
+/* Q4_K and Q5_K: 8 sub-blocks of 32 with 6-bit scales and mins (unpacked
+ * as ggml does, four at a time in 32-bit words); chunk c's low nibbles are
+ * elements 64c..64c+31, its high nibbles the next 32; Q5_K's fifth bits
+ * are bits 2c and 2c+1 of qh. */
+T512 INLINE float k45(const uint8_t *row, const quant_act *a, bool five)
+{
+    int bytes = five ? 176 : 144;
+    __m512 acc = _mm512_setzero_ps();
+    __m256 corr = _mm256_setzero_ps();
+    const __m256i nib = _mm256_set1_epi8(0xf), one = _mm256_set1_epi8(1);
+    for (int i = 0; i < a->k / 256; i++) {
+        const uint8_t *b = row + (size_t)i * bytes, *qs = b + (five ? 48 : 16);
+        uint32_t u[4];
+        memcpy(u, b + 4, 12);
+        u[3] = ((u[2] >> 4) & 0x0f0f0f0fu) | (((u[1] >> 6) & 0x03030303u) << 4);
+        uint32_t mins_lo = u[1] & 0x3f3f3f3fu;
+        u[1] = (u[2] & 0x0f0f0f0fu) | (((u[0] >> 6) & 0x03030303u) << 4);
+        u[2] = mins_lo;
+        u[0] &= 0x3f3f3f3fu;
+        __m128i sm = _mm_loadu_si128((const __m128i *)u);
+        __m256 sc = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(sm));
+        __m256 mn = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(sm, 8)));
+        sc = _mm256_mul_ps(_mm256_mul_ps(sc, _mm256_set1_ps(quant_load_f16(b))),
+                           _mm256_loadu_ps(a->d32 + 8 * i));
+        corr = _mm256_fmadd_ps(_mm256_mul_ps(mn, _mm256_set1_ps(quant_load_f16(b + 2))),
+                               _mm256_loadu_ps(a->s32 + 8 * i), corr);
+        __m512 s = _mm512_castps256_ps512(sc);
+        __m256i qh = five ? _mm256_loadu_si256((const __m256i *)(b + 16)) : _mm256_setzero_si256();
+        for (int c = 0; c < 4; c++) {
+            __m256i q = _mm256_loadu_si256((const __m256i *)(qs + 32 * c));
+            __m256i lo = _mm256_and_si256(q, nib);
+            __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), nib);
+            if (five) {
+                __m256i h0 = _mm256_srl_epi16(qh, _mm_cvtsi32_si128(2 * c));
+                __m256i h1 = _mm256_srl_epi16(qh, _mm_cvtsi32_si128(2 * c + 1));
+                lo = _mm256_or_si256(lo, _mm256_slli_epi16(_mm256_and_si256(h0, one), 4));
+                hi = _mm256_or_si256(hi, _mm256_slli_epi16(_mm256_and_si256(h1, one), 4));
+            }
+            __m512i w = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
+            acc = dot64(acc, w, a->q + (size_t)i * 256 + 64 * c, pair_scale(s, 2 * c));
+        }
+    }
+    __m128 c4 = _mm_add_ps(_mm256_castps256_ps128(corr), _mm256_extractf128_ps(corr, 1));
+    c4 = _mm_add_ps(c4, _mm_movehl_ps(c4, c4));
+    c4 = _mm_add_ss(c4, _mm_movehdup_ps(c4));
+    return _mm512_reduce_add_ps(acc) - _mm_cvtss_f32(c4);
+}
+
+/* Q6_K: two halves of 128; per 32 positions l the four outputs l, l+32,
+ * l+64, l+96 take ql's low and high nibbles and two bits of qh each;
+ * sixteen signed 8-bit scales, values d * sc * (code - 32). */
+T512 INLINE float q6k(const uint8_t *row, const quant_act *a)
+{
+    __m512 acc = _mm512_setzero_ps(), corr = acc;
+    const __m256i nib = _mm256_set1_epi8(0xf), two = _mm256_set1_epi8(3);
+    for (int i = 0; i < a->k / 256; i++) {
+        const uint8_t *b = row + (size_t)i * 210;
+        __m512 dsc = _mm512_mul_ps(
+            _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(b + 192)))),
+            _mm512_set1_ps(quant_load_f16(b + 208)));
+        __m512 s = _mm512_mul_ps(dsc, _mm512_loadu_ps(a->d + 16 * i));
+        corr = _mm512_fmadd_ps(dsc, _mm512_loadu_ps(a->s + 16 * i), corr);
+        for (int h = 0; h < 2; h++) {
+            const uint8_t *ql = b + 64 * h, *qhp = b + 128 + 32 * h;
+            __m256i l0 = _mm256_loadu_si256((const __m256i *)ql);
+            __m256i l1 = _mm256_loadu_si256((const __m256i *)(ql + 32));
+            __m256i qh = _mm256_loadu_si256((const __m256i *)qhp);
+            __m256i q[4];
+            for (int k = 0; k < 4; k++) {
+                __m256i lq = k & 1 ? l1 : l0;
+                __m256i low = k < 2 ? _mm256_and_si256(lq, nib)
+                                    : _mm256_and_si256(_mm256_srli_epi16(lq, 4), nib);
+                __m256i hb = _mm256_and_si256(_mm256_srl_epi16(qh, _mm_cvtsi32_si128(2 * k)), two);
+                q[k] = _mm256_or_si256(low, _mm256_slli_epi16(hb, 4));
+            }
+            for (int k = 0; k < 4; k += 2) {
+                __m512i w = _mm512_inserti64x4(_mm512_castsi256_si512(q[k]), q[k + 1], 1);
+                int j = 2 * h + k / 2;
+                acc = dot64(acc, w, a->q + (size_t)i * 256 + 64 * j, quad_scale(s, j));
+            }
+        }
+    }
+    return _mm512_reduce_add_ps(acc) - 32 * _mm512_reduce_add_ps(corr);
+}
+
+T512 static bool fused(int type, const uint8_t *row, const quant_act *a, float *out)
+{
+    switch (type) {
+    case GGML_TYPE_Q8_0:
+    case GGML_TYPE_Q4_0: *out = legacy32(row, a, type); return true;
+    case GGML_TYPE_Q4_K: *out = k45(row, a, false); return true;
+    case GGML_TYPE_Q5_K: *out = k45(row, a, true); return true;
+    case GGML_TYPE_Q6_K: *out = q6k(row, a); return true;
+    default: return false;
+    }
+}
+
+bool quant_fused_dot(int type, const uint8_t *row, const quant_act *a, float *out)
+{
+    return fused(type, row, a, out);
+}
+#else
+bool quant_fused_dot(int type, const uint8_t *row, const quant_act *a, float *out)
+{
+    (void)type, (void)row, (void)a, (void)out;
+    return false;
+}
+#endif
