@@ -14,6 +14,8 @@ enum { QK = QUANT_QK, QK_K = QUANT_QK_K };
 
 const int8_t quant_iq4_values[16] = {-127, -104, -83, -65, -49, -35, -22, -10,
                                      1,    13,   25,  38,  53,  69,  89,  113};
+const uint8_t quant_iq4_codes[16] = {1,   24,  45,  63,  79,  93,  106, 118,
+                                     129, 141, 153, 166, 181, 197, 217, 241};
 
 /* ------------------------------------------------------------ 32-element blocks */
 
@@ -203,16 +205,6 @@ static void deq_iq4_xs(const uint8_t *restrict b, float *restrict y)
 }
 
 /* ------------------------------------------------------------ quantizers */
-
-int quant_nearest_int(float v)
-{
-    if (!(fabsf(v) <= 4194303.0f))
-        return v > 0 ? 4194303 : v < 0 ? -4194303 : 0;   /* NaN -> 0 */
-    float f = v + 12582912.0f;
-    int32_t i;
-    memcpy(&i, &f, 4);
-    return (i & 0x007fffff) - 0x00400000;
-}
 
 /* ggml's float->int conversions are undefined for NaN and out-of-range
  * values; clamping and mapping NaN to zero keeps finite input bit-exact. */

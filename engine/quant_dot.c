@@ -98,7 +98,7 @@ INLINE void iq4_codes(const uint8_t *qs, uint8_t *u)
 INLINE void unpack32(int type, const uint8_t *b, int nb, int bytes, uint8_t *u, float *d16,
                      float *m16)
 {
-    uint16_t dh[CHUNK / 32], mh[CHUNK / 32];
+    uint16_t dh[CHUNK / 32] = {0}, mh[CHUNK / 32] = {0};
     float off = 0;
     switch (type) {
     case GGML_TYPE_Q4_0:
@@ -138,10 +138,13 @@ INLINE void unpack32(int type, const uint8_t *b, int nb, int bytes, uint8_t *u, 
         if (has_min)
             memcpy(&mh[i], b + i * bytes + 2, 2);
     }
-    for (int i = 0; i < nb; i++) {
-        float d = quant_half(dh[i]);
-        put_dm(d16 + 2 * i, m16 + 2 * i, d, quant_half(mh[i]) - off * d);
+    float d[CHUNK / 32], m[CHUNK / 32];
+    for (int i = 0; i < CHUNK / 32; i++) {
+        d[i] = quant_half(dh[i]);
+        m[i] = quant_half(mh[i]) - off * d[i];
     }
+    for (int i = 0; i < nb; i++)
+        put_dm(d16 + 2 * i, m16 + 2 * i, d[i], m[i]);
 }
 
 /* Q2_K and Q3_K: two halves, four 2-bit shifts, 16 codes from q[l] then 16
@@ -292,24 +295,27 @@ static size_t ds_at(const quant_act *a, int t, int e)
     return (tile * (size_t)(a->kp / 16) + (size_t)(e / 16)) * TILE + (size_t)(t % TILE);
 }
 
-/* Q8_0's rounding of 32 values: d = amax / 127, q = nearest(x / d). */
+/* Q8_0's rounding of 32 values: d = amax / 127, q = nearest(x / d). Value j
+ * goes to q[at + (j / 4) * step + j % 4]: consecutive for one row, 4-byte
+ * groups STEP apart in a tile. */
 static void quantize32(const quant_act *a, int t, int e0)
 {
     const float *x = a->x + (size_t)t * a->k + e0;
+    size_t at = q_at(a, t, e0), step = a->n == 1 ? 4 : 4 * TILE;
     float amax = 0;
     for (int j = 0; j < 32; j++)
         amax = x[j] > amax ? x[j] : -x[j] > amax ? -x[j] : amax;
     float d = amax / 127, id = d ? 1 / d : 0;
+    int sum[2] = {0, 0};
+    for (int j = 0; j < 32; j++) {
+        int q = quant_nearest_int(x[j] * id);
+        q = q < -127 ? -127 : q > 127 ? 127 : q;
+        a->q[at + (size_t)(j / 4) * step + (size_t)(j % 4)] = (int8_t)q;
+        sum[j / 16] += q;
+    }
     for (int half = 0; half < 2; half++) {
-        int sum = 0;
-        for (int j = 16 * half; j < 16 * half + 16; j++) {
-            int q = quant_nearest_int(x[j] * id);
-            q = q < -127 ? -127 : q > 127 ? 127 : q;
-            a->q[q_at(a, t, e0 + j)] = (int8_t)q;
-            sum += q;
-        }
         a->d[ds_at(a, t, e0 + 16 * half)] = d;
-        a->s[ds_at(a, t, e0 + 16 * half)] = d * (float)sum;
+        a->s[ds_at(a, t, e0 + 16 * half)] = d * (float)sum[half];
     }
 }
 
@@ -460,6 +466,28 @@ INLINE size_t tile_ds(const quant_act *a, int c, int k0)
     return ((size_t)c * (size_t)(a->kp / 16) + (size_t)(k0 / 16)) * TILE;
 }
 
+typedef void (*tiles_fn)(const quant_act *a, const tile_chunk *ch, v16f *acc);
+
+/* One weight row against every activation row: unpacked a chunk at a time
+ * (compiled into each path's row function, so for its instruction set), the
+ * chunk multiplied with all tiles by TILES. */
+INLINE void row_tiles(tiles_fn tiles, const quant_block_type *bt, const uint8_t *row,
+                      const quant_act *a, float *y, size_t ldy)
+{
+    v16f acc[MAX_TILES] = {{0}};
+    uint8_t u[CHUNK];
+    float d16[SUBS], m16[SUBS];
+    tile_chunk ch = {.u = u, .d16 = d16, .m16 = m16, .tiles = tiles_of(a->n)};
+    for (ch.k0 = 0; ch.k0 < a->k; ch.k0 += CHUNK) {
+        int len = a->k - ch.k0 < CHUNK ? a->k - ch.k0 : CHUNK;
+        unpack(bt, row, ch.k0, len, u, d16, m16);
+        ch.len = (len + 15) / 16 * 16;
+        tiles(a, &ch, acc);
+    }
+    for (int t = 0; t < a->n; t++)
+        y[(size_t)t * ldy] = acc[t / TILE][t % TILE];
+}
+
 static void tiles_scalar(const quant_act *a, const tile_chunk *ch, v16f *acc)
 {
     for (int c = 0; c < ch->tiles; c++) {
@@ -476,33 +504,70 @@ static void tiles_scalar(const quant_act *a, const tile_chunk *ch, v16f *acc)
     }
 }
 
+static void rows_scalar(const quant_block_type *bt, const uint8_t *row, const quant_act *a,
+                        float *y, size_t ldy)
+{
+    row_tiles(tiles_scalar, bt, row, a, y, ldy);
+}
+
 #ifdef HAVE_X86_PATHS
-TARGET_AVX512 static void tiles_avx512(const quant_act *a, const tile_chunk *ch, v16f *accv)
+/* CT tiles at once (a constant after inlining): the four vpdpbusd of a
+ * 16-block go to CT independent accumulators, so their latency overlaps. */
+TARGET_AVX512 static inline __attribute__((always_inline)) void
+tiles_avx512_n(const quant_act *a, const tile_chunk *ch, v16f *accv, int ct)
 {
     __m512 acc[MAX_TILES];
-    for (int c = 0; c < MAX_TILES; c++)
+    const int8_t *X[MAX_TILES];
+    const float *dx[MAX_TILES], *sx[MAX_TILES];
+#pragma GCC unroll 4
+    for (int c = 0; c < ct; c++) {
         acc[c] = (__m512)accv[c];
+        X[c] = tile_q(a, c, ch->k0);
+        dx[c] = a->d + tile_ds(a, c, ch->k0);
+        sx[c] = a->s + tile_ds(a, c, ch->k0);
+    }
     for (int i = 0; i < ch->len / 16; i++) {
-        __m512i w[4];
+        __m512i I[MAX_TILES];
+    #pragma GCC unroll 4
+    for (int c = 0; c < ct; c++)
+            I[c] = _mm512_setzero_si512();
+#pragma GCC unroll 4
         for (int g = 0; g < 4; g++) {
             int32_t v;
             memcpy(&v, ch->u + 16 * i + 4 * g, 4);
-            w[g] = _mm512_set1_epi32(v);
+            __m512i w = _mm512_set1_epi32(v);
+        #pragma GCC unroll 4
+    for (int c = 0; c < ct; c++)
+                I[c] = _mm512_dpbusd_epi32(I[c], w,
+                                           _mm512_loadu_si512(X[c] + (size_t)(4 * i + g) * 4 * TILE));
         }
         __m512 d = _mm512_set1_ps(ch->d16[i]), m = _mm512_set1_ps(ch->m16[i]);
-        for (int c = 0; c < ch->tiles; c++) {
-            const int8_t *X = tile_q(a, c, ch->k0) + (size_t)i * 4 * 4 * TILE;
-            size_t ds = tile_ds(a, c, ch->k0) + (size_t)i * TILE;
-            __m512i I = _mm512_setzero_si512();
-            for (int g = 0; g < 4; g++)
-                I = _mm512_dpbusd_epi32(I, w[g], _mm512_loadu_si512(X + g * 4 * TILE));
-            __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(I), _mm512_loadu_ps(a->d + ds));
+    #pragma GCC unroll 4
+    for (int c = 0; c < ct; c++) {
+            __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(I[c]), _mm512_loadu_ps(dx[c] + TILE * i));
             acc[c] = _mm512_fmadd_ps(f, d, acc[c]);
-            acc[c] = _mm512_fmadd_ps(_mm512_loadu_ps(a->s + ds), m, acc[c]);
+            acc[c] = _mm512_fmadd_ps(_mm512_loadu_ps(sx[c] + TILE * i), m, acc[c]);
         }
     }
-    for (int c = 0; c < MAX_TILES; c++)
+#pragma GCC unroll 4
+    for (int c = 0; c < ct; c++)
         accv[c] = (v16f)acc[c];
+}
+
+TARGET_AVX512 static void tiles_avx512(const quant_act *a, const tile_chunk *ch, v16f *accv)
+{
+    switch (ch->tiles) {
+    case 1: tiles_avx512_n(a, ch, accv, 1); break;
+    case 2: tiles_avx512_n(a, ch, accv, 2); break;
+    case 3: tiles_avx512_n(a, ch, accv, 3); break;
+    default: tiles_avx512_n(a, ch, accv, 4); break;
+    }
+}
+
+TARGET_AVX512 static void rows_avx512(const quant_block_type *bt, const uint8_t *row,
+                                      const quant_act *a, float *y, size_t ldy)
+{
+    row_tiles(tiles_avx512, bt, row, a, y, ldy);
 }
 #endif
 
@@ -557,7 +622,8 @@ typedef struct {
     const char *name;
     bool (*available)(void);
     float (*dot)(const quant_block_type *bt, const uint8_t *row, const quant_act *a);
-    void (*tiles)(const quant_act *a, const tile_chunk *ch, v16f *acc);
+    void (*tiles)(const quant_block_type *bt, const uint8_t *row, const quant_act *a, float *y,
+                  size_t ldy);
     float (*halves)(const uint8_t *row, const float *x, int n, bool bf16);
 } path;
 
@@ -585,10 +651,10 @@ static bool have_avx2(void)
 
 static const path paths[] = {
 #ifdef HAVE_X86_PATHS
-    {"avx512vnni", have_avx512, dot_avx512, tiles_avx512, halves_avx512},
-    {"avx2", have_avx2, dot_avx2, tiles_scalar, halves_avx2},
+    {"avx512vnni", have_avx512, dot_avx512, rows_avx512, halves_avx512},
+    {"avx2", have_avx2, dot_avx2, rows_scalar, halves_avx2},
 #endif
-    {"scalar", always, dot_scalar, tiles_scalar, halves_scalar},
+    {"scalar", always, dot_scalar, rows_scalar, halves_scalar},
 };
 enum { N_PATHS = sizeof paths / sizeof paths[0] };
 
@@ -631,27 +697,10 @@ bool quant_dot_supported(int type)
 
 bool quant_dot_tiles_fast(void)
 {
-    return current()->tiles != tiles_scalar;
+    return current()->tiles != rows_scalar;
 }
 
 /* ------------------------------------------------------------ products */
-
-static void row_tiles(const path *p, const quant_block_type *bt, const uint8_t *row,
-                      const quant_act *a, float *y, size_t ldy)
-{
-    v16f acc[MAX_TILES] = {{0}};
-    uint8_t u[CHUNK];
-    float d16[SUBS], m16[SUBS];
-    tile_chunk ch = {.u = u, .d16 = d16, .m16 = m16, .tiles = tiles_of(a->n)};
-    for (ch.k0 = 0; ch.k0 < a->k; ch.k0 += CHUNK) {
-        int len = a->k - ch.k0 < CHUNK ? a->k - ch.k0 : CHUNK;
-        unpack(bt, row, ch.k0, len, u, d16, m16);
-        ch.len = (len + 15) / 16 * 16;
-        p->tiles(a, &ch, acc);
-    }
-    for (int t = 0; t < a->n; t++)
-        y[(size_t)t * ldy] = acc[t / TILE][t % TILE];
-}
 
 void quant_dot_rows(int type, const void *w, size_t row_bytes, int r0, int r1,
                     const quant_act *a, float *y, size_t ldy)
@@ -669,6 +718,6 @@ void quant_dot_rows(int type, const void *w, size_t row_bytes, int r0, int r1,
         else if (a->n == 1)
             y[r] = p->dot(bt, row, a);
         else
-            row_tiles(p, bt, row, a, y + r, ldy);
+            p->tiles(bt, row, a, y + r, ldy);
     }
 }

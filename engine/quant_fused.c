@@ -51,41 +51,76 @@ T512 INLINE __m512 block_scales(const uint8_t *p, int bytes, int n, __mmask16 *m
     return _mm512_cvtph_ps(_mm512_cvtepi32_epi16(g));
 }
 
-/* Q8_0 and Q4_0: 16 blocks per step, two per vpdpbusd; values
- * d * (code - OFF). */
-T512 INLINE float legacy32(const uint8_t *row, const quant_act *a, int type)
+/* The 32-element formats: block bytes, where the codes (and Q5's fifth
+ * bits, and Q4_1/Q5_1's min) sit, and the code offset OFF of the values
+ * d * (code - OFF) (+ min). */
+typedef struct {
+    int bytes, qs, qh, min;     /* qh, min: -1 when absent */
+    float off;
+    bool whole_bytes, iq4;      /* Q8_0's bytes; IQ4_NL's codebook */
+} legacy_fmt;
+
+static const legacy_fmt q8_0_fmt = {34, 2, -1, -1, 128, true, false};
+static const legacy_fmt q4_0_fmt = {18, 2, -1, -1, 8, false, false};
+static const legacy_fmt q4_1_fmt = {20, 4, -1, 2, 0, false, false};
+static const legacy_fmt q5_0_fmt = {22, 6, 2, -1, 16, false, false};
+static const legacy_fmt q5_1_fmt = {24, 8, 4, 2, 0, false, false};
+static const legacy_fmt iq4_nl_fmt = {18, 2, -1, -1, 128, false, true};
+
+/* Codes of blocks PA and PB (PB NULL: none) as 64 unsigned bytes. */
+T512 INLINE __m512i legacy_codes(const uint8_t *pa, const uint8_t *pb, legacy_fmt f)
 {
-    int nb = a->k / 32, bytes = type == GGML_TYPE_Q8_0 ? 34 : 18;
-    float off = type == GGML_TYPE_Q8_0 ? 128 : 8;
-    __m512 acc = _mm512_setzero_ps(), corr = acc;
+    if (f.whole_bytes) {
+        __m256i hi = pb ? _mm256_loadu_si256((const __m256i *)(pb + f.qs)) : _mm256_set1_epi8(-128);
+        __m512i w = _mm512_inserti64x4(
+            _mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(pa + f.qs))), hi, 1);
+        return _mm512_xor_si512(w, _mm512_set1_epi8(-128));
+    }
+    __m128i qb = pb ? _mm_loadu_si128((const __m128i *)(pb + f.qs)) : _mm_setzero_si128();
+    __m256i v = _mm256_set_m128i(qb, _mm_loadu_si128((const __m128i *)(pa + f.qs)));
+    __m256i lo = _mm256_and_si256(v, _mm256_set1_epi8(0xf));
+    __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), _mm256_set1_epi8(0xf));
+    if (f.iq4) {
+        __m256i book = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)quant_iq4_codes));
+        lo = _mm256_shuffle_epi8(book, lo);
+        hi = _mm256_shuffle_epi8(book, hi);
+    }
+    __m512i w = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
+    w = _mm512_shuffle_i64x2(w, w, _MM_SHUFFLE(3, 1, 2, 0));
+    if (f.qh >= 0) {
+        uint32_t ha, hb = 0;
+        memcpy(&ha, pa + f.qh, 4);
+        if (pb)
+            memcpy(&hb, pb + f.qh, 4);
+        __mmask64 bits = (__mmask64)ha | (__mmask64)hb << 32;
+        w = _mm512_or_si512(w, _mm512_maskz_mov_epi8(bits, _mm512_set1_epi8(0x10)));
+    }
+    return w;
+}
+
+/* 16 blocks per step, two per vpdpbusd. */
+T512 INLINE float legacy32(const uint8_t *row, const quant_act *a, legacy_fmt f)
+{
+    int nb = a->k / 32;
+    __m512 acc = _mm512_setzero_ps(), corr = acc, mins = acc;
     for (int b0 = 0; b0 < nb; b0 += 16) {
-        const uint8_t *p = row + (size_t)b0 * bytes;
+        const uint8_t *p = row + (size_t)b0 * f.bytes;
         int n = nb - b0 < 16 ? nb - b0 : 16;
         __mmask16 m;
-        __m512 dw = block_scales(p, bytes, n, &m);
+        __m512 dw = block_scales(p, f.bytes, n, &m);
+        __m512 sx = _mm512_maskz_loadu_ps(m, a->s32 + b0);
         __m512 s = _mm512_mul_ps(dw, _mm512_maskz_loadu_ps(m, a->d32 + b0));
-        corr = _mm512_fmadd_ps(dw, _mm512_maskz_loadu_ps(m, a->s32 + b0), corr);
+        corr = _mm512_fmadd_ps(dw, sx, corr);
+        if (f.min >= 0)
+            mins = _mm512_fmadd_ps(block_scales(p + f.min, f.bytes, n, &m), sx, mins);
         for (int j = 0; j < n; j += 2) {
-            const uint8_t *pa = p + j * bytes + 2, *pb = pa + bytes;
-            __m512i w;
-            if (type == GGML_TYPE_Q8_0) {
-                __m256i hi = j + 1 < n ? _mm256_loadu_si256((const __m256i *)pb)
-                                       : _mm256_set1_epi8(-128);
-                w = _mm512_inserti64x4(
-                    _mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)pa)), hi, 1);
-                w = _mm512_xor_si512(w, _mm512_set1_epi8(-128));
-            } else {
-                __m128i qb = j + 1 < n ? _mm_loadu_si128((const __m128i *)pb) : _mm_setzero_si128();
-                __m256i v = _mm256_set_m128i(qb, _mm_loadu_si128((const __m128i *)pa));
-                __m256i lo = _mm256_and_si256(v, _mm256_set1_epi8(0xf));
-                __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), _mm256_set1_epi8(0xf));
-                w = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
-                w = _mm512_shuffle_i64x2(w, w, _MM_SHUFFLE(3, 1, 2, 0));
-            }
+            const uint8_t *pa = p + j * f.bytes;
+            __m512i w = legacy_codes(pa, j + 1 < n ? pa + f.bytes : NULL, f);
             acc = dot64(acc, w, a->q + (size_t)(b0 + j) * 32, pair_scale(s, j));
         }
     }
-    return _mm512_reduce_add_ps(acc) - off * _mm512_reduce_add_ps(corr);
+    return _mm512_reduce_add_ps(acc) - f.off * _mm512_reduce_add_ps(corr) +
+           _mm512_reduce_add_ps(mins);
 }
 
 /* Q4_K and Q5_K: 8 sub-blocks of 32 with 6-bit scales and mins (unpacked
@@ -176,8 +211,12 @@ T512 INLINE float q6k(const uint8_t *row, const quant_act *a)
 T512 static bool fused(int type, const uint8_t *row, const quant_act *a, float *out)
 {
     switch (type) {
-    case GGML_TYPE_Q8_0:
-    case GGML_TYPE_Q4_0: *out = legacy32(row, a, type); return true;
+    case GGML_TYPE_Q8_0: *out = legacy32(row, a, q8_0_fmt); return true;
+    case GGML_TYPE_Q4_0: *out = legacy32(row, a, q4_0_fmt); return true;
+    case GGML_TYPE_Q4_1: *out = legacy32(row, a, q4_1_fmt); return true;
+    case GGML_TYPE_Q5_0: *out = legacy32(row, a, q5_0_fmt); return true;
+    case GGML_TYPE_Q5_1: *out = legacy32(row, a, q5_1_fmt); return true;
+    case GGML_TYPE_IQ4_NL: *out = legacy32(row, a, iq4_nl_fmt); return true;
     case GGML_TYPE_Q4_K: *out = k45(row, a, false); return true;
     case GGML_TYPE_Q5_K: *out = k45(row, a, true); return true;
     case GGML_TYPE_Q6_K: *out = q6k(row, a); return true;

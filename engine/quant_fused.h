@@ -1,5 +1,5 @@
 /* quant_fused.h - one-row kernels for the weight types downloaded most
- * (Q8_0, Q4_0, Q4_K, Q5_K, Q6_K) that unpack each block in registers on
+ * (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, IQ4_NL, Q4_K, Q5_K, Q6_K) that unpack each block in registers on
  * AVX-512 VNNI: decode reads weights at memory speed only without
  * quant_dot.c's staging buffer. Private to quant_dot.c. */
 #ifndef LATHE_QUANT_FUSED_H

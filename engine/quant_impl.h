@@ -25,8 +25,10 @@ typedef struct {
 /* The block type TYPE, or NULL for F32/F16/BF16 and unsupported ids. */
 const quant_block_type *quant_block_of(int type);
 
-/* ggml's non-linear IQ4 codebook (FORMATS.md 1.3.1). */
+/* ggml's non-linear IQ4 codebook (FORMATS.md 1.3.1), and the same shifted
+ * by 128 to unsigned codes for the integer kernels. */
 extern const int8_t quant_iq4_values[16];
+extern const uint8_t quant_iq4_codes[16];
 
 static inline uint32_t quant_f32_bits(float f)
 {
@@ -70,10 +72,6 @@ static inline float quant_load_f16(const uint8_t *p)
     return quant_half(h);
 }
 
-/* ggml's nearest_int: round half to even through the float mantissa, valid
- * for |v| < 2^22 (callers clamp first). */
-int quant_nearest_int(float v);
-
 /* The 6-bit scale and min of sub-block J of a Q4_K/Q5_K block's 12 bytes S. */
 static inline void quant_k_scale_min(int j, const uint8_t *s, int *sc, int *m)
 {
@@ -84,6 +82,16 @@ static inline void quant_k_scale_min(int j, const uint8_t *s, int *sc, int *m)
         *sc = (s[j + 4] & 0xf) | ((s[j - 4] >> 6) << 4);
         *m = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
     }
+}
+
+/* ggml's nearest_int: round half to even through the float mantissa;
+ * beyond |v| < 2^22 it saturates and NaN gives 0, where ggml's is undefined. */
+static inline int quant_nearest_int(float v)
+{
+    if (!(v <= 4194303.0f && v >= -4194303.0f))
+        return v > 0 ? 4194303 : v < 0 ? -4194303 : 0;
+    int32_t i = (int32_t)quant_f32_bits(v + 12582912.0f);
+    return (i & 0x007fffff) - 0x00400000;
 }
 
 /* K-quant reference quantizers (quant_kquant.c), one 256-element block. */
