@@ -119,8 +119,8 @@ T512 INLINE float legacy32(const uint8_t *row, const quant_act *a, legacy_fmt f)
             acc = dot64(acc, w, a->q + (size_t)(b0 + j) * 32, pair_scale(s, j));
         }
     }
-    return _mm512_reduce_add_ps(acc) - f.off * _mm512_reduce_add_ps(corr) +
-           _mm512_reduce_add_ps(mins);
+    acc = _mm512_fnmadd_ps(corr, _mm512_set1_ps(f.off), _mm512_add_ps(acc, mins));
+    return _mm512_reduce_add_ps(acc);
 }
 
 /* Q4_K and Q5_K: 8 sub-blocks of 32 with 6-bit scales and mins (unpacked
@@ -165,10 +165,8 @@ T512 INLINE float k45(const uint8_t *row, const quant_act *a, bool five)
             acc = dot64(acc, w, a->q + (size_t)i * 256 + 64 * c, pair_scale(s, 2 * c));
         }
     }
-    __m128 c4 = _mm_add_ps(_mm256_castps256_ps128(corr), _mm256_extractf128_ps(corr, 1));
-    c4 = _mm_add_ps(c4, _mm_movehl_ps(c4, c4));
-    c4 = _mm_add_ss(c4, _mm_movehdup_ps(c4));
-    return _mm512_reduce_add_ps(acc) - _mm_cvtss_f32(c4);
+    acc = _mm512_sub_ps(acc, _mm512_zextps256_ps512(corr));
+    return _mm512_reduce_add_ps(acc);
 }
 
 /* Q6_K: two halves of 128; per 32 positions l the four outputs l, l+32,
@@ -205,7 +203,7 @@ T512 INLINE float q6k(const uint8_t *row, const quant_act *a)
             }
         }
     }
-    return _mm512_reduce_add_ps(acc) - 32 * _mm512_reduce_add_ps(corr);
+    return _mm512_reduce_add_ps(_mm512_fnmadd_ps(corr, _mm512_set1_ps(32), acc));
 }
 
 T512 static bool fused(int type, const uint8_t *row, const quant_act *a, float *out)
