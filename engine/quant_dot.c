@@ -26,6 +26,7 @@
 #include "quant_impl.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
 #include <immintrin.h>
 #define HAVE_X86_PATHS 1
 #define TARGET_AVX2 __attribute__((target("avx2,fma,f16c")))
@@ -633,19 +634,39 @@ static bool always(void)
 }
 
 #ifdef HAVE_X86_PATHS
-/* A plain branch on the CPU flags, not ifunc: resolvers run before the
- * sanitizer runtimes are up. */
+/* The CPU's features from cpuid, and the OS's from xgetbv (it must save the
+ * AVX and AVX-512 registers): a plain branch, not ifunc, as resolvers run
+ * before the sanitizer runtimes are up; cpuid rather than
+ * __builtin_cpu_supports, whose feature names differ between compilers. */
+typedef struct {
+    bool avx2, avx512;
+} cpu_features;
+
+static cpu_features cpu(void)
+{
+    unsigned a, b, c, d, b7 = 0, c7 = 0;
+    cpu_features f = {false, false};
+    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_OSXSAVE))
+        return f;
+    bool fma_f16c = (c & bit_FMA) && (c & bit_F16C);
+    uint32_t lo, hi;
+    __asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    if (__get_cpuid_count(7, 0, &a, &b7, &c7, &d) == 0)
+        return f;
+    f.avx2 = fma_f16c && (lo & 0x6) == 0x6 && (b7 & bit_AVX2);
+    f.avx512 = f.avx2 && (lo & 0xe6) == 0xe6 && (b7 & bit_AVX512F) && (b7 & bit_AVX512BW) &&
+               (b7 & bit_AVX512VL) && (c7 & bit_AVX512VNNI);
+    return f;
+}
+
 static bool have_avx512(void)
 {
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni") &&
-           __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+    return cpu().avx512;
 }
 
 static bool have_avx2(void)
 {
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-           __builtin_cpu_supports("f16c");
+    return cpu().avx2;
 }
 #endif
 
