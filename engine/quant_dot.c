@@ -1,18 +1,18 @@
 /* quant_dot.c - integer dot products of quantized weights (quant_dot.h).
  *
- * Every block type is first unpacked, a block at a time into an L1 buffer,
- * to unsigned 8-bit codes u with a float scale d and offset m per 16
- * elements (w = d * u + m: Q8_0 and the IQ4 codebook values are shifted by
+ * Every block type can be unpacked, into an L1 buffer, to unsigned 8-bit
+ * codes u with a float scale d and offset m per 16 elements (w = d * u + m: Q8_0 and the IQ4 codebook values are shifted by
  * 128, 4-bit types keep their nibbles, ...). Against activations x ~ dx * q
  * (q int8, dx per 32, sx = dx * sum(q) per 16) a dot product is then
  *     sum over 16-blocks i of  d_i dx_i (u . q)_i  +  m_i sx_i,
  * the integer part being one VNNI instruction per 64 codes (vpdpbusd: u8
  * times s8, summed by 4). Only that inner loop differs between the paths;
  * unpacking, activation quantization and the block sums are plain C shared
- * by all of them and compiled for each path's instruction set (GCC vector
- * extensions, inlined into the target-attributed loops).
+ * by all of them and compiled for each path's instruction set (inlined into
+ * the target-attributed loops).
  *
- * Decode reads weight rows once against one activation row. Prefill takes
+ * Decode reads weight rows once against one activation row; on AVX-512 the
+ * common types skip the buffer (quant_fused.c). Prefill takes
  * up to 64 activation rows as tiles of 16, interleaved 4 bytes per row, so
  * one vpdpbusd multiplies 4 codes of a weight row (broadcast) with 16 rows
  * at once, and a weight block is unpacked once for all of them. */
@@ -36,26 +36,10 @@
 
 enum { CHUNK = QUANT_QK_K, SUBS = CHUNK / 16, TILE = 16, MAX_TILES = 4 };
 
+/* Tile accumulators, 16 rows each. They go by pointer: passing 64-byte
+ * vectors by value would tie the ABI to AVX-512 in functions without it. */
 typedef float v16f __attribute__((vector_size(64)));
 #define INLINE static inline __attribute__((always_inline))
-
-/* Vectors go by pointer: passing 64-byte vectors by value would tie the ABI
- * to AVX-512 in the functions compiled without it. */
-INLINE void fma16(v16f *acc, const float *a, const float *b)
-{
-    v16f x, y;
-    memcpy(&x, a, sizeof x);
-    memcpy(&y, b, sizeof y);
-    *acc += x * y;
-}
-
-INLINE float hsum16(const v16f *v)
-{
-    float s = 0;
-    for (int i = 0; i < 16; i++)
-        s += (*v)[i];
-    return s;
-}
 
 /* ------------------------------------------------------------ unpacking */
 
