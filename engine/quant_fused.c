@@ -34,6 +34,14 @@ T512 INLINE __m512 quad_scale(__m512 s, int j)
     return _mm512_permutexvar_ps(_mm512_add_epi32(four, _mm512_set1_epi32(4 * j)), s);
 }
 
+/* The f16 at P as a float, by F16C. */
+T512 INLINE float half_at(const uint8_t *p)
+{
+    uint16_t h;
+    memcpy(&h, p, 2);
+    return _cvtsh_ss(h);
+}
+
 T512 INLINE __m512 dot64(__m512 acc, __m512i w, const int8_t *x, __m512 scale)
 {
     __m512i i = _mm512_dpbusd_epi32(_mm512_setzero_si512(), w, _mm512_loadu_si512(x));
@@ -145,12 +153,13 @@ T512 INLINE float k45(const uint8_t *row, const quant_act *a, bool five)
         __m128i sm = _mm_loadu_si128((const __m128i *)u);
         __m256 sc = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(sm));
         __m256 mn = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(sm, 8)));
-        sc = _mm256_mul_ps(_mm256_mul_ps(sc, _mm256_set1_ps(quant_load_f16(b))),
+        sc = _mm256_mul_ps(_mm256_mul_ps(sc, _mm256_set1_ps(half_at(b))),
                            _mm256_loadu_ps(a->d32 + 8 * i));
-        corr = _mm256_fmadd_ps(_mm256_mul_ps(mn, _mm256_set1_ps(quant_load_f16(b + 2))),
+        corr = _mm256_fmadd_ps(_mm256_mul_ps(mn, _mm256_set1_ps(half_at(b + 2))),
                                _mm256_loadu_ps(a->s32 + 8 * i), corr);
         __m512 s = _mm512_castps256_ps512(sc);
         __m256i qh = five ? _mm256_loadu_si256((const __m256i *)(b + 16)) : _mm256_setzero_si256();
+#pragma GCC unroll 4
         for (int c = 0; c < 4; c++) {
             __m256i q = _mm256_loadu_si256((const __m256i *)(qs + 32 * c));
             __m256i lo = _mm256_and_si256(q, nib);
@@ -180,9 +189,10 @@ T512 INLINE float q6k(const uint8_t *row, const quant_act *a)
         const uint8_t *b = row + (size_t)i * 210;
         __m512 dsc = _mm512_mul_ps(
             _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(b + 192)))),
-            _mm512_set1_ps(quant_load_f16(b + 208)));
+            _mm512_set1_ps(half_at(b + 208)));
         __m512 s = _mm512_mul_ps(dsc, _mm512_loadu_ps(a->d + 16 * i));
         corr = _mm512_fmadd_ps(dsc, _mm512_loadu_ps(a->s + 16 * i), corr);
+#pragma GCC unroll 2
         for (int h = 0; h < 2; h++) {
             const uint8_t *ql = b + 64 * h, *qhp = b + 128 + 32 * h;
             __m256i l0 = _mm256_loadu_si256((const __m256i *)ql);
