@@ -24,7 +24,7 @@ enum { MV_PER_THREAD = 4, MV_MIN_ROWS = 16 };
 /* Matrices read in one pool call: q, k and v (or gate and up) share x. */
 enum { MV_MAX = 3 };
 /* Matrices smaller than this (bytes, about) are multiplied on one thread. */
-#define MV_SPLIT_BYTES ((size_t)512 << 10)
+#define MV_SPLIT_BYTES ((size_t)64 << 10)
 
 struct gen_session {
     model *m;
