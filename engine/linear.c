@@ -37,6 +37,12 @@ typedef struct {
     float *y;
 } qdot_job;
 
+static void qact_task(void *arg, int t)
+{
+    const qdot_job *j = arg;
+    quant_act_row(j->act, t);
+}
+
 static void qdot_task(void *arg, int i)
 {
     const qdot_job *j = arg;
@@ -60,8 +66,9 @@ void linear_base_fwd(const linear_ctx *c, const linear *l, const float *x, float
     }
     if (use_qdot(c, l)) {
         quant_act act;
-        quant_act_init(&act, c->act, x, n, l->in);
+        quant_act_layout(&act, c->act, x, n, l->in);
         qdot_job j = {l, &act, y};
+        pool_run(c->pool, n, qact_task, &j);
         pool_run(c->pool, (l->out + QDOT_ROWS - 1) / QDOT_ROWS, qdot_task, &j);
         return;
     }

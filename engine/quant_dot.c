@@ -18,6 +18,7 @@
  * at once, and a weight block is unpacked once for all of them. */
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "gguf.h"
@@ -282,29 +283,34 @@ static size_t ds_at(const quant_act *a, int t, int e)
 
 /* Q8_0's rounding of 32 values: d = amax / 127, q = nearest(x / d). Value j
  * goes to q[at + (j / 4) * step + j % 4]: consecutive for one row, 4-byte
- * groups STEP apart in a tile. */
+ * groups STEP apart in a tile. Fixed-size loops, so they vectorize. */
 static void quantize32(const quant_act *a, int t, int e0)
 {
     const float *x = a->x + (size_t)t * a->k + e0;
     size_t at = q_at(a, t, e0), step = a->n == 1 ? 4 : 4 * TILE;
     float amax = 0;
     for (int j = 0; j < 32; j++)
-        amax = x[j] > amax ? x[j] : -x[j] > amax ? -x[j] : amax;
+        amax = fabsf(x[j]) > amax ? fabsf(x[j]) : amax;
     float d = amax / 127, id = d ? 1 / d : 0;
-    int sum[2] = {0, 0};
+    int32_t qi[32], sum[2] = {0, 0};
+    int8_t q[32];
     for (int j = 0; j < 32; j++) {
-        int q = quant_nearest_int(x[j] * id);
-        q = q < -127 ? -127 : q > 127 ? 127 : q;
-        a->q[at + (size_t)(j / 4) * step + (size_t)(j % 4)] = (int8_t)q;
-        sum[j / 16] += q;
+        int v = quant_nearest_int(x[j] * id);
+        qi[j] = v < -127 ? -127 : v > 127 ? 127 : v;
     }
+    for (int j = 0; j < 32; j++) {
+        q[j] = (int8_t)qi[j];
+        sum[j / 16] += qi[j];
+    }
+    for (int g = 0; g < 8; g++)
+        memcpy(a->q + at + (size_t)g * step, q + 4 * g, 4);
     for (int half = 0; half < 2; half++) {
         a->d[ds_at(a, t, e0 + 16 * half)] = d;
         a->s[ds_at(a, t, e0 + 16 * half)] = d * (float)sum[half];
     }
 }
 
-void quant_act_init(quant_act *a, void *buf, const float *x, int n, int k)
+void quant_act_layout(quant_act *a, void *buf, const float *x, int n, int k)
 {
     size_t bytes = quant_act_bytes(n, k);
     int kp = padded(k), rows = n == 1 ? 1 : tiles_of(n) * TILE;
@@ -315,13 +321,23 @@ void quant_act_init(quant_act *a, void *buf, const float *x, int n, int k)
     a->d32 = a->s + (size_t)rows * (kp / 16);
     a->s32 = a->d32 + (n == 1 ? kp / 32 : 0);
     a->q = (int8_t *)(a->s32 + (n == 1 ? kp / 32 : 0));
-    for (int t = 0; t < n; t++)
-        for (int e = 0; e < k; e += 32)
-            quantize32(a, t, e);
-    for (int i = 0; n == 1 && i < k / 32; i++) {
+}
+
+void quant_act_row(const quant_act *a, int t)
+{
+    for (int e = 0; e < a->k; e += 32)
+        quantize32(a, t, e);
+    for (int i = 0; a->n == 1 && i < a->k / 32; i++) {
         a->d32[i] = a->d[2 * i];
         a->s32[i] = a->s[2 * i] + a->s[2 * i + 1];
     }
+}
+
+void quant_act_init(quant_act *a, void *buf, const float *x, int n, int k)
+{
+    quant_act_layout(a, buf, x, n, k);
+    for (int t = 0; t < n; t++)
+        quant_act_row(a, t);
 }
 
 /* ------------------------------------------------------------ one row */

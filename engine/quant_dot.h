@@ -35,6 +35,10 @@ bool quant_dot_tiles_fast(void);
 size_t quant_act_bytes(int n, int k);
 /* Quantizes X (N rows of K, K a multiple of 32) into BUF. */
 void quant_act_init(quant_act *a, void *buf, const float *x, int n, int k);
+/* The same in parts, for callers that spread the rows over threads: the
+ * layout (BUF cleared), then each row T of X once. */
+void quant_act_layout(quant_act *a, void *buf, const float *x, int n, int k);
+void quant_act_row(const quant_act *a, int t);
 
 /* y[t * ldy + r] = W_r . x_t for rows R0 <= r < R1 of W (TYPE, ROW_BYTES per
  * row of A->k elements) and every row t of A. */
