@@ -2,8 +2,10 @@
  * (RMSNorm, q/k/v projections written into the K/V cache, RoPE, attention
  * over the cache, output projection, SwiGLU MLP) and, for the last row only,
  * the final norm and the head. Chunks of several rows use the training
- * forward's linear layer (sgemm); a single row uses the row-split
- * matrix-vector product below, because decoding is bound by reading weights. */
+ * forward's linear layer (sgemm, or quant_dot's tiles for quantized weights);
+ * a single row uses the row-split matrix-vector product below, because
+ * decoding is bound by reading weights: quantized rows are multiplied in
+ * their blocks against the row quantized once per product. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
