@@ -93,8 +93,9 @@ const model_config *model_get_config(const model *m);
  * unknown or quantized. *n receives the float count. */
 float *model_weight(model *m, const char *name, size_t *n);
 
-/* Make a frozen base matrix (attn_*, ffn_*, output, by GGUF name) read from
- * ggml-typed data (any type quant_can_dequantize() reads; ggml type ids)
+/* Make a frozen base matrix (attn_*, ffn_*, output, by GGUF name; with tied
+ * embeddings token_embd, whose fp32 rows then stay for the lookup while the
+ * head reads the blocks) read from ggml-typed data (any type quant_can_dequantize() reads; ggml type ids)
  * instead of fp32: the fp32 copy is freed; training matmuls dequantize
  * 128-row tiles on the fly, generation multiplies the blocks in place
  * (quant_dot.h). data must outlive the model (e.g. an mmap). The tensor must

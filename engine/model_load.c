@@ -114,6 +114,10 @@ static int load_gguf_tensor(model *m, const gguf_tensor *t, const model_tensor_i
                  ggml_type_name(t->type));
         return -1;
     }
+    /* A tied head reads the file's blocks, as an untied quantized one does. */
+    if (quantized_base && t->type != GGML_TYPE_F32 && model_get_config(m)->tied_embeddings &&
+        !strcmp(e->name, "token_embd.weight"))
+        return model_set_quantized(m, e->name, t->type, t->data, err, errlen);
     return 0;
 }
 

@@ -30,11 +30,12 @@ typedef struct {
     bool neox, lora;
     bool big;               /* a head large enough to be split across threads */
     bool wide;              /* rows of 256, for the 256-element block types */
+    bool tied;              /* the head is the embedding (quantized with the base) */
     int qtype;              /* 0: fp32 base, else a ggml type (never F32 = 0) */
     int threads;
 } variant;
 
-static model_config config(bool neox, bool big, bool wide)
+static model_config config(bool neox, bool big, bool wide, bool tied)
 {
     model_config c = {.arch = "llama", .n_vocab = V, .dim = 32, .n_layers = 2, .n_heads = 4,
                       .n_kv_heads = 2, .head_dim = 8, .ffn_dim = 64, .context_len = 128,
@@ -45,6 +46,7 @@ static model_config config(bool neox, bool big, bool wide)
         c.head_dim = 16;
         c.rope_dim = 16;
     }
+    c.tied_embeddings = tied;
     if (wide) {
         c.dim = 256;
         c.ffn_dim = 512;
@@ -84,7 +86,8 @@ static void quantize_base(model *m, int type, qstore *qs)
     model_tensor_table(c, info);
     char err[256];
     for (int i = 0; i < count; i++) {
-        if (!model_tensor_is_linear(info[i].name))
+        bool tied_embd = c->tied_embeddings && !strcmp(info[i].name, "token_embd.weight");
+        if (!model_tensor_is_linear(info[i].name) && !tied_embd)
             continue;
         size_t n;
         float *w = model_weight(m, info[i].name, &n);
@@ -101,12 +104,12 @@ static void quantize_base(model *m, int type, qstore *qs)
 
 static model *make(const variant *v, qstore *qs)
 {
-    model_config c = config(v->neox, v->big, v->wide);
+    model_config c = config(v->neox, v->big, v->wide, v->tied);
     char err[256];
     model *m = model_create(&c, 7, err, sizeof err);
     assert_non_null(m);
     size_t n;
-    float *w = model_weight(m, "output.weight", &n);
+    float *w = model_weight(m, v->tied ? "token_embd.weight" : "output.weight", &n);
     scramble(w, n, 11, 0.5f);
     for (int l = 0; v->neox && l < c.n_layers; l++) {
         const char *names[] = {"attn_q", "attn_k", "attn_v"};
@@ -247,6 +250,23 @@ static void test_quantized_base(void **state)
     check_variant(&(variant){.qtype = GGML_TYPE_Q8_0, .lora = true}, 20, 5);
     check_variant(&(variant){.qtype = GGML_TYPE_Q4_0, .neox = true}, 20, 5);
     check_variant(&(variant){.qtype = GGML_TYPE_F16}, 20, 5);
+    check_variant(&(variant){.qtype = GGML_TYPE_Q8_0, .tied = true, .lora = true}, 20, 5);
+}
+
+/* A tied head read from the quantized embedding keeps the fp32 rows for the
+ * lookup, and no training mode may then train the embedding. */
+static void test_tied_quantized_head(void **state)
+{
+    (void)state;
+    qstore qs = {0};
+    model *m = make(&(variant){.qtype = GGML_TYPE_Q4_0, .tied = true}, &qs);
+    char err[256];
+    assert_non_null(model_weight(m, "token_embd.weight", NULL));
+    model_train_spec full = {.mode = MODEL_TRAIN_FULL};
+    assert_int_equal(model_set_training(m, &full, err, sizeof err), -1);
+    assert_non_null(strstr(err, "token_embd.weight is quantized"));
+    model_free(m);
+    qstore_free(&qs);
 }
 
 /* Every weight type lathe reads, as the frozen base of a session. */
@@ -463,7 +483,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gqa_llama),   cmocka_unit_test(test_qwen2_bias_neox),
         cmocka_unit_test(test_lora),        cmocka_unit_test(test_quantized_base),
-        cmocka_unit_test(test_every_type),
+        cmocka_unit_test(test_every_type),  cmocka_unit_test(test_tied_quantized_head),
         cmocka_unit_test(test_threads),     cmocka_unit_test(test_long_prefill),
         cmocka_unit_test(test_errors),      cmocka_unit_test(test_utf8_prefix),
         cmocka_unit_test(test_utf8_valid),
