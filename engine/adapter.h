@@ -39,6 +39,9 @@ float adapter_scale(const adapter *ad, const adapter_pair *p);
 /* Appends an empty pair of the given shape (A and B zeroed); NULL when out of memory. */
 adapter_pair *adapter_add_pair(adapter *ad, const char *name, int r, int in, int out);
 const adapter_pair *adapter_find(const adapter *ad, const char *name);
+/* The Hugging Face module a pair adapts, "q_proj" for "blk.3.attn_q.weight";
+ * "" when the name is not a known matrix. */
+void adapter_module_name(const char *gguf_name, char *out, size_t outlen);
 /* Records CFG's architecture and head geometry in AD. */
 void adapter_set_base(adapter *ad, const model_config *cfg);
 

@@ -2,7 +2,7 @@
  * llama_adapter_lora_init reads them: the string keys general.type,
  * general.architecture and adapter.type, the float32 adapter.lora.alpha, and
  * per base matrix W (ne=[in,out]) the pair W.lora_a ne=[in,r], W.lora_b
- * ne=[r,out] (reference/FORMATS.md section 2). */
+ * ne=[r,out]. */
 #include "config.h"
 
 #include <math.h>

@@ -1,7 +1,7 @@
 /* adapter_peft.c - LoRA adapters as Hugging Face PEFT saves them:
  * adapter_config.json and adapter_model.safetensors with keys
  * base_model.model.<HF module>.lora_A.weight [r, in] / .lora_B.weight [out, r]
- * (reference/FORMATS.md section 3). The engine holds llama q/k rows in GGUF
+ * (r and lora_alpha in the config). The engine holds llama q/k rows in GGUF
  * (interleaved-rope) order, so their B rows are put back in HF order on write
  * and permuted again on read; A is the same either way. */
 #include "config.h"
@@ -59,8 +59,7 @@ static bool peft_key(const char *gguf, char ab, char *out, size_t outlen)
     return k > 0 && (size_t)k < outlen;
 }
 
-/* "q_proj" from "model.layers.3.self_attn.q_proj.weight" */
-static void module_of(const char *gguf, char *out, size_t outlen)
+void adapter_module_name(const char *gguf, char *out, size_t outlen)
 {
     char hf[200];
     out[0] = 0;
@@ -76,7 +75,7 @@ static json_t *config_json(const adapter *ad)
     json_t *j = json_object(), *targets = json_array();
     for (int i = 0; i < ad->n_pairs; i++) {
         char mod[64];
-        module_of(ad->pairs[i].name, mod, sizeof mod);
+        adapter_module_name(ad->pairs[i].name, mod, sizeof mod);
         bool seen = false;
         for (size_t k = 0; k < json_array_size(targets); k++)
             seen |= !strcmp(json_string_value(json_array_get(targets, k)), mod);
@@ -215,14 +214,29 @@ static int read_config(adapter *ad, const char *dir, int *r, char *err, size_t e
     return why ? -1 : 0;
 }
 
-/* Base geometry from CFG, or from a local base_model_name_or_path directory. */
+/* The config of a local model: a Hugging Face directory or a GGUF file. */
+static int local_config(const char *path, model_config *cfg)
+{
+    char ignored[256];
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return -1;
+    if (S_ISDIR(st.st_mode))
+        return hf_config_load(path, cfg, ignored, sizeof ignored);
+    gguf_file *g = gguf_open(path, ignored, sizeof ignored);
+    int rc = g ? gguf_model_config(g, cfg, ignored, sizeof ignored) : -1;
+    gguf_close(g);
+    return rc;
+}
+
+/* Base geometry from CFG, or from a local base_model_name_or_path (a
+ * directory, or the GGUF file lathe's own adapters name). */
 static void find_base(adapter *ad, const model_config *cfg)
 {
     model_config local;
-    char ignored[256];
     if (cfg)
         adapter_set_base(ad, cfg);
-    else if (ad->base_model[0] && !hf_config_load(ad->base_model, &local, ignored, sizeof ignored))
+    else if (ad->base_model[0] && !local_config(ad->base_model, &local))
         adapter_set_base(ad, &local);
 }
 

@@ -146,6 +146,8 @@ int completion_run(gen_session *s, token_sampler *ts, const tok_vocab *v, const 
     const float *logits;
     if (feed_prompt(s, ts, prompt, n, &logits, err, errlen))
         return -1;
+    if (o->on_prefilled)
+        o->on_prefilled(o->ctx);
     stream st = {.o = o};
     completion_stop stop = COMPLETION_LIMIT;
     for (int i = 0; i < o->max_new; i++) {

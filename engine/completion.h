@@ -20,6 +20,9 @@ typedef struct {
     int max_new;                /* tokens generated at most */
     completion_text_fn on_text; /* NULL: no streaming */
     void *ctx;
+    /* NULL, or called once with ctx when the prompt has been fed and decoding
+     * starts, so a caller can time prefill and decoding apart. */
+    void (*on_prefilled)(void *ctx);
 } completion_opts;
 
 typedef enum { COMPLETION_EOG, COMPLETION_LIMIT, COMPLETION_CONTEXT } completion_stop;

@@ -5,7 +5,9 @@
  * a successful open nothing this API hands out can point past the end of the
  * file. Tensor data is not copied: gguf_tensor.data points into the mapping and
  * lives as long as the gguf_file. Errors name the file, the byte offset and the
- * reason. Layout and type ids: reference/FORMATS.md section 1. */
+ * reason. The layout: magic "GGUF", version 3, tensor and key-value counts,
+ * the key-value pairs, the tensor infos (name, dims in ggml's fastest-first
+ * order, ggml type id, offset), then tensor data at general.alignment. */
 #ifndef LATHE_GGUF_H
 #define LATHE_GGUF_H
 

@@ -1,7 +1,8 @@
 /* hf_model.h - Hugging Face checkpoints of the Llama family (llama, qwen2):
  * config.json to model_config, tensor names between HF and GGUF, and the
  * q/k row permutation llama.cpp's converter applies to llama checkpoints
- * (reference/FORMATS.md sections 1.5, 1.6 and 4). */
+ * (rows of each head reordered from HF's half-split rope to GGUF's
+ * interleaved pairs). */
 #ifndef LATHE_HF_MODEL_H
 #define LATHE_HF_MODEL_H
 

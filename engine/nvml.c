@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "nvml_abi.h"
+#include "plural.h"
 
 #define NVML_MAX_NAME 96
 
@@ -165,7 +166,7 @@ nvml *nvml_open(char *status, size_t statuslen)
         nvml_close(n);
         return NULL;
     }
-    snprintf(status, statuslen, "%d GPU%s", n->n_devices, n->n_devices == 1 ? "" : "s");
+    snprintf(status, statuslen, "%d GPU%s", n->n_devices, plural_s(n->n_devices));
     return n;
 }
 

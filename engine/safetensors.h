@@ -5,7 +5,7 @@
  * then the byte buffer. st_open() maps the file and validates every entry
  * (dtype known, offsets inside the buffer, size = elements x dtype size, no
  * two tensors overlapping) before handing out zero-copy pointers. Errors name
- * the file, the byte offset and the reason. reference/FORMATS.md section 4. */
+ * the file, the byte offset and the reason. */
 #ifndef LATHE_SAFETENSORS_H
 #define LATHE_SAFETENSORS_H
 

@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "nvml.h"
 #include "procstat.h"
 
@@ -28,13 +28,6 @@ struct sampler {
     uint64_t prev_self_ticks;
     double prev_self_time;
 };
-
-static double monotonic_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 sampler *sampler_new(char *err, size_t errlen)
 {
@@ -161,7 +154,7 @@ static void take_self(sampler *s, sysmon_snapshot *out, double now)
 
 void sampler_take(sampler *s, sysmon_snapshot *out)
 {
-    double start = monotonic_s();
+    double start = clock_s();
     memset(out, 0, sizeof *out);
     take_cpu(s, out);
     take_memory(s, out);
@@ -169,5 +162,5 @@ void sampler_take(sampler *s, sysmon_snapshot *out)
     if (s->gpu)
         out->n_gpus = nvml_sample(s->gpu, out->gpus, SYSMON_MAX_GPUS);
     snprintf(out->gpu_status, sizeof out->gpu_status, "%s", s->gpu_status);
-    out->sample_cost_s = monotonic_s() - start;
+    out->sample_cost_s = clock_s() - start;
 }

@@ -1,4 +1,5 @@
-/* suggest.c - optimal string alignment distance for "did you mean"; see suggest.h. */
+/* suggest.c - optimal string alignment distance for "did you mean", and the
+ * closest of a list of names within a few edits; see suggest.h. */
 #include "suggest.h"
 
 #include <stdint.h>
@@ -30,4 +31,26 @@ size_t suggest_distance(const char *a, const char *b)
         }
     }
     return d[la][lb];
+}
+
+size_t suggest_limit(const char *name)
+{
+    size_t n = strlen(name) / 3;
+    return n < 1 ? 1 : n > 3 ? 3 : n;
+}
+
+const char *suggest_closest(const char *name, const char *const *first, size_t n,
+                            size_t stride)
+{
+    const char *best = NULL;
+    size_t best_d = suggest_limit(name) + 1;
+    for (size_t i = 0; i < n; i++) {
+        const char *w = *(const char *const *)(const void *)((const char *)first + i * stride);
+        size_t d = w ? suggest_distance(name, w) : SIZE_MAX;
+        if (d < best_d) {
+            best_d = d;
+            best = w;
+        }
+    }
+    return best;
 }

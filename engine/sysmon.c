@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "sampler.h"
 
 struct sysmon {
@@ -34,24 +35,10 @@ static void publish(sysmon *m)
     pthread_mutex_unlock(&m->lock);
 }
 
-static struct timespec deadline_after(double seconds)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    time_t whole = (time_t)seconds;
-    t.tv_sec += whole;
-    t.tv_nsec += (long)((seconds - (double)whole) * 1e9);
-    if (t.tv_nsec >= 1000000000L) {
-        t.tv_sec++;
-        t.tv_nsec -= 1000000000L;
-    }
-    return t;
-}
-
 /* Sleeps until the interval has passed or stop is asked; true to go on. */
 static bool wait_interval(sysmon *m)
 {
-    struct timespec until = deadline_after(m->interval_s);
+    struct timespec until = clock_deadline(m->interval_s);
     pthread_mutex_lock(&m->lock);
     int rc = 0;
     while (!m->stopping && rc != ETIMEDOUT)

@@ -1,5 +1,5 @@
 /* tok_gguf_write.c - a tok_vocab as GGUF tokenizer metadata: the keys
- * llama.cpp's vocab loader reads (gguf-py's Keys.Tokenizer, FORMATS.md §1)
+ * llama.cpp's vocab loader reads (gguf-py's Keys.Tokenizer: tokenizer.ggml.*)
  * with the value types its converter writes, so that llama.cpp and
  * tok_vocab_from_gguf read back the tokenizer the vocab holds. */
 #include "config.h"

@@ -8,9 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "grad.h"
 
 typedef struct {
@@ -55,13 +55,6 @@ trainer_config trainer_defaults(void)
     c.grad_accum = 1;
     c.nan_tolerance = 3;
     return c;
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 static uint64_t rss_bytes(void)
@@ -232,7 +225,7 @@ static int accumulate(trainer *t, step_result *r, int64_t step, char *err, size_
 
 static double elapsed(const trainer *t)
 {
-    return now_s() - t->t0 - t->paused_s;
+    return clock_s() - t->t0 - t->paused_s;
 }
 
 static void push_event(trainer *t, int64_t step, const char *msg)
@@ -257,13 +250,13 @@ static bool wait_if_paused(trainer *t, double *lr_mult, int64_t *step)
 {
     pthread_mutex_lock(&t->mu);
     if (t->pause_req && !t->stop_req) {
-        double p0 = now_s();
+        double p0 = clock_s();
         t->st.state = TRAINER_PAUSED;
         pthread_cond_broadcast(&t->cv);
         while (t->pause_req && !t->stop_req)
             pthread_cond_wait(&t->cv, &t->mu);
         t->st.state = TRAINER_RUNNING;
-        t->paused_s += now_s() - p0;
+        t->paused_s += clock_s() - p0;
     }
     bool stop = t->stop_req;
     *lr_mult = t->st.lr_multiplier;
@@ -324,7 +317,7 @@ static int run_step(trainer *t)
         finish(t, TRAINER_FINISHED, "reached max_steps");
         return 0;
     }
-    double s0 = now_s();
+    double s0 = clock_s();
     step_result r;
     memset(&r, 0, sizeof r);
     if (gather(t, &r, err, sizeof err) || (r.got && accumulate(t, &r, step, err, sizeof err))) {
@@ -341,7 +334,7 @@ static int run_step(trainer *t)
     t->st.step = step + 1;
     t->st.last_loss = r.loss;
     pthread_mutex_unlock(&t->mu);
-    publish(t, &r, step + 1, lr, now_s() - s0);
+    publish(t, &r, step + 1, lr, clock_s() - s0);
     if (t->step_hook)
         t->step_hook(t->step_hook_ctx, step + 1);
     if (!go_on) {
@@ -357,7 +350,7 @@ static int run_step(trainer *t)
 static void *thread_main(void *arg)
 {
     trainer *t = arg;
-    t->t0 = now_s();
+    t->t0 = clock_s();
     while (run_step(t))
         ;
     return NULL;

@@ -1,6 +1,7 @@
 /* color.c - theme colour values and their nearest terminal colour (pure). */
 #include "color.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -218,4 +219,33 @@ color_mode color_mode_for(int colors, bool rgb_flag)
     if (colors >= 16)
         return COLOR_MODE_16;
     return COLOR_MODE_8;
+}
+
+color_rgb color_number_rgb(int c, color_mode mode)
+{
+    color_rgb out;
+    if (mode == COLOR_MODE_DIRECT && c >= 8) {
+        out = (color_rgb){(unsigned char)(c >> 16), (unsigned char)(c >> 8), (unsigned char)c};
+        return out;
+    }
+    color_index_rgb(c, &out.r, &out.g, &out.b);
+    return out;
+}
+
+/* Relative luminance of an sRGB channel value, as WCAG 2 defines it. */
+static double channel(unsigned char v)
+{
+    double c = v / 255.0;
+    return c <= 0.03928 ? c / 12.92 : pow((c + 0.055) / 1.055, 2.4);
+}
+
+static double luminance(color_rgb c)
+{
+    return 0.2126 * channel(c.r) + 0.7152 * channel(c.g) + 0.0722 * channel(c.b);
+}
+
+double color_contrast(color_rgb a, color_rgb b)
+{
+    double la = luminance(a), lb = luminance(b);
+    return la > lb ? (la + 0.05) / (lb + 0.05) : (lb + 0.05) / (la + 0.05);
 }

@@ -41,4 +41,15 @@ int color_for_mode(const color_spec *spec, color_mode mode);
 /* The mode for a terminal with COLORS colours and the RGB terminfo flag. */
 color_mode color_mode_for(int colors, bool rgb_flag);
 
+typedef struct {
+    unsigned char r, g, b;
+} color_rgb;
+
+/* The RGB a colour number of color_for_mode shows (xterm's palette for
+ * palette numbers, the packed value in COLOR_MODE_DIRECT); C >= 0. */
+color_rgb color_number_rgb(int c, color_mode mode);
+
+/* WCAG 2 contrast ratio of two colours, 1 (none) to 21 (black on white). */
+double color_contrast(color_rgb a, color_rgb b);
+
 #endif

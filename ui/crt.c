@@ -25,6 +25,11 @@ static const char *const glyphs_utf8[CRT_GLYPH_COUNT] = {
     [CRT_GLYPH_SEP] = "\u2502",
     [CRT_GLYPH_DOT] = "\u00b7",
     [CRT_GLYPH_TIMES] = "\u00d7",
+    [CRT_GLYPH_RETURN] = "\u23ce",
+    [CRT_GLYPH_NEWLINE] = "\u21b5",
+    [CRT_GLYPH_CUT] = "\u2702",
+    [CRT_GLYPH_POINT] = "\u25cf",
+    [CRT_GLYPH_TICK] = "\u2524",
 };
 static const char *const glyphs_ascii[CRT_GLYPH_COUNT] = {
     [CRT_GLYPH_ELLIPSIS] = "~",
@@ -33,6 +38,11 @@ static const char *const glyphs_ascii[CRT_GLYPH_COUNT] = {
     [CRT_GLYPH_SEP] = "|",
     [CRT_GLYPH_DOT] = "-",
     [CRT_GLYPH_TIMES] = "x",
+    [CRT_GLYPH_RETURN] = "|",
+    [CRT_GLYPH_NEWLINE] = "$",
+    [CRT_GLYPH_CUT] = "8<",
+    [CRT_GLYPH_POINT] = "o",
+    [CRT_GLYPH_TICK] = "+",
 };
 
 void crt_detect_utf8(void)
@@ -48,7 +58,12 @@ bool crt_utf8(void)
 
 const char *crt_glyph(crt_glyph_id id)
 {
-    return (utf8 ? glyphs_utf8 : glyphs_ascii)[id];
+    return crt_glyph_as(id, !utf8);
+}
+
+const char *crt_glyph_as(crt_glyph_id id, bool ascii)
+{
+    return (ascii ? glyphs_ascii : glyphs_utf8)[id];
 }
 
 static void on_quit(int sig)

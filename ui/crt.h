@@ -14,6 +14,11 @@ typedef enum {
     CRT_GLYPH_SEP,          /* vertical separator between status fields */
     CRT_GLYPH_DOT,          /* separator between small figures */
     CRT_GLYPH_TIMES,        /* the x in 80x24 */
+    CRT_GLYPH_RETURN,       /* a line break inside a one-line cell */
+    CRT_GLYPH_NEWLINE,      /* a newline token where the text breaks */
+    CRT_GLYPH_CUT,          /* where the trainer cuts a sequence */
+    CRT_GLYPH_POINT,        /* a single point on a chart */
+    CRT_GLYPH_TICK,         /* a tick on a chart's vertical axis */
     CRT_GLYPH_COUNT
 } crt_glyph_id;
 
@@ -23,6 +28,9 @@ typedef enum {
 void crt_detect_utf8(void);
 bool crt_utf8(void);
 const char *crt_glyph(crt_glyph_id id);
+/* The ASCII or the UTF-8 glyph whatever the locale, for a renderer that
+ * takes the choice as an option (plot.h). */
+const char *crt_glyph_as(crt_glyph_id id, bool ascii);
 
 /* Starts curses on the terminal (cbreak, noecho, keypad, short ESC delay,
  * hidden cursor) and installs the signal handlers. -1 with a message when

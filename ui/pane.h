@@ -64,23 +64,11 @@ bool pane_handle_key(pane *p, int key);
 void pane_tick(pane *p, const pane_env *env);
 bool pane_busy(const pane *p);
 
-/* The four workbench panes. */
-extern const pane_class pane_data_class;
-extern const pane_class pane_config_class;
-extern const pane_class pane_train_class;
-extern const pane_class pane_chat_class;
-
-/* Opens a dataset file in a Data pane (made from pane_data_class): indexing
- * starts on a background thread. MODEL and CONFIG may be NULL (token counts
- * are then estimated). On failure the pane shows the error and so does err. */
-int pane_data_open(pane *p, const char *path, const char *model, const char *config, char *err,
-                   size_t errlen);
-/* For drivers that cannot read the screen (lathe bench data): the rows the
- * table had at the last tick (so the frame drawn after it shows records when
- * > 0), and whether a worker is still scanning rows for the pane (a search or a
- * filter, also one waiting for the stats pass). */
-size_t pane_data_rows(const pane *p);
-bool pane_data_scanning(const pane *p);
+/* The four workbench panes (data_pane.h has the Data pane's own calls). */
+extern const pane_class data_pane_class;
+extern const pane_class config_pane_class;
+extern const pane_class train_pane_class;
+extern const pane_class chat_pane_class;
 
 /* Shared by the panes that show only text so far (Data, Config, Chat): the
  * class's text as a scrollable block of lines. Lines starting with "$ " are

@@ -9,9 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "box.h"
+#include "clock.h"
 #include "crt.h"
 #include "gauge.h"
 #include "text.h"
@@ -37,7 +37,7 @@ static const pane_key global_keys[] = {
     {"1-4", "switch to pane N", "panes"},
     {"Tab/S-Tab", "next / previous pane", "next/prev"},
     {"? or F1", "this help", "help"},
-    {"t", "next colour theme", "theme"},
+    {"F2", "next colour theme", "theme"},
     {"T", "choose a colour theme from a list", "themes"},
     {"q", "quit (asks first while work is running)", "quit"},
 };
@@ -211,16 +211,9 @@ static void draw_too_small(void)
     text_center(stdscr, LINES / 2, 0, COLS, theme_attr(THEME_ERROR) | A_BOLD, msg);
 }
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 void screen_draw(screen *s)
 {
-    double t0 = now_ms();
+    double t0 = clock_ms();
     wbkgdset(stdscr, ' ' | (chtype)theme_attr(THEME_BACKGROUND));
     erase();
     if (COLS < SCREEN_MIN_W || LINES < SCREEN_MIN_H) {
@@ -240,7 +233,7 @@ void screen_draw(screen *s)
             draw_confirm(s);
     }
     refresh();
-    s->env->frame_ms = now_ms() - t0;
+    s->env->frame_ms = clock_ms() - t0;
 }
 
 static void apply_theme(screen *s, const char *name)
@@ -284,7 +277,7 @@ static bool global_key(screen *s, int key)
         s->focus = (s->focus + s->n - 1) % s->n;
     } else if (key == '?' || key == KEY_F(1)) {
         s->help_open = true;
-    } else if (key == 't') {
+    } else if (key == KEY_F(2)) {
         next_theme(s);
     } else if (key == 'T') {
         theme_picker_open(&s->picker);

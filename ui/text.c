@@ -33,6 +33,12 @@ static int char_width(const char *s, size_t n, size_t *len, bool *bad)
     return cw;
 }
 
+int text_char_width(const char *s, size_t n, size_t *len)
+{
+    bool bad;
+    return char_width(s, n, len, &bad);
+}
+
 int text_width(const char *s)
 {
     int total = 0;

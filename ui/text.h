@@ -12,6 +12,12 @@
  * decode and unprintable characters count as one column (they draw as '?'). */
 int text_width(const char *s);
 
+/* The character at S (N > 0 bytes left) as the functions here see it: its
+ * columns, and in *LEN the bytes it spans. A byte that does not decode in the
+ * locale, or a character that cannot be printed, is one column (it draws as
+ * '?'); one that does not decode is one byte long. */
+int text_char_width(const char *s, size_t n, size_t *len);
+
 /* Copies the longest prefix of s that fits in maxw columns into out (always
  * NUL-terminated). When s is cut, the last column holds an ellipsis (the
  * crt glyph: U+2026 or '~'). Returns the columns used. */

@@ -11,6 +11,7 @@
 #include "theme_builtin.h"
 #include "theme_file.h"
 #include "theme_path.h"
+#include "theme_resolve.h"
 
 #define BUILTIN_LABEL "<built-in default theme>"
 
@@ -21,6 +22,7 @@ static struct {
     bool mono;
     bool default_colors;    /* use_default_colors() worked: -1 is the terminal's own colour */
     color_mode mode;
+    theme_resolved res[THEME_ROLE_COUNT];
 } cur = {.name = "default"};
 
 static char list_store[THEME_LIST_MAX][THEME_NAME_MAX];
@@ -42,20 +44,13 @@ static int load_def(const char *arg, theme_def *def, char *err, size_t errlen)
     return load_builtin(def, err, errlen);
 }
 
-static int pair_colour(const color_spec *spec, int fallback)
-{
-    int c = color_for_mode(spec, cur.mode);
-    return c < 0 && !cur.default_colors ? fallback : c;
-}
-
 static void apply_pairs(void)
 {
     if (cur.mono)
         return;
-    for (int r = 0; r < THEME_ROLE_COUNT; r++) {
-        const theme_style *st = &cur.def.role[r];
-        init_extended_pair(r + 1, pair_colour(&st->fg, COLOR_WHITE), pair_colour(&st->bg, COLOR_BLACK));
-    }
+    theme_resolve(&cur.def, cur.mode, cur.default_colors, cur.res);
+    for (int r = 0; r < THEME_ROLE_COUNT; r++)
+        init_extended_pair(r + 1, cur.res[r].fg, cur.res[r].bg);
 }
 
 /* Loads ARG or, when it is broken or missing, the built-in default. */
@@ -118,7 +113,7 @@ attr_t theme_attr(theme_role role)
     const theme_style *st = &cur.def.role[role];
     if (cur.mono)
         return st->mono;
-    return COLOR_PAIR(role + 1) | st->attrs;
+    return COLOR_PAIR(role + 1) | cur.res[role].attrs;
 }
 
 bool theme_is_mono(void)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "crt.h"
+#include "data_pane.h"
 #include "pane.h"
 #include "ring.h"
 #include "screen.h"
@@ -58,7 +59,7 @@ bool workbench_is_dataset(const char *path)
 static screen *build_screen(pane_env *env, const workbench_options *opt, char *err, size_t errlen)
 {
     static const pane_class *const classes[] = {
-        &pane_data_class, &pane_config_class, &pane_train_class, &pane_chat_class,
+        &data_pane_class, &config_pane_class, &train_pane_class, &chat_pane_class,
     };
     enum { N = sizeof classes / sizeof classes[0] };
     pane *panes[N] = {0};
@@ -73,7 +74,7 @@ static screen *build_screen(pane_env *env, const workbench_options *opt, char *e
     /* A file that does not open is reported in the pane itself. */
     char open_err[512];
     if (opt->dataset)
-        pane_data_open(panes[0], opt->dataset, opt->model, opt->config, open_err,
+        data_pane_open(panes[0], opt->dataset, opt->model, opt->config, open_err,
                        sizeof open_err);
     char title[256];
     snprintf(title, sizeof title, "%s", opt->title);

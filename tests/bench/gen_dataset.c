@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dataset_gen.h"
+#include "bench_synth.h"
 
 static int usage(void)
 {
@@ -49,8 +49,8 @@ int main(int argc, char **argv)
     }
     FILE *f = out ? fopen(out, "w") : stdout;
     uint64_t records = rows, bytes;
-    int rc = !f ? -1 : rows ? dsgen_write_rows(f, fmt, rows, seed, &bytes)
-                            : dsgen_write(f, fmt, (uint64_t)(mb * 1048576.0), seed, &records);
+    int rc = !f ? -1 : rows ? bench_synth_write_rows(f, fmt, rows, seed, &bytes)
+                            : bench_synth_write(f, fmt, (uint64_t)(mb * 1048576.0), seed, &records);
     if (rc != 0 || (out && fclose(f) != 0)) {
         perror(out ? out : "stdout");
         return 1;

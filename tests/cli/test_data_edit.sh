@@ -117,7 +117,7 @@ check "a relative -m is recorded absolute" sh -c "cd '$LATHE_SRCDIR' && '$LATHE'
 check "a recipe without token filters replays an override silently" sh -c "'$LATHE' data clean '$out/in.jsonl' --recipe '$out/a.jsonl.recipe.yaml' --sequence-len 5 -o '$out/t7.jsonl' 2>&1 | { ! grep -q warning; }"
 
 check "convert exits 0" status_is 0 "$LATHE" data convert "$out/in.jsonl" --to messages -o "$out/m.jsonl"
-check "convert counts converted and skipped" grep -q "4 records converted, 1 skipped (1 problems, 0 that do not fit messages)" "$out/stderr"
+check "convert counts converted and skipped" grep -q "4 records converted, 1 skipped (1 problem, 0 that do not fit messages)" "$out/stderr"
 check "the skipped record is FILE:LINE:BYTE" grep -q "skipped .*in.jsonl:3:68: invalid JSON" "$out/stderr"
 check "convert writes messages" test "$(head -n 1 "$out/m.jsonl")" = '{"messages":[{"role":"user","content":" a "},{"role":"assistant","content":"b"}]}'
 check "convert to .json writes an array" sh -c "'$LATHE' data convert '$out/m.jsonl' --to alpaca -o '$out/back.json' 2>/dev/null && head -c 2 '$out/back.json' | grep -q '^\['"

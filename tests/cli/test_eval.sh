@@ -33,6 +33,10 @@ all=$(json)
 check "every record with a user turn before the answer counts" test "$(echo "$all" | field count)" = 2
 check "the one without is skipped" test "$(echo "$all" | field skipped)" = 1
 check "exact match is the mean over records" test "$(echo "$all" | field exact_match)" = 0.5
+# Ten records: the progress line for the tenth is the last one, printed once.
+for i in 1 2 3 4 5 6 7 8 9 10; do sed -n 1p "$fx/data.jsonl"; done >"$fx/ten.jsonl"
+"$LATHE" eval -m "$fx/chat.gguf" --data "$fx/ten.jsonl" -n 2 >/dev/null 2>"$fx/progress"
+check "the final count is printed once" test "$(grep -c '10 records evaluated' "$fx/progress")" -eq 1
 text=$("$LATHE" eval -m "$fx/chat.gguf" --data "$fx/data.jsonl" -n 12 2>/dev/null)
 check "without --json a summary line" sh -c 'echo "$1" | grep -q "^2 records: exact match 0.5000, BLEU-4"' _ "$text"
 

@@ -42,6 +42,18 @@ check "adapter: a run directory with adapter/ works" status_is 0 "$LATHE" export
     "$out/run" --gguf "$out/run.gguf" -m "$fx/base.gguf"
 check "adapter: and gives the same file" cmp -s "$fx/lora.gguf" "$out/run.gguf"
 
+# A run directory as `lathe train` writes it exports without -m: lathe's own
+# adapters carry the base's geometry, and their PEFT config names the base.
+(cd "$out" && "$LATHE" train "$LATHE_SRCDIR/samples/lora.yaml" --max-steps 1 --output trained \
+    >/dev/null 2>&1)
+check "adapter: a trained run directory exports without -m" status_is 0 "$LATHE" export adapter \
+    "$out/trained" --gguf "$out/trained.gguf" --peft "$out/trained-peft"
+check "... to the run's own adapter.gguf" cmp -s "$out/trained/adapter/adapter.gguf" "$out/trained.gguf"
+rm "$out/trained/adapter/adapter.gguf"
+check "adapter: with only its PEFT adapter/ left, too" status_is 0 "$LATHE" export adapter \
+    "$out/trained" --gguf "$out/trained2.gguf"
+check "... the same file" cmp -s "$out/trained.gguf" "$out/trained2.gguf"
+
 check "merge: gguf base + gguf adapter -> f32 gguf exits 0" status_is 0 "$LATHE" export merge \
     -m "$fx/base.gguf" --lora "$fx/lora.gguf" -o "$out/m32.gguf"
 check "merge: the result loads and keeps the tokenizer and template" sh -c \

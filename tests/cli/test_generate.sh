@@ -25,6 +25,10 @@ short=$(gen -p "Hello there" --temp 0 -n 4)
 check "-n 4 gives a prefix of -n 16" sh -c 'case "$2" in "$1"*) exit 0;; esac; exit 1' _ "$short" "$g1"
 check "... and a shorter one" test "${#short}" -lt "${#g1}"
 
+gen -p "Hello there" --temp 0 -n 4 >"$fx/speed.out" 2>"$fx/speed.err"
+check "the speed goes to stderr" grep -Eq '^lathe generate: prompt [0-9]+ tokens in [0-9.]+ s \([0-9.]+ tokens/s\), generated [0-9]+ tokens in [0-9.]+ s \([0-9.]+ tokens/s\)$' "$fx/speed.err"
+check "... and not to stdout" sh -c '! grep -q "tokens/s" "$1" && [ "$(cat "$1")" = "$2" ]' _ "$fx/speed.out" "$short"
+
 s1=$(gen -p "Hello there" -n 16 --seed 7 --temp 1.5)
 s2=$(gen -p "Hello there" -n 16 --seed 7 --temp 1.5)
 s3=$(gen -p "Hello there" -n 16 --seed 8 --temp 1.5)

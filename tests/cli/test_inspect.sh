@@ -43,6 +43,26 @@ else
     skip "reference vocabularies" "LATHE_REFERENCE_DIR has no vocab/"
 fi
 
+# Adapters and run directories: rank, alpha, targets, base and the training.
+(cd "$out" && "$LATHE" train "$LATHE_SRCDIR/samples/lora.yaml" --max-steps 2 --output run \
+    >/dev/null 2>&1)
+adapter_shown() {
+    has "^adapter: +$1 \(LoRA\)$" && has '^base model: +.*/samples/model.gguf$' &&
+        has '^rank: +16$' && has '^alpha: +32 \(scale alpha/r = 2\)$' &&
+        has '^targets: +q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj \(42 matrices over 6 layers\)$'
+}
+check "run dir: exits 0" status_is 0 "$LATHE" inspect "$out/run"
+check "run dir: the adapter's rank, alpha, targets and base" adapter_shown "$out/run"
+check "run dir: how the training went" has '^training: +finished \(reached max_steps\): 2 steps, [0-9]+ tokens in [0-9.]+ s, final loss [0-9.]+, best eval loss [0-9.]+ at step 2$'
+check "adapter gguf: exits 0" status_is 0 "$LATHE" inspect "$out/run/adapter/adapter.gguf"
+check "adapter gguf: reported as an adapter" adapter_shown "$out/run/adapter/adapter.gguf"
+check "adapter gguf: not as a model that cannot run" sh -c "! grep -q 'cannot run' '$out/stdout'"
+rm "$out/run/adapter/adapter.gguf"
+check "PEFT adapter/: exits 0" status_is 0 "$LATHE" inspect "$out/run/adapter"
+check "PEFT adapter/: the same report" adapter_shown "$out/run/adapter"
+rm "$out/run/summary.json"
+check "run dir without summary.json: says so" sh -c "'$LATHE' inspect '$out/run' | grep -q '^training: *no summary.json'"
+
 printf 'GGUF\003\000\000\000' > "$out/trunc.gguf"
 check "truncated gguf exits 1" status_is 1 "$LATHE" inspect "$out/trunc.gguf"
 check "truncated gguf names offset and reason" err_has 'trunc.gguf: offset 8: truncated header'

@@ -24,6 +24,14 @@ n=$((n + 1))
 windows=$(( (n + 63) / 64 ))
 check "every token but each window's first is scored ($n tokens, $windows windows)" \
     test "$tokens" -eq $((n - windows))
+llama=$(json -m "$fx/base.gguf" -f "$fx/text.txt" -c 64 --llama-cpp)
+check "--llama-cpp scores the second half of each whole window" \
+    test "$(echo "$llama" | field tokens)" -eq $(( n / 64 * (64 - 32 - 1) ))
+check "... which gives another figure" sh -c "! close '$(echo "$llama" | field nll)' '$nll'"
+check "--help says why llama.cpp's figure differs" sh -c "'$LATHE' perplexity --help | grep -q 'second half'"
+printf 'tiny' >"$fx/tiny.txt"
+check "--llama-cpp on less than a window exits 1" sh -c "! '$LATHE' perplexity -m '$fx/base.gguf' -f '$fx/tiny.txt' -c 64 --llama-cpp 2>'$fx/err'"
+check "... saying why" grep -q "fewer than one window of 64" "$fx/err"
 small=$(json -m "$fx/base.gguf" -f "$fx/text.txt" -c 8 | field tokens)
 check "smaller windows score fewer tokens" test "$small" -eq $((n - (n + 7) / 8))
 

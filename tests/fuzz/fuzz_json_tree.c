@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json_tree.h"
+#include "jtree.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -25,7 +25,9 @@ first_row() {
 }
 same_bytes() { cmp "$1" "$2" || { diag "$1 and $2 differ"; false; }; }
 # The Stats view's counts line: N rows ... E exact duplicates ... M near duplicates.
-counts_are() { scr_screen | grep -qE "^ *$1 rows .* $2 exact duplicates .* $3 near duplicates"; }
+# Nouns are singular for one ("1 exact duplicate").
+s_unless_one() { [ "$1" = 1 ] || printf s; }
+counts_are() { scr_screen | grep -qE "^ *$1 rows? .* $2 exact duplicate$(s_unless_one "$2") .* $3 near duplicate$(s_unless_one "$3") "; }
 stats_counts() {
     scr_poll counts_are "$@" && return 0
     diag "the Stats view does not count $1 rows, $2 exact and $3 near duplicates:" "$(scr_screen)"
@@ -51,7 +53,7 @@ chmod +x "$scr_dir/rewrite.sh" "$scr_dir/broken.sh"
 
 scr_start EDITOR=./rewrite.sh VISUAL= -- --no-color browse.jsonl
 check "the file opens" scr_wait "60 records"
-check "the stats pass ends" scr_wait "1 duplicates"
+check "the stats pass ends" scr_wait "1 duplicate $(printf '\302\267')"
 
 scr_keys f 'chars > 6'
 check "the filter counts rows as it is typed" scr_wait "filter: chars > 6   60 of 60 rows"
@@ -68,8 +70,8 @@ check "all rows are back" first_row 1
 
 scr_keys S
 check "S opens the Stats view" scr_wait "tokens per record: p50"
-check "stats show the exact duplicates" scr_wait "1 exact duplicates"
-check "stats show the sequence_len line and the rows it cuts" scr_wait "sequence_len 512: 1 rows longer"
+check "stats show the exact duplicates" scr_wait "1 exact duplicate $(printf '\302\267')"
+check "stats show the sequence_len line and the rows it cuts" scr_wait "sequence_len 512: 1 row longer"
 check "stats show empty fields per field" scr_wait "input 59 of 60"
 check "stats show PII by kind" scr_wait "PII: 0 rows; email 0"
 check "stats show languages" scr_wait "languages: en 60"
@@ -170,7 +172,7 @@ check "y quits" exited_ok
 cp "$fx/browse.jsonl" "$scr_dir/browse.jsonl"
 scr_start EDITOR=./broken.sh VISUAL= -- --no-color browse.jsonl
 check "the file opens again" scr_wait "60 records"
-check "its check pass ends (editing waits for it)" scr_wait "1 duplicates"
+check "its check pass ends (editing waits for it)" scr_wait "1 duplicate $(printf '\302\267')"
 scr_keys Home e
 check "invalid JSON from the editor is refused with line and column" \
     scr_wait "record 1: line 2, column 16: invalid token near 'oops'"

@@ -3,9 +3,10 @@
 # opened from the command line, the table and its golden screen, scrolling,
 # jumping to a record, the detail view (CJK, emoji, combining marks, newlines
 # and tabs), substring, regex and one-field search with the match highlighted
-# and n/N, sorting, the trained-token preview with its colours and the
-# sequence_len cut, the problems view on a malformed file (BOM, CRLF,
-# invalid UTF-8, bad lines), resizing, and quitting while indexing.
+# and n/N, editing the search line (moves, cuts, history, CJK), sorting,
+# the trained-token preview with its colours and the sequence_len cut, the
+# problems view on a malformed file (BOM, CRLF, invalid UTF-8, bad lines),
+# resizing, and quitting while indexing.
 . "${LATHE_SRCDIR:-$(dirname "$0")/../..}/tests/tap.sh"
 . "$LATHE_SRCDIR/tests/screen/harness.sh"
 
@@ -41,7 +42,7 @@ check "opens straight into the Data pane with the file" scr_wait "60 records"
 check "the format is detected" scr_wait "alpaca"
 check "the title names the file" scr_wait "browse.jsonl"
 check "token counts are marked as estimates without a tokenizer" scr_wait "~tokens estimated"
-check "the check pass counts the duplicate" scr_wait "1 duplicates"
+check "the check pass counts the duplicate, singular for one" scr_wait "1 duplicate $(printf '\302\267')"
 check "the stats pass ends" scr_wait_gone "stats pass"
 check "the table matches its golden screen" scr_golden data-table
 check "the empty record is flagged" flagged 12 E
@@ -85,6 +86,23 @@ scr_keys n
 check "n wraps around to the first" scr_wait "match in record 7"
 scr_keys N
 check "N goes back (wrapping)" scr_wait "match in record 41"
+# The prompt is the line editor: keys that move and cut, history, UTF-8.
+# (A search starts at the cursor's row, so each moves off the last match.)
+scr_keys Home / e d l e Home n e Enter
+check "Home, then typing, inserts at the start of the line" scr_wait "match in record 7"
+scr_keys Down / Up Enter
+check "Up recalls the last search" scr_wait "match in record 23"
+scr_keys Down / x y z C-w n e e d l e Left Left Left C-k d l e Enter
+check "Ctrl-W, Left and Ctrl-K edit the line" scr_wait "match in record 41"
+scr_keys / '本語の質問' Home '日'
+check "wide characters are typed and inserted before the cursor" \
+    scr_wait "search all fields (text): 日本語の質問"
+scr_keys Enter
+check "the CJK search finds its record" scr_wait "match in record 10"
+scr_keys / o n e Space t w o C-Left X
+check "Ctrl-Left moves a word back" scr_wait "search all fields (text): one Xtwo"
+scr_keys Escape
+check "Esc closes the search line" scr_wait_gone "search all fields"
 scr_keys / z z z q Enter
 check "no match says so" scr_wait 'no match for "zzzq"'
 scr_keys / C-r 'n[e]+dle.*seven' Enter
@@ -187,8 +205,9 @@ check "its records are parsed" scr_wait "Question number 1:"
 scr_keys q
 check "the array run quits" exited_ok
 
+# A missing file is refused before the workbench starts (exit 1, as the
+# README says), not opened as an empty pane with the error in it.
 scr_start -- "$scr_dir/no such file.jsonl"
-check "a missing file shows the error in the pane" scr_wait "no such file.jsonl"
-scr_keys q
-check "and quits cleanly" exited_ok
+check "a missing file exits 1" scr_wait "lathe exited with 1"
+check "... naming it on stderr" grep -qF "no such file.jsonl: No such file or directory" "$scr_dir/stderr"
 tap_done

@@ -37,6 +37,8 @@ check "Train pane shows frame time" scr_wait "frame "
 check "Train pane shows the GPU state" gpu_shown
 scr_keys Tab
 check "Tab moves to Chat" scr_wait "A/B chat"
+pending=$("$LATHE" chat 2>&1 | sed -n 's/^lathe chat: //p')
+check "Chat pane says what lathe chat says" scr_wait "Status: $pending."
 scr_keys Tab
 check "Tab wraps to Data" scr_wait "Dataset explorer"
 scr_keys BTab
@@ -48,6 +50,11 @@ check "1 switches to Data" scr_wait "Dataset explorer"
 scr_keys '?'
 check "? opens the help overlay" scr_wait "Help: Data pane"
 check "help overlay matches its golden screen" scr_golden help
+# Each key means one thing: t is the Data pane's trained tokens, not also the theme.
+key_rows() { scr_screen | grep -cE "│ +$1 {2,}[a-z]"; }
+check "the help lists t once" test "$(key_rows t)" -eq 1
+theme_key() { scr_screen | grep -qE "│ +F2 +next colour theme"; }
+check "the help lists F2 for the next theme" theme_key
 scr_keys Escape
 check "any key closes the help" scr_wait_gone "Help: Data pane"
 scr_keys F1
@@ -67,8 +74,8 @@ done
 check "after a storm of resizes the layout is back" scr_wait "Dataset explorer"
 check "after a storm of resizes the status line is back" rss_shown
 
-scr_keys t
-check "t switches the theme and says so" scr_wait "theme: "
+scr_keys F2
+check "F2 switches the theme and says so" scr_wait "theme: "
 check "the default run uses colour" has_colour
 scr_keys T
 check "T opens the theme picker" scr_wait "Enter choose"
@@ -97,6 +104,8 @@ check "NO_COLOR=1 run uses no colour" no_colour
 scr_keys q
 check "NO_COLOR=1 run quits" exited_ok
 
+mkdir -p "$scr_dir/data"
+printf '{"instruction":"a","output":"b"}\n' >"$scr_dir/data/日本語 set.jsonl"
 scr_start -- --no-color "data/日本語 set.jsonl"
 check "--no-color run starts" scr_wait "4 Chat"
 check "the PATH argument is in the title, wide characters and all" scr_wait "data/日本語 set.jsonl"

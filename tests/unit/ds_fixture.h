@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "dataset_gen.h"
+#include "bench_synth.h"
 
 typedef struct {
     char path[PATH_MAX];
@@ -43,7 +43,7 @@ static inline int ds_fixture_write(ds_fixture *fx, const void *text, size_t len,
     return close(fd) == 0 && ok ? 0 : -1;
 }
 
-/* About BYTES of generated FMT records (dataset_gen.h) from SEED; their
+/* About BYTES of generated FMT records (bench_synth.h) from SEED; their
  * count in *RECORDS. Returns 0 or -1. */
 static inline int ds_fixture_generate(ds_fixture *fx, ds_format fmt, uint64_t bytes,
                                       uint64_t seed, uint64_t *records)
@@ -55,7 +55,7 @@ static inline int ds_fixture_generate(ds_fixture *fx, ds_format fmt, uint64_t by
             close(fd);
         return -1;
     }
-    int rc = dsgen_write(f, fmt, bytes, seed, records);
+    int rc = bench_synth_write(f, fmt, bytes, seed, records);
     return fclose(f) == 0 && rc == 0 ? 0 : -1;
 }
 

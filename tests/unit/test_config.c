@@ -253,7 +253,7 @@ typedef struct {
 static const diag_case cases[] = {
     {"unknown_key.yaml", {NULL},
      {"5:1: error: unknown key 'lora_rank'; did you mean 'lora_r'?",
-      "6:1: error: unknown key 'wandb_project'",
+      "6:1: error: unknown key 'my_own_key'",
       "7:1: error: unknown key 'learning_rat'; did you mean 'learning_rate'?"}},
     {"wrong_type.yaml", {NULL},
      {"1:13: error: base_model: expected a file path, got a list",
@@ -311,9 +311,23 @@ static const diag_case cases[] = {
     {"datasets_errors.yaml", {NULL},
      {"3:5: error: datasets[0]: missing required key 'path'",
       "5:5: error: unknown key 'feild_input' in datasets[1]; did you mean 'field_input'?",
-      "6:5: error: unknown key 'split' in datasets[1]",
+      "6:5: error: unknown key 'subset' in datasets[1]",
       "7:5: error: datasets[2]: expected a mapping with path and type, got 'train.jsonl'",
       "8:11: error: datasets[3].path: expected a file path, got an empty string"}},
+    /* Axolotl settings that would change what is trained: errors that say so. */
+    {"axolotl_unsupported.yaml", {"neftune_noise_alpha=0"},
+     {"6:5: error: 'conversation: chatml' is an Axolotl setting lathe does not support: lathe "
+      "formats every dataset with the top-level chat_template; remove it",
+      "8:1: error: 'peft_use_dora: true' is an Axolotl setting lathe does not support: lathe "
+      "trains plain LoRA, not DoRA; remove it or set it to false",
+      "9:1: error: 'neftune_noise_alpha: 5' is an Axolotl setting lathe does not support: lathe "
+      "adds no noise to embeddings; remove it",
+      "10:1: error: 'lora_modules_to_save: [...]' is an Axolotl setting lathe does not support: "
+      "lathe trains only the LoRA matrices; remove it",
+      "11:1: warning: 'bf16' is an Axolotl key that does not apply to lathe (ignored): lathe "
+      "trains in fp32 on the CPU; GPU precision and memory settings do not apply",
+      "0:1: error: 'neftune_noise_alpha: 0' is an Axolotl setting lathe does not support: lathe "
+      "adds no noise to embeddings; remove it"}},
     {"top_list.yaml", {NULL}, {"1:1: error: expected a mapping of keys at the top level, got a list"}},
     {"two_docs.yaml", {NULL}, {"6:1: error: expected one YAML document, found a second one"}},
     {"no-such-config.yaml", {NULL}, {"0:0: error: cannot read: No such file or directory"}},
@@ -393,6 +407,65 @@ static void test_diagnostics(void **state)
     (void)state;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         run_case(&cases[i]);
+}
+
+/* An Axolotl config as people write it loads: each key lathe has no use for
+ * gets one warning at its line saying why, lathe's own keys apply. */
+static void test_axolotl_config(void **state)
+{
+    (void)state;
+    static const char *const ignored[] = {
+        "model_type", "tokenizer_type", "strict", "ds_type", "split", "dataset_prepared_path",
+        "pad_to_sequence_len", "lora_model_dir", "wandb_project", "wandb_entity",
+        "group_by_length", "bf16", "fp16", "tf32", "flash_attention", "deepspeed",
+        "special_tokens", "wandb_name"};
+    const size_t n = sizeof ignored / sizeof ignored[0];
+    train_config c;
+    config_diags d;
+    char *sets[] = {"wandb_name=run-1"};
+    assert_int_equal(train_config_load(&c, fixture("axolotl.yaml"), sets, 1, &d), 0);
+    assert_int_equal(d.errors, 0);
+    assert_int_equal(d.warnings, n);
+    for (size_t i = 0; i < n; i++) {
+        char want[128];
+        snprintf(want, sizeof want, "'%s' is an Axolotl key that does not apply to lathe (ignored): ",
+                 ignored[i]);
+        size_t hits = 0;
+        for (size_t j = 0; j < d.n; j++)
+            hits += strncmp(d.items[j].msg, want, strlen(want)) == 0;
+        if (hits != 1)
+            fail_msg("%s: %zu warnings, wanted 1", ignored[i], hits);
+    }
+    char line[1024];
+    config_diag_format(&d.items[7], line, sizeof line);
+    assert_non_null(strstr(line, "axolotl.yaml:19:1: warning: 'lora_model_dir' is an Axolotl key"));
+    assert_int_equal(c.lora_r, 8);
+    assert_int_equal(c.gradient_accumulation_steps, 4);
+    assert_true(c.sample_packing);
+    train_config_free(&c);
+}
+
+/* The Axolotl table: no key lathe has itself, a reason for each, and the
+ * keys the first-hour report met all there. */
+static void test_axolotl_table(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < config_axolotl_key_count; i++) {
+        const cs_foreign_key *k = &config_axolotl_keys[i];
+        assert_null(config_schema_find(k->scope, k->key));
+        assert_true(k->why && *k->why);
+        assert_ptr_equal(config_axolotl_find(k->scope, k->key), k);
+    }
+    const char *met[] = {"bf16", "flash_attention", "wandb_project", "model_type",
+                         "tokenizer_type", "strict"};
+    for (size_t i = 0; i < sizeof met / sizeof met[0]; i++)
+        assert_non_null(config_axolotl_find(CS_TOP, met[i]));
+    const cs_foreign_key *dora = config_axolotl_find(CS_TOP, "peft_use_dora");
+    assert_true(config_axolotl_harmless(dora, NULL));
+    assert_true(config_axolotl_harmless(dora, "false"));
+    assert_false(config_axolotl_harmless(dora, "true"));
+    assert_true(config_axolotl_harmless(config_axolotl_find(CS_TOP, "bf16"), "auto"));
+    assert_null(config_axolotl_find(CS_TOP, "learnign_rate"));
 }
 
 static void test_set_argument_named(void **state)
@@ -669,6 +742,8 @@ int main(void)
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_full),
         cmocka_unit_test(test_diagnostics),
+        cmocka_unit_test(test_axolotl_config),
+        cmocka_unit_test(test_axolotl_table),
         cmocka_unit_test(test_set_argument_named),
         cmocka_unit_test(test_error_limit),
         cmocka_unit_test(test_set_overrides),

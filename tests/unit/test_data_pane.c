@@ -21,6 +21,8 @@
 #include "data_view.h"
 #include "ds_fixture.h"
 
+static const worker_notify no_notify;     /* the searches here are polled */
+
 static void test_view_identity_grows(void **state)
 {
     (void)state;
@@ -196,7 +198,7 @@ static void test_query_spans(void **state)
 static size_t search_once(dataset *ds, const data_query *q, size_t n, size_t from, int dir)
 {
     char err[256];
-    data_search *s = data_search_start(ds, NULL, q, NULL, n, from, dir, err, sizeof err);
+    data_search *s = data_search_start(ds, NULL, q, NULL, n, from, dir, no_notify, err, sizeof err);
     assert_non_null(s);
     size_t found, scanned;
     while (!data_search_poll(s, &found, &scanned))

@@ -23,6 +23,9 @@
 #include "data_source.h"
 #include "ds_fixture.h"
 
+/* The workers here are polled, as the pane does while no host wakes it. */
+static const worker_notify no_notify;
+
 static void write_gen(ds_fixture *fx, ds_format fmt, uint64_t bytes, uint64_t *records)
 {
     assert_int_equal(ds_fixture_generate(fx, fmt, bytes, 3, records), 0);
@@ -190,7 +193,8 @@ static void test_search_thread(void **state)
     assert_int_equal(data_query_compile(&q, "no record has this", false, DATA_FIELD_ALL, err,
                                         sizeof err), 0);
     /* stopped half-way: polling shows progress, stop joins */
-    data_search *s = data_search_start(ds, NULL, &q, NULL, records, 0, +1, err, sizeof err);
+    data_search *s = data_search_start(ds, NULL, &q, NULL, records, 0, +1, no_notify, err,
+                                       sizeof err);
     assert_non_null(s);
     size_t found, scanned;
     while (!data_search_poll(s, &found, &scanned) && scanned < 10)
@@ -203,7 +207,7 @@ static void test_search_thread(void **state)
     assert_non_null(rows);
     for (size_t i = 0; i < records; i++)
         rows[i] = records - 1 - i;
-    s = data_search_start(ds, NULL, &r, rows, records, 4, +1, err, sizeof err);
+    s = data_search_start(ds, NULL, &r, rows, records, 4, +1, no_notify, err, sizeof err);
     assert_non_null(s);
     while (!data_search_poll(s, &found, &scanned))
         nap();
@@ -211,7 +215,7 @@ static void test_search_thread(void **state)
     assert_int_equal(scanned, 1);
     data_search_stop(s);
     /* a full scan ends with no match and every row looked at */
-    s = data_search_start(ds, NULL, &q, NULL, records, records - 1, -1, err, sizeof err);
+    s = data_search_start(ds, NULL, &q, NULL, records, records - 1, -1, no_notify, err, sizeof err);
     assert_non_null(s);
     while (!data_search_poll(s, &found, &scanned))
         nap();
@@ -250,7 +254,7 @@ static void test_filter_thread(void **state)
     } while (st.stage < DATA_STAGE_STATS);
     data_filter *j = data_filter_start(s, NULL, false,
                                        ds_filter_compile("chars > 300", err, sizeof err),
-                                       records, err, sizeof err);
+                                       records, no_notify, err, sizeof err);
     assert_non_null(j);
     size_t early;
     filter_to_done(j, &early);
@@ -263,7 +267,7 @@ static void test_filter_thread(void **state)
     ds_action del = {.kind = DS_ACT_DELETE, .rows = &row0, .n_rows = 1};
     assert_int_equal(ds_edit_apply(e, &del, NULL, err, sizeof err), 0);
     j = data_filter_start(s, e, false, ds_filter_compile("chars > 300", err, sizeof err),
-                          records, err, sizeof err);
+                          records, no_notify, err, sizeof err);
     assert_non_null(j);
     size_t late, want = 0;
     filter_to_done(j, &late);
@@ -279,11 +283,12 @@ static void test_filter_thread(void **state)
     assert_true(early >= late && early <= late + 1);   /* row 0 may have matched */
     data_filter_stop(j);
     j = data_filter_start(s, e, false, ds_filter_compile("output ~ /zzz/", err, sizeof err),
-                          records, err, sizeof err);
+                          records, no_notify, err, sizeof err);
     assert_non_null(j);
     data_filter_stop(j);                              /* stopped while it runs */
     /* an action on a worker, polled with its progress, then one cancelled */
-    data_job *job = data_job_start(e, &(ds_action){.kind = DS_ACT_DEDUPE}, err, sizeof err);
+    data_job *job = data_job_start(e, &(ds_action){.kind = DS_ACT_DEDUPE}, no_notify, err,
+                                   sizeof err);
     assert_non_null(job);
     int rc;
     size_t changed, done, total;
@@ -294,8 +299,8 @@ static void test_filter_thread(void **state)
     }
     assert_int_equal(rc, 0);
     data_job_free(job);
-    job = data_job_start(e, &(ds_action){.kind = DS_ACT_DROP, .filter = "output ~ /zzz/"}, err,
-                         sizeof err);
+    job = data_job_start(e, &(ds_action){.kind = DS_ACT_DROP, .filter = "output ~ /zzz/"},
+                         no_notify, err, sizeof err);
     assert_non_null(job);
     data_job_cancel(job);
     while (!data_job_poll(job, &rc, &changed, err, sizeof err))
@@ -378,7 +383,7 @@ static unsigned filter_rows(data_source *s, ds_edit *e, bool current, const char
 {
     char err[256];
     data_filter *j = data_filter_start(s, e, current, ds_filter_compile(filter, err, sizeof err),
-                                       n, err, sizeof err);
+                                       n, no_notify, err, sizeof err);
     assert_non_null(j);
     size_t matched;
     filter_to_done(j, &matched);

@@ -31,7 +31,7 @@ static char **generated_lines(size_t rows)
     uint64_t bytes;
     FILE *f = open_memstream(&buf, &size);
     assert_non_null(f);
-    assert_int_equal(dsgen_write_rows(f, DS_FMT_ALPACA, rows, 11, &bytes), 0);
+    assert_int_equal(bench_synth_write_rows(f, DS_FMT_ALPACA, rows, 11, &bytes), 0);
     assert_int_equal(fclose(f), 0);
     char **lines = calloc(rows + 1, sizeof *lines);
     assert_non_null(lines);

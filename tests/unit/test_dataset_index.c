@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dataset_index.h"
+#include "ds_index.h"
 #include "ds_fixture.h"
 
 typedef struct {

@@ -24,7 +24,7 @@
 #include "ds_fixture.h"
 #include "ds_stats.h"
 #include "pipeline.h"
-#include "pipeline_render.h"
+#include "pipe_render.h"
 #include "sample_vocab.h"
 #include "testdir.h"
 

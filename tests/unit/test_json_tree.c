@@ -1,4 +1,4 @@
-/* test_json_tree.c - the record parser (src/json_tree.c): the tree it
+/* test_json_tree.c - the record parser (src/jtree.c): the tree it
  * builds (kinds, order, repeated keys, escapes, surrogate pairs), every
  * refusal with its message and byte, the eight-byte copy at every alignment,
  * and agreement with jansson on a few thousand mutated records: both accept
@@ -14,7 +14,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "json_tree.h"
+#include "jtree.h"
 
 static jtree *parse_ok(const char *text)
 {

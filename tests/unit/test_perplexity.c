@@ -1,6 +1,7 @@
 /* test_perplexity.c - windowed scoring (engine/perplexity.c) against a direct
  * computation: log-softmax of the full logits of each window, first token of
- * every window unscored, windows independent. */
+ * every window unscored, windows independent; and llama.cpp's scoring: whole
+ * windows only, BOS in place of each window's first token, second halves. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -31,8 +32,8 @@ static model *make(void)
     return m;
 }
 
-/* NLL of ids[1..len) given the window ids[0..len), from full logits. */
-static double window_nll(model *m, const int32_t *ids, int len)
+/* NLL of ids[first+1..len) given the window ids[0..len), from full logits. */
+static double window_nll_from(model *m, const int32_t *ids, int len, int first)
 {
     float *logits = malloc((size_t)len * V * sizeof *logits);
     assert_non_null(logits);
@@ -40,7 +41,7 @@ static double window_nll(model *m, const int32_t *ids, int len)
     char err[256];
     assert_int_equal(model_forward_logits(m, &b, logits, err, sizeof err), 0);
     double sum = 0;
-    for (int t = 0; t + 1 < len; t++) {
+    for (int t = first; t + 1 < len; t++) {
         const float *z = logits + (size_t)t * V;
         double mx = z[0], se = 0;
         for (int k = 1; k < V; k++)
@@ -51,6 +52,12 @@ static double window_nll(model *m, const int32_t *ids, int len)
     }
     free(logits);
     return sum;
+}
+
+/* NLL of ids[1..len) given the window ids[0..len). */
+static double window_nll(model *m, const int32_t *ids, int len)
+{
+    return window_nll_from(m, ids, len, 0);
 }
 
 static void test_matches_direct_computation(void **state)
@@ -104,12 +111,60 @@ static void test_short_inputs(void **state)
     model_free(m);
 }
 
+static double llama_cpp_nll(model *m, const int32_t *ids, size_t n, int ctx, int32_t bos,
+                            perplexity_result *r)
+{
+    char err[256];
+    assert_int_equal(perplexity_score_llama_cpp(m, ids, n, ctx, bos, r, err, sizeof err), 0);
+    return r->nll_sum;
+}
+
+static void test_llama_cpp_scoring(void **state)
+{
+    (void)state;
+    model *m = make();
+    int32_t ids[21], w[8];
+    for (int i = 0; i < 21; i++)
+        ids[i] = (i * 7 + 3) % V;
+    const int ctx = 8, bos = 1;
+    perplexity_result r;
+    double got = llama_cpp_nll(m, ids, 21, ctx, bos, &r);
+    /* two whole windows (the 5-token tail is left out), 8 - 4 - 1 = 3 scored in each */
+    assert_int_equal(r.windows, 2);
+    assert_int_equal(r.scored, 3 + 3);
+    double want = 0;
+    for (int k = 0; k < 2; k++) {
+        memcpy(w, ids + k * ctx, sizeof w);
+        w[0] = bos;
+        want += window_nll_from(m, w, ctx, ctx / 2);
+    }
+    assert_true(fabs(got - want) <= 1e-4 * fabs(want));
+
+    /* The tail and each window's first token (BOS stands in) do not count ... */
+    int32_t other[21];
+    memcpy(other, ids, sizeof other);
+    other[8] = (other[8] + 1) % V;
+    other[19] = (other[19] + 1) % V;
+    assert_true(fabs(llama_cpp_nll(m, other, 21, ctx, bos, &r) - got) <= 1e-6 * fabs(got));
+    /* ... but without a BOS the first token is the model's context. */
+    assert_true(fabs(llama_cpp_nll(m, other, 21, ctx, -1, &r)
+                     - llama_cpp_nll(m, ids, 21, ctx, -1, &r)) > 1e-6);
+    /* Fewer tokens than a window: nothing scored; a window of 2 has no second half. */
+    llama_cpp_nll(m, ids, 7, ctx, bos, &r);
+    assert_int_equal(r.scored, 0);
+    char err[256] = "";
+    assert_int_equal(perplexity_score_llama_cpp(m, ids, 21, 2, bos, &r, err, sizeof err), -1);
+    assert_non_null(strstr(err, "too short"));
+    model_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_matches_direct_computation),
         cmocka_unit_test(test_windows_are_independent),
         cmocka_unit_test(test_short_inputs),
+        cmocka_unit_test(test_llama_cpp_scoring),
     };
     return cmocka_run_group_tests_name("perplexity", tests, NULL, NULL);
 }

@@ -17,8 +17,8 @@
 #include <string.h>
 
 #include "pipeline.h"
-#include "pipeline_batch.h"
-#include "pipeline_source.h"
+#include "pipe_batch.h"
+#include "pipe_source.h"
 #include "sample_vocab.h"
 #include "testdir.h"
 

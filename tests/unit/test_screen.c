@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "chat_pending.h"
 #include "crt.h"
 #include "pane.h"
 #include "screen.h"
@@ -95,8 +96,8 @@ typedef struct {
 
 static screen *make_screen(fixture *f, bool with_fake)
 {
-    const pane_class *classes[] = {&pane_data_class, &pane_config_class, &pane_train_class,
-                                   with_fake ? &fake_class : &pane_chat_class};
+    const pane_class *classes[] = {&data_pane_class, &config_pane_class, &train_pane_class,
+                                   with_fake ? &fake_class : &chat_pane_class};
     pane *panes[4];
     char err[128];
     for (int i = 0; i < 4; i++) {
@@ -217,7 +218,8 @@ static void test_switching(void **state)
     assert_int_equal(screen_focus(f->s), 1);
     press(f, '4', true);
     assert_true(on_screen("A/B chat"));
-    assert_true(on_screen("lathe chat -m MODEL.gguf --lora ADAPTER --ab"));
+    assert_true(on_screen("Status: " CHAT_PENDING "."));
+    assert_false(on_screen("lathe chat -m"));   /* not sent to a command that is not there */
     press(f, '\t', true);
     assert_int_equal(screen_focus(f->s), 0);
     press(f, KEY_BTAB, true);
@@ -340,7 +342,7 @@ static void test_theme_picker(void **state)
     press(f, 27, true);                       /* Esc closes without a change */
     assert_false(on_screen("Enter choose"));
     assert_string_equal(theme_name(), names[1]);
-    press(f, 't', true);                      /* t cycles to the next one */
+    press(f, KEY_F(2), true);                 /* F2 cycles to the next one */
     assert_string_equal(theme_name(), names[2 % n]);
 }
 
@@ -356,7 +358,7 @@ static void test_text_pane_scrolls(void **state)
 {
     fixture *f = *state;
     char err[128];
-    pane *p = pane_new(&pane_config_class, err, sizeof err);
+    pane *p = pane_new(&config_pane_class, err, sizeof err);
     assert_non_null(p);
     pane_layout(p, 0, 0, 3, 80);
     erase();

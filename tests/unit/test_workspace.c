@@ -64,9 +64,14 @@ static void config_and_run_dir(void **state)
     assert_true(ends_with(ws.dataset, "/samples/data/heldout.jsonl"));
 
     /* A dataset PATH wins over -c's datasets; -m names the tokenizer. */
-    assert_int_equal(workspace_resolve("mine.jsonl", "m.gguf", cfg, &ws, err, sizeof err), 0);
-    assert_string_equal(ws.dataset, "mine.jsonl");
-    assert_string_equal(ws.model, "m.gguf");
+    testdir_write("mine.jsonl", "{}\n");
+    testdir_write("m.gguf", "");
+    char mine[4096], m[4096];
+    snprintf(mine, sizeof mine, "%s", testdir_path("mine.jsonl"));
+    snprintf(m, sizeof m, "%s", testdir_path("m.gguf"));
+    assert_int_equal(workspace_resolve(mine, m, cfg, &ws, err, sizeof err), 0);
+    assert_string_equal(ws.dataset, mine);
+    assert_string_equal(ws.model, m);
     assert_string_equal(ws.config, cfg);
 }
 
@@ -75,8 +80,11 @@ static void models_and_errors(void **state)
     (void)state;
     workspace ws;
     char err[8192];
-    assert_int_equal(workspace_resolve("x.gguf", NULL, NULL, &ws, err, sizeof err), 0);
-    assert_string_equal(ws.model, "x.gguf");
+    testdir_write("x.gguf", "");
+    char x[4096];
+    snprintf(x, sizeof x, "%s", testdir_path("x.gguf"));
+    assert_int_equal(workspace_resolve(x, NULL, NULL, &ws, err, sizeof err), 0);
+    assert_string_equal(ws.model, x);
     assert_string_equal(ws.dataset, "");
 
     mkdir(testdir_path("hf"), 0755);
@@ -88,7 +96,9 @@ static void models_and_errors(void **state)
     assert_int_equal(workspace_resolve(testdir_path("empty"), NULL, NULL, &ws, err, sizeof err),
                      -1);
     assert_non_null(strstr(err, "neither config.yaml"));
-    assert_int_equal(workspace_resolve("notes.txt", NULL, NULL, &ws, err, sizeof err), -1);
+    testdir_write("notes.txt", "");
+    assert_int_equal(workspace_resolve(testdir_path("notes.txt"), NULL, NULL, &ws, err,
+                                       sizeof err), -1);
     assert_non_null(strstr(err, "notes.txt: expected a dataset"));
 
     testdir_write("bad.yaml", "learning_rat: 1\n");
@@ -96,6 +106,22 @@ static void models_and_errors(void **state)
                                        sizeof err), -1);
     assert_non_null(strstr(err, "bad.yaml:1:1"));
     assert_non_null(strstr(err, "learning_rat"));
+}
+
+/* A PATH or -m MODEL that is not there is an error before the workbench
+ * starts (the README: `lathe MISSING.jsonl` exits 1), not a pane's message. */
+static void missing_paths(void **state)
+{
+    (void)state;
+    workspace ws;
+    char err[8192];
+    assert_int_equal(workspace_resolve(testdir_path("missing.jsonl"), NULL, NULL, &ws, err,
+                                       sizeof err), -1);
+    assert_non_null(strstr(err, "missing.jsonl: No such file or directory"));
+    testdir_write("there.jsonl", "{}\n");
+    assert_int_equal(workspace_resolve(testdir_path("there.jsonl"), testdir_path("gone.gguf"),
+                                       NULL, &ws, err, sizeof err), -1);
+    assert_non_null(strstr(err, "gone.gguf: No such file or directory"));
 }
 
 int main(void)
@@ -106,6 +132,7 @@ int main(void)
         cmocka_unit_test(bare_opens_the_sample),
         cmocka_unit_test(config_and_run_dir),
         cmocka_unit_test(models_and_errors),
+        cmocka_unit_test(missing_paths),
     };
     return cmocka_run_group_tests(tests, testdir_setup, testdir_teardown);
 }

@@ -1,0 +1,551 @@
+/* config_value.c - YAML node to typed config field, by schema entry. */
+#include "config.h"
+
+#include "config_value.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "train_config.h"
+
+_Static_assert(sizeof(config_adapter) == sizeof(int) && sizeof(config_chat_template) == sizeof(int) &&
+                   sizeof(config_optimizer) == sizeof(int) &&
+                   sizeof(config_scheduler) == sizeof(int) &&
+                   sizeof(config_dataset_type) == sizeof(int),
+               "enum fields are written as int");
+
+void config_report(const config_src *src, const yaml_node_t *node, config_severity sev,
+                   const char *fmt, ...)
+{
+    if (!src->diags)
+        return;
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    int line = 0, col = src->set_index;
+    if (src->has_lines) {
+        line = node ? (int)node->start_mark.line + 1 : 1;
+        col = node ? (int)node->start_mark.column + 1 : 1;
+    }
+    config_diags_add(src->diags, sev, src->where, line, col, "%s", msg);
+}
+
+bool config_node_is_null(const yaml_node_t *n)
+{
+    if (!n)
+        return true;
+    if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+        return false;
+    const char *s = (const char *)n->data.scalar.value;
+    return !strcmp(s, "") || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") ||
+           !strcmp(s, "NULL");
+}
+
+static const char *scalar(const yaml_node_t *n)
+{
+    return (const char *)n->data.scalar.value;
+}
+
+/* What a node is, for "expected X, got Y". */
+static void describe(const yaml_node_t *n, char *buf, size_t len)
+{
+    if (config_node_is_null(n))
+        snprintf(buf, len, "null");
+    else if (n->type == YAML_MAPPING_NODE)
+        snprintf(buf, len, "a mapping");
+    else if (n->type == YAML_SEQUENCE_NODE)
+        snprintf(buf, len, "a list");
+    else if (strlen(scalar(n)) > 40)
+        snprintf(buf, len, "'%.37s...'", scalar(n));
+    else
+        snprintf(buf, len, "'%s'", scalar(n));
+}
+
+static int type_error(const config_src *src, const char *label, const yaml_node_t *n,
+                      const char *expected)
+{
+    char got[64];
+    describe(n, got, sizeof got);
+    config_report(src, n, CONFIG_ERROR, "%s: expected %s, got %s", label, expected, got);
+    return -1;
+}
+
+static const char *expectation(const cs_key *k)
+{
+    switch (k->type) {
+    case CS_BOOL: return "true or false";
+    case CS_INT: return "an integer";
+    case CS_FLOAT: return "a number";
+    case CS_FRACTION_OR_COUNT: return "a fraction below 1 or a whole count";
+    case CS_STRING: return (k->flags & CS_PATH) ? "a file path" : "a string";
+    case CS_ENUM: return "a choice";
+    case CS_STRLIST: return "a list of strings";
+    case CS_DATASETS: return "a list of dataset mappings";
+    }
+    return "?";
+}
+
+static int parse_bool(const char *s, bool *out)
+{
+    static const char *const yes[] = {"true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON", NULL};
+    static const char *const no[] = {"false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF", NULL};
+    for (size_t i = 0; yes[i]; i++) {
+        if (!strcmp(s, yes[i]) || !strcmp(s, no[i])) {
+            *out = !strcmp(s, yes[i]);
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static int parse_int(const char *s, int64_t *out)
+{
+    if (!*s)
+        return -1;
+    errno = 0;
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    if (errno || *end)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* Decimal numbers only: strtod alone would also take hex, inf and nan. */
+static int parse_float(const char *s, double *out)
+{
+    if (!*s || strspn(s, "0123456789+-.eE") != strlen(s))
+        return -1;
+    char *end;
+    double v = strtod(s, &end);
+    if (*end || !isfinite(v))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int range_error(const config_src *src, const cs_key *k, const char *label,
+                       const yaml_node_t *n)
+{
+    char range[64];
+    config_range_text(k, range, sizeof range);
+    config_report(src, n, CONFIG_ERROR, "%s: %s is out of range; expected %s %s", label, scalar(n),
+                  k->type == CS_INT ? "an integer" : "a number", range);
+    return -1;
+}
+
+static int apply_number(const config_src *src, const cs_key *k, const char *label,
+                        const yaml_node_t *n, void *field)
+{
+    if (n->type != YAML_SCALAR_NODE)
+        return type_error(src, label, n, expectation(k));
+    if (k->type == CS_INT) {
+        int64_t v;
+        if (parse_int(scalar(n), &v) < 0)
+            return type_error(src, label, n, expectation(k));
+        if (!config_in_range(k, (double)v))
+            return range_error(src, k, label, n);
+        *(int64_t *)field = v;
+        return 0;
+    }
+    double v;
+    if (parse_float(scalar(n), &v) < 0)
+        return type_error(src, label, n, expectation(k));
+    if (!config_in_range(k, v))
+        return range_error(src, k, label, n);
+    if (k->type == CS_FRACTION_OR_COUNT && v >= 1 && v != floor(v)) {
+        config_report(src, n, CONFIG_ERROR,
+                      "%s: %s is neither a fraction below 1 nor a whole count", label, scalar(n));
+        return -1;
+    }
+    *(double *)field = v;
+    return 0;
+}
+
+static int apply_enum(const config_src *src, const cs_key *k, const char *label,
+                      const yaml_node_t *n, int *field)
+{
+    char choices[256];
+    config_choices_text(k, choices, sizeof choices);
+    if (n->type != YAML_SCALAR_NODE) {
+        char want[300];
+        snprintf(want, sizeof want, "one of %s", choices);
+        return type_error(src, label, n, want);
+    }
+    for (int i = 0; k->choices[i]; i++) {
+        if (!strcmp(scalar(n), k->choices[i])) {
+            *field = i;
+            return 0;
+        }
+    }
+    const char *hint = config_closest(scalar(n), k->choices);
+    if (hint)
+        config_report(src, n, CONFIG_ERROR, "%s: '%s' is not one of %s; did you mean '%s'?", label,
+                      scalar(n), choices, hint);
+    else
+        config_report(src, n, CONFIG_ERROR, "%s: '%s' is not one of %s", label, scalar(n), choices);
+    return -1;
+}
+
+/* A relative path joins the source's directory; the result must exist and
+ * is kept in canonical form, so it means the same from any directory. */
+static int apply_path(const config_src *src, const char *label, const yaml_node_t *n, char **field)
+{
+    const char *p = scalar(n);
+    if (!*p) {
+        config_report(src, n, CONFIG_ERROR, "%s: expected a file path, got an empty string", label);
+        return -1;
+    }
+    char *full;
+    if (p[0] == '/' || !src->base_dir)
+        full = strdup(p);
+    else if (asprintf(&full, "%s/%s", src->base_dir, p) < 0)
+        full = NULL;
+    if (!full)
+        return -1;
+    char *canon = realpath(full, NULL);
+    if (!canon) {
+        config_report(src, n, CONFIG_ERROR, "%s: cannot find '%s': %s", label, full, strerror(errno));
+        free(full);
+        return -1;
+    }
+    free(full);
+    free(*field);
+    *field = canon;
+    return 0;
+}
+
+static int apply_string(const config_src *src, const cs_key *k, const char *label,
+                        const yaml_node_t *n, char **field)
+{
+    if (n->type != YAML_SCALAR_NODE)
+        return type_error(src, label, n, expectation(k));
+    if (k->flags & CS_PATH)
+        return apply_path(src, label, n, field);
+    char *s = strdup(scalar(n));
+    if (!s)
+        return -1;
+    free(*field);
+    *field = s;
+    return 0;
+}
+
+static void free_strlist(config_strlist *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->items[i]);
+    free(l->items);
+    *l = (config_strlist){NULL, 0};
+}
+
+static void free_datasets(config_datasets *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        for (size_t j = 0; j < config_schema_count; j++)
+            if (config_schema[j].scope == CS_DATASET)
+                config_value_free(&config_schema[j], &l->items[i]);
+    free(l->items);
+    *l = (config_datasets){NULL, 0};
+}
+
+static int apply_strlist(const config_src *src, const cs_key *k, const char *label,
+                         yaml_node_t *n, config_strlist *field)
+{
+    if (n->type != YAML_SEQUENCE_NODE)
+        return type_error(src, label, n, expectation(k));
+    yaml_node_item_t *first = n->data.sequence.items.start, *top = n->data.sequence.items.top;
+    config_strlist out = {calloc((size_t)(top - first) + 1, sizeof(char *)), 0};
+    int rc = out.items ? 0 : -1;
+    for (yaml_node_item_t *it = first; rc == 0 && it < top; it++) {
+        yaml_node_t *item = yaml_document_get_node(src->doc, *it);
+        char item_label[128];
+        snprintf(item_label, sizeof item_label, "%s[%zu]", label, out.n);
+        if (item->type != YAML_SCALAR_NODE || config_node_is_null(item))
+            rc = type_error(src, item_label, item, "a string");
+        else if (!(out.items[out.n++] = strdup(scalar(item))))
+            rc = -1;
+    }
+    if (rc == 0) {
+        free_strlist(field);
+        *field = out;
+    } else {
+        free_strlist(&out);
+    }
+    return rc;
+}
+
+/* One dataset mapping: its own keys at their defaults, then what is given. */
+static int apply_dataset(const config_src *src, const char *label, yaml_node_t *n,
+                         config_dataset *ds)
+{
+    for (size_t i = 0; i < config_schema_count; i++)
+        if (config_schema[i].scope == CS_DATASET && config_value_reset(&config_schema[i], ds) < 0)
+            return -1;
+    if (n->type != YAML_MAPPING_NODE)
+        return type_error(src, label, n, "a mapping with path and type");
+    config_entry *e = calloc(config_schema_count, sizeof *e);
+    if (!e)
+        return -1;
+    int rc = config_walk_mapping(src, n, CS_DATASET, label, e) ? -1 : 0;
+    for (size_t i = 0; i < config_schema_count; i++) {
+        const cs_key *k = &config_schema[i];
+        if (k->scope != CS_DATASET)
+            continue;
+        char key_label[160];
+        snprintf(key_label, sizeof key_label, "%s.%s", label, config_key_short(k));
+        if (e[i].src) {
+            if (config_value_apply(src, k, key_label, e[i].value, ds) < 0)
+                rc = -1;
+        } else if (k->flags & CS_REQUIRED) {
+            config_report(src, n, CONFIG_ERROR, "%s: missing required key '%s'", label,
+                          config_key_short(k));
+            rc = -1;
+        }
+    }
+    free(e);
+    return rc;
+}
+
+static int apply_datasets(const config_src *src, const cs_key *k, const char *label,
+                          yaml_node_t *n, config_datasets *field)
+{
+    if (n->type != YAML_SEQUENCE_NODE)
+        return type_error(src, label, n, expectation(k));
+    yaml_node_item_t *first = n->data.sequence.items.start, *top = n->data.sequence.items.top;
+    if (first == top && (k->flags & CS_REQUIRED)) {
+        config_report(src, n, CONFIG_ERROR, "%s: expected at least one dataset", label);
+        return -1;
+    }
+    config_datasets out = {calloc((size_t)(top - first) + 1, sizeof(config_dataset)), 0};
+    if (!out.items)
+        return -1;
+    int rc = 0;
+    for (yaml_node_item_t *it = first; it < top; it++) {
+        char item_label[128];
+        snprintf(item_label, sizeof item_label, "%s[%zu]", label, out.n);
+        if (apply_dataset(src, item_label, yaml_document_get_node(src->doc, *it),
+                          &out.items[out.n++]) < 0)
+            rc = -1;
+    }
+    if (rc == 0) {
+        free_datasets(field);
+        *field = out;
+    } else {
+        free_datasets(&out);
+    }
+    return rc;
+}
+
+int config_value_apply(const config_src *src, const cs_key *k, const char *label,
+                       yaml_node_t *value, void *base)
+{
+    void *field = (char *)base + k->offset;
+    if (config_node_is_null(value) ||
+        (k->type == CS_ENUM && value->type == YAML_SCALAR_NODE && !*scalar(value))) {
+        if (k->default_yaml || (k->flags & CS_REQUIRED))
+            return type_error(src, label, value, expectation(k));
+        return config_value_reset(k, base);
+    }
+    switch (k->type) {
+    case CS_BOOL:
+        if (value->type == YAML_SCALAR_NODE && parse_bool(scalar(value), field) == 0)
+            return 0;
+        return type_error(src, label, value, expectation(k));
+    case CS_INT:
+    case CS_FLOAT:
+    case CS_FRACTION_OR_COUNT:
+        return apply_number(src, k, label, value, field);
+    case CS_STRING:
+        return apply_string(src, k, label, value, field);
+    case CS_ENUM:
+        return apply_enum(src, k, label, value, field);
+    case CS_STRLIST:
+        return apply_strlist(src, k, label, value, field);
+    case CS_DATASETS:
+        return apply_datasets(src, k, label, value, field);
+    }
+    return -1;
+}
+
+int config_report_foreign(const config_src *src, const yaml_node_t *key, const yaml_node_t *value,
+                          const cs_foreign_key *fk)
+{
+    bool empty = config_node_is_null(value)
+              || (value->type == YAML_SEQUENCE_NODE
+                  && value->data.sequence.items.start == value->data.sequence.items.top)
+              || (value->type == YAML_MAPPING_NODE
+                  && value->data.mapping.pairs.start == value->data.mapping.pairs.top);
+    const char *text = empty ? NULL : value->type == YAML_SCALAR_NODE ? scalar(value)
+                     : value->type == YAML_SEQUENCE_NODE ? "[...]" : "{...}";
+    if (config_axolotl_harmless(fk, text)) {
+        config_report(src, key, CONFIG_WARNING, "'%s' is an Axolotl key that does not apply to "
+                      "lathe (ignored): %s", fk->key, fk->why);
+        return 0;
+    }
+    size_t first = strcspn(fk->harmless, "|");
+    config_report(src, key, CONFIG_ERROR, "'%s: %s' is an Axolotl setting lathe does not "
+                  "support: %s; remove it%s%.*s", fk->key, text, fk->why,
+                  first ? " or set it to " : "", (int)first, fk->harmless);
+    return 1;
+}
+
+int config_walk_mapping(const config_src *src, yaml_node_t *node, cs_scope scope,
+                        const char *label, config_entry *entries)
+{
+    if (node->type != YAML_MAPPING_NODE)
+        return -1;
+    int problems = 0;
+    const char *in = *label ? " in " : "";
+    for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top; p++) {
+        yaml_node_t *key = yaml_document_get_node(src->doc, p->key);
+        if (key->type != YAML_SCALAR_NODE) {
+            type_error(src, *label ? label : "key", key, "a key name");
+            problems++;
+            continue;
+        }
+        const cs_key *k = config_schema_find(scope, scalar(key));
+        const cs_foreign_key *fk = k ? NULL : config_axolotl_find(scope, scalar(key));
+        if (fk) {
+            problems += config_report_foreign(src, key, yaml_document_get_node(src->doc, p->value), fk);
+            continue;
+        }
+        if (!k) {
+            const cs_key *hint = config_schema_suggest(scope, scalar(key));
+            if (hint)
+                config_report(src, key, CONFIG_ERROR, "unknown key '%s'%s%s; did you mean '%s'?",
+                              scalar(key), in, label, config_key_short(hint));
+            else
+                config_report(src, key, CONFIG_ERROR, "unknown key '%s'%s%s", scalar(key), in, label);
+            problems++;
+            continue;
+        }
+        config_entry *e = &entries[k - config_schema];
+        if (e->key) {
+            config_report(src, key, CONFIG_ERROR, "duplicate key '%s'%s%s (first set at line %zu)",
+                          scalar(key), in, label, e->key->start_mark.line + 1);
+            problems++;
+            continue;
+        }
+        *e = (config_entry){src, key, yaml_document_get_node(src->doc, p->value)};
+    }
+    return problems;
+}
+
+int config_value_reset(const cs_key *k, void *base)
+{
+    void *field = (char *)base + k->offset;
+    config_value_free(k, base);
+    switch (k->type) {
+    case CS_BOOL: *(bool *)field = false; break;
+    case CS_INT: *(int64_t *)field = CONFIG_UNSET; break;
+    case CS_FLOAT:
+    case CS_FRACTION_OR_COUNT: *(double *)field = NAN; break;
+    case CS_STRING: *(char **)field = NULL; break;
+    case CS_ENUM: *(int *)field = CONFIG_UNSET; break;
+    case CS_STRLIST: *(config_strlist *)field = (config_strlist){NULL, 0}; break;
+    case CS_DATASETS: *(config_datasets *)field = (config_datasets){NULL, 0}; break;
+    }
+    if (!k->default_yaml)
+        return 0;
+    config_src src = {NULL, k->key, false, 0, NULL, NULL};
+    if (k->default_yaml[0] != '[') {
+        /* A plain scalar needs no parser (which would cost a 64 KiB buffer
+         * per key on every load). */
+        yaml_node_t node = {.type = YAML_SCALAR_NODE};
+        node.data.scalar.value = (yaml_char_t *)k->default_yaml;
+        node.data.scalar.length = strlen(k->default_yaml);
+        node.data.scalar.style = YAML_PLAIN_SCALAR_STYLE;
+        return config_value_apply(&src, k, k->key, &node, base);
+    }
+    yaml_document_t doc;
+    char problem[128];
+    if (config_parse_text(k->default_yaml, &doc, problem, sizeof problem) < 0)
+        return -1;
+    src.doc = &doc;
+    int rc = config_value_apply(&src, k, k->key, yaml_document_get_root_node(&doc), base);
+    yaml_document_delete(&doc);
+    return rc;
+}
+
+void config_value_free(const cs_key *k, void *base)
+{
+    void *field = (char *)base + k->offset;
+    if (k->type == CS_STRING) {
+        free(*(char **)field);
+        *(char **)field = NULL;
+    } else if (k->type == CS_STRLIST) {
+        free_strlist(field);
+    } else if (k->type == CS_DATASETS) {
+        free_datasets(field);
+    }
+}
+
+static bool str_equal(const char *a, const char *b)
+{
+    return a == b || (a && b && !strcmp(a, b));
+}
+
+static bool dataset_equal(const config_dataset *a, const config_dataset *b)
+{
+    for (size_t j = 0; j < config_schema_count; j++)
+        if (config_schema[j].scope == CS_DATASET && !config_value_equal(&config_schema[j], a, b))
+            return false;
+    return true;
+}
+
+bool config_value_equal(const cs_key *k, const void *a, const void *b)
+{
+    const void *fa = (const char *)a + k->offset, *fb = (const char *)b + k->offset;
+    switch (k->type) {
+    case CS_BOOL: return *(const bool *)fa == *(const bool *)fb;
+    case CS_INT: return *(const int64_t *)fa == *(const int64_t *)fb;
+    case CS_FLOAT:
+    case CS_FRACTION_OR_COUNT: {
+        double x = *(const double *)fa, y = *(const double *)fb;
+        return x == y || (isnan(x) && isnan(y));
+    }
+    case CS_STRING: return str_equal(*(char *const *)fa, *(char *const *)fb);
+    case CS_ENUM: return *(const int *)fa == *(const int *)fb;
+    case CS_STRLIST: {
+        const config_strlist *x = fa, *y = fb;
+        if (x->n != y->n)
+            return false;
+        for (size_t i = 0; i < x->n; i++)
+            if (strcmp(x->items[i], y->items[i]))
+                return false;
+        return true;
+    }
+    case CS_DATASETS: {
+        const config_datasets *x = fa, *y = fb;
+        if (x->n != y->n)
+            return false;
+        for (size_t i = 0; i < x->n; i++)
+            if (!dataset_equal(&x->items[i], &y->items[i]))
+                return false;
+        return true;
+    }
+    }
+    return false;
+}
+
+int config_parse_text(const char *text, yaml_document_t *doc, char *problem, size_t len)
+{
+    yaml_parser_t parser;
+    if (!yaml_parser_initialize(&parser)) {
+        snprintf(problem, len, "out of memory");
+        return -1;
+    }
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, strlen(text));
+    int ok = yaml_parser_load(&parser, doc);
+    if (!ok)
+        snprintf(problem, len, "%s", parser.problem ? parser.problem : "malformed YAML");
+    yaml_parser_delete(&parser);
+    return ok ? 0 : -1;
+}
