@@ -124,19 +124,27 @@ static int stream_piece(stream *st, const tok_vocab *v, int32_t id)
 }
 
 static int feed_prompt(gen_session *s, token_sampler *ts, const int32_t *prompt, size_t n,
-                       const float **logits, char *err, size_t errlen)
+                       size_t cached, const float **logits, char *err, size_t errlen)
 {
-    gen_session_reset(s);
-    tsample_reset(ts);
     if (n == 0 || n > (size_t)gen_session_ctx(s)) {
         snprintf(err, errlen, "generate: a prompt of %zu tokens does not fit a context of %d", n,
                  gen_session_ctx(s));
         return -1;
     }
+    size_t keep = cached < n - 1 ? cached : n - 1;
+    if (keep > (size_t)gen_session_pos(s))
+        keep = (size_t)gen_session_pos(s);
+    gen_session_rewind(s, (int)keep);
+    tsample_reset(ts);
     for (size_t i = 0; i < n; i++)
         tsample_accept(ts, prompt[i]);
-    *logits = gen_session_feed(s, prompt, (int)n, err, errlen);
+    *logits = gen_session_feed(s, prompt + keep, (int)(n - keep), err, errlen);
     return *logits ? 0 : -1;
+}
+
+static bool cancelled(const completion_opts *o)
+{
+    return o->cancel && atomic_load(o->cancel);
 }
 
 int completion_run(gen_session *s, token_sampler *ts, const tok_vocab *v, const int32_t *prompt,
@@ -144,19 +152,25 @@ int completion_run(gen_session *s, token_sampler *ts, const tok_vocab *v, const 
                    char *err, size_t errlen)
 {
     const float *logits;
-    if (feed_prompt(s, ts, prompt, n, &logits, err, errlen))
+    if (feed_prompt(s, ts, prompt, n, o->cached, &logits, err, errlen))
         return -1;
     if (o->on_prefilled)
         o->on_prefilled(o->ctx);
     stream st = {.o = o};
     completion_stop stop = COMPLETION_LIMIT;
     for (int i = 0; i < o->max_new; i++) {
+        if (cancelled(o)) {
+            stop = COMPLETION_CANCELLED;
+            break;
+        }
         int32_t id = tsample_next(ts, logits);
         if (tok_is_eog(v, id)) {
             stop = COMPLETION_EOG;
             break;
         }
         tsample_accept(ts, id);
+        if (o->on_token)
+            o->on_token(o->ctx, id);
         if (tok_ids_push(out, id) || stream_piece(&st, v, id)) {
             snprintf(err, errlen, "generate: out of memory");
             return -1;

@@ -132,6 +132,14 @@ void gen_session_reset(gen_session *s)
     s->pos = 0;
 }
 
+int gen_session_rewind(gen_session *s, int pos)
+{
+    if (pos < 0 || pos > s->pos)
+        return -1;
+    s->pos = pos;
+    return 0;
+}
+
 int gen_session_pos(const gen_session *s)
 {
     return s->pos;

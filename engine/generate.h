@@ -22,6 +22,10 @@ gen_session *gen_session_new(model *m, int n_ctx, char *err, size_t errlen);
 void gen_session_free(gen_session *s);
 /* Forget every position: the next feed starts a new sequence. */
 void gen_session_reset(gen_session *s);
+/* Keeps the first POS positions fed (POS <= gen_session_pos) and forgets
+ * the rest: the next feed continues at POS, reusing the keys and values of
+ * a prefix that did not change. -1 when POS is out of range. */
+int gen_session_rewind(gen_session *s, int pos);
 /* Positions fed so far, and the most it can hold. */
 int gen_session_pos(const gen_session *s);
 int gen_session_ctx(const gen_session *s);

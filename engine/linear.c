@@ -22,6 +22,12 @@ size_t linear_scratch_floats(int n, int in, int out, int r)
     return (size_t)n * wide(in, out) + (size_t)n * r + (size_t)QROWS * wide(in, out);
 }
 
+size_t linear_scratch_written(int n, int in, int out, int r, bool dropout, bool quantized)
+{
+    return (dropout ? (size_t)n * wide(in, out) : 0) + (size_t)n * r +
+           (quantized ? (size_t)QROWS * wide(in, out) : 0);
+}
+
 /* The tile area follows the dropout and du areas (see linear_scratch_floats). */
 static float *tile_of(const linear_ctx *c, int n)
 {

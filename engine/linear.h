@@ -36,6 +36,10 @@ typedef struct {
 } linear_ctx;
 
 size_t linear_scratch_floats(int n, int in, int out, int r);
+/* Of those floats, the ones a pass writes: the dropout area only with LoRA
+ * dropout, the bottleneck with LoRA, the dequantization tile only over a
+ * QUANTIZED weight (memory never written is never resident). */
+size_t linear_scratch_written(int n, int in, int out, int r, bool dropout, bool quantized);
 
 /* The base product alone (fp32 or dequantized tiles): y = x W^T, and
  * dx (= or +=) dy W. */

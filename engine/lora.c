@@ -8,6 +8,11 @@
 #include "lora.h"
 #include "prng.h"
 
+size_t lora_floats(int in, int out, int r)
+{
+    return (size_t)r * (size_t)in + (size_t)out * (size_t)r;
+}
+
 lora_adapter *lora_new(int in, int out, int r, float alpha, bool rslora, float dropout,
                        uint64_t key)
 {

@@ -5,6 +5,7 @@
 #define LATHE_LORA_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct {
@@ -15,6 +16,9 @@ typedef struct {
     float *a, *b;           /* [r][in], [out][r] */
     float *ga, *gb;
 } lora_adapter;
+
+/* Floats of A and B together (and of their gradients together). */
+size_t lora_floats(int in, int out, int r);
 
 lora_adapter *lora_new(int in, int out, int r, float alpha, bool rslora, float dropout,
                        uint64_t key);

@@ -14,6 +14,13 @@ size_t ce_scratch_floats(int chunk, int d, int v)
            linear_scratch_floats(chunk, d, 0, 0);
 }
 
+size_t ce_scratch_written(int chunk, int rows, int d, int v, bool quantized)
+{
+    size_t c = (size_t)(rows < chunk ? rows : chunk);
+    return c * (size_t)v + 2 * c * (size_t)d + c +
+           linear_scratch_written((int)c, d, 0, 0, false, quantized);
+}
+
 size_t ce_scratch_ints(int n)
 {
     return (size_t)n;

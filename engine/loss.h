@@ -4,6 +4,7 @@
 #ifndef LATHE_LOSS_H
 #define LATHE_LOSS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,6 +26,10 @@ typedef struct {
 /* Floats of scratch ce_run needs, including the head's dequantization tile
  * (plus n ints, ce_scratch_ints). */
 size_t ce_scratch_floats(int chunk, int d, int v);
+/* Of those floats, the ones written when ROWS targets are scored (logits
+ * exist only for scored rows; at most CHUNK at once) over a fp32 or a
+ * QUANTIZED head. */
+size_t ce_scratch_written(int chunk, int rows, int d, int v, bool quantized);
 size_t ce_scratch_ints(int n);
 
 /* Returns sum over unmasked rows of weight * nll. */

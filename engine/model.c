@@ -157,7 +157,7 @@ model *model_create(const model_config *cfg, uint64_t seed, char *err, size_t er
     }
     m->cfg = *cfg;
     m->seed = seed;
-    m->ce_chunk = 512;
+    m->ce_chunk = MODEL_CE_CHUNK;
     m->blk = calloc((size_t)cfg->n_layers, sizeof *m->blk);
     m->pool = pool_new(1, err, errlen);
     if (m->blk)
@@ -169,6 +169,54 @@ model *model_create(const model_config *cfg, uint64_t seed, char *err, size_t er
     }
     model_train_spec full = {.mode = MODEL_TRAIN_FULL};
     if (model_set_training(m, &full, err, errlen)) {
+        model_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+/* The view's layers: the base's tensors, without gradients or adapters. */
+static void share_tensors(model *m, const model *base)
+{
+    memcpy(m->blk, base->blk, (size_t)base->cfg.n_layers * sizeof *m->blk);
+    for (int l = 0; l < m->cfg.n_layers; l++) {
+        block *bk = &m->blk[l];
+        bk->g_attn_norm = bk->g_ffn_norm = NULL;
+        for (int i = 0; i < LIN_COUNT; i++) {
+            bk->lin[i].gw = bk->lin[i].gbias = NULL;
+            bk->lin[i].lora = NULL;
+        }
+    }
+    m->embd = base->embd;
+    m->out_norm = base->out_norm;
+    m->output = base->output;
+    m->head = base->head;
+    m->head.gw = m->head.gbias = NULL;
+    m->head.lora = NULL;
+}
+
+model *model_view_new(const model *base, char *err, size_t errlen)
+{
+    model *m = calloc(1, sizeof *m);
+    if (!m) {
+        snprintf(err, errlen, "model: out of memory");
+        return NULL;
+    }
+    m->cfg = base->cfg;
+    m->seed = base->seed;
+    m->ce_chunk = base->ce_chunk;
+    m->view = true;
+    m->blk = malloc((size_t)base->cfg.n_layers * sizeof *m->blk);
+    m->pool = pool_new(1, err, errlen);
+    if (m->blk)
+        share_tensors(m, base);
+    if (!m->blk || !m->pool || build_refs(m)) {
+        snprintf(err, errlen, "model: out of memory for a view of %d layers", base->cfg.n_layers);
+        model_free(m);
+        return NULL;
+    }
+    model_train_spec frozen = {.mode = MODEL_TRAIN_LORA};
+    if (model_set_training(m, &frozen, err, errlen)) {
         model_free(m);
         return NULL;
     }
@@ -193,8 +241,8 @@ static void free_loras(model *m)
         for (int i = 0; i < LIN_COUNT; i++) {
             linear *ln = &m->blk[l].lin[i];
             if (ln->lora) {
-                m->bytes_weights -= ((size_t)ln->lora->r * (ln->in + ln->out)) * sizeof(float);
-                m->bytes_grads -= ((size_t)ln->lora->r * (ln->in + ln->out)) * sizeof(float);
+                m->bytes_weights -= lora_floats(ln->in, ln->out, ln->lora->r) * sizeof(float);
+                m->bytes_grads -= lora_floats(ln->in, ln->out, ln->lora->r) * sizeof(float);
             }
             lora_free(ln->lora);
             ln->lora = NULL;
@@ -206,7 +254,8 @@ void model_free(model *m)
     if (!m)
         return;
     for (int i = 0; i < m->n_refs; i++) {
-        free(*m->refs[i].w);
+        if (!m->view)
+            free(*m->refs[i].w);
         free(*m->refs[i].g);
     }
     if (m->blk)
@@ -294,7 +343,7 @@ static int attach_loras(model *m)
                                 s->lora_dropout, name_key(s->lora_seed, name));
             if (!ln->lora)
                 return -1;
-            size_t bytes = ((size_t)s->lora_r * (ln->in + ln->out)) * sizeof(float);
+            size_t bytes = lora_floats(ln->in, ln->out, s->lora_r) * sizeof(float);
             m->bytes_weights += bytes;
             m->bytes_grads += bytes;
         }
@@ -378,6 +427,11 @@ int model_set_training(model *m, const model_train_spec *spec, char *err, size_t
 {
     if (check_spec(m, spec, err, errlen))
         return -1;
+    if (m->view && spec->mode != MODEL_TRAIN_LORA) {
+        snprintf(err, errlen, "a model view reads its base's weights and cannot train them; "
+                 "only LoRA goes on a view");
+        return -1;
+    }
     model_train_spec old = m->spec;
     m->spec = *spec;
     if (check_quantized_frozen(m, err, errlen)) {
@@ -396,6 +450,10 @@ int model_set_training(model *m, const model_train_spec *spec, char *err, size_t
 
 int model_lora_merge(model *m, char *err, size_t errlen)
 {
+    if (m->view) {
+        snprintf(err, errlen, "lora merge: a model view cannot write its base's weights");
+        return -1;
+    }
     for (int l = 0; l < m->cfg.n_layers; l++)
         for (int i = 0; i < LIN_COUNT; i++) {
             linear *ln = &m->blk[l].lin[i];
@@ -430,6 +488,11 @@ static linear *linear_of(model *m, const tref *r)
 int model_set_quantized(model *m, const char *name, int ggml_type, const void *data,
                         char *err, size_t errlen)
 {
+    if (m->view) {
+        snprintf(err, errlen, "quantized base: %s: a model view cannot change its base's weights",
+                 name);
+        return -1;
+    }
     tref *r = NULL;
     for (int i = 0; i < m->n_refs && !r; i++)
         if (!strcmp(m->refs[i].name, name))
@@ -540,18 +603,36 @@ model_memory model_get_memory(const model *m)
 typedef struct {
     float *base;
     size_t used;
+    /* When planning (model_activation_size): what a step writes of it. */
+    const model_act_shape *shape;
+    size_t written, loss, loss_written;
 } carve;
 
-static float *take(carve *c, size_t n)
+/* The arena's bytes: the carved floats and the position and loss-row indexes. */
+static size_t arena_bytes(const carve *c, int N)
+{
+    return c->used * sizeof(float) + 2 * (size_t)N * sizeof(int);
+}
+
+/* N floats, of which WRITTEN are ever written. */
+static float *take_part(carve *c, size_t n, size_t written)
 {
     float *p = c->base ? c->base + c->used : NULL;
     c->used += (n + 15) & ~(size_t)15;
+    c->written += written;
     return p;
 }
 
-static int lora_rank(const linear *ln)
+static float *take(carve *c, size_t n)
 {
-    return ln->lora ? ln->lora->r : 0;
+    return take_part(c, n, n);
+}
+
+/* The rank of the adapter attach_loras gives linear kind I (0: none). */
+static int lora_rank(const model *m, int i)
+{
+    const model_train_spec *s = &m->spec;
+    return s->mode == MODEL_TRAIN_LORA && (s->modules & (1u << i)) ? s->lora_r : 0;
 }
 
 static void carve_block(model *m, carve *c, block_acts *a, int l, size_t N)
@@ -572,8 +653,9 @@ static void carve_block(model *m, carve *c, block_acts *a, int l, size_t N)
     a->a = take(c, N * F);
     a->b = take(c, N * F);
     a->hs = take(c, N * F);
+    (void)l;
     for (int i = 0; i < LIN_COUNT; i++) {
-        int r = lora_rank(&m->blk[l].lin[i]);
+        int r = lora_rank(m, i);
         a->u[i] = r ? take(c, N * (size_t)r) : NULL;
     }
 }
@@ -584,15 +666,17 @@ static int ce_chunk_rows(const model *m, int N)
     return N < m->ce_chunk ? N : m->ce_chunk;
 }
 
-/* Lay out every buffer for N tokens; with c->base NULL only measures. */
+/* Lay out every buffer for N tokens; with c->base NULL only measures (and
+ * m->acts may be NULL). */
 static void carve_all(model *m, carve *c, int N, int T)
 {
     const model_config *k = &m->cfg;
     size_t n = (size_t)N, D = k->dim, Hd = (size_t)k->n_heads * k->head_dim;
     size_t KVd = (size_t)k->n_kv_heads * k->head_dim, F = k->ffn_dim;
     int n_sets = m->ckpt ? 1 : k->n_layers;
+    block_acts scratch;
     for (int l = 0; l < n_sets; l++)
-        carve_block(m, c, &m->acts[l], l, n);
+        carve_block(m, c, m->acts ? &m->acts[l] : &scratch, l, n);
     m->xs = take(c, (size_t)(k->n_layers + 1) * n * D);
     m->rf = take(c, n);
     m->hf = take(c, n * D);
@@ -607,10 +691,19 @@ static void carve_all(model *m, carve *c, int N, int T)
     m->dhs = take(c, n * F);
     m->lin_wide = (int)(D > F ? (D > Hd ? D : Hd) : (F > Hd ? F : Hd));
     m->lin_r = m->spec.mode == MODEL_TRAIN_LORA && m->spec.lora_r > 0 ? m->spec.lora_r : 0;
-    m->lin_scratch = take(c, linear_scratch_floats(N, m->lin_wide, m->lin_wide, m->lin_r));
+    const model_act_shape *a = c->shape;
+    bool dropout = m->lin_r && m->spec.lora_dropout > 0.0f;
+    m->lin_scratch = take_part(c, linear_scratch_floats(N, m->lin_wide, m->lin_wide, m->lin_r),
+                               linear_scratch_written(N, m->lin_wide, m->lin_wide, m->lin_r,
+                                                      dropout, a && a->quantized));
     attn_shape s = {.B = N / T, .T = T, .n_kv_heads = k->n_kv_heads};
     m->attn_scratch = take(c, attn_scratch_floats(&s));
-    m->ce_scratch = take(c, ce_scratch_floats(ce_chunk_rows(m, N), k->dim, k->n_vocab));
+    size_t before = c->used, written = c->written, chunk = ce_chunk_rows(m, N);
+    m->ce_scratch = take_part(c, ce_scratch_floats((int)chunk, k->dim, k->n_vocab),
+                              a ? ce_scratch_written((int)chunk, a->scored, k->dim, k->n_vocab,
+                                                     a->quantized_head) : 0);
+    c->loss = c->used - before;
+    c->loss_written = c->written - written;
     size_t half = (size_t)(k->rope_dim / 2);
     m->rope_cs = take(c, (size_t)T * half);
     m->rope_sn = take(c, (size_t)T * half);
@@ -645,7 +738,7 @@ static int ensure_acts(model *m, int N, int T)
     m->ce_rows = m->iarena + N;
     m->cap_n = N;
     m->cap_t = T;
-    m->bytes_acts = c.used * sizeof(float) + 2 * (size_t)N * sizeof(int);
+    m->bytes_acts = arena_bytes(&c, N);
     note_peak(m);
     return 0;
 }
@@ -932,5 +1025,49 @@ int model_forward_logits(model *m, const model_batch *batch, float *logits, char
         return -1;
     forward(m, &ps);
     linear_base_fwd(&ps.lc, &m->head, m->hf, logits, ps.N);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- planning */
+model_act_size model_activation_size(const model_config *c, const model_train_spec *s,
+                                     const model_act_shape *a)
+{
+    model plan = {.cfg = *c, .spec = *s, .ckpt = a->ckpt, .ce_chunk = MODEL_CE_CHUNK};
+    carve cv = {.shape = a};
+    int N = a->B * a->T;
+    carve_all(&plan, &cv, N, a->T);
+    size_t ints = arena_bytes(&cv, N) - cv.used * sizeof(float);
+    return (model_act_size){arena_bytes(&cv, N), cv.written * sizeof(float) + ints,
+                            cv.loss * sizeof(float), cv.loss_written * sizeof(float)};
+}
+
+int model_plan_sizes(const model_config *c, const model_train_spec *s, model_sizes *out,
+                     char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    model plan = {.cfg = *c, .spec = *s};
+    if (check_config(c, err, errlen) || check_spec(&plan, s, err, errlen))
+        return -1;
+    plan.blk = calloc((size_t)c->n_layers, sizeof *plan.blk);
+    if (plan.blk)
+        setup_linears(&plan);
+    if (!plan.blk || build_refs(&plan)) {
+        free(plan.blk);
+        snprintf(err, errlen, "model: out of memory");
+        return -1;
+    }
+    for (int i = 0; i < plan.n_refs; i++) {
+        const tref *r = &plan.refs[i];
+        out->params += r->n;
+        out->trainable += ref_trainable(&plan, r) ? r->n : 0;
+        out->linear_params += linear_of(&plan, r) ? r->n : 0;
+    }
+    for (int l = 0; l < c->n_layers; l++)
+        for (int i = 0; i < LIN_COUNT; i++)
+            if (lora_rank(&plan, i))
+                out->lora += lora_floats(plan.blk[l].lin[i].in, plan.blk[l].lin[i].out, s->lora_r);
+    out->trainable += out->lora;
+    free(plan.refs);
+    free(plan.blk);
     return 0;
 }

@@ -87,6 +87,13 @@ typedef struct {
  * Starts in MODEL_TRAIN_FULL with all gradient buffers allocated. */
 model *model_create(const model_config *cfg, uint64_t seed, char *err, size_t errlen);
 void model_free(model *m);
+/* A second model over BASE's tensors, holding none of its own: frozen (LoRA
+ * mode, no targets), with its own thread pool and no adapter, so an adapter
+ * attached to the view (LoRA only; other modes, quantizing and merging are
+ * refused) leaves BASE and every other view as they were, and several views
+ * can run at once on threads of their own. BASE must outlive its views and
+ * keep its base weights unchanged while they live. */
+model *model_view_new(const model *base, char *err, size_t errlen);
 const model_config *model_get_config(const model *m);
 
 /* fp32 storage of a base tensor by GGUF name, for loaders to fill; NULL when
@@ -129,6 +136,8 @@ int model_set_threads(model *m, int kernel_threads, int blas_threads,
 /* The engine pool the model's kernels run on, for callers with work to share
  * it (the optimizer); valid until the next model_set_threads. */
 pool *model_pool(const model *m);
+#define MODEL_CE_CHUNK 512
+
 /* Rows of logits computed at once in the loss (default 512: fewer passes
  * over the head weight and its gradient). */
 void model_set_ce_chunk(model *m, int rows);
@@ -149,5 +158,42 @@ int model_forward_logits(model *m, const model_batch *batch, float *logits,
                          char *err, size_t errlen);
 
 model_memory model_get_memory(const model *m);
+
+/* Sizes a training setup would allocate, from the same inventory, training
+ * modes and activation layout the allocators use, without a model: what
+ * the run estimate (lathe config --estimate) reports. */
+typedef struct {
+    size_t params;          /* elements of every base tensor */
+    size_t trainable;       /* elements the optimizer updates (base tensors and LoRA) */
+    size_t lora;            /* LoRA A and B elements */
+    size_t linear_params;   /* elements of the matrices a frozen base may quantize */
+} model_sizes;
+
+/* The counts for config C trained as S. -1 with err for a bad config or spec. */
+int model_plan_sizes(const model_config *c, const model_train_spec *s, model_sizes *out,
+                     char *err, size_t errlen);
+/* A batch as the activation arena sees it. */
+typedef struct {
+    int B, T;               /* rows of T tokens */
+    int scored;             /* targets scored (the loss computes logits for these rows only) */
+    bool ckpt;              /* activation checkpointing */
+    bool quantized;         /* the frozen linear weights are quantized */
+    bool quantized_head;    /* the output head is among them */
+} model_act_shape;
+
+typedef struct {
+    size_t bytes;           /* the arena as allocated (model_memory.activations) */
+    size_t written;         /* of them, the bytes a training step writes, i.e. what becomes
+                               resident: the rest (logits of unscored rows, the LoRA dropout
+                               area without dropout, tiles without quantized weights) stays
+                               untouched */
+    size_t loss;            /* of the arena, the chunked logits and loss buffers */
+    size_t loss_written;
+} model_act_size;
+
+/* The activation arena (block activations, residual stream, backward
+ * buffers, scratch) for config C trained as S on batches of shape A. */
+model_act_size model_activation_size(const model_config *c, const model_train_spec *s,
+                                     const model_act_shape *a);
 
 #endif

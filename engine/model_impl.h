@@ -34,6 +34,7 @@ typedef struct {
 struct model {
     model_config cfg;
     uint64_t seed;
+    bool view;              /* base tensors belong to another model (model_view_new) */
     float *embd, *g_embd, *out_norm, *g_out_norm, *output, *g_output;
     linear head;
     block *blk;

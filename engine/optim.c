@@ -72,10 +72,15 @@ static int check_config(const optim_config *c, char *err, size_t errlen)
     return 0;
 }
 
+size_t optim_state_floats(const optim_config *c, size_t n)
+{
+    return n * (c->kind == OPTIM_ADAMW ? 2 : c->momentum > 0.0 ? 1 : 0);
+}
+
 static int alloc_state(optim *o, char *err, size_t errlen)
 {
-    bool adam = o->c.kind == OPTIM_ADAMW;
-    bool buffers = adam || o->c.momentum > 0.0;
+    bool adam = optim_state_floats(&o->c, 1) == 2;
+    bool buffers = optim_state_floats(&o->c, 1) > 0;
     o->m = calloc(o->n_params ? o->n_params : 1, sizeof *o->m);
     o->v = calloc(o->n_params ? o->n_params : 1, sizeof *o->v);
     if (!o->m || !o->v)

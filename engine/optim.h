@@ -81,5 +81,8 @@ int optim_state_load(optim *o, FILE *fp, char *err, size_t errlen);
 
 /* Bytes of optimizer state (moments or momentum buffers). */
 size_t optim_state_bytes(const optim *o);
+/* The floats of state C keeps for N trainable floats: two moments for
+ * AdamW, a momentum buffer for SGD with momentum, none for plain SGD. */
+size_t optim_state_floats(const optim_config *c, size_t n);
 
 #endif

@@ -89,6 +89,8 @@ int tok_vocab_to_gguf(const tok_vocab *v, const char *chat_template, size_t n_vo
 tok_model tok_vocab_model(const tok_vocab *v);
 const char *tok_vocab_pre(const tok_vocab *v);
 size_t tok_vocab_size(const tok_vocab *v);
+/* Bytes the vocabulary holds in memory (token texts, scores, lookup maps). */
+size_t tok_vocab_bytes(const tok_vocab *v);
 /* A 64-bit XXH3 fingerprint of everything that decides how V tokenizes
  * (model, pre-tokenizer, tokens, scores, types, merges, special ids and
  * flags): equal vocabularies give equal hashes (caches key on it). */

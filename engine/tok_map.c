@@ -19,6 +19,11 @@ void tok_map_free(tok_map *m)
     tok_map_init(m);
 }
 
+size_t tok_map_bytes(const tok_map *m)
+{
+    return m->cap * sizeof *m->slots + m->pool_cap;
+}
+
 void tok_map_clear(tok_map *m)
 {
     if (m->slots)

@@ -27,6 +27,8 @@ typedef struct {
 
 void tok_map_init(tok_map *m);
 void tok_map_free(tok_map *m);
+/* Bytes the map holds (slots and key pool). */
+size_t tok_map_bytes(const tok_map *m);
 /* Forgets every key but keeps the memory. */
 void tok_map_clear(tok_map *m);
 /* Value for key, or -1 when absent. */

@@ -243,6 +243,15 @@ tok_vocab *tok_vocab_new(const tok_spec *sp, char *err, size_t errlen)
     return v;
 }
 
+size_t tok_vocab_bytes(const tok_vocab *v)
+{
+    size_t pool = v->n ? v->off[v->n - 1] + v->len[v->n - 1] + 1 : 0;
+    return sizeof *v + pool +
+           v->n * (sizeof *v->off + sizeof *v->len + sizeof *v->score + sizeof *v->type) +
+           v->n_specials * sizeof *v->specials + tok_map_bytes(&v->text_to_id) +
+           tok_map_bytes(&v->merges);
+}
+
 void tok_vocab_free(tok_vocab *v)
 {
     if (!v)

@@ -1,22 +1,31 @@
-/* crt.c - curses lifecycle and terminal safety. SIGINT/SIGTERM only set a
- * flag, so the loop leaves through the normal teardown (threads stopped,
- * terminal restored). Crash signals restore the terminal and then re-raise
- * with the default action, so the core dump still happens. */
+/* crt.c - curses lifecycle and terminal safety. SIGINT, SIGTERM, SIGHUP
+ * and SIGWINCH only record the signal and wake the loop, so the work (asking
+ * before quitting, keeping unsaved edits, resizing) happens on the UI thread
+ * and the loop leaves through the normal teardown (threads stopped, terminal
+ * restored). Crash signals restore the terminal and then re-raise with the
+ * default action, so the core dump still happens. */
 #include "crt.h"
 
 #include <curses.h>
+#include <errno.h>
 #include <langinfo.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
+#include <term.h>
 #include <unistd.h>
+
+#define DEFAULT_ESCDELAY_MS 25
 
 static bool utf8;
 static SCREEN *scr;
 static bool started;
-static volatile sig_atomic_t quit_signal;
+static atomic_uint pending_signals;
+static atomic_int wake_fd = -1;
 
 static const char *const glyphs_utf8[CRT_GLYPH_COUNT] = {
     [CRT_GLYPH_ELLIPSIS] = "\u2026",
@@ -66,9 +75,27 @@ const char *crt_glyph_as(crt_glyph_id id, bool ascii)
     return (ascii ? glyphs_ascii : glyphs_utf8)[id];
 }
 
-static void on_quit(int sig)
+static unsigned signal_flag(int sig)
 {
-    quit_signal = sig;
+    switch (sig) {
+    case SIGINT: return CRT_SIG_INT;
+    case SIGTERM: return CRT_SIG_TERM;
+    case SIGHUP: return CRT_SIG_HUP;
+    default: return CRT_SIG_WINCH;
+    }
+}
+
+/* Async-signal-safe: a lock-free atomic and write(2). */
+static void on_signal(int sig)
+{
+    int saved = errno;
+    atomic_fetch_or(&pending_signals, signal_flag(sig));
+    int fd = atomic_load(&wake_fd);
+    if (fd >= 0) {
+        ssize_t rc = write(fd, "s", 1);
+        (void)rc;
+    }
+    errno = saved;
 }
 
 static void on_crash(int sig)
@@ -79,19 +106,25 @@ static void on_crash(int sig)
     raise(sig);
 }
 
-static const int handled[] = {SIGINT, SIGTERM, SIGSEGV, SIGBUS, SIGFPE, SIGABRT, SIGILL};
+static const int handled[] = {SIGINT, SIGTERM, SIGHUP, SIGWINCH,
+                              SIGSEGV, SIGBUS, SIGFPE, SIGABRT, SIGILL};
+#define N_RECORDED 4          /* the first ones: recorded, not fatal */
 #define N_HANDLED (sizeof handled / sizeof handled[0])
 static struct sigaction saved[N_HANDLED];
 
-/* Installs ours and keeps the previous actions for crt_done to put back. */
+/* Installs ours (over curses' SIGWINCH handler, which only getch would
+ * act on) and keeps the previous actions for crt_done to put back.
+ * SA_RESTART: a resize must not fail a read on the UI thread with EINTR
+ * (poll is never restarted, so the loop still wakes). */
 static void install_handlers(void)
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sigemptyset(&sa.sa_mask);
     for (size_t i = 0; i < N_HANDLED; i++) {
-        bool quit = handled[i] == SIGINT || handled[i] == SIGTERM;
-        sa.sa_handler = quit ? on_quit : on_crash;
+        bool recorded = i < N_RECORDED;
+        sa.sa_handler = recorded ? on_signal : on_crash;
+        sa.sa_flags = recorded ? SA_RESTART : 0;
         sigaction(handled[i], &sa, &saved[i]);
     }
 }
@@ -121,13 +154,16 @@ int crt_init(char *err, size_t errlen)
         return -1;
     }
     started = true;
+    atomic_store(&pending_signals, 0);
     install_handlers();
     cbreak();
     noecho();
     nonl();
     intrflush(stdscr, FALSE);
+    /* curses reads no key, but keypad makes it learn terminfo's extended
+     * keys (key_defined) and puts the terminal in keypad-transmit mode,
+     * whose sequences key_decode reads like the others */
     keypad(stdscr, TRUE);
-    set_escdelay(25);
     curs_set(0);
     return 0;
 }
@@ -143,7 +179,60 @@ void crt_done(void)
     scr = NULL;
 }
 
-int crt_quit_signal(void)
+int crt_input_fd(void)
 {
-    return quit_signal;
+    return STDIN_FILENO;
+}
+
+int crt_escdelay(void)
+{
+    const char *env = getenv("ESCDELAY");
+    char *end;
+    long ms = env && *env ? strtol(env, &end, 10) : -1;
+    return ms >= 0 && ms <= 10000 && !*end ? (int)ms : DEFAULT_ESCDELAY_MS;
+}
+
+void crt_terminfo_keys(key_decode *d)
+{
+    static const struct { const char *cap; int key; } caps[] = {
+        {"kcuu1", KEY_UP}, {"kcud1", KEY_DOWN}, {"kcub1", KEY_LEFT}, {"kcuf1", KEY_RIGHT},
+        {"khome", KEY_HOME}, {"kend", KEY_END}, {"kpp", KEY_PPAGE}, {"knp", KEY_NPAGE},
+        {"kich1", KEY_IC}, {"kdch1", KEY_DC}, {"kcbt", KEY_BTAB}, {"kent", KEY_ENTER},
+        {"kf1", KEY_F(1)}, {"kf2", KEY_F(2)}, {"kf3", KEY_F(3)}, {"kf4", KEY_F(4)},
+        {"kf5", KEY_F(5)}, {"kf6", KEY_F(6)}, {"kf7", KEY_F(7)}, {"kf8", KEY_F(8)},
+        {"kf9", KEY_F(9)}, {"kf10", KEY_F(10)}, {"kf11", KEY_F(11)}, {"kf12", KEY_F(12)},
+    };
+    /* modified arrows have no fixed code: the one curses gave the sequence,
+     * which is how line_edit names them */
+    static const char *const extended[] = {"kLFT3", "kLFT5", "kRIT3", "kRIT5"};
+    if (!started)
+        return;
+    for (size_t i = 0; i < sizeof caps / sizeof caps[0]; i++) {
+        const char *seq = tigetstr(caps[i].cap);
+        if (seq && seq != (char *)-1)
+            key_decode_add(d, seq, caps[i].key);
+    }
+    for (size_t i = 0; i < sizeof extended / sizeof extended[0]; i++) {
+        const char *seq = tigetstr(extended[i]);
+        int code = seq && seq != (char *)-1 ? key_defined(seq) : 0;
+        if (code > 0)
+            key_decode_add(d, seq, code);
+    }
+}
+
+unsigned crt_signals(void)
+{
+    return atomic_exchange(&pending_signals, 0);
+}
+
+void crt_signal_wake(int fd)
+{
+    atomic_store(&wake_fd, fd);
+}
+
+void crt_resize(void)
+{
+    struct winsize ws;
+    if (started && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0)
+        resizeterm(ws.ws_row, ws.ws_col);
 }

@@ -1,11 +1,14 @@
 /* crt.h - the one layer that starts and stops curses: terminal modes, UTF-8
- * detection with ASCII fallback glyphs, and the signal handlers that make sure
- * the terminal is restored however the program ends. */
+ * detection with ASCII fallback glyphs, the terminal's size and key
+ * sequences, and the signal handlers that make sure the terminal is restored
+ * however the program ends. */
 #ifndef LATHE_CRT_H
 #define LATHE_CRT_H
 
 #include <stdbool.h>
 #include <stddef.h>
+
+#include "key_decode.h"
 
 typedef enum {
     CRT_GLYPH_ELLIPSIS,
@@ -32,16 +35,39 @@ const char *crt_glyph(crt_glyph_id id);
  * takes the choice as an option (plot.h). */
 const char *crt_glyph_as(crt_glyph_id id, bool ascii);
 
-/* Starts curses on the terminal (cbreak, noecho, keypad, short ESC delay,
- * hidden cursor) and installs the signal handlers. -1 with a message when
- * there is no usable terminal. */
+/* Starts curses on the terminal (cbreak, noecho, hidden cursor; keys are
+ * read raw and decoded by key_decode.h, not by curses) and installs the
+ * signal handlers. -1 with a message when there is no usable terminal. */
 int crt_init(char *err, size_t errlen);
 
 /* Restores the terminal; safe to call twice. */
 void crt_done(void);
 
-/* Non-zero (the signal number) once SIGINT or SIGTERM arrived: the main loop
- * polls it and leaves through the normal teardown. */
-int crt_quit_signal(void);
+/* The descriptor keys are read from. */
+int crt_input_fd(void);
+
+/* The escape delay in milliseconds: $ESCDELAY when set (as curses reads
+ * it), else a short default. */
+int crt_escdelay(void);
+
+/* Adds the key sequences of TERM's terminfo entry to D, the modified
+ * arrows (Ctrl-, Alt-Left and Right) with the codes curses gives them. */
+void crt_terminfo_keys(key_decode *d);
+
+/* The signals the workbench acts on. Their handlers only record them and
+ * write a byte to the wake-up descriptor; the loop does the work. */
+enum {
+    CRT_SIG_INT = 1 << 0,         /* Ctrl-C: ask to quit */
+    CRT_SIG_TERM = 1 << 1,        /* terminated: keep unsaved work, then leave */
+    CRT_SIG_HUP = 1 << 2,         /* the terminal hung up: the same */
+    CRT_SIG_WINCH = 1 << 3,       /* the terminal was resized */
+};
+/* The CRT_SIG_ flags of the signals that arrived since the last call. */
+unsigned crt_signals(void);
+/* Where the handlers write their byte (-1: nowhere). */
+void crt_signal_wake(int fd);
+
+/* Reads the terminal's size and resizes curses to it (after SIGWINCH). */
+void crt_resize(void);
 
 #endif

@@ -1,10 +1,12 @@
-/* pane.c - dispatch from the screen manager to a pane's class hooks. */
+/* pane.c - dispatch from the screen manager to a pane's class hooks, and
+ * from a pane to its host. */
 #include "pane.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-pane *pane_new(const pane_class *cls, char *err, size_t errlen)
+pane *pane_new(const pane_class *cls, pane_host *host, char *err, size_t errlen)
 {
     pane *p = calloc(1, cls->size);
     if (!p) {
@@ -12,6 +14,7 @@ pane *pane_new(const pane_class *cls, char *err, size_t errlen)
         return NULL;
     }
     p->cls = cls;
+    p->host = host;
     if (cls->init && cls->init(p, err, errlen) != 0) {
         free(p);
         return NULL;
@@ -43,18 +46,71 @@ void pane_draw(pane *p, WINDOW *w, const pane_env *env)
     p->cls->draw(p, w, env);
 }
 
-bool pane_handle_key(pane *p, int key)
+pane_result pane_handle_key(pane *p, int key)
 {
-    return p->cls->handle_key && p->cls->handle_key(p, key);
+    return p->cls->handle_key ? p->cls->handle_key(p, key) : PANE_IGNORED;
 }
 
-void pane_tick(pane *p, const pane_env *env)
+int pane_tick(pane *p, const pane_env *env)
 {
-    if (p->cls->tick)
-        p->cls->tick(p, env);
+    return p->cls->tick ? p->cls->tick(p, env) : 0;
 }
 
-bool pane_busy(const pane *p)
+bool pane_receive(pane *p, pane_msg *m)
 {
-    return p->cls->busy && p->cls->busy(p);
+    return p->cls->receive && p->cls->receive(p, m);
+}
+
+bool pane_at_risk(const pane *p, char *what, size_t n)
+{
+    if (n)
+        what[0] = '\0';
+    return p->cls->at_risk && p->cls->at_risk(p, what, n);
+}
+
+int pane_rescue(pane *p, char *what, size_t n)
+{
+    if (n)
+        what[0] = '\0';
+    return p->cls->rescue ? p->cls->rescue(p, what, n) : 0;
+}
+
+void pane_status(pane *p, bool error, const char *fmt, ...)
+{
+    if (!p->host)
+        return;
+    char text[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    p->host->status(p->host, error, text);
+}
+
+void pane_focus(pane *p, pane_id to)
+{
+    if (p->host)
+        p->host->focus(p->host, to);
+}
+
+int pane_post(pane *p, pane_id to, const pane_msg *m)
+{
+    if (!p->host)
+        return -1;
+    pane_msg copy = *m;
+    copy.from = p->cls->id;
+    copy.to = to;
+    return p->host->post(p->host, &copy);
+}
+
+void pane_wake(pane *p)
+{
+    if (p->host)
+        p->host->wake(p->host);
+}
+
+void pane_cursor(pane *p, int y, int x)
+{
+    if (p->host)
+        p->host->cursor(p->host, p, y, x);
 }

@@ -36,7 +36,7 @@ void pane_text_draw(pane *b, WINDOW *w, const pane_env *env)
     }
 }
 
-bool pane_text_key(pane *b, int key)
+pane_result pane_text_key(pane *b, int key)
 {
     pane_text *p = (pane_text *)b;
     size_t n_lines = b->cls->n_text;
@@ -47,11 +47,11 @@ bool pane_text_key(pane *b, int key)
     case KEY_PPAGE: p->scroll -= page; break;
     case KEY_NPAGE: p->scroll += page; break;
     case KEY_HOME: p->scroll = 0; break;
-    default: return false;
+    default: return PANE_IGNORED;
     }
     if (p->scroll > max_scroll(p, n_lines))
         p->scroll = max_scroll(p, n_lines);
     if (p->scroll < 0)
         p->scroll = 0;
-    return true;
+    return PANE_HANDLED;
 }

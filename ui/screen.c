@@ -1,7 +1,9 @@
-/* screen.c - layout, focus, overlays and the main loop. Everything is drawn
- * on stdscr each frame from state (no sub-windows to move or resize), so a
- * resize only changes the rectangles handed to the panes; curses sends the
- * terminal just the cells that changed. */
+/* screen.c - layout, focus, overlays, the host side of the pane contract
+ * and the main loop. Everything is drawn on stdscr each frame from state (no
+ * sub-windows to move or resize), so a resize only changes the rectangles
+ * handed to the panes; curses sends the terminal just the cells that
+ * changed. Messages between panes wait in a queue and are delivered on the
+ * next turn, so a pane's hook never runs inside another's. */
 #include "screen.h"
 
 #include <curses.h>
@@ -14,6 +16,7 @@
 #include "clock.h"
 #include "crt.h"
 #include "gauge.h"
+#include "input.h"
 #include "text.h"
 #include "theme.h"
 #include "theme_picker.h"
@@ -21,9 +24,12 @@
 #define KEY_ESC 27
 
 struct screen {
+    pane_host host;         /* first: the panes' host pointer is the screen's */
     pane *panes[SCREEN_MAX_PANES];
     size_t n, focus;
     pane_env *env;
+    input *in;              /* keys and the wake-up pipe */
+    int tick_ms;
     char title[256];
     char status[512];
     bool status_error;
@@ -31,6 +37,12 @@ struct screen {
     theme_picker picker;
     bool confirm_quit;
     int laid_h, laid_w;     /* terminal size the panes were laid out for */
+    pane_msg queue[SCREEN_MAX_MSGS];   /* FIFO from head */
+    size_t q_head, q_n;
+    bool cursor_on;         /* the focused pane placed the cursor this frame */
+    int cursor_y, cursor_x;
+    int cursor_shown;       /* what the terminal shows: -1 unknown, 0 hidden, 1 shown */
+    char end_why[128];
 };
 
 static const pane_key global_keys[] = {
@@ -39,31 +51,131 @@ static const pane_key global_keys[] = {
     {"? or F1", "this help", "help"},
     {"F2", "next colour theme", "theme"},
     {"T", "choose a colour theme from a list", "themes"},
-    {"q", "quit (asks first while work is running)", "quit"},
+    {"q", "quit, or Ctrl-C (asks if work would be lost)", "quit"},
 };
 #define N_GLOBAL_KEYS (sizeof global_keys / sizeof global_keys[0])
 
-screen *screen_new(pane *const *panes, size_t n, pane_env *env, const char *title)
+static screen *of(pane_host *h)
 {
-    if (n == 0 || n > SCREEN_MAX_PANES)
-        return NULL;
+    return (screen *)h;
+}
+
+static pane *find(const screen *s, pane_id id, size_t *index)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        if (s->panes[i]->cls->id == id) {
+            if (index)
+                *index = i;
+            return s->panes[i];
+        }
+    }
+    return NULL;
+}
+
+pane *screen_pane(const screen *s, pane_id id)
+{
+    return find(s, id, NULL);
+}
+
+static void host_status(pane_host *h, bool error, const char *text)
+{
+    screen_status(of(h), error, "%s", text);
+}
+
+static void host_focus(pane_host *h, pane_id to)
+{
+    screen *s = of(h);
+    find(s, to, &s->focus);
+}
+
+static int host_post(pane_host *h, pane_msg *m)
+{
+    screen *s = of(h);
+    if (s->q_n == SCREEN_MAX_MSGS || !find(s, m->to, NULL))
+        return -1;
+    s->queue[(s->q_head + s->q_n++) % SCREEN_MAX_MSGS] = *m;
+    input_wake(s->in);      /* delivered on the next turn, which comes now */
+    return 0;
+}
+
+static void host_wake(pane_host *h)
+{
+    input_wake(of(h)->in);
+}
+
+static void host_cursor(pane_host *h, const pane *p, int y, int x)
+{
+    screen *s = of(h);
+    if (p != s->panes[s->focus])
+        return;
+    s->cursor_on = true;
+    s->cursor_y = y;
+    s->cursor_x = x;
+}
+
+screen *screen_new(pane_env *env, const char *title, char *err, size_t errlen)
+{
     screen *s = calloc(1, sizeof *s);
-    if (!s)
+    if (!s) {
+        snprintf(err, errlen, "out of memory");
         return NULL;
-    memcpy(s->panes, panes, n * sizeof *panes);
-    s->n = n;
+    }
+    if (!(s->in = input_new(crt_escdelay(), err, errlen))) {
+        free(s);
+        return NULL;
+    }
+    s->host = (pane_host){host_status, host_focus, host_post, host_wake, host_cursor};
     s->env = env;
+    s->tick_ms = SCREEN_TICK_MS;
+    s->cursor_shown = -1;
     snprintf(s->title, sizeof s->title, "%s", title);
     return s;
+}
+
+pane *screen_add(screen *s, const pane_class *cls, char *err, size_t errlen)
+{
+    if (s->n == SCREEN_MAX_PANES) {
+        snprintf(err, errlen, "%s pane: no room for more than %d panes", cls->name,
+                 SCREEN_MAX_PANES);
+        return NULL;
+    }
+    pane *p = pane_new(cls, &s->host, err, errlen);
+    if (p)
+        s->panes[s->n++] = p;
+    return p;
+}
+
+/* The queued messages; those posted meanwhile wait for the next turn. */
+static void deliver(screen *s)
+{
+    for (size_t k = s->q_n; k > 0 && s->q_n > 0; k--) {
+        pane_msg *m = &s->queue[s->q_head];
+        s->q_head = (s->q_head + 1) % SCREEN_MAX_MSGS;
+        s->q_n--;
+        pane *to = find(s, m->to, NULL);
+        if (!(to && pane_receive(to, m)) && m->object && m->release)
+            m->release(m->object);
+    }
 }
 
 void screen_free(screen *s)
 {
     if (!s)
         return;
+    for (; s->q_n > 0; s->q_n--, s->q_head = (s->q_head + 1) % SCREEN_MAX_MSGS) {
+        pane_msg *m = &s->queue[s->q_head];
+        if (m->object && m->release)
+            m->release(m->object);
+    }
     for (size_t i = 0; i < s->n; i++)
         pane_free(s->panes[i]);
+    input_free(s->in);
     free(s);
+}
+
+void screen_set_tick(screen *s, int ms)
+{
+    s->tick_ms = ms;
 }
 
 void screen_status(screen *s, bool error, const char *fmt, ...)
@@ -183,23 +295,38 @@ static void draw_help(const screen *s)
               "theme: %s   any key closes this help", theme_name());
 }
 
-static const char *busy_pane(const screen *s)
+/* One line per pane that would lose something, "Name: what", into LINES
+ * (up to SCREEN_MAX_PANES); their count. */
+static size_t at_risk(const screen *s, char lines[][200])
 {
-    for (size_t i = 0; i < s->n; i++)
-        if (pane_busy(s->panes[i]))
-            return s->panes[i]->cls->name;
-    return NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        char what[160];
+        if (pane_at_risk(s->panes[i], what, sizeof what))
+            snprintf(lines[k++], 200, "%s: %s", s->panes[i]->cls->name,
+                     what[0] ? what : "work would be lost");
+    }
+    return k;
 }
 
 static void draw_confirm(const screen *s)
 {
-    int top, left, w = 56;
-    box_draw(5, w, &top, &left);
-    const char *name = busy_pane(s);
-    text_putf(stdscr, top + 1, left + 2, w - 4, theme_attr(THEME_TEXT),
-              "Work is running in the %s pane.", name ? name : "");
-    text_put(stdscr, top + 3, left + 2, w - 4, theme_attr(THEME_ACCENT) | A_BOLD,
-             "Quit anyway and stop it? [y/n]");
+    char lines[SCREEN_MAX_PANES][200];
+    size_t n = at_risk(s, lines);
+    int w = 56, top, left;
+    for (size_t i = 0; i < n; i++)
+        if (text_width(lines[i]) + 8 > w)
+            w = text_width(lines[i]) + 8;
+    if (w > COLS - 2)
+        w = COLS - 2;
+    box_draw((int)n + 5, w, &top, &left);
+    text_put(stdscr, top, left + 2, w - 4, theme_attr(THEME_ACCENT) | A_BOLD, " Quit lathe? ");
+    text_put(stdscr, top + 1, left + 2, w - 4, theme_attr(THEME_TEXT),
+             n ? "Quitting now would lose:" : "Nothing would be lost any more.");
+    for (size_t i = 0; i < n; i++)
+        text_put(stdscr, top + 2 + (int)i, left + 4, w - 6, theme_attr(THEME_TEXT), lines[i]);
+    text_put(stdscr, top + 3 + (int)n, left + 2, w - 4, theme_attr(THEME_ACCENT) | A_BOLD,
+             "Quit anyway? [y/n]");
 }
 
 static void draw_too_small(void)
@@ -211,13 +338,27 @@ static void draw_too_small(void)
     text_center(stdscr, LINES / 2, 0, COLS, theme_attr(THEME_ERROR) | A_BOLD, msg);
 }
 
+/* The terminal cursor where the focused pane put it, unless an overlay
+ * covers the pane; curs_set only when that changes. */
+static void place_cursor(screen *s, bool overlay)
+{
+    int show = s->cursor_on && !overlay;
+    if (show)
+        move(s->cursor_y, s->cursor_x);
+    if (show != s->cursor_shown)
+        curs_set(show);
+    s->cursor_shown = show;
+}
+
 void screen_draw(screen *s)
 {
-    double t0 = clock_ms();
     wbkgdset(stdscr, ' ' | (chtype)theme_attr(THEME_BACKGROUND));
     erase();
+    s->cursor_on = false;
+    bool overlay = s->help_open || s->picker.open || s->confirm_quit;
     if (COLS < SCREEN_MIN_W || LINES < SCREEN_MIN_H) {
         draw_too_small();
+        overlay = true;
     } else {
         if (LINES != s->laid_h || COLS != s->laid_w)
             relayout(s);
@@ -232,8 +373,8 @@ void screen_draw(screen *s)
         if (s->confirm_quit)
             draw_confirm(s);
     }
+    place_cursor(s, overlay);
     refresh();
-    s->env->frame_ms = clock_ms() - t0;
 }
 
 static void apply_theme(screen *s, const char *name)
@@ -260,11 +401,23 @@ static void picker_key(screen *s, int key)
         apply_theme(s, s->picker.names[s->picker.sel]);
 }
 
+/* y quits; n, Esc and Ctrl-C close the prompt; other keys wait for an answer. */
 static bool confirm_key(screen *s, int key)
 {
-    if (key == 'y' || key == 'Y' || key == 'n' || key == 'N' || key == KEY_ESC)
+    bool yes = key == 'y' || key == 'Y';
+    if (yes || key == 'n' || key == 'N' || key == KEY_ESC || key == PANE_KEY_INTERRUPT)
         s->confirm_quit = false;
-    return key != 'y' && key != 'Y';
+    return !yes;
+}
+
+/* False when nothing would be lost: quit now. Otherwise the prompt opens. */
+static bool ask_quit(screen *s)
+{
+    char lines[SCREEN_MAX_PANES][200];
+    if (!at_risk(s, lines))
+        return false;
+    s->confirm_quit = true;
+    return true;
 }
 
 static bool global_key(screen *s, int key)
@@ -281,22 +434,14 @@ static bool global_key(screen *s, int key)
         next_theme(s);
     } else if (key == 'T') {
         theme_picker_open(&s->picker);
-    } else if (key == 'q') {
-        if (!busy_pane(s))
-            return false;
-        s->confirm_quit = true;
+    } else if (key == 'q' || key == PANE_KEY_INTERRUPT) {
+        return ask_quit(s);
     }
     return true;
 }
 
-bool screen_key(screen *s, int key)
+static bool dispatch(screen *s, int key)
 {
-    if (key == KEY_RESIZE || key == ERR)
-        return true;
-    if (s->status_error) {     /* seen: give the row back to the gauges */
-        s->status[0] = '\0';
-        s->status_error = false;
-    }
     if (s->confirm_quit)
         return confirm_key(s, key);
     if (s->help_open) {
@@ -307,30 +452,120 @@ bool screen_key(screen *s, int key)
         picker_key(s, key);
         return true;
     }
-    if (COLS >= SCREEN_MIN_W && LINES >= SCREEN_MIN_H &&
-        pane_handle_key(s->panes[s->focus], key))
+    pane_result r = PANE_IGNORED;
+    if (COLS >= SCREEN_MIN_W && LINES >= SCREEN_MIN_H)
+        r = pane_handle_key(s->panes[s->focus], key);
+    if (r & PANE_REDRAW)
+        clearok(curscr, TRUE);
+    if (r & PANE_QUIT)
+        return ask_quit(s);
+    return (r & PANE_HANDLED) || global_key(s, key);
+}
+
+bool screen_key(screen *s, int key)
+{
+    if (key == KEY_RESIZE || key == ERR)
         return true;
-    return global_key(s, key);
-}
-
-void screen_frame(screen *s)
-{
-    for (size_t i = 0; i < s->n; i++)
-        pane_tick(s->panes[i], s->env);
-    screen_draw(s);
-}
-
-void screen_run(screen *s, screen_tick_fn tick, void *ctx)
-{
-    bool running = true;
-    while (running && !crt_quit_signal()) {
-        if (tick)
-            tick(ctx, s->env);
-        screen_frame(s);
-        timeout(SCREEN_TICK_MS);
-        int key = getch();
-        timeout(0);
-        while (key != ERR && (running = screen_key(s, key)))
-            key = getch();
+    if (s->status_error) {     /* seen: give the row back to the gauges */
+        s->status[0] = '\0';
+        s->status_error = false;
     }
+    bool go_on = dispatch(s, key);
+    deliver(s);
+    return go_on;
+}
+
+int screen_frame(screen *s)
+{
+    deliver(s);
+    int want = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        int ms = pane_tick(s->panes[i], s->env);
+        if (ms > 0 && (want == 0 || ms < want))
+            want = ms;
+    }
+    screen_draw(s);
+    return want;
+}
+
+/* The signals since the last turn; false when the loop must end (*END). */
+static bool take_signals(screen *s, screen_end *end)
+{
+    unsigned sig = crt_signals();
+    if (sig & (CRT_SIG_HUP | CRT_SIG_TERM)) {
+        *end = sig & CRT_SIG_HUP ? SCREEN_HANGUP : SCREEN_TERMINATED;
+        snprintf(s->end_why, sizeof s->end_why, "%s", sig & CRT_SIG_HUP ? "SIGHUP" : "SIGTERM");
+        return false;
+    }
+    if (sig & CRT_SIG_WINCH)
+        crt_resize();           /* the next frame lays the panes out again */
+    if ((sig & CRT_SIG_INT) && !screen_key(s, PANE_KEY_INTERRUPT)) {
+        *end = SCREEN_QUIT;
+        return false;
+    }
+    return true;
+}
+
+/* Every key read; false when one quits. */
+static bool take_keys(screen *s)
+{
+    int key;
+    while (input_key(s->in, &key))
+        if (!screen_key(s, key))
+            return false;
+    return true;
+}
+
+screen_end screen_run(screen *s, int fd, screen_tick_fn tick, void *ctx)
+{
+    screen_end end = SCREEN_QUIT;
+    s->end_why[0] = '\0';
+    crt_terminfo_keys(input_decoder(s->in));
+    crt_signal_wake(input_wake_fd(s->in));
+    double next_tick = 0;
+    while (take_signals(s, &end)) {
+        double now = clock_ms();
+        if (now >= next_tick) {
+            if (tick)
+                tick(ctx, s->env);
+            next_tick = now + s->tick_ms;
+        }
+        int want = screen_frame(s);
+        int wait = (int)(next_tick - clock_ms());
+        if (wait < 0)
+            wait = 0;
+        if (want > 0 && want < wait)
+            wait = want;
+        if (input_wait(s->in, fd, wait) & INPUT_CLOSED) {
+            end = SCREEN_HANGUP;
+            snprintf(s->end_why, sizeof s->end_why, "%s", input_closed_why(s->in));
+            break;
+        }
+        if (!take_keys(s))
+            break;
+    }
+    crt_signal_wake(-1);
+    return end;
+}
+
+const char *screen_end_why(const screen *s)
+{
+    return s->end_why;
+}
+
+int screen_rescue(screen *s, char *report, size_t n)
+{
+    int rc = 0;
+    size_t used = 0;
+    if (n)
+        report[0] = '\0';
+    for (size_t i = 0; i < s->n; i++) {
+        char what[600];
+        if (pane_rescue(s->panes[i], what, sizeof what) != 0)
+            rc = -1;
+        if (what[0] && used < n)
+            used += (size_t)snprintf(report + used, n - used, "%s%s: %s", used ? "\n" : "",
+                                     s->panes[i]->cls->name, what);
+    }
+    return rc;
 }

@@ -1,6 +1,7 @@
-/* screen.h - the screen manager: tab bar, the focused pane, the status line
- * with compact gauges, the key bar, the help overlay and the quit prompt, and
- * the main loop that ticks, draws and dispatches keys (htop's ScreenManager). */
+/* screen.h - the screen manager (htop's ScreenManager) and the panes' host:
+ * tab bar, the focused pane, the status line with compact gauges, the key
+ * bar, the help overlay and the quit prompt, the panes' messages, and the
+ * main loop, which waits in one poll() for keys, wake-ups and its tick. */
 #ifndef LATHE_SCREEN_H
 #define LATHE_SCREEN_H
 
@@ -11,15 +12,25 @@
 
 #define SCREEN_MIN_W 80
 #define SCREEN_MIN_H 24
-#define SCREEN_TICK_MS 100
+/* The gauges' tick: the system sampler publishes once a second. Panes that
+ * show progress ask for sooner turns (pane tick), workers wake the loop. */
+#define SCREEN_TICK_MS 500
 #define SCREEN_MAX_PANES 8
+#define SCREEN_MAX_MSGS 16
 
 typedef struct screen screen;
 
-/* Takes ownership of the panes (freed by screen_free). env is the workbench's
- * and must outlive the screen; the screen writes env->frame_ms. title is shown
- * in the tab bar. NULL when out of memory. */
-screen *screen_new(pane *const *panes, size_t n, pane_env *env, const char *title);
+/* An empty screen; panes are added with screen_add. env is the workbench's
+ * and must outlive the screen; title is shown in the tab bar. NULL with err
+ * on failure. */
+screen *screen_new(pane_env *env, const char *title, char *err, size_t errlen);
+/* Makes a pane of CLS with this screen as its host and adds it as the next
+ * tab (owned by the screen). NULL with err on failure or past
+ * SCREEN_MAX_PANES. */
+pane *screen_add(screen *s, const pane_class *cls, char *err, size_t errlen);
+/* The pane with ID, or NULL. */
+pane *screen_pane(const screen *s, pane_id id);
+/* Frees the panes (their destroy stops their threads), then the rest. */
 void screen_free(screen *s);
 
 /* A message for the status line. An error fills the row, in the error role,
@@ -27,24 +38,43 @@ void screen_free(screen *s);
 void screen_status(screen *s, bool error, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Draws one frame onto stdscr and refreshes; measures env->frame_ms. */
+/* Draws one frame onto stdscr and refreshes. */
 void screen_draw(screen *s);
 
-/* One turn of screen_run without the workbench tick and the key wait: ticks
- * every pane, then draws (lathe bench data times these frames). */
-void screen_frame(screen *s);
+/* One turn of screen_run without the workbench tick and the wait: delivers
+ * queued messages, ticks every pane, then draws (lathe bench data times
+ * these frames). Returns the soonest next turn the panes asked for, in ms
+ * (0: none asked). */
+int screen_frame(screen *s);
 
-/* Handles one key. Returns false when the user asked to quit (and confirmed
- * it when a pane was busy). */
+/* Handles one key. Returns false when the user asked to quit (after
+ * confirming it when a pane would lose something). */
 bool screen_key(screen *s, int key);
 
 size_t screen_focus(const screen *s);
 
-/* Called once per loop turn before drawing, to refresh env. */
+/* The tick of screen_run, SCREEN_TICK_MS unless set. */
+void screen_set_tick(screen *s, int ms);
+
+/* Called at every tick of screen_run, to refresh env. */
 typedef void (*screen_tick_fn)(void *ctx, pane_env *env);
 
-/* Runs until quit or SIGINT/SIGTERM: tick, draw, wait up to SCREEN_TICK_MS
- * for keys, handle every pending key, repeat. */
-void screen_run(screen *s, screen_tick_fn tick, void *ctx);
+typedef enum {
+    SCREEN_QUIT,                  /* the user quit */
+    SCREEN_TERMINATED,            /* SIGTERM */
+    SCREEN_HANGUP,                /* SIGHUP, or the terminal's input ended or failed */
+} screen_end;
+
+/* Runs until one of screen_end happens, reading keys from FD: draw, wait
+ * for a key, a wake-up or the next tick, handle every key read, repeat. */
+screen_end screen_run(screen *s, int fd, screen_tick_fn tick, void *ctx);
+/* After screen_run: how it ended, in words ("SIGHUP", "end of input", an
+ * errno text; "" for a quit). */
+const char *screen_end_why(const screen *s);
+
+/* Nobody can be asked any more: every pane keeps what it would lose
+ * (pane_rescue). REPORT gets a line per pane that kept or lost something,
+ * "Name: what". -1 when any pane lost something. */
+int screen_rescue(screen *s, char *report, size_t n);
 
 #endif

@@ -1,6 +1,8 @@
-/* workbench.c - workbench_run(): starts the terminal, the theme, the system
- * sampler and the metrics ring, builds the four panes and runs the screen
- * loop; tears everything down in reverse order on the way out. */
+/* workbench.c - workbench_run(): starts the terminal, the theme and the
+ * system sampler, builds the four panes and runs the screen loop. When the
+ * loop ends without the user (SIGTERM, SIGHUP, the terminal gone) the panes
+ * keep what would be lost before anything is torn down, and the report goes
+ * to stderr once the terminal is restored. Teardown runs in reverse order. */
 #include "workbench.h"
 
 #include <stdio.h>
@@ -10,35 +12,20 @@
 #include "crt.h"
 #include "data_pane.h"
 #include "pane.h"
-#include "ring.h"
 #include "screen.h"
 #include "sysmon.h"
 #include "theme.h"
 
-#define RING_CAPACITY 4096
-#define DRAIN_BATCH 256
 #define SAMPLE_INTERVAL_S 1.0
 
-typedef struct {
-    sysmon *mon;
-    ring *metrics;
-} workbench;
-
-/* Once per frame: the latest system figures and whatever the trainer pushed.
- * Nothing produces records yet; the drain keeps the ring's contract honest and
- * the counts on the Train pane real. */
+/* At every screen tick: the latest system figures. */
 static void tick(void *ctx, pane_env *env)
 {
-    workbench *wb = ctx;
-    if (wb->mon) {
-        sysmon_read(wb->mon, &env->snap);
+    sysmon *mon = ctx;
+    if (mon) {
+        sysmon_read(mon, &env->snap);
         env->have_snap = true;
     }
-    ring_record batch[DRAIN_BATCH];
-    size_t got;
-    while ((got = ring_drain(wb->metrics, batch, DRAIN_BATCH)) > 0)
-        env->ring_records += got;
-    env->ring_dropped = ring_dropped(wb->metrics);
 }
 
 static bool ends_with(const char *s, const char *suffix)
@@ -61,33 +48,32 @@ static screen *build_screen(pane_env *env, const workbench_options *opt, char *e
     static const pane_class *const classes[] = {
         &data_pane_class, &config_pane_class, &train_pane_class, &chat_pane_class,
     };
-    enum { N = sizeof classes / sizeof classes[0] };
-    pane *panes[N] = {0};
-    for (size_t i = 0; i < N; i++) {
-        panes[i] = pane_new(classes[i], err, errlen);
-        if (!panes[i]) {
-            for (size_t j = 0; j < i; j++)
-                pane_free(panes[j]);
+    screen *s = screen_new(env, opt->title, err, errlen);
+    for (size_t i = 0; s && i < sizeof classes / sizeof classes[0]; i++) {
+        if (!screen_add(s, classes[i], err, errlen)) {
+            screen_free(s);
             return NULL;
         }
     }
     /* A file that does not open is reported in the pane itself. */
     char open_err[512];
-    if (opt->dataset)
-        data_pane_open(panes[0], opt->dataset, opt->model, opt->config, open_err,
-                       sizeof open_err);
-    char title[256];
-    snprintf(title, sizeof title, "%s", opt->title);
-    screen *s = screen_new(panes, N, env, title);
-    if (!s) {
-        for (size_t i = 0; i < N; i++)
-            pane_free(panes[i]);
-        snprintf(err, errlen, "out of memory");
-    }
+    if (s && opt->dataset)
+        data_pane_open(screen_pane(s, PANE_DATA), opt->dataset, opt->model, opt->config,
+                       open_err, sizeof open_err);
     return s;
 }
 
-static int run(workbench *wb, pane_env *env, const workbench_options *opt)
+/* Why the loop ended without the user, and what the panes kept, on the
+ * restored terminal's stderr. */
+static void report(screen_end end, const char *why, const char *kept)
+{
+    if (!kept[0])
+        return;
+    fprintf(stderr, "lathe: %s (%s); nobody could be asked, so:\n%s\n",
+            end == SCREEN_TERMINATED ? "terminated" : "the terminal went away", why, kept);
+}
+
+static int run(sysmon *mon, pane_env *env, const workbench_options *opt)
 {
     char err[512] = "";
     if (crt_init(err, sizeof err) != 0) {
@@ -105,30 +91,28 @@ static int run(workbench *wb, pane_env *env, const workbench_options *opt)
     }
     if (theme_rc != 0)
         screen_status(s, true, "theme: %s (using default)", theme_err);
-    screen_run(s, tick, wb);
+    screen_end end = screen_run(s, crt_input_fd(), tick, mon);
+    char kept[4096] = "";
+    int rc = end == SCREEN_QUIT ? 0 : screen_rescue(s, kept, sizeof kept);
+    char why[128];
+    snprintf(why, sizeof why, "%s", screen_end_why(s));
     screen_free(s);
     crt_done();
-    return 0;
+    report(end, why, kept);
+    return rc == 0 ? 0 : 1;
 }
 
 int workbench_run(const workbench_options *opt)
 {
-    char err[256];
-    workbench wb = {0};
     pane_env *env = calloc(1, sizeof *env);
-    wb.metrics = ring_new(RING_CAPACITY, err, sizeof err);
-    if (!env || !wb.metrics) {
-        fprintf(stderr, "lathe: %s\n", env ? err : "out of memory");
-        free(env);
-        ring_free(wb.metrics);
+    if (!env) {
+        fprintf(stderr, "lathe: out of memory\n");
         return 1;
     }
-    env->ring_capacity = ring_capacity(wb.metrics);
-    wb.mon = sysmon_start(SAMPLE_INTERVAL_S, env->sysmon_error, sizeof env->sysmon_error);
-    int rc = run(&wb, env, opt);
-    if (wb.mon)
-        sysmon_stop(wb.mon);
-    ring_free(wb.metrics);
+    sysmon *mon = sysmon_start(SAMPLE_INTERVAL_S, env->sysmon_error, sizeof env->sysmon_error);
+    int rc = run(mon, env, opt);
+    if (mon)
+        sysmon_stop(mon);
     free(env);
     return rc;
 }

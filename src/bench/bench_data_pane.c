@@ -69,12 +69,14 @@ typedef struct {
     double indexed;       /* seconds from t0 to the first frame with every row; 0 before */
 } session;
 
-/* One frame; notes when the table first holds every row. */
-static void frame(session *se)
+/* One frame; notes when the table first holds every row. Returns when the
+ * pane wants the next one (ms; 0: at the screen's tick). */
+static int frame(session *se)
 {
-    screen_frame(se->s);
+    int want = screen_frame(se->s);
     if (!se->indexed && data_pane_rows(se->data) >= se->rows)
         se->indexed = clock_s() - se->t0;
+    return want;
 }
 
 /* One timed frame, after KEY when KEY != ERR. */
@@ -132,10 +134,7 @@ static int session_open(session *se, char *err, size_t errlen)
 
 static void session_close(session *se)
 {
-    if (se->s)
-        screen_free(se->s);
-    else
-        pane_free(se->data);
+    screen_free(se->s);
     if (se->term) {
         endwin();
         delscreen(se->term);
@@ -153,13 +152,10 @@ static double first_screen(session *se, const char *path, const char *model, cha
 {
     static pane_env env;
     double t0 = se->t0 = clock_s();
-    if (!(se->data = pane_new(&data_pane_class, err, errlen))
+    if (!(se->s = screen_new(&env, path, err, errlen))
+        || !(se->data = screen_add(se->s, &data_pane_class, err, errlen))
         || data_pane_open(se->data, path, model, NULL, err, errlen) != 0)
         return -1;
-    if (!(se->s = screen_new(&se->data, 1, &env, path))) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
     for (;;) {
         frame(se);
         if (data_pane_rows(se->data) > 0)
@@ -180,19 +176,21 @@ static void scroll_frames(session *se, frames *f)
         timed_frame(se, i < SCROLL_FRAMES / 2 ? KEY_NPAGE : KEY_DOWN, f);
 }
 
-/* Draws frames at the workbench's tick until the table holds every row;
- * returns the seconds from opening to the first frame that had them all, or
- * -1 on a timeout. */
+/* Draws frames as often as the workbench would (the pane asks for sooner
+ * ones while it indexes) until the table holds every row; returns the
+ * seconds from opening to the first frame that had them all, or -1 on a
+ * timeout. */
 static double wait_indexed(session *se, char *err, size_t errlen)
 {
+    int want = 0;
     while (!se->indexed) {
         if (clock_s() - se->t0 > INDEX_TIMEOUT_S) {
             snprintf(err, errlen, "%zu of %zu rows indexed after %.0f s",
                      data_pane_rows(se->data), se->rows, INDEX_TIMEOUT_S);
             return -1;
         }
-        pause_ms(SCREEN_TICK_MS);
-        frame(se);
+        pause_ms(want > 0 ? want : SCREEN_TICK_MS);
+        want = frame(se);
     }
     return se->indexed;
 }

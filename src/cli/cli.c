@@ -7,7 +7,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "chat_pending.h"
 #include "suggest.h"
 #include "version.h"
 #include "workbench.h"
@@ -30,14 +29,36 @@ static const cli_command commands[] = {
      "The first epoch follows `lathe data render`; with shuffle, each later epoch has its\n"
      "own order from seed and epoch. The run directory is created only once the data and\n"
      "the model have loaded.\n",
-     cmd_train, NULL},
-    {"chat", "A/B chat REPL: " CHAT_PENDING,
-     "usage: lathe chat -m MODEL [--lora ADAPTER] [--ab] [--template NAME] [sampling options]\n\n"
-     "Status: " CHAT_PENDING ".\n\n"
-     "A REPL. With --ab every prompt goes to the base model (A) and to base+adapter (B).\n"
-     "Without a terminal on stdin, one prompt per input line; replies as 'A: ...'/'B: ...'.\n"
-     "Meanwhile: lathe generate -m MODEL [--lora ADAPTER] -p PROMPT prints one answer.\n",
-     NULL, CHAT_PENDING},
+     cmd_train},
+    {"chat", "chat with a model, or A/B a base model against an adapter",
+     "usage: lathe chat -m MODEL [--lora ADAPTER [--lora-scale S]] [--ab] [--blind]\n"
+     "                  [--template NAME] [--system TEXT] [-n N] [--temp T] [--top-k K]\n"
+     "                  [--top-p P] [--min-p P] [--repeat-penalty R] [--seed S] [-c CTX]\n"
+     "                  [-t THREADS]\n\n"
+     "Multi-turn chat through the model's chat template (or --template). With --lora the\n"
+     "chat runs the model with the adapter; with --ab every prompt goes to A (the model\n"
+     "alone) and B (the model with the adapter) with the same seed and settings, both\n"
+     "generating at once from one loaded copy of the model. --blind shuffles the two per\n"
+     "prompt and names them 1 and 2 until you vote. /vote a|b|tie|bad appends the pair\n"
+     "to preferences.jsonl in the working directory (TRL's prompt/chosen/rejected; ties\n"
+     "and both-bad keep both replies under \"responses\" and no pair). Sampling options\n"
+     "as lathe generate (--temp 0: greedy, the same text as lathe generate); prompt n\n"
+     "(from 0) uses seed S+n. -n caps each reply (default 256); -c sets the context\n"
+     "(default the model's, at most 4096): when it fills, the oldest turns are dropped,\n"
+     "the system prompt kept. -t sets the engine threads per side.\n\n"
+     "On a terminal: a readline REPL (history in $XDG_STATE_HOME/lathe/chat_history,\n"
+     "Ctrl-R searches it, Tab completes); Ctrl-C stops a reply, Ctrl-D leaves. Otherwise\n"
+     "each input line is a prompt or a command and each reply one line on stdout,\n"
+     "'A: ...' and 'B: ...' ('1: '/'2: ' while blind) with backslash, newline, CR and tab\n"
+     "written \\\\, \\n, \\r, \\t; command output follows '# ' on stdout, reply\n"
+     "figures (tokens, time to first token, tokens/s) and errors go to stderr; the exit\n"
+     "status is 1 when a line failed.\n\n"
+     "Commands: /ab on|off, /blind on|off, /vote a|b|tie|bad, /model PATH,\n"
+     "/lora PATH [SCALE]|none, /checkpoint [RUN] [STEP|latest] (list a run's checkpoints\n"
+     "or load one as B, also while it trains), /set NAME VALUE (temp, top_k, top_p,\n"
+     "min_p, repeat_penalty, max_tokens, seed), /system [TEXT], /template NAME, /reset,\n"
+     "/save FILE (a messages dataset), /help, /quit; //TEXT sends TEXT starting with '/'.\n",
+     cmd_chat},
     {"generate", "print one completion for a prompt",
      "usage: lathe generate -m MODEL [--lora ADAPTER] -p PROMPT [-n N] [--temp T] [--top-k K]\n"
      "                      [--top-p P] [--min-p P] [--repeat-penalty R] [--seed S] [--raw]\n"
@@ -53,7 +74,7 @@ static const cli_command commands[] = {
      "(default: from the clock). MODEL is a GGUF file (quantized matrices stay quantized)\n"
      "or a Hugging Face directory; ADAPTER a LoRA .gguf, a PEFT directory or a run\n"
      "directory. -t sets the engine threads (default: one per CPU).\n",
-     cmd_generate, NULL},
+     cmd_generate},
     {"perplexity", "score a text file with a model",
      "usage: lathe perplexity -m MODEL [--lora ADAPTER] -f FILE [-c CTX] [--llama-cpp]\n"
      "                        [--json]\n\n"
@@ -68,21 +89,21 @@ static const cli_command commands[] = {
      "puts BOS in place of each window's first token, and scores only the second half\n"
      "of each window, whose tokens all see at least CTX/2 tokens of context. --llama-cpp\n"
      "scores that way, to compare with its \"Final estimate: PPL\".\n",
-     cmd_perplexity, NULL},
+     cmd_perplexity},
     {"tokenize", "tokenize text with a model's vocabulary",
      "usage: lathe tokenize -m MODEL_OR_VOCAB.gguf (-p TEXT | -f FILE | --stdin) [--ids]\n"
      "                      [--no-bos] [--no-parse-special] [--show-count]\n\n"
      "Follows llama.cpp's llama-tokenize conventions: BOS when the vocab adds it, special\n"
      "tokens parsed, and one \"ID -> 'piece'\" line per token or, with --ids, [ID, ...].\n"
      "-m may also name a Hugging Face directory or its tokenizer.json.\n",
-     cmd_tokenize, NULL},
+     cmd_tokenize},
     {"inspect", "show a model's architecture, tensors, tokenizer and chat template",
      "usage: lathe inspect MODEL|ADAPTER|RUN_DIR\n\n"
      "MODEL (a GGUF file or a Hugging Face directory): architecture and shape, parameters\n"
      "and tensor types, tokenizer and chat template, from the headers only. ADAPTER (a\n"
      "llama.cpp LoRA .gguf or a PEFT directory): its base model, rank, alpha and scale,\n"
      "targets and parameters. RUN_DIR (what lathe train writes): its adapter or model,\n"
-     "then how the training went (summary.json).\n", cmd_inspect, NULL},
+     "then how the training went (summary.json).\n", cmd_inspect},
     {"data", "dataset work: stats, clean, convert, split, render",
      "usage: lathe data stats DATASET [--json] [-m MODEL_OR_VOCAB | --config C.yaml]\n"
      "                        [--sequence-len N] [--near-threshold T] [--format F] [--threads N]\n"
@@ -121,7 +142,7 @@ static const cli_command commands[] = {
      "reported as PATH:LINE:BYTE and skipped. split writes PREFIX-train.jsonl and\n"
      "PREFIX-val.jsonl; --val 0.1 is a fraction, --val 500 a count; the seed (default 42)\n"
      "fixes the split.\n",
-     cmd_data, NULL},
+     cmd_data},
     {"eval", "generation eval: exact match, BLEU-4, ROUGE-L",
      "usage: lathe eval -m MODEL [--lora ADAPTER] --data DATASET [--max N] [-n MAX_NEW]\n"
      "                  [--json] [--output FILE.json] [-t THREADS]\n\n"
@@ -135,7 +156,7 @@ static const cli_command commands[] = {
      "{\"count\",\"exact_match\",\"bleu4\",\"rouge_l\",\"corpus_bleu4\",\"skipped\"}.\n"
      "--output writes every row (prompt, reference, prediction, scores) and the summary\n"
      "to FILE.json, atomically. Progress goes to stderr.\n",
-     cmd_eval, NULL},
+     cmd_eval},
     {"export", "export an adapter (GGUF, PEFT) or merge it into the base",
      "usage: lathe export adapter ADAPTER_OR_RUN_DIR [--gguf OUT.gguf] [--peft DIR] [-m BASE]\n"
      "       lathe export merge -m MODEL --lora ADAPTER -o OUT(.gguf|.safetensors)\n"
@@ -150,11 +171,12 @@ static const cli_command commands[] = {
      "  q5_k, q6_k or the q4_k_m mix; tokenizer and\n"
      "  chat template carried over from a GGUF base) or .safetensors (f32, f16, bf16), with\n"
      "  config.json written beside it.\n",
-     cmd_export, NULL},
-    {"config", "explain, check and resolve training configs",
+     cmd_export},
+    {"config", "explain, check, resolve and estimate training configs",
      "usage: lathe config --explain [KEY]\n"
      "       lathe config --check CONFIG.yaml [--set KEY=VALUE ...]\n"
-     "       lathe config --resolve CONFIG.yaml [--set KEY=VALUE ...]\n\n"
+     "       lathe config --resolve CONFIG.yaml [--set KEY=VALUE ...]\n"
+     "       lathe config --estimate CONFIG.yaml [--measure] [--json] [--set KEY=VALUE ...]\n\n"
      "--explain lists every config key with its type, default and meaning, or one\n"
      "KEY in full. --check reports every problem in CONFIG.yaml as FILE:LINE:COLUMN\n"
      "(exit 1 on errors), and reads the first 100 records of each dataset against its\n"
@@ -162,8 +184,11 @@ static const cli_command commands[] = {
      "FILE:LINE with the type they look like. Keys of Axolotl's config that change\n"
      "nothing in lathe get a warning each. --resolve prints the config with all\n"
      "defaults filled in.\n"
+     "--estimate prints the parameters, the memory by part and its peak, the tokens,\n"
+     "sequences and steps from the data, and warnings; --measure also times a few real\n"
+     "steps (the longest batch first) and extrapolates the run's duration.\n"
      "--set overrides a key; VALUE is read as YAML (e.g. --set lora_r=16).\n",
-     cmd_config, NULL},
+     cmd_config},
     {"bench", "benchmarks: ring, gemm, train, tokenize, data, generate",
      "usage: lathe bench ring [--json] [--records N]\n"
      "       lathe bench gemm|train [--case NAME] [--steps N] [--json]\n"
@@ -176,7 +201,7 @@ static const cli_command commands[] = {
      "data: without -f, generated datasets of N rows (--rows, default 1000000; --quick\n"
      "10000) and an index case of --mb MB (default 1024; --quick 4) in --format; with -f,\n"
      "the same cases over FILE.\n",
-     cmd_bench, NULL},
+     cmd_bench},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
@@ -240,10 +265,6 @@ static int run_command(const cli_command *cmd, int argc, char **argv)
 {
     if (cli_wants_help(argc, argv))
         return cli_print_help(cmd);
-    if (!cmd->run) {
-        fprintf(stderr, "lathe %s: %s\n", cmd->name, cmd->pending);
-        return CLI_USAGE;
-    }
     return cmd->run(cmd, argc, argv);
 }
 

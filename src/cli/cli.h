@@ -16,7 +16,6 @@ typedef struct cli_command {
     const char *summary;   /* one line for `lathe --help` */
     const char *help;      /* full text for `lathe CMD --help` */
     int (*run)(const struct cli_command *cmd, int argc, char **argv);
-    const char *pending;   /* when run is NULL: the sentence that says it is not available */
 } cli_command;
 
 int cli_main(int argc, char **argv);
@@ -33,6 +32,7 @@ int cli_usage_error(const cli_command *cmd, const char *fmt, ...)
 int cmd_bench(const cli_command *cmd, int argc, char **argv);
 int cmd_perplexity(const cli_command *cmd, int argc, char **argv);
 int cmd_generate(const cli_command *cmd, int argc, char **argv);
+int cmd_chat(const cli_command *cmd, int argc, char **argv);
 int cmd_eval(const cli_command *cmd, int argc, char **argv);
 int bench_generate(const cli_command *cmd, int argc, char **argv);
 int cmd_tokenize(const cli_command *cmd, int argc, char **argv);

@@ -1,6 +1,7 @@
 /* cmd_config.c - `lathe config`: --explain prints the config keys from the
  * schema table, --check validates a config file (with --set overrides) and
- * prints every problem, --resolve prints the config with defaults filled in. */
+ * prints every problem, --resolve prints the config with defaults filled in,
+ * --estimate (cmd_config_estimate.c) sizes and times the run. */
 #include "config.h"
 
 #include <stdio.h>
@@ -9,6 +10,7 @@
 
 #include "cli_opts.h"
 #include "config_data_check.h"
+#include "cmd_config_estimate.h"
 #include "config_schema.h"
 #include "train_config.h"
 #include "plural.h"
@@ -127,13 +129,15 @@ static int check(const cli_command *cmd, const char *path, char **sets, size_t n
 int cmd_config(const cli_command *cmd, int argc, char **argv)
 {
     if (argc < 2)
-        return cli_usage_error(cmd, "expected --explain, --check or --resolve");
+        return cli_usage_error(cmd, "expected --explain, --check, --resolve or --estimate");
     const char *mode = argv[1];
     if (!strcmp(mode, "--explain")) {
         if (argc > 3)
             return cli_usage_error(cmd, "--explain takes one KEY at most");
         return explain(cmd, argc == 3 ? argv[2] : NULL);
     }
+    if (!strcmp(mode, "--estimate"))
+        return cmd_config_estimate(cmd, argc, argv);
     if (strcmp(mode, "--check") && strcmp(mode, "--resolve"))
         return cli_usage_error(cmd, "unknown option '%s'", mode);
     const char *path = NULL;

@@ -31,7 +31,7 @@ static int parse(const cli_command *cmd, int argc, char **argv, const char **in,
         return rc;
     if (!*in || !name || !*out)
         return cli_usage_error(cmd, "convert needs a DATASET, --to FORMAT and -o OUT");
-    if (ds_format_parse(name, to) != 0 || *to == DS_FMT_AUTO)
+    if (ds_format_parse(name, to) != 0 || *to == DS_FMT_AUTO || *to == DS_FMT_PREFERENCE)
         return cli_usage_error(cmd, "unknown format '%s' (expected alpaca, sharegpt, messages, "
                                     "completion or input_output)", name);
     return CLI_OK;

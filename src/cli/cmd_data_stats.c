@@ -55,8 +55,8 @@ static int parse_stats(const cli_command *cmd, int argc, char **argv, stats_opti
     if (rc != CLI_OK)
         return rc;
     if (format && ds_format_parse(format, &o->format) != 0)
-        return cli_usage_error(cmd, "--format is auto, alpaca, sharegpt, messages, completion or "
-                                    "input_output, not '%s'", format);
+        return cli_usage_error(cmd, "--format is auto, alpaca, sharegpt, messages, completion, "
+                                    "input_output or preference, not '%s'", format);
     if (!o->dataset)
         return cli_usage_error(cmd, "stats needs a DATASET");
     if (o->tok.config && o->tok.model)

@@ -18,6 +18,8 @@ static const char *const templates[] = {"auto", "chatml", "llama2", "llama3", "m
 static const char *const adapters[] = {"lora", NULL};
 static const char *const optimizers[] = {"adamw", "sgd", NULL};
 static const char *const schedulers[] = {"cosine", "linear", "constant", NULL};
+static const char *const lora_modules[] = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj",
+                                           "up_proj", "down_proj", NULL};
 static const char *const ds_types[] = {"alpaca", "sharegpt", "messages", "completion",
                                        "input_output", NULL};
 
@@ -29,7 +31,7 @@ static const char *const ds_types[] = {"alpaca", "sharegpt", "messages", "comple
 const cs_key config_schema[] = {
     /* Model */
     {.key = "base_model", .type = CS_STRING, .group = CS_GROUP_MODEL, TOP(base_model),
-     .flags = CS_REQUIRED | CS_PATH,
+     .flags = CS_REQUIRED | CS_PATH | CS_DIR,
      .help = "GGUF file or Hugging Face model directory to fine-tune"},
     {.key = "chat_template", .type = CS_ENUM, .group = CS_GROUP_MODEL, TOP(chat_template),
      .default_yaml = "auto", .choices = templates,
@@ -89,7 +91,7 @@ const cs_key config_schema[] = {
      .default_yaml = "0.0", .min = 0, .max = 1, .flags = CS_MAX_OPEN,
      .help = "dropout on the LoRA input"},
     {.key = "lora_target_modules", .type = CS_STRLIST, .group = CS_GROUP_METHOD,
-     TOP(lora_target_modules), .default_yaml = "[q_proj, v_proj]",
+     TOP(lora_target_modules), .default_yaml = "[q_proj, v_proj]", .choices = lora_modules,
      .help = "projections that get an adapter (q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj)"},
     {.key = "lora_target_linear", .type = CS_BOOL, .group = CS_GROUP_METHOD,
      TOP(lora_target_linear), .default_yaml = "false",
@@ -405,6 +407,18 @@ const cs_key *config_schema_suggest(cs_scope scope, const char *name)
         }
     }
     return best;
+}
+
+void config_unknown_key_text(cs_scope scope, const char *name, const char *label, char *buf,
+                             size_t len)
+{
+    const cs_key *hint = config_schema_suggest(scope, name);
+    const char *in = *label ? " in " : "";
+    if (hint)
+        snprintf(buf, len, "unknown key '%s'%s%s; did you mean '%s'?", name, in, label,
+                 config_key_short(hint));
+    else
+        snprintf(buf, len, "unknown key '%s'%s%s", name, in, label);
 }
 
 bool config_in_range(const cs_key *k, double v)

@@ -39,6 +39,7 @@ enum {
     CS_PATH = 1u << 1,      /* a file or directory that must exist, relative to the config */
     CS_MIN_OPEN = 1u << 2,  /* the minimum itself is excluded */
     CS_MAX_OPEN = 1u << 3,  /* the maximum itself is excluded */
+    CS_DIR = 1u << 4,       /* a path may name a directory too (a Hugging Face model) */
 };
 
 typedef struct {
@@ -50,7 +51,8 @@ typedef struct {
     const char *default_yaml;   /* the default as YAML text; NULL: required or unset */
     const char *unset_means;    /* what leaving an optional key unset does */
     double min, max;            /* numeric range (CS_INT, CS_FLOAT, CS_FRACTION_OR_COUNT) */
-    const char *const *choices; /* CS_ENUM: NULL-terminated */
+    const char *const *choices; /* CS_ENUM, and the items a CS_STRLIST allows:
+                                   NULL-terminated */
     size_t offset;              /* field offset in train_config or config_dataset */
     const char *help;
 } cs_key;
@@ -86,6 +88,10 @@ const char *config_type_name(cs_type t);
 const cs_key *config_schema_find(cs_scope scope, const char *key);
 /* The closest key in SCOPE to a misspelt NAME, or NULL when none is close. */
 const cs_key *config_schema_suggest(cs_scope scope, const char *name);
+/* "unknown key 'NAME'[ in LABEL][; did you mean 'KEY'?]": the one text for
+ * a key lathe does not know, wherever it is found (LABEL "" at the top). */
+void config_unknown_key_text(cs_scope scope, const char *name, const char *label, char *buf,
+                             size_t len);
 /* The closest of a NULL-terminated list of words, or NULL when none is close. */
 const char *config_closest(const char *name, const char *const *words);
 /* The key's name within its scope ("path" for "datasets.path"). */

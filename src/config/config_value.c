@@ -3,7 +3,6 @@
 
 #include "config_value.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -11,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config_check.h"
 #include "train_config.h"
 
 _Static_assert(sizeof(config_adapter) == sizeof(int) && sizeof(config_chat_template) == sizeof(int) &&
@@ -77,163 +77,42 @@ static int type_error(const config_src *src, const char *label, const yaml_node_
     return -1;
 }
 
-static const char *expectation(const cs_key *k)
-{
-    switch (k->type) {
-    case CS_BOOL: return "true or false";
-    case CS_INT: return "an integer";
-    case CS_FLOAT: return "a number";
-    case CS_FRACTION_OR_COUNT: return "a fraction below 1 or a whole count";
-    case CS_STRING: return (k->flags & CS_PATH) ? "a file path" : "a string";
-    case CS_ENUM: return "a choice";
-    case CS_STRLIST: return "a list of strings";
-    case CS_DATASETS: return "a list of dataset mappings";
-    }
-    return "?";
-}
-
-static int parse_bool(const char *s, bool *out)
-{
-    static const char *const yes[] = {"true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON", NULL};
-    static const char *const no[] = {"false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF", NULL};
-    for (size_t i = 0; yes[i]; i++) {
-        if (!strcmp(s, yes[i]) || !strcmp(s, no[i])) {
-            *out = !strcmp(s, yes[i]);
-            return 0;
-        }
-    }
-    return -1;
-}
-
-static int parse_int(const char *s, int64_t *out)
-{
-    if (!*s)
-        return -1;
-    errno = 0;
-    char *end;
-    long long v = strtoll(s, &end, 10);
-    if (errno || *end)
-        return -1;
-    *out = v;
-    return 0;
-}
-
-/* Decimal numbers only: strtod alone would also take hex, inf and nan. */
-static int parse_float(const char *s, double *out)
-{
-    if (!*s || strspn(s, "0123456789+-.eE") != strlen(s))
-        return -1;
-    char *end;
-    double v = strtod(s, &end);
-    if (*end || !isfinite(v))
-        return -1;
-    *out = v;
-    return 0;
-}
-
-static int range_error(const config_src *src, const cs_key *k, const char *label,
-                       const yaml_node_t *n)
-{
-    char range[64];
-    config_range_text(k, range, sizeof range);
-    config_report(src, n, CONFIG_ERROR, "%s: %s is out of range; expected %s %s", label, scalar(n),
-                  k->type == CS_INT ? "an integer" : "a number", range);
-    return -1;
-}
-
-static int apply_number(const config_src *src, const cs_key *k, const char *label,
+/* A scalar through the one check the form uses too (config_check.h),
+ * stored in the field of K's type. */
+static int apply_scalar(const config_src *src, const cs_key *k, const char *label,
                         const yaml_node_t *n, void *field)
 {
-    if (n->type != YAML_SCALAR_NODE)
-        return type_error(src, label, n, expectation(k));
-    if (k->type == CS_INT) {
-        int64_t v;
-        if (parse_int(scalar(n), &v) < 0)
-            return type_error(src, label, n, expectation(k));
-        if (!config_in_range(k, (double)v))
-            return range_error(src, k, label, n);
-        *(int64_t *)field = v;
-        return 0;
-    }
-    double v;
-    if (parse_float(scalar(n), &v) < 0)
-        return type_error(src, label, n, expectation(k));
-    if (!config_in_range(k, v))
-        return range_error(src, k, label, n);
-    if (k->type == CS_FRACTION_OR_COUNT && v >= 1 && v != floor(v)) {
-        config_report(src, n, CONFIG_ERROR,
-                      "%s: %s is neither a fraction below 1 nor a whole count", label, scalar(n));
-        return -1;
-    }
-    *(double *)field = v;
-    return 0;
-}
-
-static int apply_enum(const config_src *src, const cs_key *k, const char *label,
-                      const yaml_node_t *n, int *field)
-{
-    char choices[256];
-    config_choices_text(k, choices, sizeof choices);
-    if (n->type != YAML_SCALAR_NODE) {
-        char want[300];
+    if (n->type != YAML_SCALAR_NODE && k->type == CS_ENUM) {
+        char choices[256], want[300];
+        config_choices_text(k, choices, sizeof choices);
         snprintf(want, sizeof want, "one of %s", choices);
         return type_error(src, label, n, want);
     }
-    for (int i = 0; k->choices[i]; i++) {
-        if (!strcmp(scalar(n), k->choices[i])) {
-            *field = i;
-            return 0;
-        }
-    }
-    const char *hint = config_closest(scalar(n), k->choices);
-    if (hint)
-        config_report(src, n, CONFIG_ERROR, "%s: '%s' is not one of %s; did you mean '%s'?", label,
-                      scalar(n), choices, hint);
-    else
-        config_report(src, n, CONFIG_ERROR, "%s: '%s' is not one of %s", label, scalar(n), choices);
-    return -1;
-}
-
-/* A relative path joins the source's directory; the result must exist and
- * is kept in canonical form, so it means the same from any directory. */
-static int apply_path(const config_src *src, const char *label, const yaml_node_t *n, char **field)
-{
-    const char *p = scalar(n);
-    if (!*p) {
-        config_report(src, n, CONFIG_ERROR, "%s: expected a file path, got an empty string", label);
-        return -1;
-    }
-    char *full;
-    if (p[0] == '/' || !src->base_dir)
-        full = strdup(p);
-    else if (asprintf(&full, "%s/%s", src->base_dir, p) < 0)
-        full = NULL;
-    if (!full)
-        return -1;
-    char *canon = realpath(full, NULL);
-    if (!canon) {
-        config_report(src, n, CONFIG_ERROR, "%s: cannot find '%s': %s", label, full, strerror(errno));
-        free(full);
-        return -1;
-    }
-    free(full);
-    free(*field);
-    *field = canon;
-    return 0;
-}
-
-static int apply_string(const config_src *src, const cs_key *k, const char *label,
-                        const yaml_node_t *n, char **field)
-{
     if (n->type != YAML_SCALAR_NODE)
-        return type_error(src, label, n, expectation(k));
-    if (k->flags & CS_PATH)
-        return apply_path(src, label, n, field);
-    char *s = strdup(scalar(n));
-    if (!s)
+        return type_error(src, label, n, config_check_expected(k));
+    config_scalar v;
+    char why[512];
+    if (config_check_scalar(k, scalar(n), src->base_dir, &v, why, sizeof why) < 0) {
+        config_report(src, n, CONFIG_ERROR, "%s: %s", label, why);
         return -1;
-    free(*field);
-    *field = s;
+    }
+    switch (k->type) {
+    case CS_BOOL: *(bool *)field = v.b; break;
+    case CS_INT: *(int64_t *)field = v.i; break;
+    case CS_FLOAT:
+    case CS_FRACTION_OR_COUNT: *(double *)field = v.d; break;
+    case CS_ENUM: *(int *)field = v.choice; break;
+    case CS_STRING: {
+        char *s = v.path ? v.path : strdup(scalar(n));
+        if (!s)
+            return -1;
+        free(*(char **)field);
+        *(char **)field = s;
+        break;
+    }
+    case CS_STRLIST:
+    case CS_DATASETS: break;
+    }
     return 0;
 }
 
@@ -259,7 +138,7 @@ static int apply_strlist(const config_src *src, const cs_key *k, const char *lab
                          yaml_node_t *n, config_strlist *field)
 {
     if (n->type != YAML_SEQUENCE_NODE)
-        return type_error(src, label, n, expectation(k));
+        return type_error(src, label, n, config_check_expected(k));
     yaml_node_item_t *first = n->data.sequence.items.start, *top = n->data.sequence.items.top;
     config_strlist out = {calloc((size_t)(top - first) + 1, sizeof(char *)), 0};
     int rc = out.items ? 0 : -1;
@@ -267,10 +146,14 @@ static int apply_strlist(const config_src *src, const cs_key *k, const char *lab
         yaml_node_t *item = yaml_document_get_node(src->doc, *it);
         char item_label[128];
         snprintf(item_label, sizeof item_label, "%s[%zu]", label, out.n);
+        char why[512];
         if (item->type != YAML_SCALAR_NODE || config_node_is_null(item))
             rc = type_error(src, item_label, item, "a string");
         else if (!(out.items[out.n++] = strdup(scalar(item))))
             rc = -1;
+        /* Kept, but flagged: training refuses a module it does not know. */
+        if (rc == 0 && config_check_item(k, scalar(item), why, sizeof why) < 0)
+            config_report(src, item, CONFIG_WARNING, "%s: %s", item_label, why);
     }
     if (rc == 0) {
         free_strlist(field);
@@ -317,7 +200,7 @@ static int apply_datasets(const config_src *src, const cs_key *k, const char *la
                           yaml_node_t *n, config_datasets *field)
 {
     if (n->type != YAML_SEQUENCE_NODE)
-        return type_error(src, label, n, expectation(k));
+        return type_error(src, label, n, config_check_expected(k));
     yaml_node_item_t *first = n->data.sequence.items.start, *top = n->data.sequence.items.top;
     if (first == top && (k->flags & CS_REQUIRED)) {
         config_report(src, n, CONFIG_ERROR, "%s: expected at least one dataset", label);
@@ -350,22 +233,17 @@ int config_value_apply(const config_src *src, const cs_key *k, const char *label
     if (config_node_is_null(value) ||
         (k->type == CS_ENUM && value->type == YAML_SCALAR_NODE && !*scalar(value))) {
         if (k->default_yaml || (k->flags & CS_REQUIRED))
-            return type_error(src, label, value, expectation(k));
+            return type_error(src, label, value, config_check_expected(k));
         return config_value_reset(k, base);
     }
     switch (k->type) {
     case CS_BOOL:
-        if (value->type == YAML_SCALAR_NODE && parse_bool(scalar(value), field) == 0)
-            return 0;
-        return type_error(src, label, value, expectation(k));
     case CS_INT:
     case CS_FLOAT:
     case CS_FRACTION_OR_COUNT:
-        return apply_number(src, k, label, value, field);
     case CS_STRING:
-        return apply_string(src, k, label, value, field);
     case CS_ENUM:
-        return apply_enum(src, k, label, value, field);
+        return apply_scalar(src, k, label, value, field);
     case CS_STRLIST:
         return apply_strlist(src, k, label, value, field);
     case CS_DATASETS:
@@ -417,12 +295,9 @@ int config_walk_mapping(const config_src *src, yaml_node_t *node, cs_scope scope
             continue;
         }
         if (!k) {
-            const cs_key *hint = config_schema_suggest(scope, scalar(key));
-            if (hint)
-                config_report(src, key, CONFIG_ERROR, "unknown key '%s'%s%s; did you mean '%s'?",
-                              scalar(key), in, label, config_key_short(hint));
-            else
-                config_report(src, key, CONFIG_ERROR, "unknown key '%s'%s%s", scalar(key), in, label);
+            char msg[400];
+            config_unknown_key_text(scope, scalar(key), label, msg, sizeof msg);
+            config_report(src, key, CONFIG_ERROR, "%s", msg);
             problems++;
             continue;
         }

@@ -99,6 +99,10 @@ int train_config_defaults(train_config *cfg);
  * allowed), -1 otherwise; cfg is always left freeable. */
 int train_config_load(train_config *cfg, const char *path, char *const *sets, size_t n_sets,
                       config_diags *diags);
+/* The same over TEXT (LEN bytes) as if read from PATH: messages name PATH
+ * and relative paths resolve against its directory. */
+int train_config_load_text(train_config *cfg, const char *path, const char *text, size_t len,
+                           char *const *sets, size_t n_sets, config_diags *diags);
 
 /* Writes the resolved config: every key, grouped in schema order, unset
  * optional keys as null. train_config_load reads it back to an equal config. */

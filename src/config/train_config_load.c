@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config_rules.h"
 #include "config_schema.h"
 #include "config_value.h"
 #include "train_config.h"
@@ -157,15 +158,9 @@ static char *config_dir(const char *path)
     return dir;
 }
 
-static int load_file(loader *L, const char *path)
+static int load_file(loader *L, const char *path, const char *text, size_t len)
 {
-    size_t len = 0;
-    char *text = read_text(path, &len, L->diags);
-    if (!text)
-        return -1;
-    int rc = parse_file(L, path, text, len);
-    free(text);
-    if (rc < 0)
+    if (parse_file(L, path, text, len) < 0)
         return -1;
     L->base_dir = config_dir(path);
     L->file = (config_src){&L->doc, path, true, 0, L->base_dir, L->diags};
@@ -217,12 +212,9 @@ static void load_set(loader *L, const char *arg, int index)
             return;
         }
     } else {
-        const cs_key *hint = config_schema_suggest(CS_TOP, key);
-        if (hint)
-            config_report(src, NULL, CONFIG_ERROR, "unknown key '%s'; did you mean '%s'?", key,
-                          hint->key);
-        else
-            config_report(src, NULL, CONFIG_ERROR, "unknown key '%s'", key);
+        char msg[400];
+        config_unknown_key_text(CS_TOP, key, "", msg, sizeof msg);
+        config_report(src, NULL, CONFIG_ERROR, "%s", msg);
     }
     free(where);
 }
@@ -248,33 +240,21 @@ static void check_required(loader *L)
     }
 }
 
+/* The rules between keys (config_rules.h), each at the key it names. */
 static void check_combinations(loader *L)
 {
-    const train_config *c = L->cfg;
-    char msg[256];
-    if (c->warmup_steps != CONFIG_UNSET && !isnan(c->warmup_ratio))
-        report_key(L, "warmup_ratio", CONFIG_ERROR,
-                   "warmup_ratio and warmup_steps are both set; keep one of them");
-    if (c->max_steps != CONFIG_UNSET && entry(L, "num_epochs")->src) {
-        snprintf(msg, sizeof msg, "max_steps (%lld) takes precedence over num_epochs (%lld)",
-                 (long long)c->max_steps, (long long)c->num_epochs);
-        report_key(L, "max_steps", CONFIG_WARNING, msg);
+    bool *given = calloc(config_schema_count, sizeof *given);
+    config_rule_hit hits[16];
+    if (!given) {
+        config_diags_add(L->diags, CONFIG_ERROR, L->file.where, 0, 0, "out of memory");
+        return;
     }
-    if (c->load_in_8bit && c->load_in_4bit)
-        report_key(L, "load_in_4bit", CONFIG_ERROR,
-                   "load_in_4bit and load_in_8bit are both true; choose one");
-    if (c->early_stopping_patience != CONFIG_UNSET && c->eval_steps == CONFIG_UNSET)
-        report_key(L, "early_stopping_patience", CONFIG_ERROR,
-                   "early_stopping_patience needs eval_steps (the evaluations it compares)");
-    if (c->load_best_model_at_end && c->eval_steps == CONFIG_UNSET)
-        report_key(L, "load_best_model_at_end", CONFIG_ERROR,
-                   "load_best_model_at_end needs eval_steps (the evaluations it compares)");
-    if (c->eval_steps != CONFIG_UNSET && c->val_set_size == 0 && c->test_datasets.n == 0)
-        report_key(L, "eval_steps", CONFIG_WARNING,
-                   "eval_steps is set but there is no validation data (val_set_size or test_datasets)");
-    if (c->adapter == CONFIG_ADAPTER_LORA && c->lora_target_modules.n == 0 && !c->lora_target_linear)
-        report_key(L, entry(L, "lora_target_modules")->src ? "lora_target_modules" : "adapter",
-                   CONFIG_ERROR, "adapter lora needs lora_target_modules or lora_target_linear: true");
+    for (size_t i = 0; i < config_schema_count; i++)
+        given[i] = L->entries[i].src != NULL;
+    size_t n = config_rules_check(L->cfg, given, hits, 16);
+    for (size_t i = 0; i < n && i < 16; i++)
+        report_key(L, hits[i].key, hits[i].sev, hits[i].msg);
+    free(given);
 }
 
 static void apply_entries(loader *L)
@@ -305,6 +285,21 @@ int train_config_load(train_config *cfg, const char *path, char *const *sets, si
                       config_diags *diags)
 {
     config_diags_init(diags);
+    size_t len = 0;
+    char *text = read_text(path, &len, diags);
+    if (!text) {
+        train_config_defaults(cfg);
+        return -1;
+    }
+    int rc = train_config_load_text(cfg, path, text, len, sets, n_sets, diags);
+    free(text);
+    return rc;
+}
+
+int train_config_load_text(train_config *cfg, const char *path, const char *text, size_t len,
+                           char *const *sets, size_t n_sets, config_diags *diags)
+{
+    config_diags_init(diags);
     loader L = {.cfg = cfg, .diags = diags};
     L.file = (config_src){NULL, path, true, 0, NULL, diags};
     L.entries = calloc(config_schema_count, sizeof *L.entries);
@@ -316,7 +311,7 @@ int train_config_load(train_config *cfg, const char *path, char *const *sets, si
         loader_free(&L);
         return -1;
     }
-    if (load_file(&L, path) == 0) {
+    if (load_file(&L, path, text, len) == 0) {
         for (size_t i = 0; i < n_sets; i++)
             load_set(&L, sets[i], (int)i + 1);
         apply_entries(&L);

@@ -109,7 +109,7 @@ size_t dataset_checked_count(const dataset *ds)
  * format seen first. */
 static void detect(dataset *ds, size_t n)
 {
-    size_t votes[DS_FMT_INPUT_OUTPUT + 1] = {0}, fit = 0;
+    size_t votes[DS_FMT_COUNT] = {0}, fit = 0;
     ds_format first = DS_FMT_AUTO;
     for (size_t i = 0; i < n && i < DATASET_DETECT_TRY && fit < DATASET_DETECT_FIT; i++) {
         size_t len;
@@ -124,7 +124,7 @@ static void detect(dataset *ds, size_t n)
         fit++;
     }
     ds_format best = first;
-    for (int f = DS_FMT_ALPACA; f <= DS_FMT_INPUT_OUTPUT; f++)
+    for (int f = DS_FMT_ALPACA; f < DS_FMT_COUNT; f++)
         if (first != DS_FMT_AUTO && votes[f] > votes[best])
             best = (ds_format)f;
     ds->format = best;

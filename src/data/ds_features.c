@@ -63,7 +63,8 @@ int ds_field_parse(const char *name, size_t len, ds_field *out)
 
 static bool is_conversation(const ds_record *rec)
 {
-    return rec->format == DS_FMT_SHAREGPT || rec->format == DS_FMT_MESSAGES;
+    return rec->format == DS_FMT_SHAREGPT || rec->format == DS_FMT_MESSAGES ||
+           rec->format == DS_FMT_PREFERENCE;
 }
 
 size_t ds_record_piece_count(const ds_record *rec)

@@ -40,6 +40,7 @@
 
 #include "chat_template.h"
 #include "ds_action.h"
+#include "ds_edit.h"
 
 typedef struct {
     char *model;              /* NULL: the byte estimate */
@@ -65,9 +66,14 @@ void ds_recipe_free(ds_recipe *r);
  * (the `tokens:` section) may be NULL. NULL with ERR when out of memory. */
 char *ds_recipe_format(const ds_action *steps, size_t n, const char *input,
                        const ds_recipe_tokens *tokens, char *err, size_t errlen);
-/* Writes that text to PATH atomically. */
-int ds_recipe_write(const ds_action *steps, size_t n, const char *input,
-                    const ds_recipe_tokens *tokens, const char *path, char *err,
-                    size_t errlen);
+/* The recipe of edit session E as a save writes it: its steps, INPUT, and
+ * the token settings it counts with (the tokenizer's path made absolute so
+ * the recipe replays from anywhere; no `tokens:` when it has neither a
+ * tokenizer nor a limit). */
+char *ds_recipe_format_edit(const ds_edit *e, const char *input, char *err, size_t errlen);
+/* Writes COMMENT (NULL, or lines that start with '#') and E's recipe to
+ * PATH atomically. */
+int ds_recipe_write(const ds_edit *e, const char *input, const char *comment, const char *path,
+                    char *err, size_t errlen);
 
 #endif

@@ -4,6 +4,7 @@
 #include "ds_recipe.h"
 #include "atomic_file.h"
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,16 +155,49 @@ char *ds_recipe_format(const ds_action *steps, size_t n, const char *input,
     return t.p;
 }
 
-int ds_recipe_write(const ds_action *steps, size_t n, const char *input,
-                    const ds_recipe_tokens *tokens, const char *path, char *err,
-                    size_t errlen)
+/* E's token settings as the recipe records them; false when it has neither
+ * a tokenizer nor a limit. */
+static bool edit_tokens(const ds_edit *e, char *abs, ds_recipe_tokens *out)
 {
-    char *text = ds_recipe_format(steps, n, input, tokens, err, errlen);
+    const ds_edit_tokens *t = ds_edit_get_tokens(e);
+    const char *model = t->vocab ? t->model : NULL;
+    *out = (ds_recipe_tokens){NULL, CHAT_TMPL_UNKNOWN, t->sequence_len};
+    if (model) {
+        if (!realpath(model, abs))    /* gone since it was loaded: as given */
+            snprintf(abs, PATH_MAX, "%s", model);
+        out->model = abs;
+        out->tmpl = t->tmpl;
+    }
+    return out->model || out->sequence_len;
+}
+
+char *ds_recipe_format_edit(const ds_edit *e, const char *input, char *err, size_t errlen)
+{
+    size_t n = ds_edit_step_count(e);
+    ds_action *steps = malloc((n + 1) * sizeof *steps);
+    if (!steps) {
+        snprintf(err, errlen, "cannot write the recipe: out of memory");
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++)
+        steps[i] = *ds_edit_step(e, i);
+    char abs[PATH_MAX];
+    ds_recipe_tokens tok;
+    bool has_tok = edit_tokens(e, abs, &tok);
+    char *text = ds_recipe_format(steps, n, input, has_tok ? &tok : NULL, err, errlen);
+    free(steps);
+    return text;
+}
+
+int ds_recipe_write(const ds_edit *e, const char *input, const char *comment, const char *path,
+                    char *err, size_t errlen)
+{
+    char *text = ds_recipe_format_edit(e, input, err, errlen);
     if (!text)
         return -1;
     atomic_file af;
     int rc = atomic_file_open(&af, path, err, errlen);
-    if (rc == 0 && fputs(text, af.fp) < 0) {
+    if (rc == 0 && ((comment && fputs(comment, af.fp) < 0) || fputs(text, af.fp) < 0)) {
         snprintf(err, errlen, "%s: write failed", path);
         atomic_file_abort(&af);
         rc = -1;

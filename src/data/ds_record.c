@@ -18,6 +18,7 @@ static const char *const format_names[] = {
     [DS_FMT_MESSAGES] = "messages",
     [DS_FMT_COMPLETION] = "completion",
     [DS_FMT_INPUT_OUTPUT] = "input_output",
+    [DS_FMT_PREFERENCE] = "preference",
 };
 
 const char *ds_format_name(ds_format f)
@@ -192,6 +193,18 @@ static int parse_turn(const jtree *t, jt_node turn, size_t n, bool sharegpt, ds_
     return 0;
 }
 
+/* The turns of LIST (a non-empty array of turn objects) appended to REC,
+ * counted from FIRST in messages. */
+static int add_turns(const jtree *t, jt_node list, bool sharegpt, size_t first, ds_record *rec,
+                     char *why, size_t whylen)
+{
+    size_t i = first;
+    for (jt_node turn = jtree_first(t, list); turn != JT_NONE; turn = jtree_next(t, turn))
+        if (parse_turn(t, turn, ++i, sharegpt, rec, why, whylen) != 0)
+            return -1;
+    return 0;
+}
+
 static int parse_conversation(const jtree *t, jt_node obj, ds_format fmt, const ds_mapping *map,
                               ds_record *rec, char *why, size_t whylen)
 {
@@ -205,11 +218,46 @@ static int parse_conversation(const jtree *t, jt_node obj, ds_format fmt, const 
     }
     if (reserve_turns(rec, n, why, whylen) != 0)
         return -1;
-    size_t i = 0;
-    for (jt_node turn = jtree_first(t, list); turn != JT_NONE; turn = jtree_next(t, turn))
-        if (parse_turn(t, turn, ++i, fmt == DS_FMT_SHAREGPT, rec, why, whylen) != 0)
-            return -1;
-    return 0;
+    return add_turns(t, list, fmt == DS_FMT_SHAREGPT, 0, rec, why, whylen);
+}
+
+/* Turns a preference field holds: 1 for a string, the list's length. */
+static size_t pref_count(const jtree *t, jt_node v)
+{
+    return jtree_kind(t, v) == JT_STRING ? 1 : jtree_count(t, v);
+}
+
+static int pref_field(const jtree *t, jt_node v, const char *name, ds_role role, ds_record *rec,
+                      char *why, size_t whylen)
+{
+    jt_kind k = jtree_kind(t, v);
+    if (k == JT_STRING) {
+        ds_text x;
+        x.text = jtree_str(t, v, &x.len);
+        add_turn(rec, role, x);
+        return 0;
+    }
+    if (k != JT_ARRAY || jtree_count(t, v) == 0) {
+        snprintf(why, whylen, "'%s' is %s, expected a string or a non-empty list of messages",
+                 name, jtree_kind_name(k));
+        return -1;
+    }
+    return add_turns(t, v, false, rec->n_turns, rec, why, whylen);
+}
+
+static int parse_preference(const jtree *t, jt_node obj, ds_record *rec, char *why,
+                            size_t whylen)
+{
+    jt_node p = jtree_get(t, obj, "prompt"), c = jtree_get(t, obj, "chosen");
+    if (p == JT_NONE) {
+        snprintf(why, whylen, "expected an object with 'prompt' and 'chosen'/'rejected'");
+        return -1;
+    }
+    if (reserve_turns(rec, pref_count(t, p) + (c == JT_NONE ? 0 : pref_count(t, c)), why,
+                      whylen) != 0 ||
+        pref_field(t, p, "prompt", DS_ROLE_USER, rec, why, whylen) != 0)
+        return -1;
+    return c == JT_NONE ? 0 : pref_field(t, c, "chosen", DS_ROLE_ASSISTANT, rec, why, whylen);
 }
 
 static int parse_completion(const jtree *t, jt_node obj, ds_record *rec, char *why,
@@ -285,6 +333,7 @@ int ds_record_parse(const char *text, size_t len, ds_format fmt, const ds_mappin
     case DS_FMT_MESSAGES: rc = parse_conversation(t, obj, fmt, map, rec, why, whylen); break;
     case DS_FMT_COMPLETION: rc = parse_completion(t, obj, rec, why, whylen); break;
     case DS_FMT_INPUT_OUTPUT: rc = parse_input_output(t, obj, map, rec, why, whylen); break;
+    case DS_FMT_PREFERENCE: rc = parse_preference(t, obj, rec, why, whylen); break;
     default:
         snprintf(why, whylen, "the dataset's format is not known");
         rc = -1;
@@ -311,6 +360,9 @@ static ds_format classify_object(const jtree *t, jt_node obj, const ds_mapping *
     if (jtree_kind(t, list) == JT_ARRAY)
         return jtree_get(t, jtree_first(t, list), "from") != JT_NONE ? DS_FMT_SHAREGPT
                                                                      : DS_FMT_MESSAGES;
+    if (jtree_get(t, obj, "prompt") != JT_NONE &&
+        (jtree_get(t, obj, "chosen") != JT_NONE || jtree_get(t, obj, "rejected") != JT_NONE))
+        return DS_FMT_PREFERENCE;
     if (jtree_kind(t, jtree_get(t, obj, "conversations")) == JT_ARRAY)
         return DS_FMT_SHAREGPT;
     if (jtree_kind(t, jtree_get(t, obj, "messages")) == JT_ARRAY)

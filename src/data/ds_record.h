@@ -13,6 +13,12 @@
  *                 user/human/assistant/gpt/model)
  *   completion    {"text"}: one assistant turn, all of it trained.
  *   input_output  {"input", "output"}: a user and an assistant turn.
+ *   preference    TRL's pairs: {"prompt", "chosen", "rejected"}, each a
+ *                 string or a list of messages (a string prompt is one user
+ *                 turn, a string answer one assistant turn). Turns: the
+ *                 prompt's, then the chosen answer's; a row without "chosen"
+ *                 (a tie or both-bad vote of `lathe chat`, which says so in
+ *                 "label") has the prompt's turns alone.
  * The field mapping renames instruction, input, output and the turn list
  * ("conversations" or "messages"), as the config's field_* keys do. */
 #ifndef LATHE_DS_RECORD_H
@@ -28,7 +34,9 @@ typedef enum {
     DS_FMT_SHAREGPT,
     DS_FMT_MESSAGES,
     DS_FMT_COMPLETION,
-    DS_FMT_INPUT_OUTPUT
+    DS_FMT_INPUT_OUTPUT,
+    DS_FMT_PREFERENCE,
+    DS_FMT_COUNT
 } ds_format;
 
 typedef enum { DS_ROLE_SYSTEM, DS_ROLE_USER, DS_ROLE_ASSISTANT } ds_role;

@@ -67,44 +67,13 @@ static int backup(const char *in, ds_save_result *res, char *err, size_t errlen)
     return -1;
 }
 
-/* The session's token settings as the recipe records them: with the
- * tokenizer's path made absolute so the recipe replays from anywhere.
- * False when it had neither a tokenizer nor a limit. */
-static bool recipe_tokens(const ds_edit *e, char *abs, ds_recipe_tokens *out)
-{
-    const ds_edit_tokens *t = ds_edit_get_tokens(e);
-    const char *model = t->vocab ? t->model : NULL;
-    *out = (ds_recipe_tokens){NULL, CHAT_TMPL_UNKNOWN, t->sequence_len};
-    if (model) {
-        if (!realpath(model, abs))    /* gone since it was loaded: as given */
-            snprintf(abs, PATH_MAX, "%s", model);
-        out->model = abs;
-        out->tmpl = t->tmpl;
-    }
-    return out->model || out->sequence_len;
-}
-
 static int write_recipe(ds_edit *e, const char *out, ds_save_result *res, char *err,
                         size_t errlen)
 {
     char name[PATH_MAX];
     snprintf(name, sizeof name, "%s", dataset_path(ds_edit_dataset(e)));
     ds_save_recipe_path(out, res->recipe, sizeof res->recipe);
-    size_t n = ds_edit_step_count(e);
-    ds_action *steps = malloc((n + 1) * sizeof *steps);
-    if (!steps) {
-        snprintf(err, errlen, "%s: out of memory", res->recipe);
-        return -1;
-    }
-    for (size_t i = 0; i < n; i++)
-        steps[i] = *ds_edit_step(e, i);
-    char abs[PATH_MAX];
-    ds_recipe_tokens tok;
-    bool has_tok = recipe_tokens(e, abs, &tok);
-    int rc = ds_recipe_write(steps, n, basename(name), has_tok ? &tok : NULL, res->recipe, err,
-                             errlen);
-    free(steps);
-    return rc;
+    return ds_recipe_write(e, basename(name), NULL, res->recipe, err, errlen);
 }
 
 int ds_save(ds_edit *e, const char *out, const ds_save_options *opt, ds_save_result *res,

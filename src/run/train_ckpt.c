@@ -163,8 +163,7 @@ int train_ckpt_save(const char *run, const train_ckpt_state *st, const optim_par
     return rc;
 }
 
-/* Steps of RUN's complete checkpoints, ascending; *n of them. NULL when none. */
-static int64_t *list_steps(const char *run, size_t *n)
+int64_t *train_ckpt_steps(const char *run, size_t *n)
 {
     *n = 0;
     char *dir = join(run, "checkpoints");
@@ -202,7 +201,7 @@ static int64_t *list_steps(const char *run, size_t *n)
 int64_t train_ckpt_latest(const char *run)
 {
     size_t n;
-    int64_t *v = list_steps(run, &n);
+    int64_t *v = train_ckpt_steps(run, &n);
     int64_t last = n ? v[n - 1] : -1;
     free(v);
     return last;
@@ -212,7 +211,7 @@ int train_ckpt_prune(const char *run, int64_t limit, int64_t keep_step, char *er
                      size_t errlen)
 {
     size_t n;
-    int64_t *v = list_steps(run, &n);
+    int64_t *v = train_ckpt_steps(run, &n);
     size_t excess = limit > 0 && n > (size_t)limit ? n - (size_t)limit : 0;
     int rc = 0;
     for (size_t i = 0; i + 1 < n && excess > 0; i++) {

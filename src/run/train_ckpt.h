@@ -37,6 +37,10 @@ int train_ckpt_save(const char *run, const train_ckpt_state *st, const optim_par
 int train_ckpt_prune(const char *run, int64_t limit, int64_t keep_step, char *err,
                      size_t errlen);
 
+/* Steps of RUN's complete checkpoints, ascending, malloc'd; *N of them.
+ * NULL when none (or out of memory). */
+int64_t *train_ckpt_steps(const char *run, size_t *n);
+
 /* The highest step with a complete checkpoint under RUN, or -1. */
 int64_t train_ckpt_latest(const char *run);
 

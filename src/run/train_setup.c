@@ -124,20 +124,28 @@ trainer_config train_setup_trainer(const train_config *cfg, int64_t total_steps)
     return t;
 }
 
-static int quantize_one(model *m, const model_tensor_info *ti, int type, train_quant *q,
-                        char *err, size_t errlen)
+size_t train_setup_quant_bytes(const train_config *cfg, int64_t cols, int64_t rows)
+{
+    if ((!cfg->load_in_8bit && !cfg->load_in_4bit) || cols % 32)
+        return 0;  /* rows ggml cannot block stay fp32 */
+    return (size_t)(cols / 32) * (cfg->load_in_8bit ? 34 : 18) * (size_t)rows;
+}
+
+static int quantize_one(const train_config *cfg, model *m, const model_tensor_info *ti,
+                        int type, train_quant *q, char *err, size_t errlen)
 {
     size_t n;
     float *w = model_weight(m, ti->name, &n);
     int64_t cols = ti->ne[0], rows = ti->ne[1];
-    if (!w || cols % 32)
-        return 0;  /* already quantized in the file, or rows ggml cannot block */
-    size_t row_bytes = (size_t)(cols / 32) * (type == GGML_TYPE_Q8_0 ? 34 : 18);
+    size_t bytes = train_setup_quant_bytes(cfg, cols, rows);
+    if (!w || !bytes)
+        return 0;  /* already quantized in the file, or staying fp32 */
+    size_t row_bytes = bytes / (size_t)rows;
     void **nb = realloc(q->bufs, (q->n + 1) * sizeof *nb);
     if (!nb)
         goto oom;
     q->bufs = nb;
-    unsigned char *buf = malloc(row_bytes * (size_t)rows);
+    unsigned char *buf = malloc(bytes);
     if (!buf)
         goto oom;
     q->bufs[q->n++] = buf;
@@ -170,7 +178,7 @@ int train_setup_quantize(const train_config *cfg, model *m, train_quant *q, char
     int rc = 0;
     for (int i = 0; i < n && !rc; i++)
         if (model_tensor_is_linear(ti[i].name))
-            rc = quantize_one(m, &ti[i], type, q, err, errlen);
+            rc = quantize_one(cfg, m, &ti[i], type, q, err, errlen);
     free(ti);
     return rc;
 }

@@ -37,6 +37,10 @@ typedef struct {
  * rows are not a multiple of 32 stay fp32. -1 with err. */
 int train_setup_quantize(const train_config *cfg, model *m, train_quant *q, char *err,
                          size_t errlen);
+/* Bytes train_setup_quantize allocates for an fp32 weight of COLS x ROWS
+ * under CFG; 0 when it stays fp32 (no load_in_8bit/4bit, or rows ggml
+ * cannot block). */
+size_t train_setup_quant_bytes(const train_config *cfg, int64_t cols, int64_t rows);
 void train_quant_free(train_quant *q);
 
 #endif

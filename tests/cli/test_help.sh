@@ -4,8 +4,7 @@
 # its usage; a subcommand appears in one usage line only and is named in the
 # command's summary and in the error for a missing one; every option a usage
 # line shows is one the command accepts; the README's command table lists the
-# same commands, its first command installs without sudo when run as root, and
-# `lathe chat` says it is not available in the same words everywhere.
+# same commands, and its first command installs without sudo when run as root.
 . "${LATHE_SRCDIR:-$(dirname "$0")/../..}/tests/tap.sh"
 
 out=$(mktemp -d)
@@ -102,16 +101,6 @@ readme_benches() {
     [ "$want" = "$got" ] || { diag "usage: $want README: $got"; false; }
 }
 check "README lists the benchmarks the usage shows" readme_benches
-
-# Chat is not available: one sentence, the same on every surface.
-"$LATHE" chat >/dev/null 2>"$out/chat"
-check "lathe chat exits 2" test $? -eq 2
-sentence=$(sed -n 's/^lathe chat: //p' "$out/chat")
-check "lathe chat says why in one line" test -n "$sentence"
-check "lathe --help uses the sentence" grep -qF "$sentence" "$out/global"
-check "lathe chat --help uses the sentence" sh -c "'$LATHE' chat --help | grep -qF '$sentence'"
-check "README's chat row uses the sentence" sh -c "grep '^| \`lathe chat' '$readme' | grep -qF '$sentence'"
-check "README's overview uses the sentence" sh -c "sed -n '1,/^## /p;/^Where it stands/,/^\$/p' '$readme' | tr '\\n' ' ' | grep -qF 'chat is $sentence'"
 
 # README's first command: root without sudo runs the installer itself, anyone
 # else through sudo. Run its install part with stand-ins for id, sh and sudo.

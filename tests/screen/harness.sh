@@ -37,6 +37,7 @@ done
 
 # scr_start [ENV=VALUE...] -- [LATHE ARGS...]: a new session running lathe;
 # after lathe exits the pane prints "lathe exited with N" and stays open.
+# Its state folder (XDG_STATE_HOME) is $scr_dir/state, kept across runs.
 scr_start() {
     # A new server per run: a killed server may still hold its socket.
     scr_tmux kill-server 2>/dev/null || true
@@ -50,7 +51,7 @@ scr_start() {
     cat >"$scr_dir/run.sh" <<RUN
 trap : INT
 cd '$scr_dir' || exit 1
-env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=$scr_term $envs '$LATHE' $args 2>'$scr_dir/stderr'
+env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=$scr_term XDG_STATE_HOME='$scr_dir/state' $envs '$LATHE' $args 2>'$scr_dir/stderr'
 echo "lathe exited with \$?"
 exec cat
 RUN
@@ -106,16 +107,22 @@ scr_normalise() {
         -e 's/  */ /g; s/ $//'
 }
 
-# scr_golden NAME: the normalised screen equals tests/screen/golden/NAME.txt.
+# scr_same WANT NAME: the normalised screen, saved as NAME, equals WANT.
+scr_same() {
+    scr_screen | scr_normalise >"$scr_dir/$2.txt"
+    diff -u "$1" "$scr_dir/$2.txt" >"$scr_dir/$2.diff"
+}
+
+# scr_golden NAME: the normalised screen equals tests/screen/golden/NAME.txt
+# (polled: on a loaded machine tmux may still be taking in the frame).
 # With SCR_UPDATE_GOLDEN=1 the golden file is rewritten instead.
 scr_golden() {
     want="$LATHE_SRCDIR/tests/screen/golden/$1.txt"
-    scr_screen | scr_normalise >"$scr_dir/$1.txt"
     if [ "${SCR_UPDATE_GOLDEN:-0}" = 1 ]; then
-        cp "$scr_dir/$1.txt" "$want"
+        scr_screen | scr_normalise >"$want"
         return 0
     fi
-    diff -u "$want" "$scr_dir/$1.txt" >"$scr_dir/$1.diff" && return 0
+    scr_poll scr_same "$want" "$1" && return 0
     diag "screen differs from golden $1:" "$(cat "$scr_dir/$1.diff")"
     return 1
 }

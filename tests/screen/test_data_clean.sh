@@ -163,7 +163,7 @@ check "the backup holds the old file" same_bytes "$fx/browse.jsonl" "$scr_dir/br
 check "the input now has the edits" sh -c "[ \$(wc -l <'$scr_dir/browse.jsonl') -eq 56 ]"
 
 scr_keys d q
-check "quitting with unsaved edits asks" scr_wait "unsaved edits: quit without saving? [y/n]"
+check "quitting with unsaved edits asks" scr_wait "Data: 1 unsaved edit in browse.jsonl"
 scr_keys n
 check "n keeps the pane" scr_wait "format"
 scr_keys q y

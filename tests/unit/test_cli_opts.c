@@ -12,7 +12,7 @@
 
 #include "cli_opts.h"
 
-static const cli_command cmd = {"test", "", "", NULL, NULL};
+static const cli_command cmd = {"test", "", "", NULL};
 
 typedef struct {
     bool json;

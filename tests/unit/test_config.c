@@ -283,6 +283,7 @@ static const diag_case cases[] = {
      {"6:1: warning: max_steps (100) takes precedence over num_epochs (3)",
       "8:1: error: warmup_ratio and warmup_steps are both set; keep one of them",
       "10:1: error: load_in_4bit and load_in_8bit are both true; choose one",
+      "10:1: error: load_in_4bit: a quantized base is frozen, so you need adapter: lora",
       "11:1: error: early_stopping_patience needs eval_steps (the evaluations it compares)",
       "12:1: error: load_best_model_at_end needs eval_steps (the evaluations it compares)"}},
     {"eval_lora.yaml", {NULL},
@@ -571,8 +572,9 @@ static void test_round_trip(void **state)
     char *sets[] = {"output_dir=\"tab\\there, \\\"q\\\" \\\\ and \\u00e9 # not a comment\"",
                     "learning_rate=0.1", "adam_epsilon=3.3e-9", "val_set_size=200",
                     "lora_dropout=0.30000000000000004", "max_steps=12", "adapter=",
-                    "lora_target_modules=['a: b', \"[x]\", '#', 'null', '']"};
-    round_trip("full.yaml", sets, 8);
+                    "lora_target_modules=['a: b', \"[x]\", '#', 'null', '']",
+                    "load_in_8bit=false"};
+    round_trip("full.yaml", sets, 9);
 }
 
 /* For every top-level key, overrides that change it (and only what it
@@ -595,7 +597,7 @@ static const struct {
     {"dataset_exact_deduplication", {"dataset_exact_deduplication=false"}},
     {"shuffle", {"shuffle=true"}},
     {"seed", {"seed=8"}},
-    {"adapter", {"adapter="}},
+    {"adapter", {"adapter=", "load_in_8bit=false"}},
     {"lora_r", {"lora_r=4"}},
     {"lora_alpha", {"lora_alpha=8"}},
     {"lora_dropout", {"lora_dropout=0.1"}},

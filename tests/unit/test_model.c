@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "fdcheck.h"
+#include "lora.h"
 #include "model.h"
 #include "quant.h"
 
@@ -437,6 +438,61 @@ static void test_memory_report(void **state)
     model_free(m);
 }
 
+/* The planned sizes (no model) are what a model in that setup allocates:
+ * trainable elements in each mode, and the activation arena after a pass,
+ * with and without checkpointing. */
+static void plan_case(const model_train_spec *s, bool ckpt)
+{
+    char err[256];
+    model_config c = tiny();
+    c.tied_embeddings = s->mode == MODEL_TRAIN_TOP;
+    model *m = make(&c);
+    set_mode(m, s);
+    model_set_checkpointing(m, ckpt);
+    model_sizes z;
+    assert_int_equal(model_plan_sizes(&c, s, &z, err, sizeof err), 0);
+    assert_int_equal(z.trainable, model_n_trainable(m));
+    size_t embd = (size_t)V * 8 * (c.tied_embeddings ? 1 : 2);
+    assert_int_equal(z.params, embd + 8 + 2 * (8 * 2 + 8 * 8 * 4 + 3 * 8 * 12));
+    assert_int_equal(z.linear_params, embd - (size_t)V * 8 + 2 * (8 * 8 * 4 + 3 * 8 * 12));
+    model_batch b = batch();
+    double loss;
+    assert_int_equal(model_forward_backward(m, &b, &loss, NULL, err, sizeof err), 0);
+    model_act_shape shape = {.B = NB, .T = NT, .scored = 5, .ckpt = ckpt};
+    model_act_size a = model_activation_size(&c, s, &shape);
+    assert_int_equal(a.bytes, model_get_memory(m).activations);
+    assert_true(a.loss >= (size_t)N * V * sizeof(float));
+    /* logits for the 5 scored rows only, of the 12 the chunk holds */
+    assert_true(a.loss_written >= (size_t)5 * V * sizeof(float));
+    assert_true(a.loss_written < (size_t)6 * V * sizeof(float) + (size_t)6 * 2 * 8 * sizeof(float));
+    assert_true(a.written < a.bytes);
+    shape.scored = N;
+    assert_true(model_activation_size(&c, s, &shape).loss_written > a.loss_written);
+    model_free(m);
+}
+
+static void test_plan_sizes(void **state)
+{
+    (void)state;
+    model_train_spec full = {.mode = MODEL_TRAIN_FULL};
+    model_train_spec top = {.mode = MODEL_TRAIN_TOP, .top_layers = 1, .modules = MODEL_MOD_ALL,
+                            .train_head = true};
+    model_train_spec lora = {.mode = MODEL_TRAIN_LORA, .modules = MODEL_MOD_Q | MODEL_MOD_DOWN,
+                             .lora_r = 3, .lora_alpha = 6};
+    plan_case(&full, false);
+    plan_case(&full, true);
+    plan_case(&top, false);
+    plan_case(&lora, false);
+    plan_case(&lora, true);
+    model_sizes z;
+    char err[256];
+    model_config c = tiny();
+    assert_int_equal(model_plan_sizes(&c, &lora, &z, err, sizeof err), 0);
+    assert_int_equal(z.lora, 2 * (lora_floats(8, 8, 3) + lora_floats(12, 8, 3)));
+    c.n_kv_heads = 3;
+    assert_int_equal(model_plan_sizes(&c, &lora, &z, err, sizeof err), -1);
+}
+
 /* A frozen base in F16/BF16/Q8_0/Q4_0 gives the logits of the fp32 model
  * holding the same (dequantized) values, and LoRA gradients through it pass
  * the finite-difference check. */
@@ -538,6 +594,7 @@ int main(void)
         cmocka_unit_test(test_doc_isolation),
         cmocka_unit_test(test_rejects_bad_input),
         cmocka_unit_test(test_memory_report),
+        cmocka_unit_test(test_plan_sizes),
         cmocka_unit_test(test_quantized_base),
         cmocka_unit_test(test_quantized_rejects),
     };

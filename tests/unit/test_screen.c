@@ -1,8 +1,10 @@
 /* test_screen.c - the screen manager in-process, on a curses screen that
  * writes to /dev/null and reads keys from a pipe (TUI.md section 6): tab
- * bar and pane switching, the help overlay, the quit prompt when a pane is
- * busy, the too-small message and recovery, and a storm of resizes. The
- * virtual screen is read back with mvwinnstr. */
+ * bar and pane switching, the help overlay, the quit prompt when a pane
+ * would lose something, the too-small message and recovery, and a storm of
+ * resizes. The virtual screen is read back with mvwinnstr. The pane
+ * contract's host side (messages, wake-ups, the cursor, rescue) is in
+ * test_pane_host.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,7 +18,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "chat_pending.h"
 #include "crt.h"
 #include "pane.h"
 #include "screen.h"
@@ -26,7 +27,7 @@
  * missed destroy shows up as a leak under ASan). */
 typedef struct {
     pane super;
-    bool busy;
+    bool busy;                  /* at risk: "a fake job is running" */
     char *scratch;              /* allocated by init, freed by destroy */
     int ticks, layouts, x_presses;
     uint64_t seen_rss;
@@ -58,30 +59,33 @@ static void fake_draw(pane *p, WINDOW *w, const pane_env *env)
               ((fake_pane *)p)->x_presses);
 }
 
-static bool fake_key(pane *p, int key)
+static pane_result fake_key(pane *p, int key)
 {
     if (key != 'x')
-        return false;
+        return PANE_IGNORED;
     ((fake_pane *)p)->x_presses++;
-    return true;
+    return PANE_HANDLED;
 }
 
-static void fake_tick(pane *p, const pane_env *env)
+static int fake_tick(pane *p, const pane_env *env)
 {
     fake_pane *f = (fake_pane *)p;
     f->ticks++;
     f->seen_rss = env->snap.proc_rss;
+    return 0;
 }
 
-static bool fake_busy(const pane *p)
+static bool fake_at_risk(const pane *p, char *what, size_t n)
 {
+    snprintf(what, n, "a fake job is running");
     return ((const fake_pane *)p)->busy;
 }
 
 static const pane_key fake_keys[] = {{"x", "does the fake thing", "fake"}};
 static const pane_class fake_class = {
-    .name = "Fake", .size = sizeof(fake_pane), .init = fake_init, .layout = fake_layout,
-    .draw = fake_draw, .handle_key = fake_key, .tick = fake_tick, .busy = fake_busy,
+    .name = "Fake", .id = PANE_CHAT, .size = sizeof(fake_pane), .init = fake_init,
+    .layout = fake_layout, .draw = fake_draw, .handle_key = fake_key, .tick = fake_tick,
+    .at_risk = fake_at_risk,
     .destroy = fake_destroy, .keys = fake_keys, .n_keys = 1,
 };
 
@@ -98,14 +102,14 @@ static screen *make_screen(fixture *f, bool with_fake)
 {
     const pane_class *classes[] = {&data_pane_class, &config_pane_class, &train_pane_class,
                                    with_fake ? &fake_class : &chat_pane_class};
-    pane *panes[4];
     char err[128];
-    for (int i = 0; i < 4; i++) {
-        panes[i] = pane_new(classes[i], err, sizeof err);
-        assert_non_null(panes[i]);
-    }
-    f->fake = with_fake ? (fake_pane *)panes[3] : NULL;
-    return screen_new(panes, 4, &f->env, "/tmp/some config.yaml");
+    screen *s = screen_new(&f->env, "/tmp/some config.yaml", err, sizeof err);
+    assert_non_null(s);
+    pane *last = NULL;
+    for (int i = 0; i < 4; i++)
+        assert_non_null(last = screen_add(s, classes[i], err, sizeof err));
+    f->fake = with_fake ? (fake_pane *)last : NULL;
+    return s;
 }
 
 static void fill_snapshot(sysmon_snapshot *s)
@@ -142,7 +146,6 @@ static int setup(void **state, bool with_fake)
     theme_init("default", true, err, sizeof err);
     fill_snapshot(&f->env.snap);
     f->env.have_snap = true;
-    f->env.ring_capacity = 4096;
     f->s = make_screen(f, with_fake);
     *state = f;
     return f->s ? 0 : -1;
@@ -197,7 +200,6 @@ static void test_startup_layout(void **state)
     assert_true(on_screen("RAM 3.00G/8.00G"));
     assert_true(on_screen("CPU 12.5%"));
     assert_true(on_screen("no GPU"));
-    assert_true(f->env.frame_ms >= 0.0);
 }
 
 static void test_switching(void **state)
@@ -210,16 +212,15 @@ static void test_switching(void **state)
     press(f, '\t', true);
     assert_int_equal(screen_focus(f->s), 2);
     assert_true(on_screen("no run yet; start one with lathe train CONFIG.yaml"));
-    assert_true(on_screen("metrics ring: 0 records, 0 dropped (capacity 4096)"));
     assert_true(on_screen("no GPU: no NVIDIA driver"));
     assert_true(on_screen("cpu3"));
-    assert_true(on_screen("frame "));
+    assert_false(on_screen("frame "));        /* no debug figures for users */
+    assert_false(on_screen("metrics ring"));  /* the workbench owns no ring */
     press(f, KEY_BTAB, true);
     assert_int_equal(screen_focus(f->s), 1);
     press(f, '4', true);
     assert_true(on_screen("A/B chat"));
-    assert_true(on_screen("Status: " CHAT_PENDING "."));
-    assert_false(on_screen("lathe chat -m"));   /* not sent to a command that is not there */
+    assert_true(on_screen("lathe chat -m MODEL.gguf --lora ADAPTER --ab"));
     press(f, '\t', true);
     assert_int_equal(screen_focus(f->s), 0);
     press(f, KEY_BTAB, true);
@@ -260,16 +261,22 @@ static void test_quit_asks_when_busy(void **state)
     fixture *f = *state;
     f->fake->busy = true;
     press(f, 'q', true);
-    assert_true(on_screen("Work is running in the Fake pane."));
-    assert_true(on_screen("Quit anyway and stop it? [y/n]"));
+    assert_true(on_screen("Quitting now would lose:"));
+    assert_true(on_screen("Fake: a fake job is running"));
+    assert_true(on_screen("Quit anyway? [y/n]"));
     press(f, '2', true);     /* other keys wait for an answer */
     assert_int_equal(screen_focus(f->s), 0);
     press(f, 'n', true);
+    assert_false(on_screen("Quit anyway"));
+    press(f, PANE_KEY_INTERRUPT, true);       /* Ctrl-C asks too */
+    assert_true(on_screen("Fake: a fake job is running"));
+    press(f, PANE_KEY_INTERRUPT, true);       /* and, asking, means no */
     assert_false(on_screen("Quit anyway"));
     press(f, 'q', true);
     assert_false(screen_key(f->s, 'y'));
     f->fake->busy = false;
     assert_false(screen_key(f->s, 'q'));
+    assert_false(screen_key(f->s, PANE_KEY_INTERRUPT));   /* nothing to lose: Ctrl-C quits */
 }
 
 static void test_help_lists_fake_keys(void **state)
@@ -295,7 +302,7 @@ static void test_pane_hooks(void **state)
     assert_int_equal(f->fake->layouts, layouts + 1);
     assert_true(on_screen("fake pane body 100x26"));
     assert_int_equal(write(f->keys_fd, "q", 1), 1);
-    screen_run(f->s, NULL, NULL);
+    assert_int_equal(screen_run(f->s, fileno(f->in), NULL, NULL), SCREEN_QUIT);
     assert_true(f->fake->ticks >= 1);
     assert_int_equal(f->fake->seen_rss, 123u << 20);
 }
@@ -358,14 +365,14 @@ static void test_text_pane_scrolls(void **state)
 {
     fixture *f = *state;
     char err[128];
-    pane *p = pane_new(&config_pane_class, err, sizeof err);
+    pane *p = pane_new(&config_pane_class, NULL, err, sizeof err);
     assert_non_null(p);
     pane_layout(p, 0, 0, 3, 80);
     erase();
     pane_draw(p, stdscr, &f->env);
     assert_true(row_starts(0, "Training config"));
-    assert_false(pane_handle_key(p, 'z'));
-    assert_true(pane_handle_key(p, KEY_DOWN));
+    assert_int_equal(pane_handle_key(p, 'z'), PANE_IGNORED);
+    assert_int_equal(pane_handle_key(p, KEY_DOWN), PANE_HANDLED);
     erase();
     pane_draw(p, stdscr, &f->env);
     assert_true(row_starts(1, "This pane will edit"));
@@ -425,7 +432,8 @@ static void test_run_reads_keys(void **state)
 {
     fixture *f = *state;
     assert_int_equal(write(f->keys_fd, "2\t?xq", 5), 5);
-    screen_run(f->s, NULL, NULL);   /* '?' opens help, 'x' closes it, 'q' quits */
+    /* '?' opens help, 'x' closes it, 'q' quits */
+    assert_int_equal(screen_run(f->s, fileno(f->in), NULL, NULL), SCREEN_QUIT);
     assert_int_equal(screen_focus(f->s), 2);
 }
 

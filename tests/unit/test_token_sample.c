@@ -1,7 +1,9 @@
 /* test_token_sample.c - the sampler chain (engine/token_sample.c) on
  * distributions worked out by hand: each filter alone, their order,
  * temperature, the repeat penalty's two signs and its window, greedy ties,
- * and seeded draws (reproducible, and with the right frequencies). */
+ * and seeded draws (reproducible, and with the right frequencies); top-k,
+ * top-p and min-p together (each on the survivors of the one before) with
+ * fixed seeds, and temperature 0 as the argmax after the penalty. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -194,6 +196,77 @@ static void test_large_vocab_top_k(void **state)
     free(z);
 }
 
+/* Probabilities .4 .25 .15 .1 .06 .04 for tokens 3, 0, 5, 1, 4, 2. */
+static const float logits6[6] = {-1.3862944f, -2.3025851f, -3.2188758f, -0.9162907f,
+                                 -2.8134107f, -1.8971200f};
+
+static void test_filter_sets(void **state)
+{
+    (void)state;
+    tsample_params p = open_params();
+    /* top-k 4 renormalises to .444 .278 .167 .111; top-p .85 then keeps three */
+    p.top_k = 4;
+    p.top_p = 0.85f;
+    check_dist(p, logits6, 6, 3, (int32_t[]){3, 0, 5}, (double[]){0.5, 0.3125, 0.1875});
+    p.min_p = 0.4f; /* p >= .4 * .4: token 5 (.15) goes */
+    check_dist(p, logits6, 6, 2, (int32_t[]){3, 0}, (double[]){0.4 / 0.65, 0.25 / 0.65});
+    p = open_params();
+    p.top_p = 0.6f;
+    p.min_p = 0.3f;
+    check_dist(p, logits6, 6, 2, (int32_t[]){3, 0}, (double[]){0.4 / 0.65, 0.25 / 0.65});
+    p = open_params();
+    p.top_k = 2;
+    p.min_p = 0.7f;
+    check_dist(p, logits6, 6, 1, (int32_t[]){3}, (double[]){1.0});
+}
+
+/* Draws under top-k 4 + top-p .85 with a fixed seed: the same sequence every
+ * time, only the three survivors, at their renormalised frequencies. */
+static void test_filter_set_draws(void **state)
+{
+    (void)state;
+    tsample_params p = open_params();
+    p.top_k = 4;
+    p.top_p = 0.85f;
+    p.seed = 1234;
+    char err[128];
+    token_sampler *a = tsample_new(&p, 6, err, sizeof err);
+    token_sampler *b = tsample_new(&p, 6, err, sizeof err);
+    int count[6] = {0};
+    const int n = 20000;
+    for (int i = 0; i < n; i++) {
+        int32_t x = tsample_next(a, logits6);
+        assert_int_equal(x, tsample_next(b, logits6));
+        count[x]++;
+    }
+    assert_int_equal(count[1] + count[2] + count[4], 0);
+    assert_true(fabs(count[3] / (double)n - 0.5) < 0.015);
+    assert_true(fabs(count[0] / (double)n - 0.3125) < 0.015);
+    assert_true(fabs(count[5] / (double)n - 0.1875) < 0.015);
+    tsample_free(a);
+    tsample_free(b);
+}
+
+/* Temperature 0 picks the argmax of the penalised logits, whatever the
+ * filters and the seed. */
+static void test_greedy_after_penalty(void **state)
+{
+    (void)state;
+    tsample_params p = tsample_defaults();
+    p.temp = 0.0f;
+    p.repeat_penalty = 1.5f;
+    const float z[3] = {2.0f, 1.9f, 0.5f};
+    char err[128];
+    for (uint64_t seed = 0; seed < 3; seed++) {
+        p.seed = seed;
+        token_sampler *ts = tsample_new(&p, 3, err, sizeof err);
+        assert_int_equal(tsample_next(ts, z), 0);
+        tsample_accept(ts, 0); /* 2.0 / 1.5 < 1.9 */
+        assert_int_equal(tsample_next(ts, z), 1);
+        tsample_free(ts);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -202,6 +275,8 @@ int main(void)
         cmocka_unit_test(test_temperature),   cmocka_unit_test(test_greedy),
         cmocka_unit_test(test_repeat_penalty), cmocka_unit_test(test_seeded_draws),
         cmocka_unit_test(test_large_vocab_top_k),
+        cmocka_unit_test(test_filter_sets), cmocka_unit_test(test_filter_set_draws),
+        cmocka_unit_test(test_greedy_after_penalty),
     };
     return cmocka_run_group_tests_name("token_sample", tests, NULL, NULL);
 }

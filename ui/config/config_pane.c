@@ -21,6 +21,7 @@ static const char *const lines[] = {
 
 const pane_class config_pane_class = {
     .name = "Config",
+    .id = PANE_CONFIG,
     .size = sizeof(pane_text),
     .draw = pane_text_draw,
     .handle_key = pane_text_key,

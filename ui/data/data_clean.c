@@ -51,6 +51,14 @@ bool data_clean_ready(pane_data *p)
 /* After the session changed; NEW_STEP: an action was added (not an undo or
  * redo). Unsaved edits are any step list other than the saved one: undoing
  * back to it is clean again, a new step after undoing past it never is. */
+size_t data_clean_unsaved(const pane_data *p)
+{
+    size_t steps = p->edit ? ds_edit_step_count(p->edit) : 0;
+    if (p->saved_steps == SIZE_MAX)
+        return steps;
+    return steps > p->saved_steps ? steps - p->saved_steps : p->saved_steps - steps;
+}
+
 static void changed(pane_data *p, bool new_step)
 {
     size_t steps = ds_edit_step_count(p->edit);
@@ -80,19 +88,19 @@ static int apply(pane_data *p, const ds_action *a, const char *what)
     return 0;
 }
 
-/* Whole-dataset actions run on a data_job; data_clean_poll takes the result. */
-static void apply_async(pane_data *p, const ds_action *a, const char *what)
+bool data_clean_start(pane_data *p, const ds_action *a, const char *what)
 {
     if (!data_clean_ready(p))
-        return;
+        return false;
     data_pane_stop_workers(p);
     char err[512];
     if (!(p->job = data_job_start(p->edit, a, p->notify, err, sizeof err))) {
         data_pane_say(p, true, "%s: %s", what, err);
         data_pane_refilter(p);
-        return;
+        return false;
     }
     snprintf(p->job_what, sizeof p->job_what, "%s", what);
+    return true;
 }
 
 void data_clean_poll(pane_data *p)
@@ -183,7 +191,7 @@ void data_clean_menu_key(pane_data *p, int key)
         data_source_state st;
         data_source_state_get(p->src, &st);
         ds_action a = {.kind = menu[i].kind, .threshold = st.near_threshold};
-        apply_async(p, &a, menu[i].what);
+        data_clean_start(p, &a, menu[i].what);
         return;
     }
     data_pane_say(p, true, "clean: no action on that key");
@@ -203,7 +211,7 @@ void data_clean_bulk_key(pane_data *p, int key)
     }
     snprintf(what, sizeof what, "%s rows where %.200s",
              key == 'k' ? "kept only the" : "dropped the", p->filter_text);
-    apply_async(p, &a, what);
+    data_clean_start(p, &a, what);
 }
 
 void data_clean_tag(pane_data *p, const char *tag)
@@ -215,7 +223,7 @@ void data_clean_tag(pane_data *p, const char *tag)
     ds_action a = {.kind = DS_ACT_TAG, .filter = p->filter_text, .tag = (char *)tag};
     char what[320];
     snprintf(what, sizeof what, "tagged %.60s the rows where %.200s", tag, p->filter_text);
-    apply_async(p, &a, what);
+    data_clean_start(p, &a, what);
 }
 
 /* The text to edit: the draft that failed last time, or the record pretty-printed
@@ -250,6 +258,7 @@ void data_clean_edit_record(pane_data *p)
         data_pane_say(p, true, "out of memory editing record %zu", record + 1);
         return;
     }
+    p->repaint = true;      /* the editor had the terminal */
     if (data_editor_run(text, &out, err, sizeof err) != 0) {
         data_pane_say(p, true, "%s", err);
     } else if (strcmp(out, text) == 0 && !(p->draft && p->draft_of == record)) {
@@ -297,6 +306,7 @@ void data_clean_save(pane_data *p, const char *path, bool overwrite)
     }
     p->dirty = false;
     p->saved_steps = ds_edit_step_count(p->edit);
+    data_recover_saved(p);
     data_pane_say(p, false, "saved %zu records to %s, recipe %s%s%s", r.written, path, r.recipe,
                   r.backup[0] ? ", backup " : "", r.backup);
 }

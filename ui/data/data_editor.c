@@ -64,9 +64,7 @@ static int run_editor(const char *path)
         ;
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGQUIT, &old_quit, NULL);
-    reset_prog_mode();
-    clearok(curscr, TRUE);
-    refresh();
+    reset_prog_mode();      /* the pane asks the screen for a full repaint */
     if (pid < 0)
         return -1;
     if (WIFEXITED(status))

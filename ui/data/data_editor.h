@@ -1,7 +1,8 @@
 /* data_editor.h - editing a text in the user's editor from the curses UI:
  * the text goes to a temporary file, curses steps aside (endwin), $VISUAL
  * or $EDITOR (else vi) runs on the file through sh, and curses comes back
- * with a full repaint. The Data pane edits a record's JSON this way. */
+ * (the caller asks the screen for a full repaint: PANE_REDRAW). The Data
+ * pane edits a record's JSON this way. */
 #ifndef LATHE_DATA_EDITOR_H
 #define LATHE_DATA_EDITOR_H
 

@@ -27,8 +27,10 @@
  *   keystroke in the filter line restarts it and the frame only polls it.
  * - Keys: the table claims `t` (preview) only while a dataset is open, so the
  *   global theme key still works on the empty pane; keep new keys in `keys`.
- *   `q` with unsaved edits asks here first (DATA_CONFIRM_QUIT), then is
- *   passed on to the workbench, which quits.
+ *   `q` and Ctrl-C are the screen's: it asks before quitting when at_risk
+ *   says edits would be lost, and when nobody can be asked (the terminal
+ *   went away) the rescue hook keeps them for the next start
+ *   (data_recover.c), which offers them when the file is opened again.
  * - Threads: data_source_close cancels and joins; TSan runs
  *   tests/unit/test_data_thread and tests/screen/test_data_pane*.sh. */
 #include "data_pane.h"
@@ -50,6 +52,8 @@
 /* Records worth waiting for before the first frame, and for how long at most. */
 #define FIRST_SCREEN_RECORDS 64
 #define FIRST_SCREEN_WAIT_MS 150
+/* How soon the next frame comes while the loader works, for its progress. */
+#define BUSY_TICK_MS 100
 #define KEY_CTRL_R 18
 
 static const pane_key keys[] = {
@@ -186,6 +190,7 @@ int data_pane_open(pane *b, const char *path, const char *model, const char *con
         return -1;
     }
     wait_first_records(p);
+    data_recover_offer(p);
     return 0;
 }
 
@@ -227,6 +232,7 @@ void data_pane_stop_workers(pane_data *p)
 static void destroy(pane *b)
 {
     pane_data *p = (pane_data *)b;
+    data_recover_close(p);
     stop_search(p);
     stop_filter(p);
     if (p->job)
@@ -523,12 +529,7 @@ static void one_key(pane_data *p, data_prompt kind, int key)
         else
             data_pane_say(p, false, "not saved");
         break;
-    case DATA_CONFIRM_QUIT:
-        if (yes) {
-            p->quit_confirmed = true;
-            ungetch('q');      /* the workbench's quit key, passed on this time */
-        }
-        break;
+    case DATA_CONFIRM_RECOVER: data_recover_key(p, key); break;
     default: break;
     }
 }
@@ -538,7 +539,7 @@ static bool prompt_key(pane_data *p, int key)
     data_prompt kind = p->prompt;
     if (kind >= DATA_MENU_CLEAN) {
         p->prompt = DATA_PROMPT_NONE;
-        if (key != KEY_ESC)
+        if (key != KEY_ESC || kind == DATA_CONFIRM_RECOVER)    /* Esc there: not now */
             one_key(p, kind, key);
         return true;
     }
@@ -724,22 +725,8 @@ static bool table_key(pane_data *p, int key)
     }
 }
 
-static bool handle_key(pane *b, int key)
+static bool view_key(pane_data *p, int key)
 {
-    pane_data *p = (pane_data *)b;
-    if (!p->src)
-        return false;
-    if (p->job) {          /* the session is the job's until it ends */
-        if (key == KEY_ESC)
-            data_job_cancel(p->job);
-        return key != 'q';
-    }
-    if (p->prompt != DATA_PROMPT_NONE)
-        return prompt_key(p, key);
-    if (key == 'q' && p->dirty && !p->quit_confirmed) {
-        data_pane_prompt(p, DATA_CONFIRM_QUIT, NULL);
-        return true;
-    }
     if (key != KEY_RESIZE)
         p->message[0] = '\0';
     bool back = key == KEY_ESC || key == KEY_BACKSPACE || key == KEY_LEFT || key == 127;
@@ -756,23 +743,72 @@ static bool handle_key(pane *b, int key)
     }
 }
 
-static void tick(pane *b, const pane_env *env)
+/* From a worker's thread: wake the loop so its result is drawn at once. */
+static void wake(void *ctx)
+{
+    pane_wake(ctx);
+}
+
+static int init(pane *b, char *err, size_t errlen)
+{
+    (void)err;
+    (void)errlen;
+    pane_data *p = (pane_data *)b;
+    p->notify = (worker_notify){wake, p};
+    return 0;
+}
+
+static pane_result handle_key(pane *b, int key)
+{
+    pane_data *p = (pane_data *)b;
+    if (!p->src || key == PANE_KEY_INTERRUPT)
+        return PANE_IGNORED;
+    if (p->job || p->replaying) {     /* the session is the job's until it ends */
+        if (key == KEY_ESC && p->job)
+            data_job_cancel(p->job);
+        return key == 'q' ? PANE_IGNORED : PANE_HANDLED;
+    }
+    bool used = p->prompt != DATA_PROMPT_NONE ? prompt_key(p, key) : view_key(p, key);
+    pane_result r = (used ? PANE_HANDLED : PANE_IGNORED) | (p->repaint ? PANE_REDRAW : 0);
+    p->repaint = false;
+    return r;
+}
+
+/* The loader's stages show their progress, and a filter waits for its
+ * stats pass: they wake nobody, so the pane asks for frames meanwhile (the
+ * workers wake the loop themselves through notify). */
+static bool loading(pane_data *p)
+{
+    data_source_state st;
+    data_source_state_get(p->src, &st);
+    return (st.stage != DATA_STAGE_DONE && st.stage != DATA_STAGE_FAILED) ||
+           p->filter_waits_stats;
+}
+
+static int tick(pane *b, const pane_env *env)
 {
     (void)env;
     pane_data *p = (pane_data *)b;
     if (!p->src)
-        return;
+        return 0;
     data_view_sync(&p->view, dataset_count(data_source_dataset(p->src)));
     poll_search(p);
     poll_filter(p);
     data_clean_poll(p);
+    data_recover_poll(p);
     if (p->mode == DATA_MODE_STATS || p->filter_waits_stats)
         data_stats_follow(p);
+    return loading(p) ? BUSY_TICK_MS : 0;
 }
 
-static bool busy(const pane *b)
+static bool at_risk(const pane *b, char *what, size_t n)
 {
-    return ((const pane_data *)b)->job != NULL;
+    return data_recover_at_risk((const pane_data *)b, what, n);
+}
+
+static int rescue(pane *b, char *what, size_t n)
+{
+    return data_recover_rescue((pane_data *)b, what, n);
 }
 
 /* ------------------------------------------------------------ draw */
@@ -850,7 +886,7 @@ static const char *prompt_label(const pane_data *p, char *buf, size_t n)
     case DATA_CONFIRM_OVERWRITE:
         snprintf(buf, n, "overwrite the input %s? a backup is kept [y/n] ", p->save_to);
         return buf;
-    case DATA_CONFIRM_QUIT: return "unsaved edits: quit without saving? [y/n] ";
+    case DATA_CONFIRM_RECOVER: return data_recover_prompt(p, buf, n);
     default: return "";
     }
 }
@@ -883,8 +919,8 @@ static void draw_prompt(pane_data *p, WINDOW *w, int y)
     int room = b->x + b->w - 1 - x, field = text_width(line_edit_text(&p->input)) + 1;
     if (field > room)
         field = room;
-    line_edit_draw(&p->input, w, y, x, field, theme_attr(THEME_TEXT),
-                   theme_attr(THEME_SELECTION));
+    pane_cursor(&p->super, y, line_edit_draw(&p->input, w, y, x, field, theme_attr(THEME_TEXT),
+                                             theme_attr(THEME_SELECTION)));
     if (p->prompt == DATA_PROMPT_FILTER)
         draw_filter_state(p, w, y, x + field + 2);
 }
@@ -964,11 +1000,14 @@ static void draw(pane *b, WINDOW *w, const pane_env *env)
 
 const pane_class data_pane_class = {
     .name = "Data",
+    .id = PANE_DATA,
     .size = sizeof(pane_data),
+    .init = init,
     .draw = draw,
     .handle_key = handle_key,
     .tick = tick,
-    .busy = busy,
+    .at_risk = at_risk,
+    .rescue = rescue,
     .destroy = destroy,
     .keys = keys,
     .n_keys = sizeof keys / sizeof keys[0],

@@ -2,8 +2,9 @@
  * views: data_pane.c (class, keys, modes, prompt, the view's rows),
  * data_table.c (the record table), data_detail.c (one record, every field),
  * data_preview.c (the trained-token preview), data_problems.c (the problems
- * list), data_stats_view.c (the Stats view) and data_clean.c (edits through
- * ds_edit, $EDITOR, save and split). */
+ * list), data_stats_view.c (the Stats view), data_clean.c (edits through
+ * ds_edit, $EDITOR, save and split) and data_recover.c (edits kept when the
+ * terminal went away, and their replay). */
 #ifndef LATHE_DATA_PANE_IMPL_H
 #define LATHE_DATA_PANE_IMPL_H
 
@@ -14,6 +15,7 @@
 #include "data_source.h"
 #include "data_view.h"
 #include "ds_edit.h"
+#include "ds_recovery.h"
 #include "line_edit.h"
 #include "pane.h"
 
@@ -24,7 +26,7 @@ typedef enum {
 typedef enum {
     DATA_PROMPT_NONE, DATA_PROMPT_SEARCH, DATA_PROMPT_JUMP, DATA_PROMPT_FILTER,
     DATA_PROMPT_SAVE, DATA_PROMPT_SPLIT, DATA_PROMPT_TAG,
-    DATA_MENU_CLEAN, DATA_MENU_BULK, DATA_CONFIRM_OVERWRITE, DATA_CONFIRM_QUIT
+    DATA_MENU_CLEAN, DATA_MENU_BULK, DATA_CONFIRM_OVERWRITE, DATA_CONFIRM_RECOVER
 } data_prompt;
 typedef enum { DATA_SORT_FILE, DATA_SORT_CHARS, DATA_SORT_TOKENS, DATA_SORT_COUNT } data_sort;
 
@@ -68,7 +70,7 @@ typedef struct {
     char message[512];
     bool message_error;
     /* how the search, filter and edit workers wake the host's loop when
-     * they end or move on (unset: the pane's tick polls them) */
+     * they end or move on: pane_wake */
     worker_notify notify;
     tok_session *session;         /* this thread's, once the vocab is loaded */
     ds_feat_ctx *feat, *feat_est; /* this thread's: with the vocab, and the byte estimate */
@@ -83,7 +85,14 @@ typedef struct {
     size_t saved_steps;           /* edit steps the input or the last save holds;
                                      SIZE_MAX when undone and replaced */
     bool show_deleted;
-    bool quit_confirmed;
+    bool repaint;                 /* $EDITOR had the terminal: the key asks for a repaint */
+    /* edits kept by an earlier session that lost its terminal: offered on
+     * open, replayed one step per job (keys wait meanwhile) */
+    bool have_recovery;
+    ds_recovery recovery;
+    bool replaying, replayed;     /* replay running; done: the session holds every step */
+    size_t replay_next;           /* steps started so far */
+    bool rescued;                 /* this session's edits were kept for the next start */
     char *draft;                  /* $EDITOR text that did not validate, for record draft_of */
     size_t draft_of;
     char save_to[4096];           /* the path waiting for overwrite confirmation */
@@ -147,6 +156,7 @@ void data_stats_follow(pane_data *p);
 /* data_clean.c: the edit session and what changes it. Each returns after
  * saying what happened in the message line. */
 bool data_clean_ready(pane_data *p);          /* opens the session once it can */
+size_t data_clean_unsaved(const pane_data *p);  /* edits a save would write: steps apart from the saved ones */
 void data_clean_poll(pane_data *p);           /* each tick: a finished job's result */
 void data_clean_job_draw(pane_data *p, WINDOW *w, int y);
 void data_clean_toggle_delete(pane_data *p);
@@ -157,7 +167,22 @@ void data_clean_tag(pane_data *p, const char *tag);
 void data_clean_edit_record(pane_data *p);         /* $EDITOR */
 void data_clean_save(pane_data *p, const char *path, bool overwrite);
 void data_clean_split(pane_data *p, const char *spec);
+/* Starts the whole-dataset action A on a data_job (data_clean_poll takes the
+ * result, saying WHAT was done); false with the reason in the message line. */
+bool data_clean_start(pane_data *p, const ds_action *a, const char *what);
 /* Where save and split write by default: next to the input. */
 void data_clean_default_path(const pane_data *p, const char *suffix, char *buf, size_t n);
+
+/* data_recover.c: edits kept for the next start (ds_recovery.h). */
+void data_recover_offer(pane_data *p);              /* on open: one kept? ask */
+const char *data_recover_prompt(const pane_data *p, char *buf, size_t n);
+void data_recover_key(pane_data *p, int key);       /* DATA_CONFIRM_RECOVER */
+void data_recover_poll(pane_data *p);               /* each tick: the replay's next step */
+void data_recover_saved(pane_data *p);              /* the session was saved */
+void data_recover_close(pane_data *p);              /* the pane goes away */
+/* The pane's at_risk and rescue hooks (pane.h): what quitting would lose,
+ * and keeping the unsaved edits. */
+bool data_recover_at_risk(const pane_data *p, char *what, size_t n);
+int data_recover_rescue(pane_data *p, char *what, size_t n);
 
 #endif

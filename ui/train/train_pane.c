@@ -1,14 +1,12 @@
 /* train_pane.c - the Train pane: the runs found under the working
  * directory's runs/ and how far each got (until the live Train pane lands,
- * runs are launched headless), the metrics-ring figures, the full system
- * gauges, and the UI's own frame and sampling cost. */
+ * runs are launched headless) and the full system gauges. */
 #include "pane.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <time.h>
 
-#include "crt.h"
 #include "gauge.h"
 #include "run_list.h"
 #include "text.h"
@@ -80,46 +78,29 @@ static int draw_runs(train_pane *tp, WINDOW *w, int y, int x, int width)
 }
 
 /* The header; returns the rows it used. */
-static int draw_header(pane *p, WINDOW *w, const pane_env *env)
+static int draw_header(pane *p, WINDOW *w)
 {
     int x = p->x + 1, width = p->w - 2;
     text_put(w, p->y, x, width, theme_attr(THEME_ACCENT) | A_BOLD, "Training");
-    int rows = 1 + draw_runs((train_pane *)p, w, p->y + 1, x, width);
-    text_putf(w, p->y + rows, x, width, theme_attr(THEME_DIM),
-              "metrics ring: %llu records, %llu dropped (capacity %zu)",
-              (unsigned long long)env->ring_records, (unsigned long long)env->ring_dropped,
-              env->ring_capacity);
-    return rows + 1;
-}
-
-static void draw_costs(const pane *p, WINDOW *w, const pane_env *env)
-{
-    char buf[96];
-    if (env->have_snap)
-        snprintf(buf, sizeof buf, "frame %.2f ms %s sample %.2f ms", env->frame_ms,
-                 crt_glyph(CRT_GLYPH_DOT), env->snap.sample_cost_s * 1e3);
-    else
-        snprintf(buf, sizeof buf, "frame %.2f ms", env->frame_ms);
-    int bw = text_width(buf);
-    text_put(w, p->y + p->h - 1, p->x + p->w - 1 - bw, bw, theme_attr(THEME_DIM), buf);
+    return 1 + draw_runs((train_pane *)p, w, p->y + 1, x, width);
 }
 
 static void draw(pane *p, WINDOW *w, const pane_env *env)
 {
     if (p->h < 1)
         return;
-    int top = draw_header(p, w, env) + 1, x = p->x + 1, width = p->w - 2;
+    int top = draw_header(p, w) + 1, x = p->x + 1, width = p->w - 2;
     text_put(w, p->y + top, x, width, theme_attr(THEME_ACCENT) | A_BOLD, "System");
     if (env->have_snap)
         gauge_draw_full(w, p->y + top + 1, x, p->h - top - 2, width, &env->snap);
     else
         text_putf(w, p->y + top + 1, x, width, theme_attr(THEME_ERROR),
                   "system gauges unavailable: %s", env->sysmon_error);
-    draw_costs(p, w, env);
 }
 
 const pane_class train_pane_class = {
     .name = "Train",
+    .id = PANE_TRAIN,
     .size = sizeof(train_pane),
     .draw = draw,
 };
