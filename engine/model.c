@@ -1060,7 +1060,9 @@ int model_plan_sizes(const model_config *c, const model_train_spec *s, model_siz
         const tref *r = &plan.refs[i];
         out->params += r->n;
         out->trainable += ref_trainable(&plan, r) ? r->n : 0;
-        out->linear_params += linear_of(&plan, r) ? r->n : 0;
+        /* a tied embedding keeps its fp32 rows for the lookup when the head
+         * reads it quantized, so quantizing saves nothing there */
+        out->linear_params += linear_of(&plan, r) && r->w != &plan.embd ? r->n : 0;
     }
     for (int l = 0; l < c->n_layers; l++)
         for (int i = 0; i < LIN_COUNT; i++)
