@@ -1,21 +1,23 @@
 /* quant_dot.c - integer dot products of quantized weights (quant_dot.h).
  *
  * Every block type can be unpacked, into an L1 buffer, to unsigned 8-bit
- * codes u with a float scale d and offset m per 16 elements (w = d * u + m: Q8_0 and the IQ4 codebook values are shifted by
- * 128, 4-bit types keep their nibbles, ...). Against activations x ~ dx * q
- * (q int8, dx per 32, sx = dx * sum(q) per 16) a dot product is then
- *     sum over 16-blocks i of  d_i dx_i (u . q)_i  +  m_i sx_i,
- * the integer part being one VNNI instruction per 64 codes (vpdpbusd: u8
- * times s8, summed by 4). Only that inner loop differs between the paths;
- * unpacking, activation quantization and the block sums are plain C shared
- * by all of them and compiled for each path's instruction set (inlined into
- * the target-attributed loops).
+ * codes u with a float scale d and offset m per 16 elements (w = d * u + m:
+ * Q8_0 and the IQ4 codebook values are shifted by 128, 4-bit types keep
+ * their nibbles, ...). Against activations x ~ dx * q (q int8, dx per 32,
+ * sx = dx * sum(q) per 16) a dot product is then the sum over 16-blocks i
+ * of d_i dx_i (u . q)_i + m_i sx_i, the integer part being one VNNI
+ * instruction per 64 codes (vpdpbusd: u8 times s8, summed by 4). How the
+ * block terms are rounded and added is fixed by quant_sum.h for every path
+ * and shape, so one row's result never depends on which kernel computed it.
+ * Unpacking, activation quantization and the block sums are plain C shared
+ * by all the paths and compiled for each path's instruction set (inlined
+ * into the target-attributed loops).
  *
  * Decode reads weight rows once against one activation row; on AVX-512 the
- * common types skip the buffer (quant_fused.c). Prefill takes
- * up to 64 activation rows as tiles of 16, interleaved 4 bytes per row, so
- * one vpdpbusd multiplies 4 codes of a weight row (broadcast) with 16 rows
- * at once, and a weight block is unpacked once for all of them. */
+ * common types skip the buffer (quant_fused.c). Prefill takes up to 64
+ * activation rows as tiles of 16, interleaved 4 bytes per row, so one
+ * vpdpbusd multiplies 4 codes of a weight row (broadcast) with 16 rows at
+ * once, and a weight block is unpacked once for all of them. */
 #include "config.h"
 
 #include <math.h>
@@ -25,17 +27,13 @@
 #include "quant_dot.h"
 #include "quant_fused.h"
 #include "quant_impl.h"
+#include "quant_sum.h"
 
-#if defined(__x86_64__) && defined(__GNUC__)
+#ifdef QUANT_SUM_X86
 #include <cpuid.h>
-#include <immintrin.h>
-#define HAVE_X86_PATHS 1
-#define TARGET_AVX2 __attribute__((target("avx2,fma,f16c")))
-#define TARGET_AVX512 \
-    __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")))
 #endif
 
-enum { CHUNK = QUANT_QK_K, SUBS = CHUNK / 16, TILE = 16, MAX_TILES = 4 };
+enum { CHUNK = QUANT_SUM_CHUNK, LANES = QUANT_SUM_LANES, TILE = 16, MAX_TILES = 4 };
 
 /* Tile accumulators, 16 rows each. They go by pointer: passing 64-byte
  * vectors by value would tie the ABI to AVX-512 in functions without it. */
@@ -81,8 +79,8 @@ INLINE void iq4_codes(const uint8_t *qs, uint8_t *u)
 /* NB 32-element blocks of TYPE from B. Codes block by block with the type
  * chosen once; the f16 scales gathered, then converted in one loop the
  * compiler vectorizes: each value is d * (code - off) (+ min). */
-INLINE void unpack32(int type, const uint8_t *b, int nb, int bytes, uint8_t *u, float *d16,
-                     float *m16)
+INLINE void unpack32(int type, const uint8_t *b, int nb, int bytes, uint8_t *u,
+                     float *d16, float *m16)
 {
     uint16_t dh[CHUNK / 32] = {0}, mh[CHUNK / 32] = {0};
     float off = 0;
@@ -223,15 +221,16 @@ INLINE void unpack_iq4_xs(const uint8_t *b, uint8_t *u, float *d16, float *m16)
 }
 
 /* Unpacks elements K0 .. K0+LEN of ROW (LEN a multiple of the block size,
- * at most CHUNK); 16-blocks past LEN get zero scale and offset. */
+ * at most CHUNK) into a chunk; past LEN, codes, scales and offsets are zero. */
 INLINE void unpack(const quant_block_type *bt, const uint8_t *row, int k0, int len, uint8_t *u,
                    float *d16, float *m16)
 {
     int type = bt->type;
     const uint8_t *b = row + (size_t)(k0 / bt->elems) * bt->bytes;
     if (len < CHUNK) {
-        memset(d16, 0, SUBS * sizeof *d16);
-        memset(m16, 0, SUBS * sizeof *m16);
+        memset(u + len, 0, (size_t)(CHUNK - len));
+        memset(d16, 0, LANES * sizeof *d16);
+        memset(m16, 0, LANES * sizeof *m16);
     }
     switch (type) {
     case GGML_TYPE_Q2_K: unpack_q2_k(b, u, d16, m16); break;
@@ -261,10 +260,10 @@ static int tiles_of(int n)
 size_t quant_act_bytes(int n, int k)
 {
     size_t kp = (size_t)padded(k), rows = n == 1 ? 1 : (size_t)tiles_of(n) * TILE;
-    return rows * (kp + 2 * (kp / 16) * sizeof(float)) + (n == 1 ? 2 * (kp / 32) * sizeof(float) : 0);
+    return rows * (kp + (kp / 16) * (2 * sizeof(float) + sizeof(int32_t)));
 }
 
-/* Element E of row T: its byte in q and its 16-block's slot in d and s. */
+/* Element E of row T: its byte in q and its 16-block's slot in d, s and sum. */
 static size_t q_at(const quant_act *a, int t, int e)
 {
     if (a->n == 1)
@@ -305,8 +304,10 @@ static void quantize32(const quant_act *a, int t, int e0)
     for (int g = 0; g < 8; g++)
         memcpy(a->q + at + (size_t)g * step, q + 4 * g, 4);
     for (int half = 0; half < 2; half++) {
-        a->d[ds_at(a, t, e0 + 16 * half)] = d;
-        a->s[ds_at(a, t, e0 + 16 * half)] = d * (float)sum[half];
+        size_t i = ds_at(a, t, e0 + 16 * half);
+        a->d[i] = d;
+        a->s[i] = d * (float)sum[half];
+        a->sum[i] = sum[half];
     }
 }
 
@@ -314,23 +315,19 @@ void quant_act_layout(quant_act *a, void *buf, const float *x, int n, int k)
 {
     size_t bytes = quant_act_bytes(n, k);
     int kp = padded(k), rows = n == 1 ? 1 : tiles_of(n) * TILE;
+    size_t blocks = (size_t)rows * (size_t)(kp / 16);
     memset(buf, 0, bytes);
     *a = (quant_act){.n = n, .k = k, .kp = kp, .x = x};
     a->d = buf;
-    a->s = a->d + (size_t)rows * (kp / 16);
-    a->d32 = a->s + (size_t)rows * (kp / 16);
-    a->s32 = a->d32 + (n == 1 ? kp / 32 : 0);
-    a->q = (int8_t *)(a->s32 + (n == 1 ? kp / 32 : 0));
+    a->s = a->d + blocks;
+    a->sum = (int32_t *)(a->s + blocks);
+    a->q = (int8_t *)(a->sum + blocks);
 }
 
 void quant_act_row(const quant_act *a, int t)
 {
     for (int e = 0; e < a->k; e += 32)
         quantize32(a, t, e);
-    for (int i = 0; a->n == 1 && i < a->k / 32; i++) {
-        a->d32[i] = a->d[2 * i];
-        a->s32[i] = a->s[2 * i] + a->s[2 * i + 1];
-    }
 }
 
 void quant_act_init(quant_act *a, void *buf, const float *x, int n, int k)
@@ -342,120 +339,159 @@ void quant_act_init(quant_act *a, void *buf, const float *x, int n, int k)
 
 /* ------------------------------------------------------------ one row */
 
-/* A one-row product unpacks up to SEG elements of the weight row before it
- * multiplies: the codes and scales are then long out of the store buffer
- * when the vector loads read them back, and the loop runs the whole span. */
-enum { SEG = 16 * CHUNK, SEG_SUBS = SEG / 16 };
-
+/* One activation row as the scalar code reads it: code e at
+ * q[(e / 4) * step + e % 4], block p's scale and scaled sum at dx[p * ds]
+ * and sx[p * ds]. A lone row has step 4 and ds 1, a tile's row 4 * TILE and
+ * TILE. */
 typedef struct {
-    uint8_t u[SEG];
-    float s16[SEG_SUBS + SUBS], o16[SEG_SUBS + SUBS];   /* d * dx, m * sx */
-} row_seg;
+    const int8_t *q;
+    const float *dx, *sx;
+    size_t step, ds;
+} act_row;
 
-/* Unpacks elements K0 .. K0+SEG of ROW into G; returns the span's length
- * rounded up to 64, codes and scales past the end being zero-scaled. */
-INLINE int seg_prep(const quant_block_type *bt, const uint8_t *row, int k0, const quant_act *a,
-                    row_seg *g)
+/* A chunk's step (quant_sum.h) of one row's accumulators ACC[p * AS] in
+ * scalar code: unpacked codes U with scales D16 and offsets M16 against X. */
+static void chunk_scalar(const uint8_t *u, const float *d16, const float *m16, act_row x,
+                         float *acc, size_t as)
 {
-    float d16[SEG_SUBS + SUBS], m16[SEG_SUBS + SUBS];
-    int len = a->k - k0 < SEG ? a->k - k0 : SEG, subs = (len + 63) / 64 * 4;
-    for (int c = 0; c < len; c += CHUNK)
-        unpack(bt, row, k0 + c, len - c < CHUNK ? len - c : CHUNK, g->u + c, d16 + c / 16,
-               m16 + c / 16);
-    for (int i = 0; i < subs; i++) {
-        g->s16[i] = d16[i] * a->d[k0 / 16 + i];
-        g->o16[i] = m16[i] * a->s[k0 / 16 + i];
+    for (int p = 0; p < LANES; p++) {
+        int32_t dot = 0;
+        for (int e = 16 * p; e < 16 * p + 16; e++)
+            dot += u[e] * x.q[(size_t)(e / 4) * x.step + (size_t)(e % 4)];
+        float *A = acc + (size_t)p * as;
+        *A = quant_sum_step(*A, dot, d16[p], m16[p], x.dx[(size_t)p * x.ds],
+                            x.sx[(size_t)p * x.ds]);
     }
-    for (int i = subs; i < (subs + 15) / 16 * 16; i++)
-        g->o16[i] = 0;
-    return subs * 16;
 }
 
 static float dot_scalar(const quant_block_type *bt, const uint8_t *row, const quant_act *a)
 {
-    row_seg g;
-    float acc = 0;
-    for (int k0 = 0; k0 < a->k; k0 += SEG) {
-        int len = seg_prep(bt, row, k0, a, &g);
-        for (int i = 0; i < len / 16; i++) {
-            int32_t sum = 0;
-            for (int e = 16 * i; e < 16 * i + 16; e++)
-                sum += g.u[e] * a->q[k0 + e];
-            acc += (float)sum * g.s16[i] + g.o16[i];
-        }
+    uint8_t u[CHUNK];
+    float d16[LANES], m16[LANES], acc[LANES] = {0};
+    for (int k0 = 0; k0 < a->k; k0 += CHUNK) {
+        unpack(bt, row, k0, a->k - k0 < CHUNK ? a->k - k0 : CHUNK, u, d16, m16);
+        chunk_scalar(u, d16, m16, (act_row){a->q + k0, a->d + k0 / 16, a->s + k0 / 16, 4, 1},
+                     acc, 1);
     }
-    return acc;
+    return QUANT_SUM_TREE(acc);
 }
 
-#ifdef HAVE_X86_PATHS
-/* Without VNNI, u8 x s8 pairs would saturate vpmaddubsw (255 * 127 * 2), so
- * both sides widen to 16 bits for vpmaddwd: exact, one 16-block a register. */
-TARGET_AVX2 static float dot_avx2(const quant_block_type *bt, const uint8_t *row,
-                                  const quant_act *a)
+/* The vector one-row paths unpack up to SEG elements of the weight row
+ * before they multiply: the codes and scales are then long out of the store
+ * buffer when the vector loads read them back. */
+enum { SEG = 16 * CHUNK, SEG_BLOCKS = SEG / 16 };
+
+typedef struct {
+    uint8_t u[SEG];
+    float s16[SEG_BLOCKS], m16[SEG_BLOCKS];     /* per block: dw * dx, and mw */
+} row_seg;
+
+/* Unpacks elements K0 .. K0+SEG of ROW into G, each block's scale multiplied
+ * by A's; returns the number of chunks filled. */
+INLINE int seg_prep(const quant_block_type *bt, const uint8_t *row, int k0, const quant_act *a,
+                    row_seg *g)
+{
+    float d16[SEG_BLOCKS];
+    int len = a->k - k0 < SEG ? a->k - k0 : SEG, chunks = (len + CHUNK - 1) / CHUNK;
+    for (int c = 0; c < chunks; c++) {
+        int n = len - c * CHUNK < CHUNK ? len - c * CHUNK : CHUNK;
+        unpack(bt, row, k0 + c * CHUNK, n, g->u + c * CHUNK, d16 + c * LANES,
+               g->m16 + c * LANES);
+    }
+    for (int i = 0; i < chunks * LANES; i++)
+        g->s16[i] = d16[i] * a->d[k0 / 16 + i];
+    return chunks;
+}
+
+#ifdef QUANT_SUM_X86
+/* The dots of blocks 0-3 of U and Q without VNNI: u8 x s8 pairs would
+ * saturate vpmaddubsw (255 * 127 * 2), so both sides widen to 16 bits for
+ * vpmaddwd; two rounds of vphaddd then fold each block's lanes. */
+QUANT_AVX2 INLINE __m128i dots4_avx2(const uint8_t *u, const int8_t *q)
+{
+    __m256i v[4];
+    for (int j = 0; j < 2; j++) {
+        __m256i U = _mm256_loadu_si256((const __m256i *)(u + 32 * j));
+        __m256i X = _mm256_loadu_si256((const __m256i *)(q + 32 * j));
+        v[2 * j] = _mm256_madd_epi16(_mm256_cvtepu8_epi16(_mm256_castsi256_si128(U)),
+                                     _mm256_cvtepi8_epi16(_mm256_castsi256_si128(X)));
+        v[2 * j + 1] = _mm256_madd_epi16(_mm256_cvtepu8_epi16(_mm256_extracti128_si256(U, 1)),
+                                         _mm256_cvtepi8_epi16(_mm256_extracti128_si256(X, 1)));
+    }
+    __m256i h = _mm256_hadd_epi32(_mm256_hadd_epi32(v[0], v[1]), _mm256_hadd_epi32(v[2], v[3]));
+    return _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
+}
+
+/* Accumulators 0-7 and 8-15 of quant_sum.h's step, in two registers. */
+QUANT_AVX2 INLINE __m256 step_avx2(__m256 acc, __m128i lo, __m128i hi, const float *s,
+                                   const float *m, const float *sx)
+{
+    __m256 inner = _mm256_fmadd_ps(_mm256_loadu_ps(m), _mm256_loadu_ps(sx), acc);
+    return _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_set_m128i(hi, lo)), _mm256_loadu_ps(s),
+                           inner);
+}
+
+QUANT_AVX2 static float dot_avx2(const quant_block_type *bt, const uint8_t *row,
+                                 const quant_act *a)
 {
     row_seg g;
-    __m256 acc0 = _mm256_setzero_ps(), acc1 = acc0;
+    __m256 lo = _mm256_setzero_ps(), hi = lo;
     for (int k0 = 0; k0 < a->k; k0 += SEG) {
-        int len = seg_prep(bt, row, k0, a, &g);
-        for (int i = 0; i < len / 16; i += 8)
-            acc0 = _mm256_add_ps(acc0, _mm256_loadu_ps(g.o16 + i));
-        for (int j = 0; j < len / 32; j++) {
-            __m256i U = _mm256_loadu_si256((const __m256i *)(g.u + 32 * j));
-            __m256i X = _mm256_loadu_si256((const __m256i *)(a->q + k0 + 32 * j));
-            __m256i i0 = _mm256_madd_epi16(_mm256_cvtepu8_epi16(_mm256_castsi256_si128(U)),
-                                           _mm256_cvtepi8_epi16(_mm256_castsi256_si128(X)));
-            __m256i i1 = _mm256_madd_epi16(_mm256_cvtepu8_epi16(_mm256_extracti128_si256(U, 1)),
-                                           _mm256_cvtepi8_epi16(_mm256_extracti128_si256(X, 1)));
-            acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(i0), _mm256_set1_ps(g.s16[2 * j]), acc0);
-            acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(i1), _mm256_set1_ps(g.s16[2 * j + 1]), acc1);
+        int chunks = seg_prep(bt, row, k0, a, &g);
+        for (int c = 0; c < chunks; c++) {
+            const uint8_t *u = g.u + c * CHUNK;
+            const int8_t *q = a->q + k0 + c * CHUNK;
+            const float *s = g.s16 + c * LANES, *m = g.m16 + c * LANES;
+            const float *sx = a->s + (k0 + c * CHUNK) / 16;
+            lo = step_avx2(lo, dots4_avx2(u, q), dots4_avx2(u + 64, q + 64), s, m, sx);
+            hi = step_avx2(hi, dots4_avx2(u + 128, q + 128), dots4_avx2(u + 192, q + 192),
+                           s + 8, m + 8, sx + 8);
         }
     }
-    float lanes[8], s = 0;
-    _mm256_storeu_ps(lanes, _mm256_add_ps(acc0, acc1));
-    for (int i = 0; i < 8; i++)
-        s += lanes[i];
-    return s;
+    return quant_sum_tree256(lo, hi);
 }
 
-/* Lane i of a vpdpbusd over 64 codes covers codes 4i..4i+3: 16-block i/4. */
-TARGET_AVX512 static float dot_avx512(const quant_block_type *bt, const uint8_t *row,
+/* The 16 block dots of a chunk of codes U against Q. */
+QUANT_AVX512 INLINE __m512i dots_avx512(const uint8_t *u, const int8_t *q)
+{
+    __m512i p[4];
+    for (int j = 0; j < 4; j++)
+        p[j] = _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_loadu_si512(u + 64 * j),
+                                   _mm512_loadu_si512(q + 64 * j));
+    return quant_sum_blocks512(p[0], p[1], p[2], p[3]);
+}
+
+QUANT_AVX512 static float dot_avx512(const quant_block_type *bt, const uint8_t *row,
                                      const quant_act *a)
 {
     float fast;
     if (quant_fused_dot(bt->type, row, a, &fast))
         return fast;
     row_seg g;
-    __m512 acc = _mm512_setzero_ps(), acc2 = acc;
-    const __m512i spread = _mm512_set_epi32(3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0);
+    __m512 acc = _mm512_setzero_ps();
     for (int k0 = 0; k0 < a->k; k0 += SEG) {
-        int len = seg_prep(bt, row, k0, a, &g);
-        for (int i = 0; i < len / 16; i += 16)
-            acc2 = _mm512_add_ps(acc2, _mm512_loadu_ps(g.o16 + i));
-        for (int j = 0; j < len / 64; j++) {
-            __m512i U = _mm512_loadu_si512(g.u + 64 * j);
-            __m512i X = _mm512_loadu_si512(a->q + k0 + 64 * j);
-            __m512i I = _mm512_dpbusd_epi32(_mm512_setzero_si512(), U, X);
-            __m512 S = _mm512_permutexvar_ps(spread, _mm512_castps128_ps512(
-                                                         _mm_loadu_ps(g.s16 + 4 * j)));
-            __m512 P = _mm512_mul_ps(_mm512_cvtepi32_ps(I), S);
-            if (j & 1)
-                acc2 = _mm512_add_ps(acc2, P);
-            else
-                acc = _mm512_add_ps(acc, P);
-        }
+        int chunks = seg_prep(bt, row, k0, a, &g);
+        for (int c = 0; c < chunks; c++)
+            acc = quant_sum_step512(acc, dots_avx512(g.u + c * CHUNK, a->q + k0 + c * CHUNK),
+                                    _mm512_loadu_ps(g.s16 + c * LANES),
+                                    _mm512_loadu_ps(g.m16 + c * LANES),
+                                    _mm512_loadu_ps(a->s + (k0 + c * CHUNK) / 16));
     }
-    return _mm512_reduce_add_ps(_mm512_add_ps(acc, acc2));
+    return quant_sum_tree512(acc);
 }
 #endif
 
 /* ------------------------------------------------------------ 16-row tiles */
 
-/* acc[c][t] += W . x_t over one unpacked chunk, for the 16 rows t of tile c. */
+/* One unpacked chunk of a weight row, to be multiplied with every tile. */
 typedef struct {
     const uint8_t *u;
     const float *d16, *m16;
-    int len, k0, tiles;
+    int k0, tiles;
 } tile_chunk;
+
+/* Tile C's accumulators: lane t of acc[c][p] is row t's A_p. */
+typedef v16f tile_acc[LANES];
 
 INLINE const int8_t *tile_q(const quant_act *a, int c, int k0)
 {
@@ -467,7 +503,8 @@ INLINE size_t tile_ds(const quant_act *a, int c, int k0)
     return ((size_t)c * (size_t)(a->kp / 16) + (size_t)(k0 / 16)) * TILE;
 }
 
-typedef void (*tiles_fn)(const quant_act *a, const tile_chunk *ch, v16f *acc);
+/* The chunk's step of every tile's accumulators. */
+typedef void (*tiles_fn)(const quant_act *a, const tile_chunk *ch, tile_acc *acc);
 
 /* One weight row against every activation row: unpacked a chunk at a time
  * (compiled into each path's row function, so for its instruction set), the
@@ -475,33 +512,31 @@ typedef void (*tiles_fn)(const quant_act *a, const tile_chunk *ch, v16f *acc);
 INLINE void row_tiles(tiles_fn tiles, const quant_block_type *bt, const uint8_t *row,
                       const quant_act *a, float *y, size_t ldy)
 {
-    v16f acc[MAX_TILES] = {{0}};
+    tile_acc acc[MAX_TILES];
     uint8_t u[CHUNK];
-    float d16[SUBS], m16[SUBS];
+    float d16[LANES], m16[LANES];
     tile_chunk ch = {.u = u, .d16 = d16, .m16 = m16, .tiles = tiles_of(a->n)};
+    memset(acc, 0, (size_t)ch.tiles * sizeof *acc);
     for (ch.k0 = 0; ch.k0 < a->k; ch.k0 += CHUNK) {
-        int len = a->k - ch.k0 < CHUNK ? a->k - ch.k0 : CHUNK;
-        unpack(bt, row, ch.k0, len, u, d16, m16);
-        ch.len = (len + 15) / 16 * 16;
+        unpack(bt, row, ch.k0, a->k - ch.k0 < CHUNK ? a->k - ch.k0 : CHUNK, u, d16, m16);
         tiles(a, &ch, acc);
     }
-    for (int t = 0; t < a->n; t++)
-        y[(size_t)t * ldy] = acc[t / TILE][t % TILE];
+    for (int c = 0; c < ch.tiles; c++) {
+        v16f sum = QUANT_SUM_TREE(acc[c]);
+        for (int t = c * TILE; t < a->n && t < (c + 1) * TILE; t++)
+            y[(size_t)t * ldy] = sum[t % TILE];
+    }
 }
 
-static void tiles_scalar(const quant_act *a, const tile_chunk *ch, v16f *acc)
+static void tiles_scalar(const quant_act *a, const tile_chunk *ch, tile_acc *acc)
 {
     for (int c = 0; c < ch->tiles; c++) {
-        const int8_t *X = tile_q(a, c, ch->k0);
-        const float *dx = a->d + tile_ds(a, c, ch->k0), *sx = a->s + tile_ds(a, c, ch->k0);
-        for (int i = 0; i < ch->len / 16; i++)
-            for (int t = 0; t < TILE; t++) {
-                int32_t sum = 0;
-                for (int e = 16 * i; e < 16 * i + 16; e++)
-                    sum += ch->u[e] * X[((e / 4) * TILE + t) * 4 + e % 4];
-                acc[c][t] += (float)sum * dx[16 * i + t] * ch->d16[i];
-                acc[c][t] += sx[16 * i + t] * ch->m16[i];
-            }
+        const int8_t *x = tile_q(a, c, ch->k0);
+        size_t ds = tile_ds(a, c, ch->k0);
+        for (int t = 0; t < TILE; t++)
+            chunk_scalar(ch->u, ch->d16, ch->m16,
+                         (act_row){x + 4 * t, a->d + ds + t, a->s + ds + t, 4 * TILE, TILE},
+                         (float *)acc[c] + t, TILE);
     }
 }
 
@@ -511,64 +546,106 @@ static void rows_scalar(const quant_block_type *bt, const uint8_t *row, const qu
     row_tiles(tiles_scalar, bt, row, a, y, ldy);
 }
 
-#ifdef HAVE_X86_PATHS
-/* CT tiles at once (a constant after inlining): the four vpdpbusd of a
- * 16-block go to CT independent accumulators, so their latency overlaps. */
-TARGET_AVX512 static inline __attribute__((always_inline)) void
-tiles_avx512_n(const quant_act *a, const tile_chunk *ch, v16f *accv, int ct)
+#ifdef QUANT_SUM_X86
+/* CT tiles at once (a constant after inlining): for each block, four
+ * vpdpbusd a tile, each 4 codes of the weight row (broadcast) against 4
+ * codes of 16 rows; the tiles' dots are independent, so their latencies
+ * overlap. Tiles lie KP * TILE codes and KP / 16 * TILE scales apart. */
+QUANT_AVX512 INLINE void tiles_avx512_n(const quant_act *a, const tile_chunk *ch, tile_acc *acc,
+                                        int ct)
 {
-    __m512 acc[MAX_TILES];
-    const int8_t *X[MAX_TILES];
-    const float *dx[MAX_TILES], *sx[MAX_TILES];
-#pragma GCC unroll 4
-    for (int c = 0; c < ct; c++) {
-        acc[c] = (__m512)accv[c];
-        X[c] = tile_q(a, c, ch->k0);
-        dx[c] = a->d + tile_ds(a, c, ch->k0);
-        sx[c] = a->s + tile_ds(a, c, ch->k0);
-    }
-    for (int i = 0; i < ch->len / 16; i++) {
+    const int8_t *x = tile_q(a, 0, ch->k0);
+    const float *dx = a->d + tile_ds(a, 0, ch->k0), *sx = a->s + tile_ds(a, 0, ch->k0);
+    size_t xs = (size_t)a->kp * TILE, ds = (size_t)(a->kp / 16) * TILE;
+    for (int p = 0; p < LANES; p++) {
         __m512i I[MAX_TILES];
-    #pragma GCC unroll 4
-    for (int c = 0; c < ct; c++)
+#pragma GCC unroll 4
+        for (int c = 0; c < ct; c++)
             I[c] = _mm512_setzero_si512();
 #pragma GCC unroll 4
         for (int g = 0; g < 4; g++) {
             int32_t v;
-            memcpy(&v, ch->u + 16 * i + 4 * g, 4);
+            memcpy(&v, ch->u + 16 * p + 4 * g, 4);
             __m512i w = _mm512_set1_epi32(v);
-        #pragma GCC unroll 4
-    for (int c = 0; c < ct; c++)
-                I[c] = _mm512_dpbusd_epi32(I[c], w,
-                                           _mm512_loadu_si512(X[c] + (size_t)(4 * i + g) * 4 * TILE));
+#pragma GCC unroll 4
+            for (int c = 0; c < ct; c++)
+                I[c] = _mm512_dpbusd_epi32(
+                    I[c], w, _mm512_loadu_si512(x + c * xs + (size_t)(4 * p + g) * 4 * TILE));
         }
-        __m512 d = _mm512_set1_ps(ch->d16[i]), m = _mm512_set1_ps(ch->m16[i]);
-    #pragma GCC unroll 4
-    for (int c = 0; c < ct; c++) {
-            __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(I[c]), _mm512_loadu_ps(dx[c] + TILE * i));
-            acc[c] = _mm512_fmadd_ps(f, d, acc[c]);
-            acc[c] = _mm512_fmadd_ps(_mm512_loadu_ps(sx[c] + TILE * i), m, acc[c]);
+        __m512 d = _mm512_set1_ps(ch->d16[p]), m = _mm512_set1_ps(ch->m16[p]);
+#pragma GCC unroll 4
+        for (int c = 0; c < ct; c++) {
+            size_t at = c * ds + (size_t)(TILE * p);
+            __m512 inner = _mm512_fmadd_ps(m, _mm512_loadu_ps(sx + at), (__m512)acc[c][p]);
+            acc[c][p] = (v16f)_mm512_fmadd_ps(_mm512_cvtepi32_ps(I[c]),
+                                              _mm512_mul_ps(d, _mm512_loadu_ps(dx + at)), inner);
         }
     }
-#pragma GCC unroll 4
-    for (int c = 0; c < ct; c++)
-        accv[c] = (v16f)acc[c];
 }
 
-TARGET_AVX512 static void tiles_avx512(const quant_act *a, const tile_chunk *ch, v16f *accv)
+QUANT_AVX512 static void tiles_avx512(const quant_act *a, const tile_chunk *ch, tile_acc *acc)
 {
     switch (ch->tiles) {
-    case 1: tiles_avx512_n(a, ch, accv, 1); break;
-    case 2: tiles_avx512_n(a, ch, accv, 2); break;
-    case 3: tiles_avx512_n(a, ch, accv, 3); break;
-    default: tiles_avx512_n(a, ch, accv, 4); break;
+    case 1: tiles_avx512_n(a, ch, acc, 1); break;
+    case 2: tiles_avx512_n(a, ch, acc, 2); break;
+    case 3: tiles_avx512_n(a, ch, acc, 3); break;
+    default: tiles_avx512_n(a, ch, acc, 4); break;
     }
 }
 
-TARGET_AVX512 static void rows_avx512(const quant_block_type *bt, const uint8_t *row,
-                                      const quant_act *a, float *y, size_t ldy)
+QUANT_AVX512 static void rows_avx512(const quant_block_type *bt, const uint8_t *row,
+                                     const quant_act *a, float *y, size_t ldy)
 {
     row_tiles(tiles_avx512, bt, row, a, y, ldy);
+}
+
+/* Without VNNI, per tile and block, rows 0-7 and 8-15 in two registers. The
+ * codes become signed, w = u - 128, so that vpmaddubsw (|w| times q with w's
+ * sign, pairs summed to 16 bits) cannot saturate: 2 * 128 * 127 < 2^15. The
+ * dot is then w . q + 128 * sum(q), exactly, from the activations' code
+ * sums. */
+QUANT_AVX2 static void tiles_avx2(const quant_act *a, const tile_chunk *ch, tile_acc *acc)
+{
+    const __m256i ones = _mm256_set1_epi16(1), flip = _mm256_set1_epi8(-128);
+    for (int c = 0; c < ch->tiles; c++) {
+        const int8_t *x = tile_q(a, c, ch->k0);
+        size_t ds = tile_ds(a, c, ch->k0);
+        for (int p = 0; p < LANES; p++) {
+            __m256i I[2];
+            for (int h = 0; h < 2; h++)
+                I[h] = _mm256_slli_epi32(
+                    _mm256_loadu_si256((const __m256i *)(a->sum + ds + TILE * p + 8 * h)), 7);
+            for (int g = 0; g < 4; g++) {
+                int32_t v;
+                memcpy(&v, ch->u + 16 * p + 4 * g, 4);
+                __m256i w = _mm256_xor_si256(_mm256_set1_epi32(v), flip);
+                __m256i aw = _mm256_abs_epi8(w);
+                for (int h = 0; h < 2; h++) {
+                    __m256i q = _mm256_loadu_si256(
+                        (const __m256i *)(x + (size_t)(4 * p + g) * 4 * TILE + 32 * h));
+                    __m256i prod = _mm256_maddubs_epi16(aw, _mm256_sign_epi8(q, w));
+                    I[h] = _mm256_add_epi32(I[h], _mm256_madd_epi16(prod, ones));
+                }
+            }
+            __m256 d = _mm256_set1_ps(ch->d16[p]), m = _mm256_set1_ps(ch->m16[p]);
+            float *A = (float *)&acc[c][p];
+            for (int h = 0; h < 2; h++) {
+                size_t at = ds + (size_t)(TILE * p + 8 * h);
+                __m256 inner = _mm256_fmadd_ps(m, _mm256_loadu_ps(a->s + at),
+                                               _mm256_loadu_ps(A + 8 * h));
+                _mm256_storeu_ps(A + 8 * h,
+                                 _mm256_fmadd_ps(_mm256_cvtepi32_ps(I[h]),
+                                                 _mm256_mul_ps(d, _mm256_loadu_ps(a->d + at)),
+                                                 inner));
+            }
+        }
+    }
+}
+
+QUANT_AVX2 static void rows_avx2(const quant_block_type *bt, const uint8_t *row,
+                                 const quant_act *a, float *y, size_t ldy)
+{
+    row_tiles(tiles_avx2, bt, row, a, y, ldy);
 }
 #endif
 
@@ -585,8 +662,8 @@ static float halves_scalar(const uint8_t *p, const float *x, int n, bool bf16)
     return s;
 }
 
-#ifdef HAVE_X86_PATHS
-TARGET_AVX512 static float halves_avx512(const uint8_t *p, const float *x, int n, bool bf16)
+#ifdef QUANT_SUM_X86
+QUANT_AVX512 static float halves_avx512(const uint8_t *p, const float *x, int n, bool bf16)
 {
     __m512 acc = _mm512_setzero_ps();
     int i = 0;
@@ -599,7 +676,7 @@ TARGET_AVX512 static float halves_avx512(const uint8_t *p, const float *x, int n
     return _mm512_reduce_add_ps(acc) + halves_scalar(p + 2 * i, x + i, n - i, bf16);
 }
 
-TARGET_AVX2 static float halves_avx2(const uint8_t *p, const float *x, int n, bool bf16)
+QUANT_AVX2 static float halves_avx2(const uint8_t *p, const float *x, int n, bool bf16)
 {
     __m256 acc = _mm256_setzero_ps();
     int i = 0;
@@ -633,7 +710,7 @@ static bool always(void)
     return true;
 }
 
-#ifdef HAVE_X86_PATHS
+#ifdef QUANT_SUM_X86
 /* The CPU's features from cpuid, and the OS's from xgetbv (it must save the
  * AVX and AVX-512 registers): a plain branch, not ifunc, as resolvers run
  * before the sanitizer runtimes are up; cpuid rather than
@@ -671,9 +748,9 @@ static bool have_avx2(void)
 #endif
 
 static const path paths[] = {
-#ifdef HAVE_X86_PATHS
+#ifdef QUANT_SUM_X86
     {"avx512vnni", have_avx512, dot_avx512, rows_avx512, halves_avx512},
-    {"avx2", have_avx2, dot_avx2, rows_scalar, halves_avx2},
+    {"avx2", have_avx2, dot_avx2, rows_avx2, halves_avx2},
 #endif
     {"scalar", always, dot_scalar, rows_scalar, halves_scalar},
 };

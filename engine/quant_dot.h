@@ -5,9 +5,13 @@
  * 16 elements, and the products run as integer dot products (AVX-512 VNNI,
  * AVX2, or portable C, picked at run time from the CPU), scaled per block.
  * Decode (one row) multiplies row by row; prefill (several rows) multiplies
- * tiles of 16 activation rows per instruction. Results equal the float dot of
- * the dequantized weights with the dequantized activations up to float
- * rounding; F16 and BF16 weights are read against the float activations. */
+ * tiles of 16 activation rows per instruction. Every path and shape rounds
+ * and adds in one fixed order (quant_sum.h), so the result for a weight row
+ * and an activation row is the same bits however many rows are multiplied
+ * together, wherever the row sits in a tile and whichever path runs; it
+ * equals the float dot of the dequantized weights with the dequantized
+ * activations up to float rounding. F16 and BF16 weights are read against
+ * the float activations. */
 #ifndef LATHE_QUANT_DOT_H
 #define LATHE_QUANT_DOT_H
 
@@ -21,7 +25,7 @@ typedef struct {
     const float *x;         /* the float rows (F16/BF16 weights read these) */
     int8_t *q;              /* one row: kp values; more: tiles of 16 rows interleaved by 4 */
     float *d, *s;           /* per 16 elements: the scale and scale * sum of q */
-    float *d32, *s32;       /* one row: the same per 32 elements */
+    int32_t *sum;           /* per 16 elements: the sum of q */
 } quant_act;
 
 /* True for the weight types quant_dot_rows multiplies: every type

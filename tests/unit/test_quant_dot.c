@@ -2,8 +2,11 @@
  * every weight type and every kernel path this CPU runs (AVX-512 VNNI, AVX2,
  * scalar), one-row and tiled (prefill) products equal the float dot of the
  * dequantized weight rows with the dequantized activations within float
- * rounding, the paths equal the scalar path, and the quantized activations
- * stay within Q8_0's rounding of the floats. */
+ * rounding, and the quantized activations stay within Q8_0's rounding of the
+ * floats. And the result for a weight row and an activation row is the same
+ * bits alone (decode), in tiles of any count, at any place in a tile, and on
+ * every path: the next layer requantizes it, so K/V-cached decoding equals a
+ * recompute only if it is. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -99,43 +102,70 @@ static double reference(int type, const uint8_t *row, const float *xt, int k, do
     return s;
 }
 
+/* Y[t * ROWS + r] = W_r . x_t for the N rows of X, as one product. */
+static void product(int type, const uint8_t *w, size_t rb, int k, const float *x, int n,
+                    float *y)
+{
+    void *buf = malloc(quant_act_bytes(n, k));
+    assert_non_null(buf);
+    quant_act a;
+    quant_act_init(&a, buf, x, n, k);
+    quant_dot_rows(type, w, rb, 0, ROWS, &a, y, ROWS);
+    free(buf);
+}
+
+/* WANT (this path's one-row result) and GOT (from WHAT) bit for bit. */
+static void assert_same_bits(float got, float want, const char *what, const char *path, int type,
+                             int r, int t)
+{
+    if (memcmp(&got, &want, sizeof got))
+        fail_msg("%s %s row %d token %d: one-row %.9g, but %s %.9g", path, ggml_type_name(type),
+                 r, t, (double)want, what, (double)got);
+}
+
+/* Every token alone, all TOKENS together (three tiles, the last partly full)
+ * and SHIFTED of them from token 5 on (each at another place in its tile). */
+enum { SHIFT = 5, SHIFTED = 20 };
+
 static void check_type(int type, int k, const char *path, float *scalar_y)
 {
     size_t rb;
     uint8_t *w = make_rows(type, k, &rb);
-    float *x = malloc(sizeof(float) * TOKENS * K), y1[ROWS], *yn = malloc(sizeof(float) * TOKENS * ROWS);
-    void *buf = malloc(quant_act_bytes(TOKENS, k));
-    assert_true(x && yn && buf);
+    float *x = malloc(sizeof(float) * TOKENS * K);
+    float *y1 = malloc(sizeof(float) * TOKENS * ROWS), *yn = malloc(sizeof(float) * TOKENS * ROWS);
+    float *ys = malloc(sizeof(float) * SHIFTED * ROWS);
+    assert_true(x && y1 && yn && ys);
     for (int i = 0; i < TOKENS * k; i++)
         x[i] = uniform() * 3;
-    quant_act one, many;
-    quant_act_init(&one, buf, x, 1, k);
-    quant_dot_rows(type, w, rb, 0, ROWS, &one, y1, 1);
-    quant_act_init(&many, buf, x, TOKENS, k);
-    quant_dot_rows(type, w, rb, 1, ROWS, &many, yn, ROWS);
+    for (int t = 0; t < TOKENS; t++)
+        product(type, w, rb, k, x + (size_t)t * k, 1, y1 + (size_t)t * ROWS);
+    product(type, w, rb, k, x, TOKENS, yn);
+    product(type, w, rb, k, x + (size_t)SHIFT * k, SHIFTED, ys);
     for (int r = 0; r < ROWS; r++)
         for (int t = 0; t < TOKENS; t++) {
-            if (t > 0 && r == 0)
-                continue;
+            float got = y1[t * ROWS + r];
             double mag, want = reference(type, w + r * rb, x + (size_t)t * k, k, &mag);
-            float got = t == 0 && r == 0 ? y1[0] : yn[t * ROWS + r];
-            if (t == 0 && r > 0 && fabsf(y1[r] - yn[r]) > 1e-5 * mag)
-                fail_msg("%s %s row %d: one-row %g, tiled %g", path, ggml_type_name(type), r,
-                         y1[r], yn[r]);
             if (fabs(got - want) > 1e-5 * mag + 1e-30)
                 fail_msg("%s %s row %d token %d: %.8g, want %.8g (sum |wx| %g)", path,
                          ggml_type_name(type), r, t, got, want, mag);
+            assert_same_bits(yn[t * ROWS + r], got, "tiled", path, type, r, t);
+            if (t >= SHIFT && t < SHIFT + SHIFTED)
+                assert_same_bits(ys[(t - SHIFT) * ROWS + r], got, "shifted tile", path, type, r,
+                                 t);
             float *s = scalar_y + (size_t)t * ROWS + r;
             if (!strcmp(path, "scalar"))
                 *s = got;
+            else if (type != GGML_TYPE_F16 && type != GGML_TYPE_BF16)
+                assert_same_bits(*s, got, "the scalar path", path, type, r, t);
             else if (fabsf(got - *s) > 1e-5 * mag)
                 fail_msg("%s %s row %d token %d: %g, scalar path %g", path,
                          ggml_type_name(type), r, t, got, *s);
         }
     free(w);
     free(x);
+    free(y1);
     free(yn);
-    free(buf);
+    free(ys);
 }
 
 static void test_every_type_every_path(void **state)
