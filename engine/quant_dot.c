@@ -50,7 +50,7 @@ INLINE void put_dm(float *d16, float *m16, float d, float m)
     m16[0] = m16[1] = m;
 }
 
-INLINE void nibbles(const uint8_t *qs, uint8_t *u)
+INLINE void nibbles(const uint8_t *restrict qs, uint8_t *restrict u)
 {
     for (int j = 0; j < 16; j++) {
         u[j] = qs[j] & 0xf;
@@ -58,7 +58,7 @@ INLINE void nibbles(const uint8_t *qs, uint8_t *u)
     }
 }
 
-INLINE void fives(const uint8_t *qh4, const uint8_t *qs, uint8_t *u)
+INLINE void fives(const uint8_t *restrict qh4, const uint8_t *restrict qs, uint8_t *restrict u)
 {
     uint32_t qh;
     memcpy(&qh, qh4, 4);
@@ -68,7 +68,7 @@ INLINE void fives(const uint8_t *qh4, const uint8_t *qs, uint8_t *u)
     }
 }
 
-INLINE void iq4_codes(const uint8_t *qs, uint8_t *u)
+INLINE void iq4_codes(const uint8_t *restrict qs, uint8_t *restrict u)
 {
     for (int j = 0; j < 16; j++) {
         u[j] = (uint8_t)(quant_iq4_values[qs[j] & 0xf] + 128);
@@ -79,8 +79,8 @@ INLINE void iq4_codes(const uint8_t *qs, uint8_t *u)
 /* NB 32-element blocks of TYPE from B. Codes block by block with the type
  * chosen once; the f16 scales gathered, then converted in one loop the
  * compiler vectorizes: each value is d * (code - off) (+ min). */
-INLINE void unpack32(int type, const uint8_t *b, int nb, int bytes, uint8_t *u,
-                     float *d16, float *m16)
+INLINE void unpack32(int type, const uint8_t *restrict b, int nb, int bytes,
+                     uint8_t *restrict u, float *restrict d16, float *restrict m16)
 {
     uint16_t dh[CHUNK / 32] = {0}, mh[CHUNK / 32] = {0};
     float off = 0;
@@ -133,7 +133,8 @@ INLINE void unpack32(int type, const uint8_t *b, int nb, int bytes, uint8_t *u,
 
 /* Q2_K and Q3_K: two halves, four 2-bit shifts, 16 codes from q[l] then 16
  * from q[l + 16] (FORMATS.md 1.3.1); Q3_K adds its high bit as 4. */
-INLINE void unpack_q2_q3(const uint8_t *q, const uint8_t *hm, uint8_t *u)
+INLINE void unpack_q2_q3(const uint8_t *restrict q, const uint8_t *restrict hm,
+                         uint8_t *restrict u)
 {
     unsigned mb = 1;
     for (int half = 0; half < 2; half++, q += 32)
@@ -144,7 +145,8 @@ INLINE void unpack_q2_q3(const uint8_t *q, const uint8_t *hm, uint8_t *u)
                                      (hm && (hm[l + 16 * k] & mb) ? 4 : 0));
 }
 
-INLINE void unpack_q2_k(const uint8_t *b, uint8_t *u, float *d16, float *m16)
+INLINE void unpack_q2_k(const uint8_t *restrict b, uint8_t *restrict u, float *restrict d16,
+                        float *restrict m16)
 {
     float d = quant_load_f16(b + 80), dmin = quant_load_f16(b + 82);
     unpack_q2_q3(b + 16, NULL, u);
@@ -154,7 +156,8 @@ INLINE void unpack_q2_k(const uint8_t *b, uint8_t *u, float *d16, float *m16)
     }
 }
 
-INLINE void unpack_q3_k(const uint8_t *b, uint8_t *u, float *d16, float *m16)
+INLINE void unpack_q3_k(const uint8_t *restrict b, uint8_t *restrict u, float *restrict d16,
+                        float *restrict m16)
 {
     uint32_t a[3];
     memcpy(a, b + 96, 12);
@@ -170,8 +173,9 @@ INLINE void unpack_q3_k(const uint8_t *b, uint8_t *u, float *d16, float *m16)
 
 /* Q4_K / Q5_K: chunks of 64 with a low-nibble and a high-nibble sub-block
  * of 32; Q5_K's fifth bits come from qh. */
-INLINE void unpack_q45_k(const uint8_t *b, const uint8_t *qh, const uint8_t *qs, uint8_t *u,
-                         float *d16, float *m16)
+INLINE void unpack_q45_k(const uint8_t *restrict b, const uint8_t *restrict qh,
+                         const uint8_t *restrict qs, uint8_t *restrict u, float *restrict d16,
+                         float *restrict m16)
 {
     float d = quant_load_f16(b), dmin = quant_load_f16(b + 2);
     for (int c = 0; c < 4; c++, qs += 32, u += 64) {
@@ -189,7 +193,8 @@ INLINE void unpack_q45_k(const uint8_t *b, const uint8_t *qh, const uint8_t *qs,
     }
 }
 
-INLINE void unpack_q6_k(const uint8_t *b, uint8_t *u, float *d16, float *m16)
+INLINE void unpack_q6_k(const uint8_t *restrict b, uint8_t *restrict u, float *restrict d16,
+                        float *restrict m16)
 {
     const uint8_t *ql = b, *qh = b + 128;
     const int8_t *sc = (const int8_t *)(b + 192);
@@ -207,7 +212,8 @@ INLINE void unpack_q6_k(const uint8_t *b, uint8_t *u, float *d16, float *m16)
     }
 }
 
-INLINE void unpack_iq4_xs(const uint8_t *b, uint8_t *u, float *d16, float *m16)
+INLINE void unpack_iq4_xs(const uint8_t *restrict b, uint8_t *restrict u, float *restrict d16,
+                          float *restrict m16)
 {
     float d = quant_load_f16(b);
     uint16_t sh;
@@ -483,14 +489,19 @@ QUANT_AVX512 static float dot_avx512(const quant_block_type *bt, const uint8_t *
 
 /* ------------------------------------------------------------ 16-row tiles */
 
-/* One unpacked chunk of a weight row, to be multiplied with every tile. */
+/* A tile pass multiplies PAIR weight rows at once, so each load of
+ * activation codes feeds two vpdpbusd. */
+enum { PAIR = 2 };
+
+/* One unpacked chunk of each of the pass's weight rows. */
 typedef struct {
-    const uint8_t *u;
-    const float *d16, *m16;
-    int k0, tiles;
+    uint8_t u[PAIR][CHUNK];
+    float d16[PAIR][LANES], m16[PAIR][LANES];
+    int k0, tiles, rows;
 } tile_chunk;
 
-/* Tile C's accumulators: lane t of acc[c][p] is row t's A_p. */
+/* Tile c's accumulators for one weight row: lane t of acc[c][p] is row t's
+ * A_p. */
 typedef v16f tile_acc[LANES];
 
 INLINE const int8_t *tile_q(const quant_act *a, int c, int k0)
@@ -503,149 +514,173 @@ INLINE size_t tile_ds(const quant_act *a, int c, int k0)
     return ((size_t)c * (size_t)(a->kp / 16) + (size_t)(k0 / 16)) * TILE;
 }
 
-/* The chunk's step of every tile's accumulators. */
-typedef void (*tiles_fn)(const quant_act *a, const tile_chunk *ch, tile_acc *acc);
+/* The chunk's step of the accumulators ACC[w][c] of weight row w, tile c. */
+typedef void (*tiles_fn)(const quant_act *a, const tile_chunk *ch, tile_acc (*acc)[MAX_TILES]);
 
-/* One weight row against every activation row: unpacked a chunk at a time
- * (compiled into each path's row function, so for its instruction set), the
- * chunk multiplied with all tiles by TILES. */
+/* ROWS (1 or PAIR) weight rows ROW_BYTES apart against every activation
+ * row: unpacked a chunk at a time (compiled into each path's row function,
+ * so for its instruction set), the chunk multiplied with all tiles by TILES. */
 INLINE void row_tiles(tiles_fn tiles, const quant_block_type *bt, const uint8_t *row,
-                      const quant_act *a, float *y, size_t ldy)
+                      size_t row_bytes, int rows, const quant_act *a, float *y, size_t ldy)
 {
-    tile_acc acc[MAX_TILES];
-    uint8_t u[CHUNK];
-    float d16[LANES], m16[LANES];
-    tile_chunk ch = {.u = u, .d16 = d16, .m16 = m16, .tiles = tiles_of(a->n)};
-    memset(acc, 0, (size_t)ch.tiles * sizeof *acc);
+    tile_acc acc[PAIR][MAX_TILES];
+    tile_chunk ch = {.tiles = tiles_of(a->n), .rows = rows};
+    for (int w = 0; w < rows; w++)
+        memset(acc[w], 0, (size_t)ch.tiles * sizeof acc[w][0]);
     for (ch.k0 = 0; ch.k0 < a->k; ch.k0 += CHUNK) {
-        unpack(bt, row, ch.k0, a->k - ch.k0 < CHUNK ? a->k - ch.k0 : CHUNK, u, d16, m16);
+        int len = a->k - ch.k0 < CHUNK ? a->k - ch.k0 : CHUNK;
+        for (int w = 0; w < rows; w++)
+            unpack(bt, row + (size_t)w * row_bytes, ch.k0, len, ch.u[w], ch.d16[w], ch.m16[w]);
         tiles(a, &ch, acc);
     }
-    for (int c = 0; c < ch.tiles; c++) {
-        v16f sum = QUANT_SUM_TREE(acc[c]);
-        for (int t = c * TILE; t < a->n && t < (c + 1) * TILE; t++)
-            y[(size_t)t * ldy] = sum[t % TILE];
-    }
+    for (int w = 0; w < rows; w++)
+        for (int c = 0; c < ch.tiles; c++) {
+            v16f sum = QUANT_SUM_TREE(acc[w][c]);
+            for (int t = c * TILE; t < a->n && t < (c + 1) * TILE; t++)
+                y[(size_t)t * ldy + (size_t)w] = sum[t % TILE];
+        }
 }
 
-static void tiles_scalar(const quant_act *a, const tile_chunk *ch, tile_acc *acc)
+static void tiles_scalar(const quant_act *a, const tile_chunk *ch, tile_acc (*acc)[MAX_TILES])
 {
-    for (int c = 0; c < ch->tiles; c++) {
-        const int8_t *x = tile_q(a, c, ch->k0);
-        size_t ds = tile_ds(a, c, ch->k0);
-        for (int t = 0; t < TILE; t++)
-            chunk_scalar(ch->u, ch->d16, ch->m16,
-                         (act_row){x + 4 * t, a->d + ds + t, a->s + ds + t, 4 * TILE, TILE},
-                         (float *)acc[c] + t, TILE);
-    }
+    for (int w = 0; w < ch->rows; w++)
+        for (int c = 0; c < ch->tiles; c++) {
+            const int8_t *x = tile_q(a, c, ch->k0);
+            size_t ds = tile_ds(a, c, ch->k0);
+            for (int t = 0; t < TILE; t++)
+                chunk_scalar(ch->u[w], ch->d16[w], ch->m16[w],
+                             (act_row){x + 4 * t, a->d + ds + t, a->s + ds + t, 4 * TILE, TILE},
+                             (float *)acc[w][c] + t, TILE);
+        }
 }
 
-static void rows_scalar(const quant_block_type *bt, const uint8_t *row, const quant_act *a,
-                        float *y, size_t ldy)
+static void rows_scalar(const quant_block_type *bt, const uint8_t *row, size_t row_bytes,
+                        int rows, const quant_act *a, float *y, size_t ldy)
 {
-    row_tiles(tiles_scalar, bt, row, a, y, ldy);
+    row_tiles(tiles_scalar, bt, row, row_bytes, rows, a, y, ldy);
 }
 
 #ifdef QUANT_SUM_X86
-/* CT tiles at once (a constant after inlining): for each block, four
- * vpdpbusd a tile, each 4 codes of the weight row (broadcast) against 4
- * codes of 16 rows; the tiles' dots are independent, so their latencies
- * overlap. Tiles lie KP * TILE codes and KP / 16 * TILE scales apart. */
-QUANT_AVX512 INLINE void tiles_avx512_n(const quant_act *a, const tile_chunk *ch, tile_acc *acc,
-                                        int ct)
+/* NW weight rows and CT tiles at once (constants after inlining): for each
+ * block, four vpdpbusd per weight row and tile, each 4 codes of the weight
+ * row (broadcast) against 4 codes of 16 rows; the dots are independent, so
+ * their latencies overlap. Tiles lie KP * TILE codes and KP / 16 * TILE
+ * scales apart. */
+QUANT_AVX512 INLINE void tiles_avx512_n(const quant_act *a, const tile_chunk *ch,
+                                        tile_acc (*acc)[MAX_TILES], int nw, int ct)
 {
     const int8_t *x = tile_q(a, 0, ch->k0);
     const float *dx = a->d + tile_ds(a, 0, ch->k0), *sx = a->s + tile_ds(a, 0, ch->k0);
     size_t xs = (size_t)a->kp * TILE, ds = (size_t)(a->kp / 16) * TILE;
     for (int p = 0; p < LANES; p++) {
-        __m512i I[MAX_TILES];
-#pragma GCC unroll 4
-        for (int c = 0; c < ct; c++)
-            I[c] = _mm512_setzero_si512();
+        __m512i I[PAIR][MAX_TILES];
+#pragma GCC unroll 8
+        for (int i = 0; i < nw * ct; i++)
+            I[i / ct][i % ct] = _mm512_setzero_si512();
 #pragma GCC unroll 4
         for (int g = 0; g < 4; g++) {
-            int32_t v;
-            memcpy(&v, ch->u + 16 * p + 4 * g, 4);
-            __m512i w = _mm512_set1_epi32(v);
+            __m512i wc[PAIR];
+#pragma GCC unroll 2
+            for (int w = 0; w < nw; w++) {
+                int32_t v;
+                memcpy(&v, ch->u[w] + 16 * p + 4 * g, 4);
+                wc[w] = _mm512_set1_epi32(v);
+            }
 #pragma GCC unroll 4
-            for (int c = 0; c < ct; c++)
-                I[c] = _mm512_dpbusd_epi32(
-                    I[c], w, _mm512_loadu_si512(x + c * xs + (size_t)(4 * p + g) * 4 * TILE));
+            for (int c = 0; c < ct; c++) {
+                __m512i q = _mm512_loadu_si512(x + c * xs + (size_t)(4 * p + g) * 4 * TILE);
+#pragma GCC unroll 2
+                for (int w = 0; w < nw; w++)
+                    I[w][c] = _mm512_dpbusd_epi32(I[w][c], wc[w], q);
+            }
         }
-        __m512 d = _mm512_set1_ps(ch->d16[p]), m = _mm512_set1_ps(ch->m16[p]);
 #pragma GCC unroll 4
         for (int c = 0; c < ct; c++) {
             size_t at = c * ds + (size_t)(TILE * p);
-            __m512 inner = _mm512_fmadd_ps(m, _mm512_loadu_ps(sx + at), (__m512)acc[c][p]);
-            acc[c][p] = (v16f)_mm512_fmadd_ps(_mm512_cvtepi32_ps(I[c]),
-                                              _mm512_mul_ps(d, _mm512_loadu_ps(dx + at)), inner);
+            __m512 dxv = _mm512_loadu_ps(dx + at), sxv = _mm512_loadu_ps(sx + at);
+#pragma GCC unroll 2
+            for (int w = 0; w < nw; w++) {
+                __m512 inner = _mm512_fmadd_ps(_mm512_set1_ps(ch->m16[w][p]), sxv,
+                                               (__m512)acc[w][c][p]);
+                __m512 s = _mm512_mul_ps(_mm512_set1_ps(ch->d16[w][p]), dxv);
+                acc[w][c][p] = (v16f)_mm512_fmadd_ps(_mm512_cvtepi32_ps(I[w][c]), s, inner);
+            }
         }
     }
 }
 
-QUANT_AVX512 static void tiles_avx512(const quant_act *a, const tile_chunk *ch, tile_acc *acc)
+QUANT_AVX512 static void tiles_avx512(const quant_act *a, const tile_chunk *ch,
+                                      tile_acc (*acc)[MAX_TILES])
 {
-    switch (ch->tiles) {
-    case 1: tiles_avx512_n(a, ch, acc, 1); break;
-    case 2: tiles_avx512_n(a, ch, acc, 2); break;
-    case 3: tiles_avx512_n(a, ch, acc, 3); break;
-    default: tiles_avx512_n(a, ch, acc, 4); break;
+    switch (ch->tiles * PAIR + ch->rows - 1) {
+    case 2: tiles_avx512_n(a, ch, acc, 1, 1); break;
+    case 3: tiles_avx512_n(a, ch, acc, 2, 1); break;
+    case 4: tiles_avx512_n(a, ch, acc, 1, 2); break;
+    case 5: tiles_avx512_n(a, ch, acc, 2, 2); break;
+    case 6: tiles_avx512_n(a, ch, acc, 1, 3); break;
+    case 7: tiles_avx512_n(a, ch, acc, 2, 3); break;
+    case 8: tiles_avx512_n(a, ch, acc, 1, 4); break;
+    default: tiles_avx512_n(a, ch, acc, 2, 4); break;
     }
 }
 
 QUANT_AVX512 static void rows_avx512(const quant_block_type *bt, const uint8_t *row,
-                                     const quant_act *a, float *y, size_t ldy)
+                                     size_t row_bytes, int rows, const quant_act *a, float *y,
+                                     size_t ldy)
 {
-    row_tiles(tiles_avx512, bt, row, a, y, ldy);
+    row_tiles(tiles_avx512, bt, row, row_bytes, rows, a, y, ldy);
 }
 
-/* Without VNNI, per tile and block, rows 0-7 and 8-15 in two registers. The
- * codes become signed, w = u - 128, so that vpmaddubsw (|w| times q with w's
- * sign, pairs summed to 16 bits) cannot saturate: 2 * 128 * 127 < 2^15. The
- * dot is then w . q + 128 * sum(q), exactly, from the activations' code
- * sums. */
-QUANT_AVX2 static void tiles_avx2(const quant_act *a, const tile_chunk *ch, tile_acc *acc)
+/* Without VNNI, per weight row, tile and block, rows 0-7 and 8-15 in two
+ * registers. The codes become signed, w = u - 128, so that vpmaddubsw (|w|
+ * times q with w's sign, pairs summed to 16 bits) cannot saturate:
+ * 2 * 128 * 127 < 2^15. The dot is then w . q + 128 * sum(q), exactly, from
+ * the activations' code sums. */
+QUANT_AVX2 INLINE void block_avx2(const quant_act *a, const uint8_t *u, float d16, float m16,
+                                  const int8_t *x, size_t ds, float *acc)
 {
     const __m256i ones = _mm256_set1_epi16(1), flip = _mm256_set1_epi8(-128);
-    for (int c = 0; c < ch->tiles; c++) {
-        const int8_t *x = tile_q(a, c, ch->k0);
-        size_t ds = tile_ds(a, c, ch->k0);
-        for (int p = 0; p < LANES; p++) {
-            __m256i I[2];
-            for (int h = 0; h < 2; h++)
-                I[h] = _mm256_slli_epi32(
-                    _mm256_loadu_si256((const __m256i *)(a->sum + ds + TILE * p + 8 * h)), 7);
-            for (int g = 0; g < 4; g++) {
-                int32_t v;
-                memcpy(&v, ch->u + 16 * p + 4 * g, 4);
-                __m256i w = _mm256_xor_si256(_mm256_set1_epi32(v), flip);
-                __m256i aw = _mm256_abs_epi8(w);
-                for (int h = 0; h < 2; h++) {
-                    __m256i q = _mm256_loadu_si256(
-                        (const __m256i *)(x + (size_t)(4 * p + g) * 4 * TILE + 32 * h));
-                    __m256i prod = _mm256_maddubs_epi16(aw, _mm256_sign_epi8(q, w));
-                    I[h] = _mm256_add_epi32(I[h], _mm256_madd_epi16(prod, ones));
-                }
-            }
-            __m256 d = _mm256_set1_ps(ch->d16[p]), m = _mm256_set1_ps(ch->m16[p]);
-            float *A = (float *)&acc[c][p];
-            for (int h = 0; h < 2; h++) {
-                size_t at = ds + (size_t)(TILE * p + 8 * h);
-                __m256 inner = _mm256_fmadd_ps(m, _mm256_loadu_ps(a->s + at),
-                                               _mm256_loadu_ps(A + 8 * h));
-                _mm256_storeu_ps(A + 8 * h,
-                                 _mm256_fmadd_ps(_mm256_cvtepi32_ps(I[h]),
-                                                 _mm256_mul_ps(d, _mm256_loadu_ps(a->d + at)),
-                                                 inner));
-            }
+    __m256i I[2];
+    for (int h = 0; h < 2; h++)
+        I[h] = _mm256_slli_epi32(_mm256_loadu_si256((const __m256i *)(a->sum + ds + 8 * h)), 7);
+    for (int g = 0; g < 4; g++) {
+        int32_t v;
+        memcpy(&v, u + 4 * g, 4);
+        __m256i w = _mm256_xor_si256(_mm256_set1_epi32(v), flip), aw = _mm256_abs_epi8(w);
+        for (int h = 0; h < 2; h++) {
+            __m256i q = _mm256_loadu_si256((const __m256i *)(x + (size_t)g * 4 * TILE + 32 * h));
+            __m256i prod = _mm256_maddubs_epi16(aw, _mm256_sign_epi8(q, w));
+            I[h] = _mm256_add_epi32(I[h], _mm256_madd_epi16(prod, ones));
         }
+    }
+    __m256 d = _mm256_set1_ps(d16), m = _mm256_set1_ps(m16);
+    for (int h = 0; h < 2; h++) {
+        __m256 inner = _mm256_fmadd_ps(m, _mm256_loadu_ps(a->s + ds + 8 * h),
+                                       _mm256_loadu_ps(acc + 8 * h));
+        __m256 s = _mm256_mul_ps(d, _mm256_loadu_ps(a->d + ds + 8 * h));
+        _mm256_storeu_ps(acc + 8 * h, _mm256_fmadd_ps(_mm256_cvtepi32_ps(I[h]), s, inner));
     }
 }
 
-QUANT_AVX2 static void rows_avx2(const quant_block_type *bt, const uint8_t *row,
-                                 const quant_act *a, float *y, size_t ldy)
+QUANT_AVX2 static void tiles_avx2(const quant_act *a, const tile_chunk *ch,
+                                  tile_acc (*acc)[MAX_TILES])
 {
-    row_tiles(tiles_avx2, bt, row, a, y, ldy);
+    for (int w = 0; w < ch->rows; w++)
+        for (int c = 0; c < ch->tiles; c++) {
+            const int8_t *x = tile_q(a, c, ch->k0);
+            size_t ds = tile_ds(a, c, ch->k0);
+            for (int p = 0; p < LANES; p++)
+                block_avx2(a, ch->u[w] + 16 * p, ch->d16[w][p], ch->m16[w][p],
+                           x + (size_t)p * 16 * TILE, ds + (size_t)(TILE * p),
+                           (float *)&acc[w][c][p]);
+        }
+}
+
+QUANT_AVX2 static void rows_avx2(const quant_block_type *bt, const uint8_t *row,
+                                 size_t row_bytes, int rows, const quant_act *a, float *y,
+                                 size_t ldy)
+{
+    row_tiles(tiles_avx2, bt, row, row_bytes, rows, a, y, ldy);
 }
 #endif
 
@@ -700,8 +735,8 @@ typedef struct {
     const char *name;
     bool (*available)(void);
     float (*dot)(const quant_block_type *bt, const uint8_t *row, const quant_act *a);
-    void (*tiles)(const quant_block_type *bt, const uint8_t *row, const quant_act *a, float *y,
-                  size_t ldy);
+    void (*tiles)(const quant_block_type *bt, const uint8_t *row, size_t row_bytes, int rows,
+                  const quant_act *a, float *y, size_t ldy);
     float (*halves)(const uint8_t *row, const float *x, int n, bool bf16);
 } path;
 
@@ -807,7 +842,8 @@ void quant_dot_rows(int type, const void *w, size_t row_bytes, int r0, int r1,
     const quant_block_type *bt = quant_block_of(type);
     const uint8_t *base = w;
     bool halves = type == GGML_TYPE_F16 || type == GGML_TYPE_BF16;
-    for (int r = r0; r < r1; r++) {
+    int step = halves || a->n == 1 ? 1 : PAIR;
+    for (int r = r0; r < r1; r += step) {
         const uint8_t *row = base + (size_t)r * row_bytes;
         if (halves)
             for (int t = 0; t < a->n; t++)
@@ -816,6 +852,6 @@ void quant_dot_rows(int type, const void *w, size_t row_bytes, int r0, int r1,
         else if (a->n == 1)
             y[r] = p->dot(bt, row, a);
         else
-            p->tiles(bt, row, a, y + r, ldy);
+            p->tiles(bt, row, row_bytes, r1 - r < PAIR ? r1 - r : PAIR, a, y + r, ldy);
     }
 }
