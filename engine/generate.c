@@ -5,7 +5,9 @@
  * forward's linear layer (sgemm, or quant_dot's tiles for quantized weights);
  * a single row uses the row-split matrix-vector product below, because
  * decoding is bound by reading weights: quantized rows are multiplied in
- * their blocks against the row quantized once per product. */
+ * their blocks against the row quantized once per product, wherever the
+ * chunks' tiles are too (quant_dot_blocks), so that a token's logits do not
+ * depend on whether it was decoded or prefilled. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,7 +170,8 @@ static void mv_rows(const mv_job *j, const linear *l, float *y, int r0, int r1, 
     if (l->w) {
         for (int r = r0; r < r1; r++)
             y[r] = vec_dot(l->w + (size_t)r * l->in, j->x, l->in);
-    } else if (quant_dot_supported(l->qtype)) {
+    } else if (quant_dot_blocks(l->qtype) || l->qtype == GGML_TYPE_F16 ||
+               l->qtype == GGML_TYPE_BF16) {
         quant_dot_rows(l->qtype, l->qdata, ggml_row_bytes(l->qtype, l->in), r0, r1, j->act, y, 1);
     } else {
         for (int r = r0; r < r1; r++) {
@@ -205,13 +208,8 @@ static void bias_lora(gen_session *s, const linear *l, const float *x, float *y)
     if (l->bias)
         for (int i = 0; i < l->out; i++)
             y[i] += l->bias[i];
-    const lora_adapter *a = l->lora;
-    if (!a)
-        return;
-    for (int k = 0; k < a->r; k++)
-        s->u[k] = vec_dot(a->a + (size_t)k * a->in, x, a->in);
-    for (int i = 0; i < a->out; i++)
-        y[i] += a->scale * vec_dot(a->b + (size_t)i * a->r, s->u, a->r);
+    if (l->lora)
+        lora_apply_row(l->lora, x, s->u, y);
 }
 
 /* ys[k] = ls[k] x (+ bias) (+ s B A x) for one row, all in one pool call. */

@@ -57,11 +57,10 @@ static void qdot_task(void *arg, int i)
                    j->act, j->y, (size_t)j->l->out);
 }
 
-/* Integer products where this CPU has a fast tiled kernel for block types. */
+/* Integer products in inference wherever decode multiplies in blocks too. */
 static bool use_qdot(const linear_ctx *c, const linear *l)
 {
-    return c->act && l->qtype != GGML_TYPE_F16 && l->qtype != GGML_TYPE_BF16 &&
-           quant_dot_supported(l->qtype) && quant_dot_tiles_fast();
+    return c->act && quant_dot_blocks(l->qtype);
 }
 
 void linear_base_fwd(const linear_ctx *c, const linear *l, const float *x, float *y, int n)
@@ -103,6 +102,20 @@ void linear_base_dx(const linear_ctx *c, const linear *l, const float *dy, float
     }
 }
 
+typedef struct {
+    const lora_adapter *a;
+    const float *x;
+    float *y, *u;
+} lora_rows_job;
+
+static void lora_row_task(void *arg, int t)
+{
+    const lora_rows_job *j = arg;
+    const lora_adapter *a = j->a;
+    lora_apply_row(a, j->x + (size_t)t * a->in, j->u + (size_t)t * a->r,
+                   j->y + (size_t)t * a->out);
+}
+
 void linear_fwd(const linear_ctx *c, const linear *l, const float *x, float *y, float *u, int n)
 {
     linear_base_fwd(c, l, x, y, n);
@@ -113,6 +126,11 @@ void linear_fwd(const linear_ctx *c, const linear *l, const float *x, float *y, 
     const lora_adapter *a = l->lora;
     if (!a)
         return;
+    if (c->act) { /* inference: row by row, as a decoded row is */
+        lora_rows_job j = {a, x, y, u};
+        pool_run(c->pool, n, lora_row_task, &j);
+        return;
+    }
     const float *xd = x;
     if (c->train && a->dropout > 0.0f) {
         lora_dropout(a, c->step, x, c->scratch, n);

@@ -30,8 +30,10 @@ typedef struct {
     bool train;             /* apply LoRA dropout */
     uint64_t step;
     /* Inference only: room for quant_act_bytes(n, max_in). When set, quantized
-     * weights multiply in their own blocks (quant_dot.h) where that is
-     * faster; training leaves it NULL and takes the exact dequantized path. */
+     * weights multiply in their own blocks where decode does too
+     * (quant_dot_blocks) and adapters apply row by row (lora_apply_row), so
+     * prefilled rows come out as decoded ones do; training leaves it NULL
+     * and takes the exact dequantized path and sgemm. */
     void *act;
 } linear_ctx;
 

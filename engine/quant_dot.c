@@ -828,9 +828,9 @@ bool quant_dot_supported(int type)
     return type == GGML_TYPE_F16 || type == GGML_TYPE_BF16 || quant_block_of(type);
 }
 
-bool quant_dot_tiles_fast(void)
+bool quant_dot_blocks(int type)
 {
-    return current()->tiles != rows_scalar;
+    return quant_block_of(type) && current()->tiles != rows_scalar;
 }
 
 /* ------------------------------------------------------------ products */

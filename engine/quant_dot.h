@@ -31,9 +31,11 @@ typedef struct {
 /* True for the weight types quant_dot_rows multiplies: every type
  * quant_can_dequantize() reads except F32. */
 bool quant_dot_supported(int type);
-/* True when prefill through quant_dot_rows beats dequantizing to sgemm on
- * this CPU (the tiled kernel has a SIMD path here). */
-bool quant_dot_tiles_fast(void);
+/* True when inference should multiply TYPE in its blocks here, one row
+ * (decode) and several (prefill) alike: a block type, on a CPU where the
+ * tile kernel has a vector path. Elsewhere both dequantize to floats, as a
+ * row's logits must not depend on which of the two computed it. */
+bool quant_dot_blocks(int type);
 
 /* Bytes quant_act_init needs for N rows of K. */
 size_t quant_act_bytes(int n, int k);
