@@ -3,8 +3,10 @@
  * downloaded GGUF holds (F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K,
  * Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS), bit-exact with ggml's, and ggml's
  * reference quantizers for the types lathe writes (Q4_0, Q4_1, Q5_0, Q5_1,
- * Q8_0, Q4_K, Q5_K, Q6_K). Block layouts and formulas: reference/FORMATS.md
- * sections 1.3 and 1.3.1. Type ids are ggml's (gguf.h). */
+ * Q8_0, Q4_K, Q5_K, Q6_K). A block is 32 elements (Q4_0 .. Q8_0, IQ4_NL) or
+ * 256 (the K-quants, IQ4_XS): f16 scales (and mins) and packed integer codes,
+ * byte for byte as ggml's block structs lay them out, each value a scale
+ * times its code (minus an offset or min). Type ids are ggml's (gguf.h). */
 #ifndef LATHE_QUANT_H
 #define LATHE_QUANT_H
 

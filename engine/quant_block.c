@@ -1,8 +1,9 @@
 /* quant_block.c - one block of each ggml weight type to floats, written as
  * ggml's dequantize_row_* computes it (same float operations in the same
  * order, so results are bit-exact), and ggml's reference quantizers of the
- * 32-element formats. Layouts and formulas: reference/FORMATS.md 1.3 and
- * 1.3.1. Scales are read with memcpy: a block sits at any byte offset. */
+ * 32-element formats. Each reads its block at ggml's byte offsets (the
+ * fields of block_q4_0 .. block_iq4_xs). Scales are read with memcpy: a
+ * block sits at any byte offset. */
 #include "config.h"
 
 #include <math.h>

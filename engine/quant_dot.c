@@ -132,7 +132,7 @@ INLINE void unpack32(int type, const uint8_t *restrict b, int nb, int bytes,
 }
 
 /* Q2_K and Q3_K: two halves, four 2-bit shifts, 16 codes from q[l] then 16
- * from q[l + 16] (FORMATS.md 1.3.1); Q3_K adds its high bit as 4. */
+ * from q[l + 16]; Q3_K adds its high bit (from hmask) as 4. */
 INLINE void unpack_q2_q3(const uint8_t *restrict q, const uint8_t *restrict hm,
                          uint8_t *restrict u)
 {

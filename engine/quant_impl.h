@@ -25,8 +25,8 @@ typedef struct {
 /* The block type TYPE, or NULL for F32/F16/BF16 and unsupported ids. */
 const quant_block_type *quant_block_of(int type);
 
-/* ggml's non-linear IQ4 codebook (FORMATS.md 1.3.1), and the same shifted
- * by 128 to unsigned codes for the integer kernels. */
+/* ggml's non-linear IQ4 codebook (kvalues_iq4nl), and the same shifted by
+ * 128 to unsigned codes for the integer kernels. */
 extern const int8_t quant_iq4_values[16];
 extern const uint8_t quant_iq4_codes[16];
 
