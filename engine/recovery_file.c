@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "file_read.h"
 #include "state_dir.h"
 
 #define STAMP_WRITE "# %s size %lld mtime %lld.%09ld\n"
@@ -83,8 +84,8 @@ static bool stamp_changed(const char *line, const char *subject, bool *found)
            st.st_mtim.tv_sec != sec || st.st_mtim.tv_nsec != nsec;
 }
 
-void recovery_file_read_header(const recovery_kind *k, const char *text, const char *subject,
-                               recovery_header *h)
+static void read_header(const recovery_kind *k, const char *text, const char *subject,
+                        recovery_header *h)
 {
     size_t noun = strlen(k->noun);
     *h = (recovery_header){.subject_changed = true};
@@ -105,6 +106,20 @@ void recovery_file_read_header(const recovery_kind *k, const char *text, const c
             break;
         line = next + 1;
     }
+}
+
+int recovery_file_find(const recovery_kind *k, const char *subject, char *out, size_t n,
+                       char **text, size_t *len, recovery_header *h, char *err, size_t errlen)
+{
+    *text = NULL;
+    if (recovery_file_path(k, subject, false, out, n, err, errlen) != 0)
+        return -1;
+    if (access(out, F_OK) != 0)
+        return 0;
+    if (!(*text = file_read_path(out, len, err, errlen)))
+        return -1;
+    read_header(k, *text, subject, h);
+    return 1;
 }
 
 int recovery_file_discard(const recovery_kind *k, const char *subject, char *err, size_t errlen)

@@ -40,9 +40,12 @@ int recovery_file_path(const recovery_kind *k, const char *subject, bool create,
  * -1 with ERR when SUBJECT cannot be read. */
 int recovery_file_header(const recovery_kind *k, const char *subject, char *out, size_t n,
                          char *err, size_t errlen);
-/* Reads the header at the start of TEXT, comparing with SUBJECT as it is now. */
-void recovery_file_read_header(const recovery_kind *k, const char *text, const char *subject,
-                               recovery_header *h);
+/* SUBJECT's recovery file: its path into OUT and, when there is one, its
+ * whole text in *TEXT (*LEN bytes, NUL-terminated; the caller frees it) and
+ * what its header says, compared with SUBJECT as it is now. 1 when there is
+ * one, 0 when not (*TEXT NULL), -1 with ERR. */
+int recovery_file_find(const recovery_kind *k, const char *subject, char *out, size_t n,
+                       char **text, size_t *len, recovery_header *h, char *err, size_t errlen);
 /* Removes SUBJECT's recovery file; no error when there is none. */
 int recovery_file_discard(const recovery_kind *k, const char *subject, char *err,
                           size_t errlen);

@@ -7,10 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "atomic_file.h"
-#include "file_read.h"
 #include "recovery_file.h"
 
 static const recovery_kind kind = {"config.yaml", "Config", "config", "offers to restore them"};
@@ -38,16 +36,13 @@ int config_recovery_keep(const config_doc *d, char *out, size_t n, char *err, si
 int config_recovery_find(const char *config_path, config_recovery *r, char *err, size_t errlen)
 {
     memset(r, 0, sizeof *r);
-    if (recovery_file_path(&kind, config_path, false, r->path, sizeof r->path, err, errlen) != 0)
-        return -1;
-    if (access(r->path, F_OK) != 0)
-        return 0;
+    char *text;
     size_t len;
-    char *text = file_read_path(r->path, &len, err, errlen);
-    if (!text)
-        return -1;
     recovery_header h;
-    recovery_file_read_header(&kind, text, config_path, &h);
+    int rc = recovery_file_find(&kind, config_path, r->path, sizeof r->path, &text, &len, &h,
+                                err, errlen);
+    if (rc != 1)
+        return rc;
     r->config_changed = h.subject_changed;
     snprintf(r->kept_at, sizeof r->kept_at, "%s", h.kept_at);
     r->len = len - h.body;

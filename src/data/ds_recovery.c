@@ -9,9 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "file_read.h"
 #include "recovery_file.h"
 
 static const recovery_kind kind = {"recipe.yaml", "Data", "dataset", "offers to replay them"};
@@ -34,21 +32,16 @@ int ds_recovery_keep(const ds_edit *e, char *out, size_t n, char *err, size_t er
 int ds_recovery_find(const char *data_path, ds_recovery *r, char *err, size_t errlen)
 {
     memset(r, 0, sizeof *r);
-    if (ds_recovery_path(data_path, r->path, sizeof r->path, err, errlen) != 0)
-        return -1;
-    if (access(r->path, F_OK) != 0)
-        return 0;
+    char *text;
     size_t len;
-    char *text = file_read_path(r->path, &len, err, errlen);
-    if (!text)
-        return -1;
-    int rc = ds_recipe_parse(&r->recipe, r->path, text, len, err, errlen);
-    if (rc == 0) {
-        recovery_header h;
-        recovery_file_read_header(&kind, text, data_path, &h);
-        r->dataset_changed = h.subject_changed;
-        snprintf(r->kept_at, sizeof r->kept_at, "%s", h.kept_at);
-    }
+    recovery_header h;
+    int rc = recovery_file_find(&kind, data_path, r->path, sizeof r->path, &text, &len, &h, err,
+                                errlen);
+    if (rc != 1)
+        return rc;
+    rc = ds_recipe_parse(&r->recipe, r->path, text, len, err, errlen);
+    r->dataset_changed = h.subject_changed;
+    snprintf(r->kept_at, sizeof r->kept_at, "%s", h.kept_at);
     free(text);
     return rc == 0 ? 1 : -1;
 }

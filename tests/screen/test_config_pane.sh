@@ -19,28 +19,14 @@
 sample=$LATHE_SRCDIR/samples
 esc=$(printf '\033')
 recovery=$scr_dir/state/lathe/recovery
-exited_ok() { scr_wait "lathe exited with 0" && ! scr_alternate; }
-same_bytes() { cmp "$1" "$2" || { diag "$1 and $2 differ:" "$(diff "$1" "$2")"; false; }; }
 kept_files() { find "$recovery" -name 'lora.yaml-*.config.yaml' 2>/dev/null | wc -l; }
 no_kept_file() { [ "$(kept_files)" -eq 0 ] || { diag "kept:" "$(ls -l "$recovery")"; false; }; }
-gone() { ! kill -0 "$1" 2>/dev/null; }
-# Like scr_poll, for when the tmux server is gone on purpose.
-poll() {
-    end=$(( $(date +%s) + scr_timeout ))
-    while [ "$(date +%s)" -le "$end" ]; do
-        "$@" && return 0
-        sleep 0.05
-    done
-    return 1
-}
 kept_after_exit() {
-    poll gone "$1" && [ "$(kept_files)" -eq 1 ] && return 0
+    scr_exited "$1" && [ "$(kept_files)" -eq 1 ] && return 0
     diag "lathe $1 still running or nothing kept:" "$(ls -l "$recovery" 2>&1)" "$(cat "$scr_dir/stderr")"
     false
 }
-stderr_says() { grep -qF -- "$1" "$scr_dir/stderr" || { diag "stderr:" "$(cat "$scr_dir/stderr")"; false; }; }
-has_colour() { scr_screen -e | grep -qE '\[([0-9;]*;)?(3[0-7]|4[0-7]|38|48|9[0-7]|10[0-7])(;[0-9;]*)?m'; }
-no_colour() { ! has_colour; }
+no_colour() { ! scr_has_colour; }
 # Two different colours on the template check's counts line (trained vs masked).
 legend_coloured() {
     line=$(scr_screen -e | grep -F 'trained' | grep -F 'masked' | head -n 1)
@@ -80,7 +66,7 @@ scr_keys Enter C-u 0
 check "a value is checked as it is typed" scr_wait "refused: 0 is out of range; expected a number in (0, 10]"
 scr_keys Enter
 check "Enter on a refused value keeps the prompt open" scr_wait "learning_rate = 0 "
-check "the file is unchanged" same_bytes "$sample/lora.yaml" "$scr_dir/lora.yaml"
+check "the file is unchanged" scr_same_bytes "$sample/lora.yaml" "$scr_dir/lora.yaml"
 check "and so is the form" scr_lacks "unsaved"
 scr_keys BSpace 2e-4
 check "scientific notation is taken, written so YAML reads a number" scr_wait "ok: writes 2.0e-4"
@@ -110,7 +96,7 @@ check "w shows the diff and asks" scr_wait "write these edits to lora.yaml? [y/n
 scr_keys y
 check "y saves" scr_wait "saved lora.yaml (+3 -2 lines)"
 check "the saved file keeps comments, order and untouched lines byte for byte" \
-    same_bytes "$scr_dir/expected.yaml" "$scr_dir/lora.yaml"
+    scr_same_bytes "$scr_dir/expected.yaml" "$scr_dir/lora.yaml"
 
 # ---- the estimate, the measurement, the template check
 scr_keys E
@@ -157,8 +143,8 @@ scr_keys n
 pid=$(scr_lathe_pid)
 scr_tmux kill-server
 check "when the terminal goes away the edits are kept" kept_after_exit "$pid"
-check "it says where" stderr_says "Config: unsaved edits in lora.yaml (+1 -1 lines) kept in $recovery/lora.yaml-"
-check "the file is untouched" same_bytes "$scr_dir/before.yaml" "$scr_dir/lora.yaml"
+check "it says where" scr_stderr_says "Config: unsaved edits in lora.yaml (+1 -1 lines) kept in $recovery/lora.yaml-"
+check "the file is untouched" scr_same_bytes "$scr_dir/before.yaml" "$scr_dir/lora.yaml"
 scr_start -- --no-color lora.yaml
 check "reopening offers the kept edits" scr_wait "edits of lora.yaml were kept at "
 check "with the choices" scr_wait "restore them? [y]es [n]ot now [d]iscard"
@@ -170,7 +156,7 @@ check "saving them" scr_wait "saved lora.yaml"
 check "writes them" grep -q '^seed: 7$' "$scr_dir/lora.yaml"
 check "and the kept file goes" no_kept_file
 scr_keys q
-check "nothing to lose: q quits" exited_ok
+check "nothing to lose: q quits" scr_exited_ok
 
 # ---- presets, dependent keys, a launch with unsaved edits (colours on)
 fresh_copy
@@ -196,8 +182,8 @@ check "launching with unsaved edits asks" scr_wait "launch: [s]ave them first, o
 scr_keys u
 check "u launches a copy beside the config; the refusal comes back" scr_wait "the Train pane could not start ./.lora.yaml.launch-"
 check "the copy holds the edits" sh -c "grep -q '^warmup_steps: 5\$' '$scr_dir'/.lora.yaml.launch-*.yaml"
-check "the config itself is unchanged" same_bytes "$sample/lora.yaml" "$scr_dir/lora.yaml"
+check "the config itself is unchanged" scr_same_bytes "$sample/lora.yaml" "$scr_dir/lora.yaml"
 scr_keys q y
-check "quits after asking" exited_ok
+check "quits after asking" scr_exited_ok
 check "the copy goes with the session" test "$(launch_copies)" -eq 0
 tap_done

@@ -10,15 +10,13 @@
 
 times=$(printf '\303\227')   # the multiplication sign of "80x24"
 
-# Colour SGR codes (not the 39/49 resets) in a capture taken with -e.
-has_colour() { scr_screen -e | grep -qE '\[([0-9;]*;)?(3[0-7]|4[0-7]|38|48|9[0-7]|10[0-7])(;[0-9;]*)?m'; }
 rss_shown() { scr_screen | grep -qE 'RSS [0-9][0-9.]*[BKMGTP]'; }
 exited_ok() { exited_with 0; }
 exited_with() { scr_wait "lathe exited with $1" && ! scr_alternate; }
 ascii_gauges() { scr_screen | grep -qE 'RSS [0-9.]+[BKMGTP] \| RAM' && scr_screen | grep -qE 'RAM +\[[#.]+\]'; }
 signal_lathe() { pid=$(scr_lathe_pid) && [ -n "$pid" ] && kill -"$1" "$pid"; }
 no_pane_left() { ! scr_screen | grep -qF '1 Data'; }
-no_colour() { ! has_colour; }
+no_colour() { ! scr_has_colour; }
 gpu_shown() { scr_screen | grep -qE '^ GPU +(no GPU|NVIDIA|[A-Za-z])'; }
 stderr_empty() { [ ! -s "$scr_dir/stderr" ] || { diag "stderr:" "$(cat "$scr_dir/stderr")"; false; }; }
 
@@ -75,7 +73,7 @@ check "after a storm of resizes the status line is back" rss_shown
 
 scr_keys F2
 check "F2 switches the theme and says so" scr_wait "theme: "
-check "the default run uses colour" has_colour
+check "the default run uses colour" scr_has_colour
 scr_keys T
 check "T opens the theme picker" scr_wait "Enter choose"
 scr_keys Down Enter
