@@ -7,7 +7,9 @@
 # changes is reloaded (asking first under unsaved edits, and asking again
 # before a save writes over it); and an ugly file (a UTF-8 BOM, CRLF line
 # ends, an anchor and its alias, a flow list, odd spacing and comments) is
-# saved with only the edited line changed.
+# saved with only the edited line changed; and the template check's
+# warnings: a template that is not the model's own, its end-of-turn token
+# missing from the vocabulary, and train_on_inputs training the prompts.
 . "${LATHE_SRCDIR:-$(dirname "$0")/../..}/tests/tap.sh"
 . "$LATHE_SRCDIR/tests/screen/harness.sh"
 
@@ -104,4 +106,25 @@ check "BOM, CRLF, anchor, flow list, spacing and comments are kept byte for byte
     scr_same_bytes "$scr_dir/ugly.want" "$scr_dir/ugly.yaml"
 scr_keys q
 check "quits" scr_exited_ok
+
+# ---- the template check warns
+cp "$sample/lora.yaml" "$scr_dir/lora.yaml"
+scr_start -- lora.yaml
+check "the sample opens" scr_wait "352 steps"
+scr_keys / chat_t Enter Enter
+check "chat_template is a list" scr_wait "> auto"
+scr_keys Down Down Down Enter
+check "another template picked" scr_wait "chat_template: llama3"
+scr_keys / train_on Enter Space
+check "train_on_inputs toggled" scr_wait "train_on_inputs: true"
+scr_keys t
+check "the check renders the records through it" scr_wait "Template check: llama3 on data/train.jsonl"
+check "and warns that it is not the model's own" \
+    scr_wait "! chat_template llama3 is not the model's own (chatml)"
+check "that its end-of-turn token is not in the vocabulary" \
+    scr_wait "! llama3's end-of-turn token <|eot_id|> is not in the model's vocabulary"
+check "and that train_on_inputs trains the prompts" \
+    scr_wait "! train_on_inputs: true trains the prompts too"
+scr_keys Escape q y
+check "quits after asking" scr_exited_ok
 tap_done
