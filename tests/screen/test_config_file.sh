@@ -9,7 +9,9 @@
 # ends, an anchor and its alias, a flow list, odd spacing and comments) is
 # saved with only the edited line changed; and the template check's
 # warnings: a template that is not the model's own, its end-of-turn token
-# missing from the vocabulary, and train_on_inputs training the prompts.
+# missing from the vocabulary, and train_on_inputs training the prompts;
+# dependent keys: no adapter leaves the LoRA keys without effect, and
+# load_in_4bit brings the adapter back.
 . "${LATHE_SRCDIR:-$(dirname "$0")/../..}/tests/tap.sh"
 . "$LATHE_SRCDIR/tests/screen/harness.sh"
 
@@ -125,6 +127,15 @@ check "that its end-of-turn token is not in the vocabulary" \
     scr_wait "! llama3's end-of-turn token <|eot_id|> is not in the model's vocabulary"
 check "and that train_on_inputs trains the prompts" \
     scr_wait "! train_on_inputs: true trains the prompts too"
-scr_keys Escape q y
+scr_keys Escape / adapter Enter x
+check "x removes the adapter" scr_wait "adapter removed"
+scr_keys / lora_r Enter
+check "the LoRA keys have no effect without it, said on their row" \
+    scr_wait "lora_r: LoRA rank: the inner size of each adapter (no effect now: applies with adapter: lora)"
+scr_keys / load_in_4 Enter Space
+check "load_in_4bit brings the adapter with it" scr_wait "load_in_4bit: true; with it: adapter lora"
+scr_keys / lora_r Enter
+check "and the LoRA keys apply again" scr_wait "   lora_r                      16                         default 8 "
+scr_keys q y
 check "quits after asking" scr_exited_ok
 tap_done
