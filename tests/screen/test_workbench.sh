@@ -3,8 +3,9 @@
 # the four panes and live gauges, pane switching, the help overlay, resizing
 # below 80x24 and back, themes (and a broken theme file), colourless runs,
 # and quitting with q or Ctrl-C back to a normal shell screen; a bare
-# `lathe` opens the bundled sample workspace, `lathe CONFIG.yaml` the config
-# (its pane first) and its dataset.
+# `lathe` opens the bundled sample workspace (its config behind, in the
+# Config pane), `lathe CONFIG.yaml` the config (its pane first) and its
+# dataset, `lathe -c CONFIG.yaml DATASET` both.
 . "${LATHE_SRCDIR:-$(dirname "$0")/../..}/tests/tap.sh"
 . "$LATHE_SRCDIR/tests/screen/harness.sh"
 
@@ -142,6 +143,8 @@ scr_start LATHE_SAMPLES="$LATHE_SRCDIR/samples" --
 check "a bare lathe opens the sample workspace" scr_wait "sample workspace"
 check "the sample's dataset is in the Data pane" scr_wait "1786 records"
 check "its tokens are counted with the sample model" scr_wait "tokens counted"
+scr_keys 2
+check "and its config is in the Config pane" scr_wait "Config $LATHE_SRCDIR/samples/lora.yaml"
 scr_keys q
 check "the sample workspace quits" exited_ok
 check "nothing on stderr" stderr_empty
@@ -152,4 +155,11 @@ scr_keys 1
 check "and its dataset in the Data pane" scr_wait "1786 records"
 scr_keys q
 check "the config's workspace quits" exited_ok
+
+scr_start -- -c "$LATHE_SRCDIR/samples/lora.yaml" "$LATHE_SRCDIR/samples/data/heldout.jsonl"
+check "a dataset with -c CONFIG opens in the Data pane" scr_wait "200 records"
+scr_keys 2
+check "and the config in the Config pane" scr_wait "Config $LATHE_SRCDIR/samples/lora.yaml"
+scr_keys q
+check "that workspace quits" exited_ok
 tap_done
