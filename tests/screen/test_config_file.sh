@@ -1,13 +1,13 @@
 #!/bin/sh
 # test_config_file.sh - the Config pane and its file, on a real terminal
-# (tmux): `lathe CONFIG.yaml` opens a config that does not load, its
-# unknown keys kept at the end of the form with the did-you-mean of
-# `lathe config --check`, and x removes one; values set away from their
-# default stand out; a choice is picked from a list; a file another program
-# changes is reloaded (asking first under unsaved edits, and asking again
-# before a save writes over it); and an ugly file (a UTF-8 BOM, CRLF line
-# ends, an anchor and its alias, a flow list, odd spacing and comments) is
-# saved with only the edited line changed; and the template check's
+# (tmux): `lathe CONFIG.yaml` opens a config that does not load, its unknown
+# keys kept at the end of the form with the did-you-mean of `lathe config
+# --check`, and x removes one; values set away from their default stand out; a
+# choice is picked from a list; a file another program changes is reloaded
+# (asking first under unsaved edits, and asking again before a save writes
+# over it); and an ugly file (a UTF-8 BOM, CRLF line ends, an anchor and its
+# alias, a flow list, odd spacing and comments) is saved with only the edited
+# line changed; the step measurement stopped by Esc; the template check's
 # warnings: a template that is not the model's own, its end-of-turn token
 # missing from the vocabulary, and train_on_inputs training the prompts;
 # dependent keys: no adapter leaves the LoRA keys without effect, and
@@ -109,10 +109,16 @@ check "BOM, CRLF, anchor, flow list, spacing and comments are kept byte for byte
 scr_keys q
 check "quits" scr_exited_ok
 
-# ---- the template check warns
+# ---- a measurement stopped; the template check warns
 cp "$sample/lora.yaml" "$scr_dir/lora.yaml"
 scr_start -- lora.yaml
 check "the sample opens" scr_wait "352 steps"
+scr_keys m Escape
+check "Esc stops the step measurement" scr_wait "the measurement stopped after"
+scr_keys E
+check "and leaves the time unmeasured" scr_wait "time         not measured: m runs"
+check "no time joins the header" scr_lacks "352 steps · ~"
+scr_keys Escape
 scr_keys / chat_t Enter Enter
 check "chat_template is a list" scr_wait "> auto"
 scr_keys Down Down Down Enter

@@ -137,6 +137,11 @@ static void measure_poll(pane_config *p)
         config_pane_say(p, false, "measured %d steps: the run takes about %s", t.steps, d);
     } else if (!ok && pr.state != RUN_MEASURE_CANCELLED) {
         config_pane_say(p, true, "the measurement failed: %s", p->measure_error);
+    } else if (!ok) {
+        config_pane_say(p, false, "the measurement stopped after %d of %d steps%s; m measures "
+                        "again", pr.steps_done, pr.steps,
+                        p->measuring && p->measuring->gen != p->gen ? " (the config changed)"
+                                                                     : "");
     }
     config_est *m = p->measuring;
     p->measuring = NULL;
