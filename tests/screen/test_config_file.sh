@@ -11,7 +11,7 @@
 # warnings: a template that is not the model's own, its end-of-turn token
 # missing from the vocabulary, and train_on_inputs training the prompts;
 # dependent keys: no adapter leaves the LoRA keys without effect, and
-# load_in_4bit brings the adapter back.
+# load_in_4bit brings the adapter back; the top-layers preset with its N.
 . "${LATHE_SRCDIR:-$(dirname "$0")/../..}/tests/tap.sh"
 . "$LATHE_SRCDIR/tests/screen/harness.sh"
 
@@ -19,6 +19,8 @@ sample=$LATHE_SRCDIR/samples
 cp "$sample/model.gguf" "$scr_dir/"
 mkdir "$scr_dir/data"
 cp "$sample/data/train.jsonl" "$sample/data/heldout.jsonl" "$scr_dir/data/"
+# A diff on screen removes the line TEXT.
+dropped() { scr_screen | grep -qE "^ - +[0-9]+ $1\$"; }
 # The screen line holding TEXT, with its colours and attributes.
 line_of() { scr_screen -e | grep -aF -- "$1" | head -n 1; }
 # The value cell of KEY's row starts bold (SGR 1) when STANDS is "bold", and
@@ -142,6 +144,17 @@ scr_keys / load_in_4 Enter Space
 check "load_in_4bit brings the adapter with it" scr_wait "load_in_4bit: true; with it: adapter lora"
 scr_keys / lora_r Enter
 check "and the LoRA keys apply again" scr_wait "   lora_r                      16                         default 8 "
+scr_keys p End Enter
+check "the top-layers preset asks how many blocks train" \
+    scr_wait "top layers: how many of the last blocks train?"
+scr_keys C-u 2 Enter
+check "its diff has them" scr_wait "unfrozen_layers: 2"
+check "and drops the adapter" scr_poll dropped "adapter: lora"
+check "and the 4-bit base" scr_poll dropped "load_in_4bit: true"
+scr_keys y
+check "y applies it" scr_wait "applied Top layers"
+scr_keys / unfrozen Enter
+check "the form has it" scr_wait "   unfrozen_layers             2 "
 scr_keys q y
 check "quits after asking" scr_exited_ok
 tap_done

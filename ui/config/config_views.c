@@ -115,6 +115,8 @@ bool config_views_presets_key(pane_config *p, int key)
     case KEY_UP: p->preset_sel = p->preset_sel ? p->preset_sel - 1 : config_preset_count - 1;
         return true;
     case KEY_DOWN: p->preset_sel = (p->preset_sel + 1) % config_preset_count; return true;
+    case KEY_HOME: p->preset_sel = 0; return true;
+    case KEY_END: p->preset_sel = config_preset_count - 1; return true;
     case '\n':
     case '\r':
     case KEY_ENTER:
