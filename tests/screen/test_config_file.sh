@@ -23,8 +23,7 @@ cp "$sample/data/train.jsonl" "$sample/data/heldout.jsonl" "$scr_dir/data/"
 dropped() { scr_screen | grep -qE "^ - +[0-9]+ $1\$"; }
 # The screen line holding TEXT, with its colours and attributes.
 line_of() { scr_screen -e | grep -aF -- "$1" | head -n 1; }
-# The value cell of KEY's row starts bold (SGR 1) when STANDS is "bold", and
-# does not otherwise.
+# value_is KEY bold|plain VALUE: whether KEY's row draws VALUE bold (SGR 1).
 value_is() {
     l=$(line_of "   $1 ")
     esc=$(printf '\033')
