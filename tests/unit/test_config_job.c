@@ -51,16 +51,21 @@ static config_doc *doc(const char *text)
     return d;
 }
 
-/* Polls until no run is going (a cancelled one included); the result. */
+/* Polls until no run is going (a cancelled one included); the result. A
+ * run that ends between a poll and the look at the worker is taken by one
+ * more poll (a poll that drops a stale result may start the next run, which
+ * can end at once). */
 static void *settle(config_job *j, const config_doc *d, unsigned gen, double now)
 {
     bool changed;
     worker_status st;
     for (int i = 0; i < 5000; i++) {
         void *r = config_job_poll(j, d, gen, now, &changed);
-        config_job_get(j, &st);
-        if (r || st.state != WORKER_RUNNING)
+        if (r)
             return r;
+        config_job_get(j, &st);
+        if (st.state != WORKER_RUNNING)
+            return config_job_poll(j, d, gen, now, &changed);
         nanosleep(&(struct timespec){0, 1000000}, NULL);
     }
     fail_msg("the run did not end");
