@@ -101,7 +101,9 @@ static void show(train_out *o, const run_poll *poll)
 }
 
 /* From the trainer's start to the last output Ctrl-C means "stop and
- * save"; before that there is nothing to save, so it keeps its default. */
+ * save"; before that there is nothing to save, so it keeps its default.
+ * mpirun ends the job on Ctrl-C but passes SIGUSR1 on to every process:
+ * there SIGUSR1 means what Ctrl-C means alone. */
 static int start(run_session *s, train_out *o, struct sigaction *old)
 {
     train_progress *p = &o->p;
@@ -109,6 +111,8 @@ static int start(run_session *s, train_out *o, struct sigaction *old)
     struct sigaction sa = {.sa_handler = on_sigint};
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, old);
+    if (o->dist)
+        sigaction(SIGUSR1, &sa, NULL);
     run_session_status st;
     run_session_get_status(s, &st);
     p->total = st.total_steps;
@@ -140,7 +144,9 @@ static int follow(run_session *s, train_out *o)
                 break;
         }
         if (interrupted && !stop_sent) {
-            train_progress_note(p, "lathe train: interrupted; stopping after the current step");
+            if (o->rank == 0)
+                train_progress_note(p, "lathe train: interrupted; stopping after the current "
+                                    "step");
             run_session_stop(s);
             stop_sent = true;
         }

@@ -6,8 +6,8 @@
 # its own, which must stay empty). A process killed mid-run ends the job: both
 # exit non-zero with the rank named, the last checkpoint is intact and one
 # process resumes it onto the uninterrupted trajectory. A process whose config
-# differs fails the job at the start, naming it. SKIP when configure found no
-# MPI (LATHE_MPIRUN empty).
+# differs fails the job at the start, naming it. SIGUSR1 to mpirun stops and
+# saves the run. SKIP when configure found no MPI (LATHE_MPIRUN empty).
 . "${LATHE_SRCDIR:-$(dirname "$0")/../..}/tests/tap.sh"
 
 [ -n "$LATHE_MPIRUN" ] || skip_all "lathe was built without MPI (configure --with-mpi)"
@@ -127,6 +127,29 @@ check "resume: from step $save" grep -q "resuming .* from checkpoints/step-$save
 losses "$run/metrics.jsonl" > "$out/got"
 check "resume: steps 1-$steps on the uninterrupted 2-process trajectory" close "$out/want" \
     "$out/got"
+
+# SIGUSR1 to mpirun (which passes it on) stops every process after the
+# current step, as Ctrl-C stops one process: the run is saved, exit 0
+mkdir -p "$out/usr1"
+"$LATHE_MPIRUN" --oversubscribe --bind-to none -np 2 "$LATHE" train "$cfg" \
+    --output "$out/usr1/run" --max-steps 100 --set logging_steps=1 --set threads=1 \
+    >"$out/stdout" 2>"$out/stderr" &
+job=$!
+i=0
+until grep -q '"step":1,' "$out/usr1/run/metrics.jsonl" 2>/dev/null || [ $i -ge 3000 ]; do
+    sleep 0.02; i=$((i + 1))
+done
+kill -USR1 "$job"
+wait "$job"
+st=$?
+job=
+check "SIGUSR1: the job exits 0" test "$st" -eq 0
+check "SIGUSR1: summary.json says stopped" grep -q '"state": "stopped"' \
+    "$out/usr1/run/summary.json"
+check "SIGUSR1: the stopped step is saved" sh -c 'test -s "$1"/checkpoints/step-*/state.json' \
+    sh "$out/usr1/run"
+check "SIGUSR1: one message says so" \
+    test "$(grep -c 'interrupted; stopping after the current step' "$out/stderr")" -eq 1
 
 # a process whose config differs: the job fails at the start, naming it,
 # and leaves no run directory
