@@ -20,9 +20,12 @@ if [ "$(id -u)" -eq 0 ]; then
     OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
     export OMPI_ALLOW_RUN_AS_ROOT OMPI_ALLOW_RUN_AS_ROOT_CONFIRM
 fi
-# Open MPI's own allocations live as long as the process: not lathe's leaks.
+# Open MPI's own allocations live as long as the process: not lathe's leaks
+# (tests/lsan-mpi.supp names its libraries, which need whole stacks).
 LSAN_OPTIONS="suppressions=$LATHE_SRCDIR/tests/lsan-mpi.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
-export LSAN_OPTIONS
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0"
+OMPI_MCA_mca_base_component_disable_dlclose=1
+export LSAN_OPTIONS ASAN_OPTIONS OMPI_MCA_mca_base_component_disable_dlclose
 
 steps=4
 # the first checkpoint, where the killed run is resumed from
