@@ -1,9 +1,10 @@
-/* data_text.h - dataset text made safe to draw: invalid UTF-8 and control
- * characters shown as escapes (\xNN, \r, ...), newlines kept (for wrapping)
- * or shown as a glyph (one-line previews); wrapping by display width, so
- * CJK and emoji take two columns, combining marks stay on their base
- * character and a wide character is never split at the edge; and drawing
- * a line with some byte ranges highlighted (search matches). */
+/* data_text.h - text from files and models (dataset records, a model's
+ * replies) made safe to draw: invalid UTF-8 and control characters shown as
+ * escapes (\xNN, \r, ...), newlines kept (for wrapping) or shown as a glyph
+ * (one-line previews); wrapping by display width, so CJK and emoji take two
+ * columns, combining marks stay on their base character and a wide
+ * character is never split at the edge; and drawing a line with some byte
+ * ranges highlighted (search matches, the words two replies differ in). */
 #ifndef LATHE_DATA_TEXT_H
 #define LATHE_DATA_TEXT_H
 
