@@ -91,6 +91,9 @@ const char *chat_session_reply(const chat_session *s, int col);
 const chat_stats *chat_session_stats(const chat_session *s, int col);
 /* Word diff of the two finished replies of an A/B exchange. -1 with err. */
 int chat_session_diff(const chat_session *s, chat_diff *out, char *err, size_t errlen);
+/* True when the latest exchange can take a vote: A/B, both replies
+ * finished, not yet voted. */
+bool chat_session_can_vote(const chat_session *s);
 /* Records a vote on the latest A/B exchange (both replies finished, not
  * yet voted) as a line of preferences.jsonl; MSG says what was recorded
  * and, in blind mode, which side each column was. -1 with err. */

@@ -26,6 +26,12 @@ static int vote_ready(const chat_session *s, char *err, size_t errlen)
     return why ? -1 : 0;
 }
 
+bool chat_session_can_vote(const chat_session *s)
+{
+    char why[128];
+    return vote_ready(s, why, sizeof why) == 0;
+}
+
 /* The column showing SIDE. */
 static int col_of(const chat_exchange *e, int side)
 {
