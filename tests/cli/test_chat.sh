@@ -50,12 +50,10 @@ check "... A first: the model without the adapter" test "$(reply A <ab.out)" = "
 check "... then B: the model with it" test "$(reply B <ab.out)" = "$gl"
 check "... and the figures of both on stderr" test "$(grep -c 'tokens/s' chat.err)" -eq 2
 
-# json TEXT: TEXT as jansson writes it in a JSON string (quotes escaped)
-json() { printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g' | awk 'NR > 1 { printf "\\n" } { printf "%s", $0 }'; }
 printf '%s\n/vote b\n' "$q" | chat --lora run --ab --temp 0 -n 24 >vote.out
 check "/vote b appends one line to preferences.jsonl" test "$(wc -l <preferences.jsonl)" -eq 1
-check "... B's reply chosen" grep -qF "\"chosen\":[{\"role\":\"assistant\",\"content\":\"$(json "$gl")\"}]" preferences.jsonl
-check "... A's rejected" grep -qF "\"rejected\":[{\"role\":\"assistant\",\"content\":\"$(json "$g")\"}]" preferences.jsonl
+check "... B's reply chosen" grep -qF "\"chosen\":[{\"role\":\"assistant\",\"content\":\"$(json_string "$gl")\"}]" preferences.jsonl
+check "... A's rejected" grep -qF "\"rejected\":[{\"role\":\"assistant\",\"content\":\"$(json_string "$g")\"}]" preferences.jsonl
 check "... the prompt as messages" grep -qF "\"prompt\":[{\"role\":\"user\",\"content\":\"$q\"}]" preferences.jsonl
 check "... and the label b" grep -qF '"label":"b"' preferences.jsonl
 check "... and says so" grep -q '^# recorded in preferences.jsonl: B better' vote.out
@@ -74,7 +72,7 @@ first_b=$(grep -m 1 -n '(1 was B:' blind.out | cut -d: -f1)
 chosen=$(head -n $((first_b - 1)) blind.out | grep '^1: ' | tail -n 1 | sed 's/^1: //')
 check "... a vote for column 1 when it was B chose B's reply" \
     grep -qF "\"label\":\"b\"" preferences.jsonl
-check "... with column 1's text" grep -qF "\"chosen\":[{\"role\":\"assistant\",\"content\":\"$(json "$(printf '%b' "$chosen")")\"}]" preferences.jsonl
+check "... with column 1's text" grep -qF "\"chosen\":[{\"role\":\"assistant\",\"content\":\"$(json_string "$(printf '%b' "$chosen")")\"}]" preferences.jsonl
 
 printf 'Hello\nHow are you?\n/save talk.jsonl\n' | chat --lora run --ab --temp 0 -n 12 >save.out
 check "/save says what it saved" grep -q '^# saved 2 conversations (4 turns) to talk.jsonl' save.out

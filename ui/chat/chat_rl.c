@@ -1,0 +1,81 @@
+/* chat_rl.c - readline's history and completion for a chat (chat_rl.h).
+ * readline's callbacks take no context: the state is the process's. */
+#include "config.h"
+
+#include "chat_rl.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <readline/history.h>
+#include <readline/readline.h>
+
+#include "chat_complete.h"
+#include "state_dir.h"
+
+static struct {
+    char history[PATH_MAX];     /* "" when there is none */
+    chat_cands cands;
+    size_t next;
+} rl;
+
+static char *next_cand(const char *text, int state)
+{
+    (void)text;
+    if (!state)
+        rl.next = 0;
+    return rl.next < rl.cands.n ? strdup(rl.cands.items[rl.next++]) : NULL;
+}
+
+static char **complete(const char *text, int start, int end)
+{
+    (void)start;
+    rl_attempted_completion_over = 1;   /* no file names when we have nothing */
+    chat_cands_free(&rl.cands);
+    if (chat_complete(rl_line_buffer, (size_t)end, &rl.cands) || !rl.cands.n)
+        return NULL;
+    const char *only = rl.cands.n == 1 ? rl.cands.items[0] : "";
+    rl_completion_suppress_append = only[0] && only[strlen(only) - 1] == '/';
+    return rl_completion_matches(text, next_cand);
+}
+
+int chat_rl_open(char *err, size_t errlen)
+{
+    rl_readline_name = "lathe";     /* for $if lathe in ~/.inputrc */
+    rl_catch_signals = 0;
+    rl_completer_word_break_characters = " \t";
+    rl_attempted_completion_function = complete;
+    using_history();
+    char dir[PATH_MAX - 16];
+    rl.history[0] = '\0';
+    if (state_dir("", true, dir, sizeof dir, err, errlen))
+        return -1;
+    snprintf(rl.history, sizeof rl.history, "%s/chat_history", dir);
+    int e = read_history(rl.history);
+    if (e && e != ENOENT) {
+        snprintf(err, errlen, "%s: %s", rl.history, strerror(e));
+        rl.history[0] = '\0';
+        return -1;
+    }
+    return 0;
+}
+
+void chat_rl_remember(const char *line)
+{
+    if (!line[strspn(line, " \t")])
+        return;
+    add_history(line);
+    if (rl.history[0] && append_history(1, rl.history) == ENOENT)
+        write_history(rl.history);
+}
+
+void chat_rl_close(void)
+{
+    chat_cands_free(&rl.cands);
+    if (rl.history[0])
+        history_truncate_file(rl.history, CHAT_RL_HISTORY_MAX);
+}
