@@ -43,6 +43,22 @@ bool workbench_is_dataset(const char *path)
     return false;
 }
 
+/* The Chat pane is told its model and B as messages; it loads them once it
+ * is shown, so the workbench starts at once. */
+static void open_chat(pane *chat, const workbench_options *opt)
+{
+    const char *paths[] = {opt->chat_model, opt->chat_adapter};
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+        pane_msg m = {.kind = PANE_MSG_OPEN, .to = PANE_CHAT};
+        if (!paths[i])
+            continue;
+        snprintf(m.path, sizeof m.path, "%s", paths[i]);
+        pane_receive(chat, &m);
+    }
+    if (!opt->dataset && !opt->config)
+        pane_focus(chat, PANE_CHAT);
+}
+
 static screen *build_screen(pane_env *env, const workbench_options *opt, char *err, size_t errlen)
 {
     static const pane_class *const classes[] = {
@@ -55,6 +71,8 @@ static screen *build_screen(pane_env *env, const workbench_options *opt, char *e
             return NULL;
         }
     }
+    if (s && opt->chat_model)
+        open_chat(screen_pane(s, PANE_CHAT), opt);
     /* A file that does not open is reported in the pane itself. */
     char open_err[512];
     if (s && opt->dataset)

@@ -11,6 +11,9 @@ typedef struct {
     bool no_color;         /* --no-color (NO_COLOR is read by the workbench itself) */
     const char *model;     /* tokenizer for the Data pane; NULL = none */
     const char *config;    /* training config for the Data pane's tokens; NULL = none */
+    const char *chat_model;    /* the Chat pane's model, loaded once the pane is shown;
+                                * alone (no dataset, no config) it opens on the Chat pane */
+    const char *chat_adapter;  /* and its B: an adapter or a run directory; NULL = none */
 } workbench_options;
 
 /* True when PATH names a dataset file the Data pane opens (.jsonl, .json,
