@@ -104,7 +104,6 @@ static void say(chat_pane *cp, chat_log_kind kind, bool status, const char *fmt,
         pane_status(&cp->super, true, "out of memory: the conversation is not all shown");
     else if (status)
         pane_status(&cp->super, kind == CHAT_LOG_ERROR, "%s", text);
-    cp->pos.scroll = 0;
 }
 
 static const char *base_name(const char *path)
@@ -134,8 +133,8 @@ static void start_job(chat_pane *cp, chat_job *j)
     j->s = cp->s;
     cp->s = NULL;
     cp->job = j;
-    if (worker_start(cp->w, j, err, sizeof err) != 0) {
-        say(cp, CHAT_LOG_ERROR, true, "%s", err);    /* the worker freed J and the session */
+    if (worker_start(cp->w, j, err, sizeof err) != 0) {   /* it freed J and the session */
+        say(cp, CHAT_LOG_ERROR, true, "%s: the chat is closed (/model PATH opens one)", err);
         return;
     }
     cp->job_running = true;
@@ -309,7 +308,6 @@ static void send_prompt(chat_pane *cp, const char *prompt)
     }
     e->n_cols = chat_session_columns(cp->s);
     label(cp, e);
-    cp->pos.scroll = 0;
     drain(cp);
 }
 
@@ -357,6 +355,7 @@ static void command(chat_pane *cp, const char *line)
 static void on_line(void *ctx, char *text)
 {
     chat_pane *cp = ctx;
+    cp->pos.scroll = 0;
     if (!text || (chat_cmd_is(text) && is_word(text, "/quit"))) {
         cp->quit = true;
     } else if (chat_cmd_is(text)) {
