@@ -5,7 +5,8 @@
 # run on (the tiny random fixture model never ends its turn; a 65536-token
 # context gives it room) and the chat goes on, Ctrl-C at the prompt drops
 # the line, Ctrl-D leaves; history persists across restarts in
-# $XDG_STATE_HOME/lathe/chat_history and Ctrl-R searches it.
+# $XDG_STATE_HOME/lathe/chat_history and Ctrl-R searches it; a chat that
+# keeps no line leaves no state folder behind.
 . "${LATHE_SRCDIR:-$(dirname "$0")/../..}/tests/tap.sh"
 . "$LATHE_SRCDIR/tests/screen/harness.sh"
 
@@ -28,6 +29,12 @@ streaming() {
 # The last line holding anything is the prompt, "> " and TEXT (tmux drops
 # the trailing space of an empty one).
 prompt_shows() { [ "$(scr_screen | grep -v '^$' | tail -n 1 | sed 's/ *$//')" = "$(printf '> %s' "$1" | sed 's/ *$//')" ]; }
+
+start
+scr_poll prompt_shows "" || diag "no prompt"
+scr_keys C-d
+scr_wait "lathe exited with 0" >/dev/null
+check "a chat that keeps no line makes no state folder" test ! -e "$state/lathe"
 
 start
 check "the REPL says what A runs" scr_wait "A: fixture.gguf, no adapter"

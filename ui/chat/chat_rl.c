@@ -19,6 +19,7 @@
 
 static struct {
     char history[PATH_MAX];     /* "" when there is none */
+    bool made;                  /* its folder exists (made at the first line kept) */
     chat_cands cands;
     size_t next;
 } rl;
@@ -52,7 +53,7 @@ int chat_rl_open(char *err, size_t errlen)
     using_history();
     char dir[PATH_MAX - 16];
     rl.history[0] = '\0';
-    if (state_dir("", true, dir, sizeof dir, err, errlen))
+    if (state_dir("", false, dir, sizeof dir, err, errlen))
         return -1;
     snprintf(rl.history, sizeof rl.history, "%s/chat_history", dir);
     int e = read_history(rl.history);
@@ -64,12 +65,24 @@ int chat_rl_open(char *err, size_t errlen)
     return 0;
 }
 
+/* The history's folder, made at the first line kept, so that a chat that
+ * keeps nothing leaves no trace. */
+static bool folder_made(void)
+{
+    char dir[PATH_MAX], err[512];
+    if (!rl.made && state_dir("", true, dir, sizeof dir, err, sizeof err) == 0)
+        rl.made = true;
+    return rl.made;
+}
+
 void chat_rl_remember(const char *line)
 {
     if (!line[strspn(line, " \t")])
         return;
     add_history(line);
-    if (rl.history[0] && append_history(1, rl.history) == ENOENT)
+    if (!rl.history[0] || !folder_made())
+        return;             /* no folder for the file: the lines stay in memory */
+    if (append_history(1, rl.history) == ENOENT)
         write_history(rl.history);
 }
 
