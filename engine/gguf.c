@@ -413,7 +413,7 @@ static bool place_tensors(cursor *c, gguf_file *g, const uint64_t *off_at)
 static bool parse_counts(cursor *c, gguf_file *g)
 {
     char magic[4];
-    int64_t nt, nkv;
+    uint64_t nt, nkv;   /* unsigned in the file: 2^64-1 is not -1 */
     if (!take(c, magic, 4, "magic"))
         return false;
     if (memcmp(magic, GGUF_MAGIC, 4))
@@ -426,11 +426,11 @@ static bool parse_counts(cursor *c, gguf_file *g)
     if (!take(c, &nt, 8, "tensor count") || !take(c, &nkv, 8, "metadata count"))
         return false;
     /* Each pair takes at least 13 bytes and each tensor info at least 32. */
-    if (nt < 0 || (uint64_t)nt > left(c) / 32)
-        return fail_at(c, 8, "tensor count %" PRId64 " impossible for %zu bytes left",
+    if (nt > left(c) / 32)
+        return fail_at(c, 8, "tensor count %" PRIu64 " impossible for %zu bytes left",
                        nt, left(c));
-    if (nkv < 0 || (uint64_t)nkv > left(c) / 13)
-        return fail_at(c, 16, "metadata count %" PRId64 " impossible for %zu bytes left",
+    if (nkv > left(c) / 13)
+        return fail_at(c, 16, "metadata count %" PRIu64 " impossible for %zu bytes left",
                        nkv, left(c));
     g->n_tensors = (size_t)nt;
     g->n_kv = (size_t)nkv;

@@ -129,6 +129,13 @@ static int check_config(const model_config *c, char *err, size_t errlen)
                  c->n_heads, c->n_kv_heads, c->head_dim, c->ffn_dim);
         return -1;
     }
+    if ((int64_t)c->n_heads * c->head_dim > MODEL_MAX_WIDTH || c->dim > MODEL_MAX_WIDTH
+        || c->ffn_dim > MODEL_MAX_WIDTH || c->n_vocab > MODEL_MAX_WIDTH) {
+        snprintf(err, errlen, "model config: widths past %d (dim %d, heads %d x head_dim %d, ffn "
+                 "%d, vocab %d)", MODEL_MAX_WIDTH, c->dim, c->n_heads, c->head_dim, c->ffn_dim,
+                 c->n_vocab);
+        return -1;
+    }
     if (c->n_heads % c->n_kv_heads) {
         snprintf(err, errlen, "model config: n_kv_heads %d does not divide n_heads %d",
                  c->n_kv_heads, c->n_heads);

@@ -45,6 +45,12 @@ int model_file_load(model_file *mf, const char *path, bool quantized_base, char 
                     size_t errlen);
 void model_file_close(model_file *mf);
 
+/* The config of the model at PATH without its weights: a GGUF's metadata,
+ * or a Hugging Face directory's config.json once its safetensors headers
+ * (and tokenizer.json, when there is one) are readable regular files. For
+ * `config --check`. -1 with err naming the file. */
+int model_file_config(const char *path, model_config *cfg, char *err, size_t errlen);
+
 /* Writes M as a GGUF of TYPE (GGML_TYPE_F32, F16 or Q8_0 for matrices; 1-D
  * tensors stay F32). META (may be NULL) is the source GGUF: its keys
  * (tokenizer.*, chat template, general.*) are copied, then the architecture

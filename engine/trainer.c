@@ -1,9 +1,13 @@
 /* trainer.c - the training thread: gather micro-batches, accumulate, check,
  * clip, update, publish. Control state lives under one mutex that the thread
- * takes once per step; the heavy work runs outside it. */
+ * takes once per step; the heavy work runs outside it. A paused thread waits
+ * on the condition variable, and wakes for a resume, a stop or a hook call. */
+#include "config.h"
+
 #include "trainer.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,13 +40,17 @@ struct trainer {
     pthread_cond_t cv;
     /* Under mu. */
     trainer_status st;
-    bool stop_req, pause_req;
+    bool stop_req, pause_req, hook_req;
 
     /* Trainer thread only. */
     double t0, paused_s;
+    double paused_since;   /* when the current pause began; 0 when running */
+    double last_mult;      /* the lr multiplier of the previous step */
     bool grads_zero;       /* the last update left the gradients zeroed */
     void (*step_hook)(void *ctx, int64_t step);
     void *step_hook_ctx;
+    void (*end_hook)(void *ctx);
+    void *end_hook_ctx;
 };
 
 trainer_config trainer_defaults(void)
@@ -223,41 +231,80 @@ static int accumulate(trainer *t, step_result *r, int64_t step, char *err, size_
     return 0;
 }
 
-static double elapsed(const trainer *t)
+double trainer_elapsed(const trainer *t)
 {
-    return clock_s() - t->t0 - t->paused_s;
+    double now = clock_s();
+    return now - t->t0 - t->paused_s - (t->paused_since > 0.0 ? now - t->paused_since : 0.0);
 }
 
-static void push_event(trainer *t, int64_t step, const char *msg)
+static void push_event(trainer *t, trainer_event code, int64_t step, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void push_event(trainer *t, trainer_event code, int64_t step, const char *fmt, ...)
 {
-    ring_record rec;
-    ring_event(&rec, step, elapsed(t), "%s", msg);
-    ring_push(t->metrics, &rec);
+    va_list ap;
+    va_start(ap, fmt);
+    ring_push_eventv(t->metrics, (uint32_t)code, step, trainer_elapsed(t), fmt, ap);
+    va_end(ap);
 }
 
-static void finish(trainer *t, trainer_state state, const char *msg)
+static void finish(trainer *t, trainer_state state, trainer_end end, const char *msg)
 {
     pthread_mutex_lock(&t->mu);
     t->st.state = state;
+    t->st.end = end;
     snprintf(t->st.message, sizeof t->st.message, "%s", msg);
     int64_t step = t->st.step;
     pthread_mutex_unlock(&t->mu);
-    push_event(t, step, msg);
+    if (!t->end_hook)
+        push_event(t, end == TRAINER_END_NONFINITE ? TRAINER_EVENT_NONFINITE_STOP
+                                                   : TRAINER_EVENT_END, step, "%s", msg);
+}
+
+/* Calls the step hook for STEP when it was asked for (trainer_call_hook);
+ * called with mu held, which it releases around the call. */
+static void serve_hook_call(trainer *t, int64_t step)
+{
+    if (!t->hook_req)
+        return;
+    t->hook_req = false;
+    pthread_mutex_unlock(&t->mu);
+    if (t->step_hook)
+        t->step_hook(t->step_hook_ctx, step);
+    pthread_mutex_lock(&t->mu);
+}
+
+/* Waits, with mu held, while paused; runs the hook calls asked for
+ * meanwhile. */
+static void pause_here(trainer *t)
+{
+    int64_t step = t->st.step;
+    t->paused_since = clock_s();
+    t->st.state = TRAINER_PAUSED;
+    pthread_cond_broadcast(&t->cv);
+    pthread_mutex_unlock(&t->mu);
+    push_event(t, TRAINER_EVENT_PAUSED, step, "paused after step %lld", (long long)step);
+    pthread_mutex_lock(&t->mu);
+    while (t->pause_req && !t->stop_req) {
+        serve_hook_call(t, step);
+        if (t->pause_req && !t->stop_req && !t->hook_req)
+            pthread_cond_wait(&t->cv, &t->mu);
+    }
+    t->st.state = TRAINER_RUNNING;
+    t->paused_s += clock_s() - t->paused_since;
+    t->paused_since = 0.0;
+    if (t->stop_req)
+        return;
+    pthread_mutex_unlock(&t->mu);
+    push_event(t, TRAINER_EVENT_CONTINUED, step, "continued after step %lld", (long long)step);
+    pthread_mutex_lock(&t->mu);
 }
 
 /* Blocks while paused. Returns true when a stop was requested. */
 static bool wait_if_paused(trainer *t, double *lr_mult, int64_t *step)
 {
     pthread_mutex_lock(&t->mu);
-    if (t->pause_req && !t->stop_req) {
-        double p0 = clock_s();
-        t->st.state = TRAINER_PAUSED;
-        pthread_cond_broadcast(&t->cv);
-        while (t->pause_req && !t->stop_req)
-            pthread_cond_wait(&t->cv, &t->mu);
-        t->st.state = TRAINER_RUNNING;
-        t->paused_s += clock_s() - p0;
-    }
+    if (t->pause_req && !t->stop_req)
+        pause_here(t);
     bool stop = t->stop_req;
     *lr_mult = t->st.lr_multiplier;
     *step = t->st.step;
@@ -269,7 +316,6 @@ static bool wait_if_paused(trainer *t, double *lr_mult, int64_t *step)
  * run must stop for too many consecutive non-finite steps. */
 static bool apply(trainer *t, const step_result *r, int64_t step, double lr)
 {
-    char msg[96];
     bool finite = isfinite(r->loss) && isfinite(r->norm);
     pthread_mutex_lock(&t->mu);
     t->st.skipped += !finite;
@@ -277,9 +323,8 @@ static bool apply(trainer *t, const step_result *r, int64_t step, double lr)
     int64_t bad = t->st.consecutive_skipped;
     pthread_mutex_unlock(&t->mu);
     if (!finite) {
-        snprintf(msg, sizeof msg, "skipped step %lld: non-finite %s", (long long)step + 1,
-                 isfinite(r->loss) ? "gradient" : "loss");
-        push_event(t, step + 1, msg);
+        push_event(t, TRAINER_EVENT_SKIPPED, step + 1, "skipped step %lld: non-finite %s",
+                   (long long)step + 1, isfinite(r->loss) ? "gradient" : "loss");
         return bad < t->c.nan_tolerance;
     }
     optim_step_clipped(t->opt, lr, grad_clip_coef(r->norm, t->c.max_grad_norm));
@@ -298,7 +343,7 @@ static void publish(trainer *t, const step_result *r, int64_t step, double lr, d
     rec.lr = lr;
     rec.grad_norm = r->norm;
     rec.tokens_per_s = dt > 0.0 ? (double)r->tokens / dt : 0.0;
-    rec.elapsed_s = elapsed(t);
+    rec.elapsed_s = trainer_elapsed(t);
     rec.mem_bytes = rss_bytes();
     ring_push(t->metrics, &rec);
 }
@@ -310,22 +355,26 @@ static int run_step(trainer *t)
     double mult;
     int64_t step;
     if (wait_if_paused(t, &mult, &step)) {
-        finish(t, TRAINER_STOPPED, "stopped on request");
+        finish(t, TRAINER_STOPPED, TRAINER_END_STOP, "stopped on request");
         return 0;
     }
     if (t->c.max_steps > 0 && step >= t->c.max_steps) {
-        finish(t, TRAINER_FINISHED, "reached max_steps");
+        finish(t, TRAINER_FINISHED, TRAINER_END_MAX_STEPS, "reached max_steps");
         return 0;
     }
+    if (mult != t->last_mult)
+        push_event(t, TRAINER_EVENT_LR, step + 1, "learning-rate multiplier %g from step %lld",
+                   mult, (long long)step + 1);
+    t->last_mult = mult;
     double s0 = clock_s();
     step_result r;
     memset(&r, 0, sizeof r);
     if (gather(t, &r, err, sizeof err) || (r.got && accumulate(t, &r, step, err, sizeof err))) {
-        finish(t, TRAINER_FAILED, err);
+        finish(t, TRAINER_FAILED, TRAINER_END_ERROR, err);
         return 0;
     }
     if (!r.got) {
-        finish(t, TRAINER_FINISHED, "data exhausted");
+        finish(t, TRAINER_FINISHED, TRAINER_END_DATA, "data exhausted");
         return 0;
     }
     double lr = t->c.learning_rate * schedule_factor(&t->c.schedule, step) * mult;
@@ -333,6 +382,7 @@ static int run_step(trainer *t)
     pthread_mutex_lock(&t->mu);
     t->st.step = step + 1;
     t->st.last_loss = r.loss;
+    t->hook_req = false;  /* the call below serves it */
     pthread_mutex_unlock(&t->mu);
     publish(t, &r, step + 1, lr, clock_s() - s0);
     if (t->step_hook)
@@ -341,7 +391,7 @@ static int run_step(trainer *t)
         snprintf(err, sizeof err, "stopped: non-finite loss or gradient on %d consecutive steps "
                  "(last at step %lld); the weights hold the last finite update",
                  t->c.nan_tolerance, (long long)step + 1);
-        finish(t, TRAINER_FAILED, err);
+        finish(t, TRAINER_FAILED, TRAINER_END_NONFINITE, err);
         return 0;
     }
     return 1;
@@ -351,8 +401,11 @@ static void *thread_main(void *arg)
 {
     trainer *t = arg;
     t->t0 = clock_s();
+    t->last_mult = 1.0;
     while (run_step(t))
         ;
+    if (t->end_hook)
+        t->end_hook(t->end_hook_ctx);
     return NULL;
 }
 
@@ -454,6 +507,20 @@ void trainer_set_step_hook(trainer *t, void (*fn)(void *ctx, int64_t step), void
 {
     t->step_hook = fn;
     t->step_hook_ctx = ctx;
+}
+
+void trainer_call_hook(trainer *t)
+{
+    pthread_mutex_lock(&t->mu);
+    t->hook_req = true;
+    pthread_cond_broadcast(&t->cv);
+    pthread_mutex_unlock(&t->mu);
+}
+
+void trainer_set_end_hook(trainer *t, void (*fn)(void *ctx), void *ctx)
+{
+    t->end_hook = fn;
+    t->end_hook_ctx = ctx;
 }
 
 optim *trainer_optim(trainer *t)

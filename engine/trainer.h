@@ -17,7 +17,9 @@
  * nan_tolerance consecutive skips the run stops with a message.
  *
  * Control calls (pause, resume, stop, lr multiplier, status) are safe from any
- * thread; the ring has exactly one producer, the trainer thread. */
+ * thread; the ring has exactly one producer, the trainer thread. What the
+ * controls did is published as events when it takes effect (at a step
+ * boundary), so the log says at which step. */
 #ifndef LATHE_TRAINER_H
 #define LATHE_TRAINER_H
 
@@ -84,6 +86,29 @@ typedef struct {
     int nan_tolerance;            /* consecutive skipped steps before stopping, >= 1 */
 } trainer_config;
 
+/* The codes (ring_record.code) of the events the trainer publishes. The
+ * trainer's owner may publish its own from its hooks, numbered from
+ * TRAINER_EVENT_OWNER. */
+typedef enum {
+    TRAINER_EVENT_END = 1,        /* the run ended; the text says why */
+    TRAINER_EVENT_NONFINITE_STOP, /* it ended after nan_tolerance non-finite steps */
+    TRAINER_EVENT_SKIPPED,        /* a non-finite step was skipped */
+    TRAINER_EVENT_PAUSED,         /* trainer_pause took effect */
+    TRAINER_EVENT_CONTINUED,      /* trainer_resume took effect */
+    TRAINER_EVENT_LR,             /* a new lr multiplier applies from this step */
+    TRAINER_EVENT_OWNER = 32,
+} trainer_event;
+
+/* Why the run ended. */
+typedef enum {
+    TRAINER_END_NONE = 0,     /* it has not */
+    TRAINER_END_MAX_STEPS,
+    TRAINER_END_DATA,         /* the source ran dry */
+    TRAINER_END_STOP,         /* trainer_stop */
+    TRAINER_END_NONFINITE,    /* nan_tolerance consecutive non-finite steps */
+    TRAINER_END_ERROR,        /* the source or the model failed */
+} trainer_end;
+
 typedef enum {
     TRAINER_READY = 0,   /* created, not started */
     TRAINER_RUNNING,
@@ -100,6 +125,7 @@ typedef struct {
     int64_t consecutive_skipped; /* of them, the latest run of consecutive ones */
     double last_loss;
     double lr_multiplier;
+    trainer_end end;
     char message[256];        /* why the run ended; empty while it runs */
 } trainer_status;
 
@@ -140,6 +166,21 @@ void trainer_free(trainer *t);
  * evaluation or a save does not slow the throughput shown. Set before
  * trainer_start. */
 void trainer_set_step_hook(trainer *t, void (*fn)(void *ctx, int64_t step), void *ctx);
+
+/* Asks the trainer thread to call the step hook once more, for the steps
+ * done so far, as soon as it can: after the step under way, or at once when
+ * paused (so an owner can save or evaluate a paused run). Any thread. */
+void trainer_call_hook(trainer *t);
+
+/* Calls FN(CTX) on the trainer thread once the loop has ended (the status
+ * says why), in place of the trainer's own end event: the owner reports the
+ * end in its words and may write its outputs and push events before the
+ * thread exits. Set before trainer_start. */
+void trainer_set_end_hook(trainer *t, void (*fn)(void *ctx), void *ctx);
+
+/* Seconds of training so far, pauses excluded: the clock of the records the
+ * trainer publishes. Trainer thread only (its hooks). */
+double trainer_elapsed(const trainer *t);
 
 /* The optimizer, for saving and loading its state while the thread is not
  * running or from the step hook. */

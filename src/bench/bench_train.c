@@ -245,12 +245,14 @@ static double run_steps(model *m, const train_case *c, int steps, size_t *optim_
     trainer_get_status(t, &st);
     ring_record rec;
     double first = -1.0, last = -1.0;
-    while (ring_pop(r, &rec))
+    while (ring_pop(r, &rec)) {
         if (rec.kind == RING_STEP) {
             if (rec.step == 1)
                 first = rec.elapsed_s;
             last = rec.elapsed_s;
         }
+        ring_record_clear(&rec);
+    }
     if (st.state != TRAINER_FINISHED || st.step != 1 + steps || first < 0.0)
         snprintf(err, errlen, "training did not complete: %.200s", st.message);
     else

@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "gguf.h"
 #include "hf_model.h"
+#include "json_file.h"
 #include "safetensors.h"
 #include "plural.h"
 
@@ -181,7 +182,7 @@ static void print_hf_tokenizer(const char *dir)
 {
     char path[4096 + 64];
     snprintf(path, sizeof path, "%s/tokenizer.json", dir);
-    json_t *tok = json_load_file(path, 0, NULL);
+    json_t *tok = json_file_load(path, 0, NULL, 0);
     const char *type = json_string_value(json_object_get(json_object_get(tok, "model"), "type"));
     if (tok)
         printf("%-15s%s (tokenizer.json), %lld tokens\n", "tokenizer:", type ? type : "?",
@@ -190,7 +191,7 @@ static void print_hf_tokenizer(const char *dir)
         printf("%-15snone\n", "tokenizer:");
     json_decref(tok);
     snprintf(path, sizeof path, "%s/tokenizer_config.json", dir);
-    json_t *tc = json_load_file(path, 0, NULL);
+    json_t *tc = json_file_load(path, 0, NULL, 0);
     json_t *tpl = json_object_get(tc, "chat_template");
     if (json_is_array(tpl))     /* [{"name": "default", "template": ...}, ...] */
         tpl = json_object_get(json_array_get(tpl, 0), "template");

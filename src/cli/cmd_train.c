@@ -1,18 +1,21 @@
-/* cmd_train.c - `lathe train CONFIG.yaml`: the options, then a run
- * (train_run.h): setup, the trainer on its own thread while this one logs
- * its metrics and progress, and the outputs at the end. Ctrl-C during
- * training lets the current step finish and still writes the outputs and a
- * checkpoint; a second Ctrl-C ends the process at once. */
+/* cmd_train.c - `lathe train CONFIG.yaml`: the options, then a loop over a
+ * run session (run_session.h) that prints its messages, steps and
+ * evaluations on stderr (train_progress.h) until the run has written its
+ * outputs. Ctrl-C during training lets the current step finish and still
+ * writes a checkpoint and the outputs; a second Ctrl-C ends the process at
+ * once. */
 #include "config.h"
 
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "cli.h"
 #include "cli_opts.h"
-#include "train_run.h"
+#include "run_session.h"
+#include "train_progress.h"
 
 static volatile sig_atomic_t interrupted;
 
@@ -25,17 +28,15 @@ static void on_sigint(int sig)
 
 /* ------------------------------------------------------------ options */
 
-/* What the command line gives: --set values, then max_steps=N for --max-steps. */
 typedef struct {
-    train_options run;
+    run_session_options run;
     cli_list sets;
     long long max_steps;      /* 0: the config's */
-    char max_steps_set[64];
 } train_args;
 
 static int parse_options(const cli_command *cmd, int argc, char **argv, train_args *a)
 {
-    train_options *o = &a->run;
+    run_session_options *o = &a->run;
     const cli_opt opts[] = {
         {"--resume", NULL, CLI_STRING, &o->resume, 0, 0, NULL},
         {"--set", NULL, CLI_LIST, &a->sets, 0, 0, NULL},
@@ -48,37 +49,85 @@ static int parse_options(const cli_command *cmd, int argc, char **argv, train_ar
         return rc;
     if (!o->config)
         return cli_usage_error(cmd, "CONFIG.yaml is required");
-    if (a->max_steps) {
-        snprintf(a->max_steps_set, sizeof a->max_steps_set, "max_steps=%lld", a->max_steps);
-        if (cli_list_push(&a->sets, a->max_steps_set)) {  /* after --set: the flag wins */
-            fprintf(stderr, "lathe train: out of memory\n");
-            return CLI_FAIL;
-        }
-    }
     o->sets = a->sets.v;
     o->n_sets = a->sets.n;
+    o->max_steps = a->max_steps;
     return CLI_OK;
 }
 
-static int run(train_run *r, const train_options *o)
+/* ------------------------------------------------------------ the loop */
+
+static void on_message(void *ctx, const run_message *m)
 {
-    if (train_run_prepare(r, o))
-        return CLI_FAIL;
-    /* From the trainer's start to the last output Ctrl-C means "stop and
-     * save"; before that there is nothing to save, so it keeps its default. */
-    interrupted = 0;
-    struct sigaction sa = {.sa_handler = on_sigint}, old;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old);
-    int rc = train_run_start(r);
-    if (rc && !r->t)
-        run_dir_discard(&r->rd);
-    if (!rc) {
-        rc = train_run_follow(r, &interrupted);
-        rc = train_run_finish(r) ? -1 : rc;
+    /* A configuration problem's line starts with its own place. */
+    if (m->diag)
+        train_progress_note(ctx, "%s", m->text);
+    else
+        train_progress_note(ctx, "lathe train: %s", m->text);
+}
+
+static void show(train_progress *p, const run_poll *poll)
+{
+    for (size_t i = 0; i < poll->n; i++) {
+        const run_record *r = &poll->records[i];
+        if (r->kind == RUN_RECORD_STEP && r->logged)
+            train_progress_step(p, r);
+        else if (r->kind == RUN_RECORD_EVAL)
+            train_progress_note(p, "eval step %lld: loss %.4f  ppl %.3f", (long long)r->step,
+                                r->eval_loss, exp(r->eval_loss));
+        else if (r->kind == RUN_RECORD_EVENT &&
+                 (r->event == RUN_EVENT_END || r->event == RUN_EVENT_NONFINITE_STOP))
+            train_progress_done(p);  /* the last bar stays on screen */
     }
-    sigaction(SIGINT, &old, NULL);
-    return rc ? CLI_FAIL : CLI_OK;
+}
+
+/* From the trainer's start to the last output Ctrl-C means "stop and
+ * save"; before that there is nothing to save, so it keeps its default. */
+static int start(run_session *s, train_progress *p, struct sigaction *old)
+{
+    interrupted = 0;
+    struct sigaction sa = {.sa_handler = on_sigint};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, old);
+    run_session_status st;
+    run_session_get_status(s, &st);
+    p->total = st.total_steps;
+    char err[512];
+    if (run_session_start(s, err, sizeof err) == 0)
+        return 0;
+    train_progress_note(p, "lathe train: %s", err);
+    return -1;
+}
+
+static int follow(run_session *s, train_progress *p)
+{
+    struct sigaction old;
+    bool started = false, stop_sent = false;
+    int rc = CLI_FAIL;
+    for (;;) {
+        run_poll poll;
+        run_session_state st = run_session_poll(s, &poll);
+        show(p, &poll);
+        if (st == RUN_SESSION_DONE || st == RUN_SESSION_FAILED) {
+            rc = st == RUN_SESSION_DONE ? CLI_OK : CLI_FAIL;
+            break;
+        }
+        if (st == RUN_SESSION_READY) {
+            started = true;
+            if (start(s, p, &old))
+                break;
+        }
+        if (interrupted && !stop_sent) {
+            train_progress_note(p, "lathe train: interrupted; stopping after the current step");
+            run_session_stop(s);
+            stop_sent = true;
+        }
+        nanosleep(&(struct timespec){0, 20 * 1000 * 1000}, NULL);
+    }
+    train_progress_done(p);
+    if (started)
+        sigaction(SIGINT, &old, NULL);
+    return rc;
 }
 
 int cmd_train(const cli_command *cmd, int argc, char **argv)
@@ -91,24 +140,18 @@ int cmd_train(const cli_command *cmd, int argc, char **argv)
         free(a.sets.v);
         return rc;
     }
-    train_run *r = calloc(1, sizeof *r);
-    if (!r) {
-        free(a.sets.v);
-        fprintf(stderr, "lathe train: out of memory\n");
-        return CLI_FAIL;
-    }
-    r->best_eval = NAN;
-    r->resume_step = r->last_saved = -1;
-    rc = run(r, &a.run);
-    char err[256] = "";
-    if (r->rd.path && run_dir_close(&r->rd, err, sizeof err) && rc == CLI_OK) {
-        snprintf(r->err, sizeof r->err, "%s", err);
+    train_progress p;
+    train_progress_init(&p, stderr, 0);
+    run_session_hooks hooks = {.ctx = &p, .message = on_message};
+    char err[256];
+    run_session *s = run_session_new(&a.run, &hooks, err, sizeof err);
+    if (!s || run_session_prepare(s, err, sizeof err)) {
+        fprintf(stderr, "lathe train: %s\n", err);
         rc = CLI_FAIL;
+    } else {
+        rc = follow(s, &p);
     }
-    if (rc != CLI_OK && r->err[0])
-        fprintf(stderr, "lathe train: %s\n", r->err);
-    train_run_free(r);
-    free(r);
+    run_session_free(s);
     free(a.sets.v);
     return rc;
 }

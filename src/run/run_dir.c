@@ -69,7 +69,7 @@ static FILE *open_log(const run_dir *rd, const char *name, const char *mode, cha
     return fp;
 }
 
-static bool holds_run(const char *dir)
+bool run_dir_holds_run(const char *dir)
 {
     size_t n = strlen(dir) + sizeof "/metrics.jsonl";
     char *m = malloc(n);
@@ -80,14 +80,22 @@ static bool holds_run(const char *dir)
     return taken;
 }
 
+/* -1 with err when DIR holds a run already. */
+static int refuse_run(const char *dir, char *err, size_t errlen)
+{
+    if (!run_dir_holds_run(dir))
+        return 0;
+    snprintf(err, errlen, "%s already holds a run (metrics.jsonl); choose another --output "
+             "(or --resume it)", dir);
+    return -1;
+}
+
 char *run_dir_pick(const char *dir, char *err, size_t errlen)
 {
     char *path = dir ? strdup(dir) : default_dir();
     if (!path)
         snprintf(err, errlen, "out of memory");
-    else if (holds_run(path)) {
-        snprintf(err, errlen, "%s already holds a run (metrics.jsonl); choose another --output "
-                 "(or --resume it)", path);
+    else if (refuse_run(path, err, errlen)) {
         free(path);
         path = NULL;
     }
@@ -97,11 +105,16 @@ char *run_dir_pick(const char *dir, char *err, size_t errlen)
 int run_dir_open(run_dir *rd, const char *path, char *err, size_t errlen)
 {
     memset(rd, 0, sizeof *rd);
-    if (!(rd->path = run_dir_pick(path, err, errlen)))
+    if (!(rd->path = strdup(path))) {
+        snprintf(err, errlen, "out of memory");
         return -1;
+    }
     struct stat sb;
     rd->created = stat(rd->path, &sb) != 0;
-    if (run_dir_mkdirs(rd->path, err, errlen))
+    /* Checked again under the lock: another process may have started a run
+     * here since run_dir_pick looked. */
+    if (run_dir_mkdirs(rd->path, err, errlen) ||
+        run_lock_take(&rd->lock, rd->path, err, errlen) || refuse_run(rd->path, err, errlen))
         return -1;
     if (!(rd->metrics = open_log(rd, "metrics.jsonl", "w", err, errlen)) ||
         !(rd->events = open_log(rd, "events.jsonl", "w", err, errlen)))
@@ -109,9 +122,20 @@ int run_dir_open(run_dir *rd, const char *path, char *err, size_t errlen)
     return 0;
 }
 
+int run_dir_lock(run_dir *rd, const char *path, char *err, size_t errlen)
+{
+    memset(rd, 0, sizeof *rd);
+    if (!(rd->path = strdup(path))) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    return run_lock_take(&rd->lock, rd->path, err, errlen);
+}
+
 void run_dir_discard(run_dir *rd)
 {
-    static const char *const made[] = {"config.yaml", "metrics.jsonl", "events.jsonl"};
+    static const char *const made[] = {"config.yaml", "metrics.jsonl", "events.jsonl",
+                                       RUN_LOCK_FILE};
     if (rd->metrics)
         fclose(rd->metrics);
     if (rd->events)
@@ -126,15 +150,19 @@ void run_dir_discard(run_dir *rd)
     if (rd->created)
         rmdir(rd->path);
     rd->created = false;
+    run_lock_release(&rd->lock);
 }
 
 /* Whether a metrics row was logged before the checkpoint after KEEP steps
- * (a step's evaluation runs, and is logged, before its checkpoint). */
-static bool row_kept(const char *line, long long keep)
+ * (a step's evaluation runs, and is logged, before its checkpoint); the step
+ * of a kept evaluation row goes to *LAST_EVAL. */
+static bool row_kept(const char *line, long long keep, long long *last_eval)
 {
     json_t *o = json_loads(line, 0, NULL);
     json_t *step = json_object_get(o, "step");
     long long s = json_is_integer(step) ? (long long)json_integer_value(step) : keep + 1;
+    if (s <= keep && json_object_get(o, "eval_loss") && s > *last_eval)
+        *last_eval = s;
     json_decref(o);
     return s <= keep;
 }
@@ -152,7 +180,7 @@ static int write_all(const char *path, const char *data, size_t len, char *err, 
     return atomic_file_commit(&af, err, errlen);
 }
 
-static int trim_metrics(const run_dir *rd, long long keep, char *err, size_t errlen)
+static int trim_metrics(run_dir *rd, long long keep, char *err, size_t errlen)
 {
     char *p = run_dir_file(rd, "metrics.jsonl");
     FILE *in = p ? fopen(p, "r") : NULL;
@@ -164,7 +192,7 @@ static int trim_metrics(const run_dir *rd, long long keep, char *err, size_t err
         snprintf(err, errlen, "%s/metrics.jsonl: cannot read: %s", rd->path, strerror(errno));
     } else {
         while (getline(&line, &cap, in) > 0)
-            if (row_kept(line, keep))
+            if (row_kept(line, keep, &rd->last_eval_step))
                 fputs(line, out);
         rc = fclose(out) ? -1 : write_all(p, kept, klen, err, errlen);
     }
@@ -176,14 +204,9 @@ static int trim_metrics(const run_dir *rd, long long keep, char *err, size_t err
     return rc;
 }
 
-int run_dir_reopen(run_dir *rd, const char *dir, long long keep_step, char *err,
-                   size_t errlen)
+int run_dir_reopen(run_dir *rd, long long keep_step, char *err, size_t errlen)
 {
-    memset(rd, 0, sizeof *rd);
-    if (!(rd->path = strdup(dir))) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
+    rd->last_eval_step = -1;
     if (trim_metrics(rd, keep_step, err, errlen) ||
         !(rd->metrics = open_log(rd, "metrics.jsonl", "a", err, errlen)) ||
         !(rd->events = open_log(rd, "events.jsonl", "a", err, errlen)))
@@ -208,6 +231,7 @@ int run_dir_close(run_dir *rd, char *err, size_t errlen)
     if (a || b)
         snprintf(err, errlen, "%s: writing the %s log failed", rd->path ? rd->path : "run",
                  a ? "metrics" : "events");
+    run_lock_release(&rd->lock);
     free(rd->path);
     rd->path = NULL;
     return a || b ? -1 : 0;

@@ -122,6 +122,7 @@ static void drain(run_measure *m, ring *r, double *elapsed, int *done)
 {
     ring_record rec;
     while (ring_pop(r, &rec)) {
+        ring_record_clear(&rec);  /* events are not measured; their text is ours to free */
         if (rec.kind != RING_STEP || rec.step < 1 || rec.step > m->steps)
             continue;
         elapsed[rec.step] = rec.elapsed_s;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define XXH_STATIC_LINKING_ONLY /* XXH3_state_t on the stack */
 #include <xxhash.h>
@@ -170,13 +171,56 @@ static void header(unsigned char out[HEADER_BYTES], uint64_t key, uint64_t len, 
     memcpy(out + 32, &sum, 8);
 }
 
-static int make_parent(const char *path, char *err, size_t errlen)
+/* ------------------------------------------------------------ trust */
+
+/* 0 when PATH (not followed) is a directory (DIR) or a regular file owned by
+ * this user and writable by no one else; 1 when it does not exist; else -1
+ * with err saying why it is not to be trusted. */
+static int private_path(const char *path, bool dir, char *err, size_t errlen)
 {
-    char *copy = strdup(path);
-    int rc = copy ? run_dir_mkdirs(dirname(copy), err, errlen) : -1;
-    if (!copy)
-        snprintf(err, errlen, "out of memory");
+    struct stat sb;
+    if (lstat(path, &sb)) {
+        if (errno == ENOENT)
+            return 1;
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (dir ? !S_ISDIR(sb.st_mode) : !S_ISREG(sb.st_mode))
+        snprintf(err, errlen, "%s is not a plain %s", path, dir ? "directory" : "file");
+    else if (sb.st_uid != geteuid())
+        snprintf(err, errlen, "%s is owned by another user (uid %lu)", path,
+                 (unsigned long)sb.st_uid);
+    else if (sb.st_mode & (S_IWGRP | S_IWOTH))
+        snprintf(err, errlen, "%s is writable by other users (chmod go-w it to use it)", path);
+    else
+        return 0;
+    return -1;
+}
+
+/* The cache folder of PATH, malloc'd (NULL when out of memory). */
+static char *folder_of(const char *path)
+{
+    char *copy = strdup(path), *dir = copy ? strdup(dirname(copy)) : NULL;
     free(copy);
+    return dir;
+}
+
+/* Makes PATH's cache folder (0700) and its parents; -1 with err, also when
+ * the folder is not this user's alone. */
+static int make_folder(const char *path, char *err, size_t errlen)
+{
+    char *dir = folder_of(path), *parent = dir ? folder_of(dir) : NULL;
+    int rc = -1;
+    if (!parent)
+        snprintf(err, errlen, "out of memory");
+    else if (!run_dir_mkdirs(parent, err, errlen)) {
+        if (mkdir(dir, 0700) && errno != EEXIST)
+            snprintf(err, errlen, "%s: cannot create the directory: %s", dir, strerror(errno));
+        else
+            rc = private_path(dir, true, err, errlen) ? -1 : 0;
+    }
+    free(dir);
+    free(parent);
     return rc;
 }
 
@@ -184,7 +228,7 @@ int train_cache_save(const char *path, uint64_t key, const pipeline *p, char *er
                      size_t errlen)
 {
     atomic_file af;
-    if (make_parent(path, err, errlen) || atomic_file_open(&af, path, err, errlen))
+    if (make_folder(path, err, errlen) || atomic_file_open(&af, path, err, errlen))
         return -1;
     unsigned char head[HEADER_BYTES];
     payload_writer w = {.fp = af.fp, .ok = true};
@@ -293,9 +337,16 @@ train_cache_status train_cache_load(const char *path, uint64_t key, pipeline *p,
                                     size_t errlen)
 {
     *p = (pipeline){0};
-    struct stat sb;
-    if (stat(path, &sb) && errno == ENOENT)
+    char *dir = folder_of(path);
+    int folder = dir ? private_path(dir, true, err, errlen) : -1;
+    int file = folder == 0 ? private_path(path, false, err, errlen) : folder;
+    if (!dir)
+        snprintf(err, errlen, "out of memory");
+    free(dir);
+    if (file == 1)
         return TRAIN_CACHE_ABSENT;
+    if (file < 0)
+        return TRAIN_CACHE_UNSAFE;
     size_t len;
     unsigned char *buf = (unsigned char *)file_read_path(path, &len, err, errlen);
     if (!buf)

@@ -19,7 +19,13 @@
  * sequences as token/label/doc arrays, then the skipped-record report's lines;
  * host byte order). A load checks all of
  * them before it trusts a byte; the file is written atomically
- * (atomic_file.h), so a reader sees the old file or the whole new one. */
+ * (atomic_file.h), so a reader sees the old file or the whole new one.
+ *
+ * Trust: RUNS may be a world-writable directory (/tmp), where another user
+ * could plant a cache with a valid checksum and other data. The cache folder
+ * is created 0700, and a folder or file that is not this user's alone (owned
+ * by another user, or writable by group or others, or not a plain
+ * directory or file) is neither read nor written. */
 #ifndef LATHE_TRAIN_CACHE_H
 #define LATHE_TRAIN_CACHE_H
 
@@ -43,6 +49,8 @@ typedef enum {
     TRAIN_CACHE_HIT = 0,      /* *p holds the cached sequences */
     TRAIN_CACHE_ABSENT,       /* no file */
     TRAIN_CACHE_BAD,          /* damaged or another key's: err says why */
+    TRAIN_CACHE_UNSAFE,       /* the file or its folder is not this user's alone: err
+                               * says why; nothing may be written there either */
 } train_cache_status;
 
 /* Loads PATH into *P when it is a sound cache file for KEY. P is freeable
@@ -50,7 +58,8 @@ typedef enum {
 train_cache_status train_cache_load(const char *path, uint64_t key, pipeline *p, char *err,
                                     size_t errlen);
 
-/* Writes P as PATH's cache for KEY (creating PATH's directory). -1 with err. */
+/* Writes P as PATH's cache for KEY (creating PATH's directory, 0700). -1
+ * with err, also when the folder is not this user's alone. */
 int train_cache_save(const char *path, uint64_t key, const pipeline *p, char *err,
                      size_t errlen);
 

@@ -1,4 +1,4 @@
-/* train_eval.c - validation loss and the periodic evaluation hook (see
+/* train_eval.c - validation loss and the bookkeeping of evaluations (see
  * train_eval.h). */
 #include "config.h"
 
@@ -6,9 +6,8 @@
 
 #include <math.h>
 #include <stdbool.h>
-#include <string.h>
+#include <stdio.h>
 
-#include "clock.h"
 #include "pipe_source.h"
 
 int train_eval_loss(model *m, const pipe_set *set, size_t micro, int32_t pad, double *loss,
@@ -42,45 +41,32 @@ int train_eval_loss(model *m, const pipe_set *set, size_t micro, int32_t pad, do
     return 0;
 }
 
-/* Tracks the best loss; returns true for a new best. Stops the trainer once
- * PATIENCE evaluations in a row brought none. */
-static bool early_stop(train_eval *e, int64_t step, double loss)
+bool train_eval_due(const train_eval *e, int64_t step)
 {
-    if (isnan(e->best) || loss < e->best) {
-        e->best = loss;
-        e->best_step = step;
-        e->since_best = 0;
-        return true;
-    }
-    if (++e->since_best != e->patience || e->patience < 1)
-        return false;
-    ring_record rec;
-    ring_event(&rec, step, clock_s() - e->t0, "early stopping (patience %lld)",
-               (long long)e->patience);
-    ring_push(e->metrics, &rec);
-    trainer_stop(e->t);
-    return false;
+    return e->every > 0 && step > 0 && step % e->every == 0;
 }
 
-int train_eval_step(train_eval *e, int64_t step, bool *best)
+int train_eval_at(train_eval *e, int64_t step, bool due, double *loss, char *err,
+                  size_t errlen)
 {
-    *best = false;
-    if (e->every < 1 || step < 1 || step % e->every)
-        return 0;
-    char err[256] = "";
-    double l;
-    ring_record rec;
-    if (train_eval_loss(e->m, e->val, e->micro, e->pad, &l, err, sizeof err)) {
-        ring_event(&rec, step, clock_s() - e->t0, "eval failed: %s", err);
-        ring_push(e->metrics, &rec);
-        return 0;
+    if (e->val->n == 0) {
+        snprintf(err, errlen, "there is no validation set (val_set_size or test_datasets)");
+        return -1;
     }
-    memset(&rec, 0, sizeof rec);
-    rec.kind = RING_EVAL;
-    rec.step = step;
-    rec.eval_loss = l;
-    rec.elapsed_s = clock_s() - e->t0;
-    ring_push(e->metrics, &rec);
-    *best = early_stop(e, step, l);
-    return 1;
+    if (train_eval_loss(e->m, e->val, e->micro, e->pad, loss, err, errlen))
+        return -1;
+    e->last_step = step;
+    if (isfinite(*loss) && (isnan(e->best) || *loss < e->best)) {
+        e->best = *loss;
+        e->best_step = step;
+        e->since_best = 0;
+        return 1;
+    }
+    e->since_best += due;
+    return 0;
+}
+
+bool train_eval_exhausted(const train_eval *e)
+{
+    return e->patience > 0 && e->since_best >= e->patience;
 }

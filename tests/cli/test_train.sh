@@ -220,6 +220,10 @@ check "an existing run directory exits 1" status_is 1 "$LATHE" train "$out/lora.
     --output "$out/run-lora"
 check "and says it holds a run" err_has 'already holds a run'
 check "no config: usage error" status_is 2 "$LATHE" train
+# every run ends with a checkpoint; one whose checkpoints are gone (or that
+# predates that) but whose outputs are there cannot be resumed without
+# overwriting them
+rm -rf "$out/run-lora/checkpoints"
 check "--resume of a run without checkpoints exits 1" status_is 1 "$LATHE" train \
     "$out/lora.yaml" --resume "$out/run-lora"
 check "and says so" err_has 'no checkpoint to resume from'

@@ -24,8 +24,8 @@ plant "$tmp/up" engine/ring.c '#include "workbench.h"'
 n=$(wc -l <"$tmp/up/engine/ring.c")
 check "engine including ui is refused, naming file and line" \
     fails_naming "$tmp/up" "^engine/ring.c:$n: includes ui/workbench.h, a higher layer"
-plant "$tmp/core" src/data/dataset.c '#include "train_run.h"'
-check "data including run is refused" fails_naming "$tmp/core" "^src/data/dataset.c:.*src/run/train_run.h"
+plant "$tmp/core" src/data/dataset.c '#include "run_session.h"'
+check "data including run is refused" fails_naming "$tmp/core" "^src/data/dataset.c:.*src/run/run_session.h"
 plant "$tmp/ui" src/run/run_dir.c '#include "pane.h"'
 check "core including ui is refused" fails_naming "$tmp/ui" "^src/run/run_dir.c:.*ui/pane.h"
 plant "$tmp/pane" ui/train/train_pane.c '#include "data_view.h"'

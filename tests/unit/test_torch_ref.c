@@ -268,13 +268,15 @@ static void run_steps(model *m, double lr, const char *tag)
     assert_int_equal(st.state, TRAINER_FINISHED);
     ring_record rec;
     size_t i = 0;
-    while (ring_pop(r, &rec))
+    while (ring_pop(r, &rec)) {
         if (rec.kind == RING_STEP) {
             assert_rel(rec.loss, list_at(tag, "losses", i), "step loss");
             assert_rel(rec.grad_norm, list_at(tag, "grad_norms", i), "grad norm");
             assert_true(fabs(rec.lr - list_at(tag, "lrs", i)) <= 1e-12);
             i++;
         }
+        ring_record_clear(&rec);
+    }
     assert_int_equal(i, 3);
     model_batch b = batch();
     double loss;

@@ -1,7 +1,9 @@
 /* test_trainer.c - the training thread on a toy linear-regression model:
  * token-weighted gradient accumulation, non-finite steps skipped before they
  * touch the weights, the nan_tolerance stop, and pause/resume/stop/lr
- * multiplier driven from the test's own thread while the trainer runs. */
+ * multiplier driven from the test's own thread while the trainer runs, each
+ * published as an event with its code when it takes effect; hook calls
+ * served while paused, and an end hook in place of the end event. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +13,7 @@
 #include <math.h>
 #include <stdbool.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -158,17 +161,35 @@ static ring *new_ring(void)
     return r;
 }
 
+#define TEXT_MAX 512
+
 /* Counts drained records of each kind; remembers the last event text. */
 static int drain_count(ring *r, ring_kind kind, char *last_text)
 {
     ring_record rec;
     int n = 0;
-    while (ring_pop(r, &rec))
+    while (ring_pop(r, &rec)) {
         if (rec.kind == (uint32_t)kind) {
             n++;
             if (last_text)
-                memcpy(last_text, rec.text, RING_TEXT_MAX);
+                snprintf(last_text, TEXT_MAX, "%s", rec.text ? rec.text : "");
         }
+        ring_record_clear(&rec);
+    }
+    return n;
+}
+
+/* Drains R; the codes of its events in order into CODES (up to 16), their
+ * count returned. */
+static int drain_codes(ring *r, uint32_t *codes)
+{
+    ring_record rec;
+    int n = 0;
+    while (ring_pop(r, &rec)) {
+        if (rec.kind == RING_EVENT && n < 16)
+            codes[n++] = rec.code;
+        ring_record_clear(&rec);
+    }
     return n;
 }
 
@@ -188,7 +209,7 @@ static void test_runs_to_max_steps_and_learns(void **state)
     ring_record rec, first = {0}, last = {0};
     double early = 0.0, late = 0.0;
     int steps = 0;
-    while (ring_pop(r, &rec))
+    while (ring_pop(r, &rec)) {
         if (rec.kind == RING_STEP) {
             if (!steps++)
                 first = rec;
@@ -198,6 +219,8 @@ static void test_runs_to_max_steps_and_learns(void **state)
             assert_true(rec.lr == 0.1 && rec.grad_norm > 0.0 && rec.tokens_per_s > 0.0);
             assert_true(rec.mem_bytes > 0);
         }
+        ring_record_clear(&rec);
+    }
     assert_int_equal(steps, 100);
     assert_int_equal(first.step, 1);
     assert_true(late < early * 0.5);
@@ -258,9 +281,12 @@ static void check_skip(int poison_tok)
     assert_memory_equal(a.b, b.b, sizeof a.b);
     ring_record rec;
     int skipped_events = 0;
-    while (ring_pop(r, &rec))
-        if (rec.kind == RING_EVENT && strstr(rec.text, "skipped step 2"))
+    while (ring_pop(r, &rec)) {
+        if (rec.kind == RING_EVENT && rec.code == TRAINER_EVENT_SKIPPED &&
+            strstr(rec.text, "skipped step 2"))
             skipped_events++;
+        ring_record_clear(&rec);
+    }
     assert_int_equal(skipped_events, 1);
     ring_free(r);
 }
@@ -293,9 +319,10 @@ static void test_stops_after_nan_tolerance(void **state)
     assert_int_equal(st.step, 4);
     assert_int_equal(st.skipped, 3);
     assert_non_null(strstr(st.message, "3 consecutive steps"));
+    assert_int_equal(st.end, TRAINER_END_NONFINITE);
     for (int j = 0; j < 4; j++)
         assert_true(isfinite(m.w[j]));
-    char last[RING_TEXT_MAX];
+    char last[TEXT_MAX];
     assert_int_equal(drain_count(r, RING_EVENT, last), 4);
     assert_non_null(strstr(last, "non-finite"));
 
@@ -381,13 +408,15 @@ static void test_hook_time_not_in_throughput(void **state)
     trainer_free(t);
     ring_record rec;
     int steps = 0;
-    while (ring_pop(r, &rec))
+    while (ring_pop(r, &rec)) {
         if (rec.kind == RING_STEP) {
             steps++;
             /* NB*NT tokens in well under the hook's 60 ms */
             assert_true(rec.tokens_per_s > NB * NT / 0.03);
             assert_true(rec.elapsed_s > 0.055 * (double)(rec.step - 1));
         }
+        ring_record_clear(&rec);
+    }
     assert_int_equal(steps, 4);
     ring_free(r);
 }
@@ -418,6 +447,14 @@ static int64_t wait_steps_past(trainer *t, int64_t step)
     return -1;
 }
 
+/* A step hook that keeps the steps slow enough for the ring to hold every
+ * record of the control test. */
+static void pace_hook(void *ctx, int64_t step)
+{
+    (void)ctx, (void)step;
+    sleep_ms(1);
+}
+
 static void test_control_from_another_thread(void **state)
 {
     (void)state;
@@ -432,6 +469,7 @@ static void test_control_from_another_thread(void **state)
     trainer_source ts = {&s, src_next};
     trainer *t = trainer_new(&c, &tm, &ts, r, err, sizeof err);
     assert_non_null(t);
+    trainer_set_step_hook(t, pace_hook, NULL);
     assert_int_equal(trainer_start(t, err, sizeof err), 0);
     assert_int_equal(trainer_start(t, err, sizeof err), -1);
     wait_steps_past(t, 3);
@@ -445,8 +483,9 @@ static void test_control_from_another_thread(void **state)
     trainer_set_lr_multiplier(t, 0.5);
     trainer_set_lr_multiplier(t, -1.0);
     trainer_set_lr_multiplier(t, NAN);
-    while (ring_pop(r, &(ring_record){0}))
-        ;
+    uint32_t codes[16];
+    assert_int_equal(drain_codes(r, codes), 1);
+    assert_int_equal(codes[0], TRAINER_EVENT_PAUSED);
     trainer_resume(t);
     wait_steps_past(t, paused_at + 2);
     trainer_stop(t);
@@ -455,14 +494,89 @@ static void test_control_from_another_thread(void **state)
     assert_int_equal(st.state, TRAINER_STOPPED);
     assert_true(st.lr_multiplier == 0.5);
     ring_record rec;
-    int after = 0;
-    while (ring_pop(r, &rec))
+    int after = 0, events = 0;
+    uint32_t want[] = {TRAINER_EVENT_CONTINUED, TRAINER_EVENT_LR, TRAINER_EVENT_END};
+    while (ring_pop(r, &rec)) {
         if (rec.kind == RING_STEP) {
             assert_true(rec.step > paused_at);
             assert_true(fabs(rec.lr - 0.5e-4) < 1e-15);
             after++;
+        } else if (rec.kind == RING_EVENT) {
+            assert_true(events < 3);
+            assert_int_equal(rec.code, want[events]);
+            if (rec.code == TRAINER_EVENT_LR)
+                assert_int_equal(rec.step, paused_at + 1);
+            events++;
         }
+        ring_record_clear(&rec);
+    }
     assert_true(after >= 2);
+    assert_int_equal(ring_dropped(r), 0);
+    assert_int_equal(events, 3);
+    trainer_free(t);
+    ring_free(r);
+}
+
+typedef struct {
+    trainer *t;
+    atomic_int hook_calls, end_calls;
+    _Atomic int64_t hook_step;
+} hooks;
+
+static void count_hook(void *ctx, int64_t step)
+{
+    hooks *h = ctx;
+    atomic_fetch_add(&h->hook_calls, 1);
+    atomic_store(&h->hook_step, step);
+}
+
+static void count_end(void *ctx)
+{
+    hooks *h = ctx;
+    trainer_status st;
+    trainer_get_status(h->t, &st);
+    assert_int_equal(st.end, TRAINER_END_STOP);
+    atomic_fetch_add(&h->end_calls, 1);
+}
+
+/* trainer_call_hook on a paused trainer: the hook runs at once, for the
+ * steps done, and no step is taken; the end hook runs once and the trainer
+ * publishes no end event of its own. */
+static void test_hook_calls_while_paused(void **state)
+{
+    (void)state;
+    toy m;
+    toy_init(&m);
+    source s = {.limit = 0};
+    ring *r = new_ring();
+    trainer_config c = sgd_config();
+    c.learning_rate = 1e-4;
+    char err[256];
+    trainer_model tm = toy_model(&m);
+    trainer_source ts = {&s, src_next};
+    hooks h = {0};
+    trainer *t = h.t = trainer_new(&c, &tm, &ts, r, err, sizeof err);
+    assert_non_null(t);
+    trainer_set_step_hook(t, count_hook, &h);
+    trainer_set_end_hook(t, count_end, &h);
+    trainer_pause(t);
+    assert_int_equal(trainer_start(t, err, sizeof err), 0);
+    wait_for(t, TRAINER_PAUSED);
+    trainer_call_hook(t);
+    for (int i = 0; i < 5000 && atomic_load(&h.hook_calls) == 0; i++)
+        sleep_ms(1);
+    assert_int_equal(atomic_load(&h.hook_calls), 1);
+    assert_int_equal(atomic_load(&h.hook_step), 0);
+    trainer_status st;
+    trainer_get_status(t, &st);
+    assert_int_equal(st.state, TRAINER_PAUSED);
+    assert_int_equal(st.step, 0);
+    trainer_stop(t);
+    trainer_join(t);
+    assert_int_equal(atomic_load(&h.end_calls), 1);
+    uint32_t codes[16];
+    assert_int_equal(drain_codes(r, codes), 1);
+    assert_int_equal(codes[0], TRAINER_EVENT_PAUSED);
     trainer_free(t);
     ring_free(r);
 }
@@ -505,6 +619,7 @@ int main(void)
         cmocka_unit_test(test_restored_skip_count),
         cmocka_unit_test(test_hook_time_not_in_throughput),
         cmocka_unit_test(test_control_from_another_thread),
+        cmocka_unit_test(test_hook_calls_while_paused),
         cmocka_unit_test(test_rejects_bad_config),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

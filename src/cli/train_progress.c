@@ -25,7 +25,7 @@ static void format_eta(double s, char *buf, size_t len)
         snprintf(buf, len, "%ld:%02ld", t / 60, t % 60);
 }
 
-void train_progress_step(train_progress *p, const ring_record *r)
+void train_progress_step(train_progress *p, const run_record *r)
 {
     if (!p->tty) {
         fprintf(p->fp, "step %lld/%lld  loss %.4f  lr %.3e  grad_norm %.3f  %.0f tok/s  %.1fs\n",

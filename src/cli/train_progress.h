@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "ring.h"
+#include "run_session.h"
 
 typedef struct {
     FILE *fp;
@@ -19,7 +19,7 @@ typedef struct {
 
 void train_progress_init(train_progress *p, FILE *fp, int64_t total);
 /* A step record (called once per logged step). */
-void train_progress_step(train_progress *p, const ring_record *r);
+void train_progress_step(train_progress *p, const run_record *r);
 /* A line of its own (evaluation results, notices), above the bar. */
 void train_progress_note(train_progress *p, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
