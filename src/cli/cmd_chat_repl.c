@@ -1,8 +1,8 @@
 /* cmd_chat_repl.c - `lathe chat` on a terminal: GNU readline through its
  * callback interface, so one poll() waits on the keyboard and on Ctrl-C
  * (a self-pipe: readline installs no signal handlers of its own). History
- * (shared with the Chat pane) and completion are chat_rl.h's; Ctrl-R
- * searches the history. Ctrl-C clears the line being typed; during a reply
+ * (shared with the Chat pane), completion and a prompt continued over lines
+ * (a trailing backslash) are chat_rl.h's; Ctrl-R searches the history. Ctrl-C clears the line being typed; during a reply
  * it stops the reply (chat_cli_line's exchange); Ctrl-D or /quit leaves. */
 #include "config.h"
 
@@ -18,8 +18,6 @@
 #include "chat_rl.h"
 #include "cmd_chat.h"
 
-static const char prompt[] = "> ";
-
 /* readline's callbacks take no context: the one REPL of the process */
 static struct {
     chat_cli *c;
@@ -32,7 +30,7 @@ static void on_line(char *line);
 static void install(bool on)
 {
     if (on && !repl.installed)
-        rl_callback_handler_install(prompt, on_line);
+        rl_callback_handler_install(chat_rl_prompt(), on_line);
     else if (!on && repl.installed)
         rl_callback_handler_remove();
     repl.installed = on;
@@ -46,15 +44,19 @@ static void on_line(char *line)
         repl.done = true;
         return;
     }
-    chat_rl_remember(line);
-    repl.done = chat_cli_line(repl.c, line);
-    free(line);
+    char *text = chat_rl_take(line);
+    if (text)
+        repl.done = chat_cli_line(repl.c, text);
+    free(text);
     install(!repl.done);
 }
 
-/* Ctrl-C at the prompt: the line is dropped, a fresh prompt shown. */
+/* Ctrl-C at the prompt: the line (and a prompt continued) is dropped, a
+ * fresh prompt shown. */
 static void clear_line(void)
 {
+    chat_rl_drop();
+    rl_set_prompt(chat_rl_prompt());
     rl_replace_line("", 0);
     rl_crlf();
     rl_on_new_line();

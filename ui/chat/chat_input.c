@@ -19,14 +19,11 @@
 #include "text.h"
 #include "theme.h"
 
-static const char prompt[] = "> ", more_prompt[] = "... ";
-
 static struct {
     unsigned char q[64];        /* bytes for readline's getc hook, from q[0] */
     size_t head, n;
     unsigned char mb[4];        /* a UTF-8 character arriving byte by byte */
     size_t n_mb, want_mb;
-    bytebuf more;               /* the lines of a prompt continued so far */
     char **cands;               /* the last completion listing */
     size_t n_cands;
     chat_input_line_fn fn;
@@ -79,32 +76,12 @@ static void list_hook(char **matches, int n, int max)
 
 static void on_line(char *line)
 {
-    if (!line) {
-        bytebuf_free(&in.more);
-        rl_set_prompt(prompt);
-        in.fn(in.ctx, NULL);
-        return;
-    }
-    chat_rl_remember(line);
-    size_t n = strlen(line);
-    bool goes_on = n && line[n - 1] == '\\';
-    if (goes_on)
-        line[n - 1] = '\n';
-    if (goes_on || in.more.len) {
-        bytebuf_put(&in.more, line, n + !goes_on);  /* the last line brings the NUL */
-        free(line);
-        line = NULL;
-    }
-    rl_set_prompt(goes_on ? more_prompt : prompt);
-    if (goes_on)
-        return;
-    if (!line && !in.more.oom) {
-        line = in.more.p;
-        in.more = (bytebuf){0};
-    }
-    bytebuf_free(&in.more);
-    if (line)
-        in.fn(in.ctx, line);
+    if (!line)
+        chat_rl_drop();
+    char *text = line ? chat_rl_take(line) : NULL;
+    rl_set_prompt(chat_rl_prompt());
+    if (text || !line)
+        in.fn(in.ctx, text);
 }
 
 /* ---------------------------------------------------------------- keys */
@@ -141,7 +118,7 @@ int chat_input_open(chat_input_line_fn fn, void *ctx, char *err, size_t errlen)
     rl_input_available_hook = available_hook;
     rl_redisplay_function = redisplay_hook;
     rl_completion_display_matches_hook = list_hook;
-    rl_callback_handler_install(prompt, on_line);   /* reads ~/.inputrc */
+    rl_callback_handler_install(chat_rl_prompt(), on_line);  /* reads ~/.inputrc */
     rl_variable_bind("bell-style", "none");
     for (size_t i = 0; i < N_KEYSEQS; i++)
         if (keyseqs[i].fn)
@@ -154,7 +131,6 @@ void chat_input_close(void)
     rl_callback_handler_remove();
     chat_rl_close();
     free_cands();
-    bytebuf_free(&in.more);
     if (in.null_in)
         fclose(in.null_in);
     if (in.null_out)
@@ -217,7 +193,7 @@ bool chat_input_key(int key)
 
 bool chat_input_empty(void)
 {
-    return rl_end == 0 && !in.more.len && !in.n_mb &&
+    return rl_end == 0 && !chat_rl_continued() && !in.n_mb &&
            !RL_ISSTATE(RL_STATE_ISEARCH | RL_STATE_NSEARCH | RL_STATE_MULTIKEY |
                        RL_STATE_NUMERICARG);
 }
@@ -226,10 +202,10 @@ void chat_input_clear(void)
 {
     rl_callback_sigcleanup();
     rl_free_line_state();
-    bytebuf_free(&in.more);
+    chat_rl_drop();
     in.n_mb = in.n = 0;
     free_cands();
-    rl_callback_handler_install(prompt, on_line);   /* a fresh line, history from the end */
+    rl_callback_handler_install(chat_rl_prompt(), on_line); /* history from the end */
 }
 
 const char *const *chat_input_candidates(size_t *n)

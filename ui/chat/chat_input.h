@@ -6,9 +6,8 @@
  * the prompt and the line (readline's own, or its Ctrl-R search) every
  * frame, wrapped over as many rows as it needs, with the terminal cursor
  * at readline's point; a completion list comes back as candidates the
- * pane shows. A line ending in a backslash continues on the next one (the
- * prompt becomes "... "), so a prompt can hold newlines. History and
- * completion are chat_rl.h's. UI thread only, and one per process, since
+ * pane shows. History, completion and prompts continued over lines (a
+ * backslash at the end) are chat_rl.h's. UI thread only, and one per process, since
  * readline is. */
 #ifndef LATHE_CHAT_INPUT_H
 #define LATHE_CHAT_INPUT_H

@@ -14,6 +14,7 @@
 #include <readline/history.h>
 #include <readline/readline.h>
 
+#include "bytebuf.h"
 #include "chat_complete.h"
 #include "state_dir.h"
 
@@ -22,6 +23,7 @@ static struct {
     bool made;                  /* its folder exists (made at the first line kept) */
     chat_cands cands;
     size_t next;
+    bytebuf more;               /* the lines of a prompt continued so far */
 } rl;
 
 static char *next_cand(const char *text, int state)
@@ -75,7 +77,7 @@ static bool folder_made(void)
     return rl.made;
 }
 
-void chat_rl_remember(const char *line)
+static void remember(const char *line)
 {
     if (!line[strspn(line, " \t")])
         return;
@@ -86,8 +88,44 @@ void chat_rl_remember(const char *line)
         write_history(rl.history);
 }
 
+char *chat_rl_take(char *line)
+{
+    remember(line);
+    size_t n = strlen(line);
+    bool goes_on = n && line[n - 1] == '\\';
+    if (goes_on)
+        line[n - 1] = '\n';
+    if (!goes_on && !rl.more.len)
+        return line;
+    bytebuf_put(&rl.more, line, n + !goes_on);  /* the last line brings the NUL */
+    free(line);
+    if (goes_on)
+        return NULL;
+    char *text = rl.more.oom ? NULL : rl.more.p;
+    if (text)
+        rl.more = (bytebuf){0};
+    chat_rl_drop();
+    return text;
+}
+
+const char *chat_rl_prompt(void)
+{
+    return rl.more.len ? "... " : "> ";
+}
+
+bool chat_rl_continued(void)
+{
+    return rl.more.len > 0;
+}
+
+void chat_rl_drop(void)
+{
+    bytebuf_free(&rl.more);
+}
+
 void chat_rl_close(void)
 {
+    chat_rl_drop();
     chat_cands_free(&rl.cands);
     if (rl.history[0])
         history_truncate_file(rl.history, CHAT_RL_HISTORY_MAX);
