@@ -2,18 +2,20 @@
 # test_chat_pane.sh - the Chat pane on a real terminal (tmux), on the bundled
 # sample model and an adapter trained here for a few steps: a run directory
 # as PATH gives the pane its model and adapter, loaded once the pane is
-# shown; readline takes the typing (slash commands, Tab completion, a line
-# continued with a backslash); a greedy reply streams and says what
+# shown; readline takes the typing (slash commands, Tab completion, UTF-8, a
+# line continued with a backslash); a greedy reply streams and says what
 # `lathe generate` says; /ab on shows both columns with their labels and
 # figures, and a vote writes preferences.jsonl with the right chosen and
-# rejected replies; blind mode names the columns 1 and 2 until the vote
-# reveals them; Esc stops the replies; the context filling up is noticed;
-# /save writes a dataset `lathe data stats` reads; /checkpoint lists and
-# loads a run's checkpoints (and says when the run may still be training);
-# history persists across restarts and Ctrl-R searches it; `lathe MODEL`
-# opens on the Chat pane; the bare sample workspace chats with the newest
-# sample adapter under runs/ and loads nothing until the pane is shown; an
-# 80x24 colourless A/B screen keeps both columns and their figures.
+# rejected replies (= and x: a tie, both bad); blind mode names the columns
+# 1 and 2 until the vote reveals them; Ctrl-C and Esc stop the replies; the
+# context filling up is noticed; /save writes a dataset `lathe data stats`
+# reads and the Data pane opens; /checkpoint lists and loads a run's
+# checkpoints, also of a sample run still training in another process (and
+# says they share the cores); history persists across restarts and Ctrl-R
+# searches it; `lathe MODEL` opens on the Chat pane; the bare sample
+# workspace chats with the newest sample adapter under runs/ and loads
+# nothing until the pane is shown; an 80x24 colourless A/B screen keeps both
+# columns and their figures.
 . "${LATHE_SRCDIR:-$(dirname "$0")/../..}/tests/tap.sh"
 . "$LATHE_SRCDIR/tests/screen/harness.sh"
 
@@ -44,6 +46,11 @@ idle() { line_is "" && scr_lacks "generating"; }
 # The pane has finished N replies (their figures are drawn).
 replies_done() { [ "$(scr_screen | grep -o 'tokens\{0,1\} · first [0-9.]* s' | wc -l)" -ge "$1" ]; }
 exited_ok() { scr_wait "lathe exited with 0"; }
+# Below the prompt "> TEXT", a row with both columns' figures.
+answered() {
+    scr_screen | awk -v t="> $1" 'index($0, t) == 1 { on = 1; next }
+        on && /tok\/s.*│ .*tok\/s/ { f = 1 } END { exit !f }'
+}
 # What the status line says (its left part).
 status_has() { scr_screen | tail -n 2 | head -n 1 | grep -qF -- "$1"; }
 
@@ -70,7 +77,9 @@ scr_keys Enter
 check "/help lists the commands" scr_wait "/checkpoint [RUN] [STEP|latest]"
 scr_keys "/s" Tab Tab
 check "Tab Tab lists the candidates" scr_poll has_re "^/save  */set  */system"
-scr_keys C-u
+scr_keys C-u "Grüße, 東京" Left Left X
+check "UTF-8 is typed and edited by character (wide ones too)" scr_poll line_is "Grüße, X東京"
+scr_keys C-e C-u
 
 scr_keys "$q" Enter
 check "a prompt is shown after >" scr_wait "> $q"
@@ -98,6 +107,19 @@ check "... the prompt as messages" grep -qF "\"prompt\":[{\"role\":\"user\",\"co
 scr_keys b
 check "after the vote b is typed, not a second vote" scr_poll line_is "b"
 scr_keys C-u
+# The last line of preferences.jsonl has the label L and both replies.
+last_vote() { tail -n 1 preferences.jsonl | grep -F "\"label\":\"$1\"" | grep -qF '"responses":{"a":'; }
+scr_keys "Hello" Enter
+scr_poll idle || diag "'Hello' was not answered"
+scr_keys =
+check "= votes a tie" scr_poll status_has "recorded in preferences.jsonl: a tie"
+check "... a line with both replies" last_vote tie
+scr_keys "Hello again" Enter
+scr_poll idle || diag "'Hello again' was not answered"
+scr_keys x
+check "x votes both bad" scr_poll status_has "recorded in preferences.jsonl: both bad"
+check "... a line with both replies" last_vote both_bad
+check "... three votes in all" test "$(wc -l <preferences.jsonl)" -eq 3
 
 scr_keys "/blind on" Enter "Hello" Enter
 check "blind: the columns are 1 and 2" \
@@ -113,11 +135,15 @@ check "... and the vote went to what column 1 was" \
     sh -c 'tail -n 1 preferences.jsonl | grep -qF "\"label\":\"$1\""' _ "$first"
 
 scr_keys "/blind off" Enter "/set max_tokens 100000" Enter "/reset" Enter
-# Esc right after Enter: the replies are still starting (ESCDELAY=0 sends a
-# lone Esc at once), however fast the machine.
-scr_keys "Tell me a long story" Enter Escape
-check "Esc stops both replies, which say so in their figures" \
-    scr_poll has_re ', stopped *│.*, stopped$'
+# Both replies stopped, as their figures say, in N rows at least.
+stopped_rows() { [ "$(scr_screen | grep -c ', stopped *│.*, stopped$')" -ge "$1" ]; }
+# Ctrl-C or Esc right after Enter: the replies are still starting (ESCDELAY=0
+# sends a lone Esc at once), however fast the machine.
+scr_keys "Tell me a long story" Enter C-c
+check "Ctrl-C stops both replies, which say so in their figures" scr_poll stopped_rows 1
+check "... and the pane stays (no quit)" scr_poll idle
+scr_keys "/reset" Enter "Tell me a long story" Enter Escape
+check "Esc stops both replies too" scr_poll stopped_rows 2
 # Two prompts of 120 words do not fit the sample's 256 positions together.
 long=$(for i in 1 2 3 4 5 6 7 8 9 10 11 12; do printf 'one two three four five six seven eight nine ten '; done)
 scr_keys "/set max_tokens 4" Enter "/reset" Enter
@@ -137,10 +163,23 @@ scr_keys "/checkpoint run" Enter
 check "/checkpoint RUN lists its checkpoints" scr_wait "run: 2 checkpoints"
 scr_keys "/checkpoint 3" Enter
 check "/checkpoint STEP loads one as B" scr_wait "B: model.gguf + run checkpoint step 3, scale 1.0"
-cp -r run live && rm live/summary.json
-scr_keys "/checkpoint live 6" Enter
-check "a run without summary.json may still be training: the chat says they share the cores" \
-    scr_wait "live has no summary.json yet"
+# a sample run still training in another process
+# shellcheck disable=SC2086
+"$LATHE" train "$LATHE_SRCDIR/samples/lora.yaml" --max-steps 100000 --set save_steps=1 \
+    --set save_total_limit=3 --set threads=1 $small --output live >/dev/null 2>live.err &
+trainer=$!
+trap 'kill "$trainer" 2>/dev/null; scr_cleanup' EXIT
+scr_poll test -d live/checkpoints/step-1 || diag "the live run wrote no checkpoint"
+scr_keys "/checkpoint live latest" Enter
+check "/checkpoint loads a checkpoint of a sample run still training" \
+    scr_wait "B: model.gguf + live checkpoint step"
+check "... and says the trainer and the chat share the cores" scr_wait "live has no summary.json yet"
+scr_keys "/set max_tokens 4" Enter "Which step answers?" Enter
+check "... and both columns answer, with their figures" scr_poll answered "Which step answers?"
+check "... while the run goes on" kill -0 "$trainer"
+kill -INT "$trainer"
+wait "$trainer"
+trap scr_cleanup EXIT
 
 scr_keys "half a line"
 scr_poll line_is "half a line" || diag "the typing did not show"
@@ -154,7 +193,7 @@ check "every line went into the shared history file" grep -qF "$q" "$state/lathe
 scr_start -- "$model"
 check "lathe MODEL opens on the Chat pane with that model" scr_wait "A: model.gguf, no adapter"
 scr_keys Up
-check "history persists across restarts (Up)" scr_poll line_is "/checkpoint live 6"
+check "history persists across restarts (Up)" scr_poll line_is "Which step answers?"
 scr_keys C-u C-r "capital"
 check "Ctrl-R searches it" scr_wait "(reverse-i-search)\`capital': $q"
 scr_keys C-g
@@ -165,6 +204,13 @@ check "... and the prompt holds both lines" scr_poll has_re '^  /set max_tokens 
 scr_wait_gone "generating" >/dev/null
 scr_keys C-d
 check "Ctrl-D on an empty line quits" exited_ok
+
+# ---------------------------------------------------------------- /save opens in the Data pane
+scr_start -- talk.jsonl
+check "the transcript /save wrote opens in the Data pane as messages" \
+    scr_wait "records · messages · 0 problems"
+scr_keys C-c
+exited_ok >/dev/null
 
 # ---------------------------------------------------------------- the sample workspace
 mkdir runs && cp -r run runs/r1
