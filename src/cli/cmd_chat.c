@@ -55,6 +55,10 @@ static int parse(const cli_command *cmd, int argc, char **argv, chat_args *a)
         return rc;
     if (!o->model)
         return cli_usage_error(cmd, "give the model with -m");
+    char err[1024];
+    chat_tmpl t;
+    if (o->template_name && chat_session_parse_template(o->template_name, &t, err, sizeof err))
+        return cli_usage_error(cmd, "--template: %s", err);
     if ((a->ab || a->blind) && !o->b.adapter)
         return cli_usage_error(cmd, "%s needs --lora ADAPTER: B is the model with the adapter",
                                a->blind ? "--blind" : "--ab");

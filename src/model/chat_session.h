@@ -118,6 +118,9 @@ int chat_session_set_settings(chat_session *s, const chat_settings *c, char *err
 int chat_session_set_system(chat_session *s, const char *text, char *err, size_t errlen);
 /* NAME is a template lathe renders, or "auto" for each model's own. */
 int chat_session_set_template(chat_session *s, const char *name, char *err, size_t errlen);
+/* NAME as such a template into *OUT (UNKNOWN for "auto"); -1 with err
+ * listing the names there are. */
+int chat_session_parse_template(const char *name, chat_tmpl *out, char *err, size_t errlen);
 /* Forgets every turn (the system prompt stays). */
 int chat_session_reset(chat_session *s, char *err, size_t errlen);
 /* The run a bare /checkpoint lists from now on. -1 when out of memory. */

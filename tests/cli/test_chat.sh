@@ -8,7 +8,8 @@
 # /save writes a dataset `lathe data stats` opens; /checkpoint lists a run's
 # checkpoints and loads one as B (a LoRA run's as an adapter, a full
 # fine-tune's as weights of its own), also while that run is still training;
-# bad options and commands say what was expected.
+# --template and /template render the prompt with another template, --system
+# puts a system turn first; bad options and commands say what was expected.
 . "${LATHE_SRCDIR:-$(dirname "$0")/../..}/tests/tap.sh"
 
 out=$(mktemp -d)
@@ -116,6 +117,21 @@ kill -INT "$trainer" 2>/dev/null
 wait "$trainer" 2>/dev/null
 trainer=
 
+# prompt_tokens ARGS...: the prompt's length in tokens of a greedy reply to $q
+prompt_tokens() {
+    printf '%s\n' "$q" | chat --temp 0 -n 2 "$@" >/dev/null
+    sed -n 's/.*(prompt \([0-9]*\) tokens.*/\1/p' chat.err | head -n 1
+}
+own=$(prompt_tokens)
+check "--template chatml renders the prompt as the sample's own template" \
+    test "$(prompt_tokens --template chatml)" = "$own"
+check "--template llama3 renders another prompt" test "$(prompt_tokens --template llama3)" != "$own"
+check "... as /template llama3 does" test "$(prompt_tokens --template llama3)" = \
+    "$(printf '/template llama3\n%s\n' "$q" | chat --temp 0 -n 2 >/dev/null &&
+        sed -n 's/.*(prompt \([0-9]*\) tokens.*/\1/p' chat.err)"
+check "--system puts a system turn before the prompt" \
+    test "$(prompt_tokens --system "Answer briefly.")" -gt "$own"
+
 status() { want=$1; shift; "$@" </dev/null >/dev/null 2>chat.err; [ $? -eq "$want" ]; }
 check "no -m is a usage error" status 2 "$LATHE" chat
 check "--ab without --lora is a usage error" status 2 "$LATHE" chat -m "$model" --ab
@@ -130,5 +146,7 @@ check "a failed line makes the exit status 1" \
     status 1 sh -c 'printf "/set temp hot\n/set temp 1\n" | "$1" chat -m "$2"' _ "$LATHE" "$model"
 check "... which is 0 when every line worked" \
     status 0 sh -c 'printf "/set temp 1\n" | "$1" chat -m "$2"' _ "$LATHE" "$model"
+check "an unknown --template is a usage error" status 2 "$LATHE" chat -m "$model" --template jinja
+check "... naming the templates there are" grep -q "unknown template 'jinja'; one of auto, chatml" chat.err
 check "--help exits 0" status 0 "$LATHE" chat --help
 tap_done
