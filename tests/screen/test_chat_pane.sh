@@ -5,17 +5,17 @@
 # shown; readline takes the typing (slash commands, Tab completion, UTF-8, a
 # line continued with a backslash); a greedy reply streams and says what
 # `lathe generate` says; /ab on shows both columns with their labels and
-# figures, and a vote writes preferences.jsonl with the right chosen and
-# rejected replies (= and x: a tie, both bad); blind mode names the columns
-# 1 and 2 until the vote reveals them; Ctrl-C and Esc stop the replies; the
-# context filling up is noticed; /save writes a dataset `lathe data stats`
-# reads and the Data pane opens; /checkpoint lists and loads a run's
-# checkpoints, also of a sample run still training in another process (and
-# says they share the cores); history persists across restarts and Ctrl-R
-# searches it; `lathe MODEL` opens on the Chat pane; the bare sample
-# workspace chats with the newest sample adapter under runs/ and loads
-# nothing until the pane is shown; an 80x24 colourless A/B screen keeps both
-# columns and their figures.
+# figures, the words that differ underlined, and a vote writes
+# preferences.jsonl with the right chosen and rejected replies (= and x: a
+# tie, both bad); blind mode names the columns 1 and 2 until the vote
+# reveals them; Ctrl-C and Esc stop the replies; the context filling up is
+# noticed; /save writes a dataset `lathe data stats` reads and the Data pane
+# opens; /checkpoint lists and loads a run's checkpoints, also of a sample
+# run still training in another process (and says they share the cores);
+# history persists across restarts and Ctrl-R searches it; `lathe MODEL`
+# opens on the Chat pane; the bare sample workspace chats with the newest
+# sample adapter under runs/ and loads nothing until the pane is shown; an
+# 80x24 colourless A/B screen keeps both columns and their figures.
 . "${LATHE_SRCDIR:-$(dirname "$0")/../..}/tests/tap.sh"
 . "$LATHE_SRCDIR/tests/screen/harness.sh"
 
@@ -46,6 +46,11 @@ idle() { line_is "" && scr_lacks "generating"; }
 # The pane has finished N replies (their figures are drawn).
 replies_done() { [ "$(scr_screen | grep -o 'tokens\{0,1\} · first [0-9.]* s' | wc -l)" -ge "$1" ]; }
 exited_ok() { scr_wait "lathe exited with 0"; }
+# A row with underlined words (SGR 4, bold or not) on both sides of the rule.
+underlined() {
+    u="$(printf '\033')\[\(1;\)\{0,1\}4m"
+    scr_screen -e | grep -q "$u[^│]*│.*$u"
+}
 # Below the prompt "> TEXT", a row with both columns' figures.
 answered() {
     scr_screen | awk -v t="> $1" 'index($0, t) == 1 { on = 1; next }
@@ -97,6 +102,7 @@ check "A/B: both columns, each labelled with what it runs" \
 check "... both stream and end with their figures" \
     scr_poll has_re 'tokens\{0,1\} · first .*│ .*tokens\{0,1\} · first'
 check "... and the rule asks for a vote" scr_wait "vote on an empty line: 1/a first, 2/b second"
+check "... the words that differ underlined in both columns" scr_poll underlined
 scr_keys b
 check "b votes for the second column and says so in the status line" \
     scr_poll status_has "recorded in preferences.jsonl: B better"
