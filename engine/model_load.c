@@ -126,8 +126,9 @@ static int check_gguf_tensor(const gguf_tensor *t, const model_tensor_info *e, c
         return -1;
     }
     if (!quant_can_dequantize(t->type)) {
-        snprintf(err, errlen, "tensor %s: type %s cannot be loaded (F32, F16, BF16, Q8_0, Q4_0, "
-                 "Q4_K, Q6_K)", e->name, ggml_type_name(t->type));
+        snprintf(err, errlen, "tensor %s: type %s is not supported (lathe reads F32, F16, BF16, "
+                 "Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS)",
+                 e->name, ggml_type_name(t->type));
         return -1;
     }
     return 0;
@@ -145,6 +146,10 @@ static int load_gguf_tensor(model *m, const gguf_tensor *t, const model_tensor_i
                  ggml_type_name(t->type));
         return -1;
     }
+    /* A tied head reads the file's blocks, as an untied quantized one does. */
+    if (quantized_base && t->type != GGML_TYPE_F32 && model_get_config(m)->tied_embeddings &&
+        !strcmp(e->name, "token_embd.weight"))
+        return model_set_quantized(m, e->name, t->type, t->data, err, errlen);
     return 0;
 }
 
