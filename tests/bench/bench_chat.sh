@@ -54,7 +54,7 @@ prompts() {
 chat() {
     prompts | "$lathe" chat -m "$model" --lora "$work/run" --ab --temp 0 -n "$tokens" \
         >"$work/chat-$1.out" 2>"$work/chat-$1.err" || { cat "$work/chat-$1.err" >&2; exit 1; }
-    awk -v tag="$1" '/^lathe chat: [AB]: [0-9]+ tokens, first after/ && $10 != "tokens/s" {
+    awk -v tag="$1" '/^lathe chat: [AB]: [0-9]+ tokens?, first after/ && $10 != "tokens/s" {
         side = substr($3, 1, 1)
         if (seen[side]++) print tag, side, $8, $10
     }' "$work/chat-$1.err"

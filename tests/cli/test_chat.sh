@@ -8,6 +8,7 @@
 # /save writes a dataset `lathe data stats` opens; /checkpoint lists a run's
 # checkpoints and loads one as B (a LoRA run's as an adapter, a full
 # fine-tune's as weights of its own), also while that run is still training;
+# /lora gives B an adapter, at a scale, or none, /model reopens the model;
 # --template and /template render the prompt with another template, --system
 # puts a system turn first; bad options and commands say what was expected.
 . "${LATHE_SRCDIR:-$(dirname "$0")/../..}/tests/tap.sh"
@@ -50,6 +51,22 @@ check "--ab prints one line per side" test "$(wc -l <ab.out)" -eq 2
 check "... A first: the model without the adapter" test "$(reply A <ab.out)" = "$g"
 check "... then B: the model with it" test "$(reply B <ab.out)" = "$gl"
 check "... and the figures of both on stderr" test "$(grep -c 'tokens/s' chat.err)" -eq 2
+
+# /lora and /model in the chat: B gets and loses its adapter, the model reopens
+printf '/lora run\n/ab on\n%s\n/lora none\n/ab on\n/reset\n%s\n/lora run 2\n/ab on\n/model %s\n' \
+    "$q" "$q" "$model" | chat --temp 0 -n 24 >lora.out
+check "/lora PATH gives B the adapter" grep -q '^# B: model.gguf + run, scale 1.0$' lora.out
+check "... and B answers as lathe generate --lora does" test "$(reply B <lora.out)" = "$gl"
+check "/lora none removes B, which ends A/B" grep -q '^# B removed; A/B off$' lora.out
+check "... so /ab on is refused" grep -q 'B runs nothing to compare with A' chat.err
+check "... and the next prompt gets A's reply alone" \
+    test "$(grep -c '^A: ' lora.out)" -eq 2 -a "$(grep -c '^B: ' lora.out)" -eq 1
+check "/lora PATH SCALE sets the adapter's scale" grep -q '^# B: model.gguf + run, scale 2.0$' lora.out
+ab="# A: model.gguf, no adapter|# B: model.gguf + run, scale 2.0|"
+check "/model PATH reopens A, and B keeps its adapter" \
+    test "$(tail -n 5 lora.out | tr '\n' '|')" = "# A/B on|$ab$ab"
+printf '%s\n' "$q" | chat --temp 0 -n 1 >/dev/null
+check "one token is said in the singular" grep -q '^lathe chat: A: 1 token, first after' chat.err
 
 printf '%s\n/vote b\n' "$q" | chat --lora run --ab --temp 0 -n 24 >vote.out
 check "/vote b appends one line to preferences.jsonl" test "$(wc -l <preferences.jsonl)" -eq 1
