@@ -10,12 +10,13 @@
 # tie, both bad); blind mode names the columns 1 and 2 until the vote
 # reveals them; Ctrl-C and Esc stop the replies; the context filling up is
 # noticed; /save writes a dataset `lathe data stats` reads and the Data pane
-# opens; /checkpoint lists and loads a run's checkpoints, also of a sample
-# run still training in another process (and says they share the cores);
-# history persists across restarts and Ctrl-R searches it; `lathe MODEL`
-# opens on the Chat pane; the bare sample workspace chats with the newest
-# sample adapter under runs/ and loads nothing until the pane is shown; an
-# 80x24 colourless A/B screen keeps both columns and their figures.
+# opens; /lora and /model load as jobs; /checkpoint lists and loads a run's
+# checkpoints, also of a sample run still training in another process (and
+# says they share the cores); history persists across restarts and Ctrl-R
+# searches it; `lathe MODEL` opens on the Chat pane; the bare sample
+# workspace chats with the newest sample adapter under runs/ and loads
+# nothing until the pane is shown; an 80x24 colourless A/B screen keeps both
+# columns and their figures.
 . "${LATHE_SRCDIR:-$(dirname "$0")/../..}/tests/tap.sh"
 . "$LATHE_SRCDIR/tests/screen/harness.sh"
 
@@ -164,6 +165,16 @@ scr_keys "/save talk.jsonl" Enter
 check "/save says what it saved" scr_wait "to talk.jsonl"
 "$LATHE" data stats talk.jsonl >stats.out 2>&1
 check "... a messages dataset lathe data stats opens" grep -q 'rows (messages), 0 problem rows' stats.out
+
+scr_keys "/lora none" Enter
+check "/lora none removes B (a job beside the pane)" scr_wait "B removed; A/B off"
+scr_keys "/lora run 0.5" Enter
+check "/lora PATH SCALE gives B an adapter at that scale" scr_wait "B: model.gguf + run, scale 0.5"
+scr_keys "/model $model" Enter
+check "/model reopens the model and says how long it took" scr_poll status_has "/model took"
+scr_keys "/lora run" Enter
+scr_poll status_has "/lora took" || diag "/lora run did not finish"
+scr_keys "/ab on" Enter
 
 scr_keys "/checkpoint run" Enter
 check "/checkpoint RUN lists its checkpoints" scr_wait "run: 2 checkpoints"
