@@ -44,6 +44,16 @@ shows_lines() {
 line_is() { [ "$(scr_screen | grep '^>\( \|$\)' | tail -n 1 | sed 's/ *$//')" = "$(printf '> %s' "$1" | sed 's/ *$//')" ]; }
 # The line is empty (a prompt typed was sent) and no reply is being generated.
 idle() { line_is "" && scr_lacks "generating"; }
+typed() { ! line_is ""; }
+# ask TEXT: types TEXT, sends it once the line shows it (tmux hands keys over
+# before lathe reads them, so an empty line alone says nothing), waits for
+# the line to be taken and every reply done.
+ask() {
+    scr_keys "$1"
+    scr_poll typed || diag "'$1' did not show"
+    scr_keys Enter
+    { scr_poll line_is "" && scr_poll idle; } || diag "'$1' was not answered"
+}
 # The pane has finished N replies (their figures are drawn).
 replies_done() { [ "$(scr_screen | grep -o 'tokens\{0,1\} · first [0-9.]* s' | wc -l)" -ge "$1" ]; }
 exited_ok() { scr_wait "lathe exited with 0"; }
@@ -116,13 +126,11 @@ check "after the vote b is typed, not a second vote" scr_poll line_is "b"
 scr_keys C-u
 # The last line of preferences.jsonl has the label L and both replies.
 last_vote() { tail -n 1 preferences.jsonl | grep -F "\"label\":\"$1\"" | grep -qF '"responses":{"a":'; }
-scr_keys "Hello" Enter
-scr_poll idle || diag "'Hello' was not answered"
+ask "Hello"
 scr_keys =
 check "= votes a tie" scr_poll status_has "recorded in preferences.jsonl: a tie"
 check "... a line with both replies" last_vote tie
-scr_keys "Hello again" Enter
-scr_poll idle || diag "'Hello again' was not answered"
+ask "Hello again"
 scr_keys x
 check "x votes both bad" scr_poll status_has "recorded in preferences.jsonl: both bad"
 check "... a line with both replies" last_vote both_bad
@@ -155,8 +163,7 @@ check "Esc stops both replies too" scr_poll stopped_rows 2
 long=$(for i in 1 2 3 4 5 6 7 8 9 10 11 12; do printf 'one two three four five six seven eight nine ten '; done)
 scr_keys "/set max_tokens 4" Enter "/reset" Enter
 for p in "First: $long" "Second: $long"; do
-    scr_keys "$p" Enter
-    scr_poll idle || diag "'${p%% *}' was not answered"
+    ask "$p"
 done
 check "a full context is said: the oldest turns dropped" \
     scr_wait "the context of 256 tokens is full: dropped the 2 oldest turns"
