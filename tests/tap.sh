@@ -31,6 +31,10 @@ diag() {
     printf '%s\n' "$@" | sed 's/^/# /'
 }
 
+# json_string TEXT: TEXT as jansson writes it inside a JSON string
+# (backslashes and quotes escaped, newlines as \n).
+json_string() { printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g' | awk 'NR > 1 { printf "\\n" } { printf "%s", $0 }'; }
+
 tap_done() {
     echo "1..$tap_n"
     [ "$tap_failed" -eq 0 ]

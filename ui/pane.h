@@ -114,6 +114,10 @@ typedef struct {
     void (*destroy)(pane *p);     /* optional: free what init allocated */
     const pane_key *keys;
     size_t n_keys;
+    /* The pane types printable keys into a line of its own (the Chat
+     * pane's prompt): the screen's letter and digit keys do not reach it,
+     * and its help and key bar say so. */
+    bool takes_text;
     const char *const *text;      /* pane_text panes: their lines */
     size_t n_text;
 } pane_class;

@@ -55,6 +55,21 @@ static const pane_key global_keys[] = {
 };
 #define N_GLOBAL_KEYS (sizeof global_keys / sizeof global_keys[0])
 
+/* Those that reach a pane typing printable keys into a line (takes_text). */
+static const pane_key text_global_keys[] = {
+    {"S-Tab", "previous pane", "prev"},
+    {"F1", "this help", "help"},
+    {"F2", "next colour theme", "theme"},
+    {"Ctrl-C", "quit (asks if work would be lost)", "quit"},
+};
+
+static const pane_key *globals(const screen *s, size_t *n)
+{
+    bool text = s->panes[s->focus]->cls->takes_text;
+    *n = text ? sizeof text_global_keys / sizeof text_global_keys[0] : N_GLOBAL_KEYS;
+    return text ? text_global_keys : global_keys;
+}
+
 static screen *of(pane_host *h)
 {
     return (screen *)h;
@@ -261,8 +276,10 @@ static void draw_keybar(const screen *s)
 {
     int y = LINES - 1;
     const pane_class *c = s->panes[s->focus]->cls;
+    size_t n;
+    const pane_key *g = globals(s, &n);
     text_blank(stdscr, y, 0, COLS, theme_attr(THEME_BORDER));
-    int x = keybar_items(y, 1, global_keys, N_GLOBAL_KEYS);
+    int x = keybar_items(y, 1, g, n);
     keybar_items(y, x + 1, c->keys, c->n_keys);
 }
 
@@ -277,8 +294,9 @@ static void help_rows(int *row, int top, int left, int w, const pane_key *keys, 
 static void draw_help(const screen *s)
 {
     const pane_class *c = s->panes[s->focus]->cls;
-    size_t pane_rows = c->n_keys ? c->n_keys : 1;
-    int h = (int)(pane_rows + N_GLOBAL_KEYS) + 7, w = 64, top, left, row = 1;
+    size_t pane_rows = c->n_keys ? c->n_keys : 1, n;
+    const pane_key *g = globals(s, &n);
+    int h = (int)(pane_rows + n) + 7, w = 64, top, left, row = 1;
     box_draw(h, w, &top, &left);
     text_putf(stdscr, top, left + 2, w - 4, theme_attr(THEME_ACCENT) | A_BOLD, " Help: %s pane ",
               c->name);
@@ -289,7 +307,7 @@ static void draw_help(const screen *s)
         text_put(stdscr, top + row++, left + 4, w - 6, theme_attr(THEME_TEXT), "none of its own yet");
     row++;
     text_put(stdscr, top + row++, left + 2, w - 4, theme_attr(THEME_DIM), "Global keys");
-    help_rows(&row, top, left, w, global_keys, N_GLOBAL_KEYS);
+    help_rows(&row, top, left, w, g, n);
     row++;
     text_putf(stdscr, top + row, left + 2, w - 4, theme_attr(THEME_DIM),
               "theme: %s   any key closes this help", theme_name());

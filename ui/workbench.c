@@ -43,14 +43,31 @@ bool workbench_is_dataset(const char *path)
     return false;
 }
 
-/* The Config pane opens PATH as any pane's PANE_MSG_OPEN would have it. */
-static void open_config(pane *p, const char *path, bool first)
+/* A pane opens PATH as any pane's PANE_MSG_OPEN would have it. */
+static void post_open(pane *p, pane_id to, const char *path)
 {
-    pane_msg m = {.kind = PANE_MSG_OPEN, .to = PANE_CONFIG};
+    pane_msg m = {.kind = PANE_MSG_OPEN, .to = to};
     snprintf(m.path, sizeof m.path, "%s", path);
     pane_receive(p, &m);
+}
+
+static void open_config(pane *p, const char *path, bool first)
+{
+    post_open(p, PANE_CONFIG, path);
     if (first)
         pane_focus(p, PANE_CONFIG);
+}
+
+/* The Chat pane is told its model and B as messages; it loads them once it
+ * is shown, so the workbench starts at once. */
+static void open_chat(pane *chat, const workbench_options *opt)
+{
+    const char *paths[] = {opt->chat_model, opt->chat_adapter};
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
+        if (paths[i])
+            post_open(chat, PANE_CHAT, paths[i]);
+    if (!opt->dataset && !opt->config)
+        pane_focus(chat, PANE_CHAT);
 }
 
 static screen *build_screen(pane_env *env, const workbench_options *opt, char *err, size_t errlen)
@@ -65,6 +82,8 @@ static screen *build_screen(pane_env *env, const workbench_options *opt, char *e
             return NULL;
         }
     }
+    if (s && opt->chat_model)
+        open_chat(screen_pane(s, PANE_CHAT), opt);
     /* A file that does not open is reported in the pane itself. */
     char open_err[512];
     if (s && opt->dataset)

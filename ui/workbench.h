@@ -13,6 +13,9 @@ typedef struct {
     const char *config;    /* training config: the Config pane edits it, the Data pane
                             * counts tokens with it; NULL = none */
     bool config_first;     /* show the Config pane first (PATH was the config) */
+    const char *chat_model;    /* the Chat pane's model, loaded once the pane is shown;
+                                * alone (no dataset, no config) it opens on the Chat pane */
+    const char *chat_adapter;  /* and its B: an adapter or a run directory; NULL = none */
 } workbench_options;
 
 /* True when PATH names a dataset file the Data pane opens (.jsonl, .json,

@@ -312,6 +312,8 @@ static int run_workbench(int argc, char **argv)
     opt.model = ws.model[0] ? ws.model : NULL;
     opt.config = ws.config[0] ? ws.config : NULL;
     opt.config_first = ws.config_first && path;
+    opt.chat_model = ws.chat_model[0] ? ws.chat_model : NULL;
+    opt.chat_adapter = ws.adapter[0] ? ws.adapter : NULL;
     return workbench_run(&opt);
 }
 

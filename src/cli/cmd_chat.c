@@ -20,6 +20,7 @@
 #include "chat_cmd.h"
 #include "cli_opts.h"
 #include "cmd_chat.h"
+#include "plural.h"
 
 typedef struct {
     chat_options o;
@@ -55,6 +56,10 @@ static int parse(const cli_command *cmd, int argc, char **argv, chat_args *a)
         return rc;
     if (!o->model)
         return cli_usage_error(cmd, "give the model with -m");
+    char err[1024];
+    chat_tmpl t;
+    if (o->template_name && chat_session_parse_template(o->template_name, &t, err, sizeof err))
+        return cli_usage_error(cmd, "--template: %s", err);
     if ((a->ab || a->blind) && !o->b.adapter)
         return cli_usage_error(cmd, "%s needs --lora ADAPTER: B is the model with the adapter",
                                a->blind ? "--blind" : "--ab");
@@ -92,9 +97,9 @@ static void put_stats(FILE *fp, const chat_session *s, int col, const char *lead
     char speed[32] = "tokens/s n/a"; /* decoding speed needs a token after the first */
     if (st->tokens > 1)
         snprintf(speed, sizeof speed, "%.1f tokens/s", st->tok_per_s);
-    fprintf(fp, "%s%s: %zu tokens, first after %.3f s, %s (prompt %zu tokens, %zu cached)%s\n",
-            lead, chat_session_tag(s, col), st->tokens, st->ttft_s, speed, st->prompt_tokens,
-            st->reused, stop_note(st->stop));
+    fprintf(fp, "%s%s: %zu token%s, first after %.3f s, %s (prompt %zu token%s, %zu cached)%s\n",
+            lead, chat_session_tag(s, col), st->tokens, plural_s(st->tokens), st->ttft_s, speed,
+            st->prompt_tokens, plural_s(st->prompt_tokens), st->reused, stop_note(st->stop));
 }
 
 /* The line mode's replies and figures, once every column has finished. */

@@ -285,15 +285,6 @@ static int inspect_adapter(const char *path)
     return CLI_OK;
 }
 
-static bool gguf_is_adapter(const char *path)
-{
-    char err[256], type[32];
-    gguf_file *g = gguf_open(path, err, sizeof err);
-    bool yes = g && gguf_get_strz(g, "general.type", type, sizeof type) && !strcmp(type, "adapter");
-    gguf_close(g);
-    return yes;
-}
-
 static bool file_in(const char *dir, const char *name, char *path, size_t pathlen)
 {
     struct stat st;
@@ -366,5 +357,5 @@ int cmd_inspect(const cli_command *cmd, int argc, char **argv)
         return inspect_dir(path);
     if (S_ISDIR(st.st_mode) || ends_with(path, ".safetensors"))
         return inspect_hf(path);
-    return gguf_is_adapter(path) ? inspect_adapter(path) : inspect_gguf(path);
+    return adapter_path_is_adapter(path) ? inspect_adapter(path) : inspect_gguf(path);
 }

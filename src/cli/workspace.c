@@ -10,12 +10,18 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "adapter_path.h"
+#include "run_list.h"
 #include "train_config.h"
 #include "workbench.h"
 #include "workspace.h"
 
 /* The sample config the bare workbench opens. */
 #define SAMPLE_CONFIG "lora.yaml"
+/* Where `lathe train` puts runs by default, and how many of the newest are
+ * looked at for the sample's adapter. */
+#define RUNS_DIR "runs"
+#define RUNS_LOOKED_AT 32
 
 static bool is_file(const char *path)
 {
@@ -75,6 +81,8 @@ static int from_config(const char *path, workspace *ws, char *err, size_t errlen
         snprintf(err, errlen, "%s", first[0] ? first : "the config does not load");
     } else {
         snprintf(ws->config, sizeof ws->config, "%s", path);
+        if (cfg.base_model)
+            snprintf(ws->chat_model, sizeof ws->chat_model, "%s", cfg.base_model);
         if (cfg.datasets.n)
             snprintf(ws->dataset, sizeof ws->dataset, "%s", cfg.datasets.items[0].path);
     }
@@ -100,11 +108,15 @@ static int classify(const char *path, workspace *ws, char *err, size_t errlen)
         return -1;
     if (is_dir(path)) {
         snprintf(probe, sizeof probe, "%s/config.yaml", path);
-        if (is_file(probe))
+        if (is_file(probe)) {
+            if (adapter_path_is_adapter(path))
+                snprintf(ws->adapter, sizeof ws->adapter, "%s", path);
             return from_config(probe, ws, err, errlen);
+        }
         snprintf(probe, sizeof probe, "%s/config.json", path);
         if (is_file(probe)) {
             snprintf(ws->model, sizeof ws->model, "%s", path);
+            snprintf(ws->chat_model, sizeof ws->chat_model, "%s", path);
             return 0;
         }
         snprintf(err, errlen, "%s: a directory with neither config.yaml (a run directory) nor "
@@ -126,6 +138,7 @@ static int classify(const char *path, workspace *ws, char *err, size_t errlen)
     }
     if (ends_with(path, ".gguf") || ends_with(path, ".safetensors")) {
         snprintf(ws->model, sizeof ws->model, "%s", path);
+        snprintf(ws->chat_model, sizeof ws->chat_model, "%s", path);
         return 0;
     }
     snprintf(err, errlen, "%s: expected a dataset (.jsonl, .json, .gz), a config (.yaml), a "
@@ -133,8 +146,42 @@ static int classify(const char *path, workspace *ws, char *err, size_t errlen)
     return -1;
 }
 
-int workspace_resolve(const char *path, const char *model, const char *config, workspace *ws,
-                      char *err, size_t errlen)
+/* True when RUN's config trained on the model file BASE. */
+static bool trained_on(const char *run, const struct stat *base)
+{
+    char path[PATH_MAX + 16];
+    train_config cfg;
+    config_diags diags;
+    struct stat st;
+    snprintf(path, sizeof path, "%s/config.yaml", run);
+    bool yes = train_config_load(&cfg, path, NULL, 0, &diags) == 0 && cfg.base_model &&
+               stat(cfg.base_model, &st) == 0 && st.st_dev == base->st_dev &&
+               st.st_ino == base->st_ino;
+    train_config_free(&cfg);
+    return yes;
+}
+
+/* The sample workspace's B: the newest run under runs/ that trained an
+ * adapter on its model. */
+static void sample_adapter(workspace *ws)
+{
+    run_list_entry runs[RUNS_LOOKED_AT];
+    char err[256], dir[PATH_MAX];
+    struct stat base;
+    long n = run_list_scan(RUNS_DIR, runs, RUNS_LOOKED_AT, err, sizeof err);
+    if (n <= 0 || stat(ws->chat_model, &base) != 0)
+        return;
+    for (long i = 0; i < n && i < RUNS_LOOKED_AT; i++) {
+        snprintf(dir, sizeof dir, "%s/%s", RUNS_DIR, runs[i].name);
+        if (adapter_path_is_adapter(dir) && trained_on(dir, &base)) {
+            snprintf(ws->adapter, sizeof ws->adapter, "%s", dir);
+            return;
+        }
+    }
+}
+
+int workspace_resolve(const char *path, const char *model_path, const char *config,
+                      workspace *ws, char *err, size_t errlen)
 {
     memset(ws, 0, sizeof *ws);
     char sample[PATH_MAX];
@@ -146,13 +193,17 @@ int workspace_resolve(const char *path, const char *model, const char *config, w
     if (classify(path ? path : sample, ws, err, errlen) != 0)
         return -1;
     snprintf(ws->title, sizeof ws->title, "%s", path ? path : "sample workspace");
-    if (model && exists(model, err, errlen) != 0)
+    if (model_path && exists(model_path, err, errlen) != 0)
         return -1;
-    if (model)
-        snprintf(ws->model, sizeof ws->model, "%s", model);
+    if (model_path)
+        snprintf(ws->model, sizeof ws->model, "%s", model_path);
     if (config && from_config(config, ws, err, errlen) != 0)
         return -1;
     if (path && workbench_is_dataset(path))
         snprintf(ws->dataset, sizeof ws->dataset, "%s", path);
+    if (model_path)
+        snprintf(ws->chat_model, sizeof ws->chat_model, "%s", model_path);
+    if (!path)
+        sample_adapter(ws);
     return 0;
 }

@@ -1,7 +1,9 @@
 /* workspace.h - what `lathe [PATH]` opens: PATH (a dataset, a training
  * config, a run directory or a model) or, with none, the bundled sample
  * workspace, resolved to the dataset, config and model the workbench panes
- * start with. */
+ * start with, and what the Chat pane runs: the model (a config's base
+ * model) and as B a run directory's adapter, or for the sample workspace
+ * the newest run under runs/ that trained an adapter on the sample model. */
 #ifndef LATHE_WORKSPACE_H
 #define LATHE_WORKSPACE_H
 
@@ -12,6 +14,8 @@ typedef struct {
     char dataset[PATH_MAX];   /* "" when PATH names no dataset */
     char config[PATH_MAX];    /* "" when there is no training config */
     char model[PATH_MAX];     /* "" when the model comes from the config or is absent */
+    char chat_model[PATH_MAX];  /* the Chat pane's model: the model, or the config's */
+    char adapter[PATH_MAX];   /* the Chat pane's B: a run directory's adapter; "" none */
     char title[PATH_MAX];     /* for the workbench's title line */
     bool config_first;        /* PATH named the config itself: its pane comes first */
 } workspace;

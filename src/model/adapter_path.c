@@ -6,6 +6,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "gguf.h"
+
 static bool is_dir(const char *p)
 {
     struct stat st;
@@ -61,4 +63,16 @@ int adapter_path_read(const char *path, const model_config *base, adapter *ad, c
     if (!rc && base && !peft && !strcmp(ad->arch, base->arch))
         adapter_set_base(ad, base);
     return rc;
+}
+
+bool adapter_path_is_adapter(const char *path)
+{
+    char file[4096], err[512], type[32];
+    bool peft;
+    if (is_dir(path))
+        return resolve(path, file, sizeof file, &peft, err, sizeof err) == 0;
+    gguf_file *g = gguf_open(path, err, sizeof err);
+    bool yes = g && gguf_get_strz(g, "general.type", type, sizeof type) && !strcmp(type, "adapter");
+    gguf_close(g);
+    return yes;
 }

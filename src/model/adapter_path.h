@@ -4,6 +4,7 @@
 #ifndef LATHE_ADAPTER_PATH_H
 #define LATHE_ADAPTER_PATH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "adapter.h"
@@ -14,5 +15,10 @@
  * architecture takes it. Returns 0, or -1 with "path: reason" in err. */
 int adapter_path_read(const char *path, const model_config *base, adapter *ad, char *err,
                       size_t errlen);
+
+/* True when PATH names an adapter rather than a model: a GGUF file whose
+ * general.type is "adapter", or a directory where adapter_path_read finds
+ * one (PEFT, or a run directory holding one). */
+bool adapter_path_is_adapter(const char *path);
 
 #endif

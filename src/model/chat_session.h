@@ -91,6 +91,9 @@ const char *chat_session_reply(const chat_session *s, int col);
 const chat_stats *chat_session_stats(const chat_session *s, int col);
 /* Word diff of the two finished replies of an A/B exchange. -1 with err. */
 int chat_session_diff(const chat_session *s, chat_diff *out, char *err, size_t errlen);
+/* True when the latest exchange can take a vote: A/B, both replies
+ * finished, not yet voted. */
+bool chat_session_can_vote(const chat_session *s);
 /* Records a vote on the latest A/B exchange (both replies finished, not
  * yet voted) as a line of preferences.jsonl; MSG says what was recorded
  * and, in blind mode, which side each column was. -1 with err. */
@@ -115,6 +118,9 @@ int chat_session_set_settings(chat_session *s, const chat_settings *c, char *err
 int chat_session_set_system(chat_session *s, const char *text, char *err, size_t errlen);
 /* NAME is a template lathe renders, or "auto" for each model's own. */
 int chat_session_set_template(chat_session *s, const char *name, char *err, size_t errlen);
+/* NAME as such a template into *OUT (UNKNOWN for "auto"); -1 with err
+ * listing the names there are. */
+int chat_session_parse_template(const char *name, chat_tmpl *out, char *err, size_t errlen);
 /* Forgets every turn (the system prompt stays). */
 int chat_session_reset(chat_session *s, char *err, size_t errlen);
 /* The run a bare /checkpoint lists from now on. -1 when out of memory. */

@@ -26,6 +26,12 @@ static int vote_ready(const chat_session *s, char *err, size_t errlen)
     return why ? -1 : 0;
 }
 
+bool chat_session_can_vote(const chat_session *s)
+{
+    char why[128];
+    return vote_ready(s, why, sizeof why) == 0;
+}
+
 /* The column showing SIDE. */
 static int col_of(const chat_exchange *e, int side)
 {
@@ -209,17 +215,24 @@ int chat_session_set_settings(chat_session *s, const chat_settings *c, char *err
     return 0;
 }
 
+int chat_session_parse_template(const char *name, chat_tmpl *out, char *err, size_t errlen)
+{
+    bool own = !strcmp(name, "auto");
+    *out = own ? CHAT_TMPL_UNKNOWN : chat_tmpl_from_name(name);
+    if (own || chat_tmpl_known(*out))
+        return 0;
+    int n = snprintf(err, errlen, "unknown template '%s'; one of auto", name);
+    for (int i = 1; i < CHAT_TMPL_COUNT && n > 0 && (size_t)n < errlen; i++)
+        n += snprintf(err + n, errlen - (size_t)n, ", %s", chat_tmpl_name((chat_tmpl)i));
+    return -1;
+}
+
 int chat_session_set_template(chat_session *s, const char *name, char *err, size_t errlen)
 {
-    if (chat_session_refuse_busy(s, err, errlen))
+    chat_tmpl t;
+    if (chat_session_refuse_busy(s, err, errlen) ||
+        chat_session_parse_template(name, &t, err, errlen))
         return -1;
-    chat_tmpl t = strcmp(name, "auto") ? chat_tmpl_from_name(name) : CHAT_TMPL_UNKNOWN;
-    if (strcmp(name, "auto") && !chat_tmpl_known(t)) {
-        int n = snprintf(err, errlen, "unknown template '%s'; one of auto", name);
-        for (int i = 1; i < CHAT_TMPL_COUNT && n > 0 && (size_t)n < errlen; i++)
-            n += snprintf(err + n, errlen - (size_t)n, ", %s", chat_tmpl_name((chat_tmpl)i));
-        return -1;
-    }
     s->tmpl = t;
     return 0;
 }

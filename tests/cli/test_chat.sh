@@ -8,7 +8,9 @@
 # /save writes a dataset `lathe data stats` opens; /checkpoint lists a run's
 # checkpoints and loads one as B (a LoRA run's as an adapter, a full
 # fine-tune's as weights of its own), also while that run is still training;
-# bad options and commands say what was expected.
+# /lora gives B an adapter, at a scale, or none, /model reopens the model;
+# --template and /template render the prompt with another template, --system
+# puts a system turn first; bad options and commands say what was expected.
 . "${LATHE_SRCDIR:-$(dirname "$0")/../..}/tests/tap.sh"
 
 out=$(mktemp -d)
@@ -50,12 +52,26 @@ check "... A first: the model without the adapter" test "$(reply A <ab.out)" = "
 check "... then B: the model with it" test "$(reply B <ab.out)" = "$gl"
 check "... and the figures of both on stderr" test "$(grep -c 'tokens/s' chat.err)" -eq 2
 
-# json TEXT: TEXT as jansson writes it in a JSON string (quotes escaped)
-json() { printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g' | awk 'NR > 1 { printf "\\n" } { printf "%s", $0 }'; }
+# /lora and /model in the chat: B gets and loses its adapter, the model reopens
+printf '/lora run\n/ab on\n%s\n/lora none\n/ab on\n/reset\n%s\n/lora run 2\n/ab on\n/model %s\n' \
+    "$q" "$q" "$model" | chat --temp 0 -n 24 >lora.out
+check "/lora PATH gives B the adapter" grep -q '^# B: model.gguf + run, scale 1.0$' lora.out
+check "... and B answers as lathe generate --lora does" test "$(reply B <lora.out)" = "$gl"
+check "/lora none removes B, which ends A/B" grep -q '^# B removed; A/B off$' lora.out
+check "... so /ab on is refused" grep -q 'B runs nothing to compare with A' chat.err
+check "... and the next prompt gets A's reply alone" \
+    test "$(grep -c '^A: ' lora.out)" -eq 2 -a "$(grep -c '^B: ' lora.out)" -eq 1
+check "/lora PATH SCALE sets the adapter's scale" grep -q '^# B: model.gguf + run, scale 2.0$' lora.out
+ab="# A: model.gguf, no adapter|# B: model.gguf + run, scale 2.0|"
+check "/model PATH reopens A, and B keeps its adapter" \
+    test "$(tail -n 5 lora.out | tr '\n' '|')" = "# A/B on|$ab$ab"
+printf '%s\n' "$q" | chat --temp 0 -n 1 >/dev/null
+check "one token is said in the singular" grep -q '^lathe chat: A: 1 token, first after' chat.err
+
 printf '%s\n/vote b\n' "$q" | chat --lora run --ab --temp 0 -n 24 >vote.out
 check "/vote b appends one line to preferences.jsonl" test "$(wc -l <preferences.jsonl)" -eq 1
-check "... B's reply chosen" grep -qF "\"chosen\":[{\"role\":\"assistant\",\"content\":\"$(json "$gl")\"}]" preferences.jsonl
-check "... A's rejected" grep -qF "\"rejected\":[{\"role\":\"assistant\",\"content\":\"$(json "$g")\"}]" preferences.jsonl
+check "... B's reply chosen" grep -qF "\"chosen\":[{\"role\":\"assistant\",\"content\":\"$(json_string "$gl")\"}]" preferences.jsonl
+check "... A's rejected" grep -qF "\"rejected\":[{\"role\":\"assistant\",\"content\":\"$(json_string "$g")\"}]" preferences.jsonl
 check "... the prompt as messages" grep -qF "\"prompt\":[{\"role\":\"user\",\"content\":\"$q\"}]" preferences.jsonl
 check "... and the label b" grep -qF '"label":"b"' preferences.jsonl
 check "... and says so" grep -q '^# recorded in preferences.jsonl: B better' vote.out
@@ -74,7 +90,7 @@ first_b=$(grep -m 1 -n '(1 was B:' blind.out | cut -d: -f1)
 chosen=$(head -n $((first_b - 1)) blind.out | grep '^1: ' | tail -n 1 | sed 's/^1: //')
 check "... a vote for column 1 when it was B chose B's reply" \
     grep -qF "\"label\":\"b\"" preferences.jsonl
-check "... with column 1's text" grep -qF "\"chosen\":[{\"role\":\"assistant\",\"content\":\"$(json "$(printf '%b' "$chosen")")\"}]" preferences.jsonl
+check "... with column 1's text" grep -qF "\"chosen\":[{\"role\":\"assistant\",\"content\":\"$(json_string "$(printf '%b' "$chosen")")\"}]" preferences.jsonl
 
 printf 'Hello\nHow are you?\n/save talk.jsonl\n' | chat --lora run --ab --temp 0 -n 12 >save.out
 check "/save says what it saved" grep -q '^# saved 2 conversations (4 turns) to talk.jsonl' save.out
@@ -118,6 +134,21 @@ kill -INT "$trainer" 2>/dev/null
 wait "$trainer" 2>/dev/null
 trainer=
 
+# prompt_tokens ARGS...: the prompt's length in tokens of a greedy reply to $q
+prompt_tokens() {
+    printf '%s\n' "$q" | chat --temp 0 -n 2 "$@" >/dev/null
+    sed -n 's/.*(prompt \([0-9]*\) tokens.*/\1/p' chat.err | head -n 1
+}
+own=$(prompt_tokens)
+check "--template chatml renders the prompt as the sample's own template" \
+    test "$(prompt_tokens --template chatml)" = "$own"
+check "--template llama3 renders another prompt" test "$(prompt_tokens --template llama3)" != "$own"
+check "... as /template llama3 does" test "$(prompt_tokens --template llama3)" = \
+    "$(printf '/template llama3\n%s\n' "$q" | chat --temp 0 -n 2 >/dev/null &&
+        sed -n 's/.*(prompt \([0-9]*\) tokens.*/\1/p' chat.err)"
+check "--system puts a system turn before the prompt" \
+    test "$(prompt_tokens --system "Answer briefly.")" -gt "$own"
+
 status() { want=$1; shift; "$@" </dev/null >/dev/null 2>chat.err; [ $? -eq "$want" ]; }
 check "no -m is a usage error" status 2 "$LATHE" chat
 check "--ab without --lora is a usage error" status 2 "$LATHE" chat -m "$model" --ab
@@ -132,5 +163,7 @@ check "a failed line makes the exit status 1" \
     status 1 sh -c 'printf "/set temp hot\n/set temp 1\n" | "$1" chat -m "$2"' _ "$LATHE" "$model"
 check "... which is 0 when every line worked" \
     status 0 sh -c 'printf "/set temp 1\n" | "$1" chat -m "$2"' _ "$LATHE" "$model"
+check "an unknown --template is a usage error" status 2 "$LATHE" chat -m "$model" --template jinja
+check "... naming the templates there are" grep -q "unknown template 'jinja'; one of auto, chatml" chat.err
 check "--help exits 0" status 0 "$LATHE" chat --help
 tap_done

@@ -4,8 +4,10 @@
 # command answers, Tab completes a command, Ctrl-C stops a reply that would
 # run on (the tiny random fixture model never ends its turn; a 65536-token
 # context gives it room) and the chat goes on, Ctrl-C at the prompt drops
-# the line, Ctrl-D leaves; history persists across restarts in
-# $XDG_STATE_HOME/lathe/chat_history and Ctrl-R searches it.
+# the line, a line ending in a backslash continues the prompt (one prompt,
+# one reply, its lines joined by a newline), Ctrl-D leaves; history persists across restarts in
+# $XDG_STATE_HOME/lathe/chat_history and Ctrl-R searches it; a chat that
+# keeps no line leaves no state folder behind.
 . "${LATHE_SRCDIR:-$(dirname "$0")/../..}/tests/tap.sh"
 . "$LATHE_SRCDIR/tests/screen/harness.sh"
 
@@ -25,9 +27,16 @@ streaming() {
     scr_screen | awk -v t="> $1" '$0 == t { on = 1; next } on && /^A: ./ { f = 1 } END { exit !f }' ||
         [ "$(scrolled)" -gt "$2" ]
 }
-# The last line holding anything is the prompt, "> " and TEXT (tmux drops
-# the trailing space of an empty one).
-prompt_shows() { [ "$(scr_screen | grep -v '^$' | tail -n 1 | sed 's/ *$//')" = "$(printf '> %s' "$1" | sed 's/ *$//')" ]; }
+# The last line holding anything is TEXT (trailing spaces dropped, as tmux
+# drops them); is the prompt, "> " and TEXT.
+last_is() { [ "$(scr_screen | grep -v '^$' | tail -n 1 | sed 's/ *$//')" = "$1" ]; }
+prompt_shows() { last_is "$(printf '> %s' "$1" | sed 's/ *$//')"; }
+
+start
+scr_poll prompt_shows "" || diag "no prompt"
+scr_keys C-d
+scr_wait "lathe exited with 0" >/dev/null
+check "a chat that keeps no line makes no state folder" test ! -e "$state/lathe"
 
 start
 check "the REPL says what A runs" scr_wait "A: fixture.gguf, no adapter"
@@ -54,6 +63,13 @@ scr_keys "half a line"
 scr_poll prompt_shows "half a line" || diag "the typing did not show"
 scr_keys C-c
 check "Ctrl-C at the prompt drops the line" scr_poll prompt_shows ""
+scr_keys "/set max_tokens 2" Enter 'two\' Enter
+check "a line ending in a backslash continues after ..." scr_poll last_is "..."
+scr_keys "lines" Enter
+check "... one prompt, one reply" scr_wait "A: 2 tokens, first after"
+scr_keys "/save $scr_dir/two.jsonl" Enter
+scr_wait "two.jsonl" >/dev/null
+check "... the prompt holds both lines" grep -qF '{"role":"user","content":"two\nlines"}' "$scr_dir/two.jsonl"
 scr_screen >"$scr_dir/screen1.txt"
 scr_keys C-d
 check "Ctrl-D leaves (status 0)" scr_wait "lathe exited with 0"
@@ -62,7 +78,7 @@ check "the history file is written" grep -q "second question" "$state/lathe/chat
 start
 scr_poll prompt_shows "" || diag "no prompt after the restart"
 scr_keys Up
-check "history persists across restarts (Up)" scr_poll prompt_shows "second question"
+check "history persists across restarts (Up)" scr_poll prompt_shows "/save $scr_dir/two.jsonl"
 scr_keys C-u C-r "first q"
 check "Ctrl-R searches it" scr_wait "(reverse-i-search)\`first q': first question"
 scr_keys C-g C-d

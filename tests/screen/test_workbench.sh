@@ -18,15 +18,21 @@ ascii_gauges() { scr_screen | grep -qE 'RSS [0-9.]+[BKMGTP] \| RAM' && scr_scree
 signal_lathe() { pid=$(scr_lathe_pid) && [ -n "$pid" ] && kill -"$1" "$pid"; }
 no_pane_left() { ! scr_screen | grep -qF '1 Data'; }
 no_colour() { ! scr_has_colour; }
+has_re() { scr_screen | grep -q "$1"; }
 gpu_shown() { scr_screen | grep -qE '^ GPU +(no GPU|NVIDIA|[A-Za-z])'; }
 stderr_empty() { [ ! -s "$scr_dir/stderr" ] || { diag "stderr:" "$(cat "$scr_dir/stderr")"; false; }; }
 
-# A model as PATH opens no dataset: the shell's own screens, with an empty Data pane.
+# A model as PATH opens the Chat pane on it (this one holds a tokenizer and
+# no weights, which the pane says) and no dataset: an empty Data pane.
 cp "$LATHE_SRCDIR/samples/data/vocab.gguf" "$scr_dir/model.gguf"
 scr_start -- model.gguf
 for name in "1 Data" "2 Config" "3 Train" "4 Chat"; do
     check "tab bar shows '$name'" scr_wait "$name"
 done
+check "a model as PATH opens the Chat pane, which tries it" \
+    scr_wait "model.gguf: missing or bad general.architecture"
+scr_keys Tab
+check "Tab on the Chat pane's empty line moves to Data" scr_wait "Dataset explorer"
 check "status line shows a live RSS figure" rss_shown
 check "Data pane matches its golden screen" scr_golden data
 scr_keys 3
@@ -35,13 +41,15 @@ check "Train pane shows the process gauges" scr_wait "peak"
 check "Train pane shows no debug figures" scr_lacks "frame "
 check "Train pane shows the GPU state" gpu_shown
 scr_keys Tab
-check "Tab moves to Chat" scr_wait "A/B chat"
-check "Chat pane names lathe chat" scr_wait "lathe chat -m MODEL.gguf --lora ADAPTER --ab"
+check "Tab moves to Chat" scr_wait "no model open: /model PATH opens one"
+check "Chat pane's key bar starts with the keys that reach it" scr_wait " S-Tab prev  F1 help  F2 theme  Ctrl-C quit "
 scr_keys Tab
 check "Tab wraps to Data" scr_wait "Dataset explorer"
 scr_keys BTab
-check "Shift-Tab moves back to Chat" scr_wait "A/B chat"
+check "Shift-Tab moves back to Chat" scr_wait "no model open: /model PATH opens one"
 scr_keys 2
+check "digits are typed into the Chat pane's line" scr_poll has_re '^> 2 *$'
+scr_keys C-u BTab 2
 check "2 switches to Config" scr_wait "Training config"
 scr_keys 1
 check "1 switches to Data" scr_wait "Dataset explorer"

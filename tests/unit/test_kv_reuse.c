@@ -2,8 +2,9 @@
  * with the K/V cache (a prefill, single-token decode steps, a rewind to a
  * shorter prefix and a chunk fed after it) equal those of recomputing the
  * whole sequence from an empty cache, to 1e-5, for a frozen base of every
- * weight type the engine computes with: F32, F16, BF16, Q8_0, Q4_0, Q4_K and
- * Q6_K. And completion_run with a cached prefix generates exactly the
+ * weight type the engine computes with: F32, F16, BF16, Q4_0, Q4_1, Q5_0,
+ * Q5_1, Q8_0, IQ4_NL, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K and IQ4_XS (the rows
+ * quant_fixture.h makes). And completion_run with a cached prefix generates exactly the
  * tokens of a run from scratch. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,6 +22,7 @@
 #include "gguf.h"
 #include "model_load.h"
 #include "quant.h"
+#include "quant_fixture.h"
 
 enum { V = 64, LEN = 30, PREFILL = 12, REWIND = 16 };
 
@@ -31,32 +33,6 @@ static model_config config(void)
                           .n_heads = 4, .n_kv_heads = 2, .head_dim = 64, .ffn_dim = 256,
                           .context_len = 64, .rope_base = 10000.0f, .rope_dim = 64,
                           .rope = ROPE_NORMAL, .norm_eps = 1e-5f};
-}
-
-static uint64_t next(uint64_t *s)
-{
-    *s = *s * 6364136223846793005ull + 1442695040888963407ull;
-    return *s >> 33;
-}
-
-/* K-quant blocks with random quants and small scales (main has no
- * K-quant quantizer; any bytes with finite scales are valid blocks). */
-static void fill_kquant(int type, uint8_t *q, size_t blocks, uint64_t seed)
-{
-    size_t bytes = type == GGML_TYPE_Q4_K ? 144 : 210;
-    for (size_t b = 0; b < blocks; b++, q += bytes) {
-        for (size_t i = 0; i < bytes; i++)
-            q[i] = (uint8_t)next(&seed);
-        uint16_t d = quant_f32_to_f16(1e-4f);
-        if (type == GGML_TYPE_Q4_K) {
-            memcpy(q, &d, 2);
-            memcpy(q + 2, &d, 2);
-        } else {
-            for (int i = 0; i < 16; i++)
-                q[192 + i] = (uint8_t)(int8_t)((int)(next(&seed) % 33) - 16);
-            memcpy(q + 208, &d, 2);
-        }
-    }
 }
 
 typedef struct {
@@ -80,10 +56,7 @@ static void quantize(model *m, int type, qstore *qs)
         size_t bytes = ggml_row_bytes(type, info[i].ne[0]) * (size_t)info[i].ne[1];
         void *q = malloc(bytes);
         assert_non_null(q);
-        if (type == GGML_TYPE_Q4_K || type == GGML_TYPE_Q6_K)
-            fill_kquant(type, q, n / 256, 1000 + (uint64_t)i);
-        else
-            assert_int_equal(quant_quantize_row(type, w, q, (int64_t)n), 0);
+        quant_fixture_rows(type, w, (int64_t)n, q, 1000 + (uint32_t)i);
         qs->data[qs->n++] = q;
         if (model_set_quantized(m, info[i].name, type, q, err, sizeof err))
             fail_msg("%s", err);
@@ -172,6 +145,14 @@ static void test_q8_0(void **state) { (void)state; check_type(GGML_TYPE_Q8_0); }
 static void test_q4_0(void **state) { (void)state; check_type(GGML_TYPE_Q4_0); }
 static void test_q4_k(void **state) { (void)state; check_type(GGML_TYPE_Q4_K); }
 static void test_q6_k(void **state) { (void)state; check_type(GGML_TYPE_Q6_K); }
+static void test_q4_1(void **state) { (void)state; check_type(GGML_TYPE_Q4_1); }
+static void test_q5_0(void **state) { (void)state; check_type(GGML_TYPE_Q5_0); }
+static void test_q5_1(void **state) { (void)state; check_type(GGML_TYPE_Q5_1); }
+static void test_iq4_nl(void **state) { (void)state; check_type(GGML_TYPE_IQ4_NL); }
+static void test_q2_k(void **state) { (void)state; check_type(GGML_TYPE_Q2_K); }
+static void test_q3_k(void **state) { (void)state; check_type(GGML_TYPE_Q3_K); }
+static void test_q5_k(void **state) { (void)state; check_type(GGML_TYPE_Q5_K); }
+static void test_iq4_xs(void **state) { (void)state; check_type(GGML_TYPE_IQ4_XS); }
 
 /* completion_run: a follow-up prompt with its first REWIND tokens cached
  * gives the tokens of the same prompt from scratch. */
@@ -231,7 +212,10 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_f32),  cmocka_unit_test(test_f16),  cmocka_unit_test(test_bf16),
         cmocka_unit_test(test_q8_0), cmocka_unit_test(test_q4_0), cmocka_unit_test(test_q4_k),
-        cmocka_unit_test(test_q6_k), cmocka_unit_test(test_completion_cached),
+        cmocka_unit_test(test_q6_k), cmocka_unit_test(test_q4_1), cmocka_unit_test(test_q5_0),
+        cmocka_unit_test(test_q5_1), cmocka_unit_test(test_iq4_nl), cmocka_unit_test(test_q2_k),
+        cmocka_unit_test(test_q3_k), cmocka_unit_test(test_q5_k), cmocka_unit_test(test_iq4_xs),
+        cmocka_unit_test(test_completion_cached),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

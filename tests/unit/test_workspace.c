@@ -1,6 +1,8 @@
 /* test_workspace.c - what `lathe [PATH]` opens (src/workspace.c): the sample
  * workspace without PATH, a config's first dataset and model, a run
- * directory's config.yaml, models, -m/-c overrides, and clear errors. */
+ * directory's config.yaml, models, -m/-c overrides, clear errors, and what
+ * the Chat pane runs (the model, and as B a run's adapter or the sample's
+ * newest adapter under runs/). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -9,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -133,6 +137,65 @@ static void missing_paths(void **state)
     assert_non_null(strstr(err, "gone.gguf: No such file or directory"));
 }
 
+/* runs/NAME: a run of BASE (an adapter when ADAPTER) last logged at T. */
+static void fake_run(const char *name, const char *base, bool adapter, time_t t)
+{
+    char dir[256], file[512], yaml[8192];
+    snprintf(dir, sizeof dir, "runs/%s", name);
+    mkdir("runs", 0755);
+    mkdir(testdir_path(dir), 0755);
+    snprintf(yaml, sizeof yaml, "base_model: %s\nlearning_rate: 0.001\n"
+                                "datasets:\n  - path: %s/data/heldout.jsonl\n    type: alpaca\n",
+             base, samples);
+    snprintf(file, sizeof file, "%s/config.yaml", dir);
+    testdir_write(file, yaml);
+    snprintf(file, sizeof file, "%s/adapter.gguf", dir);
+    if (adapter)
+        testdir_write(file, "");
+    snprintf(file, sizeof file, "%s/metrics.jsonl", dir);
+    testdir_write(file, "");
+    struct timeval tv[2] = {{t, 0}, {t, 0}};
+    assert_int_equal(utimes(testdir_path(file), tv), 0);
+}
+
+static void what_the_chat_pane_runs(void **state)
+{
+    (void)state;
+    workspace ws;
+    char err[8192], model[4096], cwd[4096];
+    snprintf(model, sizeof model, "%s/model.gguf", samples);
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    assert_int_equal(chdir(testdir()), 0);
+
+    setenv("LATHE_SAMPLES", samples, 1);
+    assert_int_equal(workspace_resolve(NULL, NULL, NULL, &ws, err, sizeof err), 0);
+    assert_true(ends_with(ws.chat_model, "/samples/model.gguf"));  /* lora.yaml's */
+    assert_string_equal(ws.adapter, "");            /* no runs/ yet */
+    /* The newest run that trained an adapter on the sample model is B; a
+     * newer one on another model, or without an adapter, is not. */
+    testdir_write("other.gguf", "");
+    fake_run("old", model, true, 1000);
+    fake_run("new", model, true, 2000);
+    fake_run("full", model, false, 3000);
+    fake_run("other", testdir_path("other.gguf"), true, 4000);
+    assert_int_equal(workspace_resolve(NULL, NULL, NULL, &ws, err, sizeof err), 0);
+    assert_string_equal(ws.adapter, "runs/new");
+    unsetenv("LATHE_SAMPLES");
+
+    /* A run directory: its model, its adapter when it has one. */
+    assert_int_equal(workspace_resolve("runs/old", NULL, NULL, &ws, err, sizeof err), 0);
+    assert_true(ends_with(ws.chat_model, "/samples/model.gguf"));
+    assert_string_equal(ws.adapter, "runs/old");
+    assert_int_equal(workspace_resolve("runs/full", NULL, NULL, &ws, err, sizeof err), 0);
+    assert_string_equal(ws.adapter, "");
+    /* A model as PATH, and -m over a config's. */
+    assert_int_equal(workspace_resolve("other.gguf", NULL, NULL, &ws, err, sizeof err), 0);
+    assert_string_equal(ws.chat_model, "other.gguf");
+    assert_int_equal(workspace_resolve("runs/old", "other.gguf", NULL, &ws, err, sizeof err), 0);
+    assert_string_equal(ws.chat_model, "other.gguf");
+    assert_int_equal(chdir(cwd), 0);
+}
+
 int main(void)
 {
     const char *src = getenv("LATHE_SRCDIR");
@@ -142,6 +205,7 @@ int main(void)
         cmocka_unit_test(config_and_run_dir),
         cmocka_unit_test(models_and_errors),
         cmocka_unit_test(missing_paths),
+        cmocka_unit_test(what_the_chat_pane_runs),
     };
     return cmocka_run_group_tests(tests, testdir_setup, testdir_teardown);
 }

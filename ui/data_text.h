@@ -1,8 +1,9 @@
-/* data_text.h - dataset text, made safe to draw by text_clean.h, laid out:
- * wrapping by display width, so CJK and emoji take two columns, combining
- * marks stay on their base character and a wide character is never split
- * at the edge; and drawing a line with some byte ranges highlighted (search
- * matches). */
+/* data_text.h - text from files and models (dataset records, a model's
+ * replies), made safe to draw by text_clean.h, laid out: wrapping by display
+ * width, so CJK and emoji take two columns, combining marks stay on their
+ * base character and a wide character is never split at the edge; and
+ * drawing a line with some byte ranges highlighted (search matches, the
+ * words two replies differ in). */
 #ifndef LATHE_DATA_TEXT_H
 #define LATHE_DATA_TEXT_H
 

@@ -1,5 +1,5 @@
-/* data_text.c - wrapping and highlighted drawing of dataset text (see
- * data_text.h). */
+/* data_text.c - wrapping and highlighted drawing of text from files and
+ * models (see data_text.h). */
 #include "data_text.h"
 
 #include <limits.h>
