@@ -1,8 +1,10 @@
 /* cmd_data.c - `lathe data`: render prints the training sequences exactly as
  * the trainer consumes them (pipeline.h), one JSON object per line in
  * training order; a summary of counts and each skipped record go to stderr.
- * stats, clean, convert and split live in cmd_data_stats.c, cmd_data_clean.c,
- * cmd_data_convert.c and cmd_data_split.c. */
+ * --max N reads only the records the first N sequences need, and says so
+ * when a file goes on past them (then the order is the file's when the
+ * config shuffles or splits). stats, clean, convert and split live in
+ * cmd_data_stats.c, cmd_data_clean.c, cmd_data_convert.c and cmd_data_split.c. */
 #include "config.h"
 
 #include <errno.h>
@@ -81,11 +83,20 @@ static int print_sequences(const pipe_set *s, long long max)
 static void print_summary(const pipeline *p)
 {
     const pipe_counts *c = &p->train.counts;
-    fprintf(stderr, "lathe data render: template %s; %zu records in %zu sequences (%zu tokens, "
+    bool partial = p->train.partial || p->val.partial;
+    fprintf(stderr, "lathe data render: template %s; %s%zu records in %zu sequences (%zu tokens, "
                     "%zu learned), %zu truncated; skipped %zu bad, %zu duplicates, %zu with "
                     "nothing to learn; %zu validation records\n",
-            chat_tmpl_name(p->tmpl), c->records, c->sequences, c->tokens, c->learned,
-            c->truncated, c->bad, c->duplicates, c->untrainable, p->val.counts.records);
+            chat_tmpl_name(p->tmpl), partial ? "read for --max: " : "", c->records, c->sequences,
+            c->tokens, c->learned, c->truncated, c->bad, c->duplicates, c->untrainable,
+            p->val.counts.records);
+    if (partial)
+        fprintf(stderr, "lathe data render: --max read only the first records of a file that "
+                        "goes on; the totals need the whole pass (without --max)\n");
+    if (p->file_order)
+        fprintf(stderr, "lathe data render: these are the first records in file order: the "
+                        "trainer's shuffle or val_set_size split draws over all records, so its "
+                        "first sequences differ (render without --max shows them)\n");
 }
 
 static int render(const cli_command *cmd, int argc, char **argv)

@@ -65,6 +65,7 @@ dataset *dataset_new(const char *path, const dataset_options *opt, char *err, si
         if (opt->max_record_bytes)
             ds->max_record = opt->max_record_bytes;
         ds->threads = opt->threads;
+        ds_index_set_limit(ds->ix, opt->max_records);
     }
     if (ds->threads <= 0)
         ds->threads = cpu_count();
@@ -75,6 +76,11 @@ dataset *dataset_new(const char *path, const dataset_options *opt, char *err, si
     atomic_init(&ds->checked, false);
     atomic_init(&ds->checked_count, 0);
     return ds;
+}
+
+bool dataset_partial(const dataset *ds)
+{
+    return ds_index_cut(ds->ix);
 }
 
 int dataset_build(dataset *ds, char *err, size_t errlen)

@@ -28,6 +28,8 @@ typedef struct {
     ds_mapping map;     /* field renames; the strings must outlive the dataset */
     uint64_t max_record_bytes;   /* 0: DATASET_MAX_RECORD_BYTES */
     int threads;        /* for dataset_check; 0: one per CPU */
+    size_t max_records; /* read only the first this many records or a few more
+                           (ds_index_set_limit); 0: all of them */
 } dataset_options;
 
 typedef struct {
@@ -62,6 +64,9 @@ const char *dataset_path(const dataset *ds);
 void dataset_progress(const dataset *ds, ds_index_progress *out);
 /* Records indexed so far (good and bad); final once dataset_build returned. */
 size_t dataset_count(const dataset *ds);
+/* After dataset_build: true when max_records stopped it with the file going
+ * on; the dataset then holds (and checks) only the records before that. */
+bool dataset_partial(const dataset *ds);
 /* Records dataset_check has looked at so far. */
 size_t dataset_checked_count(const dataset *ds);
 /* The format, detecting it when the index has enough records; DS_FMT_AUTO

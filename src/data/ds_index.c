@@ -54,6 +54,8 @@ struct ds_index {
     _Atomic uint64_t done_bytes, total_bytes;
     atomic_int phase;
     atomic_bool cancel;
+    size_t limit;      /* stop once this many records are found; 0: read it all */
+    bool cut;          /* stopped at the limit: the file goes on past the records */
     ds_index_problem *problems;
     size_t n_problems, problem_total;
 };
@@ -181,12 +183,23 @@ static int refill(ds_index *ix, z_stream *z, unsigned char *in, uint64_t *offset
     return 0;
 }
 
+/* True once the text inflated so far holds more lines than the limit asks
+ * for records (a JSONL record is at least a line; a file whose records do
+ * not end lines in LF is inflated whole). */
+static bool inflated_enough(ds_index *ix, const unsigned char *buf, size_t have, uint64_t *lines)
+{
+    const unsigned char *q, *end = buf + have;
+    for (; ix->limit && buf < end && (q = memchr(buf, '\n', (size_t)(end - buf))); buf = q + 1)
+        ++*lines;
+    return ix->limit && *lines > ix->limit;
+}
+
 /* Inflates the file's gzip members, one after another, into OUT. Bytes that
  * are not a gzip member after a complete one are ignored, as gzip does. */
 static int inflate_copy(ds_index *ix, z_stream *z, int out, unsigned char *in,
                         unsigned char *buf, char *err, size_t errlen)
 {
-    uint64_t text = 0, offset = 0;
+    uint64_t text = 0, offset = 0, lines = 0;
     bool eof = false, between = false;   /* between: a member just ended */
     for (;;) {
         if (ds_index_cancelled(ix)) {
@@ -207,6 +220,10 @@ static int inflate_copy(ds_index *ix, z_stream *z, int out, unsigned char *in,
             return -1;
         }
         text += have;
+        if (inflated_enough(ix, buf, have, &lines)) {
+            ix->cut = true;
+            return 0;
+        }
         if (zrc == Z_STREAM_END) {
             between = true;
             inflateReset(z);
@@ -561,10 +578,15 @@ static int scan_text(ds_index *ix, size_t start, char *err, size_t errlen)
             break;
         atomic_store_explicit(&ix->done_bytes, to, memory_order_relaxed);
         release_scanned(ix, &released, to);
+        if (ix->limit && ix->n >= ix->limit && to < ix->size) {
+            ix->cut = true;
+            break;
+        }
     }
-    if (!s.failed && ix->layout == DS_LAYOUT_JSONL)
+    /* Past a cut, what follows the last record found is not all there. */
+    if (!s.failed && !ix->cut && ix->layout == DS_LAYOUT_JSONL)
         end_line(&s, s.line_start, ix->size);
-    else if (!s.failed)
+    else if (!s.failed && !ix->cut)
         finish_array(&s);
     if (s.failed) {
         set_err(err, errlen, "%s: out of memory for the record index after %zu records",
@@ -595,6 +617,16 @@ int ds_index_build(ds_index *ix, char *err, size_t errlen)
     int end = rc == 0 ? DS_PHASE_DONE : ds_index_cancelled(ix) ? DS_PHASE_CANCELLED : DS_PHASE_FAILED;
     atomic_store_explicit(&ix->phase, end, memory_order_release);
     return rc;
+}
+
+void ds_index_set_limit(ds_index *ix, size_t records)
+{
+    ix->limit = records;
+}
+
+bool ds_index_cut(const ds_index *ix)
+{
+    return ix->cut;
 }
 
 void ds_index_cancel(ds_index *ix)

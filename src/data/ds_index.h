@@ -64,6 +64,15 @@ ds_index *ds_index_open(const char *path, char *err, size_t errlen);
 /* Scans the whole file. Call once, from any one thread. Returns 0, or -1 with
  * err set when the file cannot be read or the build was cancelled. */
 int ds_index_build(ds_index *ix, char *err, size_t errlen);
+/* Before the build: stop once RECORDS records are found (0: read the whole
+ * file), for readers that want only the first records of a large file. The
+ * scan then stops at the end of a 64 KiB block, and a gzip file is inflated
+ * only until its text has more lines than RECORDS (whole when its records do
+ * not end in LF). Memory and time then follow RECORDS, not the file. */
+void ds_index_set_limit(ds_index *ix, size_t records);
+/* After the build: true when it stopped at the limit with the file going on
+ * (what lies past the records found is neither indexed nor checked). */
+bool ds_index_cut(const ds_index *ix);
 /* Asks a running build to stop at its next 64 KiB block; safe from any thread. */
 void ds_index_cancel(ds_index *ix);
 bool ds_index_cancelled(const ds_index *ix);

@@ -43,7 +43,15 @@ typedef struct {
     plan_doc *docs;
     size_t n, cap;
     pipe_counts counts;
+    bool partial;           /* a file goes on past the records read */
 } doc_list;
+
+/* With max_sequences, records read from each file at first: a file of fewer
+ * is read whole, so its sequences are the trainer's; then twice as many
+ * until the sequences asked for are all made. */
+#define FIRST_RECORDS 65536
+/* pack and build_sets: the records read do not make the sequences asked for. */
+#define BUILD_SHORT 1
 
 typedef struct {
     const train_config *cfg;
@@ -54,6 +62,7 @@ typedef struct {
     bool out_of_memory;     /* a report line could not be kept */
     size_t untrainable;     /* records of the current dataset with nothing to learn */
     bool arena;             /* every sequence is made: keep the rendered tokens */
+    size_t max_records;     /* read about this many records of each file; 0: all */
     int32_t *tokens, *labels;   /* the arena: every set's records in reading order */
     size_t arena_n, arena_cap;
     dataset **open;         /* the datasets read, by number, until the build ends */
@@ -116,7 +125,7 @@ static void note(build_ctx *b, const char *fmt, ...)
     va_end(ap);
     if (pipe_report_add(b->report, msg))
         b->out_of_memory = true;
-    if (b->in->note)
+    if (b->in->note && !b->max_records)   /* else told once the last try is done */
         b->in->note(b->in->note_ctx, msg);
 }
 
@@ -295,6 +304,7 @@ static dataset *open_dataset(build_ctx *b, const char *path, const config_datase
 {
     dataset_options opt;
     pipeline_dataset_options(e, &opt);
+    opt.max_records = b->max_records;
     dataset **o = grow_array(b->open, &b->cap_open, b->n_open + 1, sizeof *o, 4);
     if (!o) {
         snprintf(err, errlen, "out of memory");
@@ -315,6 +325,7 @@ static int read_dataset(build_ctx *b, const char *path, const config_dataset *e,
     if (!ds)
         return -1;
     size_t no = b->n_open - 1;
+    out->partial |= dataset_partial(ds);
     report_problems(b, ds, out);
     report_duplicates(b, ds, out);
     dataset_iter it;
@@ -519,7 +530,9 @@ static int make_sequence(const build_ctx *b, const doc_list *l, size_t i, size_t
 }
 
 /* Sequences from the records of L: one per record, or packed as pipeline.h
- * says; all of them are counted, the first max_sequences (or all) made. */
+ * says; all of them are counted, the first max_sequences (or all) made.
+ * BUILD_SHORT when L is the start of longer files and its sequences do not
+ * yet settle the first max_sequences (the last may take more records). */
 static int pack(const build_ctx *b, const doc_list *l, pipe_set *out, char *err, size_t errlen)
 {
     size_t seq_len = (size_t)b->cfg->sequence_len, total = 0;
@@ -534,6 +547,9 @@ static int pack(const build_ctx *b, const doc_list *l, pipe_set *out, char *err,
     for (size_t i = 0; i < l->n; total++)
         i = sequence_end(l, i, seq_len, packing);
     out->counts.sequences = total;
+    out->partial = l->partial;
+    if (l->partial && total <= b->in->max_sequences)
+        return BUILD_SHORT;
     size_t make = b->in->max_sequences && b->in->max_sequences < total ? b->in->max_sequences
                                                                       : total;
     if (!(out->seqs = calloc(make ? make : 1, sizeof *out->seqs))) {
@@ -556,17 +572,21 @@ static int build_sets(build_ctx *b, pipeline *p, char *err, size_t errlen)
     doc_list train = {0}, val = {0};
     const train_config *cfg = b->cfg;
     int rc = read_train(b, &train, err, errlen);
+    /* A split or a shuffle of the records read would not be the trainer's
+     * when more follow them: their first sequences are shown in file order. */
+    bool whole = !train.partial;
+    p->file_order = !whole && (cfg->shuffle || (!cfg->test_datasets.n && cfg->val_set_size > 0));
     if (rc == 0 && cfg->test_datasets.n)
         rc = read_list(b, &cfg->test_datasets, &val, err, errlen);
-    else if (rc == 0)
+    else if (rc == 0 && whole)
         rc = split_val(b, &train, &val, err, errlen);
-    if (rc == 0 && train.n == 0) {
+    if (rc == 0 && train.n == 0 && !train.partial) {
         snprintf(err, errlen, "no training records left (%zu bad, %zu duplicates, %zu with "
                               "nothing to learn)", train.counts.bad, train.counts.duplicates,
                  train.counts.untrainable);
         rc = -1;
     }
-    if (rc == 0 && cfg->shuffle)
+    if (rc == 0 && cfg->shuffle && whole)
         rc = shuffle_docs(&train, (uint64_t)cfg->seed, err, errlen);
     if (rc == 0)
         rc = pack(b, &train, &p->train, err, errlen);
@@ -580,18 +600,12 @@ static int build_sets(build_ctx *b, pipeline *p, char *err, size_t errlen)
     return rc;
 }
 
-int pipeline_build(pipeline *p, const train_config *cfg, const pipe_inputs *in, char *err,
-                   size_t errlen)
+/* One try at P, reading about MAX_RECORDS records of each file (0: all). */
+static int build_from(pipeline *p, const train_config *cfg, const pipe_inputs *in,
+                      size_t max_records, char *err, size_t errlen)
 {
-    *p = (pipeline){0};
-    build_ctx b = {.cfg = cfg, .in = in, .report = &p->report, .arena = in->max_sequences == 0};
-    if (cfg->sequence_len < 2 || cfg->sequence_len > INT_MAX) {
-        snprintf(err, errlen, "sequence_len %lld is out of range", (long long)cfg->sequence_len);
-        return -1;
-    }
-    if (pipeline_template(cfg->chat_template, in->model_template, &b.tmpl, err, errlen))
-        return -1;
-    p->tmpl = b.tmpl;
+    build_ctx b = {.cfg = cfg, .in = in, .report = &p->report, .arena = in->max_sequences == 0,
+                   .tmpl = p->tmpl, .max_records = max_records};
     if (!(b.session = tok_session_new(in->vocab, err, errlen)))
         return -1;
     int rc = build_sets(&b, p, err, errlen);
@@ -605,6 +619,29 @@ int pipeline_build(pipeline *p, const train_config *cfg, const pipe_inputs *in, 
         snprintf(err, errlen, "out of memory keeping the skipped-record report");
         rc = -1;
     }
+    return rc;
+}
+
+int pipeline_build(pipeline *p, const train_config *cfg, const pipe_inputs *in, char *err,
+                   size_t errlen)
+{
+    *p = (pipeline){0};
+    if (cfg->sequence_len < 2 || cfg->sequence_len > INT_MAX) {
+        snprintf(err, errlen, "sequence_len %lld is out of range", (long long)cfg->sequence_len);
+        return -1;
+    }
+    if (pipeline_template(cfg->chat_template, in->model_template, &p->tmpl, err, errlen))
+        return -1;
+    size_t records = in->max_sequences ? FIRST_RECORDS : 0;
+    int rc;
+    while ((rc = build_from(p, cfg, in, records, err, errlen)) == BUILD_SHORT) {
+        chat_tmpl tmpl = p->tmpl;
+        pipeline_free(p);
+        *p = (pipeline){.tmpl = tmpl};
+        records = records > SIZE_MAX / 2 ? SIZE_MAX : records * 2;
+    }
+    if (in->max_sequences)
+        pipeline_report_replay(p, in->note, in->note_ctx);
     return rc;
 }
 

@@ -25,10 +25,19 @@
  *
  * Memory: steps 1-5 keep 24 bytes a record and, when every sequence is made,
  * the rendered tokens (8 bytes a token, freed as the sequences (12 bytes a
- * token) take them). With max_sequences only the first sequences are made,
- * their records rendered a second time, so asking for a few costs no token
- * memory. Past the memory budget (mem_budget.h) the build stops with a
- * message naming the figure.
+ * token) take them). Past the memory budget (mem_budget.h) the build stops
+ * with a message naming the figure.
+ *
+ * Asking for a few (max_sequences): only the first records of each file are
+ * read (65536, then twice as many until the sequences asked for are settled),
+ * and only those sequences are made, their records rendered a second time;
+ * memory and time follow what is asked, not the file. When every file was
+ * read whole this way, the sequences are the trainer's. When a file goes on
+ * past the records read (pipe_set.partial), the counts are of the records
+ * read, and step 3's val_set_size split and step 4's shuffle, which draw over
+ * all records, are not made: the sequences are then those of the records in
+ * file order (pipeline.file_order says so) and the trainer's first ones need
+ * the whole pass (no max_sequences). test_datasets are read the same way. 
  *
  * Labels follow Hugging Face: labels[t] is tokens[t] where the token is
  * learned (the logits at t-1 are scored against it), PIPE_IGNORE elsewhere.
@@ -65,7 +74,8 @@ typedef struct {
 typedef struct {
     pipe_seq *seqs;
     size_t n;            /* made: all of them, or the first max_sequences */
-    pipe_counts counts;  /* of all of them */
+    pipe_counts counts;  /* of all of them, or of the records read when partial */
+    bool partial;        /* max_sequences read only the first records of a file */
 } pipe_set;
 
 /* What was skipped, as the lines a user reads: per dataset and reason (bad,
@@ -83,6 +93,8 @@ typedef struct {
 
 typedef struct {
     pipe_set train, val;
+    bool file_order;     /* partial, so the split and shuffle the config asks for
+                            are not made: training records in file order */
     chat_tmpl tmpl;
     pipe_report report;
 } pipeline;
@@ -106,7 +118,8 @@ typedef struct {
     void *note_ctx;
     pipe_progress_fn progress;   /* may be NULL */
     void *progress_ctx;
-    size_t max_sequences;        /* make only the first this many of each set; 0: all */
+    size_t max_sequences;        /* make only the first this many of each set, reading
+                                    only the records they need (above); 0: all */
 } pipe_inputs;
 
 /* The template chat_template names; `auto` is the model's own (detected from
@@ -122,7 +135,9 @@ void pipeline_dataset_options(const config_dataset *e, dataset_options *opt);
 /* Runs steps 1-5 above for CFG. With IN->dataset the file is read with the
  * type and field mapping of the config entry for the same file, or with the
  * detected format when the config has none. Returns 0, or -1 with err (and P
- * freeable; "cancelled" when the progress callback said so). */
+ * freeable; "cancelled" when the progress callback said so). With
+ * max_sequences the report reaches IN->note once the build is done (a try
+ * that read too few records is not reported). */
 int pipeline_build(pipeline *p, const train_config *cfg, const pipe_inputs *in, char *err,
                    size_t errlen);
 void pipeline_free(pipeline *p);

@@ -12,7 +12,9 @@
 #   and train;
 # - a gzip of short records (20 MB of text, 600000 records, in 120 KB):
 #   `data render --max 3` fits a memory limit the whole data does not need,
-#   and past LATHE_MEMORY_BUDGET the commands stop saying so;
+#   and past LATHE_MEMORY_BUDGET the commands stop saying so; --max 3 reads
+#   only the first records, so it fits a budget and (on 3 M records) a memory
+#   limit that the whole file does not;
 # - a config of 100000 nested lists (libyaml alone took 25 s on it): an
 #   error at its line and column, at once.
 # Each command runs under `timeout`, so a hang fails the check instead of the suite.
@@ -140,6 +142,33 @@ check "and names the records it found" grep -qF "tiny.jsonl.gz: " "$out/stderr"
 check "data render of all of it past the budget says so" \
     fails_with "over the memory budget of 16 MiB" env LATHE_MEMORY_BUDGET=16M \
     timeout "$T" "$LATHE" data render "$out/tiny.jsonl.gz" --config "$LATHE_SRCDIR/samples/lora.yaml"
+# --max reads only the records its sequences need: under a budget the whole
+# file's index does not fit in, and under the memory limit on a file whose
+# full pass cannot fit (data stats shows it does not).
+render_max() {
+    env LATHE_MEMORY_BUDGET=$1 timeout "$T" "$LATHE" data render "$2" --max 3 \
+        --config "$LATHE_SRCDIR/samples/lora.yaml" >"$out/three" 2>"$out/stderr"
+}
+check "data render --max 3 fits a budget of 8 MiB the whole file does not" render_max 8M \
+    "$out/tiny.jsonl.gz"
+check "and prints 3 sequences" test "$(wc -l <"$out/three")" -eq 3
+check "and says the totals need the whole pass" \
+    grep -q "read only the first records of a file that goes on" "$out/stderr"
+check "and that its order is the file's, not the shuffled one" \
+    grep -q "first records in file order" "$out/stderr"
+if [ "$limit" = unlimited ]; then
+    skip "data render --max 3 on 3 M tiny records under the memory limit" "no memory limit"
+else
+    yes '{"instruction":"a","output":"b"}' | head -c 100000000 | gzip -1 >"$out/big.jsonl.gz"
+    check "data stats on 3 M tiny records does not fit the memory limit" \
+        fails_with "over the memory budget" limited "$LATHE" data stats "$out/big.jsonl.gz"
+    render_big() {
+        limited "$LATHE" data render "$out/big.jsonl.gz" --max 3 \
+            --config "$LATHE_SRCDIR/samples/lora.yaml" >"$out/three" 2>"$out/stderr"
+    }
+    check "data render --max 3 on them does" render_big
+    check "and prints 3 sequences" test "$(wc -l <"$out/three")" -eq 3
+fi
 
 # ---- YAML nested past the cap
 awk 'BEGIN { printf "base_model: m.gguf\nlearning_rate: 1\ndatasets: "

@@ -169,7 +169,7 @@ static void test_majority_vote(void **state)
 static void test_field_mapping(void **state)
 {
     (void)state;
-    dataset_options opt = {DS_FMT_AUTO, {"question", "context", "reply", NULL}, 0, 0};
+    dataset_options opt = {DS_FMT_AUTO, {"question", "context", "reply", NULL}, 0, 0, 0};
     opened o = open_text("{\"question\": \"Q\", \"context\": \"C\", \"reply\": \"R\", "
                          "\"output\": \"not this\"}\n", &opt);
     assert_int_equal(dataset_format(o.ds), DS_FMT_ALPACA);
@@ -185,7 +185,7 @@ static void test_field_mapping(void **state)
     assert_string_equal(dataset_problem_at(o.ds, 0)->reason,
                         "expected an object with 'question' and 'reply'");
     drop(&o);
-    dataset_options conv = {DS_FMT_AUTO, {NULL, NULL, NULL, "dialog"}, 0, 0};
+    dataset_options conv = {DS_FMT_AUTO, {NULL, NULL, NULL, "dialog"}, 0, 0, 0};
     o = open_text("{\"dialog\": [{\"from\": \"human\", \"value\": \"a\"}, "
                   "{\"from\": \"gpt\", \"value\": \"b\"}]}\n", &conv);
     assert_int_equal(dataset_format(o.ds), DS_FMT_SHAREGPT);
@@ -284,7 +284,7 @@ static void test_record_size_limit(void **state)
 {
     (void)state;
     /* An oversized record is a problem and is not used to detect the format. */
-    dataset_options opt = {DS_FMT_AUTO, {0}, 40, 0};
+    dataset_options opt = {DS_FMT_AUTO, {0}, 40, 0, 0};
     opened o = open_text("{\"conversations\": [{\"from\": \"human\", \"value\": \"long\"}]}\n"
                          "{\"text\": \"short\"}\n", &opt);
     assert_int_equal(dataset_format(o.ds), DS_FMT_COMPLETION);
@@ -352,7 +352,7 @@ static void test_unknown_format_and_empty(void **state)
 static void test_given_format_overrides_detection(void **state)
 {
     (void)state;
-    dataset_options opt = {DS_FMT_INPUT_OUTPUT, {0}, 0, 0};
+    dataset_options opt = {DS_FMT_INPUT_OUTPUT, {0}, 0, 0, 0};
     opened o = open_text("{\"instruction\": \"i\", \"input\": \"x\", \"output\": \"y\"}\n", &opt);
     assert_int_equal(dataset_format(o.ds), DS_FMT_INPUT_OUTPUT);
     ds_record r;
@@ -383,7 +383,7 @@ static void test_mutations_stay_consistent(void **state)
         }
         ds_fixture fx;
         assert_int_equal(ds_fixture_write(&fx, buf, sizeof base - 1 - round % 7, 0), 0);
-        dataset_options opt = {round % 2 ? DS_FMT_ALPACA : DS_FMT_SHAREGPT, {0}, 0, 0};
+        dataset_options opt = {round % 2 ? DS_FMT_ALPACA : DS_FMT_SHAREGPT, {0}, 0, 0, 0};
         char err[512];
         dataset *ds = dataset_open(fx.path, &opt, err, sizeof err);
         if (!ds)

@@ -22,16 +22,23 @@ typedef struct {
     const char *text;
 } built;
 
-static built build_bytes(const char *text, size_t len, int gz)
+/* TEXT indexed up to LIMIT records (0: all). */
+static built build_limited(const char *text, size_t len, int gz, size_t limit)
 {
     built b = {.text = text};
     char err[256] = "";
     assert_int_equal(ds_fixture_write(&b.fx, text, len, gz), 0);
     b.ix = ds_index_open(b.fx.path, err, sizeof err);
     assert_non_null(b.ix);
+    ds_index_set_limit(b.ix, limit);
     if (ds_index_build(b.ix, err, sizeof err) != 0)
         fail_msg("build failed: %s", err);
     return b;
+}
+
+static built build_bytes(const char *text, size_t len, int gz)
+{
+    return build_limited(text, len, gz, 0);
 }
 
 static built build(const char *text)
@@ -251,6 +258,53 @@ static void test_lines_across_blocks(void **state)
     free(array);
 }
 
+/* A limit: the first records exactly as a whole build finds them, the scan
+ * (and a gzip's inflation, past its first MiB) stopped soon after, the cut
+ * said and no problem made of the end not read; a file within the limit is
+ * read whole. */
+static void test_limit(void **state)
+{
+    (void)state;
+    enum { N = 100000, LIMIT = 1000 };
+    size_t cap = (size_t)N * 32 + 8, n = 0, m = 0;
+    char *jsonl = malloc(cap), *array = malloc(cap);
+    assert_non_null(jsonl);
+    assert_non_null(array);
+    m = (size_t)snprintf(array, cap, "[");
+    for (int i = 0; i < N; i++) {
+        n += (size_t)snprintf(jsonl + n, cap - n, "{\"i\": %d, \"pad\": \"%*s\"}\n", i, i % 9, "");
+        m += (size_t)snprintf(array + m, cap - m, "{\"i\": %d}%s\n", i, i + 1 < N ? "," : "]");
+    }
+    built whole = build_bytes(jsonl, n, 0);
+    assert_false(ds_index_cut(whole.ix));
+    for (int gz = 0; gz <= 1; gz++) {
+        built b = build_limited(jsonl, n, gz, LIMIT);
+        assert_true(ds_index_cut(b.ix));
+        assert_in_range(ds_index_count(b.ix), LIMIT, N / 4);
+        for (size_t i = 0; i < ds_index_count(b.ix); i++) {
+            ds_span x = ds_index_span(b.ix, i), y = ds_index_span(whole.ix, i);
+            assert_true(x.offset == y.offset && x.length == y.length);
+        }
+        assert_int_equal(ds_index_line(b.ix, ds_index_span(b.ix, LIMIT - 1).offset), LIMIT);
+        assert_int_equal(ds_index_problem_total(b.ix), 0);
+        if (gz)
+            assert_true(ds_index_size(b.ix) < n);
+        drop(&b);
+    }
+    drop(&whole);
+    built b = build_limited(array, m, 0, LIMIT);
+    assert_true(ds_index_cut(b.ix));
+    assert_true(ds_index_count(b.ix) >= LIMIT);
+    assert_int_equal(ds_index_problem_total(b.ix), 0);
+    drop(&b);
+    b = build_limited(jsonl, n, 1, N);
+    assert_false(ds_index_cut(b.ix));
+    assert_int_equal(ds_index_count(b.ix), N);
+    drop(&b);
+    free(jsonl);
+    free(array);
+}
+
 static void test_single_huge_line(void **state)
 {
     (void)state;
@@ -416,6 +470,7 @@ int main(void)
         cmocka_unit_test(test_random_bytes_never_break_it),
         cmocka_unit_test(test_lines_across_blocks),
         cmocka_unit_test(test_single_huge_line),
+        cmocka_unit_test(test_limit),
         cmocka_unit_test(test_gzip),
         cmocka_unit_test(test_gzip_damaged),
         cmocka_unit_test(test_gzip_bad_crc_and_members),

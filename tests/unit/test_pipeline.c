@@ -48,14 +48,20 @@ static void count_note(void *ctx, const char *msg)
     notes++;
 }
 
-static void build(pipeline *p, const train_config *cfg)
+/* P built from CFG, making the first MAX sequences (0: all). */
+static void build_max(pipeline *p, const train_config *cfg, size_t max)
 {
     char err[512] = "";
     pipe_inputs in = {.vocab = sample_vocab, .model_template = sample_vocab_template,
-                      .note = count_note};
+                      .note = count_note, .max_sequences = max};
     notes = 0;
     if (pipeline_build(p, cfg, &in, err, sizeof err))
         fail_msg("pipeline_build: %s", err);
+}
+
+static void build(pipeline *p, const train_config *cfg)
+{
+    build_max(p, cfg, 0);
 }
 
 static void assert_ids(const int32_t *got, const int32_t *want, size_t n)
@@ -292,6 +298,60 @@ static void test_shuffle_seed(void **state)
     pipeline_free(&b);
     pipeline_free(&c);
     pipeline_free(&plain);
+    train_config_free(&cfg);
+}
+
+/* The first N sequences of A and B are the same tokens. */
+static bool same_first(const pipe_set *a, const pipe_set *b, size_t n)
+{
+    pipe_set fa = *a, fb = *b;
+    fa.n = fb.n = n;
+    return a->n >= n && b->n >= n && same_order(&fa, &fb);
+}
+
+/* max_sequences on a file longer than the records it reads first (65536):
+ * unshuffled, the trainer's first sequences; shuffled, the file's first ones,
+ * said by file_order; more sequences than those records make read on (here
+ * to the end, the file whole again); a short file is read whole, shuffle
+ * and all. */
+static void test_max_sequences(void **state)
+{
+    (void)state;
+    const char *path = numbered("many.jsonl", 70000, 0);
+    train_config cfg;
+    config_for(&cfg, path, CONFIG_DS_ALPACA);
+    cfg.val_set_size = 0;
+    cfg.sample_packing = false;
+    cfg.shuffle = false;
+    pipeline whole, few, most;
+    build(&whole, &cfg);
+    build_max(&few, &cfg, 3);
+    assert_int_equal(few.train.n, 3);
+    assert_true(few.train.partial);
+    assert_false(few.file_order);
+    assert_true(few.train.counts.records < 70000);
+    assert_true(same_first(&whole.train, &few.train, 3));
+    build_max(&most, &cfg, 66000);
+    assert_false(most.train.partial);
+    assert_int_equal(most.train.counts.records, 70000);
+    assert_true(same_first(&whole.train, &most.train, 66000));
+    pipeline_free(&few);
+    cfg.shuffle = true;
+    build_max(&few, &cfg, 3);
+    assert_true(few.file_order);
+    assert_true(same_first(&whole.train, &few.train, 3));
+    pipeline_free(&whole);
+    pipeline_free(&few);
+    pipeline_free(&most);
+    train_config_free(&cfg);
+    config_for(&cfg, numbered("short.jsonl", 30, 0), CONFIG_DS_ALPACA);
+    build(&whole, &cfg);
+    build_max(&few, &cfg, 3);
+    assert_false(few.train.partial);
+    assert_false(few.file_order);
+    assert_true(same_first(&whole.train, &few.train, 3));
+    pipeline_free(&whole);
+    pipeline_free(&few);
     train_config_free(&cfg);
 }
 
@@ -680,7 +740,7 @@ int main(void)
         cmocka_unit_test(test_template_choice), cmocka_unit_test(test_batch_layout),
         cmocka_unit_test(test_completion),     cmocka_unit_test(test_dataset_override),
         cmocka_unit_test(test_source),         cmocka_unit_test(test_source_reshuffle),
-        cmocka_unit_test(test_render_command),
+        cmocka_unit_test(test_render_command), cmocka_unit_test(test_max_sequences),
     };
     return cmocka_run_group_tests(tests, sample_vocab_setup, sample_vocab_teardown);
 }
