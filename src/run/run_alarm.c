@@ -42,6 +42,16 @@ const char *run_alarm_action_name(run_alarm_action a)
     return (size_t)a < sizeof actions / sizeof actions[0] ? actions[a] : "?";
 }
 
+int run_alarm_parse(const char *name, run_alarm_kind *out)
+{
+    for (size_t i = 0; i < RUN_ALARM_COUNT; i++)
+        if (!strcmp(name, names[i])) {
+            *out = (run_alarm_kind)i;
+            return 0;
+        }
+    return -1;
+}
+
 int run_alarm_action_parse(const char *name, run_alarm_action *out)
 {
     for (size_t i = 0; i < sizeof actions / sizeof actions[0]; i++)

@@ -71,6 +71,8 @@ typedef struct {
 run_alarm_config run_alarm_defaults(void);
 const char *run_alarm_name(run_alarm_kind k);          /* "overfit", "loss_spike", ... */
 const char *run_alarm_action_name(run_alarm_action a); /* "off", "warn", "pause", "stop" */
+/* Parses an alarm's name; -1 when NAME is none of them. */
+int run_alarm_parse(const char *name, run_alarm_kind *out);
 /* Parses an action name; -1 when NAME is none of them. */
 int run_alarm_action_parse(const char *name, run_alarm_action *out);
 

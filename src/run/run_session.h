@@ -145,6 +145,9 @@ typedef struct {
     run_session_state state;
     const run_record *records; /* new since the last poll, in order; valid until the next */
     size_t n;
+    bool reset;                /* run_follow_poll only: the logs were rewritten (a
+                                * --resume), so RECORDS is the whole history again and
+                                * replaces every record handed out before */
 } run_poll;
 
 typedef struct {
