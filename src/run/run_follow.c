@@ -37,6 +37,7 @@ struct run_follow {
     long owner;
     run_list_state state;
     bool paused;        /* the newest pause event has no continue after it */
+    bool restarted;     /* the logs are being read again from their start */
 };
 
 /* ------------------------------------------------------------ records */
@@ -176,21 +177,28 @@ static int read_log(log_tail *log, record_list *l, log_tail_line_fn read_line)
     return rc > 0;
 }
 
-/* Both logs' new records; on a rewrite, both logs again from their start. */
+/* Both logs' new records; on a rewrite, both logs again from their start.
+ * True when the records are the whole history again: the logs were read
+ * anew since the last records handed out (a log rewritten once more while
+ * being read again leaves nothing read, and the reset for the next poll). */
 static bool read_logs(run_follow *f)
 {
-    bool reset = false;
     for (int tries = 0; tries < 2; tries++) {
         list_clear(&f->from_events);
         list_clear(&f->from_metrics);
         if (!read_log(&f->events, &f->from_events, events_line) &&
-            !read_log(&f->metrics, &f->from_metrics, metrics_line))
-            break;
+            !read_log(&f->metrics, &f->from_metrics, metrics_line)) {
+            bool reset = f->restarted;
+            f->restarted = false;
+            return reset;
+        }
         log_tail_restart(&f->events);
         log_tail_restart(&f->metrics);
-        reset = true;
+        f->restarted = true;
     }
-    return reset;
+    list_clear(&f->from_events);
+    list_clear(&f->from_metrics);
+    return false;
 }
 
 /* Step rows before the events at their step or later; then the rest. */
