@@ -213,6 +213,27 @@ static int render(chat_tmpl t, sink *k, const chat_msg *m, size_t n, bool add_as
     }
 }
 
+const char *chat_tmpl_end_of_turn(chat_tmpl t)
+{
+    switch (t) {
+    case CHAT_TMPL_CHATML: return chatml.close;
+    case CHAT_TMPL_PHI3: return phi3.close;
+    case CHAT_TMPL_PHI4: return phi4.close;
+    case CHAT_TMPL_ZEPHYR: return zephyr.close;
+    case CHAT_TMPL_LLAMA3: return llama3.close;
+    case CHAT_TMPL_GEMMA: return "<end_of_turn>";
+    case CHAT_TMPL_LLAMA2:
+    case CHAT_TMPL_LLAMA2_SYS:
+    case CHAT_TMPL_LLAMA2_SYS_BOS:
+    case CHAT_TMPL_LLAMA2_SYS_STRIP:
+    case CHAT_TMPL_MISTRAL_V1:
+    case CHAT_TMPL_MISTRAL_V3:
+    case CHAT_TMPL_MISTRAL_V3_TEKKEN:
+    case CHAT_TMPL_MISTRAL_V7: return "</s>";
+    default: return NULL;
+    }
+}
+
 /* ------------------------------------------------------------- text sink */
 
 typedef struct {

@@ -52,6 +52,12 @@ bool chat_tmpl_known(chat_tmpl t);
  * a template lathe does not render. */
 chat_tmpl chat_tmpl_detect(const char *jinja);
 
+/* The text that closes an assistant turn in T ("<|im_end|>", "</s>"), or
+ * NULL where the vocab's EOS alone does (alpaca). A model whose vocabulary
+ * has no such token learns to end its turns with ordinary pieces, and may
+ * not stop. */
+const char *chat_tmpl_end_of_turn(chat_tmpl t);
+
 /* The conversation as text; add_ass appends the assistant header so a model
  * can continue. Returns a malloc'd string or NULL with err. */
 char *chat_render_text(chat_tmpl t, const chat_msg *msgs, size_t n, bool add_ass,

@@ -56,6 +56,12 @@ typedef enum {
     PANE_MSG_RUN_STARTED,         /* a run started in the run directory PATH: follow it;
                                    * OBJECT is its run session when one is handed over */
     PANE_MSG_CHECKPOINT,          /* checkpoint STEP exists, in the directory PATH */
+    PANE_MSG_LAUNCH,              /* start a run with the config at PATH (the exact config
+                                   * to use; it may be a copy of unsaved edits beside the
+                                   * config) and show it. OBJECT is not handed over: it
+                                   * is the sender's, and the screen's RELEASE(OBJECT) when
+                                   * no pane takes the message tells it the launch was
+                                   * refused; a receiver leaves both alone */
 } pane_msg_kind;
 
 typedef struct {
@@ -164,7 +170,7 @@ extern const pane_class config_pane_class;
 extern const pane_class train_pane_class;
 extern const pane_class chat_pane_class;
 
-/* Shared by the panes that show only text so far (Config, Chat): the
+/* Shared by the panes that show only text so far (Chat): the
  * class's text as a scrollable block of lines. Lines starting with "$ " are
  * commands and are drawn in the accent role. */
 typedef struct {

@@ -43,6 +43,16 @@ bool workbench_is_dataset(const char *path)
     return false;
 }
 
+/* The Config pane opens PATH as any pane's PANE_MSG_OPEN would have it. */
+static void open_config(pane *p, const char *path, bool first)
+{
+    pane_msg m = {.kind = PANE_MSG_OPEN, .to = PANE_CONFIG};
+    snprintf(m.path, sizeof m.path, "%s", path);
+    pane_receive(p, &m);
+    if (first)
+        pane_focus(p, PANE_CONFIG);
+}
+
 static screen *build_screen(pane_env *env, const workbench_options *opt, char *err, size_t errlen)
 {
     static const pane_class *const classes[] = {
@@ -60,6 +70,8 @@ static screen *build_screen(pane_env *env, const workbench_options *opt, char *e
     if (s && opt->dataset)
         data_pane_open(screen_pane(s, PANE_DATA), opt->dataset, opt->model, opt->config,
                        open_err, sizeof open_err);
+    if (s && opt->config)
+        open_config(screen_pane(s, PANE_CONFIG), opt->config, opt->config_first);
     return s;
 }
 

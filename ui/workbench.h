@@ -10,7 +10,9 @@ typedef struct {
     const char *theme;     /* theme name or path; NULL = "default" */
     bool no_color;         /* --no-color (NO_COLOR is read by the workbench itself) */
     const char *model;     /* tokenizer for the Data pane; NULL = none */
-    const char *config;    /* training config for the Data pane's tokens; NULL = none */
+    const char *config;    /* training config: the Config pane edits it, the Data pane
+                            * counts tokens with it; NULL = none */
+    bool config_first;     /* show the Config pane first (PATH was the config) */
 } workbench_options;
 
 /* True when PATH names a dataset file the Data pane opens (.jsonl, .json,

@@ -19,43 +19,23 @@
 /* Steps --measure takes: the longest batch, then three of the run's. */
 #define MEASURE_STEPS 4
 
-static void human(char *buf, size_t len, uint64_t bytes)
-{
-    double b = (double)bytes;
-    if (b >= 1024.0 * 1024 * 1024)
-        snprintf(buf, len, "%.2f GiB", b / (1024.0 * 1024 * 1024));
-    else
-        snprintf(buf, len, "%.1f MiB", b / (1024.0 * 1024));
-}
-
-static void duration(char *buf, size_t len, double s)
-{
-    long min = (long)(s / 60);
-    if (s < 90)
-        snprintf(buf, len, "%.0f s", s);
-    else if (s < 5400)
-        snprintf(buf, len, "%ld min %.0f s", min, s - 60.0 * (double)min);
-    else
-        snprintf(buf, len, "%.1f h", s / 3600);
-}
-
 static void print_memory(const run_estimate *e)
 {
     char a[32], b[32], c[32];
-    human(a, sizeof a, e->peak);
-    human(b, sizeof b, e->load_peak);
-    human(c, sizeof c, e->train_peak);
+    run_estimate_bytes(a, sizeof a, e->peak);
+    run_estimate_bytes(b, sizeof b, e->load_peak);
+    run_estimate_bytes(c, sizeof c, e->train_peak);
     printf("memory       %s at the peak, while %s (loading %s, training %s)\n", a,
            e->peak == e->train_peak ? "training" : "loading", b, c);
     for (size_t i = 0; i < e->n_parts; i++) {
         if (!e->parts[i].bytes)
             continue;
-        human(a, sizeof a, e->parts[i].bytes);
+        run_estimate_bytes(a, sizeof a, e->parts[i].bytes);
         printf("  %-24s %12s\n", e->parts[i].label, a);
     }
     if (e->mem_total) {
-        human(a, sizeof a, e->mem_available);
-        human(b, sizeof b, e->mem_total);
+        run_estimate_bytes(a, sizeof a, e->mem_available);
+        run_estimate_bytes(b, sizeof b, e->mem_total);
         printf("  available now            %12s of %s\n", a, b);
     }
 }
@@ -84,7 +64,7 @@ static void print_text(const char *path, const run_estimate *e, const run_measur
            (unsigned long long)e->evals, e->evals == 1 ? "" : "s");
     if (t) {
         char a[32];
-        duration(a, sizeof a, t->train_s);
+        run_measure_duration(a, sizeof a, t->train_s);
         printf("time         %s estimated for the run (%d steps measured: first %.2f s on the "
                "longest batch, then %.3f s per step; loading %.1f s)\n", a, t->steps,
                t->first_step_s, t->step_s, t->load_s);

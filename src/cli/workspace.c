@@ -59,7 +59,8 @@ int workspace_samples_dir(char *dir, size_t dirlen, char *err, size_t errlen)
     return -1;
 }
 
-/* The config's first dataset and its model; the config must load cleanly. */
+/* The config's first dataset and its model; the config must load cleanly
+ * (the Data pane counts tokens with it). */
 static int from_config(const char *path, workspace *ws, char *err, size_t errlen)
 {
     train_config cfg;
@@ -110,8 +111,15 @@ static int classify(const char *path, workspace *ws, char *err, size_t errlen)
                               "config.json (a model)", path);
         return -1;
     }
-    if (ends_with(path, ".yaml") || ends_with(path, ".yml"))
-        return from_config(path, ws, err, errlen);
+    if (ends_with(path, ".yaml") || ends_with(path, ".yml")) {
+        /* Named itself, it opens in the Config pane even when it does not
+         * load: the pane marks the errors (an unknown key with its
+         * did-you-mean) where they can be fixed. No dataset then. */
+        ws->config_first = true;
+        if (from_config(path, ws, err, errlen) != 0)
+            snprintf(ws->config, sizeof ws->config, "%s", path);
+        return 0;
+    }
     if (workbench_is_dataset(path)) {
         snprintf(ws->dataset, sizeof ws->dataset, "%s", path);
         return 0;

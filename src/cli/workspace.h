@@ -13,6 +13,7 @@ typedef struct {
     char config[PATH_MAX];    /* "" when there is no training config */
     char model[PATH_MAX];     /* "" when the model comes from the config or is absent */
     char title[PATH_MAX];     /* for the workbench's title line */
+    bool config_first;        /* PATH named the config itself: its pane comes first */
 } workspace;
 
 /* Where the bundled sample lives: $LATHE_SAMPLES, else the installed copy,
@@ -22,8 +23,10 @@ int workspace_samples_dir(char *dir, size_t dirlen, char *err, size_t errlen);
 
 /* Resolves PATH (NULL: the sample workspace). MODEL and CONFIG (-m, -c; may
  * be NULL) override what PATH implies. A dataset path is taken as given, so
- * the Data pane can report a file it cannot open; a config that does not
- * load, or a PATH of no known kind, is an error. Returns 0, or -1 with err. */
+ * the Data pane can report a file it cannot open; a config PATH that does
+ * not load opens alone (the Config pane shows its errors), while such a
+ * config as -c CONFIG or in a run directory, or a PATH of no known kind, is
+ * an error. Returns 0, or -1 with err. */
 int workspace_resolve(const char *path, const char *model, const char *config, workspace *ws,
                       char *err, size_t errlen);
 

@@ -91,6 +91,11 @@ int config_doc_dataset_remove(config_doc *d, const char *list, size_t index, cha
 /* Applies EDITS in order, all or none. */
 int config_doc_apply(config_doc *d, const config_edit *edits, size_t n, char *err,
                      size_t errlen);
+/* Makes TEXT the current bytes, as one edit of the whole file (edits kept
+ * from a session that lost its terminal, or undone): the file as last read
+ * stays what diff and save compare with. */
+int config_doc_set_text(config_doc *d, const char *text, size_t len, char *err,
+                        size_t errlen);
 
 /* The current text against the file as last read or saved. -1: out of memory. */
 int config_doc_diff(const config_doc *d, int context, config_diff *out);

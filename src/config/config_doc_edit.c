@@ -675,3 +675,8 @@ int config_doc_apply(config_doc *d, const config_edit *edits, size_t n, char *er
     free(copy);
     return 0;
 }
+
+int config_doc_set_text(config_doc *d, const char *text, size_t len, char *err, size_t errlen)
+{
+    return raw_splice(d, 0, d->len, text, len, err, errlen);
+}

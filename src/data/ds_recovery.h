@@ -5,12 +5,11 @@
  * replay it: the same steps on the same file give the same session, so a
  * save then writes the bytes the lost session would have.
  *
- * One file per dataset, STATE/recovery/NAME-HASH.recipe.yaml (STATE from
- * state_dir.h; HASH is the XXH3 of the dataset's real path, NAME its file
- * name, for people looking in the folder). It is a recipe (ds_recipe.h)
- * with comment lines in front that name the dataset, its size and
- * modification time when the edits were kept, and when that was, so
- * `lathe data clean DATASET --recipe FILE -o OUT` replays it too. */
+ * One file per dataset, STATE/recovery/NAME-HASH.recipe.yaml
+ * (recovery_file.h): a recipe (ds_recipe.h) behind the comment lines that
+ * name the dataset, its size and modification time when the edits were
+ * kept, and when that was, so `lathe data clean DATASET --recipe FILE -o
+ * OUT` replays it too. */
 #ifndef LATHE_DS_RECOVERY_H
 #define LATHE_DS_RECOVERY_H
 

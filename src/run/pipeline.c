@@ -268,6 +268,16 @@ static ds_format format_of(config_dataset_type t)
     return map[t];
 }
 
+void pipeline_dataset_options(const config_dataset *e, dataset_options *opt)
+{
+    *opt = (dataset_options){.format = DS_FMT_AUTO};
+    if (e) {
+        opt->format = format_of(e->type);
+        opt->map = (ds_mapping){e->field_instruction, e->field_input, e->field_output,
+                                e->field_messages};
+    }
+}
+
 /* Tells the progress callback; false (with err) when it cancels. */
 static bool told(const build_ctx *b, const char *path, size_t done, size_t total, char *err,
                  size_t errlen)
@@ -283,12 +293,8 @@ static bool told(const build_ctx *b, const char *path, size_t done, size_t total
 static dataset *open_dataset(build_ctx *b, const char *path, const config_dataset *e, char *err,
                              size_t errlen)
 {
-    dataset_options opt = {.format = DS_FMT_AUTO};
-    if (e) {
-        opt.format = format_of(e->type);
-        opt.map = (ds_mapping){e->field_instruction, e->field_input, e->field_output,
-                               e->field_messages};
-    }
+    dataset_options opt;
+    pipeline_dataset_options(e, &opt);
     dataset **o = grow_array(b->open, &b->cap_open, b->n_open + 1, sizeof *o, 4);
     if (!o) {
         snprintf(err, errlen, "out of memory");

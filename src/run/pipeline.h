@@ -42,6 +42,7 @@
 #include <stdint.h>
 
 #include "chat_template.h"
+#include "dataset.h"
 #include "pipe_render.h"
 #include "tok.h"
 #include "train_config.h"
@@ -113,6 +114,10 @@ typedef struct {
  * model's template is not one lathe renders. */
 int pipeline_template(config_chat_template c, const char *model_template, chat_tmpl *out,
                       char *err, size_t errlen);
+
+/* How the trainer reads the config's dataset entry E: its type's format
+ * and its field mapping (whose strings are E's); E NULL detects the format. */
+void pipeline_dataset_options(const config_dataset *e, dataset_options *opt);
 
 /* Runs steps 1-5 above for CFG. With IN->dataset the file is read with the
  * type and field mapping of the config entry for the same file, or with the

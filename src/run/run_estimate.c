@@ -441,6 +441,15 @@ int run_estimate_build(run_estimate *e, const train_config *cfg, run_note_fn not
     return 0;
 }
 
+void run_estimate_bytes(char *buf, size_t len, uint64_t bytes)
+{
+    double b = (double)bytes;
+    if (b >= 1024.0 * 1024 * 1024)
+        snprintf(buf, len, "%.2f GiB", b / (1024.0 * 1024 * 1024));
+    else
+        snprintf(buf, len, "%.1f MiB", b / (1024.0 * 1024));
+}
+
 void run_estimate_free(run_estimate *e)
 {
     pipeline_free(&e->pipe);

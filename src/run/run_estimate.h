@@ -83,6 +83,9 @@ int run_estimate_build(run_estimate *e, const train_config *cfg, run_note_fn not
                        char *err, size_t errlen);
 void run_estimate_free(run_estimate *e);
 
+/* BYTES as people read a run's memory: "172.2 MiB", "21.92 GiB". */
+void run_estimate_bytes(char *buf, size_t len, uint64_t bytes);
+
 /* The part named KEY, or NULL. */
 const run_est_part *run_estimate_part(const run_estimate *e, const char *key);
 

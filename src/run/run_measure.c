@@ -308,3 +308,14 @@ int run_measure_finish(run_measure *m, run_measure_result *out, char *err, size_
     free(m);
     return rc;
 }
+
+void run_measure_duration(char *buf, size_t len, double s)
+{
+    long min = (long)(s / 60);
+    if (s < 90)
+        snprintf(buf, len, "%.0f s", s);
+    else if (s < 5400)
+        snprintf(buf, len, "%ld min %.0f s", min, s - 60.0 * (double)min);
+    else
+        snprintf(buf, len, "%.1f h", s / 3600);
+}

@@ -58,4 +58,7 @@ void run_measure_cancel(run_measure *m);
  * or was cancelled. */
 int run_measure_finish(run_measure *m, run_measure_result *out, char *err, size_t errlen);
 
+/* S seconds as a run's duration: "47 s", "2 min 47 s", "3.5 h". */
+void run_measure_duration(char *buf, size_t len, double s);
+
 #endif

@@ -98,6 +98,29 @@ scr_lathe_pid() { pgrep -P "$(scr_tmux display-message -p -t "$scr_session" '#{p
 # True while the pane shows the alternate screen (curses is running).
 scr_alternate() { [ "$(scr_tmux display-message -p -t "$scr_session" '#{alternate_on}')" = 1 ]; }
 
+# lathe exited with status 0 and left the alternate screen.
+scr_exited_ok() { scr_wait "lathe exited with 0" && ! scr_alternate; }
+
+# scr_same_bytes A B: the two files hold the same bytes (else the diff is said).
+scr_same_bytes() { cmp "$1" "$2" || { diag "$1 and $2 differ:" "$(diff "$1" "$2")"; false; }; }
+
+# scr_stderr_says TEXT: lathe's stderr has TEXT (a fixed string).
+scr_stderr_says() { grep -qF -- "$1" "$scr_dir/stderr" || { diag "stderr:" "$(cat "$scr_dir/stderr")"; false; }; }
+
+# Colour SGR codes (not the 39/49 resets) on the screen.
+scr_has_colour() { scr_screen -e | grep -qE '\[([0-9;]*;)?(3[0-7]|4[0-7]|38|48|9[0-7]|10[0-7])(;[0-9;]*)?m'; }
+
+# scr_exited PID: true once process PID has gone; unlike scr_poll it needs
+# no tmux session (for when the server is killed on purpose).
+scr_exited() {
+    end=$(( $(date +%s) + scr_timeout ))
+    while [ "$(date +%s)" -le "$end" ]; do
+        kill -0 "$1" 2>/dev/null || return 0
+        sleep 0.05
+    done
+    return 1
+}
+
 # Volatile fields out: numbers (with a size unit), gauge bars, the GPU field
 # of the status line, and runs of spaces that right-aligned numbers shift.
 scr_normalise() {

@@ -13,28 +13,15 @@
 
 fx=$LATHE_SRCDIR/tests/fixtures/data
 recovery=$scr_dir/state/lathe/recovery
-exited_ok() { scr_wait "lathe exited with 0" && ! scr_alternate; }
-same_bytes() { cmp "$1" "$2" || { diag "$1 and $2 differ"; false; }; }
 kept_files() { find "$recovery" -name 'browse.jsonl-*.recipe.yaml' 2>/dev/null | wc -l; }
 no_kept_file() { [ "$(kept_files)" -eq 0 ] || { diag "kept:" "$(ls -l "$recovery")"; false; }; }
 one_kept_file() { [ "$(kept_files)" -eq 1 ]; }
-gone() { ! kill -0 "$1" 2>/dev/null; }
-# Like scr_poll, for when the tmux server is gone on purpose.
-poll() {
-    end=$(( $(date +%s) + scr_timeout ))
-    while [ "$(date +%s)" -le "$end" ]; do
-        "$@" && return 0
-        sleep 0.05
-    done
-    return 1
-}
 # PID has exited and left one recovery file.
 kept_after_exit() {
-    poll gone "$1" && poll one_kept_file && return 0
+    scr_exited "$1" && one_kept_file && return 0
     diag "lathe $1 still running or nothing kept:" "$(ls -l "$recovery" 2>&1)" "$(cat "$scr_dir/stderr")"
     false
 }
-stderr_says() { grep -qF -- "$1" "$scr_dir/stderr" || { diag "stderr:" "$(cat "$scr_dir/stderr")"; false; }; }
 
 cat >"$scr_dir/rewrite.sh" <<'ED'
 #!/bin/sh
@@ -80,9 +67,9 @@ check "a search prompt is open" scr_wait "search all fields (text): ab"
 scr_keys C-c
 check "Ctrl-C in a prompt asks too" scr_wait "Quit anyway? [y/n]"
 scr_keys n Escape q y
-check "y quits with status 0" exited_ok
+check "y quits with status 0" scr_exited_ok
 check "a confirmed quit keeps nothing" no_kept_file
-check "the input is untouched" same_bytes "$fx/browse.jsonl" "$scr_dir/browse.jsonl"
+check "the input is untouched" scr_same_bytes "$fx/browse.jsonl" "$scr_dir/browse.jsonl"
 
 # ---- the reference: the same edits, saved normally
 check "the reference session opens" open_browse
@@ -90,7 +77,7 @@ check "the edits are made" make_edits
 scr_keys w C-u saved.jsonl Enter
 check "the reference session saves" scr_wait "saved 56 records to saved.jsonl"
 scr_keys q
-check "it quits without asking (saved)" exited_ok
+check "it quits without asking (saved)" scr_exited_ok
 
 # ---- the terminal goes away
 check "the lost session opens" open_browse
@@ -98,12 +85,12 @@ check "the same edits are made" make_edits
 pid=$(scr_lathe_pid)
 scr_tmux kill-server
 check "killing the tmux server ends lathe and keeps the edits" kept_after_exit "$pid"
-check "it says where (on its stderr)" stderr_says "Data: 4 unsaved edits in browse.jsonl kept in $recovery/browse.jsonl-"
-check "the input is untouched" same_bytes "$fx/browse.jsonl" "$scr_dir/browse.jsonl"
+check "it says where (on its stderr)" scr_stderr_says "Data: 4 unsaved edits in browse.jsonl kept in $recovery/browse.jsonl-"
+check "the input is untouched" scr_same_bytes "$fx/browse.jsonl" "$scr_dir/browse.jsonl"
 cp "$(find "$recovery" -name 'browse.jsonl-*')" "$scr_dir/kept.yaml"
 check "the kept file replays headless too" sh -c "'$LATHE' data clean '$scr_dir/browse.jsonl' \
     --recipe '$scr_dir/kept.yaml' -o '$scr_dir/headless.jsonl' 2>/dev/null"
-check "with the reference's bytes" same_bytes "$scr_dir/saved.jsonl" "$scr_dir/headless.jsonl"
+check "with the reference's bytes" scr_same_bytes "$scr_dir/saved.jsonl" "$scr_dir/headless.jsonl"
 
 scr_start EDITOR=./rewrite.sh VISUAL= -- --no-color browse.jsonl
 check "reopening offers the kept edits" scr_wait "4 edits kept at "
@@ -111,7 +98,7 @@ check "with the choices" scr_wait "replay them? [y]es [n]ot now [d]iscard"
 scr_keys n
 check "n leaves them for later" scr_wait "kept edits left for the next start"
 scr_keys q
-check "nothing to lose: q quits" exited_ok
+check "nothing to lose: q quits" scr_exited_ok
 check "the file is still there" one_kept_file
 
 scr_start EDITOR=./rewrite.sh VISUAL= -- --no-color browse.jsonl
@@ -121,10 +108,10 @@ check "y replays them" scr_wait "replayed 4 kept edits"
 check "the session has them" scr_wait "4 deleted"
 scr_keys w C-u recovered.jsonl Enter
 check "saving the replayed session" scr_wait "saved 56 records to recovered.jsonl"
-check "writes the bytes the lost session would have" same_bytes "$scr_dir/saved.jsonl" "$scr_dir/recovered.jsonl"
+check "writes the bytes the lost session would have" scr_same_bytes "$scr_dir/saved.jsonl" "$scr_dir/recovered.jsonl"
 check "the kept file is gone once saved" no_kept_file
 scr_keys q
-check "quits" exited_ok
+check "quits" scr_exited_ok
 
 # ---- SIGTERM and SIGHUP keep them the same way; d discards
 check "a session to terminate opens" open_browse
@@ -133,8 +120,8 @@ check "an edit" scr_wait "deleted record 1"
 pid=$(scr_lathe_pid)
 kill -TERM "$pid"
 check "SIGTERM keeps the edit" kept_after_exit "$pid"
-check "and exits 0 with the terminal restored" exited_ok
-check "it says so" stderr_says "terminated (SIGTERM)"
+check "and exits 0 with the terminal restored" scr_exited_ok
+check "it says so" scr_stderr_says "terminated (SIGTERM)"
 # SIGHUP with the terminal still there: the same, and it says so.
 scr_start -- --no-color browse.jsonl
 check "the offer again" scr_wait "1 edit kept at "
@@ -147,13 +134,13 @@ check "and another" scr_wait "deleted record 1"
 pid=$(scr_lathe_pid)
 kill -HUP "$pid"
 check "SIGHUP keeps the edits" kept_after_exit "$pid"
-check "and exits 0" exited_ok
-check "it says so" stderr_says "the terminal went away (SIGHUP)"
+check "and exits 0" scr_exited_ok
+check "it says so" scr_stderr_says "the terminal went away (SIGHUP)"
 scr_start -- --no-color browse.jsonl
 check "the offer once more, of that session's edits" scr_wait "2 edits kept at "
 scr_keys d
 check "d discards it" scr_wait "kept edits deleted"
 check "the file is gone" no_kept_file
 scr_keys q
-check "quits" exited_ok
+check "quits" scr_exited_ok
 tap_done

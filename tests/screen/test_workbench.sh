@@ -3,21 +3,21 @@
 # the four panes and live gauges, pane switching, the help overlay, resizing
 # below 80x24 and back, themes (and a broken theme file), colourless runs,
 # and quitting with q or Ctrl-C back to a normal shell screen; a bare
-# `lathe` opens the bundled sample workspace, `lathe CONFIG.yaml` its dataset.
+# `lathe` opens the bundled sample workspace (its config behind, in the
+# Config pane), `lathe CONFIG.yaml` the config (its pane first) and its
+# dataset, `lathe -c CONFIG.yaml DATASET` both.
 . "${LATHE_SRCDIR:-$(dirname "$0")/../..}/tests/tap.sh"
 . "$LATHE_SRCDIR/tests/screen/harness.sh"
 
 times=$(printf '\303\227')   # the multiplication sign of "80x24"
 
-# Colour SGR codes (not the 39/49 resets) in a capture taken with -e.
-has_colour() { scr_screen -e | grep -qE '\[([0-9;]*;)?(3[0-7]|4[0-7]|38|48|9[0-7]|10[0-7])(;[0-9;]*)?m'; }
 rss_shown() { scr_screen | grep -qE 'RSS [0-9][0-9.]*[BKMGTP]'; }
 exited_ok() { exited_with 0; }
 exited_with() { scr_wait "lathe exited with $1" && ! scr_alternate; }
 ascii_gauges() { scr_screen | grep -qE 'RSS [0-9.]+[BKMGTP] \| RAM' && scr_screen | grep -qE 'RAM +\[[#.]+\]'; }
 signal_lathe() { pid=$(scr_lathe_pid) && [ -n "$pid" ] && kill -"$1" "$pid"; }
 no_pane_left() { ! scr_screen | grep -qF '1 Data'; }
-no_colour() { ! has_colour; }
+no_colour() { ! scr_has_colour; }
 gpu_shown() { scr_screen | grep -qE '^ GPU +(no GPU|NVIDIA|[A-Za-z])'; }
 stderr_empty() { [ ! -s "$scr_dir/stderr" ] || { diag "stderr:" "$(cat "$scr_dir/stderr")"; false; }; }
 
@@ -74,7 +74,7 @@ check "after a storm of resizes the status line is back" rss_shown
 
 scr_keys F2
 check "F2 switches the theme and says so" scr_wait "theme: "
-check "the default run uses colour" has_colour
+check "the default run uses colour" scr_has_colour
 scr_keys T
 check "T opens the theme picker" scr_wait "Enter choose"
 scr_keys Down Enter
@@ -143,12 +143,23 @@ scr_start LATHE_SAMPLES="$LATHE_SRCDIR/samples" --
 check "a bare lathe opens the sample workspace" scr_wait "sample workspace"
 check "the sample's dataset is in the Data pane" scr_wait "1786 records"
 check "its tokens are counted with the sample model" scr_wait "tokens counted"
+scr_keys 2
+check "and its config is in the Config pane" scr_wait "Config $LATHE_SRCDIR/samples/lora.yaml"
 scr_keys q
 check "the sample workspace quits" exited_ok
 check "nothing on stderr" stderr_empty
 
 scr_start -- "$LATHE_SRCDIR/samples/lora.yaml"
-check "a config as PATH opens its dataset" scr_wait "1786 records"
+check "a config as PATH opens in the Config pane, shown first" scr_wait "Config $LATHE_SRCDIR/samples/lora.yaml"
+scr_keys 1
+check "and its dataset in the Data pane" scr_wait "1786 records"
 scr_keys q
 check "the config's workspace quits" exited_ok
+
+scr_start -- -c "$LATHE_SRCDIR/samples/lora.yaml" "$LATHE_SRCDIR/samples/data/heldout.jsonl"
+check "a dataset with -c CONFIG opens in the Data pane" scr_wait "200 records"
+scr_keys 2
+check "and the config in the Config pane" scr_wait "Config $LATHE_SRCDIR/samples/lora.yaml"
+scr_keys q
+check "that workspace quits" exited_ok
 tap_done

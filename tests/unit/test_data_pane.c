@@ -20,6 +20,7 @@
 #include "data_text.h"
 #include "data_view.h"
 #include "ds_fixture.h"
+#include "text_clean.h"
 
 static const worker_notify no_notify;     /* the searches here are polled */
 
@@ -79,7 +80,7 @@ static void test_view_sort_is_stable(void **state)
 
 static void expect_clean(const char *in, size_t len, bool one_line, const char *want)
 {
-    char *got = data_text_clean(in, len, one_line, 0);
+    char *got = text_clean(in, len, one_line, 0);
     assert_non_null(got);
     assert_string_equal(got, want);
     free(got);
@@ -99,7 +100,7 @@ static void test_clean_escapes(void **state)
     expect_clean("caf\xC3\xA9 \xE7\x8C\xAB \xF0\x9F\x90\xB1", 14, false,
                  "caf\xC3\xA9 \xE7\x8C\xAB \xF0\x9F\x90\xB1");
     expect_clean("\xE7\x8C", 2, false, "\\xE7\\x8C");               /* cut short */
-    char *cut = data_text_clean("abcdefghij", 10, true, 4);
+    char *cut = text_clean("abcdefghij", 10, true, 4);
     assert_string_equal(cut, "abcd");
     free(cut);
 }

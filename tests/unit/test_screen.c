@@ -360,34 +360,34 @@ static bool row_starts(int y, const char *text)
     return !strncmp(row + 1, text, strlen(text));
 }
 
-/* The text panes (Config) scroll when their rectangle is shorter than their text. */
+/* The text panes (Chat) scroll when their rectangle is shorter than their text. */
 static void test_text_pane_scrolls(void **state)
 {
     fixture *f = *state;
     char err[128];
-    pane *p = pane_new(&config_pane_class, NULL, err, sizeof err);
+    pane *p = pane_new(&chat_pane_class, NULL, err, sizeof err);
     assert_non_null(p);
     pane_layout(p, 0, 0, 3, 80);
     erase();
     pane_draw(p, stdscr, &f->env);
-    assert_true(row_starts(0, "Training config"));
+    assert_true(row_starts(0, "A/B chat"));
     assert_int_equal(pane_handle_key(p, 'z'), PANE_IGNORED);
     assert_int_equal(pane_handle_key(p, KEY_DOWN), PANE_HANDLED);
     erase();
     pane_draw(p, stdscr, &f->env);
-    assert_true(row_starts(1, "This pane will edit"));
+    assert_true(row_starts(1, "This pane will send"));
     assert_true(pane_handle_key(p, KEY_NPAGE));
     assert_true(pane_handle_key(p, KEY_NPAGE));
     assert_true(pane_handle_key(p, KEY_NPAGE));
     assert_true(pane_handle_key(p, KEY_NPAGE));
     erase();
     pane_draw(p, stdscr, &f->env);           /* clamped: the last line is at the bottom */
-    assert_true(row_starts(2, "$ lathe train CONFIG.yaml"));
+    assert_true(row_starts(2, "$ lathe chat -m MODEL.gguf --lora ADAPTER --ab"));
     assert_true(pane_handle_key(p, KEY_HOME));
     assert_true(pane_handle_key(p, KEY_UP));
     erase();
     pane_draw(p, stdscr, &f->env);
-    assert_true(row_starts(0, "Training config"));
+    assert_true(row_starts(0, "A/B chat"));
     pane_free(p);
 }
 

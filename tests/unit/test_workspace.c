@@ -101,8 +101,17 @@ static void models_and_errors(void **state)
                                        sizeof err), -1);
     assert_non_null(strstr(err, "notes.txt: expected a dataset"));
 
-    testdir_write("bad.yaml", "learning_rat: 1\n");
-    assert_int_equal(workspace_resolve(testdir_path("bad.yaml"), NULL, NULL, &ws, err,
+    /* A config with errors opens alone, in the Config pane, which marks
+     * them; as -c (for the Data pane's token counts) it is an error. */
+    testdir_write("bad.yaml", "learning_rat: 1\ndatasets:\n  - path: x.jsonl\n");
+    char bad[4096];
+    snprintf(bad, sizeof bad, "%s", testdir_path("bad.yaml"));
+    assert_int_equal(workspace_resolve(bad, NULL, NULL, &ws, err, sizeof err), 0);
+    assert_string_equal(ws.config, bad);
+    assert_true(ws.config_first);
+    assert_string_equal(ws.dataset, "");
+    testdir_write("there.jsonl", "{}\n");
+    assert_int_equal(workspace_resolve(testdir_path("there.jsonl"), NULL, bad, &ws, err,
                                        sizeof err), -1);
     assert_non_null(strstr(err, "bad.yaml:1:1"));
     assert_non_null(strstr(err, "learning_rat"));

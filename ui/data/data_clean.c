@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "data_editor.h"
+#include "editor.h"
 #include "text.h"
 #include "theme.h"
 #include "ds_save.h"
@@ -259,7 +259,7 @@ void data_clean_edit_record(pane_data *p)
         return;
     }
     p->repaint = true;      /* the editor had the terminal */
-    if (data_editor_run(text, &out, err, sizeof err) != 0) {
+    if (editor_edit_text(text, ".json", &out, err, sizeof err) != 0) {
         data_pane_say(p, true, "%s", err);
     } else if (strcmp(out, text) == 0 && !(p->draft && p->draft_of == record)) {
         data_pane_say(p, false, "record %zu unchanged", record + 1);

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "crt.h"
-#include "data_text.h"
+#include "text_clean.h"
 
 /* What the view shows of one field, and of a bad record's raw text: enough
  * to read, bounded so a multi-megabyte line cannot stall the UI. */
@@ -19,7 +19,7 @@
 static void wrap_text(data_doc *d, const char *text, size_t len, size_t show, int width,
                       data_field f)
 {
-    char *clean = data_text_clean(text, len < show ? len : show, false, 0);
+    char *clean = text_clean(text, len < show ? len : show, false, 0);
     if (!clean) {
         d->oom = true;
         return;

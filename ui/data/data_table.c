@@ -10,6 +10,7 @@
 
 #include "crt.h"
 #include "data_text.h"
+#include "text_clean.h"
 #include "text.h"
 #include "theme.h"
 
@@ -79,7 +80,7 @@ static int width_of(const char *s, size_t n)
 static void cell(pane_data *p, WINDOW *w, int y, int x, int width, const char *s, size_t len,
                  data_field field, attr_t attr)
 {
-    char *clean = data_text_clean(s ? s : "", s ? len : 0, true, PREVIEW_BYTES);
+    char *clean = text_clean(s ? s : "", s ? len : 0, true, PREVIEW_BYTES);
     if (!clean)
         return;
     const char *show = clean;

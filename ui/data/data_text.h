@@ -1,20 +1,14 @@
-/* data_text.h - dataset text made safe to draw: invalid UTF-8 and control
- * characters shown as escapes (\xNN, \r, ...), newlines kept (for wrapping)
- * or shown as a glyph (one-line previews); wrapping by display width, so
- * CJK and emoji take two columns, combining marks stay on their base
- * character and a wide character is never split at the edge; and drawing
- * a line with some byte ranges highlighted (search matches). */
+/* data_text.h - dataset text, made safe to draw by text_clean.h, laid out:
+ * wrapping by display width, so CJK and emoji take two columns, combining
+ * marks stay on their base character and a wide character is never split
+ * at the edge; and drawing a line with some byte ranges highlighted (search
+ * matches). */
 #ifndef LATHE_DATA_TEXT_H
 #define LATHE_DATA_TEXT_H
 
 #include <curses.h>
 #include <stdbool.h>
 #include <stddef.h>
-
-/* A malloc'd, NUL-terminated, drawable copy of S[0..len). ONE_LINE turns
- * newlines into a return glyph and stops after about MAX_BYTES of output
- * (0: no limit). NULL when out of memory. */
-char *data_text_clean(const char *s, size_t len, bool one_line, size_t max_bytes);
 
 /* Splits clean text into lines of at most WIDTH columns, at newlines and
  * preferably after a space. Calls FN(ctx, start, len) for each line (byte

@@ -1,7 +1,7 @@
-/* data_editor.c - a text round trip through $EDITOR (see data_editor.h). */
+/* editor.c - the user's editor on a file or on a text (see editor.h). */
 #include "config.h"
 
-#include "data_editor.h"
+#include "editor.h"
 
 #include <curses.h>
 #include <errno.h>
@@ -14,11 +14,12 @@
 
 #include "file_read.h"
 
-static int write_temp(char *path, size_t n, const char *text, char *err, size_t errlen)
+static int write_temp(char *path, size_t n, const char *text, const char *suffix, char *err,
+                      size_t errlen)
 {
     const char *dir = getenv("TMPDIR");
-    snprintf(path, n, "%s/lathe-record-XXXXXX.json", dir && *dir ? dir : "/tmp");
-    int fd = mkstemps(path, 5);
+    snprintf(path, n, "%s/lathe-edit-XXXXXX%s", dir && *dir ? dir : "/tmp", suffix);
+    int fd = mkstemps(path, (int)strlen(suffix));
     if (fd < 0) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return -1;
@@ -46,7 +47,7 @@ static int write_temp(char *path, size_t n, const char *text, char *err, size_t 
  * line as written, with the file as "$@". Like system(), the workbench
  * ignores Ctrl-C and Ctrl-\ meanwhile: they are the editor's (the workbench
  * would take them as quitting). */
-static int run_editor(const char *path)
+static int run_status(const char *path)
 {
     const char *editor = getenv("VISUAL");
     if (!editor || !*editor)
@@ -83,15 +84,23 @@ static int run_editor(const char *path)
     return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 }
 
-int data_editor_run(const char *text, char **out, char *err, size_t errlen)
+int editor_run(const char *path, char *err, size_t errlen)
+{
+    int status = run_status(path);
+    if (status == 0)
+        return 0;
+    snprintf(err, errlen, "the editor exited with status %d: nothing changed", status);
+    return -1;
+}
+
+int editor_edit_text(const char *text, const char *suffix, char **out, char *err,
+                     size_t errlen)
 {
     char path[4096];
     *out = NULL;
-    if (write_temp(path, sizeof path, text, err, errlen) != 0)
+    if (write_temp(path, sizeof path, text, suffix, err, errlen) != 0)
         return -1;
-    int status = run_editor(path);
-    if (status != 0) {
-        snprintf(err, errlen, "the editor exited with status %d: nothing changed", status);
+    if (editor_run(path, err, errlen) != 0) {
         unlink(path);
         return -1;
     }
