@@ -33,6 +33,7 @@ struct trainer {
     ring *metrics;
     optim *opt;
     batch_copy *mb;        /* grad_accum micro-batch copies */
+    trainer_reduce red;    /* data parallelism; all NULL for one process */
 
     pthread_t thread;
     bool started, joined;
@@ -183,30 +184,47 @@ double trainer_batch_weight(const trainer_batch *b)
 
 /* Result of one optimizer step's worth of work. */
 typedef struct {
-    int got;              /* micro-batches gathered; 0 = data exhausted */
+    int got;              /* micro-batches gathered (by every process); 0 = data exhausted */
+    int local;            /* of them, this process's */
     size_t tokens;
     double scored;
     double loss, norm, epoch;
 } step_result;
 
+/* The step's counts summed over every process (trainer_reduce); RC says
+ * whether this one failed (its message in err). */
+static int sum_counts(trainer *t, step_result *r, int rc, char *err, size_t errlen)
+{
+    char failed[256];
+    snprintf(failed, sizeof failed, "%s", err);
+    double v[3] = {r->got, (double)r->tokens, r->scored};
+    if (t->red.counts(t->red.ctx, v, rc ? failed : NULL, err, errlen))
+        return -1;
+    r->got = (int)v[0];
+    r->tokens = (size_t)v[1];
+    r->scored = v[2];
+    return 0;
+}
+
 static int gather(trainer *t, step_result *r, char *err, size_t errlen)
 {
-    for (int k = 0; k < t->c.grad_accum; k++) {
+    int rc = 0;
+    for (int k = 0; k < t->c.grad_accum && !rc; k++) {
         trainer_batch b;
         memset(&b, 0, sizeof b);
-        int rc = t->s.next(t->s.ctx, &b, err, errlen);
-        if (rc < 0)
-            return -1;
+        rc = t->s.next(t->s.ctx, &b, err, errlen);
         if (rc == 0)
             break;
-        if (copy_batch(&t->mb[k], &b, err, errlen))
-            return -1;
+        rc = rc < 0 || copy_batch(&t->mb[k], &b, err, errlen) ? -1 : 0;
+        if (rc)
+            break;
         r->got++;
         r->tokens += (size_t)b.B * (size_t)b.T;
         r->scored += trainer_batch_weight(&t->mb[k].b);
         r->epoch = b.epoch;
     }
-    return 0;
+    r->local = r->got;
+    return t->red.counts ? sum_counts(t, r, rc, err, errlen) : rc;
 }
 
 /* Forward/backward over the gathered micro-batches; loss and grads are means
@@ -220,12 +238,20 @@ static int accumulate(trainer *t, step_result *r, int64_t step, char *err, size_
     t->grads_zero = false;
     double n = r->scored > 0.0 ? r->scored : 1.0;
     double loss = 0.0;
-    for (int k = 0; k < r->got; k++) {
+    int rc = 0;
+    for (int k = 0; k < r->local && !rc; k++) {
         double part = 0.0;
-        if (t->m.accumulate(t->m.ctx, &t->mb[k].b, n, &part, err, errlen))
-            return -1;
+        rc = t->m.accumulate(t->m.ctx, &t->mb[k].b, n, &part, err, errlen);
         loss += part;
     }
+    if (t->red.grads) {
+        char failed[256];
+        snprintf(failed, sizeof failed, "%s", err);
+        rc = t->red.grads(t->red.ctx, t->m.params, t->m.n_params, &loss, rc ? failed : NULL,
+                          err, errlen);
+    }
+    if (rc)
+        return -1;
     r->loss = loss;
     r->norm = optim_grad_norm(t->opt);
     return 0;
@@ -354,7 +380,12 @@ static int run_step(trainer *t)
     char err[256] = "";
     double mult;
     int64_t step;
-    if (wait_if_paused(t, &mult, &step)) {
+    bool stop = wait_if_paused(t, &mult, &step);
+    if (t->red.begin && t->red.begin(t->red.ctx, &stop, &mult, err, sizeof err)) {
+        finish(t, TRAINER_FAILED, TRAINER_END_ERROR, err);
+        return 0;
+    }
+    if (stop) {
         finish(t, TRAINER_STOPPED, TRAINER_END_STOP, "stopped on request");
         return 0;
     }
@@ -515,6 +546,11 @@ void trainer_call_hook(trainer *t)
     t->hook_req = true;
     pthread_cond_broadcast(&t->cv);
     pthread_mutex_unlock(&t->mu);
+}
+
+void trainer_set_reduce(trainer *t, const trainer_reduce *r)
+{
+    t->red = *r;
 }
 
 void trainer_set_end_hook(trainer *t, void (*fn)(void *ctx), void *ctx)

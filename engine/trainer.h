@@ -192,6 +192,37 @@ optim *trainer_optim(trainer *t);
  * CONSECUTIVE). */
 void trainer_restore_step(trainer *t, int64_t step, int64_t skipped, int64_t consecutive);
 
+/* Data parallelism: the trainer as one of several processes that train one
+ * model together, each on its share of every optimizer step's micro-batches
+ * (the source gives each process its own). The hooks are collective: every
+ * process calls each once a step, in this order, so the step stays one step
+ * of one model:
+ *   begin   at the step's start, before anything is fetched: *STOP becomes
+ *           true everywhere when any process was asked to stop, and
+ *           *LR_MULT is the first process's multiplier;
+ *   counts  once the step's own micro-batches are fetched, before any
+ *           scaling: V (micro-batches, tokens, scored weight) becomes the
+ *           sums over the processes, so the loss is normalised by the step's
+ *           scored tokens counted on all of them (the rule above) and the
+ *           data runs out for all at once; a process whose share is empty
+ *           still takes part in the step;
+ *   grads   after the backward pass, before the non-finite check and
+ *           clipping: the gradients of PARAMS and *LOSS become their sums
+ *           over the processes, so the check, the clipping norm and the
+ *           update are the same everywhere.
+ * A process that failed gives its message as FAILED to counts or grads
+ * (else NULL); then the call returns -1 on every process with a message
+ * naming the process that failed, and the run fails everywhere. Set before
+ * trainer_start. */
+typedef struct {
+    void *ctx;
+    int (*begin)(void *ctx, bool *stop, double *lr_mult, char *err, size_t errlen);
+    int (*counts)(void *ctx, double v[3], const char *failed, char *err, size_t errlen);
+    int (*grads)(void *ctx, const optim_param *params, size_t n_params, double *loss,
+                 const char *failed, char *err, size_t errlen);
+} trainer_reduce;
+void trainer_set_reduce(trainer *t, const trainer_reduce *r);
+
 /* Bytes of optimizer state. */
 size_t trainer_optim_bytes(const trainer *t);
 

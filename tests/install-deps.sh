@@ -4,7 +4,8 @@
 set -e
 pkgs="build-essential autoconf automake autoconf-archive pkg-config
       libncurses-dev libyaml-dev libreadline-dev libopenblas-dev libjansson-dev
-      libpcre2-dev libxxhash-dev libcmocka-dev zlib1g-dev libutf8proc-dev tmux clang"
+      libpcre2-dev libxxhash-dev libcmocka-dev zlib1g-dev libutf8proc-dev tmux clang
+      libopenmpi-dev openmpi-bin"
 missing=
 for p in $pkgs; do
     dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

@@ -3,7 +3,12 @@
  * evaluations on stderr (train_progress.h) until the run has written its
  * outputs. Ctrl-C during training lets the current step finish and still
  * writes a checkpoint and the outputs; a second Ctrl-C ends the process at
- * once. */
+ * once.
+ *
+ * Under mpirun (run_dist.h) every process runs this command: process 0
+ * shows the run as a single process does, and any process's failure that
+ * the job agreed on; the others print only errors the job could not hear
+ * of, each line naming its rank. They all exit with the same status. */
 #include "config.h"
 
 #include <math.h>
@@ -57,18 +62,32 @@ static int parse_options(const cli_command *cmd, int argc, char **argv, train_ar
 
 /* ------------------------------------------------------------ the loop */
 
+typedef struct {
+    train_progress p;
+    run_dist *dist;           /* the MPI job, or NULL alone */
+    int rank;                 /* this process in it */
+} train_out;
+
+/* Process 0 speaks for the job, a failure of another process included;
+ * the others say only what the job was not told. */
 static void on_message(void *ctx, const run_message *m)
 {
+    train_out *o = ctx;
+    if (o->rank > 0 && (m->severity != RUN_ERROR || m->diag || run_dist_failure_told(o->dist)))
+        return;
     /* A configuration problem's line starts with its own place. */
     if (m->diag)
-        train_progress_note(ctx, "%s", m->text);
+        train_progress_note(&o->p, "%s", m->text);
+    else if (o->rank > 0)
+        train_progress_note(&o->p, "lathe train: rank %d: %s", o->rank, m->text);
     else
-        train_progress_note(ctx, "lathe train: %s", m->text);
+        train_progress_note(&o->p, "lathe train: %s", m->text);
 }
 
-static void show(train_progress *p, const run_poll *poll)
+static void show(train_out *o, const run_poll *poll)
 {
-    for (size_t i = 0; i < poll->n; i++) {
+    train_progress *p = &o->p;
+    for (size_t i = 0; i < poll->n && o->rank == 0; i++) {
         const run_record *r = &poll->records[i];
         if (r->kind == RUN_RECORD_STEP && r->logged)
             train_progress_step(p, r);
@@ -82,13 +101,18 @@ static void show(train_progress *p, const run_poll *poll)
 }
 
 /* From the trainer's start to the last output Ctrl-C means "stop and
- * save"; before that there is nothing to save, so it keeps its default. */
-static int start(run_session *s, train_progress *p, struct sigaction *old)
+ * save"; before that there is nothing to save, so it keeps its default.
+ * mpirun ends the job on Ctrl-C but passes SIGUSR1 on to every process:
+ * there SIGUSR1 means what Ctrl-C means alone. */
+static int start(run_session *s, train_out *o, struct sigaction *old)
 {
+    train_progress *p = &o->p;
     interrupted = 0;
     struct sigaction sa = {.sa_handler = on_sigint};
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, old);
+    if (o->dist)
+        sigaction(SIGUSR1, &sa, NULL);
     run_session_status st;
     run_session_get_status(s, &st);
     p->total = st.total_steps;
@@ -96,29 +120,33 @@ static int start(run_session *s, train_progress *p, struct sigaction *old)
     if (run_session_start(s, err, sizeof err) == 0)
         return 0;
     train_progress_note(p, "lathe train: %s", err);
+    run_dist_abort(o->dist, 1);  /* the others would wait for this one's steps */
     return -1;
 }
 
-static int follow(run_session *s, train_progress *p)
+static int follow(run_session *s, train_out *o)
 {
+    train_progress *p = &o->p;
     struct sigaction old;
     bool started = false, stop_sent = false;
     int rc = CLI_FAIL;
     for (;;) {
         run_poll poll;
         run_session_state st = run_session_poll(s, &poll);
-        show(p, &poll);
+        show(o, &poll);
         if (st == RUN_SESSION_DONE || st == RUN_SESSION_FAILED) {
             rc = st == RUN_SESSION_DONE ? CLI_OK : CLI_FAIL;
             break;
         }
         if (st == RUN_SESSION_READY) {
             started = true;
-            if (start(s, p, &old))
+            if (start(s, o, &old))
                 break;
         }
         if (interrupted && !stop_sent) {
-            train_progress_note(p, "lathe train: interrupted; stopping after the current step");
+            if (o->rank == 0)
+                train_progress_note(p, "lathe train: interrupted; stopping after the current "
+                                    "step");
             run_session_stop(s);
             stop_sent = true;
         }
@@ -140,18 +168,25 @@ int cmd_train(const cli_command *cmd, int argc, char **argv)
         free(a.sets.v);
         return rc;
     }
-    train_progress p;
-    train_progress_init(&p, stderr, 0);
-    run_session_hooks hooks = {.ctx = &p, .message = on_message};
     char err[256];
+    if (run_dist_join(&a.run.dist, err, sizeof err)) {
+        fprintf(stderr, "lathe train: %s\n", err);
+        free(a.sets.v);
+        return CLI_FAIL;
+    }
+    train_out o = {.dist = a.run.dist, .rank = run_dist_rank(a.run.dist)};
+    train_progress_init(&o.p, stderr, 0);
+    run_session_hooks hooks = {.ctx = &o, .message = on_message};
     run_session *s = run_session_new(&a.run, &hooks, err, sizeof err);
     if (!s || run_session_prepare(s, err, sizeof err)) {
         fprintf(stderr, "lathe train: %s\n", err);
         rc = CLI_FAIL;
+        /* the others wait for this one's preparation: end them too */
+        run_dist_abort(a.run.dist, 1);
     } else {
-        rc = follow(s, &p);
+        rc = follow(s, &o);
     }
     run_session_free(s);
     free(a.sets.v);
-    return rc;
+    return run_dist_leave(a.run.dist, rc == CLI_OK) ? CLI_OK : CLI_FAIL;
 }

@@ -51,31 +51,52 @@ static int epoch_order(pipe_source *s, int64_t epoch, char *err, size_t errlen)
     return 0;
 }
 
-int pipe_source_next(void *ctx, trainer_batch *out, char *err, size_t errlen)
+/* Points S->rows at the next batch's sequences, *ROWS of them (0 once
+ * the epochs are done), and moves past them. */
+static int take_rows(pipe_source *s, size_t *rows, char *err, size_t errlen)
 {
-    pipe_source *s = ctx;
     uint64_t n = s->set->n;
+    *rows = 0;
     if (s->pos >= n * (uint64_t)s->epochs)
         return 0;
     int64_t epoch = (int64_t)(s->pos / n);
     if (epoch_order(s, epoch, err, errlen))
         return -1;
     bool permuted = s->reshuffle && epoch > 0;
-    size_t first = (size_t)(s->pos % n), rows = s->micro_batch;
-    if (rows > n - first)
-        rows = (size_t)(n - first);
-    size_t T = 1;
-    for (size_t i = 0; i < rows; i++) {
+    size_t first = (size_t)(s->pos % n);
+    *rows = s->micro_batch < n - first ? s->micro_batch : (size_t)(n - first);
+    for (size_t i = 0; i < *rows; i++)
         s->rows[i] = s->set->seqs[permuted ? s->order[first + i] : first + i];
+    s->pos += *rows;
+    return 0;
+}
+
+int pipe_source_next(void *ctx, trainer_batch *out, char *err, size_t errlen)
+{
+    pipe_source *s = ctx;
+    size_t rows, T = 1;
+    if (take_rows(s, &rows, err, errlen))
+        return -1;
+    if (!rows)
+        return 0;
+    for (size_t i = 0; i < rows; i++)
         if (s->rows[i].n > T)
             T = s->rows[i].n;
-    }
     pipe_batch_free(&s->batch);
     if (pipe_batch_make(&s->batch, s->rows, rows, (int)T, s->pad, err, errlen))
         return -1;
-    s->pos += rows;
-    pipe_batch_view(&s->batch, (double)s->pos / (double)n, out);
+    pipe_batch_view(&s->batch, (double)s->pos / (double)s->set->n, out);
     return 1;
+}
+
+int pipe_source_skip(pipe_source *s, uint64_t *tokens, char *err, size_t errlen)
+{
+    size_t rows;
+    if (take_rows(s, &rows, err, errlen))
+        return -1;
+    for (size_t i = 0; i < rows; i++)
+        *tokens += s->rows[i].n;
+    return rows ? 1 : 0;
 }
 
 void pipe_source_free(pipe_source *s)

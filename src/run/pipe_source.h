@@ -43,6 +43,10 @@ int pipe_source_init(pipe_source *s, const pipe_set *set, size_t micro_batch, in
 void pipe_source_reshuffle(pipe_source *s, uint64_t seed);
 /* trainer_next_fn: ctx is a pipe_source. */
 int pipe_source_next(void *ctx, trainer_batch *out, char *err, size_t errlen);
+/* Moves past the next batch without making it (another process of a
+ * data-parallel job trains on it), adding its tokens (padding excluded) to
+ * *TOKENS. 1, or 0 when the data is exhausted, or -1 with err. */
+int pipe_source_skip(pipe_source *s, uint64_t *tokens, char *err, size_t errlen);
 void pipe_source_free(pipe_source *s);
 
 #endif

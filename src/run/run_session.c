@@ -189,6 +189,7 @@ run_session *run_session_new(const run_session_options *o, const run_session_hoo
         s->output = dup_or_null(o->output, &oom);
         s->resume = dup_or_null(o->resume, &oom);
         oom |= !copy_sets(s, o);
+        s->dist = o->dist;
         if (hooks)
             s->hooks = *hooks;
         s->resume_step = s->last_saved = -1;
@@ -419,6 +420,8 @@ void run_session_free(run_session *s)
     free(s->resume);
     free(s->failure);
     free(s->closing);
+    free(s->grad_bufs);
+    free(s->grad_n);
     pthread_mutex_destroy(&s->mu);
     free(s);
 }

@@ -33,7 +33,13 @@
  *
  * Errors never go to stderr from here: every message, with its severity,
  * comes through the message callback; a configuration problem carries its
- * place (file:line:column). */
+ * place (file:line:column).
+ *
+ * Data parallelism. Under mpirun every process runs a session of its own
+ * with the same options and the job (run_dist.h) in them: together they
+ * train as one process with N times the gradient accumulation, and only
+ * process 0 makes, logs and writes the run directory; the others write
+ * nothing and report only errors of their own (run_session_dist.c). */
 #ifndef LATHE_RUN_SESSION_H
 #define LATHE_RUN_SESSION_H
 
@@ -43,6 +49,7 @@
 
 #include "config_diag.h"
 #include "run_alarm.h"
+#include "run_dist.h"
 #include "trainer.h"
 
 typedef struct run_session run_session;
@@ -87,6 +94,7 @@ typedef struct {
     int64_t max_steps;         /* > 0: --max-steps, which wins over the file and --set */
     const char *output;        /* --output DIR, or NULL */
     const char *resume;        /* --resume RUN_DIR or "auto", or NULL */
+    run_dist *dist;            /* the job of processes training together; NULL: alone */
 } run_session_options;
 
 /* The kinds of events (events.jsonl; run_record.event). The trainer's own

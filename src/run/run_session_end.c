@@ -6,7 +6,8 @@
  * adapter or model (with load_best_model_at_end, the best evaluation's
  * weights: summary.json output_step) and summary.json, which says exactly
  * what was and was not written. Each output is attempted even when one
- * before it failed: on a full disk the small ones may still fit. */
+ * before it failed: on a full disk the small ones may still fit. In a
+ * data-parallel job only process 0 writes them. */
 #include "config.h"
 
 #include <math.h>
@@ -135,6 +136,7 @@ static int write_summary(run_session *s, const run_end *e, char *err, size_t err
     json_object_set_new(o, "output", e->output ? json_string(e->output) : json_null());
     json_object_set_new(o, "output_step",
                         e->output ? json_integer(e->output_step) : json_null());
+    run_session_dist_summary(s, o);
     int rc = run_dir_write_json(&s->rd, "summary.json", o, err, errlen);
     json_decref(o);
     return rc;
@@ -215,11 +217,14 @@ void run_session_on_end(void *ctx)
     run_session_event(s, e.st.end == TRAINER_END_NONFINITE ? RUN_EVENT_NONFINITE_STOP
                                                            : RUN_EVENT_END,
                       e.st.step, "%s", e.why);
-    final_checkpoint(s, &e);
-    final_eval(s, e.st.step);
-    write_outputs(s, &e);
     char err[1536];
-    if (!e.not_written || write_summary(s, &e, err, sizeof err)) {
+    bool writes = run_session_owns_dir(s);
+    if (writes) {
+        final_checkpoint(s, &e);
+        final_eval(s, e.st.step);
+        write_outputs(s, &e);
+    }
+    if (writes && (!e.not_written || write_summary(s, &e, err, sizeof err))) {
         run_session_event(s, RUN_EVENT_OUTPUT_FAILED, e.st.step, "cannot write summary.json: "
                           "%s", e.not_written ? err : "out of memory");
         run_session_fail(s, NULL);
@@ -230,7 +235,8 @@ void run_session_on_end(void *ctx)
         run_session_fail(s, err);
     }
     run_session_update_live(s);
-    say_closing(s, &e);
+    if (writes)
+        say_closing(s, &e);
     pthread_mutex_lock(&s->mu);
     s->ended = true;
     run_session_wake(s);

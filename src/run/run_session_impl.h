@@ -3,8 +3,9 @@
  * queue), run_session_setup.c (preparation, on the worker), run_session_step.c
  * (the trainer thread's step hook: evaluations and checkpoints),
  * run_session_end.c (the end hook: final checkpoint, evaluation, outputs,
- * summary.json), run_session_poll.c (the consumer: logs and records) and
- * run_session_alarm.c (the consumer: alarms over those records).
+ * summary.json), run_session_poll.c (the consumer: logs and records),
+ * run_session_alarm.c (the consumer: alarms over those records) and
+ * run_session_dist.c (one process of a data-parallel job).
  *
  * Who touches what: fields under "under mu" only with the mutex held. The
  * run's objects belong to the worker while it prepares, then to the trainer
@@ -26,6 +27,7 @@
 #include "ring.h"
 #include "run_alarm.h"
 #include "run_dir.h"
+#include "run_dist.h"
 #include "run_session.h"
 #include "train_bind.h"
 #include "train_config.h"
@@ -90,6 +92,16 @@ struct run_session {
     double t0;                 /* when training started (monotonic seconds) */
     _Atomic uint64_t tokens;   /* real tokens handed to the trainer */
     run_notes pending;         /* worker: events logged once the run starts */
+
+    /* Data parallelism (run_session_dist.c). */
+    run_dist *dist;            /* the job this process is one of; NULL: alone */
+    uint64_t config_print;     /* the resolved config's hash, which all must share */
+    float **grad_bufs;         /* the trainable tensors' gradients, in order */
+    size_t *grad_n;
+    uint64_t reduced_bytes;    /* gradient bytes summed per step */
+    int64_t taken;             /* trainer thread: this step's micro-batches taken */
+    double reduce_s;           /* trainer thread: seconds summing gradients */
+    int64_t reduced_steps;
 
     /* Trainer thread (hooks); the closing line is read by the consumer
      * after the join. */
@@ -165,6 +177,24 @@ void run_session_alarm_eval(run_session *s, const ring_record *rec);
 
 /* run_session_end.c (trainer thread) */
 void run_session_on_end(void *ctx);
+
+/* run_session_dist.c */
+/* Whether this process writes the run directory (process 0 of a job). */
+bool run_session_owns_dir(const run_session *s);
+/* The trainer's batch source: this process's share of every step's
+ * micro-batches, counting every process's tokens. */
+int run_session_next(void *ctx, trainer_batch *out, char *err, size_t errlen);
+/* Gives the trainer its collective hooks when the job has several
+ * processes (after the trainer is made). -1 with err. */
+int run_session_dist_install(run_session *s, char *err, size_t errlen);
+/* After every process prepared (RC, err: how this one did): that all did,
+ * alike, and process 0's weights and resume point everywhere. RC for one
+ * process; else -1 with err on every process when any failed. */
+int run_session_dist_setup(run_session *s, int rc, char *err, size_t errlen);
+/* The hash of CFG as every process must have it. */
+uint64_t run_session_config_print(const train_config *cfg);
+/* summary.json's "ranks": the processes and the reduction's cost. */
+void run_session_dist_summary(const run_session *s, json_t *o);
 
 /* run_session_poll.c (consumer) */
 /* Logs the event R (its kind, step, elapsed time, alarm fields) with TEXT,

@@ -83,7 +83,7 @@ static void tell(run_session *s, run_event_kind k, const char *text)
 
 static void log_row(run_session *s, FILE *fp, const json_t *row)
 {
-    if (s->log_failed)
+    if (s->log_failed || !fp)  /* no log: another process of the job writes it */
         return;
     if (!row || run_dir_log(fp, row)) {
         s->log_failed = true;

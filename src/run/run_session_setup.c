@@ -7,7 +7,9 @@
  * the model in its training mode, the trainer, and only then the run
  * directory itself, so a failed setup leaves none behind. What it finds is
  * told through the session's queue; the events for the log wait until
- * training starts. */
+ * training starts. In a data-parallel job only process 0 picks, resumes and
+ * makes the run directory (and its data cache); the others build what they
+ * train on and take the rest from it (run_session_dist.c). */
 #include "config.h"
 
 #include <math.h>
@@ -15,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cpu_count.h"
 #include "run_session_impl.h"
 #include "train_cache.h"
 #include "train_ckpt.h"
@@ -106,6 +107,8 @@ static int pick_resumed(run_session *s, const char *dir, char *err, size_t errle
 static int pick_run(run_session *s, char *err, size_t errlen)
 {
     const char *dir = s->output ? s->output : s->cfg.output_dir;
+    if (!run_session_owns_dir(s))
+        return 0;
     if (s->resume)
         return pick_resumed(s, dir, err, errlen);
     return (s->run_path = run_dir_pick(dir, err, errlen)) ? 0 : -1;
@@ -208,7 +211,8 @@ static int build_data(run_session *s, char *err, size_t errlen)
         return -1;
     pipe_inputs in = {.vocab = s->vocab, .model_template = s->tmpl, .note = pipeline_note,
                       .note_ctx = s, .progress = pipeline_progress, .progress_ctx = s};
-    if (cached_pipeline(s, &in, err, errlen))
+    if (s->run_path ? cached_pipeline(s, &in, err, errlen)
+                    : pipeline_build(&s->pipe, c, &in, err, errlen))
         return -1;
     int32_t pad = tok_pad(s->vocab), eos = tok_eos(s->vocab);
     s->pad = pad != TOK_NONE ? pad : eos != TOK_NONE ? eos : 0;
@@ -237,7 +241,7 @@ static int load_model(run_session *s, char *err, size_t errlen)
                  "embedding rows", c->base_model, nv, model_get_config(m)->n_vocab);
         return -1;
     }
-    int n = c->threads != CONFIG_UNSET ? (int)c->threads : cpu_count();
+    int n = c->threads != CONFIG_UNSET ? (int)c->threads : run_dist_threads(s->dist);
     if (model_set_training(m, &spec, err, errlen) ||
         train_setup_quantize(c, m, &s->quant, err, errlen) ||
         model_set_threads(m, n, n, err, errlen))
@@ -253,27 +257,18 @@ static int load_model(run_session *s, char *err, size_t errlen)
 
 /* ------------------------------------------------------------ the trainer */
 
-static int counted_next(void *ctx, trainer_batch *out, char *err, size_t errlen)
-{
-    run_session *s = ctx;
-    int got = pipe_source_next(&s->src, out, err, errlen);
-    if (got == 1) {
-        uint64_t real = 0;
-        for (size_t i = 0; i < (size_t)out->B * (size_t)out->T; i++)
-            real += !out->doc || out->doc[i] >= 0;
-        atomic_fetch_add(&s->tokens, real);
-    }
-    return got;
-}
-
 static int make_trainer(run_session *s, char *err, size_t errlen)
 {
     const train_config *c = &s->cfg;
     size_t n_seq = s->pipe.train.n;
-    int64_t total = train_setup_total_steps(c, n_seq);
+    /* The steps and epochs of the job: each step takes every process's
+     * micro-batches. */
+    train_config job = *c;
+    job.gradient_accumulation_steps *= run_dist_size(s->dist);
+    int64_t total = train_setup_total_steps(&job, n_seq);
     trainer_config tc = train_setup_trainer(c, total);
     if (pipe_source_init(&s->src, &s->pipe.train, (size_t)c->micro_batch_size,
-                         train_setup_epochs(c, n_seq), s->pad, err, errlen) ||
+                         train_setup_epochs(&job, n_seq), s->pad, err, errlen) ||
         !(s->metrics = ring_new(RING_CAPACITY, err, errlen)) ||
         train_bind_model(&s->bind, s->mf.m, &s->tm, err, errlen))
         return -1;
@@ -289,8 +284,9 @@ static int make_trainer(run_session *s, char *err, size_t errlen)
     if (c->eval_steps != CONFIG_UNSET && !val)
         run_session_say(s, RUN_WARNING, NULL, "warning: eval_steps is set but there is no "
                         "validation set (val_set_size or test_datasets)");
-    trainer_source ts = {s, counted_next};
-    if (!(s->t = trainer_new(&tc, &s->tm, &ts, s->metrics, err, errlen)))
+    trainer_source ts = {s, run_session_next};
+    if (!(s->t = trainer_new(&tc, &s->tm, &ts, s->metrics, err, errlen)) ||
+        run_session_dist_install(s, err, errlen))
         return -1;
     trainer_set_step_hook(s->t, run_session_on_step, s);
     trainer_set_end_hook(s->t, run_session_on_end, s);
@@ -333,16 +329,20 @@ static int setup_run(run_session *s, char *err, size_t errlen)
     run_session_set_phase(s, "reading the config", -1.0);
     if (load_config(s) || pick_run(s, err, errlen))
         return -1;
-    char *path = strdup(s->run_path);
-    if (!path) {
+    s->config_print = run_session_config_print(&s->cfg);
+    char *path = s->run_path ? strdup(s->run_path) : NULL;
+    if (s->run_path && !path) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    free(s->cfg.output_dir);
-    s->cfg.output_dir = path;
+    if (path) {
+        free(s->cfg.output_dir);
+        s->cfg.output_dir = path;
+    }
     run_session_alarm_setup(s);
     if (build_data(s, err, errlen) || run_session_cancelled(s) || load_model(s, err, errlen) ||
-        run_session_cancelled(s) || make_trainer(s, err, errlen) || open_run(s, err, errlen))
+        run_session_cancelled(s) || make_trainer(s, err, errlen) ||
+        (s->run_path && open_run(s, err, errlen)))
         return -1;
     s->eval.last_step = s->resume ? s->rd.last_eval_step : -1;
     if (s->resume_step > 0 && restore(s, err, errlen))
@@ -353,6 +353,12 @@ static int setup_run(run_session *s, char *err, size_t errlen)
     else
         run_session_pending_event(s, RUN_EVENT_STARTED, "started: %lld steps",
                                   (long long)s->total_steps);
+    if (run_dist_size(s->dist) > 1)
+        run_session_pending_event(s, RUN_EVENT_DATA, "%d processes, each training on %lld of "
+                                  "every step's %lld micro-batches", run_dist_size(s->dist),
+                                  (long long)s->cfg.gradient_accumulation_steps,
+                                  (long long)s->cfg.gradient_accumulation_steps *
+                                      run_dist_size(s->dist));
     pthread_mutex_lock(&s->mu);
     s->live.total_steps = s->total_steps;
     s->live.step = s->resume_step > 0 ? s->resume_step : 0;
@@ -367,10 +373,13 @@ static int setup_run(run_session *s, char *err, size_t errlen)
 
 int run_session_setup(run_session *s, char *err, size_t errlen)
 {
-    if (!setup_run(s, err, errlen) && !run_session_cancelled(s))
-        return 0;
-    if (run_session_cancelled(s) && !err[0])
+    int rc = setup_run(s, err, errlen);
+    if (run_session_cancelled(s) && (!rc || !err[0])) {
         snprintf(err, errlen, "preparation cancelled");
+        rc = -1;
+    }
+    if (!run_session_dist_setup(s, rc, err, errlen))
+        return 0;
     run_dir_discard(&s->rd);
     return -1;
 }

@@ -5,7 +5,9 @@
  * load_best_model_at_end after each new best) or asked for, so pruning
  * always knows the newest evaluation. A failed save is reported as an event
  * and training goes on (the earlier checkpoints stay intact). Every result
- * goes into the ring; the trainer thread stays its only producer. */
+ * goes into the ring; the trainer thread stays its only producer. In a
+ * data-parallel job process 0 alone evaluates and saves (the others wait
+ * for it at the next step's start). */
 #include "config.h"
 
 #include <math.h>
@@ -127,6 +129,10 @@ static bool evaluate(run_session *s, int64_t step, bool due, bool asked)
 void run_session_on_step(void *ctx, int64_t step)
 {
     run_session *s = ctx;
+    if (!run_session_owns_dir(s)) {
+        run_session_update_live(s);
+        return;
+    }
     bool fresh = step > s->hooked_step;
     if (fresh)
         s->hooked_step = step;
