@@ -1,6 +1,6 @@
 /* config_form.h - the Config pane's form as data: one row per schema key,
  * grouped as the schema groups them (Model, Data, Method, Optimization,
- * Schedule, Evaluation and saving, System) with a heading row per group,
+ * Schedule, Evaluation and saving, Alarms, System) with a heading row per group,
  * the entries of datasets and test_datasets as rows of their own (a heading
  * per entry, then its keys), and the keys lathe does not know at the end,
  * kept as they are. Each row holds what the file says, whether it differs
