@@ -4,6 +4,8 @@
 
 #include <stdbool.h>
 
+#include "run_session.h"
+
 typedef struct {
     const char *title;     /* what was opened, for the title line */
     const char *dataset;   /* the Data pane opens it; NULL = none */
@@ -11,6 +13,8 @@ typedef struct {
     bool no_color;         /* --no-color (NO_COLOR is read by the workbench itself) */
     const char *model;     /* tokenizer for the Data pane; NULL = none */
     const char *config;    /* training config for the Data pane's tokens; NULL = none */
+    const run_session_options *train;  /* a run the Train pane starts and shows
+                                        * (lathe train CONFIG.yaml --tui); NULL = none */
 } workbench_options;
 
 /* True when PATH names a dataset file the Data pane opens (.jsonl, .json,
