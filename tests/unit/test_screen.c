@@ -244,7 +244,7 @@ static void test_help_overlay(void **state)
     press(f, '3', true);
     press(f, KEY_F(1), true);
     assert_true(on_screen("Help: Train pane"));
-    assert_true(on_screen("none of its own yet"));
+    assert_true(on_screen("pause or resume the run"));
     press(f, 27, true);
     assert_false(on_screen("Help:"));
 }

@@ -248,12 +248,16 @@ static void draw(pane *p, WINDOW *w, const pane_env *env)
     train_pane *tp = train_of(p);
     int x = p->x + 1, width = p->w - 2, y = p->y, bottom = p->y + p->h;
     if (tp->view == TRAIN_VIEW_RUNS || !train_pane_showing(tp)) {
-        train_runs_draw(tp, w, y, x, p->h, width);
+        /* the system gauges under the list, which is rarely long */
+        int gauges = p->h >= 24 ? (p->h / 2 < 12 ? p->h / 2 : 12) : 0;
+        train_runs_draw(tp, w, y, x, p->h - gauges, width);
+        if (gauges)
+            train_status_draw_memory(tp, w, env, bottom - gauges, x, gauges, width);
         return;
     }
+    int side = width >= 120 ? 40 : 0;
     y += train_status_draw_header(tp, w, y, x, width);
     y += train_controls_draw_ask(tp, w, y, x, width);
-    int side = width >= 120 ? 40 : 0;
     int below = log_rows(bottom - y);
     int main_w = side ? width - side - 1 : width;
     train_plots_draw(tp, w, y, x, bottom - y - below, main_w);

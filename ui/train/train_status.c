@@ -131,10 +131,13 @@ static void draw_progress(train_pane *tp, WINDOW *w, int y, int x, int width)
         gauge_draw_bar(w, y, x + used, bar, f);
         used += bar + 1;
     }
+    used += text_putf(w, y, x + used, width - used, theme_attr(THEME_TEXT), "%3.0f%%",
+                      f * 100);
+    if (!train_source_live(&tp->src))
+        return;   /* an ended run has no time left to estimate */
     char eta[32];
     clock_text(eta, sizeof eta, train_history_eta(&tp->hist, st->total_steps, ETA_WINDOW));
-    text_putf(w, y, x + used, width - used, theme_attr(THEME_TEXT), "%3.0f%%  ETA %s",
-              f * 100, eta);
+    text_putf(w, y, x + used, width - used, theme_attr(THEME_TEXT), "  ETA %s", eta);
 }
 
 /* Row 2: the figures. */
@@ -234,7 +237,7 @@ void train_status_draw_memory(train_pane *tp, WINDOW *w, const pane_env *env, in
 {
     const run_session_status *st = &tp->st;
     int row = 0;
-    if (h >= 9) {
+    if (h >= 9 && train_pane_showing(tp)) {
         text_put(w, y + row++, x, width, theme_attr(THEME_ACCENT) | A_BOLD, "Run memory");
         row += memory_row(w, y + row, x, width, "weights", st->mem_weights);
         row += memory_row(w, y + row, x, width, "gradients", st->mem_grads);
