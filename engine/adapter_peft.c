@@ -16,6 +16,7 @@
 #include "adapter.h"
 #include "atomic_file.h"
 #include "hf_model.h"
+#include "json_file.h"
 #include "safetensors.h"
 
 #define PEFT_PREFIX "base_model.model."
@@ -178,11 +179,11 @@ int adapter_peft_write(const adapter *ad, const char *dir, char *err, size_t err
 static int read_config(adapter *ad, const char *dir, int *r, char *err, size_t errlen)
 {
     char path[4096];
-    json_error_t je;
     snprintf(path, sizeof path, "%s/adapter_config.json", dir);
-    json_t *j = json_load_file(path, 0, &je);
+    json_t *j = json_file_load(path, 0, err, errlen);
     if (!json_is_object(j)) {
-        snprintf(err, errlen, "%s:%d: %s", path, je.line, j ? "not a JSON object" : je.text);
+        if (j)
+            snprintf(err, errlen, "%s: not a JSON object", path);
         json_decref(j);
         return -1;
     }

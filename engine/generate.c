@@ -2,8 +2,12 @@
  * (RMSNorm, q/k/v projections written into the K/V cache, RoPE, attention
  * over the cache, output projection, SwiGLU MLP) and, for the last row only,
  * the final norm and the head. Chunks of several rows use the training
- * forward's linear layer (sgemm); a single row uses the row-split
- * matrix-vector product below, because decoding is bound by reading weights. */
+ * forward's linear layer (sgemm, or quant_dot's tiles for quantized weights);
+ * a single row uses the row-split matrix-vector product below, because
+ * decoding is bound by reading weights: quantized rows are multiplied in
+ * their blocks against the row quantized once per product, wherever the
+ * chunks' tiles are too (quant_dot_blocks), so that a token's logits do not
+ * depend on whether it was decoded or prefilled. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +28,7 @@ enum { MV_PER_THREAD = 4, MV_MIN_ROWS = 16 };
 /* Matrices read in one pool call: q, k and v (or gate and up) share x. */
 enum { MV_MAX = 3 };
 /* Matrices smaller than this (bytes, about) are multiplied on one thread. */
-#define MV_SPLIT_BYTES ((size_t)512 << 10)
+#define MV_SPLIT_BYTES ((size_t)64 << 10)
 
 struct gen_session {
     model *m;
@@ -33,6 +37,7 @@ struct gen_session {
     float *x, *h, *r, *q, *o, *xm, *a, *b, *hs, *u, *lin_scratch, *qrow, *logits;
     float *rope_cs, *rope_sn;
     int *rows_pos;
+    void *act;              /* activations quantized for quant_dot (CHUNK rows) */
 };
 
 static int max_lora_rank(const model *m)
@@ -74,7 +79,8 @@ static bool alloc_scratch(gen_session *s)
     s->rope_cs = alloc_floats((size_t)s->kv.n_ctx * half, &ok);
     s->rope_sn = alloc_floats((size_t)s->kv.n_ctx * half, &ok);
     s->rows_pos = malloc(C * sizeof *s->rows_pos);
-    return ok && s->rows_pos;
+    s->act = malloc(quant_act_bytes(CHUNK, s->wide));
+    return ok && s->rows_pos && s->act;
 }
 
 gen_session *gen_session_new(model *m, int n_ctx, char *err, size_t errlen)
@@ -119,6 +125,7 @@ void gen_session_free(gen_session *s)
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         free(bufs[i]);
     free(s->rows_pos);
+    free(s->act);
     free(s);
 }
 
@@ -153,24 +160,23 @@ typedef struct {
     int per[MV_MAX];
     int first[MV_MAX + 1];  /* task index of each matrix's first row piece */
     const float *x;
+    const quant_act *act;   /* x quantized, for quantized matrices */
     float *qrow;
     int wide;
 } mv_job;
 
-static void mv_rows(const linear *l, const float *x, float *y, int r0, int r1, float *row)
+static void mv_rows(const mv_job *j, const linear *l, float *y, int r0, int r1, float *row)
 {
     if (l->w) {
         for (int r = r0; r < r1; r++)
-            y[r] = vec_dot(l->w + (size_t)r * l->in, x, l->in);
-    } else if (quant_dot_supported(l->qtype)) {
-        size_t stride = ggml_row_bytes(l->qtype, l->in);
-        for (int r = r0; r < r1; r++)
-            y[r] = quant_dot_row(l->qtype, (const uint8_t *)l->qdata + (size_t)r * stride, x,
-                                 l->in);
+            y[r] = vec_dot(l->w + (size_t)r * l->in, j->x, l->in);
+    } else if (quant_dot_blocks(l->qtype) || l->qtype == GGML_TYPE_F16 ||
+               l->qtype == GGML_TYPE_BF16) {
+        quant_dot_rows(l->qtype, l->qdata, ggml_row_bytes(l->qtype, l->in), r0, r1, j->act, y, 1);
     } else {
         for (int r = r0; r < r1; r++) {
             quant_dequantize_rows(l->qtype, l->qdata, l->in, r, 1, row);
-            y[r] = vec_dot(row, x, l->in);
+            y[r] = vec_dot(row, j->x, l->in);
         }
     }
 }
@@ -184,7 +190,7 @@ static void mv_task(void *arg, int i)
     const linear *l = j->l[k];
     int r0 = (i - j->first[k]) * j->per[k];
     int r1 = l->out - r0 < j->per[k] ? l->out : r0 + j->per[k];
-    mv_rows(l, j->x, j->y[k], r0, r1, j->qrow + (size_t)i * j->wide);
+    mv_rows(j, l, j->y[k], r0, r1, j->qrow + (size_t)i * j->wide);
 }
 
 /* Rows per piece of L: a matrix worth waking the pool for is cut into
@@ -202,20 +208,21 @@ static void bias_lora(gen_session *s, const linear *l, const float *x, float *y)
     if (l->bias)
         for (int i = 0; i < l->out; i++)
             y[i] += l->bias[i];
-    const lora_adapter *a = l->lora;
-    if (!a)
-        return;
-    for (int k = 0; k < a->r; k++)
-        s->u[k] = vec_dot(a->a + (size_t)k * a->in, x, a->in);
-    for (int i = 0; i < a->out; i++)
-        y[i] += a->scale * vec_dot(a->b + (size_t)i * a->r, s->u, a->r);
+    if (l->lora)
+        lora_apply_row(l->lora, x, s->u, y);
 }
 
 /* ys[k] = ls[k] x (+ bias) (+ s B A x) for one row, all in one pool call. */
 static void matvec(gen_session *s, const linear *const *ls, float *const *ys, int count,
                    const float *x)
 {
-    mv_job j = {.count = count, .x = x, .qrow = s->qrow, .wide = s->wide};
+    quant_act act;
+    mv_job j = {.count = count, .x = x, .act = &act, .qrow = s->qrow, .wide = s->wide};
+    bool quantized = false;
+    for (int k = 0; k < count; k++)
+        quantized |= !ls[k]->w;
+    if (quantized)
+        quant_act_init(&act, s->act, x, 1, ls[0]->in);
     for (int k = 0; k < count; k++) {
         j.l[k] = ls[k];
         j.y[k] = ys[k];
@@ -237,7 +244,7 @@ static void project(gen_session *s, const linear *const *ls, float *const *ys, i
         return;
     }
     linear_ctx lc = {.pool = s->m->pool, .scratch = s->lin_scratch, .max_in = s->wide,
-                     .max_out = s->wide, .max_r = s->max_r};
+                     .max_out = s->wide, .max_r = s->max_r, .act = s->act};
     for (int k = 0; k < count; k++)
         linear_fwd(&lc, ls[k], x, ys[k], s->u, n);
 }

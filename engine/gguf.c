@@ -43,7 +43,14 @@ static const type_row type_rows[] = {
     {GGML_TYPE_Q2_K, "Q2_K", 256, 84}, {GGML_TYPE_Q3_K, "Q3_K", 256, 110},
     {GGML_TYPE_Q4_K, "Q4_K", 256, 144}, {GGML_TYPE_Q5_K, "Q5_K", 256, 176},
     {GGML_TYPE_Q6_K, "Q6_K", 256, 210}, {GGML_TYPE_Q8_K, "Q8_K", 256, 292},
-    {GGML_TYPE_BF16, "BF16", 1, 2},
+    {GGML_TYPE_IQ2_XXS, "IQ2_XXS", 256, 66}, {GGML_TYPE_IQ2_XS, "IQ2_XS", 256, 74},
+    {GGML_TYPE_IQ3_XXS, "IQ3_XXS", 256, 98}, {GGML_TYPE_IQ1_S, "IQ1_S", 256, 50},
+    {GGML_TYPE_IQ4_NL, "IQ4_NL", 32, 18}, {GGML_TYPE_IQ3_S, "IQ3_S", 256, 110},
+    {GGML_TYPE_IQ2_S, "IQ2_S", 256, 82}, {GGML_TYPE_IQ4_XS, "IQ4_XS", 256, 136},
+    {GGML_TYPE_I8, "I8", 1, 1}, {GGML_TYPE_I16, "I16", 1, 2}, {GGML_TYPE_I32, "I32", 1, 4},
+    {GGML_TYPE_I64, "I64", 1, 8}, {GGML_TYPE_F64, "F64", 1, 8},
+    {GGML_TYPE_IQ1_M, "IQ1_M", 256, 56}, {GGML_TYPE_BF16, "BF16", 1, 2},
+    {GGML_TYPE_TQ1_0, "TQ1_0", 256, 54}, {GGML_TYPE_TQ2_0, "TQ2_0", 256, 66},
 };
 
 static const type_row *type_row_of(int type)
@@ -413,7 +420,7 @@ static bool place_tensors(cursor *c, gguf_file *g, const uint64_t *off_at)
 static bool parse_counts(cursor *c, gguf_file *g)
 {
     char magic[4];
-    int64_t nt, nkv;
+    uint64_t nt, nkv;   /* unsigned in the file: 2^64-1 is not -1 */
     if (!take(c, magic, 4, "magic"))
         return false;
     if (memcmp(magic, GGUF_MAGIC, 4))
@@ -426,11 +433,11 @@ static bool parse_counts(cursor *c, gguf_file *g)
     if (!take(c, &nt, 8, "tensor count") || !take(c, &nkv, 8, "metadata count"))
         return false;
     /* Each pair takes at least 13 bytes and each tensor info at least 32. */
-    if (nt < 0 || (uint64_t)nt > left(c) / 32)
-        return fail_at(c, 8, "tensor count %" PRId64 " impossible for %zu bytes left",
+    if (nt > left(c) / 32)
+        return fail_at(c, 8, "tensor count %" PRIu64 " impossible for %zu bytes left",
                        nt, left(c));
-    if (nkv < 0 || (uint64_t)nkv > left(c) / 13)
-        return fail_at(c, 16, "metadata count %" PRId64 " impossible for %zu bytes left",
+    if (nkv > left(c) / 13)
+        return fail_at(c, 16, "metadata count %" PRIu64 " impossible for %zu bytes left",
                        nkv, left(c));
     g->n_tensors = (size_t)nt;
     g->n_kv = (size_t)nkv;

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "hf_model.h"
+#include "json_file.h"
 
 #include <jansson.h>
 #include <stdint.h>
@@ -202,11 +203,31 @@ static bool cfg_bool(const cfg_ctx *c, const char *key, bool def)
     return json_is_boolean(v) ? json_is_true(v) : def;
 }
 
+/* "a number", "an object", ... for messages about a value of the wrong type. */
+static const char *json_kind(const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: return "an object";
+    case JSON_ARRAY: return "a list";
+    case JSON_STRING: return "a string";
+    case JSON_INTEGER:
+    case JSON_REAL: return "a number";
+    case JSON_TRUE:
+    case JSON_FALSE: return "a boolean";
+    default: return "null";
+    }
+}
+
 static bool cfg_arch(const cfg_ctx *c, model_config *cfg)
 {
-    const char *type = json_string_value(json_object_get(c->root, "model_type"));
+    json_t *v = json_object_get(c->root, "model_type");
+    const char *type = json_string_value(v);
     if (!type) {
-        snprintf(c->err, c->errlen, "%s: missing \"model_type\"", c->path);
+        if (v)
+            snprintf(c->err, c->errlen, "%s: \"model_type\" must be a string (\"llama\", "
+                     "\"mistral\", \"qwen2\"), not %s", c->path, json_kind(v));
+        else
+            snprintf(c->err, c->errlen, "%s: missing \"model_type\"", c->path);
         return false;
     }
     if (!strcmp(type, "llama") || !strcmp(type, "mistral")) {
@@ -228,13 +249,12 @@ static bool cfg_arch(const cfg_ctx *c, model_config *cfg)
 int hf_config_load(const char *dir, model_config *cfg, char *err, size_t errlen)
 {
     char path[4096];
-    json_error_t jerr;
     snprintf(path, sizeof path, "%s/config.json", dir);
     memset(cfg, 0, sizeof *cfg);
-    cfg_ctx c = {json_load_file(path, JSON_REJECT_DUPLICATES, &jerr), path, err, errlen};
+    cfg_ctx c = {json_file_load(path, JSON_REJECT_DUPLICATES, err, errlen), path, err, errlen};
     if (!json_is_object(c.root)) {
-        snprintf(err, errlen, "%s:%d:%d: %s", path, jerr.line, jerr.column,
-                 c.root ? "not a JSON object" : jerr.text);
+        if (c.root)
+            snprintf(err, errlen, "%s: not a JSON object", path);
         json_decref(c.root);
         return -1;
     }

@@ -5,7 +5,9 @@
 
 #include "kernels.h"
 #include "linear.h"
+#include "gguf.h"
 #include "quant.h"
+#include "quant_dot.h"
 
 /* Rows of a quantized weight dequantized per sgemm tile. */
 enum { QROWS = 128 };
@@ -32,10 +34,47 @@ static float *tile_of(const linear_ctx *c, int n)
     return c->scratch + (size_t)n * wide(c->max_in, c->max_out) + (size_t)n * c->max_r;
 }
 
+/* Rows of W per pool task of a quantized product. */
+enum { QDOT_ROWS = 16 };
+
+typedef struct {
+    const linear *l;
+    const quant_act *act;
+    float *y;
+} qdot_job;
+
+static void qact_task(void *arg, int t)
+{
+    const qdot_job *j = arg;
+    quant_act_row(j->act, t);
+}
+
+static void qdot_task(void *arg, int i)
+{
+    const qdot_job *j = arg;
+    int r0 = i * QDOT_ROWS, r1 = r0 + QDOT_ROWS < j->l->out ? r0 + QDOT_ROWS : j->l->out;
+    quant_dot_rows(j->l->qtype, j->l->qdata, ggml_row_bytes(j->l->qtype, j->l->in), r0, r1,
+                   j->act, j->y, (size_t)j->l->out);
+}
+
+/* Integer products in inference wherever decode multiplies in blocks too. */
+static bool use_qdot(const linear_ctx *c, const linear *l)
+{
+    return c->act && quant_dot_blocks(l->qtype);
+}
+
 void linear_base_fwd(const linear_ctx *c, const linear *l, const float *x, float *y, int n)
 {
     if (l->w) {
         k_mm_xwt(c->pool, x, l->w, y, n, l->in, l->out, false);
+        return;
+    }
+    if (use_qdot(c, l)) {
+        quant_act act;
+        quant_act_layout(&act, c->act, x, n, l->in);
+        qdot_job j = {l, &act, y};
+        pool_run(c->pool, n, qact_task, &j);
+        pool_run(c->pool, (l->out + QDOT_ROWS - 1) / QDOT_ROWS, qdot_task, &j);
         return;
     }
     float *tile = tile_of(c, n);
@@ -63,6 +102,20 @@ void linear_base_dx(const linear_ctx *c, const linear *l, const float *dy, float
     }
 }
 
+typedef struct {
+    const lora_adapter *a;
+    const float *x;
+    float *y, *u;
+} lora_rows_job;
+
+static void lora_row_task(void *arg, int t)
+{
+    const lora_rows_job *j = arg;
+    const lora_adapter *a = j->a;
+    lora_apply_row(a, j->x + (size_t)t * a->in, j->u + (size_t)t * a->r,
+                   j->y + (size_t)t * a->out);
+}
+
 void linear_fwd(const linear_ctx *c, const linear *l, const float *x, float *y, float *u, int n)
 {
     linear_base_fwd(c, l, x, y, n);
@@ -73,6 +126,11 @@ void linear_fwd(const linear_ctx *c, const linear *l, const float *x, float *y, 
     const lora_adapter *a = l->lora;
     if (!a)
         return;
+    if (c->act) { /* inference: row by row, as a decoded row is */
+        lora_rows_job j = {a, x, y, u};
+        pool_run(c->pool, n, lora_row_task, &j);
+        return;
+    }
     const float *xd = x;
     if (c->train && a->dropout > 0.0f) {
         lora_dropout(a, c->step, x, c->scratch, n);

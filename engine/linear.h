@@ -1,6 +1,7 @@
 /* linear.h - one linear layer y = x W^T (+ bias) (+ LoRA), with W fp32 or a
- * frozen ggml-typed matrix dequantized in row blocks, and its backward
- * producing only the gradients that are wanted. */
+ * frozen ggml-typed matrix (dequantized in row blocks for sgemm, or, in
+ * inference, multiplied in its own blocks), and its backward producing only
+ * the gradients that are wanted. */
 #ifndef LATHE_LINEAR_H
 #define LATHE_LINEAR_H
 
@@ -28,6 +29,12 @@ typedef struct {
     int max_in, max_out, max_r;
     bool train;             /* apply LoRA dropout */
     uint64_t step;
+    /* Inference only: room for quant_act_bytes(n, max_in). When set, quantized
+     * weights multiply in their own blocks where decode does too
+     * (quant_dot_blocks) and adapters apply row by row (lora_apply_row), so
+     * prefilled rows come out as decoded ones do; training leaves it NULL
+     * and takes the exact dequantized path and sgemm. */
+    void *act;
 } linear_ctx;
 
 size_t linear_scratch_floats(int n, int in, int out, int r);

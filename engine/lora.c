@@ -7,6 +7,7 @@
 
 #include "lora.h"
 #include "prng.h"
+#include "vec.h"
 
 size_t lora_floats(int in, int out, int r)
 {
@@ -69,4 +70,12 @@ void lora_dropout(const lora_adapter *l, uint64_t step, const float *x, float *x
     float keep = 1.0f / (1.0f - l->dropout);
     for (size_t i = 0; i < count; i++)
         xd[i] = prng_uniform(base + i) < l->dropout ? 0.0f : x[i] * keep;
+}
+
+void lora_apply_row(const lora_adapter *l, const float *x, float *u, float *y)
+{
+    for (int k = 0; k < l->r; k++)
+        u[k] = vec_dot(l->a + (size_t)k * l->in, x, l->in);
+    for (int i = 0; i < l->out; i++)
+        y[i] += l->scale * vec_dot(l->b + (size_t)i * l->r, u, l->r);
 }

@@ -28,5 +28,9 @@ void lora_merge_into(const lora_adapter *l, float *w);
 /* xd = dropout(x) for n rows at training step `step`; mask-and-rescale only
  * (also used on the backward input-grad term). */
 void lora_dropout(const lora_adapter *l, uint64_t step, const float *x, float *xd, int n);
+/* y += scale * B A x for one row, U taking A x (r floats): how inference
+ * applies an adapter, decoding or prefilling, so that a row's result does
+ * not depend on which (a quantized base's next layer requantizes it). */
+void lora_apply_row(const lora_adapter *l, const float *x, float *u, float *y);
 
 #endif

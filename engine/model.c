@@ -129,6 +129,13 @@ static int check_config(const model_config *c, char *err, size_t errlen)
                  c->n_heads, c->n_kv_heads, c->head_dim, c->ffn_dim);
         return -1;
     }
+    if ((int64_t)c->n_heads * c->head_dim > MODEL_MAX_WIDTH || c->dim > MODEL_MAX_WIDTH
+        || c->ffn_dim > MODEL_MAX_WIDTH || c->n_vocab > MODEL_MAX_WIDTH) {
+        snprintf(err, errlen, "model config: widths past %d (dim %d, heads %d x head_dim %d, ffn "
+                 "%d, vocab %d)", MODEL_MAX_WIDTH, c->dim, c->n_heads, c->head_dim, c->ffn_dim,
+                 c->n_vocab);
+        return -1;
+    }
     if (c->n_heads % c->n_kv_heads) {
         snprintf(err, errlen, "model config: n_kv_heads %d does not divide n_heads %d",
                  c->n_kv_heads, c->n_heads);
@@ -350,11 +357,13 @@ static int attach_loras(model *m)
     return 0;
 }
 
-/* A quantized tensor has no fp32 copy to update. */
+/* A quantized tensor has no fp32 copy to update; a tied head read from the
+ * quantized embedding would no longer match an embedding that trains. */
 static int check_quantized_frozen(const model *m, char *err, size_t errlen)
 {
     for (int i = 0; i < m->n_refs; i++)
-        if (!*m->refs[i].w && ref_trainable(m, &m->refs[i])) {
+        if ((!*m->refs[i].w || (m->refs[i].w == &m->embd && m->head.qdata)) &&
+            ref_trainable(m, &m->refs[i])) {
             snprintf(err, errlen, "%s is quantized (a frozen base); this training mode would "
                      "train it", m->refs[i].name);
             return -1;
@@ -378,8 +387,9 @@ static int set_grads(model *m)
             m->bytes_grads -= r->n * sizeof **r->g;
         }
     }
-    m->head.w = m->cfg.tied_embeddings ? m->embd : m->output;
-    m->head.gw = m->cfg.tied_embeddings ? m->g_embd : m->g_output;
+    bool tied_q = m->cfg.tied_embeddings && m->head.qdata;
+    m->head.w = tied_q ? NULL : m->cfg.tied_embeddings ? m->embd : m->output;
+    m->head.gw = tied_q ? NULL : m->cfg.tied_embeddings ? m->g_embd : m->g_output;
     return 0;
 }
 
@@ -468,10 +478,11 @@ int model_lora_merge(model *m, char *err, size_t errlen)
     return model_set_training(m, &frozen, err, errlen);
 }
 
-/* The linear layer whose weight a tensor reference points at, or NULL. */
+/* The linear layer whose weight a tensor reference points at, or NULL (the
+ * embedding is the head's weight when tied). */
 static linear *linear_of(model *m, const tref *r)
 {
-    if (r->w == &m->output)
+    if (r->w == &m->output || (r->w == &m->embd && m->cfg.tied_embeddings))
         return &m->head;
     if (r->layer < 0)
         return NULL;
@@ -509,7 +520,7 @@ int model_set_quantized(model *m, const char *name, int ggml_type, const void *d
                  "dequantized", name, ggml_type, ln->in);
         return -1;
     }
-    if (*r->w) {
+    if (*r->w && r->w != &m->embd) {   /* the lookup keeps fp32 embedding rows */
         free(*r->w);
         *r->w = NULL;
         m->bytes_weights -= r->n * sizeof(float);
@@ -1056,7 +1067,9 @@ int model_plan_sizes(const model_config *c, const model_train_spec *s, model_siz
         const tref *r = &plan.refs[i];
         out->params += r->n;
         out->trainable += ref_trainable(&plan, r) ? r->n : 0;
-        out->linear_params += linear_of(&plan, r) ? r->n : 0;
+        /* a tied embedding keeps its fp32 rows for the lookup when the head
+         * reads it quantized, so quantizing saves nothing there */
+        out->linear_params += linear_of(&plan, r) && r->w != &plan.embd ? r->n : 0;
     }
     for (int l = 0; l < c->n_layers; l++)
         for (int i = 0; i < LIN_COUNT; i++)

@@ -100,13 +100,15 @@ const model_config *model_get_config(const model *m);
  * unknown or quantized. *n receives the float count. */
 float *model_weight(model *m, const char *name, size_t *n);
 
-/* Make a frozen base matrix (attn_*, ffn_*, output, by GGUF name) read from
- * ggml-typed data (F16, BF16, Q8_0, Q4_0, also Q4_K/Q6_K; ggml type ids)
- * instead of fp32: the fp32 copy is freed and matmuls dequantize 128-row tiles
- * on the fly. data must outlive the model (e.g. an mmap). The tensor must be
- * frozen in the current mode (call model_set_training first, e.g. LoRA); a
- * later mode that would train it is refused. LoRA on top of it is fine, but
- * model_lora_merge needs fp32. */
+/* Make a frozen base matrix (attn_*, ffn_*, output, by GGUF name; with tied
+ * embeddings token_embd, whose fp32 rows then stay for the lookup while the
+ * head reads the blocks) read from ggml-typed data (any type quant_can_dequantize() reads; ggml type ids)
+ * instead of fp32: the fp32 copy is freed; training matmuls dequantize
+ * 128-row tiles on the fly, generation multiplies the blocks in place
+ * (quant_dot.h). data must outlive the model (e.g. an mmap). The tensor must
+ * be frozen in the current mode (call model_set_training first, e.g. LoRA);
+ * a later mode that would train it is refused. LoRA on top of it is fine,
+ * but model_lora_merge needs fp32. */
 int model_set_quantized(model *m, const char *name, int ggml_type, const void *data,
                         char *err, size_t errlen);
 

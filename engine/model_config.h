@@ -6,6 +6,10 @@
 
 #include <stdbool.h>
 
+/* The widest dimension (hidden, heads x head_dim, ffn, vocabulary) the
+ * engine takes: sizes are ints, and the largest real models stay far below. */
+enum { MODEL_MAX_WIDTH = 1 << 24 };
+
 typedef enum {
     ROPE_NORMAL = 0,   /* adjacent pairs (x0,x1),(x2,x3)...: llama.cpp's llama layout */
     ROPE_NEOX,         /* split halves (x_i, x_{i+d/2}): HF rotate_half, qwen2 */

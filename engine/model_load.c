@@ -1,5 +1,11 @@
 /* model_load.c - the base tensor table and loading GGUF files and Hugging Face
- * directories into an engine model, with the shapes checked tensor by tensor. */
+ * directories into an engine model.
+ *
+ * Every tensor the config implies is looked up and its shape and type
+ * checked before the model is allocated: the config comes from the file's
+ * header, and a header that declares more than the file holds (100000 layers,
+ * or a width of 2^20, in an 11 MB file) must be refused at once, not after
+ * allocating and initialising everything it declares. */
 #include "config.h"
 
 #include <stdio.h>
@@ -7,13 +13,18 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "file_read.h"
 #include "hf_model.h"
 #include "model_load.h"
 #include "quant.h"
 
+/* Tensors per layer: 2 norms and 7 matrices, plus 3 biases with qkv_bias. */
+enum { LAYER_TENSORS = 9, LAYER_BIASES = 3 };
+
 int model_tensor_count(const model_config *c)
 {
-    return 2 + c->n_layers * (c->qkv_bias ? 12 : 9) + (c->tied_embeddings ? 0 : 1);
+    return 2 + c->n_layers * (LAYER_TENSORS + (c->qkv_bias ? LAYER_BIASES : 0))
+         + (c->tied_embeddings ? 0 : 1);
 }
 
 static void put(model_tensor_info *t, int *i, const char *name, int64_t ne0, int64_t ne1)
@@ -80,8 +91,18 @@ static model *create_frozen(const model_config *cfg, char *err, size_t errlen)
     return m;
 }
 
-static model_tensor_info *table_of(const model_config *cfg, int *n, char *err, size_t errlen)
+/* The table of CFG, once the file's HAVE tensors can be enough for its
+ * layers (so the table's size is bounded by the file, and its count cannot
+ * overflow). */
+static model_tensor_info *table_of(const model_config *cfg, size_t have, int *n, char *err,
+                                   size_t errlen)
 {
+    if ((uint64_t)cfg->n_layers * LAYER_TENSORS > have) {
+        snprintf(err, errlen, "the header declares %d layers (at least %llu tensors) but the "
+                 "file holds %zu tensors", cfg->n_layers,
+                 (unsigned long long)cfg->n_layers * LAYER_TENSORS, have);
+        return NULL;
+    }
     model_tensor_info *t = calloc((size_t)model_tensor_count(cfg), sizeof *t);
     if (!t)
         snprintf(err, errlen, "out of memory");
@@ -90,20 +111,32 @@ static model_tensor_info *table_of(const model_config *cfg, int *n, char *err, s
     return t;
 }
 
-static int load_gguf_tensor(model *m, const gguf_tensor *t, const model_tensor_info *e,
-                            bool quantized_base, char *err, size_t errlen)
+static int check_gguf_tensor(const gguf_tensor *t, const model_tensor_info *e, char *err,
+                             size_t errlen)
 {
+    if (!t) {
+        snprintf(err, errlen, "tensor %s is missing", e->name);
+        return -1;
+    }
     if (t->ne[0] != e->ne[0] || t->ne[1] != e->ne[1] || t->ne[2] != 1 || t->ne[3] != 1) {
-        snprintf(err, errlen, "tensor %s: shape [%lld, %lld, %lld, %lld], expected [%lld, %lld]",
-                 e->name, (long long)t->ne[0], (long long)t->ne[1], (long long)t->ne[2],
-                 (long long)t->ne[3], (long long)e->ne[0], (long long)e->ne[1]);
+        snprintf(err, errlen, "tensor %s: shape [%lld, %lld, %lld, %lld], expected [%lld, %lld] "
+                 "from the header", e->name, (long long)t->ne[0], (long long)t->ne[1],
+                 (long long)t->ne[2], (long long)t->ne[3], (long long)e->ne[0],
+                 (long long)e->ne[1]);
         return -1;
     }
     if (!quant_can_dequantize(t->type)) {
-        snprintf(err, errlen, "tensor %s: type %s cannot be loaded (F32, F16, BF16, Q8_0, Q4_0, "
-                 "Q4_K, Q6_K)", e->name, ggml_type_name(t->type));
+        snprintf(err, errlen, "tensor %s: type %s is not supported (lathe reads F32, F16, BF16, "
+                 "Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS)",
+                 e->name, ggml_type_name(t->type));
         return -1;
     }
+    return 0;
+}
+
+static int load_gguf_tensor(model *m, const gguf_tensor *t, const model_tensor_info *e,
+                            bool quantized_base, char *err, size_t errlen)
+{
     if (quantized_base && t->type != GGML_TYPE_F32 && model_tensor_is_linear(e->name))
         return model_set_quantized(m, e->name, t->type, t->data, err, errlen);
     size_t n;
@@ -113,6 +146,10 @@ static int load_gguf_tensor(model *m, const gguf_tensor *t, const model_tensor_i
                  ggml_type_name(t->type));
         return -1;
     }
+    /* A tied head reads the file's blocks, as an untied quantized one does. */
+    if (quantized_base && t->type != GGML_TYPE_F32 && model_get_config(m)->tied_embeddings &&
+        !strcmp(e->name, "token_embd.weight"))
+        return model_set_quantized(m, e->name, t->type, t->data, err, errlen);
     return 0;
 }
 
@@ -134,26 +171,23 @@ static int load_gguf(model_file *mf, const char *path, bool quantized_base, char
                  "supported", path);
         return -1;
     }
-    int n = 0;
-    model_tensor_info *tab = table_of(&cfg, &n, err, errlen);
-    mf->m = tab ? create_frozen(&cfg, why, sizeof why) : NULL;
-    int rc = mf->m ? 0 : -1;
-    if (tab && !mf->m)
+    int n = 0, rc = 0;
+    model_tensor_info *tab = table_of(&cfg, gguf_n_tensors(mf->gguf), &n, why, sizeof why);
+    for (int i = 0; i < n && !rc; i++)
+        rc = check_gguf_tensor(gguf_find_tensor(mf->gguf, tab[i].name), &tab[i], why, sizeof why);
+    if (tab && !rc && !(mf->m = create_frozen(&cfg, why, sizeof why)))
+        rc = -1;
+    for (int i = 0; i < n && !rc; i++)
+        rc = load_gguf_tensor(mf->m, gguf_find_tensor(mf->gguf, tab[i].name), &tab[i],
+                              quantized_base, why, sizeof why);
+    if (!tab || rc)
         snprintf(err, errlen, "%s: %s", path, why);
-    for (int i = 0; i < n && !rc; i++) {
-        const gguf_tensor *t = gguf_find_tensor(mf->gguf, tab[i].name);
-        if (!t)
-            snprintf(why, sizeof why, "tensor %s is missing", tab[i].name);
-        rc = !t || load_gguf_tensor(mf->m, t, &tab[i], quantized_base, why, sizeof why) ? -1 : 0;
-        if (rc)
-            snprintf(err, errlen, "%s: %s", path, why);
-    }
     free(tab);
-    return rc;
+    return tab && !rc ? 0 : -1;
 }
 
-static int load_hf_tensor(model *m, const st_model *st, const model_config *cfg,
-                          const model_tensor_info *e, char *err, size_t errlen)
+static int check_hf_tensor(const st_model *st, const model_tensor_info *e, char *err,
+                           size_t errlen)
 {
     char hf[128];
     const st_tensor *t = hf_name_from_gguf(e->name, hf, sizeof hf) ? st_model_find(st, hf) : NULL;
@@ -168,7 +202,7 @@ static int load_hf_tensor(model *m, const st_model *st, const model_config *cfg,
                  hf, (long long)e->ne[1], (long long)e->ne[0]);
         return -1;
     }
-    return hf_read_tensor_f32(st, cfg, e->name, model_weight(m, e->name, NULL), err, errlen);
+    return 0;
 }
 
 static int load_hf(model_file *mf, const char *dir, char *err, size_t errlen)
@@ -183,18 +217,20 @@ static int load_hf(model_file *mf, const char *dir, char *err, size_t errlen)
         return -1;
     if (!cfg.tied_embeddings && !st_model_find(st, "lm_head.weight"))
         cfg.tied_embeddings = true;   /* some checkpoints omit both the flag and the head */
-    int n = 0;
-    model_tensor_info *tab = table_of(&cfg, &n, err, errlen);
-    mf->m = tab ? create_frozen(&cfg, why, sizeof why) : NULL;
-    int rc = mf->m ? 0 : -1;
-    if (tab && !mf->m)
-        snprintf(err, errlen, "%s: %s", dir, why);
+    int n = 0, rc = 0;
+    model_tensor_info *tab = table_of(&cfg, st_model_n_tensors(st), &n, why, sizeof why);
     for (int i = 0; i < n && !rc; i++)
-        if ((rc = load_hf_tensor(mf->m, st, &cfg, &tab[i], why, sizeof why)))
-            snprintf(err, errlen, "%s: %s", dir, why);
+        rc = check_hf_tensor(st, &tab[i], why, sizeof why);
+    if (tab && !rc && !(mf->m = create_frozen(&cfg, why, sizeof why)))
+        rc = -1;
+    for (int i = 0; i < n && !rc; i++)
+        rc = hf_read_tensor_f32(st, &cfg, tab[i].name, model_weight(mf->m, tab[i].name, NULL),
+                                why, sizeof why);
+    if (!tab || rc)
+        snprintf(err, errlen, "%s: %s", dir, why);
     free(tab);
     st_model_close(st);
-    return rc;
+    return tab && !rc ? 0 : -1;
 }
 
 int model_file_load(model_file *mf, const char *path, bool quantized_base, char *err,
@@ -211,6 +247,37 @@ int model_file_load(model_file *mf, const char *path, bool quantized_base, char 
     if (rc)
         model_file_close(mf);
     return rc;
+}
+
+int model_file_config(const char *path, model_config *cfg, char *err, size_t errlen)
+{
+    struct stat sb;
+    char why[512];
+    if (stat(path, &sb)) {
+        snprintf(err, errlen, "%s: no such file or directory", path);
+        return -1;
+    }
+    if (!S_ISDIR(sb.st_mode)) {
+        gguf_file *g = gguf_open(path, err, errlen);
+        int rc = g ? gguf_model_config(g, cfg, why, sizeof why) : -1;
+        if (g && rc)
+            snprintf(err, errlen, "%s: %s", path, why);
+        gguf_close(g);
+        return rc;
+    }
+    if (hf_config_load(path, cfg, err, errlen))
+        return -1;
+    st_model *st = st_model_open(path, err, errlen);
+    if (!st)
+        return -1;
+    st_model_close(st);
+    char tok[4096];
+    snprintf(tok, sizeof tok, "%s/tokenizer.json", path);
+    if (stat(tok, &sb) == 0 && file_read_check(tok, why, sizeof why)) {
+        snprintf(err, errlen, "%s: cannot open: %s", tok, why);
+        return -1;
+    }
+    return 0;
 }
 
 void model_file_close(model_file *mf)

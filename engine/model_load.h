@@ -45,8 +45,22 @@ int model_file_load(model_file *mf, const char *path, bool quantized_base, char 
                     size_t errlen);
 void model_file_close(model_file *mf);
 
-/* Writes M as a GGUF of TYPE (GGML_TYPE_F32, F16 or Q8_0 for matrices; 1-D
- * tensors stay F32). META (may be NULL) is the source GGUF: its keys
+/* The config of the model at PATH without its weights: a GGUF's metadata,
+ * or a Hugging Face directory's config.json once its safetensors headers
+ * (and tokenizer.json, when there is one) are readable regular files. For
+ * `config --check`. -1 with err naming the file. */
+int model_file_config(const char *path, model_config *cfg, char *err, size_t errlen);
+
+/* llama.cpp's Q4_K_M mix as a TYPE for model_save_gguf: Q6_K for the head and
+ * for attn_v/ffn_down of the first and last eighths of the layers and every
+ * third between, Q4_K elsewhere. */
+#define MODEL_SAVE_Q4_K_M 1015
+
+/* Writes M as a GGUF of TYPE for its matrices (GGML_TYPE_F32, F16, Q8_0,
+ * Q4_0, Q4_K, Q5_K, Q6_K or MODEL_SAVE_Q4_K_M; a row ggml cannot block in
+ * that type falls back as llama.cpp's quantizer does: Q4_K to Q5_0, Q5_K to
+ * Q5_1, Q6_K to Q8_0, and a row of no multiple of 32 to F16); 1-D tensors
+ * stay F32. META (may be NULL) is the source GGUF: its keys
  * (tokenizer.*, chat template, general.*) are copied, then the architecture
  * keys are written from the model's config. Needs fp32 weights. */
 int model_save_gguf(model *m, const gguf_file *meta, const char *path, int type, char *err,

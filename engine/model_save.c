@@ -14,12 +14,21 @@
 #include "gguf_write.h"
 #include "hf_model.h"
 #include "model_load.h"
+#include "quant.h"
 #include "tok.h"
 
-/* llama.cpp's general.file_type for the matrix type written. */
+/* llama.cpp's general.file_type for the matrix type written (the K-quants
+ * as their _S mixes, the closest it names). */
 static uint32_t file_type_of(int type)
 {
-    return type == GGML_TYPE_F16 ? 1u : type == GGML_TYPE_Q8_0 ? 7u : 0u;
+    static const struct { int type; uint32_t ftype; } map[] = {
+        {GGML_TYPE_F16, 1}, {GGML_TYPE_Q4_0, 2}, {GGML_TYPE_Q8_0, 7}, {GGML_TYPE_Q4_K, 14},
+        {MODEL_SAVE_Q4_K_M, 15}, {GGML_TYPE_Q5_K, 16}, {GGML_TYPE_Q6_K, 18},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (map[i].type == type)
+            return map[i].ftype;
+    return 0;
 }
 
 static void set_arch_u32(gguf_writer *w, const char *arch, const char *key, int v)
@@ -57,13 +66,32 @@ static void set_config_keys(gguf_writer *w, const model_config *c, int type)
     }
 }
 
-static int tensor_type(const model_tensor_info *e, int type)
+/* Q4_K_M: attn_v and ffn_down get more bits in the layers llama.cpp's
+ * use_more_bits picks; the head always. */
+static int q4_k_m_type(const char *name, int n_layers)
+{
+    int l = -1;
+    if (!strcmp(name, "output.weight"))
+        return GGML_TYPE_Q6_K;
+    if (sscanf(name, "blk.%d.", &l) != 1 || (!strstr(name, "attn_v.") && !strstr(name, "ffn_down.")))
+        return GGML_TYPE_Q4_K;
+    bool more = l < n_layers / 8 || l >= 7 * n_layers / 8 || (l - n_layers / 8) % 3 == 2;
+    return more ? GGML_TYPE_Q6_K : GGML_TYPE_Q4_K;
+}
+
+static int tensor_type(const model_tensor_info *e, int type, int n_layers)
 {
     if (e->n_dims == 1 || type == GGML_TYPE_F32)
         return GGML_TYPE_F32;
-    if (type == GGML_TYPE_Q8_0 && e->ne[0] % 32 == 0)
-        return GGML_TYPE_Q8_0;
-    return GGML_TYPE_F16;
+    if (type == MODEL_SAVE_Q4_K_M)
+        type = q4_k_m_type(e->name, n_layers);
+    if (e->ne[0] % QUANT_QK_K && (type == GGML_TYPE_Q4_K || type == GGML_TYPE_Q5_K ||
+                                  type == GGML_TYPE_Q6_K))
+        type = type == GGML_TYPE_Q4_K ? GGML_TYPE_Q5_0 : type == GGML_TYPE_Q5_K ? GGML_TYPE_Q5_1
+                                                                                : GGML_TYPE_Q8_0;
+    if (type != GGML_TYPE_F16 && e->ne[0] % QUANT_QK)
+        return GGML_TYPE_F16;
+    return type;
 }
 
 static int add_tensors(gguf_writer *w, model *m, int type, char *err, size_t errlen)
@@ -84,8 +112,8 @@ static int add_tensors(gguf_writer *w, model *m, int type, char *err, size_t err
         } else {
             /* ggml_n_dims: trailing 1s are not stored */
             uint32_t nd = tab[i].n_dims == 2 && tab[i].ne[1] == 1 ? 1u : (uint32_t)tab[i].n_dims;
-            gguf_writer_add_tensor(w, tab[i].name, tensor_type(&tab[i], type), nd, tab[i].ne,
-                                   data, GGML_TYPE_F32);
+            gguf_writer_add_tensor(w, tab[i].name, tensor_type(&tab[i], type, c->n_layers), nd,
+                                   tab[i].ne, data, GGML_TYPE_F32);
         }
     }
     free(tab);
@@ -94,10 +122,12 @@ static int add_tensors(gguf_writer *w, model *m, int type, char *err, size_t err
 
 static bool gguf_type_ok(int type, const char *path, char *err, size_t errlen)
 {
-    if (type == GGML_TYPE_F32 || type == GGML_TYPE_F16 || type == GGML_TYPE_Q8_0)
+    if (type == GGML_TYPE_F32 || type == GGML_TYPE_F16 || type == GGML_TYPE_Q8_0 ||
+        type == GGML_TYPE_Q4_0 || type == GGML_TYPE_Q4_K || type == GGML_TYPE_Q5_K ||
+        type == GGML_TYPE_Q6_K || type == MODEL_SAVE_Q4_K_M)
         return true;
-    snprintf(err, errlen, "%s: type %s cannot be written (f32, f16, q8_0)", path,
-             ggml_type_name(type));
+    snprintf(err, errlen, "%s: type %s cannot be written (f32, f16, q8_0, q4_0, q4_k, q5_k, "
+             "q6_k, q4_k_m)", path, ggml_type_name(type));
     return false;
 }
 

@@ -1,116 +1,857 @@
-/* quant_dot.c - in-place dot products for Q8_0 and Q4_0 rows (layouts in
- * reference/FORMATS.md 1.3: an f16 scale, then 32 int8 or 16 bytes of
- * nibble pairs, low nibbles first): each block is widened to 32 floats (a
- * loop the compiler vectorises), then multiplied in eight-lane GCC vector
- * arithmetic (one AVX register, or two SSE2 ones); the block scale multiplies
- * each product so the lanes need one horizontal sum per row, not per block. */
-#include <stdint.h>
+/* quant_dot.c - integer dot products of quantized weights (quant_dot.h).
+ *
+ * Every block type can be unpacked, into an L1 buffer, to unsigned 8-bit
+ * codes u with a float scale d and offset m per 16 elements (w = d * u + m:
+ * Q8_0 and the IQ4 codebook values are shifted by 128, 4-bit types keep
+ * their nibbles, ...). Against activations x ~ dx * q (q int8, dx per 32,
+ * sx = dx * sum(q) per 16) a dot product is then the sum over 16-blocks i
+ * of d_i dx_i (u . q)_i + m_i sx_i, the integer part being one VNNI
+ * instruction per 64 codes (vpdpbusd: u8 times s8, summed by 4). How the
+ * block terms are rounded and added is fixed by quant_sum.h for every path
+ * and shape, so one row's result never depends on which kernel computed it.
+ * Unpacking, activation quantization and the block sums are plain C shared
+ * by all the paths and compiled for each path's instruction set (inlined
+ * into the target-attributed loops).
+ *
+ * Decode reads weight rows once against one activation row; on AVX-512 the
+ * common types skip the buffer (quant_fused.c). Prefill takes up to 64
+ * activation rows as tiles of 16, interleaved 4 bytes per row, so one
+ * vpdpbusd multiplies 4 codes of a weight row (broadcast) with 16 rows at
+ * once, and a weight block is unpacked once for all of them. */
+#include "config.h"
+
+#include <math.h>
 #include <string.h>
 
 #include "gguf.h"
-#include "quant.h"
 #include "quant_dot.h"
+#include "quant_fused.h"
+#include "quant_impl.h"
+#include "quant_sum.h"
 
-enum { Q8_0_BYTES = 34, Q4_0_BYTES = 18 };
+#ifdef QUANT_SUM_X86
+#include <cpuid.h>
+#endif
 
-/* The f16 block scale; normal values inline, the rest through quant.h. */
-static inline float scale_of(const uint8_t *b)
+enum { CHUNK = QUANT_SUM_CHUNK, LANES = QUANT_SUM_LANES, TILE = 16, MAX_TILES = 4 };
+
+/* Tile accumulators, 16 rows each. They go by pointer: passing 64-byte
+ * vectors by value would tie the ABI to AVX-512 in functions without it. */
+typedef float v16f __attribute__((vector_size(64)));
+#define INLINE static inline __attribute__((always_inline))
+
+/* ------------------------------------------------------------ unpacking */
+
+/* Writes the same scale and offset to the two 16-blocks of a 32-element
+ * sub-block. */
+INLINE void put_dm(float *d16, float *m16, float d, float m)
 {
-    uint16_t h;
-    memcpy(&h, b, sizeof h);
-    uint32_t e = (h >> 10) & 0x1f;
-    if (e == 0 || e == 31)
-        return quant_f16_to_f32(h);
-    uint32_t bits = ((uint32_t)(h & 0x8000) << 16) | ((e + 112) << 23) |
-                    ((uint32_t)(h & 0x3ff) << 13);
-    float f;
-    memcpy(&f, &bits, sizeof f);
-    return f;
+    d16[0] = d16[1] = d;
+    m16[0] = m16[1] = m;
 }
 
-typedef float v8f __attribute__((vector_size(32)));
-/* Vectors stay inside each function (or go by pointer to an always-inlined
- * one): passing them by value would tie the ABI to AVX. */
-
-/* ACC += D * (QF . X) over one block of QUANT_QK weights. */
-static inline __attribute__((always_inline)) void add_block(v8f *acc, float d, const float *qf,
-                                                            const float *x)
+INLINE void nibbles(const uint8_t *restrict qs, uint8_t *restrict u)
 {
-    v8f dv = {d, d, d, d, d, d, d, d};
-    for (int i = 0; i < QUANT_QK; i += 8) {
-        v8f qv, xv;
-        memcpy(&qv, qf + i, sizeof qv);
-        memcpy(&xv, x + i, sizeof xv);
-        *acc += dv * (qv * xv);
+    for (int j = 0; j < 16; j++) {
+        u[j] = qs[j] & 0xf;
+        u[j + 16] = qs[j] >> 4;
     }
 }
 
-static inline __attribute__((always_inline)) float sum8(const v8f *acc)
+INLINE void fives(const uint8_t *restrict qh4, const uint8_t *restrict qs, uint8_t *restrict u)
 {
-    const v8f a = *acc;
-    return ((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7]));
-}
-
-static inline __attribute__((always_inline)) float dot_q8_0(const uint8_t *row, const float *x,
-                                                            int n)
-{
-    v8f acc = {0};
-    for (int b = 0; b < n / QUANT_QK; b++, row += Q8_0_BYTES, x += QUANT_QK) {
-        float d = scale_of(row);
-        const int8_t *q = (const int8_t *)(row + 2);
-        float qf[QUANT_QK];
-        for (int i = 0; i < QUANT_QK; i++)
-            qf[i] = (float)q[i];
-        add_block(&acc, d, qf, x);
+    uint32_t qh;
+    memcpy(&qh, qh4, 4);
+    for (int j = 0; j < 16; j++) {
+        u[j] = (uint8_t)((qs[j] & 0xf) | (((qh >> j) & 1) << 4));
+        u[j + 16] = (uint8_t)((qs[j] >> 4) | (((qh >> (j + 16)) & 1) << 4));
     }
-    return sum8(&acc);
 }
 
-static inline __attribute__((always_inline)) float dot_q4_0(const uint8_t *row, const float *x,
-                                                            int n)
+INLINE void iq4_codes(const uint8_t *restrict qs, uint8_t *restrict u)
 {
-    v8f acc = {0};
-    for (int b = 0; b < n / QUANT_QK; b++, row += Q4_0_BYTES, x += QUANT_QK) {
-        float d = scale_of(row);
-        const uint8_t *q = row + 2;
-        float qf[QUANT_QK];
-        for (int i = 0; i < QUANT_QK / 2; i++) {
-            qf[i] = (float)((q[i] & 0x0f) - 8);
-            qf[i + QUANT_QK / 2] = (float)((q[i] >> 4) - 8);
+    for (int j = 0; j < 16; j++) {
+        u[j] = (uint8_t)(quant_iq4_values[qs[j] & 0xf] + 128);
+        u[j + 16] = (uint8_t)(quant_iq4_values[qs[j] >> 4] + 128);
+    }
+}
+
+/* NB 32-element blocks of TYPE from B. Codes block by block with the type
+ * chosen once; the f16 scales gathered, then converted in one loop the
+ * compiler vectorizes: each value is d * (code - off) (+ min). */
+INLINE void unpack32(int type, const uint8_t *restrict b, int nb, int bytes,
+                     uint8_t *restrict u, float *restrict d16, float *restrict m16)
+{
+    uint16_t dh[CHUNK / 32] = {0}, mh[CHUNK / 32] = {0};
+    float off = 0;
+    switch (type) {
+    case GGML_TYPE_Q4_0:
+        for (int i = 0; i < nb; i++)
+            nibbles(b + i * bytes + 2, u + 32 * i);
+        off = 8;
+        break;
+    case GGML_TYPE_Q4_1:
+        for (int i = 0; i < nb; i++)
+            nibbles(b + i * bytes + 4, u + 32 * i);
+        break;
+    case GGML_TYPE_Q5_0:
+        for (int i = 0; i < nb; i++)
+            fives(b + i * bytes + 2, b + i * bytes + 6, u + 32 * i);
+        off = 16;
+        break;
+    case GGML_TYPE_Q5_1:
+        for (int i = 0; i < nb; i++)
+            fives(b + i * bytes + 4, b + i * bytes + 8, u + 32 * i);
+        break;
+    case GGML_TYPE_Q8_0:
+        for (int i = 0; i < nb; i++)
+            for (int j = 0; j < 32; j++)
+                u[32 * i + j] = b[i * bytes + 2 + j] ^ 0x80;
+        off = 128;
+        break;
+    default:    /* IQ4_NL */
+        for (int i = 0; i < nb; i++)
+            iq4_codes(b + i * bytes + 2, u + 32 * i);
+        off = 128;
+        break;
+    }
+    bool has_min = type == GGML_TYPE_Q4_1 || type == GGML_TYPE_Q5_1;
+    for (int i = 0; i < nb; i++) {
+        memcpy(&dh[i], b + i * bytes, 2);
+        mh[i] = 0;
+        if (has_min)
+            memcpy(&mh[i], b + i * bytes + 2, 2);
+    }
+    float d[CHUNK / 32], m[CHUNK / 32];
+    for (int i = 0; i < CHUNK / 32; i++) {
+        d[i] = quant_half(dh[i]);
+        m[i] = quant_half(mh[i]) - off * d[i];
+    }
+    for (int i = 0; i < nb; i++)
+        put_dm(d16 + 2 * i, m16 + 2 * i, d[i], m[i]);
+}
+
+/* Q2_K and Q3_K: two halves, four 2-bit shifts, 16 codes from q[l] then 16
+ * from q[l + 16]; Q3_K adds its high bit (from hmask) as 4. */
+INLINE void unpack_q2_q3(const uint8_t *restrict q, const uint8_t *restrict hm,
+                         uint8_t *restrict u)
+{
+    unsigned mb = 1;
+    for (int half = 0; half < 2; half++, q += 32)
+        for (int shift = 0; shift < 8; shift += 2, mb <<= 1)
+            for (int k = 0; k < 2; k++, u += 16)
+                for (int l = 0; l < 16; l++)
+                    u[l] = (uint8_t)(((q[l + 16 * k] >> shift) & 3) |
+                                     (hm && (hm[l + 16 * k] & mb) ? 4 : 0));
+}
+
+INLINE void unpack_q2_k(const uint8_t *restrict b, uint8_t *restrict u, float *restrict d16,
+                        float *restrict m16)
+{
+    float d = quant_load_f16(b + 80), dmin = quant_load_f16(b + 82);
+    unpack_q2_q3(b + 16, NULL, u);
+    for (int i = 0; i < 16; i++) {
+        d16[i] = d * (b[i] & 0xf);
+        m16[i] = -(dmin * (b[i] >> 4));
+    }
+}
+
+INLINE void unpack_q3_k(const uint8_t *restrict b, uint8_t *restrict u, float *restrict d16,
+                        float *restrict m16)
+{
+    uint32_t a[3];
+    memcpy(a, b + 96, 12);
+    float d = quant_load_f16(b + 108);
+    unpack_q2_q3(b + 32, b, u);
+    for (int i = 0; i < 16; i++) {
+        int low = i < 8 ? b[96 + i] & 0xf : b[96 + i - 8] >> 4;
+        int high = (b[96 + 8 + i % 4] >> (2 * (i / 4))) & 3;
+        d16[i] = d * ((low | high << 4) - 32);
+        m16[i] = -4 * d16[i];
+    }
+}
+
+/* Q4_K / Q5_K: chunks of 64 with a low-nibble and a high-nibble sub-block
+ * of 32; Q5_K's fifth bits come from qh. */
+INLINE void unpack_q45_k(const uint8_t *restrict b, const uint8_t *restrict qh,
+                         const uint8_t *restrict qs, uint8_t *restrict u, float *restrict d16,
+                         float *restrict m16)
+{
+    float d = quant_load_f16(b), dmin = quant_load_f16(b + 2);
+    for (int c = 0; c < 4; c++, qs += 32, u += 64) {
+        for (int l = 0; l < 32; l++) {
+            int h0 = qh ? ((qh[l] >> (2 * c)) & 1) << 4 : 0;
+            int h1 = qh ? ((qh[l] >> (2 * c + 1)) & 1) << 4 : 0;
+            u[l] = (uint8_t)((qs[l] & 0xf) | h0);
+            u[l + 32] = (uint8_t)((qs[l] >> 4) | h1);
         }
-        add_block(&acc, d, qf, x);
+        for (int k = 0; k < 2; k++) {
+            int sc, m;
+            quant_k_scale_min(2 * c + k, b + 4, &sc, &m);
+            put_dm(d16 + 4 * c + 2 * k, m16 + 4 * c + 2 * k, d * sc, -(dmin * m));
+        }
     }
-    return sum8(&acc);
 }
 
-/* The int8-to-float widening is most of the work: with AVX2 it is one
- * instruction per eight lanes instead of a chain of SSE2 unpacks, so x86-64
- * builds also compile the loops for AVX2 and pick them per call from the CPU
- * flags (a plain branch: ifunc resolvers run before sanitizer runtimes). */
-#if defined(__x86_64__) && defined(__GNUC__)
-#define HAVE_AVX2_PATH 1
-__attribute__((target("avx2"))) static float dot_avx2(int type, const uint8_t *row,
-                                                      const float *x, int n)
+INLINE void unpack_q6_k(const uint8_t *restrict b, uint8_t *restrict u, float *restrict d16,
+                        float *restrict m16)
 {
-    return type == GGML_TYPE_Q8_0 ? dot_q8_0(row, x, n) : dot_q4_0(row, x, n);
+    const uint8_t *ql = b, *qh = b + 128;
+    const int8_t *sc = (const int8_t *)(b + 192);
+    float d = quant_load_f16(b + 208);
+    for (int n = 0; n < 2; n++, ql += 64, qh += 32, u += 128)
+        for (int l = 0; l < 32; l++) {
+            u[l] = (uint8_t)((ql[l] & 0xf) | ((qh[l] & 3) << 4));
+            u[l + 32] = (uint8_t)((ql[l + 32] & 0xf) | (((qh[l] >> 2) & 3) << 4));
+            u[l + 64] = (uint8_t)((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4));
+            u[l + 96] = (uint8_t)((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4));
+        }
+    for (int i = 0; i < 16; i++) {
+        d16[i] = d * sc[i];
+        m16[i] = -32 * d16[i];
+    }
+}
+
+INLINE void unpack_iq4_xs(const uint8_t *restrict b, uint8_t *restrict u, float *restrict d16,
+                          float *restrict m16)
+{
+    float d = quant_load_f16(b);
+    uint16_t sh;
+    memcpy(&sh, b + 2, 2);
+    for (int ib = 0; ib < 8; ib++, u += 32) {
+        int ls = ((b[4 + ib / 2] >> 4 * (ib % 2)) & 0xf) | (((sh >> 2 * ib) & 3) << 4);
+        float dl = d * (ls - 32);
+        iq4_codes(b + 8 + 16 * ib, u);
+        put_dm(d16 + 2 * ib, m16 + 2 * ib, dl, -128 * dl);
+    }
+}
+
+/* Unpacks elements K0 .. K0+LEN of ROW (LEN a multiple of the block size,
+ * at most CHUNK) into a chunk; past LEN, codes, scales and offsets are zero. */
+INLINE void unpack(const quant_block_type *bt, const uint8_t *row, int k0, int len, uint8_t *u,
+                   float *d16, float *m16)
+{
+    int type = bt->type;
+    const uint8_t *b = row + (size_t)(k0 / bt->elems) * bt->bytes;
+    if (len < CHUNK) {
+        memset(u + len, 0, (size_t)(CHUNK - len));
+        memset(d16, 0, LANES * sizeof *d16);
+        memset(m16, 0, LANES * sizeof *m16);
+    }
+    switch (type) {
+    case GGML_TYPE_Q2_K: unpack_q2_k(b, u, d16, m16); break;
+    case GGML_TYPE_Q3_K: unpack_q3_k(b, u, d16, m16); break;
+    case GGML_TYPE_Q4_K: unpack_q45_k(b, NULL, b + 16, u, d16, m16); break;
+    case GGML_TYPE_Q5_K: unpack_q45_k(b, b + 16, b + 48, u, d16, m16); break;
+    case GGML_TYPE_Q6_K: unpack_q6_k(b, u, d16, m16); break;
+    case GGML_TYPE_IQ4_XS: unpack_iq4_xs(b, u, d16, m16); break;
+    default:
+        unpack32(type, b, len / 32, bt->bytes, u, d16, m16);
+        break;
+    }
+}
+
+/* ------------------------------------------------------------ activations */
+
+static int padded(int k)
+{
+    return (k + CHUNK - 1) / CHUNK * CHUNK;
+}
+
+static int tiles_of(int n)
+{
+    return n == 1 ? 0 : (n + TILE - 1) / TILE;
+}
+
+size_t quant_act_bytes(int n, int k)
+{
+    size_t kp = (size_t)padded(k), rows = n == 1 ? 1 : (size_t)tiles_of(n) * TILE;
+    return rows * (kp + (kp / 16) * (2 * sizeof(float) + sizeof(int32_t)));
+}
+
+/* Element E of row T: its byte in q and its 16-block's slot in d, s and sum. */
+static size_t q_at(const quant_act *a, int t, int e)
+{
+    if (a->n == 1)
+        return (size_t)e;
+    size_t tile = (size_t)(t / TILE), g = (size_t)(e / 4);
+    return ((tile * (size_t)(a->kp / 4) + g) * TILE + (size_t)(t % TILE)) * 4 + (size_t)(e % 4);
+}
+
+static size_t ds_at(const quant_act *a, int t, int e)
+{
+    if (a->n == 1)
+        return (size_t)(e / 16);
+    size_t tile = (size_t)(t / TILE);
+    return (tile * (size_t)(a->kp / 16) + (size_t)(e / 16)) * TILE + (size_t)(t % TILE);
+}
+
+/* Q8_0's rounding of 32 values: d = amax / 127, q = nearest(x / d). Value j
+ * goes to q[at + (j / 4) * step + j % 4]: consecutive for one row, 4-byte
+ * groups STEP apart in a tile. Fixed-size loops, so they vectorize. */
+static void quantize32(const quant_act *a, int t, int e0)
+{
+    const float *x = a->x + (size_t)t * a->k + e0;
+    size_t at = q_at(a, t, e0), step = a->n == 1 ? 4 : 4 * TILE;
+    float amax = 0;
+    for (int j = 0; j < 32; j++)
+        amax = fabsf(x[j]) > amax ? fabsf(x[j]) : amax;
+    float d = amax / 127, id = d ? 1 / d : 0;
+    int32_t qi[32], sum[2] = {0, 0};
+    int8_t q[32];
+    for (int j = 0; j < 32; j++) {
+        int v = quant_nearest_int(x[j] * id);
+        qi[j] = v < -127 ? -127 : v > 127 ? 127 : v;
+    }
+    for (int j = 0; j < 32; j++) {
+        q[j] = (int8_t)qi[j];
+        sum[j / 16] += qi[j];
+    }
+    for (int g = 0; g < 8; g++)
+        memcpy(a->q + at + (size_t)g * step, q + 4 * g, 4);
+    for (int half = 0; half < 2; half++) {
+        size_t i = ds_at(a, t, e0 + 16 * half);
+        a->d[i] = d;
+        a->s[i] = d * (float)sum[half];
+        a->sum[i] = sum[half];
+    }
+}
+
+void quant_act_layout(quant_act *a, void *buf, const float *x, int n, int k)
+{
+    size_t bytes = quant_act_bytes(n, k);
+    int kp = padded(k), rows = n == 1 ? 1 : tiles_of(n) * TILE;
+    size_t blocks = (size_t)rows * (size_t)(kp / 16);
+    memset(buf, 0, bytes);
+    *a = (quant_act){.n = n, .k = k, .kp = kp, .x = x};
+    a->d = buf;
+    a->s = a->d + blocks;
+    a->sum = (int32_t *)(a->s + blocks);
+    a->q = (int8_t *)(a->sum + blocks);
+}
+
+void quant_act_row(const quant_act *a, int t)
+{
+    for (int e = 0; e < a->k; e += 32)
+        quantize32(a, t, e);
+}
+
+void quant_act_init(quant_act *a, void *buf, const float *x, int n, int k)
+{
+    quant_act_layout(a, buf, x, n, k);
+    for (int t = 0; t < n; t++)
+        quant_act_row(a, t);
+}
+
+/* ------------------------------------------------------------ one row */
+
+/* One activation row as the scalar code reads it: code e at
+ * q[(e / 4) * step + e % 4], block p's scale and scaled sum at dx[p * ds]
+ * and sx[p * ds]. A lone row has step 4 and ds 1, a tile's row 4 * TILE and
+ * TILE. */
+typedef struct {
+    const int8_t *q;
+    const float *dx, *sx;
+    size_t step, ds;
+} act_row;
+
+/* A chunk's step (quant_sum.h) of one row's accumulators ACC[p * AS] in
+ * scalar code: unpacked codes U with scales D16 and offsets M16 against X. */
+static void chunk_scalar(const uint8_t *u, const float *d16, const float *m16, act_row x,
+                         float *acc, size_t as)
+{
+    for (int p = 0; p < LANES; p++) {
+        int32_t dot = 0;
+        for (int e = 16 * p; e < 16 * p + 16; e++)
+            dot += u[e] * x.q[(size_t)(e / 4) * x.step + (size_t)(e % 4)];
+        float *A = acc + (size_t)p * as;
+        *A = quant_sum_step(*A, dot, d16[p], m16[p], x.dx[(size_t)p * x.ds],
+                            x.sx[(size_t)p * x.ds]);
+    }
+}
+
+static float dot_scalar(const quant_block_type *bt, const uint8_t *row, const quant_act *a)
+{
+    uint8_t u[CHUNK];
+    float d16[LANES], m16[LANES], acc[LANES] = {0};
+    for (int k0 = 0; k0 < a->k; k0 += CHUNK) {
+        unpack(bt, row, k0, a->k - k0 < CHUNK ? a->k - k0 : CHUNK, u, d16, m16);
+        chunk_scalar(u, d16, m16, (act_row){a->q + k0, a->d + k0 / 16, a->s + k0 / 16, 4, 1},
+                     acc, 1);
+    }
+    return QUANT_SUM_TREE(acc);
+}
+
+/* The vector one-row paths unpack up to SEG elements of the weight row
+ * before they multiply: the codes and scales are then long out of the store
+ * buffer when the vector loads read them back. */
+enum { SEG = 16 * CHUNK, SEG_BLOCKS = SEG / 16 };
+
+typedef struct {
+    uint8_t u[SEG];
+    float s16[SEG_BLOCKS], m16[SEG_BLOCKS];     /* per block: dw * dx, and mw */
+} row_seg;
+
+/* Unpacks elements K0 .. K0+SEG of ROW into G, each block's scale multiplied
+ * by A's; returns the number of chunks filled. */
+INLINE int seg_prep(const quant_block_type *bt, const uint8_t *row, int k0, const quant_act *a,
+                    row_seg *g)
+{
+    float d16[SEG_BLOCKS];
+    int len = a->k - k0 < SEG ? a->k - k0 : SEG, chunks = (len + CHUNK - 1) / CHUNK;
+    for (int c = 0; c < chunks; c++) {
+        int n = len - c * CHUNK < CHUNK ? len - c * CHUNK : CHUNK;
+        unpack(bt, row, k0 + c * CHUNK, n, g->u + c * CHUNK, d16 + c * LANES,
+               g->m16 + c * LANES);
+    }
+    for (int i = 0; i < chunks * LANES; i++)
+        g->s16[i] = d16[i] * a->d[k0 / 16 + i];
+    return chunks;
+}
+
+#ifdef QUANT_SUM_X86
+/* The dots of blocks 0-3 of U and Q without VNNI: u8 x s8 pairs would
+ * saturate vpmaddubsw (255 * 127 * 2), so both sides widen to 16 bits for
+ * vpmaddwd; two rounds of vphaddd then fold each block's lanes. */
+QUANT_AVX2 INLINE __m128i dots4_avx2(const uint8_t *u, const int8_t *q)
+{
+    __m256i v[4];
+    for (int j = 0; j < 2; j++) {
+        __m256i U = _mm256_loadu_si256((const __m256i *)(u + 32 * j));
+        __m256i X = _mm256_loadu_si256((const __m256i *)(q + 32 * j));
+        v[2 * j] = _mm256_madd_epi16(_mm256_cvtepu8_epi16(_mm256_castsi256_si128(U)),
+                                     _mm256_cvtepi8_epi16(_mm256_castsi256_si128(X)));
+        v[2 * j + 1] = _mm256_madd_epi16(_mm256_cvtepu8_epi16(_mm256_extracti128_si256(U, 1)),
+                                         _mm256_cvtepi8_epi16(_mm256_extracti128_si256(X, 1)));
+    }
+    __m256i h = _mm256_hadd_epi32(_mm256_hadd_epi32(v[0], v[1]), _mm256_hadd_epi32(v[2], v[3]));
+    return _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
+}
+
+/* Accumulators 0-7 and 8-15 of quant_sum.h's step, in two registers. */
+QUANT_AVX2 INLINE __m256 step_avx2(__m256 acc, __m128i lo, __m128i hi, const float *s,
+                                   const float *m, const float *sx)
+{
+    __m256 inner = _mm256_fmadd_ps(_mm256_loadu_ps(m), _mm256_loadu_ps(sx), acc);
+    return _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_set_m128i(hi, lo)), _mm256_loadu_ps(s),
+                           inner);
+}
+
+QUANT_AVX2 static float dot_avx2(const quant_block_type *bt, const uint8_t *row,
+                                 const quant_act *a)
+{
+    row_seg g;
+    __m256 lo = _mm256_setzero_ps(), hi = lo;
+    for (int k0 = 0; k0 < a->k; k0 += SEG) {
+        int chunks = seg_prep(bt, row, k0, a, &g);
+        for (int c = 0; c < chunks; c++) {
+            const uint8_t *u = g.u + c * CHUNK;
+            const int8_t *q = a->q + k0 + c * CHUNK;
+            const float *s = g.s16 + c * LANES, *m = g.m16 + c * LANES;
+            const float *sx = a->s + (k0 + c * CHUNK) / 16;
+            lo = step_avx2(lo, dots4_avx2(u, q), dots4_avx2(u + 64, q + 64), s, m, sx);
+            hi = step_avx2(hi, dots4_avx2(u + 128, q + 128), dots4_avx2(u + 192, q + 192),
+                           s + 8, m + 8, sx + 8);
+        }
+    }
+    return quant_sum_tree256(lo, hi);
+}
+
+/* The 16 block dots of a chunk of codes U against Q. */
+QUANT_AVX512 INLINE __m512i dots_avx512(const uint8_t *u, const int8_t *q)
+{
+    __m512i p[4];
+    for (int j = 0; j < 4; j++)
+        p[j] = _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_loadu_si512(u + 64 * j),
+                                   _mm512_loadu_si512(q + 64 * j));
+    return quant_sum_blocks512(p[0], p[1], p[2], p[3]);
+}
+
+QUANT_AVX512 static float dot_avx512(const quant_block_type *bt, const uint8_t *row,
+                                     const quant_act *a)
+{
+    float fast;
+    if (quant_fused_dot(bt->type, row, a, &fast))
+        return fast;
+    row_seg g;
+    __m512 acc = _mm512_setzero_ps();
+    for (int k0 = 0; k0 < a->k; k0 += SEG) {
+        int chunks = seg_prep(bt, row, k0, a, &g);
+        for (int c = 0; c < chunks; c++)
+            acc = quant_sum_step512(acc, dots_avx512(g.u + c * CHUNK, a->q + k0 + c * CHUNK),
+                                    _mm512_loadu_ps(g.s16 + c * LANES),
+                                    _mm512_loadu_ps(g.m16 + c * LANES),
+                                    _mm512_loadu_ps(a->s + (k0 + c * CHUNK) / 16));
+    }
+    return quant_sum_tree512(acc);
 }
 #endif
 
-static float dot_plain(int type, const uint8_t *row, const float *x, int n)
+/* ------------------------------------------------------------ 16-row tiles */
+
+/* A tile pass multiplies PAIR weight rows at once, so each load of
+ * activation codes feeds two vpdpbusd. */
+enum { PAIR = 2 };
+
+/* One unpacked chunk of each of the pass's weight rows. */
+typedef struct {
+    uint8_t u[PAIR][CHUNK];
+    float d16[PAIR][LANES], m16[PAIR][LANES];
+    int k0, tiles, rows;
+} tile_chunk;
+
+/* Tile c's accumulators for one weight row: lane t of acc[c][p] is row t's
+ * A_p. */
+typedef v16f tile_acc[LANES];
+
+INLINE const int8_t *tile_q(const quant_act *a, int c, int k0)
 {
-    return type == GGML_TYPE_Q8_0 ? dot_q8_0(row, x, n) : dot_q4_0(row, x, n);
+    return a->q + ((size_t)c * (size_t)(a->kp / 4) + (size_t)(k0 / 4)) * 4 * TILE;
+}
+
+INLINE size_t tile_ds(const quant_act *a, int c, int k0)
+{
+    return ((size_t)c * (size_t)(a->kp / 16) + (size_t)(k0 / 16)) * TILE;
+}
+
+/* The chunk's step of the accumulators ACC[w][c] of weight row w, tile c. */
+typedef void (*tiles_fn)(const quant_act *a, const tile_chunk *ch, tile_acc (*acc)[MAX_TILES]);
+
+/* ROWS (1 or PAIR) weight rows ROW_BYTES apart against every activation
+ * row: unpacked a chunk at a time (compiled into each path's row function,
+ * so for its instruction set), the chunk multiplied with all tiles by TILES. */
+INLINE void row_tiles(tiles_fn tiles, const quant_block_type *bt, const uint8_t *row,
+                      size_t row_bytes, int rows, const quant_act *a, float *y, size_t ldy)
+{
+    tile_acc acc[PAIR][MAX_TILES];
+    tile_chunk ch = {.tiles = tiles_of(a->n), .rows = rows};
+    for (int w = 0; w < rows; w++)
+        memset(acc[w], 0, (size_t)ch.tiles * sizeof acc[w][0]);
+    for (ch.k0 = 0; ch.k0 < a->k; ch.k0 += CHUNK) {
+        int len = a->k - ch.k0 < CHUNK ? a->k - ch.k0 : CHUNK;
+        for (int w = 0; w < rows; w++)
+            unpack(bt, row + (size_t)w * row_bytes, ch.k0, len, ch.u[w], ch.d16[w], ch.m16[w]);
+        tiles(a, &ch, acc);
+    }
+    for (int w = 0; w < rows; w++)
+        for (int c = 0; c < ch.tiles; c++) {
+            v16f sum = QUANT_SUM_TREE(acc[w][c]);
+            for (int t = c * TILE; t < a->n && t < (c + 1) * TILE; t++)
+                y[(size_t)t * ldy + (size_t)w] = sum[t % TILE];
+        }
+}
+
+static void tiles_scalar(const quant_act *a, const tile_chunk *ch, tile_acc (*acc)[MAX_TILES])
+{
+    for (int w = 0; w < ch->rows; w++)
+        for (int c = 0; c < ch->tiles; c++) {
+            const int8_t *x = tile_q(a, c, ch->k0);
+            size_t ds = tile_ds(a, c, ch->k0);
+            for (int t = 0; t < TILE; t++)
+                chunk_scalar(ch->u[w], ch->d16[w], ch->m16[w],
+                             (act_row){x + 4 * t, a->d + ds + t, a->s + ds + t, 4 * TILE, TILE},
+                             (float *)acc[w][c] + t, TILE);
+        }
+}
+
+static void rows_scalar(const quant_block_type *bt, const uint8_t *row, size_t row_bytes,
+                        int rows, const quant_act *a, float *y, size_t ldy)
+{
+    row_tiles(tiles_scalar, bt, row, row_bytes, rows, a, y, ldy);
+}
+
+#ifdef QUANT_SUM_X86
+/* NW weight rows and CT tiles at once (constants after inlining): for each
+ * block, four vpdpbusd per weight row and tile, each 4 codes of the weight
+ * row (broadcast) against 4 codes of 16 rows; the dots are independent, so
+ * their latencies overlap. Tiles lie KP * TILE codes and KP / 16 * TILE
+ * scales apart. */
+QUANT_AVX512 INLINE void tiles_avx512_n(const quant_act *a, const tile_chunk *ch,
+                                        tile_acc (*acc)[MAX_TILES], int nw, int ct)
+{
+    const int8_t *x = tile_q(a, 0, ch->k0);
+    const float *dx = a->d + tile_ds(a, 0, ch->k0), *sx = a->s + tile_ds(a, 0, ch->k0);
+    size_t xs = (size_t)a->kp * TILE, ds = (size_t)(a->kp / 16) * TILE;
+    for (int p = 0; p < LANES; p++) {
+        __m512i I[PAIR][MAX_TILES];
+#pragma GCC unroll 8
+        for (int i = 0; i < nw * ct; i++)
+            I[i / ct][i % ct] = _mm512_setzero_si512();
+#pragma GCC unroll 4
+        for (int g = 0; g < 4; g++) {
+            __m512i wc[PAIR];
+#pragma GCC unroll 2
+            for (int w = 0; w < nw; w++) {
+                int32_t v;
+                memcpy(&v, ch->u[w] + 16 * p + 4 * g, 4);
+                wc[w] = _mm512_set1_epi32(v);
+            }
+#pragma GCC unroll 4
+            for (int c = 0; c < ct; c++) {
+                __m512i q = _mm512_loadu_si512(x + c * xs + (size_t)(4 * p + g) * 4 * TILE);
+#pragma GCC unroll 2
+                for (int w = 0; w < nw; w++)
+                    I[w][c] = _mm512_dpbusd_epi32(I[w][c], wc[w], q);
+            }
+        }
+#pragma GCC unroll 4
+        for (int c = 0; c < ct; c++) {
+            size_t at = c * ds + (size_t)(TILE * p);
+            __m512 dxv = _mm512_loadu_ps(dx + at), sxv = _mm512_loadu_ps(sx + at);
+#pragma GCC unroll 2
+            for (int w = 0; w < nw; w++) {
+                __m512 inner = _mm512_fmadd_ps(_mm512_set1_ps(ch->m16[w][p]), sxv,
+                                               (__m512)acc[w][c][p]);
+                __m512 s = _mm512_mul_ps(_mm512_set1_ps(ch->d16[w][p]), dxv);
+                acc[w][c][p] = (v16f)_mm512_fmadd_ps(_mm512_cvtepi32_ps(I[w][c]), s, inner);
+            }
+        }
+    }
+}
+
+QUANT_AVX512 static void tiles_avx512(const quant_act *a, const tile_chunk *ch,
+                                      tile_acc (*acc)[MAX_TILES])
+{
+    switch (ch->tiles * PAIR + ch->rows - 1) {
+    case 2: tiles_avx512_n(a, ch, acc, 1, 1); break;
+    case 3: tiles_avx512_n(a, ch, acc, 2, 1); break;
+    case 4: tiles_avx512_n(a, ch, acc, 1, 2); break;
+    case 5: tiles_avx512_n(a, ch, acc, 2, 2); break;
+    case 6: tiles_avx512_n(a, ch, acc, 1, 3); break;
+    case 7: tiles_avx512_n(a, ch, acc, 2, 3); break;
+    case 8: tiles_avx512_n(a, ch, acc, 1, 4); break;
+    default: tiles_avx512_n(a, ch, acc, 2, 4); break;
+    }
+}
+
+QUANT_AVX512 static void rows_avx512(const quant_block_type *bt, const uint8_t *row,
+                                     size_t row_bytes, int rows, const quant_act *a, float *y,
+                                     size_t ldy)
+{
+    row_tiles(tiles_avx512, bt, row, row_bytes, rows, a, y, ldy);
+}
+
+/* Without VNNI, per weight row, tile and block, rows 0-7 and 8-15 in two
+ * registers. The codes become signed, w = u - 128, so that vpmaddubsw (|w|
+ * times q with w's sign, pairs summed to 16 bits) cannot saturate:
+ * 2 * 128 * 127 < 2^15. The dot is then w . q + 128 * sum(q), exactly, from
+ * the activations' code sums. */
+QUANT_AVX2 INLINE void block_avx2(const quant_act *a, const uint8_t *u, float d16, float m16,
+                                  const int8_t *x, size_t ds, float *acc)
+{
+    const __m256i ones = _mm256_set1_epi16(1), flip = _mm256_set1_epi8(-128);
+    __m256i I[2];
+    for (int h = 0; h < 2; h++)
+        I[h] = _mm256_slli_epi32(_mm256_loadu_si256((const __m256i *)(a->sum + ds + 8 * h)), 7);
+    for (int g = 0; g < 4; g++) {
+        int32_t v;
+        memcpy(&v, u + 4 * g, 4);
+        __m256i w = _mm256_xor_si256(_mm256_set1_epi32(v), flip), aw = _mm256_abs_epi8(w);
+        for (int h = 0; h < 2; h++) {
+            __m256i q = _mm256_loadu_si256((const __m256i *)(x + (size_t)g * 4 * TILE + 32 * h));
+            __m256i prod = _mm256_maddubs_epi16(aw, _mm256_sign_epi8(q, w));
+            I[h] = _mm256_add_epi32(I[h], _mm256_madd_epi16(prod, ones));
+        }
+    }
+    __m256 d = _mm256_set1_ps(d16), m = _mm256_set1_ps(m16);
+    for (int h = 0; h < 2; h++) {
+        __m256 inner = _mm256_fmadd_ps(m, _mm256_loadu_ps(a->s + ds + 8 * h),
+                                       _mm256_loadu_ps(acc + 8 * h));
+        __m256 s = _mm256_mul_ps(d, _mm256_loadu_ps(a->d + ds + 8 * h));
+        _mm256_storeu_ps(acc + 8 * h, _mm256_fmadd_ps(_mm256_cvtepi32_ps(I[h]), s, inner));
+    }
+}
+
+QUANT_AVX2 static void tiles_avx2(const quant_act *a, const tile_chunk *ch,
+                                  tile_acc (*acc)[MAX_TILES])
+{
+    for (int w = 0; w < ch->rows; w++)
+        for (int c = 0; c < ch->tiles; c++) {
+            const int8_t *x = tile_q(a, c, ch->k0);
+            size_t ds = tile_ds(a, c, ch->k0);
+            for (int p = 0; p < LANES; p++)
+                block_avx2(a, ch->u[w] + 16 * p, ch->d16[w][p], ch->m16[w][p],
+                           x + (size_t)p * 16 * TILE, ds + (size_t)(TILE * p),
+                           (float *)&acc[w][c][p]);
+        }
+}
+
+QUANT_AVX2 static void rows_avx2(const quant_block_type *bt, const uint8_t *row,
+                                 size_t row_bytes, int rows, const quant_act *a, float *y,
+                                 size_t ldy)
+{
+    row_tiles(tiles_avx2, bt, row, row_bytes, rows, a, y, ldy);
+}
+#endif
+
+/* ------------------------------------------------------------ F16 / BF16 */
+
+static float halves_scalar(const uint8_t *p, const float *x, int n, bool bf16)
+{
+    float s = 0;
+    for (int i = 0; i < n; i++) {
+        uint16_t h;
+        memcpy(&h, p + 2 * i, 2);
+        s += (bf16 ? quant_bf16_to_f32(h) : quant_half(h)) * x[i];
+    }
+    return s;
+}
+
+#ifdef QUANT_SUM_X86
+QUANT_AVX512 static float halves_avx512(const uint8_t *p, const float *x, int n, bool bf16)
+{
+    __m512 acc = _mm512_setzero_ps();
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m256i h = _mm256_loadu_si256((const __m256i *)(p + 2 * i));
+        __m512 f = bf16 ? _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16))
+                        : _mm512_cvtph_ps(h);
+        acc = _mm512_fmadd_ps(f, _mm512_loadu_ps(x + i), acc);
+    }
+    return _mm512_reduce_add_ps(acc) + halves_scalar(p + 2 * i, x + i, n - i, bf16);
+}
+
+QUANT_AVX2 static float halves_avx2(const uint8_t *p, const float *x, int n, bool bf16)
+{
+    __m256 acc = _mm256_setzero_ps();
+    int i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m128i h = _mm_loadu_si128((const __m128i *)(p + 2 * i));
+        __m256 f = bf16 ? _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16))
+                        : _mm256_cvtph_ps(h);
+        acc = _mm256_fmadd_ps(f, _mm256_loadu_ps(x + i), acc);
+    }
+    float lanes[8], s = halves_scalar(p + 2 * i, x + i, n - i, bf16);
+    _mm256_storeu_ps(lanes, acc);
+    for (int l = 0; l < 8; l++)
+        s += lanes[l];
+    return s;
+}
+#endif
+
+/* ------------------------------------------------------------ paths */
+
+typedef struct {
+    const char *name;
+    bool (*available)(void);
+    float (*dot)(const quant_block_type *bt, const uint8_t *row, const quant_act *a);
+    void (*tiles)(const quant_block_type *bt, const uint8_t *row, size_t row_bytes, int rows,
+                  const quant_act *a, float *y, size_t ldy);
+    float (*halves)(const uint8_t *row, const float *x, int n, bool bf16);
+} path;
+
+static bool always(void)
+{
+    return true;
+}
+
+#ifdef QUANT_SUM_X86
+/* The CPU's features from cpuid, and the OS's from xgetbv (it must save the
+ * AVX and AVX-512 registers): a plain branch, not ifunc, as resolvers run
+ * before the sanitizer runtimes are up; cpuid rather than
+ * __builtin_cpu_supports, whose feature names differ between compilers. */
+typedef struct {
+    bool avx2, avx512;
+} cpu_features;
+
+static cpu_features cpu(void)
+{
+    unsigned a, b, c, d, b7 = 0, c7 = 0;
+    cpu_features f = {false, false};
+    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_OSXSAVE))
+        return f;
+    bool fma_f16c = (c & bit_FMA) && (c & bit_F16C);
+    uint32_t lo, hi;
+    __asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    if (__get_cpuid_count(7, 0, &a, &b7, &c7, &d) == 0)
+        return f;
+    f.avx2 = fma_f16c && (lo & 0x6) == 0x6 && (b7 & bit_AVX2);
+    f.avx512 = f.avx2 && (lo & 0xe6) == 0xe6 && (b7 & bit_AVX512F) && (b7 & bit_AVX512BW) &&
+               (b7 & bit_AVX512VL) && (c7 & bit_AVX512VNNI);
+    return f;
+}
+
+static bool have_avx512(void)
+{
+    return cpu().avx512;
+}
+
+static bool have_avx2(void)
+{
+    return cpu().avx2;
+}
+#endif
+
+static const path paths[] = {
+#ifdef QUANT_SUM_X86
+    {"avx512vnni", have_avx512, dot_avx512, rows_avx512, halves_avx512},
+    {"avx2", have_avx2, dot_avx2, rows_avx2, halves_avx2},
+#endif
+    {"scalar", always, dot_scalar, rows_scalar, halves_scalar},
+};
+enum { N_PATHS = sizeof paths / sizeof paths[0] };
+
+static int chosen = -1;     /* index into paths; -1: the best available */
+
+static const path *current(void)
+{
+    int c = __atomic_load_n(&chosen, __ATOMIC_RELAXED);
+    if (c >= 0)
+        return &paths[c];
+    for (c = 0; !paths[c].available(); c++)
+        ;
+    __atomic_store_n(&chosen, c, __ATOMIC_RELAXED);
+    return &paths[c];
+}
+
+int quant_dot_paths(const char **names, int max)
+{
+    int n = 0;
+    for (int i = 0; i < N_PATHS; i++)
+        if (paths[i].available() && n < max)
+            names[n++] = paths[i].name;
+    return n;
+}
+
+bool quant_dot_use(const char *name)
+{
+    for (int i = 0; i < N_PATHS; i++)
+        if (!strcmp(paths[i].name, name) && paths[i].available()) {
+            __atomic_store_n(&chosen, i, __ATOMIC_RELAXED);
+            return true;
+        }
+    return false;
 }
 
 bool quant_dot_supported(int type)
 {
-    return type == GGML_TYPE_Q8_0 || type == GGML_TYPE_Q4_0;
+    return type == GGML_TYPE_F16 || type == GGML_TYPE_BF16 || quant_block_of(type);
 }
 
-float quant_dot_row(int type, const void *row, const float *x, int n)
+bool quant_dot_blocks(int type)
 {
-#ifdef HAVE_AVX2_PATH
-    if (__builtin_cpu_supports("avx2"))
-        return dot_avx2(type, row, x, n);
-#endif
-    return dot_plain(type, row, x, n);
+    return quant_block_of(type) && current()->tiles != rows_scalar;
+}
+
+/* ------------------------------------------------------------ products */
+
+void quant_dot_rows(int type, const void *w, size_t row_bytes, int r0, int r1,
+                    const quant_act *a, float *y, size_t ldy)
+{
+    const path *p = current();
+    const quant_block_type *bt = quant_block_of(type);
+    const uint8_t *base = w;
+    bool halves = type == GGML_TYPE_F16 || type == GGML_TYPE_BF16;
+    int step = halves || a->n == 1 ? 1 : PAIR;
+    for (int r = r0; r < r1; r += step) {
+        const uint8_t *row = base + (size_t)r * row_bytes;
+        if (halves)
+            for (int t = 0; t < a->n; t++)
+                y[(size_t)t * ldy + r] = p->halves(row, a->x + (size_t)t * a->k, a->k,
+                                                   type == GGML_TYPE_BF16);
+        else if (a->n == 1)
+            y[r] = p->dot(bt, row, a);
+        else
+            p->tiles(bt, row, row_bytes, r1 - r < PAIR ? r1 - r : PAIR, a, y + r, ldy);
+    }
 }

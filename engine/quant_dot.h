@@ -1,16 +1,60 @@
-/* quant_dot.h - dot products of one quantized weight row with an fp32
- * vector, reading the blocks in place (no dequantized copy): what a decode
- * step's matrix-vector product does per row of a Q8_0 or Q4_0 frozen base.
- * Equal to dequantizing then taking the dot product, up to float rounding. */
+/* quant_dot.h - matrix products of quantized weights in their own blocks, as
+ * llama.cpp computes them: the activation rows are quantized once per product
+ * (int8 with one f32 scale per 32 elements, Q8_0-style, and per-16 sums), each
+ * weight block is unpacked to unsigned codes with a float scale and offset per
+ * 16 elements, and the products run as integer dot products (AVX-512 VNNI,
+ * AVX2, or portable C, picked at run time from the CPU), scaled per block.
+ * Decode (one row) multiplies row by row; prefill (several rows) multiplies
+ * tiles of 16 activation rows per instruction. Every path and shape rounds
+ * and adds in one fixed order (quant_sum.h), so the result for a weight row
+ * and an activation row is the same bits however many rows are multiplied
+ * together, wherever the row sits in a tile and whichever path runs; it
+ * equals the float dot of the dequantized weights with the dequantized
+ * activations up to float rounding. F16 and BF16 weights are read against
+ * the float activations. */
 #ifndef LATHE_QUANT_DOT_H
 #define LATHE_QUANT_DOT_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
-/* True for the ggml types quant_dot_row reads directly (Q8_0, Q4_0). */
+/* N activation rows of K floats, quantized for the kernels. */
+typedef struct {
+    int n, k, kp;           /* rows, elements per row, K padded to 256 */
+    const float *x;         /* the float rows (F16/BF16 weights read these) */
+    int8_t *q;              /* one row: kp values; more: tiles of 16 rows interleaved by 4 */
+    float *d, *s;           /* per 16 elements: the scale and scale * sum of q */
+    int32_t *sum;           /* per 16 elements: the sum of q */
+} quant_act;
+
+/* True for the weight types quant_dot_rows multiplies: every type
+ * quant_can_dequantize() reads except F32. */
 bool quant_dot_supported(int type);
-/* sum_i row[i] * x[i] over N elements (a multiple of 32) of a row of TYPE. */
-float quant_dot_row(int type, const void *row, const float *x, int n);
+/* True when inference should multiply TYPE in its blocks here, one row
+ * (decode) and several (prefill) alike: a block type, on a CPU where the
+ * tile kernel has a vector path. Elsewhere both dequantize to floats, as a
+ * row's logits must not depend on which of the two computed it. */
+bool quant_dot_blocks(int type);
+
+/* Bytes quant_act_init needs for N rows of K. */
+size_t quant_act_bytes(int n, int k);
+/* Quantizes X (N rows of K, K a multiple of 32) into BUF. */
+void quant_act_init(quant_act *a, void *buf, const float *x, int n, int k);
+/* The same in parts, for callers that spread the rows over threads: the
+ * layout (BUF cleared), then each row T of X once. */
+void quant_act_layout(quant_act *a, void *buf, const float *x, int n, int k);
+void quant_act_row(const quant_act *a, int t);
+
+/* y[t * ldy + r] = W_r . x_t for rows R0 <= r < R1 of W (TYPE, ROW_BYTES per
+ * row of A->k elements) and every row t of A. */
+void quant_dot_rows(int type, const void *w, size_t row_bytes, int r0, int r1,
+                    const quant_act *a, float *y, size_t ldy);
+
+/* The kernel paths this build and CPU can run, best first ("avx512vnni",
+ * "avx2", "scalar"); quant_dot_use picks one by name for tests and benches
+ * (false when unavailable). */
+int quant_dot_paths(const char **names, int max);
+bool quant_dot_use(const char *name);
 
 #endif

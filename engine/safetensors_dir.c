@@ -4,6 +4,7 @@
  * shard it names, and no name may appear in two shards. */
 #include "config.h"
 
+#include "json_file.h"
 #include "safetensors.h"
 
 #include <jansson.h>
@@ -81,14 +82,11 @@ static bool safe_shard_name(const char *s)
 
 static bool open_index(st_model *m, const char *dir, const char *index, char *err, size_t errlen)
 {
-    json_error_t jerr;
-    json_t *root = json_load_file(index, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *root = json_file_load(index, JSON_REJECT_DUPLICATES, err, errlen);
     json_t *map = root ? json_object_get(root, "weight_map") : NULL;
     if (!json_is_object(map)) {
         if (root)
             snprintf(err, errlen, "%s: no weight_map object", index);
-        else
-            snprintf(err, errlen, "%s:%d:%d: %s", index, jerr.line, jerr.column, jerr.text);
         json_decref(root);
         return false;
     }

@@ -410,11 +410,9 @@ tok_vocab *tok_vocab_load_hf(const char *path, char **chat_template, char *err, 
     snprintf(cfg_path, sizeof cfg_path, "%.*s/tokenizer_config.json", dirlen,
              slash ? json_path : ".");
     size_t len = 0, clen = 0;
-    char *json = file_read_path(json_path, &len, NULL, 0);
-    if (!json) {
-        snprintf(err, errlen, "%s: cannot read", json_path);
+    char *json = file_read_path(json_path, &len, err, errlen);
+    if (!json)
         return NULL;
-    }
     char *cfg = file_read_path(cfg_path, &clen, NULL, 0);
     char msg[512];
     tok_vocab *v = tok_vocab_from_hf_json(json, len, cfg, clen, chat_template, msg, sizeof msg);

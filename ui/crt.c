@@ -5,6 +5,7 @@
  * restored). Crash signals restore the terminal and then re-raise with the
  * default action, so the core dump still happens. */
 #include "crt.h"
+#include "mapped_file.h"
 
 #include <curses.h>
 #include <errno.h>
@@ -156,6 +157,7 @@ int crt_init(char *err, size_t errlen)
     started = true;
     atomic_store(&pending_signals, 0);
     install_handlers();
+    mapped_file_guard();    /* a file shrinking under a mapping is not a crash */
     cbreak();
     noecho();
     nonl();

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "file_read.h"
+#include "yaml_depth.h"
 #include "suggest.h"
 
 #define THEME_FILE_MAX (1L << 20)
@@ -331,6 +333,13 @@ int theme_file_parse(const char *label, const char *text, size_t len, theme_def 
     if (!yaml_parser_initialize(&parser))
         return fail_at(&c, 1, 1, "out of memory");
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    yaml_mark_t deep;
+    if (yaml_depth_exceeded(text, len, YAML_DEPTH_MAX, &deep)) {
+        fail_at(&c, deep.line + 1, deep.column + 1, "lists and mappings nested deeper than %d "
+                "levels; a theme needs a few", YAML_DEPTH_MAX);
+        yaml_parser_delete(&parser);
+        return -1;
+    }
     if (!yaml_parser_load(&parser, &doc)) {
         fail_syntax(&c, &parser, text, len);
         yaml_parser_delete(&parser);
@@ -351,11 +360,9 @@ int theme_file_parse(const char *label, const char *text, size_t len, theme_def 
 
 static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+    FILE *f = file_read_fopen(path, err, errlen);
+    if (!f)
         return NULL;
-    }
     char *buf = malloc(THEME_FILE_MAX + 1);
     size_t n = buf ? fread(buf, 1, THEME_FILE_MAX + 1, f) : 0;
     int bad = !buf ? ENOMEM : ferror(f) ? EIO : 0;

@@ -1,11 +1,15 @@
-/* bench_generate.c - `lathe bench generate [-m MODEL] [--case NAME] [--json]`:
- * prefill and decode speed of the inference session, and decode against its
- * memory-bandwidth bound measured in the same run: the read bandwidth of a
- * buffer far larger than any cache, over the bytes one decoded token reads
- * (weights in their stored type and the K/V cache, gen_decode_bytes). Built-in
- * cases are random models of known shapes; -m measures a model file. */
-#include <cblas.h>
+/* bench_generate.c - `lathe bench generate [-m MODEL [--type T]] [--case NAME]
+ * [--json]`: prefill and decode speed of the inference session, and decode
+ * against its memory-bandwidth bound measured in the same run: the bytes one
+ * decoded token reads (weights in their stored type and the K/V cache,
+ * gen_decode_bytes) over the read bandwidth of all threads streaming with wide
+ * loads (membw.h) - a buffer several times the last-level cache, or, when the
+ * token's bytes fit in cache and so stream faster, a buffer of that size: no
+ * decode can read its bytes faster, so the fraction is at most 1. Built-in
+ * cases are random models of known shapes in each weight type; -m measures a
+ * model file as stored, or requantized to --type. */
 #include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,14 +19,14 @@
 #include "generate.h"
 #include "gguf.h"
 #include "kernels.h"
+#include "membw.h"
 #include "model_load.h"
 #include "quant.h"
 
 /* Prompt tokens prefilled, then tokens decoded: a context of 256; timed twice. */
-enum { PREFILL = 192, DECODE = 64, REPEATS = 2 };
-/* Bytes read per bandwidth pass; floats per task. */
-#define BW_BYTES ((size_t)512 << 20)
-enum { BW_SLICE = 1 << 20 };
+enum { PREFILL = 192, DECODE = 64, REPEATS = 3 };
+/* The DRAM buffer: this many times the last-level cache, at least 1 GiB. */
+enum { BW_LLC_TIMES = 4, BW_PASSES = 3 };
 
 typedef struct {
     const char *name;
@@ -36,49 +40,38 @@ typedef struct {
     .head_dim = 64, .ffn_dim = 1408
 #define COMMON .arch = "llama", .context_len = 256, .rope_base = 10000.0f, .norm_eps = 1e-5f
 
+#define S15 {SHAPE_15M, COMMON, .rope_dim = 48}
+#define S55 {SHAPE_55M, COMMON, .rope_dim = 64}
 static const gen_case cases[] = {
-    {"decode-15m-c256", {SHAPE_15M, COMMON, .rope_dim = 48}, GGML_TYPE_F32},
-    {"decode-15m-q8-c256", {SHAPE_15M, COMMON, .rope_dim = 48}, GGML_TYPE_Q8_0},
-    {"decode-55m-gqa-c256", {SHAPE_55M, COMMON, .rope_dim = 64}, GGML_TYPE_F32},
-    {"decode-55m-gqa-q8-c256", {SHAPE_55M, COMMON, .rope_dim = 64}, GGML_TYPE_Q8_0},
+    {"decode-15m-c256", S15, GGML_TYPE_F32},
+    {"decode-15m-f16-c256", S15, GGML_TYPE_F16},
+    {"decode-15m-q8-c256", S15, GGML_TYPE_Q8_0},
+    {"decode-15m-q4k-c256", S15, GGML_TYPE_Q4_K},
+    {"decode-15m-q5k-c256", S15, GGML_TYPE_Q5_K},
+    {"decode-55m-gqa-c256", S55, GGML_TYPE_F32},
+    {"decode-55m-gqa-f16-c256", S55, GGML_TYPE_F16},
+    {"decode-55m-gqa-q8-c256", S55, GGML_TYPE_Q8_0},
+    {"decode-55m-gqa-q4k-c256", S55, GGML_TYPE_Q4_K},
+    {"decode-55m-gqa-q5k-c256", S55, GGML_TYPE_Q5_K},
 };
 
-typedef struct {
-    const float *buf;
-    float *sums;
-} bw_job;
-
-static void bw_task(void *arg, int i)
+/* Read bandwidth of a buffer several times the last-level cache (at most a
+ * quarter of memory), measured once per run. */
+static double dram_bandwidth(pool *p)
 {
-    bw_job *j = arg;
-    j->sums[i] = cblas_sasum(BW_SLICE, j->buf + (size_t)i * BW_SLICE, 1);
-}
-
-/* Best of three read passes over BW_BYTES, bytes/s; 0 when out of memory. */
-static double read_bandwidth(pool *p)
-{
-    int tasks = (int)(BW_BYTES / sizeof(float) / BW_SLICE);
-    float *buf = malloc(BW_BYTES), *sums = malloc((size_t)tasks * sizeof *sums);
-    double best = 0;
-    if (buf && sums) {
-        /* non-zero: malloc + zero fill may become calloc, whose untouched
-         * pages all read the one shared zero page from cache */
-        memset(buf, 1, BW_BYTES);
-        bw_job j = {buf, sums};
-        for (int rep = 0; rep < 3; rep++) {
-            double t0 = clock_s();
-            k_pool_run_blas(p, tasks, bw_task, &j);
-            double s = clock_s() - t0;
-            best = s > 0 && (double)BW_BYTES / s > best ? (double)BW_BYTES / s : best;
-        }
-    }
-    free(buf);
-    free(sums);
-    return best;
+    static double bw;
+    if (bw > 0)
+        return bw;
+    size_t bytes = (size_t)BW_LLC_TIMES * membw_llc_bytes();
+    size_t floor = (size_t)1 << 30;
+    size_t cap = (size_t)sysconf(_SC_PHYS_PAGES) * (size_t)sysconf(_SC_PAGESIZE) / 4;
+    bytes = bytes < floor ? floor : bytes;
+    bw = membw_read(p, bytes < cap ? bytes : cap, BW_PASSES);
+    return bw;
 }
 
 typedef struct {
-    double prefill_tps, decode_tps, bound_tps, bandwidth;
+    double prefill_tps, decode_tps, bound_tps, bandwidth, dram;
     size_t bytes_per_token;
 } gen_figures;
 
@@ -112,18 +105,22 @@ static int measure(model *m, gen_figures *f, char *err, size_t errlen)
     if (!s)
         return -1;
     *f = (gen_figures){0};
+    f->bytes_per_token = gen_decode_bytes(m, PREFILL + DECODE / 2);
+    f->dram = dram_bandwidth(model_pool(m));
+    f->bandwidth = f->dram;
     int rc = gen_session_feed(s, ids, PREFILL, err, errlen) ? 0 : -1;
     for (int r = 0; !rc && r < REPEATS; r++) {
         gen_figures once = {0};
         rc = time_once(s, ids, &once, err, errlen);
         f->prefill_tps = once.prefill_tps > f->prefill_tps ? once.prefill_tps : f->prefill_tps;
         f->decode_tps = once.decode_tps > f->decode_tps ? once.decode_tps : f->decode_tps;
+        /* measured beside each run, so a busy spell cannot lower only the bound */
+        double hot = membw_read(model_pool(m), f->bytes_per_token, BW_PASSES);
+        f->bandwidth = hot > f->bandwidth ? hot : f->bandwidth;
     }
     gen_session_free(s);
     if (rc)
         return -1;
-    f->bandwidth = read_bandwidth(model_pool(m));
-    f->bytes_per_token = gen_decode_bytes(m, PREFILL + DECODE / 2);
     f->bound_tps = f->bandwidth / (double)f->bytes_per_token;
     return 0;
 }
@@ -134,19 +131,31 @@ static void print(const char *name, const gen_figures *f, bool json)
     if (json)
         printf("{\"bench\":\"generate\",\"case\":\"%s\",\"prefill_tokens_per_s\":%.1f,"
                "\"decode_tokens_per_s\":%.1f,\"bound_tokens_per_s\":%.1f,"
-               "\"fraction_of_bound\":%.3f,\"bandwidth_gb_s\":%.2f,\"bytes_per_token\":%zu}\n",
+               "\"fraction_of_bound\":%.3f,\"bandwidth_gb_s\":%.2f,\"dram_gb_s\":%.2f,"
+               "\"bytes_per_token\":%zu}\n",
                name, f->prefill_tps, f->decode_tps, f->bound_tps, frac, f->bandwidth / 1e9,
-               f->bytes_per_token);
+               f->dram / 1e9, f->bytes_per_token);
     else
         printf("generate %s: prefill %.1f tokens/s, decode %.1f tokens/s; bound %.1f tokens/s "
-               "(%.2f GB/s read / %.1f MB per token) = %.1f%% of bound\n",
+               "(%.2f GB/s read, DRAM %.2f GB/s / %.1f MB per token) = %.1f%% of bound\n",
                name, f->prefill_tps, f->decode_tps, f->bound_tps, f->bandwidth / 1e9,
-               (double)f->bytes_per_token / 1e6, 100 * frac);
+               f->dram / 1e9, (double)f->bytes_per_token / 1e6, 100 * frac);
     fflush(stdout);
 }
 
-/* Q8_0 copies of every linear matrix become the frozen base. */
-static int quantize_base(model *m, void **store, char *err, size_t errlen)
+/* TYPE, or llama.cpp's fallback for a row of COLS it cannot block. */
+static int fitting_type(int type, int64_t cols)
+{
+    int elems = 1;
+    ggml_type_info(type, &elems, NULL);
+    if (cols % elems == 0)
+        return type;
+    return type == GGML_TYPE_Q4_K ? GGML_TYPE_Q5_0 : type == GGML_TYPE_Q5_K ? GGML_TYPE_Q5_1
+                                                                            : GGML_TYPE_Q8_0;
+}
+
+/* TYPE copies of every linear matrix become the frozen base. */
+static int quantize_base(model *m, int type, void **store, char *err, size_t errlen)
 {
     const model_config *c = model_get_config(m);
     int count = model_tensor_count(c);
@@ -160,10 +169,11 @@ static int quantize_base(model *m, void **store, char *err, size_t errlen)
             continue;
         size_t n;
         float *w = model_weight(m, info[i].name, &n);
-        void *q = malloc(ggml_row_bytes(GGML_TYPE_Q8_0, info[i].ne[0]) * (size_t)info[i].ne[1]);
+        int t = fitting_type(type, info[i].ne[0]);
+        void *q = malloc(ggml_row_bytes(t, info[i].ne[0]) * (size_t)info[i].ne[1]);
         store[i] = q;
-        rc = !w || !q || quant_quantize_row(GGML_TYPE_Q8_0, w, q, (int64_t)n) ||
-             model_set_quantized(m, info[i].name, GGML_TYPE_Q8_0, q, err, errlen);
+        rc = !w || !q || quant_quantize_row(t, w, q, (int64_t)n) ||
+             model_set_quantized(m, info[i].name, t, q, err, errlen);
     }
     free(info);
     return rc ? -1 : 0;
@@ -178,8 +188,8 @@ static int run_case(const gen_case *gc, bool json, char *err, size_t errlen)
     void **store = calloc((size_t)count, sizeof *store);
     model_train_spec frozen = {.mode = MODEL_TRAIN_LORA};
     int rc = store ? model_set_training(m, &frozen, err, errlen) : -1;
-    if (!rc && gc->qtype == GGML_TYPE_Q8_0)
-        rc = quantize_base(m, store, err, errlen);
+    if (!rc && gc->qtype != GGML_TYPE_F32)
+        rc = quantize_base(m, gc->qtype, store, err, errlen);
     if (!rc)
         rc = model_set_threads(m, cpu_count(), cpu_count(), err, errlen);
     gen_figures f;
@@ -192,40 +202,56 @@ static int run_case(const gen_case *gc, bool json, char *err, size_t errlen)
     return rc;
 }
 
-static int run_file(const char *path, bool json, char *err, size_t errlen)
+/* PATH as stored (TYPE < 0) or with its matrices requantized to TYPE. */
+static int run_file(const char *path, int type, bool json, char *err, size_t errlen)
 {
     model_file mf;
-    if (model_file_load(&mf, path, true, err, errlen))
+    if (model_file_load(&mf, path, type < 0, err, errlen))
         return -1;
     const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
     const char *dot = strrchr(base, '.');
     int len = dot && dot != base ? (int)(dot - base) : (int)strlen(base);
     char name[256];
-    snprintf(name, sizeof name, "decode-%.*s-c%d", len, base, PREFILL + DECODE);
+    snprintf(name, sizeof name, "decode-%.*s%s%s-c%d", len, base, type < 0 ? "" : "-",
+             type < 0 ? "" : ggml_type_name(type), PREFILL + DECODE);
+    int count = model_tensor_count(model_get_config(mf.m));
+    void **store = calloc((size_t)count, sizeof *store);
+    int rc = store ? 0 : -1;
+    if (!rc && type >= 0 && type != GGML_TYPE_F32)
+        rc = quantize_base(mf.m, type, store, err, errlen);
+    if (!rc)
+        rc = model_set_threads(mf.m, cpu_count(), cpu_count(), err, errlen);
     gen_figures f;
-    int rc = model_set_threads(mf.m, cpu_count(), cpu_count(), err, errlen);
     if (!rc && !(rc = measure(mf.m, &f, err, errlen)))
         print(name, &f, json);
     model_file_close(&mf);
+    for (int i = 0; store && i < count; i++)
+        free(store[i]);
+    free(store);
     return rc;
 }
 
 int bench_generate(const cli_command *cmd, int argc, char **argv)
 {
-    const char *model_path = NULL, *only = NULL;
+    const char *model_path = NULL, *only = NULL, *type_name = NULL;
     bool json = false;
     const cli_opt opts[] = {
         {"--json", NULL, CLI_FLAG, &json, 0, 0, NULL},
         {"-m", NULL, CLI_STRING, &model_path, 0, 0, NULL},
         {"--case", NULL, CLI_STRING, &only, 0, 0, NULL},
+        {"--type", NULL, CLI_STRING, &type_name, 0, 0, NULL},
         CLI_OPT_END,
     };
     int rc = cli_opts_parse(cmd, &(cli_spec){opts, 2, NULL, 0}, argc, argv);
     if (rc != CLI_OK)
         return rc;
+    int type = type_name ? ggml_type_from_name(type_name) : -1;
+    if (type_name && (!model_path || type < 0 || !quant_can_quantize(type)))
+        return cli_usage_error(cmd, "bench generate: --type takes a type lathe writes (f32, f16, "
+                               "q8_0, q4_0, q4_1, q5_0, q5_1, q4_k, q5_k, q6_k) and needs -m");
     char err[1024];
     if (model_path) {
-        if (run_file(model_path, json, err, sizeof err)) {
+        if (run_file(model_path, type, json, err, sizeof err)) {
             fprintf(stderr, "lathe bench generate: %s\n", err);
             return CLI_FAIL;
         }

@@ -22,7 +22,7 @@ static int run(const char *model, const char *file, bool json)
         fprintf(stderr, "lathe bench tokenize: %s\n", err);
         return CLI_FAIL;
     }
-    FILE *f = file ? fopen(file, "rb") : stdin;
+    FILE *f = file ? file_read_fopen(file, err, sizeof err) : stdin;
     size_t len = 0;
     char *text = f ? file_read_stream(f, &len) : NULL;
     if (f && f != stdin)
@@ -32,7 +32,7 @@ static int run(const char *model, const char *file, bool json)
     int rc = CLI_FAIL;
     double t0 = clock_s(), secs;
     if (!s || tok_encode(s, text, len, false, true, &ids, err, sizeof err) != 0) {
-        fprintf(stderr, "lathe bench tokenize: %s\n", text ? err : "cannot read the input");
+        fprintf(stderr, "lathe bench tokenize: %s\n", text || !f ? err : "cannot read the input");
         goto done;
     }
     double cold = (double)len / (clock_s() - t0) / 1e6;

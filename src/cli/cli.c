@@ -163,14 +163,15 @@ static const cli_command commands[] = {
     {"export", "export an adapter (GGUF, PEFT) or merge it into the base",
      "usage: lathe export adapter ADAPTER_OR_RUN_DIR [--gguf OUT.gguf] [--peft DIR] [-m BASE]\n"
      "       lathe export merge -m MODEL --lora ADAPTER -o OUT(.gguf|.safetensors)\n"
-     "                          [--type f32|f16|q8_0]\n\n"
+     "                          [--type f32|f16|q8_0|q4_0|q4_k|q5_k|q6_k|q4_k_m]\n\n"
      "An ADAPTER is a llama.cpp LoRA .gguf or a PEFT directory (adapter_config.json +\n"
      "adapter_model.safetensors); a run directory holding adapter.gguf or adapter/ works too.\n"
      "adapter: writes it as a llama.cpp LoRA GGUF (--gguf) and/or a PEFT directory (--peft).\n"
      "  Llama q/k rows are reordered for PEFT, which needs the base model's head geometry:\n"
      "  lathe's own adapters carry it; for others give the base model with -m BASE.\n"
      "merge: loads MODEL (GGUF file or Hugging Face directory) in fp32, adds s*B*A to every\n"
-     "  adapted matrix and writes OUT: .gguf (--type f32 default, f16, q8_0; tokenizer and\n"
+     "  adapted matrix and writes OUT: .gguf (--type f32 default, f16, q8_0, q4_0, q4_k,\n"
+     "  q5_k, q6_k or the q4_k_m mix; tokenizer and\n"
      "  chat template carried over from a GGUF base) or .safetensors (f32, f16, bf16), with\n"
      "  config.json written beside it.\n",
      cmd_export},
@@ -197,7 +198,7 @@ static const cli_command commands[] = {
      "       lathe bench tokenize -m VOCAB.gguf [-f FILE] [--json]\n"
      "       lathe bench data [-f FILE | --quick | --rows N] [--mb N] [--format alpaca|sharegpt]\n"
      "                        [--dir DIR] [-m VOCAB] [--case PREFIX] [--json]\n"
-     "       lathe bench generate [-m MODEL] [--case NAME] [--json]\n\n"
+     "       lathe bench generate [-m MODEL [--type T]] [--case NAME] [--json]\n\n"
      "Prints each case's figures and, where a baseline exists, the ratio to it.\n"
      "With --json: one JSON object per line and case.\n"
      "data: without -f, generated datasets of N rows (--rows, default 1000000; --quick\n"

@@ -1,7 +1,9 @@
 /* cmd_config.c - `lathe config`: --explain prints the config keys from the
  * schema table, --check validates a config file (with --set overrides) and
- * prints every problem, --resolve prints the config with defaults filled in,
- * --estimate (cmd_config_estimate.c) sizes and times the run. */
+ * prints every problem, with what only the model and the data can tell
+ * (a sequence_len past the model's context, a lora_r above its width, a
+ * warmup longer than the run), --resolve prints the config with defaults
+ * filled in, --estimate (cmd_config_estimate.c) sizes and times the run. */
 #include "config.h"
 
 #include <stdio.h>
@@ -11,9 +13,13 @@
 #include "cli_opts.h"
 #include "config_data_check.h"
 #include "cmd_config_estimate.h"
+#include "config_diag.h"
 #include "config_schema.h"
+#include "dataset.h"
+#include "model_load.h"
 #include "train_config.h"
 #include "plural.h"
+#include "train_setup.h"
 
 static const char *type_label(const cs_key *k)
 {
@@ -98,6 +104,49 @@ static int explain(const cli_command *cmd, const char *name)
     return CLI_USAGE;
 }
 
+/* Records in the training datasets, found by indexing them (no parsing):
+ * a bound on the sequences, as packing only joins records. */
+static size_t count_records(const train_config *cfg)
+{
+    size_t n = 0;
+    char err[512];
+    for (size_t i = 0; i < cfg->datasets.n; i++) {
+        dataset *ds = dataset_new(cfg->datasets.items[i].path, NULL, err, sizeof err);
+        if (ds && dataset_build(ds, err, sizeof err) == 0)
+            n += dataset_count(ds);
+        dataset_free(ds);
+    }
+    return n;
+}
+
+/* What only the model and the data tell: an unreadable model is an error,
+ * settings it makes pointless are warnings. */
+static void check_against_model(const train_config *cfg, const char *path, config_diags *d)
+{
+    model_config mc;
+    char err[900];
+    if (model_file_config(cfg->base_model, &mc, err, sizeof err)) {
+        config_diags_add(d, CONFIG_ERROR, path, 0, 0, "base_model: %s", err);
+        return;
+    }
+    if (cfg->sequence_len > mc.context_len)
+        config_diags_add(d, CONFIG_WARNING, path, 0, 0, "sequence_len %lld is past the model's "
+                         "context of %d tokens: positions past it were never trained",
+                         (long long)cfg->sequence_len, mc.context_len);
+    if (cfg->adapter == CONFIG_ADAPTER_LORA && cfg->lora_r > mc.dim)
+        config_diags_add(d, CONFIG_WARNING, path, 0, 0, "lora_r %lld is above the model's width "
+                         "of %d: a rank past a matrix's smaller side adds parameters, not "
+                         "capacity", (long long)cfg->lora_r, mc.dim);
+    if (cfg->warmup_steps == CONFIG_UNSET || cfg->warmup_steps == 0)
+        return;
+    int64_t steps = train_setup_total_steps(cfg, count_records(cfg));
+    if (cfg->warmup_steps >= steps)
+        config_diags_add(d, CONFIG_WARNING, path, 0, 0, "warmup_steps %lld is not shorter than "
+                         "the run (%s%lld steps): the learning rate never reaches its peak",
+                         (long long)cfg->warmup_steps, cfg->max_steps == CONFIG_UNSET
+                         ? "at most " : "", (long long)steps);
+}
+
 /* --check and --resolve: load with overrides, print problems, then the result. */
 static int check(const cli_command *cmd, const char *path, char **sets, size_t n_sets,
                  bool resolve)
@@ -107,6 +156,7 @@ static int check(const cli_command *cmd, const char *path, char **sets, size_t n
     int rc = train_config_load(&cfg, path, sets, n_sets, &diags);
     if (rc == 0 && !resolve) {
         config_check_data(&cfg, &diags);
+        check_against_model(&cfg, path, &diags);
         config_diags_sort(&diags);
         rc = diags.errors ? -1 : 0;
     }

@@ -108,7 +108,8 @@ static int render(const cli_command *cmd, int argc, char **argv)
         rc = CLI_FAIL;
     }
     pipe_inputs in = {.vocab = v, .model_template = tmpl, .dataset = o.dataset,
-                      .note = print_note};
+                      .note = print_note,
+                      .max_sequences = o.max < 0 ? 0 : o.max > 0 ? (size_t)o.max : 1};
     if (rc == CLI_OK && pipeline_build(&p, &cfg, &in, err, sizeof err))
         rc = CLI_FAIL;
     if (rc == CLI_OK) {

@@ -1,6 +1,7 @@
 /* cmd_export.c - `lathe export adapter` (a LoRA adapter or a run's adapter to
  * llama.cpp GGUF and/or PEFT) and `lathe export merge` (base + adapter folded
- * into one model, written as GGUF F32/F16/Q8_0 or safetensors). */
+ * into one model, written as GGUF F32/F16/Q8_0/Q4_0/Q4_K/Q5_K/Q6_K or a
+ * Q4_K_M mix, or safetensors). */
 #include "config.h"
 
 #include <libgen.h>
@@ -107,8 +108,15 @@ static int export_adapter(const cli_command *cmd, const export_args *a)
 /* --type for a GGUF output; -1 when unknown. */
 static int gguf_type_arg(const char *t)
 {
-    return !t || !strcmp(t, "f32") ? GGML_TYPE_F32 : !strcmp(t, "f16") ? GGML_TYPE_F16
-         : !strcmp(t, "q8_0") ? GGML_TYPE_Q8_0 : -1;
+    static const struct { const char *name; int type; } types[] = {
+        {"f32", GGML_TYPE_F32}, {"f16", GGML_TYPE_F16}, {"q8_0", GGML_TYPE_Q8_0},
+        {"q4_0", GGML_TYPE_Q4_0}, {"q4_k", GGML_TYPE_Q4_K}, {"q5_k", GGML_TYPE_Q5_K},
+        {"q6_k", GGML_TYPE_Q6_K}, {"q4_k_m", MODEL_SAVE_Q4_K_M},
+    };
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+        if (!strcmp(t ? t : "f32", types[i].name))
+            return types[i].type;
+    return -1;
 }
 
 static int st_type_arg(const char *t)
@@ -148,7 +156,8 @@ static int export_merge(const cli_command *cmd, const export_args *a)
     if (gguf ? gguf_type_arg(a->type) < 0 : st_type_arg(a->type) < 0)
         return cli_usage_error(cmd, "--type %s: a %s output takes %s", a->type,
                                gguf ? ".gguf" : ".safetensors",
-                               gguf ? "f32, f16 or q8_0" : "f32, f16 or bf16");
+                               gguf ? "f32, f16, q8_0, q4_0, q4_k, q5_k, q6_k or q4_k_m"
+                                    : "f32, f16 or bf16");
     char err[1024];
     model_file mf;
     if (model_file_load(&mf, a->model, false, err, sizeof err)) {

@@ -18,12 +18,15 @@
 #include "cli.h"
 #include "gguf.h"
 #include "hf_model.h"
+#include "json_file.h"
+#include "quant.h"
 #include "safetensors.h"
 #include "plural.h"
 
 /* One row of the tensor-type histogram. */
 typedef struct {
     const char *type;
+    const char *note;       /* GGUF: whether lathe computes with the type */
     long long tensors, params;
 } type_count;
 
@@ -33,7 +36,7 @@ typedef struct {
     long long params, tensors;
 } histogram;
 
-static void hist_add(histogram *h, const char *type, long long params)
+static void hist_add(histogram *h, const char *type, const char *note, long long params)
 {
     int i = 0;
     while (i < h->n && strcmp(h->rows[i].type, type))
@@ -41,7 +44,7 @@ static void hist_add(histogram *h, const char *type, long long params)
     if (i == h->n) {
         if (h->n == (int)(sizeof h->rows / sizeof h->rows[0]))
             return;
-        h->rows[h->n++] = (type_count){type, 0, 0};
+        h->rows[h->n++] = (type_count){type, note, 0, 0};
     }
     h->rows[i].tensors++;
     h->rows[i].params += params;
@@ -71,9 +74,10 @@ static void print_histogram(histogram *h)
     print_count("parameters:", h->params);
     printf("%-15s%lld\n", "tensors:", h->tensors);
     for (int i = 0; i < h->n; i++)
-        printf("  %-12s%6lld tensors %14lld params (%.1f%%)\n", h->rows[i].type,
+        printf("  %-12s%6lld tensors %14lld params (%.1f%%)%s%s\n", h->rows[i].type,
                h->rows[i].tensors, h->rows[i].params,
-               h->params ? 100.0 * (double)h->rows[i].params / (double)h->params : 0.0);
+               h->params ? 100.0 * (double)h->rows[i].params / (double)h->params : 0.0,
+               h->rows[i].note ? "  " : "", h->rows[i].note ? h->rows[i].note : "");
 }
 
 static void print_config(const model_config *c)
@@ -145,7 +149,8 @@ static int inspect_gguf(const char *path)
     histogram h = {0};
     for (size_t i = 0; i < gguf_n_tensors(g); i++) {
         const gguf_tensor *t = gguf_tensor_at(g, i);
-        hist_add(&h, ggml_type_name(t->type), t->n_elems);
+        hist_add(&h, ggml_type_name(t->type),
+                 quant_can_dequantize(t->type) ? "supported" : "not supported", t->n_elems);
     }
     print_histogram(&h);
     print_gguf_tokenizer(g);
@@ -181,7 +186,7 @@ static void print_hf_tokenizer(const char *dir)
 {
     char path[4096 + 64];
     snprintf(path, sizeof path, "%s/tokenizer.json", dir);
-    json_t *tok = json_load_file(path, 0, NULL);
+    json_t *tok = json_file_load(path, 0, NULL, 0);
     const char *type = json_string_value(json_object_get(json_object_get(tok, "model"), "type"));
     if (tok)
         printf("%-15s%s (tokenizer.json), %lld tokens\n", "tokenizer:", type ? type : "?",
@@ -190,7 +195,7 @@ static void print_hf_tokenizer(const char *dir)
         printf("%-15snone\n", "tokenizer:");
     json_decref(tok);
     snprintf(path, sizeof path, "%s/tokenizer_config.json", dir);
-    json_t *tc = json_load_file(path, 0, NULL);
+    json_t *tc = json_file_load(path, 0, NULL, 0);
     json_t *tpl = json_object_get(tc, "chat_template");
     if (json_is_array(tpl))     /* [{"name": "default", "template": ...}, ...] */
         tpl = json_object_get(json_array_get(tpl, 0), "template");
@@ -220,7 +225,7 @@ static int inspect_hf(const char *path)
     histogram h = {0};
     for (size_t i = 0; i < st_model_n_tensors(m); i++) {
         const st_tensor *t = st_model_tensor_at(m, i);
-        hist_add(&h, st_dtype_name(t->dtype), t->n_elems);
+        hist_add(&h, st_dtype_name(t->dtype), NULL, t->n_elems);
     }
     print_histogram(&h);
     print_hf_tokenizer(dir);

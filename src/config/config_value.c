@@ -9,8 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "config_check.h"
+#include "yaml_depth.h"
 #include "train_config.h"
 
 _Static_assert(sizeof(config_adapter) == sizeof(int) && sizeof(config_chat_template) == sizeof(int) &&
@@ -418,8 +420,12 @@ int config_parse_text(const char *text, yaml_document_t *doc, char *problem, siz
         return -1;
     }
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, strlen(text));
-    int ok = yaml_parser_load(&parser, doc);
-    if (!ok)
+    yaml_mark_t deep;
+    int ok = 0;
+    if (yaml_depth_exceeded(text, strlen(text), YAML_DEPTH_MAX, &deep))
+        snprintf(problem, len, "lists and mappings nested deeper than %d levels",
+                 YAML_DEPTH_MAX);
+    else if (!(ok = yaml_parser_load(&parser, doc)))
         snprintf(problem, len, "%s", parser.problem ? parser.problem : "malformed YAML");
     yaml_parser_delete(&parser);
     return ok ? 0 : -1;

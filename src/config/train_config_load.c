@@ -16,6 +16,8 @@
 
 #include "config_rules.h"
 #include "config_schema.h"
+#include "file_read.h"
+#include "yaml_depth.h"
 #include "config_value.h"
 #include "train_config.h"
 
@@ -38,20 +40,23 @@ typedef struct {
 
 static char *read_text(const char *path, size_t *len, config_diags *d)
 {
-    FILE *fp = fopen(path, "rb");
+    char why[160];
+    int fd = file_read_open(path, why, sizeof why);
+    FILE *fp = fd >= 0 ? fdopen(fd, "rb") : NULL;
     struct stat st;
     if (!fp || fstat(fileno(fp), &st) < 0) {
-        config_diags_add(d, CONFIG_ERROR, path, 0, 0, "cannot read: %s", strerror(errno));
+        config_diags_add(d, CONFIG_ERROR, path, 0, 0, "cannot read: %s",
+                         fd < 0 ? why : strerror(errno));
         if (fp)
             fclose(fp);
+        else if (fd >= 0)
+            close(fd);
         return NULL;
     }
     const char *problem = NULL;
     char *buf = NULL;
     size_t n = 0;
-    if (!S_ISREG(st.st_mode))
-        problem = "not a regular file";
-    else if (st.st_size > MAX_CONFIG_BYTES)
+    if (st.st_size > MAX_CONFIG_BYTES)
         problem = "larger than 4 MiB; not a config";
     else if (!(buf = malloc((size_t)st.st_size + 1)))
         problem = "out of memory";
@@ -125,7 +130,12 @@ static int parse_file(loader *L, const char *path, const char *text, size_t len)
     }
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
     int rc = -1;
-    if (!yaml_parser_load(&parser, &L->doc)) {
+    yaml_mark_t deep;
+    if (yaml_depth_exceeded(text, len, YAML_DEPTH_MAX, &deep)) {
+        config_diags_add(L->diags, CONFIG_ERROR, path, (int)deep.line + 1, (int)deep.column + 1,
+                         "lists and mappings nested deeper than %d levels; a config needs a "
+                         "few", YAML_DEPTH_MAX);
+    } else if (!yaml_parser_load(&parser, &L->doc)) {
         syntax_error(L, path, &parser, text, len);
     } else {
         L->have_doc = true;

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include "dataset.h"
+#include "atomic_file.h"
 #include "cpu_count.h"
 #include "ds_dup_table.h"
 
@@ -52,6 +53,7 @@ dataset *dataset_new(const char *path, const dataset_options *opt, char *err, si
         snprintf(err, errlen, "%s: out of memory", path);
         return NULL;
     }
+    atomic_file_clean_stale(path);   /* what a killed `data clean --in-place` left */
     if (!(ds->ix = ds_index_open(path, err, errlen))) {
         free(ds);
         return NULL;
@@ -202,6 +204,11 @@ const char *dataset_text(const dataset *ds, size_t i, size_t *len)
 uint64_t dataset_line(const dataset *ds, size_t i)
 {
     return ds_index_line(ds->ix, dataset_offset(ds, i));
+}
+
+bool dataset_changed(const dataset *ds, char *err, size_t errlen)
+{
+    return ds_index_changed(ds->ix, err, errlen);
 }
 
 void dataset_release_before(const dataset *ds, size_t i)
@@ -363,7 +370,7 @@ static void *check_worker_main(void *arg)
     check_worker *w = arg;
     check_run *r = w->run;
     while (w->rc == 0 && !atomic_load_explicit(&r->stop, memory_order_relaxed)) {
-        if (ds_index_cancelled(r->ds->ix)) {
+        if (ds_index_cancelled(r->ds->ix) || ds_index_changed(r->ds->ix, NULL, 0)) {
             atomic_store(&r->stop, true);
             break;
         }
@@ -403,6 +410,8 @@ static int run_workers(check_run *r, char *err, size_t errlen)
                      dataset_path(r->ds), r->w[k].fail_at + 1);
             return -1;
         }
+    if (dataset_changed(r->ds, err, errlen))
+        return -1;
     if (atomic_load(&r->stop)) {
         snprintf(err, errlen, "%s: cancelled", dataset_path(r->ds));
         return -1;

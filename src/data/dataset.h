@@ -44,7 +44,8 @@ enum { DATASET_MAX_PROBLEMS = 100000 };
  * (a multi-GB blob) must not make a preview allocate gigabytes. */
 #define DATASET_MAX_RECORD_BYTES ((uint64_t)256 << 20)
 
-/* Opens PATH without reading it. OPT may be NULL (auto-detect, no mapping). */
+/* Opens PATH without reading it. OPT may be NULL (auto-detect, no mapping).
+ * Temporaries of PATH that killed writers left are removed (atomic_file.h). */
 dataset *dataset_new(const char *path, const dataset_options *opt, char *err, size_t errlen);
 /* Builds the index (see ds_index_build); call once, from any one thread. */
 int dataset_build(dataset *ds, char *err, size_t errlen);
@@ -76,6 +77,12 @@ uint64_t dataset_offset(const dataset *ds, size_t i);
  * record as is, and for writers that keep untouched records byte for byte. */
 const char *dataset_text(const dataset *ds, size_t i, size_t *len);
 uint64_t dataset_line(const dataset *ds, size_t i);
+/* True (with "PATH: changed on disk while being read ..." in err, which may
+ * be NULL) when the file changed since it was opened (ds_index_changed):
+ * records read from it may be zeros. Whatever produces results from the
+ * records (a saved file, stats, training data) asks this before trusting
+ * them. */
+bool dataset_changed(const dataset *ds, char *err, size_t errlen);
 /* Drops the text of records before I from resident memory (ds_index_release):
  * for whole-dataset passes that have finished with them. */
 void dataset_release_before(const dataset *ds, size_t i);

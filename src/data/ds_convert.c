@@ -161,5 +161,9 @@ int ds_convert_save(ds_edit *e, ds_format to, const char *out, ds_convert_note n
         }
         res->converted++;
     }
+    if (dataset_changed(ds_edit_dataset(e), err, errlen)) {
+        ds_output_abort(&o);
+        return -1;
+    }
     return ds_output_commit(&o, err, errlen);
 }

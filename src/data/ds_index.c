@@ -22,6 +22,10 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "file_read.h"
+#include "mapped_file.h"
+#include "mem_budget.h"
+
 #define BLOCK_SHIFT 16
 #define BLOCK ((size_t)1 << BLOCK_SHIFT)
 #define CHUNK_SHIFT 16
@@ -34,10 +38,12 @@ struct ds_index {
     char *path;
     int fd;            /* the file as given */
     int text_fd;       /* what is mapped: fd, or the inflated temporary file */
+    struct stat opened; /* the file as it was opened: a change means it is being rewritten */
     bool gz;
     const unsigned char *base;
     size_t size;
     ds_layout layout;
+    unsigned char eol;  /* '\n', or '\r' in a file whose lines end in CR alone */
     /* Records live in fixed chunks that never move, so readers may use them
      * while the builder appends; the chunk table is sized from the text size. */
     ds_span **chunks;
@@ -100,18 +106,15 @@ ds_index *ds_index_open(const char *path, char *err, size_t errlen)
         return NULL;
     }
     ix->text_fd = -1;
-    ix->fd = open(path, O_RDONLY | O_CLOEXEC);
+    char why[160];
+    ix->fd = file_read_open(path, why, sizeof why);
     struct stat st;
     if (ix->fd < 0 || fstat(ix->fd, &st) != 0) {
-        set_err(err, errlen, "%s: %s", path, strerror(errno));
+        set_err(err, errlen, "%s: %s", path, ix->fd < 0 ? why : strerror(errno));
         ds_index_free(ix);
         return NULL;
     }
-    if (!S_ISREG(st.st_mode)) {
-        set_err(err, errlen, "%s: not a regular file", path);
-        ds_index_free(ix);
-        return NULL;
-    }
+    ix->opened = st;
     unsigned char magic[2];
     ix->gz = pread(ix->fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
     atomic_init(&ix->published, 0);
@@ -141,37 +144,79 @@ static int write_all(int fd, const unsigned char *p, size_t n)
     return 0;
 }
 
-/* Copies the gzip stream into an unlinked temporary file. A damaged or cut
- * stream keeps the text inflated so far and becomes a problem, not an error. */
-static int inflate_copy(ds_index *ix, gzFile gz, int out, unsigned char *buf, char *err,
-                        size_t errlen)
+/* A damaged stream keeps the text inflated up to the damage and becomes a
+ * problem at that offset; a wrong check value in the trailer (the CRC-32 or
+ * length of a member) keeps all of it, as gzip -d does, and says so. */
+static void stream_problem(ds_index *ix, const z_stream *z, int zrc, bool eof, uint64_t text)
 {
-    uint64_t text = 0;
+    char reason[160];
+    const char *msg = z->msg ? z->msg : zrc == Z_BUF_ERROR && eof ? "unexpected end of file"
+                                                                   : "unknown error";
+    if (zrc == Z_DATA_ERROR && (!strcmp(msg, "incorrect data check")
+                                || !strcmp(msg, "incorrect length check")))
+        snprintf(reason, sizeof reason, "the gzip trailer's check does not match the text (%s): "
+                 "the text is kept, but may be damaged", msg);
+    else
+        snprintf(reason, sizeof reason, "the gzip stream is damaged (%s); the text stops here",
+                 msg);
+    add_problem(ix, text, reason);
+}
+
+/* Reads the next input into IN for Z; false at the end of the file. */
+static int refill(ds_index *ix, z_stream *z, unsigned char *in, uint64_t *offset, bool *eof,
+                  char *err, size_t errlen)
+{
+    ssize_t r;
+    while ((r = pread(ix->fd, in, INFLATE_BUF, (off_t)*offset)) < 0 && errno == EINTR)
+        ;
+    if (r < 0) {
+        set_err(err, errlen, "%s: read error: %s", ix->path, strerror(errno));
+        return -1;
+    }
+    *eof = r == 0;
+    *offset += (uint64_t)r;
+    z->next_in = in;
+    z->avail_in = (uInt)r;
+    atomic_store_explicit(&ix->done_bytes, *offset, memory_order_relaxed);
+    return 0;
+}
+
+/* Inflates the file's gzip members, one after another, into OUT. Bytes that
+ * are not a gzip member after a complete one are ignored, as gzip does. */
+static int inflate_copy(ds_index *ix, z_stream *z, int out, unsigned char *in,
+                        unsigned char *buf, char *err, size_t errlen)
+{
+    uint64_t text = 0, offset = 0;
+    bool eof = false, between = false;   /* between: a member just ended */
     for (;;) {
         if (ds_index_cancelled(ix)) {
             set_err(err, errlen, "%s: cancelled", ix->path);
             return -1;
         }
-        int r = gzread(gz, buf, (unsigned)INFLATE_BUF);
-        if (r > 0 && write_all(out, buf, (size_t)r) != 0) {
+        if (z->avail_in == 0 && !eof && refill(ix, z, in, &offset, &eof, err, errlen))
+            return -1;
+        if (z->avail_in == 0 && eof && between)
+            return 0;
+        z->next_out = buf;
+        z->avail_out = (uInt)INFLATE_BUF;
+        int zrc = inflate(z, Z_NO_FLUSH);
+        size_t have = INFLATE_BUF - z->avail_out;
+        if (have && write_all(out, buf, have) != 0) {
             set_err(err, errlen, "%s: cannot write the decompressed text to a temporary file: %s",
                     ix->path, strerror(errno));
             return -1;
         }
-        atomic_store_explicit(&ix->done_bytes, (uint64_t)gzoffset(gz), memory_order_relaxed);
-        int zerr = Z_OK;
-        const char *msg = gzerror(gz, &zerr);
-        if (r > 0) {
-            text += (uint64_t)r;
-            continue;
+        text += have;
+        if (zrc == Z_STREAM_END) {
+            between = true;
+            inflateReset(z);
+        } else if (zrc == Z_OK || (zrc == Z_BUF_ERROR && !(eof && z->avail_in == 0))) {
+            between = between && !have && zrc == Z_BUF_ERROR;
+        } else {
+            if (!(between && zrc == Z_DATA_ERROR && !have))
+                stream_problem(ix, z, zrc, eof, text);
+            return 0;
         }
-        if (zerr != Z_OK && zerr != Z_STREAM_END) {
-            char reason[160];
-            snprintf(reason, sizeof reason, "the gzip stream is damaged (%s); the text stops here",
-                     msg);
-            add_problem(ix, text, reason);
-        }
-        return 0;
     }
 }
 
@@ -188,20 +233,17 @@ static int inflate_to_temp(ds_index *ix, char *err, size_t errlen)
         return -1;
     }
     unlink(tmpl);
-    int in = dup(ix->fd);
-    gzFile gz = in >= 0 ? gzdopen(in, "rb") : NULL;
-    unsigned char *buf = malloc(INFLATE_BUF);
+    z_stream z = {0};
+    unsigned char *in = malloc(INFLATE_BUF), *buf = malloc(INFLATE_BUF);
     int rc = -1;
-    if (!gz || !buf) {
+    if (!in || !buf || inflateInit2(&z, 15 + 16) != Z_OK) {
         set_err(err, errlen, "%s: out of memory", ix->path);
-        if (!gz && in >= 0)
-            close(in);
+        in = buf = (free(in), free(buf), NULL);
     } else {
-        gzbuffer(gz, 1 << 17);
-        rc = inflate_copy(ix, gz, out, buf, err, errlen);
+        rc = inflate_copy(ix, &z, out, in, buf, err, errlen);
+        inflateEnd(&z);
     }
-    if (gz)
-        gzclose(gz);
+    free(in);
     free(buf);
     if (rc != 0) {
         close(out);
@@ -220,14 +262,11 @@ static int map_text(ds_index *ix, char *err, size_t errlen)
         return -1;
     }
     ix->size = (size_t)st.st_size;
-    if (ix->size == 0)
-        return 0;
-    void *p = mmap(NULL, ix->size, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (p == MAP_FAILED) {
-        set_err(err, errlen, "%s: cannot map %zu bytes: %s", ix->path, ix->size, strerror(errno));
+    const void *p;
+    if (mapped_file_map_fd(fd, ix->path, ix->size, &p, err, errlen) != 0)
         return -1;
-    }
-    madvise(p, ix->size, MADV_SEQUENTIAL);
+    if (p)
+        madvise((void *)p, ix->size, MADV_SEQUENTIAL);
     ix->base = p;
     return 0;
 }
@@ -281,7 +320,7 @@ static void scan_jsonl(scan *s, size_t from, size_t to)
 {
     const unsigned char *b = s->ix->base;
     const unsigned char *q;
-    while (from < to && (q = memchr(b + from, '\n', to - from))) {
+    while (from < to && (q = memchr(b + from, s->ix->eol, to - from))) {
         size_t nl = (size_t)(q - b);
         end_line(s, s->line_start, nl);
         s->lines++;
@@ -293,7 +332,7 @@ static void count_lines(scan *s, size_t from, size_t to)
 {
     const unsigned char *b = s->ix->base;
     const unsigned char *q;
-    while (from < to && (q = memchr(b + from, '\n', to - from))) {
+    while (from < to && (q = memchr(b + from, s->ix->eol, to - from))) {
         s->lines++;
         from = (size_t)(q - b) + 1;
     }
@@ -436,11 +475,20 @@ static void finish_array(scan *s)
     add_problem(ix, ix->size, "the file ends before the array's closing ']' (truncated?)");
 }
 
+/* Lines end in LF (or CRLF), or in CR alone (old Mac files) when the first
+ * block has a CR and no LF. */
+static unsigned char detect_eol(const ds_index *ix)
+{
+    size_t n = ix->size < BLOCK ? ix->size : BLOCK;
+    return n && !memchr(ix->base, '\n', n) && memchr(ix->base, '\r', n) ? '\r' : '\n';
+}
+
 /* Skips a BOM and leading whitespace; '[' means a JSON array, anything else JSONL. */
 static size_t detect_layout(ds_index *ix)
 {
     const unsigned char *b = ix->base;
     size_t i = 0;
+    ix->eol = detect_eol(ix);
     if (ix->size >= 3 && b[0] == 0xef && b[1] == 0xbb && b[2] == 0xbf)
         i = 3;
     size_t start = i;
@@ -472,6 +520,18 @@ static void release_scanned(ds_index *ix, size_t *released, size_t upto)
     *released = upto;
 }
 
+/* True (with err) once the records found in the text up to UPTO would take
+ * more than the memory budget. */
+static bool over_budget(const ds_index *ix, size_t upto, char *err, size_t errlen)
+{
+    char why[160];
+    if (!mem_budget_exceeded((uint64_t)ix->n * DS_INDEX_RECORD_BYTES, why, sizeof why))
+        return false;
+    set_err(err, errlen, "%s: %zu records in the first %zu MiB of text, at %d bytes each, need "
+            "%s; split the file", ix->path, ix->n, upto >> 20, DS_INDEX_RECORD_BYTES, why);
+    return true;
+}
+
 static int scan_text(ds_index *ix, size_t start, char *err, size_t errlen)
 {
     scan s = {.ix = ix, .line_start = start, .stage = ARR_IN};
@@ -479,6 +539,10 @@ static int scan_text(ds_index *ix, size_t start, char *err, size_t errlen)
     for (size_t blk = 0; blk < ix->n_blocks; blk++) {
         if (ds_index_cancelled(ix)) {
             set_err(err, errlen, "%s: cancelled", ix->path);
+            return -1;
+        }
+        if (mapped_file_lost(ix->base)) {
+            ds_index_changed(ix, err, errlen);
             return -1;
         }
         size_t from = blk << BLOCK_SHIFT, to = from + BLOCK < ix->size ? from + BLOCK : ix->size;
@@ -491,6 +555,8 @@ static int scan_text(ds_index *ix, size_t start, char *err, size_t errlen)
             count_lines(&s, blk << BLOCK_SHIFT, to);
             scan_array(&s, from, to);
         }
+        if (over_budget(ix, to, err, errlen))
+            return -1;
         if (s.failed)
             break;
         atomic_store_explicit(&ix->done_bytes, to, memory_order_relaxed);
@@ -522,6 +588,8 @@ int ds_index_build(ds_index *ix, char *err, size_t errlen)
             atomic_store_explicit(&ix->total_bytes, ix->size, memory_order_relaxed);
             atomic_store_explicit(&ix->phase, DS_PHASE_SCAN, memory_order_release);
             rc = scan_text(ix, start, err, errlen);
+            if (rc == 0 && ds_index_changed(ix, err, errlen))
+                rc = -1;
         }
     }
     int end = rc == 0 ? DS_PHASE_DONE : ds_index_cancelled(ix) ? DS_PHASE_CANCELLED : DS_PHASE_FAILED;
@@ -568,11 +636,26 @@ uint64_t ds_index_line(const ds_index *ix, uint64_t offset)
     size_t from = (size_t)offset & ~(BLOCK - 1);
     uint64_t lines = ix->block_lines[offset >> BLOCK_SHIFT];
     const unsigned char *q;
-    while (from < offset && (q = memchr(ix->base + from, '\n', (size_t)offset - from))) {
+    while (from < offset && (q = memchr(ix->base + from, ix->eol, (size_t)offset - from))) {
         lines++;
         from = (size_t)(q - ix->base) + 1;
     }
     return lines + 1;
+}
+
+bool ds_index_changed(const ds_index *ix, char *err, size_t errlen)
+{
+    struct stat now;
+    bool lost = ix->base && mapped_file_lost(ix->base);
+    if (fstat(ix->fd, &now) != 0)
+        now = ix->opened;
+    if (!lost && now.st_size == ix->opened.st_size
+        && now.st_mtim.tv_sec == ix->opened.st_mtim.tv_sec
+        && now.st_mtim.tv_nsec == ix->opened.st_mtim.tv_nsec)
+        return false;
+    set_err(err, errlen, "%s: changed on disk while being read (%lld bytes when opened, %lld "
+            "now)", ix->path, (long long)ix->opened.st_size, (long long)now.st_size);
+    return true;
 }
 
 ds_layout ds_index_layout(const ds_index *ix)
@@ -615,8 +698,7 @@ void ds_index_free(ds_index *ix)
 {
     if (!ix)
         return;
-    if (ix->base)
-        munmap((void *)ix->base, ix->size);
+    mapped_file_close(ix->base, ix->size);
     if (ix->text_fd >= 0)
         close(ix->text_fd);
     if (ix->fd >= 0)

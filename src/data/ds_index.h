@@ -9,8 +9,14 @@
  * bytes per record plus 8 bytes per 64 KiB of text; the text itself stays in
  * the page cache (pages already scanned are dropped from the mapping).
  *
+ * A file of many tiny records (a gzip of short lines) can hold more records
+ * than memory: the scan stops with an error once its records would take more
+ * than the memory budget (mem_budget.h) at DS_INDEX_RECORD_BYTES each, which
+ * counts what dataset_check adds to the index's own 16.
+ *
  * Offsets are 0-based bytes from the start of the (decompressed) text, lines
- * are 1-based. A UTF-8 BOM is skipped; blank lines and CRLF endings are fine. */
+ * are 1-based. A UTF-8 BOM is skipped; blank lines and CRLF endings are fine,
+ * and so are lines ending in CR alone (when the first 64 KiB have no LF). */
 #ifndef LATHE_DS_INDEX_H
 #define LATHE_DS_INDEX_H
 
@@ -19,6 +25,10 @@
 #include <stdint.h>
 
 typedef struct ds_index ds_index;
+
+/* Memory a record costs: 16 in the index, 8 for its hash and up to 64 in the
+ * duplicate table of the check. */
+enum { DS_INDEX_RECORD_BYTES = 88 };
 
 typedef enum { DS_LAYOUT_UNKNOWN, DS_LAYOUT_JSONL, DS_LAYOUT_ARRAY } ds_layout;
 
@@ -67,6 +77,12 @@ const char *ds_index_text(const ds_index *ix, size_t i, size_t *len);
 /* 1-based line of OFFSET, which must lie inside a published record or, after
  * the build, anywhere in the text. */
 uint64_t ds_index_line(const ds_index *ix, uint64_t offset);
+
+/* True (with "PATH: changed on disk while being read ..." in err, which may
+ * be NULL) when the file is not as it was opened: its size or modification
+ * time moved, or a read ran past its end because it shrank (what was read
+ * there is zeros, see mapped_file.h). Cheap (an fstat); safe from any thread. */
+bool ds_index_changed(const ds_index *ix, char *err, size_t errlen);
 
 /* Drops the mapping's pages before UPTO from this process's resident memory
  * (they come back from the page cache when touched): for passes over the

@@ -4,16 +4,10 @@
 #include "ds_output.h"
 #include "ds_json_rewrite.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <unistd.h>
 
 enum { GZ_CHUNK = 1 << 16 };
 
@@ -32,47 +26,6 @@ ds_layout ds_output_layout_for(const char *path)
 {
     return ends_with(path, ".json") || ends_with(path, ".json.gz") ? DS_LAYOUT_ARRAY
                                                                    : DS_LAYOUT_JSONL;
-}
-
-/* Splits TARGET into its directory and base name (into DIR and BASE). */
-static void split_path(const char *target, char *dir, char *base)
-{
-    char a[PATH_MAX], b[PATH_MAX];
-    snprintf(a, sizeof a, "%s", target);
-    snprintf(b, sizeof b, "%s", target);
-    snprintf(dir, PATH_MAX, "%s", dirname(a));
-    snprintf(base, PATH_MAX, "%s", basename(b));
-}
-
-static bool is_temp_of(const char *name, const char *base)
-{
-    size_t n = strlen(base);
-    return !strncmp(name, base, n) && !strncmp(name + n, ".tmp.", 5)
-        && strlen(name + n + 5) == 6;
-}
-
-size_t ds_output_clean_stale(const char *target)
-{
-    char dir[PATH_MAX], base[PATH_MAX], path[PATH_MAX * 2];
-    split_path(target, dir, base);
-    DIR *d = opendir(dir);
-    if (!d)
-        return 0;
-    size_t removed = 0;
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        if (!is_temp_of(de->d_name, base))
-            continue;
-        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0)
-            continue;
-        if (flock(fd, LOCK_EX | LOCK_NB) == 0 && unlink(path) == 0)
-            removed++;
-        close(fd);
-    }
-    closedir(d);
-    return removed;
 }
 
 static int put(ds_output *o, const void *p, size_t n, char *err, size_t errlen)
@@ -106,12 +59,10 @@ static int put(ds_output *o, const void *p, size_t n, char *err, size_t errlen)
 int ds_output_open(ds_output *o, const char *path, ds_layout layout, char *err, size_t errlen)
 {
     *o = (ds_output){.layout = layout, .gz = ds_output_is_gz(path)};
-    ds_output_clean_stale(path);
     if (atomic_file_open(&o->af, path, err, errlen) != 0)
         return -1;
-    if (flock(fileno(o->af.fp), LOCK_EX | LOCK_NB) != 0
-        || (o->gz && deflateInit2(&o->z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
-                                  Z_DEFAULT_STRATEGY) != Z_OK)) {
+    if (o->gz && deflateInit2(&o->z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
+                              Z_DEFAULT_STRATEGY) != Z_OK) {
         snprintf(err, errlen, "%s: cannot start writing the temporary file", path);
         o->gz = false;
         atomic_file_abort(&o->af);
@@ -150,8 +101,10 @@ int ds_output_record(ds_output *o, const char *text, size_t len, char *err, size
     return rc;
 }
 
-int ds_output_commit(ds_output *o, char *err, size_t errlen)
+int ds_output_finish(ds_output *o, char *err, size_t errlen)
 {
+    if (o->finished)
+        return 0;
     const char *end = o->layout != DS_LAYOUT_ARRAY ? "" : o->records ? "\n]\n" : "]\n";
     int rc = put(o, end, strlen(end), err, errlen);
     if (rc == 0 && o->gz)
@@ -159,10 +112,18 @@ int ds_output_commit(ds_output *o, char *err, size_t errlen)
     if (o->gz)
         deflateEnd(&o->z);
     o->gz = false;
+    o->finished = true;
     if (rc != 0) {
         atomic_file_abort(&o->af);
         return -1;
     }
+    return atomic_file_sync(&o->af, err, errlen);
+}
+
+int ds_output_commit(ds_output *o, char *err, size_t errlen)
+{
+    if (ds_output_finish(o, err, errlen) != 0)
+        return -1;
     return atomic_file_commit(&o->af, err, errlen);
 }
 

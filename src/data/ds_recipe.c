@@ -6,6 +6,7 @@
 #include "ds_recipe.h"
 #include "atomic_file.h"
 #include "file_read.h"
+#include "yaml_depth.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -308,7 +309,11 @@ int ds_recipe_parse(ds_recipe *r, const char *name, const char *text, size_t len
         return fail_at(&R, (yaml_mark_t){0}, "out of memory");
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
     int rc;
-    if (!yaml_parser_load(&parser, &doc)) {
+    yaml_mark_t deep;
+    if (yaml_depth_exceeded(text, len, YAML_DEPTH_MAX, &deep)) {
+        rc = fail_at(&R, deep, "lists and mappings nested deeper than %d levels; a recipe "
+                     "needs a few", YAML_DEPTH_MAX);
+    } else if (!yaml_parser_load(&parser, &doc)) {
         rc = syntax_error(&R, &parser);
     } else {
         rc = read_top(&R, yaml_document_get_root_node(&doc), r);

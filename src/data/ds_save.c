@@ -48,15 +48,20 @@ static int write_records(ds_edit *e, ds_output *o, ds_save_result *res, char *er
     return 0;
 }
 
-/* Links the input to its first free backup name. */
+/* Links the input to its first free backup name. A name that already is
+ * the input (a save killed between this link and its rename) is that free
+ * name: it becomes the backup instead of pushing it to the next one. */
 static int backup(const char *in, ds_save_result *res, char *err, size_t errlen)
 {
     for (int i = 0; i < 100; i++) {
-        if (i == 0)
-            snprintf(res->backup, sizeof res->backup, "%s.bak", in);
-        else
-            snprintf(res->backup, sizeof res->backup, "%s.bak.%d", in, i);
-        if (link(in, res->backup) == 0)
+        int n = i == 0 ? snprintf(res->backup, sizeof res->backup, "%s.bak", in)
+                       : snprintf(res->backup, sizeof res->backup, "%s.bak.%d", in, i);
+        if (n >= (int)sizeof res->backup) {
+            snprintf(err, errlen, "%s: the name is too long for a backup beside it", in);
+            res->backup[0] = '\0';
+            return -1;
+        }
+        if (link(in, res->backup) == 0 || (errno == EEXIST && same_file(in, res->backup)))
             return 0;
         if (errno != EEXIST)
             break;
@@ -80,22 +85,31 @@ int ds_save(ds_edit *e, const char *out, const ds_save_options *opt, ds_save_res
             char *err, size_t errlen)
 {
     dataset *ds = ds_edit_dataset(e);
-    const char *in = dataset_path(ds);
+    char in[PATH_MAX];
     *res = (ds_save_result){0};
-    bool overwrite = same_file(in, out);
+    bool overwrite = same_file(dataset_path(ds), out);
+    /* Through a symbolic link: the file it points to is replaced, not the link. */
+    struct stat st;
+    if (!overwrite || lstat(out, &st) || !S_ISLNK(st.st_mode) || !realpath(out, in))
+        snprintf(in, sizeof in, "%s", dataset_path(ds));
+    const char *target = overwrite ? in : out;
     if (overwrite && !(opt && opt->overwrite_input)) {
         snprintf(err, errlen, "%s: this is the input; overwriting it needs --in-place", out);
         return DS_SAVE_NEEDS_OVERWRITE;
     }
     if (!dataset_checked(ds)) {
-        snprintf(err, errlen, "%s: still checking the records; save when the check is done", in);
+        snprintf(err, errlen, "%s: still checking the records; save when the check is done",
+                 dataset_path(ds));
         return DS_SAVE_FAILED;
     }
     ds_layout layout = dataset_layout(ds) == DS_LAYOUT_ARRAY ? DS_LAYOUT_ARRAY : DS_LAYOUT_JSONL;
     ds_output o;
-    if (ds_output_open(&o, out, layout, err, errlen) != 0)
+    if (ds_output_open(&o, target, layout, err, errlen) != 0)
         return DS_SAVE_FAILED;
-    if (write_records(e, &o, res, err, errlen) != 0
+    /* The backup link is made once the new file is on disk, just before the
+     * rename: a save killed earlier leaves no backup behind. */
+    if (write_records(e, &o, res, err, errlen) != 0 || dataset_changed(ds, err, errlen)
+        || ds_output_finish(&o, err, errlen) != 0
         || (overwrite && backup(in, res, err, errlen) != 0)) {
         ds_output_abort(&o);
         return DS_SAVE_FAILED;

@@ -116,7 +116,8 @@ int ds_split_save(ds_edit *e, const ds_split_spec *spec, const char *prefix,
         ds_output_abort(&tr);
         rc = -1;
     }
-    if (rc == 0 && write_both(e, val, &tr, &va, err, errlen) != 0) {
+    if (rc == 0 && (write_both(e, val, &tr, &va, err, errlen) != 0
+                    || dataset_changed(ds_edit_dataset(e), err, errlen))) {
         ds_output_abort(&tr);
         ds_output_abort(&va);
         rc = -1;

@@ -11,6 +11,7 @@
 
 #include "cpu_count.h"
 #include "ds_dup_table.h"
+#include "mem_budget.h"
 
 enum { CHUNK = 512, MAX_THREADS = 64 };
 /* Text behind every worker is dropped from memory this often (bytes). */
@@ -374,9 +375,20 @@ static int near_pass(ds_stats *st, char *err, size_t errlen)
     return 0;
 }
 
+/* Memory a record costs the pass: its row, near-duplicate link, signature
+ * and flag (85), the hash of an edited row and the banding's scratch (32);
+ * on top of the index's 16. */
+#define STATS_RECORD_BYTES (85 + 32 + 16)
+
 static int allocate(ds_stats *st, char *err, size_t errlen)
 {
     size_t n = st->n + 1;
+    char why[160];
+    if (mem_budget_exceeded((uint64_t)n * STATS_RECORD_BYTES, why, sizeof why)) {
+        snprintf(err, errlen, "%s: stats over %zu records, at %d bytes each, need %s",
+                 dataset_path(st->ds), st->n, STATS_RECORD_BYTES, why);
+        return -1;
+    }
     st->rows = calloc(n, sizeof *st->rows);
     st->near = malloc(n * sizeof *st->near);
     st->sigs = malloc(n * sizeof *st->sigs);
@@ -426,7 +438,7 @@ int ds_stats_run(ds_stats *st, char *err, size_t errlen)
     free(st->has_sig);
     st->sigs = NULL;
     st->has_sig = NULL;
-    if (rc)
+    if (rc || dataset_changed(st->ds, err, errlen))
         return fail(st);
     atomic_store_explicit(&st->phase, DS_STATS_DONE, memory_order_release);
     return 0;

@@ -13,6 +13,7 @@
 #include "dataset.h"
 #include "ds_type_probe.h"
 #include "grow.h"
+#include "mem_budget.h"
 #include "pipeline.h"
 #include "pipe_batch.h"
 #include "pipe_render.h"
@@ -23,8 +24,23 @@
 #define KEY_VAL 0x76616c5f73706c74ull
 #define KEY_SHUFFLE 0x73687566666c6521ull
 
+/* A record that goes into sequences: which one, and its rendered size. Its
+ * tokens are in the build's arena at AT (when every sequence is made), or
+ * rendered again when its sequence is made (when only the first few are). */
 typedef struct {
-    pipe_doc *docs;
+    uint64_t where;      /* dataset number << WHERE_SHIFT | record index */
+    uint64_t at;
+    uint32_t n, learned; /* tokens after truncation, learned among them */
+    bool truncated;
+} plan_doc;
+
+#define WHERE_SHIFT 40
+/* What one token costs while every sequence is made: 8 bytes in the arena
+ * and 12 in its sequence. */
+#define TOKEN_BYTES 20
+
+typedef struct {
+    plan_doc *docs;
     size_t n, cap;
     pipe_counts counts;
 } doc_list;
@@ -37,6 +53,11 @@ typedef struct {
     pipe_report *report;
     bool out_of_memory;     /* a report line could not be kept */
     size_t untrainable;     /* records of the current dataset with nothing to learn */
+    bool arena;             /* every sequence is made: keep the rendered tokens */
+    int32_t *tokens, *labels;   /* the arena: every set's records in reading order */
+    size_t arena_n, arena_cap;
+    dataset **open;         /* the datasets read, by number, until the build ends */
+    size_t n_open, cap_open;
 } build_ctx;
 
 /* Records rendered between two progress calls. */
@@ -107,25 +128,54 @@ static void note_count(build_ctx *b, const char *path, size_t n, const char *wha
              PIPE_NOTE_EXAMPLES);
 }
 
-static int push_doc(doc_list *l, pipe_doc *d, char *err, size_t errlen)
+static int push_doc(doc_list *l, const plan_doc *d, char *err, size_t errlen)
 {
-    pipe_doc *nd = grow_array(l->docs, &l->cap, l->n + 1, sizeof *nd, 256);
+    plan_doc *nd = grow_array(l->docs, &l->cap, l->n + 1, sizeof *nd, 256);
     if (!nd) {
         snprintf(err, errlen, "out of memory holding %zu records", l->n);
         return -1;
     }
     l->docs = nd;
     l->docs[l->n++] = *d;
-    *d = (pipe_doc){0};
+    return 0;
+}
+
+/* Appends D's tokens and labels to the arena. */
+static int push_tokens(build_ctx *b, const pipe_doc *d, char *err, size_t errlen)
+{
+    size_t cap = b->arena_cap, need = b->arena_n + d->n;
+    int32_t *t = grow_array(b->tokens, &cap, need, sizeof *t, 1 << 16);
+    if (t)
+        b->tokens = t;
+    int32_t *lb = t ? grow_array(b->labels, &b->arena_cap, need, sizeof *lb, 1 << 16) : NULL;
+    if (!lb) {
+        snprintf(err, errlen, "out of memory holding %zu tokens", need);
+        return -1;
+    }
+    b->labels = lb;
+    memcpy(b->tokens + b->arena_n, d->tokens, d->n * sizeof *t);
+    memcpy(b->labels + b->arena_n, d->labels, d->n * sizeof *lb);
+    b->arena_n = need;
     return 0;
 }
 
 static void doc_list_free(doc_list *l)
 {
-    for (size_t i = 0; i < l->n; i++)
-        pipe_doc_free(&l->docs[i]);
     free(l->docs);
     *l = (doc_list){0};
+}
+
+/* What the list will need: its records, and the tokens when they are kept. */
+static int check_budget(const build_ctx *b, const doc_list *l, const char *path, char *err,
+                        size_t errlen)
+{
+    char why[160];
+    uint64_t need = (uint64_t)l->n * sizeof(plan_doc) + (uint64_t)b->arena_n * TOKEN_BYTES;
+    if (!mem_budget_exceeded(need, why, sizeof why))
+        return 0;
+    snprintf(err, errlen, "%s: the training data of the first %zu records (%zu tokens) needs %s; "
+             "train on a smaller file, or ask for fewer sequences", path, l->n, b->arena_n, why);
+    return -1;
 }
 
 /* Reports the dataset's problems (with the type its bad records look like
@@ -166,31 +216,46 @@ static void report_duplicates(build_ctx *b, dataset *ds, doc_list *out)
     note_count(b, dataset_path(ds), dataset_dup_count(ds), "duplicates");
 }
 
-/* Renders one good record into OUT, or counts it as skipped. */
-static int take_record(build_ctx *b, dataset *ds, size_t idx, const ds_record *rec,
-                       doc_list *out, char *err, size_t errlen)
+/* Record IDX of DS rendered and truncated into D as the trainer takes it. */
+static int render(const build_ctx *b, dataset *ds, size_t idx, const ds_record *rec, pipe_doc *d,
+                  char *err, size_t errlen)
 {
-    pipe_doc d;
-    size_t max = (size_t)b->cfg->sequence_len;
-    if (pipe_render_record(rec, b->tmpl, b->session, b->cfg->train_on_inputs, &d, err, errlen)) {
+    if (pipe_render_record(rec, b->tmpl, b->session, b->cfg->train_on_inputs, d, err, errlen)) {
         char why[512];
         snprintf(why, sizeof why, "%s", err);
         snprintf(err, errlen, "%s: line %llu: %s", dataset_path(ds),
                  (unsigned long long)dataset_line(ds, idx), why);
         return -1;
     }
-    bool cut = pipe_doc_truncate(&d, max);
+    pipe_doc_truncate(d, (size_t)b->cfg->sequence_len);
+    return 0;
+}
+
+/* Renders one good record (dataset number NO) into OUT, or counts it as skipped. */
+static int take_record(build_ctx *b, size_t no, size_t idx, const ds_record *rec,
+                       doc_list *out, char *err, size_t errlen)
+{
+    dataset *ds = b->open[no];
+    pipe_doc d;
+    if (render(b, ds, idx, rec, &d, err, errlen))
+        return -1;
+    int rc = 0;
     if (d.learned == 0) {
         if (b->untrainable++ < PIPE_NOTE_EXAMPLES)
             note(b, "%s: line %llu, byte %llu: nothing to learn%s (skipped)", dataset_path(ds),
                  (unsigned long long)dataset_line(ds, idx),
                  (unsigned long long)dataset_offset(ds, idx),
-                 cut ? " within sequence_len" : ": no assistant reply");
+                 d.truncated ? " within sequence_len" : ": no assistant reply");
         out->counts.untrainable++;
-        pipe_doc_free(&d);
-        return 0;
+    } else {
+        plan_doc pd = {(uint64_t)no << WHERE_SHIFT | idx, b->arena_n, (uint32_t)d.n,
+                       (uint32_t)d.learned, d.truncated};
+        rc = push_doc(out, &pd, err, errlen);
+        if (rc == 0 && b->arena)
+            rc = push_tokens(b, &d, err, errlen);
     }
-    return push_doc(out, &d, err, errlen);
+    pipe_doc_free(&d);
+    return rc;
 }
 
 static ds_format format_of(config_dataset_type t)
@@ -213,9 +278,10 @@ static bool told(const build_ctx *b, const char *path, size_t done, size_t total
     return false;
 }
 
-/* Reads PATH (typed by E, or detected when E is NULL) into OUT. */
-static int read_dataset(build_ctx *b, const char *path, const config_dataset *e,
-                        doc_list *out, char *err, size_t errlen)
+/* Opens PATH (typed by E, or detected when E is NULL) as the next dataset
+ * number; the build keeps it open to render its records again. */
+static dataset *open_dataset(build_ctx *b, const char *path, const config_dataset *e, char *err,
+                             size_t errlen)
 {
     dataset_options opt = {.format = DS_FMT_AUTO};
     if (e) {
@@ -223,9 +289,26 @@ static int read_dataset(build_ctx *b, const char *path, const config_dataset *e,
         opt.map = (ds_mapping){e->field_instruction, e->field_input, e->field_output,
                                e->field_messages};
     }
+    dataset **o = grow_array(b->open, &b->cap_open, b->n_open + 1, sizeof *o, 4);
+    if (!o) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    b->open = o;
     dataset *ds = dataset_open(path, &opt, err, errlen);
+    if (ds)
+        b->open[b->n_open++] = ds;
+    return ds;
+}
+
+/* Reads PATH into OUT. */
+static int read_dataset(build_ctx *b, const char *path, const config_dataset *e, doc_list *out,
+                        char *err, size_t errlen)
+{
+    dataset *ds = open_dataset(b, path, e, err, errlen);
     if (!ds)
         return -1;
+    size_t no = b->n_open - 1;
     report_problems(b, ds, out);
     report_duplicates(b, ds, out);
     dataset_iter it;
@@ -238,12 +321,19 @@ static int read_dataset(build_ctx *b, const char *path, const config_dataset *e,
         if (done % PROGRESS_EVERY == 0 && !told(b, path, done, dataset_count(ds), err, errlen))
             rc = -1;
         else
-            rc = take_record(b, ds, idx, &rec, out, err, errlen);
+            rc = take_record(b, no, idx, &rec, out, err, errlen);
         ds_record_clear(&rec);
+        if (rc == 0 && (out->n & 1023) == 0)
+            rc = check_budget(b, out, path, err, errlen);
     }
     if (rc == 0)
         note_count(b, path, b->untrainable, "records with nothing to learn");
-    dataset_free(ds);
+    if (rc == 0 && dataset_changed(ds, err, errlen))
+        rc = -1;
+    if (b->arena) {          /* its records are rendered for good */
+        dataset_free(ds);
+        b->open[no] = NULL;
+    }
     return rc;
 }
 
@@ -332,7 +422,7 @@ static int split_val(const build_ctx *b, doc_list *all, doc_list *val, char *err
 static int shuffle_docs(doc_list *l, uint64_t seed, char *err, size_t errlen)
 {
     size_t *perm = pipeline_permutation(l->n, prng_mix(seed ^ KEY_SHUFFLE));
-    pipe_doc *nd = malloc((l->n ? l->n : 1) * sizeof *nd);
+    plan_doc *nd = malloc((l->n ? l->n : 1) * sizeof *nd);
     if (!perm || !nd) {
         free(perm);
         free(nd);
@@ -348,10 +438,86 @@ static int shuffle_docs(doc_list *l, uint64_t seed, char *err, size_t errlen)
     return 0;
 }
 
-/* Sequences from D[0..n): one per record, or packed as pipeline.h says. */
-static int pack(const doc_list *l, size_t seq_len, bool packing, pipe_set *out, char *err,
-                size_t errlen)
+/* The end of the sequence that starts at record I: one record, or as many
+ * as fit in SEQ_LEN with packing. */
+static size_t sequence_end(const doc_list *l, size_t i, size_t seq_len, bool packing)
 {
+    size_t j = i + 1, len = l->docs[i].n;
+    while (packing && j < l->n && len + l->docs[j].n <= seq_len)
+        len += l->docs[j++].n;
+    return j;
+}
+
+/* The tokens and labels of D: in the arena, or rendered again into SCRATCH
+ * (the caller frees it). */
+static int doc_tokens(const build_ctx *b, const plan_doc *d, pipe_doc *scratch,
+                      const int32_t **tokens, const int32_t **labels, char *err, size_t errlen)
+{
+    if (b->arena) {
+        *tokens = b->tokens + d->at;
+        *labels = b->labels + d->at;
+        return 0;
+    }
+    dataset *ds = b->open[d->where >> WHERE_SHIFT];
+    size_t idx = (size_t)(d->where & (((uint64_t)1 << WHERE_SHIFT) - 1));
+    ds_record rec;
+    char why[512];
+    int rc = dataset_get(ds, idx, &rec, why, sizeof why) == DATASET_OK ? 0 : -1;
+    if (rc)
+        snprintf(err, errlen, "%s: line %llu: %s", dataset_path(ds),
+                 (unsigned long long)dataset_line(ds, idx), why);
+    else
+        rc = render(b, ds, idx, &rec, scratch, err, errlen);
+    ds_record_clear(&rec);
+    if (rc == 0 && scratch->n != d->n) {
+        snprintf(err, errlen, "%s: line %llu: %zu tokens, %u when it was first read",
+                 dataset_path(ds), (unsigned long long)dataset_line(ds, idx), scratch->n, d->n);
+        rc = -1;
+    }
+    *tokens = scratch->tokens;
+    *labels = scratch->labels;
+    return rc;
+}
+
+/* The sequence of records [I, J) into S. */
+static int make_sequence(const build_ctx *b, const doc_list *l, size_t i, size_t j, pipe_seq *s,
+                         char *err, size_t errlen)
+{
+    size_t len = 0;
+    for (size_t d = i; d < j; d++)
+        len += l->docs[d].n;
+    s->tokens = malloc(len * sizeof *s->tokens);
+    s->labels = malloc(len * sizeof *s->labels);
+    s->doc = malloc(len * sizeof *s->doc);
+    if (!s->tokens || !s->labels || !s->doc) {
+        snprintf(err, errlen, "out of memory for a sequence of %zu tokens", len);
+        return -1;
+    }
+    for (size_t d = i; d < j; d++) {
+        pipe_doc scratch = {0};
+        const int32_t *tokens, *labels;
+        size_t n = l->docs[d].n;
+        int rc = doc_tokens(b, &l->docs[d], &scratch, &tokens, &labels, err, errlen);
+        if (rc == 0) {
+            memcpy(s->tokens + s->n, tokens, n * sizeof *s->tokens);
+            memcpy(s->labels + s->n, labels, n * sizeof *s->labels);
+            for (size_t t = 0; t < n; t++)
+                s->doc[s->n + t] = (int32_t)(d - i);
+            s->n += n;
+        }
+        pipe_doc_free(&scratch);
+        if (rc)
+            return -1;
+    }
+    return 0;
+}
+
+/* Sequences from the records of L: one per record, or packed as pipeline.h
+ * says; all of them are counted, the first max_sequences (or all) made. */
+static int pack(const build_ctx *b, const doc_list *l, pipe_set *out, char *err, size_t errlen)
+{
+    size_t seq_len = (size_t)b->cfg->sequence_len, total = 0;
+    bool packing = b->cfg->sample_packing;
     out->counts = l->counts;
     out->counts.records = l->n;
     for (size_t i = 0; i < l->n; i++) {
@@ -359,34 +525,24 @@ static int pack(const doc_list *l, size_t seq_len, bool packing, pipe_set *out, 
         out->counts.tokens += l->docs[i].n;
         out->counts.learned += l->docs[i].learned;
     }
-    out->seqs = calloc(l->n ? l->n : 1, sizeof *out->seqs);
-    if (!out->seqs)
-        goto oom;
-    for (size_t i = 0; i < l->n;) {
-        size_t j = i + 1, len = l->docs[i].n;
-        while (packing && j < l->n && len + l->docs[j].n <= seq_len)
-            len += l->docs[j++].n;
-        pipe_seq *s = &out->seqs[out->n++];
-        s->tokens = malloc(len * sizeof *s->tokens);
-        s->labels = malloc(len * sizeof *s->labels);
-        s->doc = malloc(len * sizeof *s->doc);
-        if (!s->tokens || !s->labels || !s->doc)
-            goto oom;
-        for (size_t d = i; d < j; d++) {
-            const pipe_doc *pd = &l->docs[d];
-            memcpy(s->tokens + s->n, pd->tokens, pd->n * sizeof *s->tokens);
-            memcpy(s->labels + s->n, pd->labels, pd->n * sizeof *s->labels);
-            for (size_t t = 0; t < pd->n; t++)
-                s->doc[s->n + t] = (int32_t)(d - i);
-            s->n += pd->n;
+    for (size_t i = 0; i < l->n; total++)
+        i = sequence_end(l, i, seq_len, packing);
+    out->counts.sequences = total;
+    size_t make = b->in->max_sequences && b->in->max_sequences < total ? b->in->max_sequences
+                                                                      : total;
+    if (!(out->seqs = calloc(make ? make : 1, sizeof *out->seqs))) {
+        snprintf(err, errlen, "out of memory packing %zu records", l->n);
+        return -1;
+    }
+    for (size_t i = 0; out->n < make; out->n++) {
+        size_t j = sequence_end(l, i, seq_len, packing);
+        if (make_sequence(b, l, i, j, &out->seqs[out->n], err, errlen)) {
+            pipe_seq_free(&out->seqs[out->n]);
+            return -1;
         }
         i = j;
     }
-    out->counts.sequences = out->n;
     return 0;
-oom:
-    snprintf(err, errlen, "out of memory packing %zu records", l->n);
-    return -1;
 }
 
 static int build_sets(build_ctx *b, pipeline *p, char *err, size_t errlen)
@@ -406,11 +562,13 @@ static int build_sets(build_ctx *b, pipeline *p, char *err, size_t errlen)
     }
     if (rc == 0 && cfg->shuffle)
         rc = shuffle_docs(&train, (uint64_t)cfg->seed, err, errlen);
-    size_t seq_len = (size_t)cfg->sequence_len;
     if (rc == 0)
-        rc = pack(&train, seq_len, cfg->sample_packing, &p->train, err, errlen);
+        rc = pack(b, &train, &p->train, err, errlen);
     if (rc == 0)
-        rc = pack(&val, seq_len, cfg->sample_packing, &p->val, err, errlen);
+        rc = pack(b, &val, &p->val, err, errlen);
+    for (size_t i = 0; rc == 0 && i < b->n_open; i++)
+        if (b->open[i] && dataset_changed(b->open[i], err, errlen))
+            rc = -1;
     doc_list_free(&train);
     doc_list_free(&val);
     return rc;
@@ -420,7 +578,7 @@ int pipeline_build(pipeline *p, const train_config *cfg, const pipe_inputs *in, 
                    size_t errlen)
 {
     *p = (pipeline){0};
-    build_ctx b = {.cfg = cfg, .in = in, .report = &p->report};
+    build_ctx b = {.cfg = cfg, .in = in, .report = &p->report, .arena = in->max_sequences == 0};
     if (cfg->sequence_len < 2 || cfg->sequence_len > INT_MAX) {
         snprintf(err, errlen, "sequence_len %lld is out of range", (long long)cfg->sequence_len);
         return -1;
@@ -432,6 +590,11 @@ int pipeline_build(pipeline *p, const train_config *cfg, const pipe_inputs *in, 
         return -1;
     int rc = build_sets(&b, p, err, errlen);
     tok_session_free(b.session);
+    free(b.tokens);
+    free(b.labels);
+    for (size_t i = 0; i < b.n_open; i++)
+        dataset_free(b.open[i]);
+    free(b.open);
     if (rc == 0 && b.out_of_memory) {
         snprintf(err, errlen, "out of memory keeping the skipped-record report");
         rc = -1;

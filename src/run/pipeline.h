@@ -23,6 +23,13 @@
  * So records are shuffled before packing: the sequence order is the packing
  * order of the shuffled records.
  *
+ * Memory: steps 1-5 keep 24 bytes a record and, when every sequence is made,
+ * the rendered tokens (8 bytes a token, freed as the sequences (12 bytes a
+ * token) take them). With max_sequences only the first sequences are made,
+ * their records rendered a second time, so asking for a few costs no token
+ * memory. Past the memory budget (mem_budget.h) the build stops with a
+ * message naming the figure.
+ *
  * Labels follow Hugging Face: labels[t] is tokens[t] where the token is
  * learned (the logits at t-1 are scored against it), PIPE_IGNORE elsewhere.
  * The first token of each record is never learned: nothing of its own record
@@ -56,8 +63,8 @@ typedef struct {
 
 typedef struct {
     pipe_seq *seqs;
-    size_t n;
-    pipe_counts counts;
+    size_t n;            /* made: all of them, or the first max_sequences */
+    pipe_counts counts;  /* of all of them */
 } pipe_set;
 
 /* What was skipped, as the lines a user reads: per dataset and reason (bad,
@@ -98,6 +105,7 @@ typedef struct {
     void *note_ctx;
     pipe_progress_fn progress;   /* may be NULL */
     void *progress_ctx;
+    size_t max_sequences;        /* make only the first this many of each set; 0: all */
 } pipe_inputs;
 
 /* The template chat_template names; `auto` is the model's own (detected from

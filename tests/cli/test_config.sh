@@ -35,10 +35,13 @@ check "--explain a typo suggests the key" \
     stderr_is "lathe config: unknown key 'lora_rank'; did you mean 'lora_r'?"
 check "--explain nonsense exits 2" status_is 2 "$LATHE" config --explain zzzzzz
 
-check "--check a good config exits 0" status_is 0 "$LATHE" config --check "$fx/minimal.yaml"
+# The fixtures' model (hf-tiny) has a context of 64 tokens and a width of 8.
+check "--check a good config exits 0" status_is 0 "$LATHE" config --check "$fx/minimal.yaml" \
+    --set sequence_len=64
 check "--check prints ok" stdout_is "$fx/minimal.yaml: ok"
 # An Axolotl config checks clean but for one warning per key lathe has no use for.
-check "--check an Axolotl config exits 0" status_is 0 "$LATHE" config --check "$fx/axolotl.yaml"
+check "--check an Axolotl config exits 0" status_is 0 "$LATHE" config --check "$fx/axolotl.yaml" \
+    --set sequence_len=64
 check "... says ok with the warnings counted" stdout_is "$fx/axolotl.yaml: ok (17 warnings)"
 check "... each warning says why the key does not apply" sh -c \
     "[ \$(grep -c \"warning: '[a-z_0-9]*' is an Axolotl key that does not apply to lathe (ignored): \" '$out/stderr') -eq 17 ]"
@@ -51,7 +54,8 @@ check "--check prints every error with file:line:column" stderr_is \
 $fx/unknown_key.yaml:6:1: error: unknown key 'my_own_key'
 $fx/unknown_key.yaml:7:1: error: unknown key 'learning_rat'; did you mean 'learning_rate'?
 $fx/unknown_key.yaml: 3 errors"
-check "--check a warning alone exits 0" status_is 0 "$LATHE" config --check "$fx/full.yaml" --set max_steps=9
+check "--check a warning alone exits 0" status_is 0 "$LATHE" config --check "$fx/full.yaml" \
+    --set max_steps=9 --set sequence_len=64 --set lora_r=8
 check "--check counts the warning" stdout_is "$fx/full.yaml: ok (1 warning)"
 check "--check prints the warning" \
     stderr_is "--set max_steps=9: warning: max_steps (9) takes precedence over num_epochs (3)"
@@ -77,4 +81,15 @@ check "the resolved config resolves to itself" sh -c \
     "'$LATHE' config --resolve '$out/resolved.yaml' | cmp -s - '$out/resolved.yaml'"
 check "--resolve of a bad config exits 1" status_is 1 "$LATHE" config --resolve "$fx/range.yaml"
 check "--resolve of a bad config prints nothing on stdout" test ! -s "$out/stdout"
+
+check "--check with settings the model makes pointless exits 0" status_is 0 "$LATHE" config \
+    --check "$fx/minimal.yaml" --set adapter=lora --set lora_target_linear=true --set lora_r=16 \
+    --set warmup_steps=1000
+check "and warns of each" stderr_is \
+"$fx/minimal.yaml: warning: sequence_len 512 is past the model's context of 64 tokens: positions past it were never trained
+$fx/minimal.yaml: warning: lora_r 16 is above the model's width of 8: a rank past a matrix's smaller side adds parameters, not capacity
+$fx/minimal.yaml: warning: warmup_steps 1000 is not shorter than the run (at most 3 steps): the learning rate never reaches its peak"
+check "--check with max_steps compares warmup_steps with it" status_is 0 "$LATHE" config --check \
+    "$fx/minimal.yaml" --set sequence_len=64 --set max_steps=10 --set warmup_steps=10
+check "and warns" stderr_is "$fx/minimal.yaml: warning: warmup_steps 10 is not shorter than the run (10 steps): the learning rate never reaches its peak"
 tap_done

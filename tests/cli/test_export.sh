@@ -59,7 +59,7 @@ check "merge: gguf base + gguf adapter -> f32 gguf exits 0" status_is 0 "$LATHE"
 check "merge: the result loads and keeps the tokenizer and template" sh -c \
     "'$LATHE' inspect '$out/m32.gguf' > '$out/i' && grep -q '16 tokens' '$out/i' &&
      grep -q '^chat template: yes' '$out/i' && grep -q '^  F32 ' '$out/i'"
-for t in f16 q8_0; do
+for t in f16 q8_0 q4_0; do
     check "merge: --type $t exits 0" status_is 0 "$LATHE" export merge -m "$fx/base.gguf" \
         --lora "$out/peft" -o "$out/m-$t.gguf" --type "$t"
     check "merge: --type $t output holds $t tensors" sh -c \
@@ -97,8 +97,8 @@ check "another architecture: message" err_has "adapter is for architecture 'llam
 check "missing model exits 1" status_is 1 "$LATHE" export merge -m "$out/nope" --lora "$fx/lora.gguf" \
     -o "$out/x.gguf"
 check "bad --type exits 2" status_is 2 "$LATHE" export merge -m "$fx/base.gguf" --lora "$fx/lora.gguf" \
-    -o "$out/x.gguf" --type q4_0
-check "bad --type: message" err_has '--type q4_0: a .gguf output takes f32, f16 or q8_0'
+    -o "$out/x.gguf" --type q3_k
+check "bad --type: message" err_has '--type q3_k: a .gguf output takes f32, f16, q8_0, q4_0, q4_k, q5_k, q6_k or q4_k_m'
 check "q8_0 safetensors exits 2" status_is 2 "$LATHE" export merge -m "$fx/base.gguf" \
     --lora "$fx/lora.gguf" -o "$out/x.safetensors" --type q8_0
 check "unknown output extension exits 2" status_is 2 "$LATHE" export merge -m "$fx/base.gguf" \

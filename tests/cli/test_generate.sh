@@ -55,11 +55,19 @@ check "a PEFT adapter gives the same completion" test "$peft" = "$lora"
 
 bench=$("$LATHE" bench generate -m "$fx/chat.gguf" --json)
 check "bench generate -m names the case after the file" sh -c 'echo "$1" | grep -q "\"bench\":\"generate\",\"case\":\"decode-chat-c256\""' _ "$bench"
-for key in prefill_tokens_per_s decode_tokens_per_s bound_tokens_per_s fraction_of_bound; do
+for key in prefill_tokens_per_s decode_tokens_per_s bound_tokens_per_s fraction_of_bound \
+    dram_gb_s; do
     check "... and reports $key" sh -c 'echo "$1" | grep -Eq "\"$2\":[0-9.]+[,}]"' _ "$bench" "$key"
 done
+bench=$("$LATHE" bench generate -m "$fx/chat.gguf" --type q4_k --json)
+check "bench generate --type requantizes and says so in the case" sh -c \
+    'echo "$1" | grep -q "\"case\":\"decode-chat-Q4_K-c256\""' _ "$bench"
 
 status() { want=$1; shift; "$@" >/dev/null 2>"$fx/err"; [ $? -eq "$want" ]; }
+check "bench generate --type without -m is a usage error" status 2 "$LATHE" bench generate \
+    --type q4_k
+check "bench generate --type of a type lathe cannot write is a usage error" status 2 "$LATHE" \
+    bench generate -m "$fx/chat.gguf" --type iq2_xs
 check "no -p is a usage error" status 2 "$LATHE" generate -m "$fx/chat.gguf"
 check "no -m is a usage error" status 2 "$LATHE" generate -p hi
 check "-n 0 is a usage error" status 2 "$LATHE" generate -m "$fx/chat.gguf" -p hi -n 0

@@ -18,6 +18,9 @@ check "gguf: architecture and shape" sh -c "grep -q '^architecture: *llama$' '$o
 check "gguf: parameter count" has '^parameters: .*\(800\)$'
 check "gguf: type histogram" sh -c "grep -Eq '^  Q4_K +1 tensors +256 params' '$out/stdout' &&
     grep -Eq '^  Q8_0 +1 tensors +64 params' '$out/stdout' && grep -q '^tensors: *7$' '$out/stdout'"
+check "gguf: each type says whether lathe computes with it" sh -c "
+    grep -Eq '^  Q4_K +1 tensors .*  supported$' '$out/stdout' &&
+    ! grep -q 'not supported' '$out/stdout'"
 
 hf="$LATHE_SRCDIR/tests/fixtures/hf-tiny"
 check "hf dir: exits 0" status_is 0 "$LATHE" inspect "$hf"

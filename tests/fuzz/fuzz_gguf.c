@@ -1,6 +1,8 @@
 /* fuzz_gguf.c - libFuzzer target for the GGUF reader: any input must either be
  * rejected with a message or yield a file whose every value, tensor and
- * derived config can be read without touching memory outside the input. */
+ * derived config can be read without touching memory outside the input, and
+ * whose tensors' first rows decode and multiply in their blocks (every
+ * weight type's dequantizer and integer kernel) within the tensor. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -8,6 +10,7 @@
 
 #include "gguf.h"
 #include "quant.h"
+#include "quant_dot.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -49,12 +52,24 @@ static void touch_tensor(const gguf_tensor *t)
         sink ^= ((const uint8_t *)t->data)[t->nbytes - 1];
     }
     (void)sink;
-    /* Dequantize the first row when it is small. */
+    /* Dequantize the first row when it is small, and multiply it in its own
+     * blocks against a one-row and a two-row activation. */
     if (quant_can_dequantize(t->type) && t->ne[0] > 0 && t->ne[0] <= 4096 && t->nbytes) {
-        float *row = malloc((size_t)t->ne[0] * sizeof *row);
-        if (row)
-            quant_dequantize_rows(t->type, t->data, t->ne[0], 0, 1, row);
+        int k = (int)t->ne[0];
+        float *row = malloc((size_t)k * 2 * sizeof *row), y[2];
+        void *act = malloc(quant_act_bytes(2, k));
+        if (row && quant_dequantize_rows(t->type, t->data, k, 0, 1, row) == 0 && act &&
+            quant_dot_supported(t->type) && k % 32 == 0) {
+            memcpy(row + k, row, (size_t)k * sizeof *row);
+            quant_act a;
+            size_t rb = ggml_row_bytes(t->type, k);
+            quant_act_init(&a, act, row, 1, k);
+            quant_dot_rows(t->type, t->data, rb, 0, 1, &a, y, 1);
+            quant_act_init(&a, act, row, 2, k);
+            quant_dot_rows(t->type, t->data, rb, 0, 1, &a, y, 1);
+        }
         free(row);
+        free(act);
     }
 }
 

@@ -321,6 +321,64 @@ static void test_gzip_damaged(void **state)
     free(text);
 }
 
+/* Lines that end in CR alone (old Mac files) are lines like any other. */
+static void test_cr_only_lines(void **state)
+{
+    (void)state;
+    const char *text = "{\"a\":1}\r{\"b\":2}\r\r{\"c\":3}\r";
+    built b = build(text);
+    assert_int_equal(ds_index_layout(b.ix), DS_LAYOUT_JSONL);
+    assert_int_equal(ds_index_count(b.ix), 3);
+    expect_record(&b, 0, "{\"a\":1}", 0);
+    expect_record(&b, 2, "{\"c\":3}", 0);
+    assert_int_equal(ds_index_line(b.ix, ds_index_span(b.ix, 2).offset), 4);
+    assert_int_equal(ds_index_problem_count(b.ix), 0);
+    drop(&b);
+}
+
+/* A gzip whose only fault is its trailer's CRC keeps every record (as
+ * gzip -d does) and says the check does not match; members written one
+ * after another read as one text. */
+static void test_gzip_bad_crc_and_members(void **state)
+{
+    (void)state;
+    const char *text = "{\"a\":1}\n{\"b\":2}\n{\"c\":3}\n";
+    ds_fixture fx;
+    assert_int_equal(ds_fixture_write(&fx, text, strlen(text), 1), 0);
+    FILE *f = fopen(fx.path, "r+");
+    assert_non_null(f);
+    assert_int_equal(fseek(f, -8, SEEK_END), 0);    /* the CRC-32 of the trailer */
+    int c = fgetc(f);
+    assert_int_equal(fseek(f, -8, SEEK_END), 0);
+    fputc(c ^ 0xff, f);
+    fclose(f);
+    char err[256];
+    ds_index *ix = ds_index_open(fx.path, err, sizeof err);
+    assert_non_null(ix);
+    assert_int_equal(ds_index_build(ix, err, sizeof err), 0);
+    assert_int_equal(ds_index_count(ix), 3);
+    assert_int_equal(ds_index_problem_count(ix), 1);
+    assert_non_null(strstr(ds_index_problem_at(ix, 0)->reason,
+                           "the gzip trailer's check does not match the text"));
+    ds_index_free(ix);
+    ds_fixture_drop(&fx);
+
+    ds_fixture a, b;
+    assert_int_equal(ds_fixture_write(&a, text, strlen(text), 1), 0);
+    assert_int_equal(ds_fixture_write(&b, text, strlen(text), 1), 0);
+    char cmd[PATH_MAX * 2 + 16];
+    snprintf(cmd, sizeof cmd, "cat '%s' >> '%s'", b.path, a.path);
+    assert_int_equal(system(cmd), 0);
+    ix = ds_index_open(a.path, err, sizeof err);
+    assert_non_null(ix);
+    assert_int_equal(ds_index_build(ix, err, sizeof err), 0);
+    assert_int_equal(ds_index_count(ix), 6);
+    assert_int_equal(ds_index_problem_count(ix), 0);
+    ds_index_free(ix);
+    ds_fixture_drop(&a);
+    ds_fixture_drop(&b);
+}
+
 static void test_cancel_and_errors(void **state)
 {
     (void)state;
@@ -360,6 +418,8 @@ int main(void)
         cmocka_unit_test(test_single_huge_line),
         cmocka_unit_test(test_gzip),
         cmocka_unit_test(test_gzip_damaged),
+        cmocka_unit_test(test_gzip_bad_crc_and_members),
+        cmocka_unit_test(test_cr_only_lines),
         cmocka_unit_test(test_cancel_and_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

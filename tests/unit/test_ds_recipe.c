@@ -127,6 +127,21 @@ static void error_is(const char *yaml, const char *want)
     assert_null(r.steps);
 }
 
+/* Nesting past the cap is refused where it starts, before libyaml's
+ * quadratic cost in the depth is paid. */
+static void test_deep_nesting_is_refused(void **state)
+{
+    (void)state;
+    size_t depth = 100000;
+    char *yaml = malloc(depth + 16);
+    assert_non_null(yaml);
+    strcpy(yaml, "steps: ");
+    memset(yaml + 7, '[', depth);
+    yaml[7 + depth] = '\0';
+    error_is(yaml, "r.yaml:1:71: lists and mappings nested deeper than 64 levels");
+    free(yaml);
+}
+
 static void test_errors_have_line_and_column(void **state)
 {
     (void)state;
@@ -282,6 +297,7 @@ int main(void)
         cmocka_unit_test(test_save_records_tokens),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_replay_is_byte_identical),
+        cmocka_unit_test(test_deep_nesting_is_refused),
     };
     return cmocka_run_group_tests(tests, testdir_setup, testdir_teardown);
 }

@@ -110,7 +110,51 @@ static void test_in_place_needs_option_and_keeps_backups(void **state)
     session_close(&s);
 }
 
-/* Temporaries of TARGET (TARGET.tmp.XXXXXX) in the test directory. */
+/* A save killed between linking its backup and replacing the input leaves
+ * the backup name as a second link to the unchanged input: the next save
+ * takes that name for its backup instead of moving on to .bak.1. */
+static void test_killed_save_backup_is_reused(void **state)
+{
+    (void)state;
+    session s;
+    session_open(&s, "relink.jsonl", lines);
+    char bak[4096];
+    snprintf(bak, sizeof bak, "%s", testdir_path("relink.jsonl.bak"));
+    assert_int_equal(link(s.path, bak), 0);
+    size_t r0 = 0;
+    apply_ok(s.e, &(ds_action){.kind = DS_ACT_DELETE, .rows = &r0, .n_rows = 1}, NULL);
+    ds_save_result res;
+    save_ok(s.e, s.path, true, &res);
+    assert_string_equal(res.backup, bak);
+    expect_file(bak, lines);
+    struct stat st;
+    assert_int_not_equal(stat(testdir_path("relink.jsonl.bak.1"), &st), 0);
+    session_close(&s);
+}
+
+/* --in-place on a symbolic link writes through it: the link stays a link,
+ * the file it points to gets the new records and the backup beside it. */
+static void test_in_place_through_a_symlink(void **state)
+{
+    (void)state;
+    session s;
+    session_open(&s, "target.jsonl", lines);
+    char link_path[4096];
+    snprintf(link_path, sizeof link_path, "%s", testdir_path("link.jsonl"));
+    assert_int_equal(symlink("target.jsonl", link_path), 0);
+    size_t r0 = 0;
+    apply_ok(s.e, &(ds_action){.kind = DS_ACT_DELETE, .rows = &r0, .n_rows = 1}, NULL);
+    ds_save_result res;
+    save_ok(s.e, link_path, true, &res);
+    struct stat st;
+    assert_int_equal(lstat(link_path, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    expect_file(s.path, "{\"instruction\":\"c\",\"output\":\"d\"}\n");
+    expect_file(testdir_path("target.jsonl.bak"), lines);
+    session_close(&s);
+}
+
+/* Temporaries of TARGET (TARGET.tmp.PID.XXXXXX) in the test directory. */
 static size_t count_temps(const char *target)
 {
     const char *base = strrchr(target, '/') + 1;
@@ -197,7 +241,7 @@ static void test_kill_during_save(void **state)
     ds_output live;
     char err[512] = "";
     assert_int_equal(ds_output_open(&live, other, DS_LAYOUT_JSONL, err, sizeof err), 0);
-    assert_int_equal(ds_output_clean_stale(other), 0);
+    assert_int_equal(atomic_file_clean_stale(other), 0);
     assert_int_equal(count_temps(other), 1);
     ds_output_abort(&live);
     assert_int_equal(count_temps(other), 0);
@@ -217,6 +261,8 @@ int main(void)
         cmocka_unit_test(test_array_layout_keeps_records),
         cmocka_unit_test(test_jsonl_and_gz),
         cmocka_unit_test(test_in_place_needs_option_and_keeps_backups),
+        cmocka_unit_test(test_killed_save_backup_is_reused),
+        cmocka_unit_test(test_in_place_through_a_symlink),
         cmocka_unit_test(test_kill_during_save),
     };
     return cmocka_run_group_tests(tests, testdir_setup, testdir_teardown);

@@ -758,6 +758,24 @@ static void test_load_errors(void **state)
     if (gguf_writer_write(w, testdir_path("mixed.gguf"), err, sizeof err))
         fail_msg("%s", err);
     gguf_writer_free(w);
+    /* a weight type lathe does not compute with is refused by type and tensor */
+    w = gguf_writer_new(0);
+    static uint8_t q8_1[32 * 36];
+    for (size_t i = 0; i < gguf_n_kv(meta); i++)
+        gguf_writer_copy_kv(w, gguf_kv_at(meta, i));
+    for (size_t i = 0; i < gguf_n_tensors(meta); i++) {
+        const gguf_tensor *t = gguf_tensor_at(meta, i);
+        bool odd = !strcmp(t->name, "blk.0.attn_q.weight");
+        gguf_writer_add_tensor(w, t->name, odd ? GGML_TYPE_Q8_1 : t->type, t->n_dims, t->ne,
+                               odd ? (const void *)q8_1 : t->data, odd ? GGML_TYPE_Q8_1 : t->type);
+    }
+    char odd_path[600];
+    snprintf(odd_path, sizeof odd_path, "%s/q8_1.gguf", testdir());
+    if (gguf_writer_write(w, odd_path, err, sizeof err))
+        fail_msg("%s", err);
+    gguf_writer_free(w);
+    assert_int_equal(model_file_load(&mf, odd_path, true, err, sizeof err), -1);
+    assert_non_null(strstr(err, "tensor blk.0.attn_q.weight: type Q8_1 is not supported"));
     gguf_close(meta);
     gguf_close(data);
     assert_int_equal(model_file_load(&mf, testdir_path("mixed.gguf"), false, err, sizeof err), -1);

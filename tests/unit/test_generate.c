@@ -1,6 +1,7 @@
 /* test_generate.c - the inference session (engine/generate.c) against the
  * training forward: logits after a prefill and after each single-token
- * decode step equal model_forward_logits on the whole sequence, for a GQA
+ * decode step equal model_forward_logits on the whole sequence, and each
+ * cached decode step equals recomputing its prefix, for a GQA
  * llama, a qwen2-style model (NEOX RoPE, q/k/v biases), with unmerged LoRA,
  * with Q8_0, Q4_0 and F16 frozen bases, on one thread and on several, and across a
  * prompt longer than one prefill chunk. Also its errors, the in-place
@@ -22,18 +23,20 @@
 #include "gguf.h"
 #include "model_load.h"
 #include "quant.h"
-#include "quant_dot.h"
+#include "quant_fixture.h"
 
 #define V 97
 
 typedef struct {
     bool neox, lora;
     bool big;               /* a head large enough to be split across threads */
+    bool wide;              /* rows of 256, for the 256-element block types */
+    bool tied;              /* the head is the embedding (quantized with the base) */
     int qtype;              /* 0: fp32 base, else a ggml type (never F32 = 0) */
     int threads;
 } variant;
 
-static model_config config(bool neox, bool big)
+static model_config config(bool neox, bool big, bool wide, bool tied)
 {
     model_config c = {.arch = "llama", .n_vocab = V, .dim = 32, .n_layers = 2, .n_heads = 4,
                       .n_kv_heads = 2, .head_dim = 8, .ffn_dim = 64, .context_len = 128,
@@ -43,6 +46,13 @@ static model_config config(bool neox, bool big)
         c.dim = 64;
         c.head_dim = 16;
         c.rope_dim = 16;
+    }
+    c.tied_embeddings = tied;
+    if (wide) {
+        c.dim = 256;
+        c.ffn_dim = 512;
+        c.head_dim = 64;
+        c.rope_dim = 64;
     }
     if (neox) {
         strcpy(c.arch, "qwen2");
@@ -77,7 +87,8 @@ static void quantize_base(model *m, int type, qstore *qs)
     model_tensor_table(c, info);
     char err[256];
     for (int i = 0; i < count; i++) {
-        if (!model_tensor_is_linear(info[i].name))
+        bool tied_embd = c->tied_embeddings && !strcmp(info[i].name, "token_embd.weight");
+        if (!model_tensor_is_linear(info[i].name) && !tied_embd)
             continue;
         size_t n;
         float *w = model_weight(m, info[i].name, &n);
@@ -85,7 +96,7 @@ static void quantize_base(model *m, int type, qstore *qs)
         size_t bytes = ggml_row_bytes(type, info[i].ne[0]) * (size_t)info[i].ne[1];
         void *q = malloc(bytes);
         assert_non_null(q);
-        assert_int_equal(quant_quantize_row(type, w, q, (int64_t)n), 0);
+        quant_fixture_rows(type, w, (int64_t)n, q, (uint32_t)i);
         qs->data[qs->n++] = q;
         assert_int_equal(model_set_quantized(m, info[i].name, type, q, err, sizeof err), 0);
     }
@@ -94,12 +105,12 @@ static void quantize_base(model *m, int type, qstore *qs)
 
 static model *make(const variant *v, qstore *qs)
 {
-    model_config c = config(v->neox, v->big);
+    model_config c = config(v->neox, v->big, v->wide, v->tied);
     char err[256];
     model *m = model_create(&c, 7, err, sizeof err);
     assert_non_null(m);
     size_t n;
-    float *w = model_weight(m, "output.weight", &n);
+    float *w = model_weight(m, v->tied ? "token_embd.weight" : "output.weight", &n);
     scramble(w, n, 11, 0.5f);
     for (int l = 0; v->neox && l < c.n_layers; l++) {
         const char *names[] = {"attn_q", "attn_k", "attn_v"};
@@ -131,11 +142,42 @@ static void qstore_free(qstore *qs)
         free(qs->data[i]);
 }
 
-static void assert_close(const float *a, const float *b, int n)
+/* Within TOL of the row's scale, 1 + max |b|. */
+static void assert_close(const float *a, const float *b, int n, float tol, const char *what)
 {
+    float scale = 1;
     for (int i = 0; i < n; i++)
-        if (!(fabsf(a[i] - b[i]) <= 1e-4f + 1e-4f * fabsf(b[i])))
-            fail_msg("logit %d: session %.7g, forward %.7g", i, (double)a[i], (double)b[i]);
+        scale = fabsf(b[i]) + 1 > scale ? fabsf(b[i]) + 1 : scale;
+    for (int i = 0; i < n; i++)
+        if (!(fabsf(a[i] - b[i]) <= tol * scale))
+            fail_msg("logit %d: session %.7g, %s %.7g", i, (double)a[i], what, (double)b[i]);
+}
+
+static bool int8_activations(const variant *v)
+{
+    return v->qtype && v->qtype != GGML_TYPE_F16 && v->qtype != GGML_TYPE_BF16;
+}
+
+/* Inference multiplies block-quantized weights against int8 activations, as
+ * llama.cpp does; training's forward multiplies the dequantized weights in
+ * fp32, so the two agree to about the activations' rounding only. */
+static float forward_tolerance(const variant *v)
+{
+    return int8_activations(v) ? 0.05f : 1e-4f;
+}
+
+/* KV-cached decoding equals recomputing the whole prefix in one prefill, up
+ * to float rounding, for every weight type: a quantized matrix gives a row
+ * the same bits decoded or in a prefill tile (quant_dot.h), so int8
+ * activations of the next layer cannot round differently. */
+static void check_recompute(gen_session *s, const int32_t *ids, int t, const float *cached,
+                            int nv)
+{
+    char err[256];
+    gen_session_reset(s);
+    const float *full = gen_session_feed(s, ids, t + 1, err, sizeof err);
+    assert_non_null(full);
+    assert_close(cached, full, nv, 1e-4f, "recomputed");
 }
 
 /* Prefill PREFILL tokens of a LEN-token sequence, then decode the rest one by
@@ -155,19 +197,26 @@ static void check_variant(const variant *v, int len, int prefill)
     model_batch b = {.B = 1, .T = len, .tokens = ids};
     assert_int_equal(model_forward_logits(m, &b, want, err, sizeof err), 0);
     gen_session *s = gen_session_new(m, len, err, sizeof err);
+    float *cached = malloc((size_t)len * nv * sizeof *cached);
     assert_non_null(s);
+    assert_non_null(cached);
+    float tol = forward_tolerance(v);
     for (int round = 0; round < 2; round++) { /* the second after a reset */
         const float *got = gen_session_feed(s, ids, prefill, err, sizeof err);
         assert_non_null(got);
-        assert_close(got, want + (size_t)(prefill - 1) * nv, nv);
+        assert_close(got, want + (size_t)(prefill - 1) * nv, nv, tol, "forward");
         for (int t = prefill; t < len; t++) {
             got = gen_session_feed(s, ids + t, 1, err, sizeof err);
             assert_non_null(got);
-            assert_close(got, want + (size_t)t * nv, nv);
+            assert_close(got, want + (size_t)t * nv, nv, tol, "forward");
+            memcpy(cached + (size_t)t * nv, got, (size_t)nv * sizeof *got);
         }
         assert_int_equal(gen_session_pos(s), len);
         gen_session_reset(s);
     }
+    for (int t = prefill; t < len; t++)
+        check_recompute(s, ids, t, cached + (size_t)t * nv, nv);
+    free(cached);
     gen_session_free(s);
     free(ids);
     free(want);
@@ -201,7 +250,40 @@ static void test_quantized_base(void **state)
     check_variant(&(variant){.qtype = GGML_TYPE_Q8_0}, 20, 5);
     check_variant(&(variant){.qtype = GGML_TYPE_Q8_0, .lora = true}, 20, 5);
     check_variant(&(variant){.qtype = GGML_TYPE_Q4_0, .neox = true}, 20, 5);
-    check_variant(&(variant){.qtype = GGML_TYPE_F16}, 20, 5); /* dequantized rows */
+    check_variant(&(variant){.qtype = GGML_TYPE_F16}, 20, 5);
+    check_variant(&(variant){.qtype = GGML_TYPE_Q8_0, .tied = true, .lora = true}, 20, 5);
+}
+
+/* A tied head read from the quantized embedding keeps the fp32 rows for the
+ * lookup, and no training mode may then train the embedding. */
+static void test_tied_quantized_head(void **state)
+{
+    (void)state;
+    qstore qs = {0};
+    model *m = make(&(variant){.qtype = GGML_TYPE_Q4_0, .tied = true}, &qs);
+    char err[256];
+    assert_non_null(model_weight(m, "token_embd.weight", NULL));
+    model_train_spec full = {.mode = MODEL_TRAIN_FULL};
+    assert_int_equal(model_set_training(m, &full, err, sizeof err), -1);
+    assert_non_null(strstr(err, "token_embd.weight is quantized"));
+    model_free(m);
+    qstore_free(&qs);
+}
+
+/* Every weight type lathe reads, as the frozen base of a session. */
+static void test_every_type(void **state)
+{
+    (void)state;
+    static const int types[] = {
+        GGML_TYPE_BF16, GGML_TYPE_Q4_1, GGML_TYPE_Q5_0, GGML_TYPE_Q5_1, GGML_TYPE_IQ4_NL,
+        GGML_TYPE_Q2_K, GGML_TYPE_Q3_K, GGML_TYPE_Q4_K, GGML_TYPE_Q5_K, GGML_TYPE_Q6_K,
+        GGML_TYPE_IQ4_XS,
+    };
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+        int elems;
+        ggml_type_info(types[i], &elems, NULL);
+        check_variant(&(variant){.qtype = types[i], .wide = elems == 256, .lora = i % 2}, 12, 4);
+    }
 }
 
 static void test_threads(void **state)
@@ -253,30 +335,6 @@ static void test_utf8_prefix(void **state)
     assert_int_equal(completion_utf8_prefix("\x80", 1), 1);  /* stray continuation */
     assert_int_equal(completion_utf8_prefix("a\xff", 2), 2); /* never a lead byte */
     assert_int_equal(completion_utf8_prefix("", 0), 0);
-}
-
-/* In-place Q8_0 / Q4_0 dots equal dequantize-then-dot. */
-static void test_quant_dot(void **state)
-{
-    (void)state;
-    enum { N = 96 };
-    float w[N], x[N], deq[N];
-    scramble(w, N, 5, 2.0f);
-    scramble(x, N, 6, 1.0f);
-    int types[] = {GGML_TYPE_Q8_0, GGML_TYPE_Q4_0};
-    for (int t = 0; t < 2; t++) {
-        unsigned char q[N * 2];
-        assert_true(quant_dot_supported(types[t]));
-        assert_int_equal(quant_quantize_row(types[t], w, q, N), 0);
-        assert_int_equal(quant_dequantize_row(types[t], q, deq, N), 0);
-        double want = 0;
-        for (int i = 0; i < N; i++)
-            want += (double)deq[i] * x[i];
-        float got = quant_dot_row(types[t], q, x, N);
-        if (fabs(got - want) > 1e-5 * (1 + fabs(want)))
-            fail_msg("type %d: %.7g, want %.7g", types[t], (double)got, want);
-    }
-    assert_false(quant_dot_supported(GGML_TYPE_Q6_K));
 }
 
 /* ---------------------------------------------------------------- completion */
@@ -426,9 +484,10 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gqa_llama),   cmocka_unit_test(test_qwen2_bias_neox),
         cmocka_unit_test(test_lora),        cmocka_unit_test(test_quantized_base),
+        cmocka_unit_test(test_every_type),  cmocka_unit_test(test_tied_quantized_head),
         cmocka_unit_test(test_threads),     cmocka_unit_test(test_long_prefill),
         cmocka_unit_test(test_errors),      cmocka_unit_test(test_utf8_prefix),
-        cmocka_unit_test(test_utf8_valid),  cmocka_unit_test(test_quant_dot),
+        cmocka_unit_test(test_utf8_valid),
         cmocka_unit_test(test_completion),
     };
     return cmocka_run_group_tests_name("generate", tests, NULL, NULL);

@@ -326,6 +326,18 @@ static void test_hf_config(void **state)
     write_text(p, "{\"model_type\":\"llama\",\"hidden_size\":-5}");
     assert_int_equal(hf_config_load(dir, &cfg, err, sizeof err), -1);
     assert_non_null(strstr(err, "\"hidden_size\" must be a positive integer"));
+    write_text(p, "{\"model_type\": 5}");
+    assert_int_equal(hf_config_load(dir, &cfg, err, sizeof err), -1);
+    assert_non_null(strstr(err, "\"model_type\" must be a string (\"llama\", \"mistral\", "
+                                "\"qwen2\"), not a number"));
+    /* jansson's errors without a place (a missing file) name no line -1 */
+    assert_int_equal(unlink(p), 0);
+    assert_int_equal(hf_config_load(dir, &cfg, err, sizeof err), -1);
+    assert_non_null(strstr(err, "config.json: cannot open: No such file or directory"));
+    assert_null(strstr(err, "-1"));
+    write_text(p, "{\"model_type\": \"llama\",\n  \"hidden_size\": 5,,\n}");
+    assert_int_equal(hf_config_load(dir, &cfg, err, sizeof err), -1);
+    assert_non_null(strstr(err, "config.json:2:20: "));
 }
 
 /* ------------------------------------------------------------ names and permutation */

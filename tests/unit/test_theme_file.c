@@ -223,6 +223,12 @@ static void test_whole_file_errors(void **state)
     assert_string_equal(err, "n.yaml:1:1: missing key 'roles' (the mapping of role styles)");
     assert_int_equal(theme_file_load("/nonexistent/x.yaml", &def, err, sizeof err), -1);
     assert_string_equal(err, "/nonexistent/x.yaml: cannot open: No such file or directory");
+    /* nesting past the cap: refused where it starts, in time linear in the text */
+    char deep[100016] = "roles:\n  a: ";
+    memset(deep + strlen(deep), '[', 100000);
+    assert_int_equal(theme_file_parse("d.yaml", deep, strlen(deep), &def, err, sizeof err), -1);
+    assert_string_equal(err, "d.yaml:2:68: lists and mappings nested deeper than 64 levels; a "
+                        "theme needs a few");
 }
 
 static void test_attr_forms(void **state)

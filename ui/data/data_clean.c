@@ -361,3 +361,53 @@ void data_clean_default_path(const pane_data *p, const char *suffix, char *buf, 
     else
         snprintf(buf, n, "%.*s", (int)cut, p->path);
 }
+
+int data_clean_steps(const pane_data *p, ds_action **steps, size_t *n)
+{
+    size_t count = p->edit ? ds_edit_step_count(p->edit) : 0;
+    *steps = NULL;
+    *n = 0;
+    if (!count)
+        return 0;
+    ds_action *v = calloc(count, sizeof *v);
+    if (!v)
+        return -1;
+    for (size_t i = 0; i < count; i++) {
+        if (ds_action_copy(&v[i], ds_edit_step(p->edit, i)) != 0) {
+            data_clean_free_steps(v, i);
+            return -1;
+        }
+    }
+    *steps = v;
+    *n = count;
+    return 0;
+}
+
+void data_clean_free_steps(ds_action *steps, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        ds_action_clear(&steps[i]);
+    free(steps);
+}
+
+void data_clean_replay(pane_data *p)
+{
+    if (!p->replay || !dataset_checked(data_source_dataset(p->src)) || !data_clean_ready(p))
+        return;
+    size_t took = 0, rows;
+    char err[512], first[600] = "";
+    for (size_t i = 0; i < p->n_replay; i++) {
+        if (ds_edit_apply(p->edit, &p->replay[i], &rows, err, sizeof err) == 0)
+            took++;
+        else if (!first[0])
+            snprintf(first, sizeof first, "; %s: %s", ds_action_name(p->replay[i].kind), err);
+    }
+    size_t n = p->n_replay;
+    data_clean_free_steps(p->replay, n);
+    p->replay = NULL;
+    p->n_replay = 0;
+    if (took)
+        changed(p, true);
+    data_pane_say(p, took < n, "reloaded; %zu of %zu edit steps replayed on it (u undoes)%s",
+                  took, n, first);
+}

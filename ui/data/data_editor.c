@@ -41,10 +41,21 @@ static int write_temp(char *path, size_t n, const char *text, char *err, size_t 
 }
 
 /* Runs the editor on PATH with the terminal handed over; the exit status.
- * Like system(), the workbench ignores Ctrl-C and Ctrl-\ meanwhile: they are
- * the editor's (the workbench would take them as quitting). */
+ * $VISUAL or $EDITOR is shell text, as git takes it: `vi -c 'normal! ggdG'`
+ * is a command and its quoted argument, so it goes into the `sh -c` command
+ * line as written, with the file as "$@". Like system(), the workbench
+ * ignores Ctrl-C and Ctrl-\ meanwhile: they are the editor's (the workbench
+ * would take them as quitting). */
 static int run_editor(const char *path)
 {
+    const char *editor = getenv("VISUAL");
+    if (!editor || !*editor)
+        editor = getenv("EDITOR");
+    if (!editor || !*editor)
+        editor = "vi";
+    char *cmd;
+    if (asprintf(&cmd, "%s \"$@\"", editor) < 0)
+        return -1;
     struct sigaction ign = {.sa_handler = SIG_IGN}, old_int, old_quit;
     sigemptyset(&ign.sa_mask);
     def_prog_mode();
@@ -55,10 +66,10 @@ static int run_editor(const char *path)
     if (pid == 0) {
         signal(SIGINT, SIG_DFL);
         signal(SIGQUIT, SIG_DFL);
-        execl("/bin/sh", "sh", "-c", "exec ${VISUAL:-${EDITOR:-vi}} \"$1\"", "sh", path,
-              (char *)NULL);
+        execl("/bin/sh", "sh", "-c", cmd, editor, path, (char *)NULL);
         _exit(127);
     }
+    free(cmd);
     int status = -1;
     while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;

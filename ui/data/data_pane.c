@@ -185,6 +185,8 @@ int data_pane_open(pane *b, const char *path, const char *model, const char *con
     pane_data *p = (pane_data *)b;
     data_source_options o = {model, config};
     snprintf(p->path, sizeof p->path, "%s", path);
+    snprintf(p->open_model, sizeof p->open_model, "%s", model ? model : "");
+    snprintf(p->open_config, sizeof p->open_config, "%s", config ? config : "");
     if (!(p->src = data_source_open(path, &o, err, errlen))) {
         snprintf(p->open_error, sizeof p->open_error, "%s", err);
         return -1;
@@ -252,6 +254,40 @@ static void destroy(pane *b)
     data_view_free(&p->view);
     tok_session_free(p->session);
     data_source_close(p->src);
+    data_clean_free_steps(p->replay, p->n_replay);
+}
+
+/* R after the file changed on disk: closes everything and opens the file
+ * again as data_pane_open did; the edit steps made so far are replayed on
+ * it once it is checked (data_clean_replay), so nothing typed is lost. */
+static void reload(pane_data *p)
+{
+    ds_action *steps;
+    size_t n;
+    if (data_clean_steps(p, &steps, &n) != 0) {
+        data_pane_say(p, true, "out of memory keeping the edits: not reloaded");
+        return;
+    }
+    char path[sizeof p->path], model[sizeof p->open_model], config[sizeof p->open_config];
+    char err[512];
+    memcpy(path, p->path, sizeof path);
+    memcpy(model, p->open_model, sizeof model);
+    memcpy(config, p->open_config, sizeof config);
+    pane super = p->super;
+    worker_notify notify = p->notify;
+    destroy(&p->super);
+    memset(p, 0, sizeof *p);
+    p->super = super;
+    p->notify = notify;
+    if (data_pane_open(&p->super, path, model[0] ? model : NULL, config[0] ? config : NULL, err,
+                       sizeof err) != 0) {
+        data_clean_free_steps(steps, n);
+        return;
+    }
+    p->replay = steps;
+    p->n_replay = n;
+    data_pane_say(p, false, "reloading %s%s", path, n ? "; the edits follow once it is checked"
+                                                      : "");
 }
 
 /* ------------------------------------------------------------ search */
@@ -727,6 +763,10 @@ static bool table_key(pane_data *p, int key)
 
 static bool view_key(pane_data *p, int key)
 {
+    if (key == 'R' && p->file_changed) {
+        reload(p);
+        return true;
+    }
     if (key != KEY_RESIZE)
         p->message[0] = '\0';
     bool back = key == KEY_ESC || key == KEY_BACKSPACE || key == KEY_LEFT || key == 127;
@@ -798,6 +838,9 @@ static int tick(pane *b, const pane_env *env)
     data_recover_poll(p);
     if (p->mode == DATA_MODE_STATS || p->filter_waits_stats)
         data_stats_follow(p);
+    if (!p->file_changed)
+        p->file_changed = dataset_changed(data_source_dataset(p->src), NULL, 0);
+    data_clean_replay(p);
     return loading(p) ? BUSY_TICK_MS : 0;
 }
 
@@ -861,7 +904,11 @@ static void draw_summary(pane_data *p, WINDOW *w, int y, const data_source_state
     if (p->dirty && k < (int)sizeof line)
         snprintf(line + k, sizeof line - (size_t)k, " %s unsaved edits", dot);
     text_put(w, y, b->x + 1, b->w - 2, theme_attr(THEME_TEXT) | A_BOLD, line);
-    if (st->stage != DATA_STAGE_DONE && st->stage != DATA_STAGE_FAILED)
+    if (p->file_changed)
+        text_putf(w, y + 1, b->x + 1, b->w - 2, theme_attr(THEME_ERROR) | A_BOLD,
+                  "%s changed on disk: R reloads it%s", p->path,
+                  p->edit && ds_edit_step_count(p->edit) ? " and replays the edits" : "");
+    else if (st->stage != DATA_STAGE_DONE && st->stage != DATA_STAGE_FAILED)
         draw_progress(p, w, y + 1, st);
     else if (st->message[0] || st->stage == DATA_STAGE_FAILED)
         text_put(w, y + 1, b->x + 1, b->w - 2, theme_attr(THEME_ERROR),

@@ -109,6 +109,13 @@ typedef struct {
      * for (0: the pass's) */
     size_t stats_top;
     double stats_threshold;
+    /* the file changed on disk since it was opened (dataset_changed): R
+     * reloads it as data_pane_open did, and the edit steps made so far wait
+     * in `replay` until the new session can take them */
+    bool file_changed;
+    char open_model[4096], open_config[4096];
+    ds_action *replay;
+    size_t n_replay;
 } pane_data;
 
 /* Metrics of RECORD (from the measure pass, the cache, or measured now) and
@@ -167,6 +174,13 @@ void data_clean_tag(pane_data *p, const char *tag);
 void data_clean_edit_record(pane_data *p);         /* $EDITOR */
 void data_clean_save(pane_data *p, const char *path, bool overwrite);
 void data_clean_split(pane_data *p, const char *spec);
+/* Deep copies of the session's steps (none without a session): 0, or -1
+ * when out of memory. */
+int data_clean_steps(const pane_data *p, ds_action **steps, size_t *n);
+/* Each tick after a reload: once the new session can open, applies the
+ * steps waiting in p->replay and says how many took. */
+void data_clean_replay(pane_data *p);
+void data_clean_free_steps(ds_action *steps, size_t n);
 /* Starts the whole-dataset action A on a data_job (data_clean_poll takes the
  * result, saying WHAT was done); false with the reason in the message line. */
 bool data_clean_start(pane_data *p, const ds_action *a, const char *what);

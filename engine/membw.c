@@ -1,0 +1,139 @@
+/* membw.c - read bandwidth (membw.h). A streaming read with several
+ * independent accumulators is what a decode step's weight reads are at best,
+ * so its rate bounds decoding from above: a bound measured with narrower or
+ * dependent loads (a sasum pass) underestimates the machine, and decode
+ * then appears to beat it. */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "membw.h"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define HAVE_X86_PATHS 1
+#endif
+
+enum { SLICE = 1 << 20 };   /* bytes per pool task */
+
+typedef uint64_t v8u __attribute__((vector_size(64)));
+
+/* XOR of SLICE bytes at P, four independent streams. */
+static uint64_t read_plain(const uint8_t *p)
+{
+    v8u a = {0}, b = {0}, c = {0}, d = {0};
+    for (size_t i = 0; i < SLICE; i += 256) {
+        v8u x[4];
+        memcpy(x, p + i, sizeof x);
+        a ^= x[0];
+        b ^= x[1];
+        c ^= x[2];
+        d ^= x[3];
+    }
+    a ^= b ^ c ^ d;
+    return a[0] ^ a[7];
+}
+
+#ifdef HAVE_X86_PATHS
+__attribute__((target("avx512f"))) static uint64_t read_avx512(const uint8_t *p)
+{
+    __m512i a = _mm512_setzero_si512(), b = a, c = a, d = a;
+    for (size_t i = 0; i < SLICE; i += 256) {
+        a = _mm512_xor_si512(a, _mm512_load_si512(p + i));
+        b = _mm512_xor_si512(b, _mm512_load_si512(p + i + 64));
+        c = _mm512_xor_si512(c, _mm512_load_si512(p + i + 128));
+        d = _mm512_xor_si512(d, _mm512_load_si512(p + i + 192));
+    }
+    a = _mm512_xor_si512(_mm512_xor_si512(a, b), _mm512_xor_si512(c, d));
+    return (uint64_t)_mm512_reduce_add_epi64(a);
+}
+
+__attribute__((target("avx2"))) static uint64_t read_avx2(const uint8_t *p)
+{
+    __m256i a = _mm256_setzero_si256(), b = a, c = a, d = a;
+    for (size_t i = 0; i < SLICE; i += 128) {
+        a = _mm256_xor_si256(a, _mm256_load_si256((const __m256i *)(p + i)));
+        b = _mm256_xor_si256(b, _mm256_load_si256((const __m256i *)(p + i + 32)));
+        c = _mm256_xor_si256(c, _mm256_load_si256((const __m256i *)(p + i + 64)));
+        d = _mm256_xor_si256(d, _mm256_load_si256((const __m256i *)(p + i + 96)));
+    }
+    a = _mm256_xor_si256(_mm256_xor_si256(a, b), _mm256_xor_si256(c, d));
+    return (uint64_t)_mm256_extract_epi64(a, 0) ^ (uint64_t)_mm256_extract_epi64(a, 3);
+}
+#endif
+
+typedef struct {
+    const uint8_t *buf;
+    uint64_t (*read)(const uint8_t *);
+    uint64_t *sinks;
+} bw_job;
+
+static void bw_task(void *arg, int i)
+{
+    bw_job *j = arg;
+    j->sinks[i] = j->read(j->buf + (size_t)i * SLICE);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static uint64_t (*widest(void))(const uint8_t *)
+{
+#ifdef HAVE_X86_PATHS
+    if (__builtin_cpu_supports("avx512f"))
+        return read_avx512;
+    if (__builtin_cpu_supports("avx2"))
+        return read_avx2;
+#endif
+    return read_plain;
+}
+
+double membw_read(pool *p, size_t bytes, int passes)
+{
+    int tasks = (int)((bytes + SLICE - 1) / SLICE);
+    size_t size = (size_t)tasks * SLICE;
+    uint8_t *buf = aligned_alloc(4096, size);
+    uint64_t *sinks = calloc((size_t)tasks, sizeof *sinks);
+    double best = 0;
+    if (buf && sinks) {
+        /* non-zero: untouched zero pages would all read one cached page */
+        memset(buf, 1, size);
+        bw_job j = {buf, widest(), sinks};
+        for (int rep = 0; rep < passes; rep++) {
+            double t0 = now_s();
+            pool_run(p, tasks, bw_task, &j);
+            double s = now_s() - t0;
+            best = s > 0 && (double)size / s > best ? (double)size / s : best;
+        }
+    }
+    free(buf);
+    free(sinks);
+    return best;
+}
+
+size_t membw_llc_bytes(void)
+{
+    size_t best = 0;
+    for (int i = 0; i < 8; i++) {
+        char path[128], unit = 0;
+        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/size", i);
+        FILE *f = fopen(path, "r");
+        unsigned long v = 0;
+        if (!f)
+            continue;
+        if (fscanf(f, "%lu%c", &v, &unit) >= 1) {
+            size_t b = unit == 'K' ? v << 10 : unit == 'M' ? v << 20 : v;
+            best = b > best ? b : best;
+        }
+        fclose(f);
+    }
+    return best;
+}

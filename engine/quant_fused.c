@@ -1,0 +1,249 @@
+/* quant_fused.c - AVX-512 VNNI one-row kernels (quant_fused.h). Each takes a
+ * 256-element chunk as four pieces of 64 weights straight from their blocks
+ * into unsigned byte codes (nibbles masked and shifted, Q8_0 shifted by 128),
+ * multiplies each piece with the int8 activations in one vpdpbusd, folds the
+ * pieces into the chunk's 16 block dots and steps the row's accumulators as
+ * quant_sum.h fixes: scales and offsets (the code offsets 8, 32, 128 and the
+ * K-quant mins) are formed exactly as quant_dot.c's unpacking forms them, so
+ * these kernels give the same bits as every other path. */
+#include "config.h"
+
+#include <string.h>
+
+#include "gguf.h"
+#include "quant_fused.h"
+#include "quant_impl.h"
+#include "quant_sum.h"
+
+#ifdef QUANT_SUM_X86
+
+/* Lane l takes entry l / 2 of S: a 32-element block's value for both of its
+ * 16-element blocks. */
+QUANT_AVX512 QUANT_INLINE __m512 twice(__m256 s)
+{
+    const __m512i half = _mm512_set_epi32(7, 7, 6, 6, 5, 5, 4, 4, 3, 3, 2, 2, 1, 1, 0, 0);
+    return _mm512_permutexvar_ps(half, _mm512_castps256_ps512(s));
+}
+
+/* The f16 at P as a float, by F16C. */
+QUANT_AVX512 QUANT_INLINE float half_at(const uint8_t *p)
+{
+    uint16_t h;
+    memcpy(&h, p, 2);
+    return _cvtsh_ss(h);
+}
+
+/* The f16 values of N <= 8 blocks BYTES apart from P (the rest zero). */
+QUANT_AVX512 QUANT_INLINE __m256 block_halves(const uint8_t *p, int bytes, int n)
+{
+    const __m256i lane = _mm256_set_epi32(7, 6, 5, 4, 3, 2, 1, 0);
+    __m256i g = _mm256_mmask_i32gather_epi32(_mm256_setzero_si256(), (__mmask8)((1u << n) - 1),
+                                             _mm256_mullo_epi32(lane, _mm256_set1_epi32(bytes)),
+                                             p, 1);
+    return _mm256_cvtph_ps(_mm256_cvtepi32_epi16(g));
+}
+
+/* A chunk's step of the accumulators ACC from the vpdpbusd sums of its four
+ * pieces and the per-block weight scales D and offsets M against the
+ * activations' DX and SX. */
+QUANT_AVX512 QUANT_INLINE __m512 chunk(__m512 acc, const __m512i *piece, __m512 d, __m512 m,
+                                       const float *dx, const float *sx)
+{
+    return quant_sum_step512(acc, quant_sum_blocks512(piece[0], piece[1], piece[2], piece[3]),
+                             _mm512_mul_ps(d, _mm512_loadu_ps(dx)), m, _mm512_loadu_ps(sx));
+}
+
+QUANT_AVX512 QUANT_INLINE __m512i dot64(__m512i w, const int8_t *x)
+{
+    return _mm512_dpbusd_epi32(_mm512_setzero_si512(), w, _mm512_loadu_si512(x));
+}
+
+/* The 32-element formats: block bytes, where the codes (and Q5's fifth
+ * bits, and Q4_1/Q5_1's min) sit, and the code offset OFF of the values
+ * d * (code - OFF) (+ min). */
+typedef struct {
+    int bytes, qs, qh, min;     /* qh, min: -1 when absent */
+    float off;
+    bool whole_bytes, iq4;      /* Q8_0's bytes; IQ4_NL's codebook */
+} legacy_fmt;
+
+static const legacy_fmt q8_0_fmt = {34, 2, -1, -1, 128, true, false};
+static const legacy_fmt q4_0_fmt = {18, 2, -1, -1, 8, false, false};
+static const legacy_fmt q4_1_fmt = {20, 4, -1, 2, 0, false, false};
+static const legacy_fmt q5_0_fmt = {22, 6, 2, -1, 16, false, false};
+static const legacy_fmt q5_1_fmt = {24, 8, 4, 2, 0, false, false};
+static const legacy_fmt iq4_nl_fmt = {18, 2, -1, -1, 128, false, true};
+
+/* Codes of blocks PA and PB (PB NULL: none) as 64 unsigned bytes. */
+QUANT_AVX512 QUANT_INLINE __m512i legacy_codes(const uint8_t *pa, const uint8_t *pb, legacy_fmt f)
+{
+    if (f.whole_bytes) {
+        __m256i hi = pb ? _mm256_loadu_si256((const __m256i *)(pb + f.qs)) : _mm256_set1_epi8(-128);
+        __m512i w = _mm512_inserti64x4(
+            _mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(pa + f.qs))), hi, 1);
+        return _mm512_xor_si512(w, _mm512_set1_epi8(-128));
+    }
+    __m128i qb = pb ? _mm_loadu_si128((const __m128i *)(pb + f.qs)) : _mm_setzero_si128();
+    __m256i v = _mm256_set_m128i(qb, _mm_loadu_si128((const __m128i *)(pa + f.qs)));
+    __m256i lo = _mm256_and_si256(v, _mm256_set1_epi8(0xf));
+    __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), _mm256_set1_epi8(0xf));
+    if (f.iq4) {
+        __m256i book =
+            _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)quant_iq4_codes));
+        lo = _mm256_shuffle_epi8(book, lo);
+        hi = _mm256_shuffle_epi8(book, hi);
+    }
+    __m512i w = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
+    w = _mm512_shuffle_i64x2(w, w, _MM_SHUFFLE(3, 1, 2, 0));
+    if (f.qh >= 0) {
+        uint32_t ha, hb = 0;
+        memcpy(&ha, pa + f.qh, 4);
+        if (pb)
+            memcpy(&hb, pb + f.qh, 4);
+        __mmask64 bits = (__mmask64)ha | (__mmask64)hb << 32;
+        w = _mm512_or_si512(w, _mm512_maskz_mov_epi8(bits, _mm512_set1_epi8(0x10)));
+    }
+    return w;
+}
+
+/* Eight 32-element blocks from P, N of them in the row, two per vpdpbusd;
+ * offsets min - off * d as quant_dot.c's unpack32 forms them. */
+QUANT_AVX512 QUANT_INLINE __m512 legacy_chunk(__m512 acc, const uint8_t *p, int n,
+                                              const int8_t *q, const float *dx, const float *sx,
+                                              legacy_fmt f)
+{
+    __m512i piece[4];
+#pragma GCC unroll 4
+    for (int j = 0; j < 4; j++) {
+        const uint8_t *pa = p + (size_t)(2 * j) * f.bytes;
+        piece[j] = 2 * j < n ? dot64(legacy_codes(pa, 2 * j + 1 < n ? pa + f.bytes : NULL, f),
+                                     q + 64 * j)
+                             : _mm512_setzero_si512();
+    }
+    __m512 d = twice(block_halves(p, f.bytes, n));
+    __m512 min = f.min >= 0 ? twice(block_halves(p + f.min, f.bytes, n)) : _mm512_setzero_ps();
+    __m512 m = _mm512_sub_ps(min, _mm512_mul_ps(_mm512_set1_ps(f.off), d));
+    return chunk(acc, piece, d, m, dx, sx);
+}
+
+QUANT_AVX512 QUANT_INLINE float legacy32(const uint8_t *row, const quant_act *a, legacy_fmt f)
+{
+    int nb = a->k / 32;
+    __m512 acc = _mm512_setzero_ps();
+    for (int b0 = 0; b0 < nb; b0 += 8)
+        acc = legacy_chunk(acc, row + (size_t)b0 * f.bytes, nb - b0 < 8 ? nb - b0 : 8,
+                           a->q + (size_t)b0 * 32, a->d + 2 * b0, a->s + 2 * b0, f);
+    return quant_sum_tree512(acc);
+}
+
+/* Q4_K and Q5_K: 8 sub-blocks of 32 with 6-bit scales and mins (unpacked
+ * as ggml does, four at a time in 32-bit words); chunk c's low nibbles are
+ * elements 64c..64c+31, its high nibbles the next 32; Q5_K's fifth bits
+ * are bits 2c and 2c+1 of qh. Scales d * sc and offsets -(dmin * m). */
+QUANT_AVX512 QUANT_INLINE float k45(const uint8_t *row, const quant_act *a, bool five)
+{
+    int bytes = five ? 176 : 144;
+    __m512 acc = _mm512_setzero_ps();
+    const __m256i nib = _mm256_set1_epi8(0xf), one = _mm256_set1_epi8(1);
+    for (int i = 0; i < a->k / 256; i++) {
+        const uint8_t *b = row + (size_t)i * bytes, *qs = b + (five ? 48 : 16);
+        uint32_t u[4];
+        memcpy(u, b + 4, 12);
+        u[3] = ((u[2] >> 4) & 0x0f0f0f0fu) | (((u[1] >> 6) & 0x03030303u) << 4);
+        uint32_t mins_lo = u[1] & 0x3f3f3f3fu;
+        u[1] = (u[2] & 0x0f0f0f0fu) | (((u[0] >> 6) & 0x03030303u) << 4);
+        u[2] = mins_lo;
+        u[0] &= 0x3f3f3f3fu;
+        __m128i sm = _mm_loadu_si128((const __m128i *)u);
+        __m256 sc = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(sm));
+        __m256 mn = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(sm, 8)));
+        __m512 d = twice(_mm256_mul_ps(_mm256_set1_ps(half_at(b)), sc));
+        __m512 m = twice(_mm256_xor_ps(_mm256_mul_ps(_mm256_set1_ps(half_at(b + 2)), mn),
+                                       _mm256_set1_ps(-0.0f)));
+        __m256i qh = five ? _mm256_loadu_si256((const __m256i *)(b + 16)) : _mm256_setzero_si256();
+        __m512i piece[4];
+#pragma GCC unroll 4
+        for (int c = 0; c < 4; c++) {
+            __m256i q = _mm256_loadu_si256((const __m256i *)(qs + 32 * c));
+            __m256i lo = _mm256_and_si256(q, nib);
+            __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), nib);
+            if (five) {
+                __m256i h0 = _mm256_srl_epi16(qh, _mm_cvtsi32_si128(2 * c));
+                __m256i h1 = _mm256_srl_epi16(qh, _mm_cvtsi32_si128(2 * c + 1));
+                lo = _mm256_or_si256(lo, _mm256_slli_epi16(_mm256_and_si256(h0, one), 4));
+                hi = _mm256_or_si256(hi, _mm256_slli_epi16(_mm256_and_si256(h1, one), 4));
+            }
+            piece[c] = dot64(_mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1),
+                             a->q + (size_t)i * 256 + 64 * c);
+        }
+        acc = chunk(acc, piece, d, m, a->d + 16 * i, a->s + 16 * i);
+    }
+    return quant_sum_tree512(acc);
+}
+
+/* Q6_K: two halves of 128; per 32 positions l the four outputs l, l+32,
+ * l+64, l+96 take ql's low and high nibbles and two bits of qh each;
+ * sixteen signed 8-bit scales, values d * sc * (code - 32). */
+QUANT_AVX512 QUANT_INLINE float q6k(const uint8_t *row, const quant_act *a)
+{
+    __m512 acc = _mm512_setzero_ps();
+    const __m256i nib = _mm256_set1_epi8(0xf), two = _mm256_set1_epi8(3);
+    for (int i = 0; i < a->k / 256; i++) {
+        const uint8_t *b = row + (size_t)i * 210;
+        __m512 d = _mm512_mul_ps(
+            _mm512_set1_ps(half_at(b + 208)),
+            _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(b + 192)))));
+        __m512 m = _mm512_mul_ps(_mm512_set1_ps(-32.0f), d);
+        __m512i piece[4];
+#pragma GCC unroll 2
+        for (int h = 0; h < 2; h++) {
+            const uint8_t *ql = b + 64 * h, *qhp = b + 128 + 32 * h;
+            __m256i l0 = _mm256_loadu_si256((const __m256i *)ql);
+            __m256i l1 = _mm256_loadu_si256((const __m256i *)(ql + 32));
+            __m256i qh = _mm256_loadu_si256((const __m256i *)qhp);
+            __m256i q[4];
+            for (int k = 0; k < 4; k++) {
+                __m256i lq = k & 1 ? l1 : l0;
+                __m256i low = k < 2 ? _mm256_and_si256(lq, nib)
+                                    : _mm256_and_si256(_mm256_srli_epi16(lq, 4), nib);
+                __m256i hb = _mm256_and_si256(_mm256_srl_epi16(qh, _mm_cvtsi32_si128(2 * k)), two);
+                q[k] = _mm256_or_si256(low, _mm256_slli_epi16(hb, 4));
+            }
+            for (int k = 0; k < 4; k += 2) {
+                int j = 2 * h + k / 2;
+                piece[j] = dot64(_mm512_inserti64x4(_mm512_castsi256_si512(q[k]), q[k + 1], 1),
+                                 a->q + (size_t)i * 256 + 64 * j);
+            }
+        }
+        acc = chunk(acc, piece, d, m, a->d + 16 * i, a->s + 16 * i);
+    }
+    return quant_sum_tree512(acc);
+}
+
+QUANT_AVX512 static bool fused(int type, const uint8_t *row, const quant_act *a, float *out)
+{
+    switch (type) {
+    case GGML_TYPE_Q8_0: *out = legacy32(row, a, q8_0_fmt); return true;
+    case GGML_TYPE_Q4_0: *out = legacy32(row, a, q4_0_fmt); return true;
+    case GGML_TYPE_Q4_1: *out = legacy32(row, a, q4_1_fmt); return true;
+    case GGML_TYPE_Q5_0: *out = legacy32(row, a, q5_0_fmt); return true;
+    case GGML_TYPE_Q5_1: *out = legacy32(row, a, q5_1_fmt); return true;
+    case GGML_TYPE_IQ4_NL: *out = legacy32(row, a, iq4_nl_fmt); return true;
+    case GGML_TYPE_Q4_K: *out = k45(row, a, false); return true;
+    case GGML_TYPE_Q5_K: *out = k45(row, a, true); return true;
+    case GGML_TYPE_Q6_K: *out = q6k(row, a); return true;
+    default: return false;
+    }
+}
+
+bool quant_fused_dot(int type, const uint8_t *row, const quant_act *a, float *out)
+{
+    return fused(type, row, a, out);
+}
+#else
+bool quant_fused_dot(int type, const uint8_t *row, const quant_act *a, float *out)
+{
+    (void)type, (void)row, (void)a, (void)out;
+    return false;
+}
+#endif

@@ -1,0 +1,204 @@
+/* test_quant_dot.c - the quantized products against float arithmetic: for
+ * every weight type and every kernel path this CPU runs (AVX-512 VNNI, AVX2,
+ * scalar), one-row and tiled (prefill) products equal the float dot of the
+ * dequantized weight rows with the dequantized activations within float
+ * rounding, and the quantized activations stay within Q8_0's rounding of the
+ * floats. And the result for a weight row and an activation row is the same
+ * bits alone (decode), in tiles of any count, at any place in a tile, and on
+ * every path: the next layer requantizes it, so K/V-cached decoding equals a
+ * recompute only if it is. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gguf.h"
+#include "quant.h"
+#include "quant_dot.h"
+
+enum { K = 576, ROWS = 5, TOKENS = 37 };   /* 576: two 256-blocks and a 64 tail */
+
+static uint32_t rng = 1;
+
+static float uniform(void)
+{
+    rng = rng * 1664525u + 1013904223u;
+    return (float)(rng >> 8) / (1 << 24) - 0.5f;
+}
+
+static const int types[] = {
+    GGML_TYPE_F16,  GGML_TYPE_BF16, GGML_TYPE_Q4_0, GGML_TYPE_Q4_1, GGML_TYPE_Q5_0,
+    GGML_TYPE_Q5_1, GGML_TYPE_Q8_0, GGML_TYPE_Q2_K, GGML_TYPE_Q3_K, GGML_TYPE_Q4_K,
+    GGML_TYPE_Q5_K, GGML_TYPE_Q6_K, GGML_TYPE_IQ4_NL, GGML_TYPE_IQ4_XS,
+};
+
+/* ROWS rows of TYPE: quantized floats where lathe has the quantizer, else
+ * random blocks whose f16 scales are set to ordinary values. */
+static uint8_t *make_rows(int type, int k, size_t *row_bytes)
+{
+    int elems, bytes;
+    assert_true(ggml_type_info(type, &elems, &bytes));
+    *row_bytes = ggml_row_bytes(type, k);
+    uint8_t *w = malloc(*row_bytes * ROWS);
+    float x[K];
+    assert_non_null(w);
+    for (int r = 0; r < ROWS; r++) {
+        uint8_t *row = w + (size_t)r * *row_bytes;
+        for (int i = 0; i < k; i++)
+            x[i] = uniform() * (1 + (i % 7 == 0));
+        if (quant_can_quantize(type)) {
+            assert_int_equal(quant_quantize_row(type, x, row, k), 0);
+            continue;
+        }
+        for (size_t i = 0; i < *row_bytes; i++)
+            row[i] = (uint8_t)(uniform() * 256 + 128);
+        static const struct { int type, off[2]; } halves[] = {
+            {GGML_TYPE_Q2_K, {80, 82}}, {GGML_TYPE_Q3_K, {108, -1}},
+            {GGML_TYPE_IQ4_NL, {0, -1}}, {GGML_TYPE_IQ4_XS, {0, -1}}};
+        for (size_t h = 0; h < 4; h++)
+            for (int b = 0; halves[h].type == type && b < k / elems; b++)
+                for (int f = 0; f < 2 && halves[h].off[f] >= 0; f++) {
+                    uint16_t v = quant_f32_to_f16(0.01f * (1 + uniform()));
+                    memcpy(row + (size_t)b * bytes + halves[h].off[f], &v, 2);
+                }
+    }
+    return w;
+}
+
+/* The activations as the kernels see them: d * q per element (one row). */
+static void dequantized_act(const float *x, int k, float *out)
+{
+    quant_act a;
+    void *buf = malloc(quant_act_bytes(1, k));
+    assert_non_null(buf);
+    quant_act_init(&a, buf, x, 1, k);
+    for (int i = 0; i < k; i++) {
+        out[i] = a.d[i / 16] * a.q[i];
+        assert_true(fabsf(out[i] - x[i]) <= a.d[i / 16] * 0.5f + 1e-6f);
+    }
+    free(buf);
+}
+
+/* Float reference for W_r . x_t and the scale of its terms, sum |w x|. */
+static double reference(int type, const uint8_t *row, const float *xt, int k, double *mag)
+{
+    float w[K], xq[K];
+    assert_int_equal(quant_dequantize_row(type, row, w, k), 0);
+    if (type == GGML_TYPE_F16 || type == GGML_TYPE_BF16)
+        memcpy(xq, xt, (size_t)k * sizeof *xq);
+    else
+        dequantized_act(xt, k, xq);
+    double s = 0;
+    *mag = 0;
+    for (int i = 0; i < k; i++) {
+        s += (double)w[i] * xq[i];
+        *mag += fabs((double)w[i] * xq[i]);
+    }
+    return s;
+}
+
+/* Y[t * ROWS + r] = W_r . x_t for the N rows of X, as one product. */
+static void product(int type, const uint8_t *w, size_t rb, int k, const float *x, int n,
+                    float *y)
+{
+    void *buf = malloc(quant_act_bytes(n, k));
+    assert_non_null(buf);
+    quant_act a;
+    quant_act_init(&a, buf, x, n, k);
+    quant_dot_rows(type, w, rb, 0, ROWS, &a, y, ROWS);
+    free(buf);
+}
+
+/* WANT (this path's one-row result) and GOT (from WHAT) bit for bit. */
+static void assert_same_bits(float got, float want, const char *what, const char *path, int type,
+                             int r, int t)
+{
+    if (memcmp(&got, &want, sizeof got))
+        fail_msg("%s %s row %d token %d: one-row %.9g, but %s %.9g", path, ggml_type_name(type),
+                 r, t, (double)want, what, (double)got);
+}
+
+/* Every token alone, all TOKENS together (three tiles, the last partly full)
+ * and SHIFTED of them from token 5 on (each at another place in its tile). */
+enum { SHIFT = 5, SHIFTED = 20 };
+
+static void check_type(int type, int k, const char *path, float *scalar_y)
+{
+    size_t rb;
+    uint8_t *w = make_rows(type, k, &rb);
+    float *x = malloc(sizeof(float) * TOKENS * K);
+    float *y1 = malloc(sizeof(float) * TOKENS * ROWS), *yn = malloc(sizeof(float) * TOKENS * ROWS);
+    float *ys = malloc(sizeof(float) * SHIFTED * ROWS);
+    assert_true(x && y1 && yn && ys);
+    for (int i = 0; i < TOKENS * k; i++)
+        x[i] = uniform() * 3;
+    for (int t = 0; t < TOKENS; t++)
+        product(type, w, rb, k, x + (size_t)t * k, 1, y1 + (size_t)t * ROWS);
+    product(type, w, rb, k, x, TOKENS, yn);
+    product(type, w, rb, k, x + (size_t)SHIFT * k, SHIFTED, ys);
+    for (int r = 0; r < ROWS; r++)
+        for (int t = 0; t < TOKENS; t++) {
+            float got = y1[t * ROWS + r];
+            double mag, want = reference(type, w + r * rb, x + (size_t)t * k, k, &mag);
+            if (fabs(got - want) > 1e-5 * mag + 1e-30)
+                fail_msg("%s %s row %d token %d: %.8g, want %.8g (sum |wx| %g)", path,
+                         ggml_type_name(type), r, t, got, want, mag);
+            assert_same_bits(yn[t * ROWS + r], got, "tiled", path, type, r, t);
+            if (t >= SHIFT && t < SHIFT + SHIFTED)
+                assert_same_bits(ys[(t - SHIFT) * ROWS + r], got, "shifted tile", path, type, r,
+                                 t);
+            float *s = scalar_y + (size_t)t * ROWS + r;
+            if (!strcmp(path, "scalar"))
+                *s = got;
+            else if (type != GGML_TYPE_F16 && type != GGML_TYPE_BF16)
+                assert_same_bits(*s, got, "the scalar path", path, type, r, t);
+            else if (fabsf(got - *s) > 1e-5 * mag)
+                fail_msg("%s %s row %d token %d: %g, scalar path %g", path,
+                         ggml_type_name(type), r, t, got, *s);
+        }
+    free(w);
+    free(x);
+    free(y1);
+    free(yn);
+    free(ys);
+}
+
+static void test_every_type_every_path(void **state)
+{
+    (void)state;
+    const char *names[8];
+    int n = quant_dot_paths(names, 8);
+    assert_true(n >= 1);
+    assert_string_equal(names[n - 1], "scalar");
+    float *scalar_y = malloc(sizeof(float) * TOKENS * ROWS);
+    assert_non_null(scalar_y);
+    for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
+        int elems;
+        ggml_type_info(types[t], &elems, NULL);
+        int k = elems == 256 ? 512 : K;
+        assert_true(quant_dot_supported(types[t]));
+        for (int p = n - 1; p >= 0; p--) {
+            rng = 1000 + (uint32_t)t;
+            assert_true(quant_dot_use(names[p]));
+            check_type(types[t], k, names[p], scalar_y);
+        }
+    }
+    assert_true(quant_dot_use(names[0]));
+    free(scalar_y);
+    assert_false(quant_dot_supported(GGML_TYPE_F32));
+    assert_false(quant_dot_supported(GGML_TYPE_IQ2_XXS));
+    assert_false(quant_dot_use("no-such-path"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_every_type_every_path),
+    };
+    return cmocka_run_group_tests_name("quant_dot", tests, NULL, NULL);
+}
