@@ -22,6 +22,7 @@ static const char *const lora_modules[] = {"q_proj", "k_proj", "v_proj", "o_proj
                                            "up_proj", "down_proj", NULL};
 static const char *const ds_types[] = {"alpaca", "sharegpt", "messages", "completion",
                                        "input_output", NULL};
+static const char *const alarm_actions[] = {"off", "warn", "pause", "stop", NULL};
 
 #define TOP(field) .scope = CS_TOP, .offset = offsetof(train_config, field)
 #define DS(field) .scope = CS_DATASET, .offset = offsetof(config_dataset, field)
@@ -166,6 +167,46 @@ const cs_key config_schema[] = {
      .default_yaml = "1", .min = 1, .max = STEPS, .help = "log metrics every N steps"},
     {.key = "output_dir", .type = CS_STRING, .group = CS_GROUP_EVAL, TOP(output_dir),
      .unset_means = "runs/<timestamp>", .help = "run directory, relative to the current directory"},
+    /* Alarms: what to do when a run goes wrong (warn; pause; stop, saving a checkpoint) */
+    {.key = "alarm_overfit", .type = CS_ENUM, .group = CS_GROUP_ALARMS, TOP(alarm_overfit),
+     .default_yaml = "warn", .choices = alarm_actions,
+     .help = "evaluation loss rising alarm_overfit_evals times running while the training "
+             "loss falls: off, warn, pause, or stop (after a checkpoint)"},
+    {.key = "alarm_overfit_evals", .type = CS_INT, .group = CS_GROUP_ALARMS,
+     TOP(alarm_overfit_evals), .default_yaml = "3", .min = 1, .max = BIG,
+     .help = "rising evaluations in a row that make alarm_overfit fire"},
+    {.key = "alarm_loss_spike", .type = CS_ENUM, .group = CS_GROUP_ALARMS,
+     TOP(alarm_loss_spike), .default_yaml = "warn", .choices = alarm_actions,
+     .help = "a training loss alarm_loss_spike_sigma standard deviations above the last 50 "
+             "steps' mean: off, warn, pause, or stop (after a checkpoint)"},
+    {.key = "alarm_loss_spike_sigma", .type = CS_FLOAT, .group = CS_GROUP_ALARMS,
+     TOP(alarm_loss_spike_sigma), .default_yaml = "4", .min = 0, .max = BIG,
+     .flags = CS_MIN_OPEN, .help = "standard deviations above the mean that make a loss spike"},
+    {.key = "alarm_grad_norm", .type = CS_ENUM, .group = CS_GROUP_ALARMS, TOP(alarm_grad_norm),
+     .default_yaml = "warn", .choices = alarm_actions,
+     .help = "a gradient norm alarm_grad_norm_factor times the last 50 steps' median: off, "
+             "warn, pause, or stop (after a checkpoint)"},
+    {.key = "alarm_grad_norm_factor", .type = CS_FLOAT, .group = CS_GROUP_ALARMS,
+     TOP(alarm_grad_norm_factor), .default_yaml = "10", .min = 1, .max = BIG,
+     .help = "times the median gradient norm that make an explosion"},
+    {.key = "alarm_nonfinite", .type = CS_ENUM, .group = CS_GROUP_ALARMS, TOP(alarm_nonfinite),
+     .default_yaml = "warn", .choices = alarm_actions,
+     .help = "a step skipped for a non-finite loss or gradient (see nan_tolerance): off, "
+             "warn, pause, or stop (after a checkpoint)"},
+    {.key = "alarm_throughput", .type = CS_ENUM, .group = CS_GROUP_ALARMS,
+     TOP(alarm_throughput), .default_yaml = "warn", .choices = alarm_actions,
+     .help = "tokens/s below alarm_throughput_drop of the last 50 steps' median for 5 steps "
+             "running: off, warn, pause, or stop (after a checkpoint)"},
+    {.key = "alarm_throughput_drop", .type = CS_FLOAT, .group = CS_GROUP_ALARMS,
+     TOP(alarm_throughput_drop), .default_yaml = "0.5", .min = 0, .max = 1,
+     .flags = CS_MIN_OPEN | CS_MAX_OPEN, .help = "share of the median throughput that is a drop"},
+    {.key = "alarm_memory", .type = CS_ENUM, .group = CS_GROUP_ALARMS, TOP(alarm_memory),
+     .default_yaml = "warn", .choices = alarm_actions,
+     .help = "the process's resident memory above alarm_memory_fraction of the limit (RAM, "
+             "or the cgroup's limit when lower): off, warn, pause, or stop (after a checkpoint)"},
+    {.key = "alarm_memory_fraction", .type = CS_FLOAT, .group = CS_GROUP_ALARMS,
+     TOP(alarm_memory_fraction), .default_yaml = "0.9", .min = 0, .max = 1,
+     .flags = CS_MIN_OPEN, .help = "share of the memory limit that is near it"},
     /* System */
     {.key = "threads", .type = CS_INT, .group = CS_GROUP_SYSTEM, TOP(threads), .min = 1,
      .max = 4096, .unset_means = "all cores", .help = "compute threads for training and evaluation"},
@@ -348,7 +389,8 @@ bool config_axolotl_harmless(const cs_foreign_key *k, const char *value)
 }
 
 static const char *const group_names[CS_GROUP_COUNT] = {
-    "Model", "Data", "Method", "Optimization", "Schedule", "Evaluation and saving", "System",
+    "Model", "Data", "Method", "Optimization", "Schedule", "Evaluation and saving", "Alarms",
+    "System",
 };
 
 const char *config_group_name(cs_group g)

@@ -27,6 +27,7 @@ typedef enum {
     CS_GROUP_OPTIMIZATION,
     CS_GROUP_SCHEDULE,
     CS_GROUP_EVAL,
+    CS_GROUP_ALARMS,
     CS_GROUP_SYSTEM,
     CS_GROUP_COUNT
 } cs_group;

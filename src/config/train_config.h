@@ -27,6 +27,9 @@ typedef enum {
     CONFIG_DS_ALPACA, CONFIG_DS_SHAREGPT, CONFIG_DS_MESSAGES, CONFIG_DS_COMPLETION,
     CONFIG_DS_INPUT_OUTPUT
 } config_dataset_type;
+typedef enum {
+    CONFIG_ALARM_OFF, CONFIG_ALARM_WARN, CONFIG_ALARM_PAUSE, CONFIG_ALARM_STOP
+} config_alarm_action;
 
 /* Unset optional numbers: integers hold CONFIG_UNSET, floats hold NAN. */
 #define CONFIG_UNSET (-1)
@@ -84,6 +87,12 @@ typedef struct {
     bool load_best_model_at_end;
     int64_t logging_steps;
     char *output_dir;           /* NULL: runs/<timestamp> */
+    /* Alarms */
+    config_alarm_action alarm_overfit, alarm_loss_spike, alarm_grad_norm, alarm_nonfinite,
+        alarm_throughput, alarm_memory;
+    int64_t alarm_overfit_evals;
+    double alarm_loss_spike_sigma, alarm_grad_norm_factor, alarm_throughput_drop,
+        alarm_memory_fraction;
     /* System */
     int64_t threads;            /* CONFIG_UNSET: all cores */
     int64_t nan_tolerance;

@@ -42,6 +42,16 @@ const char *run_alarm_action_name(run_alarm_action a)
     return (size_t)a < sizeof actions / sizeof actions[0] ? actions[a] : "?";
 }
 
+int run_alarm_parse(const char *name, run_alarm_kind *out)
+{
+    for (size_t i = 0; i < RUN_ALARM_COUNT; i++)
+        if (!strcmp(name, names[i])) {
+            *out = (run_alarm_kind)i;
+            return 0;
+        }
+    return -1;
+}
+
 int run_alarm_action_parse(const char *name, run_alarm_action *out)
 {
     for (size_t i = 0; i < sizeof actions / sizeof actions[0]; i++)
@@ -127,9 +137,6 @@ static int check_loss(run_alarm *a, int64_t step, double loss, run_alarm_hit *ou
 
 static int check_grad(run_alarm *a, int64_t step, double g, run_alarm_hit *out)
 {
-    if (!isfinite(g))
-        return fire(a, RUN_ALARM_GRAD_NORM, step, out,
-                    "gradient norm at step %lld is not finite", (long long)step);
     if (!has_history(a))
         return 0;
     double med = median_of(a->grad, a->n);
@@ -166,9 +173,9 @@ static void push(run_alarm *a, double loss, double grad, double tps)
 int run_alarm_step(run_alarm *a, int64_t step, double loss, double grad_norm,
                    double tokens_per_s, run_alarm_hit *out)
 {
-    if (!isfinite(loss))
-        return fire(a, RUN_ALARM_NONFINITE, step, out,
-                    "step %lld was skipped: its loss is not finite", (long long)step);
+    if (!isfinite(loss) || !isfinite(grad_norm))
+        return fire(a, RUN_ALARM_NONFINITE, step, out, "step %lld was skipped: its %s is not "
+                    "finite", (long long)step, isfinite(loss) ? "gradient" : "loss");
     int n = check_loss(a, step, loss, out);
     n += check_grad(a, step, grad_norm, out + n);
     n += check_throughput(a, step, tokens_per_s, out + n);

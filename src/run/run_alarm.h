@@ -2,7 +2,8 @@
  * would otherwise find an hour late: overfitting (evaluation loss rising for
  * N evaluations in a row while the training loss falls), a loss spike (beyond
  * k standard deviations of the recent window), a gradient-norm explosion
- * (k times the recent median, or non-finite), a skipped non-finite step, a
+ * (k times the recent median), a step skipped for a non-finite loss or
+ * gradient (the trainer skips those), a
  * throughput drop (below a fraction of the recent median for several steps
  * running: one slow step for an evaluation or a checkpoint is not a drop),
  * and memory near the limit.
@@ -70,12 +71,15 @@ typedef struct {
 run_alarm_config run_alarm_defaults(void);
 const char *run_alarm_name(run_alarm_kind k);          /* "overfit", "loss_spike", ... */
 const char *run_alarm_action_name(run_alarm_action a); /* "off", "warn", "pause", "stop" */
+/* Parses an alarm's name; -1 when NAME is none of them. */
+int run_alarm_parse(const char *name, run_alarm_kind *out);
 /* Parses an action name; -1 when NAME is none of them. */
 int run_alarm_action_parse(const char *name, run_alarm_action *out);
 
 void run_alarm_init(run_alarm *a, const run_alarm_config *cfg);
 
-/* Feed one training step (a skipped step has a non-finite loss). Returns
+/* Feed one training step (a skipped step has a non-finite loss or gradient
+ * norm, and does not enter the window). Returns
  * the number of alarms written to OUT (room for RUN_ALARM_COUNT). */
 int run_alarm_step(run_alarm *a, int64_t step, double loss, double grad_norm,
                    double tokens_per_s, run_alarm_hit *out);

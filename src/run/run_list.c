@@ -1,6 +1,9 @@
 /* run_list.c - the run directories under a folder and how far each got (see
- * run_list.h). Reads only summary.json and the tail of metrics.jsonl, so a
- * pane can call it about once a second while a run is writing. */
+ * run_list.h). Asks the lock without taking it and reads only summary.json
+ * and the tail of metrics.jsonl, so a pane can call it about once a second
+ * while a run is writing. The lock is asked first: a run that ends writes
+ * its summary before it lets the lock go, so it is never seen between the
+ * two as interrupted. */
 #include "run_list.h"
 
 #include <dirent.h>
@@ -17,6 +20,7 @@
 #include <jansson.h>
 
 #include "grow.h"
+#include "run_lock.h"
 
 /* The last metrics.jsonl row is within this many bytes of the end. */
 #define TAIL_BYTES 4096
@@ -24,6 +28,8 @@
 const char *run_list_state_name(run_list_state s)
 {
     switch (s) {
+    case RUN_LIST_RUNNING:
+        return "running";
     case RUN_LIST_FINISHED:
         return "finished";
     case RUN_LIST_STOPPED:
@@ -31,7 +37,7 @@ const char *run_list_state_name(run_list_state s)
     case RUN_LIST_FAILED:
         return "failed";
     default:
-        return "running or interrupted";
+        return "interrupted";
     }
 }
 
@@ -92,6 +98,30 @@ static void from_metrics_tail(const char *path, run_list_entry *e)
     }
 }
 
+/* E's state and owner for the run directory RUN, and the summary's figures
+ * when it ended; false when it has no summary.json. */
+static bool probe(const char *run, run_list_entry *e)
+{
+    char path[PATH_MAX];
+    e->owner = run_lock_holder(run);
+    snprintf(path, sizeof path, "%s/summary.json", run);
+    bool has_summary = from_summary(path, e);
+    if (e->owner)
+        e->state = RUN_LIST_RUNNING;
+    else if (!has_summary)
+        e->state = RUN_LIST_UNFINISHED;
+    return has_summary;
+}
+
+run_list_state run_list_probe(const char *run, long *owner)
+{
+    run_list_entry e = {0};
+    probe(run, &e);
+    if (owner)
+        *owner = e.owner;
+    return e.state;
+}
+
 /* Fills E for the run directory DIR/NAME; false when it holds no run. */
 static bool read_run(const char *dir, const char *name, time_t now, run_list_entry *e)
 {
@@ -102,18 +132,15 @@ static bool read_run(const char *dir, const char *name, time_t now, run_list_ent
     e->steps = -1;
     e->loss = NAN;
     snprintf(metrics, sizeof metrics, "%s/%s/metrics.jsonl", dir, name);
-    snprintf(path, sizeof path, "%s/%s/summary.json", dir, name);
+    snprintf(path, sizeof path, "%s/%s", dir, name);
     bool has_metrics = stat(metrics, &st) == 0;
-    bool has_summary = from_summary(path, e);
+    bool has_summary = probe(path, e);
     if (!has_metrics && !has_summary)
         return false;
-    if (!has_summary)
+    if (!has_summary || e->state == RUN_LIST_RUNNING)
         from_metrics_tail(metrics, e);
-    if (!has_metrics) {
-        snprintf(path, sizeof path, "%s/%s", dir, name);
-        if (stat(path, &st) != 0)
-            return false;
-    }
+    if (!has_metrics && stat(path, &st) != 0)
+        return false;
     e->age_s = difftime(now, st.st_mtime);
     return true;
 }

@@ -12,29 +12,48 @@
 #include "clock.h"
 #include "run_session_impl.h"
 
+/* The stable names events.jsonl's "kind" carries: never renamed, so any
+ * reader of any run can tell events apart. */
+static const struct {
+    run_event_kind kind;
+    const char *name;
+} event_names[] = {
+    {RUN_EVENT_END, "end"},
+    {RUN_EVENT_NONFINITE_STOP, "nonfinite_stop"},
+    {RUN_EVENT_SKIPPED_STEP, "skipped_step"},
+    {RUN_EVENT_PAUSED, "paused"},
+    {RUN_EVENT_CONTINUED, "continued"},
+    {RUN_EVENT_LR_MULTIPLIER, "lr_multiplier"},
+    {RUN_EVENT_STARTED, "started"},
+    {RUN_EVENT_DATA, "data"},
+    {RUN_EVENT_WARNING, "warning"},
+    {RUN_EVENT_CHECKPOINT, "checkpoint"},
+    {RUN_EVENT_CHECKPOINT_FAILED, "checkpoint_failed"},
+    {RUN_EVENT_FINAL_CHECKPOINT_FAILED, "final_checkpoint_failed"},
+    {RUN_EVENT_EVALUATED, "evaluated"},
+    {RUN_EVENT_EVAL_FAILED, "eval_failed"},
+    {RUN_EVENT_EARLY_STOP, "early_stop"},
+    {RUN_EVENT_BEST_LOADED, "best_loaded"},
+    {RUN_EVENT_OUTPUT, "output"},
+    {RUN_EVENT_OUTPUT_FAILED, "output_failed"},
+    {RUN_EVENT_ALARM, "alarm"},
+    {RUN_EVENT_UNKNOWN, "unknown"},
+};
+
 const char *run_event_name(run_event_kind k)
 {
-    switch (k) {
-    case RUN_EVENT_END: return "end";
-    case RUN_EVENT_NONFINITE_STOP: return "non-finite stop";
-    case RUN_EVENT_SKIPPED_STEP: return "skipped step";
-    case RUN_EVENT_PAUSED: return "paused";
-    case RUN_EVENT_CONTINUED: return "continued";
-    case RUN_EVENT_LR_MULTIPLIER: return "lr multiplier";
-    case RUN_EVENT_STARTED: return "started";
-    case RUN_EVENT_DATA: return "data";
-    case RUN_EVENT_WARNING: return "warning";
-    case RUN_EVENT_CHECKPOINT: return "checkpoint";
-    case RUN_EVENT_CHECKPOINT_FAILED: return "checkpoint failed";
-    case RUN_EVENT_FINAL_CHECKPOINT_FAILED: return "final checkpoint failed";
-    case RUN_EVENT_EVALUATED: return "evaluated";
-    case RUN_EVENT_EVAL_FAILED: return "eval failed";
-    case RUN_EVENT_EARLY_STOP: return "early stopping";
-    case RUN_EVENT_BEST_LOADED: return "best loaded";
-    case RUN_EVENT_OUTPUT: return "output";
-    case RUN_EVENT_OUTPUT_FAILED: return "output failed";
-    }
-    return "event";
+    for (size_t i = 0; i < sizeof event_names / sizeof event_names[0]; i++)
+        if (event_names[i].kind == k)
+            return event_names[i].name;
+    return "unknown";
+}
+
+run_event_kind run_event_parse(const char *name)
+{
+    for (size_t i = 0; name && i < sizeof event_names / sizeof event_names[0]; i++)
+        if (!strcmp(event_names[i].name, name))
+            return event_names[i].kind;
+    return RUN_EVENT_UNKNOWN;
 }
 
 /* ------------------------------------------------------------ the queue */

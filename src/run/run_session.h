@@ -42,6 +42,7 @@
 #include <stdint.h>
 
 #include "config_diag.h"
+#include "run_alarm.h"
 #include "trainer.h"
 
 typedef struct run_session run_session;
@@ -109,10 +110,16 @@ typedef enum {
     RUN_EVENT_BEST_LOADED,     /* load_best_model_at_end put the best weights back */
     RUN_EVENT_OUTPUT,          /* adapter/ or model.gguf written */
     RUN_EVENT_OUTPUT_FAILED,
+    RUN_EVENT_ALARM,           /* an alarm fired (run_alarm.h): the record's alarm and
+                                * action say which and what was done */
+    RUN_EVENT_UNKNOWN,         /* read back from a log that did not name its kind */
 } run_event_kind;
 
-/* A short lower-case name ("checkpoint failed"). */
+/* The kind's stable name, as events.jsonl's "kind" field spells it
+ * ("checkpoint_failed"); "unknown" for a value outside the enumeration. */
 const char *run_event_name(run_event_kind k);
+/* The kind a name spells; RUN_EVENT_UNKNOWN for NULL or any other text. */
+run_event_kind run_event_parse(const char *name);
 
 typedef enum { RUN_RECORD_STEP = 0, RUN_RECORD_EVAL, RUN_RECORD_EVENT } run_record_kind;
 
@@ -130,12 +137,17 @@ typedef struct {
     /* events */
     run_event_kind event;
     const char *text;          /* valid until the next poll */
+    run_alarm_kind alarm;      /* RUN_EVENT_ALARM: which alarm fired */
+    run_alarm_action action;   /* RUN_EVENT_ALARM: what the session did about it */
 } run_record;
 
 typedef struct {
     run_session_state state;
     const run_record *records; /* new since the last poll, in order; valid until the next */
     size_t n;
+    bool reset;                /* run_follow_poll only: the logs were rewritten (a
+                                * --resume), so RECORDS is the whole history again and
+                                * replaces every record handed out before */
 } run_poll;
 
 typedef struct {

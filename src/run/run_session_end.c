@@ -79,9 +79,14 @@ static const char *state_name(trainer_state st)
 }
 
 /* Why training ended, in the words of the config the user wrote. */
-static void end_text(const run_session *s, const trainer_status *st, char *buf, size_t len)
+static void end_text(run_session *s, const trainer_status *st, char *buf, size_t len)
 {
-    if (st->end == TRAINER_END_MAX_STEPS && s->cfg.max_steps == CONFIG_UNSET)
+    pthread_mutex_lock(&s->mu);
+    const char *alarm = s->alarm_stop;
+    pthread_mutex_unlock(&s->mu);
+    if (st->end == TRAINER_END_STOP && alarm)
+        snprintf(buf, len, "stopped by the %s alarm", alarm);
+    else if (st->end == TRAINER_END_MAX_STEPS && s->cfg.max_steps == CONFIG_UNSET)
         snprintf(buf, len, "completed num_epochs: %lld", (long long)s->cfg.num_epochs);
     else if (st->end == TRAINER_END_STOP && s->early_stopped)
         snprintf(buf, len, "stopped by early stopping (patience %lld)",

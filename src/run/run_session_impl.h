@@ -3,7 +3,8 @@
  * queue), run_session_setup.c (preparation, on the worker), run_session_step.c
  * (the trainer thread's step hook: evaluations and checkpoints),
  * run_session_end.c (the end hook: final checkpoint, evaluation, outputs,
- * summary.json) and run_session_poll.c (the consumer: logs and records).
+ * summary.json), run_session_poll.c (the consumer: logs and records) and
+ * run_session_alarm.c (the consumer: alarms over those records).
  *
  * Who touches what: fields under "under mu" only with the mutex held. The
  * run's objects belong to the worker while it prepares, then to the trainer
@@ -23,6 +24,7 @@
 #include "pipe_source.h"
 #include "pipeline.h"
 #include "ring.h"
+#include "run_alarm.h"
 #include "run_dir.h"
 #include "run_session.h"
 #include "train_bind.h"
@@ -64,6 +66,7 @@ struct run_session {
     bool failed;               /* the run could not do or write something */
     char *failure;             /* what to say of it at the end (NULL: told already) */
     run_session_status live;   /* what the status reports, kept by the threads */
+    const char *alarm_stop;    /* the alarm that stopped the run (its name), or NULL */
 
     /* The run (see the header comment for who owns what). */
     train_config cfg;
@@ -109,6 +112,8 @@ struct run_session {
     run_notes deferred;        /* messages told at the next poll, after the records
                                 * before them were shown */
     bool closed;               /* the logs are closed: the run is over */
+    run_alarm alarms;          /* set up by the worker, then the consumer's */
+    uint64_t mem_limit;        /* bytes the process may use (mem_limit.h); 0: unknown */
 };
 
 /* run_session.c */
@@ -150,10 +155,21 @@ int run_session_checkpoint(run_session *s, int64_t step, run_event_kind kind_fai
 /* Copies the trainer's progress into the status (mu taken). */
 void run_session_update_live(run_session *s);
 
+/* run_session_alarm.c */
+/* The alarms as the config sets them, and the memory limit (worker). */
+void run_session_alarm_setup(run_session *s);
+/* Feeds a step or an evaluation the consumer logged to the alarms; one that
+ * fires is logged, told and carried out (consumer). */
+void run_session_alarm_step(run_session *s, const ring_record *rec);
+void run_session_alarm_eval(run_session *s, const ring_record *rec);
+
 /* run_session_end.c (trainer thread) */
 void run_session_on_end(void *ctx);
 
 /* run_session_poll.c (consumer) */
+/* Logs the event R (its kind, step, elapsed time, alarm fields) with TEXT,
+ * tells it when the user must see it, and hands it back, taking TEXT. */
+void run_session_poll_event(run_session *s, run_record *r, char *text);
 /* JSON has no NaN or infinity: a non-finite number is logged as null. */
 json_t *run_session_json_num(double v);
 /* Frees the records poll handed back; closes the logs and unlocks the

@@ -60,6 +60,9 @@ static void tell(run_session *s, run_event_kind k, const char *text)
     case RUN_EVENT_EVAL_FAILED:
         defer(s, RUN_WARNING, "%s", text);
         break;
+    case RUN_EVENT_ALARM:
+        defer(s, RUN_WARNING, "warning: %s", text);
+        break;
     case RUN_EVENT_EARLY_STOP:
     case RUN_EVENT_BEST_LOADED:
         defer(s, RUN_INFO, "%s", text);
@@ -110,10 +113,16 @@ static void log_eval(run_session *s, int64_t step, double loss)
     json_decref(row);
 }
 
-static void log_event(run_session *s, int64_t step, double elapsed, const char *text)
+/* An event's row: its stable kind name beside its text, and for an alarm
+ * which one fired and what was done. */
+static void log_event(run_session *s, const run_record *r)
 {
-    json_t *row = json_pack("{sI sf ss}", "step", (json_int_t)step, "elapsed_s", elapsed,
-                            "event", text);
+    json_t *row = json_pack("{sI sf ss ss}", "step", (json_int_t)r->step, "elapsed_s",
+                            r->elapsed_s, "kind", run_event_name(r->event), "event", r->text);
+    if (row && r->event == RUN_EVENT_ALARM) {
+        json_object_set_new(row, "alarm", json_string(run_alarm_name(r->alarm)));
+        json_object_set_new(row, "action", json_string(run_alarm_action_name(r->action)));
+    }
     log_row(s, s->rd.events, row);
     json_decref(row);
 }
@@ -139,42 +148,54 @@ static void hand_back(run_session *s, const run_record *r, char *text)
         texts[s->n_texts++] = text;
 }
 
+void run_session_poll_event(run_session *s, run_record *r, char *text)
+{
+    r->kind = RUN_RECORD_EVENT;
+    r->text = text;
+    log_event(s, r);
+    tell(s, r->event, text);
+    hand_back(s, r, text);
+}
+
 static void handle_event(run_session *s, run_event_kind k, int64_t step, double elapsed,
                          char *text)
 {
-    log_event(s, step, elapsed, text);
-    tell(s, k, text);
-    run_record r = {.kind = RUN_RECORD_EVENT, .step = step, .elapsed_s = elapsed, .event = k,
-                    .text = text};
-    hand_back(s, &r, text);
+    run_record r = {.step = step, .elapsed_s = elapsed, .event = k};
+    run_session_poll_event(s, &r, text);
 }
 
+static void handle_step(run_session *s, const ring_record *rec)
+{
+    s->last = *rec;
+    run_record r = {.kind = RUN_RECORD_STEP, .step = rec->step, .elapsed_s = rec->elapsed_s,
+                    .epoch = rec->epoch, .loss = rec->loss, .lr = rec->lr,
+                    .grad_norm = rec->grad_norm, .tokens_per_s = rec->tokens_per_s,
+                    .rss_bytes = rec->mem_bytes,
+                    .logged = rec->step % s->cfg.logging_steps == 0};
+    if (r.logged) {
+        json_t *row = step_row(rec);
+        log_row(s, s->rd.metrics, row);
+        json_decref(row);
+    }
+    hand_back(s, &r, NULL);
+    run_session_alarm_step(s, rec);
+}
+
+/* Each record is handed back before the alarm it sets off. */
 static void handle_record(run_session *s, ring_record *rec)
 {
     if (rec->kind == RING_EVENT) {
         handle_event(s, (run_event_kind)rec->code, rec->step, rec->elapsed_s, rec->text);
         rec->text = NULL;
-        return;
-    }
-    run_record r = {.step = rec->step, .elapsed_s = rec->elapsed_s};
-    if (rec->kind == RING_EVAL) {
-        r.kind = RUN_RECORD_EVAL;
-        r.eval_loss = rec->eval_loss;
+    } else if (rec->kind == RING_EVAL) {
+        run_record r = {.kind = RUN_RECORD_EVAL, .step = rec->step,
+                        .elapsed_s = rec->elapsed_s, .eval_loss = rec->eval_loss};
         log_eval(s, rec->step, rec->eval_loss);
+        hand_back(s, &r, NULL);
+        run_session_alarm_eval(s, rec);
     } else {
-        s->last = *rec;
-        r = (run_record){.kind = RUN_RECORD_STEP, .step = rec->step,
-                         .elapsed_s = rec->elapsed_s, .epoch = rec->epoch, .loss = rec->loss,
-                         .lr = rec->lr, .grad_norm = rec->grad_norm,
-                         .tokens_per_s = rec->tokens_per_s, .rss_bytes = rec->mem_bytes,
-                         .logged = rec->step % s->cfg.logging_steps == 0};
-        if (r.logged) {
-            json_t *row = step_row(rec);
-            log_row(s, s->rd.metrics, row);
-            json_decref(row);
-        }
+        handle_step(s, rec);
     }
-    hand_back(s, &r, NULL);
 }
 
 /* Drains the ring until it is empty, or until a record made a message:
@@ -285,7 +306,7 @@ run_session_state run_session_poll(run_session *s, run_poll *out)
             state = RUN_SESSION_PAUSED;
     }
     if (out)
-        *out = (run_poll){state, s->out, s->n_out};
+        *out = (run_poll){.state = state, .records = s->out, .n = s->n_out};
     return state;
 }
 

@@ -340,6 +340,7 @@ static int setup_run(run_session *s, char *err, size_t errlen)
     }
     free(s->cfg.output_dir);
     s->cfg.output_dir = path;
+    run_session_alarm_setup(s);
     if (build_data(s, err, errlen) || run_session_cancelled(s) || load_model(s, err, errlen) ||
         run_session_cancelled(s) || make_trainer(s, err, errlen) || open_run(s, err, errlen))
         return -1;

@@ -13,13 +13,13 @@ stderr_is() { printf '%s\n' "$1" | cmp -s - "$out/stderr" || { diag "stderr:"; d
 stdout_is() { printf '%s\n' "$1" | cmp -s - "$out/stdout" || { diag "stdout:"; diag "$(cat "$out/stdout")"; false; }; }
 
 check "--explain exits 0" status_is 0 "$LATHE" config --explain
-for g in Model Data Method Optimization Schedule "Evaluation and saving" System; do
+for g in Model Data Method Optimization Schedule "Evaluation and saving" Alarms System; do
     check "--explain lists group $g" grep -qx "$g" "$out/stdout"
 done
 check "--explain lists learning_rate as required" \
     grep -Eq '^  learning_rate +number +required +peak learning rate$' "$out/stdout"
 check "--explain lists the dataset keys" grep -q '^  datasets.field_messages ' "$out/stdout"
-check "--explain lists 52 keys" test "$(grep -c '^  [a-z]' "$out/stdout")" -eq 52
+check "--explain lists 63 keys" test "$(grep -c '^  [a-z]' "$out/stdout")" -eq 63
 
 check "--explain lora_dropout exits 0" status_is 0 "$LATHE" config --explain lora_dropout
 check "--explain lora_dropout in full" stdout_is "lora_dropout (Method)

@@ -4,7 +4,8 @@
 # and 8-bit-base runs; the run directory's files and their contents (metrics
 # rows and keys, finite and falling loss, adapter that our reader loads, PEFT
 # files, a resolved config that loads back); --set and --max-steps; config and
-# usage errors; and Ctrl-C, which stops cleanly with the outputs written.
+# usage errors; an alarm that stops the run; and Ctrl-C, which stops cleanly
+# with the outputs written.
 . "${LATHE_SRCDIR:-$(dirname "$0")/../..}/tests/tap.sh"
 
 out=$(mktemp -d)
@@ -169,6 +170,23 @@ check "divergence: skipped steps logged with a null loss or gradient norm" \
 check "divergence: summary says failed" grep -q '"state": "failed"' "$out/run-nan/summary.json"
 check "divergence: summary counts 3 skipped steps" grep -q '"skipped_steps": 3' \
     "$out/run-nan/summary.json"
+
+# --- the non-finite alarm set to stop: the first skipped step stops the run
+# (nan_tolerance is out of reach) after a checkpoint, and says so
+run="$out/run-nanstop"
+check "nonfinite alarm: the stopped run exits 0" status_is 0 "$LATHE" train "$out/full.yaml" \
+    --output "$run" --set learning_rate=10 --set max_grad_norm=0 --set optimizer=sgd \
+    --max-steps 1000 --set nan_tolerance=1000 --set alarm_nonfinite=stop
+check "nonfinite alarm: a warning on stderr" \
+    err_has '^lathe train: warning: nonfinite alarm: step [0-9]+ was skipped: its (loss|gradient) is not finite; stopping the run after a checkpoint$'
+check "nonfinite alarm: in events.jsonl with its name and action" grep -q \
+    '"kind":"alarm","event":"nonfinite alarm: .*"alarm":"nonfinite","action":"stop"}' \
+    "$run/events.jsonl"
+check "nonfinite alarm: summary says stopped by it" grep -q \
+    '"message": "stopped by the nonfinite alarm"' "$run/summary.json"
+last=$(sed -n 's/.*"steps": \([0-9]*\),/\1/p' "$run/summary.json")
+check "nonfinite alarm: the last step $last is checkpointed" test -f \
+    "$run/checkpoints/step-$last/state.json"
 
 # --- the count of consecutive skipped steps survives a resume: a run
 # stopped one step before the failing one (two skips pending) and resumed

@@ -25,7 +25,7 @@ scr_keys 3
 check "the pane counts the runs" scr_wait "3 runs in runs/"
 row_has() { scr_screen | grep -E "^ +$1 " | grep -qE -- "$2"; }
 check "the real run is finished at step 2" scr_poll row_has real "finished +step 2 +loss [0-9.]+"
-check "the run still writing has no summary yet" row_has live "running or interrupted +step 18 +loss 2.18 +last log"
+check "a run with no summary and no process holding it is interrupted" row_has live "interrupted +step 18 +loss 2.18 +last log"
 check "the failed run says so" row_has broken "failed +step 3"
 not_listed() { scr_screen | grep -qE "^ +$1 " && { diag "$1 is listed:" "$(scr_screen)"; return 1; }; true; }
 check "a folder without a run is not listed" not_listed empty

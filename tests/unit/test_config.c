@@ -30,7 +30,8 @@ static const char *fixture(const char *name)
 
 /* ------------------------------------------------------------ schema */
 
-/* BRIEF.md "Config keys", in its order: the table holds exactly these. */
+/* BRIEF.md "Config keys", in its order, and the run alarms' keys (issue
+ * 15, which has them written to events.jsonl): the table holds exactly these. */
 static const char *const brief_keys[] = {
     "base_model", "chat_template", "load_in_8bit", "load_in_4bit", "datasets", "test_datasets",
     "val_set_size", "sequence_len", "sample_packing", "train_on_inputs",
@@ -40,7 +41,10 @@ static const char *const brief_keys[] = {
     "adam_epsilon", "max_grad_norm", "micro_batch_size", "gradient_accumulation_steps",
     "num_epochs", "max_steps", "gradient_checkpointing", "lr_scheduler", "warmup_steps",
     "warmup_ratio", "cosine_min_lr_ratio", "eval_steps", "save_steps", "save_total_limit",
-    "early_stopping_patience", "load_best_model_at_end", "logging_steps", "output_dir", "threads",
+    "early_stopping_patience", "load_best_model_at_end", "logging_steps", "output_dir",
+    "alarm_overfit", "alarm_overfit_evals", "alarm_loss_spike", "alarm_loss_spike_sigma",
+    "alarm_grad_norm", "alarm_grad_norm_factor", "alarm_nonfinite", "alarm_throughput",
+    "alarm_throughput_drop", "alarm_memory", "alarm_memory_fraction", "threads",
     "nan_tolerance", NULL};
 static const char *const brief_dataset_keys[] = {"path", "type", "field_instruction", "field_input",
                                                  "field_output", "field_messages", NULL};
@@ -125,6 +129,8 @@ static void test_enum_orders(void **state)
     assert_string_equal(config_schema_find(CS_TOP, "lr_scheduler")->choices[CONFIG_SCHED_CONSTANT], "constant");
     assert_string_equal(config_schema_find(CS_DATASET, "type")->choices[CONFIG_DS_INPUT_OUTPUT], "input_output");
     assert_string_equal(config_schema_find(CS_DATASET, "type")->choices[CONFIG_DS_COMPLETION], "completion");
+    assert_string_equal(config_schema_find(CS_TOP, "alarm_memory")->choices[CONFIG_ALARM_OFF], "off");
+    assert_string_equal(config_schema_find(CS_TOP, "alarm_memory")->choices[CONFIG_ALARM_STOP], "stop");
 }
 
 static void test_suggestions(void **state)
@@ -628,6 +634,17 @@ static const struct {
     {"load_best_model_at_end", {"load_best_model_at_end=false"}},
     {"logging_steps", {"logging_steps=6"}},
     {"output_dir", {"output_dir=elsewhere"}},
+    {"alarm_overfit", {"alarm_overfit=stop"}},
+    {"alarm_overfit_evals", {"alarm_overfit_evals=5"}},
+    {"alarm_loss_spike", {"alarm_loss_spike=off"}},
+    {"alarm_loss_spike_sigma", {"alarm_loss_spike_sigma=3.5"}},
+    {"alarm_grad_norm", {"alarm_grad_norm=pause"}},
+    {"alarm_grad_norm_factor", {"alarm_grad_norm_factor=20"}},
+    {"alarm_nonfinite", {"alarm_nonfinite=stop"}},
+    {"alarm_throughput", {"alarm_throughput=off"}},
+    {"alarm_throughput_drop", {"alarm_throughput_drop=0.25"}},
+    {"alarm_memory", {"alarm_memory=pause"}},
+    {"alarm_memory_fraction", {"alarm_memory_fraction=0.8"}},
     {"threads", {"threads=3"}},
     {"nan_tolerance", {"nan_tolerance=6"}},
 };

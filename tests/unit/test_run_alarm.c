@@ -88,8 +88,14 @@ static void test_grad_explosion_and_nonfinite(void **state)
     assert_non_null(strstr(hits[0].text, "explosion"));
     assert_int_equal(run_alarm_step(&a, 101, NAN, NAN, 1000, hits), 1);
     assert_int_equal(hits[0].kind, RUN_ALARM_NONFINITE);
+    assert_non_null(strstr(hits[0].text, "step 101 was skipped: its loss is not finite"));
     /* the skipped step did not enter the window: the next healthy step is quiet */
     assert_int_equal(feed(&a, 102, 200, &r, &last), 0);
+    /* a finite loss with a non-finite gradient was skipped too: one alarm,
+     * the non-finite one (after its cooldown) */
+    assert_int_equal(run_alarm_step(&a, 200, 1.0, INFINITY, 1000, hits), 1);
+    assert_int_equal(hits[0].kind, RUN_ALARM_NONFINITE);
+    assert_non_null(strstr(hits[0].text, "step 200 was skipped: its gradient is not finite"));
 }
 
 static void test_throughput_drop_needs_a_run_of_slow_steps(void **state)

@@ -4,7 +4,10 @@
  * trainer's: every control takes effect and is logged in events.jsonl
  * (pause: the step count stops; save now: the checkpoint appears, also on a
  * paused run; evaluate now: an evaluation record; lr multiplier: the lr in
- * metrics.jsonl; stop: a checkpoint, then the end); an event of more than
+ * metrics.jsonl; stop: a checkpoint, then the end), each event logged with
+ * its kind; an alarm set off by a real run (memory, with a threshold every
+ * process passes) is logged, told and carried out (warn, pause, stop after a
+ * checkpoint), and off silences it; an event of more than
  * 500 bytes arrives whole in events.jsonl; a preparation error comes back
  * through the message callback with its file:line:column and leaves no run
  * directory behind. */
@@ -47,6 +50,8 @@ typedef struct {
     size_t n_messages;
     char *events[MAX_KEPT];
     run_event_kind kinds[MAX_KEPT];
+    run_alarm_kind alarms[MAX_KEPT];
+    run_alarm_action actions[MAX_KEPT];
     size_t n_events;
     int64_t last_step;
     double last_lr;
@@ -90,6 +95,8 @@ static void keep(consumer *c, const run_poll *p)
             c->last_eval_step = r->step;
         } else if (c->n_events < MAX_KEPT) {
             c->kinds[c->n_events] = r->event;
+            c->alarms[c->n_events] = r->alarm;
+            c->actions[c->n_events] = r->action;
             c->events[c->n_events++] = strdup(r->text);
         }
     }
@@ -332,20 +339,23 @@ static void test_controls(void **state)
     char want[256];
     const char *log = testdir_path("runs/controls/events.jsonl");
     char *events = read_text(log);
-    snprintf(want, sizeof want, "\"event\":\"paused after step %lld\"", (long long)at);
+    snprintf(want, sizeof want, "\"kind\":\"paused\",\"event\":\"paused after step %lld\"",
+             (long long)at);
     assert_non_null(strstr(events, want));
+    assert_non_null(strstr(events, "\"step\":0,\"elapsed_s\":0.0,\"kind\":\"started\","));
     snprintf(want, sizeof want, "\"event\":\"saved checkpoints/step-%lld (on request)\"",
              (long long)at);
     assert_non_null(strstr(events, want));
     snprintf(want, sizeof want, "\"event\":\"evaluated on request at step %lld", (long long)at);
     assert_non_null(strstr(events, want));
-    snprintf(want, sizeof want, "\"event\":\"learning-rate multiplier 0.5 from step %lld\"",
-             (long long)at + 1);
+    snprintf(want, sizeof want, "\"kind\":\"lr_multiplier\",\"event\":\"learning-rate "
+             "multiplier 0.5 from step %lld\"", (long long)at + 1);
     assert_non_null(strstr(events, want));
     snprintf(want, sizeof want, "\"event\":\"continued after step %lld\"", (long long)at);
     assert_non_null(strstr(events, want));
     assert_non_null(strstr(events, "\"event\":\"stopped on request\""));
-    snprintf(want, sizeof want, "\"event\":\"saved checkpoints/step-%lld\"", (long long)last);
+    snprintf(want, sizeof want, "\"kind\":\"checkpoint\",\"event\":\"saved "
+             "checkpoints/step-%lld\"", (long long)last);
     assert_non_null(strstr(events, want));
     free(events);
     assert_non_null(seen(&c, true, "stopped on request"));
@@ -448,6 +458,146 @@ static void test_preparation_errors(void **state)
     }
 }
 
+/* The memory alarm with a threshold every process passes fires on the
+ * first step of any run: what the session then does depends only on its
+ * action. */
+#define ALARM_ALWAYS "alarm_memory_fraction: 0.000001\n"
+
+/* The index of the first alarm event the consumer saw, or -1. */
+static long first_alarm(consumer *c)
+{
+    long at = -1;
+    pthread_mutex_lock(&c->mu);
+    for (size_t i = 0; i < c->n_events && at < 0; i++)
+        if (c->kinds[i] == RUN_EVENT_ALARM)
+            at = (long)i;
+    pthread_mutex_unlock(&c->mu);
+    return at;
+}
+
+static bool alarm_seen(consumer *c, int64_t unused)
+{
+    (void)unused;
+    return first_alarm(c) >= 0;
+}
+
+/* Runs NAME (a run directory under runs/) with EXTRA config lines to its
+ * end, and returns its events.jsonl. */
+static char *run_to_end(consumer *c, const char *name, const char *extra)
+{
+    char run[600], yaml[300], log[700];
+    snprintf(run, sizeof run, "%s/%s", testdir_path("runs"), name);
+    snprintf(yaml, sizeof yaml, "%s.yaml", name);
+    run_session_options o = {.config = config(yaml, extra), .output = run};
+    consumer_start(c, &o, true);
+    wait_until(c, ended, 0, "the end");
+    snprintf(log, sizeof log, "%s/events.jsonl", run);
+    return read_text(log);
+}
+
+/* warn: the alarm is an event (kind, alarm, action in events.jsonl) and a
+ * warning, and the run goes on to its end; off: not a word of it. */
+static void test_alarm_warn_and_off(void **state)
+{
+    (void)state;
+    consumer c;
+    char *events = run_to_end(&c, "alarm-warn", "max_steps: 3\n" ALARM_ALWAYS);
+    assert_int_equal(consumer_state(&c), RUN_SESSION_DONE);
+    long i = first_alarm(&c);
+    assert_true(i >= 0);
+    assert_int_equal(c.alarms[i], RUN_ALARM_MEMORY);
+    assert_int_equal(c.actions[i], RUN_ALARM_WARN);
+    assert_non_null(strstr(c.events[i], "memory alarm: memory near the limit at step 1: "));
+    assert_non_null(strstr(events, "\"kind\":\"alarm\",\"event\":\"memory alarm: memory "
+                                   "near the limit at step 1: "));
+    assert_non_null(strstr(events, "\"alarm\":\"memory\",\"action\":\"warn\"}"));
+    assert_non_null(strstr(events, "\"event\":\"reached max_steps\""));
+    assert_non_null(seen(&c, false, "warning: memory alarm: memory near the limit"));
+    assert_int_equal(c.last_step, 3);
+    free(events);
+    consumer_end(&c);
+
+    events = run_to_end(&c, "alarm-off", "max_steps: 3\nalarm_memory: off\n" ALARM_ALWAYS);
+    assert_int_equal(consumer_state(&c), RUN_SESSION_DONE);
+    assert_int_equal(first_alarm(&c), -1);
+    assert_null(strstr(events, "\"kind\":\"alarm\""));
+    assert_null(strstr(events, "memory alarm"));
+    assert_null(seen(&c, false, "memory alarm"));
+    free(events);
+    consumer_end(&c);
+}
+
+/* pause: the step count stops until the run is resumed. */
+static void test_alarm_pause(void **state)
+{
+    (void)state;
+    char run[600];
+    snprintf(run, sizeof run, "%s", testdir_path("runs/alarm-pause"));
+    run_session_options o = {
+        .config = config("alarm-pause.yaml", "max_steps: 100000\nalarm_memory: pause\n"
+                                             ALARM_ALWAYS),
+        .output = run};
+    consumer c;
+    consumer_start(&c, &o, true);
+    wait_until(&c, in_state, RUN_SESSION_PAUSED, "the alarm's pause");
+    assert_true(alarm_seen(&c, 0));
+    long i = first_alarm(&c);
+    assert_int_equal(c.actions[i], RUN_ALARM_PAUSE);
+    run_session_status st;
+    run_session_get_status(c.s, &st);
+    int64_t at = st.step;
+    sleep_ms(200);
+    run_session_get_status(c.s, &st);
+    assert_int_equal(st.step, at);
+    assert_int_equal(st.state, RUN_SESSION_PAUSED);
+    run_session_resume(c.s);
+    wait_until(&c, step_past, at, "a step after resuming");
+    run_session_stop(c.s);
+    wait_until(&c, ended, 0, "the end");
+    char log[700];
+    snprintf(log, sizeof log, "%s/events.jsonl", run);
+    char *events = read_text(log);
+    assert_non_null(strstr(events, "\"alarm\":\"memory\",\"action\":\"pause\"}"));
+    assert_non_null(strstr(events, "; pausing the run (resume it to go on)\""));
+    free(events);
+    consumer_end(&c);
+}
+
+/* stop: a checkpoint of the last step, the outputs, and an end that says
+ * which alarm stopped the run. */
+static void test_alarm_stop(void **state)
+{
+    (void)state;
+    consumer c;
+    char *events = run_to_end(&c, "alarm-stop", "max_steps: 100000\nalarm_memory: stop\n"
+                                                ALARM_ALWAYS);
+    assert_int_equal(consumer_state(&c), RUN_SESSION_DONE);
+    long i = first_alarm(&c);
+    assert_true(i >= 0);
+    assert_int_equal(c.actions[i], RUN_ALARM_STOP);
+    assert_non_null(strstr(events, "\"alarm\":\"memory\",\"action\":\"stop\"}"));
+    assert_non_null(strstr(events, "\"kind\":\"end\",\"event\":\"stopped by the memory "
+                                   "alarm\""));
+    pthread_mutex_lock(&c.mu);
+    int64_t last = c.last_step;
+    pthread_mutex_unlock(&c.mu);
+    assert_true(last >= 1 && last < 100000);
+    char want[300], path[700];
+    snprintf(want, sizeof want, "\"kind\":\"checkpoint\",\"event\":\"saved "
+             "checkpoints/step-%lld\"", (long long)last);
+    assert_non_null(strstr(events, want));
+    snprintf(path, sizeof path, "%s/checkpoints/step-%lld/state.json",
+             testdir_path("runs/alarm-stop"), (long long)last);
+    struct stat sb;
+    assert_int_equal(stat(path, &sb), 0);
+    char *summary = read_text(testdir_path("runs/alarm-stop/summary.json"));
+    assert_non_null(strstr(summary, "\"state\": \"stopped\""));
+    assert_non_null(strstr(summary, "\"message\": \"stopped by the memory alarm\""));
+    free(summary);
+    free(events);
+    consumer_end(&c);
+}
+
 static bool settled(consumer *c, int64_t unused)
 {
     (void)unused;
@@ -481,6 +631,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_controls),
+        cmocka_unit_test(test_alarm_warn_and_off),
+        cmocka_unit_test(test_alarm_pause),
+        cmocka_unit_test(test_alarm_stop),
         cmocka_unit_test(test_long_event_whole),
         cmocka_unit_test(test_preparation_errors),
         cmocka_unit_test(test_unstarted_leaves_nothing),
