@@ -90,6 +90,11 @@ static screen *build_screen(pane_env *env, const workbench_options *opt, char *e
     if (s && opt->dataset)
         data_pane_open(screen_pane(s, PANE_DATA), opt->dataset, opt->model, opt->config,
                        open_err, sizeof open_err);
+    if (s && opt->run_dir) {
+        pane *train = screen_pane(s, PANE_TRAIN);
+        pane_focus(train, PANE_TRAIN);
+        train_pane_open(train, opt->run_dir, open_err, sizeof open_err);
+    }
     if (s && opt->train)
         train_pane_launch(screen_pane(s, PANE_TRAIN), opt->train, open_err, sizeof open_err);
     return s;

@@ -13,6 +13,8 @@ typedef struct {
     bool no_color;         /* --no-color (NO_COLOR is read by the workbench itself) */
     const char *model;     /* tokenizer for the Data pane; NULL = none */
     const char *config;    /* training config for the Data pane's tokens; NULL = none */
+    const char *run_dir;   /* a run directory the Train pane shows (and follows
+                            * while another process writes it); NULL = none */
     const run_session_options *train;  /* a run the Train pane starts and shows
                                         * (lathe train CONFIG.yaml --tui); NULL = none */
 } workbench_options;

@@ -314,6 +314,7 @@ static int run_workbench(int argc, char **argv)
     opt.dataset = ws.dataset[0] ? ws.dataset : NULL;
     opt.model = ws.model[0] ? ws.model : NULL;
     opt.config = ws.config[0] ? ws.config : NULL;
+    opt.run_dir = ws.run[0] ? ws.run : NULL;
     return workbench_run(&opt);
 }
 

@@ -1,6 +1,7 @@
 /* workspace.c - `lathe [PATH]` to the files the workbench starts with (see
  * workspace.h). A config's first dataset is what the Data pane opens, with
- * the config's model for token counts; a run directory is its config.yaml. */
+ * the config's model for token counts; a run directory is its config.yaml,
+ * and the run itself for the Train pane. */
 #include "config.h"
 
 #include <errno.h>
@@ -99,8 +100,10 @@ static int classify(const char *path, workspace *ws, char *err, size_t errlen)
         return -1;
     if (is_dir(path)) {
         snprintf(probe, sizeof probe, "%s/config.yaml", path);
-        if (is_file(probe))
+        if (is_file(probe)) {
+            snprintf(ws->run, sizeof ws->run, "%s", path);
             return from_config(probe, ws, err, errlen);
+        }
         snprintf(probe, sizeof probe, "%s/config.json", path);
         if (is_file(probe)) {
             snprintf(ws->model, sizeof ws->model, "%s", path);

@@ -12,6 +12,7 @@ typedef struct {
     char dataset[PATH_MAX];   /* "" when PATH names no dataset */
     char config[PATH_MAX];    /* "" when there is no training config */
     char model[PATH_MAX];     /* "" when the model comes from the config or is absent */
+    char run[PATH_MAX];       /* a run directory for the Train pane; "" when none */
     char title[PATH_MAX];     /* for the workbench's title line */
 } workspace;
 

@@ -24,7 +24,10 @@ static run_session *steerable(train_pane *tp)
 {
     if (train_source_owned(&tp->src))
         return tp->src.session;
-    if (tp->src.dir[0])
+    if (tp->src.follow && run_follow_owner(tp->src.follow))
+        pane_status(&tp->super, true, "lathe PID %ld trains the run in %s: only that process "
+                    "can control it", run_follow_owner(tp->src.follow), tp->src.dir);
+    else if (tp->src.dir[0])
         pane_status(&tp->super, true, "the run in %s has ended: nothing to steer (R: the runs "
                     "folder, where r resumes a run)", tp->src.dir);
     else

@@ -98,6 +98,34 @@ int train_pane_launch(pane *p, const run_session_options *o, char *err, size_t e
     return -1;
 }
 
+static int tick(pane *p, const pane_env *env);
+
+int train_pane_open(pane *p, const char *dir, char *err, size_t errlen)
+{
+    train_pane *tp = train_of(p);
+    if (train_source_owned(&tp->src)) {
+        snprintf(err, errlen, "a run trains here (%s); stop it first (s)",
+                 tp->src.dir[0] ? tp->src.dir : "being prepared");
+        return -1;
+    }
+    train_source_close(&tp->src);
+    forget_run(tp);
+    if (train_source_follow(&tp->src, dir, err, errlen) != 0) {
+        train_pane_note(tp, -1, TRAIN_LOG_ERROR, "cannot open %s: %s", dir, err);
+        return -1;
+    }
+    tp->view = TRAIN_VIEW_RUN;
+    tick(p, NULL);   /* what the files hold so far, before the first frame */
+    long owner = run_follow_owner(tp->src.follow);
+    if (owner)
+        train_pane_note(tp, -1, TRAIN_LOG_INFO, "following %s, written by another lathe "
+                        "(PID %ld): only that process can control it", dir, owner);
+    else
+        train_pane_note(tp, -1, TRAIN_LOG_INFO, "opened %s (%s)", dir,
+                        run_list_state_name(run_follow_state(tp->src.follow)));
+    return 0;
+}
+
 /* ------------------------------------------------------------ records */
 
 static void take_records(train_pane *tp, const run_poll *poll)
@@ -119,18 +147,41 @@ static void take_records(train_pane *tp, const run_poll *poll)
     }
 }
 
+/* A followed run's figures, from its records (no session to ask). */
+static void follow_status(train_pane *tp)
+{
+    run_session_status *st = &tp->st;
+    const train_history *h = &tp->hist;
+    st->step = train_history_last_step(h);
+    st->epoch = tp->epoch;
+    st->elapsed_s = h->n ? h->elapsed[h->n - 1] : 0;
+    /* the logs have no count without padding: the tokens axis (with it) stands in */
+    st->tokens = h->n ? (uint64_t)h->x[TRAIN_X_TOKENS][h->n - 1] : 0;
+    st->best_eval = h->best_eval;
+    st->best_eval_step = h->best_eval_step;
+}
+
 static int tick(pane *p, const pane_env *env)
 {
     (void)env;
     train_pane *tp = train_of(p);
-    if (!tp->src.session)
+    if (!tp->src.session && !tp->src.follow)
         return 0;
     run_poll poll;
     char err[512] = "";
     run_session_state state = train_source_poll(&tp->src, &poll, err, sizeof err);
+    if (poll.reset) {   /* a --resume rewrote the logs: the records come again */
+        train_history_clear(&tp->hist);
+        train_log_clear(&tp->log);
+    }
     take_records(tp, &poll);
     if (err[0])
         train_pane_note(tp, -1, TRAIN_LOG_ERROR, "the run did not start: %s", err);
+    if (tp->src.follow) {
+        follow_status(tp);
+        tp->st.state = state;
+        return train_source_live(&tp->src) ? TRAIN_FRAME_MS : 0;
+    }
     run_session_get_status(tp->src.session, &tp->st);
     tp->st.state = state;
     if (state == RUN_SESSION_FAILED && !tp->src.dir[0])
@@ -152,10 +203,13 @@ static int tick(pane *p, const pane_env *env)
 static bool receive(pane *p, pane_msg *m)
 {
     train_pane *tp = train_of(p);
+    char err[512];
+    if (m->kind == PANE_MSG_OPEN) {
+        return train_pane_open(p, m->path, err, sizeof err) == 0;
+    }
     if (m->kind != PANE_MSG_LAUNCH)
         return false;
     run_session_options o = {.config = m->path};
-    char err[512];
     if (train_pane_start(tp, &o, err, sizeof err) == 0)
         return true;
     train_pane_note(tp, -1, TRAIN_LOG_ERROR, "cannot launch %s: %s", m->path, err);
@@ -305,7 +359,8 @@ static const pane_key keys[] = {
     {"PgUp/PgDn", "scroll the event log", "log"},
     {"g", "gauges / event log below the charts (narrow terminals)", "gauges"},
     {"a", "dismiss the alarm banner", "alarm"},
-    {"R", "the runs folder: open, compare, resume", "runs"},
+    {"R", "the runs folder: Enter opens a run (following it while it trains), r resumes it",
+     "runs"},
 };
 
 const pane_class train_pane_class = {

@@ -16,4 +16,9 @@
  * there already or the run cannot start. */
 int train_pane_launch(pane *p, const run_session_options *o, char *err, size_t errlen);
 
+/* Shows the run directory DIR from its files (lathe runs/NAME), following
+ * it as it grows while another process writes it; read only. -1 with err
+ * (shown in the pane too) when DIR holds no run, or a run trains here. */
+int train_pane_open(pane *p, const char *dir, char *err, size_t errlen);
+
 #endif

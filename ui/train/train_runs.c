@@ -15,6 +15,7 @@
 #include "plural.h"
 #include "text.h"
 #include "theme.h"
+#include "train_pane.h"
 #include "train_pane_impl.h"
 
 #define KEY_ESC 27
@@ -129,7 +130,7 @@ void train_runs_draw(train_pane *tp, WINDOW *w, int y, int x, int h, int width)
     for (int i = 0; i < rows && r->top + (size_t)i < (size_t)r->n; i++)
         draw_row(w, y + 2 + i, x, width, &r->list[r->top + i], r->top + (size_t)i == r->sel);
     int used = text_put(w, y + h - 1, x, width, theme_attr(THEME_DIM),
-                        "r: resume the selected run here   open one with ");
+                        "Enter: open   r: resume the selected run here   open one with ");
     used += text_put(w, y + h - 1, x + used, width - used, theme_attr(THEME_ACCENT),
                      "lathe runs/NAME");
     if (train_pane_showing(tp))
@@ -138,6 +139,15 @@ void train_runs_draw(train_pane *tp, WINDOW *w, int y, int x, int h, int width)
 }
 
 /* ------------------------------------------------------------ keys */
+
+/* Shows run E (train_pane_open), following it while another process writes it. */
+static void open_run(train_pane *tp, const run_list_entry *e)
+{
+    char dir[PATH_MAX], err[512];
+    snprintf(dir, sizeof dir, "%s/%s", TRAIN_RUNS_DIR, e->name);
+    if (train_pane_open(&tp->super, dir, err, sizeof err) != 0)
+        pane_status(&tp->super, true, "cannot open %s: %s", dir, err);
+}
 
 /* Resumes run E from its newest checkpoint, with the config it ran with. */
 static void resume(train_pane *tp, const run_list_entry *e)
@@ -161,6 +171,12 @@ pane_result train_runs_key(train_pane *tp, int key)
     case KEY_NPAGE: r->sel = n && r->sel + page < n ? r->sel + page : (n ? n - 1 : 0); break;
     case KEY_HOME: r->sel = 0; break;
     case KEY_END: r->sel = n ? n - 1 : 0; break;
+    case '\r':
+    case '\n':
+    case KEY_ENTER:
+        if (selected(r))
+            open_run(tp, selected(r));
+        break;
     case 'r':
         if (selected(r))
             resume(tp, selected(r));

@@ -20,9 +20,24 @@ int train_source_launch(train_source *src, const run_session_options *o,
     return 0;
 }
 
+int train_source_follow(train_source *src, const char *dir, char *err, size_t errlen)
+{
+    memset(src, 0, sizeof *src);
+    src->follow = run_follow_open(dir, err, errlen);
+    if (!src->follow)
+        return -1;
+    snprintf(src->dir, sizeof src->dir, "%s", dir);
+    src->state = RUN_SESSION_RUNNING;   /* until the first poll says */
+    return 0;
+}
+
 run_session_state train_source_poll(train_source *src, run_poll *out, char *err, size_t errlen)
 {
     *out = (run_poll){.state = src->state};
+    if (src->follow) {
+        src->state = run_follow_poll(src->follow, out);
+        return src->state;
+    }
     if (!src->session)
         return src->state;
     src->state = run_session_poll(src->session, out);
@@ -35,12 +50,13 @@ run_session_state train_source_poll(train_source *src, run_poll *out, char *err,
 
 bool train_source_live(const train_source *src)
 {
-    return src->session && src->state != RUN_SESSION_DONE && src->state != RUN_SESSION_FAILED;
+    return (src->session || src->follow) && src->state != RUN_SESSION_DONE &&
+           src->state != RUN_SESSION_FAILED;
 }
 
 bool train_source_owned(const train_source *src)
 {
-    return train_source_live(src);
+    return src->session && train_source_live(src);
 }
 
 run_session *train_source_take(train_source *src)
@@ -53,5 +69,6 @@ run_session *train_source_take(train_source *src)
 void train_source_close(train_source *src)
 {
     run_session_free(src->session);
+    run_follow_free(src->follow);
     memset(src, 0, sizeof *src);
 }

@@ -10,10 +10,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "run_follow.h"
 #include "run_session.h"
 
 typedef struct {
     run_session *session;      /* the run trained here, or NULL */
+    run_follow *follow;        /* the run another process writes or wrote, or NULL */
     char dir[PATH_MAX];        /* its run directory; "" until known */
     run_session_state state;   /* as of the last poll */
 } train_source;
@@ -25,12 +27,17 @@ typedef struct {
 int train_source_launch(train_source *src, const run_session_options *o,
                         const run_session_hooks *hooks, char *err, size_t errlen);
 
+/* The run in the directory DIR, followed from its files (run_follow.h).
+ * -1 with err (the source left empty). */
+int train_source_follow(train_source *src, const char *dir, char *err, size_t errlen);
+
 /* The records since the last poll, into *OUT (valid until the next poll);
  * a prepared run is started here (when that fails, ERR says why; else it
  * is left alone). Returns the state. */
 run_session_state train_source_poll(train_source *src, run_poll *out, char *err, size_t errlen);
 
-/* True while there is a run that has not ended. */
+/* True while there is a run that has not ended (a followed one: while a
+ * live process owns it). */
 bool train_source_live(const train_source *src);
 /* True when this process trains the run, so the controls apply to it. */
 bool train_source_owned(const train_source *src);

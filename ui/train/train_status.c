@@ -44,6 +44,8 @@ void train_status_event(train_pane *tp, int64_t step, run_event_kind k, const ch
 {
     train_log_level level = event_level(k);
     train_pane_note(tp, step, level, "%s", text);
+    if (k == RUN_EVENT_CHECKPOINT && step > tp->st.last_checkpoint)
+        tp->st.last_checkpoint = step;   /* a followed run's figure; a session's says it too */
     if (level == TRAIN_LOG_ALARM)
         snprintf(tp->alarm, sizeof tp->alarm, "step %lld: %s", (long long)step, text);
 }
@@ -76,8 +78,11 @@ static const char *state_word(const train_pane *tp, theme_role *role)
     case RUN_SESSION_RUNNING: *role = THEME_SERIES1; return "training";
     case RUN_SESSION_PAUSED: *role = THEME_ACCENT; return "paused";
     case RUN_SESSION_ENDING: return "ending: checkpoint, evaluation, outputs";
-    case RUN_SESSION_DONE: return "ended";
-    case RUN_SESSION_FAILED: *role = THEME_ERROR; return "failed";
+    case RUN_SESSION_DONE:
+        return tp->src.follow ? run_list_state_name(run_follow_state(tp->src.follow)) : "ended";
+    case RUN_SESSION_FAILED:
+        *role = THEME_ERROR;
+        return tp->src.follow ? run_list_state_name(run_follow_state(tp->src.follow)) : "failed";
     }
     return "";
 }
@@ -121,8 +126,10 @@ static void draw_progress(train_pane *tp, WINDOW *w, int y, int x, int width)
         return;
     }
     int64_t step = st->step ? st->step : train_history_last_step(&tp->hist);
-    if (st->total_steps <= 0)
+    if (st->total_steps <= 0) {   /* a followed run: its logs do not say */
+        text_putf(w, y, x, width, theme_attr(THEME_TEXT), "step %lld", (long long)step);
         return;
+    }
     used = text_putf(w, y, x, width, theme_attr(THEME_TEXT), "step %lld/%lld ",
                      (long long)step, (long long)st->total_steps);
     double f = (double)step / (double)st->total_steps;
