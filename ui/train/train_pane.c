@@ -69,15 +69,24 @@ static void forget_run(train_pane *tp)
     tp->st.lr_multiplier = 1;
 }
 
-int train_pane_start(train_pane *tp, const run_session_options *o, char *err, size_t errlen)
+/* Empties the pane for another run: -1 with err while it trains one (a
+ * followed run is only read, so it can go). */
+static int make_room(train_pane *tp, char *err, size_t errlen)
 {
-    if (train_source_live(&tp->src)) {
-        snprintf(err, errlen, "a run is live here already (%s); stop it first (s)",
+    if (train_source_owned(&tp->src)) {
+        snprintf(err, errlen, "a run trains here already (%s); stop it first (s)",
                  tp->src.dir[0] ? tp->src.dir : "being prepared");
         return -1;
     }
     train_source_close(&tp->src);
     forget_run(tp);
+    return 0;
+}
+
+int train_pane_start(train_pane *tp, const run_session_options *o, char *err, size_t errlen)
+{
+    if (make_room(tp, err, errlen) != 0)
+        return -1;
     run_session_hooks hooks = {.ctx = tp, .message = on_message, .wake = on_wake};
     if (train_source_launch(&tp->src, o, &hooks, err, errlen) != 0)
         return -1;
@@ -103,13 +112,10 @@ static int tick(pane *p, const pane_env *env);
 int train_pane_open(pane *p, const char *dir, char *err, size_t errlen)
 {
     train_pane *tp = train_of(p);
-    if (train_source_owned(&tp->src)) {
-        snprintf(err, errlen, "a run trains here (%s); stop it first (s)",
-                 tp->src.dir[0] ? tp->src.dir : "being prepared");
+    if (make_room(tp, err, errlen) != 0) {
+        train_pane_note(tp, -1, TRAIN_LOG_ERROR, "cannot open %s: %s", dir, err);
         return -1;
     }
-    train_source_close(&tp->src);
-    forget_run(tp);
     if (train_source_follow(&tp->src, dir, err, errlen) != 0) {
         train_pane_note(tp, -1, TRAIN_LOG_ERROR, "cannot open %s: %s", dir, err);
         return -1;
