@@ -23,7 +23,9 @@ pid=$(pgrep -P "$(scr_lathe_pid)" | head -n 1)
 scr_tmux kill-server
 done_() { test -f "$run/summary.json"; }
 scr_wait_done() {
-    end=$(( $(date +%s) + 240 ))
+    # generous: under ThreadSanitizer on a loaded machine the end (evaluation,
+    # checkpoint, adapter) alone can take minutes
+    end=$(( $(date +%s) + 900 ))
     while [ "$(date +%s)" -le "$end" ]; do done_ && return 0; sleep 0.2; done
     return 1
 }
@@ -47,7 +49,7 @@ check "the same training losses as the uninterrupted run" same_losses
 same_evals() { [ "$(evals "$scr_dir/runs/ref")" = "$(evals "$run")" ] && [ -n "$(evals "$run")" ]; }
 check "the same evaluation losses" same_evals
 # The process that went on headless ends after the run.
-gone() { ! kill -0 "$pid" 2>/dev/null; }
+gone() { [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; }
 ended() {
     end=$(( $(date +%s) + 30 ))
     while [ "$(date +%s)" -le "$end" ]; do gone && return 0; sleep 0.2; done
