@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "run_session.h"
+
 pane *pane_new(const pane_class *cls, pane_host *host, char *err, size_t errlen)
 {
     pane *p = calloc(1, cls->size);
@@ -75,6 +77,11 @@ int pane_rescue(pane *p, char *what, size_t n)
     return p->cls->rescue ? p->cls->rescue(p, what, n) : 0;
 }
 
+bool pane_background(const pane *p)
+{
+    return p->cls->background && p->cls->background(p);
+}
+
 void pane_status(pane *p, bool error, const char *fmt, ...)
 {
     if (!p->host)
@@ -113,4 +120,12 @@ void pane_cursor(pane *p, int y, int x)
 {
     if (p->host)
         p->host->cursor(p->host, p, y, x);
+}
+
+void pane_keep_running(pane *p, struct run_session *s)
+{
+    if (p->host)
+        p->host->keep_running(p->host, s);
+    else
+        run_session_free(s);
 }

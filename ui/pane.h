@@ -20,6 +20,8 @@
 
 #include "sysmon.h"
 
+struct run_session;
+
 /* What the workbench knows that panes draw from; refreshed at every tick of
  * the screen, read-only to panes. */
 typedef struct {
@@ -111,6 +113,11 @@ typedef struct {
      * start finds it. No terminal output. 0 with WHAT saying where it is kept
      * ("" when nothing needed keeping); -1 with WHAT saying what was lost. */
     int (*rescue)(pane *p, char *what, size_t n);
+    /* Optional: true when what quitting would stop is work that can go on
+     * without the terminal (a run being trained). The quit prompt then also
+     * offers to leave it running in the background; the pane's rescue hands
+     * it over (pane_keep_running), as when the terminal goes away. */
+    bool (*background)(const pane *p);
     void (*destroy)(pane *p);     /* optional: free what init allocated */
     const pane_key *keys;
     size_t n_keys;
@@ -118,8 +125,6 @@ typedef struct {
      * pane's prompt): the screen's letter and digit keys do not reach it,
      * and its help and key bar say so. */
     bool takes_text;
-    const char *const *text;      /* pane_text panes: their lines */
-    size_t n_text;
 } pane_class;
 
 /* The screen's side of the contract (screen.c implements it). */
@@ -129,6 +134,7 @@ struct pane_host {
     int (*post)(pane_host *h, pane_msg *m);
     void (*wake)(pane_host *h);
     void (*cursor)(pane_host *h, const pane *p, int y, int x);
+    void (*keep_running)(pane_host *h, struct run_session *s);
 };
 
 struct pane {
@@ -152,6 +158,7 @@ int pane_tick(pane *p, const pane_env *env);
 bool pane_receive(pane *p, pane_msg *m);
 bool pane_at_risk(const pane *p, char *what, size_t n);
 int pane_rescue(pane *p, char *what, size_t n);
+bool pane_background(const pane *p);
 
 /* A pane's calls into its host. The status line: an error fills it until the
  * next key; other text shares it with the compact gauges. */
@@ -167,24 +174,19 @@ void pane_wake(pane *p);
 /* From draw: the terminal cursor goes to (Y, X) of stdscr after this frame
  * (for a line being edited); without the call it stays hidden. */
 void pane_cursor(pane *p, int y, int x);
+/* From rescue or destroy: hands S, a run session the pane trains, to the
+ * workbench, which owns it from then on and carries it to its end once the
+ * screen is gone. From rescue (the terminal went away, or the user chose to
+ * leave the run in the background) it goes on training, detached from the
+ * terminal; from destroy (the user quit and the pane stopped it) the
+ * workbench waits for its last checkpoint and outputs. Without a host the
+ * session is freed (stopped and waited for) at once. */
+void pane_keep_running(pane *p, struct run_session *s);
 
 /* The four workbench panes (data_pane.h has the Data pane's own calls). */
 extern const pane_class data_pane_class;
 extern const pane_class config_pane_class;
 extern const pane_class train_pane_class;
 extern const pane_class chat_pane_class;
-
-/* Shared by the panes that show only text so far (Chat): the
- * class's text as a scrollable block of lines. Lines starting with "$ " are
- * commands and are drawn in the accent role. */
-typedef struct {
-    pane super;
-    int scroll;
-} pane_text;
-
-void pane_text_draw(pane *p, WINDOW *w, const pane_env *env);
-pane_result pane_text_key(pane *p, int key);
-#define PANE_TEXT_N_KEYS 3
-extern const pane_key pane_text_keys[PANE_TEXT_N_KEYS];
 
 #endif

@@ -17,6 +17,7 @@
 #include "crt.h"
 #include "gauge.h"
 #include "input.h"
+#include "run_session.h"
 #include "text.h"
 #include "theme.h"
 #include "theme_picker.h"
@@ -36,6 +37,9 @@ struct screen {
     bool help_open;
     theme_picker picker;
     bool confirm_quit;
+    bool background;        /* the user quit leaving work in the background */
+    void (*keep)(void *ctx, struct run_session *run);
+    void *keep_ctx;
     int laid_h, laid_w;     /* terminal size the panes were laid out for */
     pane_msg queue[SCREEN_MAX_MSGS];   /* FIFO from head */
     size_t q_head, q_n;
@@ -128,6 +132,21 @@ static void host_cursor(pane_host *h, const pane *p, int y, int x)
     s->cursor_x = x;
 }
 
+static void host_keep_running(pane_host *h, struct run_session *run)
+{
+    screen *s = of(h);
+    if (s->keep)
+        s->keep(s->keep_ctx, run);
+    else
+        run_session_free(run);
+}
+
+void screen_on_keep_running(screen *s, void (*fn)(void *ctx, struct run_session *run), void *ctx)
+{
+    s->keep = fn;
+    s->keep_ctx = ctx;
+}
+
 screen *screen_new(pane_env *env, const char *title, char *err, size_t errlen)
 {
     screen *s = calloc(1, sizeof *s);
@@ -139,7 +158,8 @@ screen *screen_new(pane_env *env, const char *title, char *err, size_t errlen)
         free(s);
         return NULL;
     }
-    s->host = (pane_host){host_status, host_focus, host_post, host_wake, host_cursor};
+    s->host = (pane_host){host_status, host_focus, host_post, host_wake, host_cursor,
+                          host_keep_running};
     s->env = env;
     s->tick_ms = SCREEN_TICK_MS;
     s->cursor_shown = -1;
@@ -327,24 +347,41 @@ static size_t at_risk(const screen *s, char lines[][200])
     return k;
 }
 
+/* True when some pane's work at risk can go on without the terminal. */
+static bool any_background(const screen *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (pane_background(s->panes[i]))
+            return true;
+    return false;
+}
+
 static void draw_confirm(const screen *s)
 {
     char lines[SCREEN_MAX_PANES][200];
     size_t n = at_risk(s, lines);
+    bool bg = any_background(s);
     int w = 56, top, left;
     for (size_t i = 0; i < n; i++)
         if (text_width(lines[i]) + 8 > w)
             w = text_width(lines[i]) + 8;
     if (w > COLS - 2)
         w = COLS - 2;
-    box_draw((int)n + 5, w, &top, &left);
+    box_draw((int)n + 5 + bg, w, &top, &left);
     text_put(stdscr, top, left + 2, w - 4, theme_attr(THEME_ACCENT) | A_BOLD, " Quit lathe? ");
     text_put(stdscr, top + 1, left + 2, w - 4, theme_attr(THEME_TEXT),
              n ? "Quitting now would lose:" : "Nothing would be lost any more.");
     for (size_t i = 0; i < n; i++)
         text_put(stdscr, top + 2 + (int)i, left + 4, w - 6, theme_attr(THEME_TEXT), lines[i]);
-    text_put(stdscr, top + 3 + (int)n, left + 2, w - 4, theme_attr(THEME_ACCENT) | A_BOLD,
-             "Quit anyway? [y/n]");
+    attr_t ask = theme_attr(THEME_ACCENT) | A_BOLD;
+    if (!bg) {
+        text_put(stdscr, top + 3 + (int)n, left + 2, w - 4, ask, "Quit anyway? [y/n]");
+        return;
+    }
+    text_put(stdscr, top + 3 + (int)n, left + 2, w - 4, ask,
+             "[y] quit, stopping it (a checkpoint is saved)");
+    text_put(stdscr, top + 4 + (int)n, left + 2, w - 4, ask,
+             "[b] quit, leaving it in the background  [n] stay");
 }
 
 static void draw_too_small(void)
@@ -419,10 +456,12 @@ static void picker_key(screen *s, int key)
         apply_theme(s, s->picker.names[s->picker.sel]);
 }
 
-/* y quits; n, Esc and Ctrl-C close the prompt; other keys wait for an answer. */
+/* y quits (b too, leaving work in the background when a pane can); n, Esc
+ * and Ctrl-C close the prompt; other keys wait for an answer. */
 static bool confirm_key(screen *s, int key)
 {
-    bool yes = key == 'y' || key == 'Y';
+    s->background = (key == 'b' || key == 'B') && any_background(s);
+    bool yes = key == 'y' || key == 'Y' || s->background;
     if (yes || key == 'n' || key == 'N' || key == KEY_ESC || key == PANE_KEY_INTERRUPT)
         s->confirm_quit = false;
     return !yes;
@@ -563,6 +602,8 @@ screen_end screen_run(screen *s, int fd, screen_tick_fn tick, void *ctx)
             break;
     }
     crt_signal_wake(-1);
+    if (end == SCREEN_QUIT && s->background)
+        end = SCREEN_BACKGROUND;
     return end;
 }
 

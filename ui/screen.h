@@ -61,6 +61,7 @@ typedef void (*screen_tick_fn)(void *ctx, pane_env *env);
 
 typedef enum {
     SCREEN_QUIT,                  /* the user quit */
+    SCREEN_BACKGROUND,            /* the user quit leaving a run in the background */
     SCREEN_TERMINATED,            /* SIGTERM */
     SCREEN_HANGUP,                /* SIGHUP, or the terminal's input ended or failed */
 } screen_end;
@@ -71,6 +72,11 @@ screen_end screen_run(screen *s, int fd, screen_tick_fn tick, void *ctx);
 /* After screen_run: how it ended, in words ("SIGHUP", "end of input", an
  * errno text; "" for a quit). */
 const char *screen_end_why(const screen *s);
+
+/* Where the runs panes hand over (pane_keep_running) go: FN(CTX, RUN), which
+ * owns RUN from then on. Without it they are freed (stopped) at once. */
+void screen_on_keep_running(screen *s, void (*fn)(void *ctx, struct run_session *run),
+                            void *ctx);
 
 /* Nobody can be asked any more: every pane keeps what it would lose
  * (pane_rescue). REPORT gets a line per pane that kept or lost something,

@@ -4,6 +4,8 @@
 
 #include <stdbool.h>
 
+#include "run_session.h"
+
 typedef struct {
     const char *title;     /* what was opened, for the title line */
     const char *dataset;   /* the Data pane opens it; NULL = none */
@@ -16,6 +18,10 @@ typedef struct {
     const char *chat_model;    /* the Chat pane's model, loaded once the pane is shown;
                                 * alone (no dataset, no config) it opens on the Chat pane */
     const char *chat_adapter;  /* and its B: an adapter or a run directory; NULL = none */
+    const char *run_dir;   /* a run directory the Train pane shows (and follows
+                            * while another process writes it); NULL = none */
+    const run_session_options *train;  /* a run the Train pane starts and shows
+                                        * (lathe train CONFIG.yaml --tui); NULL = none */
 } workbench_options;
 
 /* True when PATH names a dataset file the Data pane opens (.jsonl, .json,

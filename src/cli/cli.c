@@ -15,7 +15,7 @@
 static const cli_command commands[] = {
     {"train", "train a model headless from a YAML config",
      "usage: lathe train CONFIG.yaml [--max-steps N] [--resume RUN_DIR|auto] [--output DIR]\n"
-     "                   [--set KEY=VALUE ...]\n\n"
+     "                   [--set KEY=VALUE ...] [--tui [--theme NAME|PATH] [--no-color]]\n\n"
      "Fine-tunes the base model named in CONFIG.yaml on its datasets and writes a run\n"
      "directory (config.yaml, metrics.jsonl, events.jsonl, checkpoints/, adapter/ or\n"
      "model.gguf, summary.json). Progress goes to stderr. --output DIR overrides output_dir\n"
@@ -28,7 +28,10 @@ static const cli_command commands[] = {
      "so a restart or --resume does not tokenize again; a damaged cache is rebuilt.\n"
      "The first epoch follows `lathe data render`; with shuffle, each later epoch has its\n"
      "own order from seed and epoch. The run directory is created only once the data and\n"
-     "the model have loaded.\n",
+     "the model have loaded.\n"
+     "--tui trains inside the workbench, in the Train pane (charts, alarms, controls);\n"
+     "when the terminal goes away the run goes on headless to its end, and quitting\n"
+     "offers to stop it or leave it running in the background ('lathe RUN_DIR' shows it).\n",
      cmd_train},
     {"chat", "chat with a model, or A/B a base model against an adapter",
      "usage: lathe chat -m MODEL [--lora ADAPTER [--lora-scale S]] [--ab] [--blind]\n"
@@ -314,6 +317,7 @@ static int run_workbench(int argc, char **argv)
     opt.config_first = ws.config_first && path;
     opt.chat_model = ws.chat_model[0] ? ws.chat_model : NULL;
     opt.chat_adapter = ws.adapter[0] ? ws.adapter : NULL;
+    opt.run_dir = ws.run[0] ? ws.run : NULL;
     return workbench_run(&opt);
 }
 

@@ -3,7 +3,7 @@
  * evaluations on stderr (train_progress.h) until the run has written its
  * outputs. Ctrl-C during training lets the current step finish and still
  * writes a checkpoint and the outputs; a second Ctrl-C ends the process at
- * once.
+ * once. With --tui the same session runs in the workbench's Train pane.
  *
  * Under mpirun (run_dist.h) every process runs this command: process 0
  * shows the run as a single process does, and any process's failure that
@@ -21,6 +21,7 @@
 #include "cli_opts.h"
 #include "run_session.h"
 #include "train_progress.h"
+#include "workbench.h"
 
 static volatile sig_atomic_t interrupted;
 
@@ -37,6 +38,8 @@ typedef struct {
     run_session_options run;
     cli_list sets;
     long long max_steps;      /* 0: the config's */
+    bool tui, no_color;
+    const char *theme;
 } train_args;
 
 static int parse_options(const cli_command *cmd, int argc, char **argv, train_args *a)
@@ -47,6 +50,9 @@ static int parse_options(const cli_command *cmd, int argc, char **argv, train_ar
         {"--set", NULL, CLI_LIST, &a->sets, 0, 0, NULL},
         {"--output", NULL, CLI_STRING, &o->output, 0, 0, NULL},
         {"--max-steps", NULL, CLI_LLONG, &a->max_steps, 1, 9e18, "a positive integer"},
+        {"--tui", NULL, CLI_FLAG, &a->tui, 0, 0, NULL},
+        {"--theme", NULL, CLI_STRING, &a->theme, 0, 0, NULL},
+        {"--no-color", NULL, CLI_FLAG, &a->no_color, 0, 0, NULL},
         CLI_OPT_END,
     };
     int rc = cli_opts_parse(cmd, &(cli_spec){opts, 1, &o->config, 1}, argc, argv);
@@ -54,6 +60,8 @@ static int parse_options(const cli_command *cmd, int argc, char **argv, train_ar
         return rc;
     if (!o->config)
         return cli_usage_error(cmd, "CONFIG.yaml is required");
+    if (!a->tui && (a->theme || a->no_color))
+        return cli_usage_error(cmd, "--theme and --no-color go with --tui");
     o->sets = a->sets.v;
     o->n_sets = a->sets.n;
     o->max_steps = a->max_steps;
@@ -165,6 +173,13 @@ int cmd_train(const cli_command *cmd, int argc, char **argv)
     train_args a = {0};
     int rc = parse_options(cmd, argc, argv, &a);
     if (rc != CLI_OK) {
+        free(a.sets.v);
+        return rc;
+    }
+    if (a.tui) {
+        workbench_options w = {.title = a.run.config, .theme = a.theme, .no_color = a.no_color,
+                               .train = &a.run};
+        rc = workbench_run(&w);
         free(a.sets.v);
         return rc;
     }

@@ -1,6 +1,7 @@
 /* workspace.c - `lathe [PATH]` to the files the workbench starts with (see
  * workspace.h). A config's first dataset is what the Data pane opens, with
- * the config's model for token counts; a run directory is its config.yaml. */
+ * the config's model for token counts; a run directory is its config.yaml,
+ * and the run itself for the Train pane. */
 #include "config.h"
 
 #include <errno.h>
@@ -109,6 +110,7 @@ static int classify(const char *path, workspace *ws, char *err, size_t errlen)
     if (is_dir(path)) {
         snprintf(probe, sizeof probe, "%s/config.yaml", path);
         if (is_file(probe)) {
+            snprintf(ws->run, sizeof ws->run, "%s", path);
             if (adapter_path_is_adapter(path))
                 snprintf(ws->adapter, sizeof ws->adapter, "%s", path);
             return from_config(probe, ws, err, errlen);
@@ -172,7 +174,8 @@ static void sample_adapter(workspace *ws)
     if (n <= 0 || stat(ws->chat_model, &base) != 0)
         return;
     for (long i = 0; i < n && i < RUNS_LOOKED_AT; i++) {
-        snprintf(dir, sizeof dir, "%s/%s", RUNS_DIR, runs[i].name);
+        if (snprintf(dir, sizeof dir, "%s/%s", RUNS_DIR, runs[i].name) >= (int)sizeof dir)
+            continue;
         if (adapter_path_is_adapter(dir) && trained_on(dir, &base)) {
             snprintf(ws->adapter, sizeof ws->adapter, "%s", dir);
             return;

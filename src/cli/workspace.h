@@ -16,6 +16,7 @@ typedef struct {
     char model[PATH_MAX];     /* "" when the model comes from the config or is absent */
     char chat_model[PATH_MAX];  /* the Chat pane's model: the model, or the config's */
     char adapter[PATH_MAX];   /* the Chat pane's B: a run directory's adapter; "" none */
+    char run[PATH_MAX];       /* a run directory for the Train pane; "" when none */
     char title[PATH_MAX];     /* for the workbench's title line */
     bool config_first;        /* PATH named the config itself: its pane comes first */
 } workspace;

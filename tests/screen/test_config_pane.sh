@@ -8,7 +8,7 @@
 # added (its path completed) and removed; the diff, then a save that keeps
 # every comment and untouched line byte for byte; the estimate, the step
 # measurement and its time; the template check; $EDITOR and the reload;
-# launching, which the Train pane refuses until it takes launches; 80x24
+# launching into the Train pane (and stopping the run there); 80x24
 # and the help; quitting with unsaved edits asks, losing the terminal keeps
 # them and the next open offers them; presets shown as a diff first,
 # dependent keys, and a launch with unsaved edits through a copy beside the
@@ -36,6 +36,7 @@ legend_coloured() {
 }
 launch_copies() { find "$scr_dir" -maxdepth 1 -name '.lora.yaml.launch-*.yaml' | wc -l; }
 fresh_copy() { cp "$sample/lora.yaml" "$scr_dir/lora.yaml"; }
+stopped_run() { grep -lqE '"state": *"stopped"' "$scr_dir"/runs/*/summary.json 2>/dev/null; }
 
 cp "$sample/model.gguf" "$scr_dir/"
 mkdir "$scr_dir/data"
@@ -123,8 +124,13 @@ check "e runs \$EDITOR on the file, and the pane reloads it" scr_wait "lora.yaml
 check "the editor's line is in the file" grep -q "^# edited outside$" "$scr_dir/lora.yaml"
 cp "$scr_dir/lora.yaml" "$scr_dir/before.yaml"
 scr_keys L
-check "L posts the launch; the Train pane's refusal comes back" scr_wait "the Train pane could not start it"
-check "on the Config pane" scr_wait "Config lora.yaml"
+check "L launches the run: the Train pane trains it" scr_wait " training  step "
+scr_keys s
+scr_wait "Stop the run after this step" >/dev/null
+scr_keys y
+check "stopped there, it writes its summary" scr_poll stopped_run
+scr_keys 2
+check "back on the Config pane" scr_wait "Config lora.yaml"
 scr_resize 80 24
 check "80x24 keeps the form" scr_wait "Config lora.yaml"
 scr_keys '?'
@@ -180,10 +186,12 @@ check "dependent keys follow, said in the message" scr_wait "warmup_steps: 5; wi
 scr_keys L
 check "launching with unsaved edits asks" scr_wait "launch: [s]ave them first, or [u]nsaved"
 scr_keys u
-check "u launches a copy beside the config; the refusal comes back" scr_wait "the Train pane could not start ./.lora.yaml.launch-"
+check "u launches a copy beside the config into the Train pane" scr_wait " training  step "
 check "the copy holds the edits" sh -c "grep -q '^warmup_steps: 5\$' '$scr_dir'/.lora.yaml.launch-*.yaml"
 check "the config itself is unchanged" scr_same_bytes "$sample/lora.yaml" "$scr_dir/lora.yaml"
-scr_keys q y
+scr_keys q
+check "quitting asks about the live run" scr_wait "[y] quit, stopping it (a checkpoint is saved)"
+scr_keys y
 check "quits after asking" scr_exited_ok
 check "the copy goes with the session" test "$(launch_copies)" -eq 0
 tap_done

@@ -245,7 +245,7 @@ static void test_help_overlay(void **state)
     press(f, '3', true);
     press(f, KEY_F(1), true);
     assert_true(on_screen("Help: Train pane"));
-    assert_true(on_screen("none of its own yet"));
+    assert_true(on_screen("pause or resume the run"));
     press(f, 27, true);
     assert_false(on_screen("Help:"));
 }
@@ -354,44 +354,6 @@ static void test_theme_picker(void **state)
     assert_string_equal(theme_name(), names[2 % n]);
 }
 
-static bool row_starts(int y, const char *text)
-{
-    char row[256];
-    mvwinnstr(stdscr, y, 0, row, (int)sizeof row - 1);
-    return !strncmp(row + 1, text, strlen(text));
-}
-
-/* The text panes (Chat) scroll when their rectangle is shorter than their text. */
-static void test_text_pane_scrolls(void **state)
-{
-    fixture *f = *state;
-    char err[128];
-    pane *p = pane_new(&chat_pane_class, NULL, err, sizeof err);
-    assert_non_null(p);
-    pane_layout(p, 0, 0, 3, 80);
-    erase();
-    pane_draw(p, stdscr, &f->env);
-    assert_true(row_starts(0, "A/B chat"));
-    assert_int_equal(pane_handle_key(p, 'z'), PANE_IGNORED);
-    assert_int_equal(pane_handle_key(p, KEY_DOWN), PANE_HANDLED);
-    erase();
-    pane_draw(p, stdscr, &f->env);
-    assert_true(row_starts(1, "This pane will send"));
-    assert_true(pane_handle_key(p, KEY_NPAGE));
-    assert_true(pane_handle_key(p, KEY_NPAGE));
-    assert_true(pane_handle_key(p, KEY_NPAGE));
-    assert_true(pane_handle_key(p, KEY_NPAGE));
-    erase();
-    pane_draw(p, stdscr, &f->env);           /* clamped: the last line is at the bottom */
-    assert_true(row_starts(2, "$ lathe chat -m MODEL.gguf --lora ADAPTER --ab"));
-    assert_true(pane_handle_key(p, KEY_HOME));
-    assert_true(pane_handle_key(p, KEY_UP));
-    erase();
-    pane_draw(p, stdscr, &f->env);
-    assert_true(row_starts(0, "A/B chat"));
-    pane_free(p);
-}
-
 static void test_too_small_and_back(void **state)
 {
     fixture *f = *state;
@@ -452,7 +414,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pane_hooks, setup_fake, teardown),
         cmocka_unit_test_setup_teardown(test_status_messages, setup_plain, teardown),
         cmocka_unit_test_setup_teardown(test_theme_picker, setup_plain, teardown),
-        cmocka_unit_test_setup_teardown(test_text_pane_scrolls, setup_plain, teardown),
         cmocka_unit_test_setup_teardown(test_too_small_and_back, setup_plain, teardown),
         cmocka_unit_test_setup_teardown(test_resize_storm, setup_plain, teardown),
         cmocka_unit_test_setup_teardown(test_run_reads_keys, setup_plain, teardown),

@@ -374,8 +374,8 @@ void config_file_launch_poll(pane_config *p)
     if (!p->launch_refused)
         return;
     p->launch_refused = false;
-    config_pane_say(p, true, "the Train pane could not start it: it does not take launches in "
-                    "this build; from a shell: lathe train %s", p->launch_path);
+    config_pane_say(p, true, "the Train pane could not start it (its log says why); from a "
+                    "shell: lathe train %s", p->launch_path);
     pane_status(&p->super, true, "the Train pane could not start %s", p->launch_path);
     pane_focus(&p->super, PANE_CONFIG);
 }
