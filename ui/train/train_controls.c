@@ -2,7 +2,7 @@
  * resume, stop (asked first; the run saves a checkpoint and its outputs),
  * a checkpoint or an evaluation now, the learning-rate multiplier (halved,
  * doubled or typed; it applies from the next step and the run logs it), and
- * handing the newest checkpoint to the Chat pane. Each control takes effect
+ * handing the newest checkpoint (or an ended run's adapter) to the Chat pane. Each control takes effect
  * at a step boundary and the session logs it as an event, which the event
  * log then shows; the pane only says what it asked for. A run this process
  * does not train cannot be steered from here, and the pane says why. */
@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "adapter_path.h"
 #include "text.h"
 #include "theme.h"
 #include "train_pane_impl.h"
@@ -44,15 +45,22 @@ static void set_multiplier(train_pane *tp, run_session *s, double mult)
 
 /* ------------------------------------------------------------ chat */
 
+/* B for the Chat pane: a run that has ended gives its final adapter (with
+ * load_best_model_at_end, the best evaluation's weights rather than the
+ * last step's); a run still training, or one that wrote no adapter (a full
+ * fine-tune, a failed run), its newest checkpoint. */
 static void chat_with_this(train_pane *tp)
 {
-    if (tp->st.last_checkpoint <= 0 || !tp->src.dir[0]) {
+    const char *dir = tp->src.dir;
+    bool final = dir[0] && !train_source_live(&tp->src) && adapter_path_is_adapter(dir);
+    if (!final && (tp->st.last_checkpoint <= 0 || !dir[0])) {
         pane_status(&tp->super, true, "no checkpoint yet%s", train_source_owned(&tp->src)
                                                                  ? ": c saves one now" : "");
         return;
     }
-    pane_msg m = {.kind = PANE_MSG_CHECKPOINT, .step = tp->st.last_checkpoint};
-    snprintf(m.path, sizeof m.path, "%s", tp->src.dir);
+    pane_msg m = {.kind = final ? PANE_MSG_OPEN : PANE_MSG_CHECKPOINT,
+                  .step = final ? -1 : tp->st.last_checkpoint};
+    snprintf(m.path, sizeof m.path, "%s", dir);
     if (pane_post(&tp->super, PANE_CHAT, &m) != 0) {
         pane_status(&tp->super, true, "the Chat pane cannot be reached");
         return;
