@@ -361,6 +361,7 @@ static const pane_key keys[] = {
     {"PgUp/PgDn", "scroll the event log", "log"},
     {"g", "gauges / event log below the charts (narrow terminals)", "gauges"},
     {"a", "dismiss the alarm banner", "alarm"},
+    {"r", "resume the run shown, once it has ended, from its newest checkpoint", "resume"},
     {"o", "show / hide the runs overlaid on the charts", "overlay"},
     {"R", "the runs folder: Enter opens a run (following it while it trains), r resumes it, "
           "Space overlays it on the charts", "runs"},

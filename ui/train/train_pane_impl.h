@@ -128,6 +128,9 @@ bool train_controls_draw_ask(train_pane *tp, WINDOW *w, int y, int x, int width)
 void train_runs_free(train_runs *r);
 void train_runs_draw(train_pane *tp, WINDOW *w, int y, int x, int h, int width);
 pane_result train_runs_key(train_pane *tp, int key);
+/* Trains the run in RUN_DIR on from its newest checkpoint, with the config
+ * it ran with (its config.yaml), in this pane. */
+void train_runs_resume(train_pane *tp, const char *run_dir);
 void train_overlays_free(train_pane *tp);
 
 #endif

@@ -166,15 +166,22 @@ static void open_run(train_pane *tp, const run_list_entry *e)
         pane_status(&tp->super, true, "cannot open %s: %s", dir, err);
 }
 
-/* Resumes run E from its newest checkpoint, with the config it ran with. */
-static void resume(train_pane *tp, const run_list_entry *e)
+void train_runs_resume(train_pane *tp, const char *run_dir)
 {
     char dir[PATH_MAX], config[PATH_MAX + 16], err[512];
-    snprintf(dir, sizeof dir, "%s/%s", TRAIN_RUNS_DIR, e->name);
+    snprintf(dir, sizeof dir, "%s", run_dir);   /* starting empties the pane's source */
     snprintf(config, sizeof config, "%s/config.yaml", dir);
     run_session_options o = {.config = config, .resume = dir};
     if (train_pane_start(tp, &o, err, sizeof err) != 0)
         pane_status(&tp->super, true, "cannot resume %s: %s", dir, err);
+}
+
+/* Resumes run E (train_runs_resume). */
+static void resume(train_pane *tp, const run_list_entry *e)
+{
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s/%s", TRAIN_RUNS_DIR, e->name);
+    train_runs_resume(tp, dir);
 }
 
 /* Reads run NAME's logs into overlay O, smoothed with WEIGHT. */
