@@ -76,7 +76,9 @@ gl=$("$LATHE" generate -m "$model" --lora run -p "$q" --temp 0 -n 24 2>/dev/null
 
 # ---------------------------------------------------------------- a run directory as PATH
 scr_start "ESCDELAY=0" -- run
-check "a run directory opens its dataset in the Data pane" scr_wait "alpaca"
+check "a run directory opens the run in the Train pane" scr_wait "opened run (finished)"
+scr_keys 1
+check "... and its dataset in the Data pane" scr_wait "alpaca"
 sleep 0.3
 check "... and loads no model until the Chat pane is shown" scr_lacks "loaded model.gguf"
 scr_keys 4
