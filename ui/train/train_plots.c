@@ -229,7 +229,8 @@ static void draw_legend(const train_pane *tp, WINDOW *w, int y, int x, int width
     }
     const char *slash = strrchr(tp->src.dir, '/');
     used += text_putf(w, y, x + used, width - used, theme_attr(THEME_SERIES1) | A_BOLD,
-                      "   %s", !tp->src.dir[0] ? "this run" : slash ? slash + 1 : tp->src.dir);
+                      "   %s", !tp->src.dir[0] ? "this run"
+                               : slash && slash[1] ? slash + 1 : tp->src.dir);
     for (size_t k = 0; k < tp->n_over; k++)
         used += text_putf(w, y, x + used, width - used, train_plots_overlay_attr(k) | A_BOLD,
                           "  %zu %s", k + 1, tp->over[k].name);
