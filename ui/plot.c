@@ -30,6 +30,7 @@ typedef struct {
     bool *point;            /* per chart cell: a point marker covers it */
     int *owner;             /* per chart cell */
     bool *mark;             /* per dot column: a non-finite point fell here */
+    const char *marks;      /* plot_opts.ascii_marks */
 } canvas;
 
 typedef struct {
@@ -306,6 +307,12 @@ static void cell_glyph(const canvas *c, int i, char out[5])
         snprintf(out, 5, "%s", crt_glyph_as(CRT_GLYPH_POINT, c->ascii));
         return;
     }
+    char mark = c->ascii && c->marks && c->owner[i] >= 0 ? c->marks[c->owner[i]] : 0;
+    if (mark) {
+        out[0] = mark;
+        out[1] = '\0';
+        return;
+    }
     if (c->ascii) {
         snprintf(out, 5, "%s", ascii[c->bits[i] & 7]);
         return;
@@ -425,7 +432,8 @@ int plot_render(const plot_series *s, size_t ns, const plot_opts *o, int w, int 
         return -1;
     }
     canvas c = {.sx = o->ascii ? 1 : 2, .sy = o->ascii ? 3 : 4, .rows = h - 1,
-                .log_y = o->log_y, .ascii = o->ascii};
+                .log_y = o->log_y, .ascii = o->ascii,
+                .marks = o->ascii_marks};
     fit_x(s, ns, o, &c);
     fit_y(s, ns, &c, g);
     double t[MAX_TICKS];

@@ -35,6 +35,10 @@ typedef struct {
     double x_lo, x_hi;     /* the x window; x_lo >= x_hi fits all points */
     bool log_y;
     bool ascii;
+    /* NULL, or one character a series: on an ASCII grid, series i's line
+     * cells show ascii_marks[i] instead of the levels (0: the levels), so
+     * series stay apart without colour */
+    const char *ascii_marks;
 } plot_opts;
 
 /* Who owns a cell: a series index >= 0, or one of these. */

@@ -220,6 +220,30 @@ static void test_plot_layers_and_zoom(void **state)
     plot_grid_free(&g);
 }
 
+/* An earlier run overlaid on this one: on an ASCII grid (no colour to tell
+ * them apart) its cells carry its mark, this run's the levels. */
+static void test_plot_overlay_ascii_marks(void **state)
+{
+    (void)state;
+    enum { N = 60 };
+    double x[N], now[N], before[N];
+    fill_loss(x, now, N);
+    for (int i = 0; i < N; i++)
+        before[i] = now[i] * 1.4;
+    plot_series s[] = {{x, before, N, PLOT_LINE}, {x, now, N, PLOT_LINE}};
+    plot_grid g;
+    golden("overlay-ascii", s, 2, &(plot_opts){.ascii = true, .ascii_marks = "1"}, 48, 12, &g);
+    int marked = 0, levels = 0;
+    for (int i = 0; i < g.w * g.h; i++) {
+        marked += g.cells[i].owner == 0 && !strcmp(g.cells[i].glyph, "1");
+        levels += g.cells[i].owner == 1 && strchr("'-.|", g.cells[i].glyph[0]);
+    }
+    assert_true(marked > 10 && levels > 10);
+    plot_grid_free(&g);
+    golden("overlay", s, 2, &(plot_opts){.ascii_marks = "1"}, 48, 12, &g);   /* braille: no marks */
+    plot_grid_free(&g);
+}
+
 static void test_plot_too_small_and_format(void **state)
 {
     (void)state;
@@ -252,6 +276,7 @@ int main(void)
         cmocka_unit_test(test_plot_flat_and_one_point),
         cmocka_unit_test(test_plot_nan_gaps),
         cmocka_unit_test(test_plot_layers_and_zoom),
+        cmocka_unit_test(test_plot_overlay_ascii_marks),
         cmocka_unit_test(test_plot_too_small_and_format),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,11 +1,13 @@
 /* train_controls.c - steering the run this process trains: pause and
  * resume, stop (asked first; the run saves a checkpoint and its outputs),
  * a checkpoint or an evaluation now, the learning-rate multiplier (halved,
- * doubled or typed; it applies from the next step and the run logs it), and
- * handing the newest checkpoint to the Chat pane. Each control takes effect
- * at a step boundary and the session logs it as an event, which the event
- * log then shows; the pane only says what it asked for. A run this process
- * does not train cannot be steered from here, and the pane says why. */
+ * doubled or typed; it applies from the next step and the run logs it),
+ * handing the newest checkpoint (or an ended run's adapter) to the Chat
+ * pane, and resuming the run shown, once it has ended, from its newest
+ * checkpoint. Each control takes effect at a step boundary and the session
+ * logs it as an event, which the event log then shows; the pane only says
+ * what it asked for. A run this process does not train cannot be steered
+ * from here, and the pane says why. */
 #include "config.h"
 
 #include <errno.h>
@@ -13,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "adapter_path.h"
 #include "text.h"
 #include "theme.h"
 #include "train_pane_impl.h"
@@ -28,8 +31,8 @@ static run_session *steerable(train_pane *tp)
         pane_status(&tp->super, true, "lathe PID %ld trains the run in %s: only that process "
                     "can control it", run_follow_owner(tp->src.follow), tp->src.dir);
     else if (tp->src.dir[0])
-        pane_status(&tp->super, true, "the run in %s has ended: nothing to steer (R: the runs "
-                    "folder, where r resumes a run)", tp->src.dir);
+        pane_status(&tp->super, true, "the run in %s has ended: nothing to steer (r resumes it "
+                    "from its newest checkpoint)", tp->src.dir);
     else
         pane_status(&tp->super, true, "no run is training here");
     return NULL;
@@ -44,20 +47,48 @@ static void set_multiplier(train_pane *tp, run_session *s, double mult)
 
 /* ------------------------------------------------------------ chat */
 
+/* B for the Chat pane: a run that has ended gives its final adapter (with
+ * load_best_model_at_end, the best evaluation's weights rather than the
+ * last step's); a run still training, or one that wrote no adapter (a full
+ * fine-tune, a failed run), its newest checkpoint. */
 static void chat_with_this(train_pane *tp)
 {
-    if (tp->st.last_checkpoint <= 0 || !tp->src.dir[0]) {
+    const char *dir = tp->src.dir;
+    bool final = dir[0] && !train_source_live(&tp->src) && adapter_path_is_adapter(dir);
+    if (!final && (tp->st.last_checkpoint <= 0 || !dir[0])) {
         pane_status(&tp->super, true, "no checkpoint yet%s", train_source_owned(&tp->src)
                                                                  ? ": c saves one now" : "");
         return;
     }
-    pane_msg m = {.kind = PANE_MSG_CHECKPOINT, .step = tp->st.last_checkpoint};
-    snprintf(m.path, sizeof m.path, "%s", tp->src.dir);
+    pane_msg m = {.kind = final ? PANE_MSG_OPEN : PANE_MSG_CHECKPOINT,
+                  .step = final ? -1 : tp->st.last_checkpoint};
+    snprintf(m.path, sizeof m.path, "%s", dir);
     if (pane_post(&tp->super, PANE_CHAT, &m) != 0) {
         pane_status(&tp->super, true, "the Chat pane cannot be reached");
         return;
     }
     pane_focus(&tp->super, PANE_CHAT);
+}
+
+/* ------------------------------------------------------------ resume */
+
+/* The run shown, once it has ended (stopped, interrupted, failed), trained
+ * on from its newest checkpoint here. */
+static void resume_shown(train_pane *tp)
+{
+    if (train_source_owned(&tp->src)) {
+        pane_status(&tp->super, true, "the run trains here already (p pauses, s stops it)");
+        return;
+    }
+    if (train_source_live(&tp->src)) {
+        steerable(tp);   /* says which process trains it */
+        return;
+    }
+    if (!tp->src.dir[0]) {
+        pane_status(&tp->super, true, "no run directory to resume");
+        return;
+    }
+    train_runs_resume(tp, tp->src.dir);
 }
 
 /* ------------------------------------------------------------ questions */
@@ -135,8 +166,11 @@ pane_result train_controls_key(train_pane *tp, int key)
 {
     if (tp->ask != TRAIN_ASK_NONE)
         return ask_key(tp, key);
-    if (key == 'C') {
-        chat_with_this(tp);
+    if (key == 'C' || key == 'r') {
+        if (key == 'C')
+            chat_with_this(tp);
+        else
+            resume_shown(tp);
         return PANE_HANDLED;
     }
     if (key != 'p' && key != 's' && key != 'c' && key != 'e' && key != '[' && key != ']' &&

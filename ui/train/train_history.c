@@ -172,6 +172,16 @@ int train_history_add_eval(train_history *h, int64_t step, double eval_loss)
     return 0;
 }
 
+int train_history_add_record(train_history *h, const run_record *r)
+{
+    if (r->kind == RUN_RECORD_EVAL)
+        return train_history_add_eval(h, r->step, r->eval_loss);
+    if (r->kind != RUN_RECORD_STEP)
+        return 0;
+    train_step s = {r->step, r->elapsed_s, r->loss, r->lr, r->grad_norm, r->tokens_per_s};
+    return train_history_add_step(h, &s);
+}
+
 void train_history_set_weight(train_history *h, double weight)
 {
     h->weight = weight;

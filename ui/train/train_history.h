@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "run_session.h"
 
 typedef enum {
     TRAIN_LOSS,          /* the training loss as logged */
@@ -67,6 +68,11 @@ void train_history_clear(train_history *h);
 int train_history_add_step(train_history *h, const train_step *s);
 /* An evaluation after STEP steps; -1 when out of memory. */
 int train_history_add_eval(train_history *h, int64_t step, double eval_loss);
+
+/* A run's record R (run_session_poll, run_follow_poll): a step or an
+ * evaluation is added, anything else left to the caller (0). -1 when out of
+ * memory (the record is not kept). */
+int train_history_add_record(train_history *h, const run_record *r);
 
 /* Smooths with WEIGHT from now on. */
 void train_history_set_weight(train_history *h, double weight);

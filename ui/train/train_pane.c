@@ -138,18 +138,13 @@ static void take_records(train_pane *tp, const run_poll *poll)
 {
     for (size_t i = 0; i < poll->n; i++) {
         const run_record *r = &poll->records[i];
-        if (r->kind == RUN_RECORD_STEP) {
-            train_step s = {r->step, r->elapsed_s, r->loss, r->lr, r->grad_norm,
-                            r->tokens_per_s};
-            if (train_history_add_step(&tp->hist, &s) != 0)
-                train_pane_note(tp, r->step, TRAIN_LOG_ERROR, "out of memory: step %lld "
-                                "is not drawn", (long long)r->step);
-            tp->epoch = r->epoch;
-        } else if (r->kind == RUN_RECORD_EVAL) {
-            train_history_add_eval(&tp->hist, r->step, r->eval_loss);
-        } else {
+        if (r->kind == RUN_RECORD_EVENT)
             train_status_event(tp, r->step, r->event, r->text);
-        }
+        else if (train_history_add_record(&tp->hist, r) != 0)
+            train_pane_note(tp, r->step, TRAIN_LOG_ERROR, "out of memory: step %lld "
+                            "is not drawn", (long long)r->step);
+        if (r->kind == RUN_RECORD_STEP)
+            tp->epoch = r->epoch;
     }
 }
 
@@ -357,7 +352,8 @@ static const pane_key keys[] = {
     {"e", "evaluate now", "eval"},
     {"[ ]", "learning rate x0.5 / x2 from the next step", "lr"},
     {"L", "set the learning-rate multiplier", "lr="},
-    {"C", "chat with the newest checkpoint (Chat pane)", "chat"},
+    {"C", "chat with this: the newest checkpoint, or an ended run's adapter, as B (Chat pane)",
+     "chat"},
     {"+ -", "more / less smoothing of the loss", "smooth"},
     {"l", "log / linear loss axis", "log"},
     {"x", "x axis in steps / tokens", "x"},
@@ -365,8 +361,10 @@ static const pane_key keys[] = {
     {"PgUp/PgDn", "scroll the event log", "log"},
     {"g", "gauges / event log below the charts (narrow terminals)", "gauges"},
     {"a", "dismiss the alarm banner", "alarm"},
-    {"R", "the runs folder: Enter opens a run (following it while it trains), r resumes it",
-     "runs"},
+    {"r", "resume the run shown, once it has ended, from its newest checkpoint", "resume"},
+    {"o", "show / hide the runs overlaid on the charts", "overlay"},
+    {"R", "the runs folder: Enter opens a run (following it while it trains), r resumes it, "
+          "Space overlays it on the charts", "runs"},
 };
 
 const pane_class train_pane_class = {

@@ -73,7 +73,8 @@ typedef struct {
     train_plots plots;
     train_overlay over[TRAIN_OVERLAY_MAX];
     size_t n_over;
-    uint64_t over_version;          /* changes when an overlay comes or goes */
+    bool over_hidden;               /* the overlays are kept but not drawn */
+    uint64_t over_version;          /* changes when an overlay comes, goes, shows or hides */
     train_runs runs;
     train_view view;
     train_ask ask;
@@ -103,6 +104,8 @@ void train_plots_free(train_plots *pl);
 double train_plots_weight(const train_plots *pl);
 void train_plots_draw(train_pane *tp, WINDOW *w, int y, int x, int h, int width);
 pane_result train_plots_key(train_pane *tp, int key);
+/* Overlay K's colour (its legend, its row in the runs folder). */
+attr_t train_plots_overlay_attr(size_t k);
 
 /* train_status.c */
 /* The header (what runs, how far, the figures, an alarm); returns the rows used. */
@@ -125,6 +128,9 @@ bool train_controls_draw_ask(train_pane *tp, WINDOW *w, int y, int x, int width)
 void train_runs_free(train_runs *r);
 void train_runs_draw(train_pane *tp, WINDOW *w, int y, int x, int h, int width);
 pane_result train_runs_key(train_pane *tp, int key);
+/* Trains the run in RUN_DIR on from its newest checkpoint, with the config
+ * it ran with (its config.yaml), in this pane. */
+void train_runs_resume(train_pane *tp, const char *run_dir);
 void train_overlays_free(train_pane *tp);
 
 #endif

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "crt.h"
+#include "plural.h"
 #include "text.h"
 #include "theme.h"
 #include "train_pane_impl.h"
@@ -55,10 +56,16 @@ typedef struct {
     size_t n;
 } chart_series_set;
 
-static attr_t overlay_attr(size_t k)
+attr_t train_plots_overlay_attr(size_t k)
 {
     static const theme_role roles[] = {THEME_SERIES2, THEME_SERIES3, THEME_SERIES4};
     return theme_attr(roles[k % 3]);
+}
+
+/* The overlays drawn: none while they are hidden. */
+static size_t overlays(const train_pane *tp)
+{
+    return tp->over_hidden ? 0 : tp->n_over;
 }
 
 /* H's series S in the x window [LO, HI] (all of it when LO >= HI). */
@@ -91,7 +98,7 @@ static void build(const train_pane *tp, train_chart c, chart_series_set *set)
     train_series s = chart_series[c];
     double lo, hi;
     x_window(tp, &lo, &hi);
-    for (size_t k = 0; k < tp->n_over; k++)
+    for (size_t k = 0; k < overlays(tp); k++)
         add_line(set, &tp->over[k].hist, c == TRAIN_CHART_LOSS ? TRAIN_SMOOTH : s, xu, lo, hi);
     add_line(set, h, s, xu, lo, hi);
     if (c == TRAIN_CHART_LOSS) {
@@ -117,7 +124,11 @@ static void render(train_pane *tp, train_chart c, int w, int h)
     pl->error[c][0] = '\0';
     chart_series_set set;
     memset(&set, 0, sizeof set);
-    plot_opts o = {.log_y = c == TRAIN_CHART_LOSS && pl->log_loss, .ascii = ascii};
+    char marks[MAX_SERIES] = {0};   /* the overlays' digits, as in the legend */
+    for (size_t k = 0; k < overlays(tp); k++)
+        marks[k] = (char)('1' + k);
+    plot_opts o = {.log_y = c == TRAIN_CHART_LOSS && pl->log_loss, .ascii = ascii,
+                   .ascii_marks = marks};
     x_window(tp, &o.x_lo, &o.x_hi);
     build(tp, c, &set);
     if (plot_render(set.s, set.n, &o, w, h, &pl->grid[c], pl->error[c], sizeof pl->error[c]))
@@ -130,8 +141,8 @@ static void render(train_pane *tp, train_chart c, int w, int h)
 static void series_attrs(const train_pane *tp, train_chart c, attr_t *attr)
 {
     size_t n = 0;
-    for (size_t k = 0; k < tp->n_over; k++)
-        attr[n++] = overlay_attr(k);
+    for (size_t k = 0; k < overlays(tp); k++)
+        attr[n++] = train_plots_overlay_attr(k);
     attr_t main = theme_attr(THEME_SERIES1);
     attr[n++] = c == TRAIN_CHART_LOSS ? main | A_DIM : main;
     attr[n++] = main | A_BOLD;
@@ -211,11 +222,18 @@ static void draw_legend(const train_pane *tp, WINDOW *w, int y, int x, int width
         used += text_put(w, y, x + used, width - used, theme_attr(THEME_DIM), "the whole run");
     if (!tp->n_over)
         return;
-    used += text_put(w, y, x + used, width - used, theme_attr(THEME_SERIES1) | A_BOLD,
-                     "   this run");
+    if (tp->over_hidden) {
+        text_putf(w, y, x + used, width - used, theme_attr(THEME_DIM), "   %zu overlaid "
+                  "run%s hidden (o shows)", tp->n_over, plural_s(tp->n_over));
+        return;
+    }
+    const char *slash = strrchr(tp->src.dir, '/');
+    used += text_putf(w, y, x + used, width - used, theme_attr(THEME_SERIES1) | A_BOLD,
+                      "   %s", !tp->src.dir[0] ? "this run"
+                               : slash && slash[1] ? slash + 1 : tp->src.dir);
     for (size_t k = 0; k < tp->n_over; k++)
-        used += text_putf(w, y, x + used, width - used, overlay_attr(k) | A_BOLD, "  %s",
-                          tp->over[k].name);
+        used += text_putf(w, y, x + used, width - used, train_plots_overlay_attr(k) | A_BOLD,
+                          "  %zu %s", k + 1, tp->over[k].name);
 }
 
 void train_plots_draw(train_pane *tp, WINDOW *w, int y, int x, int h, int width)
@@ -275,6 +293,15 @@ pane_result train_plots_key(train_pane *tp, int key)
     case 'l': pl->log_loss = !pl->log_loss; break;
     case 'x': pl->x = pl->x == TRAIN_X_STEPS ? TRAIN_X_TOKENS : TRAIN_X_STEPS; break;
     case 'z': pl->zoom = next_zoom(tp); break;
+    case 'o':
+        if (!tp->n_over) {
+            pane_status(&tp->super, true, "no run overlaid: Space on runs in the runs folder "
+                        "(R) overlays them");
+            break;
+        }
+        tp->over_hidden = !tp->over_hidden;
+        tp->over_version++;
+        break;
     default: return PANE_IGNORED;
     }
     return PANE_HANDLED;

@@ -2,7 +2,9 @@
  * working directory, as `lathe train` writes it): each run with its state,
  * how far it got and when it last logged, newest first, read again at most
  * once a second so a run being written moves; from here a run is resumed
- * from its newest checkpoint, trained in this pane. */
+ * from its newest checkpoint, trained in this pane, and runs are overlaid
+ * on the charts for comparison (read once from their logs by run_follow,
+ * the reader that shows a run opened from its files). */
 #include "config.h"
 
 #include <math.h>
@@ -77,7 +79,18 @@ static void age_text(char *buf, size_t len, double s)
         snprintf(buf, len, "%.0f days ago", s / 86400);
 }
 
-static void draw_row(WINDOW *w, int y, int x, int width, const run_list_entry *e, bool sel)
+/* The overlay that shows run NAME, or -1. */
+static int overlay_of(const train_pane *tp, const char *name)
+{
+    for (size_t k = 0; k < tp->n_over; k++)
+        if (!strcmp(tp->over[k].name, name))
+            return (int)k;
+    return -1;
+}
+
+/* Overlay K's digit (as in the legend) left of its run's row. */
+static void draw_row(WINDOW *w, int y, int x, int width, const run_list_entry *e, bool sel,
+                     int k)
 {
     char step[32] = "", loss[32] = "", age[32];
     if (e->steps >= 0)
@@ -92,6 +105,8 @@ static void draw_row(WINDOW *w, int y, int x, int width, const run_list_entry *e
     text_putf(w, y, x, width, a, "  %-24s %-22s %-11s %-12s %s %s", e->name,
               run_list_state_name(e->state), step, loss,
               e->state == RUN_LIST_UNFINISHED ? "last log" : "ended", age);
+    if (k >= 0)
+        text_putf(w, y, x, width, train_plots_overlay_attr((size_t)k) | A_BOLD, "%d", k + 1);
 }
 
 static void draw_empty(WINDOW *w, int y, int x, int width)
@@ -128,9 +143,11 @@ void train_runs_draw(train_pane *tp, WINDOW *w, int y, int x, int h, int width)
     if (r->sel >= r->top + (size_t)rows)
         r->top = r->sel - (size_t)rows + 1;
     for (int i = 0; i < rows && r->top + (size_t)i < (size_t)r->n; i++)
-        draw_row(w, y + 2 + i, x, width, &r->list[r->top + i], r->top + (size_t)i == r->sel);
+        draw_row(w, y + 2 + i, x, width, &r->list[r->top + i], r->top + (size_t)i == r->sel,
+                 overlay_of(tp, r->list[r->top + i].name));
     int used = text_put(w, y + h - 1, x, width, theme_attr(THEME_DIM),
-                        "Enter: open   r: resume the selected run here   open one with ");
+                        "Enter: open   r: resume here   Space: overlay on the charts   "
+                        "open one with ");
     used += text_put(w, y + h - 1, x + used, width - used, theme_attr(THEME_ACCENT),
                      "lathe runs/NAME");
     if (train_pane_showing(tp))
@@ -149,20 +166,87 @@ static void open_run(train_pane *tp, const run_list_entry *e)
         pane_status(&tp->super, true, "cannot open %s: %s", dir, err);
 }
 
-/* Resumes run E from its newest checkpoint, with the config it ran with. */
-static void resume(train_pane *tp, const run_list_entry *e)
+void train_runs_resume(train_pane *tp, const char *run_dir)
 {
     char dir[PATH_MAX], config[PATH_MAX + 16], err[512];
-    snprintf(dir, sizeof dir, "%s/%s", TRAIN_RUNS_DIR, e->name);
+    snprintf(dir, sizeof dir, "%s", run_dir);   /* starting empties the pane's source */
     snprintf(config, sizeof config, "%s/config.yaml", dir);
     run_session_options o = {.config = config, .resume = dir};
     if (train_pane_start(tp, &o, err, sizeof err) != 0)
         pane_status(&tp->super, true, "cannot resume %s: %s", dir, err);
 }
 
+/* Resumes run E (train_runs_resume). */
+static void resume(train_pane *tp, const run_list_entry *e)
+{
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s/%s", TRAIN_RUNS_DIR, e->name);
+    train_runs_resume(tp, dir);
+}
+
+/* Reads run NAME's logs into overlay O, smoothed with WEIGHT. */
+static int overlay_load(train_overlay *o, const char *name, double weight, char *err,
+                        size_t errlen)
+{
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s/%s", TRAIN_RUNS_DIR, name);
+    run_follow *f = run_follow_open(dir, err, errlen);
+    if (!f)
+        return -1;
+    run_poll poll;
+    run_follow_poll(f, &poll);
+    train_history_init(&o->hist, weight);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < poll.n; i++)
+        rc = train_history_add_record(&o->hist, &poll.records[i]);
+    run_follow_free(f);
+    if (rc == 0 && o->hist.n == 0)
+        snprintf(err, errlen, "%s/metrics.jsonl holds no step yet", dir);
+    else if (rc)
+        snprintf(err, errlen, "out of memory reading %s", dir);
+    if (rc || o->hist.n == 0) {
+        train_history_free(&o->hist);
+        return -1;
+    }
+    snprintf(o->name, sizeof o->name, "%s", name);
+    return 0;
+}
+
+/* Overlays run E on the charts, or takes it off when it is overlaid. */
+static void toggle_overlay(train_pane *tp, const run_list_entry *e)
+{
+    int k = overlay_of(tp, e->name);
+    if (k >= 0) {
+        train_history_free(&tp->over[k].hist);
+        memmove(&tp->over[k], &tp->over[k + 1], (tp->n_over - (size_t)k - 1) * sizeof *tp->over);
+        tp->n_over--;
+        tp->over_version++;
+        pane_status(&tp->super, false, "%s is no longer overlaid", e->name);
+        return;
+    }
+    if (tp->n_over == TRAIN_OVERLAY_MAX) {
+        pane_status(&tp->super, true, "%d runs are overlaid already: Space on one takes it off",
+                    TRAIN_OVERLAY_MAX);
+        return;
+    }
+    char err[PATH_MAX + 64];
+    if (overlay_load(&tp->over[tp->n_over], e->name, train_plots_weight(&tp->plots), err,
+                     sizeof err) != 0) {
+        pane_status(&tp->super, true, "cannot overlay %s: %s", e->name, err);
+        return;
+    }
+    tp->n_over++;
+    tp->over_hidden = false;
+    tp->over_version++;
+    pane_status(&tp->super, false, "%s overlaid on the charts%s", e->name,
+                train_pane_showing(tp) ? " (R: back to them)" : "; Enter opens a run to "
+                                                                "compare it with");
+}
+
 pane_result train_runs_key(train_pane *tp, int key)
 {
     train_runs *r = &tp->runs;
+    scan(r);   /* a key may come before the list was first drawn */
     size_t n = r->n > 0 ? (size_t)r->n : 0, page = 10;
     switch (key) {
     case KEY_UP: r->sel -= r->sel > 0; break;
@@ -180,6 +264,10 @@ pane_result train_runs_key(train_pane *tp, int key)
     case 'r':
         if (selected(r))
             resume(tp, selected(r));
+        break;
+    case ' ':
+        if (selected(r))
+            toggle_overlay(tp, selected(r));
         break;
     case 'R':
     case KEY_ESC: tp->view = TRAIN_VIEW_RUN; break;
