@@ -192,6 +192,11 @@ check "the config itself is unchanged" scr_same_bytes "$sample/lora.yaml" "$scr_
 scr_keys q
 check "quitting asks about the live run" scr_wait "[y] quit, stopping it (a checkpoint is saved)"
 scr_keys y
+# The run stops after its step and writes its checkpoint and outputs first:
+# minutes under TSan.
+wait_s=$scr_timeout
+scr_timeout=600
 check "quits after asking" scr_exited_ok
+scr_timeout=$wait_s
 check "the copy goes with the session" test "$(launch_copies)" -eq 0
 tap_done
