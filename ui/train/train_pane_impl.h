@@ -26,10 +26,13 @@
 #define TRAIN_RUNS_DIR "runs"
 /* Runs overlaid on the charts at most. */
 #define TRAIN_OVERLAY_MAX 3
-/* While a run is live the pane asks for a turn this often (10 Hz), and a
- * record wakes the loop at most this often in between. */
+/* A run's records show within this (10 Hz): the session's wake-up makes a
+ * turn at once, and the pane takes the ring at most this often; a run read
+ * from its files is read this often. */
 #define TRAIN_FRAME_MS 100
-#define TRAIN_WAKE_MS 40
+/* With no wake-up the pane still polls a live run this often, for what
+ * comes without one (the trainer pausing). */
+#define TRAIN_IDLE_MS 1000
 
 typedef enum { TRAIN_CHART_LOSS, TRAIN_CHART_LR, TRAIN_CHART_GRAD, TRAIN_CHART_TPS,
                TRAIN_CHART_COUNT } train_chart;
@@ -81,7 +84,10 @@ typedef struct {
     line_edit edit;
     line_edit_history lr_history;
     bool gauges_below;              /* a narrow pane shows the gauges where the log is */
-    _Atomic uint64_t woke_ms;       /* when a record last woke the loop */
+    /* The session woke the loop and the pane has not polled since: later
+     * wake-ups write nothing, the poll to come takes their records too. */
+    atomic_bool woken;
+    double polled_ms;               /* when the pane last polled its source */
 } train_pane;
 
 static inline train_pane *train_of(pane *p)
