@@ -174,10 +174,9 @@ static int next_turn(const run_poll *poll, run_session_state state)
                                                                        : TRAIN_FRAME_MS;
 }
 
-static int tick(pane *p, const pane_env *env)
+/* Polls the run shown; the turn it wants next (0: none). */
+static int poll_source(train_pane *tp)
 {
-    (void)env;
-    train_pane *tp = train_of(p);
     if (!tp->src.session && !tp->src.follow)
         return 0;
     double now = clock_ms();
@@ -214,6 +213,14 @@ static int tick(pane *p, const pane_env *env)
     snprintf(tp->src.dir, sizeof tp->src.dir, "%s", dir);
     tp->src.state = state;
     return 0;
+}
+
+static int tick(pane *p, const pane_env *env)
+{
+    (void)env;
+    train_pane *tp = train_of(p);
+    int over = train_overlays_poll(tp), own = poll_source(tp);
+    return over > 0 && (own == 0 || over < own) ? over : own;
 }
 
 /* ------------------------------------------------------------ messages */

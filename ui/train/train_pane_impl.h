@@ -3,8 +3,8 @@
  * handed over when the terminal goes), train_plots.c (the charts),
  * train_status.c (the run's figures, alarms, the event log, memory and
  * gauges), train_controls.c (pause, stop, save, evaluate, the learning
- * rate, chat with this) and train_runs.c (the runs folder, comparison,
- * resume). */
+ * rate, chat with this), train_runs.c (the runs folder, comparison,
+ * resume) and train_overlay.c (the runs overlaid, followed while written). */
 #ifndef LATHE_TRAIN_PANE_IMPL_H
 #define LATHE_TRAIN_PANE_IMPL_H
 
@@ -16,6 +16,7 @@
 #include "line_edit.h"
 #include "pane.h"
 #include "plot.h"
+#include "run_follow.h"
 #include "run_list.h"
 #include "run_session.h"
 #include "train_history.h"
@@ -50,6 +51,7 @@ typedef struct {
 typedef struct {
     char name[256];
     train_history hist;
+    run_follow *follow;             /* its reader while another process writes it, else NULL */
 } train_overlay;
 
 typedef struct {
@@ -77,7 +79,9 @@ typedef struct {
     train_overlay over[TRAIN_OVERLAY_MAX];
     size_t n_over;
     bool over_hidden;               /* the overlays are kept but not drawn */
-    uint64_t over_version;          /* changes when an overlay comes, goes, shows or hides */
+    uint64_t over_version;          /* changes when an overlay comes, goes, grows, shows
+                                     * or hides */
+    double over_polled_ms;          /* when the overlays still written were last read */
     train_runs runs;
     train_view view;
     train_ask ask;
@@ -137,6 +141,18 @@ pane_result train_runs_key(train_pane *tp, int key);
 /* Trains the run in RUN_DIR on from its newest checkpoint, with the config
  * it ran with (its config.yaml), in this pane. */
 void train_runs_resume(train_pane *tp, const char *run_dir);
+
+/* train_overlay.c */
+/* Reads run NAME of the runs folder into O, smoothed with WEIGHT, keeping
+ * its reader while another process writes it; -1 with err when it cannot
+ * be read or holds no step yet. */
+int train_overlay_open(train_overlay *o, const char *name, double weight, char *err,
+                       size_t errlen);
+void train_overlay_free(train_overlay *o);
 void train_overlays_free(train_pane *tp);
+/* Reads what the overlays still being written gained, at most every
+ * TRAIN_IDLE_MS; the milliseconds within which it wants the next call, 0
+ * when none is written any more. */
+int train_overlays_poll(train_pane *tp);
 
 #endif
