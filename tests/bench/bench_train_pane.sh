@@ -12,7 +12,8 @@
 #    the trainer side (the training thread, its pool, OpenBLAS's threads),
 #    the main thread (headless: it logs the records; in the pane it also
 #    draws), the sampler behind the gauges, and the tmux server over the
-#    pane run. The pane's cost as a share of the trainer's CPU time comes
+#    pane run, and how often the main thread woke (its voluntary context
+#    switches over the run's wall time). The pane's cost as a share of the trainer's CPU time comes
 #    from within one run, so the machine's noise does not move it much.
 # 3. Key-to-screen latency while the run saturates the cores: KEYS presses
 #    (default 60) of x, which flips the charts' x axis between steps and
@@ -78,6 +79,9 @@ watch_run() {
     while [ ! -f "runs/$1/summary.json" ]; do
         cpu_sample "$pid" >"$1.tmp"
         [ -s "$1.tmp" ] && mv "$1.tmp" "$1.cpu"
+        sed -n 's/^voluntary_ctxt_switches:[^0-9]*//p' "/proc/$pid/task/$pid/status" \
+            >"$1.tmp" 2>/dev/null || true
+        [ -s "$1.tmp" ] && mv "$1.tmp" "$1.sw"
         sleep 0.2
     done
 }
@@ -110,10 +114,12 @@ pane() {
 report() {
     s=
     set -- "$1" $(cpu_side "$(cat "$1.pid")" "$1.cpu")
-    line=$(printf '%-3s tokens/s %7.1f  load %s  CPU s: trainer %6.2f  main %5.2f (%4.2f %%)  sampler %4.2f (%4.2f %%)' \
+    wall=$(sed -n 's/.*"wall_s": *\([0-9.]*\).*/\1/p' "runs/$1/summary.json")
+    line=$(printf '%-3s tokens/s %7.1f  load %s  CPU s: trainer %6.2f  main %5.2f (%4.2f %%)  sampler %4.2f (%4.2f %%)  main wake-ups %5.1f/s' \
         "$1" "$(tps "runs/$1")" "$(cat "$1.load")" "$2" "$3" \
         "$(awk -v a="$3" -v b="$2" 'BEGIN { print 100 * a / b }')" "$4" \
-        "$(awk -v a="$4" -v b="$2" 'BEGIN { print 100 * a / b }')")
+        "$(awk -v a="$4" -v b="$2" 'BEGIN { print 100 * a / b }')" \
+        "$(awk -v n="$(cat "$1.sw")" -v t="$wall" 'BEGIN { print n / t }')")
     if [ -f "$1.server" ]; then
         s=$(awk -v t="$(cat "$1.server")" -v hz="$hz" 'BEGIN { printf "%.2f", t / hz }')
         line="$line  tmux server $s ($(awk -v a="$s" -v b="$2" 'BEGIN { printf "%.2f", 100 * a / b }') %)"
