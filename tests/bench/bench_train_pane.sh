@@ -2,8 +2,8 @@
 # bench_train_pane.sh - what watching a run costs, on the sample config:
 #   tests/bench/bench_train_pane.sh [STEPS] [KEYS] [BUILD_DIR] [PAIRS]
 # 1. Throughput: PAIRS pairs (default 3) of the same run of STEPS steps
-#    (default 300), headless then in the workbench's Train pane (lathe train
-#    --tui in tmux, 120x40); tokens/s from each summary.json, each pair's
+#    (default 300), headless and in the workbench's Train pane (lathe train
+#    --tui in tmux, 120x40), the pane first in every other pair; tokens/s from each summary.json, each pair's
 #    ratio pane/headless and the median of the ratios. Two runs on a shared
 #    2-core machine differ by several per cent, so the ratio alone shows
 #    little; hence 2.
@@ -128,13 +128,16 @@ report() {
     echo "$1 $2 $3 $4 ${s:-0}" >>sides.txt
 }
 
-echo "$pairs pairs of $steps-step runs of samples/lora.yaml, headless (h) then in the Train pane (p); $(nproc) CPUs"
+echo "$pairs pairs of $steps-step runs of samples/lora.yaml, headless (h) and in the Train pane (p); $(nproc) CPUs"
 echo "CPU shares are of the same run's trainer-side CPU time"
 : >ratios.txt
 : >sides.txt
 pair=1
 while [ "$pair" -le "$pairs" ]; do
-    headless "h$pair"; pane "p$pair"
+    # every other pair the pane goes first, so a drift of the machine's
+    # speed over the benchmark does not favour one side
+    if [ $((pair % 2)) -eq 1 ]; then headless "h$pair"; pane "p$pair"
+    else pane "p$pair"; headless "h$pair"; fi
     report "h$pair"; report "p$pair"
     r=$(awk -v h="$(tps "runs/h$pair")" -v p="$(tps "runs/p$pair")" 'BEGIN { printf "%.4f", p / h }')
     echo "$r" >>ratios.txt
