@@ -77,11 +77,13 @@ int train_overlays_poll(train_pane *tp)
     tp->over_polled_ms = now;
     for (size_t k = 0; k < tp->n_over; k++) {
         train_overlay *o = &tp->over[k];
+        if (!o->follow)
+            continue;
         uint64_t version = o->hist.version;
-        if (o->follow && read_more(o) != 0)
+        if (read_more(o) != 0)
             train_pane_note(tp, -1, TRAIN_LOG_ERROR, "out of memory: the overlaid run %s "
                             "is not drawn whole", o->name);
-        if (o->hist.version != version || !o->follow)
+        if (o->hist.version != version || !o->follow)   /* it grew, or it ended */
             tp->over_version++;
     }
     return TRAIN_IDLE_MS;
