@@ -8,7 +8,8 @@
 #    2-core machine differ by several per cent, so the ratio alone shows
 #    little; hence 2.
 # 2. CPU time per thread of the same runs, from /proc/PID/task/*/stat
-#    sampled while each run trains (the last sample before its summary):
+#    sampled while each run trains (each thread's last sample before it
+#    ended or the run's summary appeared):
 #    the trainer side (the training thread, its pool, OpenBLAS's threads),
 #    the main thread (headless: it logs the records; in the pane it also
 #    draws), the sampler behind the gauges, and the tmux server over the
@@ -76,9 +77,14 @@ watch_run() {
     pid=
     until [ -n "$pid" ]; do pid=$(cat "runs/$1/.lock" 2>/dev/null || true); sleep 0.05; done
     echo "$pid" >"$1.pid"
+    : >"$1.cpu"
     while [ ! -f "runs/$1/summary.json" ]; do
         cpu_sample "$pid" >"$1.tmp"
-        [ -s "$1.tmp" ] && mv "$1.tmp" "$1.cpu"
+        # a thread that ended (the trainer's, before the outputs are saved)
+        # is gone from /proc: each thread keeps the most it was seen with
+        awk '{ if (!($1 in t) || $NF > t[$1]) { t[$1] = $NF; n[$1] = $2 } }
+             END { for (k in t) print k, n[k], t[k] }' "$1.cpu" "$1.tmp" >"$1.max"
+        mv "$1.max" "$1.cpu"
         sed -n 's/^voluntary_ctxt_switches:[^0-9]*//p' "/proc/$pid/task/$pid/status" \
             >"$1.tmp" 2>/dev/null || true
         [ -s "$1.tmp" ] && mv "$1.tmp" "$1.sw"
