@@ -97,12 +97,15 @@ watch_run() {
 "$lathe" train "$cfg" --max-steps 1 --output runs/warm >/dev/null 2>&1
 T new-session -d -s idle -x 80 -y 24 "sleep 100000"
 
+# The headless run starts from tmux too: each tmux session is a session of
+# its own, and so its own scheduler autogroup where the kernel has them, so
+# under contention both sides get the same share of the machine (a run
+# started from this script would share this script's group).
 headless() {
     echo "$(load)" >"$1.load"
-    "$lathe" train "$cfg" --max-steps "$steps" --output "runs/$1" >/dev/null 2>&1 &
-    run=$!
+    T new-session -d -s "$1" "'$lathe' train '$cfg' --max-steps $steps --output runs/$1 >/dev/null 2>&1"
     watch_run "$1"
-    wait "$run"
+    while T has-session -t "$1" 2>/dev/null; do sleep 0.1; done
 }
 pane() {
     echo "$(load)" >"$1.load"
