@@ -17,8 +17,9 @@
 # NODE_LLAMA_CPP_DIR (npm install node-llama-cpp there); the run prints their
 # release and the CPU variant ggml loaded (node-llama-cpp 3.22.1 here loads
 # llama.cpp release v0.5.0, variant sapphirerapids: AVX-512 VNNI, AMX). Its
-# per-call cost in JavaScript (well under 1 % of a decode step) counts
-# against llama.cpp. Without node-llama-cpp or node it says SKIP and exits 0.
+# per-call cost in JavaScript (a promise and an event-loop turn per
+# evaluation) counts against llama.cpp. Without node-llama-cpp or node it
+# says SKIP and exits 0.
 # The file preparation runs under nice; the measurements do not. No
 # assertions: a shared machine only slows runs down (ggml's threads spin at
 # barriers, so llama.cpp suffers most), so run it on a quiet one.
