@@ -10,8 +10,14 @@
 
 #include "quant_dot.h"
 
-/* *OUT = ROW . A for a one-row A; false when TYPE has no fused kernel or
- * this build has none. Call only where quant_dot's avx512vnni path runs. */
-bool quant_fused_dot(int type, const uint8_t *row, const quant_act *a, float *out);
+/* Rows a call multiplies at once, sharing the activation loads. */
+enum { FUSED_ROWS = 4 };
+
+/* OUT[r] = row r . A for a one-row A and N (1 or FUSED_ROWS) rows from ROW,
+ * ROW_BYTES apart; each row's result is the same bits whatever N. False
+ * when TYPE has no fused kernel or this build has none. Call only where
+ * quant_dot's avx512vnni path runs. */
+bool quant_fused_rows(int type, const uint8_t *row, size_t row_bytes, int n, const quant_act *a,
+                      float *out);
 
 #endif
