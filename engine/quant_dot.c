@@ -529,8 +529,15 @@ INLINE void row_tiles(tiles_fn tiles, const quant_block_type *bt, const uint8_t 
         memset(acc[w], 0, (size_t)ch.tiles * sizeof acc[w][0]);
     for (ch.k0 = 0; ch.k0 < a->k; ch.k0 += CHUNK) {
         int len = a->k - ch.k0 < CHUNK ? a->k - ch.k0 : CHUNK;
-        for (int w = 0; w < rows; w++)
-            unpack(bt, row + (size_t)w * row_bytes, ch.k0, len, ch.u[w], ch.d16[w], ch.m16[w]);
+        for (int w = 0; w < rows; w++) {
+            const uint8_t *r = row + (size_t)w * row_bytes;
+            /* the next chunk's bytes (past the row's end: the next rows') come
+             * in while this one is multiplied */
+            size_t next = (size_t)(ch.k0 + CHUNK) / (size_t)bt->elems * (size_t)bt->bytes;
+            for (size_t o = 0; o < (size_t)CHUNK / (size_t)bt->elems * (size_t)bt->bytes; o += 64)
+                __builtin_prefetch(r + next + o);
+            unpack(bt, r, ch.k0, len, ch.u[w], ch.d16[w], ch.m16[w]);
+        }
         tiles(a, &ch, acc);
     }
     for (int w = 0; w < rows; w++)
