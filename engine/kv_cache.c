@@ -100,7 +100,8 @@ AVX2 static inline __m256 exp_nonpos(__m256 x)
     for (int i = 1; i < 6; i++)
         p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(c[i]));
     __m256 e = _mm256_add_ps(_mm256_fmadd_ps(p, _mm256_mul_ps(r, r), r), _mm256_set1_ps(1.0f));
-    __m256i two_n = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+    __m256i biased = _mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127));
+    __m256i two_n = _mm256_slli_epi32(biased, 23);
     return _mm256_mul_ps(e, _mm256_castsi256_ps(two_n));
 }
 
