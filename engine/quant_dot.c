@@ -9,9 +9,10 @@
  * instruction per 64 codes (vpdpbusd: u8 times s8, summed by 4). How the
  * block terms are rounded and added is fixed by quant_sum.h for every path
  * and shape, so one row's result never depends on which kernel computed it.
- * Unpacking, activation quantization and the block sums are plain C shared
- * by all the paths and compiled for each path's instruction set (inlined
- * into the target-attributed loops).
+ * Unpacking and the block sums are plain C shared by all the paths and
+ * compiled for each path's instruction set (inlined into the
+ * target-attributed loops); activation quantization has a vector version
+ * per path that gives the scalar one's bytes.
  *
  * Decode reads weight rows once against one activation row; on AVX-512 the
  * common types skip the buffer (quant_fused.c). Prefill takes up to 64
@@ -286,27 +287,13 @@ static size_t ds_at(const quant_act *a, int t, int e)
     return (tile * (size_t)(a->kp / 16) + (size_t)(e / 16)) * TILE + (size_t)(t % TILE);
 }
 
-/* Q8_0's rounding of 32 values: d = amax / 127, q = nearest(x / d). Value j
- * goes to q[at + (j / 4) * step + j % 4]: consecutive for one row, 4-byte
- * groups STEP apart in a tile. Fixed-size loops, so they vectorize. */
-static void quantize32(const quant_act *a, int t, int e0)
+/* Stores a 32-element block of row T at element E0: its codes Q, value j
+ * at q[at + (j / 4) * step + j % 4] (consecutive for one row, 4-byte groups
+ * STEP apart in a tile), its scale D and the code sums of its two halves. */
+INLINE void put32(const quant_act *a, int t, int e0, const int8_t *q, float d,
+                  const int32_t *sum)
 {
-    const float *x = a->x + (size_t)t * a->k + e0;
     size_t at = q_at(a, t, e0), step = a->n == 1 ? 4 : 4 * TILE;
-    float amax = 0;
-    for (int j = 0; j < 32; j++)
-        amax = fabsf(x[j]) > amax ? fabsf(x[j]) : amax;
-    float d = amax / 127, id = d ? 1 / d : 0;
-    int32_t qi[32], sum[2] = {0, 0};
-    int8_t q[32];
-    for (int j = 0; j < 32; j++) {
-        int v = quant_nearest_int(x[j] * id);
-        qi[j] = v < -127 ? -127 : v > 127 ? 127 : v;
-    }
-    for (int j = 0; j < 32; j++) {
-        q[j] = (int8_t)qi[j];
-        sum[j / 16] += qi[j];
-    }
     for (int g = 0; g < 8; g++)
         memcpy(a->q + at + (size_t)g * step, q + 4 * g, 4);
     for (int half = 0; half < 2; half++) {
@@ -317,31 +304,116 @@ static void quantize32(const quant_act *a, int t, int e0)
     }
 }
 
-void quant_act_layout(quant_act *a, void *buf, const float *x, int n, int k)
+/* Q8_0's rounding of 32 values: d = amax / 127 (NaN ignored), q =
+ * nearest(x / d) within +-127 (NaN to 0). The reference for the vector
+ * paths, which must give the same bytes. */
+static void quantize32(const quant_act *a, int t, int e0)
 {
-    size_t bytes = quant_act_bytes(n, k);
-    int kp = padded(k), rows = n == 1 ? 1 : tiles_of(n) * TILE;
-    size_t blocks = (size_t)rows * (size_t)(kp / 16);
-    memset(buf, 0, bytes);
-    *a = (quant_act){.n = n, .k = k, .kp = kp, .x = x};
-    a->d = buf;
-    a->s = a->d + blocks;
-    a->sum = (int32_t *)(a->s + blocks);
-    a->q = (int8_t *)(a->sum + blocks);
+    const float *x = a->x + (size_t)t * a->k + e0;
+    float amax = 0;
+    for (int j = 0; j < 32; j++)
+        amax = fabsf(x[j]) > amax ? fabsf(x[j]) : amax;
+    float d = amax / 127, id = d ? 1 / d : 0;
+    int32_t sum[2] = {0, 0};
+    int8_t q[32];
+    for (int j = 0; j < 32; j++) {
+        int v = quant_nearest_int(x[j] * id);
+        q[j] = (int8_t)(v < -127 ? -127 : v > 127 ? 127 : v);
+        sum[j / 16] += q[j];
+    }
+    put32(a, t, e0, q, d, sum);
 }
 
-void quant_act_row(const quant_act *a, int t)
+static void quantize_scalar(const quant_act *a, int t)
 {
     for (int e = 0; e < a->k; e += 32)
         quantize32(a, t, e);
 }
 
-void quant_act_init(quant_act *a, void *buf, const float *x, int n, int k)
+#ifdef QUANT_SUM_X86
+/* The vector paths round as quant_nearest_int does: NaN to 0, the rest
+ * clamped to +-127 (an integer, so clamping before rounding is the same)
+ * and rounded by adding 1.5 * 2^23, whose mantissa then holds the integer.
+ * The clamp between the product and the add keeps a compiler from fusing
+ * them into one rounding. */
+#define QUANT_MAGIC 12582912.0f
+
+QUANT_AVX512 INLINE __m512i codes_avx512(__m512 x, float id)
 {
-    quant_act_layout(a, buf, x, n, k);
-    for (int t = 0; t < n; t++)
-        quant_act_row(a, t);
+    __m512 v = _mm512_mul_ps(x, _mm512_set1_ps(id));
+    __mmask16 num = _mm512_cmp_ps_mask(v, v, _CMP_ORD_Q);
+    v = _mm512_min_ps(_mm512_max_ps(v, _mm512_set1_ps(-127)), _mm512_set1_ps(127));
+    __m512i bits = _mm512_castps_si512(_mm512_add_ps(v, _mm512_set1_ps(QUANT_MAGIC)));
+    return _mm512_maskz_sub_epi32(num, _mm512_and_si512(bits, _mm512_set1_epi32(0x7fffff)),
+                                  _mm512_set1_epi32(0x400000));
 }
+
+QUANT_AVX512 static void quantize_avx512(const quant_act *a, int t)
+{
+    const float *x = a->x + (size_t)t * a->k;
+    for (int e = 0; e < a->k; e += 32) {
+        __m512 lo = _mm512_loadu_ps(x + e), hi = _mm512_loadu_ps(x + e + 16);
+        /* max_ps returns its second operand when either is NaN */
+        __m512 m = _mm512_max_ps(_mm512_abs_ps(lo), _mm512_setzero_ps());
+        float d = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(hi), m)) / 127;
+        float id = d ? 1 / d : 0;
+        __m512i c0 = codes_avx512(lo, id), c1 = codes_avx512(hi, id);
+        int32_t sum[2] = {_mm512_reduce_add_epi32(c0), _mm512_reduce_add_epi32(c1)};
+        int8_t q[32];
+        _mm_storeu_si128((__m128i *)q, _mm512_cvtepi32_epi8(c0));
+        _mm_storeu_si128((__m128i *)(q + 16), _mm512_cvtepi32_epi8(c1));
+        put32(a, t, e, q, d, sum);
+    }
+}
+
+QUANT_AVX2 INLINE __m256i codes_avx2(__m256 x, float id)
+{
+    __m256 v = _mm256_mul_ps(x, _mm256_set1_ps(id));
+    __m256i num = _mm256_castps_si256(_mm256_cmp_ps(v, v, _CMP_ORD_Q));
+    v = _mm256_min_ps(_mm256_max_ps(v, _mm256_set1_ps(-127)), _mm256_set1_ps(127));
+    __m256i bits = _mm256_castps_si256(_mm256_add_ps(v, _mm256_set1_ps(QUANT_MAGIC)));
+    __m256i c = _mm256_sub_epi32(_mm256_and_si256(bits, _mm256_set1_epi32(0x7fffff)),
+                                 _mm256_set1_epi32(0x400000));
+    return _mm256_and_si256(c, num);
+}
+
+QUANT_AVX2 INLINE int32_t hsum_avx2(__m256i v)
+{
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
+    return _mm_cvtsi128_si32(_mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1)));
+}
+
+QUANT_AVX2 static void quantize_avx2(const quant_act *a, int t)
+{
+    const float *x = a->x + (size_t)t * a->k;
+    for (int e = 0; e < a->k; e += 32) {
+        __m256 v[4];
+        __m256 m = _mm256_setzero_ps();
+        const __m256 abs = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+        for (int i = 0; i < 4; i++) {
+            v[i] = _mm256_loadu_ps(x + e + 8 * i);
+            m = _mm256_max_ps(_mm256_and_ps(v[i], abs), m);  /* NaN: keeps m */
+        }
+        __m128 h = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+        h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+        float d = _mm_cvtss_f32(_mm_max_ss(h, _mm_shuffle_ps(h, h, 1))) / 127;
+        float id = d ? 1 / d : 0;
+        __m256i c[4];
+        for (int i = 0; i < 4; i++)
+            c[i] = codes_avx2(v[i], id);
+        int32_t sum[2] = {hsum_avx2(_mm256_add_epi32(c[0], c[1])),
+                          hsum_avx2(_mm256_add_epi32(c[2], c[3]))};
+        /* the packs leave dword i holding codes 4 * (2 * (i % 4) + i / 4) on */
+        __m256i p = _mm256_packs_epi16(_mm256_packs_epi32(c[0], c[1]),
+                                       _mm256_packs_epi32(c[2], c[3]));
+        int8_t q[32];
+        _mm256_storeu_si256((__m256i *)q, _mm256_permutevar8x32_epi32(
+                                              p, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
+        put32(a, t, e, q, d, sum);
+    }
+}
+#endif
 
 /* ------------------------------------------------------------ one row */
 
@@ -781,6 +853,7 @@ typedef struct {
     void (*halves4)(const uint8_t *row, size_t row_bytes, const float *x, int n, bool bf16,
                     float *out);
     bool fused;             /* one-row block products take FUSED_ROWS rows at once */
+    void (*quantize)(const quant_act *a, int t);
 } path;
 
 static bool always(void)
@@ -828,10 +901,11 @@ static bool have_avx2(void)
 
 static const path paths[] = {
 #ifdef QUANT_SUM_X86
-    {"avx512vnni", have_avx512, dot_avx512, rows_avx512, halves_avx512, halves4_avx512, true},
-    {"avx2", have_avx2, dot_avx2, rows_avx2, halves_avx2, NULL, false},
+    {"avx512vnni", have_avx512, dot_avx512, rows_avx512, halves_avx512, halves4_avx512, true,
+     quantize_avx512},
+    {"avx2", have_avx2, dot_avx2, rows_avx2, halves_avx2, NULL, false, quantize_avx2},
 #endif
-    {"scalar", always, dot_scalar, rows_scalar, halves_scalar, NULL, false},
+    {"scalar", always, dot_scalar, rows_scalar, halves_scalar, NULL, false, quantize_scalar},
 };
 enum { N_PATHS = sizeof paths / sizeof paths[0] };
 
@@ -875,6 +949,62 @@ bool quant_dot_supported(int type)
 bool quant_dot_blocks(int type)
 {
     return quant_block_of(type) && current()->tiles != rows_scalar;
+}
+
+/* ------------------------------------------------------------ activations */
+
+/* Zeroes COUNT scale slots from I. */
+static void clear_ds(const quant_act *a, size_t i, size_t count)
+{
+    memset(a->d + i, 0, count * sizeof *a->d);
+    memset(a->s + i, 0, count * sizeof *a->s);
+    memset(a->sum + i, 0, count * sizeof *a->sum);
+}
+
+/* Zeroes what the kernels read but no row writes: each row past K up to KP,
+ * and in a last tile that is not full, the rows past N. A tile (or the lone
+ * row) keeps elements below K in the first K * ROWS codes and K / 16 * ROWS
+ * scale slots of its part. */
+static void clear_padding(const quant_act *a)
+{
+    size_t rows = a->n == 1 ? 1 : TILE, tiles = a->n == 1 ? 1 : (size_t)tiles_of(a->n);
+    size_t qt = (size_t)a->kp * rows, qk = (size_t)a->k * rows;
+    size_t dt = (size_t)(a->kp / 16) * rows, dk = (size_t)(a->k / 16) * rows;
+    for (size_t c = 0; c < tiles; c++) {
+        memset(a->q + c * qt + qk, 0, qt - qk);
+        clear_ds(a, c * dt + dk, dt - dk);
+    }
+    size_t live = (size_t)a->n % TILE, c = tiles - 1;
+    if (a->n == 1 || live == 0)
+        return;
+    for (size_t g = 0; g < (size_t)a->k / 4; g++)
+        memset(a->q + c * qt + (g * TILE + live) * 4, 0, (TILE - live) * 4);
+    for (size_t b = 0; b < (size_t)a->k / 16; b++)
+        clear_ds(a, c * dt + b * TILE + live, TILE - live);
+}
+
+void quant_act_layout(quant_act *a, void *buf, const float *x, int n, int k)
+{
+    int kp = padded(k), rows = n == 1 ? 1 : tiles_of(n) * TILE;
+    size_t blocks = (size_t)rows * (size_t)(kp / 16);
+    *a = (quant_act){.n = n, .k = k, .kp = kp, .x = x};
+    a->d = buf;
+    a->s = a->d + blocks;
+    a->sum = (int32_t *)(a->s + blocks);
+    a->q = (int8_t *)(a->sum + blocks);
+    clear_padding(a);
+}
+
+void quant_act_row(const quant_act *a, int t)
+{
+    current()->quantize(a, t);
+}
+
+void quant_act_init(quant_act *a, void *buf, const float *x, int n, int k)
+{
+    quant_act_layout(a, buf, x, n, k);
+    for (int t = 0; t < n; t++)
+        quant_act_row(a, t);
 }
 
 /* ------------------------------------------------------------ products */
