@@ -160,30 +160,6 @@ QUANT_AVX512 QUANT_INLINE __m512 legacy_chunk(__m512 acc, const uint8_t *p, int 
     return chunk(acc, piece, d, m, dx, sx);
 }
 
-/* NR rows (1 or FUSED_ROWS, a constant after inlining) RB bytes apart:
- * each row keeps its own accumulators, so its result is what it would be
- * alone, while the rows share the activation loads. */
-QUANT_AVX512 QUANT_INLINE void legacy32(const uint8_t *row, size_t rb, int nr, const quant_act *a,
-                                        legacy_fmt f, float *out)
-{
-    int nb = a->k / 32;
-    __m512 acc[FUSED_ROWS];
-#pragma GCC unroll 4
-    for (int r = 0; r < nr; r++)
-        acc[r] = _mm512_setzero_ps();
-    for (int b0 = 0; b0 < nb; b0 += 8)
-#pragma GCC unroll 4
-        for (int r = 0; r < nr; r++)
-        {
-            if (nr > 1)
-                prefetch(row + (r + nr) * rb + (size_t)b0 * f.bytes, 8 * f.bytes);
-            acc[r] = legacy_chunk(acc[r], row + r * rb + (size_t)b0 * f.bytes,
-                                  nb - b0 < 8 ? nb - b0 : 8, a->q + (size_t)b0 * 32,
-                                  a->d + 2 * b0, a->s + 2 * b0, f);
-        }
-    trees(acc, nr, out);
-}
-
 /* Q4_K and Q5_K: 8 sub-blocks of 32 with 6-bit scales and mins (unpacked
  * as ggml does, four at a time in 32-bit words); chunk c's low nibbles are
  * elements 64c..64c+31, its high nibbles the next 32; Q5_K's fifth bits
@@ -225,25 +201,6 @@ QUANT_AVX512 QUANT_INLINE __m512 k45_block(__m512 acc, const uint8_t *b, const q
     return chunk(acc, piece, d, m, a->d + 16 * i, a->s + 16 * i);
 }
 
-QUANT_AVX512 QUANT_INLINE void k45(const uint8_t *row, size_t rb, int nr, const quant_act *a,
-                                   bool five, float *out)
-{
-    int bytes = five ? 176 : 144;
-    __m512 acc[FUSED_ROWS];
-#pragma GCC unroll 4
-    for (int r = 0; r < nr; r++)
-        acc[r] = _mm512_setzero_ps();
-    for (int i = 0; i < a->k / 256; i++)
-#pragma GCC unroll 4
-        for (int r = 0; r < nr; r++)
-        {
-            if (nr > 1)
-                prefetch(row + (r + nr) * rb + (size_t)i * bytes, bytes);
-            acc[r] = k45_block(acc[r], row + r * rb + (size_t)i * bytes, a, i, five);
-        }
-    trees(acc, nr, out);
-}
-
 /* Q6_K: two halves of 128; per 32 positions l the four outputs l, l+32,
  * l+64, l+96 take ql's low and high nibbles and two bits of qh each;
  * sixteen signed 8-bit scales, values d * sc * (code - 32). */
@@ -278,20 +235,66 @@ QUANT_AVX512 QUANT_INLINE __m512 q6k_block(__m512 acc, const uint8_t *b, const q
     return chunk(acc, piece, d, m, a->d + 16 * i, a->s + 16 * i);
 }
 
-QUANT_AVX512 QUANT_INLINE void q6k(const uint8_t *row, size_t rb, int nr, const quant_act *a,
-                                   float *out)
+/* The legacy format of a 32-element TYPE. */
+static inline legacy_fmt legacy_of(int type)
 {
+    switch (type) {
+    case GGML_TYPE_Q8_0: return q8_0_fmt;
+    case GGML_TYPE_Q4_0: return q4_0_fmt;
+    case GGML_TYPE_Q4_1: return q4_1_fmt;
+    case GGML_TYPE_Q5_0: return q5_0_fmt;
+    case GGML_TYPE_Q5_1: return q5_1_fmt;
+    default: return iq4_nl_fmt;
+    }
+}
+
+static bool is_superblock(int type)
+{
+    return type == GGML_TYPE_Q4_K || type == GGML_TYPE_Q5_K || type == GGML_TYPE_Q6_K;
+}
+
+/* Bytes of TYPE per 256 elements. */
+static int chunk_bytes(int type)
+{
+    switch (type) {
+    case GGML_TYPE_Q4_K: return 144;
+    case GGML_TYPE_Q5_K: return 176;
+    case GGML_TYPE_Q6_K: return 210;
+    default: return 8 * legacy_of(type).bytes;
+    }
+}
+
+/* Chunk I (elements 256i on, at P) of a row of TYPE: a super-block, or
+ * eight 32-element blocks (fewer at the row's end). */
+QUANT_AVX512 QUANT_INLINE __m512 chunk_of(int type, __m512 acc, const uint8_t *p,
+                                          const quant_act *a, int i)
+{
+    if (type == GGML_TYPE_Q6_K)
+        return q6k_block(acc, p, a, i);
+    if (is_superblock(type))
+        return k45_block(acc, p, a, i, type == GGML_TYPE_Q5_K);
+    int left = a->k / 32 - 8 * i;
+    return legacy_chunk(acc, p, left < 8 ? left : 8, a->q + (size_t)i * 256, a->d + 16 * i,
+                        a->s + 16 * i, legacy_of(type));
+}
+
+/* NR rows (1 or FUSED_ROWS; NR and TYPE constants after inlining) RB bytes
+ * apart: each row keeps its own accumulators, so its result is what it
+ * would be alone, while the rows share the activation loads. */
+QUANT_AVX512 QUANT_INLINE void row_chunks(int type, const uint8_t *row, size_t rb, int nr,
+                                          const quant_act *a, float *out)
+{
+    int bytes = chunk_bytes(type);
     __m512 acc[FUSED_ROWS];
 #pragma GCC unroll 4
     for (int r = 0; r < nr; r++)
         acc[r] = _mm512_setzero_ps();
-    for (int i = 0; i < a->k / 256; i++)
+    for (int i = 0; i < (a->k + 255) / 256; i++)
 #pragma GCC unroll 4
-        for (int r = 0; r < nr; r++)
-        {
+        for (int r = 0; r < nr; r++) {
             if (nr > 1)
-                prefetch(row + (r + nr) * rb + (size_t)i * 210, 210);
-            acc[r] = q6k_block(acc[r], row + r * rb + (size_t)i * 210, a, i);
+                prefetch(row + (r + nr) * rb + (size_t)i * bytes, bytes);
+            acc[r] = chunk_of(type, acc[r], row + r * rb + (size_t)i * bytes, a, i);
         }
     trees(acc, nr, out);
 }
@@ -301,15 +304,15 @@ QUANT_AVX512 QUANT_INLINE bool fused(int type, const uint8_t *row, size_t rb, in
                                      const quant_act *a, float *out)
 {
     switch (type) {
-    case GGML_TYPE_Q8_0: legacy32(row, rb, nr, a, q8_0_fmt, out); return true;
-    case GGML_TYPE_Q4_0: legacy32(row, rb, nr, a, q4_0_fmt, out); return true;
-    case GGML_TYPE_Q4_1: legacy32(row, rb, nr, a, q4_1_fmt, out); return true;
-    case GGML_TYPE_Q5_0: legacy32(row, rb, nr, a, q5_0_fmt, out); return true;
-    case GGML_TYPE_Q5_1: legacy32(row, rb, nr, a, q5_1_fmt, out); return true;
-    case GGML_TYPE_IQ4_NL: legacy32(row, rb, nr, a, iq4_nl_fmt, out); return true;
-    case GGML_TYPE_Q4_K: k45(row, rb, nr, a, false, out); return true;
-    case GGML_TYPE_Q5_K: k45(row, rb, nr, a, true, out); return true;
-    case GGML_TYPE_Q6_K: q6k(row, rb, nr, a, out); return true;
+    case GGML_TYPE_Q8_0: row_chunks(GGML_TYPE_Q8_0, row, rb, nr, a, out); return true;
+    case GGML_TYPE_Q4_0: row_chunks(GGML_TYPE_Q4_0, row, rb, nr, a, out); return true;
+    case GGML_TYPE_Q4_1: row_chunks(GGML_TYPE_Q4_1, row, rb, nr, a, out); return true;
+    case GGML_TYPE_Q5_0: row_chunks(GGML_TYPE_Q5_0, row, rb, nr, a, out); return true;
+    case GGML_TYPE_Q5_1: row_chunks(GGML_TYPE_Q5_1, row, rb, nr, a, out); return true;
+    case GGML_TYPE_IQ4_NL: row_chunks(GGML_TYPE_IQ4_NL, row, rb, nr, a, out); return true;
+    case GGML_TYPE_Q4_K: row_chunks(GGML_TYPE_Q4_K, row, rb, nr, a, out); return true;
+    case GGML_TYPE_Q5_K: row_chunks(GGML_TYPE_Q5_K, row, rb, nr, a, out); return true;
+    case GGML_TYPE_Q6_K: row_chunks(GGML_TYPE_Q6_K, row, rb, nr, a, out); return true;
     default: return false;
     }
 }
