@@ -15,7 +15,7 @@
  * per path that gives the scalar one's bytes.
  *
  * Decode reads weight rows once against one activation row; on AVX-512 the
- * common types skip the buffer (quant_fused.c). Prefill takes up to 64
+ * common types skip the buffer and take four rows per call (quant_fused.c). Prefill takes up to 64
  * activation rows as tiles of 16, interleaved 4 bytes per row, so one
  * vpdpbusd multiplies 4 codes of a weight row (broadcast) with 16 rows at
  * once, and a weight block is unpacked once for all of them. */
