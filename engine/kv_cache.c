@@ -1,15 +1,21 @@
 /* kv_cache.c - per-layer key/value storage and attention over it: one task
  * per query head (when the work is worth the pool), each scoring its rows
  * against the cached keys and mixing the values back. On CPUs with AVX2 the
- * scores, exponentials and mixing run eight lanes wide (the generic build
- * is SSE-wide and calls libm's expf per score). */
+ * scores, exponentials and mixing run eight lanes wide, four query rows at
+ * a time in prefill, each row's sums in the same order as alone, so a
+ * cached decode equals its recompute (the portable path, SSE-wide with
+ * libm's expf, goes a row at a time). */
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kv_cache.h"
 #include "vec.h"
+
+/* Query rows a head scores and mixes together where the CPU path allows. */
+enum { ATTEND_ROWS = 4 };
 
 static size_t kv_width(const kv_cache *c)
 {
@@ -24,7 +30,7 @@ int kv_cache_init(kv_cache *c, int n_layers, int n_ctx, int n_heads, int n_kv_he
     size_t n = (size_t)n_layers * n_ctx * kv_width(c);
     c->k = malloc(n * sizeof *c->k);
     c->v = malloc(n * sizeof *c->v);
-    c->scores = malloc((size_t)n_heads * n_ctx * sizeof *c->scores);
+    c->scores = malloc((size_t)n_heads * ATTEND_ROWS * n_ctx * sizeof *c->scores);
     if (!c->k || !c->v || !c->scores) {
         snprintf(err, errlen, "kv cache: out of memory for %d layers x %d positions", n_layers,
                  n_ctx);
@@ -109,42 +115,46 @@ AVX2 static inline __m256 exp_nonpos(__m256 x)
  * which adds up in a fixed order. */
 AVX2 static void softmax_avx2(float *s, int len)
 {
-    float mx = s[0];
-    for (int j = 1; j < len; j++)
-        mx = s[j] > mx ? s[j] : mx;
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    __m256 mv = _mm256_set1_ps(s[0]);
+    for (int j = 0; j < len; j += 8) {
+        __m256i keep = _mm256_cmpgt_epi32(_mm256_set1_epi32(len - j), lane);
+        __m256 x = _mm256_maskload_ps(s + j, keep);
+        mv = _mm256_blendv_ps(mv, _mm256_max_ps(mv, x), _mm256_castsi256_ps(keep));
+    }
+    float l[8];
+    _mm256_storeu_ps(l, mv);
+    float mx = l[0];
+    for (int i = 1; i < 8; i++)
+        mx = l[i] > mx ? l[i] : mx;
     __m256 m = _mm256_set1_ps(mx), sum = _mm256_setzero_ps();
     for (int j = 0; j < len; j += 8) {
-        int n = len - j < 8 ? len - j : 8;
-        float x[8] = {0};
-        memcpy(x, s + j, (size_t)n * sizeof *x);
-        __m256 keep = _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32(n), lane));
-        __m256 e = _mm256_and_ps(exp_nonpos(_mm256_sub_ps(_mm256_loadu_ps(x), m)), keep);
-        _mm256_storeu_ps(x, e);
-        memcpy(s + j, x, (size_t)n * sizeof *x);
+        __m256i keep = _mm256_cmpgt_epi32(_mm256_set1_epi32(len - j), lane);
+        __m256 e = exp_nonpos(_mm256_sub_ps(_mm256_maskload_ps(s + j, keep), m));
+        e = _mm256_and_ps(e, _mm256_castsi256_ps(keep));
+        _mm256_maskstore_ps(s + j, keep, e);
         sum = _mm256_add_ps(sum, e);
     }
-    float lanes[8];
-    _mm256_storeu_ps(lanes, sum);
-    float inv = 1.0f / (((lanes[0] + lanes[4]) + (lanes[1] + lanes[5])) +
-                        ((lanes[2] + lanes[6]) + (lanes[3] + lanes[7])));
-    for (int j = 0; j < len; j++)
-        s[j] *= inv;
+    _mm256_storeu_ps(l, sum);
+    __m256 inv = _mm256_set1_ps(1.0f / (((l[0] + l[4]) + (l[1] + l[5])) +
+                                        ((l[2] + l[6]) + (l[3] + l[7]))));
+    for (int j = 0; j < len; j += 8) {
+        __m256i keep = _mm256_cmpgt_epi32(_mm256_set1_epi32(len - j), lane);
+        _mm256_maskstore_ps(s + j, keep, _mm256_mul_ps(_mm256_maskload_ps(s + j, keep), inv));
+    }
 }
 #endif
 
-/* Head H of the job's rows. Inlined into one function per instruction set:
- * the generic build's dot products are SSE-wide; every row of a run takes
- * the same one, so a cached decode adds up as its recompute does. */
-static inline __attribute__((always_inline)) void attend(const attend_job *j, int h,
-                                                         void (*norm)(float *, int))
+/* Head H of the job's rows, one row at a time: the portable path. */
+static void attend_plain(void *arg, int h)
 {
+    const attend_job *j = arg;
     const kv_cache *c = j->c;
     int hd = c->head_dim, kvh = h / (c->n_heads / c->n_kv_heads);
     size_t qw = (size_t)c->n_heads * hd, kw = kv_width(c);
     const float *k = kv_cache_k(c, j->layer, 0) + (size_t)kvh * hd;
     const float *v = kv_cache_v(c, j->layer, 0) + (size_t)kvh * hd;
-    float *s = c->scores + (size_t)h * c->n_ctx;
+    float *s = c->scores + (size_t)h * ATTEND_ROWS * c->n_ctx;
     float scale = 1.0f / sqrtf((float)hd);
     for (int t = 0; t < j->n; t++) {
         int len = j->p0 + t + 1;
@@ -152,32 +162,150 @@ static inline __attribute__((always_inline)) void attend(const attend_job *j, in
         float *o = j->o + (size_t)t * qw + (size_t)h * hd;
         for (int p = 0; p < len; p++)
             s[p] = scale * vec_dot(q, k + (size_t)p * kw, hd);
-        norm(s, len);
+        softmax(s, len);
         memset(o, 0, (size_t)hd * sizeof *o);
         for (int p = 0; p < len; p++)
             vec_axpy(o, v + (size_t)p * kw, s[p], hd);
     }
 }
 
-static void attend_plain(void *arg, int h)
+#if defined(__x86_64__) && defined(__GNUC__)
+/* Q_i . K (HD floats, a multiple of 8) for the NR <= ATTEND_ROWS rows Q_i,
+ * the key's loads shared: eight lanes of fused multiply-adds, then a fixed
+ * tree; a row's dot is the same bits in a group or alone. */
+AVX2 static inline __attribute__((always_inline)) void dots(const float *const *q, int nr,
+                                                            const float *k, int hd, float *out)
 {
-    attend(arg, h, softmax);
+    __m256 acc[ATTEND_ROWS];
+#pragma GCC unroll 4
+    for (int i = 0; i < nr; i++)
+        acc[i] = _mm256_setzero_ps();
+    for (int e = 0; e < hd; e += 8) {
+        __m256 kv = _mm256_loadu_ps(k + e);
+#pragma GCC unroll 4
+        for (int i = 0; i < nr; i++)
+            acc[i] = _mm256_fmadd_ps(_mm256_loadu_ps(q[i] + e), kv, acc[i]);
+    }
+#pragma GCC unroll 4
+    for (int i = 0; i < nr; i++) {
+        float l[8];
+        _mm256_storeu_ps(l, acc[i]);
+        out[i] = ((l[0] + l[4]) + (l[1] + l[5])) + ((l[2] + l[6]) + (l[3] + l[7]));
+    }
 }
 
-#if defined(__x86_64__) && defined(__GNUC__)
+/* Elements E .. E + 8W of O_i = sum over p < LEN_i of S_i[p] V_p for NR
+ * rows (NR and W constants after inlining): positions in order, one fused
+ * multiply-add each, so a row's sums are the same bits in a group or alone;
+ * W independent lanes of eight keep the adds' latency covered. */
+AVX2 static inline __attribute__((always_inline)) void mix_pass(float *const *o, float *const *s,
+                                                                const int *len, int nr,
+                                                                const float *v, size_t kw,
+                                                                int e, int w)
+{
+    __m256 acc[ATTEND_ROWS][8];
+#pragma GCC unroll 4
+    for (int i = 0; i < nr; i++)
+#pragma GCC unroll 8
+        for (int l = 0; l < w; l++)
+            acc[i][l] = _mm256_setzero_ps();
+    for (int p = 0; p < len[nr - 1]; p++) {
+        const float *vp = v + (size_t)p * kw + e;
+#pragma GCC unroll 4
+        for (int i = 0; i < nr; i++) {
+            if (p >= len[i])
+                continue;
+            __m256 sv = _mm256_set1_ps(s[i][p]);
+#pragma GCC unroll 8
+            for (int l = 0; l < w; l++)
+                acc[i][l] = _mm256_fmadd_ps(sv, _mm256_loadu_ps(vp + 8 * l), acc[i][l]);
+        }
+    }
+#pragma GCC unroll 4
+    for (int i = 0; i < nr; i++)
+#pragma GCC unroll 8
+        for (int l = 0; l < w; l++)
+            _mm256_storeu_ps(o[i] + e + 8 * l, acc[i][l]);
+}
+
+/* O_i for NR rows (1 or ATTEND_ROWS), at most eight accumulators a pass. */
+AVX2 static inline __attribute__((always_inline)) void mix(float *const *o, float *const *s,
+                                                           const int *len, int nr,
+                                                           const float *v, size_t kw, int hd)
+{
+    int e = 0;
+    if (nr == 1) {
+        for (; e + 64 <= hd; e += 64)
+            mix_pass(o, s, len, 1, v, kw, e, 8);
+        for (; e + 32 <= hd; e += 32)
+            mix_pass(o, s, len, 1, v, kw, e, 4);
+    }
+    for (; e + 16 <= hd; e += 16)
+        mix_pass(o, s, len, nr, v, kw, e, 2);
+    for (; e < hd; e += 8)
+        mix_pass(o, s, len, nr, v, kw, e, 1);
+}
+
+/* NR consecutive rows from T of head H (NR a constant after inlining). */
+AVX2 static inline __attribute__((always_inline)) void attend_rows(const attend_job *j, int h,
+                                                                   int t, int nr)
+{
+    const kv_cache *c = j->c;
+    int hd = c->head_dim, kvh = h / (c->n_heads / c->n_kv_heads);
+    size_t qw = (size_t)c->n_heads * hd, kw = kv_width(c);
+    const float *k = kv_cache_k(c, j->layer, 0) + (size_t)kvh * hd;
+    const float *v = kv_cache_v(c, j->layer, 0) + (size_t)kvh * hd;
+    float scale = 1.0f / sqrtf((float)hd), d[ATTEND_ROWS];
+    const float *q[ATTEND_ROWS];
+    float *o[ATTEND_ROWS], *s[ATTEND_ROWS];
+    int len[ATTEND_ROWS];
+#pragma GCC unroll 4
+    for (int i = 0; i < nr; i++) {
+        q[i] = j->q + (size_t)(t + i) * qw + (size_t)h * hd;
+        o[i] = j->o + (size_t)(t + i) * qw + (size_t)h * hd;
+        s[i] = c->scores + ((size_t)h * ATTEND_ROWS + (size_t)i) * c->n_ctx;
+        len[i] = j->p0 + t + i + 1;
+    }
+    for (int p = 0; p < len[nr - 1]; p++) {
+        int first = 0;  /* rows before FIRST end before p */
+        while (len[first] <= p)
+            first++;
+        if (first == 0)
+            dots(q, nr, k + (size_t)p * kw, hd, d);
+        else
+#pragma GCC unroll 4
+            for (int i = first; i < nr; i++)
+                dots(q + i, 1, k + (size_t)p * kw, hd, d + i);
+#pragma GCC unroll 4
+        for (int i = first; i < nr; i++)
+            s[i][p] = scale * d[i];
+    }
+#pragma GCC unroll 4
+    for (int i = 0; i < nr; i++)
+        softmax_avx2(s[i], len[i]);
+    mix(o, s, len, nr, v, kw, hd);
+}
+
 AVX2 static void attend_avx2(void *arg, int h)
 {
-    attend(arg, h, softmax_avx2);
+    const attend_job *j = arg;
+    int t = 0;
+    for (; t + ATTEND_ROWS <= j->n; t += ATTEND_ROWS)
+        attend_rows(j, h, t, ATTEND_ROWS);
+    for (; t < j->n; t++)
+        attend_rows(j, h, t, 1);
 }
 
-static pool_fn attend_head_fn(void)
+/* The vector path takes heads of whole vectors (every common head size). */
+static pool_fn attend_head_fn(const kv_cache *c)
 {
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? attend_avx2
-                                                                           : attend_plain;
+    bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    return avx2 && c->head_dim % 8 == 0 ? attend_avx2 : attend_plain;
 }
 #else
-static pool_fn attend_head_fn(void)
+static pool_fn attend_head_fn(const kv_cache *c)
 {
+    (void)c;
     return attend_plain;
 }
 #endif
@@ -189,7 +317,7 @@ void kv_cache_attend(pool *p, kv_cache *c, int layer, const float *q, float *o, 
 {
     attend_job j = {.c = c, .layer = layer, .n = n, .p0 = p0, .q = q, .o = o};
     size_t work = (size_t)n * (size_t)(p0 + n) * (size_t)c->n_heads * c->head_dim;
-    pool_fn head = attend_head_fn();
+    pool_fn head = attend_head_fn(c);
     if (work < ATTEND_SPLIT)
         for (int h = 0; h < c->n_heads; h++)
             head(&j, h);
