@@ -15,7 +15,7 @@
  * per path that gives the scalar one's bytes.
  *
  * Decode reads weight rows once against one activation row; on AVX-512 the
- * common types skip the buffer (quant_fused.c). Prefill takes up to 64
+ * common types skip the buffer and take four rows per call (quant_fused.c). Prefill takes up to 64
  * activation rows as tiles of 16, interleaved 4 bytes per row, so one
  * vpdpbusd multiplies 4 codes of a weight row (broadcast) with 16 rows at
  * once, and a weight block is unpacked once for all of them. */
@@ -543,7 +543,7 @@ QUANT_AVX512 static float dot_avx512(const quant_block_type *bt, const uint8_t *
                                      const quant_act *a)
 {
     float fast;
-    if (quant_fused_dot(bt->type, row, a, &fast))
+    if (quant_fused_rows(bt->type, row, 0, 1, a, &fast))
         return fast;
     row_seg g;
     __m512 acc = _mm512_setzero_ps();
@@ -601,8 +601,15 @@ INLINE void row_tiles(tiles_fn tiles, const quant_block_type *bt, const uint8_t 
         memset(acc[w], 0, (size_t)ch.tiles * sizeof acc[w][0]);
     for (ch.k0 = 0; ch.k0 < a->k; ch.k0 += CHUNK) {
         int len = a->k - ch.k0 < CHUNK ? a->k - ch.k0 : CHUNK;
-        for (int w = 0; w < rows; w++)
-            unpack(bt, row + (size_t)w * row_bytes, ch.k0, len, ch.u[w], ch.d16[w], ch.m16[w]);
+        for (int w = 0; w < rows; w++) {
+            const uint8_t *r = row + (size_t)w * row_bytes;
+            /* the next chunk's bytes (past the row's end: the next rows') come
+             * in while this one is multiplied */
+            size_t next = (size_t)(ch.k0 + CHUNK) / (size_t)bt->elems * (size_t)bt->bytes;
+            for (size_t o = 0; o < (size_t)CHUNK / (size_t)bt->elems * (size_t)bt->bytes; o += 64)
+                __builtin_prefetch(r + next + o);
+            unpack(bt, r, ch.k0, len, ch.u[w], ch.d16[w], ch.m16[w]);
+        }
         tiles(a, &ch, acc);
     }
     for (int w = 0; w < rows; w++)
@@ -770,17 +777,49 @@ static float halves_scalar(const uint8_t *p, const float *x, int n, bool bf16)
 }
 
 #ifdef QUANT_SUM_X86
-QUANT_AVX512 static float halves_avx512(const uint8_t *p, const float *x, int n, bool bf16)
+/* NR rows RB bytes apart (NR a constant after inlining), sharing the loads
+ * of X; each row adds up as it does alone. */
+QUANT_AVX512 INLINE void halves_n_avx512(const uint8_t *p, size_t rb, int nr, const float *x, int n,
+                                         bool bf16, float *out)
 {
-    __m512 acc = _mm512_setzero_ps();
+    __m512 acc[FUSED_ROWS];
+#pragma GCC unroll 4
+    for (int r = 0; r < nr; r++)
+        acc[r] = _mm512_setzero_ps();
     int i = 0;
     for (; i + 16 <= n; i += 16) {
-        __m256i h = _mm256_loadu_si256((const __m256i *)(p + 2 * i));
-        __m512 f = bf16 ? _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16))
-                        : _mm512_cvtph_ps(h);
-        acc = _mm512_fmadd_ps(f, _mm512_loadu_ps(x + i), acc);
+        __m512 xv = _mm512_loadu_ps(x + i);
+#pragma GCC unroll 4
+        for (int r = 0; r < nr; r++) {
+            __m256i h = _mm256_loadu_si256((const __m256i *)(p + r * rb + 2 * i));
+            __m512 f = bf16 ? _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16))
+                            : _mm512_cvtph_ps(h);
+            acc[r] = _mm512_fmadd_ps(f, xv, acc[r]);
+        }
     }
-    return _mm512_reduce_add_ps(acc) + halves_scalar(p + 2 * i, x + i, n - i, bf16);
+#pragma GCC unroll 4
+    for (int r = 0; r < nr; r++)
+        out[r] = _mm512_reduce_add_ps(acc[r]) +
+                 halves_scalar(p + r * rb + 2 * i, x + i, n - i, bf16);
+}
+
+QUANT_AVX512 static float halves_avx512(const uint8_t *p, const float *x, int n, bool bf16)
+{
+    float out;
+    if (bf16)
+        halves_n_avx512(p, 0, 1, x, n, true, &out);
+    else
+        halves_n_avx512(p, 0, 1, x, n, false, &out);
+    return out;
+}
+
+QUANT_AVX512 static void halves4_avx512(const uint8_t *p, size_t rb, const float *x, int n,
+                                        bool bf16, float *out)
+{
+    if (bf16)
+        halves_n_avx512(p, rb, FUSED_ROWS, x, n, true, out);
+    else
+        halves_n_avx512(p, rb, FUSED_ROWS, x, n, false, out);
 }
 
 QUANT_AVX2 static float halves_avx2(const uint8_t *p, const float *x, int n, bool bf16)
@@ -810,6 +849,10 @@ typedef struct {
     void (*tiles)(const quant_block_type *bt, const uint8_t *row, size_t row_bytes, int rows,
                   const quant_act *a, float *y, size_t ldy);
     float (*halves)(const uint8_t *row, const float *x, int n, bool bf16);
+    /* FUSED_ROWS rows at once, each the same bits as alone; NULL: none */
+    void (*halves4)(const uint8_t *row, size_t row_bytes, const float *x, int n, bool bf16,
+                    float *out);
+    bool fused;             /* one-row block products take FUSED_ROWS rows at once */
     void (*quantize)(const quant_act *a, int t);
 } path;
 
@@ -817,6 +860,7 @@ static bool always(void)
 {
     return true;
 }
+
 
 #ifdef QUANT_SUM_X86
 /* The CPU's features from cpuid, and the OS's from xgetbv (it must save the
@@ -857,10 +901,11 @@ static bool have_avx2(void)
 
 static const path paths[] = {
 #ifdef QUANT_SUM_X86
-    {"avx512vnni", have_avx512, dot_avx512, rows_avx512, halves_avx512, quantize_avx512},
-    {"avx2", have_avx2, dot_avx2, rows_avx2, halves_avx2, quantize_avx2},
+    {"avx512vnni", have_avx512, dot_avx512, rows_avx512, halves_avx512, halves4_avx512, true,
+     quantize_avx512},
+    {"avx2", have_avx2, dot_avx2, rows_avx2, halves_avx2, NULL, false, quantize_avx2},
 #endif
-    {"scalar", always, dot_scalar, rows_scalar, halves_scalar, quantize_scalar},
+    {"scalar", always, dot_scalar, rows_scalar, halves_scalar, NULL, false, quantize_scalar},
 };
 enum { N_PATHS = sizeof paths / sizeof paths[0] };
 
@@ -964,6 +1009,34 @@ void quant_act_init(quant_act *a, void *buf, const float *x, int n, int k)
 
 /* ------------------------------------------------------------ products */
 
+/* F16/BF16 rows from ROW (at most N of them) against every row of A;
+ * returns how many. */
+static int halves_rows(const path *p, bool bf16, const uint8_t *row, size_t row_bytes, int n,
+                       const quant_act *a, float *y, size_t ldy)
+{
+    int nr = p->halves4 && n >= FUSED_ROWS ? FUSED_ROWS : 1;
+    for (int t = 0; t < a->n; t++) {
+        const float *x = a->x + (size_t)t * a->k;
+        float *yt = y + (size_t)t * ldy;
+        if (nr == FUSED_ROWS)
+            p->halves4(row, row_bytes, x, a->k, bf16, yt);
+        else
+            *yt = p->halves(row, x, a->k, bf16);
+    }
+    return nr;
+}
+
+/* Block rows from ROW (at most N) against a one-row A; returns how many. */
+static int block_rows(const path *p, const quant_block_type *bt, const uint8_t *row,
+                      size_t row_bytes, int n, const quant_act *a, float *y)
+{
+    if (p->fused && n >= FUSED_ROWS &&
+        quant_fused_rows(bt->type, row, row_bytes, FUSED_ROWS, a, y))
+        return FUSED_ROWS;
+    *y = p->dot(bt, row, a);
+    return 1;
+}
+
 void quant_dot_rows(int type, const void *w, size_t row_bytes, int r0, int r1,
                     const quant_act *a, float *y, size_t ldy)
 {
@@ -971,16 +1044,15 @@ void quant_dot_rows(int type, const void *w, size_t row_bytes, int r0, int r1,
     const quant_block_type *bt = quant_block_of(type);
     const uint8_t *base = w;
     bool halves = type == GGML_TYPE_F16 || type == GGML_TYPE_BF16;
-    int step = halves || a->n == 1 ? 1 : PAIR;
-    for (int r = r0; r < r1; r += step) {
+    for (int r = r0; r < r1;) {
         const uint8_t *row = base + (size_t)r * row_bytes;
-        if (halves)
-            for (int t = 0; t < a->n; t++)
-                y[(size_t)t * ldy + r] = p->halves(row, a->x + (size_t)t * a->k, a->k,
-                                                   type == GGML_TYPE_BF16);
-        else if (a->n == 1)
-            y[r] = p->dot(bt, row, a);
-        else
+        if (halves) {
+            r += halves_rows(p, type == GGML_TYPE_BF16, row, row_bytes, r1 - r, a, y + r, ldy);
+        } else if (a->n == 1) {
+            r += block_rows(p, bt, row, row_bytes, r1 - r, a, y + r);
+        } else {
             p->tiles(bt, row, row_bytes, r1 - r < PAIR ? r1 - r : PAIR, a, y + r, ldy);
+            r += PAIR;
+        }
     }
 }

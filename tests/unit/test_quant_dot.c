@@ -102,15 +102,16 @@ static double reference(int type, const uint8_t *row, const float *xt, int k, do
     return s;
 }
 
-/* Y[t * ROWS + r] = W_r . x_t for the N rows of X, as one product. */
-static void product(int type, const uint8_t *w, size_t rb, int k, const float *x, int n,
+/* Y[t * ROWS + r] = W_r . x_t for the N rows of X and R0 <= r < ROWS, as
+ * one product. */
+static void product(int type, const uint8_t *w, size_t rb, int k, const float *x, int n, int r0,
                     float *y)
 {
     void *buf = malloc(quant_act_bytes(n, k));
     assert_non_null(buf);
     quant_act a;
     quant_act_init(&a, buf, x, n, k);
-    quant_dot_rows(type, w, rb, 0, ROWS, &a, y, ROWS);
+    quant_dot_rows(type, w, rb, r0, ROWS, &a, y, ROWS);
     free(buf);
 }
 
@@ -124,7 +125,9 @@ static void assert_same_bits(float got, float want, const char *what, const char
 }
 
 /* Every token alone, all TOKENS together (three tiles, the last partly full)
- * and SHIFTED of them from token 5 on (each at another place in its tile). */
+ * and SHIFTED of them from token 5 on (each at another place in its tile).
+ * Alone, the weight rows go four at a time where a kernel can (rows 0-3,
+ * then row 4 by itself), and again from row 1 on (rows 1-4 together). */
 enum { SHIFT = 5, SHIFTED = 20 };
 
 static void check_type(int type, int k, const char *path, float *scalar_y)
@@ -133,14 +136,18 @@ static void check_type(int type, int k, const char *path, float *scalar_y)
     uint8_t *w = make_rows(type, k, &rb);
     float *x = malloc(sizeof(float) * TOKENS * K);
     float *y1 = malloc(sizeof(float) * TOKENS * ROWS), *yn = malloc(sizeof(float) * TOKENS * ROWS);
-    float *ys = malloc(sizeof(float) * SHIFTED * ROWS);
-    assert_true(x && y1 && yn && ys);
+    float *ys = malloc(sizeof(float) * SHIFTED * ROWS), *yr = malloc(sizeof(float) * ROWS);
+    assert_true(x && y1 && yn && ys && yr);
     for (int i = 0; i < TOKENS * k; i++)
         x[i] = uniform() * 3;
-    for (int t = 0; t < TOKENS; t++)
-        product(type, w, rb, k, x + (size_t)t * k, 1, y1 + (size_t)t * ROWS);
-    product(type, w, rb, k, x, TOKENS, yn);
-    product(type, w, rb, k, x + (size_t)SHIFT * k, SHIFTED, ys);
+    for (int t = 0; t < TOKENS; t++) {
+        product(type, w, rb, k, x + (size_t)t * k, 1, 0, y1 + (size_t)t * ROWS);
+        product(type, w, rb, k, x + (size_t)t * k, 1, 1, yr);
+        for (int r = 1; r < ROWS; r++)
+            assert_same_bits(yr[r], y1[t * ROWS + r], "from row 1 on", path, type, r, t);
+    }
+    product(type, w, rb, k, x, TOKENS, 0, yn);
+    product(type, w, rb, k, x + (size_t)SHIFT * k, SHIFTED, 0, ys);
     for (int r = 0; r < ROWS; r++)
         for (int t = 0; t < TOKENS; t++) {
             float got = y1[t * ROWS + r];
@@ -166,6 +173,7 @@ static void check_type(int type, int k, const char *path, float *scalar_y)
     free(y1);
     free(yn);
     free(ys);
+    free(yr);
 }
 
 static void test_every_type_every_path(void **state)
