@@ -5,6 +5,8 @@
  * microseconds, then sleeps on a condition variable: decoding a token posts
  * dozens of short jobs, and a futex wake-up per job costs as much as the job.
  * Fields read while spinning are written with atomic stores. */
+#include "config.h"
+
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -88,6 +90,7 @@ static void *worker(void *v)
 {
     pool *p = v;
     unsigned long seen = 0;
+    pthread_setname_np(pthread_self(), "lathe-pool");   /* per-thread CPU by name */
     pthread_mutex_lock(&p->mu);
     for (;;) {
         if (!p->stop && p->gen == seen) {

@@ -4,6 +4,8 @@
  * publish it, so a reader waits at most for one memcpy. Between samples the
  * thread sleeps on a condition variable against CLOCK_MONOTONIC, which lets
  * sysmon_stop wake it at once instead of waiting out the interval. */
+#include "config.h"
+
 #include "sysmon.h"
 
 #include <errno.h>
@@ -51,6 +53,7 @@ static bool wait_interval(sysmon *m)
 static void *run(void *arg)
 {
     sysmon *m = arg;
+    pthread_setname_np(pthread_self(), "lathe-sysmon");   /* per-thread CPU by name */
     while (wait_interval(m)) {
         sampler_take(m->sampler, &m->scratch);
         publish(m);

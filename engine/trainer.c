@@ -431,6 +431,7 @@ static int run_step(trainer *t)
 static void *thread_main(void *arg)
 {
     trainer *t = arg;
+    pthread_setname_np(pthread_self(), "lathe-trainer");   /* per-thread CPU by name */
     t->t0 = clock_s();
     t->last_mult = 1.0;
     while (run_step(t))

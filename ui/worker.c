@@ -6,6 +6,8 @@
  * text and the input pointer (which the cancel hook reads from any thread)
  * are under the mutex, which also orders the hook before the end state, so
  * a cancel hook never runs for a job that has already ended. */
+#include "config.h"
+
 #include "worker.h"
 
 #include <pthread.h>
@@ -67,6 +69,7 @@ static void notify_progress(worker *w)
 static void *thread_main(void *arg)
 {
     worker *w = arg;
+    pthread_setname_np(pthread_self(), "lathe-worker");   /* per-thread CPU by name */
     int rc = w->job->run(w, w->input, w->err, sizeof w->err);
     bool cancelled = atomic_load_explicit(&w->cancel, memory_order_relaxed);
     worker_state end = rc == 0 ? WORKER_DONE : cancelled ? WORKER_CANCELLED : WORKER_FAILED;

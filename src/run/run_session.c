@@ -208,6 +208,7 @@ run_session *run_session_new(const run_session_options *o, const run_session_hoo
 static void *worker_main(void *arg)
 {
     run_session *s = arg;
+    pthread_setname_np(pthread_self(), "lathe-prepare");   /* per-thread CPU by name */
     char err[2048] = "";
     int rc = run_session_setup(s, err, sizeof err);
     if (rc && err[0])

@@ -63,6 +63,32 @@ static void test_ema_constant_and_weights(void **state)
     assert_float_equal(y[0], 4, 1e-12);
 }
 
+/* A series smoothed a point or a few at a time equals it smoothed at once,
+ * bit for bit: constant at first then not, NaN first, NaN inside, constant
+ * to the end. */
+static void test_ema_incremental_is_exact(void **state)
+{
+    (void)state;
+    const double series[][7] = {
+        {2.5, 2.5, 2.5, 1.25, NAN, 0.7, 3.1},
+        {NAN, 1, 2, 2, INFINITY, 0.5, 4},
+        {0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3},
+        {5, 4, 3, 2, 1, 0.5, 0.25},
+    };
+    const size_t steps[] = {1, 2, 3};
+    for (size_t k = 0; k < sizeof series / sizeof series[0]; k++)
+        for (size_t d = 0; d < sizeof steps / sizeof steps[0]; d++) {
+            double want[7], got[7];
+            smooth_state st;
+            smooth_start(&st, 0.6);
+            for (size_t n = 0; n <= 7; n += steps[d]) {
+                smooth_more(&st, series[k], n, got);
+                smooth_ema(series[k], n, 0.6, want);
+                assert_memory_equal(got, want, n * sizeof want[0]);
+            }
+        }
+}
+
 /* ------------------------------------------------------------ golden plots */
 
 static void golden(const char *name, const plot_series *s, size_t ns, const plot_opts *o, int w,
@@ -270,6 +296,7 @@ int main(void)
         cmocka_unit_test(test_ema_hand_computed),
         cmocka_unit_test(test_ema_nonfinite_passes_through),
         cmocka_unit_test(test_ema_constant_and_weights),
+        cmocka_unit_test(test_ema_incremental_is_exact),
         cmocka_unit_test(test_plot_linear),
         cmocka_unit_test(test_plot_log),
         cmocka_unit_test(test_plot_million_points_keep_a_spike),

@@ -7,12 +7,12 @@
 #include <string.h>
 
 #include "grow.h"
-#include "smooth.h"
 
 void train_history_init(train_history *h, double weight)
 {
     memset(h, 0, sizeof *h);
     h->weight = weight;
+    smooth_start(&h->smooth, weight);
     h->best_eval = NAN;
     h->best_eval_step = -1;
 }
@@ -116,7 +116,7 @@ static void rewind_to(train_history *h, int64_t step)
     h->nonfinite = 0;
     for (size_t i = 0; i < h->n; i++)
         h->nonfinite += !isfinite(h->y[TRAIN_LOSS][i]);
-    h->smoothed = 0;
+    smooth_start(&h->smooth, h->weight);
     best_again(h);
 }
 
@@ -185,16 +185,13 @@ int train_history_add_record(train_history *h, const run_record *r)
 void train_history_set_weight(train_history *h, double weight)
 {
     h->weight = weight;
-    h->smoothed = 0;
+    smooth_start(&h->smooth, weight);
     h->version++;
 }
 
 void train_history_smooth(train_history *h)
 {
-    if (h->smoothed == h->n)
-        return;
-    smooth_ema(h->y[TRAIN_LOSS], h->n, h->weight, h->y[TRAIN_SMOOTH]);
-    h->smoothed = h->n;
+    smooth_more(&h->smooth, h->y[TRAIN_LOSS], h->n, h->y[TRAIN_SMOOTH]);
 }
 
 /* ------------------------------------------------------------ reading */

@@ -5,9 +5,10 @@
  * this process, a run followed from its files and a run overlaid for
  * comparison, so they all draw the same.
  *
- * The smoothing (smooth.h) is redone over the whole loss series when it is
- * read after new steps came (train_history_smooth), at most once a frame,
- * so it never depends on what the screen shows. A step at or before the newest one (the run was resumed
+ * The smoothing (smooth.h) runs over the whole loss series, so it never
+ * depends on what the screen shows, but a step that came costs one more
+ * point of it, not a pass over the history (train_history_smooth, at most
+ * once a frame); a new weight or a rewind starts it again. A step at or before the newest one (the run was resumed
  * from an earlier checkpoint and logs those steps again) first drops what
  * the history holds from that step on. */
 #ifndef LATHE_TRAIN_HISTORY_H
@@ -18,6 +19,7 @@
 #include <stdint.h>
 
 #include "run_session.h"
+#include "smooth.h"
 
 typedef enum {
     TRAIN_LOSS,          /* the training loss as logged */
@@ -48,7 +50,7 @@ typedef struct {
     double *elapsed;
     double *y[TRAIN_SERIES_COUNT];
     double weight;              /* of the smoothing */
-    size_t smoothed;            /* the points TRAIN_SMOOTH holds smoothed */
+    smooth_state smooth;        /* how far TRAIN_SMOOTH is smoothed */
     size_t n_eval, cap_eval;
     double *eval_x[TRAIN_X_COUNT], *eval_loss;
     int64_t *eval_step;
@@ -77,7 +79,8 @@ int train_history_add_record(train_history *h, const run_record *r);
 /* Smooths with WEIGHT from now on. */
 void train_history_set_weight(train_history *h, double weight);
 /* Brings TRAIN_SMOOTH up to date: smooth_ema over the whole loss series,
- * when steps came or the weight changed since the last call. */
+ * smoothing only the steps that came since the last call unless the
+ * weight changed or the history was rewound. */
 void train_history_smooth(train_history *h);
 
 /* The newest finite value of series S, NAN when none. */

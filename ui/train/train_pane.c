@@ -2,9 +2,11 @@
  * read from its run directory, as charts, figures, alarms and an event log,
  * with the controls of a run this process trains. Each tick the pane polls
  * its source (it is the run's one consumer: the session writes the logs as
- * it is polled) and adds the new records to its history; the session's
- * wake-up calls make a record show at once, at most every TRAIN_WAKE_MS,
- * and a live run asks for a frame every TRAIN_FRAME_MS. When the screen
+ * it is polled) and adds the new records to its history. A trained run's
+ * records come with the session's wake-up, taken at most every
+ * TRAIN_FRAME_MS; between them the pane asks for no turns (each turn
+ * draws a frame, and each frame takes a core from the trainer on a small
+ * machine) but one every TRAIN_IDLE_MS. When the screen
  * goes (quit, the terminal gone) a run still training is handed to the
  * workbench, which carries it to its end. */
 #include "config.h"
@@ -29,16 +31,13 @@ static void on_message(void *ctx, const run_message *m)
     train_pane_note(ctx, -1, level, "%s", m->text);
 }
 
-/* Any thread, with the session's lock held: only wakes the loop. */
+/* Any thread, with the session's lock held: only wakes the loop, once
+ * until the pane polls (a step's record and its figures come together). */
 static void on_wake(void *ctx)
 {
     train_pane *tp = ctx;
-    uint64_t now = (uint64_t)clock_ms();
-    uint64_t last = atomic_load_explicit(&tp->woke_ms, memory_order_relaxed);
-    if (now - last < TRAIN_WAKE_MS)
-        return;   /* the frame TRAIN_FRAME_MS asks for comes soon enough */
-    atomic_store_explicit(&tp->woke_ms, now, memory_order_relaxed);
-    pane_wake(&tp->super);
+    if (!atomic_exchange(&tp->woken, true))
+        pane_wake(&tp->super);
 }
 
 void train_pane_note(train_pane *tp, int64_t step, train_log_level level, const char *fmt, ...)
@@ -162,12 +161,29 @@ static void follow_status(train_pane *tp)
     st->best_eval_step = h->best_eval_step;
 }
 
-static int tick(pane *p, const pane_env *env)
+/* The turn the pane wants next while its session is live: soon after a
+ * poll that returned an event (the records after one wait for the next
+ * poll) or while the run starts or ends, else at a wake-up or the idle
+ * poll. */
+static int next_turn(const run_poll *poll, run_session_state state)
 {
-    (void)env;
-    train_pane *tp = train_of(p);
+    for (size_t i = 0; i < poll->n; i++)
+        if (poll->records[i].kind == RUN_RECORD_EVENT)
+            return TRAIN_FRAME_MS;
+    return state == RUN_SESSION_RUNNING || state == RUN_SESSION_PAUSED ? TRAIN_IDLE_MS
+                                                                       : TRAIN_FRAME_MS;
+}
+
+/* Polls the run shown; the turn it wants next (0: none). */
+static int poll_source(train_pane *tp)
+{
     if (!tp->src.session && !tp->src.follow)
         return 0;
+    double now = clock_ms();
+    if (tp->src.session && now - tp->polled_ms < TRAIN_FRAME_MS)
+        return (int)(tp->polled_ms + TRAIN_FRAME_MS - now) + 1;   /* polled just now */
+    tp->polled_ms = now;
+    atomic_store(&tp->woken, false);   /* before the poll: a record after it wakes again */
     run_poll poll;
     char err[512] = "";
     run_session_state state = train_source_poll(&tp->src, &poll, err, sizeof err);
@@ -189,7 +205,7 @@ static int tick(pane *p, const pane_env *env)
         train_pane_note(tp, -1, TRAIN_LOG_ERROR, "preparing the run failed (the messages "
                         "above say why); no run directory was made");
     if (train_source_live(&tp->src))
-        return TRAIN_FRAME_MS;
+        return next_turn(&poll, state);
     /* Over: the session's model and data go, its figures stay on screen. */
     char dir[PATH_MAX];
     snprintf(dir, sizeof dir, "%s", tp->src.dir);
@@ -197,6 +213,14 @@ static int tick(pane *p, const pane_env *env)
     snprintf(tp->src.dir, sizeof tp->src.dir, "%s", dir);
     tp->src.state = state;
     return 0;
+}
+
+static int tick(pane *p, const pane_env *env)
+{
+    (void)env;
+    train_pane *tp = train_of(p);
+    int over = train_overlays_poll(tp), own = poll_source(tp);
+    return over > 0 && (own == 0 || over < own) ? over : own;
 }
 
 /* ------------------------------------------------------------ messages */

@@ -3,8 +3,8 @@
  * handed over when the terminal goes), train_plots.c (the charts),
  * train_status.c (the run's figures, alarms, the event log, memory and
  * gauges), train_controls.c (pause, stop, save, evaluate, the learning
- * rate, chat with this) and train_runs.c (the runs folder, comparison,
- * resume). */
+ * rate, chat with this), train_runs.c (the runs folder, comparison,
+ * resume) and train_overlay.c (the runs overlaid, followed while written). */
 #ifndef LATHE_TRAIN_PANE_IMPL_H
 #define LATHE_TRAIN_PANE_IMPL_H
 
@@ -16,6 +16,7 @@
 #include "line_edit.h"
 #include "pane.h"
 #include "plot.h"
+#include "run_follow.h"
 #include "run_list.h"
 #include "run_session.h"
 #include "train_history.h"
@@ -26,10 +27,13 @@
 #define TRAIN_RUNS_DIR "runs"
 /* Runs overlaid on the charts at most. */
 #define TRAIN_OVERLAY_MAX 3
-/* While a run is live the pane asks for a turn this often (10 Hz), and a
- * record wakes the loop at most this often in between. */
+/* A run's records show within this (10 Hz): the session's wake-up makes a
+ * turn at once, and the pane takes the ring at most this often; a run read
+ * from its files is read this often. */
 #define TRAIN_FRAME_MS 100
-#define TRAIN_WAKE_MS 40
+/* With no wake-up the pane still polls a live run this often, for what
+ * comes without one (the trainer pausing). */
+#define TRAIN_IDLE_MS 1000
 
 typedef enum { TRAIN_CHART_LOSS, TRAIN_CHART_LR, TRAIN_CHART_GRAD, TRAIN_CHART_TPS,
                TRAIN_CHART_COUNT } train_chart;
@@ -47,6 +51,7 @@ typedef struct {
 typedef struct {
     char name[256];
     train_history hist;
+    run_follow *follow;             /* its reader while another process writes it, else NULL */
 } train_overlay;
 
 typedef struct {
@@ -74,14 +79,19 @@ typedef struct {
     train_overlay over[TRAIN_OVERLAY_MAX];
     size_t n_over;
     bool over_hidden;               /* the overlays are kept but not drawn */
-    uint64_t over_version;          /* changes when an overlay comes, goes, shows or hides */
+    uint64_t over_version;          /* changes when an overlay comes, goes, grows, shows
+                                     * or hides */
+    double over_polled_ms;          /* when the overlays still written were last read */
     train_runs runs;
     train_view view;
     train_ask ask;
     line_edit edit;
     line_edit_history lr_history;
     bool gauges_below;              /* a narrow pane shows the gauges where the log is */
-    _Atomic uint64_t woke_ms;       /* when a record last woke the loop */
+    /* The session woke the loop and the pane has not polled since: later
+     * wake-ups write nothing, the poll to come takes their records too. */
+    atomic_bool woken;
+    double polled_ms;               /* when the pane last polled its source */
 } train_pane;
 
 static inline train_pane *train_of(pane *p)
@@ -131,6 +141,18 @@ pane_result train_runs_key(train_pane *tp, int key);
 /* Trains the run in RUN_DIR on from its newest checkpoint, with the config
  * it ran with (its config.yaml), in this pane. */
 void train_runs_resume(train_pane *tp, const char *run_dir);
+
+/* train_overlay.c */
+/* Reads run NAME of the runs folder into O, smoothed with WEIGHT, keeping
+ * its reader while another process writes it; -1 with err when it cannot
+ * be read or holds no step yet. */
+int train_overlay_open(train_overlay *o, const char *name, double weight, char *err,
+                       size_t errlen);
+void train_overlay_free(train_overlay *o);
 void train_overlays_free(train_pane *tp);
+/* Reads what the overlays still being written gained, at most every
+ * TRAIN_IDLE_MS; the milliseconds within which it wants the next call, 0
+ * when none is written any more. */
+int train_overlays_poll(train_pane *tp);
 
 #endif

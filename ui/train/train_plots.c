@@ -231,9 +231,15 @@ static void draw_legend(const train_pane *tp, WINDOW *w, int y, int x, int width
     used += text_putf(w, y, x + used, width - used, theme_attr(THEME_SERIES1) | A_BOLD,
                       "   %s", !tp->src.dir[0] ? "this run"
                                : slash && slash[1] ? slash + 1 : tp->src.dir);
-    for (size_t k = 0; k < tp->n_over; k++)
+    for (size_t k = 0; k < tp->n_over; k++) {
+        const train_overlay *o = &tp->over[k];
         used += text_putf(w, y, x + used, width - used, train_plots_overlay_attr(k) | A_BOLD,
-                          "  %zu %s", k + 1, tp->over[k].name);
+                          "  %zu %s", k + 1, o->name);
+        if (o->follow)   /* another process writes it: how far it is */
+            used += text_putf(w, y, x + used, width - used, train_plots_overlay_attr(k),
+                              " (running, step %lld)",
+                              (long long)train_history_last_step(&o->hist));
+    }
 }
 
 void train_plots_draw(train_pane *tp, WINDOW *w, int y, int x, int h, int width)

@@ -3,8 +3,7 @@
  * how far it got and when it last logged, newest first, read again at most
  * once a second so a run being written moves; from here a run is resumed
  * from its newest checkpoint, trained in this pane, and runs are overlaid
- * on the charts for comparison (read once from their logs by run_follow,
- * the reader that shows a run opened from its files). */
+ * on the charts for comparison (train_overlay.c). */
 #include "config.h"
 
 #include <math.h>
@@ -28,13 +27,6 @@ void train_runs_free(train_runs *r)
 {
     free(r->list);
     memset(r, 0, sizeof *r);
-}
-
-void train_overlays_free(train_pane *tp)
-{
-    for (size_t k = 0; k < tp->n_over; k++)
-        train_history_free(&tp->over[k].hist);
-    tp->n_over = 0;
 }
 
 /* ------------------------------------------------------------ scanning */
@@ -184,40 +176,12 @@ static void resume(train_pane *tp, const run_list_entry *e)
     train_runs_resume(tp, dir);
 }
 
-/* Reads run NAME's logs into overlay O, smoothed with WEIGHT. */
-static int overlay_load(train_overlay *o, const char *name, double weight, char *err,
-                        size_t errlen)
-{
-    char dir[PATH_MAX];
-    snprintf(dir, sizeof dir, "%s/%s", TRAIN_RUNS_DIR, name);
-    run_follow *f = run_follow_open(dir, err, errlen);
-    if (!f)
-        return -1;
-    run_poll poll;
-    run_follow_poll(f, &poll);
-    train_history_init(&o->hist, weight);
-    int rc = 0;
-    for (size_t i = 0; rc == 0 && i < poll.n; i++)
-        rc = train_history_add_record(&o->hist, &poll.records[i]);
-    run_follow_free(f);
-    if (rc == 0 && o->hist.n == 0)
-        snprintf(err, errlen, "%s/metrics.jsonl holds no step yet", dir);
-    else if (rc)
-        snprintf(err, errlen, "out of memory reading %s", dir);
-    if (rc || o->hist.n == 0) {
-        train_history_free(&o->hist);
-        return -1;
-    }
-    snprintf(o->name, sizeof o->name, "%s", name);
-    return 0;
-}
-
 /* Overlays run E on the charts, or takes it off when it is overlaid. */
 static void toggle_overlay(train_pane *tp, const run_list_entry *e)
 {
     int k = overlay_of(tp, e->name);
     if (k >= 0) {
-        train_history_free(&tp->over[k].hist);
+        train_overlay_free(&tp->over[k]);
         memmove(&tp->over[k], &tp->over[k + 1], (tp->n_over - (size_t)k - 1) * sizeof *tp->over);
         tp->n_over--;
         tp->over_version++;
@@ -230,7 +194,7 @@ static void toggle_overlay(train_pane *tp, const run_list_entry *e)
         return;
     }
     char err[PATH_MAX + 64];
-    if (overlay_load(&tp->over[tp->n_over], e->name, train_plots_weight(&tp->plots), err,
+    if (train_overlay_open(&tp->over[tp->n_over], e->name, train_plots_weight(&tp->plots), err,
                      sizeof err) != 0) {
         pane_status(&tp->super, true, "cannot overlay %s: %s", e->name, err);
         return;
