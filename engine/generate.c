@@ -235,7 +235,8 @@ static void matvec(gen_session *s, const linear *const *ls, float *const *ys, in
 }
 
 /* ---------------------------------------------------------------- n rows */
-/* ys[k] = ls[k] applied to n rows of x: one row as above, more as sgemm. */
+/* ys[k] = ls[k] applied to n rows of x: one row as above, more as one group
+ * of linear layers (sgemm, or tiles against x quantized once for all). */
 static void project(gen_session *s, const linear *const *ls, float *const *ys, int count,
                     const float *x, int n)
 {
@@ -245,8 +246,7 @@ static void project(gen_session *s, const linear *const *ls, float *const *ys, i
     }
     linear_ctx lc = {.pool = s->m->pool, .scratch = s->lin_scratch, .max_in = s->wide,
                      .max_out = s->wide, .max_r = s->max_r, .act = s->act};
-    for (int k = 0; k < count; k++)
-        linear_fwd(&lc, ls[k], x, ys[k], s->u, n);
+    linear_fwd_group(&lc, ls, ys, count, x, s->u, n);
 }
 
 static void project1(gen_session *s, const linear *l, const float *x, float *y, int n)

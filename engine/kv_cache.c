@@ -1,13 +1,21 @@
 /* kv_cache.c - per-layer key/value storage and attention over it: one task
  * per query head (when the work is worth the pool), each scoring its rows
- * against the cached keys and mixing the values back. */
+ * against the cached keys and mixing the values back. On CPUs with AVX2 the
+ * scores, exponentials and mixing run eight lanes wide, four query rows at
+ * a time in prefill, each row's sums in the same order as alone, so a
+ * cached decode equals its recompute (the portable path, SSE-wide with
+ * libm's expf, goes a row at a time). */
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kv_cache.h"
 #include "vec.h"
+
+/* Query rows a head scores and mixes together where the CPU path allows. */
+enum { ATTEND_ROWS = 4 };
 
 static size_t kv_width(const kv_cache *c)
 {
@@ -22,7 +30,7 @@ int kv_cache_init(kv_cache *c, int n_layers, int n_ctx, int n_heads, int n_kv_he
     size_t n = (size_t)n_layers * n_ctx * kv_width(c);
     c->k = malloc(n * sizeof *c->k);
     c->v = malloc(n * sizeof *c->v);
-    c->scores = malloc((size_t)n_heads * n_ctx * sizeof *c->scores);
+    c->scores = malloc((size_t)n_heads * ATTEND_ROWS * n_ctx * sizeof *c->scores);
     if (!c->k || !c->v || !c->scores) {
         snprintf(err, errlen, "kv cache: out of memory for %d layers x %d positions", n_layers,
                  n_ctx);
@@ -78,7 +86,67 @@ static void softmax(float *s, int len)
         s[j] *= inv;
 }
 
-static void attend_head(void *arg, int h)
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define AVX2 __attribute__((target("avx2,fma")))
+
+/* e^x for x <= 0 (x below -87 gives e^-87), within two units in the last
+ * place: x = n ln2 + r with |r| <= ln2 / 2 (ln2 in two parts, so r is
+ * exact), e^r by Cephes' expf polynomial, 2^n in the exponent bits. */
+AVX2 static inline __m256 exp_nonpos(__m256 x)
+{
+    x = _mm256_max_ps(x, _mm256_set1_ps(-87.0f));
+    __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                               _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+    static const float c[] = {1.9875691500e-4f, 1.3981999507e-3f, 8.3334519073e-3f,
+                              4.1665795894e-2f, 1.6666665459e-1f, 5.0000001201e-1f};
+    __m256 p = _mm256_set1_ps(c[0]);
+    for (int i = 1; i < 6; i++)
+        p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(c[i]));
+    __m256 e = _mm256_add_ps(_mm256_fmadd_ps(p, _mm256_mul_ps(r, r), r), _mm256_set1_ps(1.0f));
+    __m256i biased = _mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127));
+    __m256i two_n = _mm256_slli_epi32(biased, 23);
+    return _mm256_mul_ps(e, _mm256_castsi256_ps(two_n));
+}
+
+/* softmax() eight lanes at a time; lanes past LEN are masked out of the sum,
+ * which adds up in a fixed order. */
+AVX2 static void softmax_avx2(float *s, int len)
+{
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    __m256 mv = _mm256_set1_ps(s[0]);
+    for (int j = 0; j < len; j += 8) {
+        __m256i keep = _mm256_cmpgt_epi32(_mm256_set1_epi32(len - j), lane);
+        __m256 x = _mm256_maskload_ps(s + j, keep);
+        mv = _mm256_blendv_ps(mv, _mm256_max_ps(mv, x), _mm256_castsi256_ps(keep));
+    }
+    float l[8];
+    _mm256_storeu_ps(l, mv);
+    float mx = l[0];
+    for (int i = 1; i < 8; i++)
+        mx = l[i] > mx ? l[i] : mx;
+    __m256 m = _mm256_set1_ps(mx), sum = _mm256_setzero_ps();
+    for (int j = 0; j < len; j += 8) {
+        __m256i keep = _mm256_cmpgt_epi32(_mm256_set1_epi32(len - j), lane);
+        __m256 e = exp_nonpos(_mm256_sub_ps(_mm256_maskload_ps(s + j, keep), m));
+        e = _mm256_and_ps(e, _mm256_castsi256_ps(keep));
+        _mm256_maskstore_ps(s + j, keep, e);
+        sum = _mm256_add_ps(sum, e);
+    }
+    _mm256_storeu_ps(l, sum);
+    __m256 inv = _mm256_set1_ps(1.0f / (((l[0] + l[4]) + (l[1] + l[5])) +
+                                        ((l[2] + l[6]) + (l[3] + l[7]))));
+    for (int j = 0; j < len; j += 8) {
+        __m256i keep = _mm256_cmpgt_epi32(_mm256_set1_epi32(len - j), lane);
+        _mm256_maskstore_ps(s + j, keep, _mm256_mul_ps(_mm256_maskload_ps(s + j, keep), inv));
+    }
+}
+#endif
+
+/* Head H of the job's rows, one row at a time: the portable path. */
+static void attend_plain(void *arg, int h)
 {
     const attend_job *j = arg;
     const kv_cache *c = j->c;
@@ -86,7 +154,7 @@ static void attend_head(void *arg, int h)
     size_t qw = (size_t)c->n_heads * hd, kw = kv_width(c);
     const float *k = kv_cache_k(c, j->layer, 0) + (size_t)kvh * hd;
     const float *v = kv_cache_v(c, j->layer, 0) + (size_t)kvh * hd;
-    float *s = c->scores + (size_t)h * c->n_ctx;
+    float *s = c->scores + (size_t)h * ATTEND_ROWS * c->n_ctx;
     float scale = 1.0f / sqrtf((float)hd);
     for (int t = 0; t < j->n; t++) {
         int len = j->p0 + t + 1;
@@ -101,6 +169,147 @@ static void attend_head(void *arg, int h)
     }
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+/* Q_i . K (HD floats, a multiple of 8) for the NR <= ATTEND_ROWS rows Q_i,
+ * the key's loads shared: eight lanes of fused multiply-adds, then a fixed
+ * tree; a row's dot is the same bits in a group or alone. */
+AVX2 static inline __attribute__((always_inline)) void dots(const float *const *q, int nr,
+                                                            const float *k, int hd, float *out)
+{
+    __m256 acc[ATTEND_ROWS];
+#pragma GCC unroll 4
+    for (int i = 0; i < nr; i++)
+        acc[i] = _mm256_setzero_ps();
+    for (int e = 0; e < hd; e += 8) {
+        __m256 kv = _mm256_loadu_ps(k + e);
+#pragma GCC unroll 4
+        for (int i = 0; i < nr; i++)
+            acc[i] = _mm256_fmadd_ps(_mm256_loadu_ps(q[i] + e), kv, acc[i]);
+    }
+#pragma GCC unroll 4
+    for (int i = 0; i < nr; i++) {
+        float l[8];
+        _mm256_storeu_ps(l, acc[i]);
+        out[i] = ((l[0] + l[4]) + (l[1] + l[5])) + ((l[2] + l[6]) + (l[3] + l[7]));
+    }
+}
+
+/* Elements E .. E + 8W of O_i = sum over p < LEN_i of S_i[p] V_p for NR
+ * rows (NR and W constants after inlining): positions in order, one fused
+ * multiply-add each, so a row's sums are the same bits in a group or alone;
+ * W independent lanes of eight keep the adds' latency covered. */
+AVX2 static inline __attribute__((always_inline)) void mix_pass(float *const *o, float *const *s,
+                                                                const int *len, int nr,
+                                                                const float *v, size_t kw,
+                                                                int e, int w)
+{
+    __m256 acc[ATTEND_ROWS][8];
+#pragma GCC unroll 4
+    for (int i = 0; i < nr; i++)
+#pragma GCC unroll 8
+        for (int l = 0; l < w; l++)
+            acc[i][l] = _mm256_setzero_ps();
+    for (int p = 0; p < len[nr - 1]; p++) {
+        const float *vp = v + (size_t)p * kw + e;
+#pragma GCC unroll 4
+        for (int i = 0; i < nr; i++) {
+            if (p >= len[i])
+                continue;
+            __m256 sv = _mm256_set1_ps(s[i][p]);
+#pragma GCC unroll 8
+            for (int l = 0; l < w; l++)
+                acc[i][l] = _mm256_fmadd_ps(sv, _mm256_loadu_ps(vp + 8 * l), acc[i][l]);
+        }
+    }
+#pragma GCC unroll 4
+    for (int i = 0; i < nr; i++)
+#pragma GCC unroll 8
+        for (int l = 0; l < w; l++)
+            _mm256_storeu_ps(o[i] + e + 8 * l, acc[i][l]);
+}
+
+/* O_i for NR rows (1 or ATTEND_ROWS), at most eight accumulators a pass. */
+AVX2 static inline __attribute__((always_inline)) void mix(float *const *o, float *const *s,
+                                                           const int *len, int nr,
+                                                           const float *v, size_t kw, int hd)
+{
+    int e = 0;
+    if (nr == 1) {
+        for (; e + 64 <= hd; e += 64)
+            mix_pass(o, s, len, 1, v, kw, e, 8);
+        for (; e + 32 <= hd; e += 32)
+            mix_pass(o, s, len, 1, v, kw, e, 4);
+    }
+    for (; e + 16 <= hd; e += 16)
+        mix_pass(o, s, len, nr, v, kw, e, 2);
+    for (; e < hd; e += 8)
+        mix_pass(o, s, len, nr, v, kw, e, 1);
+}
+
+/* NR consecutive rows from T of head H (NR a constant after inlining). */
+AVX2 static inline __attribute__((always_inline)) void attend_rows(const attend_job *j, int h,
+                                                                   int t, int nr)
+{
+    const kv_cache *c = j->c;
+    int hd = c->head_dim, kvh = h / (c->n_heads / c->n_kv_heads);
+    size_t qw = (size_t)c->n_heads * hd, kw = kv_width(c);
+    const float *k = kv_cache_k(c, j->layer, 0) + (size_t)kvh * hd;
+    const float *v = kv_cache_v(c, j->layer, 0) + (size_t)kvh * hd;
+    float scale = 1.0f / sqrtf((float)hd), d[ATTEND_ROWS];
+    const float *q[ATTEND_ROWS];
+    float *o[ATTEND_ROWS], *s[ATTEND_ROWS];
+    int len[ATTEND_ROWS];
+#pragma GCC unroll 4
+    for (int i = 0; i < nr; i++) {
+        q[i] = j->q + (size_t)(t + i) * qw + (size_t)h * hd;
+        o[i] = j->o + (size_t)(t + i) * qw + (size_t)h * hd;
+        s[i] = c->scores + ((size_t)h * ATTEND_ROWS + (size_t)i) * c->n_ctx;
+        len[i] = j->p0 + t + i + 1;
+    }
+    for (int p = 0; p < len[nr - 1]; p++) {
+        int first = 0;  /* rows before FIRST end before p */
+        while (len[first] <= p)
+            first++;
+        if (first == 0)
+            dots(q, nr, k + (size_t)p * kw, hd, d);
+        else
+#pragma GCC unroll 4
+            for (int i = first; i < nr; i++)
+                dots(q + i, 1, k + (size_t)p * kw, hd, d + i);
+#pragma GCC unroll 4
+        for (int i = first; i < nr; i++)
+            s[i][p] = scale * d[i];
+    }
+#pragma GCC unroll 4
+    for (int i = 0; i < nr; i++)
+        softmax_avx2(s[i], len[i]);
+    mix(o, s, len, nr, v, kw, hd);
+}
+
+AVX2 static void attend_avx2(void *arg, int h)
+{
+    const attend_job *j = arg;
+    int t = 0;
+    for (; t + ATTEND_ROWS <= j->n; t += ATTEND_ROWS)
+        attend_rows(j, h, t, ATTEND_ROWS);
+    for (; t < j->n; t++)
+        attend_rows(j, h, t, 1);
+}
+
+/* The vector path takes heads of whole vectors (every common head size). */
+static pool_fn attend_head_fn(const kv_cache *c)
+{
+    bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    return avx2 && c->head_dim % 8 == 0 ? attend_avx2 : attend_plain;
+}
+#else
+static pool_fn attend_head_fn(const kv_cache *c)
+{
+    (void)c;
+    return attend_plain;
+}
+#endif
+
 /* Below this many multiply-adds a call stays on the calling thread. */
 enum { ATTEND_SPLIT = 1 << 16 };
 
@@ -108,9 +317,10 @@ void kv_cache_attend(pool *p, kv_cache *c, int layer, const float *q, float *o, 
 {
     attend_job j = {.c = c, .layer = layer, .n = n, .p0 = p0, .q = q, .o = o};
     size_t work = (size_t)n * (size_t)(p0 + n) * (size_t)c->n_heads * c->head_dim;
+    pool_fn head = attend_head_fn(c);
     if (work < ATTEND_SPLIT)
         for (int h = 0; h < c->n_heads; h++)
-            attend_head(&j, h);
+            head(&j, h);
     else
-        pool_run(p, c->n_heads, attend_head, &j);
+        pool_run(p, c->n_heads, head, &j);
 }

@@ -63,17 +63,31 @@ static bool use_qdot(const linear_ctx *c, const linear *l)
     return c->act && quant_dot_blocks(l->qtype);
 }
 
-void linear_base_fwd(const linear_ctx *c, const linear *l, const float *x, float *y, int n)
+/* The N rows of X quantized into c->act, a row per pool task. */
+static void quantize_rows(const linear_ctx *c, const linear *l, const float *x, int n,
+                          quant_act *act)
+{
+    quant_act_layout(act, c->act, x, n, l->in);
+    qdot_job j = {l, act, NULL};
+    pool_run(c->pool, n, qact_task, &j);
+}
+
+/* The base product; ACT: X already quantized, where L multiplies in blocks
+ * (NULL: quantized here if it does). */
+static void base_fwd(const linear_ctx *c, const linear *l, const float *x, float *y, int n,
+                     const quant_act *act)
 {
     if (l->w) {
         k_mm_xwt(c->pool, x, l->w, y, n, l->in, l->out, false);
         return;
     }
     if (use_qdot(c, l)) {
-        quant_act act;
-        quant_act_layout(&act, c->act, x, n, l->in);
-        qdot_job j = {l, &act, y};
-        pool_run(c->pool, n, qact_task, &j);
+        quant_act own;
+        if (!act) {
+            quantize_rows(c, l, x, n, &own);
+            act = &own;
+        }
+        qdot_job j = {l, act, y};
         pool_run(c->pool, (l->out + QDOT_ROWS - 1) / QDOT_ROWS, qdot_task, &j);
         return;
     }
@@ -84,6 +98,11 @@ void linear_base_fwd(const linear_ctx *c, const linear *l, const float *x, float
         k_sgemm(c->pool, false, true, n, nb, l->in, 1.0f, x, l->in, tile, l->in, 0.0f, y + r0,
                 l->out);
     }
+}
+
+void linear_base_fwd(const linear_ctx *c, const linear *l, const float *x, float *y, int n)
+{
+    base_fwd(c, l, x, y, n, NULL);
 }
 
 void linear_base_dx(const linear_ctx *c, const linear *l, const float *dy, float *dx, bool acc,
@@ -116,9 +135,10 @@ static void lora_row_task(void *arg, int t)
                    j->y + (size_t)t * a->out);
 }
 
-void linear_fwd(const linear_ctx *c, const linear *l, const float *x, float *y, float *u, int n)
+/* Adds the bias and the adapter to the base product Y of X. */
+static void bias_lora(const linear_ctx *c, const linear *l, const float *x, float *y, float *u,
+                      int n)
 {
-    linear_base_fwd(c, l, x, y, n);
     if (l->bias)
         for (int t = 0; t < n; t++)
             for (int i = 0; i < l->out; i++)
@@ -138,6 +158,26 @@ void linear_fwd(const linear_ctx *c, const linear *l, const float *x, float *y, 
     }
     k_mm_xwt(c->pool, xd, a->a, u, n, a->in, a->r, false);
     k_sgemm(c->pool, false, true, n, a->out, a->r, a->scale, u, a->r, a->b, a->r, 1.0f, y, a->out);
+}
+
+void linear_fwd_group(const linear_ctx *c, const linear *const *ls, float *const *ys, int count,
+                      const float *x, float *u, int n)
+{
+    quant_act act;
+    bool quantized = false;
+    for (int k = 0; k < count; k++) {
+        if (use_qdot(c, ls[k]) && !quantized) {
+            quantize_rows(c, ls[k], x, n, &act);
+            quantized = true;
+        }
+        base_fwd(c, ls[k], x, ys[k], n, quantized ? &act : NULL);
+        bias_lora(c, ls[k], x, ys[k], u, n);
+    }
+}
+
+void linear_fwd(const linear_ctx *c, const linear *l, const float *x, float *y, float *u, int n)
+{
+    linear_fwd_group(c, &l, &y, 1, x, u, n);
 }
 
 /* LoRA backward: gB += s dy^T u; du = s dy B; gA += du^T drop(x); dx += drop(du A). */

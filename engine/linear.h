@@ -51,6 +51,12 @@ void linear_base_dx(const linear_ctx *c, const linear *l, const float *dy, float
 
 /* y[n][out] = x W^T + bias + s (drop(x) A^T) B^T; u [n][r] is saved for backward. */
 void linear_fwd(const linear_ctx *c, const linear *l, const float *x, float *y, float *u, int n);
+/* ys[k] = ls[k] applied to the same N rows of X (so one input width), as
+ * linear_fwd does, for COUNT layers; in inference X is quantized once for
+ * every product that multiplies in blocks. U is each adapter's bottleneck in
+ * turn. */
+void linear_fwd_group(const linear_ctx *c, const linear *const *ls, float *const *ys, int count,
+                      const float *x, float *u, int n);
 /* dx (= or += when acc; NULL: not needed) and the wanted weight grads from dy. */
 void linear_bwd(const linear_ctx *c, const linear *l, const float *x, const float *dy,
                 const float *u, float *dx, bool acc, int n);

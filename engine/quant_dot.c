@@ -9,12 +9,13 @@
  * instruction per 64 codes (vpdpbusd: u8 times s8, summed by 4). How the
  * block terms are rounded and added is fixed by quant_sum.h for every path
  * and shape, so one row's result never depends on which kernel computed it.
- * Unpacking, activation quantization and the block sums are plain C shared
- * by all the paths and compiled for each path's instruction set (inlined
- * into the target-attributed loops).
+ * Unpacking and the block sums are plain C shared by all the paths and
+ * compiled for each path's instruction set (inlined into the
+ * target-attributed loops); activation quantization has a vector version
+ * per path that gives the scalar one's bytes.
  *
  * Decode reads weight rows once against one activation row; on AVX-512 the
- * common types skip the buffer (quant_fused.c). Prefill takes up to 64
+ * common types skip the buffer and take four rows per call (quant_fused.c). Prefill takes up to 64
  * activation rows as tiles of 16, interleaved 4 bytes per row, so one
  * vpdpbusd multiplies 4 codes of a weight row (broadcast) with 16 rows at
  * once, and a weight block is unpacked once for all of them. */
@@ -286,27 +287,13 @@ static size_t ds_at(const quant_act *a, int t, int e)
     return (tile * (size_t)(a->kp / 16) + (size_t)(e / 16)) * TILE + (size_t)(t % TILE);
 }
 
-/* Q8_0's rounding of 32 values: d = amax / 127, q = nearest(x / d). Value j
- * goes to q[at + (j / 4) * step + j % 4]: consecutive for one row, 4-byte
- * groups STEP apart in a tile. Fixed-size loops, so they vectorize. */
-static void quantize32(const quant_act *a, int t, int e0)
+/* Stores a 32-element block of row T at element E0: its codes Q, value j
+ * at q[at + (j / 4) * step + j % 4] (consecutive for one row, 4-byte groups
+ * STEP apart in a tile), its scale D and the code sums of its two halves. */
+INLINE void put32(const quant_act *a, int t, int e0, const int8_t *q, float d,
+                  const int32_t *sum)
 {
-    const float *x = a->x + (size_t)t * a->k + e0;
     size_t at = q_at(a, t, e0), step = a->n == 1 ? 4 : 4 * TILE;
-    float amax = 0;
-    for (int j = 0; j < 32; j++)
-        amax = fabsf(x[j]) > amax ? fabsf(x[j]) : amax;
-    float d = amax / 127, id = d ? 1 / d : 0;
-    int32_t qi[32], sum[2] = {0, 0};
-    int8_t q[32];
-    for (int j = 0; j < 32; j++) {
-        int v = quant_nearest_int(x[j] * id);
-        qi[j] = v < -127 ? -127 : v > 127 ? 127 : v;
-    }
-    for (int j = 0; j < 32; j++) {
-        q[j] = (int8_t)qi[j];
-        sum[j / 16] += qi[j];
-    }
     for (int g = 0; g < 8; g++)
         memcpy(a->q + at + (size_t)g * step, q + 4 * g, 4);
     for (int half = 0; half < 2; half++) {
@@ -317,31 +304,116 @@ static void quantize32(const quant_act *a, int t, int e0)
     }
 }
 
-void quant_act_layout(quant_act *a, void *buf, const float *x, int n, int k)
+/* Q8_0's rounding of 32 values: d = amax / 127 (NaN ignored), q =
+ * nearest(x / d) within +-127 (NaN to 0). The reference for the vector
+ * paths, which must give the same bytes. */
+static void quantize32(const quant_act *a, int t, int e0)
 {
-    size_t bytes = quant_act_bytes(n, k);
-    int kp = padded(k), rows = n == 1 ? 1 : tiles_of(n) * TILE;
-    size_t blocks = (size_t)rows * (size_t)(kp / 16);
-    memset(buf, 0, bytes);
-    *a = (quant_act){.n = n, .k = k, .kp = kp, .x = x};
-    a->d = buf;
-    a->s = a->d + blocks;
-    a->sum = (int32_t *)(a->s + blocks);
-    a->q = (int8_t *)(a->sum + blocks);
+    const float *x = a->x + (size_t)t * a->k + e0;
+    float amax = 0;
+    for (int j = 0; j < 32; j++)
+        amax = fabsf(x[j]) > amax ? fabsf(x[j]) : amax;
+    float d = amax / 127, id = d ? 1 / d : 0;
+    int32_t sum[2] = {0, 0};
+    int8_t q[32];
+    for (int j = 0; j < 32; j++) {
+        int v = quant_nearest_int(x[j] * id);
+        q[j] = (int8_t)(v < -127 ? -127 : v > 127 ? 127 : v);
+        sum[j / 16] += q[j];
+    }
+    put32(a, t, e0, q, d, sum);
 }
 
-void quant_act_row(const quant_act *a, int t)
+static void quantize_scalar(const quant_act *a, int t)
 {
     for (int e = 0; e < a->k; e += 32)
         quantize32(a, t, e);
 }
 
-void quant_act_init(quant_act *a, void *buf, const float *x, int n, int k)
+#ifdef QUANT_SUM_X86
+/* The vector paths round as quant_nearest_int does: NaN to 0, the rest
+ * clamped to +-127 (an integer, so clamping before rounding is the same)
+ * and rounded by adding 1.5 * 2^23, whose mantissa then holds the integer.
+ * The clamp between the product and the add keeps a compiler from fusing
+ * them into one rounding. */
+#define QUANT_MAGIC 12582912.0f
+
+QUANT_AVX512 INLINE __m512i codes_avx512(__m512 x, float id)
 {
-    quant_act_layout(a, buf, x, n, k);
-    for (int t = 0; t < n; t++)
-        quant_act_row(a, t);
+    __m512 v = _mm512_mul_ps(x, _mm512_set1_ps(id));
+    __mmask16 num = _mm512_cmp_ps_mask(v, v, _CMP_ORD_Q);
+    v = _mm512_min_ps(_mm512_max_ps(v, _mm512_set1_ps(-127)), _mm512_set1_ps(127));
+    __m512i bits = _mm512_castps_si512(_mm512_add_ps(v, _mm512_set1_ps(QUANT_MAGIC)));
+    return _mm512_maskz_sub_epi32(num, _mm512_and_si512(bits, _mm512_set1_epi32(0x7fffff)),
+                                  _mm512_set1_epi32(0x400000));
 }
+
+QUANT_AVX512 static void quantize_avx512(const quant_act *a, int t)
+{
+    const float *x = a->x + (size_t)t * a->k;
+    for (int e = 0; e < a->k; e += 32) {
+        __m512 lo = _mm512_loadu_ps(x + e), hi = _mm512_loadu_ps(x + e + 16);
+        /* max_ps returns its second operand when either is NaN */
+        __m512 m = _mm512_max_ps(_mm512_abs_ps(lo), _mm512_setzero_ps());
+        float d = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(hi), m)) / 127;
+        float id = d ? 1 / d : 0;
+        __m512i c0 = codes_avx512(lo, id), c1 = codes_avx512(hi, id);
+        int32_t sum[2] = {_mm512_reduce_add_epi32(c0), _mm512_reduce_add_epi32(c1)};
+        int8_t q[32];
+        _mm_storeu_si128((__m128i *)q, _mm512_cvtepi32_epi8(c0));
+        _mm_storeu_si128((__m128i *)(q + 16), _mm512_cvtepi32_epi8(c1));
+        put32(a, t, e, q, d, sum);
+    }
+}
+
+QUANT_AVX2 INLINE __m256i codes_avx2(__m256 x, float id)
+{
+    __m256 v = _mm256_mul_ps(x, _mm256_set1_ps(id));
+    __m256i num = _mm256_castps_si256(_mm256_cmp_ps(v, v, _CMP_ORD_Q));
+    v = _mm256_min_ps(_mm256_max_ps(v, _mm256_set1_ps(-127)), _mm256_set1_ps(127));
+    __m256i bits = _mm256_castps_si256(_mm256_add_ps(v, _mm256_set1_ps(QUANT_MAGIC)));
+    __m256i c = _mm256_sub_epi32(_mm256_and_si256(bits, _mm256_set1_epi32(0x7fffff)),
+                                 _mm256_set1_epi32(0x400000));
+    return _mm256_and_si256(c, num);
+}
+
+QUANT_AVX2 INLINE int32_t hsum_avx2(__m256i v)
+{
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
+    return _mm_cvtsi128_si32(_mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1)));
+}
+
+QUANT_AVX2 static void quantize_avx2(const quant_act *a, int t)
+{
+    const float *x = a->x + (size_t)t * a->k;
+    for (int e = 0; e < a->k; e += 32) {
+        __m256 v[4];
+        __m256 m = _mm256_setzero_ps();
+        const __m256 abs = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+        for (int i = 0; i < 4; i++) {
+            v[i] = _mm256_loadu_ps(x + e + 8 * i);
+            m = _mm256_max_ps(_mm256_and_ps(v[i], abs), m);  /* NaN: keeps m */
+        }
+        __m128 h = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+        h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+        float d = _mm_cvtss_f32(_mm_max_ss(h, _mm_shuffle_ps(h, h, 1))) / 127;
+        float id = d ? 1 / d : 0;
+        __m256i c[4];
+        for (int i = 0; i < 4; i++)
+            c[i] = codes_avx2(v[i], id);
+        int32_t sum[2] = {hsum_avx2(_mm256_add_epi32(c[0], c[1])),
+                          hsum_avx2(_mm256_add_epi32(c[2], c[3]))};
+        /* the packs leave dword i holding codes 4 * (2 * (i % 4) + i / 4) on */
+        __m256i p = _mm256_packs_epi16(_mm256_packs_epi32(c[0], c[1]),
+                                       _mm256_packs_epi32(c[2], c[3]));
+        int8_t q[32];
+        _mm256_storeu_si256((__m256i *)q, _mm256_permutevar8x32_epi32(
+                                              p, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
+        put32(a, t, e, q, d, sum);
+    }
+}
+#endif
 
 /* ------------------------------------------------------------ one row */
 
@@ -471,7 +543,7 @@ QUANT_AVX512 static float dot_avx512(const quant_block_type *bt, const uint8_t *
                                      const quant_act *a)
 {
     float fast;
-    if (quant_fused_dot(bt->type, row, a, &fast))
+    if (quant_fused_rows(bt->type, row, 0, 1, a, &fast))
         return fast;
     row_seg g;
     __m512 acc = _mm512_setzero_ps();
@@ -529,8 +601,15 @@ INLINE void row_tiles(tiles_fn tiles, const quant_block_type *bt, const uint8_t 
         memset(acc[w], 0, (size_t)ch.tiles * sizeof acc[w][0]);
     for (ch.k0 = 0; ch.k0 < a->k; ch.k0 += CHUNK) {
         int len = a->k - ch.k0 < CHUNK ? a->k - ch.k0 : CHUNK;
-        for (int w = 0; w < rows; w++)
-            unpack(bt, row + (size_t)w * row_bytes, ch.k0, len, ch.u[w], ch.d16[w], ch.m16[w]);
+        for (int w = 0; w < rows; w++) {
+            const uint8_t *r = row + (size_t)w * row_bytes;
+            /* the next chunk's bytes (past the row's end: the next rows') come
+             * in while this one is multiplied */
+            size_t next = (size_t)(ch.k0 + CHUNK) / (size_t)bt->elems * (size_t)bt->bytes;
+            for (size_t o = 0; o < (size_t)CHUNK / (size_t)bt->elems * (size_t)bt->bytes; o += 64)
+                __builtin_prefetch(r + next + o);
+            unpack(bt, r, ch.k0, len, ch.u[w], ch.d16[w], ch.m16[w]);
+        }
         tiles(a, &ch, acc);
     }
     for (int w = 0; w < rows; w++)
@@ -698,17 +777,49 @@ static float halves_scalar(const uint8_t *p, const float *x, int n, bool bf16)
 }
 
 #ifdef QUANT_SUM_X86
-QUANT_AVX512 static float halves_avx512(const uint8_t *p, const float *x, int n, bool bf16)
+/* NR rows RB bytes apart (NR a constant after inlining), sharing the loads
+ * of X; each row adds up as it does alone. */
+QUANT_AVX512 INLINE void halves_n_avx512(const uint8_t *p, size_t rb, int nr, const float *x, int n,
+                                         bool bf16, float *out)
 {
-    __m512 acc = _mm512_setzero_ps();
+    __m512 acc[FUSED_ROWS];
+#pragma GCC unroll 4
+    for (int r = 0; r < nr; r++)
+        acc[r] = _mm512_setzero_ps();
     int i = 0;
     for (; i + 16 <= n; i += 16) {
-        __m256i h = _mm256_loadu_si256((const __m256i *)(p + 2 * i));
-        __m512 f = bf16 ? _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16))
-                        : _mm512_cvtph_ps(h);
-        acc = _mm512_fmadd_ps(f, _mm512_loadu_ps(x + i), acc);
+        __m512 xv = _mm512_loadu_ps(x + i);
+#pragma GCC unroll 4
+        for (int r = 0; r < nr; r++) {
+            __m256i h = _mm256_loadu_si256((const __m256i *)(p + r * rb + 2 * i));
+            __m512 f = bf16 ? _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16))
+                            : _mm512_cvtph_ps(h);
+            acc[r] = _mm512_fmadd_ps(f, xv, acc[r]);
+        }
     }
-    return _mm512_reduce_add_ps(acc) + halves_scalar(p + 2 * i, x + i, n - i, bf16);
+#pragma GCC unroll 4
+    for (int r = 0; r < nr; r++)
+        out[r] = _mm512_reduce_add_ps(acc[r]) +
+                 halves_scalar(p + r * rb + 2 * i, x + i, n - i, bf16);
+}
+
+QUANT_AVX512 static float halves_avx512(const uint8_t *p, const float *x, int n, bool bf16)
+{
+    float out;
+    if (bf16)
+        halves_n_avx512(p, 0, 1, x, n, true, &out);
+    else
+        halves_n_avx512(p, 0, 1, x, n, false, &out);
+    return out;
+}
+
+QUANT_AVX512 static void halves4_avx512(const uint8_t *p, size_t rb, const float *x, int n,
+                                        bool bf16, float *out)
+{
+    if (bf16)
+        halves_n_avx512(p, rb, FUSED_ROWS, x, n, true, out);
+    else
+        halves_n_avx512(p, rb, FUSED_ROWS, x, n, false, out);
 }
 
 QUANT_AVX2 static float halves_avx2(const uint8_t *p, const float *x, int n, bool bf16)
@@ -738,12 +849,18 @@ typedef struct {
     void (*tiles)(const quant_block_type *bt, const uint8_t *row, size_t row_bytes, int rows,
                   const quant_act *a, float *y, size_t ldy);
     float (*halves)(const uint8_t *row, const float *x, int n, bool bf16);
+    /* FUSED_ROWS rows at once, each the same bits as alone; NULL: none */
+    void (*halves4)(const uint8_t *row, size_t row_bytes, const float *x, int n, bool bf16,
+                    float *out);
+    bool fused;             /* one-row block products take FUSED_ROWS rows at once */
+    void (*quantize)(const quant_act *a, int t);
 } path;
 
 static bool always(void)
 {
     return true;
 }
+
 
 #ifdef QUANT_SUM_X86
 /* The CPU's features from cpuid, and the OS's from xgetbv (it must save the
@@ -784,10 +901,11 @@ static bool have_avx2(void)
 
 static const path paths[] = {
 #ifdef QUANT_SUM_X86
-    {"avx512vnni", have_avx512, dot_avx512, rows_avx512, halves_avx512},
-    {"avx2", have_avx2, dot_avx2, rows_avx2, halves_avx2},
+    {"avx512vnni", have_avx512, dot_avx512, rows_avx512, halves_avx512, halves4_avx512, true,
+     quantize_avx512},
+    {"avx2", have_avx2, dot_avx2, rows_avx2, halves_avx2, NULL, false, quantize_avx2},
 #endif
-    {"scalar", always, dot_scalar, rows_scalar, halves_scalar},
+    {"scalar", always, dot_scalar, rows_scalar, halves_scalar, NULL, false, quantize_scalar},
 };
 enum { N_PATHS = sizeof paths / sizeof paths[0] };
 
@@ -833,7 +951,91 @@ bool quant_dot_blocks(int type)
     return quant_block_of(type) && current()->tiles != rows_scalar;
 }
 
+/* ------------------------------------------------------------ activations */
+
+/* Zeroes COUNT scale slots from I. */
+static void clear_ds(const quant_act *a, size_t i, size_t count)
+{
+    memset(a->d + i, 0, count * sizeof *a->d);
+    memset(a->s + i, 0, count * sizeof *a->s);
+    memset(a->sum + i, 0, count * sizeof *a->sum);
+}
+
+/* Zeroes what the kernels read but no row writes: each row past K up to KP,
+ * and in a last tile that is not full, the rows past N. A tile (or the lone
+ * row) keeps elements below K in the first K * ROWS codes and K / 16 * ROWS
+ * scale slots of its part. */
+static void clear_padding(const quant_act *a)
+{
+    size_t rows = a->n == 1 ? 1 : TILE, tiles = a->n == 1 ? 1 : (size_t)tiles_of(a->n);
+    size_t qt = (size_t)a->kp * rows, qk = (size_t)a->k * rows;
+    size_t dt = (size_t)(a->kp / 16) * rows, dk = (size_t)(a->k / 16) * rows;
+    for (size_t c = 0; c < tiles; c++) {
+        memset(a->q + c * qt + qk, 0, qt - qk);
+        clear_ds(a, c * dt + dk, dt - dk);
+    }
+    size_t live = (size_t)a->n % TILE, c = tiles - 1;
+    if (a->n == 1 || live == 0)
+        return;
+    for (size_t g = 0; g < (size_t)a->k / 4; g++)
+        memset(a->q + c * qt + (g * TILE + live) * 4, 0, (TILE - live) * 4);
+    for (size_t b = 0; b < (size_t)a->k / 16; b++)
+        clear_ds(a, c * dt + b * TILE + live, TILE - live);
+}
+
+void quant_act_layout(quant_act *a, void *buf, const float *x, int n, int k)
+{
+    int kp = padded(k), rows = n == 1 ? 1 : tiles_of(n) * TILE;
+    size_t blocks = (size_t)rows * (size_t)(kp / 16);
+    *a = (quant_act){.n = n, .k = k, .kp = kp, .x = x};
+    a->d = buf;
+    a->s = a->d + blocks;
+    a->sum = (int32_t *)(a->s + blocks);
+    a->q = (int8_t *)(a->sum + blocks);
+    clear_padding(a);
+}
+
+void quant_act_row(const quant_act *a, int t)
+{
+    current()->quantize(a, t);
+}
+
+void quant_act_init(quant_act *a, void *buf, const float *x, int n, int k)
+{
+    quant_act_layout(a, buf, x, n, k);
+    for (int t = 0; t < n; t++)
+        quant_act_row(a, t);
+}
+
 /* ------------------------------------------------------------ products */
+
+/* F16/BF16 rows from ROW (at most N of them) against every row of A;
+ * returns how many. */
+static int halves_rows(const path *p, bool bf16, const uint8_t *row, size_t row_bytes, int n,
+                       const quant_act *a, float *y, size_t ldy)
+{
+    int nr = p->halves4 && n >= FUSED_ROWS ? FUSED_ROWS : 1;
+    for (int t = 0; t < a->n; t++) {
+        const float *x = a->x + (size_t)t * a->k;
+        float *yt = y + (size_t)t * ldy;
+        if (nr == FUSED_ROWS)
+            p->halves4(row, row_bytes, x, a->k, bf16, yt);
+        else
+            *yt = p->halves(row, x, a->k, bf16);
+    }
+    return nr;
+}
+
+/* Block rows from ROW (at most N) against a one-row A; returns how many. */
+static int block_rows(const path *p, const quant_block_type *bt, const uint8_t *row,
+                      size_t row_bytes, int n, const quant_act *a, float *y)
+{
+    if (p->fused && n >= FUSED_ROWS &&
+        quant_fused_rows(bt->type, row, row_bytes, FUSED_ROWS, a, y))
+        return FUSED_ROWS;
+    *y = p->dot(bt, row, a);
+    return 1;
+}
 
 void quant_dot_rows(int type, const void *w, size_t row_bytes, int r0, int r1,
                     const quant_act *a, float *y, size_t ldy)
@@ -842,16 +1044,15 @@ void quant_dot_rows(int type, const void *w, size_t row_bytes, int r0, int r1,
     const quant_block_type *bt = quant_block_of(type);
     const uint8_t *base = w;
     bool halves = type == GGML_TYPE_F16 || type == GGML_TYPE_BF16;
-    int step = halves || a->n == 1 ? 1 : PAIR;
-    for (int r = r0; r < r1; r += step) {
+    for (int r = r0; r < r1;) {
         const uint8_t *row = base + (size_t)r * row_bytes;
-        if (halves)
-            for (int t = 0; t < a->n; t++)
-                y[(size_t)t * ldy + r] = p->halves(row, a->x + (size_t)t * a->k, a->k,
-                                                   type == GGML_TYPE_BF16);
-        else if (a->n == 1)
-            y[r] = p->dot(bt, row, a);
-        else
+        if (halves) {
+            r += halves_rows(p, type == GGML_TYPE_BF16, row, row_bytes, r1 - r, a, y + r, ldy);
+        } else if (a->n == 1) {
+            r += block_rows(p, bt, row, row_bytes, r1 - r, a, y + r);
+        } else {
             p->tiles(bt, row, row_bytes, r1 - r < PAIR ? r1 - r : PAIR, a, y + r, ldy);
+            r += PAIR;
+        }
     }
 }

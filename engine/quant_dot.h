@@ -42,7 +42,8 @@ size_t quant_act_bytes(int n, int k);
 /* Quantizes X (N rows of K, K a multiple of 32) into BUF. */
 void quant_act_init(quant_act *a, void *buf, const float *x, int n, int k);
 /* The same in parts, for callers that spread the rows over threads: the
- * layout (BUF cleared), then each row T of X once. */
+ * layout (the padding that no row writes cleared), then each row T of X
+ * once. */
 void quant_act_layout(quant_act *a, void *buf, const float *x, int n, int k);
 void quant_act_row(const quant_act *a, int t);
 

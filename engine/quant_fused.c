@@ -25,6 +25,40 @@ QUANT_AVX512 QUANT_INLINE __m512 twice(__m256 s)
     return _mm512_permutexvar_ps(half, _mm512_castps256_ps512(s));
 }
 
+/* quant_sum.h's tree for NR <= FUSED_ROWS rows at once, row r's result in
+ * OUT[r]: each add pairs the same two accumulators of a row as
+ * quant_sum_tree512 does, four rows to a register. */
+QUANT_AVX512 QUANT_INLINE void trees(const __m512 *acc, int nr, float *out)
+{
+    __m512 r[FUSED_ROWS];
+#pragma GCC unroll 4
+    for (int i = 0; i < FUSED_ROWS; i++)
+        r[i] = i < nr ? acc[i] : _mm512_setzero_ps();
+    /* accumulator p plus p + 8: rows 0 and 1 in one register, 2 and 3 in another */
+    __m512 w01 = _mm512_add_ps(_mm512_shuffle_f32x4(r[0], r[1], _MM_SHUFFLE(1, 0, 1, 0)),
+                               _mm512_shuffle_f32x4(r[0], r[1], _MM_SHUFFLE(3, 2, 3, 2)));
+    __m512 w23 = _mm512_add_ps(_mm512_shuffle_f32x4(r[2], r[3], _MM_SHUFFLE(1, 0, 1, 0)),
+                               _mm512_shuffle_f32x4(r[2], r[3], _MM_SHUFFLE(3, 2, 3, 2)));
+    /* p plus p + 4: row i in 128-bit lane i */
+    __m512 x = _mm512_add_ps(_mm512_shuffle_f32x4(w01, w23, _MM_SHUFFLE(2, 0, 2, 0)),
+                             _mm512_shuffle_f32x4(w01, w23, _MM_SHUFFLE(3, 1, 3, 1)));
+    __m512 y = _mm512_add_ps(x, _mm512_permute_ps(x, _MM_SHUFFLE(1, 0, 3, 2)));
+    __m512 z = _mm512_add_ps(y, _mm512_permute_ps(y, _MM_SHUFFLE(2, 3, 0, 1)));
+    float lanes[16];
+    _mm512_storeu_ps(lanes, z);
+    for (int i = 0; i < nr; i++)
+        out[i] = lanes[4 * i];
+}
+
+/* Asks for the BYTES at P (the same place in the next rows) ahead of use:
+ * rows read FUSED_ROWS at a time interleave that many streams, which the
+ * hardware prefetchers follow less well than one. */
+QUANT_AVX512 QUANT_INLINE void prefetch(const uint8_t *p, int bytes)
+{
+    for (int o = 0; o < bytes; o += 64)
+        _mm_prefetch((const char *)p + o, _MM_HINT_T0);
+}
+
 /* The f16 at P as a float, by F16C. */
 QUANT_AVX512 QUANT_INLINE float half_at(const uint8_t *p)
 {
@@ -126,124 +160,185 @@ QUANT_AVX512 QUANT_INLINE __m512 legacy_chunk(__m512 acc, const uint8_t *p, int 
     return chunk(acc, piece, d, m, dx, sx);
 }
 
-QUANT_AVX512 QUANT_INLINE float legacy32(const uint8_t *row, const quant_act *a, legacy_fmt f)
-{
-    int nb = a->k / 32;
-    __m512 acc = _mm512_setzero_ps();
-    for (int b0 = 0; b0 < nb; b0 += 8)
-        acc = legacy_chunk(acc, row + (size_t)b0 * f.bytes, nb - b0 < 8 ? nb - b0 : 8,
-                           a->q + (size_t)b0 * 32, a->d + 2 * b0, a->s + 2 * b0, f);
-    return quant_sum_tree512(acc);
-}
-
 /* Q4_K and Q5_K: 8 sub-blocks of 32 with 6-bit scales and mins (unpacked
  * as ggml does, four at a time in 32-bit words); chunk c's low nibbles are
  * elements 64c..64c+31, its high nibbles the next 32; Q5_K's fifth bits
  * are bits 2c and 2c+1 of qh. Scales d * sc and offsets -(dmin * m). */
-QUANT_AVX512 QUANT_INLINE float k45(const uint8_t *row, const quant_act *a, bool five)
+QUANT_AVX512 QUANT_INLINE __m512 k45_block(__m512 acc, const uint8_t *b, const quant_act *a, int i,
+                                           bool five)
 {
-    int bytes = five ? 176 : 144;
-    __m512 acc = _mm512_setzero_ps();
     const __m256i nib = _mm256_set1_epi8(0xf), one = _mm256_set1_epi8(1);
-    for (int i = 0; i < a->k / 256; i++) {
-        const uint8_t *b = row + (size_t)i * bytes, *qs = b + (five ? 48 : 16);
-        uint32_t u[4];
-        memcpy(u, b + 4, 12);
-        u[3] = ((u[2] >> 4) & 0x0f0f0f0fu) | (((u[1] >> 6) & 0x03030303u) << 4);
-        uint32_t mins_lo = u[1] & 0x3f3f3f3fu;
-        u[1] = (u[2] & 0x0f0f0f0fu) | (((u[0] >> 6) & 0x03030303u) << 4);
-        u[2] = mins_lo;
-        u[0] &= 0x3f3f3f3fu;
-        __m128i sm = _mm_loadu_si128((const __m128i *)u);
-        __m256 sc = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(sm));
-        __m256 mn = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(sm, 8)));
-        __m512 d = twice(_mm256_mul_ps(_mm256_set1_ps(half_at(b)), sc));
-        __m512 m = twice(_mm256_xor_ps(_mm256_mul_ps(_mm256_set1_ps(half_at(b + 2)), mn),
-                                       _mm256_set1_ps(-0.0f)));
-        __m256i qh = five ? _mm256_loadu_si256((const __m256i *)(b + 16)) : _mm256_setzero_si256();
-        __m512i piece[4];
+    const uint8_t *qs = b + (five ? 48 : 16);
+    uint32_t u[4];
+    memcpy(u, b + 4, 12);
+    u[3] = ((u[2] >> 4) & 0x0f0f0f0fu) | (((u[1] >> 6) & 0x03030303u) << 4);
+    uint32_t mins_lo = u[1] & 0x3f3f3f3fu;
+    u[1] = (u[2] & 0x0f0f0f0fu) | (((u[0] >> 6) & 0x03030303u) << 4);
+    u[2] = mins_lo;
+    u[0] &= 0x3f3f3f3fu;
+    __m128i sm = _mm_loadu_si128((const __m128i *)u);
+    __m256 sc = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(sm));
+    __m256 mn = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(sm, 8)));
+    __m512 d = twice(_mm256_mul_ps(_mm256_set1_ps(half_at(b)), sc));
+    __m512 m = twice(_mm256_xor_ps(_mm256_mul_ps(_mm256_set1_ps(half_at(b + 2)), mn),
+                                   _mm256_set1_ps(-0.0f)));
+    __m256i qh = five ? _mm256_loadu_si256((const __m256i *)(b + 16)) : _mm256_setzero_si256();
+    __m512i piece[4];
 #pragma GCC unroll 4
-        for (int c = 0; c < 4; c++) {
-            __m256i q = _mm256_loadu_si256((const __m256i *)(qs + 32 * c));
-            __m256i lo = _mm256_and_si256(q, nib);
-            __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), nib);
-            if (five) {
-                __m256i h0 = _mm256_srl_epi16(qh, _mm_cvtsi32_si128(2 * c));
-                __m256i h1 = _mm256_srl_epi16(qh, _mm_cvtsi32_si128(2 * c + 1));
-                lo = _mm256_or_si256(lo, _mm256_slli_epi16(_mm256_and_si256(h0, one), 4));
-                hi = _mm256_or_si256(hi, _mm256_slli_epi16(_mm256_and_si256(h1, one), 4));
-            }
-            piece[c] = dot64(_mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1),
-                             a->q + (size_t)i * 256 + 64 * c);
+    for (int c = 0; c < 4; c++) {
+        __m256i q = _mm256_loadu_si256((const __m256i *)(qs + 32 * c));
+        __m256i lo = _mm256_and_si256(q, nib);
+        __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), nib);
+        if (five) {
+            __m256i h0 = _mm256_srl_epi16(qh, _mm_cvtsi32_si128(2 * c));
+            __m256i h1 = _mm256_srl_epi16(qh, _mm_cvtsi32_si128(2 * c + 1));
+            lo = _mm256_or_si256(lo, _mm256_slli_epi16(_mm256_and_si256(h0, one), 4));
+            hi = _mm256_or_si256(hi, _mm256_slli_epi16(_mm256_and_si256(h1, one), 4));
         }
-        acc = chunk(acc, piece, d, m, a->d + 16 * i, a->s + 16 * i);
+        piece[c] = dot64(_mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1),
+                         a->q + (size_t)i * 256 + 64 * c);
     }
-    return quant_sum_tree512(acc);
+    return chunk(acc, piece, d, m, a->d + 16 * i, a->s + 16 * i);
 }
 
 /* Q6_K: two halves of 128; per 32 positions l the four outputs l, l+32,
  * l+64, l+96 take ql's low and high nibbles and two bits of qh each;
  * sixteen signed 8-bit scales, values d * sc * (code - 32). */
-QUANT_AVX512 QUANT_INLINE float q6k(const uint8_t *row, const quant_act *a)
+QUANT_AVX512 QUANT_INLINE __m512 q6k_block(__m512 acc, const uint8_t *b, const quant_act *a, int i)
 {
-    __m512 acc = _mm512_setzero_ps();
     const __m256i nib = _mm256_set1_epi8(0xf), two = _mm256_set1_epi8(3);
-    for (int i = 0; i < a->k / 256; i++) {
-        const uint8_t *b = row + (size_t)i * 210;
-        __m512 d = _mm512_mul_ps(
-            _mm512_set1_ps(half_at(b + 208)),
-            _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(b + 192)))));
-        __m512 m = _mm512_mul_ps(_mm512_set1_ps(-32.0f), d);
-        __m512i piece[4];
+    __m512 d = _mm512_mul_ps(
+        _mm512_set1_ps(half_at(b + 208)),
+        _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(b + 192)))));
+    __m512 m = _mm512_mul_ps(_mm512_set1_ps(-32.0f), d);
+    __m512i piece[4];
 #pragma GCC unroll 2
-        for (int h = 0; h < 2; h++) {
-            const uint8_t *ql = b + 64 * h, *qhp = b + 128 + 32 * h;
-            __m256i l0 = _mm256_loadu_si256((const __m256i *)ql);
-            __m256i l1 = _mm256_loadu_si256((const __m256i *)(ql + 32));
-            __m256i qh = _mm256_loadu_si256((const __m256i *)qhp);
-            __m256i q[4];
-            for (int k = 0; k < 4; k++) {
-                __m256i lq = k & 1 ? l1 : l0;
-                __m256i low = k < 2 ? _mm256_and_si256(lq, nib)
-                                    : _mm256_and_si256(_mm256_srli_epi16(lq, 4), nib);
-                __m256i hb = _mm256_and_si256(_mm256_srl_epi16(qh, _mm_cvtsi32_si128(2 * k)), two);
-                q[k] = _mm256_or_si256(low, _mm256_slli_epi16(hb, 4));
-            }
-            for (int k = 0; k < 4; k += 2) {
-                int j = 2 * h + k / 2;
-                piece[j] = dot64(_mm512_inserti64x4(_mm512_castsi256_si512(q[k]), q[k + 1], 1),
-                                 a->q + (size_t)i * 256 + 64 * j);
-            }
+    for (int h = 0; h < 2; h++) {
+        const uint8_t *ql = b + 64 * h, *qhp = b + 128 + 32 * h;
+        __m256i l0 = _mm256_loadu_si256((const __m256i *)ql);
+        __m256i l1 = _mm256_loadu_si256((const __m256i *)(ql + 32));
+        __m256i qh = _mm256_loadu_si256((const __m256i *)qhp);
+        __m256i q[4];
+        for (int k = 0; k < 4; k++) {
+            __m256i lq = k & 1 ? l1 : l0;
+            __m256i low = k < 2 ? _mm256_and_si256(lq, nib)
+                                : _mm256_and_si256(_mm256_srli_epi16(lq, 4), nib);
+            __m256i hb = _mm256_and_si256(_mm256_srl_epi16(qh, _mm_cvtsi32_si128(2 * k)), two);
+            q[k] = _mm256_or_si256(low, _mm256_slli_epi16(hb, 4));
         }
-        acc = chunk(acc, piece, d, m, a->d + 16 * i, a->s + 16 * i);
+        for (int k = 0; k < 4; k += 2) {
+            int j = 2 * h + k / 2;
+            piece[j] = dot64(_mm512_inserti64x4(_mm512_castsi256_si512(q[k]), q[k + 1], 1),
+                             a->q + (size_t)i * 256 + 64 * j);
+        }
     }
-    return quant_sum_tree512(acc);
+    return chunk(acc, piece, d, m, a->d + 16 * i, a->s + 16 * i);
 }
 
-QUANT_AVX512 static bool fused(int type, const uint8_t *row, const quant_act *a, float *out)
+/* The legacy format of a 32-element TYPE. */
+static inline legacy_fmt legacy_of(int type)
 {
     switch (type) {
-    case GGML_TYPE_Q8_0: *out = legacy32(row, a, q8_0_fmt); return true;
-    case GGML_TYPE_Q4_0: *out = legacy32(row, a, q4_0_fmt); return true;
-    case GGML_TYPE_Q4_1: *out = legacy32(row, a, q4_1_fmt); return true;
-    case GGML_TYPE_Q5_0: *out = legacy32(row, a, q5_0_fmt); return true;
-    case GGML_TYPE_Q5_1: *out = legacy32(row, a, q5_1_fmt); return true;
-    case GGML_TYPE_IQ4_NL: *out = legacy32(row, a, iq4_nl_fmt); return true;
-    case GGML_TYPE_Q4_K: *out = k45(row, a, false); return true;
-    case GGML_TYPE_Q5_K: *out = k45(row, a, true); return true;
-    case GGML_TYPE_Q6_K: *out = q6k(row, a); return true;
+    case GGML_TYPE_Q8_0: return q8_0_fmt;
+    case GGML_TYPE_Q4_0: return q4_0_fmt;
+    case GGML_TYPE_Q4_1: return q4_1_fmt;
+    case GGML_TYPE_Q5_0: return q5_0_fmt;
+    case GGML_TYPE_Q5_1: return q5_1_fmt;
+    default: return iq4_nl_fmt;
+    }
+}
+
+static bool is_superblock(int type)
+{
+    return type == GGML_TYPE_Q4_K || type == GGML_TYPE_Q5_K || type == GGML_TYPE_Q6_K;
+}
+
+/* Bytes of TYPE per 256 elements. */
+static int chunk_bytes(int type)
+{
+    switch (type) {
+    case GGML_TYPE_Q4_K: return 144;
+    case GGML_TYPE_Q5_K: return 176;
+    case GGML_TYPE_Q6_K: return 210;
+    default: return 8 * legacy_of(type).bytes;
+    }
+}
+
+/* Chunk I (elements 256i on, at P) of a row of TYPE: a super-block, or
+ * eight 32-element blocks (fewer at the row's end). */
+QUANT_AVX512 QUANT_INLINE __m512 chunk_of(int type, __m512 acc, const uint8_t *p,
+                                          const quant_act *a, int i)
+{
+    if (type == GGML_TYPE_Q6_K)
+        return q6k_block(acc, p, a, i);
+    if (is_superblock(type))
+        return k45_block(acc, p, a, i, type == GGML_TYPE_Q5_K);
+    int left = a->k / 32 - 8 * i;
+    return legacy_chunk(acc, p, left < 8 ? left : 8, a->q + (size_t)i * 256, a->d + 16 * i,
+                        a->s + 16 * i, legacy_of(type));
+}
+
+/* NR rows (1 or FUSED_ROWS; NR and TYPE constants after inlining) RB bytes
+ * apart: each row keeps its own accumulators, so its result is what it
+ * would be alone, while the rows share the activation loads. */
+QUANT_AVX512 QUANT_INLINE void row_chunks(int type, const uint8_t *row, size_t rb, int nr,
+                                          const quant_act *a, float *out)
+{
+    int bytes = chunk_bytes(type);
+    __m512 acc[FUSED_ROWS];
+#pragma GCC unroll 4
+    for (int r = 0; r < nr; r++)
+        acc[r] = _mm512_setzero_ps();
+    for (int i = 0; i < (a->k + 255) / 256; i++)
+#pragma GCC unroll 4
+        for (int r = 0; r < nr; r++) {
+            if (nr > 1)
+                prefetch(row + (r + nr) * rb + (size_t)i * bytes, bytes);
+            acc[r] = chunk_of(type, acc[r], row + r * rb + (size_t)i * bytes, a, i);
+        }
+    trees(acc, nr, out);
+}
+
+/* NR rows, NR a constant after inlining. */
+QUANT_AVX512 QUANT_INLINE bool fused(int type, const uint8_t *row, size_t rb, int nr,
+                                     const quant_act *a, float *out)
+{
+    switch (type) {
+    case GGML_TYPE_Q8_0: row_chunks(GGML_TYPE_Q8_0, row, rb, nr, a, out); return true;
+    case GGML_TYPE_Q4_0: row_chunks(GGML_TYPE_Q4_0, row, rb, nr, a, out); return true;
+    case GGML_TYPE_Q4_1: row_chunks(GGML_TYPE_Q4_1, row, rb, nr, a, out); return true;
+    case GGML_TYPE_Q5_0: row_chunks(GGML_TYPE_Q5_0, row, rb, nr, a, out); return true;
+    case GGML_TYPE_Q5_1: row_chunks(GGML_TYPE_Q5_1, row, rb, nr, a, out); return true;
+    case GGML_TYPE_IQ4_NL: row_chunks(GGML_TYPE_IQ4_NL, row, rb, nr, a, out); return true;
+    case GGML_TYPE_Q4_K: row_chunks(GGML_TYPE_Q4_K, row, rb, nr, a, out); return true;
+    case GGML_TYPE_Q5_K: row_chunks(GGML_TYPE_Q5_K, row, rb, nr, a, out); return true;
+    case GGML_TYPE_Q6_K: row_chunks(GGML_TYPE_Q6_K, row, rb, nr, a, out); return true;
     default: return false;
     }
 }
 
-bool quant_fused_dot(int type, const uint8_t *row, const quant_act *a, float *out)
+QUANT_AVX512 static bool fused_one(int type, const uint8_t *row, const quant_act *a, float *out)
 {
-    return fused(type, row, a, out);
+    return fused(type, row, 0, 1, a, out);
+}
+
+QUANT_AVX512 static bool fused_many(int type, const uint8_t *row, size_t rb, const quant_act *a,
+                                    float *out)
+{
+    return fused(type, row, rb, FUSED_ROWS, a, out);
+}
+
+bool quant_fused_rows(int type, const uint8_t *row, size_t row_bytes, int n, const quant_act *a,
+                      float *out)
+{
+    return n == FUSED_ROWS ? fused_many(type, row, row_bytes, a, out)
+                           : n == 1 && fused_one(type, row, a, out);
 }
 #else
-bool quant_fused_dot(int type, const uint8_t *row, const quant_act *a, float *out)
+bool quant_fused_rows(int type, const uint8_t *row, size_t row_bytes, int n, const quant_act *a,
+                      float *out)
 {
-    (void)type, (void)row, (void)a, (void)out;
+    (void)type, (void)row, (void)row_bytes, (void)n, (void)a, (void)out;
     return false;
 }
 #endif

@@ -1,7 +1,8 @@
 /* quant_fused.h - one-row kernels for the weight types downloaded most
  * (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, IQ4_NL, Q4_K, Q5_K, Q6_K) that unpack each block in registers on
- * AVX-512 VNNI: decode reads weights at memory speed only without
- * quant_dot.c's staging buffer. Private to quant_dot.c. */
+ * AVX-512 VNNI, four weight rows per call against one activation row:
+ * decode reads weights at memory speed only without quant_dot.c's staging
+ * buffer and with the activation loads shared. Private to quant_dot.c. */
 #ifndef LATHE_QUANT_FUSED_H
 #define LATHE_QUANT_FUSED_H
 
@@ -10,8 +11,14 @@
 
 #include "quant_dot.h"
 
-/* *OUT = ROW . A for a one-row A; false when TYPE has no fused kernel or
- * this build has none. Call only where quant_dot's avx512vnni path runs. */
-bool quant_fused_dot(int type, const uint8_t *row, const quant_act *a, float *out);
+/* Rows a call multiplies at once, sharing the activation loads. */
+enum { FUSED_ROWS = 4 };
+
+/* OUT[r] = row r . A for a one-row A and N (1 or FUSED_ROWS) rows from ROW,
+ * ROW_BYTES apart; each row's result is the same bits whatever N. False
+ * when TYPE has no fused kernel or this build has none. Call only where
+ * quant_dot's avx512vnni path runs. */
+bool quant_fused_rows(int type, const uint8_t *row, size_t row_bytes, int n, const quant_act *a,
+                      float *out);
 
 #endif

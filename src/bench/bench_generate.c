@@ -5,7 +5,9 @@
  * gen_decode_bytes) over the read bandwidth of all threads streaming with wide
  * loads (membw.h) - a buffer several times the last-level cache, or, when the
  * token's bytes fit in cache and so stream faster, a buffer of that size: no
- * decode can read its bytes faster, so the fraction is at most 1. Built-in
+ * decode can read its bytes faster, so the fraction is at most 1. Prefill is
+ * reported as floating-point work per second against the sgemm rate measured
+ * in the same run on the prefill's own product shape. Built-in
  * cases are random models of known shapes in each weight type; -m measures a
  * model file as stored, or requantized to --type. */
 #include <stdio.h>
@@ -72,8 +74,47 @@ static double dram_bandwidth(pool *p)
 
 typedef struct {
     double prefill_tps, decode_tps, bound_tps, bandwidth, dram;
+    double prefill_flops, sgemm_flops;  /* per second */
     size_t bytes_per_token;
 } gen_figures;
+
+/* Floating-point operations of one prefilled token, averaged over the
+ * PREFILL positions: 2 per weight of every matrix, and 2 * 2 per element
+ * of a head's query against each earlier key and value. */
+static double prefill_flops_per_token(const model_config *c)
+{
+    double qd = (double)c->n_heads * c->head_dim, kvd = (double)c->n_kv_heads * c->head_dim;
+    double per_layer = c->dim * qd * 2 + c->dim * kvd * 2 + 3.0 * c->dim * c->ffn_dim;
+    double attention = 2.0 * qd * (PREFILL + 1) / 2;
+    return 2 * (c->n_layers * (per_layer + attention) + (double)c->dim * c->n_vocab);
+}
+
+/* The sgemm rate on the model's pool for the prefill's largest product
+ * shape (PREFILL rows of dim through the feed-forward matrix), best of
+ * BW_PASSES; 0 when the buffers cannot be had. */
+static double sgemm_rate(model *m)
+{
+    const model_config *c = model_get_config(m);
+    int M = PREFILL, N = c->ffn_dim, K = c->dim;
+    float *a = malloc(sizeof(float) * (size_t)M * K), *b = malloc(sizeof(float) * (size_t)N * K);
+    float *y = malloc(sizeof(float) * (size_t)M * N);
+    double best = 0;
+    for (size_t i = 0; a && b && y && i < (size_t)N * K; i++) {
+        b[i] = (float)(i % 7) * 0.01f;
+        if (i < (size_t)M * K)
+            a[i] = (float)(i % 5) * 0.01f;
+    }
+    for (int r = 0; a && b && y && r < BW_PASSES; r++) {
+        double t0 = clock_s();
+        k_sgemm(model_pool(m), false, true, M, N, K, 1.0f, a, K, b, K, 0.0f, y, N);
+        double s = clock_s() - t0;
+        best = s > 0 && 2.0 * M * N * K / s > best ? 2.0 * M * N * K / s : best;
+    }
+    free(a);
+    free(b);
+    free(y);
+    return best;
+}
 
 /* One timed prefill and decode of the session (after a reset); rates in f. */
 static int time_once(gen_session *s, const int32_t *ids, gen_figures *f, char *err,
@@ -122,23 +163,30 @@ static int measure(model *m, gen_figures *f, char *err, size_t errlen)
     if (rc)
         return -1;
     f->bound_tps = f->bandwidth / (double)f->bytes_per_token;
+    f->prefill_flops = f->prefill_tps * prefill_flops_per_token(model_get_config(m));
+    f->sgemm_flops = sgemm_rate(m);
     return 0;
 }
 
 static void print(const char *name, const gen_figures *f, bool json)
 {
     double frac = f->bound_tps > 0 ? f->decode_tps / f->bound_tps : 0;
+    double of_sgemm = f->sgemm_flops > 0 ? f->prefill_flops / f->sgemm_flops : 0;
     if (json)
         printf("{\"bench\":\"generate\",\"case\":\"%s\",\"prefill_tokens_per_s\":%.1f,"
                "\"decode_tokens_per_s\":%.1f,\"bound_tokens_per_s\":%.1f,"
                "\"fraction_of_bound\":%.3f,\"bandwidth_gb_s\":%.2f,\"dram_gb_s\":%.2f,"
-               "\"bytes_per_token\":%zu}\n",
+               "\"bytes_per_token\":%zu,\"prefill_gflop_s\":%.1f,\"sgemm_gflop_s\":%.1f,"
+               "\"prefill_fraction_of_sgemm\":%.3f}\n",
                name, f->prefill_tps, f->decode_tps, f->bound_tps, frac, f->bandwidth / 1e9,
-               f->dram / 1e9, f->bytes_per_token);
+               f->dram / 1e9, f->bytes_per_token, f->prefill_flops / 1e9, f->sgemm_flops / 1e9,
+               of_sgemm);
     else
-        printf("generate %s: prefill %.1f tokens/s, decode %.1f tokens/s; bound %.1f tokens/s "
-               "(%.2f GB/s read, DRAM %.2f GB/s / %.1f MB per token) = %.1f%% of bound\n",
-               name, f->prefill_tps, f->decode_tps, f->bound_tps, f->bandwidth / 1e9,
+        printf("generate %s: prefill %.1f tokens/s (%.1f GFLOP/s = %.1f%% of sgemm's %.1f), "
+               "decode %.1f tokens/s; bound %.1f tokens/s (%.2f GB/s read, DRAM %.2f GB/s / "
+               "%.1f MB per token) = %.1f%% of bound\n",
+               name, f->prefill_tps, f->prefill_flops / 1e9, 100 * of_sgemm,
+               f->sgemm_flops / 1e9, f->decode_tps, f->bound_tps, f->bandwidth / 1e9,
                f->dram / 1e9, (double)f->bytes_per_token / 1e6, 100 * frac);
     fflush(stdout);
 }

@@ -56,7 +56,7 @@ check "a PEFT adapter gives the same completion" test "$peft" = "$lora"
 bench=$("$LATHE" bench generate -m "$fx/chat.gguf" --json)
 check "bench generate -m names the case after the file" sh -c 'echo "$1" | grep -q "\"bench\":\"generate\",\"case\":\"decode-chat-c256\""' _ "$bench"
 for key in prefill_tokens_per_s decode_tokens_per_s bound_tokens_per_s fraction_of_bound \
-    dram_gb_s; do
+    dram_gb_s prefill_gflop_s sgemm_gflop_s prefill_fraction_of_sgemm; do
     check "... and reports $key" sh -c 'echo "$1" | grep -Eq "\"$2\":[0-9.]+[,}]"' _ "$bench" "$key"
 done
 bench=$("$LATHE" bench generate -m "$fx/chat.gguf" --type q4_k --json)

@@ -102,15 +102,16 @@ static double reference(int type, const uint8_t *row, const float *xt, int k, do
     return s;
 }
 
-/* Y[t * ROWS + r] = W_r . x_t for the N rows of X, as one product. */
-static void product(int type, const uint8_t *w, size_t rb, int k, const float *x, int n,
+/* Y[t * ROWS + r] = W_r . x_t for the N rows of X and R0 <= r < ROWS, as
+ * one product. */
+static void product(int type, const uint8_t *w, size_t rb, int k, const float *x, int n, int r0,
                     float *y)
 {
     void *buf = malloc(quant_act_bytes(n, k));
     assert_non_null(buf);
     quant_act a;
     quant_act_init(&a, buf, x, n, k);
-    quant_dot_rows(type, w, rb, 0, ROWS, &a, y, ROWS);
+    quant_dot_rows(type, w, rb, r0, ROWS, &a, y, ROWS);
     free(buf);
 }
 
@@ -124,7 +125,9 @@ static void assert_same_bits(float got, float want, const char *what, const char
 }
 
 /* Every token alone, all TOKENS together (three tiles, the last partly full)
- * and SHIFTED of them from token 5 on (each at another place in its tile). */
+ * and SHIFTED of them from token 5 on (each at another place in its tile).
+ * Alone, the weight rows go four at a time where a kernel can (rows 0-3,
+ * then row 4 by itself), and again from row 1 on (rows 1-4 together). */
 enum { SHIFT = 5, SHIFTED = 20 };
 
 static void check_type(int type, int k, const char *path, float *scalar_y)
@@ -133,14 +136,18 @@ static void check_type(int type, int k, const char *path, float *scalar_y)
     uint8_t *w = make_rows(type, k, &rb);
     float *x = malloc(sizeof(float) * TOKENS * K);
     float *y1 = malloc(sizeof(float) * TOKENS * ROWS), *yn = malloc(sizeof(float) * TOKENS * ROWS);
-    float *ys = malloc(sizeof(float) * SHIFTED * ROWS);
-    assert_true(x && y1 && yn && ys);
+    float *ys = malloc(sizeof(float) * SHIFTED * ROWS), *yr = malloc(sizeof(float) * ROWS);
+    assert_true(x && y1 && yn && ys && yr);
     for (int i = 0; i < TOKENS * k; i++)
         x[i] = uniform() * 3;
-    for (int t = 0; t < TOKENS; t++)
-        product(type, w, rb, k, x + (size_t)t * k, 1, y1 + (size_t)t * ROWS);
-    product(type, w, rb, k, x, TOKENS, yn);
-    product(type, w, rb, k, x + (size_t)SHIFT * k, SHIFTED, ys);
+    for (int t = 0; t < TOKENS; t++) {
+        product(type, w, rb, k, x + (size_t)t * k, 1, 0, y1 + (size_t)t * ROWS);
+        product(type, w, rb, k, x + (size_t)t * k, 1, 1, yr);
+        for (int r = 1; r < ROWS; r++)
+            assert_same_bits(yr[r], y1[t * ROWS + r], "from row 1 on", path, type, r, t);
+    }
+    product(type, w, rb, k, x, TOKENS, 0, yn);
+    product(type, w, rb, k, x + (size_t)SHIFT * k, SHIFTED, 0, ys);
     for (int r = 0; r < ROWS; r++)
         for (int t = 0; t < TOKENS; t++) {
             float got = y1[t * ROWS + r];
@@ -166,6 +173,7 @@ static void check_type(int type, int k, const char *path, float *scalar_y)
     free(y1);
     free(yn);
     free(ys);
+    free(yr);
 }
 
 static void test_every_type_every_path(void **state)
@@ -195,10 +203,121 @@ static void test_every_type_every_path(void **state)
     assert_false(quant_dot_use("no-such-path"));
 }
 
+/* Activations with the edge cases of the rounding, one per 32-block of a
+ * row: NaN, infinities, zeros, ties (x / d exactly j + 0.5 for d = 1 and
+ * d = 0.5), a subnormal maximum (1 / d overflows to infinity), values just
+ * past 127 * d; the other blocks random. */
+static void edge_row(float *x, int k, int row)
+{
+    for (int i = 0; i < k; i++)
+        x[i] = uniform() * (float)(1 + row % 5) * 10;
+    float *b = x + 32 * (row % 3);
+    switch (row % 8) {
+    case 0: b[3] = NAN; b[17] = -NAN; break;
+    case 1: b[0] = INFINITY; b[31] = -INFINITY; break;
+    case 2: memset(b, 0, 32 * sizeof *b); b[5] = -0.0f; break;
+    case 3: for (int j = 0; j < 32; j++) b[j] = (float)(j - 16) + 0.5f; b[31] = 127; break;
+    case 4: for (int j = 0; j < 32; j++) b[j] = (float)(j - 16) * 0.25f; b[0] = -63.5f; break;
+    case 5: for (int j = 0; j < 32; j++) b[j] = 1e-40f * (float)(j % 3); break;
+    case 6: for (int j = 0; j < 32; j++) b[j] = NAN; break;
+    default: b[7] = 1e30f; b[8] = -3e-39f; break;
+    }
+}
+
+/* The buffer quant_act_init fills for N rows of K on the path in use, from
+ * a buffer of garbage: the padding must come out zero. */
+static uint8_t *quantized(const float *x, int n, int k)
+{
+    size_t bytes = quant_act_bytes(n, k);
+    uint8_t *buf = malloc(bytes);
+    assert_non_null(buf);
+    memset(buf, 0xa5, bytes);
+    quant_act a;
+    quant_act_init(&a, buf, x, n, k);
+    return buf;
+}
+
+/* Every path's activation quantization equals the scalar path's byte for
+ * byte, padding included, for one row and for tiles (full and partly full),
+ * at widths that are and are not multiples of 256. */
+static void test_quantization_every_path(void **state)
+{
+    (void)state;
+    static const int shapes[][2] = {{1, 576}, {1, 288}, {16, 512}, {37, 576}, {3, 288}};
+    const char *names[8];
+    int paths = quant_dot_paths(names, 8);
+    for (size_t sh = 0; sh < sizeof shapes / sizeof shapes[0]; sh++) {
+        int n = shapes[sh][0], k = shapes[sh][1];
+        float *x = malloc(sizeof(float) * (size_t)n * (size_t)k);
+        assert_non_null(x);
+        for (int t = 0; t < n; t++)
+            edge_row(x + (size_t)t * k, k, t + (int)sh);
+        assert_true(quant_dot_use("scalar"));
+        size_t bytes = quant_act_bytes(n, k);
+        uint8_t *want = quantized(x, n, k), *zeroed = malloc(bytes);
+        assert_non_null(zeroed);
+        memset(zeroed, 0, bytes);
+        quant_act a;
+        quant_act_init(&a, zeroed, x, n, k);
+        assert_memory_equal(want, zeroed, bytes);
+        for (int p = 0; p < paths; p++) {
+            assert_true(quant_dot_use(names[p]));
+            uint8_t *got = quantized(x, n, k);
+            for (size_t i = 0; i < bytes; i++)
+                if (got[i] != want[i])
+                    fail_msg("%s: %d rows of %d: byte %zu is %d, scalar %d", names[p], n, k, i,
+                             got[i], want[i]);
+            free(got);
+        }
+        free(want);
+        free(zeroed);
+        free(x);
+    }
+    assert_true(quant_dot_use(names[0]));
+}
+
+/* The scalar reference itself on the edge cases: NaN is code 0 and left
+ * out of the maximum, ties round to even, a subnormal maximum saturates. */
+static void test_quantization_rounding(void **state)
+{
+    (void)state;
+    float x[64] = {0};
+    for (int j = 0; j < 32; j++)
+        x[j] = (float)(j - 16) + 0.5f;  /* ties at d = 1 */
+    x[31] = 127;
+    x[0] = NAN;
+    x[32] = 1e-40f;
+    x[33] = -1e-40f;
+    assert_true(quant_dot_use("scalar"));
+    uint8_t *buf = quantized(x, 1, 64);
+    quant_act a;
+    quant_act_layout(&a, buf, x, 1, 64);
+    assert_true(a.d[0] == 1.0f);
+    assert_int_equal(a.q[0], 0);
+    assert_int_equal(a.q[1], -14);  /* -14.5 */
+    assert_int_equal(a.q[2], -14);  /* -13.5 */
+    assert_int_equal(a.q[16], 0);   /* 0.5 */
+    assert_int_equal(a.q[17], 2);   /* 1.5 */
+    assert_int_equal(a.q[31], 127);
+    assert_int_equal(a.q[32], 127);
+    assert_int_equal(a.q[33], -127);
+    assert_int_equal(a.q[34], 0);
+    int32_t s0 = 0;
+    for (int j = 0; j < 16; j++)
+        s0 += a.q[j];
+    assert_int_equal(a.sum[0], s0);
+    free(buf);
+    const char *names[8];
+    quant_dot_paths(names, 8);
+    assert_true(quant_dot_use(names[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_type_every_path),
+        cmocka_unit_test(test_quantization_every_path),
+        cmocka_unit_test(test_quantization_rounding),
     };
     return cmocka_run_group_tests_name("quant_dot", tests, NULL, NULL);
 }
