@@ -48,15 +48,20 @@ check "and says where, as --check does" grep -q "unknown_key.yaml:[0-9]*:[0-9]*:
 check "no CONFIG exits 2" status_is 2 "$LATHE" config --estimate
 check "an unknown option exits 2" status_is 2 "$LATHE" config --estimate "$cfg" --fast
 
+# --measure times real steps: small ones (what is checked is the report,
+# not the sample's figures; a full-size step takes seconds under TSan).
+small="--set micro_batch_size=2 --set sequence_len=128"
+# shellcheck disable=SC2086
 check "--measure exits 0" status_is 0 "$LATHE" config --estimate "$cfg" --measure --json \
-    --set threads=1
+    --set threads=1 $small
 for k in time measured_steps load_s first_step_s step_s eval_s estimated_s first_loss \
     nonfinite_steps; do
     check "--measure has $k" json_has "$k"
 done
 check "--measure took 4 steps" json_is measured_steps 4
+# shellcheck disable=SC2086
 check "--measure: a text line for the time" status_is 0 "$LATHE" config --estimate "$cfg" \
-    --measure --set threads=1 --set eval_steps=~
+    --measure --set threads=1 --set eval_steps=~ $small
 check "it gives the estimated duration" grep -Eq '^time +[0-9].* estimated for the run' \
     "$out/stdout"
 tap_done

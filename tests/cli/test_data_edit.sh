@@ -6,7 +6,9 @@
 # with no flags, overrides that warn, a recipe's model that is gone; .gz output, in-place only with --in-place and with a backup,
 # recipe errors as FILE:LINE:COLUMN, convert counts and skipped records as
 # FILE:LINE:BYTE, split sizes and determinism, exit codes (1 runtime, 2
-# usage), and all of it on ../shared/datasets/gpteacher-*.json when present.
+# usage), and all of it on the gpteacher-*.json datasets beside the reference
+# files ($LATHE_REFERENCE_DIR/../datasets, as tests/unit/ds_fixture.h finds
+# them, so a VPATH build such as make distcheck's runs them too) when present.
 . "${LATHE_SRCDIR:-$(dirname "$0")/../..}/tests/tap.sh"
 
 out=$(mktemp -d)
@@ -133,11 +135,12 @@ check "split with a bad --val exits 2" status_is 2 "$LATHE" data split "$out/in.
 check "split with a bad --seed exits 2" status_is 2 "$LATHE" data split "$out/in.jsonl" --val 1 --seed x -o "$out/u"
 check "split without --val exits 2" status_is 2 "$LATHE" data split "$out/in.jsonl" -o "$out/u"
 
-for f in "$LATHE_SRCDIR"/../shared/datasets/gpteacher-*.json; do
+datasets=${LATHE_REFERENCE_DIR:-$LATHE_SRCDIR/../shared/reference}/../datasets
+for f in "$datasets"/gpteacher-*.json; do
     [ -f "$f" ] && gp="$f" && break
 done
 if [ -z "${gp:-}" ]; then
-    skip "gpteacher datasets" "../shared/datasets/gpteacher-*.json not present"
+    skip "gpteacher datasets" "$datasets/gpteacher-*.json not present"
 else
     dir=$(dirname "$gp")
     for f in "$dir"/gpteacher-*.json; do

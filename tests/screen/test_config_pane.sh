@@ -128,7 +128,12 @@ check "L launches the run: the Train pane trains it" scr_wait " training  step "
 scr_keys s
 scr_wait "Stop the run after this step" >/dev/null
 scr_keys y
+# After its step (full size: seconds under TSan on a loaded machine), its
+# checkpoint and summary.
+wait_s=$scr_timeout
+scr_timeout=600
 check "stopped there, it writes its summary" scr_poll stopped_run
+scr_timeout=$wait_s
 scr_keys 2
 check "back on the Config pane" scr_wait "Config lora.yaml"
 scr_resize 80 24

@@ -8,14 +8,17 @@
 
 scr_timeout=${SCR_TIMEOUT:-60}
 steps=16
-set_args="--set logging_steps=1 --set eval_steps=8"
+# Small steps (the checks compare the two runs, whatever their size): under
+# ThreadSanitizer a step of the sample's full size takes seconds.
+set_args="--set logging_steps=1 --set eval_steps=8 --set micro_batch_size=2 --set sequence_len=128 --set threads=2"
 (cd "$scr_dir" && "$LATHE" train "$LATHE_SRCDIR/samples/lora.yaml" --max-steps $steps \
     $set_args --output runs/ref >"$scr_dir/ref.log" 2>&1)
 check "the uninterrupted run finishes" test -f "$scr_dir/runs/ref/summary.json"
 
 run=$scr_dir/runs/hup
+# shellcheck disable=SC2086
 scr_start -- train "$LATHE_SRCDIR/samples/lora.yaml" --tui --no-color --max-steps $steps \
-    --set logging_steps=1 --set eval_steps=8 --output runs/hup
+    $set_args --output runs/hup
 logged() { [ -f "$run/metrics.jsonl" ] && [ "$(wc -l <"$run/metrics.jsonl")" -ge 3 ]; }
 check "the run trains in the workbench" scr_poll logged
 # The workbench runs in a child of the process the shell started (detach.h).

@@ -17,8 +17,12 @@ shown_step() { scr_screen | sed -n 's/.* step \([0-9][0-9]*\)\/[0-9].*/\1/p' | h
 step_past() { s=$(shown_step); [ -n "$s" ] && [ "$s" -gt "$1" ]; }
 event_has() { grep -qF -- "$1" "$run/events.jsonl" 2>/dev/null; }
 
-scr_start -- train "$LATHE_SRCDIR/samples/lora.yaml" --tui --no-color --max-steps 400 \
-    --set logging_steps=1 --output runs/live
+# Small steps, so that each "after this step" below is short under
+# ThreadSanitizer; enough of them that the run still trains when stopped.
+small="--set micro_batch_size=2 --set sequence_len=128 --set threads=2"
+# shellcheck disable=SC2086
+scr_start -- train "$LATHE_SRCDIR/samples/lora.yaml" --tui --no-color --max-steps 4000 \
+    --set logging_steps=1 $small --output runs/live
 check "the run shows its setup" scr_wait "preparing a run of"
 check "the run trains in the Train pane" scr_wait " training  step "
 check "steps advance" scr_poll step_past 2
