@@ -68,7 +68,7 @@ check "a line ending in a backslash continues after ..." scr_poll last_is "..."
 scr_keys "lines" Enter
 check "... one prompt, one reply" scr_wait "A: 2 tokens, first after"
 scr_keys "/save $scr_dir/two.jsonl" Enter
-scr_wait "two.jsonl" >/dev/null
+scr_wait "saved 1 conversation (6 turns) to $scr_dir/two.jsonl" >/dev/null
 check "... the prompt holds both lines" grep -qF '{"role":"user","content":"two\nlines"}' "$scr_dir/two.jsonl"
 scr_screen >"$scr_dir/screen1.txt"
 scr_keys C-d
