@@ -605,9 +605,8 @@ INLINE void row_tiles(tiles_fn tiles, const quant_block_type *bt, const uint8_t 
             const uint8_t *r = row + (size_t)w * row_bytes;
             /* the next chunk's bytes (past the row's end: the next rows') come
              * in while this one is multiplied */
-            size_t next = (size_t)(ch.k0 + CHUNK) / (size_t)bt->elems * (size_t)bt->bytes;
-            for (size_t o = 0; o < (size_t)CHUNK / (size_t)bt->elems * (size_t)bt->bytes; o += 64)
-                __builtin_prefetch(r + next + o);
+            size_t chunk_bytes = (size_t)CHUNK / (size_t)bt->elems * (size_t)bt->bytes;
+            quant_prefetch(r + (size_t)(ch.k0 + CHUNK) / CHUNK * chunk_bytes, chunk_bytes);
             unpack(bt, r, ch.k0, len, ch.u[w], ch.d16[w], ch.m16[w]);
         }
         tiles(a, &ch, acc);

@@ -50,15 +50,6 @@ QUANT_AVX512 QUANT_INLINE void trees(const __m512 *acc, int nr, float *out)
         out[i] = lanes[4 * i];
 }
 
-/* Asks for the BYTES at P (the same place in the next rows) ahead of use:
- * rows read FUSED_ROWS at a time interleave that many streams, which the
- * hardware prefetchers follow less well than one. */
-QUANT_AVX512 QUANT_INLINE void prefetch(const uint8_t *p, int bytes)
-{
-    for (int o = 0; o < bytes; o += 64)
-        _mm_prefetch((const char *)p + o, _MM_HINT_T0);
-}
-
 /* The f16 at P as a float, by F16C. */
 QUANT_AVX512 QUANT_INLINE float half_at(const uint8_t *p)
 {
@@ -293,7 +284,7 @@ QUANT_AVX512 QUANT_INLINE void row_chunks(int type, const uint8_t *row, size_t r
 #pragma GCC unroll 4
         for (int r = 0; r < nr; r++) {
             if (nr > 1)
-                prefetch(row + (r + nr) * rb + (size_t)i * bytes, bytes);
+                quant_prefetch(row + (r + nr) * rb + (size_t)i * bytes, (size_t)bytes);
             acc[r] = chunk_of(type, acc[r], row + r * rb + (size_t)i * bytes, a, i);
         }
     trees(acc, nr, out);

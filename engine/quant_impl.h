@@ -49,6 +49,15 @@ static inline float quant_bits_f32(uint32_t u)
  * move to the float's all-ones exponent, and subnormals are rebuilt as
  * (2^-14 + m*2^-24) - 2^-14 with no float subnormal arithmetic, so a
  * flush-to-zero FPU mode cannot change them. */
+/* Asks for the BYTES at P ahead of use, a cache line at a time: the kernels
+ * read several rows' bytes interleaved, streams the hardware prefetchers
+ * follow less well than one. */
+static inline void quant_prefetch(const uint8_t *p, size_t bytes)
+{
+    for (size_t o = 0; o < bytes; o += 64)
+        __builtin_prefetch(p + o);
+}
+
 static inline float quant_half(uint16_t h)
 {
     uint32_t em = h & 0x7fffu, sign = (uint32_t)(h & 0x8000u) << 16;
