@@ -43,10 +43,15 @@ typedef struct {
     float *y;
 } qdot_job;
 
-static void qact_task(void *arg, int t)
+/* Activation rows per pool task: one row is too little work to be worth
+ * the pool's lock. */
+enum { QACT_ROWS = 16 };
+
+static void qact_task(void *arg, int i)
 {
     const qdot_job *j = arg;
-    quant_act_row(j->act, t);
+    for (int t = i * QACT_ROWS; t < j->act->n && t < (i + 1) * QACT_ROWS; t++)
+        quant_act_row(j->act, t);
 }
 
 static void qdot_task(void *arg, int i)
@@ -69,7 +74,7 @@ static void quantize_rows(const linear_ctx *c, const linear *l, const float *x, 
 {
     quant_act_layout(act, c->act, x, n, l->in);
     qdot_job j = {l, act, NULL};
-    pool_run(c->pool, n, qact_task, &j);
+    pool_run(c->pool, (n + QACT_ROWS - 1) / QACT_ROWS, qact_task, &j);
 }
 
 /* The base product; ACT: X already quantized, where L multiplies in blocks

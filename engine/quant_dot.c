@@ -228,17 +228,15 @@ INLINE void unpack_iq4_xs(const uint8_t *restrict b, uint8_t *restrict u, float 
 }
 
 /* Unpacks elements K0 .. K0+LEN of ROW (LEN a multiple of the block size,
- * at most CHUNK) into a chunk; past LEN, codes, scales and offsets are zero. */
+ * at most CHUNK) into a chunk. Past LEN the chunk is left as it was: the
+ * kernels step only the blocks a row has, which gives the same bits as
+ * stepping zero blocks too, as an accumulator that starts at +0 never
+ * becomes -0 (x + 0 = x for every other x). */
 INLINE void unpack(const quant_block_type *bt, const uint8_t *row, int k0, int len, uint8_t *u,
                    float *d16, float *m16)
 {
     int type = bt->type;
     const uint8_t *b = row + (size_t)(k0 / bt->elems) * bt->bytes;
-    if (len < CHUNK) {
-        memset(u + len, 0, (size_t)(CHUNK - len));
-        memset(d16, 0, LANES * sizeof *d16);
-        memset(m16, 0, LANES * sizeof *m16);
-    }
     switch (type) {
     case GGML_TYPE_Q2_K: unpack_q2_k(b, u, d16, m16); break;
     case GGML_TYPE_Q3_K: unpack_q3_k(b, u, d16, m16); break;
@@ -428,11 +426,12 @@ typedef struct {
 } act_row;
 
 /* A chunk's step (quant_sum.h) of one row's accumulators ACC[p * AS] in
- * scalar code: unpacked codes U with scales D16 and offsets M16 against X. */
-static void chunk_scalar(const uint8_t *u, const float *d16, const float *m16, act_row x,
-                         float *acc, size_t as)
+ * scalar code: the first BLOCKS blocks of unpacked codes U with scales D16
+ * and offsets M16 against X. */
+static void chunk_scalar(const uint8_t *u, const float *d16, const float *m16, int blocks,
+                         act_row x, float *acc, size_t as)
 {
-    for (int p = 0; p < LANES; p++) {
+    for (int p = 0; p < blocks; p++) {
         int32_t dot = 0;
         for (int e = 16 * p; e < 16 * p + 16; e++)
             dot += u[e] * x.q[(size_t)(e / 4) * x.step + (size_t)(e % 4)];
@@ -447,9 +446,10 @@ static float dot_scalar(const quant_block_type *bt, const uint8_t *row, const qu
     uint8_t u[CHUNK];
     float d16[LANES], m16[LANES], acc[LANES] = {0};
     for (int k0 = 0; k0 < a->k; k0 += CHUNK) {
-        unpack(bt, row, k0, a->k - k0 < CHUNK ? a->k - k0 : CHUNK, u, d16, m16);
-        chunk_scalar(u, d16, m16, (act_row){a->q + k0, a->d + k0 / 16, a->s + k0 / 16, 4, 1},
-                     acc, 1);
+        int len = a->k - k0 < CHUNK ? a->k - k0 : CHUNK;
+        unpack(bt, row, k0, len, u, d16, m16);
+        chunk_scalar(u, d16, m16, len / 16,
+                     (act_row){a->q + k0, a->d + k0 / 16, a->s + k0 / 16, 4, 1}, acc, 1);
     }
     return QUANT_SUM_TREE(acc);
 }
@@ -465,7 +465,8 @@ typedef struct {
 } row_seg;
 
 /* Unpacks elements K0 .. K0+SEG of ROW into G, each block's scale multiplied
- * by A's; returns the number of chunks filled. */
+ * by A's, the last chunk's blocks past the row zero; returns the number of
+ * chunks filled. */
 INLINE int seg_prep(const quant_block_type *bt, const uint8_t *row, int k0, const quant_act *a,
                     row_seg *g)
 {
@@ -475,6 +476,11 @@ INLINE int seg_prep(const quant_block_type *bt, const uint8_t *row, int k0, cons
         int n = len - c * CHUNK < CHUNK ? len - c * CHUNK : CHUNK;
         unpack(bt, row, k0 + c * CHUNK, n, g->u + c * CHUNK, d16 + c * LANES,
                g->m16 + c * LANES);
+        if (n < CHUNK) {
+            memset(g->u + c * CHUNK + n, 0, (size_t)(CHUNK - n));
+            memset(d16 + c * LANES + n / 16, 0, (size_t)(LANES - n / 16) * sizeof *d16);
+            memset(g->m16 + c * LANES + n / 16, 0, (size_t)(LANES - n / 16) * sizeof *d16);
+        }
     }
     for (int i = 0; i < chunks * LANES; i++)
         g->s16[i] = d16[i] * a->d[k0 / 16 + i];
@@ -569,7 +575,7 @@ enum { PAIR = 2 };
 typedef struct {
     uint8_t u[PAIR][CHUNK];
     float d16[PAIR][LANES], m16[PAIR][LANES];
-    int k0, tiles, rows;
+    int k0, blocks, tiles, rows;    /* blocks: the 16-blocks of the chunk in the row */
 } tile_chunk;
 
 /* Tile c's accumulators for one weight row: lane t of acc[c][p] is row t's
@@ -601,6 +607,7 @@ INLINE void row_tiles(tiles_fn tiles, const quant_block_type *bt, const uint8_t 
         memset(acc[w], 0, (size_t)ch.tiles * sizeof acc[w][0]);
     for (ch.k0 = 0; ch.k0 < a->k; ch.k0 += CHUNK) {
         int len = a->k - ch.k0 < CHUNK ? a->k - ch.k0 : CHUNK;
+        ch.blocks = len / 16;
         for (int w = 0; w < rows; w++) {
             const uint8_t *r = row + (size_t)w * row_bytes;
             /* the next chunk's bytes (past the row's end: the next rows') come
@@ -626,7 +633,7 @@ static void tiles_scalar(const quant_act *a, const tile_chunk *ch, tile_acc (*ac
             const int8_t *x = tile_q(a, c, ch->k0);
             size_t ds = tile_ds(a, c, ch->k0);
             for (int t = 0; t < TILE; t++)
-                chunk_scalar(ch->u[w], ch->d16[w], ch->m16[w],
+                chunk_scalar(ch->u[w], ch->d16[w], ch->m16[w], ch->blocks,
                              (act_row){x + 4 * t, a->d + ds + t, a->s + ds + t, 4 * TILE, TILE},
                              (float *)acc[w][c] + t, TILE);
         }
@@ -650,7 +657,7 @@ QUANT_AVX512 INLINE void tiles_avx512_n(const quant_act *a, const tile_chunk *ch
     const int8_t *x = tile_q(a, 0, ch->k0);
     const float *dx = a->d + tile_ds(a, 0, ch->k0), *sx = a->s + tile_ds(a, 0, ch->k0);
     size_t xs = (size_t)a->kp * TILE, ds = (size_t)(a->kp / 16) * TILE;
-    for (int p = 0; p < LANES; p++) {
+    for (int p = 0; p < ch->blocks; p++) {
         __m512i I[PAIR][MAX_TILES];
 #pragma GCC unroll 8
         for (int i = 0; i < nw * ct; i++)
@@ -747,7 +754,7 @@ QUANT_AVX2 static void tiles_avx2(const quant_act *a, const tile_chunk *ch,
         for (int c = 0; c < ch->tiles; c++) {
             const int8_t *x = tile_q(a, c, ch->k0);
             size_t ds = tile_ds(a, c, ch->k0);
-            for (int p = 0; p < LANES; p++)
+            for (int p = 0; p < ch->blocks; p++)
                 block_avx2(a, ch->u[w] + 16 * p, ch->d16[w][p], ch->m16[w][p],
                            x + (size_t)p * 16 * TILE, ds + (size_t)(TILE * p),
                            (float *)&acc[w][c][p]);
