@@ -21,8 +21,12 @@
 #include "quant_dot.h"
 #include "vec.h"
 
-/* Rows per prefill pass: bounds the activation scratch, not the prompt. */
-enum { CHUNK = 64 };
+/* Rows per prefill pass (or the context, if shorter): bounds the
+ * activation scratch, not the prompt. Passes of 64 rows redid sgemm's
+ * packing of the weights (and the unpacking of quantized ones) four times
+ * as often: 256 prefill 10-34 % faster in F32 and 1.8x in F16 on the bench
+ * shapes, for about 270 KB of scratch per row on a 7B model. */
+enum { CHUNK = 256 };
 /* Matrix-vector pieces per pool thread, and the fewest rows in one. */
 enum { MV_PER_THREAD = 4, MV_MIN_ROWS = 16 };
 /* Matrices read in one pool call: q, k and v (or gate and up) share x. */
@@ -33,11 +37,11 @@ enum { MV_MAX = 3 };
 struct gen_session {
     model *m;
     kv_cache kv;
-    int pos, max_r, wide, mv_slots;
+    int pos, max_r, wide, mv_slots, chunk;
     float *x, *h, *r, *q, *o, *xm, *a, *b, *hs, *u, *lin_scratch, *qrow, *logits;
     float *rope_cs, *rope_sn;
     int *rows_pos;
-    void *act;              /* activations quantized for quant_dot (CHUNK rows) */
+    void *act;              /* activations quantized for quant_dot (chunk rows) */
 };
 
 static int max_lora_rank(const model *m)
@@ -60,7 +64,7 @@ static float *alloc_floats(size_t n, bool *ok)
 static bool alloc_scratch(gen_session *s)
 {
     const model_config *c = &s->m->cfg;
-    size_t C = CHUNK, D = c->dim, Hd = (size_t)c->n_heads * c->head_dim, F = c->ffn_dim;
+    size_t C = (size_t)s->chunk, D = c->dim, Hd = (size_t)c->n_heads * c->head_dim, F = c->ffn_dim;
     size_t half = (size_t)(c->rope_dim / 2);
     bool ok = true;
     s->x = alloc_floats(C * D, &ok);
@@ -73,13 +77,14 @@ static bool alloc_scratch(gen_session *s)
     s->b = alloc_floats(C * F, &ok);
     s->hs = alloc_floats(C * F, &ok);
     s->u = alloc_floats(C * (size_t)s->max_r, &ok);
-    s->lin_scratch = alloc_floats(linear_scratch_floats(CHUNK, s->wide, s->wide, s->max_r), &ok);
+    s->lin_scratch =
+        alloc_floats(linear_scratch_floats(s->chunk, s->wide, s->wide, s->max_r), &ok);
     s->qrow = alloc_floats((size_t)s->mv_slots * s->wide, &ok);
     s->logits = alloc_floats((size_t)c->n_vocab, &ok);
     s->rope_cs = alloc_floats((size_t)s->kv.n_ctx * half, &ok);
     s->rope_sn = alloc_floats((size_t)s->kv.n_ctx * half, &ok);
     s->rows_pos = malloc(C * sizeof *s->rows_pos);
-    s->act = malloc(quant_act_bytes(CHUNK, s->wide));
+    s->act = malloc(quant_act_bytes(s->chunk, s->wide));
     return ok && s->rows_pos && s->act;
 }
 
@@ -101,6 +106,7 @@ gen_session *gen_session_new(model *m, int n_ctx, char *err, size_t errlen)
     s->wide = c->dim > c->ffn_dim ? c->dim : c->ffn_dim;
     s->wide = s->wide > Hd ? s->wide : Hd;
     s->mv_slots = MV_MAX * MV_PER_THREAD * pool_threads(m->pool);
+    s->chunk = n_ctx < CHUNK ? n_ctx : CHUNK;
     if (kv_cache_init(&s->kv, c->n_layers, n_ctx, c->n_heads, c->n_kv_heads, c->head_dim, err,
                       errlen)) {
         free(s);
@@ -348,7 +354,7 @@ const float *gen_session_feed(gen_session *s, const int32_t *tokens, int n, char
     }
     int done = 0, last = 0;
     while (done < n) {
-        last = n - done < CHUNK ? n - done : CHUNK;
+        last = n - done < s->chunk ? n - done : s->chunk;
         run_chunk(s, tokens + done, last);
         done += last;
     }

@@ -15,16 +15,17 @@
  * per path that gives the scalar one's bytes.
  *
  * Decode reads weight rows once against one activation row; on AVX-512 the
- * common types skip the buffer and take four rows per call (quant_fused.c). Prefill takes up to 64
- * activation rows as tiles of 16, interleaved 4 bytes per row, so one
- * vpdpbusd multiplies 4 codes of a weight row (broadcast) with 16 rows at
- * once, and a weight block is unpacked once for all of them. */
+ * common types skip the buffer and take four rows per call (quant_fused.c).
+ * Prefill takes the activation rows as tiles of 16, interleaved 4 bytes per
+ * row, so one vpdpbusd multiplies 4 codes of a weight row (broadcast) with
+ * 16 rows at once, and a weight block is unpacked once for up to 64 rows. */
 #include "config.h"
 
 #include <math.h>
 #include <string.h>
 
 #include "gguf.h"
+#include "quant_amx.h"
 #include "quant_dot.h"
 #include "quant_fused.h"
 #include "quant_impl.h"
@@ -34,7 +35,7 @@
 #include <cpuid.h>
 #endif
 
-enum { CHUNK = QUANT_SUM_CHUNK, LANES = QUANT_SUM_LANES, TILE = 16, MAX_TILES = 4 };
+enum { CHUNK = QUANT_SUM_CHUNK, LANES = QUANT_SUM_LANES, TILE = QUANT_ACT_TILE, MAX_TILES = 4 };
 
 /* Tile accumulators, 16 rows each. They go by pointer: passing 64-byte
  * vectors by value would tie the ABI to AVX-512 in functions without it. */
@@ -78,12 +79,12 @@ INLINE void iq4_codes(const uint8_t *restrict qs, uint8_t *restrict u)
 }
 
 /* NB 32-element blocks of TYPE from B. Codes block by block with the type
- * chosen once; the f16 scales gathered, then converted in one loop the
- * compiler vectorizes: each value is d * (code - off) (+ min). */
+ * chosen once, then the scales: each value is d * (code - off) (+ min).
+ * (Gathering the f16 scales into an array for one vector conversion made
+ * the vector load wait for eight 2-byte stores it could not forward.) */
 INLINE void unpack32(int type, const uint8_t *restrict b, int nb, int bytes,
                      uint8_t *restrict u, float *restrict d16, float *restrict m16)
 {
-    uint16_t dh[CHUNK / 32] = {0}, mh[CHUNK / 32] = {0};
     float off = 0;
     switch (type) {
     case GGML_TYPE_Q4_0:
@@ -118,18 +119,10 @@ INLINE void unpack32(int type, const uint8_t *restrict b, int nb, int bytes,
     }
     bool has_min = type == GGML_TYPE_Q4_1 || type == GGML_TYPE_Q5_1;
     for (int i = 0; i < nb; i++) {
-        memcpy(&dh[i], b + i * bytes, 2);
-        mh[i] = 0;
-        if (has_min)
-            memcpy(&mh[i], b + i * bytes + 2, 2);
+        float d = quant_load_f16(b + i * bytes);
+        float m = has_min ? quant_load_f16(b + i * bytes + 2) : 0.0f;
+        put_dm(d16 + 2 * i, m16 + 2 * i, d, m - off * d);
     }
-    float d[CHUNK / 32], m[CHUNK / 32];
-    for (int i = 0; i < CHUNK / 32; i++) {
-        d[i] = quant_half(dh[i]);
-        m[i] = quant_half(mh[i]) - off * d[i];
-    }
-    for (int i = 0; i < nb; i++)
-        put_dm(d16 + 2 * i, m16 + 2 * i, d[i], m[i]);
 }
 
 /* Q2_K and Q3_K: two halves, four 2-bit shifts, 16 codes from q[l] then 16
@@ -575,36 +568,34 @@ enum { PAIR = 2 };
 typedef struct {
     uint8_t u[PAIR][CHUNK];
     float d16[PAIR][LANES], m16[PAIR][LANES];
-    int k0, blocks, tiles, rows;    /* blocks: the 16-blocks of the chunk in the row */
+    int k0, blocks;         /* blocks: the 16-blocks of the chunk in the row */
+    int c0, tiles, rows;    /* tiles c0 .. c0 + tiles of the activations */
 } tile_chunk;
 
 /* Tile c's accumulators for one weight row: lane t of acc[c][p] is row t's
  * A_p. */
 typedef v16f tile_acc[LANES];
 
-INLINE const int8_t *tile_q(const quant_act *a, int c, int k0)
-{
-    return a->q + ((size_t)c * (size_t)(a->kp / 4) + (size_t)(k0 / 4)) * 4 * TILE;
-}
-
-INLINE size_t tile_ds(const quant_act *a, int c, int k0)
-{
-    return ((size_t)c * (size_t)(a->kp / 16) + (size_t)(k0 / 16)) * TILE;
-}
-
-/* The chunk's step of the accumulators ACC[w][c] of weight row w, tile c. */
+/* The chunk's step of the accumulators ACC[w][c] of weight row w, tile c;
+ * on the first chunk (k0 0), from zero. */
 typedef void (*tiles_fn)(const quant_act *a, const tile_chunk *ch, tile_acc (*acc)[MAX_TILES]);
 
-/* ROWS (1 or PAIR) weight rows ROW_BYTES apart against every activation
- * row: unpacked a chunk at a time (compiled into each path's row function,
- * so for its instruction set), the chunk multiplied with all tiles by TILES. */
-INLINE void row_tiles(tiles_fn tiles, const quant_block_type *bt, const uint8_t *row,
-                      size_t row_bytes, int rows, const quant_act *a, float *y, size_t ldy)
+/* ROWS (1 or PAIR) weight rows ROW_BYTES apart against the activation
+ * tiles C0 .. C0 + MAX_TILES (fewer at the end): unpacked a chunk at a time
+ * (compiled into each path's row function, so for its instruction set), the
+ * chunk multiplied with the tiles by TILES, which starts the accumulators
+ * at zero on the first chunk (clearing 8 KiB per pair of weight rows cost
+ * a fifth of a short row's time). */
+INLINE void row_tile_group(tiles_fn tiles, const quant_block_type *bt, const uint8_t *row,
+                           size_t row_bytes, int rows, const quant_act *a, int c0, float *y,
+                           size_t ldy)
 {
     tile_acc acc[PAIR][MAX_TILES];
-    tile_chunk ch = {.tiles = tiles_of(a->n), .rows = rows};
-    for (int w = 0; w < rows; w++)
-        memset(acc[w], 0, (size_t)ch.tiles * sizeof acc[w][0]);
+    int left = tiles_of(a->n) - c0;
+    tile_chunk ch;      /* no initializer: zeroing its buffers cost 5 % */
+    ch.c0 = c0;
+    ch.tiles = left < MAX_TILES ? left : MAX_TILES;
+    ch.rows = rows;
     for (ch.k0 = 0; ch.k0 < a->k; ch.k0 += CHUNK) {
         int len = a->k - ch.k0 < CHUNK ? a->k - ch.k0 : CHUNK;
         ch.blocks = len / 16;
@@ -621,17 +612,33 @@ INLINE void row_tiles(tiles_fn tiles, const quant_block_type *bt, const uint8_t 
     for (int w = 0; w < rows; w++)
         for (int c = 0; c < ch.tiles; c++) {
             v16f sum = QUANT_SUM_TREE(acc[w][c]);
-            for (int t = c * TILE; t < a->n && t < (c + 1) * TILE; t++)
+            for (int t = (c0 + c) * TILE; t < a->n && t < (c0 + c + 1) * TILE; t++)
                 y[(size_t)t * ldy + (size_t)w] = sum[t % TILE];
         }
+}
+
+/* The same against every activation row. */
+INLINE void row_tiles(tiles_fn tiles, const quant_block_type *bt, const uint8_t *row,
+                      size_t row_bytes, int rows, const quant_act *a, float *y, size_t ldy)
+{
+    for (int c0 = 0; c0 < tiles_of(a->n); c0 += MAX_TILES)
+        row_tile_group(tiles, bt, row, row_bytes, rows, a, c0, y, ldy);
+}
+
+/* Zeroes ACC[w][c] on the first chunk, for the paths that step it in place. */
+static void acc_start(const tile_chunk *ch, tile_acc (*acc)[MAX_TILES], int w, int c)
+{
+    if (ch->k0 == 0)
+        memset(acc[w][c], 0, sizeof acc[w][c]);
 }
 
 static void tiles_scalar(const quant_act *a, const tile_chunk *ch, tile_acc (*acc)[MAX_TILES])
 {
     for (int w = 0; w < ch->rows; w++)
         for (int c = 0; c < ch->tiles; c++) {
-            const int8_t *x = tile_q(a, c, ch->k0);
-            size_t ds = tile_ds(a, c, ch->k0);
+            acc_start(ch, acc, w, c);
+            const int8_t *x = quant_act_tile_q(a, ch->c0 + c, ch->k0);
+            size_t ds = quant_act_tile_ds(a, ch->c0 + c, ch->k0);
             for (int t = 0; t < TILE; t++)
                 chunk_scalar(ch->u[w], ch->d16[w], ch->m16[w], ch->blocks,
                              (act_row){x + 4 * t, a->d + ds + t, a->s + ds + t, 4 * TILE, TILE},
@@ -654,8 +661,9 @@ static void rows_scalar(const quant_block_type *bt, const uint8_t *row, size_t r
 QUANT_AVX512 INLINE void tiles_avx512_n(const quant_act *a, const tile_chunk *ch,
                                         tile_acc (*acc)[MAX_TILES], int nw, int ct)
 {
-    const int8_t *x = tile_q(a, 0, ch->k0);
-    const float *dx = a->d + tile_ds(a, 0, ch->k0), *sx = a->s + tile_ds(a, 0, ch->k0);
+    const int8_t *x = quant_act_tile_q(a, ch->c0, ch->k0);
+    size_t d0 = quant_act_tile_ds(a, ch->c0, ch->k0);
+    const float *dx = a->d + d0, *sx = a->s + d0;
     size_t xs = (size_t)a->kp * TILE, ds = (size_t)(a->kp / 16) * TILE;
     for (int p = 0; p < ch->blocks; p++) {
         __m512i I[PAIR][MAX_TILES];
@@ -685,8 +693,8 @@ QUANT_AVX512 INLINE void tiles_avx512_n(const quant_act *a, const tile_chunk *ch
             __m512 dxv = _mm512_loadu_ps(dx + at), sxv = _mm512_loadu_ps(sx + at);
 #pragma GCC unroll 2
             for (int w = 0; w < nw; w++) {
-                __m512 inner = _mm512_fmadd_ps(_mm512_set1_ps(ch->m16[w][p]), sxv,
-                                               (__m512)acc[w][c][p]);
+                __m512 prev = ch->k0 ? (__m512)acc[w][c][p] : _mm512_setzero_ps();
+                __m512 inner = _mm512_fmadd_ps(_mm512_set1_ps(ch->m16[w][p]), sxv, prev);
                 __m512 s = _mm512_mul_ps(_mm512_set1_ps(ch->d16[w][p]), dxv);
                 acc[w][c][p] = (v16f)_mm512_fmadd_ps(_mm512_cvtepi32_ps(I[w][c]), s, inner);
             }
@@ -707,6 +715,11 @@ QUANT_AVX512 static void tiles_avx512(const quant_act *a, const tile_chunk *ch,
     case 8: tiles_avx512_n(a, ch, acc, 1, 4); break;
     default: tiles_avx512_n(a, ch, acc, 2, 4); break;
     }
+    /* a row shorter than a chunk leaves lanes that no step reached */
+    for (int w = 0; ch->k0 == 0 && w < ch->rows; w++)
+        for (int c = 0; c < ch->tiles; c++)
+            for (int p = ch->blocks; p < LANES; p++)
+                acc[w][c][p] = (v16f){0};
 }
 
 QUANT_AVX512 static void rows_avx512(const quant_block_type *bt, const uint8_t *row,
@@ -752,8 +765,9 @@ QUANT_AVX2 static void tiles_avx2(const quant_act *a, const tile_chunk *ch,
 {
     for (int w = 0; w < ch->rows; w++)
         for (int c = 0; c < ch->tiles; c++) {
-            const int8_t *x = tile_q(a, c, ch->k0);
-            size_t ds = tile_ds(a, c, ch->k0);
+            const int8_t *x = quant_act_tile_q(a, ch->c0 + c, ch->k0);
+            size_t ds = quant_act_tile_ds(a, ch->c0 + c, ch->k0);
+            acc_start(ch, acc, w, c);
             for (int p = 0; p < ch->blocks; p++)
                 block_avx2(a, ch->u[w] + 16 * p, ch->d16[w][p], ch->m16[w][p],
                            x + (size_t)p * 16 * TILE, ds + (size_t)(TILE * p),
@@ -860,6 +874,9 @@ typedef struct {
                     float *out);
     bool fused;             /* one-row block products take FUSED_ROWS rows at once */
     void (*quantize)(const quant_act *a, int t);
+    /* AMX_ROWS rows of some types against several activation rows; NULL: none */
+    bool (*wide)(int type, const uint8_t *row, size_t row_bytes, const quant_act *a, float *y,
+                 size_t ldy);
 } path;
 
 static bool always(void)
@@ -903,15 +920,23 @@ static bool have_avx2(void)
 {
     return cpu().avx2;
 }
+
+static bool have_amx(void)
+{
+    return cpu().avx512 && quant_amx_available();
+}
 #endif
 
 static const path paths[] = {
 #ifdef QUANT_SUM_X86
+    {"amx", have_amx, dot_avx512, rows_avx512, halves_avx512, halves4_avx512, true,
+     quantize_avx512, quant_amx_rows},
     {"avx512vnni", have_avx512, dot_avx512, rows_avx512, halves_avx512, halves4_avx512, true,
-     quantize_avx512},
-    {"avx2", have_avx2, dot_avx2, rows_avx2, halves_avx2, NULL, false, quantize_avx2},
+     quantize_avx512, NULL},
+    {"avx2", have_avx2, dot_avx2, rows_avx2, halves_avx2, NULL, false, quantize_avx2, NULL},
 #endif
-    {"scalar", always, dot_scalar, rows_scalar, halves_scalar, NULL, false, quantize_scalar},
+    {"scalar", always, dot_scalar, rows_scalar, halves_scalar, NULL, false, quantize_scalar,
+     NULL},
 };
 enum { N_PATHS = sizeof paths / sizeof paths[0] };
 
@@ -1056,6 +1081,8 @@ void quant_dot_rows(int type, const void *w, size_t row_bytes, int r0, int r1,
             r += halves_rows(p, type == GGML_TYPE_BF16, row, row_bytes, r1 - r, a, y + r, ldy);
         } else if (a->n == 1) {
             r += block_rows(p, bt, row, row_bytes, r1 - r, a, y + r);
+        } else if (p->wide && r1 - r >= AMX_ROWS && p->wide(type, row, row_bytes, a, y + r, ldy)) {
+            r += AMX_ROWS;
         } else {
             p->tiles(bt, row, row_bytes, r1 - r < PAIR ? r1 - r : PAIR, a, y + r, ldy);
             r += PAIR;

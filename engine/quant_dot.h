@@ -28,6 +28,26 @@ typedef struct {
     int32_t *sum;           /* per 16 elements: the sum of q */
 } quant_act;
 
+/* Rows of a tile: with more than one row, element e of row t is byte
+ * e % 4 of group e / 4 of tile t / 16, a group holding 4 bytes of each of
+ * the tile's rows in order; the scales of block e / 16 are slot t % 16 of
+ * the block's 16 in the tile's part of d, s and sum. */
+enum { QUANT_ACT_TILE = 16 };
+
+/* Tile C's codes from element K0 (a multiple of 16) on: group g at
+ * + 4 * QUANT_ACT_TILE * g. */
+static inline const int8_t *quant_act_tile_q(const quant_act *a, int c, int k0)
+{
+    return a->q + ((size_t)c * (size_t)(a->kp / 4) + (size_t)(k0 / 4)) * 4 * QUANT_ACT_TILE;
+}
+
+/* The index in d, s and sum of tile C's first row at element K0: block p
+ * on at + QUANT_ACT_TILE * p. */
+static inline size_t quant_act_tile_ds(const quant_act *a, int c, int k0)
+{
+    return ((size_t)c * (size_t)(a->kp / 16) + (size_t)(k0 / 16)) * QUANT_ACT_TILE;
+}
+
 /* True for the weight types quant_dot_rows multiplies: every type
  * quant_can_dequantize() reads except F32. */
 bool quant_dot_supported(int type);

@@ -21,7 +21,9 @@
 #include "quant.h"
 #include "quant_dot.h"
 
-enum { K = 576, ROWS = 5, TOKENS = 37 };   /* 576: two 256-blocks and a 64 tail */
+/* 576: two 256-blocks and a 64 tail; 21 rows: a group of 16 (the AMX
+ * kernel's) and 5 more */
+enum { K = 576, ROWS = 21, TOKENS = 37 };
 
 static uint32_t rng = 1;
 
