@@ -1,18 +1,16 @@
-/* quant_amx.c - Q8_0 prefill on AMX tiles (quant_amx.h).
+/* quant_amx.c - prefill on AMX tiles (quant_amx.h).
  *
- * One tile instruction (tdpbssd) multiplies a 16 x 16-byte tile A with a
- * 4 x 64-byte tile B into 16 x 16 int32 sums: A's rows are 16 codes of 16
- * weight rows, loaded straight from the Q8_0 blocks (a row stride apart),
- * and B is a 16-element block of a 16-row activation tile as quant_dot.h
+ * One tile instruction (tdpbusd) multiplies a 16 x 16-byte tile A of
+ * unsigned bytes with a 4 x 64-byte tile B of signed ones into 16 x 16
+ * int32 sums: A's rows are one 16-element block of the 16 weight rows'
+ * codes, and B the same block of a 16-row activation tile as quant_dot.h
  * lays it out (4-byte groups of the 16 rows), so sum (r, t) is the integer
- * dot of weight row r with activation row t over the block. The other
- * paths multiply unsigned codes u = w + 128; adding 128 * sum(q) makes the
- * sum their integer exactly. Each block's sums then step the row's
- * accumulators in quant_sum.h's order, with the scale and offset that
- * quant_dot.c's unpacking gives the block (d, and 0 - 128 d). */
+ * dot of weight row r with activation row t over the block - what the
+ * VNNI paths form with vpdpbusd. Each block's sums then step the rows'
+ * accumulators in quant_sum.h's order, with the scales and offsets the
+ * rows were unpacked with. */
 #include "config.h"
 
-#include "gguf.h"
 #include "quant_amx.h"
 #include "quant_sum.h"
 
@@ -29,7 +27,6 @@ enum {
     TILE = QUANT_ACT_TILE,
     CHUNK = QUANT_SUM_CHUNK,
     LANES = QUANT_SUM_LANES,
-    Q8_BYTES = 34,                                      /* f16 scale, 32 codes */
     ARCH_REQ_XCOMP_PERM = 0x1023,
     XFEATURE_XTILEDATA = 18,
 };
@@ -77,84 +74,55 @@ bool quant_amx_available(void)
     return s == 1;
 }
 
-/* The scales D and offsets M of 32-element block BLK of the AMX_ROWS rows
- * from ROW, RB bytes apart, as quant_dot.c's unpacking forms them. */
-QUANT_AMX static inline void q8_scales(const uint8_t *row, size_t rb, int blk, float *d,
-                                       float *m)
-{
-    const __m512i lane = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
-    __m512i at = _mm512_mullo_epi32(lane, _mm512_set1_epi32((int)rb));
-    __m512i g = _mm512_i32gather_epi32(at, row + (size_t)blk * Q8_BYTES, 1);
-    __m512 dv = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(g));
-    _mm512_storeu_ps(d, dv);
-    _mm512_storeu_ps(m, _mm512_sub_ps(_mm512_setzero_ps(),
-                                      _mm512_mul_ps(_mm512_set1_ps(128.0f), dv)));
-}
-
-/* Forms the sums of 16-element block B of activation tile C against the
- * AMX_ROWS rows in tile T (0 or 3), from START: every row 128 times the
- * activations' code sums. */
-#define Q8_DOT(T, row, rb, a, c, b, start)                                               \
-    do {                                                                                 \
-        _tile_loadd(T, start, 0);                                                        \
-        _tile_loadd(1, (row) + (size_t)((b) / 2) * Q8_BYTES + 2 + 16 * ((b) % 2), (long)(rb)); \
-        _tile_loadd(2, quant_act_tile_q(a, c, 16 * (b)), 4 * TILE);                      \
-        _tile_dpbssd(T, 1, 2);                                                           \
+/* Multiplies block B's codes of the rows (U + 16 b, US apart) with block b
+ * of activation tile C into tile T (0 or 3). */
+#define AMX_DOT(T, u, us, a, c, b)                                            \
+    do {                                                                      \
+        _tile_zero(T);                                                        \
+        _tile_loadd(1, (u) + (size_t)(b) * 16, (long)(us));                   \
+        _tile_loadd(2, quant_act_tile_q(a, c, 16 * (b)), 4 * TILE);           \
+        _tile_dpbusd(T, 1, 2);                                                \
     } while (0)
 
-/* 128 times the code sums of block B of activation tile C, into START. */
-QUANT_AMX static inline void q8_start(const quant_act *a, int c, int b, int32_t *start)
+/* Block B's step of the rows' accumulators ACC from its SUMS, with the
+ * block's scales W->d16 and offsets W->m16. */
+QUANT_AMX static inline void block_step(const amx_rows *w, const quant_act *a, int c, int b,
+                                        const int32_t (*sums)[TILE], v16f (*acc)[LANES])
 {
-    __m512i q = _mm512_loadu_si512(a->sum + quant_act_tile_ds(a, c, 16 * b));
-    _mm512_store_si512(start, _mm512_slli_epi32(q, 7));
-}
-
-/* Block B's step of the rows' accumulators ACC from its SUMS. */
-QUANT_AMX static inline void q8_step(const uint8_t *row, size_t rb, const quant_act *a, int c,
-                                     int b, const int32_t (*sums)[TILE], v16f (*acc)[LANES],
-                                     float *d, float *m)
-{
-    if (b % 2 == 0)
-        q8_scales(row, rb, b / 2, d, m);
     size_t ds = quant_act_tile_ds(a, c, 16 * b);
     __m512 dx = _mm512_loadu_ps(a->d + ds), sx = _mm512_loadu_ps(a->s + ds);
     int p = b % LANES;
     for (int r = 0; r < AMX_ROWS; r++) {
+        size_t at = (size_t)r * w->ss + (size_t)b;
         __m512 prev = b < LANES ? _mm512_setzero_ps() : (__m512)acc[r][p];
-        __m512 inner = _mm512_fmadd_ps(_mm512_set1_ps(m[r]), sx, prev);
-        __m512 s = _mm512_mul_ps(_mm512_set1_ps(d[r]), dx);
+        __m512 inner = _mm512_fmadd_ps(_mm512_set1_ps(w->m16[at]), sx, prev);
+        __m512 s = _mm512_mul_ps(_mm512_set1_ps(w->d16[at]), dx);
         __m512 i = _mm512_cvtepi32_ps(_mm512_load_si512(sums[r]));
         acc[r][p] = (v16f)_mm512_fmadd_ps(i, s, inner);
     }
 }
 
-/* Tile C of A against the AMX_ROWS rows: their results for its rows. The
- * blocks go through a pipeline of two tiles and two buffers, so that no
- * step waits for the tile unit: block b is multiplied while block b - 1's
- * sums are stored and block b - 2's stepped; the starting sums are written
- * two blocks ahead, as a tile load cannot take them from pending stores. */
-QUANT_AMX static void q8_tile(const uint8_t *row, size_t rb, const quant_act *a, int c,
-                              float *y, size_t ldy)
+/* Tile C of A against the rows: their results for its rows. The blocks go
+ * through a pipeline of two tiles and two buffers, so that no step waits
+ * for the tile unit: block b is multiplied while block b - 1's sums are
+ * stored and block b - 2's stepped. */
+QUANT_AMX static void tile_rows(const amx_rows *w, const quant_act *a, int c, float *y,
+                                size_t ldy)
 {
     v16f acc[AMX_ROWS][LANES];
-    _Alignas(64) int32_t sums[2][AMX_ROWS][TILE], start[4][TILE];
-    float d[AMX_ROWS], m[AMX_ROWS];
+    _Alignas(64) int32_t sums[2][AMX_ROWS][TILE];
     int blocks = a->k / 16;
-    for (int b = 0; b < 2 && b < blocks; b++)
-        q8_start(a, c, b, start[b]);
     for (int b = 0; b < blocks + 2; b++) {
-        if (b + 2 < blocks)
-            q8_start(a, c, b + 2, start[(b + 2) % 4]);
         if (b < blocks && b % 2)
-            Q8_DOT(3, row, rb, a, c, b, start[b % 4]);
+            AMX_DOT(3, w->u, w->us, a, c, b);
         else if (b < blocks)
-            Q8_DOT(0, row, rb, a, c, b, start[b % 4]);
+            AMX_DOT(0, w->u, w->us, a, c, b);
         if (b >= 1 && b <= blocks && b % 2)
             _tile_stored(0, sums[0], 4 * TILE);
         else if (b >= 1 && b <= blocks)
             _tile_stored(3, sums[1], 4 * TILE);
         if (b >= 2)
-            q8_step(row, rb, a, c, b - 2, sums[b % 2], acc, d, m);
+            block_step(w, a, c, b - 2, sums[b % 2], acc);
     }
     /* a row shorter than a chunk leaves lanes that no step reached */
     for (int r = 0; r < AMX_ROWS; r++)
@@ -167,23 +135,13 @@ QUANT_AMX static void q8_tile(const uint8_t *row, size_t rb, const quant_act *a,
     }
 }
 
-QUANT_AMX static void q8_rows(const uint8_t *row, size_t rb, const quant_act *a, float *y,
-                              size_t ldy)
+QUANT_AMX void quant_amx_rows(const amx_rows *w, const quant_act *a, float *y, size_t ldy)
 {
     _tile_loadconfig(&config);
     for (int c = 0; c < (a->n + TILE - 1) / TILE; c++)
-        q8_tile(row, rb, a, c, y, ldy);
+        tile_rows(w, a, c, y, ldy);
     /* back to the initial state, which a context switch need not save */
     _tile_release();
-}
-
-bool quant_amx_rows(int type, const uint8_t *row, size_t row_bytes, const quant_act *a,
-                    float *y, size_t ldy)
-{
-    if (type != GGML_TYPE_Q8_0)
-        return false;
-    q8_rows(row, row_bytes, a, y, ldy);
-    return true;
 }
 #else
 bool quant_amx_available(void)
@@ -191,10 +149,8 @@ bool quant_amx_available(void)
     return false;
 }
 
-bool quant_amx_rows(int type, const uint8_t *row, size_t row_bytes, const quant_act *a,
-                    float *y, size_t ldy)
+void quant_amx_rows(const amx_rows *w, const quant_act *a, float *y, size_t ldy)
 {
-    (void)type, (void)row, (void)row_bytes, (void)a, (void)y, (void)ldy;
-    return false;
+    (void)w, (void)a, (void)y, (void)ldy;
 }
 #endif

@@ -1,9 +1,10 @@
-/* quant_amx.h - prefill of Q8_0 weights on the AMX tile unit (Sapphire
- * Rapids and later), for quant_dot.c: sixteen weight rows against sixteen
- * activation rows per tile instruction, the weights' int8 codes loaded
- * straight from their blocks. It gives the same bits as quant_dot's other
- * paths: the tile unit forms the exact integer dot of each 16-element
- * block, and the blocks are scaled and added in quant_sum.h's order. */
+/* quant_amx.h - prefill on the AMX tile unit (Sapphire Rapids and later),
+ * for quant_dot.c: sixteen weight rows against sixteen activation rows per
+ * tile instruction. The rows come unpacked as quant_dot.c unpacks every
+ * block type (unsigned codes, a float scale and offset per 16 elements);
+ * the tile unit forms the exact integer dot of each 16-element block, and
+ * the blocks are scaled and added in quant_sum.h's order, so the results
+ * are the same bits as quant_dot's other paths give. */
 #ifndef LATHE_QUANT_AMX_H
 #define LATHE_QUANT_AMX_H
 
@@ -16,15 +17,20 @@
 /* Weight rows a call multiplies. */
 enum { AMX_ROWS = 16 };
 
+/* AMX_ROWS weight rows of K elements, unpacked: row r's codes at u + r * us,
+ * the scale and offset of its 16-element block b at d16 and m16 [r * ss + b]. */
+typedef struct {
+    const uint8_t *u;
+    const float *d16, *m16;
+    size_t us, ss;
+} amx_rows;
+
 /* True when the CPU has AMX-INT8 and AVX-512 VNNI and the kernel lets this
  * process use the tile state (asked once). */
 bool quant_amx_available(void);
 
-/* y[t * ldy + r] = W_r . x_t for the AMX_ROWS rows of TYPE at ROW,
- * ROW_BYTES apart, and every row t of A (A->n > 1). False, with nothing
- * written, when TYPE has no tile kernel. Call only where
- * quant_amx_available(). */
-bool quant_amx_rows(int type, const uint8_t *row, size_t row_bytes, const quant_act *a,
-                    float *y, size_t ldy);
+/* y[t * ldy + r] = W_r . x_t for the rows of W and every row t of A
+ * (A->n > 1). Call only where quant_amx_available(). */
+void quant_amx_rows(const amx_rows *w, const quant_act *a, float *y, size_t ldy);
 
 #endif

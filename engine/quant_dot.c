@@ -22,6 +22,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "gguf.h"
@@ -729,6 +730,28 @@ QUANT_AVX512 static void rows_avx512(const quant_block_type *bt, const uint8_t *
     row_tiles(tiles_avx512, bt, row, row_bytes, rows, a, y, ldy);
 }
 
+/* AMX_ROWS weight rows ROW_BYTES apart, unpacked whole into a buffer (so
+ * once for all the activation tiles), against every activation row on the
+ * tile unit; false when the buffer cannot be had. */
+QUANT_AVX512 static bool rows_amx(int type, const uint8_t *row, size_t row_bytes,
+                                  const quant_act *a, float *y, size_t ldy)
+{
+    const quant_block_type *bt = quant_block_of(type);
+    size_t kp = (size_t)a->kp, blocks = kp / 16;
+    uint8_t *buf = malloc(AMX_ROWS * (kp + 2 * blocks * sizeof(float)));
+    if (!buf)
+        return false;
+    float *d16 = (float *)(buf + AMX_ROWS * kp), *m16 = d16 + AMX_ROWS * blocks;
+    for (size_t r = 0; r < AMX_ROWS; r++)
+        for (int k0 = 0; k0 < a->k; k0 += CHUNK)
+            unpack(bt, row + r * row_bytes, k0, a->k - k0 < CHUNK ? a->k - k0 : CHUNK,
+                   buf + r * kp + (size_t)k0, d16 + r * blocks + (size_t)k0 / 16,
+                   m16 + r * blocks + (size_t)k0 / 16);
+    quant_amx_rows(&(amx_rows){buf, d16, m16, kp, blocks}, a, y, ldy);
+    free(buf);
+    return true;
+}
+
 /* Without VNNI, per weight row, tile and block, rows 0-7 and 8-15 in two
  * registers. The codes become signed, w = u - 128, so that vpmaddubsw (|w|
  * times q with w's sign, pairs summed to 16 bits) cannot saturate:
@@ -874,7 +897,7 @@ typedef struct {
                     float *out);
     bool fused;             /* one-row block products take FUSED_ROWS rows at once */
     void (*quantize)(const quant_act *a, int t);
-    /* AMX_ROWS rows of some types against several activation rows; NULL: none */
+    /* AMX_ROWS rows against several activation rows; NULL: none */
     bool (*wide)(int type, const uint8_t *row, size_t row_bytes, const quant_act *a, float *y,
                  size_t ldy);
 } path;
@@ -930,7 +953,7 @@ static bool have_amx(void)
 static const path paths[] = {
 #ifdef QUANT_SUM_X86
     {"amx", have_amx, dot_avx512, rows_avx512, halves_avx512, halves4_avx512, true,
-     quantize_avx512, quant_amx_rows},
+     quantize_avx512, rows_amx},
     {"avx512vnni", have_avx512, dot_avx512, rows_avx512, halves_avx512, halves4_avx512, true,
      quantize_avx512, NULL},
     {"avx2", have_avx2, dot_avx2, rows_avx2, halves_avx2, NULL, false, quantize_avx2, NULL},
