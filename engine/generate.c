@@ -177,8 +177,7 @@ typedef struct {
 static void mv_rows(const mv_job *j, const linear *l, float *y, int r0, int r1, float *row)
 {
     if (l->w) {
-        for (int r = r0; r < r1; r++)
-            y[r] = vec_dot(l->w + (size_t)r * l->in, j->x, l->in);
+        quant_dot_rows(GGML_TYPE_F32, l->w, (size_t)l->in * sizeof(float), r0, r1, j->act, y, 1);
     } else if (quant_dot_blocks(l->qtype) || l->qtype == GGML_TYPE_F16 ||
                l->qtype == GGML_TYPE_BF16) {
         quant_dot_rows(l->qtype, l->qdata, ggml_row_bytes(l->qtype, l->in), r0, r1, j->act, y, 1);
@@ -232,6 +231,8 @@ static void matvec(gen_session *s, const linear *const *ls, float *const *ys, in
         quantized |= !ls[k]->w;
     if (quantized)
         quant_act_init(&act, s->act, x, 1, ls[0]->in);
+    else    /* float rows read x alone */
+        act = (quant_act){.n = 1, .k = ls[0]->in, .x = x};
     for (int k = 0; k < count; k++) {
         j.l[k] = ls[k];
         j.y[k] = ys[k];

@@ -806,24 +806,48 @@ QUANT_AVX2 static void rows_avx2(const quant_block_type *bt, const uint8_t *row,
 }
 #endif
 
-/* ------------------------------------------------------------ F16 / BF16 */
+/* ------------------------------------------------------------ F32 / F16 / BF16 */
 
-static float halves_scalar(const uint8_t *p, const float *x, int n, bool bf16)
+/* Rows of floats: TYPE is GGML_TYPE_F32, F16 or BF16 (a constant in the
+ * vector loops after inlining). */
+static size_t float_bytes(int type)
+{
+    return type == GGML_TYPE_F32 ? 4 : 2;
+}
+
+static float floats_scalar(const uint8_t *p, const float *x, int n, int type)
 {
     float s = 0;
     for (int i = 0; i < n; i++) {
         uint16_t h;
-        memcpy(&h, p + 2 * i, 2);
-        s += (bf16 ? quant_bf16_to_f32(h) : quant_half(h)) * x[i];
+        float f;
+        if (type == GGML_TYPE_F32) {
+            memcpy(&f, p + 4 * i, 4);
+        } else {
+            memcpy(&h, p + 2 * i, 2);
+            f = type == GGML_TYPE_BF16 ? quant_bf16_to_f32(h) : quant_half(h);
+        }
+        s += f * x[i];
     }
     return s;
 }
 
 #ifdef QUANT_SUM_X86
-/* NR rows RB bytes apart (NR a constant after inlining), sharing the loads
- * of X; each row adds up as it does alone. */
-QUANT_AVX512 INLINE void halves_n_avx512(const uint8_t *p, size_t rb, int nr, const float *x, int n,
-                                         bool bf16, float *out)
+/* Elements I .. I + 16 of the row at P as floats. */
+QUANT_AVX512 INLINE __m512 floats16(const uint8_t *p, int i, int type)
+{
+    if (type == GGML_TYPE_F32)
+        return _mm512_loadu_ps(p + 4 * (size_t)i);
+    __m256i h = _mm256_loadu_si256((const __m256i *)(p + 2 * (size_t)i));
+    return type == GGML_TYPE_BF16
+               ? _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16))
+               : _mm512_cvtph_ps(h);
+}
+
+/* NR rows RB bytes apart (NR and TYPE constants after inlining), sharing the
+ * loads of X; each row adds up as it does alone. */
+QUANT_AVX512 INLINE void floats_n_avx512(const uint8_t *p, size_t rb, int nr, const float *x,
+                                         int n, int type, float *out)
 {
     __m512 acc[FUSED_ROWS];
 #pragma GCC unroll 4
@@ -833,49 +857,57 @@ QUANT_AVX512 INLINE void halves_n_avx512(const uint8_t *p, size_t rb, int nr, co
     for (; i + 16 <= n; i += 16) {
         __m512 xv = _mm512_loadu_ps(x + i);
 #pragma GCC unroll 4
-        for (int r = 0; r < nr; r++) {
-            __m256i h = _mm256_loadu_si256((const __m256i *)(p + r * rb + 2 * i));
-            __m512 f = bf16 ? _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16))
-                            : _mm512_cvtph_ps(h);
-            acc[r] = _mm512_fmadd_ps(f, xv, acc[r]);
-        }
+        for (int r = 0; r < nr; r++)
+            acc[r] = _mm512_fmadd_ps(floats16(p + r * rb, i, type), xv, acc[r]);
     }
 #pragma GCC unroll 4
     for (int r = 0; r < nr; r++)
         out[r] = _mm512_reduce_add_ps(acc[r]) +
-                 halves_scalar(p + r * rb + 2 * i, x + i, n - i, bf16);
+                 floats_scalar(p + r * rb + float_bytes(type) * (size_t)i, x + i, n - i, type);
 }
 
-QUANT_AVX512 static float halves_avx512(const uint8_t *p, const float *x, int n, bool bf16)
+/* NR (1 or FUSED_ROWS) rows, with NR and TYPE made constants. */
+QUANT_AVX512 INLINE void floats_rows_avx512(const uint8_t *p, size_t rb, int nr, const float *x,
+                                            int n, int type, float *out)
+{
+    if (type == GGML_TYPE_F32)
+        floats_n_avx512(p, rb, nr, x, n, GGML_TYPE_F32, out);
+    else if (type == GGML_TYPE_BF16)
+        floats_n_avx512(p, rb, nr, x, n, GGML_TYPE_BF16, out);
+    else
+        floats_n_avx512(p, rb, nr, x, n, GGML_TYPE_F16, out);
+}
+
+QUANT_AVX512 static float floats_avx512(const uint8_t *p, const float *x, int n, int type)
 {
     float out;
-    if (bf16)
-        halves_n_avx512(p, 0, 1, x, n, true, &out);
-    else
-        halves_n_avx512(p, 0, 1, x, n, false, &out);
+    floats_rows_avx512(p, 0, 1, x, n, type, &out);
     return out;
 }
 
-QUANT_AVX512 static void halves4_avx512(const uint8_t *p, size_t rb, const float *x, int n,
-                                        bool bf16, float *out)
+QUANT_AVX512 static void floats4_avx512(const uint8_t *p, size_t rb, const float *x, int n,
+                                        int type, float *out)
 {
-    if (bf16)
-        halves_n_avx512(p, rb, FUSED_ROWS, x, n, true, out);
-    else
-        halves_n_avx512(p, rb, FUSED_ROWS, x, n, false, out);
+    floats_rows_avx512(p, rb, FUSED_ROWS, x, n, type, out);
 }
 
-QUANT_AVX2 static float halves_avx2(const uint8_t *p, const float *x, int n, bool bf16)
+QUANT_AVX2 static float floats_avx2(const uint8_t *p, const float *x, int n, int type)
 {
     __m256 acc = _mm256_setzero_ps();
     int i = 0;
     for (; i + 8 <= n; i += 8) {
-        __m128i h = _mm_loadu_si128((const __m128i *)(p + 2 * i));
-        __m256 f = bf16 ? _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16))
-                        : _mm256_cvtph_ps(h);
+        __m256 f;
+        if (type == GGML_TYPE_F32) {
+            f = _mm256_loadu_ps((const float *)(const void *)(p + 4 * (size_t)i));
+        } else {
+            __m128i h = _mm_loadu_si128((const __m128i *)(p + 2 * (size_t)i));
+            f = type == GGML_TYPE_BF16
+                    ? _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16))
+                    : _mm256_cvtph_ps(h);
+        }
         acc = _mm256_fmadd_ps(f, _mm256_loadu_ps(x + i), acc);
     }
-    float lanes[8], s = halves_scalar(p + 2 * i, x + i, n - i, bf16);
+    float lanes[8], s = floats_scalar(p + float_bytes(type) * (size_t)i, x + i, n - i, type);
     _mm256_storeu_ps(lanes, acc);
     for (int l = 0; l < 8; l++)
         s += lanes[l];
@@ -891,9 +923,9 @@ typedef struct {
     float (*dot)(const quant_block_type *bt, const uint8_t *row, const quant_act *a);
     void (*tiles)(const quant_block_type *bt, const uint8_t *row, size_t row_bytes, int rows,
                   const quant_act *a, float *y, size_t ldy);
-    float (*halves)(const uint8_t *row, const float *x, int n, bool bf16);
+    float (*floats)(const uint8_t *row, const float *x, int n, int type);
     /* FUSED_ROWS rows at once, each the same bits as alone; NULL: none */
-    void (*halves4)(const uint8_t *row, size_t row_bytes, const float *x, int n, bool bf16,
+    void (*floats4)(const uint8_t *row, size_t row_bytes, const float *x, int n, int type,
                     float *out);
     bool fused;             /* one-row block products take FUSED_ROWS rows at once */
     void (*quantize)(const quant_act *a, int t);
@@ -952,13 +984,13 @@ static bool have_amx(void)
 
 static const path paths[] = {
 #ifdef QUANT_SUM_X86
-    {"amx", have_amx, dot_avx512, rows_avx512, halves_avx512, halves4_avx512, true,
+    {"amx", have_amx, dot_avx512, rows_avx512, floats_avx512, floats4_avx512, true,
      quantize_avx512, rows_amx},
-    {"avx512vnni", have_avx512, dot_avx512, rows_avx512, halves_avx512, halves4_avx512, true,
+    {"avx512vnni", have_avx512, dot_avx512, rows_avx512, floats_avx512, floats4_avx512, true,
      quantize_avx512, NULL},
-    {"avx2", have_avx2, dot_avx2, rows_avx2, halves_avx2, NULL, false, quantize_avx2, NULL},
+    {"avx2", have_avx2, dot_avx2, rows_avx2, floats_avx2, NULL, false, quantize_avx2, NULL},
 #endif
-    {"scalar", always, dot_scalar, rows_scalar, halves_scalar, NULL, false, quantize_scalar,
+    {"scalar", always, dot_scalar, rows_scalar, floats_scalar, NULL, false, quantize_scalar,
      NULL},
 };
 enum { N_PATHS = sizeof paths / sizeof paths[0] };
@@ -997,7 +1029,8 @@ bool quant_dot_use(const char *name)
 
 bool quant_dot_supported(int type)
 {
-    return type == GGML_TYPE_F16 || type == GGML_TYPE_BF16 || quant_block_of(type);
+    return type == GGML_TYPE_F32 || type == GGML_TYPE_F16 || type == GGML_TYPE_BF16 ||
+           quant_block_of(type);
 }
 
 bool quant_dot_blocks(int type)
@@ -1063,19 +1096,19 @@ void quant_act_init(quant_act *a, void *buf, const float *x, int n, int k)
 
 /* ------------------------------------------------------------ products */
 
-/* F16/BF16 rows from ROW (at most N of them) against every row of A;
+/* F32/F16/BF16 rows from ROW (at most N of them) against every row of A;
  * returns how many. */
-static int halves_rows(const path *p, bool bf16, const uint8_t *row, size_t row_bytes, int n,
-                       const quant_act *a, float *y, size_t ldy)
+static int float_rows(const path *p, int type, const uint8_t *row, size_t row_bytes, int n,
+                      const quant_act *a, float *y, size_t ldy)
 {
-    int nr = p->halves4 && n >= FUSED_ROWS ? FUSED_ROWS : 1;
+    int nr = p->floats4 && n >= FUSED_ROWS ? FUSED_ROWS : 1;
     for (int t = 0; t < a->n; t++) {
         const float *x = a->x + (size_t)t * a->k;
         float *yt = y + (size_t)t * ldy;
         if (nr == FUSED_ROWS)
-            p->halves4(row, row_bytes, x, a->k, bf16, yt);
+            p->floats4(row, row_bytes, x, a->k, type, yt);
         else
-            *yt = p->halves(row, x, a->k, bf16);
+            *yt = p->floats(row, x, a->k, type);
     }
     return nr;
 }
@@ -1097,11 +1130,11 @@ void quant_dot_rows(int type, const void *w, size_t row_bytes, int r0, int r1,
     const path *p = current();
     const quant_block_type *bt = quant_block_of(type);
     const uint8_t *base = w;
-    bool halves = type == GGML_TYPE_F16 || type == GGML_TYPE_BF16;
+    bool floats = !bt;
     for (int r = r0; r < r1;) {
         const uint8_t *row = base + (size_t)r * row_bytes;
-        if (halves) {
-            r += halves_rows(p, type == GGML_TYPE_BF16, row, row_bytes, r1 - r, a, y + r, ldy);
+        if (floats) {
+            r += float_rows(p, type, row, row_bytes, r1 - r, a, y + r, ldy);
         } else if (a->n == 1) {
             r += block_rows(p, bt, row, row_bytes, r1 - r, a, y + r);
         } else if (p->wide && r1 - r >= AMX_ROWS && p->wide(type, row, row_bytes, a, y + r, ldy)) {

@@ -10,8 +10,9 @@
  * and an activation row is the same bits however many rows are multiplied
  * together, wherever the row sits in a tile and whichever path runs; it
  * equals the float dot of the dequantized weights with the dequantized
- * activations up to float rounding. F16 and BF16 weights are read against
- * the float activations. */
+ * activations up to float rounding. F32, F16 and BF16 weights are read
+ * against the float activations (only A->x, A->n and A->k, which a caller
+ * may fill without quantizing). */
 #ifndef LATHE_QUANT_DOT_H
 #define LATHE_QUANT_DOT_H
 
@@ -49,7 +50,7 @@ static inline size_t quant_act_tile_ds(const quant_act *a, int c, int k0)
 }
 
 /* True for the weight types quant_dot_rows multiplies: every type
- * quant_can_dequantize() reads except F32. */
+ * quant_can_dequantize() reads. */
 bool quant_dot_supported(int type);
 /* True when inference should multiply TYPE in its blocks here, one row
  * (decode) and several (prefill) alike: a block type, on a CPU where the

@@ -34,10 +34,16 @@ static float uniform(void)
 }
 
 static const int types[] = {
-    GGML_TYPE_F16,  GGML_TYPE_BF16, GGML_TYPE_Q4_0, GGML_TYPE_Q4_1, GGML_TYPE_Q5_0,
-    GGML_TYPE_Q5_1, GGML_TYPE_Q8_0, GGML_TYPE_Q2_K, GGML_TYPE_Q3_K, GGML_TYPE_Q4_K,
-    GGML_TYPE_Q5_K, GGML_TYPE_Q6_K, GGML_TYPE_IQ4_NL, GGML_TYPE_IQ4_XS,
+    GGML_TYPE_F32,  GGML_TYPE_F16,  GGML_TYPE_BF16,   GGML_TYPE_Q4_0,   GGML_TYPE_Q4_1,
+    GGML_TYPE_Q5_0, GGML_TYPE_Q5_1, GGML_TYPE_Q8_0,   GGML_TYPE_Q2_K,   GGML_TYPE_Q3_K,
+    GGML_TYPE_Q4_K, GGML_TYPE_Q5_K, GGML_TYPE_Q6_K,   GGML_TYPE_IQ4_NL, GGML_TYPE_IQ4_XS,
 };
+
+/* Rows of floats, which the kernels read against the float activations. */
+static bool is_float(int type)
+{
+    return type == GGML_TYPE_F32 || type == GGML_TYPE_F16 || type == GGML_TYPE_BF16;
+}
 
 /* ROWS rows of TYPE: quantized floats where lathe has the quantizer, else
  * random blocks whose f16 scales are set to ordinary values. */
@@ -91,7 +97,7 @@ static double reference(int type, const uint8_t *row, const float *xt, int k, do
 {
     float w[K], xq[K];
     assert_int_equal(quant_dequantize_row(type, row, w, k), 0);
-    if (type == GGML_TYPE_F16 || type == GGML_TYPE_BF16)
+    if (is_float(type))
         memcpy(xq, xt, (size_t)k * sizeof *xq);
     else
         dequantized_act(xt, k, xq);
@@ -164,7 +170,7 @@ static void check_type(int type, int k, const char *path, float *scalar_y)
             float *s = scalar_y + (size_t)t * ROWS + r;
             if (!strcmp(path, "scalar"))
                 *s = got;
-            else if (type != GGML_TYPE_F16 && type != GGML_TYPE_BF16)
+            else if (!is_float(type))
                 assert_same_bits(*s, got, "the scalar path", path, type, r, t);
             else if (fabsf(got - *s) > 1e-5 * mag)
                 fail_msg("%s %s row %d token %d: %g, scalar path %g", path,
@@ -200,7 +206,7 @@ static void test_every_type_every_path(void **state)
     }
     assert_true(quant_dot_use(names[0]));
     free(scalar_y);
-    assert_false(quant_dot_supported(GGML_TYPE_F32));
+    assert_true(quant_dot_supported(GGML_TYPE_F32));
     assert_false(quant_dot_supported(GGML_TYPE_IQ2_XXS));
     assert_false(quant_dot_use("no-such-path"));
 }
