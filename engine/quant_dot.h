@@ -2,10 +2,10 @@
  * llama.cpp computes them: the activation rows are quantized once per product
  * (int8 with one f32 scale per 32 elements, Q8_0-style, and per-16 sums), each
  * weight block is unpacked to unsigned codes with a float scale and offset per
- * 16 elements, and the products run as integer dot products (AVX-512 VNNI,
- * AVX2, or portable C, picked at run time from the CPU), scaled per block.
- * Decode (one row) multiplies row by row; prefill (several rows) multiplies
- * tiles of 16 activation rows per instruction. Every path and shape rounds
+ * 16 elements, and the products run as integer dot products (AMX tiles for
+ * prefill and AVX-512 VNNI, AVX2, or portable C, picked at run time from the
+ * CPU), scaled per block. Decode (one row) multiplies row by row; prefill
+ * (several rows) multiplies tiles of 16 activation rows per instruction. Every path and shape rounds
  * and adds in one fixed order (quant_sum.h), so the result for a weight row
  * and an activation row is the same bits however many rows are multiplied
  * together, wherever the row sits in a tile and whichever path runs; it
@@ -73,8 +73,8 @@ void quant_act_row(const quant_act *a, int t);
 void quant_dot_rows(int type, const void *w, size_t row_bytes, int r0, int r1,
                     const quant_act *a, float *y, size_t ldy);
 
-/* The kernel paths this build and CPU can run, best first ("avx512vnni",
- * "avx2", "scalar"); quant_dot_use picks one by name for tests and benches
+/* The kernel paths this build and CPU can run, best first ("amx",
+ * "avx512vnni", "avx2", "scalar"); quant_dot_use picks one by name for tests and benches
  * (false when unavailable). */
 int quant_dot_paths(const char **names, int max);
 bool quant_dot_use(const char *name);
