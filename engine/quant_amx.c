@@ -42,10 +42,15 @@ typedef struct {
     uint8_t rows[16];
 } tile_config;
 
-static const _Alignas(64) tile_config config = {
-    .palette = 1,
-    .colsb = {4 * TILE, 16, 4 * TILE, 4 * TILE},
-    .rows = {AMX_ROWS, AMX_ROWS, 4, AMX_ROWS}};
+/* configs[w16 - 1]: steps of 16 codes, or of 32 (quant_sum.h's two orders) */
+static const _Alignas(64) tile_config configs[2] = {
+    {.palette = 1,
+     .colsb = {4 * TILE, 16, 4 * TILE, 4 * TILE},
+     .rows = {AMX_ROWS, AMX_ROWS, 4, AMX_ROWS}},
+    {.palette = 1,
+     .colsb = {4 * TILE, 32, 4 * TILE, 4 * TILE},
+     .rows = {AMX_ROWS, AMX_ROWS, 8, AMX_ROWS}},
+};
 
 static bool probe(void)
 {
@@ -76,58 +81,71 @@ bool quant_amx_available(void)
 
 /* Multiplies block B's codes of the rows (U + 16 b, US apart) with block b
  * of activation tile C into tile T (0 or 3). */
-#define AMX_DOT(T, u, us, a, c, b)                                            \
+/* Multiplies step S's codes of the rows (W16 16-element blocks at U + 16
+ * W16 s, US apart) with the same codes of activation tile C into tile T (0
+ * or 3). */
+#define AMX_DOT(T, u, us, w16, a, c, s)                                       \
     do {                                                                      \
         _tile_zero(T);                                                        \
-        _tile_loadd(1, (u) + (size_t)(b) * 16, (long)(us));                   \
-        _tile_loadd(2, quant_act_tile_q(a, c, 16 * (b)), 4 * TILE);           \
+        _tile_loadd(1, (u) + (size_t)(s) * 16 * (w16), (long)(us));           \
+        _tile_loadd(2, quant_act_tile_q(a, c, 16 * (w16) * (s)), 4 * TILE);   \
         _tile_dpbusd(T, 1, 2);                                                \
     } while (0)
 
-/* Block B's step of the rows' accumulators ACC from its SUMS, with the
- * block's scales W->d16 and offsets W->m16. */
-QUANT_AMX static inline void block_step(const amx_rows *w, const quant_act *a, int c, int b,
-                                        const int32_t (*sums)[TILE], v16f (*acc)[LANES])
+/* Step S's step of the rows' accumulators ACC from its SUMS, with its
+ * scales W->d16 and offsets W->m16 and, for 32-element blocks, the code
+ * offset taken out of the integers. */
+QUANT_AMX static inline void row_step(const amx_rows *w, const quant_act *a, int c, int st,
+                                      const int32_t (*sums)[TILE], v16f (*acc)[LANES])
 {
+    int b = st * w->w16, lanes = LANES / w->w16, j = st % lanes;
     size_t ds = quant_act_tile_ds(a, c, 16 * b);
     __m512 dx = _mm512_loadu_ps(a->d + ds), sx = _mm512_loadu_ps(a->s + ds);
-    int p = b % LANES;
+    __m512i start = _mm512_setzero_si512();
+    if (w->w16 == 2) {
+        __m512i qs = _mm512_add_epi32(_mm512_loadu_si512(a->sum + ds),
+                                      _mm512_loadu_si512(a->sum + ds + TILE));
+        start = _mm512_mullo_epi32(qs, _mm512_set1_epi32(-w->off));
+        sx = _mm512_mul_ps(dx, _mm512_cvtepi32_ps(qs));
+    }
     for (int r = 0; r < AMX_ROWS; r++) {
         size_t at = (size_t)r * w->ss + (size_t)b;
-        __m512 prev = b < LANES ? _mm512_setzero_ps() : (__m512)acc[r][p];
+        __m512 prev = st < lanes ? _mm512_setzero_ps() : (__m512)acc[r][j];
         __m512 inner = _mm512_fmadd_ps(_mm512_set1_ps(w->m16[at]), sx, prev);
         __m512 s = _mm512_mul_ps(_mm512_set1_ps(w->d16[at]), dx);
-        __m512 i = _mm512_cvtepi32_ps(_mm512_load_si512(sums[r]));
-        acc[r][p] = (v16f)_mm512_fmadd_ps(i, s, inner);
+        __m512i i = _mm512_add_epi32(_mm512_load_si512(sums[r]), start);
+        acc[r][j] = (v16f)_mm512_fmadd_ps(_mm512_cvtepi32_ps(i), s, inner);
     }
 }
 
-/* Tile C of A against the rows: their results for its rows. The blocks go
- * through a pipeline of two tiles and two buffers, so that no step waits
- * for the tile unit: block b is multiplied while block b - 1's sums are
- * stored and block b - 2's stepped. */
+/* Tile C of A against the rows: their results for its rows. The steps go
+ * through a pipeline of two tiles and two buffers, so that none waits for
+ * the tile unit: step s is multiplied while step s - 1's sums are stored
+ * and step s - 2's added up. */
 QUANT_AMX static void tile_rows(const amx_rows *w, const quant_act *a, int c, float *y,
                                 size_t ldy)
 {
     v16f acc[AMX_ROWS][LANES];
     _Alignas(64) int32_t sums[2][AMX_ROWS][TILE];
-    int blocks = a->k / 16;
-    for (int b = 0; b < blocks + 2; b++) {
-        if (b < blocks && b % 2)
-            AMX_DOT(3, w->u, w->us, a, c, b);
-        else if (b < blocks)
-            AMX_DOT(0, w->u, w->us, a, c, b);
-        if (b >= 1 && b <= blocks && b % 2)
+    int steps = a->k / 16 / w->w16;
+    for (int s = 0; s < steps + 2; s++) {
+        if (s < steps && s % 2)
+            AMX_DOT(3, w->u, w->us, w->w16, a, c, s);
+        else if (s < steps)
+            AMX_DOT(0, w->u, w->us, w->w16, a, c, s);
+        if (s >= 1 && s <= steps && s % 2)
             _tile_stored(0, sums[0], 4 * TILE);
-        else if (b >= 1 && b <= blocks)
+        else if (s >= 1 && s <= steps)
             _tile_stored(3, sums[1], 4 * TILE);
-        if (b >= 2)
-            block_step(w, a, c, b - 2, sums[b % 2], acc);
+        if (s >= 2)
+            row_step(w, a, c, s - 2, sums[s % 2], acc);
     }
-    /* a row shorter than a chunk leaves lanes that no step reached */
+    /* lanes no step reached: past a row shorter than a chunk, and 8-15 of
+     * the 32-element order */
+    int used = steps < LANES / w->w16 ? steps : LANES / w->w16;
     for (int r = 0; r < AMX_ROWS; r++)
-        for (int p = blocks; p < LANES; p++)
-            acc[r][p] = (v16f){0};
+        for (int j = used; j < LANES; j++)
+            acc[r][j] = (v16f){0};
     for (int r = 0; r < AMX_ROWS; r++) {
         v16f sum = QUANT_SUM_TREE(acc[r]);
         for (int t = c * TILE; t < a->n && t < (c + 1) * TILE; t++)
@@ -137,7 +155,7 @@ QUANT_AMX static void tile_rows(const amx_rows *w, const quant_act *a, int c, fl
 
 QUANT_AMX void quant_amx_rows(const amx_rows *w, const quant_act *a, float *y, size_t ldy)
 {
-    _tile_loadconfig(&config);
+    _tile_loadconfig(&configs[w->w16 - 1]);
     for (int c = 0; c < (a->n + TILE - 1) / TILE; c++)
         tile_rows(w, a, c, y, ldy);
     /* back to the initial state, which a context switch need not save */

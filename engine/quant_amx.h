@@ -18,11 +18,14 @@
 enum { AMX_ROWS = 16 };
 
 /* AMX_ROWS weight rows of K elements, unpacked: row r's codes at u + r * us,
- * the scale and offset of its 16-element block b at d16 and m16 [r * ss + b]. */
+ * the scale and offset of its 16-element block b at d16 and m16 [r * ss + b];
+ * w16 16-element blocks per step of quant_sum.h's order (1, or 2 for the
+ * 32-element types, whose code offset off is taken out in integers). */
 typedef struct {
     const uint8_t *u;
     const float *d16, *m16;
     size_t us, ss;
+    int w16, off;
 } amx_rows;
 
 /* True when the CPU has AMX-INT8 and AVX-512 VNNI and the kernel lets this

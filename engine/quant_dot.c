@@ -3,12 +3,14 @@
  * Every block type can be unpacked, into an L1 buffer, to unsigned 8-bit
  * codes u with a float scale d and offset m per 16 elements (w = d * u + m:
  * Q8_0 and the IQ4 codebook values are shifted by 128, 4-bit types keep
- * their nibbles, ...). Against activations x ~ dx * q (q int8, dx per 32,
- * sx = dx * sum(q) per 16) a dot product is then the sum over 16-blocks i
- * of d_i dx_i (u . q)_i + m_i sx_i, the integer part being one VNNI
- * instruction per 64 codes (vpdpbusd: u8 times s8, summed by 4). How the
- * block terms are rounded and added is fixed by quant_sum.h for every path
- * and shape, so one row's result never depends on which kernel computed it.
+ * their nibbles, ...; the 32-element types keep their code offset apart,
+ * w = d * (u - off) + m). Against activations x ~ dx * q (q int8, dx per
+ * 32, sx = dx * sum(q) per 16) a dot product is then the sum over blocks i
+ * of d_i dx_i (u . q - off sum(q))_i + m_i sx_i, the integer part being one
+ * VNNI instruction per 64 codes (vpdpbusd: u8 times s8, summed by 4). How
+ * the block terms are rounded and added is fixed by quant_sum.h for every
+ * path and shape (per 16 elements, or per 32 for the 32-element types), so
+ * one row's result never depends on which kernel computed it.
  * Unpacking and the block sums are plain C shared by all the paths and
  * compiled for each path's instruction set (inlined into the
  * target-attributed loops); activation quantization has a vector version
@@ -79,19 +81,43 @@ INLINE void iq4_codes(const uint8_t *restrict qs, uint8_t *restrict u)
     }
 }
 
+/* The code offset of a 32-element TYPE: its values are d * (code - off)
+ * (+ min); quant_sum.h's 32-element order takes it out in integers. */
+static int code_offset(int type)
+{
+    switch (type) {
+    case GGML_TYPE_Q4_0: return 8;
+    case GGML_TYPE_Q5_0: return 16;
+    case GGML_TYPE_Q8_0:
+    case GGML_TYPE_IQ4_NL: return 128;
+    default: return 0;
+    }
+}
+
+/* How a type steps its accumulators (quant_sum.h): W16 16-element blocks
+ * at a time (2 for the 32-element types), with the code offset OFF taken
+ * out of each step's integer. */
+typedef struct {
+    int w16, off;
+} step_mode;
+
+static step_mode mode_of(const quant_block_type *bt)
+{
+    return bt->elems == 32 ? (step_mode){2, code_offset(bt->type)} : (step_mode){1, 0};
+}
+
 /* NB 32-element blocks of TYPE from B. Codes block by block with the type
- * chosen once, then the scales: each value is d * (code - off) (+ min).
- * (Gathering the f16 scales into an array for one vector conversion made
- * the vector load wait for eight 2-byte stores it could not forward.) */
+ * chosen once, then each block's scale d and min (0 without): the code
+ * offset stays out (code_offset). (Gathering the f16 scales into an array
+ * for one vector conversion made the vector load wait for eight 2-byte
+ * stores it could not forward.) */
 INLINE void unpack32(int type, const uint8_t *restrict b, int nb, int bytes,
                      uint8_t *restrict u, float *restrict d16, float *restrict m16)
 {
-    float off = 0;
     switch (type) {
     case GGML_TYPE_Q4_0:
         for (int i = 0; i < nb; i++)
             nibbles(b + i * bytes + 2, u + 32 * i);
-        off = 8;
         break;
     case GGML_TYPE_Q4_1:
         for (int i = 0; i < nb; i++)
@@ -100,7 +126,6 @@ INLINE void unpack32(int type, const uint8_t *restrict b, int nb, int bytes,
     case GGML_TYPE_Q5_0:
         for (int i = 0; i < nb; i++)
             fives(b + i * bytes + 2, b + i * bytes + 6, u + 32 * i);
-        off = 16;
         break;
     case GGML_TYPE_Q5_1:
         for (int i = 0; i < nb; i++)
@@ -110,20 +135,16 @@ INLINE void unpack32(int type, const uint8_t *restrict b, int nb, int bytes,
         for (int i = 0; i < nb; i++)
             for (int j = 0; j < 32; j++)
                 u[32 * i + j] = b[i * bytes + 2 + j] ^ 0x80;
-        off = 128;
         break;
     default:    /* IQ4_NL */
         for (int i = 0; i < nb; i++)
             iq4_codes(b + i * bytes + 2, u + 32 * i);
-        off = 128;
         break;
     }
     bool has_min = type == GGML_TYPE_Q4_1 || type == GGML_TYPE_Q5_1;
-    for (int i = 0; i < nb; i++) {
-        float d = quant_load_f16(b + i * bytes);
-        float m = has_min ? quant_load_f16(b + i * bytes + 2) : 0.0f;
-        put_dm(d16 + 2 * i, m16 + 2 * i, d, m - off * d);
-    }
+    for (int i = 0; i < nb; i++)
+        put_dm(d16 + 2 * i, m16 + 2 * i, quant_load_f16(b + i * bytes),
+               has_min ? quant_load_f16(b + i * bytes + 2) : 0.0f);
 }
 
 /* Q2_K and Q3_K: two halves, four 2-bit shifts, 16 codes from q[l] then 16
@@ -410,28 +431,32 @@ QUANT_AVX2 static void quantize_avx2(const quant_act *a, int t)
 /* ------------------------------------------------------------ one row */
 
 /* One activation row as the scalar code reads it: code e at
- * q[(e / 4) * step + e % 4], block p's scale and scaled sum at dx[p * ds]
- * and sx[p * ds]. A lone row has step 4 and ds 1, a tile's row 4 * TILE and
- * TILE. */
+ * q[(e / 4) * step + e % 4], 16-block p's scale, scaled sum and code sum at
+ * dx, sx and sum [p * ds]. A lone row has step 4 and ds 1, a tile's row
+ * 4 * TILE and TILE. */
 typedef struct {
     const int8_t *q;
     const float *dx, *sx;
+    const int32_t *sum;
     size_t step, ds;
 } act_row;
 
-/* A chunk's step (quant_sum.h) of one row's accumulators ACC[p * AS] in
- * scalar code: the first BLOCKS blocks of unpacked codes U with scales D16
- * and offsets M16 against X. */
+/* A chunk's step (quant_sum.h) of one row's accumulators ACC[j * AS] in
+ * scalar code: the first BLOCKS 16-blocks of unpacked codes U with scales
+ * D16 and offsets M16 against X, M.w16 of them per step. */
 static void chunk_scalar(const uint8_t *u, const float *d16, const float *m16, int blocks,
-                         act_row x, float *acc, size_t as)
+                         step_mode m, act_row x, float *acc, size_t as)
 {
-    for (int p = 0; p < blocks; p++) {
-        int32_t dot = 0;
-        for (int e = 16 * p; e < 16 * p + 16; e++)
+    for (int p = 0; p < blocks; p += m.w16) {
+        int32_t dot = 0, qsum = 0;
+        for (int e = 16 * p; e < 16 * (p + m.w16); e++)
             dot += u[e] * x.q[(size_t)(e / 4) * x.step + (size_t)(e % 4)];
-        float *A = acc + (size_t)p * as;
-        *A = quant_sum_step(*A, dot, d16[p], m16[p], x.dx[(size_t)p * x.ds],
-                            x.sx[(size_t)p * x.ds]);
+        for (int h = p; h < p + m.w16; h++)
+            qsum += x.sum[(size_t)h * x.ds];
+        float dx = x.dx[(size_t)p * x.ds];
+        float sx = m.w16 == 1 ? x.sx[(size_t)p * x.ds] : dx * (float)qsum;
+        float *A = acc + (size_t)(p / m.w16) * as;
+        *A = quant_sum_step(*A, dot - m.off * qsum, d16[p], m16[p], dx, sx);
     }
 }
 
@@ -442,8 +467,9 @@ static float dot_scalar(const quant_block_type *bt, const uint8_t *row, const qu
     for (int k0 = 0; k0 < a->k; k0 += CHUNK) {
         int len = a->k - k0 < CHUNK ? a->k - k0 : CHUNK;
         unpack(bt, row, k0, len, u, d16, m16);
-        chunk_scalar(u, d16, m16, len / 16,
-                     (act_row){a->q + k0, a->d + k0 / 16, a->s + k0 / 16, 4, 1}, acc, 1);
+        chunk_scalar(u, d16, m16, len / 16, mode_of(bt),
+                     (act_row){a->q + k0, a->d + k0 / 16, a->s + k0 / 16, a->sum + k0 / 16, 4, 1},
+                     acc, 1);
     }
     return QUANT_SUM_TREE(acc);
 }
@@ -509,10 +535,44 @@ QUANT_AVX2 INLINE __m256 step_avx2(__m256 acc, __m128i lo, __m128i hi, const flo
                            inner);
 }
 
+/* Lane i of pairwise sums [l0+l1, l2+l3, ..., h6+h7]: the 32-element
+ * blocks' values from their halves' (LO: halves 0-7, HI: 8-15). */
+QUANT_AVX2 INLINE __m256i pairs_avx2(__m256i lo, __m256i hi)
+{
+    return _mm256_permutevar8x32_epi32(_mm256_hadd_epi32(lo, hi),
+                                       _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7));
+}
+
+/* P[0], P[2], ..., P[14]: a 32-element block's value, the same in both of
+ * its halves' slots. */
+QUANT_AVX2 INLINE __m256 evens_avx2(const float *p)
+{
+    __m256 e = _mm256_shuffle_ps(_mm256_loadu_ps(p), _mm256_loadu_ps(p + 8),
+                                 _MM_SHUFFLE(2, 0, 2, 0));
+    return _mm256_permutevar8x32_ps(e, _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7));
+}
+
+/* A chunk's step of the 8 accumulators of the 32-element order: the 16
+ * half-block dots D0-D3 (4 each), scales S and offsets M per half, the
+ * activations' scales DX and code sums SUM per half. */
+QUANT_AVX2 INLINE __m256 step32_avx2(__m256 acc, const __m128i *d, const float *s,
+                                     const float *m, const float *dx, const int32_t *sum,
+                                     int off)
+{
+    __m256i dots = _mm256_set_m128i(_mm_hadd_epi32(d[2], d[3]), _mm_hadd_epi32(d[0], d[1]));
+    __m256i qs = pairs_avx2(_mm256_loadu_si256((const __m256i *)sum),
+                            _mm256_loadu_si256((const __m256i *)(sum + 8)));
+    __m256i i = _mm256_sub_epi32(dots, _mm256_mullo_epi32(qs, _mm256_set1_epi32(off)));
+    __m256 sx = _mm256_mul_ps(evens_avx2(dx), _mm256_cvtepi32_ps(qs));
+    __m256 inner = _mm256_fmadd_ps(evens_avx2(m), sx, acc);
+    return _mm256_fmadd_ps(_mm256_cvtepi32_ps(i), evens_avx2(s), inner);
+}
+
 QUANT_AVX2 static float dot_avx2(const quant_block_type *bt, const uint8_t *row,
                                  const quant_act *a)
 {
     row_seg g;
+    step_mode md = mode_of(bt);
     __m256 lo = _mm256_setzero_ps(), hi = lo;
     for (int k0 = 0; k0 < a->k; k0 += SEG) {
         int chunks = seg_prep(bt, row, k0, a, &g);
@@ -520,10 +580,16 @@ QUANT_AVX2 static float dot_avx2(const quant_block_type *bt, const uint8_t *row,
             const uint8_t *u = g.u + c * CHUNK;
             const int8_t *q = a->q + k0 + c * CHUNK;
             const float *s = g.s16 + c * LANES, *m = g.m16 + c * LANES;
-            const float *sx = a->s + (k0 + c * CHUNK) / 16;
-            lo = step_avx2(lo, dots4_avx2(u, q), dots4_avx2(u + 64, q + 64), s, m, sx);
-            hi = step_avx2(hi, dots4_avx2(u + 128, q + 128), dots4_avx2(u + 192, q + 192),
-                           s + 8, m + 8, sx + 8);
+            size_t at = (size_t)(k0 + c * CHUNK) / 16;
+            __m128i d[4];
+            for (int j = 0; j < 4; j++)
+                d[j] = dots4_avx2(u + 64 * j, q + 64 * j);
+            if (md.w16 == 2) {
+                lo = step32_avx2(lo, d, s, m, a->d + at, a->sum + at, md.off);
+                continue;
+            }
+            lo = step_avx2(lo, d[0], d[1], s, m, a->s + at);
+            hi = step_avx2(hi, d[2], d[3], s + 8, m + 8, a->s + at + 8);
         }
     }
     return quant_sum_tree256(lo, hi);
@@ -543,6 +609,8 @@ QUANT_AVX512 static float dot_avx512(const quant_block_type *bt, const uint8_t *
                                      const quant_act *a)
 {
     float fast;
+    /* the fused kernels take every 32-element type: the loop below steps
+     * the 16-element order only */
     if (quant_fused_rows(bt->type, row, 0, 1, a, &fast))
         return fast;
     row_seg g;
@@ -571,10 +639,11 @@ typedef struct {
     float d16[PAIR][LANES], m16[PAIR][LANES];
     int k0, blocks;         /* blocks: the 16-blocks of the chunk in the row */
     int c0, tiles, rows;    /* tiles c0 .. c0 + tiles of the activations */
+    step_mode mode;
 } tile_chunk;
 
-/* Tile c's accumulators for one weight row: lane t of acc[c][p] is row t's
- * A_p. */
+/* Tile c's accumulators for one weight row: lane t of acc[c][j] is row t's
+ * A_j. */
 typedef v16f tile_acc[LANES];
 
 /* The chunk's step of the accumulators ACC[w][c] of weight row w, tile c;
@@ -597,6 +666,7 @@ INLINE void row_tile_group(tiles_fn tiles, const quant_block_type *bt, const uin
     ch.c0 = c0;
     ch.tiles = left < MAX_TILES ? left : MAX_TILES;
     ch.rows = rows;
+    ch.mode = mode_of(bt);
     for (ch.k0 = 0; ch.k0 < a->k; ch.k0 += CHUNK) {
         int len = a->k - ch.k0 < CHUNK ? a->k - ch.k0 : CHUNK;
         ch.blocks = len / 16;
@@ -641,8 +711,9 @@ static void tiles_scalar(const quant_act *a, const tile_chunk *ch, tile_acc (*ac
             const int8_t *x = quant_act_tile_q(a, ch->c0 + c, ch->k0);
             size_t ds = quant_act_tile_ds(a, ch->c0 + c, ch->k0);
             for (int t = 0; t < TILE; t++)
-                chunk_scalar(ch->u[w], ch->d16[w], ch->m16[w], ch->blocks,
-                             (act_row){x + 4 * t, a->d + ds + t, a->s + ds + t, 4 * TILE, TILE},
+                chunk_scalar(ch->u[w], ch->d16[w], ch->m16[w], ch->blocks, ch->mode,
+                             (act_row){x + 4 * t, a->d + ds + t, a->s + ds + t, a->sum + ds + t,
+                                       4 * TILE, TILE},
                              (float *)acc[w][c] + t, TILE);
         }
 }
@@ -654,25 +725,41 @@ static void rows_scalar(const quant_block_type *bt, const uint8_t *row, size_t r
 }
 
 #ifdef QUANT_SUM_X86
-/* NW weight rows and CT tiles at once (constants after inlining): for each
- * block, four vpdpbusd per weight row and tile, each 4 codes of the weight
- * row (broadcast) against 4 codes of 16 rows; the dots are independent, so
- * their latencies overlap. Tiles lie KP * TILE codes and KP / 16 * TILE
- * scales apart. */
+/* 16-block P's code sums of the CT tiles at SUM (tiles DS apart), W16
+ * halves added, and the step's starting integers: -off times them. */
+QUANT_AVX512 INLINE void tile_sums(const int32_t *sum, size_t ds, int ct, int p, int w16, int off,
+                                   __m512i *qs, __m512i *start)
+{
+#pragma GCC unroll 4
+    for (int c = 0; c < ct; c++) {
+        const int32_t *at = sum + c * ds + (size_t)(TILE * p);
+        qs[c] = _mm512_loadu_si512(at);
+        if (w16 == 2)
+            qs[c] = _mm512_add_epi32(qs[c], _mm512_loadu_si512(at + TILE));
+        start[c] = _mm512_mullo_epi32(qs[c], _mm512_set1_epi32(-off));
+    }
+}
+
+/* NW weight rows and CT tiles at once, W16 16-blocks per step (constants
+ * after inlining): for each step, 4 * W16 vpdpbusd per weight row and tile,
+ * each 4 codes of the weight row (broadcast) against 4 codes of 16 rows;
+ * the dots are independent, so their latencies overlap. Tiles lie KP * TILE
+ * codes and KP / 16 * TILE scales apart. */
 QUANT_AVX512 INLINE void tiles_avx512_n(const quant_act *a, const tile_chunk *ch,
-                                        tile_acc (*acc)[MAX_TILES], int nw, int ct)
+                                        tile_acc (*acc)[MAX_TILES], int nw, int ct, int w16)
 {
     const int8_t *x = quant_act_tile_q(a, ch->c0, ch->k0);
     size_t d0 = quant_act_tile_ds(a, ch->c0, ch->k0);
     const float *dx = a->d + d0, *sx = a->s + d0;
     size_t xs = (size_t)a->kp * TILE, ds = (size_t)(a->kp / 16) * TILE;
-    for (int p = 0; p < ch->blocks; p++) {
-        __m512i I[PAIR][MAX_TILES];
+    for (int p = 0; p < ch->blocks; p += w16) {
+        __m512i I[PAIR][MAX_TILES], qs[MAX_TILES], start[MAX_TILES];
+        tile_sums(a->sum + d0, ds, ct, p, w16, ch->mode.off, qs, start);
 #pragma GCC unroll 8
         for (int i = 0; i < nw * ct; i++)
-            I[i / ct][i % ct] = _mm512_setzero_si512();
-#pragma GCC unroll 4
-        for (int g = 0; g < 4; g++) {
+            I[i / ct][i % ct] = w16 == 2 ? start[i % ct] : _mm512_setzero_si512();
+#pragma GCC unroll 8
+        for (int g = 0; g < 4 * w16; g++) {
             __m512i wc[PAIR];
 #pragma GCC unroll 2
             for (int w = 0; w < nw; w++) {
@@ -691,36 +778,49 @@ QUANT_AVX512 INLINE void tiles_avx512_n(const quant_act *a, const tile_chunk *ch
 #pragma GCC unroll 4
         for (int c = 0; c < ct; c++) {
             size_t at = c * ds + (size_t)(TILE * p);
-            __m512 dxv = _mm512_loadu_ps(dx + at), sxv = _mm512_loadu_ps(sx + at);
+            __m512 dxv = _mm512_loadu_ps(dx + at);
+            __m512 sxv = w16 == 2 ? _mm512_mul_ps(dxv, _mm512_cvtepi32_ps(qs[c]))
+                                  : _mm512_loadu_ps(sx + at);
 #pragma GCC unroll 2
             for (int w = 0; w < nw; w++) {
-                __m512 prev = ch->k0 ? (__m512)acc[w][c][p] : _mm512_setzero_ps();
+                int j = p / w16;
+                __m512 prev = ch->k0 ? (__m512)acc[w][c][j] : _mm512_setzero_ps();
                 __m512 inner = _mm512_fmadd_ps(_mm512_set1_ps(ch->m16[w][p]), sxv, prev);
                 __m512 s = _mm512_mul_ps(_mm512_set1_ps(ch->d16[w][p]), dxv);
-                acc[w][c][p] = (v16f)_mm512_fmadd_ps(_mm512_cvtepi32_ps(I[w][c]), s, inner);
+                acc[w][c][j] = (v16f)_mm512_fmadd_ps(_mm512_cvtepi32_ps(I[w][c]), s, inner);
             }
         }
+    }
+}
+
+/* The shapes, with W16 a constant. */
+QUANT_AVX512 INLINE void tiles_avx512_w(const quant_act *a, const tile_chunk *ch,
+                                        tile_acc (*acc)[MAX_TILES], int w16)
+{
+    switch (ch->tiles * PAIR + ch->rows - 1) {
+    case 2: tiles_avx512_n(a, ch, acc, 1, 1, w16); break;
+    case 3: tiles_avx512_n(a, ch, acc, 2, 1, w16); break;
+    case 4: tiles_avx512_n(a, ch, acc, 1, 2, w16); break;
+    case 5: tiles_avx512_n(a, ch, acc, 2, 2, w16); break;
+    case 6: tiles_avx512_n(a, ch, acc, 1, 3, w16); break;
+    case 7: tiles_avx512_n(a, ch, acc, 2, 3, w16); break;
+    case 8: tiles_avx512_n(a, ch, acc, 1, 4, w16); break;
+    default: tiles_avx512_n(a, ch, acc, 2, 4, w16); break;
     }
 }
 
 QUANT_AVX512 static void tiles_avx512(const quant_act *a, const tile_chunk *ch,
                                       tile_acc (*acc)[MAX_TILES])
 {
-    switch (ch->tiles * PAIR + ch->rows - 1) {
-    case 2: tiles_avx512_n(a, ch, acc, 1, 1); break;
-    case 3: tiles_avx512_n(a, ch, acc, 2, 1); break;
-    case 4: tiles_avx512_n(a, ch, acc, 1, 2); break;
-    case 5: tiles_avx512_n(a, ch, acc, 2, 2); break;
-    case 6: tiles_avx512_n(a, ch, acc, 1, 3); break;
-    case 7: tiles_avx512_n(a, ch, acc, 2, 3); break;
-    case 8: tiles_avx512_n(a, ch, acc, 1, 4); break;
-    default: tiles_avx512_n(a, ch, acc, 2, 4); break;
-    }
+    if (ch->mode.w16 == 2)
+        tiles_avx512_w(a, ch, acc, 2);
+    else
+        tiles_avx512_w(a, ch, acc, 1);
     /* a row shorter than a chunk leaves lanes that no step reached */
     for (int w = 0; ch->k0 == 0 && w < ch->rows; w++)
         for (int c = 0; c < ch->tiles; c++)
-            for (int p = ch->blocks; p < LANES; p++)
-                acc[w][c][p] = (v16f){0};
+            for (int j = ch->blocks / ch->mode.w16; j < LANES; j++)
+                acc[w][c][j] = (v16f){0};
 }
 
 QUANT_AVX512 static void rows_avx512(const quant_block_type *bt, const uint8_t *row,
@@ -747,24 +847,30 @@ QUANT_AVX512 static bool rows_amx(int type, const uint8_t *row, size_t row_bytes
             unpack(bt, row + r * row_bytes, k0, a->k - k0 < CHUNK ? a->k - k0 : CHUNK,
                    buf + r * kp + (size_t)k0, d16 + r * blocks + (size_t)k0 / 16,
                    m16 + r * blocks + (size_t)k0 / 16);
-    quant_amx_rows(&(amx_rows){buf, d16, m16, kp, blocks}, a, y, ldy);
+    step_mode md = mode_of(bt);
+    quant_amx_rows(&(amx_rows){buf, d16, m16, kp, blocks, md.w16, md.off}, a, y, ldy);
     free(buf);
     return true;
 }
 
-/* Without VNNI, per weight row, tile and block, rows 0-7 and 8-15 in two
- * registers. The codes become signed, w = u - 128, so that vpmaddubsw (|w|
- * times q with w's sign, pairs summed to 16 bits) cannot saturate:
- * 2 * 128 * 127 < 2^15. The dot is then w . q + 128 * sum(q), exactly, from
- * the activations' code sums. */
+/* Without VNNI, per weight row, tile and step (M.w16 16-blocks), rows 0-7
+ * and 8-15 in two registers. The codes become signed, w = u - 128, so that
+ * vpmaddubsw (|w| times q with w's sign, pairs summed to 16 bits) cannot
+ * saturate: 2 * 128 * 127 < 2^15. The step's integer is then
+ * w . q + (128 - off) * sum(q), exactly, from the activations' code sums. */
 QUANT_AVX2 INLINE void block_avx2(const quant_act *a, const uint8_t *u, float d16, float m16,
-                                  const int8_t *x, size_t ds, float *acc)
+                                  step_mode md, const int8_t *x, size_t ds, float *acc)
 {
     const __m256i ones = _mm256_set1_epi16(1), flip = _mm256_set1_epi8(-128);
-    __m256i I[2];
-    for (int h = 0; h < 2; h++)
-        I[h] = _mm256_slli_epi32(_mm256_loadu_si256((const __m256i *)(a->sum + ds + 8 * h)), 7);
-    for (int g = 0; g < 4; g++) {
+    __m256i I[2], qs[2];
+    for (int h = 0; h < 2; h++) {
+        qs[h] = _mm256_loadu_si256((const __m256i *)(a->sum + ds + 8 * h));
+        if (md.w16 == 2)
+            qs[h] = _mm256_add_epi32(
+                qs[h], _mm256_loadu_si256((const __m256i *)(a->sum + ds + TILE + 8 * h)));
+        I[h] = _mm256_mullo_epi32(qs[h], _mm256_set1_epi32(128 - md.off));
+    }
+    for (int g = 0; g < 4 * md.w16; g++) {
         int32_t v;
         memcpy(&v, u + 4 * g, 4);
         __m256i w = _mm256_xor_si256(_mm256_set1_epi32(v), flip), aw = _mm256_abs_epi8(w);
@@ -776,9 +882,11 @@ QUANT_AVX2 INLINE void block_avx2(const quant_act *a, const uint8_t *u, float d1
     }
     __m256 d = _mm256_set1_ps(d16), m = _mm256_set1_ps(m16);
     for (int h = 0; h < 2; h++) {
-        __m256 inner = _mm256_fmadd_ps(m, _mm256_loadu_ps(a->s + ds + 8 * h),
-                                       _mm256_loadu_ps(acc + 8 * h));
-        __m256 s = _mm256_mul_ps(d, _mm256_loadu_ps(a->d + ds + 8 * h));
+        __m256 dx = _mm256_loadu_ps(a->d + ds + 8 * h);
+        __m256 sx = md.w16 == 2 ? _mm256_mul_ps(dx, _mm256_cvtepi32_ps(qs[h]))
+                                : _mm256_loadu_ps(a->s + ds + 8 * h);
+        __m256 inner = _mm256_fmadd_ps(m, sx, _mm256_loadu_ps(acc + 8 * h));
+        __m256 s = _mm256_mul_ps(d, dx);
         _mm256_storeu_ps(acc + 8 * h, _mm256_fmadd_ps(_mm256_cvtepi32_ps(I[h]), s, inner));
     }
 }
@@ -791,10 +899,10 @@ QUANT_AVX2 static void tiles_avx2(const quant_act *a, const tile_chunk *ch,
             const int8_t *x = quant_act_tile_q(a, ch->c0 + c, ch->k0);
             size_t ds = quant_act_tile_ds(a, ch->c0 + c, ch->k0);
             acc_start(ch, acc, w, c);
-            for (int p = 0; p < ch->blocks; p++)
-                block_avx2(a, ch->u[w] + 16 * p, ch->d16[w][p], ch->m16[w][p],
+            for (int p = 0; p < ch->blocks; p += ch->mode.w16)
+                block_avx2(a, ch->u[w] + 16 * p, ch->d16[w][p], ch->m16[w][p], ch->mode,
                            x + (size_t)p * 16 * TILE, ds + (size_t)(TILE * p),
-                           (float *)&acc[w][c][p]);
+                           (float *)&acc[w][c][p / ch->mode.w16]);
         }
 }
 

@@ -2,10 +2,11 @@
  * 256-element chunk as four pieces of 64 weights straight from their blocks
  * into unsigned byte codes (nibbles masked and shifted, Q8_0 shifted by 128),
  * multiplies each piece with the int8 activations in one vpdpbusd, folds the
- * pieces into the chunk's 16 block dots and steps the row's accumulators as
- * quant_sum.h fixes: scales and offsets (the code offsets 8, 32, 128 and the
- * K-quant mins) are formed exactly as quant_dot.c's unpacking forms them, so
- * these kernels give the same bits as every other path. */
+ * pieces into the chunk's block dots (16 of 16 elements, or 8 of 32 for the
+ * 32-element types) and steps the row's accumulators as quant_sum.h fixes:
+ * scales and offsets (the code offsets and the K-quant mins) are formed
+ * exactly as quant_dot.c's unpacking forms them, so these kernels give the
+ * same bits as every other path. */
 #include "config.h"
 
 #include <string.h>
@@ -84,20 +85,20 @@ QUANT_AVX512 QUANT_INLINE __m512i dot64(__m512i w, const int8_t *x)
 }
 
 /* The 32-element formats: block bytes, where the codes (and Q5's fifth
- * bits, and Q4_1/Q5_1's min) sit, and the code offset OFF of the values
- * d * (code - OFF) (+ min). */
+ * bits, and Q4_1/Q5_1's min) sit, and the code offset 1 << SHIFT of the
+ * values d * (code - offset) (SHIFT -1: none, the values are d * code + min). */
 typedef struct {
     int bytes, qs, qh, min;     /* qh, min: -1 when absent */
-    float off;
+    int shift;
     bool whole_bytes, iq4;      /* Q8_0's bytes; IQ4_NL's codebook */
 } legacy_fmt;
 
-static const legacy_fmt q8_0_fmt = {34, 2, -1, -1, 128, true, false};
-static const legacy_fmt q4_0_fmt = {18, 2, -1, -1, 8, false, false};
-static const legacy_fmt q4_1_fmt = {20, 4, -1, 2, 0, false, false};
-static const legacy_fmt q5_0_fmt = {22, 6, 2, -1, 16, false, false};
-static const legacy_fmt q5_1_fmt = {24, 8, 4, 2, 0, false, false};
-static const legacy_fmt iq4_nl_fmt = {18, 2, -1, -1, 128, false, true};
+static const legacy_fmt q8_0_fmt = {34, 2, -1, -1, 7, true, false};
+static const legacy_fmt q4_0_fmt = {18, 2, -1, -1, 3, false, false};
+static const legacy_fmt q4_1_fmt = {20, 4, -1, 2, -1, false, false};
+static const legacy_fmt q5_0_fmt = {22, 6, 2, -1, 4, false, false};
+static const legacy_fmt q5_1_fmt = {24, 8, 4, 2, -1, false, false};
+static const legacy_fmt iq4_nl_fmt = {18, 2, -1, -1, 7, false, true};
 
 /* Codes of blocks PA and PB (PB NULL: none) as 64 unsigned bytes. */
 QUANT_AVX512 QUANT_INLINE __m512i legacy_codes(const uint8_t *pa, const uint8_t *pb, legacy_fmt f)
@@ -131,11 +132,37 @@ QUANT_AVX512 QUANT_INLINE __m512i legacy_codes(const uint8_t *pa, const uint8_t 
     return w;
 }
 
-/* Eight 32-element blocks from P, N of them in the row, two per vpdpbusd;
- * offsets min - off * d as quant_dot.c's unpack32 forms them. */
+/* Lanes 0-7: the sums of lanes 2j and 2j + 1 of V, a 32-element block's
+ * value from its halves'. */
+QUANT_AVX512 QUANT_INLINE __m256i pairs(__m512i v)
+{
+    const __m512i even = _mm512_set_epi32(0, 0, 0, 0, 0, 0, 0, 0, 14, 12, 10, 8, 6, 4, 2, 0);
+    const __m512i odd = _mm512_set_epi32(0, 0, 0, 0, 0, 0, 0, 0, 15, 13, 11, 9, 7, 5, 3, 1);
+    return _mm512_castsi512_si256(
+        _mm512_add_epi32(_mm512_permutexvar_epi32(even, v), _mm512_permutexvar_epi32(odd, v)));
+}
+
+/* A chunk of the activations as the 32-element order reads it, formed once
+ * for all the rows of a call: per block, the code sum and the scale. */
+typedef struct {
+    __m256i qs;
+    __m256 dx;
+} act32;
+
+QUANT_AVX512 QUANT_INLINE act32 act32_of(const quant_act *a, int i)
+{
+    const __m512i even = _mm512_set_epi32(0, 0, 0, 0, 0, 0, 0, 0, 14, 12, 10, 8, 6, 4, 2, 0);
+    __m512 d = _mm512_permutexvar_ps(even, _mm512_loadu_ps(a->d + 16 * i));
+    return (act32){pairs(_mm512_loadu_si512(a->sum + 16 * i)), _mm512_castps512_ps256(d)};
+}
+
+/* Eight 32-element blocks from P, N of them in the row, two per vpdpbusd,
+ * stepping accumulators 0-7 of ACC in quant_sum.h's 32-element order (8-15
+ * stay 0) against the activations' codes Q and blocks X: the code offset
+ * taken out of the block integers; without a min, the offset term
+ * fma(0, sx, A) is A itself (A is never -0) and is left out. */
 QUANT_AVX512 QUANT_INLINE __m512 legacy_chunk(__m512 acc, const uint8_t *p, int n,
-                                              const int8_t *q, const float *dx, const float *sx,
-                                              legacy_fmt f)
+                                              const int8_t *q, act32 x, legacy_fmt f)
 {
     __m512i piece[4];
 #pragma GCC unroll 4
@@ -145,10 +172,16 @@ QUANT_AVX512 QUANT_INLINE __m512 legacy_chunk(__m512 acc, const uint8_t *p, int 
                                      q + 64 * j)
                              : _mm512_setzero_si512();
     }
-    __m512 d = twice(block_halves(p, f.bytes, n));
-    __m512 min = f.min >= 0 ? twice(block_halves(p + f.min, f.bytes, n)) : _mm512_setzero_ps();
-    __m512 m = _mm512_sub_ps(min, _mm512_mul_ps(_mm512_set1_ps(f.off), d));
-    return chunk(acc, piece, d, m, dx, sx);
+    __m256i dots = pairs(quant_sum_blocks512(piece[0], piece[1], piece[2], piece[3]));
+    __m256i i = f.shift < 0 ? dots : _mm256_sub_epi32(dots, _mm256_slli_epi32(x.qs, f.shift));
+    __m256 d = block_halves(p, f.bytes, n);
+    __m256 a8 = _mm512_castps512_ps256(acc);
+    if (f.min >= 0) {
+        __m256 sx = _mm256_mul_ps(x.dx, _mm256_cvtepi32_ps(x.qs));
+        a8 = _mm256_fmadd_ps(block_halves(p + f.min, f.bytes, n), sx, a8);
+    }
+    a8 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(i), _mm256_mul_ps(d, x.dx), a8);
+    return _mm512_zextps256_ps512(a8);
 }
 
 /* Q4_K and Q5_K: 8 sub-blocks of 32 with 6-bit scales and mins (unpacked
@@ -258,15 +291,15 @@ static int chunk_bytes(int type)
 /* Chunk I (elements 256i on, at P) of a row of TYPE: a super-block, or
  * eight 32-element blocks (fewer at the row's end). */
 QUANT_AVX512 QUANT_INLINE __m512 chunk_of(int type, __m512 acc, const uint8_t *p,
-                                          const quant_act *a, int i)
+                                          const quant_act *a, int i, act32 x)
 {
     if (type == GGML_TYPE_Q6_K)
         return q6k_block(acc, p, a, i);
     if (is_superblock(type))
         return k45_block(acc, p, a, i, type == GGML_TYPE_Q5_K);
     int left = a->k / 32 - 8 * i;
-    return legacy_chunk(acc, p, left < 8 ? left : 8, a->q + (size_t)i * 256, a->d + 16 * i,
-                        a->s + 16 * i, legacy_of(type));
+    return legacy_chunk(acc, p, left < 8 ? left : 8, a->q + (size_t)i * 256, x,
+                        legacy_of(type));
 }
 
 /* NR rows (1 or FUSED_ROWS; NR and TYPE constants after inlining) RB bytes
@@ -280,13 +313,15 @@ QUANT_AVX512 QUANT_INLINE void row_chunks(int type, const uint8_t *row, size_t r
 #pragma GCC unroll 4
     for (int r = 0; r < nr; r++)
         acc[r] = _mm512_setzero_ps();
-    for (int i = 0; i < (a->k + 255) / 256; i++)
+    for (int i = 0; i < (a->k + 255) / 256; i++) {
+        act32 x = is_superblock(type) ? (act32){0} : act32_of(a, i);
 #pragma GCC unroll 4
         for (int r = 0; r < nr; r++) {
             if (nr > 1)
                 quant_prefetch(row + (r + nr) * rb + (size_t)i * bytes, (size_t)bytes);
-            acc[r] = chunk_of(type, acc[r], row + r * rb + (size_t)i * bytes, a, i);
+            acc[r] = chunk_of(type, acc[r], row + r * rb + (size_t)i * bytes, a, i, x);
         }
+    }
     trees(acc, nr, out);
 }
 

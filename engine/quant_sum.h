@@ -17,9 +17,22 @@
  * p + 8, then p + 4, p + 2 and p + 1, as a 16-lane vector halves itself:
  *     ((A0+A8)+(A4+A12)) + ((A2+A10)+(A6+A14))  +  ((A1+A9)+(A5+A13)) + ((A3+A11)+(A7+A15))
  * A one-row kernel keeps A as one vector, a tile kernel as sixteen vectors
- * of 16 activation rows. Only explicit fused multiply-adds appear, so a
- * compiler contracting a * b + c (GNU C's default) cannot make one path
- * round differently. */
+ * of 16 activation rows.
+ *
+ * Types of 32-element blocks (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, IQ4_NL), whose
+ * scale and offset hold for a whole block, step once per block instead:
+ * block j of every chunk goes to accumulator A_j (eight per chunk) with
+ *     A_j = fma((float)I, dw * dx, fma(mw, sx, A_j))
+ * where I = sum(u * q) - off * sum(q) over the block, exact in integers (u
+ * the unsigned codes, off the type's code offset: 8, 16 or 128, or 0 where
+ * the block has a min), mw the block's min (else 0), dx the activations'
+ * scale of the 32 and sx = dx * (float)sum(q); A_8 .. A_15 stay 0, so the
+ * same tree gives ((A0+A4)+(A2+A6)) + ((A1+A5)+(A3+A7)) (an accumulator
+ * that starts at +0 is never -0, and x + 0 is x). Half the float steps of
+ * the 16-element order, which bound the prefill kernels.
+ *
+ * Only explicit fused multiply-adds appear, so a compiler contracting
+ * a * b + c (GNU C's default) cannot make one path round differently. */
 #ifndef LATHE_QUANT_SUM_H
 #define LATHE_QUANT_SUM_H
 
