@@ -9,8 +9,8 @@
  * of d_i dx_i (u . q - off sum(q))_i + m_i sx_i, the integer part being one
  * VNNI instruction per 64 codes (vpdpbusd: u8 times s8, summed by 4). How
  * the block terms are rounded and added is fixed by quant_sum.h for every
- * path and shape (per 16 elements, or per 32 for the 32-element types), so
- * one row's result never depends on which kernel computed it.
+ * path and shape (per 16 elements, or per 32 for the types with a scale per
+ * 32), so one row's result never depends on which kernel computed it.
  * Unpacking and the block sums are plain C shared by all the paths and
  * compiled for each path's instruction set (inlined into the
  * target-attributed loops); activation quantization has a vector version
@@ -95,15 +95,16 @@ static int code_offset(int type)
 }
 
 /* How a type steps its accumulators (quant_sum.h): W16 16-element blocks
- * at a time (2 for the 32-element types), with the code offset OFF taken
- * out of each step's integer. */
+ * at a time (2 for the types with a scale per 32 elements), with the code
+ * offset OFF taken out of each step's integer. */
 typedef struct {
     int w16, off;
 } step_mode;
 
 static step_mode mode_of(const quant_block_type *bt)
 {
-    return bt->elems == 32 ? (step_mode){2, code_offset(bt->type)} : (step_mode){1, 0};
+    bool by32 = bt->elems == 32 || bt->type == GGML_TYPE_Q4_K || bt->type == GGML_TYPE_Q5_K;
+    return by32 ? (step_mode){2, code_offset(bt->type)} : (step_mode){1, 0};
 }
 
 /* NB 32-element blocks of TYPE from B. Codes block by block with the type

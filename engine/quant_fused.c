@@ -18,14 +18,6 @@
 
 #ifdef QUANT_SUM_X86
 
-/* Lane l takes entry l / 2 of S: a 32-element block's value for both of its
- * 16-element blocks. */
-QUANT_AVX512 QUANT_INLINE __m512 twice(__m256 s)
-{
-    const __m512i half = _mm512_set_epi32(7, 7, 6, 6, 5, 5, 4, 4, 3, 3, 2, 2, 1, 1, 0, 0);
-    return _mm512_permutexvar_ps(half, _mm512_castps256_ps512(s));
-}
-
 /* quant_sum.h's tree for NR <= FUSED_ROWS rows at once, row r's result in
  * OUT[r]: each add pairs the same two accumulators of a row as
  * quant_sum_tree512 does, four rows to a register. */
@@ -143,24 +135,41 @@ QUANT_AVX512 QUANT_INLINE __m256i pairs(__m512i v)
 }
 
 /* A chunk of the activations as the 32-element order reads it, formed once
- * for all the rows of a call: per block, the code sum and the scale. */
+ * for all the rows of a call: per block, the code sum, the scale and the
+ * scaled sum. */
 typedef struct {
     __m256i qs;
-    __m256 dx;
+    __m256 dx, sx;
 } act32;
 
 QUANT_AVX512 QUANT_INLINE act32 act32_of(const quant_act *a, int i)
 {
     const __m512i even = _mm512_set_epi32(0, 0, 0, 0, 0, 0, 0, 0, 14, 12, 10, 8, 6, 4, 2, 0);
-    __m512 d = _mm512_permutexvar_ps(even, _mm512_loadu_ps(a->d + 16 * i));
-    return (act32){pairs(_mm512_loadu_si512(a->sum + 16 * i)), _mm512_castps512_ps256(d)};
+    __m256 dx = _mm512_castps512_ps256(_mm512_permutexvar_ps(even, _mm512_loadu_ps(a->d + 16 * i)));
+    __m256i qs = pairs(_mm512_loadu_si512(a->sum + 16 * i));
+    return (act32){qs, dx, _mm256_mul_ps(dx, _mm256_cvtepi32_ps(qs))};
+}
+
+/* A chunk's step of accumulators 0-7 of ACC in quant_sum.h's 32-element
+ * order (8-15 stay 0) from the vpdpbusd sums of its four pieces (two blocks
+ * each), the blocks' scales D and, WITH_MIN, mins M, the code offset
+ * 1 << SHIFT (SHIFT < 0: none) taken out of the integers, against the
+ * activations' blocks X. Without a min the term fma(0, sx, A) is A itself
+ * (A is never -0) and is left out. */
+QUANT_AVX512 QUANT_INLINE __m512 chunk32(__m512 acc, const __m512i *piece, int shift, __m256 d,
+                                         bool with_min, __m256 m, act32 x)
+{
+    __m256i dots = pairs(quant_sum_blocks512(piece[0], piece[1], piece[2], piece[3]));
+    __m256i i = shift < 0 ? dots : _mm256_sub_epi32(dots, _mm256_slli_epi32(x.qs, shift));
+    __m256 a8 = _mm512_castps512_ps256(acc);
+    if (with_min)
+        a8 = _mm256_fmadd_ps(m, x.sx, a8);
+    a8 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(i), _mm256_mul_ps(d, x.dx), a8);
+    return _mm512_zextps256_ps512(a8);
 }
 
 /* Eight 32-element blocks from P, N of them in the row, two per vpdpbusd,
- * stepping accumulators 0-7 of ACC in quant_sum.h's 32-element order (8-15
- * stay 0) against the activations' codes Q and blocks X: the code offset
- * taken out of the block integers; without a min, the offset term
- * fma(0, sx, A) is A itself (A is never -0) and is left out. */
+ * against the activations' codes Q and blocks X. */
 QUANT_AVX512 QUANT_INLINE __m512 legacy_chunk(__m512 acc, const uint8_t *p, int n,
                                               const int8_t *q, act32 x, legacy_fmt f)
 {
@@ -172,24 +181,17 @@ QUANT_AVX512 QUANT_INLINE __m512 legacy_chunk(__m512 acc, const uint8_t *p, int 
                                      q + 64 * j)
                              : _mm512_setzero_si512();
     }
-    __m256i dots = pairs(quant_sum_blocks512(piece[0], piece[1], piece[2], piece[3]));
-    __m256i i = f.shift < 0 ? dots : _mm256_sub_epi32(dots, _mm256_slli_epi32(x.qs, f.shift));
-    __m256 d = block_halves(p, f.bytes, n);
-    __m256 a8 = _mm512_castps512_ps256(acc);
-    if (f.min >= 0) {
-        __m256 sx = _mm256_mul_ps(x.dx, _mm256_cvtepi32_ps(x.qs));
-        a8 = _mm256_fmadd_ps(block_halves(p + f.min, f.bytes, n), sx, a8);
-    }
-    a8 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(i), _mm256_mul_ps(d, x.dx), a8);
-    return _mm512_zextps256_ps512(a8);
+    __m256 m = f.min >= 0 ? block_halves(p + f.min, f.bytes, n) : _mm256_setzero_ps();
+    return chunk32(acc, piece, f.shift, block_halves(p, f.bytes, n), f.min >= 0, m, x);
 }
 
 /* Q4_K and Q5_K: 8 sub-blocks of 32 with 6-bit scales and mins (unpacked
  * as ggml does, four at a time in 32-bit words); chunk c's low nibbles are
  * elements 64c..64c+31, its high nibbles the next 32; Q5_K's fifth bits
- * are bits 2c and 2c+1 of qh. Scales d * sc and offsets -(dmin * m). */
+ * are bits 2c and 2c+1 of qh. Scales d * sc and offsets -(dmin * m), one
+ * per sub-block: the 32-element order. */
 QUANT_AVX512 QUANT_INLINE __m512 k45_block(__m512 acc, const uint8_t *b, const quant_act *a, int i,
-                                           bool five)
+                                           act32 x, bool five)
 {
     const __m256i nib = _mm256_set1_epi8(0xf), one = _mm256_set1_epi8(1);
     const uint8_t *qs = b + (five ? 48 : 16);
@@ -203,9 +205,9 @@ QUANT_AVX512 QUANT_INLINE __m512 k45_block(__m512 acc, const uint8_t *b, const q
     __m128i sm = _mm_loadu_si128((const __m128i *)u);
     __m256 sc = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(sm));
     __m256 mn = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(sm, 8)));
-    __m512 d = twice(_mm256_mul_ps(_mm256_set1_ps(half_at(b)), sc));
-    __m512 m = twice(_mm256_xor_ps(_mm256_mul_ps(_mm256_set1_ps(half_at(b + 2)), mn),
-                                   _mm256_set1_ps(-0.0f)));
+    __m256 d = _mm256_mul_ps(_mm256_set1_ps(half_at(b)), sc);
+    __m256 m = _mm256_xor_ps(_mm256_mul_ps(_mm256_set1_ps(half_at(b + 2)), mn),
+                             _mm256_set1_ps(-0.0f));
     __m256i qh = five ? _mm256_loadu_si256((const __m256i *)(b + 16)) : _mm256_setzero_si256();
     __m512i piece[4];
 #pragma GCC unroll 4
@@ -222,7 +224,7 @@ QUANT_AVX512 QUANT_INLINE __m512 k45_block(__m512 acc, const uint8_t *b, const q
         piece[c] = dot64(_mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1),
                          a->q + (size_t)i * 256 + 64 * c);
     }
-    return chunk(acc, piece, d, m, a->d + 16 * i, a->s + 16 * i);
+    return chunk32(acc, piece, -1, d, true, m, x);
 }
 
 /* Q6_K: two halves of 128; per 32 positions l the four outputs l, l+32,
@@ -296,7 +298,7 @@ QUANT_AVX512 QUANT_INLINE __m512 chunk_of(int type, __m512 acc, const uint8_t *p
     if (type == GGML_TYPE_Q6_K)
         return q6k_block(acc, p, a, i);
     if (is_superblock(type))
-        return k45_block(acc, p, a, i, type == GGML_TYPE_Q5_K);
+        return k45_block(acc, p, a, i, x, type == GGML_TYPE_Q5_K);
     int left = a->k / 32 - 8 * i;
     return legacy_chunk(acc, p, left < 8 ? left : 8, a->q + (size_t)i * 256, x,
                         legacy_of(type));
@@ -314,7 +316,7 @@ QUANT_AVX512 QUANT_INLINE void row_chunks(int type, const uint8_t *row, size_t r
     for (int r = 0; r < nr; r++)
         acc[r] = _mm512_setzero_ps();
     for (int i = 0; i < (a->k + 255) / 256; i++) {
-        act32 x = is_superblock(type) ? (act32){0} : act32_of(a, i);
+        act32 x = type == GGML_TYPE_Q6_K ? (act32){0} : act32_of(a, i);
 #pragma GCC unroll 4
         for (int r = 0; r < nr; r++) {
             if (nr > 1)

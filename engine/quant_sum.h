@@ -19,8 +19,9 @@
  * A one-row kernel keeps A as one vector, a tile kernel as sixteen vectors
  * of 16 activation rows.
  *
- * Types of 32-element blocks (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, IQ4_NL), whose
- * scale and offset hold for a whole block, step once per block instead:
+ * Types whose scale and offset hold for 32 elements (the 32-element blocks
+ * Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, IQ4_NL, and the sub-blocks of Q4_K and
+ * Q5_K) step once per 32 elements instead:
  * block j of every chunk goes to accumulator A_j (eight per chunk) with
  *     A_j = fma((float)I, dw * dx, fma(mw, sx, A_j))
  * where I = sum(u * q) - off * sum(q) over the block, exact in integers (u
