@@ -963,11 +963,16 @@ QUANT_AVX512 INLINE void floats_n_avx512(const uint8_t *p, size_t rb, int nr, co
     for (int r = 0; r < nr; r++)
         acc[r] = _mm512_setzero_ps();
     int i = 0;
+    size_t eb = float_bytes(type);
     for (; i + 16 <= n; i += 16) {
         __m512 xv = _mm512_loadu_ps(x + i);
 #pragma GCC unroll 4
-        for (int r = 0; r < nr; r++)
+        for (int r = 0; r < nr; r++) {
+            /* the next group's rows, a line at a time */
+            if (nr > 1 && (eb * (size_t)i) % 64 == 0)
+                __builtin_prefetch(p + (size_t)(r + nr) * rb + eb * (size_t)i);
             acc[r] = _mm512_fmadd_ps(floats16(p + r * rb, i, type), xv, acc[r]);
+        }
     }
 #pragma GCC unroll 4
     for (int r = 0; r < nr; r++)
