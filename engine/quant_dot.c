@@ -726,17 +726,15 @@ static void rows_scalar(const quant_block_type *bt, const uint8_t *row, size_t r
 }
 
 #ifdef QUANT_SUM_X86
-/* 16-block P's code sums of the CT tiles at SUM (tiles DS apart), W16
- * halves added, and the step's starting integers: -off times them. */
-QUANT_AVX512 INLINE void tile_sums(const int32_t *sum, size_t ds, int ct, int p, int w16, int off,
+/* The code sums of the 32-element step from 16-block P of the CT tiles at
+ * SUM (tiles DS apart), and the step's starting integers: -off times them. */
+QUANT_AVX512 INLINE void tile_sums(const int32_t *sum, size_t ds, int ct, int p, int off,
                                    __m512i *qs, __m512i *start)
 {
 #pragma GCC unroll 4
     for (int c = 0; c < ct; c++) {
         const int32_t *at = sum + c * ds + (size_t)(TILE * p);
-        qs[c] = _mm512_loadu_si512(at);
-        if (w16 == 2)
-            qs[c] = _mm512_add_epi32(qs[c], _mm512_loadu_si512(at + TILE));
+        qs[c] = _mm512_add_epi32(_mm512_loadu_si512(at), _mm512_loadu_si512(at + TILE));
         start[c] = _mm512_mullo_epi32(qs[c], _mm512_set1_epi32(-off));
     }
 }
@@ -754,8 +752,9 @@ QUANT_AVX512 INLINE void tiles_avx512_n(const quant_act *a, const tile_chunk *ch
     const float *dx = a->d + d0, *sx = a->s + d0;
     size_t xs = (size_t)a->kp * TILE, ds = (size_t)(a->kp / 16) * TILE;
     for (int p = 0; p < ch->blocks; p += w16) {
-        __m512i I[PAIR][MAX_TILES], qs[MAX_TILES], start[MAX_TILES];
-        tile_sums(a->sum + d0, ds, ct, p, w16, ch->mode.off, qs, start);
+        __m512i I[PAIR][MAX_TILES], qs[MAX_TILES] = {0}, start[MAX_TILES] = {0};
+        if (w16 == 2)
+            tile_sums(a->sum + d0, ds, ct, p, ch->mode.off, qs, start);
 #pragma GCC unroll 8
         for (int i = 0; i < nw * ct; i++)
             I[i / ct][i % ct] = w16 == 2 ? start[i % ct] : _mm512_setzero_si512();
