@@ -1,14 +1,16 @@
 /* quant_amx.c - prefill on AMX tiles (quant_amx.h).
  *
- * One tile instruction (tdpbusd) multiplies a 16 x 16-byte tile A of
- * unsigned bytes with a 4 x 64-byte tile B of signed ones into 16 x 16
- * int32 sums: A's rows are one 16-element block of the 16 weight rows'
- * codes, and B the same block of a 16-row activation tile as quant_dot.h
- * lays it out (4-byte groups of the 16 rows), so sum (r, t) is the integer
- * dot of weight row r with activation row t over the block - what the
- * VNNI paths form with vpdpbusd. Each block's sums then step the rows'
- * accumulators in quant_sum.h's order, with the scales and offsets the
- * rows were unpacked with. */
+ * One tile instruction (tdpbusd) multiplies a 16 x 16-byte (or 32-byte)
+ * tile A of unsigned bytes with a 4 x 64-byte (or 8 x 64) tile B of signed
+ * ones into 16 x 16 int32 sums: A's rows are one step of quant_sum.h's
+ * order (16 elements, or 32 for the types with a scale per 32) of the 16
+ * weight rows' codes, and B the same elements of a 16-row activation tile
+ * as quant_dot.h lays it out (4-byte groups of the 16 rows), so sum (r, t)
+ * is the integer dot of weight row r with activation row t over the step -
+ * what the VNNI paths form with vpdpbusd. Each step's sums then step the
+ * rows' accumulators in quant_sum.h's order, with the scales and offsets
+ * the rows were unpacked with (and the code offset taken out in integers
+ * in the 32-element order). */
 #include "config.h"
 
 #include "quant_amx.h"
@@ -79,8 +81,6 @@ bool quant_amx_available(void)
     return s == 1;
 }
 
-/* Multiplies block B's codes of the rows (U + 16 b, US apart) with block b
- * of activation tile C into tile T (0 or 3). */
 /* Multiplies step S's codes of the rows (W16 16-element blocks at U + 16
  * W16 s, US apart) with the same codes of activation tile C into tile T (0
  * or 3). */
