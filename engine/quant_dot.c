@@ -81,19 +81,6 @@ INLINE void iq4_codes(const uint8_t *restrict qs, uint8_t *restrict u)
     }
 }
 
-/* The code offset of a 32-element TYPE: its values are d * (code - off)
- * (+ min); quant_sum.h's 32-element order takes it out in integers. */
-static int code_offset(int type)
-{
-    switch (type) {
-    case GGML_TYPE_Q4_0: return 8;
-    case GGML_TYPE_Q5_0: return 16;
-    case GGML_TYPE_Q8_0:
-    case GGML_TYPE_IQ4_NL: return 128;
-    default: return 0;
-    }
-}
-
 /* How a type steps its accumulators (quant_sum.h): W16 16-element blocks
  * at a time (2 for the types with a scale per 32 elements), with the code
  * offset OFF taken out of each step's integer. */
@@ -103,13 +90,13 @@ typedef struct {
 
 static step_mode mode_of(const quant_block_type *bt)
 {
-    bool by32 = bt->elems == 32 || bt->type == GGML_TYPE_Q4_K || bt->type == GGML_TYPE_Q5_K;
-    return by32 ? (step_mode){2, code_offset(bt->type)} : (step_mode){1, 0};
+    return quant_sum32(bt->type) ? (step_mode){2, quant_code_offset(bt->type)}
+                                 : (step_mode){1, 0};
 }
 
 /* NB 32-element blocks of TYPE from B. Codes block by block with the type
  * chosen once, then each block's scale d and min (0 without): the code
- * offset stays out (code_offset). (Gathering the f16 scales into an array
+ * offset stays out (quant_code_offset). (Gathering the f16 scales into an array
  * for one vector conversion made the vector load wait for eight 2-byte
  * stores it could not forward.) */
 INLINE void unpack32(int type, const uint8_t *restrict b, int nb, int bytes,

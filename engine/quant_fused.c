@@ -76,21 +76,20 @@ QUANT_AVX512 QUANT_INLINE __m512i dot64(__m512i w, const int8_t *x)
     return _mm512_dpbusd_epi32(_mm512_setzero_si512(), w, _mm512_loadu_si512(x));
 }
 
-/* The 32-element formats: block bytes, where the codes (and Q5's fifth
- * bits, and Q4_1/Q5_1's min) sit, and the code offset 1 << SHIFT of the
- * values d * (code - offset) (SHIFT -1: none, the values are d * code + min). */
+/* The 32-element formats: block bytes and where the codes (and Q5's fifth
+ * bits, and Q4_1/Q5_1's min) sit; their code offsets are
+ * quant_code_offset's. */
 typedef struct {
     int bytes, qs, qh, min;     /* qh, min: -1 when absent */
-    int shift;
     bool whole_bytes, iq4;      /* Q8_0's bytes; IQ4_NL's codebook */
 } legacy_fmt;
 
-static const legacy_fmt q8_0_fmt = {34, 2, -1, -1, 7, true, false};
-static const legacy_fmt q4_0_fmt = {18, 2, -1, -1, 3, false, false};
-static const legacy_fmt q4_1_fmt = {20, 4, -1, 2, -1, false, false};
-static const legacy_fmt q5_0_fmt = {22, 6, 2, -1, 4, false, false};
-static const legacy_fmt q5_1_fmt = {24, 8, 4, 2, -1, false, false};
-static const legacy_fmt iq4_nl_fmt = {18, 2, -1, -1, 7, false, true};
+static const legacy_fmt q8_0_fmt = {34, 2, -1, -1, true, false};
+static const legacy_fmt q4_0_fmt = {18, 2, -1, -1, false, false};
+static const legacy_fmt q4_1_fmt = {20, 4, -1, 2, false, false};
+static const legacy_fmt q5_0_fmt = {22, 6, 2, -1, false, false};
+static const legacy_fmt q5_1_fmt = {24, 8, 4, 2, false, false};
+static const legacy_fmt iq4_nl_fmt = {18, 2, -1, -1, false, true};
 
 /* Codes of blocks PA and PB (PB NULL: none) as 64 unsigned bytes. */
 QUANT_AVX512 QUANT_INLINE __m512i legacy_codes(const uint8_t *pa, const uint8_t *pb, legacy_fmt f)
@@ -152,15 +151,15 @@ QUANT_AVX512 QUANT_INLINE act32 act32_of(const quant_act *a, int i)
 
 /* A chunk's step of accumulators 0-7 of ACC in quant_sum.h's 32-element
  * order (8-15 stay 0) from the vpdpbusd sums of its four pieces (two blocks
- * each), the blocks' scales D and, WITH_MIN, mins M, the code offset
- * 1 << SHIFT (SHIFT < 0: none) taken out of the integers, against the
- * activations' blocks X. Without a min the term fma(0, sx, A) is A itself
- * (A is never -0) and is left out. */
-QUANT_AVX512 QUANT_INLINE __m512 chunk32(__m512 acc, const __m512i *piece, int shift, __m256 d,
+ * each), the blocks' scales D and, WITH_MIN, mins M, the code offset OFF
+ * taken out of the integers, against the activations' blocks X. Without a
+ * min the term fma(0, sx, A) is A itself (A is never -0) and is left out. */
+QUANT_AVX512 QUANT_INLINE __m512 chunk32(__m512 acc, const __m512i *piece, int off, __m256 d,
                                          bool with_min, __m256 m, act32 x)
 {
     __m256i dots = pairs(quant_sum_blocks512(piece[0], piece[1], piece[2], piece[3]));
-    __m256i i = shift < 0 ? dots : _mm256_sub_epi32(dots, _mm256_slli_epi32(x.qs, shift));
+    __m256i i = off ? _mm256_sub_epi32(dots, _mm256_mullo_epi32(x.qs, _mm256_set1_epi32(off)))
+                    : dots;
     __m256 a8 = _mm512_castps512_ps256(acc);
     if (with_min)
         a8 = _mm256_fmadd_ps(m, x.sx, a8);
@@ -169,9 +168,9 @@ QUANT_AVX512 QUANT_INLINE __m512 chunk32(__m512 acc, const __m512i *piece, int s
 }
 
 /* Eight 32-element blocks from P, N of them in the row, two per vpdpbusd,
- * against the activations' codes Q and blocks X. */
+ * against the activations' codes Q and blocks X; code offset OFF. */
 QUANT_AVX512 QUANT_INLINE __m512 legacy_chunk(__m512 acc, const uint8_t *p, int n,
-                                              const int8_t *q, act32 x, legacy_fmt f)
+                                              const int8_t *q, act32 x, legacy_fmt f, int off)
 {
     __m512i piece[4];
 #pragma GCC unroll 4
@@ -182,7 +181,7 @@ QUANT_AVX512 QUANT_INLINE __m512 legacy_chunk(__m512 acc, const uint8_t *p, int 
                              : _mm512_setzero_si512();
     }
     __m256 m = f.min >= 0 ? block_halves(p + f.min, f.bytes, n) : _mm256_setzero_ps();
-    return chunk32(acc, piece, f.shift, block_halves(p, f.bytes, n), f.min >= 0, m, x);
+    return chunk32(acc, piece, off, block_halves(p, f.bytes, n), f.min >= 0, m, x);
 }
 
 /* Q4_K and Q5_K: 8 sub-blocks of 32 with 6-bit scales and mins (unpacked
@@ -224,7 +223,7 @@ QUANT_AVX512 QUANT_INLINE __m512 k45_block(__m512 acc, const uint8_t *b, const q
         piece[c] = dot64(_mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1),
                          a->q + (size_t)i * 256 + 64 * c);
     }
-    return chunk32(acc, piece, -1, d, true, m, x);
+    return chunk32(acc, piece, 0, d, true, m, x);
 }
 
 /* Q6_K: two halves of 128; per 32 positions l the four outputs l, l+32,
@@ -301,7 +300,7 @@ QUANT_AVX512 QUANT_INLINE __m512 chunk_of(int type, __m512 acc, const uint8_t *p
         return k45_block(acc, p, a, i, x, type == GGML_TYPE_Q5_K);
     int left = a->k / 32 - 8 * i;
     return legacy_chunk(acc, p, left < 8 ? left : 8, a->q + (size_t)i * 256, x,
-                        legacy_of(type));
+                        legacy_of(type), quant_code_offset(type));
 }
 
 /* NR rows (1 or FUSED_ROWS; NR and TYPE constants after inlining) RB bytes
@@ -316,7 +315,7 @@ QUANT_AVX512 QUANT_INLINE void row_chunks(int type, const uint8_t *row, size_t r
     for (int r = 0; r < nr; r++)
         acc[r] = _mm512_setzero_ps();
     for (int i = 0; i < (a->k + 255) / 256; i++) {
-        act32 x = type == GGML_TYPE_Q6_K ? (act32){0} : act32_of(a, i);
+        act32 x = quant_sum32(type) ? act32_of(a, i) : (act32){0};
 #pragma GCC unroll 4
         for (int r = 0; r < nr; r++) {
             if (nr > 1)

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "gguf.h"
 #include "quant.h"
 
 typedef void (*quant_deq_fn)(const uint8_t *restrict block, float *restrict y);
@@ -101,6 +102,33 @@ static inline int quant_nearest_int(float v)
         return v > 0 ? 4194303 : v < 0 ? -4194303 : 0;
     int32_t i = (int32_t)quant_f32_bits(v + 12582912.0f);
     return (i & 0x007fffff) - 0x00400000;
+}
+
+/* True where TYPE's scale and offset hold for 32 elements (the 32-element
+ * blocks, and the sub-blocks of Q4_K and Q5_K): quant_sum.h's 32-element
+ * order, which the kernels of quant_dot.c and quant_fused.c both follow. */
+static inline bool quant_sum32(int type)
+{
+    switch (type) {
+    case GGML_TYPE_Q4_0: case GGML_TYPE_Q4_1: case GGML_TYPE_Q5_0: case GGML_TYPE_Q5_1:
+    case GGML_TYPE_Q8_0: case GGML_TYPE_IQ4_NL: case GGML_TYPE_Q4_K: case GGML_TYPE_Q5_K:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* The code offset of a 32-element TYPE (its values are d * (code - off),
+ * plus the min where it has one), which that order takes out in integers. */
+static inline int quant_code_offset(int type)
+{
+    switch (type) {
+    case GGML_TYPE_Q4_0: return 8;
+    case GGML_TYPE_Q5_0: return 16;
+    case GGML_TYPE_Q8_0:
+    case GGML_TYPE_IQ4_NL: return 128;
+    default: return 0;
+    }
 }
 
 /* K-quant reference quantizers (quant_kquant.c), one 256-element block. */
