@@ -14,6 +14,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "kv_cache.h"
 #include "pool.h"
@@ -110,6 +111,57 @@ static void test_head_sizes(void **state)
     hd = 16;
 }
 
+/* With H heads on KVH key/value heads: each row's output is the same bits
+ * attended in a group of rows (prefill) as alone (a decoded token, whose
+ * heads of one K/V head go together), at every prefix length: a cached
+ * decode must equal its recompute. */
+static void check_alone_equals_together(pool *p, int h, int kvh)
+{
+    kv_cache c;
+    char err[128];
+    assert_int_equal(kv_cache_init(&c, 1, CTX, h, kvh, hd, err, sizeof err), 0);
+    for (int i = 0; i < CTX * kvh * hd; i++) {
+        c.k[i] = uniform();
+        c.v[i] = uniform();
+    }
+    size_t row = (size_t)h * hd;
+    float *q = malloc(sizeof(float) * CTX * row), *together = malloc(sizeof(float) * CTX * row);
+    float *alone = malloc(sizeof(float) * row);
+    assert_true(q && together && alone);
+    for (size_t i = 0; i < CTX * row; i++)
+        q[i] = uniform();
+    kv_cache_attend(p, &c, 0, q, together, CTX, 0);
+    for (int t = 0; t < CTX; t++) {
+        kv_cache_attend(p, &c, 0, q + t * row, alone, 1, t);
+        for (size_t i = 0; i < row; i++)
+            if (memcmp(&alone[i], &together[t * row + i], sizeof(float)) != 0)
+                fail_msg("%d heads on %d, head size %d, row %d [%zu]: alone %.9g, together %.9g",
+                         h, kvh, hd, t, i, (double)alone[i], (double)together[t * row + i]);
+    }
+    free(q);
+    free(together);
+    free(alone);
+    kv_cache_free(&c);
+}
+
+static void test_rows_alone_equal_rows_together(void **state)
+{
+    (void)state;
+    static const int sizes[] = {8, 16, 48, 64, 12};
+    static const int heads[][2] = {{4, 2}, {8, 2}, {6, 1}, {12, 1}, {3, 3}};
+    char err[128];
+    pool *p = pool_new(2, err, sizeof err);
+    assert_non_null(p);
+    for (size_t z = 0; z < sizeof sizes / sizeof sizes[0]; z++)
+        for (size_t g = 0; g < sizeof heads / sizeof heads[0]; g++) {
+            hd = sizes[z];
+            check_alone_equals_together(NULL, heads[g][0], heads[g][1]);
+            check_alone_equals_together(p, heads[g][0], heads[g][1]);
+        }
+    pool_free(p);
+    hd = 16;
+}
+
 static void test_spread_over_a_pool(void **state)
 {
     (void)state;
@@ -127,6 +179,7 @@ int main(void)
         cmocka_unit_test(test_prefixes_of_every_length),
         cmocka_unit_test(test_scores_far_apart_and_equal),
         cmocka_unit_test(test_head_sizes),
+        cmocka_unit_test(test_rows_alone_equal_rows_together),
         cmocka_unit_test(test_spread_over_a_pool),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
