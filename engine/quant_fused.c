@@ -122,7 +122,7 @@ QUANT_AVX512 QUANT_INLINE __m512i legacy_codes(const uint8_t *pa, const uint8_t 
         if (pb)
             memcpy(&hb, pb + f.qh, 4);
         __mmask64 bits = (__mmask64)ha | (__mmask64)hb << 32;
-        w = _mm512_or_si512(w, _mm512_maskz_mov_epi8(bits, _mm512_set1_epi8(0x10)));
+        w = _mm512_mask_add_epi8(w, bits, w, _mm512_set1_epi8(0x10));
     }
     return w;
 }
@@ -196,7 +196,6 @@ QUANT_AVX512 QUANT_INLINE __m512 legacy_chunk(__m512 acc, const uint8_t *p, int 
 QUANT_AVX512 QUANT_INLINE __m512 k45_block(__m512 acc, const uint8_t *b, const quant_act *a, int i,
                                            act32 x, bool five)
 {
-    const __m512i one = _mm512_set1_epi8(1);
     const uint8_t *qs = b + (five ? 48 : 16);
     uint32_t u[4];
     memcpy(u, b + 4, 12);
@@ -211,17 +210,17 @@ QUANT_AVX512 QUANT_INLINE __m512 k45_block(__m512 acc, const uint8_t *b, const q
     __m256 d = _mm256_mul_ps(_mm256_set1_ps(half_at(b)), sc);
     __m256 m = _mm256_xor_ps(_mm256_mul_ps(_mm256_set1_ps(half_at(b + 2)), mn),
                              _mm256_set1_ps(-0.0f));
-    __m256i qh = five ? _mm256_loadu_si256((const __m256i *)(b + 16)) : _mm256_setzero_si256();
+    __m512i qh = five ? _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(b + 16)))
+                      : _mm512_setzero_si512();
     __m512i piece[4];
 #pragma GCC unroll 4
     for (int c = 0; c < 4; c++) {
         __m512i w = nibbles(_mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(qs + 32 * c))),
                             0xffff0000u);
-        if (five) {
-            __m256i h0 = _mm256_srl_epi16(qh, _mm_cvtsi32_si128(2 * c));
-            __m256i h1 = _mm256_srl_epi16(qh, _mm_cvtsi32_si128(2 * c + 1));
-            __m512i h = _mm512_inserti64x4(_mm512_castsi256_si512(h0), h1, 1);
-            w = _mm512_or_si512(w, _mm512_slli_epi16(_mm512_and_si512(h, one), 4));
+        if (five) {     /* bit 2c of qh in the low half, 2c + 1 in the high */
+            __m512i bit = _mm512_inserti64x4(_mm512_set1_epi8((char)(1 << 2 * c)),
+                                             _mm256_set1_epi8((char)(1 << (2 * c + 1))), 1);
+            w = _mm512_mask_add_epi8(w, _mm512_test_epi8_mask(qh, bit), w, _mm512_set1_epi8(16));
         }
         piece[c] = dot64(w, a->q + (size_t)i * 256 + 64 * c);
     }
@@ -230,10 +229,20 @@ QUANT_AVX512 QUANT_INLINE __m512 k45_block(__m512 acc, const uint8_t *b, const q
 
 /* Q6_K: two halves of 128; per 32 positions l the four outputs l, l+32,
  * l+64, l+96 take ql's low and high nibbles and two bits of qh each;
- * sixteen signed 8-bit scales, values d * sc * (code - 32). */
+ * sixteen signed 8-bit scales, values d * sc * (code - 32). A half's 64
+ * bytes of ql give piece 2h by their low nibbles and 2h + 1 by their high
+ * ones; qh, in both 256-bit halves, is shifted per half to put bits 0-1,
+ * 2-3 (piece 2h) or 4-5, 6-7 (2h + 1) at bits 4-5. */
+QUANT_AVX512 QUANT_INLINE __m512i q6k_codes(__m512i low, __m512i high)
+{
+    /* low | (high & 0x30) */
+    return _mm512_ternarylogic_epi32(_mm512_and_si512(low, _mm512_set1_epi8(0xf)), high,
+                                     _mm512_set1_epi8(0x30), 0xf8);
+}
+
 QUANT_AVX512 QUANT_INLINE __m512 q6k_block(__m512 acc, const uint8_t *b, const quant_act *a, int i)
 {
-    const __m256i nib = _mm256_set1_epi8(0xf), two = _mm256_set1_epi8(3);
+    const __m512i to_bit4 = _mm512_inserti64x4(_mm512_set1_epi16(4), _mm256_set1_epi16(2), 1);
     __m512 d = _mm512_mul_ps(
         _mm512_set1_ps(half_at(b + 208)),
         _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(b + 192)))));
@@ -241,23 +250,13 @@ QUANT_AVX512 QUANT_INLINE __m512 q6k_block(__m512 acc, const uint8_t *b, const q
     __m512i piece[4];
 #pragma GCC unroll 2
     for (int h = 0; h < 2; h++) {
-        const uint8_t *ql = b + 64 * h, *qhp = b + 128 + 32 * h;
-        __m256i l0 = _mm256_loadu_si256((const __m256i *)ql);
-        __m256i l1 = _mm256_loadu_si256((const __m256i *)(ql + 32));
-        __m256i qh = _mm256_loadu_si256((const __m256i *)qhp);
-        __m256i q[4];
-        for (int k = 0; k < 4; k++) {
-            __m256i lq = k & 1 ? l1 : l0;
-            __m256i low = k < 2 ? _mm256_and_si256(lq, nib)
-                                : _mm256_and_si256(_mm256_srli_epi16(lq, 4), nib);
-            __m256i hb = _mm256_and_si256(_mm256_srl_epi16(qh, _mm_cvtsi32_si128(2 * k)), two);
-            q[k] = _mm256_or_si256(low, _mm256_slli_epi16(hb, 4));
-        }
-        for (int k = 0; k < 4; k += 2) {
-            int j = 2 * h + k / 2;
-            piece[j] = dot64(_mm512_inserti64x4(_mm512_castsi256_si512(q[k]), q[k + 1], 1),
-                             a->q + (size_t)i * 256 + 64 * j);
-        }
+        __m512i ql = _mm512_loadu_si512(b + 64 * h);
+        __m512i qh = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(b + 128 + 32 * h)));
+        const int8_t *x = a->q + (size_t)i * 256 + 128 * h;
+        piece[2 * h] = dot64(q6k_codes(ql, _mm512_sllv_epi16(qh, to_bit4)), x);
+        piece[2 * h + 1] = dot64(q6k_codes(_mm512_srli_epi16(ql, 4),
+                                           _mm512_mask_srli_epi16(qh, 0xffff0000u, qh, 2)),
+                                 x + 64);
     }
     return chunk(acc, piece, d, m, a->d + 16 * i, a->s + 16 * i);
 }
