@@ -188,6 +188,21 @@ QUANT_AVX512 QUANT_INLINE __m512 legacy_chunk(__m512 acc, const uint8_t *p, int 
     return chunk32(acc, piece, off, block_halves(p, f.bytes, n), f.min >= 0, m, x);
 }
 
+/* Q4_K's and Q5_K's 6-bit scales and mins from their 12 bytes at P, as
+ * ggml unpacks them four to a 32-bit word (u0, u1, u2 the words): scales
+ * 0-3 u0 & 63, 4-7 (u2 & 15) | (u0 >> 6) << 4; mins 0-3 u1 & 63, 4-7
+ * (u2 >> 4) | (u1 >> 6) << 4; as floats [scales 0-7, mins 0-7]. */
+QUANT_AVX512 QUANT_INLINE __m512 k45_scales(const uint8_t *p)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)p);
+    __m128i lo = _mm_srlv_epi32(_mm_shuffle_epi32(v, _MM_SHUFFLE(2, 1, 2, 0)),
+                                _mm_set_epi32(4, 0, 0, 0));     /* u0, u2, u1, u2 >> 4 */
+    lo = _mm_and_si128(lo, _mm_set_epi32(0x0f0f0f0f, 0x3f3f3f3f, 0x0f0f0f0f, 0x3f3f3f3f));
+    __m128i hi = _mm_srli_epi32(_mm_shuffle_epi32(v, _MM_SHUFFLE(1, 1, 0, 0)), 2);
+    hi = _mm_and_si128(hi, _mm_set_epi32(0x30303030, 0, 0x30303030, 0));
+    return _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_or_si128(lo, hi)));
+}
+
 /* Q4_K and Q5_K: 8 sub-blocks of 32 with 6-bit scales and mins (unpacked
  * as ggml does, four at a time in 32-bit words); chunk c's low nibbles are
  * elements 64c..64c+31, its high nibbles the next 32; Q5_K's fifth bits
@@ -197,18 +212,13 @@ QUANT_AVX512 QUANT_INLINE __m512 k45_block(__m512 acc, const uint8_t *b, const q
                                            act32 x, bool five)
 {
     const uint8_t *qs = b + (five ? 48 : 16);
-    uint32_t u[4];
-    memcpy(u, b + 4, 12);
-    u[3] = ((u[2] >> 4) & 0x0f0f0f0fu) | (((u[1] >> 6) & 0x03030303u) << 4);
-    uint32_t mins_lo = u[1] & 0x3f3f3f3fu;
-    u[1] = (u[2] & 0x0f0f0f0fu) | (((u[0] >> 6) & 0x03030303u) << 4);
-    u[2] = mins_lo;
-    u[0] &= 0x3f3f3f3fu;
-    __m128i sm = _mm_loadu_si128((const __m128i *)u);
-    __m256 sc = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(sm));
-    __m256 mn = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(sm, 8)));
-    __m256 d = _mm256_mul_ps(_mm256_set1_ps(half_at(b)), sc);
-    __m256 m = _mm256_xor_ps(_mm256_mul_ps(_mm256_set1_ps(half_at(b + 2)), mn),
+    int32_t halves;     /* d and dmin */
+    memcpy(&halves, b, 4);
+    __m512 dm = _mm512_mul_ps(k45_scales(b + 4), _mm512_permutexvar_ps(
+        _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0),
+        _mm512_castps128_ps512(_mm_cvtph_ps(_mm_cvtsi32_si128(halves)))));
+    __m256 d = _mm512_castps512_ps256(dm);
+    __m256 m = _mm256_xor_ps(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(dm), 1)),
                              _mm256_set1_ps(-0.0f));
     __m512i qh = five ? _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(b + 16)))
                       : _mm512_setzero_si512();
