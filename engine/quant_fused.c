@@ -309,9 +309,11 @@ QUANT_AVX512 QUANT_INLINE __m512 chunk_of(int type, __m512 acc, const uint8_t *p
         return q6k_block(acc, p, a, i);
     if (is_superblock(type))
         return k45_block(acc, p, a, i, x, type == GGML_TYPE_Q5_K);
-    int left = a->k / 32 - 8 * i;
-    return legacy_chunk(acc, p, left < 8 ? left : 8, a->q + (size_t)i * 256, x,
-                        legacy_of(type), quant_code_offset(type));
+    int left = a->k / 32 - 8 * i;   /* a whole chunk (the common case) as a constant */
+    return left >= 8 ? legacy_chunk(acc, p, 8, a->q + (size_t)i * 256, x, legacy_of(type),
+                                    quant_code_offset(type))
+                     : legacy_chunk(acc, p, left, a->q + (size_t)i * 256, x, legacy_of(type),
+                                    quant_code_offset(type));
 }
 
 /* NR rows (1 or FUSED_ROWS; NR and TYPE constants after inlining) RB bytes
