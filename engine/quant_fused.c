@@ -137,20 +137,33 @@ QUANT_AVX512 QUANT_INLINE __m256i pairs(__m512i v)
         _mm512_add_epi32(_mm512_permutexvar_epi32(even, v), _mm512_permutexvar_epi32(odd, v)));
 }
 
+/* The eight 32-element block dots of a chunk from its four pieces' sums:
+ * quant_sum_folded512's lanes, each block's two halves added (the permute
+ * that puts 16-element blocks in order and pairs() composed). */
+QUANT_AVX512 QUANT_INLINE __m256i block32_dots(const __m512i *piece)
+{
+    const __m512i even = _mm512_set_epi32(0, 0, 0, 0, 0, 0, 0, 0, 11, 3, 10, 2, 9, 1, 8, 0);
+    const __m512i odd = _mm512_set_epi32(0, 0, 0, 0, 0, 0, 0, 0, 15, 7, 14, 6, 13, 5, 12, 4);
+    __m512i s = quant_sum_folded512(piece[0], piece[1], piece[2], piece[3]);
+    return _mm512_castsi512_si256(
+        _mm512_add_epi32(_mm512_permutexvar_epi32(even, s), _mm512_permutexvar_epi32(odd, s)));
+}
+
 /* A chunk of the activations as the 32-element order reads it, formed once
- * for all the rows of a call: per block, the code sum, the scale and the
- * scaled sum. */
+ * for all the rows of a call: per block, the code sum times the weights'
+ * code offset OFF, the scale and the scaled sum. */
 typedef struct {
-    __m256i qs;
+    __m256i qs_off;
     __m256 dx, sx;
 } act32;
 
-QUANT_AVX512 QUANT_INLINE act32 act32_of(const quant_act *a, int i)
+QUANT_AVX512 QUANT_INLINE act32 act32_of(const quant_act *a, int i, int off)
 {
     const __m512i even = _mm512_set_epi32(0, 0, 0, 0, 0, 0, 0, 0, 14, 12, 10, 8, 6, 4, 2, 0);
     __m256 dx = _mm512_castps512_ps256(_mm512_permutexvar_ps(even, _mm512_loadu_ps(a->d + 16 * i)));
     __m256i qs = pairs(_mm512_loadu_si512(a->sum + 16 * i));
-    return (act32){qs, dx, _mm256_mul_ps(dx, _mm256_cvtepi32_ps(qs))};
+    __m256i qs_off = off ? _mm256_mullo_epi32(qs, _mm256_set1_epi32(off)) : _mm256_setzero_si256();
+    return (act32){qs_off, dx, _mm256_mul_ps(dx, _mm256_cvtepi32_ps(qs))};
 }
 
 /* A chunk's step of accumulators 0-7 of ACC in quant_sum.h's 32-element
@@ -161,9 +174,8 @@ QUANT_AVX512 QUANT_INLINE act32 act32_of(const quant_act *a, int i)
 QUANT_AVX512 QUANT_INLINE __m512 chunk32(__m512 acc, const __m512i *piece, int off, __m256 d,
                                          bool with_min, __m256 m, act32 x)
 {
-    __m256i dots = pairs(quant_sum_blocks512(piece[0], piece[1], piece[2], piece[3]));
-    __m256i i = off ? _mm256_sub_epi32(dots, _mm256_mullo_epi32(x.qs, _mm256_set1_epi32(off)))
-                    : dots;
+    __m256i dots = block32_dots(piece);
+    __m256i i = off ? _mm256_sub_epi32(dots, x.qs_off) : dots;
     __m256 a8 = _mm512_castps512_ps256(acc);
     if (with_min)
         a8 = _mm256_fmadd_ps(m, x.sx, a8);
@@ -328,7 +340,7 @@ QUANT_AVX512 QUANT_INLINE void row_chunks(int type, const uint8_t *row, size_t r
     for (int r = 0; r < nr; r++)
         acc[r] = _mm512_setzero_ps();
     for (int i = 0; i < (a->k + 255) / 256; i++) {
-        act32 x = quant_sum32(type) ? act32_of(a, i) : (act32){0};
+        act32 x = quant_sum32(type) ? act32_of(a, i, quant_code_offset(type)) : (act32){0};
 #pragma GCC unroll 4
         for (int r = 0; r < nr; r++) {
             if (nr > 1)

@@ -78,18 +78,22 @@ QUANT_AVX512 QUANT_INLINE float quant_sum_tree512(__m512 acc)
     return quant_sum_tree256(_mm512_castps512_ps256(acc), hi);
 }
 
-/* The 16 block dots of a chunk, block p in lane p, from the vpdpbusd sums of
- * its four 64-element pieces (lanes 4j..4j+3 of piece k: block 4k + j):
- * pairs of pieces fold lane by lane, then a permute restores block order. */
-QUANT_AVX512 QUANT_INLINE __m512i quant_sum_blocks512(__m512i a, __m512i b, __m512i c,
-                                                      __m512i d)
+/* The 16 block dots of a chunk from the vpdpbusd sums of its four
+ * 64-element pieces (lanes 4j..4j+3 of piece k: block 4k + j), pairs of
+ * pieces folded lane by lane: lane 4j + k holds block 4k + j. */
+QUANT_AVX512 QUANT_INLINE __m512i quant_sum_folded512(__m512i a, __m512i b, __m512i c, __m512i d)
 {
     __m512i ab = _mm512_add_epi32(_mm512_unpacklo_epi32(a, b), _mm512_unpackhi_epi32(a, b));
     __m512i cd = _mm512_add_epi32(_mm512_unpacklo_epi32(c, d), _mm512_unpackhi_epi32(c, d));
-    __m512i s = _mm512_add_epi32(_mm512_unpacklo_epi64(ab, cd), _mm512_unpackhi_epi64(ab, cd));
-    /* lane 4j + k of s holds block 4k + j */
+    return _mm512_add_epi32(_mm512_unpacklo_epi64(ab, cd), _mm512_unpackhi_epi64(ab, cd));
+}
+
+/* The same, block p in lane p. */
+QUANT_AVX512 QUANT_INLINE __m512i quant_sum_blocks512(__m512i a, __m512i b, __m512i c,
+                                                      __m512i d)
+{
     const __m512i order = _mm512_set_epi32(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0);
-    return _mm512_permutexvar_epi32(order, s);
+    return _mm512_permutexvar_epi32(order, quant_sum_folded512(a, b, c, d));
 }
 
 /* A chunk's step of all 16 accumulators: S = dw * dx already formed. */
