@@ -3,7 +3,8 @@
  * into unsigned byte codes (nibbles masked and shifted, Q8_0 shifted by 128),
  * multiplies each piece with the int8 activations in one vpdpbusd, folds the
  * pieces into the chunk's block dots (16 of 16 elements, or 8 of 32 for the
- * 32-element types) and steps the row's accumulators as quant_sum.h fixes:
+ * 32-element types, whose rows go in pairs) and steps the row's
+ * accumulators as quant_sum.h fixes:
  * scales and offsets (the code offsets and the K-quant mins) are formed
  * exactly as quant_dot.c's unpacking forms them, so these kernels give the
  * same bits as every other path. */
@@ -49,16 +50,6 @@ QUANT_AVX512 QUANT_INLINE float half_at(const uint8_t *p)
     uint16_t h;
     memcpy(&h, p, 2);
     return _cvtsh_ss(h);
-}
-
-/* The f16 values of N <= 8 blocks BYTES apart from P (the rest zero). */
-QUANT_AVX512 QUANT_INLINE __m256 block_halves(const uint8_t *p, int bytes, int n)
-{
-    const __m256i lane = _mm256_set_epi32(7, 6, 5, 4, 3, 2, 1, 0);
-    __m256i g = _mm256_mmask_i32gather_epi32(_mm256_setzero_si256(), (__mmask8)((1u << n) - 1),
-                                             _mm256_mullo_epi32(lane, _mm256_set1_epi32(bytes)),
-                                             p, 1);
-    return _mm256_cvtph_ps(_mm256_cvtepi32_epi16(g));
 }
 
 /* A chunk's step of the accumulators ACC from the vpdpbusd sums of its four
@@ -127,66 +118,88 @@ QUANT_AVX512 QUANT_INLINE __m512i legacy_codes(const uint8_t *pa, const uint8_t 
     return w;
 }
 
-/* Lanes 0-7: the sums of lanes 2j and 2j + 1 of V, a 32-element block's
- * value from its halves'. */
-QUANT_AVX512 QUANT_INLINE __m256i pairs(__m512i v)
+/* ---------------------------------------------------- the 32-element order
+ * Rows go in pairs: one register holds the eight accumulators of each of
+ * two rows, in the lane order SIGMA = blocks 0 2 4 6 1 3 5 7 (the order in
+ * which a chunk's four pieces fold down), so a pair shares one fold, one
+ * float step and one formation of scales where a row alone took each. A
+ * lone row is a pair without its second. sigma_lanes() gives each lane's
+ * block. */
+QUANT_AVX512 QUANT_INLINE __m512i sigma_lanes(void)
 {
-    const __m512i even = _mm512_set_epi32(0, 0, 0, 0, 0, 0, 0, 0, 14, 12, 10, 8, 6, 4, 2, 0);
-    const __m512i odd = _mm512_set_epi32(0, 0, 0, 0, 0, 0, 0, 0, 15, 13, 11, 9, 7, 5, 3, 1);
-    return _mm512_castsi512_si256(
-        _mm512_add_epi32(_mm512_permutexvar_epi32(even, v), _mm512_permutexvar_epi32(odd, v)));
+    return _mm512_set_epi32(7, 5, 3, 1, 6, 4, 2, 0, 7, 5, 3, 1, 6, 4, 2, 0);
 }
 
-/* The eight 32-element block dots of a chunk from its four pieces' sums:
- * quant_sum_folded512's lanes, each block's two halves added (the permute
- * that puts 16-element blocks in order and pairs() composed). */
-QUANT_AVX512 QUANT_INLINE __m256i block32_dots(const __m512i *piece)
-{
-    const __m512i even = _mm512_set_epi32(0, 0, 0, 0, 0, 0, 0, 0, 11, 3, 10, 2, 9, 1, 8, 0);
-    const __m512i odd = _mm512_set_epi32(0, 0, 0, 0, 0, 0, 0, 0, 15, 7, 14, 6, 13, 5, 12, 4);
-    __m512i s = quant_sum_folded512(piece[0], piece[1], piece[2], piece[3]);
-    return _mm512_castsi512_si256(
-        _mm512_add_epi32(_mm512_permutexvar_epi32(even, s), _mm512_permutexvar_epi32(odd, s)));
-}
-
-/* A chunk of the activations as the 32-element order reads it, formed once
- * for all the rows of a call: per block, the code sum times the weights'
- * code offset OFF, the scale and the scaled sum. */
+/* A chunk of the activations as the pair registers read it, formed once for
+ * all the rows of a call: per block, the code sum times the weights' code
+ * offset OFF, the scale and the scaled sum. */
 typedef struct {
-    __m256i qs_off;
-    __m256 dx, sx;
+    __m512i qs_off;
+    __m512 dx, sx;
 } act32;
 
 QUANT_AVX512 QUANT_INLINE act32 act32_of(const quant_act *a, int i, int off)
 {
-    const __m512i even = _mm512_set_epi32(0, 0, 0, 0, 0, 0, 0, 0, 14, 12, 10, 8, 6, 4, 2, 0);
-    __m256 dx = _mm512_castps512_ps256(_mm512_permutexvar_ps(even, _mm512_loadu_ps(a->d + 16 * i)));
-    __m256i qs = pairs(_mm512_loadu_si512(a->sum + 16 * i));
-    __m256i qs_off = off ? _mm256_mullo_epi32(qs, _mm256_set1_epi32(off)) : _mm256_setzero_si256();
-    return (act32){qs_off, dx, _mm256_mul_ps(dx, _mm256_cvtepi32_ps(qs))};
+    /* a block's two 16-element halves in the activations' lanes 2j, 2j + 1 */
+    __m512i first = _mm512_add_epi32(sigma_lanes(), sigma_lanes());
+    __m512i second = _mm512_add_epi32(first, _mm512_set1_epi32(1));
+    __m512i sum = _mm512_loadu_si512(a->sum + 16 * i);
+    __m512 dx = _mm512_permutexvar_ps(first, _mm512_loadu_ps(a->d + 16 * i));
+    __m512i qs = _mm512_add_epi32(_mm512_permutexvar_epi32(first, sum),
+                                  _mm512_permutexvar_epi32(second, sum));
+    __m512i qs_off = off ? _mm512_mullo_epi32(qs, _mm512_set1_epi32(off)) : _mm512_setzero_si512();
+    return (act32){qs_off, dx, _mm512_mul_ps(dx, _mm512_cvtepi32_ps(qs))};
 }
 
-/* A chunk's step of accumulators 0-7 of ACC in quant_sum.h's 32-element
- * order (8-15 stay 0) from the vpdpbusd sums of its four pieces (two blocks
- * each), the blocks' scales D and, WITH_MIN, mins M, the code offset OFF
- * taken out of the integers, against the activations' blocks X. Without a
- * min the term fma(0, sx, A) is A itself (A is never -0) and is left out. */
-QUANT_AVX512 QUANT_INLINE __m512 chunk32(__m512 acc, const __m512i *piece, int off, __m256 d,
-                                         bool with_min, __m256 m, act32 x)
+/* A chunk's step of a pair's accumulators ACC (quant_sum.h's 32-element
+ * order, in SIGMA) from the folded piece sums S0 and S1 of its rows
+ * (quant_sum_folded512: 128-bit lanes 0-1 of a piece are its first block,
+ * 2-3 its second), the blocks' scales D and, WITH_MIN, mins M, the code
+ * offset OFF taken out of the integers, against the activations X. Without
+ * a min the term fma(0, sx, A) is A itself (A is never -0), left out. */
+QUANT_AVX512 QUANT_INLINE __m512 step32(__m512 acc, __m512i s0, __m512i s1, int off, __m512 d,
+                                        bool with_min, __m512 m, act32 x)
 {
-    __m256i dots = block32_dots(piece);
-    __m256i i = off ? _mm256_sub_epi32(dots, x.qs_off) : dots;
-    __m256 a8 = _mm512_castps512_ps256(acc);
+    __m512i dots = _mm512_add_epi32(_mm512_shuffle_i32x4(s0, s1, _MM_SHUFFLE(2, 0, 2, 0)),
+                                    _mm512_shuffle_i32x4(s0, s1, _MM_SHUFFLE(3, 1, 3, 1)));
+    if (off)
+        dots = _mm512_sub_epi32(dots, x.qs_off);
     if (with_min)
-        a8 = _mm256_fmadd_ps(m, x.sx, a8);
-    a8 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(i), _mm256_mul_ps(d, x.dx), a8);
-    return _mm512_zextps256_ps512(a8);
+        acc = _mm512_fmadd_ps(m, x.sx, acc);
+    return _mm512_fmadd_ps(_mm512_cvtepi32_ps(dots), _mm512_mul_ps(d, x.dx), acc);
 }
 
-/* Eight 32-element blocks from P, N of them in the row, two per vpdpbusd,
- * against the activations' codes Q and blocks X; code offset OFF. */
-QUANT_AVX512 QUANT_INLINE __m512 legacy_chunk(__m512 acc, const uint8_t *p, int n,
-                                              const int8_t *q, act32 x, legacy_fmt f, int off)
+/* quant_sum.h's tree over a pair's accumulators (lanes A0 A2 A4 A6 A1 A3
+ * A5 A7 per row): ((A0+A4)+(A2+A6)) + ((A1+A5)+(A3+A7)); NR rows to OUT. */
+QUANT_AVX512 QUANT_INLINE void tree32(__m512 acc, int nr, float *out)
+{
+    __m512 u = _mm512_add_ps(acc, _mm512_permute_ps(acc, _MM_SHUFFLE(1, 0, 3, 2)));
+    __m512 v = _mm512_add_ps(u, _mm512_permute_ps(u, _MM_SHUFFLE(2, 3, 0, 1)));
+    __m512 w = _mm512_add_ps(v, _mm512_shuffle_f32x4(v, v, _MM_SHUFFLE(2, 3, 0, 1)));
+    float lanes[16];
+    _mm512_storeu_ps(lanes, w);
+    out[0] = lanes[0];
+    if (nr > 1)
+        out[1] = lanes[8];
+}
+
+/* The f16 values at byte OFF of N <= 8 blocks BYTES apart from P0 and, for
+ * the second row, RB bytes on (none where TWO is false), in SIGMA order. */
+QUANT_AVX512 QUANT_INLINE __m512 pair_halves(const uint8_t *p0, size_t rb, bool two, int bytes,
+                                             int n, int off)
+{
+    __m512i at = _mm512_mullo_epi32(sigma_lanes(), _mm512_set1_epi32(bytes));
+    at = _mm512_mask_add_epi32(at, 0xff00, at, _mm512_set1_epi32((int32_t)rb));
+    __mmask16 in = n >= 8 ? 0xffff : _mm512_cmplt_epi32_mask(sigma_lanes(), _mm512_set1_epi32(n));
+    __m512i g = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), in & (two ? 0xffff : 0x00ff),
+                                            at, p0 + off, 1);
+    return _mm512_cvtph_ps(_mm512_cvtepi32_epi16(g));
+}
+
+/* The folded piece sums of eight 32-element blocks from P, N of them in
+ * the row, two per vpdpbusd, against the activations' codes Q. */
+QUANT_AVX512 QUANT_INLINE __m512i legacy_folded(const uint8_t *p, int n, const int8_t *q,
+                                                legacy_fmt f)
 {
     __m512i piece[4];
 #pragma GCC unroll 4
@@ -196,42 +209,65 @@ QUANT_AVX512 QUANT_INLINE __m512 legacy_chunk(__m512 acc, const uint8_t *p, int 
                                      q + 64 * j)
                              : _mm512_setzero_si512();
     }
-    __m256 m = f.min >= 0 ? block_halves(p + f.min, f.bytes, n) : _mm256_setzero_ps();
-    return chunk32(acc, piece, off, block_halves(p, f.bytes, n), f.min >= 0, m, x);
+    return quant_sum_folded512(piece[0], piece[1], piece[2], piece[3]);
 }
 
-/* Q4_K's and Q5_K's 6-bit scales and mins from their 12 bytes at P, as
- * ggml unpacks them four to a 32-bit word (u0, u1, u2 the words): scales
- * 0-3 u0 & 63, 4-7 (u2 & 15) | (u0 >> 6) << 4; mins 0-3 u1 & 63, 4-7
- * (u2 >> 4) | (u1 >> 6) << 4; as floats [scales 0-7, mins 0-7]. */
-QUANT_AVX512 QUANT_INLINE __m512 k45_scales(const uint8_t *p)
+/* A chunk of a pair of legacy rows from P0 (the second RB bytes on, where
+ * TWO), N blocks each. */
+QUANT_AVX512 QUANT_INLINE __m512 legacy_pair(__m512 acc, const uint8_t *p0, size_t rb, bool two,
+                                             int n, const int8_t *q, act32 x, legacy_fmt f,
+                                             int off)
 {
-    __m128i v = _mm_loadu_si128((const __m128i *)p);
-    __m128i lo = _mm_srlv_epi32(_mm_shuffle_epi32(v, _MM_SHUFFLE(2, 1, 2, 0)),
-                                _mm_set_epi32(4, 0, 0, 0));     /* u0, u2, u1, u2 >> 4 */
-    lo = _mm_and_si128(lo, _mm_set_epi32(0x0f0f0f0f, 0x3f3f3f3f, 0x0f0f0f0f, 0x3f3f3f3f));
-    __m128i hi = _mm_srli_epi32(_mm_shuffle_epi32(v, _MM_SHUFFLE(1, 1, 0, 0)), 2);
-    hi = _mm_and_si128(hi, _mm_set_epi32(0x30303030, 0, 0x30303030, 0));
-    return _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_or_si128(lo, hi)));
+    __m512i s0 = legacy_folded(p0, n, q, f);
+    __m512i s1 = two ? legacy_folded(p0 + rb, n, q, f) : _mm512_setzero_si512();
+    __m512 m = f.min >= 0 ? pair_halves(p0, rb, two, f.bytes, n, f.min) : _mm512_setzero_ps();
+    return step32(acc, s0, s1, off, pair_halves(p0, rb, two, f.bytes, n, 0), f.min >= 0, m, x);
 }
 
-/* Q4_K and Q5_K: 8 sub-blocks of 32 with 6-bit scales and mins (unpacked
- * as ggml does, four at a time in 32-bit words); chunk c's low nibbles are
- * elements 64c..64c+31, its high nibbles the next 32; Q5_K's fifth bits
- * are bits 2c and 2c+1 of qh. Scales d * sc and offsets -(dmin * m), one
- * per sub-block: the 32-element order. */
-QUANT_AVX512 QUANT_INLINE __m512 k45_block(__m512 acc, const uint8_t *b, const quant_act *a, int i,
-                                           act32 x, bool five)
+/* Q4_K's and Q5_K's 6-bit scales and mins of the super-blocks B0 and B1,
+ * unpacked as ggml does four to a 32-bit word (u0, u1, u2 the words):
+ * scales 0-3 u0 & 63, 4-7 (u2 & 15) | (u0 >> 6) << 4; mins 0-3 u1 & 63,
+ * 4-7 (u2 >> 4) | (u1 >> 6) << 4; then D = d * scale and M = -(dmin * min)
+ * in SIGMA order, B0's in lanes 0-7 and B1's in 8-15. */
+QUANT_AVX512 QUANT_INLINE void k45_scales(const uint8_t *b0, const uint8_t *b1, __m512 *d,
+                                          __m512 *m)
+{
+    __m256i v = _mm256_inserti128_si256(
+        _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(b0 + 4))),
+        _mm_loadu_si128((const __m128i *)(b1 + 4)), 1);
+    __m256i lo = _mm256_srlv_epi32(_mm256_shuffle_epi32(v, _MM_SHUFFLE(2, 1, 2, 0)),
+                                   _mm256_set_epi32(4, 0, 0, 0, 4, 0, 0, 0));  /* u0 u2 u1 u2>>4 */
+    lo = _mm256_and_si256(lo, _mm256_set_epi32(0x0f0f0f0f, 0x3f3f3f3f, 0x0f0f0f0f, 0x3f3f3f3f,
+                                               0x0f0f0f0f, 0x3f3f3f3f, 0x0f0f0f0f, 0x3f3f3f3f));
+    __m256i hi = _mm256_srli_epi32(_mm256_shuffle_epi32(v, _MM_SHUFFLE(1, 1, 0, 0)), 2);
+    hi = _mm256_and_si256(hi, _mm256_set_epi32(0x30303030, 0, 0x30303030, 0, 0x30303030, 0,
+                                               0x30303030, 0));
+    /* per row: scales then mins, each in SIGMA; then both rows' scales, both mins */
+    __m256i u = _mm256_shuffle_epi8(_mm256_or_si256(lo, hi),
+                                    _mm256_setr_epi8(0, 2, 4, 6, 1, 3, 5, 7, 8, 10, 12, 14, 9, 11,
+                                                     13, 15, 0, 2, 4, 6, 1, 3, 5, 7, 8, 10, 12,
+                                                     14, 9, 11, 13, 15));
+    u = _mm256_permute4x64_epi64(u, _MM_SHUFFLE(3, 1, 2, 0));
+    int32_t h0, h1;     /* d and dmin of each */
+    memcpy(&h0, b0, 4);
+    memcpy(&h1, b1, 4);
+    __m512 dd = _mm512_castps128_ps512(_mm_cvtph_ps(_mm_set_epi32(0, 0, h1, h0)));
+    *d = _mm512_mul_ps(_mm512_permutexvar_ps(_mm512_set_epi32(2, 2, 2, 2, 2, 2, 2, 2, 0, 0, 0, 0,
+                                                              0, 0, 0, 0), dd),
+                       _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm256_castsi256_si128(u))));
+    *m = _mm512_mul_ps(_mm512_permutexvar_ps(_mm512_set_epi32(3, 3, 3, 3, 3, 3, 3, 3, 1, 1, 1, 1,
+                                                              1, 1, 1, 1), dd),
+                       _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm256_extracti128_si256(u, 1))));
+    *m = _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(*m), _mm512_set1_epi32(INT32_MIN)));
+}
+
+/* The folded piece sums of a Q4_K or Q5_K super-block B against the
+ * activations' codes Q: chunk c's low nibbles are elements 64c..64c+31,
+ * its high nibbles the next 32; Q5_K's fifth bits are bits 2c and 2c+1 of
+ * qh. */
+QUANT_AVX512 QUANT_INLINE __m512i k45_folded(const uint8_t *b, const int8_t *q, bool five)
 {
     const uint8_t *qs = b + (five ? 48 : 16);
-    int32_t halves;     /* d and dmin */
-    memcpy(&halves, b, 4);
-    __m512 dm = _mm512_mul_ps(k45_scales(b + 4), _mm512_permutexvar_ps(
-        _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0),
-        _mm512_castps128_ps512(_mm_cvtph_ps(_mm_cvtsi32_si128(halves)))));
-    __m256 d = _mm512_castps512_ps256(dm);
-    __m256 m = _mm256_xor_ps(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(dm), 1)),
-                             _mm256_set1_ps(-0.0f));
     __m512i qh = five ? _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(b + 16)))
                       : _mm512_setzero_si512();
     __m512i piece[4];
@@ -244,9 +280,22 @@ QUANT_AVX512 QUANT_INLINE __m512 k45_block(__m512 acc, const uint8_t *b, const q
                                              _mm256_set1_epi8((char)(1 << (2 * c + 1))), 1);
             w = _mm512_mask_add_epi8(w, _mm512_test_epi8_mask(qh, bit), w, _mm512_set1_epi8(16));
         }
-        piece[c] = dot64(w, a->q + (size_t)i * 256 + 64 * c);
+        piece[c] = dot64(w, q + 64 * c);
     }
-    return chunk32(acc, piece, 0, d, true, m, x);
+    return quant_sum_folded512(piece[0], piece[1], piece[2], piece[3]);
+}
+
+/* Q4_K and Q5_K: 8 sub-blocks of 32 with scales d * sc and offsets
+ * -(dmin * m), one per sub-block: the 32-element order. A pair from B0
+ * (the second RB bytes on, where TWO). */
+QUANT_AVX512 QUANT_INLINE __m512 k45_pair(__m512 acc, const uint8_t *b0, size_t rb, bool two,
+                                          const int8_t *q, act32 x, bool five)
+{
+    __m512 d, m;
+    k45_scales(b0, two ? b0 + rb : b0, &d, &m);
+    __m512i s0 = k45_folded(b0, q, five);
+    __m512i s1 = two ? k45_folded(b0 + rb, q, five) : _mm512_setzero_si512();
+    return step32(acc, s0, s1, 0, d, true, m, x);
 }
 
 /* Q6_K: two halves of 128; per 32 positions l the four outputs l, l+32,
@@ -312,43 +361,76 @@ static int chunk_bytes(int type)
     }
 }
 
-/* Chunk I (elements 256i on, at P) of a row of TYPE: a super-block, or
- * eight 32-element blocks (fewer at the row's end). */
-QUANT_AVX512 QUANT_INLINE __m512 chunk_of(int type, __m512 acc, const uint8_t *p,
-                                          const quant_act *a, int i, act32 x)
+/* Chunk I (elements 256i on, at P) of a pair of rows of a 32-element
+ * TYPE (the second RB bytes on, where TWO): a super-block, or eight blocks
+ * (fewer at the row's end; a whole chunk's count is a constant). */
+QUANT_AVX512 QUANT_INLINE __m512 pair_chunk(int type, __m512 acc, const uint8_t *p, size_t rb,
+                                            bool two, const quant_act *a, int i, act32 x)
 {
-    if (type == GGML_TYPE_Q6_K)
-        return q6k_block(acc, p, a, i);
+    const int8_t *q = a->q + (size_t)i * 256;
     if (is_superblock(type))
-        return k45_block(acc, p, a, i, x, type == GGML_TYPE_Q5_K);
-    int left = a->k / 32 - 8 * i;   /* a whole chunk (the common case) as a constant */
-    return left >= 8 ? legacy_chunk(acc, p, 8, a->q + (size_t)i * 256, x, legacy_of(type),
-                                    quant_code_offset(type))
-                     : legacy_chunk(acc, p, left, a->q + (size_t)i * 256, x, legacy_of(type),
-                                    quant_code_offset(type));
+        return k45_pair(acc, p, rb, two, q, x, type == GGML_TYPE_Q5_K);
+    int left = a->k / 32 - 8 * i;
+    legacy_fmt f = legacy_of(type);
+    int off = quant_code_offset(type);
+    return left >= 8 ? legacy_pair(acc, p, rb, two, 8, q, x, f, off)
+                     : legacy_pair(acc, p, rb, two, left, q, x, f, off);
 }
 
 /* NR rows (1 or FUSED_ROWS; NR and TYPE constants after inlining) RB bytes
- * apart: each row keeps its own accumulators, so its result is what it
- * would be alone, while the rows share the activation loads. */
-QUANT_AVX512 QUANT_INLINE void row_chunks(int type, const uint8_t *row, size_t rb, int nr,
-                                          const quant_act *a, float *out)
+ * apart, in pairs of a 32-element TYPE: each row's accumulators are its
+ * own, so its result is what it would be alone. */
+QUANT_AVX512 QUANT_INLINE void pair_chunks(int type, const uint8_t *row, size_t rb, int nr,
+                                           const quant_act *a, float *out)
 {
     int bytes = chunk_bytes(type);
+    __m512 acc[FUSED_ROWS / 2];
+#pragma GCC unroll 2
+    for (int r = 0; r < (nr + 1) / 2; r++)
+        acc[r] = _mm512_setzero_ps();
+    for (int i = 0; i < (a->k + 255) / 256; i++) {
+        act32 x = act32_of(a, i, quant_code_offset(type));
+#pragma GCC unroll 2
+        for (int r = 0; r < nr; r += 2) {
+            const uint8_t *p = row + r * rb + (size_t)i * bytes;
+            if (nr > 1) {
+                quant_prefetch(p + nr * rb, (size_t)bytes);
+                quant_prefetch(p + (nr + 1) * rb, (size_t)bytes);
+            }
+            acc[r / 2] = pair_chunk(type, acc[r / 2], p, rb, r + 1 < nr, a, i, x);
+        }
+    }
+#pragma GCC unroll 2
+    for (int r = 0; r < nr; r += 2)
+        tree32(acc[r / 2], nr - r < 2 ? nr - r : 2, out + r);
+}
+
+/* NR rows of Q6_K (the 16-element order), sharing the activation loads. */
+QUANT_AVX512 QUANT_INLINE void q6k_rows(const uint8_t *row, size_t rb, int nr,
+                                        const quant_act *a, float *out)
+{
+    size_t bytes = (size_t)chunk_bytes(GGML_TYPE_Q6_K);
     __m512 acc[FUSED_ROWS];
 #pragma GCC unroll 4
     for (int r = 0; r < nr; r++)
         acc[r] = _mm512_setzero_ps();
-    for (int i = 0; i < (a->k + 255) / 256; i++) {
-        act32 x = quant_sum32(type) ? act32_of(a, i, quant_code_offset(type)) : (act32){0};
+    for (int i = 0; i < a->k / 256; i++)
 #pragma GCC unroll 4
         for (int r = 0; r < nr; r++) {
             if (nr > 1)
-                quant_prefetch(row + (r + nr) * rb + (size_t)i * bytes, (size_t)bytes);
-            acc[r] = chunk_of(type, acc[r], row + r * rb + (size_t)i * bytes, a, i, x);
+                quant_prefetch(row + (r + nr) * rb + i * bytes, bytes);
+            acc[r] = q6k_block(acc[r], row + r * rb + i * bytes, a, i);
         }
-    }
     trees(acc, nr, out);
+}
+
+QUANT_AVX512 QUANT_INLINE void row_chunks(int type, const uint8_t *row, size_t rb, int nr,
+                                          const quant_act *a, float *out)
+{
+    if (type == GGML_TYPE_Q6_K)
+        q6k_rows(row, rb, nr, a, out);
+    else
+        pair_chunks(type, row, rb, nr, a, out);
 }
 
 /* NR rows, NR a constant after inlining. */
