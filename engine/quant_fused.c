@@ -380,8 +380,8 @@ QUANT_AVX512 QUANT_INLINE __m512 pair_chunk(int type, __m512 acc, const uint8_t 
 /* NR rows (1 or FUSED_ROWS; NR and TYPE constants after inlining) RB bytes
  * apart, in pairs of a 32-element TYPE: each row's accumulators are its
  * own, so its result is what it would be alone. */
-QUANT_AVX512 QUANT_INLINE void pair_chunks(int type, const uint8_t *row, size_t rb, int nr,
-                                           const quant_act *a, float *out)
+QUANT_AVX512 QUANT_INLINE void pair_chunks(int type, const uint8_t *row, size_t rb, size_t ahead,
+                                           int nr, const quant_act *a, float *out)
 {
     int bytes = chunk_bytes(type);
     __m512 acc[FUSED_ROWS / 2];
@@ -393,9 +393,9 @@ QUANT_AVX512 QUANT_INLINE void pair_chunks(int type, const uint8_t *row, size_t 
 #pragma GCC unroll 2
         for (int r = 0; r < nr; r += 2) {
             const uint8_t *p = row + r * rb + (size_t)i * bytes;
-            if (nr > 1) {
-                quant_prefetch(p + nr * rb, (size_t)bytes);
-                quant_prefetch(p + (nr + 1) * rb, (size_t)bytes);
+            if (ahead) {
+                quant_prefetch(p + ahead, (size_t)bytes);
+                quant_prefetch(p + rb + ahead, (size_t)bytes);
             }
             acc[r / 2] = pair_chunk(type, acc[r / 2], p, rb, r + 1 < nr, a, i, x);
         }
@@ -406,7 +406,7 @@ QUANT_AVX512 QUANT_INLINE void pair_chunks(int type, const uint8_t *row, size_t 
 }
 
 /* NR rows of Q6_K (the 16-element order), sharing the activation loads. */
-QUANT_AVX512 QUANT_INLINE void q6k_rows(const uint8_t *row, size_t rb, int nr,
+QUANT_AVX512 QUANT_INLINE void q6k_rows(const uint8_t *row, size_t rb, size_t ahead, int nr,
                                         const quant_act *a, float *out)
 {
     size_t bytes = (size_t)chunk_bytes(GGML_TYPE_Q6_K);
@@ -417,62 +417,63 @@ QUANT_AVX512 QUANT_INLINE void q6k_rows(const uint8_t *row, size_t rb, int nr,
     for (int i = 0; i < a->k / 256; i++)
 #pragma GCC unroll 4
         for (int r = 0; r < nr; r++) {
-            if (nr > 1)
-                quant_prefetch(row + (r + nr) * rb + i * bytes, bytes);
+            if (ahead)
+                quant_prefetch(row + r * rb + ahead + i * bytes, bytes);
             acc[r] = q6k_block(acc[r], row + r * rb + i * bytes, a, i);
         }
     trees(acc, nr, out);
 }
 
-QUANT_AVX512 QUANT_INLINE void row_chunks(int type, const uint8_t *row, size_t rb, int nr,
-                                          const quant_act *a, float *out)
+QUANT_AVX512 QUANT_INLINE void row_chunks(int type, const uint8_t *row, size_t rb, size_t ahead,
+                                          int nr, const quant_act *a, float *out)
 {
     if (type == GGML_TYPE_Q6_K)
-        q6k_rows(row, rb, nr, a, out);
+        q6k_rows(row, rb, ahead, nr, a, out);
     else
-        pair_chunks(type, row, rb, nr, a, out);
+        pair_chunks(type, row, rb, ahead, nr, a, out);
 }
 
 /* NR rows, NR a constant after inlining. */
-QUANT_AVX512 QUANT_INLINE bool fused(int type, const uint8_t *row, size_t rb, int nr,
-                                     const quant_act *a, float *out)
+QUANT_AVX512 QUANT_INLINE bool fused(int type, const uint8_t *row, size_t rb, size_t ahead,
+                                     int nr, const quant_act *a, float *out)
 {
     switch (type) {
-    case GGML_TYPE_Q8_0: row_chunks(GGML_TYPE_Q8_0, row, rb, nr, a, out); return true;
-    case GGML_TYPE_Q4_0: row_chunks(GGML_TYPE_Q4_0, row, rb, nr, a, out); return true;
-    case GGML_TYPE_Q4_1: row_chunks(GGML_TYPE_Q4_1, row, rb, nr, a, out); return true;
-    case GGML_TYPE_Q5_0: row_chunks(GGML_TYPE_Q5_0, row, rb, nr, a, out); return true;
-    case GGML_TYPE_Q5_1: row_chunks(GGML_TYPE_Q5_1, row, rb, nr, a, out); return true;
-    case GGML_TYPE_IQ4_NL: row_chunks(GGML_TYPE_IQ4_NL, row, rb, nr, a, out); return true;
-    case GGML_TYPE_Q4_K: row_chunks(GGML_TYPE_Q4_K, row, rb, nr, a, out); return true;
-    case GGML_TYPE_Q5_K: row_chunks(GGML_TYPE_Q5_K, row, rb, nr, a, out); return true;
-    case GGML_TYPE_Q6_K: row_chunks(GGML_TYPE_Q6_K, row, rb, nr, a, out); return true;
+    case GGML_TYPE_Q8_0: row_chunks(GGML_TYPE_Q8_0, row, rb, ahead, nr, a, out); return true;
+    case GGML_TYPE_Q4_0: row_chunks(GGML_TYPE_Q4_0, row, rb, ahead, nr, a, out); return true;
+    case GGML_TYPE_Q4_1: row_chunks(GGML_TYPE_Q4_1, row, rb, ahead, nr, a, out); return true;
+    case GGML_TYPE_Q5_0: row_chunks(GGML_TYPE_Q5_0, row, rb, ahead, nr, a, out); return true;
+    case GGML_TYPE_Q5_1: row_chunks(GGML_TYPE_Q5_1, row, rb, ahead, nr, a, out); return true;
+    case GGML_TYPE_IQ4_NL: row_chunks(GGML_TYPE_IQ4_NL, row, rb, ahead, nr, a, out); return true;
+    case GGML_TYPE_Q4_K: row_chunks(GGML_TYPE_Q4_K, row, rb, ahead, nr, a, out); return true;
+    case GGML_TYPE_Q5_K: row_chunks(GGML_TYPE_Q5_K, row, rb, ahead, nr, a, out); return true;
+    case GGML_TYPE_Q6_K: row_chunks(GGML_TYPE_Q6_K, row, rb, ahead, nr, a, out); return true;
     default: return false;
     }
 }
 
-QUANT_AVX512 static bool fused_one(int type, const uint8_t *row, const quant_act *a, float *out)
+QUANT_AVX512 static bool fused_one(int type, const uint8_t *row, size_t ahead, const quant_act *a,
+                                   float *out)
 {
-    return fused(type, row, 0, 1, a, out);
+    return fused(type, row, 0, ahead, 1, a, out);
 }
 
-QUANT_AVX512 static bool fused_many(int type, const uint8_t *row, size_t rb, const quant_act *a,
-                                    float *out)
+QUANT_AVX512 static bool fused_many(int type, const uint8_t *row, size_t rb, size_t ahead,
+                                    const quant_act *a, float *out)
 {
-    return fused(type, row, rb, FUSED_ROWS, a, out);
+    return fused(type, row, rb, ahead, FUSED_ROWS, a, out);
 }
 
-bool quant_fused_rows(int type, const uint8_t *row, size_t row_bytes, int n, const quant_act *a,
-                      float *out)
+bool quant_fused_rows(int type, const uint8_t *row, size_t rb, size_t ahead, int n,
+                      const quant_act *a, float *out)
 {
-    return n == FUSED_ROWS ? fused_many(type, row, row_bytes, a, out)
-                           : n == 1 && fused_one(type, row, a, out);
+    return n == FUSED_ROWS ? fused_many(type, row, rb, ahead, a, out)
+                           : n == 1 && fused_one(type, row, ahead, a, out);
 }
 #else
-bool quant_fused_rows(int type, const uint8_t *row, size_t row_bytes, int n, const quant_act *a,
-                      float *out)
+bool quant_fused_rows(int type, const uint8_t *row, size_t rb, size_t ahead, int n,
+                      const quant_act *a, float *out)
 {
-    (void)type, (void)row, (void)row_bytes, (void)n, (void)a, (void)out;
+    (void)type, (void)row, (void)rb, (void)ahead, (void)n, (void)a, (void)out;
     return false;
 }
 #endif

@@ -15,10 +15,11 @@
 enum { FUSED_ROWS = 4 };
 
 /* OUT[r] = row r . A for a one-row A and N (1 or FUSED_ROWS) rows from ROW,
- * ROW_BYTES apart; each row's result is the same bits whatever N. False
- * when TYPE has no fused kernel or this build has none. Call only where
- * quant_dot's avx512vnni path runs. */
-bool quant_fused_rows(int type, const uint8_t *row, size_t row_bytes, int n, const quant_act *a,
-                      float *out);
+ * RB bytes apart; each row's result is the same bits whatever N. The rows
+ * read after these lie AHEAD bytes past each (prefetched as these are
+ * read; 0: none). False when TYPE has no fused kernel or this build has
+ * none. Call only where quant_dot's avx512vnni path runs. */
+bool quant_fused_rows(int type, const uint8_t *row, size_t rb, size_t ahead, int n,
+                      const quant_act *a, float *out);
 
 #endif
