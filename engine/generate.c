@@ -370,24 +370,71 @@ const float *gen_session_feed(gen_session *s, const int32_t *tokens, int n, char
 }
 
 /* ---------------------------------------------------------------- traffic */
-static size_t linear_bytes(const linear *l)
+/* Appends the span P, BYTES to OUT (when there is one) at *N; its bytes. */
+static size_t span(membw_span *out, int *n, const void *p, size_t bytes)
 {
-    size_t b = l->w ? (size_t)l->in * l->out * sizeof(float)
-                    : ggml_row_bytes(l->qtype, l->in) * (size_t)l->out;
+    if (out)
+        out[*n] = (membw_span){p, bytes};
+    ++*n;
+    return bytes;
+}
+
+/* A linear layer's product reads its weights, bias and adapter. */
+static size_t linear_spans(const linear *l, membw_span *out, int *n)
+{
+    size_t b = l->w ? span(out, n, l->w, (size_t)l->in * l->out * sizeof(float))
+                    : span(out, n, l->qdata, ggml_row_bytes(l->qtype, l->in) * (size_t)l->out);
     if (l->bias)
-        b += (size_t)l->out * sizeof(float);
-    if (l->lora)
-        b += (size_t)l->lora->r * (l->in + l->out) * sizeof(float);
+        b += span(out, n, l->bias, (size_t)l->out * sizeof(float));
+    if (l->lora) {
+        const lora_adapter *a = l->lora;
+        b += span(out, n, a->a, (size_t)a->r * a->in * sizeof(float));
+        b += span(out, n, a->b, (size_t)a->out * a->r * sizeof(float));
+    }
     return b;
+}
+
+/* The memory a token decoded at POS reads, in the order it reads it, into
+ * OUT (NULL: counted only) at *N: an embedding row, per block its norms,
+ * matrices and the keys and values of the POS earlier positions (from KV,
+ * or from nowhere when KV is NULL), the final norm and the head. Returns
+ * the bytes. */
+static size_t decode_spans(const model *m, const kv_cache *kv, int pos, membw_span *out, int *n)
+{
+    const model_config *c = &m->cfg;
+    size_t D = (size_t)c->dim * sizeof(float);
+    size_t kv_bytes = (size_t)pos * c->n_kv_heads * c->head_dim * sizeof(float);
+    size_t b = span(out, n, m->embd, D);
+    for (int l = 0; l < c->n_layers; l++) {
+        const block *bk = &m->blk[l];
+        b += span(out, n, bk->attn_norm, D);
+        for (int i = LIN_Q; i <= LIN_V; i++)
+            b += linear_spans(&bk->lin[i], out, n);
+        b += span(out, n, kv ? kv_cache_k(kv, l, 0) : NULL, kv_bytes);
+        b += span(out, n, kv ? kv_cache_v(kv, l, 0) : NULL, kv_bytes);
+        b += linear_spans(&bk->lin[LIN_O], out, n);
+        b += span(out, n, bk->ffn_norm, D);
+        for (int i = LIN_GATE; i < LIN_COUNT; i++)
+            b += linear_spans(&bk->lin[i], out, n);
+    }
+    b += span(out, n, m->out_norm, D);
+    return b + linear_spans(&m->head, out, n);
 }
 
 size_t gen_decode_bytes(const model *m, int pos)
 {
-    const model_config *c = &m->cfg;
-    size_t D = (size_t)c->dim, kvd = (size_t)c->n_kv_heads * c->head_dim;
-    size_t b = linear_bytes(&m->head) + (2 * (size_t)c->n_layers + 2) * D * sizeof(float);
-    for (int l = 0; l < c->n_layers; l++)
-        for (int i = 0; i < LIN_COUNT; i++)
-            b += linear_bytes(&m->blk[l].lin[i]);
-    return b + 2 * (size_t)c->n_layers * (size_t)pos * kvd * sizeof(float);
+    int n = 0;
+    return decode_spans(m, NULL, pos, NULL, &n);
+}
+
+membw_span *gen_decode_spans(const gen_session *s, int *n)
+{
+    *n = 0;
+    decode_spans(s->m, &s->kv, s->pos, NULL, n);
+    membw_span *out = malloc((size_t)*n * sizeof *out);
+    if (out) {
+        *n = 0;
+        decode_spans(s->m, &s->kv, s->pos, out, n);
+    }
+    return out;
 }

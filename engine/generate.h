@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "membw.h"
 #include "model.h"
 
 typedef struct gen_session gen_session;
@@ -40,5 +41,10 @@ const float *gen_session_feed(gen_session *s, const int32_t *tokens, int n, char
  * keys and values of POS earlier positions. The memory-bandwidth bound of
  * decoding is bandwidth / this. */
 size_t gen_decode_bytes(const model *m, int pos);
+/* The memory that gen_decode_bytes counts, as the spans a token decoded at
+ * the session's position reads, in the order it reads them: an array of *N
+ * to free, or NULL when out of memory. Read with membw_read_spans, they
+ * bound decoding from above. */
+membw_span *gen_decode_spans(const gen_session *s, int *n);
 
 #endif

@@ -2,10 +2,11 @@
  * [--json]`: prefill and decode speed of the inference session, and decode
  * against its memory-bandwidth bound measured in the same run: the bytes one
  * decoded token reads (weights in their stored type and the K/V cache,
- * gen_decode_bytes) over the read bandwidth of all threads streaming with wide
- * loads (membw.h) - a buffer several times the last-level cache, or, when the
- * token's bytes fit in cache and so stream faster, a buffer of that size: no
- * decode can read its bytes faster, so the fraction is at most 1. Prefill is
+ * gen_decode_bytes) over the rate at which all threads read those very
+ * bytes, where they lie, streaming with wide loads and nothing else to do
+ * (gen_decode_spans, membw_read_spans), or a buffer several times the
+ * last-level cache where that reads faster: no decode can read its bytes
+ * faster, so the fraction is at most 1. Prefill is
  * reported as floating-point work per second against the sgemm rate measured
  * in the same run on the prefill's own product shape. Built-in
  * cases are random models of known shapes in each weight type; -m measures a
@@ -28,10 +29,11 @@
 /* Prompt tokens prefilled, then tokens decoded: a context of 256; timed twice. */
 enum { PREFILL = 192, DECODE = 64, REPEATS = 3 };
 /* The DRAM buffer: this many times the last-level cache, at least 1 GiB.
- * A buffer the size of a token's bytes is read until about HOT_READ bytes
- * have passed (at most HOT_PASSES times): its first passes still write back
- * the lines its filling dirtied, and three of them measured a 64 MB buffer
- * at half the rate that the thirtieth reaches, below what decode reads. */
+ * A token's bytes are read until about HOT_READ bytes have passed (at most
+ * HOT_PASSES times): the first passes of a freshly written buffer still
+ * wrote back the lines its filling dirtied (three of them measured 64 MB
+ * at half the rate the thirtieth reached), and more passes only ever find
+ * a faster one. */
 enum { BW_LLC_TIMES = 4, BW_PASSES = 3, HOT_PASSES = 64 };
 #define HOT_READ (2.0 * (1 << 30))
 
@@ -146,6 +148,21 @@ static int hot_passes(size_t bytes)
     return n < HOT_PASSES ? (int)n : HOT_PASSES;
 }
 
+/* The rate at which the pool reads the very bytes a token decoded in the
+ * middle of the timed run reads (gen_decode_spans: its weights, where they
+ * lie, and its K/V rows), as decode reads them but with nothing else to
+ * do, until about HOT_READ bytes have passed: no decode reads them faster,
+ * whichever of them the caches hold. 0 when out of memory. */
+static double read_token_bytes(pool *p, gen_session *s, size_t bytes)
+{
+    int n;
+    gen_session_rewind(s, PREFILL + DECODE / 2);
+    membw_span *spans = gen_decode_spans(s, &n);
+    double rate = spans ? membw_read_spans(p, spans, n, hot_passes(bytes)) : 0;
+    free(spans);
+    return rate;
+}
+
 /* Best of REPEATS runs after a warm-up, as the bandwidth is the best of its
  * passes: a busy machine only ever slows a run down. */
 static int measure(model *m, gen_figures *f, char *err, size_t errlen)
@@ -168,7 +185,7 @@ static int measure(model *m, gen_figures *f, char *err, size_t errlen)
         f->prefill_tps = once.prefill_tps > f->prefill_tps ? once.prefill_tps : f->prefill_tps;
         f->decode_tps = once.decode_tps > f->decode_tps ? once.decode_tps : f->decode_tps;
         /* measured beside each run, so a busy spell cannot lower only the bound */
-        double hot = membw_read(model_pool(m), f->bytes_per_token, hot_passes(f->bytes_per_token));
+        double hot = rc ? 0 : read_token_bytes(model_pool(m), s, f->bytes_per_token);
         f->bandwidth = hot > f->bandwidth ? hot : f->bandwidth;
     }
     gen_session_free(s);

@@ -321,6 +321,17 @@ static void test_errors(void **state)
     assert_null(gen_session_feed(s, ids, 1, err, sizeof err));
     assert_int_equal(gen_session_pos(s), 4);
     assert_true(gen_decode_bytes(m, 4) > gen_decode_bytes(m, 0));
+    /* the spans a decoded token reads are the bytes it counts */
+    int n;
+    membw_span *spans = gen_decode_spans(s, &n);
+    assert_non_null(spans);
+    size_t total = 0;
+    for (int i = 0; i < n; i++) {
+        assert_non_null(spans[i].p);
+        total += spans[i].bytes;
+    }
+    assert_int_equal(total, gen_decode_bytes(m, 4));
+    free(spans);
     gen_session_free(s);
     model_free(m);
 }
