@@ -59,7 +59,9 @@ __attribute__((target("avx512f"))) static uint64_t read_avx512(const uint8_t *p,
         d = _mm512_xor_si512(d, _mm512_loadu_si512(p + 3 * part + i));
     }
     a = _mm512_xor_si512(_mm512_xor_si512(a, b), _mm512_xor_si512(c, d));
-    return (uint64_t)_mm512_reduce_add_epi64(a);
+    uint64_t lanes[8];   /* XOR, not a signed sum: any bytes are read */
+    _mm512_storeu_si512(lanes, a);
+    return lanes[0] ^ lanes[7];
 }
 
 __attribute__((target("avx2"))) static uint64_t read_avx2(const uint8_t *p, size_t part)
