@@ -1217,17 +1217,6 @@ static int float_rows(const path *p, int type, const uint8_t *row, size_t row_by
     return nr;
 }
 
-/* Block rows from ROW (at most N) against a one-row A; returns how many. */
-static int block_rows(const path *p, const quant_block_type *bt, const uint8_t *row,
-                      size_t row_bytes, int n, const quant_act *a, float *y)
-{
-    if (p->fused && n >= FUSED_ROWS &&
-        quant_fused_rows(bt->type, row, row_bytes, FUSED_ROWS * row_bytes, FUSED_ROWS, a, y))
-        return FUSED_ROWS;
-    *y = p->dot(bt, row, a);
-    return 1;
-}
-
 /* Rows R0..R1 of W against a one-row A as FUSED_ROWS streams, a quarter of
  * the rows each, read side by side (the rest after them): the hardware
  * prefetchers follow four sequential streams across pages, where four
@@ -1271,8 +1260,8 @@ void quant_dot_rows(int type, const void *w, size_t row_bytes, int r0, int r1,
         const uint8_t *row = base + (size_t)r * row_bytes;
         if (floats) {
             r += float_rows(p, type, row, row_bytes, r1 - r, a, y + r, ldy);
-        } else if (a->n == 1) {
-            r += block_rows(p, bt, row, row_bytes, r1 - r, a, y + r);
+        } else if (a->n == 1) {     /* rows stream_rows could not take */
+            y[r++] = p->dot(bt, row, a);
         } else if (p->wide && r1 - r >= AMX_ROWS && p->wide(type, row, row_bytes, a, y + r, ldy)) {
             r += AMX_ROWS;
         } else {
