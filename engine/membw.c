@@ -112,7 +112,9 @@ static void spans_task(void *arg, int i)
     bw_job *j = arg;
     for (int k = 0; k < j->n; k++) {
         const uint8_t *p = j->spans[k].p;
-        size_t b = p ? j->spans[k].bytes : 0, per = (size_t)j->pieces;
+        if (!p)
+            continue;
+        size_t b = j->spans[k].bytes, per = (size_t)j->pieces;
         size_t lo = b * (size_t)i / per / 64 * 64;
         size_t hi = i + 1 == j->pieces ? b : b * (size_t)(i + 1) / per / 64 * 64;
         j->sinks[i] ^= read_len(j->read, p + lo, hi - lo);
