@@ -41,7 +41,7 @@ struct gen_session {
     model *m;
     kv_cache kv;
     int pos, max_r, wide, mv_slots, chunk;
-    float *x, *h, *r, *q, *o, *xm, *a, *b, *hs, *u, *lin_scratch, *qrow, *logits;
+    float *x, *h, *r, *q, *k, *v, *o, *xm, *a, *b, *hs, *u, *lin_scratch, *qrow, *logits;
     float *rope_cs, *rope_sn;
     int *rows_pos;
     void *act;              /* activations quantized for quant_dot (chunk rows) */
@@ -68,12 +68,15 @@ static bool alloc_scratch(gen_session *s)
 {
     const model_config *c = &s->m->cfg;
     size_t C = (size_t)s->chunk, D = c->dim, Hd = (size_t)c->n_heads * c->head_dim, F = c->ffn_dim;
+    size_t KVd = (size_t)c->n_kv_heads * c->head_dim;
     size_t half = (size_t)(c->rope_dim / 2);
     bool ok = true;
     s->x = alloc_floats(C * D, &ok);
     s->h = alloc_floats(C * D, &ok);
     s->r = alloc_floats(C, &ok);
     s->q = alloc_floats(C * Hd, &ok);
+    s->k = alloc_floats(C * KVd, &ok);
+    s->v = alloc_floats(C * KVd, &ok);
     s->o = alloc_floats(C * Hd, &ok);
     s->xm = alloc_floats(C * D, &ok);
     s->a = alloc_floats(C * F, &ok);
@@ -129,7 +132,7 @@ void gen_session_free(gen_session *s)
     if (!s)
         return;
     kv_cache_free(&s->kv);
-    float *bufs[] = {s->x, s->h, s->r, s->q, s->o, s->xm, s->a, s->b, s->hs, s->u,
+    float *bufs[] = {s->x, s->h, s->r, s->q, s->k, s->v, s->o, s->xm, s->a, s->b, s->hs, s->u,
                      s->lin_scratch, s->qrow, s->logits, s->rope_cs, s->rope_sn};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         free(bufs[i]);
@@ -276,16 +279,16 @@ static void run_block(gen_session *s, int l, int n)
     const model_config *c = &s->m->cfg;
     pool *p = s->m->pool;
     const block *bk = &s->m->blk[l];
-    float *k = kv_cache_k(&s->kv, l, s->pos), *v = kv_cache_v(&s->kv, l, s->pos);
     size_t nd = (size_t)n * c->dim;
     k_rmsnorm_fwd(p, s->x, bk->attn_norm, s->h, s->r, n, c->dim, c->norm_eps);
     const linear *qkv[] = {&bk->lin[LIN_Q], &bk->lin[LIN_K], &bk->lin[LIN_V]};
-    float *qkv_out[] = {s->q, k, v};
+    float *qkv_out[] = {s->q, s->k, s->v};
     project(s, qkv, qkv_out, 3, s->h, n);
     k_rope(p, s->q, s->rows_pos, s->rope_cs, s->rope_sn, n, c->n_heads, c->head_dim, c->rope_dim,
            c->rope, false);
-    k_rope(p, k, s->rows_pos, s->rope_cs, s->rope_sn, n, c->n_kv_heads, c->head_dim, c->rope_dim,
-           c->rope, false);
+    k_rope(p, s->k, s->rows_pos, s->rope_cs, s->rope_sn, n, c->n_kv_heads, c->head_dim,
+           c->rope_dim, c->rope, false);
+    kv_cache_store(&s->kv, l, s->pos, n, s->k, s->v);
     kv_cache_attend(p, &s->kv, l, s->q, s->o, n, s->pos);
     project1(s, &bk->lin[LIN_O], s->o, s->xm, n);
     add(s->xm, s->x, nd);
@@ -403,15 +406,17 @@ static size_t decode_spans(const model *m, const kv_cache *kv, int pos, membw_sp
 {
     const model_config *c = &m->cfg;
     size_t D = (size_t)c->dim * sizeof(float);
-    size_t kv_bytes = (size_t)pos * c->n_kv_heads * c->head_dim * sizeof(float);
+    size_t kv_bytes = (size_t)pos * c->head_dim * sizeof(float);
     size_t b = span(out, n, m->embd, D);
     for (int l = 0; l < c->n_layers; l++) {
         const block *bk = &m->blk[l];
         b += span(out, n, bk->attn_norm, D);
         for (int i = LIN_Q; i <= LIN_V; i++)
             b += linear_spans(&bk->lin[i], out, n);
-        b += span(out, n, kv ? kv_cache_k(kv, l, 0) : NULL, kv_bytes);
-        b += span(out, n, kv ? kv_cache_v(kv, l, 0) : NULL, kv_bytes);
+        for (int h = 0; h < c->n_kv_heads; h++) {
+            b += span(out, n, kv ? kv_cache_keys(kv, l, h) : NULL, kv_bytes);
+            b += span(out, n, kv ? kv_cache_values(kv, l, h) : NULL, kv_bytes);
+        }
         b += linear_spans(&bk->lin[LIN_O], out, n);
         b += span(out, n, bk->ffn_norm, D);
         for (int i = LIN_GATE; i < LIN_COUNT; i++)

@@ -58,19 +58,38 @@ size_t kv_cache_bytes(const kv_cache *c)
     return 2 * (size_t)c->n_layers * c->n_ctx * kv_width(c) * sizeof(float);
 }
 
-float *kv_cache_k(const kv_cache *c, int layer, int pos)
+static size_t head_at(const kv_cache *c, int layer, int kvh)
 {
-    return c->k + ((size_t)layer * c->n_ctx + pos) * kv_width(c);
+    return ((size_t)layer * c->n_kv_heads + kvh) * c->n_ctx * c->head_dim;
 }
 
-float *kv_cache_v(const kv_cache *c, int layer, int pos)
+float *kv_cache_keys(const kv_cache *c, int layer, int kvh)
 {
-    return c->v + ((size_t)layer * c->n_ctx + pos) * kv_width(c);
+    return c->k + head_at(c, layer, kvh);
+}
+
+float *kv_cache_values(const kv_cache *c, int layer, int kvh)
+{
+    return c->v + head_at(c, layer, kvh);
+}
+
+void kv_cache_store(kv_cache *c, int layer, int pos, int n, const float *k, const float *v)
+{
+    size_t hd = (size_t)c->head_dim, kw = kv_width(c);
+    for (int h = 0; h < c->n_kv_heads; h++) {
+        float *kh = kv_cache_keys(c, layer, h) + (size_t)pos * hd;
+        float *vh = kv_cache_values(c, layer, h) + (size_t)pos * hd;
+        for (int t = 0; t < n; t++) {
+            memcpy(kh + t * hd, k + t * kw + h * hd, hd * sizeof *k);
+            memcpy(vh + t * hd, v + t * kw + h * hd, hd * sizeof *v);
+        }
+    }
 }
 
 typedef struct {
     kv_cache *c;
     int layer, n, p0;
+    int parts;              /* a decoded row in phases: blocks per K/V head */
     const float *q;
     float *o;
 } attend_job;
@@ -156,9 +175,8 @@ static void attend_plain(void *arg, int h)
     const attend_job *j = arg;
     const kv_cache *c = j->c;
     int hd = c->head_dim, kvh = h / (c->n_heads / c->n_kv_heads);
-    size_t qw = (size_t)c->n_heads * hd, kw = kv_width(c);
-    const float *k = kv_cache_k(c, j->layer, 0) + (size_t)kvh * hd;
-    const float *v = kv_cache_v(c, j->layer, 0) + (size_t)kvh * hd;
+    size_t qw = (size_t)c->n_heads * hd;
+    const float *k = kv_cache_keys(c, j->layer, kvh), *v = kv_cache_values(c, j->layer, kvh);
     float *s = c->scores + (size_t)h * ATTEND_ROWS * c->n_ctx;
     float scale = 1.0f / sqrtf((float)hd);
     for (int t = 0; t < j->n; t++) {
@@ -166,11 +184,11 @@ static void attend_plain(void *arg, int h)
         const float *q = j->q + (size_t)t * qw + (size_t)h * hd;
         float *o = j->o + (size_t)t * qw + (size_t)h * hd;
         for (int p = 0; p < len; p++)
-            s[p] = scale * vec_dot(q, k + (size_t)p * kw, hd);
+            s[p] = scale * vec_dot(q, k + (size_t)p * hd, hd);
         softmax(s, len);
         memset(o, 0, (size_t)hd * sizeof *o);
         for (int p = 0; p < len; p++)
-            vec_axpy(o, v + (size_t)p * kw, s[p], hd);
+            vec_axpy(o, v + (size_t)p * hd, s[p], hd);
     }
 }
 
@@ -265,21 +283,22 @@ AVX2 static inline __attribute__((always_inline)) void mix_pass(float *const *o,
             _mm256_storeu_ps(o[i] + e + 8 * l, acc[i][l]);
 }
 
-/* O_i for NR rows (1 or ATTEND_ROWS), at most eight accumulators a pass. */
+/* Elements E .. END of O_i for NR rows (NR <= ATTEND_ROWS, a constant
+ * after inlining), at most eight accumulators a pass. */
 AVX2 static inline __attribute__((always_inline)) void mix(float *const *o, float *const *s,
                                                            const int *len, int nr,
-                                                           const float *v, size_t kw, int hd)
+                                                           const float *v, size_t kw, int e,
+                                                           int end)
 {
-    int e = 0;
     if (nr == 1) {
-        for (; e + 64 <= hd; e += 64)
+        for (; e + 64 <= end; e += 64)
             mix_pass(o, s, len, 1, v, kw, e, 8);
-        for (; e + 32 <= hd; e += 32)
+        for (; e + 32 <= end; e += 32)
             mix_pass(o, s, len, 1, v, kw, e, 4);
     }
-    for (; e + 16 <= hd; e += 16)
+    for (; e + 16 <= end; e += 16)
         mix_pass(o, s, len, nr, v, kw, e, 2);
-    for (; e < hd; e += 8)
+    for (; e < end; e += 8)
         mix_pass(o, s, len, nr, v, kw, e, 1);
 }
 
@@ -292,9 +311,8 @@ AVX2 static inline __attribute__((always_inline)) void attend_rows(const attend_
 {
     const kv_cache *c = j->c;
     int hd = c->head_dim, kvh = h / (c->n_heads / c->n_kv_heads), dt = dh ? 0 : 1;
-    size_t qw = (size_t)c->n_heads * hd, kw = kv_width(c);
-    const float *k = kv_cache_k(c, j->layer, 0) + (size_t)kvh * hd;
-    const float *v = kv_cache_v(c, j->layer, 0) + (size_t)kvh * hd;
+    size_t qw = (size_t)c->n_heads * hd;
+    const float *k = kv_cache_keys(c, j->layer, kvh), *v = kv_cache_values(c, j->layer, kvh);
     float scale = 1.0f / sqrtf((float)hd), d[ATTEND_ROWS];
     const float *q[ATTEND_ROWS];
     float *o[ATTEND_ROWS], *s[ATTEND_ROWS];
@@ -311,17 +329,17 @@ AVX2 static inline __attribute__((always_inline)) void attend_rows(const attend_
     for (; p + 8 <= len[0]; p += 8)
 #pragma GCC unroll 4
         for (int i = 0; i < nr; i++)
-            dots8(q[i], k + (size_t)p * kw, kw, hd, scale, s[i] + p);
+            dots8(q[i], k + (size_t)p * hd, (size_t)hd, hd, scale, s[i] + p);
     for (; p < len[nr - 1]; p++) {
         int first = 0;  /* rows before FIRST end before p */
         while (len[first] <= p)
             first++;
         if (first == 0)
-            dots(q, nr, k + (size_t)p * kw, hd, d);
+            dots(q, nr, k + (size_t)p * hd, hd, d);
         else
 #pragma GCC unroll 4
             for (int i = first; i < nr; i++)
-                dots(q + i, 1, k + (size_t)p * kw, hd, d + i);
+                dots(q + i, 1, k + (size_t)p * hd, hd, d + i);
 #pragma GCC unroll 4
         for (int i = first; i < nr; i++)
             s[i][p] = scale * d[i];
@@ -329,7 +347,7 @@ AVX2 static inline __attribute__((always_inline)) void attend_rows(const attend_
 #pragma GCC unroll 4
     for (int i = 0; i < nr; i++)
         softmax_avx2(s[i], len[i]);
-    mix(o, s, len, nr, v, kw, hd);
+    mix(o, s, len, nr, v, (size_t)hd, 0, hd);
 }
 
 /* Head H of every row of the job. */
@@ -343,8 +361,8 @@ AVX2 static void attend_avx2(void *arg, int h)
         attend_rows(j, h, t, 1, 0);
 }
 
-/* The heads of one row that share K/V head G, ATTEND_ROWS at a time: their
- * keys and values are read once, not once per head. */
+/* The heads of one decoded row that share K/V head G, ATTEND_ROWS at a
+ * time: their keys and values are read once, not once per head. */
 AVX2 static void attend_group_avx2(void *arg, int g)
 {
     const attend_job *j = arg;
@@ -355,28 +373,80 @@ AVX2 static void attend_group_avx2(void *arg, int g)
         attend_rows(j, h, 0, 1, 0);
 }
 
-/* The vector path takes heads of whole vectors (every common head size).
- * One row of grouped-query heads goes a K/V head per task where that still
- * gives every thread a task. */
-static pool_fn attend_fn(const kv_cache *c, int n, int threads, int *tasks)
+/* ------------------------------------------------ a decoded row in phases
+ * Where the K/V heads do not divide among the threads (9 heads on 3 K/V
+ * heads, 2 threads), a decoded row goes in three pool calls that do: the
+ * scores of each K/V head's heads in J->parts blocks of positions, the
+ * softmax a head at a time, and the mixing of the values in J->parts blocks
+ * of columns. Each score, softmax and output element is computed as
+ * attend_rows computes it, so the row is the same bits as in prefill. */
+static float *score_row(const kv_cache *c, int h)
 {
-    bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    *tasks = c->n_heads;
-    if (!avx2 || c->head_dim % 8 != 0)
-        return attend_plain;
-    if (n == 1 && c->n_heads / c->n_kv_heads >= ATTEND_ROWS && c->n_kv_heads >= threads) {
-        *tasks = c->n_kv_heads;
-        return attend_group_avx2;
+    return c->scores + (size_t)h * ATTEND_ROWS * c->n_ctx;
+}
+
+/* Block T % parts (positions, a multiple of 8 each) of K/V head T / parts. */
+AVX2 static void score_task(void *arg, int t)
+{
+    const attend_job *j = arg;
+    const kv_cache *c = j->c;
+    int hd = c->head_dim, per = c->n_heads / c->n_kv_heads, g = t / j->parts;
+    int len = j->p0 + 1, span = (len + 8 * j->parts - 1) / (8 * j->parts) * 8;
+    int p = t % j->parts * span, end = len - p < span ? len : p + span;
+    const float *k = kv_cache_keys(c, j->layer, g);
+    float scale = 1.0f / sqrtf((float)hd);
+    for (; p + 8 <= end; p += 8)
+        for (int h = g * per; h < (g + 1) * per; h++)
+            dots8(j->q + (size_t)h * hd, k + (size_t)p * hd, (size_t)hd, hd, scale,
+                  score_row(c, h) + p);
+    for (; p < end; p++)
+        for (int h = g * per; h < (g + 1) * per; h++) {
+            const float *q = j->q + (size_t)h * hd;
+            float d;
+            dots(&q, 1, k + (size_t)p * hd, hd, &d);
+            score_row(c, h)[p] = scale * d;
+        }
+}
+
+AVX2 static void softmax_task(void *arg, int h)
+{
+    const attend_job *j = arg;
+    softmax_avx2(score_row(j->c, h), j->p0 + 1);
+}
+
+/* NR <= ATTEND_ROWS heads from H: columns E .. END. */
+AVX2 static void mix_heads(const attend_job *j, int h, int nr, const float *v, int e, int end)
+{
+    size_t hd = (size_t)j->c->head_dim;
+    float *o[ATTEND_ROWS], *s[ATTEND_ROWS];
+    int len[ATTEND_ROWS];
+    for (int i = 0; i < nr; i++) {
+        o[i] = j->o + (h + i) * hd;
+        s[i] = score_row(j->c, h + i);
+        len[i] = j->p0 + 1;
     }
-    return attend_avx2;
+    switch (nr) {
+    case 4: mix(o, s, len, 4, v, hd, e, end); break;
+    case 3: mix(o, s, len, 3, v, hd, e, end); break;
+    case 2: mix(o, s, len, 2, v, hd, e, end); break;
+    default: mix(o, s, len, 1, v, hd, e, end); break;
+    }
 }
-#else
-static pool_fn attend_fn(const kv_cache *c, int n, int threads, int *tasks)
+
+/* Block T % parts of columns (a multiple of 8 each) of K/V head T / parts. */
+AVX2 static void mix_task(void *arg, int t)
 {
-    (void)n, (void)threads;
-    *tasks = c->n_heads;
-    return attend_plain;
+    const attend_job *j = arg;
+    const kv_cache *c = j->c;
+    int hd = c->head_dim, per = c->n_heads / c->n_kv_heads, g = t / j->parts;
+    int span = (hd + 8 * j->parts - 1) / (8 * j->parts) * 8, e = t % j->parts * span;
+    int end = hd - e < span ? hd : e + span;
+    const float *v = kv_cache_values(c, j->layer, g);
+    for (int h = g * per; e < end && h < (g + 1) * per; h += ATTEND_ROWS)
+        mix_heads(j, h, (g + 1) * per - h < ATTEND_ROWS ? (g + 1) * per - h : ATTEND_ROWS, v, e,
+                  end);
 }
+
 #endif
 
 /* Below this many multiply-adds a call stays on the calling thread: a pool
@@ -384,16 +454,72 @@ static pool_fn attend_fn(const kv_cache *c, int n, int threads, int *tasks)
  * token's heads are split from short contexts on (at 1 << 16, the 15M
  * shape's attention stayed on one thread up to 227 positions). */
 enum { ATTEND_SPLIT = 1 << 12 };
+/* Positions from which a decoded row whose K/V heads do not divide among
+ * the threads goes in phases: their two extra pool calls cost more than the
+ * idle thread below (9 heads on 3 K/V heads, 2 threads, 30 layers: 0.82 of
+ * the one-call time at 64 positions, 0.95 at 224, 1.15 at 512). */
+enum { ATTEND_PHASED = 384 };
+
+static bool worth_pool(const attend_job *j)
+{
+    const kv_cache *c = j->c;
+    return (size_t)j->n * (size_t)(j->p0 + j->n) * (size_t)c->n_heads * c->head_dim >=
+           ATTEND_SPLIT;
+}
+
+/* TASKS tasks of FN, on the pool where worth_pool(). */
+static void run_tasks(pool *p, attend_job *j, pool_fn fn, int tasks)
+{
+    if (worth_pool(j)) {
+        pool_run(p, tasks, fn, j);
+        return;
+    }
+    for (int i = 0; i < tasks; i++)
+        fn(j, i);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+/* The fewest parts per K/V head that give the threads equal shares. */
+static int phase_parts(const kv_cache *c, int threads)
+{
+    int parts = 1;
+    while ((c->n_kv_heads * parts) % threads != 0)
+        parts++;
+    return parts;
+}
+
+/* The vector path takes heads of whole vectors (every common head size);
+ * a decoded row goes a K/V head per task, or in phases. */
+static void attend(pool *p, attend_job *j)
+{
+    const kv_cache *c = j->c;
+    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma") ||
+        c->head_dim % 8 != 0) {
+        run_tasks(p, j, attend_plain, c->n_heads);
+        return;
+    }
+    if (j->n > 1) {
+        run_tasks(p, j, attend_avx2, c->n_heads);
+        return;
+    }
+    j->parts = phase_parts(c, pool_threads(p));
+    if (j->parts == 1 || j->p0 + 1 < ATTEND_PHASED || !worth_pool(j)) {
+        run_tasks(p, j, attend_group_avx2, c->n_kv_heads);
+        return;
+    }
+    pool_run(p, c->n_kv_heads * j->parts, score_task, j);
+    pool_run(p, c->n_heads, softmax_task, j);
+    pool_run(p, c->n_kv_heads * j->parts, mix_task, j);
+}
+#else
+static void attend(pool *p, attend_job *j)
+{
+    run_tasks(p, j, attend_plain, j->c->n_heads);
+}
+#endif
 
 void kv_cache_attend(pool *p, kv_cache *c, int layer, const float *q, float *o, int n, int p0)
 {
     attend_job j = {.c = c, .layer = layer, .n = n, .p0 = p0, .q = q, .o = o};
-    size_t work = (size_t)n * (size_t)(p0 + n) * (size_t)c->n_heads * c->head_dim;
-    int tasks;
-    pool_fn fn = attend_fn(c, n, pool_threads(p), &tasks);
-    if (work < ATTEND_SPLIT)
-        for (int i = 0; i < tasks; i++)
-            fn(&j, i);
-    else
-        pool_run(p, tasks, fn, &j);
+    attend(p, &j);
 }
