@@ -93,12 +93,14 @@ bool quant_amx_available(void)
     } while (0)
 
 /* Step S's step of the rows' accumulators ACC from its SUMS, with its
- * scales W->d16 and offsets W->m16 and, for 32-element blocks, the code
- * offset taken out of the integers. */
+ * scales W->d16 and offsets W->m16, and for 32-element blocks the code
+ * offset taken out of the integers; the types with a code offset have no
+ * min, and leave out fma(0, sx, A), which is A. */
 QUANT_AMX static inline void row_step(const amx_rows *w, const quant_act *a, int c, int st,
                                       const int32_t (*sums)[TILE], v16f (*acc)[LANES])
 {
     int b = st * w->w16, lanes = LANES / w->w16, j = st % lanes;
+    bool with_min = w->w16 == 1 || w->off == 0;
     size_t ds = quant_act_tile_ds(a, c, 16 * b);
     __m512 dx = _mm512_loadu_ps(a->d + ds), sx = _mm512_loadu_ps(a->s + ds);
     __m512i start = _mm512_setzero_si512();
@@ -110,11 +112,44 @@ QUANT_AMX static inline void row_step(const amx_rows *w, const quant_act *a, int
     }
     for (int r = 0; r < AMX_ROWS; r++) {
         size_t at = (size_t)r * w->ss + (size_t)b;
-        __m512 prev = st < lanes ? _mm512_setzero_ps() : (__m512)acc[r][j];
-        __m512 inner = _mm512_fmadd_ps(_mm512_set1_ps(w->m16[at]), sx, prev);
+        __m512 inner = st < lanes ? _mm512_setzero_ps() : (__m512)acc[r][j];
+        if (with_min)
+            inner = _mm512_fmadd_ps(_mm512_set1_ps(w->m16[at]), sx, inner);
         __m512 s = _mm512_mul_ps(_mm512_set1_ps(w->d16[at]), dx);
         __m512i i = _mm512_add_epi32(_mm512_load_si512(sums[r]), start);
         acc[r][j] = (v16f)_mm512_fmadd_ps(_mm512_cvtepi32_ps(i), s, inner);
+    }
+}
+
+/* M[i][j] = M[j][i]: the results of 16 weight rows, a vector over the
+ * tile's activation rows each, become 16 contiguous output rows. In 128-bit
+ * lanes L: floats interleaved, then pairs, give b[4k + m] lane L = rows
+ * 4k..4k+3 of activation row 4L + m; then the lanes are gathered in two
+ * rounds of shuffles. */
+QUANT_AMX static inline void transpose16(__m512 *m)
+{
+    __m512 a[16], b[16];
+    for (int k = 0; k < 8; k++) {
+        a[2 * k] = _mm512_unpacklo_ps(m[2 * k], m[2 * k + 1]);
+        a[2 * k + 1] = _mm512_unpackhi_ps(m[2 * k], m[2 * k + 1]);
+    }
+    for (int k = 0; k < 4; k++) {
+        __m512d lo = _mm512_castps_pd(a[4 * k]), hi = _mm512_castps_pd(a[4 * k + 1]);
+        __m512d lo2 = _mm512_castps_pd(a[4 * k + 2]), hi2 = _mm512_castps_pd(a[4 * k + 3]);
+        b[4 * k] = _mm512_castpd_ps(_mm512_unpacklo_pd(lo, lo2));
+        b[4 * k + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(lo, lo2));
+        b[4 * k + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(hi, hi2));
+        b[4 * k + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(hi, hi2));
+    }
+    for (int i = 0; i < 4; i++) {
+        __m512 c = _mm512_shuffle_f32x4(b[i], b[4 + i], _MM_SHUFFLE(2, 0, 2, 0));
+        __m512 d = _mm512_shuffle_f32x4(b[i], b[4 + i], _MM_SHUFFLE(3, 1, 3, 1));
+        __m512 e = _mm512_shuffle_f32x4(b[8 + i], b[12 + i], _MM_SHUFFLE(2, 0, 2, 0));
+        __m512 f = _mm512_shuffle_f32x4(b[8 + i], b[12 + i], _MM_SHUFFLE(3, 1, 3, 1));
+        m[i] = _mm512_shuffle_f32x4(c, e, _MM_SHUFFLE(2, 0, 2, 0));
+        m[8 + i] = _mm512_shuffle_f32x4(c, e, _MM_SHUFFLE(3, 1, 3, 1));
+        m[4 + i] = _mm512_shuffle_f32x4(d, f, _MM_SHUFFLE(2, 0, 2, 0));
+        m[12 + i] = _mm512_shuffle_f32x4(d, f, _MM_SHUFFLE(3, 1, 3, 1));
     }
 }
 
@@ -146,11 +181,12 @@ QUANT_AMX static void tile_rows(const amx_rows *w, const quant_act *a, int c, fl
     for (int r = 0; r < AMX_ROWS; r++)
         for (int j = used; j < LANES; j++)
             acc[r][j] = (v16f){0};
-    for (int r = 0; r < AMX_ROWS; r++) {
-        v16f sum = QUANT_SUM_TREE(acc[r]);
-        for (int t = c * TILE; t < a->n && t < (c + 1) * TILE; t++)
-            y[(size_t)t * ldy + (size_t)r] = sum[t % TILE];
-    }
+    __m512 sum[AMX_ROWS];
+    for (int r = 0; r < AMX_ROWS; r++)
+        sum[r] = (__m512)QUANT_SUM_TREE(acc[r]);
+    transpose16(sum);
+    for (int t = c * TILE; t < a->n && t < (c + 1) * TILE; t++)
+        _mm512_storeu_ps(y + (size_t)t * ldy, sum[t % TILE]);
 }
 
 QUANT_AMX void quant_amx_rows(const amx_rows *w, const quant_act *a, float *y, size_t ldy)
