@@ -81,26 +81,27 @@ bool quant_amx_available(void)
     return s == 1;
 }
 
-/* Multiplies step S's codes of the rows (W16 16-element blocks at U + 16
- * W16 s, US apart) with the same codes of activation tile C into tile T (0
- * or 3). */
-#define AMX_DOT(T, u, us, w16, a, c, s)                                       \
-    do {                                                                      \
-        _tile_zero(T);                                                        \
-        _tile_loadd(1, (u) + (size_t)(s) * 16 * (w16), (long)(us));           \
-        _tile_loadd(2, quant_act_tile_q(a, c, 16 * (w16) * (s)), 4 * TILE);   \
-        _tile_dpbusd(T, 1, 2);                                                \
+/* Multiplies step S's codes of the rows with the same codes of activation
+ * tile C into tile T (0 or 3): unsigned or signed weight codes. */
+#define AMX_DOT(T, w, a, c, s)                                                  \
+    do {                                                                        \
+        _tile_zero(T);                                                          \
+        _tile_loadd(1, (w)->u + (size_t)(s) * (w)->step, (long)(w)->us);        \
+        _tile_loadd(2, quant_act_tile_q(a, c, 16 * (w)->w16 * (s)), 4 * TILE);  \
+        if ((w)->s8)                                                            \
+            _tile_dpbssd(T, 1, 2);                                              \
+        else                                                                    \
+            _tile_dpbusd(T, 1, 2);                                              \
     } while (0)
 
 /* Step S's step of the rows' accumulators ACC from its SUMS, with its
  * scales W->d16 and offsets W->m16, and for 32-element blocks the code
- * offset taken out of the integers; the types with a code offset have no
- * min, and leave out fma(0, sx, A), which is A. */
+ * offset taken out of the integers; a type without offsets leaves out
+ * fma(0, sx, A), which is A. */
 QUANT_AMX static inline void row_step(const amx_rows *w, const quant_act *a, int c, int st,
                                       const int32_t (*sums)[TILE], v16f (*acc)[LANES])
 {
     int b = st * w->w16, lanes = LANES / w->w16, j = st % lanes;
-    bool with_min = w->w16 == 1 || w->off == 0;
     size_t ds = quant_act_tile_ds(a, c, 16 * b);
     __m512 dx = _mm512_loadu_ps(a->d + ds), sx = _mm512_loadu_ps(a->s + ds);
     __m512i start = _mm512_setzero_si512();
@@ -113,10 +114,12 @@ QUANT_AMX static inline void row_step(const amx_rows *w, const quant_act *a, int
     for (int r = 0; r < AMX_ROWS; r++) {
         size_t at = (size_t)r * w->ss + (size_t)b;
         __m512 inner = st < lanes ? _mm512_setzero_ps() : (__m512)acc[r][j];
-        if (with_min)
+        if (w->m16)
             inner = _mm512_fmadd_ps(_mm512_set1_ps(w->m16[at]), sx, inner);
         __m512 s = _mm512_mul_ps(_mm512_set1_ps(w->d16[at]), dx);
-        __m512i i = _mm512_add_epi32(_mm512_load_si512(sums[r]), start);
+        __m512i i = _mm512_load_si512(sums[r]);
+        if (w->off)
+            i = _mm512_add_epi32(i, start);
         acc[r][j] = (v16f)_mm512_fmadd_ps(_mm512_cvtepi32_ps(i), s, inner);
     }
 }
@@ -165,9 +168,9 @@ QUANT_AMX static void tile_rows(const amx_rows *w, const quant_act *a, int c, fl
     int steps = a->k / 16 / w->w16;
     for (int s = 0; s < steps + 2; s++) {
         if (s < steps && s % 2)
-            AMX_DOT(3, w->u, w->us, w->w16, a, c, s);
+            AMX_DOT(3, w, a, c, s);
         else if (s < steps)
-            AMX_DOT(0, w->u, w->us, w->w16, a, c, s);
+            AMX_DOT(0, w, a, c, s);
         if (s >= 1 && s <= steps && s % 2)
             _tile_stored(0, sums[0], 4 * TILE);
         else if (s >= 1 && s <= steps)

@@ -17,15 +17,20 @@
 /* Weight rows a call multiplies. */
 enum { AMX_ROWS = 16 };
 
-/* AMX_ROWS weight rows of K elements, unpacked: row r's codes at u + r * us,
- * the scale and offset of its 16-element block b at d16 and m16 [r * ss + b];
- * w16 16-element blocks per step of quant_sum.h's order (1, or 2 for the
- * 32-element types, whose code offset off is taken out in integers). */
+/* AMX_ROWS weight rows of K elements as the tile unit reads them: row r's
+ * codes at u + r * us, those of step s (w16 16-element blocks, 1 or 2 for
+ * the 32-element types, quant_sum.h's two orders) STEP bytes on from s - 1:
+ * unsigned codes unpacked whole (step 16 * w16), or Q8_0's own signed bytes
+ * in place (S8; step 34, a block). The scale of the row's 16-element block
+ * b at d16[r * ss + b], its offset at m16[r * ss + b] (m16 NULL: the type
+ * has none); OFF, the code offset of the unsigned codes of the 32-element
+ * types, is taken out in integers. */
 typedef struct {
     const uint8_t *u;
     const float *d16, *m16;
-    size_t us, ss;
+    size_t us, ss, step;
     int w16, off;
+    bool s8;
 } amx_rows;
 
 /* True when the CPU has AMX-INT8 and AVX-512 VNNI and the kernel lets this

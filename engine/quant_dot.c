@@ -819,6 +819,22 @@ QUANT_AVX512 static void rows_avx512(const quant_block_type *bt, const uint8_t *
     row_tiles(tiles_avx512, bt, row, row_bytes, rows, a, y, ldy);
 }
 
+/* Q8_0's codes go to the tile unit in place, signed, a block's 32 bytes
+ * per step; only the scales are unpacked. */
+QUANT_AVX512 static void rows_amx_q8_0(const uint8_t *row, size_t row_bytes, const quant_act *a,
+                                       float *y, size_t ldy, float *d16)
+{
+    size_t blocks = (size_t)a->k / 16;
+    for (size_t r = 0; r < AMX_ROWS; r++)
+        for (size_t b = 0; b < blocks; b += 2) {
+            uint16_t h;
+            memcpy(&h, row + r * row_bytes + b / 2 * 34, 2);
+            d16[r * blocks + b] = d16[r * blocks + b + 1] = _cvtsh_ss(h);
+        }
+    quant_amx_rows(&(amx_rows){row + 2, d16, NULL, row_bytes, blocks, 34, 2, 0, true}, a, y,
+                   ldy);
+}
+
 /* AMX_ROWS weight rows ROW_BYTES apart, unpacked whole into a buffer (so
  * once for all the activation tiles), against every activation row on the
  * tile unit; false when the buffer cannot be had. */
@@ -831,13 +847,21 @@ QUANT_AVX512 static bool rows_amx(int type, const uint8_t *row, size_t row_bytes
     if (!buf)
         return false;
     float *d16 = (float *)(buf + AMX_ROWS * kp), *m16 = d16 + AMX_ROWS * blocks;
+    if (type == GGML_TYPE_Q8_0) {
+        rows_amx_q8_0(row, row_bytes, a, y, ldy, d16);
+        free(buf);
+        return true;
+    }
     for (size_t r = 0; r < AMX_ROWS; r++)
         for (int k0 = 0; k0 < a->k; k0 += CHUNK)
             unpack(bt, row + r * row_bytes, k0, a->k - k0 < CHUNK ? a->k - k0 : CHUNK,
                    buf + r * kp + (size_t)k0, d16 + r * blocks + (size_t)k0 / 16,
                    m16 + r * blocks + (size_t)k0 / 16);
     step_mode md = mode_of(bt);
-    quant_amx_rows(&(amx_rows){buf, d16, m16, kp, blocks, md.w16, md.off}, a, y, ldy);
+    bool no_min = md.w16 == 2 && md.off != 0;   /* a code offset stands for the min */
+    quant_amx_rows(&(amx_rows){buf, d16, no_min ? NULL : m16, kp, blocks, (size_t)16 * md.w16,
+                               md.w16, md.off, false},
+                   a, y, ldy);
     free(buf);
     return true;
 }
