@@ -89,18 +89,24 @@ static bool is_norm_or_bias(const tref *r)
     return strstr(r->name, "norm") || strstr(r->name, ".bias");
 }
 
-static int init_weights(model *m)
+/* Every tensor's storage: random (N(0, 0.02) matrices, norms 1, biases 0)
+ * where RANDOM, else zeros from calloc, which a loader overwrites or
+ * replaces (a quantized tensor's floats are freed untouched, so their pages
+ * never become resident). */
+static int init_weights(model *m, bool random)
 {
     for (int i = 0; i < m->n_refs; i++) {
         tref *r = &m->refs[i];
-        *r->w = malloc(r->n * sizeof **r->w);
+        *r->w = random ? malloc(r->n * sizeof **r->w) : calloc(r->n, sizeof **r->w);
         if (!*r->w)
             return -1;
         m->bytes_weights += r->n * sizeof **r->w;
+        if (!random)
+            continue;
         uint64_t key = name_key(m->seed, r->name);
-        bool norm = strstr(r->name, "norm") != NULL;
+        bool norm = strstr(r->name, "norm") != NULL, constant = is_norm_or_bias(r);
         for (size_t k = 0; k < r->n; k++)
-            (*r->w)[k] = is_norm_or_bias(r) ? (norm ? 1.0f : 0.0f) : 0.02f * prng_normal(key + k);
+            (*r->w)[k] = constant ? (norm ? 1.0f : 0.0f) : 0.02f * prng_normal(key + k);
     }
     return 0;
 }
@@ -153,7 +159,9 @@ static int check_config(const model_config *c, char *err, size_t errlen)
     return 0;
 }
 
-model *model_create(const model_config *cfg, uint64_t seed, char *err, size_t errlen)
+/* A model of CFG with its tensors RANDOM or zero, in training mode MODE. */
+static model *create(const model_config *cfg, uint64_t seed, bool random, model_train_mode mode,
+                     char *err, size_t errlen)
 {
     if (check_config(cfg, err, errlen))
         return NULL;
@@ -169,17 +177,27 @@ model *model_create(const model_config *cfg, uint64_t seed, char *err, size_t er
     m->pool = pool_new(1, err, errlen);
     if (m->blk)
         setup_linears(m);
-    if (!m->blk || !m->pool || build_refs(m) || init_weights(m)) {
+    if (!m->blk || !m->pool || build_refs(m) || init_weights(m, random)) {
         snprintf(err, errlen, "model: out of memory for %d layers of dim %d", cfg->n_layers, cfg->dim);
         model_free(m);
         return NULL;
     }
-    model_train_spec full = {.mode = MODEL_TRAIN_FULL};
-    if (model_set_training(m, &full, err, errlen)) {
+    model_train_spec spec = {.mode = mode};
+    if (model_set_training(m, &spec, err, errlen)) {
         model_free(m);
         return NULL;
     }
     return m;
+}
+
+model *model_create(const model_config *cfg, uint64_t seed, char *err, size_t errlen)
+{
+    return create(cfg, seed, true, MODEL_TRAIN_FULL, err, errlen);
+}
+
+model *model_create_blank(const model_config *cfg, char *err, size_t errlen)
+{
+    return create(cfg, 0, false, MODEL_TRAIN_LORA, err, errlen);
 }
 
 /* The view's layers: the base's tensors, without gradients or adapters. */

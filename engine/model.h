@@ -86,6 +86,10 @@ typedef struct {
 /* Random init (seeded, deterministic): matrices N(0, 0.02), norms 1, biases 0.
  * Starts in MODEL_TRAIN_FULL with all gradient buffers allocated. */
 model *model_create(const model_config *cfg, uint64_t seed, char *err, size_t errlen);
+/* A model for a loader to fill: every tensor zero and frozen (LoRA mode, no
+ * targets), no gradient buffers; the memory of a tensor the loader replaces
+ * by a quantized one is never touched. */
+model *model_create_blank(const model_config *cfg, char *err, size_t errlen);
 void model_free(model *m);
 /* A second model over BASE's tensors, holding none of its own: frozen (LoRA
  * mode, no targets), with its own thread pool and no adapter, so an adapter

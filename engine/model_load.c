@@ -79,18 +79,6 @@ bool model_tensor_is_linear(const char *name)
            strcmp(name, "token_embd.weight");
 }
 
-/* A fresh model for CFG, all frozen so no gradient buffers are held. */
-static model *create_frozen(const model_config *cfg, char *err, size_t errlen)
-{
-    model *m = model_create(cfg, 0, err, errlen);
-    model_train_spec frozen = {.mode = MODEL_TRAIN_LORA};
-    if (m && model_set_training(m, &frozen, err, errlen)) {
-        model_free(m);
-        return NULL;
-    }
-    return m;
-}
-
 /* The table of CFG, once the file's HAVE tensors can be enough for its
  * layers (so the table's size is bounded by the file, and its count cannot
  * overflow). */
@@ -175,7 +163,7 @@ static int load_gguf(model_file *mf, const char *path, bool quantized_base, char
     model_tensor_info *tab = table_of(&cfg, gguf_n_tensors(mf->gguf), &n, why, sizeof why);
     for (int i = 0; i < n && !rc; i++)
         rc = check_gguf_tensor(gguf_find_tensor(mf->gguf, tab[i].name), &tab[i], why, sizeof why);
-    if (tab && !rc && !(mf->m = create_frozen(&cfg, why, sizeof why)))
+    if (tab && !rc && !(mf->m = model_create_blank(&cfg, why, sizeof why)))
         rc = -1;
     for (int i = 0; i < n && !rc; i++)
         rc = load_gguf_tensor(mf->m, gguf_find_tensor(mf->gguf, tab[i].name), &tab[i],
@@ -221,7 +209,7 @@ static int load_hf(model_file *mf, const char *dir, char *err, size_t errlen)
     model_tensor_info *tab = table_of(&cfg, st_model_n_tensors(st), &n, why, sizeof why);
     for (int i = 0; i < n && !rc; i++)
         rc = check_hf_tensor(st, &tab[i], why, sizeof why);
-    if (tab && !rc && !(mf->m = create_frozen(&cfg, why, sizeof why)))
+    if (tab && !rc && !(mf->m = model_create_blank(&cfg, why, sizeof why)))
         rc = -1;
     for (int i = 0; i < n && !rc; i++)
         rc = hf_read_tensor_f32(st, &cfg, tab[i].name, model_weight(mf->m, tab[i].name, NULL),

@@ -438,6 +438,29 @@ static void test_memory_report(void **state)
     model_free(m);
 }
 
+/* A loader's model: every weight zero (a load overwrites each; zero, unlike
+ * the random init, leaves the pages of a tensor it replaces by a quantized
+ * one untouched), frozen with no gradient buffers, the same weight bytes. */
+static void test_blank_for_loaders(void **state)
+{
+    (void)state;
+    char err[256];
+    model_config c = tiny();
+    model *m = model_create_blank(&c, err, sizeof err);
+    assert_non_null(m);
+    model_memory mm = model_get_memory(m);
+    size_t params = (size_t)V * 8 * 2 + 8 + 2 * (8 * 2 + 8 * 8 * 4 + 3 * 8 * 12);
+    assert_int_equal(mm.weights, params * sizeof(float));
+    assert_int_equal(mm.grads, 0);
+    assert_int_equal(model_n_trainable(m), 0);
+    size_t n;
+    const float *w = model_weight(m, "blk.1.ffn_down.weight", &n);
+    assert_non_null(w);
+    for (size_t i = 0; i < n; i++)
+        assert_true(w[i] == 0.0f);
+    model_free(m);
+}
+
 /* The planned sizes (no model) are what a model in that setup allocates:
  * trainable elements in each mode, and the activation arena after a pass,
  * with and without checkpointing. */
@@ -594,6 +617,7 @@ int main(void)
         cmocka_unit_test(test_doc_isolation),
         cmocka_unit_test(test_rejects_bad_input),
         cmocka_unit_test(test_memory_report),
+        cmocka_unit_test(test_blank_for_loaders),
         cmocka_unit_test(test_plan_sizes),
         cmocka_unit_test(test_quantized_base),
         cmocka_unit_test(test_quantized_rejects),
