@@ -9,8 +9,10 @@
 #include "quant.h"
 #include "quant_dot.h"
 
-/* Rows of a quantized weight dequantized per sgemm tile. */
-enum { QROWS = 128 };
+/* Rows of a quantized weight dequantized per sgemm tile: each tile's sgemm
+ * packs all of x again, so a tile of 512 rows prefilled the 134M F16 model
+ * 7 % faster than one of 128 (x 192 x 1024, 2 threads). */
+enum { QROWS = 512 };
 
 static size_t wide(int in, int out)
 {
