@@ -385,14 +385,21 @@ static float *score_row(const kv_cache *c, int h)
     return c->scores + (size_t)h * ATTEND_ROWS * c->n_ctx;
 }
 
-/* Block T % parts (positions, a multiple of 8 each) of K/V head T / parts. */
+/* Part I of PARTS of N items, in whole eights but the last: [*FROM, *TO). */
+static void part_of(int n, int parts, int i, int *from, int *to)
+{
+    int span = (n + 8 * parts - 1) / (8 * parts) * 8;
+    *from = i * span;
+    *to = n - *from < span ? n : *from + span;
+}
+
+/* Part T % parts of the positions of K/V head T / parts. */
 AVX2 static void score_task(void *arg, int t)
 {
     const attend_job *j = arg;
     const kv_cache *c = j->c;
-    int hd = c->head_dim, per = c->n_heads / c->n_kv_heads, g = t / j->parts;
-    int len = j->p0 + 1, span = (len + 8 * j->parts - 1) / (8 * j->parts) * 8;
-    int p = t % j->parts * span, end = len - p < span ? len : p + span;
+    int hd = c->head_dim, per = c->n_heads / c->n_kv_heads, g = t / j->parts, p, end;
+    part_of(j->p0 + 1, j->parts, t % j->parts, &p, &end);
     const float *k = kv_cache_keys(c, j->layer, g);
     float scale = 1.0f / sqrtf((float)hd);
     for (; p + 8 <= end; p += 8)
@@ -433,14 +440,13 @@ AVX2 static void mix_heads(const attend_job *j, int h, int nr, const float *v, i
     }
 }
 
-/* Block T % parts of columns (a multiple of 8 each) of K/V head T / parts. */
+/* Part T % parts of the value columns of K/V head T / parts. */
 AVX2 static void mix_task(void *arg, int t)
 {
     const attend_job *j = arg;
     const kv_cache *c = j->c;
-    int hd = c->head_dim, per = c->n_heads / c->n_kv_heads, g = t / j->parts;
-    int span = (hd + 8 * j->parts - 1) / (8 * j->parts) * 8, e = t % j->parts * span;
-    int end = hd - e < span ? hd : e + span;
+    int per = c->n_heads / c->n_kv_heads, g = t / j->parts, e, end;
+    part_of(c->head_dim, j->parts, t % j->parts, &e, &end);
     const float *v = kv_cache_values(c, j->layer, g);
     for (int h = g * per; e < end && h < (g + 1) * per; h += ATTEND_ROWS)
         mix_heads(j, h, (g + 1) * per - h < ATTEND_ROWS ? (g + 1) * per - h : ATTEND_ROWS, v, e,

@@ -819,19 +819,20 @@ QUANT_AVX512 static void rows_avx512(const quant_block_type *bt, const uint8_t *
     row_tiles(tiles_avx512, bt, row, row_bytes, rows, a, y, ldy);
 }
 
-/* Q8_0's codes go to the tile unit in place, signed, a block's 32 bytes
- * per step; only the scales are unpacked. */
-QUANT_AVX512 static void rows_amx_q8_0(const uint8_t *row, size_t row_bytes, const quant_act *a,
-                                       float *y, size_t ldy, float *d16)
+/* Q8_0's codes (block BT) go to the tile unit in place, signed, a block's
+ * 32 bytes after its f16 scale per step; only the scales are unpacked. */
+QUANT_AVX512 static void rows_amx_q8_0(const quant_block_type *bt, const uint8_t *row,
+                                       size_t row_bytes, const quant_act *a, float *y,
+                                       size_t ldy, float *d16)
 {
-    size_t blocks = (size_t)a->k / 16;
+    size_t blocks = (size_t)a->k / 16, bytes = (size_t)bt->bytes;
     for (size_t r = 0; r < AMX_ROWS; r++)
         for (size_t b = 0; b < blocks; b += 2) {
             uint16_t h;
-            memcpy(&h, row + r * row_bytes + b / 2 * 34, 2);
+            memcpy(&h, row + r * row_bytes + b / 2 * bytes, 2);
             d16[r * blocks + b] = d16[r * blocks + b + 1] = _cvtsh_ss(h);
         }
-    quant_amx_rows(&(amx_rows){row + 2, d16, NULL, row_bytes, blocks, 34, 2, 0, true}, a, y,
+    quant_amx_rows(&(amx_rows){row + 2, d16, NULL, row_bytes, blocks, bytes, 2, 0, true}, a, y,
                    ldy);
 }
 
@@ -848,7 +849,7 @@ QUANT_AVX512 static bool rows_amx(int type, const uint8_t *row, size_t row_bytes
         return false;
     float *d16 = (float *)(buf + AMX_ROWS * kp), *m16 = d16 + AMX_ROWS * blocks;
     if (type == GGML_TYPE_Q8_0) {
-        rows_amx_q8_0(row, row_bytes, a, y, ldy, d16);
+        rows_amx_q8_0(bt, row, row_bytes, a, y, ldy, d16);
         free(buf);
         return true;
     }
