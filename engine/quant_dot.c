@@ -270,7 +270,8 @@ static int tiles_of(int n)
 size_t quant_act_bytes(int n, int k)
 {
     size_t kp = (size_t)padded(k), rows = n == 1 ? 1 : (size_t)tiles_of(n) * TILE;
-    return rows * (kp + (kp / 16) * (2 * sizeof(float) + sizeof(int32_t)));
+    size_t pairs = n == 1 ? quant_fused_pair_bytes((int)kp) : 0;
+    return rows * (kp + (kp / 16) * (2 * sizeof(float) + sizeof(int32_t))) + pairs;
 }
 
 /* Element E of row T: its byte in q and its 16-block's slot in d, s and sum. */
@@ -1208,12 +1209,15 @@ void quant_act_layout(quant_act *a, void *buf, const float *x, int n, int k)
     a->s = a->d + blocks;
     a->sum = (int32_t *)(a->s + blocks);
     a->q = (int8_t *)(a->sum + blocks);
+    a->pairs = n == 1 ? a->q + kp : NULL;
     clear_padding(a);
 }
 
 void quant_act_row(const quant_act *a, int t)
 {
     current()->quantize(a, t);
+    if (a->n == 1)
+        quant_fused_prepare(a);
 }
 
 void quant_act_init(quant_act *a, void *buf, const float *x, int n, int k)

@@ -27,6 +27,7 @@ typedef struct {
     int8_t *q;              /* one row: kp values; more: tiles of 16 rows interleaved by 4 */
     float *d, *s;           /* per 16 elements: the scale and scale * sum of q */
     int32_t *sum;           /* per 16 elements: the sum of q */
+    void *pairs;            /* one row: its 32-element blocks as the fused kernels read them */
 } quant_act;
 
 /* Rows of a tile: with more than one row, element e of row t is byte

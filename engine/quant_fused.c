@@ -17,6 +17,33 @@
 #include "quant_impl.h"
 #include "quant_sum.h"
 
+/* A chunk of a row's activations as a row pair reads them (lane l: block
+ * SIGMA[l % 8], for both rows): code sums, scales, scaled sums. */
+typedef struct {
+    int32_t qs[16];
+    float dx[16], sx[16];
+} pair_act;
+
+static const int sigma[8] = {0, 2, 4, 6, 1, 3, 5, 7};
+
+size_t quant_fused_pair_bytes(int kp)
+{
+    return (size_t)(kp / 256) * sizeof(pair_act);
+}
+
+void quant_fused_prepare(const quant_act *a)
+{
+    pair_act *c = a->pairs;
+    for (int i = 0; i < a->kp / 256; i++)
+        for (int l = 0; l < 16; l++) {
+            int b = 16 * i + 2 * sigma[l % 8];  /* a block's two 16-element halves */
+            int32_t qs = a->sum[b] + a->sum[b + 1];
+            c[i].qs[l] = qs;
+            c[i].dx[l] = a->d[b];
+            c[i].sx[l] = a->d[b] * (float)qs;
+        }
+}
+
 #ifdef QUANT_SUM_X86
 
 /* quant_sum.h's tree for NR <= FUSED_ROWS rows at once, row r's result in
@@ -130,8 +157,8 @@ QUANT_AVX512 QUANT_INLINE __m512i sigma_lanes(void)
     return _mm512_set_epi32(7, 5, 3, 1, 6, 4, 2, 0, 7, 5, 3, 1, 6, 4, 2, 0);
 }
 
-/* A chunk of the activations as the pair registers read it, formed once for
- * all the rows of a call: per block, the code sum times the weights' code
+/* Chunk I of the activations as the pair registers read it (from
+ * quant_fused_prepare): per block, the code sum times the weights' code
  * offset OFF, the scale and the scaled sum. */
 typedef struct {
     __m512i qs_off;
@@ -140,15 +167,10 @@ typedef struct {
 
 QUANT_AVX512 QUANT_INLINE act32 act32_of(const quant_act *a, int i, int off)
 {
-    /* a block's two 16-element halves in the activations' lanes 2j, 2j + 1 */
-    __m512i first = _mm512_add_epi32(sigma_lanes(), sigma_lanes());
-    __m512i second = _mm512_add_epi32(first, _mm512_set1_epi32(1));
-    __m512i sum = _mm512_loadu_si512(a->sum + 16 * i);
-    __m512 dx = _mm512_permutexvar_ps(first, _mm512_loadu_ps(a->d + 16 * i));
-    __m512i qs = _mm512_add_epi32(_mm512_permutexvar_epi32(first, sum),
-                                  _mm512_permutexvar_epi32(second, sum));
+    const pair_act *c = (const pair_act *)a->pairs + i;
+    __m512i qs = _mm512_loadu_si512(c->qs);
     __m512i qs_off = off ? _mm512_mullo_epi32(qs, _mm512_set1_epi32(off)) : _mm512_setzero_si512();
-    return (act32){qs_off, dx, _mm512_mul_ps(dx, _mm512_cvtepi32_ps(qs))};
+    return (act32){qs_off, _mm512_loadu_ps(c->dx), _mm512_loadu_ps(c->sx)};
 }
 
 /* A chunk's step of a pair's accumulators ACC (quant_sum.h's 32-element

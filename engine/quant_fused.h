@@ -14,6 +14,15 @@
 /* Rows a call multiplies at once, sharing the activation loads. */
 enum { FUSED_ROWS = 4 };
 
+/* Bytes beside a one-row quant_act of KP (padded) elements for
+ * quant_fused_prepare. */
+size_t quant_fused_pair_bytes(int kp);
+/* Once per quantized one-row A (into A->pairs): per 256-element chunk, its
+ * 32-element blocks' scales, code sums and scaled code sums in the lane
+ * order of the kernels' row pairs, which every call of every matrix read
+ * against A would otherwise form again. Portable C. */
+void quant_fused_prepare(const quant_act *a);
+
 /* OUT[r] = row r . A for a one-row A and N (1 or FUSED_ROWS) rows from ROW,
  * RB bytes apart; each row's result is the same bits whatever N. The rows
  * read after these lie AHEAD bytes past each (prefetched as these are
