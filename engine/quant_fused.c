@@ -24,7 +24,8 @@ typedef struct {
     float dx[16], sx[16];
 } pair_act;
 
-static const int sigma[8] = {0, 2, 4, 6, 1, 3, 5, 7};
+/* The row pairs' lane order of a chunk's eight 32-element blocks. */
+static const int32_t sigma[8] = {0, 2, 4, 6, 1, 3, 5, 7};
 
 size_t quant_fused_pair_bytes(int kp)
 {
@@ -154,7 +155,7 @@ QUANT_AVX512 QUANT_INLINE __m512i legacy_codes(const uint8_t *pa, const uint8_t 
  * block. */
 QUANT_AVX512 QUANT_INLINE __m512i sigma_lanes(void)
 {
-    return _mm512_set_epi32(7, 5, 3, 1, 6, 4, 2, 0, 7, 5, 3, 1, 6, 4, 2, 0);
+    return _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)sigma));
 }
 
 /* Chunk I of the activations as the pair registers read it (from
