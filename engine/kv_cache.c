@@ -509,7 +509,13 @@ static void attend(pool *p, attend_job *j)
         return;
     }
     j->parts = phase_parts(c, pool_threads(p));
-    if (j->parts == 1 || j->p0 + 1 < ATTEND_PHASED || !worth_pool(j)) {
+    bool phased = j->parts > 1 && j->p0 + 1 >= ATTEND_PHASED && worth_pool(j);
+    if (!phased && c->n_kv_heads < pool_threads(p)) {
+        /* fewer K/V heads than threads: a head per task keeps them all busy */
+        run_tasks(p, j, attend_avx2, c->n_heads);
+        return;
+    }
+    if (!phased) {
         run_tasks(p, j, attend_group_avx2, c->n_kv_heads);
         return;
     }
