@@ -838,18 +838,19 @@ QUANT_AVX512 static void rows_amx_q8_0(const quant_block_type *bt, const uint8_t
 }
 
 /* AMX_ROWS weight rows ROW_BYTES apart, unpacked whole into a buffer (so
- * once for all the activation tiles), against every activation row on the
- * tile unit; false when the buffer cannot be had. */
+ * once for all the activation tiles; Q8_0 only its scales), against every
+ * activation row on the tile unit; false when the buffer cannot be had. */
 QUANT_AVX512 static bool rows_amx(int type, const uint8_t *row, size_t row_bytes,
                                   const quant_act *a, float *y, size_t ldy)
 {
     const quant_block_type *bt = quant_block_of(type);
-    size_t kp = (size_t)a->kp, blocks = kp / 16;
-    uint8_t *buf = malloc(AMX_ROWS * (kp + 2 * blocks * sizeof(float)));
+    bool q8_0 = type == GGML_TYPE_Q8_0;
+    size_t kp = (size_t)a->kp, blocks = kp / 16, codes = q8_0 ? 0 : AMX_ROWS * kp;
+    uint8_t *buf = malloc(codes + AMX_ROWS * 2 * blocks * sizeof(float));
     if (!buf)
         return false;
-    float *d16 = (float *)(buf + AMX_ROWS * kp), *m16 = d16 + AMX_ROWS * blocks;
-    if (type == GGML_TYPE_Q8_0) {
+    float *d16 = (float *)(buf + codes), *m16 = d16 + AMX_ROWS * blocks;
+    if (q8_0) {
         rows_amx_q8_0(bt, row, row_bytes, a, y, ldy, d16);
         free(buf);
         return true;
