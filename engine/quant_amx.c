@@ -1,8 +1,9 @@
 /* quant_amx.c - prefill on AMX tiles (quant_amx.h).
  *
- * One tile instruction (tdpbusd) multiplies a 16 x 16-byte (or 32-byte)
- * tile A of unsigned bytes with a 4 x 64-byte (or 8 x 64) tile B of signed
- * ones into 16 x 16 int32 sums: A's rows are one step of quant_sum.h's
+ * One tile instruction (tdpbusd; tdpbssd for Q8_0's signed bytes read in
+ * place) multiplies a 16 x 16-byte (or 32-byte) tile A of unsigned bytes
+ * with a 4 x 64-byte (or 8 x 64) tile B of signed ones into 16 x 16 int32
+ * sums: A's rows are one step of quant_sum.h's
  * order (16 elements, or 32 for the types with a scale per 32) of the 16
  * weight rows' codes, and B the same elements of a 16-row activation tile
  * as quant_dot.h lays it out (4-byte groups of the 16 rows), so sum (r, t)

@@ -1,7 +1,8 @@
 /* quant_amx.h - prefill on the AMX tile unit (Sapphire Rapids and later),
  * for quant_dot.c: sixteen weight rows against sixteen activation rows per
  * tile instruction. The rows come unpacked as quant_dot.c unpacks every
- * block type (unsigned codes, a float scale and offset per 16 elements);
+ * block type (unsigned codes, a float scale and offset per 16 elements),
+ * or, for Q8_0, as its own signed bytes with only the scales unpacked;
  * the tile unit forms the exact integer dot of each 16-element block, and
  * the blocks are scaled and added in quant_sum.h's order, so the results
  * are the same bits as quant_dot's other paths give. */
