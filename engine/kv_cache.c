@@ -495,7 +495,8 @@ static int phase_parts(const kv_cache *c, int threads)
 }
 
 /* The vector path takes heads of whole vectors (every common head size);
- * a decoded row goes a K/V head per task, or in phases. */
+ * a decoded row goes a K/V head per task (a head per task where there are
+ * fewer K/V heads than threads), or in phases. */
 static void attend(pool *p, attend_job *j)
 {
     const kv_cache *c = j->c;
