@@ -1,10 +1,20 @@
-/* pool.c - fixed pthread pool: workers pull task indices from a shared
- * counter under the pool mutex; a generation number tells them a new job has
- * been posted. Between jobs a worker (and the caller waiting for one) first
- * spins on the generation (or the count of busy threads) for a few tens of
- * microseconds, then sleeps on a condition variable: decoding a token posts
- * dozens of short jobs, and a futex wake-up per job costs as much as the job.
- * Fields read while spinning are written with atomic stores. */
+/* pool.c - fixed pthread pool. A job is posted in one of two slots (job
+ * number modulo 2) and announced by an atomic generation number; threads
+ * claim its task indices with an atomic counter and count finished tasks
+ * down, so handing a job over takes no lock: decoding a token posts dozens
+ * of jobs of a few microseconds, and the mutex the pool took per task and
+ * per hand-over cost about a microsecond of every one of them. Between jobs
+ * a worker (and the caller waiting for one) spins for a few tens of
+ * microseconds, then sleeps on a condition variable; whoever changes what a
+ * sleeper waits for wakes it under the mutex when the sleeper count says
+ * one may sleep (both sides use sequentially consistent atomics, so one of
+ * them always sees the other).
+ *
+ * Why two slots: a worker that sees job G late may claim from G's slot
+ * after the caller has posted G + 1. G's counter is exhausted by then, and
+ * G's slot is not reused for G + 2 until G + 1 is finished, which waits for
+ * every worker that has registered itself active (re-reading the generation
+ * after registering makes a late one move on to the newest job). */
 #include "config.h"
 
 #include <pthread.h>
@@ -15,17 +25,26 @@
 
 #include "pool.h"
 
+typedef struct {
+    pool_fn fn;
+    void *arg;
+    int n;
+    int next;               /* atomic: the next index to claim */
+} job;
+
 struct pool {
     int threads;            /* including the caller */
     pthread_t *tid;
-    pthread_mutex_t mu;
+    pthread_mutex_t mu;     /* for sleeping only */
     pthread_cond_t work;
     pthread_cond_t done;
-    unsigned long gen;
-    int stop;
-    pool_fn fn;
-    void *arg;
-    int n, next, active;
+    job slot[2];
+    unsigned long gen;      /* atomic: the newest job's number */
+    int pending;            /* atomic: tasks of the newest job not finished */
+    int active;             /* atomic: workers inside a job */
+    int sleepers;           /* atomic: workers asleep or going to sleep */
+    int caller_sleeps;      /* atomic */
+    int stop;               /* atomic */
 };
 
 /* How long a thread spins for the next job or the end of one. */
@@ -45,12 +64,17 @@ static inline void relax(void)
 #endif
 }
 
-/* Spins (mu not held) until DONE(p) or SPIN_NS pass; true when done. */
-static bool spin(pool *p, bool (*done)(pool *))
+static int load(const int *v)
+{
+    return __atomic_load_n(v, __ATOMIC_SEQ_CST);
+}
+
+/* Spins until DONE(p, seen) or SPIN_NS pass; true when done. */
+static bool spin(pool *p, unsigned long seen, bool (*done)(pool *, unsigned long))
 {
     long long end = now_ns() + SPIN_NS;
     for (int k = 0;; k++) {
-        if (done(p))
+        if (done(p, seen))
             return true;
         if ((k & 63) == 63 && now_ns() > end)
             return false;
@@ -58,32 +82,45 @@ static bool spin(pool *p, bool (*done)(pool *))
     }
 }
 
-/* Pull indices until the job is exhausted; called with mu held. */
-static void drain(pool *p)
+/* Runs the tasks of job J this thread can claim; tells a sleeping caller
+ * when the last one is done. */
+static void drain(pool *p, job *j)
 {
-    while (p->next < p->n) {
-        int i = p->next;
-        __atomic_store_n(&p->next, i + 1, __ATOMIC_RELAXED);
-        pool_fn fn = p->fn;
-        void *arg = p->arg;
-        pthread_mutex_unlock(&p->mu);
-        fn(arg, i);
-        pthread_mutex_lock(&p->mu);
+    for (;;) {
+        int i = __atomic_fetch_add(&j->next, 1, __ATOMIC_RELAXED);
+        if (i >= j->n)
+            return;
+        j->fn(j->arg, i);
+        if (__atomic_sub_fetch(&p->pending, 1, __ATOMIC_SEQ_CST) == 0 && load(&p->caller_sleeps)) {
+            pthread_mutex_lock(&p->mu);
+            pthread_cond_signal(&p->done);
+            pthread_mutex_unlock(&p->mu);
+        }
     }
 }
 
-static _Thread_local unsigned long spin_seen;
-
-static bool posted(pool *p)
+static bool posted(pool *p, unsigned long seen)
 {
-    return __atomic_load_n(&p->gen, __ATOMIC_ACQUIRE) != spin_seen ||
-           __atomic_load_n(&p->stop, __ATOMIC_ACQUIRE);
+    return __atomic_load_n(&p->gen, __ATOMIC_SEQ_CST) != seen || load(&p->stop);
 }
 
-static bool finished(pool *p)
+static bool finished(pool *p, unsigned long seen)
 {
-    return __atomic_load_n(&p->active, __ATOMIC_ACQUIRE) == 0 &&
-           __atomic_load_n(&p->next, __ATOMIC_ACQUIRE) >= __atomic_load_n(&p->n, __ATOMIC_ACQUIRE);
+    (void)seen;
+    return load(&p->pending) == 0 && load(&p->active) == 0;
+}
+
+/* Blocks until a job newer than SEEN is posted or the pool stops. */
+static void await_job(pool *p, unsigned long seen)
+{
+    if (spin(p, seen, posted))
+        return;
+    pthread_mutex_lock(&p->mu);
+    __atomic_add_fetch(&p->sleepers, 1, __ATOMIC_SEQ_CST);
+    while (!posted(p, seen))
+        pthread_cond_wait(&p->work, &p->mu);
+    __atomic_sub_fetch(&p->sleepers, 1, __ATOMIC_SEQ_CST);
+    pthread_mutex_unlock(&p->mu);
 }
 
 static void *worker(void *v)
@@ -91,27 +128,20 @@ static void *worker(void *v)
     pool *p = v;
     unsigned long seen = 0;
     pthread_setname_np(pthread_self(), "lathe-pool");   /* per-thread CPU by name */
-    pthread_mutex_lock(&p->mu);
     for (;;) {
-        if (!p->stop && p->gen == seen) {
-            spin_seen = seen;
-            pthread_mutex_unlock(&p->mu);
-            spin(p, posted);
+        await_job(p, seen);
+        if (load(&p->stop))
+            return NULL;
+        seen = __atomic_load_n(&p->gen, __ATOMIC_SEQ_CST);
+        __atomic_add_fetch(&p->active, 1, __ATOMIC_SEQ_CST);
+        if (__atomic_load_n(&p->gen, __ATOMIC_SEQ_CST) == seen)  /* else take the newer */
+            drain(p, &p->slot[seen & 1]);
+        if (__atomic_sub_fetch(&p->active, 1, __ATOMIC_SEQ_CST) == 0 && load(&p->caller_sleeps)) {
             pthread_mutex_lock(&p->mu);
-        }
-        while (!p->stop && p->gen == seen)
-            pthread_cond_wait(&p->work, &p->mu);
-        if (p->stop)
-            break;
-        seen = p->gen;
-        __atomic_store_n(&p->active, p->active + 1, __ATOMIC_RELEASE);
-        drain(p);
-        __atomic_store_n(&p->active, p->active - 1, __ATOMIC_RELEASE);
-        if (p->active == 0)
             pthread_cond_signal(&p->done);
+            pthread_mutex_unlock(&p->mu);
+        }
     }
-    pthread_mutex_unlock(&p->mu);
-    return NULL;
 }
 
 pool *pool_new(int threads, char *err, size_t errlen)
@@ -148,8 +178,8 @@ void pool_free(pool *p)
 {
     if (!p)
         return;
+    __atomic_store_n(&p->stop, 1, __ATOMIC_SEQ_CST);
     pthread_mutex_lock(&p->mu);
-    __atomic_store_n(&p->stop, 1, __ATOMIC_RELEASE);
     pthread_cond_broadcast(&p->work);
     pthread_mutex_unlock(&p->mu);
     for (int i = 0; p->tid && i < p->threads - 1; i++)
@@ -166,6 +196,25 @@ int pool_threads(const pool *p)
     return p ? p->threads : 1;
 }
 
+/* Posts job N, FN, ARG in the next slot and wakes sleeping workers. */
+static job *post(pool *p, int n, pool_fn fn, void *arg)
+{
+    unsigned long g = __atomic_load_n(&p->gen, __ATOMIC_RELAXED) + 1;
+    job *j = &p->slot[g & 1];
+    j->fn = fn;
+    j->arg = arg;
+    j->n = n;
+    __atomic_store_n(&j->next, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&p->pending, n, __ATOMIC_RELAXED);
+    __atomic_store_n(&p->gen, g, __ATOMIC_SEQ_CST);
+    if (load(&p->sleepers)) {
+        pthread_mutex_lock(&p->mu);
+        pthread_cond_broadcast(&p->work);
+        pthread_mutex_unlock(&p->mu);
+    }
+    return j;
+}
+
 void pool_run(pool *p, int n, pool_fn fn, void *arg)
 {
     if (!p || p->threads == 1 || n <= 1) {
@@ -173,22 +222,13 @@ void pool_run(pool *p, int n, pool_fn fn, void *arg)
             fn(arg, i);
         return;
     }
+    drain(p, post(p, n, fn, arg));
+    if (spin(p, 0, finished))
+        return;
     pthread_mutex_lock(&p->mu);
-    p->fn = fn;
-    p->arg = arg;
-    __atomic_store_n(&p->n, n, __ATOMIC_RELAXED);
-    __atomic_store_n(&p->next, 0, __ATOMIC_RELAXED);
-    __atomic_store_n(&p->active, 1, __ATOMIC_RELAXED);
-    __atomic_store_n(&p->gen, p->gen + 1, __ATOMIC_RELEASE);
-    pthread_cond_broadcast(&p->work);
-    drain(p);
-    __atomic_store_n(&p->active, p->active - 1, __ATOMIC_RELEASE);
-    if (p->active > 0) {
-        pthread_mutex_unlock(&p->mu);
-        spin(p, finished);
-        pthread_mutex_lock(&p->mu);
-    }
-    while (p->active > 0 || p->next < p->n)
+    __atomic_store_n(&p->caller_sleeps, 1, __ATOMIC_SEQ_CST);
+    while (!finished(p, 0))
         pthread_cond_wait(&p->done, &p->mu);
+    __atomic_store_n(&p->caller_sleeps, 0, __ATOMIC_SEQ_CST);
     pthread_mutex_unlock(&p->mu);
 }
