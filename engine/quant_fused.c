@@ -267,12 +267,67 @@ QUANT_AVX512 QUANT_INLINE __m512i legacy_folded(const uint8_t *p, int n, const i
     return in_place(f) ? unscale16(s, 0xf0f0) : s;
 }
 
+/* ------------------------------------------ a row's last one or two blocks
+ * A row of 288 or 576 elements (9 or 18 blocks) ends in a chunk of one or
+ * two blocks, which the whole-chunk path took at most of a whole chunk's
+ * cost: four pieces folded where one holds anything, and a gather for two
+ * or four scales. These give the same sums and scales for less. */
+
+/* quant_sum_folded512(A, 0, 0, 0): each 128-bit lane's sum in its first. */
+QUANT_AVX512 QUANT_INLINE __m512i fold_one(__m512i a)
+{
+    __m512i t = _mm512_add_epi32(a, _mm512_shuffle_epi32(a, _MM_PERM_BADC));
+    t = _mm512_add_epi32(t, _mm512_shuffle_epi32(t, _MM_PERM_CDAB));
+    return _mm512_maskz_mov_epi32(0x1111, t);
+}
+
+static inline uint16_t half_bits(const uint8_t *p)
+{
+    uint16_t h;
+    memcpy(&h, p, 2);
+    return h;
+}
+
+/* pair_halves() for N <= 2: blocks 0 and 1 sit in SIGMA lanes 0 and 4
+ * (the second row's in 8 and 12). */
+QUANT_AVX512 QUANT_INLINE __m512 pair_halves_few(const uint8_t *p0, size_t rb, bool two,
+                                                 int bytes, int n, int off)
+{
+    const uint8_t *p1 = p0 + rb;
+    __m128i h = _mm_setr_epi16((short)half_bits(p0 + off),
+                               (short)(n > 1 ? half_bits(p0 + bytes + off) : 0),
+                               (short)(two ? half_bits(p1 + off) : 0),
+                               (short)(two && n > 1 ? half_bits(p1 + bytes + off) : 0), 0, 0, 0, 0);
+    return _mm512_maskz_expand_ps(0x1111, _mm512_castps128_ps512(_mm_cvtph_ps(h)));
+}
+
+/* legacy_folded() for N <= 2: one piece. */
+QUANT_AVX512 QUANT_INLINE __m512i legacy_folded_few(const uint8_t *p, int n, const int8_t *q,
+                                                    legacy_fmt f)
+{
+    __m512i s = fold_one(dot64(legacy_codes(p, n > 1 ? p + f.bytes : NULL, f), q));
+    return in_place(f) ? unscale16(s, 0xf0f0) : s;
+}
+
+QUANT_AVX512 QUANT_INLINE __m512 legacy_pair_few(__m512 acc, const uint8_t *p0, size_t rb,
+                                                 bool two, int n, const int8_t *q, act32 x,
+                                                 legacy_fmt f, int off)
+{
+    __m512i s0 = legacy_folded_few(p0, n, q, f);
+    __m512i s1 = two ? legacy_folded_few(p0 + rb, n, q, f) : _mm512_setzero_si512();
+    __m512 m = f.min >= 0 ? pair_halves_few(p0, rb, two, f.bytes, n, f.min) : _mm512_setzero_ps();
+    return step32(acc, s0, s1, off, pair_halves_few(p0, rb, two, f.bytes, n, 0), f.min >= 0, m,
+                  x);
+}
+
 /* A chunk of a pair of legacy rows from P0 (the second RB bytes on, where
  * TWO), N blocks each. */
 QUANT_AVX512 QUANT_INLINE __m512 legacy_pair(__m512 acc, const uint8_t *p0, size_t rb, bool two,
                                              int n, const int8_t *q, act32 x, legacy_fmt f,
                                              int off)
 {
+    if (n <= 2)
+        return legacy_pair_few(acc, p0, rb, two, n, q, x, f, off);
     __m512i s0 = legacy_folded(p0, n, q, f);
     __m512i s1 = two ? legacy_folded(p0 + rb, n, q, f) : _mm512_setzero_si512();
     __m512 m = f.min >= 0 ? pair_halves(p0, rb, two, f.bytes, n, f.min) : _mm512_setzero_ps();

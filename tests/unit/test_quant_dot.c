@@ -196,12 +196,16 @@ static void test_every_type_every_path(void **state)
     for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
         int elems;
         ggml_type_info(types[t], &elems, NULL);
-        int k = elems == 256 ? 512 : K;
+        /* rows of 32-element blocks ending in a chunk of 2, 1 and 3 blocks */
+        static const int ks[] = {K, 288, 352};
         assert_true(quant_dot_supported(types[t]));
-        for (int p = n - 1; p >= 0; p--) {
-            rng = 1000 + (uint32_t)t;
-            assert_true(quant_dot_use(names[p]));
-            check_type(types[t], k, names[p], scalar_y);
+        for (int w = 0; w < (elems == 256 ? 1 : 3); w++) {
+            int k = elems == 256 ? 512 : ks[w];
+            for (int p = n - 1; p >= 0; p--) {
+                rng = 1000 + (uint32_t)t;
+                assert_true(quant_dot_use(names[p]));
+                check_type(types[t], k, names[p], scalar_y);
+            }
         }
     }
     assert_true(quant_dot_use(names[0]));
