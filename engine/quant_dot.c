@@ -16,8 +16,8 @@
  * target-attributed loops); activation quantization has a vector version
  * per path that gives the scalar one's bytes.
  *
- * Decode reads weight rows once against one activation row; on AVX-512 the
- * common types skip the buffer and take four rows per call (quant_fused.c),
+ * Decode reads weight rows once against one activation row; on AVX-512
+ * every type skips the buffer and takes four rows per call (quant_fused.c),
  * one from each quarter of the rows asked for, so the reads are four
  * sequential streams.
  * Prefill takes the activation rows as tiles of 16, interleaved 4 bytes per
@@ -586,35 +586,15 @@ QUANT_AVX2 static float dot_avx2(const quant_block_type *bt, const uint8_t *row,
     return quant_sum_tree256(lo, hi);
 }
 
-/* The 16 block dots of a chunk of codes U against Q. */
-QUANT_AVX512 INLINE __m512i dots_avx512(const uint8_t *u, const int8_t *q)
-{
-    __m512i p[4];
-    for (int j = 0; j < 4; j++)
-        p[j] = _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_loadu_si512(u + 64 * j),
-                                   _mm512_loadu_si512(q + 64 * j));
-    return quant_sum_blocks512(p[0], p[1], p[2], p[3]);
-}
-
+/* Every block type has a fused kernel (quant_fused.c); a type added
+ * without one takes the AVX2 loop, which gives the same bits. */
 QUANT_AVX512 static float dot_avx512(const quant_block_type *bt, const uint8_t *row,
                                      const quant_act *a)
 {
     float fast;
-    /* the fused kernels take every 32-element type: the loop below steps
-     * the 16-element order only */
     if (quant_fused_rows(bt->type, row, 0, 0, 1, a, &fast))
         return fast;
-    row_seg g;
-    __m512 acc = _mm512_setzero_ps();
-    for (int k0 = 0; k0 < a->k; k0 += SEG) {
-        int chunks = seg_prep(bt, row, k0, a, &g);
-        for (int c = 0; c < chunks; c++)
-            acc = quant_sum_step512(acc, dots_avx512(g.u + c * CHUNK, a->q + k0 + c * CHUNK),
-                                    _mm512_loadu_ps(g.s16 + c * LANES),
-                                    _mm512_loadu_ps(g.m16 + c * LANES),
-                                    _mm512_loadu_ps(a->s + (k0 + c * CHUNK) / 16));
-    }
-    return quant_sum_tree512(acc);
+    return dot_avx2(bt, row, a);
 }
 #endif
 

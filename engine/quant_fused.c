@@ -443,6 +443,124 @@ QUANT_AVX512 QUANT_INLINE __m512 q6k_block(__m512 acc, const uint8_t *b, const q
     return chunk(acc, piece, d, m, a->d + 16 * i, a->s + 16 * i);
 }
 
+/* Q2_K and Q3_K: per half of 128 (32 bytes of qs, q), the 2-bit codes at
+ * shifts 0, 2, 4 and 6 of q[0..32) are elements 0-31, 32-63, 64-95 and
+ * 96-127 of the half; Q3_K's third bit of element 32j + l of half n is bit
+ * 4n + j of hmask[l], worth 4. Piece P (elements 64P on) is half P / 2 at
+ * shift 4(P % 2) in its low 256 bits, 2 more in its high ones. */
+QUANT_AVX512 QUANT_INLINE __m512i q23_codes(const uint8_t *qs, const uint8_t *hmask, int p)
+{
+    __m512i v = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(qs + 32 * (p / 2))));
+    v = _mm512_srli_epi16(v, 4 * (p % 2));
+    __m512i w = _mm512_and_si512(_mm512_mask_srli_epi16(v, 0xffff0000u, v, 2),
+                                 _mm512_set1_epi8(3));
+    if (hmask) {
+        int bit = 4 * (p / 2) + 2 * (p % 2);
+        __m512i h = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)hmask));
+        __m512i sel = _mm512_inserti64x4(_mm512_set1_epi8((char)(1 << bit)),
+                                         _mm256_set1_epi8((char)(1 << (bit + 1))), 1);
+        w = _mm512_mask_add_epi8(w, _mm512_test_epi8_mask(h, sel), w, _mm512_set1_epi8(4));
+    }
+    return w;
+}
+
+/* Q3_K's sixteen 6-bit scales (less 32) from its 12 bytes S: low nibbles
+ * of S[0..8) then their high nibbles, and bits 2(i / 4)..+1 of S[8 + i % 4]
+ * above them. */
+QUANT_AVX512 QUANT_INLINE __m128i q3k_scales(const uint8_t *s)
+{
+    uint64_t lo;
+    uint32_t hi;
+    memcpy(&lo, s, 8);
+    memcpy(&hi, s + 8, 4);
+    __m128i v = _mm_cvtsi64_si128((long long)lo);
+    __m128i low = _mm_and_si128(_mm_unpacklo_epi64(v, _mm_srli_epi16(v, 4)), _mm_set1_epi8(0xf));
+    __m128i high = _mm_and_si128(_mm_srlv_epi32(_mm_set1_epi32((int)hi), _mm_setr_epi32(0, 2, 4, 6)),
+                                 _mm_set1_epi8(3));
+    return _mm_sub_epi8(_mm_or_si128(low, _mm_slli_epi16(high, 4)), _mm_set1_epi8(32));
+}
+
+/* Q3_K: hmask[32], qs[64], scales[12], d; values d * sc * (code - 4). */
+QUANT_AVX512 QUANT_INLINE __m512 q3k_block(__m512 acc, const uint8_t *b, const quant_act *a, int i)
+{
+    __m512 d = _mm512_mul_ps(_mm512_set1_ps(half_at(b + 108)),
+                             _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q3k_scales(b + 96))));
+    __m512 m = _mm512_mul_ps(_mm512_set1_ps(-4.0f), d);
+    __m512i piece[4];
+#pragma GCC unroll 4
+    for (int p = 0; p < 4; p++)
+        piece[p] = dot64(q23_codes(b + 32, b, p), a->q + (size_t)i * 256 + 64 * p);
+    return chunk(acc, piece, d, m, a->d + 16 * i, a->s + 16 * i);
+}
+
+/* Q2_K: scales[16] (a 4-bit scale and a 4-bit min each), qs[64], d, dmin;
+ * values d * sc * code - dmin * min. */
+QUANT_AVX512 QUANT_INLINE __m512 q2k_block(__m512 acc, const uint8_t *b, const quant_act *a, int i)
+{
+    __m128i sc = _mm_loadu_si128((const __m128i *)b);
+    __m128i low = _mm_and_si128(sc, _mm_set1_epi8(0xf));
+    __m128i high = _mm_and_si128(_mm_srli_epi16(sc, 4), _mm_set1_epi8(0xf));
+    __m512 d = _mm512_mul_ps(_mm512_set1_ps(half_at(b + 80)),
+                             _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(low)));
+    __m512 m = _mm512_mul_ps(_mm512_set1_ps(half_at(b + 82)),
+                             _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(high)));
+    m = _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(m), _mm512_set1_epi32(INT32_MIN)));
+    __m512i piece[4];
+#pragma GCC unroll 4
+    for (int p = 0; p < 4; p++)
+        piece[p] = dot64(q23_codes(b + 16, NULL, p), a->q + (size_t)i * 256 + 64 * p);
+    return chunk(acc, piece, d, m, a->d + 16 * i, a->s + 16 * i);
+}
+
+/* IQ4_XS: d, scales_h (2 bits per sub-block), scales_l[4] (4 bits per
+ * sub-block), then eight IQ4_NL blocks of 32 without their scales; each
+ * sub-block's d * (ls - 32) serves both of its 16s. */
+QUANT_AVX512 QUANT_INLINE __m512 iq4xs_block(__m512 acc, const uint8_t *b, const quant_act *a,
+                                             int i)
+{
+    uint16_t sh;
+    uint32_t sl;
+    memcpy(&sh, b + 2, 2);
+    memcpy(&sl, b + 4, 4);
+    __m128i v = _mm_cvtsi32_si128((int)sl);
+    __m128i low = _mm_unpacklo_epi8(_mm_and_si128(v, _mm_set1_epi8(0xf)),
+                                    _mm_and_si128(_mm_srli_epi16(v, 4), _mm_set1_epi8(0xf)));
+    __m256i high = _mm256_and_si256(_mm256_srlv_epi32(_mm256_set1_epi32(sh),
+                                                      _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14)),
+                                    _mm256_set1_epi32(3));
+    __m256i ls = _mm256_or_si256(_mm256_cvtepu8_epi32(low), _mm256_slli_epi32(high, 4));
+    __m256 dl = _mm256_mul_ps(_mm256_set1_ps(half_at(b)),
+                              _mm256_cvtepi32_ps(_mm256_sub_epi32(ls, _mm256_set1_epi32(32))));
+    __m512 d = _mm512_permutexvar_ps(_mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7),
+                                     _mm512_castps256_ps512(dl));
+    __m512 m = _mm512_mul_ps(_mm512_set1_ps(-128.0f), d);
+    const uint8_t *qs = b + 8 - iq4_nl_fmt.qs;     /* as IQ4_NL blocks 16 bytes apart */
+    __m512i piece[4];
+#pragma GCC unroll 4
+    for (int p = 0; p < 4; p++)
+        piece[p] = dot64(legacy_codes(qs + 32 * p, qs + 32 * p + 16, iq4_nl_fmt),
+                         a->q + (size_t)i * 256 + 64 * p);
+    return chunk(acc, piece, d, m, a->d + 16 * i, a->s + 16 * i);
+}
+
+/* The 16-element order's types. */
+static bool steps16(int type)
+{
+    return type == GGML_TYPE_Q6_K || type == GGML_TYPE_Q3_K || type == GGML_TYPE_Q2_K ||
+           type == GGML_TYPE_IQ4_XS;
+}
+
+QUANT_AVX512 QUANT_INLINE __m512 block16(int type, __m512 acc, const uint8_t *b,
+                                         const quant_act *a, int i)
+{
+    switch (type) {
+    case GGML_TYPE_Q6_K: return q6k_block(acc, b, a, i);
+    case GGML_TYPE_Q3_K: return q3k_block(acc, b, a, i);
+    case GGML_TYPE_Q2_K: return q2k_block(acc, b, a, i);
+    default: return iq4xs_block(acc, b, a, i);
+    }
+}
+
 /* The legacy format of a 32-element TYPE. */
 static inline legacy_fmt legacy_of(int type)
 {
@@ -468,6 +586,9 @@ static int chunk_bytes(int type)
     case GGML_TYPE_Q4_K: return 144;
     case GGML_TYPE_Q5_K: return 176;
     case GGML_TYPE_Q6_K: return 210;
+    case GGML_TYPE_Q3_K: return 110;
+    case GGML_TYPE_Q2_K: return 84;
+    case GGML_TYPE_IQ4_XS: return 136;
     default: return 8 * legacy_of(type).bytes;
     }
 }
@@ -516,11 +637,11 @@ QUANT_AVX512 QUANT_INLINE void pair_chunks(int type, const uint8_t *row, size_t 
         tree32(acc[r / 2], nr - r < 2 ? nr - r : 2, out + r);
 }
 
-/* NR rows of Q6_K (the 16-element order), sharing the activation loads. */
-QUANT_AVX512 QUANT_INLINE void q6k_rows(const uint8_t *row, size_t rb, size_t ahead, int nr,
-                                        const quant_act *a, float *out)
+/* NR rows of a 16-element order TYPE, sharing the activation loads. */
+QUANT_AVX512 QUANT_INLINE void rows16(int type, const uint8_t *row, size_t rb, size_t ahead,
+                                      int nr, const quant_act *a, float *out)
 {
-    size_t bytes = (size_t)chunk_bytes(GGML_TYPE_Q6_K);
+    size_t bytes = (size_t)chunk_bytes(type);
     __m512 acc[FUSED_ROWS];
 #pragma GCC unroll 4
     for (int r = 0; r < nr; r++)
@@ -530,7 +651,7 @@ QUANT_AVX512 QUANT_INLINE void q6k_rows(const uint8_t *row, size_t rb, size_t ah
         for (int r = 0; r < nr; r++) {
             if (ahead)
                 quant_prefetch(row + r * rb + ahead + i * bytes, bytes);
-            acc[r] = q6k_block(acc[r], row + r * rb + i * bytes, a, i);
+            acc[r] = block16(type, acc[r], row + r * rb + i * bytes, a, i);
         }
     trees(acc, nr, out);
 }
@@ -538,8 +659,8 @@ QUANT_AVX512 QUANT_INLINE void q6k_rows(const uint8_t *row, size_t rb, size_t ah
 QUANT_AVX512 QUANT_INLINE void row_chunks(int type, const uint8_t *row, size_t rb, size_t ahead,
                                           int nr, const quant_act *a, float *out)
 {
-    if (type == GGML_TYPE_Q6_K)
-        q6k_rows(row, rb, ahead, nr, a, out);
+    if (steps16(type))
+        rows16(type, row, rb, ahead, nr, a, out);
     else
         pair_chunks(type, row, rb, ahead, nr, a, out);
 }
@@ -558,6 +679,9 @@ QUANT_AVX512 QUANT_INLINE bool fused(int type, const uint8_t *row, size_t rb, si
     case GGML_TYPE_Q4_K: row_chunks(GGML_TYPE_Q4_K, row, rb, ahead, nr, a, out); return true;
     case GGML_TYPE_Q5_K: row_chunks(GGML_TYPE_Q5_K, row, rb, ahead, nr, a, out); return true;
     case GGML_TYPE_Q6_K: row_chunks(GGML_TYPE_Q6_K, row, rb, ahead, nr, a, out); return true;
+    case GGML_TYPE_Q3_K: row_chunks(GGML_TYPE_Q3_K, row, rb, ahead, nr, a, out); return true;
+    case GGML_TYPE_Q2_K: row_chunks(GGML_TYPE_Q2_K, row, rb, ahead, nr, a, out); return true;
+    case GGML_TYPE_IQ4_XS: row_chunks(GGML_TYPE_IQ4_XS, row, rb, ahead, nr, a, out); return true;
     default: return false;
     }
 }

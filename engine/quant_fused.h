@@ -1,6 +1,7 @@
-/* quant_fused.h - one-row kernels for the weight types downloaded most
- * (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, IQ4_NL, Q4_K, Q5_K, Q6_K) that unpack each block in registers on
- * AVX-512 VNNI, four weight rows per call against one activation row:
+/* quant_fused.h - one-row kernels for every block type lathe multiplies
+ * (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, IQ4_NL, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K,
+ * IQ4_XS) that unpack each block in registers on AVX-512 VNNI, four
+ * weight rows per call against one activation row:
  * decode reads weights at memory speed only without quant_dot.c's staging
  * buffer and with the activation loads shared. Private to quant_dot.c. */
 #ifndef LATHE_QUANT_FUSED_H
