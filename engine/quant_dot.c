@@ -502,11 +502,35 @@ INLINE int seg_prep(const quant_block_type *bt, const uint8_t *row, int k0, cons
 }
 
 #ifdef QUANT_SUM_X86
-/* The dots of blocks 0-3 of U and Q without VNNI: u8 x s8 pairs would
- * saturate vpmaddubsw (255 * 127 * 2), so both sides widen to 16 bits for
- * vpmaddwd; two rounds of vphaddd then fold each block's lanes. */
-QUANT_AVX2 INLINE __m128i dots4_avx2(const uint8_t *u, const int8_t *q)
+/* True where TYPE's codes stay below 128 (all but Q8_0's and the IQ4
+ * codebook's, shifted by 128): their u8 x s8 pairs fit vpmaddubsw's
+ * saturating 16 bits (127 * 127 * 2). */
+static bool small_codes(int type)
 {
+    return type != GGML_TYPE_Q8_0 && type != GGML_TYPE_IQ4_NL && type != GGML_TYPE_IQ4_XS;
+}
+
+/* The dots of blocks 0-3 of U and Q without VNNI: sums of four adjacent
+ * products in 32-bit lanes, by vpmaddubsw and vpmaddwd where the codes are
+ * SMALL, else both sides widened to 16 bits for vpmaddwd (the same exact
+ * integers); two rounds of vphaddd then fold each block's lanes. */
+QUANT_AVX2 INLINE __m128i dots4_small_avx2(const uint8_t *u, const int8_t *q)
+{
+    __m256i s[2];   /* lanes 0-3: block 2j by fours, 4-7: block 2j + 1 */
+    for (int j = 0; j < 2; j++)
+        s[j] = _mm256_madd_epi16(
+            _mm256_maddubs_epi16(_mm256_loadu_si256((const __m256i *)(u + 32 * j)),
+                                 _mm256_loadu_si256((const __m256i *)(q + 32 * j))),
+            _mm256_set1_epi16(1));
+    __m256i h = _mm256_hadd_epi32(s[0], s[1]);
+    h = _mm256_hadd_epi32(h, h);    /* blocks 0 2 0 2 | 1 3 1 3 */
+    return _mm_unpacklo_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
+}
+
+QUANT_AVX2 INLINE __m128i dots4_avx2(const uint8_t *u, const int8_t *q, bool small)
+{
+    if (small)
+        return dots4_small_avx2(u, q);
     __m256i v[4];
     for (int j = 0; j < 2; j++) {
         __m256i U = _mm256_loadu_si256((const __m256i *)(u + 32 * j));
@@ -567,6 +591,7 @@ QUANT_AVX2 static float dot_avx2(const quant_block_type *bt, const uint8_t *row,
 {
     row_seg g;
     step_mode md = mode_of(bt);
+    bool small = small_codes(bt->type);
     __m256 lo = _mm256_setzero_ps(), hi = lo;
     for (int k0 = 0; k0 < a->k; k0 += SEG) {
         int chunks = seg_prep(bt, row, k0, a, &g);
@@ -577,7 +602,7 @@ QUANT_AVX2 static float dot_avx2(const quant_block_type *bt, const uint8_t *row,
             size_t at = (size_t)(k0 + c * CHUNK) / 16;
             __m128i d[4];
             for (int j = 0; j < 4; j++)
-                d[j] = dots4_avx2(u + 64 * j, q + 64 * j);
+                d[j] = dots4_avx2(u + 64 * j, q + 64 * j, small);
             if (md.w16 == 2) {
                 lo = step32_avx2(lo, d, s, m, a->d + at, a->sum + at, md.off);
                 continue;
