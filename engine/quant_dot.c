@@ -96,6 +96,14 @@ static step_mode mode_of(const quant_block_type *bt)
                                  : (step_mode){1, 0};
 }
 
+/* True where TYPE's codes stay below 128 (all but Q8_0's and the IQ4
+ * codebook's, shifted by 128): their u8 x s8 pairs fit vpmaddubsw's
+ * saturating 16 bits (127 * 127 * 2). */
+static bool small_codes(int type)
+{
+    return type != GGML_TYPE_Q8_0 && type != GGML_TYPE_IQ4_NL && type != GGML_TYPE_IQ4_XS;
+}
+
 /* NB 32-element blocks of TYPE from B. Codes block by block with the type
  * chosen once, then each block's scale d and min (0 without): the code
  * offset stays out (quant_code_offset). (Gathering the f16 scales into an array
@@ -502,14 +510,6 @@ INLINE int seg_prep(const quant_block_type *bt, const uint8_t *row, int k0, cons
 }
 
 #ifdef QUANT_SUM_X86
-/* True where TYPE's codes stay below 128 (all but Q8_0's and the IQ4
- * codebook's, shifted by 128): their u8 x s8 pairs fit vpmaddubsw's
- * saturating 16 bits (127 * 127 * 2). */
-static bool small_codes(int type)
-{
-    return type != GGML_TYPE_Q8_0 && type != GGML_TYPE_IQ4_NL && type != GGML_TYPE_IQ4_XS;
-}
-
 /* The dots of blocks 0-3 of U and Q without VNNI: sums of four adjacent
  * products in 32-bit lanes, by vpmaddubsw and vpmaddwd where the codes are
  * SMALL, else both sides widened to 16 bits for vpmaddwd (the same exact
@@ -639,6 +639,7 @@ typedef struct {
     int k0, blocks;         /* blocks: the 16-blocks of the chunk in the row */
     int c0, tiles, rows;    /* tiles c0 .. c0 + tiles of the activations */
     step_mode mode;
+    bool small;             /* small_codes() */
 } tile_chunk;
 
 /* Tile c's accumulators for one weight row: lane t of acc[c][j] is row t's
@@ -666,6 +667,7 @@ INLINE void row_tile_group(tiles_fn tiles, const quant_block_type *bt, const uin
     ch.tiles = left < MAX_TILES ? left : MAX_TILES;
     ch.rows = rows;
     ch.mode = mode_of(bt);
+    ch.small = small_codes(bt->type);
     for (ch.k0 = 0; ch.k0 < a->k; ch.k0 += CHUNK) {
         int len = a->k - ch.k0 < CHUNK ? a->k - ch.k0 : CHUNK;
         ch.blocks = len / 16;
@@ -878,12 +880,15 @@ QUANT_AVX512 static bool rows_amx(int type, const uint8_t *row, size_t row_bytes
 }
 
 /* Without VNNI, per weight row, tile and step (M.w16 16-blocks), rows 0-7
- * and 8-15 in two registers. The codes become signed, w = u - 128, so that
- * vpmaddubsw (|w| times q with w's sign, pairs summed to 16 bits) cannot
- * saturate: 2 * 128 * 127 < 2^15. The step's integer is then
- * w . q + (128 - off) * sum(q), exactly, from the activations' code sums. */
+ * and 8-15 in two registers. SMALL codes (below 128) go into vpmaddubsw as
+ * they are; others become signed, w = u - 128, so that vpmaddubsw (|w|
+ * times q with w's sign, pairs summed to 16 bits) cannot saturate:
+ * 2 * 128 * 127 < 2^15. The step's integer is then u . q - off * sum(q),
+ * or w . q + (128 - off) * sum(q), exactly, from the activations' code
+ * sums. */
 QUANT_AVX2 INLINE void block_avx2(const quant_act *a, const uint8_t *u, float d16, float m16,
-                                  step_mode md, const int8_t *x, size_t ds, float *acc)
+                                  step_mode md, bool small, const int8_t *x, size_t ds,
+                                  float *acc)
 {
     const __m256i ones = _mm256_set1_epi16(1), flip = _mm256_set1_epi8(-128);
     __m256i I[2], qs[2];
@@ -892,15 +897,16 @@ QUANT_AVX2 INLINE void block_avx2(const quant_act *a, const uint8_t *u, float d1
         if (md.w16 == 2)
             qs[h] = _mm256_add_epi32(
                 qs[h], _mm256_loadu_si256((const __m256i *)(a->sum + ds + TILE + 8 * h)));
-        I[h] = _mm256_mullo_epi32(qs[h], _mm256_set1_epi32(128 - md.off));
+        I[h] = _mm256_mullo_epi32(qs[h], _mm256_set1_epi32((small ? 0 : 128) - md.off));
     }
     for (int g = 0; g < 4 * md.w16; g++) {
         int32_t v;
         memcpy(&v, u + 4 * g, 4);
-        __m256i w = _mm256_xor_si256(_mm256_set1_epi32(v), flip), aw = _mm256_abs_epi8(w);
+        __m256i w = small ? _mm256_set1_epi32(v) : _mm256_xor_si256(_mm256_set1_epi32(v), flip);
+        __m256i aw = small ? w : _mm256_abs_epi8(w);
         for (int h = 0; h < 2; h++) {
             __m256i q = _mm256_loadu_si256((const __m256i *)(x + (size_t)g * 4 * TILE + 32 * h));
-            __m256i prod = _mm256_maddubs_epi16(aw, _mm256_sign_epi8(q, w));
+            __m256i prod = _mm256_maddubs_epi16(aw, small ? q : _mm256_sign_epi8(q, w));
             I[h] = _mm256_add_epi32(I[h], _mm256_madd_epi16(prod, ones));
         }
     }
@@ -925,7 +931,7 @@ QUANT_AVX2 static void tiles_avx2(const quant_act *a, const tile_chunk *ch,
             acc_start(ch, acc, w, c);
             for (int p = 0; p < ch->blocks; p += ch->mode.w16)
                 block_avx2(a, ch->u[w] + 16 * p, ch->d16[w][p], ch->m16[w][p], ch->mode,
-                           x + (size_t)p * 16 * TILE, ds + (size_t)(TILE * p),
+                           ch->small, x + (size_t)p * 16 * TILE, ds + (size_t)(TILE * p),
                            (float *)&acc[w][c][p / ch->mode.w16]);
         }
 }
