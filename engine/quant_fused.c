@@ -281,24 +281,16 @@ QUANT_AVX512 QUANT_INLINE __m512i fold_one(__m512i a)
     return _mm512_maskz_mov_epi32(0x1111, t);
 }
 
-static inline uint16_t half_bits(const uint8_t *p)
-{
-    uint16_t h;
-    memcpy(&h, p, 2);
-    return h;
-}
-
 /* pair_halves() for N <= 2: blocks 0 and 1 sit in SIGMA lanes 0 and 4
  * (the second row's in 8 and 12). */
 QUANT_AVX512 QUANT_INLINE __m512 pair_halves_few(const uint8_t *p0, size_t rb, bool two,
                                                  int bytes, int n, int off)
 {
     const uint8_t *p1 = p0 + rb;
-    __m128i h = _mm_setr_epi16((short)half_bits(p0 + off),
-                               (short)(n > 1 ? half_bits(p0 + bytes + off) : 0),
-                               (short)(two ? half_bits(p1 + off) : 0),
-                               (short)(two && n > 1 ? half_bits(p1 + bytes + off) : 0), 0, 0, 0, 0);
-    return _mm512_maskz_expand_ps(0x1111, _mm512_castps128_ps512(_mm_cvtph_ps(h)));
+    __m128 h = _mm_setr_ps(half_at(p0 + off), n > 1 ? half_at(p0 + bytes + off) : 0.0f,
+                           two ? half_at(p1 + off) : 0.0f,
+                           two && n > 1 ? half_at(p1 + bytes + off) : 0.0f);
+    return _mm512_maskz_expand_ps(0x1111, _mm512_castps128_ps512(h));
 }
 
 /* legacy_folded() for N <= 2: one piece. */
