@@ -237,36 +237,6 @@ QUANT_AVX512 QUANT_INLINE void tree32(__m512 acc, int nr, float *out)
         out[1] = lanes[8];
 }
 
-/* The f16 values at byte OFF of N <= 8 blocks BYTES apart from P0 and, for
- * the second row, RB bytes on (none where TWO is false), in SIGMA order. */
-QUANT_AVX512 QUANT_INLINE __m512 pair_halves(const uint8_t *p0, size_t rb, bool two, int bytes,
-                                             int n, int off)
-{
-    __m512i at = _mm512_mullo_epi32(sigma_lanes(), _mm512_set1_epi32(bytes));
-    at = _mm512_mask_add_epi32(at, 0xff00, at, _mm512_set1_epi32((int32_t)rb));
-    __mmask16 in = n >= 8 ? 0xffff : _mm512_cmplt_epi32_mask(sigma_lanes(), _mm512_set1_epi32(n));
-    __m512i g = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), in & (two ? 0xffff : 0x00ff),
-                                            at, p0 + off, 1);
-    return _mm512_cvtph_ps(_mm512_cvtepi32_epi16(g));
-}
-
-/* The folded piece sums of eight 32-element blocks from P, N of them in
- * the row, two per vpdpbusd, against the activations' codes Q. */
-QUANT_AVX512 QUANT_INLINE __m512i legacy_folded(const uint8_t *p, int n, const int8_t *q,
-                                                legacy_fmt f)
-{
-    __m512i piece[4];
-#pragma GCC unroll 4
-    for (int j = 0; j < 4; j++) {
-        const uint8_t *pa = p + (size_t)(2 * j) * f.bytes;
-        piece[j] = 2 * j < n ? dot64(legacy_codes(pa, 2 * j + 1 < n ? pa + f.bytes : NULL, f),
-                                     q + 64 * j)
-                             : _mm512_setzero_si512();
-    }
-    __m512i s = quant_sum_folded512(piece[0], piece[1], piece[2], piece[3]);
-    return in_place(f) ? unscale16(s, 0xf0f0) : s;
-}
-
 /* ------------------------------------------ a row's last one or two blocks
  * A row of 288 or 576 elements (9 or 18 blocks) ends in a chunk of one or
  * two blocks, which the whole-chunk path took at most of a whole chunk's
@@ -293,23 +263,38 @@ QUANT_AVX512 QUANT_INLINE __m512 pair_halves_few(const uint8_t *p0, size_t rb, b
     return _mm512_maskz_expand_ps(0x1111, _mm512_castps128_ps512(h));
 }
 
-/* legacy_folded() for N <= 2: one piece. */
-QUANT_AVX512 QUANT_INLINE __m512i legacy_folded_few(const uint8_t *p, int n, const int8_t *q,
-                                                    legacy_fmt f)
+/* The f16 values at byte OFF of N <= 8 blocks BYTES apart from P0 and, for
+ * the second row, RB bytes on (none where TWO is false), in SIGMA order. */
+QUANT_AVX512 QUANT_INLINE __m512 pair_halves(const uint8_t *p0, size_t rb, bool two, int bytes,
+                                             int n, int off)
 {
-    __m512i s = fold_one(dot64(legacy_codes(p, n > 1 ? p + f.bytes : NULL, f), q));
-    return in_place(f) ? unscale16(s, 0xf0f0) : s;
+    if (n <= 2)
+        return pair_halves_few(p0, rb, two, bytes, n, off);
+    __m512i at = _mm512_mullo_epi32(sigma_lanes(), _mm512_set1_epi32(bytes));
+    at = _mm512_mask_add_epi32(at, 0xff00, at, _mm512_set1_epi32((int32_t)rb));
+    __mmask16 in = n >= 8 ? 0xffff : _mm512_cmplt_epi32_mask(sigma_lanes(), _mm512_set1_epi32(n));
+    __m512i g = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), in & (two ? 0xffff : 0x00ff),
+                                            at, p0 + off, 1);
+    return _mm512_cvtph_ps(_mm512_cvtepi32_epi16(g));
 }
 
-QUANT_AVX512 QUANT_INLINE __m512 legacy_pair_few(__m512 acc, const uint8_t *p0, size_t rb,
-                                                 bool two, int n, const int8_t *q, act32 x,
-                                                 legacy_fmt f, int off)
+/* The folded piece sums of eight 32-element blocks from P, N of them in
+ * the row, two per vpdpbusd, against the activations' codes Q (N <= 2:
+ * one piece, fold_one). */
+QUANT_AVX512 QUANT_INLINE __m512i legacy_folded(const uint8_t *p, int n, const int8_t *q,
+                                                legacy_fmt f)
 {
-    __m512i s0 = legacy_folded_few(p0, n, q, f);
-    __m512i s1 = two ? legacy_folded_few(p0 + rb, n, q, f) : _mm512_setzero_si512();
-    __m512 m = f.min >= 0 ? pair_halves_few(p0, rb, two, f.bytes, n, f.min) : _mm512_setzero_ps();
-    return step32(acc, s0, s1, off, pair_halves_few(p0, rb, two, f.bytes, n, 0), f.min >= 0, m,
-                  x);
+    __m512i piece[4];
+#pragma GCC unroll 4
+    for (int j = 0; j < 4; j++) {
+        const uint8_t *pa = p + (size_t)(2 * j) * f.bytes;
+        piece[j] = 2 * j < n ? dot64(legacy_codes(pa, 2 * j + 1 < n ? pa + f.bytes : NULL, f),
+                                     q + 64 * j)
+                             : _mm512_setzero_si512();
+    }
+    __m512i s = n <= 2 ? fold_one(piece[0])
+                       : quant_sum_folded512(piece[0], piece[1], piece[2], piece[3]);
+    return in_place(f) ? unscale16(s, 0xf0f0) : s;
 }
 
 /* A chunk of a pair of legacy rows from P0 (the second RB bytes on, where
@@ -318,8 +303,6 @@ QUANT_AVX512 QUANT_INLINE __m512 legacy_pair(__m512 acc, const uint8_t *p0, size
                                              int n, const int8_t *q, act32 x, legacy_fmt f,
                                              int off)
 {
-    if (n <= 2)
-        return legacy_pair_few(acc, p0, rb, two, n, q, x, f, off);
     __m512i s0 = legacy_folded(p0, n, q, f);
     __m512i s1 = two ? legacy_folded(p0 + rb, n, q, f) : _mm512_setzero_si512();
     __m512 m = f.min >= 0 ? pair_halves(p0, rb, two, f.bytes, n, f.min) : _mm512_setzero_ps();
