@@ -83,8 +83,9 @@ static bool spin(pool *p, unsigned long seen, bool (*done)(pool *, unsigned long
     }
 }
 
-/* Runs the tasks of job J this thread can claim; tells a sleeping caller
- * when the last one is done. */
+/* Runs the tasks of job J this thread can claim. A worker counts the last
+ * one down while still counted active, so only its leaving (worker())
+ * can finish a job a caller sleeps on. */
 static void drain(pool *p, job *j)
 {
     for (;;) {
@@ -92,11 +93,7 @@ static void drain(pool *p, job *j)
         if (i >= j->n)
             return;
         j->fn(j->arg, i);
-        if (__atomic_sub_fetch(&p->pending, 1, __ATOMIC_SEQ_CST) == 0 && load(&p->caller_sleeps)) {
-            pthread_mutex_lock(&p->mu);
-            pthread_cond_signal(&p->done);
-            pthread_mutex_unlock(&p->mu);
-        }
+        __atomic_sub_fetch(&p->pending, 1, __ATOMIC_SEQ_CST);
     }
 }
 

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -36,13 +37,14 @@ static void pause_us(long us)
 typedef struct {
     int *hits;      /* plain writes: the caller reads them after pool_run */
     int id;
-    long sleep_us;  /* task 0 sleeps this long */
+    long sleep_us;  /* tasks run by a worker sleep this long */
+    pthread_t caller;
 } job_arg;
 
 static void count(void *v, int i)
 {
     job_arg *a = v;
-    if (i == 0 && a->sleep_us)
+    if (a->sleep_us && !pthread_equal(pthread_self(), a->caller))
         pause_us(a->sleep_us);
     a->hits[i] += a->id;
 }
@@ -73,7 +75,7 @@ static void test_every_index_once(void **state)
         for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++)
             for (int r = 0; r < 50; r++) {
                 memset(hits, 0, sizeof hits);
-                job_arg a = {hits, 1, 0};
+                job_arg a = {.hits = hits, .id = 1};
                 pool_run(p, sizes[s], count, &a);
                 expect_all(hits, sizes[s], 1);
             }
@@ -90,7 +92,7 @@ static void test_back_to_back_jobs(void **state)
         int *h = r % 2 ? x : y;
         int n = r % 2 ? 257 : 3;
         memset(h, 0, sizeof(int) * (size_t)n);
-        job_arg a = {h, r, 0};
+        job_arg a = {.hits = h, .id = r};
         pool_run(p, n, r % 3 ? count : count_twice, &a);
         expect_all(h, n, r % 3 ? r : 2 * r);
     }
@@ -105,7 +107,9 @@ static void test_sleepers_wake(void **state)
     for (int r = 0; r < 6; r++) {
         pause_us(120000);   /* far past the spin: the workers sleep */
         memset(hits, 0, sizeof hits);
-        job_arg a = {hits, 1, r % 2 ? 120000 : 0};  /* and the caller sleeps waiting */
+        /* the workers sleep on their tasks; the caller sleeps waiting for them */
+        job_arg a = {.hits = hits, .id = 1, .sleep_us = r % 2 ? 120000 : 0,
+                     .caller = pthread_self()};
         pool_run(p, 16, count, &a);
         expect_all(hits, 16, 1);
     }
@@ -118,7 +122,7 @@ static void test_free_in_any_state(void **state)
     pool_free(make(2));                 /* never used */
     pool *p = make(3);
     int hits[8] = {0};
-    job_arg a = {hits, 1, 0};
+    job_arg a = {.hits = hits, .id = 1};
     pool_run(p, 8, count, &a);
     pool_free(p);                       /* workers still spinning */
     p = make(2);
