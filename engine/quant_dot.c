@@ -17,8 +17,9 @@
  * per path that gives the scalar one's bytes.
  *
  * Decode reads weight rows once against one activation row; on AVX-512
- * every type skips the buffer and takes four rows per call (quant_fused.c),
- * one from each quarter of the rows asked for, so the reads are four
+ * every type, and on AVX2 all but Q2_K, Q3_K and IQ4_XS, skips the buffer
+ * and takes four rows per call (quant_fused.c, quant_fused_avx2.c), one
+ * from each quarter of the rows asked for, so the reads are four
  * sequential streams.
  * Prefill takes the activation rows as tiles of 16, interleaved 4 bytes per
  * row, so one vpdpbusd multiplies 4 codes of a weight row (broadcast) with
@@ -598,8 +599,8 @@ QUANT_AVX2 INLINE __m256 step32_avx2(__m256 acc, const __m128i *d, const float *
     return _mm256_fmadd_ps(_mm256_cvtepi32_ps(i), evens_avx2(s), inner);
 }
 
-QUANT_AVX2 static float dot_avx2(const quant_block_type *bt, const uint8_t *row,
-                                 const quant_act *a)
+QUANT_AVX2 static float staged_avx2(const quant_block_type *bt, const uint8_t *row,
+                                    const quant_act *a)
 {
     row_seg g;
     step_mode md = mode_of(bt);
@@ -626,8 +627,19 @@ QUANT_AVX2 static float dot_avx2(const quant_block_type *bt, const uint8_t *row,
     return quant_sum_tree256(lo, hi);
 }
 
+/* A type without a fused kernel (quant_fused_avx2.c) takes the staged
+ * loop, which gives the same bits. */
+QUANT_AVX2 static float dot_avx2(const quant_block_type *bt, const uint8_t *row,
+                                 const quant_act *a)
+{
+    float fast;
+    if (quant_fused_avx2_rows(bt->type, row, 0, 0, 1, a, &fast))
+        return fast;
+    return staged_avx2(bt, row, a);
+}
+
 /* Every block type has a fused kernel (quant_fused.c); a type added
- * without one takes the AVX2 loop, which gives the same bits. */
+ * without one takes the AVX2 ones. */
 QUANT_AVX512 static float dot_avx512(const quant_block_type *bt, const uint8_t *row,
                                      const quant_act *a)
 {
@@ -1084,7 +1096,10 @@ typedef struct {
      * the rows read next AHEAD bytes on; NULL: none */
     void (*floats4)(const uint8_t *row, size_t rb, size_t ahead, const float *x, int n, int type,
                     float *out);
-    bool fused;             /* one-row block products take FUSED_ROWS rows at once */
+    /* one-row block products of FUSED_ROWS rows at once (quant_fused.h);
+     * NULL: none */
+    bool (*fused)(int type, const uint8_t *row, size_t rb, size_t ahead, int n,
+                  const quant_act *a, float *out);
     void (*quantize)(const quant_act *a, int t);
     /* AMX_ROWS rows against several activation rows; NULL: none */
     bool (*wide)(int type, const uint8_t *row, size_t row_bytes, const quant_act *a, float *y,
@@ -1141,13 +1156,14 @@ static bool have_amx(void)
 
 static const path paths[] = {
 #ifdef QUANT_SUM_X86
-    {"amx", have_amx, dot_avx512, rows_avx512, floats_avx512, floats4_avx512, true,
-     quantize_avx512, rows_amx},
-    {"avx512vnni", have_avx512, dot_avx512, rows_avx512, floats_avx512, floats4_avx512, true,
-     quantize_avx512, NULL},
-    {"avx2", have_avx2, dot_avx2, rows_avx2, floats_avx2, NULL, false, quantize_avx2, NULL},
+    {"amx", have_amx, dot_avx512, rows_avx512, floats_avx512, floats4_avx512,
+     quant_fused_rows, quantize_avx512, rows_amx},
+    {"avx512vnni", have_avx512, dot_avx512, rows_avx512, floats_avx512, floats4_avx512,
+     quant_fused_rows, quantize_avx512, NULL},
+    {"avx2", have_avx2, dot_avx2, rows_avx2, floats_avx2, NULL, quant_fused_avx2_rows,
+     quantize_avx2, NULL},
 #endif
-    {"scalar", always, dot_scalar, rows_scalar, floats_scalar, NULL, false, quantize_scalar,
+    {"scalar", always, dot_scalar, rows_scalar, floats_scalar, NULL, NULL, quantize_scalar,
      NULL},
 };
 enum { N_PATHS = sizeof paths / sizeof paths[0] };
@@ -1287,7 +1303,7 @@ static bool stream_rows(const path *p, const quant_block_type *bt, int type, con
     for (int i = 0; i < q; i++) {
         float out[FUSED_ROWS];
         const uint8_t *row = w + (size_t)(r0 + i) * row_bytes;
-        if (bt && !quant_fused_rows(bt->type, row, rb, row_bytes, FUSED_ROWS, a, out))
+        if (bt && !p->fused(bt->type, row, rb, row_bytes, FUSED_ROWS, a, out))
             return false;
         if (!bt)
             p->floats4(row, rb, row_bytes, a->x, a->k, type, out);
@@ -1308,7 +1324,7 @@ void quant_dot_rows(int type, const void *w, size_t row_bytes, int r0, int r1,
     const quant_block_type *bt = quant_block_of(type);
     const uint8_t *base = w;
     bool floats = !bt;
-    bool four = floats ? p->floats4 != NULL : p->fused;
+    bool four = floats ? p->floats4 != NULL : p->fused != NULL;
     if (a->n == 1 && four && r1 - r0 >= FUSED_ROWS &&
         stream_rows(p, bt, type, base, row_bytes, r0, r1, a, y))
         return;

@@ -18,27 +18,19 @@
 #include "quant_impl.h"
 #include "quant_sum.h"
 
-/* A chunk of a row's activations as a row pair reads them (lane l: block
- * SIGMA[l % 8], for both rows): code sums, scales, scaled sums. */
-typedef struct {
-    int32_t qs[16];
-    float dx[16], sx[16];
-} pair_act;
-
-/* The row pairs' lane order of a chunk's eight 32-element blocks. */
-static const int32_t sigma[8] = {0, 2, 4, 6, 1, 3, 5, 7};
+const int32_t quant_fused_sigma[8] = {0, 2, 4, 6, 1, 3, 5, 7};
 
 size_t quant_fused_pair_bytes(int kp)
 {
-    return (size_t)(kp / 256) * sizeof(pair_act);
+    return (size_t)(kp / 256) * sizeof(quant_fused_act);
 }
 
 void quant_fused_prepare(const quant_act *a)
 {
-    pair_act *c = a->pairs;
+    quant_fused_act *c = a->pairs;
     for (int i = 0; i < a->kp / 256; i++)
         for (int l = 0; l < 16; l++) {
-            int b = 16 * i + 2 * sigma[l % 8];  /* a block's two 16-element halves */
+            int b = 16 * i + 2 * quant_fused_sigma[l % 8];  /* a block's two 16-element halves */
             int32_t qs = a->sum[b] + a->sum[b + 1];
             c[i].qs[l] = qs;
             c[i].dx[l] = a->d[b];
@@ -186,7 +178,7 @@ QUANT_AVX512 QUANT_INLINE __m512i legacy_codes(const uint8_t *pa, const uint8_t 
  * block. */
 QUANT_AVX512 QUANT_INLINE __m512i sigma_lanes(void)
 {
-    return _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)sigma));
+    return _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)quant_fused_sigma));
 }
 
 /* Chunk I of the activations as the pair registers read it (from
@@ -199,7 +191,7 @@ typedef struct {
 
 QUANT_AVX512 QUANT_INLINE act32 act32_of(const quant_act *a, int i, int off)
 {
-    const pair_act *c = (const pair_act *)a->pairs + i;
+    const quant_fused_act *c = (const quant_fused_act *)a->pairs + i;
     __m512i qs = _mm512_loadu_si512(c->qs);
     __m512i qs_off = off ? _mm512_mullo_epi32(qs, _mm512_set1_epi32(off)) : _mm512_setzero_si512();
     return (act32){qs_off, _mm512_loadu_ps(c->dx), _mm512_loadu_ps(c->sx)};

@@ -1,9 +1,11 @@
-/* quant_fused.h - one-row kernels for every block type lathe multiplies
- * (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, IQ4_NL, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K,
- * IQ4_XS) that unpack each block in registers on AVX-512 VNNI, four
- * weight rows per call against one activation row:
- * decode reads weights at memory speed only without quant_dot.c's staging
- * buffer and with the activation loads shared. Private to quant_dot.c. */
+/* quant_fused.h - one-row kernels that unpack each block in registers,
+ * four weight rows per call against one activation row: decode reads
+ * weights at memory speed only without quant_dot.c's staging buffer and
+ * with the activation loads shared. On AVX-512 VNNI (quant_fused.c) for
+ * every block type lathe multiplies (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, IQ4_NL,
+ * Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_XS); on AVX2 alone
+ * (quant_fused_avx2.c) for all but Q2_K, Q3_K and IQ4_XS. Private to
+ * quant_dot.c. */
 #ifndef LATHE_QUANT_FUSED_H
 #define LATHE_QUANT_FUSED_H
 
@@ -14,6 +16,18 @@
 
 /* Rows a call multiplies at once, sharing the activation loads. */
 enum { FUSED_ROWS = 4 };
+
+/* A 256-element chunk of a one-row quant_act's 32-element blocks as the
+ * kernels read them, in the lane order quant_fused_sigma (blocks 0 2 4 6
+ * 1 3 5 7, the order in which a chunk's block dots fold down), twice (the
+ * AVX-512 kernels hold two rows to a register): code sums, scales and
+ * scaled sums. */
+typedef struct {
+    int32_t qs[16];
+    float dx[16], sx[16];
+} quant_fused_act;
+
+extern const int32_t quant_fused_sigma[8];
 
 /* Bytes beside a one-row quant_act of KP (padded) elements for
  * quant_fused_prepare. */
@@ -31,5 +45,8 @@ void quant_fused_prepare(const quant_act *a);
  * none. Call only where quant_dot's avx512vnni path runs. */
 bool quant_fused_rows(int type, const uint8_t *row, size_t rb, size_t ahead, int n,
                       const quant_act *a, float *out);
+/* The same on AVX2 (no VNNI); call only where quant_dot's avx2 path runs. */
+bool quant_fused_avx2_rows(int type, const uint8_t *row, size_t rb, size_t ahead, int n,
+                           const quant_act *a, float *out);
 
 #endif
