@@ -17,10 +17,9 @@
  * per path that gives the scalar one's bytes.
  *
  * Decode reads weight rows once against one activation row; on AVX-512
- * every type, and on AVX2 all but Q2_K, Q3_K and IQ4_XS, skips the buffer
- * and takes four rows per call (quant_fused.c, quant_fused_avx2.c), one
- * from each quarter of the rows asked for, so the reads are four
- * sequential streams.
+ * and on AVX2 every type skips the buffer and takes four rows per call
+ * (quant_fused.c, quant_fused_avx2.c), one from each quarter of the rows
+ * asked for, so the reads are four sequential streams.
  * Prefill takes the activation rows as tiles of 16, interleaved 4 bytes per
  * row, so one vpdpbusd multiplies 4 codes of a weight row (broadcast) with
  * 16 rows at once, and a weight block is unpacked once for up to 64 rows. */
@@ -496,150 +495,20 @@ static float dot_scalar(const quant_block_type *bt, const uint8_t *row, const qu
     return QUANT_SUM_TREE(acc);
 }
 
-/* The vector one-row paths unpack up to SEG elements of the weight row
- * before they multiply: the codes and scales are then long out of the store
- * buffer when the vector loads read them back. */
-enum { SEG = 16 * CHUNK, SEG_BLOCKS = SEG / 16 };
-
-typedef struct {
-    uint8_t u[SEG];
-    float s16[SEG_BLOCKS], m16[SEG_BLOCKS];     /* per block: dw * dx, and mw */
-} row_seg;
-
-/* Unpacks elements K0 .. K0+SEG of ROW into G, each block's scale multiplied
- * by A's, the last chunk's blocks past the row zero; returns the number of
- * chunks filled. */
-INLINE int seg_prep(const quant_block_type *bt, const uint8_t *row, int k0, const quant_act *a,
-                    row_seg *g)
-{
-    float d16[SEG_BLOCKS];
-    int len = a->k - k0 < SEG ? a->k - k0 : SEG, chunks = (len + CHUNK - 1) / CHUNK;
-    for (int c = 0; c < chunks; c++) {
-        int n = len - c * CHUNK < CHUNK ? len - c * CHUNK : CHUNK;
-        unpack(bt, row, k0 + c * CHUNK, n, g->u + c * CHUNK, d16 + c * LANES,
-               g->m16 + c * LANES);
-        if (n < CHUNK) {
-            memset(g->u + c * CHUNK + n, 0, (size_t)(CHUNK - n));
-            memset(d16 + c * LANES + n / 16, 0, (size_t)(LANES - n / 16) * sizeof *d16);
-            memset(g->m16 + c * LANES + n / 16, 0, (size_t)(LANES - n / 16) * sizeof *d16);
-        }
-    }
-    for (int i = 0; i < chunks * LANES; i++)
-        g->s16[i] = d16[i] * a->d[k0 / 16 + i];
-    return chunks;
-}
-
 #ifdef QUANT_SUM_X86
-/* The dots of blocks 0-3 of U and Q without VNNI, from vpmaddubsw (u8 x s8
- * pairs summed to 16 bits) and vpmaddwd (fours to 32), two rounds of
- * vphaddd folding each block's lanes. SMALL codes (below 128) go in as
- * they are (127 * 127 * 2 cannot saturate); others go in as w = u - 128,
- * |w| against q with w's sign (128 * 127 * 2 cannot either), and get
- * 128 * SUM (the blocks' activation code sums) back: the same exact
- * integers either way. */
-QUANT_AVX2 INLINE __m128i dots4_avx2(const uint8_t *u, const int8_t *q, const int32_t *sum,
-                                     bool small)
-{
-    __m256i s[2];   /* lanes 0-3: block 2j by fours, 4-7: block 2j + 1 */
-    for (int j = 0; j < 2; j++) {
-        __m256i U = _mm256_loadu_si256((const __m256i *)(u + 32 * j));
-        __m256i X = _mm256_loadu_si256((const __m256i *)(q + 32 * j));
-        __m256i w = small ? U : _mm256_xor_si256(U, _mm256_set1_epi8(-128));
-        __m256i p = small ? _mm256_maddubs_epi16(U, X)
-                          : _mm256_maddubs_epi16(_mm256_abs_epi8(w), _mm256_sign_epi8(X, w));
-        s[j] = _mm256_madd_epi16(p, _mm256_set1_epi16(1));
-    }
-    __m256i h = _mm256_hadd_epi32(s[0], s[1]);
-    h = _mm256_hadd_epi32(h, h);    /* blocks 0 2 0 2 | 1 3 1 3 */
-    __m128i d = _mm_unpacklo_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
-    if (small)
-        return d;
-    return _mm_add_epi32(d, _mm_slli_epi32(_mm_loadu_si128((const __m128i *)sum), 7));
-}
-
-/* Accumulators 0-7 and 8-15 of quant_sum.h's step, in two registers. */
-QUANT_AVX2 INLINE __m256 step_avx2(__m256 acc, __m128i lo, __m128i hi, const float *s,
-                                   const float *m, const float *sx)
-{
-    __m256 inner = _mm256_fmadd_ps(_mm256_loadu_ps(m), _mm256_loadu_ps(sx), acc);
-    return _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_set_m128i(hi, lo)), _mm256_loadu_ps(s),
-                           inner);
-}
-
-/* Lane i of pairwise sums [l0+l1, l2+l3, ..., h6+h7]: the 32-element
- * blocks' values from their halves' (LO: halves 0-7, HI: 8-15). */
-QUANT_AVX2 INLINE __m256i pairs_avx2(__m256i lo, __m256i hi)
-{
-    return _mm256_permutevar8x32_epi32(_mm256_hadd_epi32(lo, hi),
-                                       _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7));
-}
-
-/* P[0], P[2], ..., P[14]: a 32-element block's value, the same in both of
- * its halves' slots. */
-QUANT_AVX2 INLINE __m256 evens_avx2(const float *p)
-{
-    __m256 e = _mm256_shuffle_ps(_mm256_loadu_ps(p), _mm256_loadu_ps(p + 8),
-                                 _MM_SHUFFLE(2, 0, 2, 0));
-    return _mm256_permutevar8x32_ps(e, _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7));
-}
-
-/* A chunk's step of the 8 accumulators of the 32-element order: the 16
- * half-block dots D0-D3 (4 each), scales S and offsets M per half, the
- * activations' scales DX and code sums SUM per half. */
-QUANT_AVX2 INLINE __m256 step32_avx2(__m256 acc, const __m128i *d, const float *s,
-                                     const float *m, const float *dx, const int32_t *sum,
-                                     int off)
-{
-    __m256i dots = _mm256_set_m128i(_mm_hadd_epi32(d[2], d[3]), _mm_hadd_epi32(d[0], d[1]));
-    __m256i qs = pairs_avx2(_mm256_loadu_si256((const __m256i *)sum),
-                            _mm256_loadu_si256((const __m256i *)(sum + 8)));
-    __m256i i = _mm256_sub_epi32(dots, _mm256_mullo_epi32(qs, _mm256_set1_epi32(off)));
-    __m256 sx = _mm256_mul_ps(evens_avx2(dx), _mm256_cvtepi32_ps(qs));
-    __m256 inner = _mm256_fmadd_ps(evens_avx2(m), sx, acc);
-    return _mm256_fmadd_ps(_mm256_cvtepi32_ps(i), evens_avx2(s), inner);
-}
-
-QUANT_AVX2 static float staged_avx2(const quant_block_type *bt, const uint8_t *row,
-                                    const quant_act *a)
-{
-    row_seg g;
-    step_mode md = mode_of(bt);
-    bool small = small_codes(bt->type);
-    __m256 lo = _mm256_setzero_ps(), hi = lo;
-    for (int k0 = 0; k0 < a->k; k0 += SEG) {
-        int chunks = seg_prep(bt, row, k0, a, &g);
-        for (int c = 0; c < chunks; c++) {
-            const uint8_t *u = g.u + c * CHUNK;
-            const int8_t *q = a->q + k0 + c * CHUNK;
-            const float *s = g.s16 + c * LANES, *m = g.m16 + c * LANES;
-            size_t at = (size_t)(k0 + c * CHUNK) / 16;
-            __m128i d[4];
-            for (int j = 0; j < 4; j++)
-                d[j] = dots4_avx2(u + 64 * j, q + 64 * j, a->sum + at + 4 * j, small);
-            if (md.w16 == 2) {
-                lo = step32_avx2(lo, d, s, m, a->d + at, a->sum + at, md.off);
-                continue;
-            }
-            lo = step_avx2(lo, d[0], d[1], s, m, a->s + at);
-            hi = step_avx2(hi, d[2], d[3], s + 8, m + 8, a->s + at + 8);
-        }
-    }
-    return quant_sum_tree256(lo, hi);
-}
-
-/* A type without a fused kernel (quant_fused_avx2.c) takes the staged
- * loop, which gives the same bits. */
+/* Every block type has a fused kernel on AVX2 (quant_fused_avx2.c); a
+ * type added without one takes the scalar loop, which gives the same bits. */
 QUANT_AVX2 static float dot_avx2(const quant_block_type *bt, const uint8_t *row,
                                  const quant_act *a)
 {
     float fast;
     if (quant_fused_avx2_rows(bt->type, row, 0, 0, 1, a, &fast))
         return fast;
-    return staged_avx2(bt, row, a);
+    return dot_scalar(bt, row, a);
 }
 
-/* Every block type has a fused kernel (quant_fused.c); a type added
- * without one takes the AVX2 ones. */
+/* And on AVX-512 (quant_fused.c); a type added without one takes the AVX2
+ * kernels. */
 QUANT_AVX512 static float dot_avx512(const quant_block_type *bt, const uint8_t *row,
                                      const quant_act *a)
 {

@@ -15,6 +15,7 @@
 
 #include "gguf.h"
 #include "quant_fused.h"
+#include "quant_fused_blocks.h"
 #include "quant_impl.h"
 #include "quant_sum.h"
 
@@ -65,14 +66,6 @@ QUANT_AVX512 QUANT_INLINE void trees(const __m512 *acc, int nr, float *out)
         out[i] = lanes[4 * i];
 }
 
-/* The f16 at P as a float, by F16C. */
-QUANT_AVX512 QUANT_INLINE float half_at(const uint8_t *p)
-{
-    uint16_t h;
-    memcpy(&h, p, 2);
-    return _cvtsh_ss(h);
-}
-
 /* A chunk's step of the accumulators ACC from the vpdpbusd sums of its four
  * pieces and the per-block weight scales D and offsets M against the
  * activations' DX and SX. */
@@ -94,26 +87,11 @@ QUANT_AVX512 QUANT_INLINE __m512i dot64(__m512i w, const int8_t *x)
     return _mm512_dpbusd_epi32(z, w, _mm512_loadu_si512(x));
 }
 
-/* The 32-element formats: block bytes and where the codes (and Q5's fifth
- * bits, and Q4_1/Q5_1's min) sit; their code offsets are
- * quant_code_offset's. */
-typedef struct {
-    int bytes, qs, qh, min;     /* qh, min: -1 when absent */
-    bool whole_bytes, iq4;      /* Q8_0's bytes; IQ4_NL's codebook */
-} legacy_fmt;
-
 /* Q4_0 and Q4_1 keep their high nibbles in place (nibbles16). */
-static inline bool in_place(legacy_fmt f)
+static inline bool in_place(quant_fused_fmt f)
 {
     return !f.whole_bytes && !f.iq4 && f.qh < 0;
 }
-
-static const legacy_fmt q8_0_fmt = {34, 2, -1, -1, true, false};
-static const legacy_fmt q4_0_fmt = {18, 2, -1, -1, false, false};
-static const legacy_fmt q4_1_fmt = {20, 4, -1, 2, false, false};
-static const legacy_fmt q5_0_fmt = {22, 6, 2, -1, false, false};
-static const legacy_fmt q5_1_fmt = {24, 8, 4, 2, false, false};
-static const legacy_fmt iq4_nl_fmt = {18, 2, -1, -1, false, true};
 
 /* The low nibbles of V's bytes, and the high ones in the 16-bit lanes set
  * in HIGH: one masked shift and a mask, where unpacking a 256-bit half of
@@ -142,7 +120,8 @@ QUANT_AVX512 QUANT_INLINE __m512i unscale16(__m512i folded, __mmask16 high)
 }
 
 /* Codes of blocks PA and PB (PB NULL: none) as 64 unsigned bytes. */
-QUANT_AVX512 QUANT_INLINE __m512i legacy_codes(const uint8_t *pa, const uint8_t *pb, legacy_fmt f)
+QUANT_AVX512 QUANT_INLINE __m512i legacy_codes(const uint8_t *pa, const uint8_t *pb,
+                                               quant_fused_fmt f)
 {
     if (f.whole_bytes) {
         __m256i hi = pb ? _mm256_loadu_si256((const __m256i *)(pb + f.qs)) : _mm256_set1_epi8(-128);
@@ -249,9 +228,10 @@ QUANT_AVX512 QUANT_INLINE __m512 pair_halves_few(const uint8_t *p0, size_t rb, b
                                                  int bytes, int n, int off)
 {
     const uint8_t *p1 = p0 + rb;
-    __m128 h = _mm_setr_ps(half_at(p0 + off), n > 1 ? half_at(p0 + bytes + off) : 0.0f,
-                           two ? half_at(p1 + off) : 0.0f,
-                           two && n > 1 ? half_at(p1 + bytes + off) : 0.0f);
+    __m128 h = _mm_setr_ps(quant_fused_half(p0 + off),
+                           n > 1 ? quant_fused_half(p0 + bytes + off) : 0.0f,
+                           two ? quant_fused_half(p1 + off) : 0.0f,
+                           two && n > 1 ? quant_fused_half(p1 + bytes + off) : 0.0f);
     return _mm512_maskz_expand_ps(0x1111, _mm512_castps128_ps512(h));
 }
 
@@ -274,7 +254,7 @@ QUANT_AVX512 QUANT_INLINE __m512 pair_halves(const uint8_t *p0, size_t rb, bool 
  * the row, two per vpdpbusd, against the activations' codes Q (N <= 2:
  * one piece, fold_one). */
 QUANT_AVX512 QUANT_INLINE __m512i legacy_folded(const uint8_t *p, int n, const int8_t *q,
-                                                legacy_fmt f)
+                                                quant_fused_fmt f)
 {
     __m512i piece[4];
 #pragma GCC unroll 4
@@ -292,7 +272,7 @@ QUANT_AVX512 QUANT_INLINE __m512i legacy_folded(const uint8_t *p, int n, const i
 /* A chunk of a pair of legacy rows from P0 (the second RB bytes on, where
  * TWO), N blocks each. */
 QUANT_AVX512 QUANT_INLINE __m512 legacy_pair(__m512 acc, const uint8_t *p0, size_t rb, bool two,
-                                             int n, const int8_t *q, act32 x, legacy_fmt f,
+                                             int n, const int8_t *q, act32 x, quant_fused_fmt f,
                                              int off)
 {
     __m512i s0 = legacy_folded(p0, n, q, f);
@@ -393,7 +373,7 @@ QUANT_AVX512 QUANT_INLINE __m512 q6k_block(__m512 acc, const uint8_t *b, const q
 {
     const __m512i to_bit4 = _mm512_inserti64x4(_mm512_set1_epi16(4), _mm256_set1_epi16(2), 1);
     __m512 d = _mm512_mul_ps(
-        _mm512_set1_ps(half_at(b + 208)),
+        _mm512_set1_ps(quant_fused_half(b + 208)),
         _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(b + 192)))));
     __m512 m = _mm512_mul_ps(_mm512_set1_ps(-32.0f), d);
     __m512i piece[4];
@@ -431,27 +411,11 @@ QUANT_AVX512 QUANT_INLINE __m512i q23_codes(const uint8_t *qs, const uint8_t *hm
     return w;
 }
 
-/* Q3_K's sixteen 6-bit scales (less 32) from its 12 bytes S: low nibbles
- * of S[0..8) then their high nibbles, and bits 2(i / 4)..+1 of S[8 + i % 4]
- * above them. */
-QUANT_AVX512 QUANT_INLINE __m128i q3k_scales(const uint8_t *s)
-{
-    uint64_t lo;
-    uint32_t hi;
-    memcpy(&lo, s, 8);
-    memcpy(&hi, s + 8, 4);
-    __m128i v = _mm_cvtsi64_si128((long long)lo);
-    __m128i low = _mm_and_si128(_mm_unpacklo_epi64(v, _mm_srli_epi16(v, 4)), _mm_set1_epi8(0xf));
-    __m128i high = _mm_and_si128(_mm_srlv_epi32(_mm_set1_epi32((int)hi), _mm_setr_epi32(0, 2, 4, 6)),
-                                 _mm_set1_epi8(3));
-    return _mm_sub_epi8(_mm_or_si128(low, _mm_slli_epi16(high, 4)), _mm_set1_epi8(32));
-}
-
 /* Q3_K: hmask[32], qs[64], scales[12], d; values d * sc * (code - 4). */
 QUANT_AVX512 QUANT_INLINE __m512 q3k_block(__m512 acc, const uint8_t *b, const quant_act *a, int i)
 {
-    __m512 d = _mm512_mul_ps(_mm512_set1_ps(half_at(b + 108)),
-                             _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q3k_scales(b + 96))));
+    __m512 d = _mm512_mul_ps(_mm512_set1_ps(quant_fused_half(b + 108)),
+                             _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(quant_fused_q3k_scales(b + 96))));
     __m512 m = _mm512_mul_ps(_mm512_set1_ps(-4.0f), d);
     __m512i piece[4];
 #pragma GCC unroll 4
@@ -467,9 +431,9 @@ QUANT_AVX512 QUANT_INLINE __m512 q2k_block(__m512 acc, const uint8_t *b, const q
     __m128i sc = _mm_loadu_si128((const __m128i *)b);
     __m128i low = _mm_and_si128(sc, _mm_set1_epi8(0xf));
     __m128i high = _mm_and_si128(_mm_srli_epi16(sc, 4), _mm_set1_epi8(0xf));
-    __m512 d = _mm512_mul_ps(_mm512_set1_ps(half_at(b + 80)),
+    __m512 d = _mm512_mul_ps(_mm512_set1_ps(quant_fused_half(b + 80)),
                              _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(low)));
-    __m512 m = _mm512_mul_ps(_mm512_set1_ps(half_at(b + 82)),
+    __m512 m = _mm512_mul_ps(_mm512_set1_ps(quant_fused_half(b + 82)),
                              _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(high)));
     m = _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(m), _mm512_set1_epi32(INT32_MIN)));
     __m512i piece[4];
@@ -485,27 +449,16 @@ QUANT_AVX512 QUANT_INLINE __m512 q2k_block(__m512 acc, const uint8_t *b, const q
 QUANT_AVX512 QUANT_INLINE __m512 iq4xs_block(__m512 acc, const uint8_t *b, const quant_act *a,
                                              int i)
 {
-    uint16_t sh;
-    uint32_t sl;
-    memcpy(&sh, b + 2, 2);
-    memcpy(&sl, b + 4, 4);
-    __m128i v = _mm_cvtsi32_si128((int)sl);
-    __m128i low = _mm_unpacklo_epi8(_mm_and_si128(v, _mm_set1_epi8(0xf)),
-                                    _mm_and_si128(_mm_srli_epi16(v, 4), _mm_set1_epi8(0xf)));
-    __m256i high = _mm256_and_si256(_mm256_srlv_epi32(_mm256_set1_epi32(sh),
-                                                      _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14)),
-                                    _mm256_set1_epi32(3));
-    __m256i ls = _mm256_or_si256(_mm256_cvtepu8_epi32(low), _mm256_slli_epi32(high, 4));
-    __m256 dl = _mm256_mul_ps(_mm256_set1_ps(half_at(b)),
-                              _mm256_cvtepi32_ps(_mm256_sub_epi32(ls, _mm256_set1_epi32(32))));
+    __m256 dl = quant_fused_iq4xs_scales(b);
     __m512 d = _mm512_permutexvar_ps(_mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7),
                                      _mm512_castps256_ps512(dl));
     __m512 m = _mm512_mul_ps(_mm512_set1_ps(-128.0f), d);
-    const uint8_t *qs = b + 8 - iq4_nl_fmt.qs;     /* as IQ4_NL blocks 16 bytes apart */
+    quant_fused_fmt nl = quant_fused_legacy(GGML_TYPE_IQ4_NL);
+    const uint8_t *qs = b + 8 - nl.qs;     /* as IQ4_NL blocks 16 bytes apart */
     __m512i piece[4];
 #pragma GCC unroll 4
     for (int p = 0; p < 4; p++)
-        piece[p] = dot64(legacy_codes(qs + 32 * p, qs + 32 * p + 16, iq4_nl_fmt),
+        piece[p] = dot64(legacy_codes(qs + 32 * p, qs + 32 * p + 16, nl),
                          a->q + (size_t)i * 256 + 64 * p);
     return chunk(acc, piece, d, m, a->d + 16 * i, a->s + 16 * i);
 }
@@ -528,36 +481,9 @@ QUANT_AVX512 QUANT_INLINE __m512 block16(int type, __m512 acc, const uint8_t *b,
     }
 }
 
-/* The legacy format of a 32-element TYPE. */
-static inline legacy_fmt legacy_of(int type)
-{
-    switch (type) {
-    case GGML_TYPE_Q8_0: return q8_0_fmt;
-    case GGML_TYPE_Q4_0: return q4_0_fmt;
-    case GGML_TYPE_Q4_1: return q4_1_fmt;
-    case GGML_TYPE_Q5_0: return q5_0_fmt;
-    case GGML_TYPE_Q5_1: return q5_1_fmt;
-    default: return iq4_nl_fmt;
-    }
-}
-
 static bool is_superblock(int type)
 {
     return type == GGML_TYPE_Q4_K || type == GGML_TYPE_Q5_K || type == GGML_TYPE_Q6_K;
-}
-
-/* Bytes of TYPE per 256 elements. */
-static int chunk_bytes(int type)
-{
-    switch (type) {
-    case GGML_TYPE_Q4_K: return 144;
-    case GGML_TYPE_Q5_K: return 176;
-    case GGML_TYPE_Q6_K: return 210;
-    case GGML_TYPE_Q3_K: return 110;
-    case GGML_TYPE_Q2_K: return 84;
-    case GGML_TYPE_IQ4_XS: return 136;
-    default: return 8 * legacy_of(type).bytes;
-    }
 }
 
 /* Chunk I (elements 256i on, at P) of a pair of rows of a 32-element
@@ -570,7 +496,7 @@ QUANT_AVX512 QUANT_INLINE __m512 pair_chunk(int type, __m512 acc, const uint8_t 
     if (is_superblock(type))
         return k45_pair(acc, p, rb, two, q, x, type == GGML_TYPE_Q5_K);
     int left = a->k / 32 - 8 * i;
-    legacy_fmt f = legacy_of(type);
+    quant_fused_fmt f = quant_fused_legacy(type);
     int off = quant_code_offset(type);
     return left >= 8 ? legacy_pair(acc, p, rb, two, 8, q, x, f, off)
                      : legacy_pair(acc, p, rb, two, left, q, x, f, off);
@@ -582,7 +508,7 @@ QUANT_AVX512 QUANT_INLINE __m512 pair_chunk(int type, __m512 acc, const uint8_t 
 QUANT_AVX512 QUANT_INLINE void pair_chunks(int type, const uint8_t *row, size_t rb, size_t ahead,
                                            int nr, const quant_act *a, float *out)
 {
-    int bytes = chunk_bytes(type);
+    int bytes = quant_fused_chunk_bytes(type);
     __m512 acc[FUSED_ROWS / 2];
 #pragma GCC unroll 2
     for (int r = 0; r < (nr + 1) / 2; r++)
@@ -608,7 +534,7 @@ QUANT_AVX512 QUANT_INLINE void pair_chunks(int type, const uint8_t *row, size_t 
 QUANT_AVX512 QUANT_INLINE void rows16(int type, const uint8_t *row, size_t rb, size_t ahead,
                                       int nr, const quant_act *a, float *out)
 {
-    size_t bytes = (size_t)chunk_bytes(type);
+    size_t bytes = (size_t)quant_fused_chunk_bytes(type);
     __m512 acc[FUSED_ROWS];
 #pragma GCC unroll 4
     for (int r = 0; r < nr; r++)

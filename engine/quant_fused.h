@@ -1,11 +1,10 @@
 /* quant_fused.h - one-row kernels that unpack each block in registers,
  * four weight rows per call against one activation row: decode reads
  * weights at memory speed only without quant_dot.c's staging buffer and
- * with the activation loads shared. On AVX-512 VNNI (quant_fused.c) for
- * every block type lathe multiplies (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, IQ4_NL,
- * Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_XS); on AVX2 alone
- * (quant_fused_avx2.c) for all but Q2_K, Q3_K and IQ4_XS. Private to
- * quant_dot.c. */
+ * with the activation loads shared. For every block type lathe multiplies
+ * (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, IQ4_NL, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K,
+ * IQ4_XS), on AVX-512 VNNI (quant_fused.c) and on AVX2 alone
+ * (quant_fused_avx2.c). Private to quant_dot.c. */
 #ifndef LATHE_QUANT_FUSED_H
 #define LATHE_QUANT_FUSED_H
 

@@ -1,26 +1,27 @@
 /* quant_fused_avx2.c - quant_fused.h's one-row kernels for CPUs with AVX2
- * but not AVX-512 VNNI (most laptops and desktops: AMD before Zen 4,
- * Intel client cores), where quant_dot.c's AVX2 loop unpacked each row
- * into a staging buffer and read it back (Q8_0 rows about 7 GB/s on one
- * core, Q4_K 5). Here each block becomes codes in registers and meets the
- * activations in vpmaddubsw (u8 x s8 pairs to 16 bits) and vpmaddwd (to 32),
- * one 32-element block per register; the block dots then fold with
- * horizontal adds into the lane order the float steps take.
+ * but not AVX-512 VNNI (most laptops and desktops: AMD before Zen 4, Intel
+ * client cores), where quant_dot.c had unpacked each row into a staging
+ * buffer and read it back: one core read Q8_0 rows at about 7 GB/s, Q4_K
+ * at 5, Q6_K 9, IQ4_XS 5, Q3_K 2 (here 30, 18, 23, 13, 8). Here each block
+ * becomes codes in registers and meets the activations in vpmaddubsw (u8 x
+ * s8 pairs to 16 bits) and vpmaddwd (to 32), 32 codes per register; the
+ * block dots then fold with horizontal adds into the lanes the float steps
+ * take.
  *
  * The integers are exact and the float steps are quant_sum.h's, in its
  * order, with the scales formed as quant_dot.c's unpacking forms them, so
  * every row gives the bits of every other path. The 32-element order keeps
  * a chunk's eight accumulators in quant_fused_sigma's lane order (the one
  * quant_fused_prepare lays the activations out in), the 16-element order
- * (Q6_K) its sixteen as quant_dot.c's AVX2 loop does, blocks 0-7 and 8-15. */
+ * (Q6_K, Q3_K, Q2_K, IQ4_XS) its sixteen in two registers, blocks 0-7 and
+ * 8-15. */
 #include "config.h"
 
 #include <string.h>
 
 #include "gguf.h"
 #include "quant_fused.h"
-#include "quant_impl.h"
-#include "quant_sum.h"
+#include "quant_fused_blocks.h"
 
 #ifdef QUANT_SUM_X86
 
@@ -44,13 +45,6 @@ QUANT_AVX2 QUANT_INLINE __m256i dot_s(__m256i w, const int8_t *q)
 {
     __m256i x = _mm256_loadu_si256((const __m256i *)q);
     return dot_of_pairs(_mm256_maddubs_epi16(_mm256_abs_epi8(w), _mm256_sign_epi8(x, w)));
-}
-
-QUANT_AVX2 QUANT_INLINE float half_at(const uint8_t *p)
-{
-    uint16_t h;
-    memcpy(&h, p, 2);
-    return _cvtsh_ss(h);
 }
 
 QUANT_AVX2 QUANT_INLINE __m256 negated(__m256 v)
@@ -109,24 +103,6 @@ QUANT_AVX2 QUANT_INLINE float tree8(__m256 acc)
     return _mm_cvtss_f32(w);
 }
 
-/* The 32-element formats, as quant_fused.c reads them. */
-typedef struct {
-    int bytes, qs, qh, min;     /* qh, min: -1 when absent */
-    bool whole_bytes, iq4;
-} legacy_fmt;
-
-static inline legacy_fmt legacy_of(int type)
-{
-    switch (type) {
-    case GGML_TYPE_Q8_0: return (legacy_fmt){34, 2, -1, -1, true, false};
-    case GGML_TYPE_Q4_0: return (legacy_fmt){18, 2, -1, -1, false, false};
-    case GGML_TYPE_Q4_1: return (legacy_fmt){20, 4, -1, 2, false, false};
-    case GGML_TYPE_Q5_0: return (legacy_fmt){22, 6, 2, -1, false, false};
-    case GGML_TYPE_Q5_1: return (legacy_fmt){24, 8, 4, 2, false, false};
-    default: return (legacy_fmt){18, 2, -1, -1, false, true};   /* IQ4_NL */
-    }
-}
-
 /* Byte j of 32 all ones where bit j of H is set: each byte takes H's byte
  * j / 8 and every bit but j % 8 set. */
 QUANT_AVX2 QUANT_INLINE __m256i bit_bytes(uint32_t h)
@@ -139,7 +115,7 @@ QUANT_AVX2 QUANT_INLINE __m256i bit_bytes(uint32_t h)
 }
 
 /* The four-product sums of block P against the activation codes Q. */
-QUANT_AVX2 QUANT_INLINE __m256i legacy_dot(const uint8_t *p, const int8_t *q, legacy_fmt f)
+QUANT_AVX2 QUANT_INLINE __m256i legacy_dot(const uint8_t *p, const int8_t *q, quant_fused_fmt f)
 {
     if (f.whole_bytes)
         return dot_s(_mm256_loadu_si256((const __m256i *)(p + f.qs)), q);
@@ -181,7 +157,7 @@ QUANT_AVX2 QUANT_INLINE __m256 halves8(const uint8_t *p, int bytes, int n, int o
 
 /* N <= 8 blocks of a 32-element TYPE from P: a chunk's step. */
 QUANT_AVX2 QUANT_INLINE __m256 legacy_chunk(__m256 acc, const uint8_t *p, int n, const int8_t *q,
-                                            act8 x, legacy_fmt f)
+                                            act8 x, quant_fused_fmt f)
 {
     __m256i v[8];
 #pragma GCC unroll 8
@@ -203,8 +179,9 @@ QUANT_AVX2 QUANT_INLINE void k45_scales(const uint8_t *b, __m256 *d, __m256 *m)
     __m128i v = _mm_setr_epi32((int)(u[0] & 0x3f3f3f3fu), (int)sc_hi,
                                (int)(u[1] & 0x3f3f3f3fu), (int)m_hi);
     v = _mm_shuffle_epi8(v, _mm_setr_epi8(0, 2, 4, 6, 1, 3, 5, 7, 8, 10, 12, 14, 9, 11, 13, 15));
-    *d = _mm256_mul_ps(_mm256_set1_ps(half_at(b)), _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(v)));
-    *m = negated(_mm256_mul_ps(_mm256_set1_ps(half_at(b + 2)),
+    *d = _mm256_mul_ps(_mm256_set1_ps(quant_fused_half(b)),
+                       _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(v)));
+    *m = negated(_mm256_mul_ps(_mm256_set1_ps(quant_fused_half(b + 2)),
                                _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(v, 8)))));
 }
 
@@ -242,17 +219,11 @@ static bool is_k45(int type)
     return type == GGML_TYPE_Q4_K || type == GGML_TYPE_Q5_K;
 }
 
-/* Bytes of a 32-element-order TYPE per 256 elements. */
-static int chunk_bytes(int type)
-{
-    return type == GGML_TYPE_Q4_K ? 144 : type == GGML_TYPE_Q5_K ? 176 : 8 * legacy_of(type).bytes;
-}
-
 /* NR rows (1 or FUSED_ROWS, a constant after inlining) RB bytes apart. */
 QUANT_AVX2 QUANT_INLINE void rows32(int type, const uint8_t *row, size_t rb, size_t ahead, int nr,
                                     const quant_act *a, float *out)
 {
-    size_t bytes = (size_t)chunk_bytes(type);
+    size_t bytes = (size_t)quant_fused_chunk_bytes(type);
     int off = is_k45(type) || type == GGML_TYPE_Q8_0 || type == GGML_TYPE_IQ4_NL
                   ? 0 : quant_code_offset(type);
     __m256 acc[FUSED_ROWS];
@@ -271,9 +242,9 @@ QUANT_AVX2 QUANT_INLINE void rows32(int type, const uint8_t *row, size_t rb, siz
             if (is_k45(type))
                 acc[r] = k45_chunk(acc[r], p, q, x, type == GGML_TYPE_Q5_K);
             else if (left >= 8)
-                acc[r] = legacy_chunk(acc[r], p, 8, q, x, legacy_of(type));
+                acc[r] = legacy_chunk(acc[r], p, 8, q, x, quant_fused_legacy(type));
             else
-                acc[r] = legacy_chunk(acc[r], p, left, q, x, legacy_of(type));
+                acc[r] = legacy_chunk(acc[r], p, left, q, x, quant_fused_legacy(type));
         }
     }
 #pragma GCC unroll 4
@@ -291,6 +262,17 @@ QUANT_AVX2 QUANT_INLINE __m256i fold16(const __m256i *v)
     return _mm256_permutevar8x32_epi32(g, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
 }
 
+/* A super-block of the 16-element order: the four-product sums V[k] of
+ * its 32-element runs (blocks 2k and 2k + 1), the blocks' scales D and
+ * offsets M (blocks 0-7 in [0], 8-15 in [1]); SHIFTED where the codes went
+ * in as u - 128 (the IQ4 codebook's signed values), whose block dots take
+ * 128 times the activation code sums back. */
+typedef struct {
+    __m256i v[8];
+    __m256 d[2], m[2];
+    bool shifted;
+} sb16;
+
 /* Q6_K's codes of a half (ql's 64 bytes L0 and L1, qh's 32 H): elements
  * 0-31 take L0's low nibbles and H's bits 0-1 above them, 32-63 L1's and
  * bits 2-3, 64-95 L0's high nibbles and bits 4-5, 96-127 L1's and 6-7. */
@@ -300,41 +282,138 @@ QUANT_AVX2 QUANT_INLINE __m256i q6k_codes(__m256i low, __m256i high_at_4)
                            _mm256_and_si256(high_at_4, _mm256_set1_epi8(0x30)));
 }
 
-/* Q6_K super-block B (chunk I): values d * sc * (code - 32), a step of
- * accumulators 0-7 (LO) and 8-15 (HI). */
-QUANT_AVX2 QUANT_INLINE void q6k_chunk(__m256 *lo, __m256 *hi, const uint8_t *b,
-                                       const quant_act *a, int i)
+/* The sixteen scales D * SC[i] (int8) and offsets OFF times each. */
+QUANT_AVX2 QUANT_INLINE void scales16(sb16 *s, float d, __m128i sc, float off)
 {
-    __m256i v[8];
-#pragma GCC unroll 2
-    for (int h = 0; h < 2; h++) {
-        __m256i l0 = _mm256_loadu_si256((const __m256i *)(b + 64 * h));
-        __m256i l1 = _mm256_loadu_si256((const __m256i *)(b + 64 * h + 32));
-        __m256i qh = _mm256_loadu_si256((const __m256i *)(b + 128 + 32 * h));
-        const int8_t *q = a->q + (size_t)i * 256 + 128 * h;
-        v[4 * h] = dot_u(q6k_codes(l0, _mm256_slli_epi16(qh, 4)), q);
-        v[4 * h + 1] = dot_u(q6k_codes(l1, _mm256_slli_epi16(qh, 2)), q + 32);
-        v[4 * h + 2] = dot_u(q6k_codes(_mm256_srli_epi16(l0, 4), qh), q + 64);
-        v[4 * h + 3] = dot_u(q6k_codes(_mm256_srli_epi16(l1, 4), _mm256_srli_epi16(qh, 2)), q + 96);
-    }
-    __m128i sc = _mm_loadu_si128((const __m128i *)(b + 192));
-    __m256 dh = _mm256_set1_ps(half_at(b + 208));
-    const float *dx = a->d + 16 * (size_t)i, *sx = a->s + 16 * (size_t)i;
-    __m256 *acc[2] = {lo, hi};
-#pragma GCC unroll 2
     for (int g = 0; g < 2; g++) {
-        __m256 d = _mm256_mul_ps(dh, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(
-                                         g ? _mm_srli_si128(sc, 8) : sc)));
-        __m256 m = _mm256_mul_ps(_mm256_set1_ps(-32.0f), d);
-        __m256 inner = _mm256_fmadd_ps(m, _mm256_loadu_ps(sx + 8 * g), *acc[g]);
-        *acc[g] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(fold16(v + 4 * g)),
-                                  _mm256_mul_ps(d, _mm256_loadu_ps(dx + 8 * g)), inner);
+        s->d[g] = _mm256_mul_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(
+                                                       g ? _mm_srli_si128(sc, 8) : sc)));
+        s->m[g] = _mm256_mul_ps(_mm256_set1_ps(off), s->d[g]);
     }
 }
 
-QUANT_AVX2 QUANT_INLINE void rows16(const uint8_t *row, size_t rb, size_t ahead, int nr,
-                                    const quant_act *a, float *out)
+/* Q6_K: ql[128], qh[64], scales[16], d; values d * sc * (code - 32). */
+QUANT_AVX2 QUANT_INLINE sb16 q6k_sb(const uint8_t *b, const int8_t *q)
 {
+    sb16 s = {.shifted = false};
+#pragma GCC unroll 2
+    for (int h = 0; h < 2; h++, q += 128) {
+        __m256i l0 = _mm256_loadu_si256((const __m256i *)(b + 64 * h));
+        __m256i l1 = _mm256_loadu_si256((const __m256i *)(b + 64 * h + 32));
+        __m256i qh = _mm256_loadu_si256((const __m256i *)(b + 128 + 32 * h));
+        s.v[4 * h] = dot_u(q6k_codes(l0, _mm256_slli_epi16(qh, 4)), q);
+        s.v[4 * h + 1] = dot_u(q6k_codes(l1, _mm256_slli_epi16(qh, 2)), q + 32);
+        s.v[4 * h + 2] = dot_u(q6k_codes(_mm256_srli_epi16(l0, 4), qh), q + 64);
+        s.v[4 * h + 3] = dot_u(q6k_codes(_mm256_srli_epi16(l1, 4), _mm256_srli_epi16(qh, 2)),
+                               q + 96);
+    }
+    scales16(&s, quant_fused_half(b + 208), _mm_loadu_si128((const __m128i *)(b + 192)), -32.0f);
+    return s;
+}
+
+/* Q2_K's and Q3_K's codes: run k is half k / 4 (32 bytes of QS) at shift
+ * 2(k % 4); Q3_K's third bit of element l of run k is bit k of HMASK[l],
+ * worth 4. */
+QUANT_AVX2 QUANT_INLINE void q23_runs(sb16 *s, const uint8_t *qs, const uint8_t *hmask,
+                                      const int8_t *q)
+{
+    __m256i hm = hmask ? _mm256_loadu_si256((const __m256i *)hmask) : _mm256_setzero_si256();
+#pragma GCC unroll 8
+    for (int k = 0; k < 8; k++) {
+        __m256i v = _mm256_loadu_si256((const __m256i *)(qs + 32 * (k / 4)));
+        __m256i u = _mm256_and_si256(_mm256_srli_epi16(v, 2 * (k % 4)), _mm256_set1_epi8(3));
+        if (hmask) {
+            __m256i bit = _mm256_set1_epi8((char)(1 << k));
+            u = _mm256_or_si256(u, _mm256_and_si256(
+                                       _mm256_cmpeq_epi8(_mm256_and_si256(hm, bit), bit),
+                                       _mm256_set1_epi8(4)));
+        }
+        s->v[k] = dot_u(u, q + 32 * k);
+    }
+}
+
+/* Q3_K: hmask[32], qs[64], scales[12], d; values d * sc * (code - 4). */
+QUANT_AVX2 QUANT_INLINE sb16 q3k_sb(const uint8_t *b, const int8_t *q)
+{
+    sb16 s = {.shifted = false};
+    q23_runs(&s, b + 32, b, q);
+    scales16(&s, quant_fused_half(b + 108), quant_fused_q3k_scales(b + 96), -4.0f);
+    return s;
+}
+
+/* Q2_K: scales[16] (a 4-bit scale and a 4-bit min each), qs[64], d, dmin;
+ * values d * sc * code - dmin * min. */
+QUANT_AVX2 QUANT_INLINE sb16 q2k_sb(const uint8_t *b, const int8_t *q)
+{
+    sb16 s = {.shifted = false};
+    q23_runs(&s, b + 16, NULL, q);
+    __m128i sc = _mm_loadu_si128((const __m128i *)b);
+    __m128i low = _mm_and_si128(sc, _mm_set1_epi8(0xf));
+    __m128i high = _mm_and_si128(_mm_srli_epi16(sc, 4), _mm_set1_epi8(0xf));
+    __m256 d = _mm256_set1_ps(quant_fused_half(b + 80));
+    __m256 dmin = _mm256_set1_ps(quant_fused_half(b + 82));
+    for (int g = 0; g < 2; g++) {
+        s.d[g] = _mm256_mul_ps(d, _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(
+                                      g ? _mm_srli_si128(low, 8) : low)));
+        s.m[g] = negated(_mm256_mul_ps(dmin, _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(
+                                                  g ? _mm_srli_si128(high, 8) : high))));
+    }
+    return s;
+}
+
+/* IQ4_XS: d, scales_h, scales_l[4], then eight runs of 16 bytes whose low
+ * nibbles are elements 0-15 of the run, high ones 16-31, codebook indices;
+ * values d * (ls - 32) * (code - 128), code the value shifted by 128. */
+QUANT_AVX2 QUANT_INLINE sb16 iq4xs_sb(const uint8_t *b, const int8_t *q)
+{
+    sb16 s = {.shifted = true};
+    quant_fused_fmt nl = quant_fused_legacy(GGML_TYPE_IQ4_NL);
+#pragma GCC unroll 8
+    for (int k = 0; k < 8; k++)     /* as IQ4_NL blocks 16 bytes apart */
+        s.v[k] = legacy_dot(b + 8 - nl.qs + 16 * k, q + 32 * k, nl);
+    __m256 dl = quant_fused_iq4xs_scales(b);
+    s.d[0] = _mm256_permutevar8x32_ps(dl, _mm256_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3));
+    s.d[1] = _mm256_permutevar8x32_ps(dl, _mm256_setr_epi32(4, 4, 5, 5, 6, 6, 7, 7));
+    for (int g = 0; g < 2; g++)
+        s.m[g] = _mm256_mul_ps(_mm256_set1_ps(-128.0f), s.d[g]);
+    return s;
+}
+
+QUANT_AVX2 QUANT_INLINE sb16 superblock16(int type, const uint8_t *b, const int8_t *q)
+{
+    switch (type) {
+    case GGML_TYPE_Q6_K: return q6k_sb(b, q);
+    case GGML_TYPE_Q3_K: return q3k_sb(b, q);
+    case GGML_TYPE_Q2_K: return q2k_sb(b, q);
+    default: return iq4xs_sb(b, q);
+    }
+}
+
+/* Super-block B (chunk I) of TYPE: a step of accumulators 0-7 (LO) and
+ * 8-15 (HI). */
+QUANT_AVX2 QUANT_INLINE void chunk16(int type, __m256 *lo, __m256 *hi, const uint8_t *b,
+                                     const quant_act *a, int i)
+{
+    sb16 s = superblock16(type, b, a->q + (size_t)i * 256);
+    const float *dx = a->d + 16 * (size_t)i, *sx = a->s + 16 * (size_t)i;
+    const int32_t *sum = a->sum + 16 * (size_t)i;
+    __m256 *acc[2] = {lo, hi};
+#pragma GCC unroll 2
+    for (int g = 0; g < 2; g++) {
+        __m256i dots = fold16(s.v + 4 * g);
+        if (s.shifted)
+            dots = _mm256_add_epi32(
+                dots, _mm256_slli_epi32(_mm256_loadu_si256((const __m256i *)(sum + 8 * g)), 7));
+        __m256 inner = _mm256_fmadd_ps(s.m[g], _mm256_loadu_ps(sx + 8 * g), *acc[g]);
+        *acc[g] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dots),
+                                  _mm256_mul_ps(s.d[g], _mm256_loadu_ps(dx + 8 * g)), inner);
+    }
+}
+
+QUANT_AVX2 QUANT_INLINE void rows16(int type, const uint8_t *row, size_t rb, size_t ahead,
+                                    int nr, const quant_act *a, float *out)
+{
+    size_t bytes = (size_t)quant_fused_chunk_bytes(type);
     __m256 lo[FUSED_ROWS], hi[FUSED_ROWS];
 #pragma GCC unroll 4
     for (int r = 0; r < nr; r++)
@@ -342,10 +421,10 @@ QUANT_AVX2 QUANT_INLINE void rows16(const uint8_t *row, size_t rb, size_t ahead,
     for (int i = 0; i < a->k / 256; i++)
 #pragma GCC unroll 4
         for (int r = 0; r < nr; r++) {
-            const uint8_t *p = row + r * rb + (size_t)i * 210;
+            const uint8_t *p = row + r * rb + (size_t)i * bytes;
             if (ahead)
-                quant_prefetch(p + ahead, 210);
-            q6k_chunk(&lo[r], &hi[r], p, a, i);
+                quant_prefetch(p + ahead, bytes);
+            chunk16(type, &lo[r], &hi[r], p, a, i);
         }
 #pragma GCC unroll 4
     for (int r = 0; r < nr; r++)
@@ -365,7 +444,10 @@ QUANT_AVX2 QUANT_INLINE bool fused(int type, const uint8_t *row, size_t rb, size
     case GGML_TYPE_IQ4_NL: rows32(GGML_TYPE_IQ4_NL, row, rb, ahead, nr, a, out); return true;
     case GGML_TYPE_Q4_K: rows32(GGML_TYPE_Q4_K, row, rb, ahead, nr, a, out); return true;
     case GGML_TYPE_Q5_K: rows32(GGML_TYPE_Q5_K, row, rb, ahead, nr, a, out); return true;
-    case GGML_TYPE_Q6_K: rows16(row, rb, ahead, nr, a, out); return true;
+    case GGML_TYPE_Q6_K: rows16(GGML_TYPE_Q6_K, row, rb, ahead, nr, a, out); return true;
+    case GGML_TYPE_Q3_K: rows16(GGML_TYPE_Q3_K, row, rb, ahead, nr, a, out); return true;
+    case GGML_TYPE_Q2_K: rows16(GGML_TYPE_Q2_K, row, rb, ahead, nr, a, out); return true;
+    case GGML_TYPE_IQ4_XS: rows16(GGML_TYPE_IQ4_XS, row, rb, ahead, nr, a, out); return true;
     default: return false;
     }
 }
