@@ -3,7 +3,8 @@
  * before quitting, keeping unsaved edits, resizing) happens on the UI thread
  * and the loop leaves through the normal teardown (threads stopped, terminal
  * restored). Crash signals restore the terminal and then re-raise with the
- * default action, so the core dump still happens. */
+ * default action, so the core dump still happens. Ctrl-C itself comes as a
+ * key, in order with the others (intr_as_key). */
 #include "crt.h"
 #include "mapped_file.h"
 
@@ -18,6 +19,7 @@
 #include <strings.h>
 #include <sys/ioctl.h>
 #include <term.h>
+#include <termios.h>
 #include <unistd.h>
 
 #define DEFAULT_ESCDELAY_MS 25
@@ -136,6 +138,24 @@ static void restore_handlers(void)
         sigaction(handled[i], &saved[i], NULL);
 }
 
+/* Ctrl-C as byte 3 (PANE_KEY_INTERRUPT) rather than SIGINT: the terminal
+ * raises the signal as the byte arrives, ahead of the keys before it that
+ * lathe has not read yet, and the loop takes signals before keys, so a
+ * prompt, its Enter and a Ctrl-C arriving together (over SSH, or typed
+ * fast) met an empty line and asked to quit instead of stopping the reply
+ * the prompt started. curses keeps the change as its program mode
+ * (restored after a suspend; endwin restores the shell's). SIGINT sent by
+ * kill(1) is still taken as Ctrl-C. */
+static void intr_as_key(void)
+{
+    struct termios t;
+    if (tcgetattr(STDIN_FILENO, &t) != 0)
+        return;
+    t.c_cc[VINTR] = _POSIX_VDISABLE;
+    if (tcsetattr(STDIN_FILENO, TCSANOW, &t) == 0)
+        def_prog_mode();
+}
+
 int crt_init(char *err, size_t errlen)
 {
     crt_detect_utf8();
@@ -162,6 +182,7 @@ int crt_init(char *err, size_t errlen)
     noecho();
     nonl();
     intrflush(stdscr, FALSE);
+    intr_as_key();
     /* curses reads no key, but keypad makes it learn terminfo's extended
      * keys (key_defined) and puts the terminal in keypad-transmit mode,
      * whose sequences key_decode reads like the others */
