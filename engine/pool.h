@@ -3,6 +3,8 @@
 #ifndef LATHE_POOL_H
 #define LATHE_POOL_H
 
+#include <stddef.h>
+
 typedef struct pool pool;
 typedef void (*pool_fn)(void *arg, int i);
 

@@ -8,6 +8,7 @@
 #define LATHE_WORKSPACE_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef struct {
