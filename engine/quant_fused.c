@@ -463,13 +463,6 @@ QUANT_AVX512 QUANT_INLINE __m512 iq4xs_block(__m512 acc, const uint8_t *b, const
     return chunk(acc, piece, d, m, a->d + 16 * i, a->s + 16 * i);
 }
 
-/* The 16-element order's types. */
-static bool steps16(int type)
-{
-    return type == GGML_TYPE_Q6_K || type == GGML_TYPE_Q3_K || type == GGML_TYPE_Q2_K ||
-           type == GGML_TYPE_IQ4_XS;
-}
-
 QUANT_AVX512 QUANT_INLINE __m512 block16(int type, __m512 acc, const uint8_t *b,
                                          const quant_act *a, int i)
 {
@@ -552,7 +545,7 @@ QUANT_AVX512 QUANT_INLINE void rows16(int type, const uint8_t *row, size_t rb, s
 QUANT_AVX512 QUANT_INLINE void row_chunks(int type, const uint8_t *row, size_t rb, size_t ahead,
                                           int nr, const quant_act *a, float *out)
 {
-    if (steps16(type))
+    if (quant_fused_steps16(type))
         rows16(type, row, rb, ahead, nr, a, out);
     else
         pair_chunks(type, row, rb, ahead, nr, a, out);
@@ -562,46 +555,22 @@ QUANT_AVX512 QUANT_INLINE void row_chunks(int type, const uint8_t *row, size_t r
 QUANT_AVX512 QUANT_INLINE bool fused(int type, const uint8_t *row, size_t rb, size_t ahead,
                                      int nr, const quant_act *a, float *out)
 {
+#define ROWS_OF(t)                                  \
+    case t:                                         \
+        row_chunks(t, row, rb, ahead, nr, a, out);  \
+        return true;
     switch (type) {
-    case GGML_TYPE_Q8_0: row_chunks(GGML_TYPE_Q8_0, row, rb, ahead, nr, a, out); return true;
-    case GGML_TYPE_Q4_0: row_chunks(GGML_TYPE_Q4_0, row, rb, ahead, nr, a, out); return true;
-    case GGML_TYPE_Q4_1: row_chunks(GGML_TYPE_Q4_1, row, rb, ahead, nr, a, out); return true;
-    case GGML_TYPE_Q5_0: row_chunks(GGML_TYPE_Q5_0, row, rb, ahead, nr, a, out); return true;
-    case GGML_TYPE_Q5_1: row_chunks(GGML_TYPE_Q5_1, row, rb, ahead, nr, a, out); return true;
-    case GGML_TYPE_IQ4_NL: row_chunks(GGML_TYPE_IQ4_NL, row, rb, ahead, nr, a, out); return true;
-    case GGML_TYPE_Q4_K: row_chunks(GGML_TYPE_Q4_K, row, rb, ahead, nr, a, out); return true;
-    case GGML_TYPE_Q5_K: row_chunks(GGML_TYPE_Q5_K, row, rb, ahead, nr, a, out); return true;
-    case GGML_TYPE_Q6_K: row_chunks(GGML_TYPE_Q6_K, row, rb, ahead, nr, a, out); return true;
-    case GGML_TYPE_Q3_K: row_chunks(GGML_TYPE_Q3_K, row, rb, ahead, nr, a, out); return true;
-    case GGML_TYPE_Q2_K: row_chunks(GGML_TYPE_Q2_K, row, rb, ahead, nr, a, out); return true;
-    case GGML_TYPE_IQ4_XS: row_chunks(GGML_TYPE_IQ4_XS, row, rb, ahead, nr, a, out); return true;
+        QUANT_FUSED_TYPES(ROWS_OF)
     default: return false;
     }
+#undef ROWS_OF
 }
 
-QUANT_AVX512 static bool fused_one(int type, const uint8_t *row, size_t ahead, const quant_act *a,
-                                   float *out)
-{
-    return fused(type, row, 0, ahead, 1, a, out);
-}
-
-QUANT_AVX512 static bool fused_many(int type, const uint8_t *row, size_t rb, size_t ahead,
+/* Each NR (1 or FUSED_ROWS) its own specialization of fused(). */
+QUANT_AVX512 bool quant_fused_rows(int type, const uint8_t *row, size_t rb, size_t ahead, int n,
                                     const quant_act *a, float *out)
 {
-    return fused(type, row, rb, ahead, FUSED_ROWS, a, out);
-}
-
-bool quant_fused_rows(int type, const uint8_t *row, size_t rb, size_t ahead, int n,
-                      const quant_act *a, float *out)
-{
-    return n == FUSED_ROWS ? fused_many(type, row, rb, ahead, a, out)
-                           : n == 1 && fused_one(type, row, ahead, a, out);
-}
-#else
-bool quant_fused_rows(int type, const uint8_t *row, size_t rb, size_t ahead, int n,
-                      const quant_act *a, float *out)
-{
-    (void)type, (void)row, (void)rb, (void)ahead, (void)n, (void)a, (void)out;
-    return false;
+    return n == FUSED_ROWS ? fused(type, row, rb, ahead, FUSED_ROWS, a, out)
+                           : n == 1 && fused(type, row, 0, ahead, 1, a, out);
 }
 #endif

@@ -40,8 +40,8 @@ void quant_fused_prepare(const quant_act *a);
 /* OUT[r] = row r . A for a one-row A and N (1 or FUSED_ROWS) rows from ROW,
  * RB bytes apart; each row's result is the same bits whatever N. The rows
  * read after these lie AHEAD bytes past each (prefetched as these are
- * read; 0: none). False when TYPE has no fused kernel or this build has
- * none. Call only where quant_dot's avx512vnni path runs. */
+ * read; 0: none). False when TYPE has no fused kernel. Built on x86-64
+ * only (QUANT_SUM_X86); call only where quant_dot's avx512vnni path runs. */
 bool quant_fused_rows(int type, const uint8_t *row, size_t rb, size_t ahead, int n,
                       const quant_act *a, float *out);
 /* The same on AVX2 (no VNNI); call only where quant_dot's avx2 path runs. */

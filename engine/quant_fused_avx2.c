@@ -435,46 +435,25 @@ QUANT_AVX2 QUANT_INLINE void rows16(int type, const uint8_t *row, size_t rb, siz
 QUANT_AVX2 QUANT_INLINE bool fused(int type, const uint8_t *row, size_t rb, size_t ahead, int nr,
                                    const quant_act *a, float *out)
 {
+#define ROWS_OF(t)                                      \
+    case t:                                             \
+        if (quant_fused_steps16(t))                     \
+            rows16(t, row, rb, ahead, nr, a, out);      \
+        else                                            \
+            rows32(t, row, rb, ahead, nr, a, out);      \
+        return true;
     switch (type) {
-    case GGML_TYPE_Q8_0: rows32(GGML_TYPE_Q8_0, row, rb, ahead, nr, a, out); return true;
-    case GGML_TYPE_Q4_0: rows32(GGML_TYPE_Q4_0, row, rb, ahead, nr, a, out); return true;
-    case GGML_TYPE_Q4_1: rows32(GGML_TYPE_Q4_1, row, rb, ahead, nr, a, out); return true;
-    case GGML_TYPE_Q5_0: rows32(GGML_TYPE_Q5_0, row, rb, ahead, nr, a, out); return true;
-    case GGML_TYPE_Q5_1: rows32(GGML_TYPE_Q5_1, row, rb, ahead, nr, a, out); return true;
-    case GGML_TYPE_IQ4_NL: rows32(GGML_TYPE_IQ4_NL, row, rb, ahead, nr, a, out); return true;
-    case GGML_TYPE_Q4_K: rows32(GGML_TYPE_Q4_K, row, rb, ahead, nr, a, out); return true;
-    case GGML_TYPE_Q5_K: rows32(GGML_TYPE_Q5_K, row, rb, ahead, nr, a, out); return true;
-    case GGML_TYPE_Q6_K: rows16(GGML_TYPE_Q6_K, row, rb, ahead, nr, a, out); return true;
-    case GGML_TYPE_Q3_K: rows16(GGML_TYPE_Q3_K, row, rb, ahead, nr, a, out); return true;
-    case GGML_TYPE_Q2_K: rows16(GGML_TYPE_Q2_K, row, rb, ahead, nr, a, out); return true;
-    case GGML_TYPE_IQ4_XS: rows16(GGML_TYPE_IQ4_XS, row, rb, ahead, nr, a, out); return true;
+        QUANT_FUSED_TYPES(ROWS_OF)
     default: return false;
     }
+#undef ROWS_OF
 }
 
-QUANT_AVX2 static bool fused_one(int type, const uint8_t *row, size_t ahead, const quant_act *a,
-                                 float *out)
+/* Each NR (1 or FUSED_ROWS) its own specialization of fused(). */
+QUANT_AVX2 bool quant_fused_avx2_rows(int type, const uint8_t *row, size_t rb, size_t ahead,
+                                       int n, const quant_act *a, float *out)
 {
-    return fused(type, row, 0, ahead, 1, a, out);
-}
-
-QUANT_AVX2 static bool fused_many(int type, const uint8_t *row, size_t rb, size_t ahead,
-                                  const quant_act *a, float *out)
-{
-    return fused(type, row, rb, ahead, FUSED_ROWS, a, out);
-}
-
-bool quant_fused_avx2_rows(int type, const uint8_t *row, size_t rb, size_t ahead, int n,
-                           const quant_act *a, float *out)
-{
-    return n == FUSED_ROWS ? fused_many(type, row, rb, ahead, a, out)
-                           : n == 1 && fused_one(type, row, ahead, a, out);
-}
-#else
-bool quant_fused_avx2_rows(int type, const uint8_t *row, size_t rb, size_t ahead, int n,
-                           const quant_act *a, float *out)
-{
-    (void)type, (void)row, (void)rb, (void)ahead, (void)n, (void)a, (void)out;
-    return false;
+    return n == FUSED_ROWS ? fused(type, row, rb, ahead, FUSED_ROWS, a, out)
+                           : n == 1 && fused(type, row, 0, ahead, 1, a, out);
 }
 #endif

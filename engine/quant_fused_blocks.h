@@ -35,6 +35,20 @@ static inline quant_fused_fmt quant_fused_legacy(int type)
     }
 }
 
+/* Every block type with fused kernels, as X(TYPE) each: the kernel files
+ * dispatch on it, TYPE a constant in each case. */
+#define QUANT_FUSED_TYPES(X)                                                                \
+    X(GGML_TYPE_Q8_0) X(GGML_TYPE_Q4_0) X(GGML_TYPE_Q4_1) X(GGML_TYPE_Q5_0) X(GGML_TYPE_Q5_1) \
+    X(GGML_TYPE_IQ4_NL) X(GGML_TYPE_Q4_K) X(GGML_TYPE_Q5_K) X(GGML_TYPE_Q6_K)                \
+    X(GGML_TYPE_Q3_K) X(GGML_TYPE_Q2_K) X(GGML_TYPE_IQ4_XS)
+
+/* The types that step per 16 elements (quant_sum.h); the others per 32. */
+static inline bool quant_fused_steps16(int type)
+{
+    return type == GGML_TYPE_Q6_K || type == GGML_TYPE_Q3_K || type == GGML_TYPE_Q2_K ||
+           type == GGML_TYPE_IQ4_XS;
+}
+
 /* Bytes of TYPE per 256 elements. */
 static inline int quant_fused_chunk_bytes(int type)
 {
