@@ -1114,6 +1114,11 @@ bool quant_dot_use(const char *name)
     return false;
 }
 
+const char *quant_dot_path(void)
+{
+    return current()->name;
+}
+
 bool quant_dot_supported(int type)
 {
     return type == GGML_TYPE_F32 || type == GGML_TYPE_F16 || type == GGML_TYPE_BF16 ||

@@ -79,5 +79,7 @@ void quant_dot_rows(int type, const void *w, size_t row_bytes, int r0, int r1,
  * (false when unavailable). */
 int quant_dot_paths(const char **names, int max);
 bool quant_dot_use(const char *name);
+/* The name of the path the products run on now. */
+const char *quant_dot_path(void);
 
 #endif

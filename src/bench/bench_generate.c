@@ -25,6 +25,7 @@
 #include "membw.h"
 #include "model_load.h"
 #include "quant.h"
+#include "quant_dot.h"
 
 /* Prompt tokens prefilled, then tokens decoded: a context of 256; timed twice. */
 enum { PREFILL = 192, DECODE = 64, REPEATS = 3 };
@@ -202,19 +203,20 @@ static void print(const char *name, const gen_figures *f, bool json)
     double frac = f->bound_tps > 0 ? f->decode_tps / f->bound_tps : 0;
     double of_sgemm = f->sgemm_flops > 0 ? f->prefill_flops / f->sgemm_flops : 0;
     if (json)
-        printf("{\"bench\":\"generate\",\"case\":\"%s\",\"prefill_tokens_per_s\":%.1f,"
+        printf("{\"bench\":\"generate\",\"case\":\"%s\",\"kernels\":\"%s\","
+               "\"prefill_tokens_per_s\":%.1f,"
                "\"decode_tokens_per_s\":%.1f,\"bound_tokens_per_s\":%.1f,"
                "\"fraction_of_bound\":%.3f,\"bandwidth_gb_s\":%.2f,\"dram_gb_s\":%.2f,"
                "\"bytes_per_token\":%zu,\"prefill_gflop_s\":%.1f,\"sgemm_gflop_s\":%.1f,"
                "\"prefill_fraction_of_sgemm\":%.3f}\n",
-               name, f->prefill_tps, f->decode_tps, f->bound_tps, frac, f->bandwidth / 1e9,
-               f->dram / 1e9, f->bytes_per_token, f->prefill_flops / 1e9, f->sgemm_flops / 1e9,
-               of_sgemm);
+               name, quant_dot_path(), f->prefill_tps, f->decode_tps, f->bound_tps, frac,
+               f->bandwidth / 1e9, f->dram / 1e9, f->bytes_per_token, f->prefill_flops / 1e9,
+               f->sgemm_flops / 1e9, of_sgemm);
     else
-        printf("generate %s: prefill %.1f tokens/s (%.1f GFLOP/s = %.1f%% of sgemm's %.1f), "
-               "decode %.1f tokens/s; bound %.1f tokens/s (%.2f GB/s read, DRAM %.2f GB/s / "
-               "%.1f MB per token) = %.1f%% of bound\n",
-               name, f->prefill_tps, f->prefill_flops / 1e9, 100 * of_sgemm,
+        printf("generate %s (%s kernels): prefill %.1f tokens/s (%.1f GFLOP/s = %.1f%% of "
+               "sgemm's %.1f), decode %.1f tokens/s; bound %.1f tokens/s (%.2f GB/s read, DRAM "
+               "%.2f GB/s / %.1f MB per token) = %.1f%% of bound\n",
+               name, quant_dot_path(), f->prefill_tps, f->prefill_flops / 1e9, 100 * of_sgemm,
                f->sgemm_flops / 1e9, f->decode_tps, f->bound_tps, f->bandwidth / 1e9,
                f->dram / 1e9, (double)f->bytes_per_token / 1e6, 100 * frac);
     fflush(stdout);
@@ -310,18 +312,29 @@ static int run_file(const char *path, int type, bool json, char *err, size_t err
 
 int bench_generate(const cli_command *cmd, int argc, char **argv)
 {
-    const char *model_path = NULL, *only = NULL, *type_name = NULL;
+    const char *model_path = NULL, *only = NULL, *type_name = NULL, *kernels = NULL;
     bool json = false;
     const cli_opt opts[] = {
         {"--json", NULL, CLI_FLAG, &json, 0, 0, NULL},
         {"-m", NULL, CLI_STRING, &model_path, 0, 0, NULL},
         {"--case", NULL, CLI_STRING, &only, 0, 0, NULL},
         {"--type", NULL, CLI_STRING, &type_name, 0, 0, NULL},
+        {"--kernels", NULL, CLI_STRING, &kernels, 0, 0, NULL},
         CLI_OPT_END,
     };
     int rc = cli_opts_parse(cmd, &(cli_spec){opts, 2, NULL, 0}, argc, argv);
     if (rc != CLI_OK)
         return rc;
+    if (kernels && !quant_dot_use(kernels)) {
+        const char *names[8];
+        int n = quant_dot_paths(names, 8);
+        char list[128] = "";
+        for (int i = 0; i < n; i++)
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "",
+                     names[i]);
+        return cli_usage_error(cmd, "bench generate: --kernels '%s' does not run here; this "
+                               "CPU runs %s", kernels, list);
+    }
     int type = type_name ? ggml_type_from_name(type_name) : -1;
     if (type_name && (!model_path || type < 0 || !quant_can_quantize(type)))
         return cli_usage_error(cmd, "bench generate: --type takes a type lathe writes (f32, f16, "

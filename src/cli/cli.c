@@ -198,9 +198,12 @@ static const cli_command commands[] = {
      "       lathe bench tokenize -m VOCAB.gguf [-f FILE] [--json]\n"
      "       lathe bench data [-f FILE | --quick | --rows N] [--mb N] [--format alpaca|sharegpt]\n"
      "                        [--dir DIR] [-m VOCAB] [--case PREFIX] [--json]\n"
-     "       lathe bench generate [-m MODEL [--type T]] [--case NAME] [--json]\n\n"
+     "       lathe bench generate [-m MODEL [--type T]] [--case NAME] [--kernels PATH]\n"
+     "                            [--json]\n\n"
      "Prints each case's figures and, where a baseline exists, the ratio to it.\n"
      "With --json: one JSON object per line and case.\n"
+     "generate: --kernels runs the quantized products on PATH (amx, avx512vnni, avx2 or\n"
+     "scalar, where the CPU has it) instead of the best the CPU has.\n"
      "data: without -f, generated datasets of N rows (--rows, default 1000000; --quick\n"
      "10000) and an index case of --mb MB (default 1024; --quick 4) in --format; with -f,\n"
      "the same cases over FILE.\n",

@@ -59,15 +59,23 @@ for key in prefill_tokens_per_s decode_tokens_per_s bound_tokens_per_s fraction_
     dram_gb_s prefill_gflop_s sgemm_gflop_s prefill_fraction_of_sgemm; do
     check "... and reports $key" sh -c 'echo "$1" | grep -Eq "\"$2\":[0-9.]+[,}]"' _ "$bench" "$key"
 done
+check "... and the kernels its products ran on" sh -c \
+    'echo "$1" | grep -Eq "\"kernels\":\"(amx|avx512vnni|avx2|scalar)\""' _ "$bench"
 bench=$("$LATHE" bench generate -m "$fx/chat.gguf" --type q4_k --json)
 check "bench generate --type requantizes and says so in the case" sh -c \
     'echo "$1" | grep -q "\"case\":\"decode-chat-Q4_K-c256\""' _ "$bench"
+bench=$("$LATHE" bench generate -m "$fx/chat.gguf" --type q4_k --kernels scalar --json)
+check "bench generate --kernels scalar runs the portable kernels" sh -c \
+    'echo "$1" | grep -q "\"kernels\":\"scalar\""' _ "$bench"
 
 status() { want=$1; shift; "$@" >/dev/null 2>"$fx/err"; [ $? -eq "$want" ]; }
 check "bench generate --type without -m is a usage error" status 2 "$LATHE" bench generate \
     --type q4_k
 check "bench generate --type of a type lathe cannot write is a usage error" status 2 "$LATHE" \
     bench generate -m "$fx/chat.gguf" --type iq2_xs
+check "bench generate --kernels of kernels this CPU lacks is a usage error" status 2 "$LATHE" \
+    bench generate -m "$fx/chat.gguf" --kernels neon
+check "... naming the kernels it has" grep -q "this CPU runs .*scalar" "$fx/err"
 check "no -p is a usage error" status 2 "$LATHE" generate -m "$fx/chat.gguf"
 check "no -m is a usage error" status 2 "$LATHE" generate -p hi
 check "-n 0 is a usage error" status 2 "$LATHE" generate -m "$fx/chat.gguf" -p hi -n 0

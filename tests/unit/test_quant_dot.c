@@ -204,6 +204,7 @@ static void test_every_type_every_path(void **state)
             for (int p = n - 1; p >= 0; p--) {
                 rng = 1000 + (uint32_t)t;
                 assert_true(quant_dot_use(names[p]));
+                assert_string_equal(quant_dot_path(), names[p]);
                 check_type(types[t], k, names[p], scalar_y);
             }
         }
