@@ -114,6 +114,14 @@ QUANT_AVX2 QUANT_INLINE __m256i bit_bytes(uint32_t h)
     return _mm256_cmpeq_epi8(v, _mm256_set1_epi8(-1));
 }
 
+/* VALUE in each byte of H that has BIT (one set bit, in every byte) set,
+ * 0 in the others: a K-quant's high bits as code values. */
+QUANT_AVX2 QUANT_INLINE __m256i bit_value(__m256i h, __m256i bit, char value)
+{
+    return _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(h, bit), bit),
+                            _mm256_set1_epi8(value));
+}
+
 /* The four-product sums of block P against the activation codes Q. */
 QUANT_AVX2 QUANT_INLINE __m256i legacy_dot(const uint8_t *p, const int8_t *q, quant_fused_fmt f)
 {
@@ -200,11 +208,8 @@ QUANT_AVX2 QUANT_INLINE __m256 k45_chunk(__m256 acc, const uint8_t *b, const int
         __m256i hi = _mm256_and_si256(_mm256_srli_epi16(w, 4), _mm256_set1_epi8(0xf));
         if (five) {
             __m256i b0 = _mm256_set1_epi8((char)(1 << 2 * c)), b1 = _mm256_add_epi8(b0, b0);
-            __m256i sixteen = _mm256_set1_epi8(0x10);
-            lo = _mm256_or_si256(lo, _mm256_and_si256(
-                                         _mm256_cmpeq_epi8(_mm256_and_si256(qh, b0), b0), sixteen));
-            hi = _mm256_or_si256(hi, _mm256_and_si256(
-                                         _mm256_cmpeq_epi8(_mm256_and_si256(qh, b1), b1), sixteen));
+            lo = _mm256_or_si256(lo, bit_value(qh, b0, 0x10));
+            hi = _mm256_or_si256(hi, bit_value(qh, b1, 0x10));
         }
         v[2 * c] = dot_u(lo, q + 64 * c);
         v[2 * c + 1] = dot_u(hi, q + 64 * c + 32);
@@ -219,19 +224,24 @@ static bool is_k45(int type)
     return type == GGML_TYPE_Q4_K || type == GGML_TYPE_Q5_K;
 }
 
+/* The code offset the integers take out: none where dot_s() reads the codes
+ * signed (Q8_0, IQ4_NL), else quant_code_offset's. */
+static int integer_offset(int type)
+{
+    return type == GGML_TYPE_Q8_0 || type == GGML_TYPE_IQ4_NL ? 0 : quant_code_offset(type);
+}
+
 /* NR rows (1 or FUSED_ROWS, a constant after inlining) RB bytes apart. */
 QUANT_AVX2 QUANT_INLINE void rows32(int type, const uint8_t *row, size_t rb, size_t ahead, int nr,
                                     const quant_act *a, float *out)
 {
     size_t bytes = (size_t)quant_fused_chunk_bytes(type);
-    int off = is_k45(type) || type == GGML_TYPE_Q8_0 || type == GGML_TYPE_IQ4_NL
-                  ? 0 : quant_code_offset(type);
     __m256 acc[FUSED_ROWS];
 #pragma GCC unroll 4
     for (int r = 0; r < nr; r++)
         acc[r] = _mm256_setzero_ps();
     for (int i = 0; i < (a->k + 255) / 256; i++) {
-        act8 x = act8_of(a, i, off);
+        act8 x = act8_of(a, i, integer_offset(type));
         const int8_t *q = a->q + (size_t)i * 256;
         int left = a->k / 32 - 8 * i;
 #pragma GCC unroll 4
@@ -322,12 +332,8 @@ QUANT_AVX2 QUANT_INLINE void q23_runs(sb16 *s, const uint8_t *qs, const uint8_t 
     for (int k = 0; k < 8; k++) {
         __m256i v = _mm256_loadu_si256((const __m256i *)(qs + 32 * (k / 4)));
         __m256i u = _mm256_and_si256(_mm256_srli_epi16(v, 2 * (k % 4)), _mm256_set1_epi8(3));
-        if (hmask) {
-            __m256i bit = _mm256_set1_epi8((char)(1 << k));
-            u = _mm256_or_si256(u, _mm256_and_si256(
-                                       _mm256_cmpeq_epi8(_mm256_and_si256(hm, bit), bit),
-                                       _mm256_set1_epi8(4)));
-        }
+        if (hmask)
+            u = _mm256_or_si256(u, bit_value(hm, _mm256_set1_epi8((char)(1 << k)), 4));
         s->v[k] = dot_u(u, q + 32 * k);
     }
 }
