@@ -196,10 +196,12 @@ static void test_every_type_every_path(void **state)
     for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
         int elems;
         ggml_type_info(types[t], &elems, NULL);
-        /* rows of 32-element blocks ending in a chunk of 2, 1 and 3 blocks */
-        static const int ks[] = {K, 288, 352};
+        /* rows of 32-element blocks ending in a chunk of each size, 2 1 3 4 5 6 7 8
+         * blocks (the kernels make each a case of its own) */
+        static const int ks[] = {K, 288, 352, 384, 416, 448, 480, 256};
+        int nk = (int)(sizeof ks / sizeof ks[0]);
         assert_true(quant_dot_supported(types[t]));
-        for (int w = 0; w < (elems == 256 ? 1 : 3); w++) {
+        for (int w = 0; w < (elems == 256 ? 1 : nk); w++) {
             int k = elems == 256 ? 512 : ks[w];
             for (int p = n - 1; p >= 0; p--) {
                 rng = 1000 + (uint32_t)t;
