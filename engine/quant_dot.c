@@ -521,14 +521,15 @@ QUANT_AVX512 static float dot_avx512(const quant_block_type *bt, const uint8_t *
 
 /* ------------------------------------------------------------ 16-row tiles */
 
-/* A tile pass multiplies PAIR weight rows at once, so each load of
- * activation codes feeds two vpdpbusd. */
-enum { PAIR = 2 };
+/* A tile pass multiplies PASS_ROWS weight rows at once, so each load of
+ * activation codes feeds as many vpdpbusd (four where two left AMD Zen 5's
+ * loads, not its vpdpbusd, the limit). */
+enum { PASS_ROWS = 4 };
 
 /* One unpacked chunk of each of the pass's weight rows. */
 typedef struct {
-    uint8_t u[PAIR][CHUNK];
-    float d16[PAIR][LANES], m16[PAIR][LANES];
+    uint8_t u[PASS_ROWS][CHUNK];
+    float d16[PASS_ROWS][LANES], m16[PASS_ROWS][LANES];
     int k0, blocks;         /* blocks: the 16-blocks of the chunk in the row */
     int c0, tiles, rows;    /* tiles c0 .. c0 + tiles of the activations */
     step_mode mode;
@@ -543,7 +544,28 @@ typedef v16f tile_acc[LANES];
  * on the first chunk (k0 0), from zero. */
 typedef void (*tiles_fn)(const quant_act *a, const tile_chunk *ch, tile_acc (*acc)[MAX_TILES]);
 
-/* ROWS (1 or PAIR) weight rows ROW_BYTES apart against the activation
+/* Y[t * LDY + w] for the first N (at most TILE) rows t of tile C and the
+ * ROWS weight rows w of a pass: a row's outputs side by side in one store
+ * where the pass is whole (four scalar stores to lines a row apart took a
+ * tenth of a Q8_0 prefill). */
+INLINE void store_tile(tile_acc (*acc)[MAX_TILES], int c, int rows, int n, float *y, size_t ldy)
+{
+    v16f sum[PASS_ROWS] = {0};
+    for (int w = 0; w < rows; w++)
+        sum[w] = QUANT_SUM_TREE(acc[w][c]);
+    n = n < TILE ? n : TILE;
+    for (int t = 0; t < n; t++) {
+        float out[PASS_ROWS];
+        for (int w = 0; w < PASS_ROWS; w++)
+            out[w] = sum[w][t];
+        if (rows == PASS_ROWS)
+            memcpy(y + (size_t)t * ldy, out, sizeof out);
+        else
+            memcpy(y + (size_t)t * ldy, out, (size_t)rows * sizeof *out);
+    }
+}
+
+/* ROWS (1 to PASS_ROWS) weight rows ROW_BYTES apart against the activation
  * tiles C0 .. C0 + MAX_TILES (fewer at the end): unpacked a chunk at a time
  * (compiled into each path's row function, so for its instruction set), the
  * chunk multiplied with the tiles by TILES, which starts the accumulators
@@ -553,7 +575,7 @@ INLINE void row_tile_group(tiles_fn tiles, const quant_block_type *bt, const uin
                            size_t row_bytes, int rows, const quant_act *a, int c0, float *y,
                            size_t ldy)
 {
-    tile_acc acc[PAIR][MAX_TILES];
+    tile_acc acc[PASS_ROWS][MAX_TILES];
     int left = tiles_of(a->n) - c0;
     tile_chunk ch;      /* no initializer: zeroing its buffers cost 5 % */
     ch.c0 = c0;
@@ -574,12 +596,8 @@ INLINE void row_tile_group(tiles_fn tiles, const quant_block_type *bt, const uin
         }
         tiles(a, &ch, acc);
     }
-    for (int w = 0; w < rows; w++)
-        for (int c = 0; c < ch.tiles; c++) {
-            v16f sum = QUANT_SUM_TREE(acc[w][c]);
-            for (int t = (c0 + c) * TILE; t < a->n && t < (c0 + c + 1) * TILE; t++)
-                y[(size_t)t * ldy + (size_t)w] = sum[t % TILE];
-        }
+    for (int c = 0; c < ch.tiles; c++)
+        store_tile(acc, c, rows, a->n - (c0 + c) * TILE, y + (size_t)(c0 + c) * TILE * ldy, ldy);
 }
 
 /* The same against every activation row. */
@@ -645,16 +663,16 @@ QUANT_AVX512 INLINE void tiles_avx512_n(const quant_act *a, const tile_chunk *ch
     const float *dx = a->d + d0, *sx = a->s + d0;
     size_t xs = (size_t)a->kp * TILE, ds = (size_t)(a->kp / 16) * TILE;
     for (int p = 0; p < ch->blocks; p += w16) {
-        __m512i I[PAIR][MAX_TILES], qs[MAX_TILES] = {0}, start[MAX_TILES] = {0};
+        __m512i I[PASS_ROWS][MAX_TILES], qs[MAX_TILES] = {0}, start[MAX_TILES] = {0};
         if (w16 == 2)
             tile_sums(a->sum + d0, ds, ct, p, ch->mode.off, qs, start);
-#pragma GCC unroll 8
+#pragma GCC unroll 16
         for (int i = 0; i < nw * ct; i++)
             I[i / ct][i % ct] = w16 == 2 ? start[i % ct] : _mm512_setzero_si512();
 #pragma GCC unroll 8
         for (int g = 0; g < 4 * w16; g++) {
-            __m512i wc[PAIR];
-#pragma GCC unroll 2
+            __m512i wc[PASS_ROWS];
+#pragma GCC unroll 4
             for (int w = 0; w < nw; w++) {
                 int32_t v;
                 memcpy(&v, ch->u[w] + 16 * p + 4 * g, 4);
@@ -663,7 +681,7 @@ QUANT_AVX512 INLINE void tiles_avx512_n(const quant_act *a, const tile_chunk *ch
 #pragma GCC unroll 4
             for (int c = 0; c < ct; c++) {
                 __m512i q = _mm512_loadu_si512(x + c * xs + (size_t)(4 * p + g) * 4 * TILE);
-#pragma GCC unroll 2
+#pragma GCC unroll 4
                 for (int w = 0; w < nw; w++)
                     I[w][c] = _mm512_dpbusd_epi32(I[w][c], wc[w], q);
             }
@@ -674,7 +692,7 @@ QUANT_AVX512 INLINE void tiles_avx512_n(const quant_act *a, const tile_chunk *ch
             __m512 dxv = _mm512_loadu_ps(dx + at);
             __m512 sxv = w16 == 2 ? _mm512_mul_ps(dxv, _mm512_cvtepi32_ps(qs[c]))
                                   : _mm512_loadu_ps(sx + at);
-#pragma GCC unroll 2
+#pragma GCC unroll 4
             for (int w = 0; w < nw; w++) {
                 int j = p / w16;
                 __m512 prev = ch->k0 ? (__m512)acc[w][c][j] : _mm512_setzero_ps();
@@ -686,20 +704,19 @@ QUANT_AVX512 INLINE void tiles_avx512_n(const quant_act *a, const tile_chunk *ch
     }
 }
 
-/* The shapes, with W16 a constant. */
+/* The shapes (weight rows NW, tiles CT), with W16 a constant. */
 QUANT_AVX512 INLINE void tiles_avx512_w(const quant_act *a, const tile_chunk *ch,
                                         tile_acc (*acc)[MAX_TILES], int w16)
 {
-    switch (ch->tiles * PAIR + ch->rows - 1) {
-    case 2: tiles_avx512_n(a, ch, acc, 1, 1, w16); break;
-    case 3: tiles_avx512_n(a, ch, acc, 2, 1, w16); break;
-    case 4: tiles_avx512_n(a, ch, acc, 1, 2, w16); break;
-    case 5: tiles_avx512_n(a, ch, acc, 2, 2, w16); break;
-    case 6: tiles_avx512_n(a, ch, acc, 1, 3, w16); break;
-    case 7: tiles_avx512_n(a, ch, acc, 2, 3, w16); break;
-    case 8: tiles_avx512_n(a, ch, acc, 1, 4, w16); break;
-    default: tiles_avx512_n(a, ch, acc, 2, 4, w16); break;
+#define SHAPE(nw, ct) \
+    case (ct - 1) * PASS_ROWS + nw - 1: tiles_avx512_n(a, ch, acc, nw, ct, w16); break;
+    switch ((ch->tiles - 1) * PASS_ROWS + ch->rows - 1) {
+        SHAPE(1, 1) SHAPE(2, 1) SHAPE(3, 1) SHAPE(4, 1) SHAPE(1, 2) SHAPE(2, 2) SHAPE(3, 2)
+        SHAPE(4, 2) SHAPE(1, 3) SHAPE(2, 3) SHAPE(3, 3) SHAPE(4, 3) SHAPE(1, 4) SHAPE(2, 4)
+        SHAPE(3, 4)
+    default: tiles_avx512_n(a, ch, acc, 4, 4, w16); break;
     }
+#undef SHAPE
 }
 
 QUANT_AVX512 static void tiles_avx512(const quant_act *a, const tile_chunk *ch,
@@ -1256,8 +1273,8 @@ void quant_dot_rows(int type, const void *w, size_t row_bytes, int r0, int r1,
         } else if (p->wide && r1 - r >= AMX_ROWS && p->wide(type, row, row_bytes, a, y + r, ldy)) {
             r += AMX_ROWS;
         } else {
-            p->tiles(bt, row, row_bytes, r1 - r < PAIR ? r1 - r : PAIR, a, y + r, ldy);
-            r += PAIR;
+            p->tiles(bt, row, row_bytes, r1 - r < PASS_ROWS ? r1 - r : PASS_ROWS, a, y + r, ldy);
+            r += PASS_ROWS;
         }
     }
 }

@@ -22,8 +22,9 @@
 #include "quant_dot.h"
 
 /* 576: two 256-blocks and a 64 tail; 21 rows: a group of 16 (the AMX
- * kernel's) and 5 more */
-enum { K = 576, ROWS = 21, TOKENS = 37 };
+ * kernel's) and 5 more; 70 tokens: five tiles of 16, the last partly
+ * full (a group of four the tile kernels take at once, and one more) */
+enum { K = 576, ROWS = 21, TOKENS = 70 };
 
 static uint32_t rng = 1;
 
@@ -154,7 +155,15 @@ static void check_type(int type, int k, const char *path, float *scalar_y)
         for (int r = 1; r < ROWS; r++)
             assert_same_bits(yr[r], y1[t * ROWS + r], "from row 1 on", path, type, r, t);
     }
-    product(type, w, rb, k, x, TOKENS, 0, yn);
+    /* the tile kernels take weight rows four at a time: from row R0 on, the
+     * last pass has 1, 4, 3 and 2 of them */
+    for (int r0 = 3; r0 >= 0; r0--) {
+        product(type, w, rb, k, x, TOKENS, r0, yn);
+        for (int r = r0; r0 && r < ROWS; r++)
+            for (int t = 0; t < TOKENS; t++)
+                assert_same_bits(yn[t * ROWS + r], y1[t * ROWS + r], "tiled from a later row",
+                                 path, type, r, t);
+    }
     product(type, w, rb, k, x + (size_t)SHIFT * k, SHIFTED, 0, ys);
     for (int r = 0; r < ROWS; r++)
         for (int t = 0; t < TOKENS; t++) {
