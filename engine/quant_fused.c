@@ -552,7 +552,7 @@ QUANT_AVX512 QUANT_INLINE void pair_chunks(int type, const uint8_t *row, size_t 
             acc[r / 2] = pair_chunk(type, acc[r / 2], p, rb, r + 1 < nr, a, i, x, 8);
         }
     }
-    if (left && !is_superblock(type)) {
+    if (left && !is_superblock(type)) {     /* super-block rows are whole chunks */
         act32 x = act32_of(a, whole, quant_code_offset(type));
 #pragma GCC unroll 2
         for (int r = 0; r < nr; r += 2)
