@@ -789,61 +789,87 @@ QUANT_AVX512 static bool rows_amx(int type, const uint8_t *row, size_t row_bytes
     return true;
 }
 
-/* Without VNNI, per weight row, tile and step (M.w16 16-blocks), rows 0-7
- * and 8-15 in two registers. SMALL codes (below 128) go into vpmaddubsw as
- * they are; others become signed, w = u - 128, so that vpmaddubsw (|w|
- * times q with w's sign, pairs summed to 16 bits) cannot saturate:
- * 2 * 128 * 127 < 2^15. The step's integer is then u . q - off * sum(q),
- * or w . q + (128 - off) * sum(q), exactly, from the activations' code
- * sums. */
-QUANT_AVX2 INLINE void block_avx2(const quant_act *a, const uint8_t *u, float d16, float m16,
-                                  step_mode md, bool small, const int8_t *x, size_t ds,
-                                  float *acc)
+/* Without VNNI, per tile and step (CH's w16 16-blocks), NW weight rows at
+ * once (a constant after inlining) sharing the activation loads, rows 0-7
+ * and 8-15 of the tile in two registers. SMALL codes (below 128) go into
+ * vpmaddubsw as they are; others become signed, w = u - 128, so that
+ * vpmaddubsw (|w| times q with w's sign, pairs summed to 16 bits) cannot
+ * saturate: 2 * 128 * 127 < 2^15. The step's integer is then u . q - off *
+ * sum(q), or w . q + (128 - off) * sum(q), exactly, from the activations'
+ * code sums. */
+QUANT_AVX2 INLINE void block_avx2(const quant_act *a, const tile_chunk *ch,
+                                  tile_acc (*acc)[MAX_TILES], int c, int nw, int p,
+                                  const int8_t *x, size_t ds)
 {
     const __m256i ones = _mm256_set1_epi16(1), flip = _mm256_set1_epi8(-128);
-    __m256i I[2], qs[2];
+    step_mode md = ch->mode;
+    bool small = ch->small;
+    __m256i I[PASS_ROWS][2], qs[2];
     for (int h = 0; h < 2; h++) {
         qs[h] = _mm256_loadu_si256((const __m256i *)(a->sum + ds + 8 * h));
         if (md.w16 == 2)
             qs[h] = _mm256_add_epi32(
                 qs[h], _mm256_loadu_si256((const __m256i *)(a->sum + ds + TILE + 8 * h)));
-        I[h] = _mm256_mullo_epi32(qs[h], _mm256_set1_epi32((small ? 0 : 128) - md.off));
+        __m256i start = _mm256_mullo_epi32(qs[h], _mm256_set1_epi32((small ? 0 : 128) - md.off));
+#pragma GCC unroll 4
+        for (int w = 0; w < nw; w++)
+            I[w][h] = start;
     }
     for (int g = 0; g < 4 * md.w16; g++) {
-        int32_t v;
-        memcpy(&v, u + 4 * g, 4);
-        __m256i w = small ? _mm256_set1_epi32(v) : _mm256_xor_si256(_mm256_set1_epi32(v), flip);
-        __m256i aw = small ? w : _mm256_abs_epi8(w);
-        for (int h = 0; h < 2; h++) {
-            __m256i q = _mm256_loadu_si256((const __m256i *)(x + (size_t)g * 4 * TILE + 32 * h));
-            __m256i prod = _mm256_maddubs_epi16(aw, small ? q : _mm256_sign_epi8(q, w));
-            I[h] = _mm256_add_epi32(I[h], _mm256_madd_epi16(prod, ones));
+        __m256i q[2];
+        for (int h = 0; h < 2; h++)
+            q[h] = _mm256_loadu_si256((const __m256i *)(x + (size_t)g * 4 * TILE + 32 * h));
+#pragma GCC unroll 4
+        for (int w = 0; w < nw; w++) {
+            int32_t v;
+            memcpy(&v, ch->u[w] + 16 * p + 4 * g, 4);
+            __m256i wv = _mm256_set1_epi32(v);
+            wv = small ? wv : _mm256_xor_si256(wv, flip);
+            __m256i aw = small ? wv : _mm256_abs_epi8(wv);
+            for (int h = 0; h < 2; h++) {
+                __m256i prod = _mm256_maddubs_epi16(aw, small ? q[h] : _mm256_sign_epi8(q[h], wv));
+                I[w][h] = _mm256_add_epi32(I[w][h], _mm256_madd_epi16(prod, ones));
+            }
         }
     }
-    __m256 d = _mm256_set1_ps(d16), m = _mm256_set1_ps(m16);
-    for (int h = 0; h < 2; h++) {
-        __m256 dx = _mm256_loadu_ps(a->d + ds + 8 * h);
-        __m256 sx = md.w16 == 2 ? _mm256_mul_ps(dx, _mm256_cvtepi32_ps(qs[h]))
-                                : _mm256_loadu_ps(a->s + ds + 8 * h);
-        __m256 inner = _mm256_fmadd_ps(m, sx, _mm256_loadu_ps(acc + 8 * h));
-        __m256 s = _mm256_mul_ps(d, dx);
-        _mm256_storeu_ps(acc + 8 * h, _mm256_fmadd_ps(_mm256_cvtepi32_ps(I[h]), s, inner));
+#pragma GCC unroll 4
+    for (int w = 0; w < nw; w++) {
+        __m256 d = _mm256_set1_ps(ch->d16[w][p]), m = _mm256_set1_ps(ch->m16[w][p]);
+        float *at = (float *)&acc[w][c][p / md.w16];
+        for (int h = 0; h < 2; h++) {
+            __m256 dx = _mm256_loadu_ps(a->d + ds + 8 * h);
+            __m256 sx = md.w16 == 2 ? _mm256_mul_ps(dx, _mm256_cvtepi32_ps(qs[h]))
+                                    : _mm256_loadu_ps(a->s + ds + 8 * h);
+            __m256 inner = _mm256_fmadd_ps(m, sx, _mm256_loadu_ps(at + 8 * h));
+            __m256 s = _mm256_mul_ps(d, dx);
+            _mm256_storeu_ps(at + 8 * h, _mm256_fmadd_ps(_mm256_cvtepi32_ps(I[w][h]), s, inner));
+        }
+    }
+}
+
+/* The chunk's tiles for NW weight rows, a constant after inlining. */
+QUANT_AVX2 INLINE void tiles_avx2_n(const quant_act *a, const tile_chunk *ch,
+                                    tile_acc (*acc)[MAX_TILES], int nw)
+{
+    for (int c = 0; c < ch->tiles; c++) {
+        const int8_t *x = quant_act_tile_q(a, ch->c0 + c, ch->k0);
+        size_t ds = quant_act_tile_ds(a, ch->c0 + c, ch->k0);
+        for (int w = 0; w < nw; w++)
+            acc_start(ch, acc, w, c);
+        for (int p = 0; p < ch->blocks; p += ch->mode.w16)
+            block_avx2(a, ch, acc, c, nw, p, x + (size_t)p * 16 * TILE, ds + (size_t)(TILE * p));
     }
 }
 
 QUANT_AVX2 static void tiles_avx2(const quant_act *a, const tile_chunk *ch,
                                   tile_acc (*acc)[MAX_TILES])
 {
-    for (int w = 0; w < ch->rows; w++)
-        for (int c = 0; c < ch->tiles; c++) {
-            const int8_t *x = quant_act_tile_q(a, ch->c0 + c, ch->k0);
-            size_t ds = quant_act_tile_ds(a, ch->c0 + c, ch->k0);
-            acc_start(ch, acc, w, c);
-            for (int p = 0; p < ch->blocks; p += ch->mode.w16)
-                block_avx2(a, ch->u[w] + 16 * p, ch->d16[w][p], ch->m16[w][p], ch->mode,
-                           ch->small, x + (size_t)p * 16 * TILE, ds + (size_t)(TILE * p),
-                           (float *)&acc[w][c][p / ch->mode.w16]);
-        }
+    switch (ch->rows) {
+    case 1: tiles_avx2_n(a, ch, acc, 1); break;
+    case 2: tiles_avx2_n(a, ch, acc, 2); break;
+    case 3: tiles_avx2_n(a, ch, acc, 3); break;
+    default: tiles_avx2_n(a, ch, acc, 4); break;
+    }
 }
 
 QUANT_AVX2 static void rows_avx2(const quant_block_type *bt, const uint8_t *row,
