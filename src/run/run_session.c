@@ -125,9 +125,27 @@ void run_session_pending_event(run_session *s, run_event_kind k, const char *fmt
     run_notes_push(&s->pending, n);
 }
 
+/* A note of TEXT as it is. */
+__attribute__((format(printf, 1, 2))) static run_note *note_of(const char *text, ...)
+{
+    va_list ap;
+    va_start(ap, text);
+    run_note *n = run_note_new(text, ap);
+    va_end(ap);
+    return n;
+}
+
+/* A new phase is queued as well as shown, so that poll tells it however
+ * soon the next one replaces it (the sample model loads in under the 2 ms
+ * between a consumer's polls); its fraction only ever shows the latest. */
 void run_session_set_phase(run_session *s, const char *phase, double fraction)
 {
     pthread_mutex_lock(&s->mu);
+    run_note *n = strcmp(phase, s->live.phase) ? note_of("%s", phase) : NULL;
+    if (n) {
+        n->is_phase = true;
+        run_notes_push(&s->queue, n);
+    }
     snprintf(s->live.phase, sizeof s->live.phase, "%s", phase);
     s->live.phase_fraction = fraction;
     s->progress_moved = true;

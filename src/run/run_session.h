@@ -83,7 +83,9 @@ typedef struct {
 typedef struct {
     void *ctx;
     void (*message)(void *ctx, const run_message *m);     /* inside poll */
-    void (*progress)(void *ctx, const run_progress *p);   /* inside poll, when it moved */
+    void (*progress)(void *ctx, const run_progress *p);   /* inside poll: each phase begun
+                                                           * since (fraction unknown), then
+                                                           * the latest when it moved */
     void (*wake)(void *ctx);                              /* any thread; see above */
 } run_session_hooks;
 

@@ -39,6 +39,7 @@
 typedef struct run_note {
     struct run_note *next;
     bool is_event;
+    bool is_phase;             /* a phase of the preparation began: TEXT its name */
     run_severity severity;     /* messages */
     run_event_kind event;      /* events */
     char *text;

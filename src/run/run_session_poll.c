@@ -216,7 +216,10 @@ static bool drain_ring(run_session *s)
 static void handle_notes(run_session *s, run_note *n)
 {
     for (; n; n = n->next) {
-        if (n->is_event) {
+        if (n->is_phase) {
+            if (s->hooks.progress)
+                s->hooks.progress(s->hooks.ctx, &(run_progress){n->text, -1.0});
+        } else if (n->is_event) {
             handle_event(s, n->event, 0, 0.0, n->text);
             n->text = NULL;
         } else {
