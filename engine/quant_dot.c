@@ -569,8 +569,8 @@ INLINE void store_tile(tile_acc (*acc)[MAX_TILES], int c, int rows, int n, float
  * tiles C0 .. C0 + MAX_TILES (fewer at the end): unpacked a chunk at a time
  * (compiled into each path's row function, so for its instruction set), the
  * chunk multiplied with the tiles by TILES, which starts the accumulators
- * at zero on the first chunk (clearing 8 KiB per pair of weight rows cost
- * a fifth of a short row's time). */
+ * at zero on the first chunk (clearing them beforehand, 8 KiB when a pass
+ * had two weight rows, cost a fifth of a short row's time). */
 INLINE void row_tile_group(tiles_fn tiles, const quant_block_type *bt, const uint8_t *row,
                            size_t row_bytes, int rows, const quant_act *a, int c0, float *y,
                            size_t ldy)
